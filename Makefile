@@ -1,0 +1,237 @@
+# ctr-launch: GNU make build.
+#
+# Paths are compiled into the binaries (DESIGN: nothing reads a path from
+# the environment or the command line).  Tests and the demo build the same
+# sources with these variables pointed into a root-owned prefix.
+
+PREFIX		?= /usr/local
+SYSCONFDIR	?= /etc
+STATEDIR	?= /var/lib
+RUNDIR		?= /run
+# Empty PAMDIR means the system's PAM configuration (pam_start); a test build
+# sets it to a private directory (pam_start_confdir).
+PAMDIR		?=
+# Test builds may fix the cgroup root and version at build time; the
+# default build detects v2 or v1 under /sys/fs/cgroup at run time.
+CGROUP_ROOT	?= /sys/fs/cgroup
+CGROUP_VERSION	?= auto
+MANDIR		?= $(PREFIX)/share/man
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+DESTDIR		?=
+BUILDDIR	?= build
+# SANITIZE=1 builds the helper with ASan+UBSan (test prefixes only).
+SANITIZE	?= 0
+# Where `make check` and `make demo` install their root-owned test prefix.
+TESTROOT	?= /var/lib/ctr-launch-test
+DEMOROOT	?= /var/lib/ctr-launch-demo
+
+VERSION		:= 0.1.0
+
+CC		?= cc
+PKG_CONFIG	?= pkg-config
+
+HELPER_PKGS	:= inih libcap pam libseccomp
+IMAGE_PKGS	:= libarchive json-c libcrypto
+TEST_PKGS	:= cmocka
+
+WARN	:= -Wall -Wextra -Werror -Wformat=2 -Wformat-security \
+	   -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wold-style-definition -Wpointer-arith -Wcast-qual \
+	   -Wwrite-strings -Wvla -Wnull-dereference -Werror=unused-result \
+	   -Wno-unused-parameter
+HARDEN	:= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection \
+	   -fPIE -fcf-protection -fno-strict-aliasing
+DEFS	:= -D_GNU_SOURCE \
+	   -DCTL_VERSION=\"$(VERSION)\" \
+	   -DCTL_SYSCONFDIR=\"$(SYSCONFDIR)\" \
+	   -DCTL_STATEDIR=\"$(STATEDIR)\" \
+	   -DCTL_RUNDIR=\"$(RUNDIR)\" \
+	   -DCTL_PAMDIR=\"$(PAMDIR)\" \
+	   -DCTL_CGROUP_ROOT=\"$(CGROUP_ROOT)\" \
+	   -DCTL_CGROUP_VERSION=\"$(CGROUP_VERSION)\" \
+	   -DCTL_SANITIZE=$(SANITIZE)
+
+OPT	:= -O2 -g
+BASE_CFLAGS := -std=c11 $(OPT) $(WARN) $(DEFS) -Ipolicy -Iimage -Ihelper
+LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS) $(IMAGE_PKGS) 2>/dev/null)
+HELPER_LIBS = $(shell $(PKG_CONFIG) --libs $(HELPER_PKGS) 2>/dev/null)
+IMAGE_LIBS = $(shell $(PKG_CONFIG) --libs $(IMAGE_PKGS) 2>/dev/null)
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all
+
+ifeq ($(SANITIZE),1)
+REL_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS) -fPIE $(PKG_CFLAGS) $(CFLAGS)
+REL_LDFLAGS := $(SANFLAGS) -pie $(LDFLAGS)
+else
+REL_CFLAGS := $(BASE_CFLAGS) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
+REL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
+endif
+SAN_CFLAGS := $(BASE_CFLAGS) -O1 $(SANFLAGS) -fPIE $(PKG_CFLAGS) $(CFLAGS)
+SAN_LDFLAGS := $(SANFLAGS) -pie
+
+# Source groups.  Each directory's main program is the one file excluded
+# from its library, so unit tests link everything else.
+POLICY_SRCS	:= $(filter-out policy/ctr_policy.c,$(wildcard policy/*.c))
+IMGLIB_SRCS	:= image/desc.c image/name.c
+IMGTOOL_SRCS	:= $(filter-out image/ctr_image.c $(IMGLIB_SRCS),$(wildcard image/*.c))
+HELPER_SRCS	:= $(filter-out helper/main.c,$(wildcard helper/*.c))
+UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
+FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
+ALL_C		:= $(wildcard helper/*.c helper/*.h policy/*.c policy/*.h \
+		   image/*.c image/*.h tests/unit/*.c tests/unit/*.h \
+		   tests/fuzz/*.c tests/integration/*.c bench/*.c)
+
+R := $(BUILDDIR)/rel
+S := $(BUILDDIR)/san
+F := $(BUILDDIR)/fuzz
+
+obj = $(patsubst %.c,$(1)/%.o,$(2))
+
+PROGS := $(R)/ctr-launch $(R)/ctr-policy $(R)/ctr-image
+MANS := $(wildcard man/*.[0-9])
+
+.PHONY: all deps install uninstall check unit integration lint fuzz \
+	fuzz-smoke demo bench clean test-install policy image helper
+.DELETE_ON_ERROR:
+
+all: $(PROGS)
+
+policy: $(R)/ctr-policy
+image: $(R)/ctr-image
+helper: $(R)/ctr-launch
+
+$(R)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(S)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(R)/libpolicy.a: $(call obj,$(R),$(POLICY_SRCS))
+$(R)/libimg.a: $(call obj,$(R),$(IMGLIB_SRCS))
+$(R)/libimgtool.a: $(call obj,$(R),$(IMGTOOL_SRCS))
+$(R)/libhelper.a: $(call obj,$(R),$(HELPER_SRCS))
+$(S)/libpolicy.a: $(call obj,$(S),$(POLICY_SRCS))
+$(S)/libimg.a: $(call obj,$(S),$(IMGLIB_SRCS))
+$(S)/libimgtool.a: $(call obj,$(S),$(IMGTOOL_SRCS))
+$(S)/libhelper.a: $(call obj,$(S),$(HELPER_SRCS))
+
+%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(R)/ctr-launch: $(R)/helper/main.o $(R)/libhelper.a $(R)/libpolicy.a $(R)/libimg.a
+	$(CC) $(REL_LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+
+$(R)/ctr-policy: $(R)/policy/ctr_policy.o $(R)/libpolicy.a $(R)/libimg.a
+	$(CC) $(REL_LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+
+$(R)/ctr-image: $(R)/image/ctr_image.o $(R)/libimgtool.a $(R)/libimg.a $(R)/libpolicy.a
+	$(CC) $(REL_LDFLAGS) -o $@ $^ $(IMAGE_LIBS) $(HELPER_LIBS)
+
+# Unit tests: ASan+UBSan, linked with every library's objects.
+UNIT_BINS := $(patsubst tests/unit/%.c,$(S)/unit/%,$(UNIT_SRCS))
+SAN_LIBS := $(S)/libhelper.a $(S)/libimgtool.a $(S)/libpolicy.a $(S)/libimg.a
+$(S)/unit/%: $(S)/tests/unit/%.o $(SAN_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_LDFLAGS) -o $@ $< -Wl,--start-group $(SAN_LIBS) -Wl,--end-group \
+	    $(HELPER_LIBS) $(IMAGE_LIBS) $(TEST_LIBS)
+
+unit: $(UNIT_BINS)
+	@bash tests/run-unit.sh $(UNIT_BINS)
+
+# libFuzzer targets (clang).  `make fuzz` runs each for FUZZ_TIME seconds;
+# `make check` runs each for FUZZ_SMOKE seconds and replays the corpora.
+FUZZ_TIME ?= 600
+FUZZ_SMOKE ?= 10
+FUZZ_CC ?= clang
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRCS))
+FUZZ_LIBSRC := $(POLICY_SRCS) $(IMGLIB_SRCS) $(IMGTOOL_SRCS) $(HELPER_SRCS)
+$(F)/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -g -O1 $(DEFS) -Ipolicy -Iimage -Ihelper $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o $@ $^ \
+	    $(HELPER_LIBS) $(IMAGE_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@bash tests/run-fuzz.sh $(FUZZ_TIME) $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	@bash tests/run-fuzz.sh $(FUZZ_SMOKE) $(FUZZ_BINS)
+
+# Installation.  ctr-launch is setuid root; a sanitizer build is refused.
+install: $(PROGS)
+	@if [ "$(SANITIZE)" != 0 ]; then \
+	    echo "make install: refusing to install a SANITIZE build" >&2; exit 1; fi
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(SYSCONFDIR)/ctr-launch
+	install -m 4755 -o root -g root $(R)/ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch
+	install -m 0755 $(R)/ctr-policy $(DESTDIR)$(SBINDIR)/ctr-policy
+	install -m 0755 $(R)/ctr-image $(DESTDIR)$(SBINDIR)/ctr-image
+	for m in $(MANS); do \
+	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini ]; then \
+	    install -m 0644 etc/policy.ini $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini; fi
+	@if [ -d $(DESTDIR)$(SYSCONFDIR)/pam.d ] && \
+	    [ ! -e $(DESTDIR)$(SYSCONFDIR)/pam.d/ctr-launch ] && [ -e etc/pam.d/ctr-launch ]; then \
+	    install -m 0644 etc/pam.d/ctr-launch $(DESTDIR)$(SYSCONFDIR)/pam.d/ctr-launch; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ctr-launch $(DESTDIR)$(SBINDIR)/ctr-policy \
+	    $(DESTDIR)$(SBINDIR)/ctr-image
+	for m in $(MANS); do \
+	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+
+# Debian build and test dependencies; apt-get only runs when one is missing.
+DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
+	libseccomp-dev libarchive-dev libjson-c-dev libssl-dev libcmocka-dev \
+	bats busybox-static strace mandoc cppcheck clang clang-format \
+	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "make deps: installing" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	        apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
+	fi
+
+# Static guards: formatting, cppcheck, man pages, and the house rules
+# (privileged syscalls only in executor files, banned calls, O_CLOEXEC).
+lint:
+	@bash tests/lint.sh
+
+# A build whose paths all point into $(TESTROOT), installed there.
+TEST_VARS = BUILDDIR=$(BUILDDIR)/t PREFIX=$(TESTROOT)/usr \
+	SYSCONFDIR=$(TESTROOT)/etc STATEDIR=$(TESTROOT)/var \
+	RUNDIR=$(TESTROOT)/run PAMDIR=$(TESTROOT)/etc/pam.d
+
+test-install:
+	@bash tests/mkprefix.sh $(TESTROOT)
+	$(MAKE) $(TEST_VARS) install
+
+integration: test-install
+	@bash tests/run-integration.sh $(TESTROOT) $(BUILDDIR)
+
+check: deps
+	@bash tests/check.sh $(MAKE) $(TESTROOT) $(BUILDDIR)
+
+demo: deps
+	@bash tests/demo.sh $(MAKE) $(DEMOROOT) $(BUILDDIR)
+
+bench: deps
+	@bash bench/run.sh $(MAKE) $(BUILDDIR)
+
+clean:
+	rm -rf $(BUILDDIR)
+
+-include $(shell find $(BUILDDIR) -name '*.d' 2>/dev/null)

@@ -1,0 +1,41 @@
+#!/bin/bash
+# make check: lint, unit tests (ASan+UBSan), fuzz smoke and corpus replay,
+# then the integration suite against a root-owned test prefix.
+# Usage: check.sh MAKE TESTROOT BUILDDIR.  Ends with "N passed, N failed".
+set -u
+MAKE=${1:-make}
+TESTROOT=${2:-/var/lib/ctr-launch-test}
+BUILDDIR=${3:-build}
+export CTL_COUNTS
+CTL_COUNTS=$(mktemp)
+trap 'rm -f "$CTL_COUNTS"' EXIT
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+	echo "make check: must run as root (it installs a setuid helper" \
+	    "into $TESTROOT and creates throwaway users)" >&2
+	exit 1
+fi
+
+phase() {
+	echo "=== $1"
+}
+
+phase lint
+if $MAKE -s lint; then echo "1 0" >>"$CTL_COUNTS"; else echo "0 1" >>"$CTL_COUNTS"; fi
+
+phase build
+if ! $MAKE -s BUILDDIR="$BUILDDIR" all; then
+	echo "0 1" >>"$CTL_COUNTS"
+else
+	phase unit
+	$MAKE -s BUILDDIR="$BUILDDIR" unit || true
+
+	phase fuzz
+	$MAKE -s BUILDDIR="$BUILDDIR" fuzz-smoke || true
+
+	phase integration
+	$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration || true
+fi
+
+awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' "$CTL_COUNTS"

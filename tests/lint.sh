@@ -1,0 +1,78 @@
+#!/bin/bash
+# make lint: formatting, cppcheck, man pages and the house rules.  Any
+# finding fails.  Run from the repository root.
+set -u
+cd "$(dirname "$0")/.."
+fail=0
+say() { echo "lint: $*" >&2; fail=1; }
+
+mapfile -t csrc < <(git ls-files -co --exclude-standard -- '*.c' '*.h' | sort -u)
+
+# 1. clang-format (house style: .clang-format, OpenBSD KNF).
+if [ ${#csrc[@]} -gt 0 ]; then
+	clang-format --dry-run -Werror "${csrc[@]}" || say "clang-format: run clang-format -i on the files above"
+fi
+
+# 2. cppcheck.
+if [ ${#csrc[@]} -gt 0 ]; then
+	cppcheck -q --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr --std=c11 -D_GNU_SOURCE -D__linux__ \
+	    -DCTL_SYSCONFDIR='"/etc"' -DCTL_STATEDIR='"/var/lib"' \
+	    -DCTL_RUNDIR='"/run"' -DCTL_PAMDIR='""' -DCTL_VERSION='"0"' \
+	    -DCTL_CGROUP_ROOT='"/sys/fs/cgroup"' -DCTL_CGROUP_VERSION='"auto"' \
+	    -Ipolicy -Iimage -Ihelper --suppress=missingIncludeSystem \
+	    --suppress=unknownMacro "${csrc[@]}" || say "cppcheck findings"
+fi
+
+# 3. Man pages.
+for m in man/*.[0-9]; do
+	[ -e "$m" ] || continue
+	mandoc -Tlint -Wwarning "$m" || say "mandoc: $m"
+done
+
+# 4. House rules for helper/: the setuid program.
+helper=$(ls helper/*.c helper/*.h 2>/dev/null)
+if [ -n "$helper" ]; then
+	# Banned everywhere in helper/.
+	if grep -nwE '(getenv|secure_getenv|system|popen|execvp|execlp|sprintf|vsprintf|strcpy|strcat|setlocale|gets|tmpnam|mktemp)[[:space:]]*\(' $helper; then
+		say "banned call in helper/ (see above)"
+	fi
+	# Privileged syscalls only in the executor files.
+	exec_files='helper/(fsutil|namespaces|mounts|cgroup|creds|auth|monitor|init|filter)\.c'
+	priv='(mount|umount2?|pivot_root|setns|unshare|clone3?|setres[ug]id|set[ug]id|setgroups|setfs[ug]id|capset|cap_set_proc|cap_drop_bound|prctl|sethostname|chroot|seccomp_load|pam_[a-z_]+|move_mount|open_tree|fsopen|fsconfig|fsmount|fspick|mount_setattr|ioctl)'
+	for f in helper/*.c; do
+		[[ $f =~ ^$exec_files$ ]] && continue
+		if grep -nE "(^|[^_a-zA-Z0-9.>])${priv}[[:space:]]*\(" "$f" |
+		    grep -vE '^[0-9]+:[[:space:]]*(/?\*|//)'; then
+			say "$f: privileged call outside helper/'s executor files"
+		fi
+	done
+	# seccomp_load appears once, in filter.c.
+	n=$(grep -c 'seccomp_load[[:space:]]*(' helper/*.c 2>/dev/null | awk -F: '{s += $2} END {print s+0}')
+	[ "$n" -le 1 ] || say "seccomp_load must appear once, in helper/filter.c"
+fi
+
+# 5. Every descriptor opened with O_CLOEXEC (open, openat, openat2 flags,
+#    socket types, pipe2, accept4, memfd, epoll, signalfd, dup3).
+for f in $(ls helper/*.c policy/*.c image/*.c 2>/dev/null); do
+	perl -0777 -ne '
+	    while (/\b(open|openat|socket|socketpair)\s*\(([^;]*?)\)\s*;/gs) {
+	        my ($fn, $args) = ($1, $2);
+	        next if $args =~ /O_CLOEXEC|SOCK_CLOEXEC|RESOLVE_|\bhow\b/;
+	        my $line = 1 + (substr($_, 0, pos($_)) =~ tr/\n//) - ($& =~ tr/\n//);
+	        print "$ARGV:$line: $fn without O_CLOEXEC\n"; $bad = 1;
+	    }
+	    while (/\b(pipe|dup|dup2|accept|inotify_init|epoll_create|signalfd)\s*\(/g) {
+	        my $line = 1 + (substr($_, 0, pos($_)) =~ tr/\n//);
+	        print "$ARGV:$line: $1 cannot set close-on-exec; use the *2/*4/_cloexec form\n"; $bad = 1;
+	    }
+	    END { exit($bad ? 1 : 0) }' "$f" || say "$f: descriptor without close-on-exec"
+done
+
+# 6. No absolute paths of a build machine in tracked text.
+if git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh' >/dev/null 2>&1; then
+	git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh'
+	say "machine-specific absolute path committed"
+fi
+
+exit $fail
