@@ -36,42 +36,41 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define STORE_DIR	 CTL_STATEDIR "/ctr-launch"
-#define DESC_MAX_SIZE	 (1u << 20)
-#define DESC_MAX_LAYERS	 512
-#define DESC_MAX_STRINGS 4096	/* per list (argv, env, labels) */
-#define DESC_HEX_LEN	 64
-#define DESC_LINK_LEN	 10
+#define STORE_DIR        CTL_STATEDIR "/ctr-launch"
+#define DESC_MAX_SIZE    (1u << 20)
+#define DESC_MAX_LAYERS  512
+#define DESC_MAX_STRINGS 4096 /* per list (argv, env, labels) */
+#define DESC_HEX_LEN     64
+#define DESC_LINK_LEN    10
 
 struct desc_layer {
-	char	hex[DESC_HEX_LEN + 1];	/* diff_id, lowercase hex */
-	char	link[DESC_LINK_LEN + 1];	/* l/<link> */
-	unsigned long long size;	/* bytes unpacked, for list/inspect */
+	char hex[DESC_HEX_LEN + 1];   /* diff_id, lowercase hex */
+	char link[DESC_LINK_LEN + 1]; /* l/<link> */
+	unsigned long long size;      /* bytes unpacked, for list/inspect */
 };
 
 struct image_desc {
-	char	*name;		/* canonical, e.g. "busybox:latest" */
-	char	*digest;	/* "sha256:<hex>" of the image config */
-	char	*created;	/* RFC 3339, may be empty */
-	struct desc_layer *layers;	/* base first */
-	size_t	nlayers;
-	char	**entrypoint;	/* NULL-terminated; NULL when unset */
-	char	**cmd;		/* NULL-terminated; NULL when unset */
-	char	**env;		/* NULL-terminated "KEY=VALUE"; never NULL */
-	char	*workdir;	/* "" when unset */
-	char	*user;		/* "" when unset (informational) */
-	char	**ports;	/* NULL-terminated, informational */
-	char	**labels;	/* NULL-terminated "KEY=VALUE", informational */
+	char *name;                /* canonical, e.g. "busybox:latest" */
+	char *digest;              /* "sha256:<hex>" of the image config */
+	char *created;             /* RFC 3339, may be empty */
+	struct desc_layer *layers; /* base first */
+	size_t nlayers;
+	char **entrypoint; /* NULL-terminated; NULL when unset */
+	char **cmd;        /* NULL-terminated; NULL when unset */
+	char **env;        /* NULL-terminated "KEY=VALUE"; never NULL */
+	char *workdir;     /* "" when unset */
+	char *user;        /* "" when unset (informational) */
+	char **ports;      /* NULL-terminated, informational */
+	char **labels;     /* NULL-terminated "KEY=VALUE", informational */
 };
 
 /* Parses a descriptor; -1 with ERR (one line) on any defect. */
-int	desc_parse(const char *buf, size_t len, struct image_desc **out,
-	    char *err, size_t errlen);
+int desc_parse(const char *buf, size_t len, struct image_desc **out, char *err,
+    size_t errlen);
 /* Reads at most DESC_MAX_SIZE bytes from FD, then desc_parse(). */
-int	desc_read_fd(int fd, struct image_desc **out, char *err,
-	    size_t errlen);
+int desc_read_fd(int fd, struct image_desc **out, char *err, size_t errlen);
 /* Serialises D into a malloc'd buffer (ctr-image). */
-int	desc_serialize(const struct image_desc *d, char **buf, size_t *len);
-void	desc_free(struct image_desc *);
+int desc_serialize(const struct image_desc *d, char **buf, size_t *len);
+void desc_free(struct image_desc *);
 
 #endif

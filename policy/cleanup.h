@@ -50,10 +50,10 @@ cleanup_strvp(char ***vp)
 	free(v);
 }
 
-#define cleanup_free	__attribute__((cleanup(cleanup_freep)))
-#define cleanup_close	__attribute__((cleanup(cleanup_closep)))
-#define cleanup_fclose	__attribute__((cleanup(cleanup_fclosep)))
-#define cleanup_strv	__attribute__((cleanup(cleanup_strvp)))
+#define cleanup_free   __attribute__((cleanup(cleanup_freep)))
+#define cleanup_close  __attribute__((cleanup(cleanup_closep)))
+#define cleanup_fclose __attribute__((cleanup(cleanup_fclosep)))
+#define cleanup_strv   __attribute__((cleanup(cleanup_strvp)))
 
 static inline void *
 steal_pointer_(void *pp)

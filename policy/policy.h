@@ -28,23 +28,23 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define POLICY_FILE	 CTL_SYSCONFDIR "/ctr-launch/policy.ini"
-#define POLICY_MAX_SIZE	 (4u << 20) /* bytes read at most */
+#define POLICY_FILE      CTL_SYSCONFDIR "/ctr-launch/policy.ini"
+#define POLICY_MAX_SIZE  (4u << 20) /* bytes read at most */
 #define POLICY_UNLIMITED UINT64_MAX
 
 struct policy_error {
-	char	file[256];	/* file name as given to the loader */
-	int	line;		/* 1-based; 0 when not line-specific */
-	char	msg[256];	/* one line, no trailing newline */
+	char file[256]; /* file name as given to the loader */
+	int line;       /* 1-based; 0 when not line-specific */
+	char msg[256];  /* one line, no trailing newline */
 };
 
 /* Every error of one load, in line order (ctr-policy check prints all). */
 struct policy_errors {
 	struct policy_error *v;
-	size_t	n;
+	size_t n;
 };
 
-void	policy_errors_free(struct policy_errors *);
+void policy_errors_free(struct policy_errors *);
 
 /*
  * Opens PATH for reading after the trust check: O_NOFOLLOW, fstat on the
@@ -52,16 +52,16 @@ void	policy_errors_free(struct policy_errors *);
  * every parent directory owned by root and not group/other writable.
  * Returns the descriptor (O_CLOEXEC), or -1 with *e saying why.
  */
-int	policy_open_trusted(const char *path, struct policy_error *e);
+int policy_open_trusted(const char *path, struct policy_error *e);
 
 struct policy;
 
 /* Reads at most POLICY_MAX_SIZE bytes from FD and loads them. */
-int	policy_load_fd(int fd, const char *name, struct policy **out,
-	    struct policy_errors *errs);
-int	policy_load_buf(const char *buf, size_t len, const char *name,
-	    struct policy **out, struct policy_errors *errs);
-void	policy_free(struct policy *);
+int policy_load_fd(int fd, const char *name, struct policy **out,
+    struct policy_errors *errs);
+int policy_load_buf(const char *buf, size_t len, const char *name,
+    struct policy **out, struct policy_errors *errs);
+void policy_free(struct policy *);
 
 /*
  * Section names, for the checker: each [user:NAME] and [group:NAME] with
@@ -73,20 +73,20 @@ enum policy_section_kind {
 	POLICY_SEC_GROUP,
 	POLICY_SEC_USER,
 };
-size_t	policy_nsections(const struct policy *);
-int	policy_section(const struct policy *, size_t i,
-	    enum policy_section_kind *kind, const char **name, int *line);
+size_t policy_nsections(const struct policy *);
+int policy_section(const struct policy *, size_t i,
+    enum policy_section_kind *kind, const char **name, int *line);
 
 /* The caller, as the kernel and NSS describe them (looked up by the caller
  * of policy_eval, never by the library). */
 struct policy_ident {
-	uid_t	uid;
-	const char *user;		/* getpwuid(uid)->pw_name */
-	const char *home;		/* getpwuid(uid)->pw_dir */
-	gid_t	gid;			/* primary (real) gid */
-	size_t	ngroups;		/* all kernel gids, primary included */
+	uid_t uid;
+	const char *user; /* getpwuid(uid)->pw_name */
+	const char *home; /* getpwuid(uid)->pw_dir */
+	gid_t gid;        /* primary (real) gid */
+	size_t ngroups;   /* all kernel gids, primary included */
 	const gid_t *gids;
-	const char *const *gnames;	/* getgrgid name of each gid */
+	const char *const *gnames; /* getgrgid name of each gid */
 };
 
 /* Where a value came from: "[default]", "[group:NAME]", "[user:NAME]",
@@ -94,26 +94,26 @@ struct policy_ident {
 typedef const char *policy_from;
 
 struct policy_num {
-	uint64_t v;		/* POLICY_UNLIMITED for no limit */
+	uint64_t v; /* POLICY_UNLIMITED for no limit */
 	policy_from from;
 };
 
 struct policy_pattern {
-	char	*pattern;	/* canonical: prefixes dropped, ":*" added when
+	char *pattern; /* canonical: prefixes dropped, ":*" added when
 				 * the pattern names no tag */
 	policy_from from;
 };
 
 struct policy_bind {
-	char	*src;		/* expanded, absolute, normal */
-	char	*dst;
-	bool	ro;
+	char *src; /* expanded, absolute, normal */
+	char *dst;
+	bool ro;
 	policy_from from;
 };
 
 struct policy_prefix {
-	char	*path;		/* expanded, absolute, normal */
-	bool	ro;		/* the grant is read-only */
+	char *path; /* expanded, absolute, normal */
+	bool ro;    /* the grant is read-only */
 	policy_from from;
 };
 
@@ -124,32 +124,32 @@ enum policy_seccomp {
 
 /* An entry unusable for this caller (a template that expanded badly). */
 struct policy_note {
-	char	msg[256];
+	char msg[256];
 	policy_from from;
-	int	line;
+	int line;
 };
 
 struct policy_eff {
-	bool	denied;
-	char	deny_reason[256];	/* when denied: why, one line */
+	bool denied;
+	char deny_reason[256]; /* when denied: why, one line */
 	policy_from deny_from;
 
 	struct policy_pattern *images;
-	size_t	nimages;
-	struct policy_bind *binds;	/* always mounted */
-	size_t	nbinds;
+	size_t nimages;
+	struct policy_bind *binds; /* always mounted */
+	size_t nbinds;
 	struct policy_prefix *user_binds; /* what -v may name */
-	size_t	nuser_binds;
+	size_t nuser_binds;
 
-	bool	net_host;		/* "host" granted; "none" always is */
+	bool net_host; /* "host" granted; "none" always is */
 	policy_from net_from;
 
-	struct policy_num cpus;		/* in thousandths of a CPU */
-	struct policy_num memory;	/* bytes */
+	struct policy_num cpus;   /* in thousandths of a CPU */
+	struct policy_num memory; /* bytes */
 	struct policy_num pids;
-	struct policy_num tmpfs_size;	/* bytes */
+	struct policy_num tmpfs_size; /* bytes */
 	struct policy_num max_containers;
-	struct policy_num user_cpus;	/* per-user totals */
+	struct policy_num user_cpus; /* per-user totals */
 	struct policy_num user_memory;
 	struct policy_num user_pids;
 	struct policy_num max_total_containers; /* [global] */
@@ -158,7 +158,7 @@ struct policy_eff {
 	policy_from seccomp_from;
 
 	struct policy_note *notes;
-	size_t	nnotes;
+	size_t nnotes;
 };
 
 /*
@@ -167,17 +167,17 @@ struct policy_eff {
  * or matched by deny = yes, gets eff->denied with the reason.  A merged
  * policy that binds one destination twice is an error.
  */
-int	policy_eval(const struct policy *, const struct policy_ident *,
-	    struct policy_eff *out, struct policy_error *e);
-void	policy_eff_free(struct policy_eff *);
+int policy_eval(const struct policy *, const struct policy_ident *,
+    struct policy_eff *out, struct policy_error *e);
+void policy_eff_free(struct policy_eff *);
 
 /* Does any granted pattern cover CANON (a canonical image name, see
  * image/name.h)?  *from names the first pattern's section. */
-bool	policy_image_allowed(const struct policy_eff *, const char *canon,
-	    policy_from *from);
+bool policy_image_allowed(const struct policy_eff *, const char *canon,
+    policy_from *from);
 
 enum policy_mode {
-	POLICY_MODE_DEFAULT,	/* no :ro or :rw given */
+	POLICY_MODE_DEFAULT, /* no :ro or :rw given */
 	POLICY_MODE_RO,
 	POLICY_MODE_RW,
 };
@@ -187,17 +187,17 @@ enum policy_mode {
  * with MODE?  0 with *ro set (read-only when the grant is, or when asked),
  * or -1 with e->msg saying why (":rw under a read-only grant" is refused).
  */
-int	policy_user_bind(const struct policy_eff *, const char *realpath,
-	    enum policy_mode mode, bool *ro, struct policy_error *e);
+int policy_user_bind(const struct policy_eff *, const char *realpath,
+    enum policy_mode mode, bool *ro, struct policy_error *e);
 
 /* Does PREFIX cover PATH by whole components?  Both absolute, normal. */
-bool	policy_path_covers(const char *prefix, const char *path);
+bool policy_path_covers(const char *prefix, const char *path);
 
 /* Is P absolute and normal (no "..", ".", "//" or trailing "/")? */
-bool	policy_path_normal(const char *p);
+bool policy_path_normal(const char *p);
 
 /* Strict parsers shared with the helper's command line. */
-int	policy_parse_size(const char *s, uint64_t *out);   /* "512M", "2G" */
-int	policy_parse_cpus(const char *s, uint64_t *milli); /* "1.5" */
+int policy_parse_size(const char *s, uint64_t *out);   /* "512M", "2G" */
+int policy_parse_cpus(const char *s, uint64_t *milli); /* "1.5" */
 
 #endif
