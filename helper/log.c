@@ -1,0 +1,155 @@
+/*
+ * log.c: errors, denials and the audit trail of the setuid helper.
+ *
+ * Invariants:
+ * - die(), die_errno() and deny() MUST exit 125 after exactly one stderr
+ *   line prefixed "ctr-launch: ".
+ * - deny() MUST write its syslog line before its stderr line.
+ * - In any process but the front (P0), exit MUST be _exit().
+ * - Messages MUST be bounded and MUST NOT carry control characters from
+ *   the caller (they are replaced by '?').
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static bool in_child;
+static int err_fd = STDERR_FILENO;
+static uid_t caller_uid = (uid_t)-1;
+static char caller_user[64] = "?";
+
+void
+log_set_caller(uid_t uid, const char *user)
+{
+	caller_uid = uid;
+	snprintf(caller_user, sizeof(caller_user), "%s", user ? user : "?");
+}
+
+void
+log_set_child(void)
+{
+	in_child = true;
+}
+
+void
+log_set_stderr_fd(int fd)
+{
+	if (fd >= 0)
+		err_fd = fd;
+}
+
+/* Replaces control characters so that one message is one line. */
+static void
+sanitize(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+static void
+emit(const char *msg, int err)
+{
+	char line[1200];
+	int n;
+
+	if (err)
+		n = snprintf(line, sizeof(line), "ctr-launch: %s: %s\n", msg,
+		    strerror(err));
+	else
+		n = snprintf(line, sizeof(line), "ctr-launch: %s\n", msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	(void)!write(err_fd, line, (size_t)n);
+}
+
+static noreturn void
+leave(void)
+{
+	if (in_child)
+		_exit(CTL_EXIT_FAIL);
+	exit(CTL_EXIT_FAIL);
+}
+
+static void
+format(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	vsnprintf(buf, len, fmt, ap);
+	sanitize(buf);
+}
+
+void
+die(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(msg, 0);
+	leave();
+}
+
+void
+die_errno(const char *fmt, ...)
+{
+	char msg[1024];
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	format(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(msg, saved);
+	leave();
+}
+
+void
+deny(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	audit(LOG_NOTICE, "event=deny reason=\"%s\"", msg);
+	emit(msg, 0);
+	leave();
+}
+
+void
+warnmsg(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(msg, 0);
+}
+
+void
+audit(int prio, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	format(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	openlog("ctr-launch", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	syslog(LOG_AUTHPRIV | prio, "user=%s uid=%ld %s", caller_user,
+	    caller_uid == (uid_t)-1 ? -1L : (long)caller_uid, msg);
+}

@@ -1,0 +1,43 @@
+/*
+ * log.h: errors, denials and the audit trail of the setuid helper.
+ *
+ * Invariants:
+ * - Every error and denial MUST end the process with exit status 125 after
+ *   one line "ctr-launch: <what was refused>: <why>" on stderr.
+ * - A denial MUST reach syslog (LOG_AUTHPRIV) before the stderr line.
+ * - A process other than the front (P0) MUST leave through _exit(), so that
+ *   no atexit handler or stdio buffer of its parent runs twice.
+ * - Nothing from the caller's environment is ever logged.
+ */
+#ifndef CTL_LOG_H
+#define CTL_LOG_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+#define CTL_EXIT_FAIL     125 /* ctr-launch failed or refused */
+#define CTL_EXIT_NOEXEC   126 /* the command could not be executed */
+#define CTL_EXIT_NOTFOUND 127 /* the command was not found */
+
+/* Who is calling, for every later syslog line ("user=NAME uid=N"). */
+void log_set_caller(uid_t uid, const char *user);
+/* From now on die() leaves through _exit() (every process but P0). */
+void log_set_child(void);
+/* Sends syslog lines and stderr lines through these descriptors from now
+ * on (-1 keeps the current one); used once stdio may be the container's. */
+void log_set_stderr_fd(int fd);
+
+noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void
+die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A policy, PAM or limit decision against the caller: syslog, then die. */
+noreturn void deny(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A warning on stderr that does not end the launch. */
+void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One audit line, key=value, to syslog(LOG_AUTHPRIV | PRIO). */
+void
+audit(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
