@@ -1,0 +1,40 @@
+/*
+ * mounts.h: the container's filesystem (steps 8 and 9 of DESIGN section 5),
+ * built by P1 in its new mount namespace, and the layer locks K holds.
+ */
+#ifndef CTL_MOUNTS_H
+#define CTL_MOUNTS_H
+
+#include "plan.h"
+
+/*
+ * Step 8 (P1, root, new mount namespace, before any mount): resolves the
+ * source of BIND as the caller (fsuid/fsgid and the caller's groups), to
+ * an O_PATH descriptor; requires that the caller may read the file or
+ * search the directory; checks the descriptor's real path by component
+ * against the grant (the admin bind's source, or policy_user_bind for -v).
+ * Returns the descriptor; denies (exit 125) with the reason otherwise.
+ */
+int fsutil_open_bind(const struct launch_plan *, const struct plan_bind *);
+
+/* K, before the clone: flock(LOCK_SH) every layer of the image for the
+ * container's life; returns the descriptors (O_CLOEXEC), or dies. */
+int *fsutil_lock_layers(const struct image_desc *);
+
+struct mounts_tty {
+	int master; /* the container devpts' ptmx, or -1 */
+	int slave;  /* its peer, the payload's stdio, or -1 */
+};
+
+/*
+ * Step 9 (P1, root): propagation private; overlay of the image layers with
+ * a tmpfs upper; proc, minimal /dev, devpts, tmpfs /tmp /var/tmp /dev/shm,
+ * read-only /sys, masked /proc paths, resolv.conf and hosts, generated
+ * /etc/passwd and /etc/group; the binds from BIND_FDS (one per plan bind,
+ * in order); pivot_root and detach of the old root.  With -t, opens a pty
+ * pair from the container's devpts into *TTY.  Dies on any failure.
+ */
+void mounts_setup(const struct launch_plan *, const int *bind_fds,
+    struct mounts_tty *tty);
+
+#endif
