@@ -120,7 +120,7 @@ setup_v2(void **state)
 static int
 setup_v1(void **state)
 {
-	return setup_common(state, 1, NULL);
+	return setup_common(state, 1, "");
 }
 
 static int

@@ -64,8 +64,9 @@ static char *export(bool bpf, size_t *len)
 static void
 test_unconfined_builds_nothing(void **state)
 {
+	static int sentinel;
 	struct launch_plan p;
-	scmp_filter_ctx ctx = (scmp_filter_ctx)&p;
+	scmp_filter_ctx ctx = &sentinel;
 
 	(void)state;
 	memset(&p, 0, sizeof(p));
