@@ -227,20 +227,34 @@ ent_add(struct pctx *c, struct psec *s, enum pkey k, int line)
 	return v;
 }
 
-/* Splits off an optional ":ro" / ":rw" suffix.  -1 on a bad mode. */
+/* Splits ITEM at ':' into at most MAXP parts; the last part is a mode
+ * ("ro" or "rw") only when ITEM has MAXP parts.  -1 on a bad shape. */
 static int
-split_mode(char *item, bool *ro)
+split_item(char *item, int maxp, char **dst, bool *ro, const char **why)
 {
-	char *colon = strrchr(item, ':');
+	char *c1 = strchr(item, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char *mode = NULL;
 
 	*ro = false;
-	if (colon == NULL)
+	*dst = NULL;
+	if (maxp == 2) { /* PREFIX[:MODE] */
+		if (c2 != NULL)
+			return (*why = "needs PREFIX[:ro|rw]"), -1;
+		mode = c1;
+	} else { /* SRC:DST[:MODE] */
+		if (c1 == NULL || (c2 != NULL && strchr(c2 + 1, ':') != NULL))
+			return (*why = "needs SRC:DST[:ro|rw]"), -1;
+		*dst = c1 + 1;
+		*c1 = '\0';
+		mode = c2;
+	}
+	if (mode == NULL)
 		return 0;
-	if (strcmp(colon + 1, "ro") == 0)
+	*mode++ = '\0';
+	if (strcmp(mode, "ro") == 0)
 		*ro = true;
-	else if (strcmp(colon + 1, "rw") != 0)
-		return colon[1] == '/' || colon[1] == '%' ? 0 : -1;
-	*colon = '\0';
+	else if (strcmp(mode, "rw") != 0)
+		return (*why = "has a bad mode (ro or rw)"), -1;
 	return 0;
 }
 
@@ -249,7 +263,8 @@ list_item(struct pctx *c, const struct pkeydef *kd, char *item, int line)
 {
 	char why[160];
 	struct pent *e;
-	char *dst;
+	const char *shape = "";
+	char *dst = NULL, whole[200];
 	bool ro;
 
 	switch (kd->key) {
@@ -282,30 +297,14 @@ list_item(struct pctx *c, const struct pkeydef *kd, char *item, int line)
 	default:
 		return;
 	}
-	if (split_mode(item, &ro) < 0) {
-		ERR(c, line, "bad mode in \"%s\" (ro or rw)", item);
+	snprintf(whole, sizeof(whole), "%s", item);
+	if (split_item(item, kd->key == PK_BINDS ? 3 : 2, &dst, &ro, &shape) <
+	    0) {
+		ERR(c, line, "%s entry \"%s\" %s", kd->name, whole, shape);
 		return;
 	}
-	dst = NULL;
-	if (kd->key == PK_BINDS) {
-		dst = strchr(item, ':');
-		if (dst == NULL) {
-			ERR(c, line, "bind \"%s\" needs SRC:DST[:ro|rw]", item);
-			return;
-		}
-		*dst++ = '\0';
-		if (strchr(dst, ':') != NULL) {
-			ERR(c, line, "bind \"%s:%s\" needs SRC:DST[:ro|rw]",
-			    item, dst);
-			return;
-		}
-		if (pval_template_check(dst, why, sizeof(why)) < 0) {
-			ERR(c, line, "bad bind destination \"%s\": %s", dst,
-			    why);
-			return;
-		}
-	} else if (strchr(item, ':') != NULL) {
-		ERR(c, line, "user_binds \"%s\" needs PREFIX[:ro|rw]", item);
+	if (dst != NULL && pval_template_check(dst, why, sizeof(why)) < 0) {
+		ERR(c, line, "bad bind destination \"%s\": %s", dst, why);
 		return;
 	}
 	if (pval_template_check(item, why, sizeof(why)) < 0) {

@@ -118,13 +118,13 @@ check_key(const char *s, size_t n, struct pcheck *pc, int line, bool *oom)
 	while (s + k < eq && ((s[k] >= 'a' && s[k] <= 'z') || s[k] == '_'))
 		k++;
 	if (k == 0)
-		return "missing key before '='";
+		return s[0] == '=' || is_blank(s[0]) ? "missing key before '='"
+						     : "bad key (keys are "
+						       "lowercase letters and '_')";
 	for (const char *c = s + k; c < eq; c++)
 		if (!is_blank(*c))
 			return "bad key (keys are lowercase letters and '_')";
 	v = eq + 1;
-	while (v < s + n && is_blank(*v))
-		v++;
 	why = check_value(v, (size_t)(s + n - v), &vlen);
 	if (why != NULL)
 		return why;
