@@ -45,10 +45,11 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: ctr-policy check [--strict] [FILE]\n"
-		   "       ctr-policy explain USER\n"
-		   "       ctr-policy edit\n"
-		   "       ctr-policy version | --help\n");
+	fprintf(f,
+	    "usage: ctr-policy check [--strict] [FILE]\n"
+	    "       ctr-policy explain USER\n"
+	    "       ctr-policy edit\n"
+	    "       ctr-policy version | --help\n");
 }
 
 static void
@@ -98,7 +99,8 @@ ident_from_pw(const struct passwd *pw, struct ident *x, char *err,
 		if (g == NULL)
 			goto oom;
 		x->gids = g;
-		if (getgrouplist(pw->pw_name, pw->pw_gid, x->gids, &want) >= 0) {
+		if (getgrouplist(pw->pw_name, pw->pw_gid, x->gids, &want) >=
+		    0) {
 			n = want;
 			break;
 		}
@@ -253,9 +255,8 @@ warn_binds(const struct policy *p, const char *file, int *nwarn)
 
 			if (strchr(e->a, '%') != NULL || stat(e->a, &st) == 0)
 				continue;
-			fprintf(stderr,
-			    "%s:%d: warning: bind source %s: %s\n", file,
-			    e->line, e->a, strerror(errno));
+			fprintf(stderr, "%s:%d: warning: bind source %s: %s\n",
+			    file, e->line, e->a, strerror(errno));
 			(*nwarn)++;
 		}
 	}
@@ -350,8 +351,7 @@ cmd_check(int argc, char **argv)
 }
 
 static void
-fmt_num(const struct policy_num *n, bool size, bool cpus, char *buf,
-    size_t len)
+fmt_num(const struct policy_num *n, bool size, bool cpus, char *buf, size_t len)
 {
 	static const char units[] = "KMGT";
 	uint64_t v = n->v;
@@ -361,7 +361,8 @@ fmt_num(const struct policy_num *n, bool size, bool cpus, char *buf,
 		snprintf(buf, len, "unlimited");
 	} else if (cpus) {
 		if (v % 1000 == 0)
-			snprintf(buf, len, "%llu", (unsigned long long)(v / 1000));
+			snprintf(buf, len, "%llu",
+			    (unsigned long long)(v / 1000));
 		else
 			snprintf(buf, len, "%llu.%03llu",
 			    (unsigned long long)(v / 1000),
@@ -428,8 +429,8 @@ print_eff(const struct policy_eff *eff)
 		printf("%-15s %-36s %s\n", nums[i].name, buf, nums[i].n->from);
 	}
 	printf("seccomp         %-36s %s\n",
-	    eff->seccomp == POLICY_SECCOMP_UNCONFINED ? "unconfined"
-						      : "default",
+	    eff->seccomp == POLICY_SECCOMP_UNCONFINED ? "unconfined" :
+							"default",
 	    eff->seccomp_from);
 	for (size_t i = 0; i < eff->nnotes; i++)
 		printf("note: %s line %d: %s\n", eff->notes[i].from,
@@ -525,7 +526,7 @@ run_editor(const char *path)
 	if ((copy = strdup(ed)) == NULL)
 		return -1;
 	for (char *t = strtok_r(copy, " \t", &save); t != NULL && n < 32;
-	    t = strtok_r(NULL, " \t", &save))
+	     t = strtok_r(NULL, " \t", &save))
 		argv[n++] = t;
 	if (n == 0)
 		return -1;
@@ -671,8 +672,9 @@ cmd_edit(int argc, char **argv)
 	lock = open(LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
 		fprintf(stderr, "ctr-policy: %s: %s\n", LOCK_FILE,
-		    errno == EWOULDBLOCK ? "busy (being edited), try again later"
-					 : strerror(errno));
+		    errno == EWOULDBLOCK ?
+			"busy (being edited), try again later" :
+			strerror(errno));
 		return 1;
 	}
 	if (read_orig(&orig, &origlen) < 0) {

@@ -118,9 +118,10 @@ check_key(const char *s, size_t n, struct pcheck *pc, int line, bool *oom)
 	while (s + k < eq && ((s[k] >= 'a' && s[k] <= 'z') || s[k] == '_'))
 		k++;
 	if (k == 0)
-		return s[0] == '=' || is_blank(s[0]) ? "missing key before '='"
-						     : "bad key (keys are "
-						       "lowercase letters and '_')";
+		return s[0] == '=' || is_blank(s[0]) ?
+		    "missing key before '='" :
+		    "bad key (keys are "
+		    "lowercase letters and '_')";
 	for (const char *c = s + k; c < eq; c++)
 		if (!is_blank(*c))
 			return "bad key (keys are lowercase letters and '_')";
