@@ -162,29 +162,29 @@ load_fails(const char *text, int line, const char *sub)
 	return found;
 }
 
-/* An identity: user NAME, uid 1000, home HOME, groups G... (first is
- * the primary). */
+/* An identity: user NAME, uid 1000, home HOME, GROUPS space-separated
+ * (the first is the primary, gid 2000). */
 struct tid {
 	struct policy_ident id;
 	gid_t gids[8];
 	const char *names[8];
+	char buf[256];
 };
 
 static const struct policy_ident *
-mkid(struct tid *t, const char *user, const char *home, ...)
+mkid(struct tid *t, const char *user, const char *home, const char *groups)
 {
-	va_list ap;
-	const char *g;
+	char *save = NULL, *g;
 	size_t n = 0;
 
 	memset(t, 0, sizeof(*t));
-	va_start(ap, home);
-	while ((g = va_arg(ap, const char *)) != NULL && n < 8) {
+	snprintf(t->buf, sizeof(t->buf), "%s", groups);
+	for (g = strtok_r(t->buf, " ", &save); g != NULL && n < 8;
+	     g = strtok_r(NULL, " ", &save)) {
 		t->gids[n] = (gid_t)(2000 + n);
 		t->names[n] = g;
 		n++;
 	}
-	va_end(ap);
 	t->id.uid = 1000;
 	t->id.user = user;
 	t->id.home = home;
@@ -246,8 +246,7 @@ test_merge_two_groups(void **state)
 			"images = cuda\nseccomp = unconfined\n";
 
 	p = load(m);
-	eval_ok(p, mkid(&t, "bob", "/home/bob", "bob", "datasci", "gpu", NULL),
-	    &eff);
+	eval_ok(p, mkid(&t, "bob", "/home/bob", "bob datasci gpu"), &eff);
 	assert_false(eff.denied);
 	assert_int_equal(eff.nimages, 3); /* union of the lists */
 	assert_string_equal(eff.images[0].pattern, "busybox:*");
@@ -266,7 +265,7 @@ test_merge_two_groups(void **state)
 	/* a group's value beats [default] even when it is smaller */
 	policy_free(p);
 	p = load("[default]\nimages = a\ncpus = 8\n[group:g]\ncpus = 1\n");
-	eval_ok(p, mkid(&t, "bob", "/home/bob", "bob", "g", NULL), &eff);
+	eval_ok(p, mkid(&t, "bob", "/home/bob", "bob g"), &eff);
 	assert_int_equal(eff.cpus.v, 1000);
 	policy_eff_free(&eff);
 	policy_free(p);
@@ -279,9 +278,7 @@ test_user_overrides(void **state)
 	struct policy_eff eff;
 	struct tid t;
 
-	eval_ok(p,
-	    mkid(&t, "alice", "/home/alice", "alice", "datasci", "gpu", NULL),
-	    &eff);
+	eval_ok(p, mkid(&t, "alice", "/home/alice", "alice datasci gpu"), &eff);
 	assert_int_equal(eff.memory.v, 32ull << 30);
 	assert_string_equal(eff.memory.from, "[user:alice]");
 	assert_int_equal(eff.max_total_containers.v, 64);
@@ -302,15 +299,14 @@ test_deny_wins(void **state)
 	policy_free(p);
 	p = load("[default]\nimages = busybox\n[group:bad]\ndeny = yes\n"
 		 "[user:carol]\ndeny = no\nimages = *\n");
-	eval_ok(p, mkid(&t, "carol", "/home/carol", "carol", "bad", NULL),
-	    &eff);
+	eval_ok(p, mkid(&t, "carol", "/home/carol", "carol bad"), &eff);
 	assert_true(eff.denied);
 	assert_string_equal(eff.deny_from, "[group:bad]");
 	assert_non_null(strstr(eff.deny_reason, "[group:bad]"));
 	assert_false(policy_image_allowed(&eff, "busybox:latest", NULL));
 	policy_eff_free(&eff);
 	/* not in the group: allowed */
-	eval_ok(p, mkid(&t, "carol", "/home/carol", "carol", NULL), &eff);
+	eval_ok(p, mkid(&t, "carol", "/home/carol", "carol"), &eff);
 	assert_false(eff.denied);
 	assert_true(policy_image_allowed(&eff, "anything:1", NULL));
 	policy_eff_free(&eff);
@@ -318,7 +314,7 @@ test_deny_wins(void **state)
 
 	p = load("[default]\nimages = busybox\ndeny = yes\n[user:dan]\n"
 		 "images = alpine\n");
-	eval_ok(p, mkid(&t, "dan", "/home/dan", "dan", NULL), &eff);
+	eval_ok(p, mkid(&t, "dan", "/home/dan", "dan"), &eff);
 	assert_true(eff.denied);
 	assert_string_equal(eff.deny_from, "[default]");
 	policy_eff_free(&eff);
@@ -340,18 +336,18 @@ test_no_image_denied(void **state)
 	struct policy_eff eff;
 	struct tid t;
 
-	eval_ok(p, mkid(&t, "eve", "/home/eve", "eve", NULL), &eff);
+	eval_ok(p, mkid(&t, "eve", "/home/eve", "eve"), &eff);
 	assert_true(eff.denied);
 	assert_string_equal(eff.deny_reason, "no image granted by the policy");
 	policy_eff_free(&eff);
-	eval_ok(p, mkid(&t, "eve", "/home/eve", "eve", "x", NULL), &eff);
+	eval_ok(p, mkid(&t, "eve", "/home/eve", "eve x"), &eff);
 	assert_false(eff.denied);
 	policy_eff_free(&eff);
 	policy_free(p);
 
 	/* an empty policy denies everyone */
 	p = load("");
-	eval_ok(p, mkid(&t, "eve", "/home/eve", "eve", NULL), &eff);
+	eval_ok(p, mkid(&t, "eve", "/home/eve", "eve"), &eff);
 	assert_true(eff.denied);
 	policy_eff_free(&eff);
 	policy_free(p);
@@ -364,7 +360,7 @@ test_builtin_defaults(void **state)
 	struct policy_eff eff;
 	struct tid t;
 
-	eval_ok(p, mkid(&t, "eve", "/home/eve", "eve", NULL), &eff);
+	eval_ok(p, mkid(&t, "eve", "/home/eve", "eve"), &eff);
 	assert_int_equal(eff.cpus.v, 1000);
 	assert_int_equal(eff.memory.v, 1ull << 30);
 	assert_int_equal(eff.pids.v, 256);
@@ -392,21 +388,21 @@ test_seccomp_merge(void **state)
 	struct tid t;
 
 	/* most restrictive group wins over another group */
-	eval_ok(p, mkid(&t, "v", "/home/v", "v", "a", "b", NULL), &eff);
+	eval_ok(p, mkid(&t, "v", "/home/v", "v a b"), &eff);
 	assert_int_equal(eff.seccomp, POLICY_SECCOMP_DEFAULT);
 	assert_string_equal(eff.seccomp_from, "[group:b]");
 	policy_eff_free(&eff);
 	/* a group beats [default] */
-	eval_ok(p, mkid(&t, "v", "/home/v", "v", "b", NULL), &eff);
+	eval_ok(p, mkid(&t, "v", "/home/v", "v b"), &eff);
 	assert_int_equal(eff.seccomp, POLICY_SECCOMP_DEFAULT);
 	policy_eff_free(&eff);
 	/* [default] when no group sets it */
-	eval_ok(p, mkid(&t, "v", "/home/v", "v", NULL), &eff);
+	eval_ok(p, mkid(&t, "v", "/home/v", "v"), &eff);
 	assert_int_equal(eff.seccomp, POLICY_SECCOMP_UNCONFINED);
 	assert_string_equal(eff.seccomp_from, "[default]");
 	policy_eff_free(&eff);
 	/* [user:] overrides */
-	eval_ok(p, mkid(&t, "u", "/home/u", "u", "b", NULL), &eff);
+	eval_ok(p, mkid(&t, "u", "/home/u", "u b"), &eff);
 	assert_int_equal(eff.seccomp, POLICY_SECCOMP_UNCONFINED);
 	policy_eff_free(&eff);
 	policy_free(p);
@@ -420,10 +416,10 @@ test_network(void **state)
 	struct policy_eff eff;
 	struct tid t;
 
-	eval_ok(p, mkid(&t, "v", "/home/v", "v", NULL), &eff);
+	eval_ok(p, mkid(&t, "v", "/home/v", "v"), &eff);
 	assert_false(eff.net_host);
 	policy_eff_free(&eff);
-	eval_ok(p, mkid(&t, "v", "/home/v", "v", "net", NULL), &eff);
+	eval_ok(p, mkid(&t, "v", "/home/v", "v net"), &eff);
 	assert_true(eff.net_host);
 	assert_string_equal(eff.net_from, "[group:net]");
 	policy_eff_free(&eff);
@@ -439,7 +435,7 @@ test_templates(void **state)
 	struct policy_eff eff;
 	struct tid t;
 
-	eval_ok(p, mkid(&t, "alice", "/home/alice", "staff", NULL), &eff);
+	eval_ok(p, mkid(&t, "alice", "/home/alice", "staff"), &eff);
 	assert_int_equal(eff.nbinds, 2);
 	assert_string_equal(eff.binds[0].src, "/home/alice");
 	assert_string_equal(eff.binds[0].dst, "/home/alice");
@@ -455,32 +451,32 @@ test_templates(void **state)
 	policy_eff_free(&eff);
 
 	/* a home of "/" or a relative home makes %h entries unusable */
-	eval_ok(p, mkid(&t, "alice", "/", "staff", NULL), &eff);
+	eval_ok(p, mkid(&t, "alice", "/", "staff"), &eff);
 	assert_int_equal(eff.nbinds, 1);
 	assert_string_equal(eff.binds[0].src, "/srv/staff/1000");
 	assert_int_equal(eff.nnotes, 1);
 	assert_int_equal(eff.notes[0].line, 3);
 	policy_eff_free(&eff);
-	eval_ok(p, mkid(&t, "alice", "home/alice", "staff", NULL), &eff);
+	eval_ok(p, mkid(&t, "alice", "home/alice", "staff"), &eff);
 	assert_int_equal(eff.nbinds, 1);
 	policy_eff_free(&eff);
-	eval_ok(p, mkid(&t, "alice", "/home//alice", "staff", NULL), &eff);
+	eval_ok(p, mkid(&t, "alice", "/home//alice", "staff"), &eff);
 	assert_int_equal(eff.nbinds, 1);
 	policy_eff_free(&eff);
 
 	/* a user name that is "..", empty or has a '/' never widens */
-	eval_ok(p, mkid(&t, "..", "/home/x", "staff", NULL), &eff);
+	eval_ok(p, mkid(&t, "..", "/home/x", "staff"), &eff);
 	assert_int_equal(eff.nuser_binds, 0);
 	assert_int_equal(eff.nnotes, 2);
 	policy_eff_free(&eff);
-	eval_ok(p, mkid(&t, "a/b", "/home/x", "staff", NULL), &eff);
+	eval_ok(p, mkid(&t, "a/b", "/home/x", "staff"), &eff);
 	assert_int_equal(eff.nuser_binds, 0);
 	policy_eff_free(&eff);
-	eval_ok(p, mkid(&t, "", "/home/x", "staff", NULL), &eff);
+	eval_ok(p, mkid(&t, "", "/home/x", "staff"), &eff);
 	assert_int_equal(eff.nuser_binds, 0);
 	policy_eff_free(&eff);
 	/* a group name of ".." drops the %g bind */
-	eval_ok(p, mkid(&t, "alice", "/home/alice", "..", NULL), &eff);
+	eval_ok(p, mkid(&t, "alice", "/home/alice", ".."), &eff);
 	assert_int_equal(eff.nbinds, 1);
 	policy_eff_free(&eff);
 	policy_free(p);
@@ -497,22 +493,21 @@ test_duplicate_destination(void **state)
 	struct tid t;
 
 	memset(&e, 0, sizeof(e));
-	assert_int_equal(policy_eval(p,
-			     mkid(&t, "a", "/home/a", "a", "g", NULL), &eff,
+	assert_int_equal(policy_eval(p, mkid(&t, "a", "/home/a", "a g"), &eff,
 			     &e),
 	    -1);
 	assert_non_null(strstr(e.msg, "/work bound twice"));
 	assert_int_equal(e.line, 5);
 	/* without the group there is no clash */
-	eval_ok(p, mkid(&t, "a", "/home/a", "a", "h", NULL), &eff);
+	eval_ok(p, mkid(&t, "a", "/home/a", "a h"), &eff);
 	assert_int_equal(eff.nbinds, 2);
 	policy_eff_free(&eff);
 	policy_free(p);
 
 	/* the same destination twice in one section */
 	p = load("[default]\nimages = a\nbinds = /a:/x\nbinds = /b:/x\n");
-	assert_int_equal(policy_eval(p, mkid(&t, "a", "/home/a", "a", NULL),
-			     &eff, &e),
+	assert_int_equal(policy_eval(p, mkid(&t, "a", "/home/a", "a"), &eff,
+			     &e),
 	    -1);
 	assert_int_equal(e.line, 4);
 	policy_free(p);
@@ -527,7 +522,7 @@ test_group_dedup_and_unknown(void **state)
 	struct tid t;
 
 	/* the primary group also listed as supplementary counts once */
-	eval_ok(p, mkid(&t, "a", "/home/a", "g", "g", "zz", NULL), &eff);
+	eval_ok(p, mkid(&t, "a", "/home/a", "g g zz"), &eff);
 	assert_int_equal(eff.nimages, 2);
 	policy_eff_free(&eff);
 	policy_free(p);
@@ -575,7 +570,7 @@ test_user_bind(void **state)
 	struct tid t;
 	bool ro = false;
 
-	eval_ok(p, mkid(&t, "alice", "/home/alice", "alice", NULL), &eff);
+	eval_ok(p, mkid(&t, "alice", "/home/alice", "alice"), &eff);
 	/* default mode under a read-only grant: read-only */
 	assert_int_equal(policy_user_bind(&eff, "/data/x", POLICY_MODE_DEFAULT,
 			     &ro, &e),
@@ -611,7 +606,7 @@ test_user_bind(void **state)
 	    -1);
 	policy_eff_free(&eff);
 	/* a rw grant deeper than a ro one: rw allowed there */
-	eval_ok(p, mkid(&t, "alice", "/home/alice", "alice", "rw", NULL), &eff);
+	eval_ok(p, mkid(&t, "alice", "/home/alice", "alice rw"), &eff);
 	assert_int_equal(policy_user_bind(&eff, "/data/shared/x",
 			     POLICY_MODE_RW, &ro, &e),
 	    0);
@@ -644,7 +639,7 @@ test_image_allowed(void **state)
 		{ "ubuntu:22.04", true }, { "ubuntu:22.10", false },
 		{ "other/busybox:latest", false } };
 
-	eval_ok(p, mkid(&t, "a", "/home/a", "a", NULL), &eff);
+	eval_ok(p, mkid(&t, "a", "/home/a", "a"), &eff);
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)
 		if (policy_image_allowed(&eff, c[i].canon, &from) != c[i].ok)
 			fail_msg("image %s: expected %d", c[i].canon, c[i].ok);
@@ -791,9 +786,7 @@ test_10000_sections(void **state)
 	t1 = clock();
 	assert_int_equal(policy_nsections(p), 10001);
 	for (int i = 0; i < 1000; i++) {
-		eval_ok(p,
-		    mkid(&t, "u4999", "/home/u", "g1", "g2", "g4998", "nope",
-			NULL),
+		eval_ok(p, mkid(&t, "u4999", "/home/u", "g1 g2 g4998 nope"),
 		    &eff);
 		assert_int_equal(eff.nimages, 4);
 		assert_int_equal(eff.memory.v, 5099ull << 20);
