@@ -109,12 +109,14 @@ struct policy_bind {
 	char *dst;
 	bool ro;
 	policy_from from;
+	int line; /* of the entry in the policy file */
 };
 
 struct policy_prefix {
 	char *path; /* expanded, absolute, normal */
 	bool ro;    /* the grant is read-only */
 	policy_from from;
+	int line; /* of the entry in the policy file */
 };
 
 enum policy_seccomp {
