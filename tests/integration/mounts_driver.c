@@ -190,13 +190,6 @@ main(int argc, char **argv)
 		for (size_t i = 0; i < p.nbinds; i++)
 			bfds[i] = fsutil_open_bind(&p, &p.binds[i]);
 		mounts_setup(&p, bfds, &tty);
-		if (p.tty_wanted) {
-			for (int i = 0; i < 3; i++)
-				if (dup2(tty.slave, i) == -1)
-					die_errno("dup2");
-			close(tty.master);
-			close(tty.slave);
-		}
 		for (size_t i = 0; i < p.ngroups; i++)
 			g[i] = p.groups[i].gid;
 		if (setgroups(p.ngroups, g) == -1 ||
@@ -206,10 +199,25 @@ main(int argc, char **argv)
 			die_errno("drop");
 		if (chdir("/") == -1)
 			die_errno("chdir");
-		/* The pid namespace's init: run the command as a child. */
+		/* The pid namespace's init: run the command as a child; with
+		 * -t, copy the pty's output to our stdout. */
 		if ((pid = fork()) == 0) {
+			if (p.tty_wanted) {
+				setsid();
+				for (int i = 0; i < 3; i++)
+					if (dup2(tty.slave, i) == -1)
+						_exit(126);
+			}
 			execv(argv[optind], argv + optind);
 			_exit(127);
+		}
+		if (p.tty_wanted) {
+			char buf[4096];
+			ssize_t n;
+
+			close(tty.slave);
+			while ((n = read(tty.master, buf, sizeof(buf))) > 0)
+				(void)!write(1, buf, (size_t)n);
 		}
 		while (waitpid(pid, &st, 0) == -1)
 			if (errno != EINTR)
