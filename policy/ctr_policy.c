@@ -646,6 +646,23 @@ edit_install(const char *tmp, const char *dir)
 	return 0;
 }
 
+/* The file is installed root:root 0644, but a directory above it may
+ * still make ctr-launch refuse it: say so. */
+static void
+warn_untrusted(void)
+{
+	struct policy_error e;
+	int fd;
+
+	memset(&e, 0, sizeof(e));
+	fd = policy_open_trusted(POLICY_FILE, &e);
+	if (fd >= 0)
+		close(fd);
+	else
+		fprintf(stderr, "%s: warning: ctr-launch will refuse it: %s\n",
+		    POLICY_FILE, e.msg);
+}
+
 static bool
 ask_again(void)
 {
@@ -747,6 +764,7 @@ cmd_edit(int argc, char **argv)
 			if (edit_install(tmp, dir) < 0)
 				break;
 			printf("%s: OK, installed\n", POLICY_FILE);
+			warn_untrusted();
 			return 0;
 		}
 		if (!ask_again())

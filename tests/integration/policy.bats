@@ -278,6 +278,16 @@ images = busybox, alpine"
 	[ "$status" -eq 0 ]
 }
 
+@test "policy: edit warns when a directory above makes the policy untrusted" {
+	make_editor "[default]
+images = busybox, alpine"
+	chmod 0775 "$POLDIR"
+	run env -u VISUAL EDITOR="$BATS_TEST_TMPDIR/ed.sh" "$CTL_POLICYTOOL" edit </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"warning: ctr-launch will refuse it: refused: directory $POLDIR is group-writable"* ]]
+}
+
 @test "policy: a bad edit leaves the installed policy unchanged" {
 	local sum
 	sum=$(sha256sum <"$CTL_POLICY")
