@@ -211,8 +211,8 @@ meta_fd(struct xctx *x, int fd, struct archive_entry *ent, const char *path,
 	const char *name;
 	const void *val;
 	size_t sz;
-	uid_t u;
-	gid_t g;
+	uid_t u = 0;
+	gid_t g = 0;
 
 	if (owner(x, ent, path, &u, &g) == -1)
 		return -1;
@@ -350,8 +350,8 @@ do_symlink(struct xctx *x, int pfd, const char *base, const char *path,
 {
 	const char *target = archive_entry_symlink(ent);
 	struct timespec ts[2];
-	uid_t u;
-	gid_t g;
+	uid_t u = 0;
+	gid_t g = 0;
 
 	if (target == NULL || target[0] == '\0')
 		return xerr(x, path, "refused: symlink without a target");
