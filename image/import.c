@@ -953,7 +953,8 @@ do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 		    mkdirat(lfd, "diff", 0755) == -1 ||
 		    (dfd = openat(lfd, "diff",
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
-			-1)
+			-1 ||
+		    fchmod(dfd, 0755) == -1)
 			return img_errno(x->e, "%s/tmp/%s/%s", STORE_DIR,
 			    x->s->workname, dir);
 	}
@@ -1223,6 +1224,10 @@ import_image_archive(struct imp *x)
 		return img_err(x->e,
 		    "archive has neither manifest.json nor index.json");
 	}
+	for (size_t i = 0; x->o->name == NULL && i < x->nim; i++)
+		if (x->im[i].nnames == 0)
+			return img_err(x->e,
+			    "the archive names no image (no tag); give --name");
 	for (size_t i = 0; i < x->nul; i++) {
 		int k = store_layer_get(x->s, x->ul[i].diff, x->ul[i].link,
 		    &x->ul[i].size, x->e);
