@@ -65,6 +65,43 @@
 	(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | \
 	    MOUNT_ATTR_NOEXEC)
 
+/* Allocation failure ends P1; noreturn spelled for the analysers. */
+static void oom(void) __attribute__((__noreturn__));
+
+static void
+oom(void)
+{
+	die_errno("out of memory");
+}
+
+static void fatal(const char *) __attribute__((__noreturn__));
+
+static void
+fatal(const char *what)
+{
+	die("%s", what);
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	void *r = realloc(p, n ? n : 1);
+
+	if (r == NULL)
+		oom();
+	return r;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *r = strdup(s);
+
+	if (r == NULL)
+		oom();
+	return r;
+}
+
 struct hostdev {
 	const char *name;
 	unsigned int major, minor;
@@ -212,15 +249,13 @@ read_mountinfo(struct minfo **out)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			if ((v = realloc(v, cap * sizeof(*v))) == NULL)
-				die_errno("mountinfo");
+			v = xrealloc(v, cap * sizeof(*v));
 		}
 		unescape(mp);
 		v[n].id = id;
 		v[n].parent = parent;
 		v[n].in = 0;
-		if ((v[n].mp = strdup(mp)) == NULL)
-			die_errno("mountinfo");
+		v[n].mp = xstrdup(mp);
 		n++;
 	}
 	free(line);
@@ -252,7 +287,7 @@ remount_tree(int tree, unsigned long add, const char *what)
 			rootmp = v[i].mp;
 		}
 	if (rootmp == NULL)
-		die("mount %s: not in mountinfo", what);
+		fatal("mount: the new mount is not in mountinfo");
 	rootlen = strlen(rootmp);
 	while (grew) {
 		grew = false;
@@ -591,8 +626,9 @@ mount_overlay(struct ctx *c)
 	if (overlay_fsconfig(c, upper, work) == -1) {
 		if (errno != ENOSYS && errno != EINVAL)
 			die_errno("overlay of image %s", d->name);
-		if (page <= 0 || (opt = malloc((size_t)page)) == NULL)
-			die_errno("overlay options");
+		if (page <= 0)
+			die("overlay options: no page size");
+		opt = xrealloc(NULL, (size_t)page);
 		if (mounts_ovl_options(d, upper, work, opt, (size_t)page) == -1)
 			die("image %s: %zu layers do not fit in one mount "
 			    "(this kernel has no overlay lowerdir+; Linux 6.8 "
@@ -668,12 +704,11 @@ open:
 static int
 sys_mountpoint(struct ctx *c, const char *path, bool dir_wanted)
 {
-	cleanup_free char *parent = strdup(path);
+	char parent[PATH_MAX];
 	cleanup_close int pfd = -1;
 	char *slash, what[PATH_MAX];
 
-	if (parent == NULL)
-		die_errno("mountpoint");
+	snprintf(parent, sizeof(parent), "%s", path);
 	snprintf(what, sizeof(what), "/%s", path);
 	slash = strrchr(parent, '/');
 	if (slash == NULL) {
@@ -711,8 +746,7 @@ read_image_file(struct ctx *c, const char *path, size_t *len)
 		return NULL; /* absent, a symlink, outside: no image entries */
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
 		return NULL;
-	if ((buf = malloc(PASSWD_MAX_INPUT + 1)) == NULL)
-		die_errno("/%s", path);
+	buf = xrealloc(NULL, PASSWD_MAX_INPUT + 1);
 	while ((r = read(fd, buf + n, PASSWD_MAX_INPUT + 1 - n)) > 0) {
 		n += (size_t)r;
 		if (n > PASSWD_MAX_INPUT)
@@ -972,14 +1006,14 @@ container_path(struct ctx *c, int fd, const char *dst, char *out, size_t len)
 static int
 bind_target(struct ctx *c, const char *dst, bool dir_wanted)
 {
-	cleanup_free char *pfx = strdup(dst);
+	char pfx[PATH_MAX];
 	cleanup_close int parent = -1;
 	struct stat pst, rst;
 	char *s;
 	int fd;
 
-	if (pfx == NULL)
-		die_errno("bind destination");
+	if (snprintf(pfx, sizeof(pfx), "%s", dst) >= (int)sizeof(pfx))
+		die("bind destination %s: too long", dst);
 	fd = fsutil_openat2(c->root, dst, O_PATH, IN_ROOT);
 	if (fd >= 0 || errno != ENOENT)
 		goto out;

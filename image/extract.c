@@ -65,6 +65,8 @@ esc(const char *s, char *buf, size_t len)
 {
 	size_t o = 0;
 
+	if (len > 160)
+		len = 160; /* keep the message on one readable line */
 	for (; s != NULL && *s != '\0' && o + 5 < len; s++) {
 		unsigned char c = (unsigned char)*s;
 
@@ -126,6 +128,11 @@ walk(struct xctx *x, const char *path, bool create)
 			}
 			fd = openat(cur, p,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			/* Implicit parents: root 0755 whatever the umask. */
+			if (fd >= 0 && fchmod(fd, 0755) == -1) {
+				close(fd);
+				fd = -1;
+			}
 		}
 		close(cur);
 		cur = fd;
@@ -211,8 +218,8 @@ meta_fd(struct xctx *x, int fd, struct archive_entry *ent, const char *path,
 	const char *name;
 	const void *val;
 	size_t sz;
-	uid_t u;
-	gid_t g;
+	uid_t u = 0;
+	gid_t g = 0;
 
 	if (owner(x, ent, path, &u, &g) == -1)
 		return -1;
@@ -350,8 +357,8 @@ do_symlink(struct xctx *x, int pfd, const char *base, const char *path,
 {
 	const char *target = archive_entry_symlink(ent);
 	struct timespec ts[2];
-	uid_t u;
-	gid_t g;
+	uid_t u = 0;
+	gid_t g = 0;
 
 	if (target == NULL || target[0] == '\0')
 		return xerr(x, path, "refused: symlink without a target");
@@ -383,7 +390,7 @@ do_hardlink(struct xctx *x, int pfd, const char *base, const char *path,
 		char b[512];
 
 		return img_err(x->e,
-		    "entry \"%s\": refused: hardlink target %s",
+		    "entry \"%s\": refused: hardlink target: %s",
 		    esc(path, b, sizeof(b)), why);
 	}
 	if (tpath[0] == '\0')

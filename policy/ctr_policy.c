@@ -26,6 +26,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,52 @@ print_errors(const struct policy_errors *errs, const char *file)
 		else
 			fprintf(stderr, "%s: %s\n", file, errs->v[i].msg);
 	}
+}
+
+/* Warnings of check, printed in line order at the end. */
+struct warn {
+	int line;
+	char msg[400];
+};
+static struct warn *warns;
+static size_t nwarns;
+
+static void
+warn_add(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+warn_add(int line, const char *fmt, ...)
+{
+	struct warn *v = reallocarray(warns, nwarns + 1, sizeof(*v));
+	va_list ap;
+
+	if (v == NULL)
+		return;
+	warns = v;
+	v[nwarns].line = line;
+	va_start(ap, fmt);
+	vsnprintf(v[nwarns].msg, sizeof(v[nwarns].msg), fmt, ap);
+	va_end(ap);
+	nwarns++;
+}
+
+static int
+warn_cmp(const void *a, const void *b)
+{
+	const struct warn *x = a, *y = b;
+
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static void
+warn_print(const char *file)
+{
+	qsort(warns, nwarns, sizeof(*warns), warn_cmp);
+	for (size_t i = 0; i < nwarns; i++)
+		fprintf(stderr, "%s:%d: warning: %s\n", file, warns[i].line,
+		    warns[i].msg);
+	free(warns);
+	warns = NULL;
 }
 
 /* The caller's identity as the launcher builds it. */
@@ -176,26 +223,22 @@ open_for_check(const char *file, int *nwarn)
 }
 
 static void
-warn_sections(const struct policy *p, const char *file, int *nwarn)
+warn_sections(const struct policy *p)
 {
 	for (size_t i = 0; i < p->nsecs; i++) {
 		const struct psec *s = p->secs[i];
 
 		if (s->kind == POLICY_SEC_USER && getpwnam(s->name) == NULL) {
-			fprintf(stderr, "%s:%d: warning: no user %s\n", file,
-			    s->line, s->name);
-			(*nwarn)++;
+			warn_add(s->line, "no user %s", s->name);
 		} else if (s->kind == POLICY_SEC_GROUP &&
 		    getgrnam(s->name) == NULL) {
-			fprintf(stderr, "%s:%d: warning: no group %s\n", file,
-			    s->line, s->name);
-			(*nwarn)++;
+			warn_add(s->line, "no group %s", s->name);
 		}
 	}
 }
 
 static void
-warn_images(const struct policy *p, const char *file, int *nwarn)
+warn_images(const struct policy *p)
 {
 	DIR *d = opendir(STORE_DIR "/images");
 	struct dirent *de;
@@ -229,12 +272,10 @@ warn_images(const struct policy *p, const char *file, int *nwarn)
 				hit = fnmatch(s->ent[PK_IMAGES][j].a, names[k],
 					  0) == 0;
 			if (!hit) {
-				fprintf(stderr,
-				    "%s:%d: warning: image pattern %s matches "
-				    "no image in the store\n",
-				    file, s->ent[PK_IMAGES][j].line,
+				warn_add(s->ent[PK_IMAGES][j].line,
+				    "image pattern %s matches no image in "
+				    "the store",
 				    s->ent[PK_IMAGES][j].a);
-				(*nwarn)++;
 			}
 		}
 	}
@@ -244,7 +285,7 @@ warn_images(const struct policy *p, const char *file, int *nwarn)
 }
 
 static void
-warn_binds(const struct policy *p, const char *file, int *nwarn)
+warn_binds(const struct policy *p)
 {
 	for (size_t i = 0; i < p->nsecs; i++) {
 		const struct psec *s = p->secs[i];
@@ -255,9 +296,8 @@ warn_binds(const struct policy *p, const char *file, int *nwarn)
 
 			if (strchr(e->a, '%') != NULL || stat(e->a, &st) == 0)
 				continue;
-			fprintf(stderr, "%s:%d: warning: bind source %s: %s\n",
-			    file, e->line, e->a, strerror(errno));
-			(*nwarn)++;
+			warn_add(e->line, "bind source %s: %s", e->a,
+			    strerror(errno));
 		}
 	}
 }
@@ -265,7 +305,7 @@ warn_binds(const struct policy *p, const char *file, int *nwarn)
 /* Evaluates the policy for every user NSS lists; reports each failing
  * line once (a destination some user would get twice). */
 static void
-warn_users(const struct policy *p, const char *file, int *nwarn)
+warn_users(const struct policy *p)
 {
 	struct passwd *pw;
 	int *seen = NULL;
@@ -296,9 +336,7 @@ warn_users(const struct policy *p, const char *file, int *nwarn)
 				seen = v;
 				seen[nseen++] = e.line;
 			}
-			fprintf(stderr, "%s:%d: warning: user %s: %s\n", file,
-			    e.line, pw->pw_name, e.msg);
-			(*nwarn)++;
+			warn_add(e.line, "user %s: %s", pw->pw_name, e.msg);
 		}
 		ident_free(&x);
 	}
@@ -336,11 +374,13 @@ cmd_check(int argc, char **argv)
 		return 1;
 	}
 	close(fd);
-	warn_sections(p, file, &nwarn);
-	warn_images(p, file, &nwarn);
-	warn_binds(p, file, &nwarn);
-	warn_users(p, file, &nwarn);
+	warn_sections(p);
+	warn_images(p);
+	warn_binds(p);
+	warn_users(p);
 	policy_free(p);
+	nwarn += (int)nwarns;
+	warn_print(file);
 	if (strict && nwarn > 0) {
 		fprintf(stderr, "%s: %d warning%s (--strict)\n", file, nwarn,
 		    nwarn == 1 ? "" : "s");
@@ -404,31 +444,32 @@ print_eff(const struct policy_eff *eff)
 	char buf[64];
 
 	for (size_t i = 0; i < eff->nimages; i++)
-		printf("images          %-36s %s\n", eff->images[i].pattern,
-		    eff->images[i].from);
+		printf("images               %-36s %s\n",
+		    eff->images[i].pattern, eff->images[i].from);
 	for (size_t i = 0; i < eff->nbinds; i++) {
 		char b[PATH_MAX * 2 + 8];
 
 		snprintf(b, sizeof(b), "%s:%s:%s", eff->binds[i].src,
 		    eff->binds[i].dst, eff->binds[i].ro ? "ro" : "rw");
-		printf("binds           %-36s %s\n", b, eff->binds[i].from);
+		printf("binds                %-36s %s\n", b,
+		    eff->binds[i].from);
 	}
 	for (size_t i = 0; i < eff->nuser_binds; i++) {
 		char b[PATH_MAX + 8];
 
 		snprintf(b, sizeof(b), "%s:%s", eff->user_binds[i].path,
 		    eff->user_binds[i].ro ? "ro" : "rw");
-		printf("user_binds      %-36s %s\n", b,
+		printf("user_binds           %-36s %s\n", b,
 		    eff->user_binds[i].from);
 	}
-	printf("network         %-36s %s\n",
+	printf("network              %-36s %s\n",
 	    eff->net_host ? "host, none" : "none", eff->net_from);
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		fmt_num(nums[i].n, nums[i].size, nums[i].cpus, buf,
 		    sizeof(buf));
-		printf("%-15s %-36s %s\n", nums[i].name, buf, nums[i].n->from);
+		printf("%-20s %-36s %s\n", nums[i].name, buf, nums[i].n->from);
 	}
-	printf("seccomp         %-36s %s\n",
+	printf("seccomp              %-36s %s\n",
 	    eff->seccomp == POLICY_SECCOMP_UNCONFINED ? "unconfined" :
 							"default",
 	    eff->seccomp_from);
@@ -605,6 +646,23 @@ edit_install(const char *tmp, const char *dir)
 	return 0;
 }
 
+/* The file is installed root:root 0644, but a directory above it may
+ * still make ctr-launch refuse it: say so. */
+static void
+warn_untrusted(void)
+{
+	struct policy_error e;
+	int fd;
+
+	memset(&e, 0, sizeof(e));
+	fd = policy_open_trusted(POLICY_FILE, &e);
+	if (fd >= 0)
+		close(fd);
+	else
+		fprintf(stderr, "%s: warning: ctr-launch will refuse it: %s\n",
+		    POLICY_FILE, e.msg);
+}
+
 static bool
 ask_again(void)
 {
@@ -706,6 +764,7 @@ cmd_edit(int argc, char **argv)
 			if (edit_install(tmp, dir) < 0)
 				break;
 			printf("%s: OK, installed\n", POLICY_FILE);
+			warn_untrusted();
 			return 0;
 		}
 		if (!ask_again())

@@ -51,27 +51,29 @@ static int
 collect(const struct policy *p, const struct policy_ident *id,
     struct matched *m)
 {
+	unsigned char *seen = calloc(p->nindex / 8 + 1, 1);
+
 	m->n = 0;
 	m->v = calloc(id->ngroups + 2, sizeof(*m->v));
-	if (m->v == NULL)
+	if (m->v == NULL || seen == NULL) {
+		free(seen);
 		return -1;
+	}
 	m->def = p->def;
 	if (p->def != NULL)
 		m->v[m->n++] = p->def;
 	for (size_t i = 0; i < id->ngroups; i++) {
 		const struct psec *g;
-		bool dup = false;
 
 		if (id->gnames == NULL || id->gnames[i] == NULL)
 			continue;
 		g = policy_find(p, POLICY_SEC_GROUP, id->gnames[i]);
-		if (g == NULL)
-			continue;
-		for (size_t j = 0; j < m->n; j++)
-			dup = dup || m->v[j] == g;
-		if (!dup)
-			m->v[m->n++] = g;
+		if (g == NULL || (seen[g->idx / 8] & (1u << (g->idx % 8))))
+			continue; /* no section, or a gid listed twice */
+		seen[g->idx / 8] |= (unsigned char)(1u << (g->idx % 8));
+		m->v[m->n++] = g;
 	}
+	free(seen);
 	m->user = policy_find(p, POLICY_SEC_USER, id->user);
 	if (m->user != NULL)
 		m->v[m->n++] = m->user;
@@ -240,19 +242,41 @@ oom:
 }
 
 static int
+dst_cmp(const void *a, const void *b)
+{
+	const struct policy_bind *x = *(const struct policy_bind *const *)a;
+	const struct policy_bind *y = *(const struct policy_bind *const *)b;
+	int c = strcmp(x->dst, y->dst);
+
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* Sorted by destination, then by position: O(n log n) for any n. */
+static int
 check_dup_dst(const struct policy_eff *eff, struct policy_error *e)
 {
+	const struct policy_bind **v;
+
+	if (eff->nbinds < 2)
+		return 0;
+	if ((v = reallocarray(NULL, eff->nbinds, sizeof(*v))) == NULL) {
+		perr_set(e, "", 0, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < eff->nbinds; i++)
+		v[i] = &eff->binds[i];
+	qsort(v, eff->nbinds, sizeof(*v), dst_cmp);
 	for (size_t i = 1; i < eff->nbinds; i++)
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(eff->binds[i].dst, eff->binds[j].dst) == 0) {
-				perr_set(e, "", eff->binds[i].line,
-				    "destination %s bound twice (%s line %d "
-				    "and %s line %d)",
-				    eff->binds[i].dst, eff->binds[j].from,
-				    eff->binds[j].line, eff->binds[i].from,
-				    eff->binds[i].line);
-				return -1;
-			}
+		if (strcmp(v[i - 1]->dst, v[i]->dst) == 0) {
+			perr_set(e, "", v[i]->line,
+			    "destination %s bound twice (%s line %d and %s "
+			    "line %d)",
+			    v[i]->dst, v[i - 1]->from, v[i - 1]->line,
+			    v[i]->from, v[i]->line);
+			free(v);
+			return -1;
+		}
+	free(v);
 	return 0;
 }
 

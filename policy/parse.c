@@ -513,6 +513,8 @@ build_index(struct pctx *c)
 	}
 	if (p->nindex > 1)
 		qsort(p->index, p->nindex, sizeof(*p->index), sec_cmp);
+	for (size_t i = 0; i < p->nindex; i++)
+		p->index[i]->idx = i;
 	for (size_t i = 1; i < p->nindex; i++)
 		if (sec_cmp(&p->index[i - 1], &p->index[i]) == 0) {
 			const struct psec *a = p->index[i - 1],

@@ -54,6 +54,7 @@ struct psec {
 	char *name;  /* NULL for [global] and [default] */
 	char *label; /* "[group:NAME]" etc. */
 	int line;
+	size_t idx; /* position in policy.index (group and user sections) */
 	struct pscalar sc[PK_NKEYS];
 	struct pent *ent[PK_NLISTS];
 	size_t nent[PK_NLISTS];

@@ -29,6 +29,7 @@
 
 #define PCHECK_MAX_LINE    190
 #define PCHECK_MAX_SECTION 48
+#define BAD_KEY            "bad key (keys are lowercase letters and '_')"
 
 static bool
 is_blank(char c)
@@ -56,7 +57,9 @@ ev_add(struct pcheck *pc, bool section, int line, const char *name, size_t n)
 	return 0;
 }
 
-/* Checks the text after a ']' or a value: blanks, then a comment or end. */
+/* Checks a value as inih will see it: a ';' after a blank starts a
+ * comment; any other ';', and any '#', is refused.  *vlen is the length
+ * of the value up to the comment, trailing blanks dropped. */
 static const char *
 check_value(const char *s, size_t n, size_t *vlen)
 {
@@ -118,13 +121,10 @@ check_key(const char *s, size_t n, struct pcheck *pc, int line, bool *oom)
 	while (s + k < eq && ((s[k] >= 'a' && s[k] <= 'z') || s[k] == '_'))
 		k++;
 	if (k == 0)
-		return s[0] == '=' || is_blank(s[0]) ?
-		    "missing key before '='" :
-		    "bad key (keys are "
-		    "lowercase letters and '_')";
+		return s[0] == '=' ? "missing key before '='" : BAD_KEY;
 	for (const char *c = s + k; c < eq; c++)
 		if (!is_blank(*c))
-			return "bad key (keys are lowercase letters and '_')";
+			return BAD_KEY;
 	v = eq + 1;
 	why = check_value(v, (size_t)(s + n - v), &vlen);
 	if (why != NULL)

@@ -63,8 +63,10 @@ perr_add(struct policy_errors *errs, const char *file, int line,
 	struct policy_error *v;
 	va_list ap;
 
-	if (errs == NULL)
+	if (errs == NULL || errs->n >= POLICY_MAX_ERRORS)
 		return;
+	if (errs->n + 1 == POLICY_MAX_ERRORS)
+		fmt = "too many errors; stopping here";
 	v = reallocarray(errs->v, errs->n + 1, sizeof(*v));
 	if (v == NULL)
 		return;

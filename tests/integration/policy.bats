@@ -23,6 +23,7 @@ setup_file() {
 }
 
 teardown_file() {
+	printf '[default]\nimages = busybox\n' | ctl_policy
 	rm -f "$FAKEIMG"
 	for u in "$AL" "$DEN" "$NOIMG"; do ctl_userdel "$u"; done
 	groupdel "$GRP" 2>/dev/null || true
@@ -277,6 +278,16 @@ images = busybox, alpine"
 	[ "$status" -eq 0 ]
 }
 
+@test "policy: edit warns when a directory above makes the policy untrusted" {
+	make_editor "[default]
+images = busybox, alpine"
+	chmod 0775 "$POLDIR"
+	run env -u VISUAL EDITOR="$BATS_TEST_TMPDIR/ed.sh" "$CTL_POLICYTOOL" edit </dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"warning: ctr-launch will refuse it: refused: directory $POLDIR is group-writable"* ]]
+}
+
 @test "policy: a bad edit leaves the installed policy unchanged" {
 	local sum
 	sum=$(sha256sum <"$CTL_POLICY")
@@ -314,4 +325,34 @@ memroy = 1G"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ $output == *busy* ]]
+}
+
+@test "policy: a bad edit on a terminal asks what now; e edits again" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	local sum
+	sum=$(sha256sum <"$CTL_POLICY")
+	# first run writes a bad policy, the second a good one
+	cat >"$BATS_TEST_TMPDIR/ed.sh" <<-EOF
+	#!/bin/sh
+	if [ -e "$BATS_TEST_TMPDIR/once" ]; then
+		printf '[default]\nimages = alpine\n' >"\$1"
+	else
+		: >"$BATS_TEST_TMPDIR/once"
+		printf '[default]\nimages = alpine\nmemroy = 1G\n' >"\$1"
+	fi
+	EOF
+	chmod 0755 "$BATS_TEST_TMPDIR/ed.sh"
+	run script -qec "env -u VISUAL EDITOR=$BATS_TEST_TMPDIR/ed.sh $CTL_POLICYTOOL edit" /dev/null <<<"x"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"What now?"* ]]
+	[[ $output == *"not changed"* ]]
+	[ "$(sha256sum <"$CTL_POLICY")" = "$sum" ]
+	rm -f "$BATS_TEST_TMPDIR/once"
+	run script -qec "env -u VISUAL EDITOR=$BATS_TEST_TMPDIR/ed.sh $CTL_POLICYTOOL edit" /dev/null <<<"e"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"What now?"* ]]
+	grep -qx 'images = alpine' "$CTL_POLICY"
+	[ -z "$(ls -A "$POLDIR" | grep '^\.policy\.ini\.')" ]
 }

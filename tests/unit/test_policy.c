@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -814,6 +815,49 @@ test_10000_sections(void **state)
 }
 
 static void
+test_many_errors_and_binds(void **state)
+{
+	size_t cap = 4 << 20, n = 0;
+	char *buf = malloc(cap);
+	struct policy_errors errs = { NULL, 0 };
+	struct policy *p = NULL;
+	struct policy_eff eff;
+	struct policy_error e;
+	struct tid t;
+
+	assert_non_null(buf);
+	/* 100,000 bad lines: the error list stays bounded */
+	for (int i = 0; i < 100000; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "x\n");
+	assert_int_equal(policy_load_buf(buf, n, "t", &p, &errs), -1);
+	assert_int_equal(errs.n, POLICY_MAX_ERRORS);
+	assert_string_equal(errs.v[errs.n - 1].msg,
+	    "too many errors; stopping here");
+	policy_errors_free(&errs);
+
+	/* 20,000 binds: distinct destinations pass, one clash is found */
+	n = (size_t)snprintf(buf, cap, "[default]\nimages = a\n");
+	for (int i = 0; i < 20000; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "binds = /s:/d/%d\n",
+		    i);
+	p = load(buf);
+	eval_ok(p, mkid(&t, "a", "/home/a", "a"), &eff);
+	assert_int_equal(eff.nbinds, 20000);
+	policy_eff_free(&eff);
+	policy_free(p);
+	n += (size_t)snprintf(buf + n, cap - n, "binds = /t:/d/7\n");
+	p = load(buf);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(policy_eval(p, mkid(&t, "a", "/home/a", "a"), &eff,
+			     &e),
+	    -1);
+	assert_non_null(strstr(e.msg, "/d/7 bound twice"));
+	assert_int_equal(e.line, 20003);
+	policy_free(p);
+	free(buf);
+}
+
+static void
 test_trust(void **state)
 {
 	struct policy_error e;
@@ -841,6 +885,23 @@ test_trust(void **state)
 		print_message("# /etc/passwd refused here: %s\n", e.msg);
 	assert_int_equal(policy_open_trusted("/dev/null", &e), -1);
 	assert_non_null(strstr(e.msg, "regular"));
+	/* a symlinked directory on the way (merged /usr: /lib -> usr/lib) */
+	{
+		struct stat st;
+
+		if (lstat("/lib", &st) == 0 && S_ISLNK(st.st_mode) &&
+		    access("/lib/os-release", R_OK) == 0) {
+			assert_int_equal(policy_open_trusted("/lib/os-release",
+					     &e),
+			    -1);
+			assert_non_null(strstr(e.msg, "symlink"));
+			fd = policy_open_trusted("/usr/lib/os-release", &e);
+			assert_true(fd >= 0);
+			close(fd);
+		} else {
+			print_message("# no symlinked /lib here\n");
+		}
+	}
 }
 
 int
@@ -867,6 +928,7 @@ main(void)
 		cmocka_unit_test(test_inih_hazards_inline),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_10000_sections),
+		cmocka_unit_test(test_many_errors_and_binds),
 		cmocka_unit_test(test_trust),
 	};
 
