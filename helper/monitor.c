@@ -37,6 +37,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "auth.h"
+#include "cgroup.h"
 #include "creds.h"
 #include "log.h"
 #include "monitor.h"
@@ -208,7 +211,7 @@ reap_init(struct monitor *m, int *status)
 		*status = 128 + si.si_status;
 }
 
-static void
+static bool
 forward_ready(struct monitor *m, bool front_alive)
 {
 	struct mon_msg msg = { 0, 0 };
@@ -218,7 +221,7 @@ forward_ready(struct monitor *m, bool front_alive)
 	if (n <= 0 || msg.type != MON_READY) {
 		if (fds[0] >= 0)
 			close(fds[0]);
-		return;
+		return false;
 	}
 	out[0] = m->init_pidfd;
 	out[1] = fds[0];
@@ -227,6 +230,7 @@ forward_ready(struct monitor *m, bool front_alive)
 		    fds[0] >= 0 ? 2 : 1);
 	if (fds[0] >= 0)
 		close(fds[0]);
+	return true;
 }
 
 void
@@ -239,7 +243,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		INIT_SOCK
 	};
 	struct pollfd pf[4];
-	bool ready = false, front_alive = true, killed = false;
+	bool ready = false, front_alive = true, killed = false, ran = false;
 	int status = CTL_EXIT_FAIL;
 
 	m->init_pid = init;
@@ -249,7 +253,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
 	pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
 	pf[INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
-	/* (The limits' cgroup placement of P1 goes here, before GO.) */
+	/* P1 is in its cgroup already (main.c, step 7). */
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
 		killed = pidfd_signal(m->init_pidfd, SIGKILL) == 0;
 	for (;;) {
@@ -272,8 +276,9 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 				    0;
 		}
 		if (pf[INIT_SOCK].revents) {
-			if (!ready && !killed)
-				forward_ready(m, front_alive);
+			if (!ready && !killed &&
+			    (ran = forward_ready(m, front_alive)))
+				audit_grant(p);
 			ready = true;
 			pf[INIT_SOCK].fd = -1;
 		}
@@ -281,7 +286,12 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	if (!ready)
 		status = CTL_EXIT_FAIL;
 	fsutil_unlock_layers(m->locks, m->nlocks);
-	/* (The limits' cgroup removal and PAM close go here.) */
+	if (m->cg != NULL)
+		cgroup_destroy(m->cg);
+	if (m->auth != NULL)
+		auth_close(m->auth);
+	if (ran)
+		audit_end(p, status);
 	if (front_alive)
 		(void)mon_send(m->keeper_sock, MON_STATUS, status, NULL, 0);
 	_exit(0);
