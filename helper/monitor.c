@@ -167,6 +167,7 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 		m->front_pidfd = -1;
 		m->front_sock = sv[0];
 		m->keeper_sock = -1;
+		m->keeper_pid = pid;
 		return pid;
 	}
 	log_set_child();
@@ -243,7 +244,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		INIT_SOCK
 	};
 	struct pollfd pf[4];
-	bool ready = false, front_alive = true, killed = false, ran = false;
+	bool ready = false, front_alive = true, killed = false;
 	int status = CTL_EXIT_FAIL;
 
 	m->init_pid = init;
@@ -262,10 +263,6 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 				continue;
 			die_errno("poll");
 		}
-		if (pf[INIT_PID].revents) {
-			reap_init(m, &status);
-			break;
-		}
 		if (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents) {
 			/* P0 died, asked to abort, or hung up: end it all. */
 			if (pf[FRONT_PID].revents)
@@ -275,12 +272,16 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 				killed = pidfd_signal(m->init_pidfd, SIGKILL) ==
 				    0;
 		}
+		/* READY before the exit: P1 may do both in one poll. */
 		if (pf[INIT_SOCK].revents) {
 			if (!ready && !killed &&
-			    (ran = forward_ready(m, front_alive)))
+			    (ready = forward_ready(m, front_alive)))
 				audit_grant(p);
-			ready = true;
 			pf[INIT_SOCK].fd = -1;
+		}
+		if (pf[INIT_PID].revents) {
+			reap_init(m, &status);
+			break;
 		}
 	}
 	if (!ready)
@@ -290,7 +291,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		cgroup_destroy(m->cg);
 	if (m->auth != NULL)
 		auth_close(m->auth);
-	if (ran)
+	if (ready)
 		audit_end(p, status);
 	if (front_alive)
 		(void)mon_send(m->keeper_sock, MON_STATUS, status, NULL, 0);
@@ -301,6 +302,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 
 struct front {
 	int sock, sfd, pidfd, master;
+	pid_t keeper;
 	bool tty_raw, running;
 	struct termios saved;
 	int abort_sig;
@@ -420,6 +422,9 @@ front_exit(struct front *f, int status)
 			;
 	}
 	tty_restore();
+	/* K reports, then exits: reap it, leave no zombie behind. */
+	while (waitpid(f->keeper, NULL, 0) < 0 && errno == EINTR)
+		;
 	if (f->abort_sig != 0)
 		exit(128 + f->abort_sig);
 	exit(status);
@@ -456,7 +461,8 @@ front_message(struct front *f)
 void
 monitor_front(struct launch_plan *p, struct monitor *m)
 {
-	struct front f = { m->front_sock, -1, -1, -1, false, false, { 0 }, 0 };
+	struct front f = { m->front_sock, -1, -1, -1, m->keeper_pid, false,
+		false, { 0 }, 0 };
 	bool tty = p->tty_wanted, interactive = p->interactive;
 	bool master_eof = false;
 
