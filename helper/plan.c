@@ -188,7 +188,7 @@ plan_hostname(const char *name, char out[PLAN_NAME_MAX + 1])
 int
 plan_check_dst(const char *dst, char *err, size_t errlen)
 {
-	if (!policy_path_normal(dst)) {
+	if (!policy_path_normal(dst) || strcmp(dst, "/") == 0) {
 		snprintf(err, errlen,
 		    "the destination must be an absolute, normal path other than /");
 		return -1;
