@@ -52,11 +52,11 @@ free_owned(void **state)
 	return 0;
 }
 
-static const char *const caller[] = { "LD_PRELOAD=/tmp/evil.so", "LD_LIBRARY_PATH=/tmp",
-	"GCONV_PATH=/tmp/g", "LOCPATH=/tmp/l", "HOME=/root", "USER=root",
-	"PATH=/tmp/bin", "TERM=xterm-256color", "LANG=C.UTF-8",
-	"LC_ALL=../../../tmp/x", "LC_CTYPE=en_US.UTF-8", "LANGUAGE=de:en",
-	"SECRET=s3cret", "MALLOC_CHECK_=3", NULL };
+static const char *const caller[] = { "LD_PRELOAD=/tmp/evil.so",
+	"LD_LIBRARY_PATH=/tmp", "GCONV_PATH=/tmp/g", "LOCPATH=/tmp/l",
+	"HOME=/root", "USER=root", "PATH=/tmp/bin", "TERM=xterm-256color",
+	"LANG=C.UTF-8", "LC_ALL=../../../tmp/x", "LC_CTYPE=en_US.UTF-8",
+	"LANGUAGE=de:en", "SECRET=s3cret", "MALLOC_CHECK_=3", NULL };
 
 static void
 input(struct env_input *in)
@@ -126,8 +126,9 @@ test_allowlist(void **state)
 static void
 test_bad_words(void **state)
 {
-	static const char *const c2[] = { "TERM=../../x", "LANG=/tmp/x", "LC_TIME=.hidden",
-		"LC_NUMERIC=a..b", "LC_lower=x", "LC_=x", "LANG=", NULL };
+	static const char *const c2[] = { "TERM=../../x", "LANG=/tmp/x",
+		"LC_TIME=.hidden", "LC_NUMERIC=a..b", "LC_lower=x", "LC_=x",
+		"LANG=", NULL };
 	struct env_input in;
 	char **env;
 
@@ -150,8 +151,8 @@ test_bad_words(void **state)
 static void
 test_order(void **state)
 {
-	static const char *const img[] = { "PATH=/img/bin", "HOME=/root", "A=image",
-		"B=image", "C=image", "D=image", NULL };
+	static const char *const img[] = { "PATH=/img/bin", "HOME=/root",
+		"A=image", "B=image", "C=image", "D=image", NULL };
 	static const char file[] = "# comment\n"
 				   "\n"
 				   "  B=file\r\n"
@@ -160,8 +161,8 @@ test_order(void **state)
 				   "SECRET\n"
 				   "NOPE\n"
 				   "E=with=equals and spaces ";
-	static const char *const opts[] = { "C=opt", "TERM=opt", "SECRET", "UNSET",
-		"F=", NULL };
+	static const char *const opts[] = { "C=opt", "TERM=opt", "SECRET",
+		"UNSET", "F=", NULL };
 	struct env_input in;
 	char **env;
 
