@@ -5,6 +5,8 @@
 
 load lib
 
+bats_require_minimum_version 1.5.0
+
 setup_file() {
 	export RT_TAG RT_A RT_B RT_C RT_GRP RT_SEC RT_NEG RT_ARGC0
 	RT_TAG=$(ctl_tag)
