@@ -210,11 +210,11 @@ parse_volume(struct parser *p, const char *val)
 {
 	struct args_request *r = p->req;
 	struct args_volume *v;
-	cleanup_free char *s = strdup(val);
+	char buf[ARGS_MAX_ARGLEN + 1], *s = buf;
 	char *dst, *mode;
 
-	if (s == NULL)
-		return fail(p, "run: out of memory");
+	if (snprintf(buf, sizeof(buf), "%s", val) >= (int)sizeof(buf))
+		return fail(p, "run: -v: value too long");
 	if (r->nvolumes >= ARGS_MAX_VOLUMES)
 		return fail(p, "run: more than %d volumes", ARGS_MAX_VOLUMES);
 	if ((dst = strchr(s, ':')) == NULL)
@@ -502,10 +502,13 @@ int
 args_parse(int argc, char *const argv[], struct args_request *req, char *err,
     size_t errlen)
 {
-	struct parser p = { req, err, errlen };
+	struct parser p;
 	const char *c;
 
 	memset(req, 0, sizeof(*req));
+	p.req = req;
+	p.err = err;
+	p.errlen = errlen;
 	if (errlen > 0)
 		err[0] = '\0';
 	if (argc < 1 || argv == NULL || argv[0] == NULL)

@@ -194,11 +194,12 @@ is_space(char c)
 static int
 add_env_file(struct envv *e, const struct env_input *in)
 {
-	const char *p = in->env_file, *end = p + in->env_file_len;
+	const char *p = in->env_file, *end;
 	size_t line = 0;
 
 	if (p == NULL)
 		return 0;
+	end = p + in->env_file_len;
 	if (memchr(p, '\0', in->env_file_len) != NULL)
 		return env_fail(e, "--env-file: the file contains a NUL byte");
 	while (p < end) {

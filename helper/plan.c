@@ -151,7 +151,7 @@ plan_default_name(const char *user, const unsigned char rnd[3],
 	char u[49];
 	size_t n = 0;
 
-	for (; user[n] != '\0' && n < sizeof(u) - 1; n++)
+	for (; n < sizeof(u) - 1 && user[n] != '\0'; n++)
 		u[n] = name_char(user[n]) ? user[n] : '-';
 	u[n] = '\0';
 	if (n == 0 || !args_valid_name(u) || u[0] == '-')
