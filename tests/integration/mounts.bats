@@ -406,3 +406,32 @@ mt_runa() {
 	[ "$status" -eq 125 ]
 	[[ $output == *"do not fit in one mount"* ]]
 }
+
+@test "fallback without overlay lowerdir+ (Linux < 6.8): legacy options" {
+	command -v strace >/dev/null || skip "strace missing"
+	run strace -f -o /dev/null -e inject=fsconfig:error=EINVAL \
+	    "$MT_DRV" -l "$(mt_hex base):$(mt_link B000)" \
+	    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):/:/bin/sh" -- \
+	    /bin/grep " / " /proc/self/mountinfo
+	[ "$status" -eq 0 ]
+	[[ $output == *"lowerdir=$(mt_link B000),"* ]]
+}
+
+@test "layers are locked shared for the container's life; a missing one is named" {
+	local hex
+	hex=$(mt_hex base)
+	"$MT_DRV" -l "$hex:$(mt_link B000)" \
+	    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):/:/bin/sh" \
+	    -- /bin/sleep 3 &
+	sleep 1.5
+	run flock -n -x "$CTL_STORE/layers/$hex" true
+	[ "$status" -ne 0 ]
+	run flock -n -s "$CTL_STORE/layers/$hex" true
+	[ "$status" -eq 0 ]
+	wait
+	run flock -n -x "$CTL_STORE/layers/$hex" true
+	[ "$status" -eq 0 ]
+	mt_runa -l "$(mt_hex missing):$(mt_link X001)" -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ $output == *"is damaged: layer $(mt_hex missing) missing; re-import it"* ]]
+}
