@@ -82,6 +82,47 @@ limits_a() {
 	(cd "/home/$RT_A" && ctl_as "$RT_A" sh -c "umask 027; ulimit -n 200; $CTL_BIN run busybox sh -c 'pwd; umask; ulimit -n'")
 }
 
+# fds_a: ctr-launch run with fd 7 and fd 9 inherited from the caller.
+fds_a() {
+	ctl_as "$RT_A" sh -c "exec 7</etc/passwd 9</; $CTL_BIN run busybox sh -c 'ls /proc/\$\$/fd; true'"
+}
+
+# closed_a: ctr-launch run with stdin, stdout and stderr closed.
+closed_a() {
+	ctl_as "$RT_A" sh -c "$CTL_BIN run busybox true <&- >&- 2>&-"
+}
+
+# find_pid MARKER WHAT: the pid of P0 (front), K (keeper) or P1 (init).
+find_pid() {
+	local p u
+	for p in $(pgrep -f -- "$1"); do
+		[ "$(ps -o comm= -p "$p")" = ctr-launch ] || continue
+		u=$(awk '/^Uid/ {print $2}' "/proc/$p/status")
+		if [ "$(readlink "/proc/$p/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]; then
+			[ "$2" = init ] && echo "$p"
+		elif [ "$u" = 0 ]; then
+			[ "$2" = keeper ] && echo "$p"
+		else
+			[ "$2" = front ] && echo "$p"
+		fi
+	done
+	return 0
+}
+
+# wait_pid MARKER WHAT: find_pid, waiting up to 5 s for the payload to run.
+wait_pid() {
+	local p
+	for _ in $(seq 50); do
+		p=$(find_pid "$1" "$2")
+		if [ -n "$p" ] && pgrep -u "$RT_A" -x sleep >/dev/null; then
+			echo "$p"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
 # nothing_left MARKER USER: no process carries MARKER, USER has no process
 # left, and no mount of the store is visible in the host's namespace.
 nothing_left() {
@@ -201,6 +242,61 @@ EOF
 	[ "${lines[2]}" = 2 ]
 	[ "${lines[3]}" = "/home/$RT_A" ]
 	[ "${lines[4]}" = / ]
+}
+
+@test "inherited descriptors never reach the container; closed stdio works" {
+	run fds_a
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | tr '\n' ' ')" = "0 1 2 " ]
+	run closed_a
+	[ "$status" -eq 0 ]
+}
+
+@test "the front drops everything once the keeper runs; the keeper is root" {
+	local m=rt-front-$RT_TAG p0 k
+	ctl_as "$RT_A" sh -c "ulimit -S -t 1000; exec $CTL_BIN run busybox sh -c 'sleep 60' $m" &
+	local bg=$!
+	p0=$(wait_pid "$m" front)
+	k=$(find_pid "$m" keeper)
+	[ -n "$p0" ] && [ -n "$k" ]
+	uid=$(id -u "$RT_A")
+	grep -q "^Uid:	$uid	$uid	$uid	$uid" "/proc/$p0/status"
+	grep -q "^CapEff:	0000000000000000" "/proc/$p0/status"
+	grep -q "^CapPrm:	0000000000000000" "/proc/$p0/status"
+	# Not dumpable: its /proc files belong to root, not to the caller.
+	[ "$(stat -c %u "/proc/$p0/environ")" = 0 ]
+	[ "$(stat -c %u "/proc/$k/environ")" = 0 ]
+	grep -q "^Uid:	0	0	0	0" "/proc/$k/status"
+	grep -qE "^Groups:[[:space:]]*$" "/proc/$k/status"
+	# The caller's CPU limit does not bind the privileged keeper.
+	grep -E '^Max cpu time +unlimited' "/proc/$k/limits"
+	# Nor can the caller trace it.
+	run ctl_as "$RT_A" kill -STOP "$k"
+	[ "$status" -ne 0 ]
+	kill -TERM "$p0"
+	wait $bg || true
+	nothing_left "$m" "$RT_A"
+}
+
+@test "a signal before the container runs aborts the launch with 128+N" {
+	local m=rt-early-$RT_TAG p0=
+	# Hold the container's setup (sethostname, step 10) for 3 s; strace
+	# runs the helper as the user with its setuid bit honoured.
+	strace -f -o /dev/null -e trace=sethostname \
+	    -e inject=sethostname:delay_enter=3000000 -u "$RT_A" \
+	    "$CTL_BIN" run busybox sh -c 'echo ran' "$m" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
+	local bg=$!
+	for _ in $(seq 50); do
+		p0=$(find_pid "$m" front)
+		[ -n "$p0" ] && [ -n "$(find_pid "$m" init)" ] && break
+		sleep 0.1
+	done
+	[ -n "$p0" ]
+	kill -INT "$p0"
+	wait $bg || status=$?
+	[ "${status:-0}" -eq 130 ]
+	! grep -q ran "$BATS_TEST_TMPDIR/out"
+	nothing_left "$m" "$RT_A"
 }
 
 @test "exit status: 0, the payload's, 126, 127, 128+N" {
