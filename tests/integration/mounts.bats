@@ -349,12 +349,12 @@ mt_runa() {
 	    /bin/sh -c "ls -d /etc/$MT_A /home/$MT_A"
 	[ "$status" -eq 0 ]
 	[ ! -e "/etc/$MT_A" ]
-	# /a -> /tmp: the container's own /tmp, a tmpfs: refused, not made
-	# on the host.
+	# /a -> /tmp: made in the container's own /tmp, never the host's.
 	mt_runa -l "$(mt_hex mpevil):$(mt_link M001)" -p "$MT_DATA/scratch" \
-	    -b "$MT_DATA/scratch/$MT_A:/a/b$MT_TAG/c:-:user" -- /bin/true
-	[ "$status" -eq 125 ]
-	[[ $output == *"does not exist and is not in the image"* ]]
+	    -b "$MT_DATA/scratch/$MT_A:/a/b$MT_TAG/c:-:user" -- \
+	    /bin/ls /tmp/b$MT_TAG/c
+	[ "$status" -eq 0 ]
+	[[ $output == *hidden* ]]
 	[ ! -e "/tmp/b$MT_TAG" ]
 }
 
@@ -405,4 +405,93 @@ mt_runa() {
 	    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):/:/bin/sh" -- /bin/true
 	[ "$status" -eq 125 ]
 	[[ $output == *"do not fit in one mount"* ]]
+}
+
+@test "fallback without overlay lowerdir+ (Linux < 6.8): legacy options" {
+	command -v strace >/dev/null || skip "strace missing"
+	run strace -f -o /dev/null -e inject=fsconfig:error=EINVAL \
+	    "$MT_DRV" -l "$(mt_hex base):$(mt_link B000)" \
+	    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):/:/bin/sh" -- \
+	    /bin/grep " / " /proc/self/mountinfo
+	[ "$status" -eq 0 ]
+	[[ $output == *"lowerdir=$(mt_link B000),"* ]]
+}
+
+@test "layers are locked shared for the container's life; a missing one is named" {
+	local hex
+	hex=$(mt_hex base)
+	"$MT_DRV" -l "$hex:$(mt_link B000)" \
+	    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):/:/bin/sh" \
+	    -- /bin/sleep 3 &
+	sleep 1.5
+	run flock -n -x "$CTL_STORE/layers/$hex" true
+	[ "$status" -ne 0 ]
+	run flock -n -s "$CTL_STORE/layers/$hex" true
+	[ "$status" -eq 0 ]
+	wait
+	run flock -n -x "$CTL_STORE/layers/$hex" true
+	[ "$status" -eq 0 ]
+	mt_runa -l "$(mt_hex missing):$(mt_link X001)" -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ $output == *"is damaged: layer $(mt_hex missing) missing; re-import it"* ]]
+}
+
+@test "rename-exchange race on the source never binds what the user cannot read" {
+	command -v python3 >/dev/null || skip "python3 missing"
+	local sec=/root/mt-sec-$MT_TAG h=/home/$MT_A i n=0 bad=0
+	mkdir -p "$sec" "$h/a"
+	chmod 0755 "$sec"
+	echo secret >"$sec/secret"
+	echo mine >"$h/a/mine"
+	chown -R "$MT_A:" "$h/a"
+	ln -sfn "$sec" "$h/b"
+	chown -h "$MT_A:" "$h/b"
+	ctl_as "$MT_A" python3 "$CTL_SRC/tests/integration/renamex.py" \
+	    "$h/a" "$h/b" 60 &
+	local racer=$!
+	for i in $(seq 1 50); do
+		run "$MT_DRV" -l "$(mt_hex base):$(mt_link B000)" \
+		    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):$h:/bin/sh" \
+		    -p /home -p /root -b "$h/a:/d:-:user" -- /bin/ls /d
+		[[ $output == *secret* ]] && bad=$((bad + 1))
+		[ "$status" -eq 0 ] && n=$((n + 1))
+	done
+	kill "$racer" 2>/dev/null || true
+	wait "$racer" 2>/dev/null || true
+	rm -rf "$sec" "$h/a" "$h/b"
+	echo "# bound $n of 50, leaked $bad" >&3
+	[ "$bad" -eq 0 ]
+	[ "$n" -gt 0 ]
+}
+
+@test "rename-exchange race on a destination in a bound home never reaches /proc" {
+	command -v python3 >/dev/null || skip "python3 missing"
+	local h=/home/$MT_A i n=0 bad=0
+	mkdir -p "$h/scratch"
+	ln -sfn /proc/sys "$h/swap"
+	chown -h "$MT_A:" "$h/scratch" "$h/swap"
+	ctl_as "$MT_A" python3 "$CTL_SRC/tests/integration/renamex.py" \
+	    "$h/scratch" "$h/swap" 60 &
+	local racer=$!
+	for i in $(seq 1 50); do
+		run "$MT_DRV" -l "$(mt_hex base):$(mt_link B000)" \
+		    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):$h:/bin/sh" \
+		    -b "$h:$h:-:admin" -p "$MT_DATA/scratch" \
+		    -b "$MT_DATA/scratch/$MT_A:$h/scratch:-:user" -- \
+		    /bin/sh -c 'grep -c " /proc/sys/" /proc/self/mountinfo;
+		    ls /proc/sys | grep -c kernel'
+		[ "$status" -eq 0 ] && n=$((n + 1))
+		if [ "$status" -eq 0 ] && [ "${lines[0]}" != 0 ]; then
+			bad=$((bad + 1))
+		fi
+		if [ "$status" -eq 0 ] && [ "${lines[1]}" != 1 ]; then
+			bad=$((bad + 1))
+		fi
+	done
+	kill "$racer" 2>/dev/null || true
+	wait "$racer" 2>/dev/null || true
+	rm -rf "$h/scratch" "$h/swap"
+	echo "# bound $n of 50, bad $bad" >&3
+	[ "$bad" -eq 0 ]
+	[ "$n" -gt 0 ]
 }
