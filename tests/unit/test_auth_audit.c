@@ -117,11 +117,13 @@ keys(const char *s)
 static void
 test_grant_line(void **state)
 {
-	struct image_desc img = { .name = "busybox:latest",
-		.digest = "sha256:abc" };
+	char name[] = "busybox:latest", digest[] = "sha256:abc";
+	char home[] = "/home/alice", evil[] = "/data/x\" event=deny";
+	char d[] = "/d";
+	struct image_desc img = { .name = name, .digest = digest };
 	struct plan_bind binds[2] = {
-		{ .src = "/home/alice", .dst = "/home/alice", .ro = false },
-		{ .src = "/data/x\" event=deny", .dst = "/d", .ro = true },
+		{ .src = home, .dst = home, .ro = false },
+		{ .src = evil, .dst = d, .ro = true },
 	};
 	struct launch_plan p;
 	char buf[1024];
