@@ -26,6 +26,7 @@
 #include <security/pam_appl.h>
 
 #include "auth.h"
+#include "env.h"
 #include "log.h"
 
 static int
@@ -85,6 +86,42 @@ auth_rlimits(const struct auth *a, const struct rlimit *caller,
 {
 	for (int i = 0; i < RLIM_NLIMITS; i++)
 		out[i] = a->changed[i] ? a->after[i] : caller[i];
+}
+
+void
+auth_env_merge(const struct auth *a, char ***envp)
+{
+	size_t n = 0;
+	char **env = *envp;
+
+	while (env != NULL && env[n] != NULL)
+		n++;
+	for (size_t i = 0; a->env != NULL && a->env[i] != NULL; i++) {
+		const char *kv = a->env[i];
+		size_t klen = (size_t)(strchr(kv, '=') - kv);
+		char **nv;
+
+		if (!auth_env_allowed(kv) || n >= ENV_MAX_ENTRIES ||
+		    env_lookup(env, kv, klen) != NULL)
+			continue;
+		nv = reallocarray(env, n + 2, sizeof(*nv));
+		if (nv == NULL || (nv[n] = strdup(kv)) == NULL)
+			die("out of memory");
+		env = nv;
+		env[++n] = NULL;
+	}
+	*envp = env;
+}
+
+/* Puts back K's own rlimits (best effort: raising a hard limit needs
+ * CAP_SYS_RESOURCE): the session's values are for the payload, not for
+ * the keeper. */
+static void
+restore_rlimits(const struct auth *a)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		if (a->changed[i])
+			(void)setrlimit(i, &a->before[i]);
 }
 
 static void
@@ -172,6 +209,7 @@ auth_open(struct auth *a, const struct launch_plan *p)
 	a->open = true;
 	get_rlimits(a->after);
 	auth_diff_rlimits(a);
+	restore_rlimits(a);
 	a->env = session_env(pamh);
 }
 
