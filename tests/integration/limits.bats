@@ -185,9 +185,15 @@ front() {
 	bg "$LA" bomb --pids-limit 16 busybox sh -c 'b() { b | b & }; b; exec sleep 60'
 	d=$(leaf pids "$UA" bomb)
 	wait_procs "$d"
-	sleep 2
-	[ "$(cat "$d/pids.current")" -le 16 ]
+	# Until the kernel has refused a fork at the limit.
+	for _ in $(seq 100); do
+		[ "$(awk '/^max/ {print $2}' "$d/pids.events")" -gt 0 ] && break
+		sleep 0.05
+	done
+	cat "$BATS_TEST_TMPDIR/bg.log" 2>/dev/null | sort | uniq -c
 	[ "$(awk '/^max/ {print $2}' "$d/pids.events")" -gt 0 ]
+	[ "$(cat "$d/pids.current")" -le 16 ]
+	[ "$(cat "$d/pids.max")" = 16 ]
 	# Other users are not affected.
 	run ctl_as "$LB" "$CTL_BIN" run busybox echo fine
 	[ "$output" = fine ]
