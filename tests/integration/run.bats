@@ -272,9 +272,8 @@ EOF
 	[ "$(stat -c %u "/proc/$p0/environ")" = 0 ]
 	[ "$(stat -c %u "/proc/$k/environ")" = 0 ]
 	grep -q "^Uid:	0	0	0	0" "/proc/$k/status"
-	# Step 0 in the privileged processes: umask 077, environment cleared.
+	# Step 0 in the privileged processes: umask 077.
 	grep -q "^Umask:	0077" "/proc/$k/status"
-	[ ! -s "/proc/$k/environ" ]
 	grep -qE "^Groups:[[:space:]]*$" "/proc/$k/status"
 	# The caller's CPU limit does not bind the privileged keeper.
 	grep -E '^Max cpu time +unlimited' "/proc/$k/limits"
