@@ -492,6 +492,22 @@ EOF
 	[[ "$output" == *in-42* ]]
 }
 
+@test "-t: the caller's window size is the container's" {
+	run ctl_as "$RT_A" script -qec "stty rows 40 cols 100; $CTL_BIN run -t busybox stty size" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"40 100"* ]]
+}
+
+@test "-t: Ctrl-C reaches the container; the terminal mode is restored" {
+	run late_a $'\003' "$CTL_BIN" run -it busybox sleep 30
+	[ "$status" -eq 130 ]
+	run ctl_as "$RT_A" script -qec "$CTL_BIN run -t busybox true; stty -a" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" icanon"* ]]
+	[[ "$output" == *" echo "* ]]
+	[[ "$output" != *"-icanon"* ]]
+}
+
 @test "working directory, umask and rlimits follow the caller" {
 	run limits_a
 	[ "$status" -eq 0 ]
