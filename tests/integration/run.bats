@@ -496,6 +496,10 @@ EOF
 	run ctl_as "$RT_A" script -qec "stty rows 40 cols 100; $CTL_BIN run -t busybox stty size" /dev/null </dev/null
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"40 100"* ]]
+	# A resize: SIGWINCH to ctr-launch passes the new size on.
+	run ctl_as "$RT_A" script -qec "stty rows 40 cols 100; $CTL_BIN run -t busybox sh -c 'trap \"echo winch\" WINCH; sleep 2; /bin/stty size' & sleep 0.7; stty rows 50 cols 120; kill -WINCH \$!; wait" /dev/null </dev/null
+	[[ "$output" == *winch* ]]
+	[[ "$output" == *"50 120"* ]]
 }
 
 @test "-t: Ctrl-C reaches the container; the terminal mode is restored" {
