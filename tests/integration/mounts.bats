@@ -116,7 +116,7 @@ mt_runa() {
 	[ "$status" -eq 0 ]
 	[[ $output == *" / ro,nosuid,nodev"*" - overlay "* ]]
 	[[ $output == *"Read-only file system"* ]]
-	[ "$(grep -c ' / ' <<<"$output")" -eq 1 ] # the old root is detached
+	[ "$(grep -c ' / / ' <<<"$output")" -eq 1 ] # the old root is detached
 	[[ $output != *host-marker* ]]
 	[[ $output == *w ]]
 	[ ! -e "/tmp/in-$MT_TAG" ]
