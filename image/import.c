@@ -1061,13 +1061,11 @@ pass2(struct imp *x)
 static int
 spool(struct imp *x, int in)
 {
+	static char buf[BUF_SIZE];
 	cleanup_close int out = -1;
-	cleanup_free char *buf = malloc(BUF_SIZE);
 	uint64_t total = 0;
 	ssize_t n;
 
-	if (buf == NULL)
-		return img_err(x->e, "out of memory");
 	out = openat(x->s->work, "input",
 	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out == -1)
@@ -1180,7 +1178,13 @@ import_rootfs(struct imp *x)
 	if ((j = config_json(cfg, strlen(cfg), "--config", x->e)) == NULL)
 		goto out;
 	unsigned badenv = 0;
-	if (config_fill(j, p->d, NULL, NULL, &badenv, x->e) == -1)
+	char **ids = NULL;
+	size_t nids = 0;
+	int fr = config_fill(j, p->d, &ids, &nids, &badenv, x->e);
+	for (size_t i = 0; ids != NULL && ids[i] != NULL; i++)
+		free(ids[i]);
+	free(ids);
+	if (fr == -1)
 		goto out;
 	if (badenv > 0)
 		progress_warn(&x->pr,
