@@ -760,6 +760,7 @@ struct chain {
 	EVP_MD_CTX *blob, *diff;
 	uint64_t raw_done;
 	int64_t expect_off;
+	bool hash_blob; /* only when a blob digest is expected */
 	bool over;
 	char *buf;
 };
@@ -797,7 +798,8 @@ src_read(struct archive *a, void *cd, const void **out)
 		}
 		*out = c->buf;
 	}
-	EVP_DigestUpdate(c->blob, *out, (size_t)n);
+	if (c->hash_blob)
+		EVP_DigestUpdate(c->blob, *out, (size_t)n);
 	c->raw_done += (uint64_t)n;
 	progress_update(&c->x->pr, c->raw_done);
 	return n;
@@ -935,7 +937,9 @@ report_sanitised(struct imp *x, const char *what, struct extract_stats *st)
 static int
 do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 {
-	struct chain c = { .x = x, .outer = outer };
+	struct chain c = { .x = x,
+		.outer = outer,
+		.hash_blob = u->blob[0] != '\0' };
 	struct extract_stats st = { 0 };
 	cleanup_close int lfd = -1, dfd = -1;
 	char dir[32], label[64], blobhex[65], diffhex[65], sz[32];
