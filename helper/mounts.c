@@ -345,6 +345,7 @@ bind_fd(int src, int dst, uint64_t set, bool recursive, const char *what)
 	unsigned int rec = recursive ? AT_RECURSIVE : 0;
 	bool legacy = false;
 	struct statvfs sv;
+	struct stat sst, tst;
 
 	tree = open_tree(src, "",
 	    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
@@ -358,6 +359,10 @@ bind_fd(int src, int dst, uint64_t set, bool recursive, const char *what)
 	if (move_mount(tree, "", dst, "",
 		MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1)
 		die_errno("bind %s: move_mount", what);
+	/* What is mounted is the object checked (bwrap's --bind-fd check). */
+	if (fstat(src, &sst) == -1 || fstat(tree, &tst) == -1 ||
+	    sst.st_dev != tst.st_dev || sst.st_ino != tst.st_ino)
+		die("bind %s: the mounted object is not the source", what);
 	if (legacy) {
 		if (recursive)
 			remount_tree(tree, attr_to_ms(set), what);

@@ -24,6 +24,19 @@ setup_file() {
 	echo group-secret >"/home/$RT_A/groupfile"
 	install -o root -g "$RT_NEG" -m 0604 /dev/null "/home/$RT_A/negfile"
 	echo neg-secret >"/home/$RT_A/negfile"
+	rt_policy
+	ctl_image_busybox
+	RT_ARGC0=$BATS_FILE_TMPDIR/argc0
+	printf '%s\n' '#include <unistd.h>' \
+	    'int main(int c, char **v) { char *a[] = { NULL };' \
+	    'char *e[] = { "GCONV_PATH=.", "PATH=GCONV_PATH=.", "x", NULL };' \
+	    'execve(v[1], a, e); return 99; }' >"$RT_ARGC0.c"
+	cc -o "$RT_ARGC0" "$RT_ARGC0.c"
+	chmod 0755 "$BATS_FILE_TMPDIR" "$RT_ARGC0"
+}
+
+# rt_policy [NETWORK]: the suite's policy (network = NETWORK, default host).
+rt_policy() {
 	ctl_policy <<EOF
 [global]
 max_total_containers = 64
@@ -36,19 +49,11 @@ cpus = 1
 memory = 1G
 pids = 256
 tmpfs_size = 64M
-network = host
+network = ${1:-host}
 
 [group:$RT_GRP]
 images = busybox
 EOF
-	ctl_image_busybox
-	RT_ARGC0=$BATS_FILE_TMPDIR/argc0
-	printf '%s\n' '#include <unistd.h>' \
-	    'int main(int c, char **v) { char *a[] = { NULL };' \
-	    'char *e[] = { "GCONV_PATH=.", "PATH=GCONV_PATH=.", "x", NULL };' \
-	    'execve(v[1], a, e); return 99; }' >"$RT_ARGC0.c"
-	cc -o "$RT_ARGC0" "$RT_ARGC0.c"
-	chmod 0755 "$BATS_FILE_TMPDIR" "$RT_ARGC0"
 }
 
 teardown_file() {
@@ -267,6 +272,8 @@ EOF
 	[ "$(stat -c %u "/proc/$p0/environ")" = 0 ]
 	[ "$(stat -c %u "/proc/$k/environ")" = 0 ]
 	grep -q "^Uid:	0	0	0	0" "/proc/$k/status"
+	# Step 0 in the privileged processes: umask 077.
+	grep -q "^Umask:	0077" "/proc/$k/status"
 	grep -qE "^Groups:[[:space:]]*$" "/proc/$k/status"
 	# The caller's CPU limit does not bind the privileged keeper.
 	grep -E '^Max cpu time +unlimited' "/proc/$k/limits"
@@ -297,6 +304,67 @@ EOF
 	[ "${status:-0}" -eq 130 ]
 	! grep -q ran "$BATS_TEST_TMPDIR/out"
 	nothing_left "$m" "$RT_A"
+}
+
+@test "identity: refused for root, an unknown uid, an unknown group" {
+	run "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"refusing to run a container as root"* ]]
+	run setpriv --reuid="$RT_A" --regid=0 --clear-groups "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"as root"* ]]
+	run setpriv --reuid=54321 --regid=54321 --clear-groups "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot look up your uid 54321"* ]]
+	run setpriv --reuid="$RT_A" --regid="$(id -g "$RT_A")" --groups=54322 "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot look up your group 54322"* ]]
+}
+
+@test "signal dispositions: the caller's ignored signals are not inherited" {
+	run ctl_as "$RT_A" sh -c "trap '' INT QUIT TERM HUP; $CTL_BIN run busybox grep -E '^Sig(Ign|Blk)' /proc/self/status"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
+	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+}
+
+@test "policy: an invalid or untrusted policy refuses every launch" {
+	cp "$CTL_POLICY" "$BATS_TEST_TMPDIR/saved"
+	printf '[default]\nbogus_key = 1\n' | ctl_policy
+	run as "$RT_A" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"is invalid, see ctr-policy check"* ]]
+	ctl_policy <"$BATS_TEST_TMPDIR/saved"
+	chmod 0666 "$CTL_POLICY"
+	run as "$RT_A" run busybox true
+	chmod 0644 "$CTL_POLICY"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"policy"*"refused"* ]]
+	run as "$RT_A" run busybox true
+	[ "$status" -eq 0 ]
+}
+
+@test "policy: --network host refused unless granted; the default is then none" {
+	rt_policy none
+	run as "$RT_A" run --network host busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--network host refused"* ]]
+	run as "$RT_A" run busybox cat /proc/net/dev
+	rt_policy
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c ':')" -eq 1 ]
+}
+
+@test "fault injection: any failed step of the drop aborts before the payload" {
+	local call
+	for call in setgroups setresgid setresuid capset prctl; do
+		run strace -f -o /dev/null -e trace="$call" \
+		    -e inject="$call":error=EPERM:when=1+ -u "$RT_A" \
+		    "$CTL_BIN" run busybox sh -c 'echo payload-ran'
+		echo "$call: $status $output"
+		[ "$status" -eq 125 ]
+		[[ "$output" != *payload-ran* ]]
+	done
 }
 
 @test "exit status: 0, the payload's, 126, 127, 128+N" {
@@ -417,9 +485,31 @@ EOF
 	run ctl_as "$RT_A" script -qec "$CTL_BIN run -t busybox sh -c 'tty; cut -d\" \" -f6,8 /proc/self/stat; exit 5'" /dev/null </dev/null
 	[ "$status" -eq 5 ]
 	[[ "$output" == */dev/pts/0* ]]
+	# The payload (pid 2) leads its session and is the foreground group.
+	[[ "$output" == *"2 2"* ]]
 	run late_a 'echo in-$((6*7)); exit 7' "$CTL_BIN" run -it busybox sh
 	[ "$status" -eq 7 ]
 	[[ "$output" == *in-42* ]]
+}
+
+@test "-t: the caller's window size is the container's" {
+	run ctl_as "$RT_A" script -qec "stty rows 40 cols 100; $CTL_BIN run -t busybox stty size" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"40 100"* ]]
+	# A resize: SIGWINCH to ctr-launch passes the new size on.
+	run ctl_as "$RT_A" script -qec "stty rows 40 cols 100; $CTL_BIN run -t busybox sh -c 'trap \"echo winch\" WINCH; sleep 2; /bin/stty size' & sleep 0.7; stty rows 50 cols 120; kill -WINCH \$!; wait" /dev/null </dev/null
+	[[ "$output" == *winch* ]]
+	[[ "$output" == *"50 120"* ]]
+}
+
+@test "-t: Ctrl-C reaches the container; the terminal mode is restored" {
+	run late_a $'\003' "$CTL_BIN" run -it busybox sleep 30
+	[ "$status" -eq 130 ]
+	run ctl_as "$RT_A" script -qec "$CTL_BIN run -t busybox true; stty -a" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" icanon"* ]]
+	[[ "$output" == *" echo "* ]]
+	[[ "$output" != *"-icanon"* ]]
 }
 
 @test "working directory, umask and rlimits follow the caller" {
