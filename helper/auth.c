@@ -16,8 +16,11 @@
  * - Only TERM, LANG and LC_* MAY pass from PAM's environment.
  * - The payload's rlimits MUST be the caller's, except those the session
  *   changed in K (pam_limits), which win.
+ * - After the session opens, K's signal dispositions MUST be the default
+ *   and its mask what it was: nothing a module set reaches the container.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +127,23 @@ restore_rlimits(const struct auth *a)
 			(void)setrlimit(i, &a->before[i]);
 }
 
+/* PAM modules may ignore or catch signals and change the mask in K; the
+ * container is cloned from K, and an ignored signal survives exec. */
+static void
+restore_signals(const sigset_t *mask)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL); /* EINVAL: libc's */
+	if (sigprocmask(SIG_SETMASK, mask, NULL) != 0)
+		die_errno("sigprocmask");
+}
+
 static void
 get_rlimits(struct rlimit *v)
 {
@@ -177,9 +197,12 @@ auth_open(struct auth *a, const struct launch_plan *p)
 	const struct pam_conv pc = { conv, NULL };
 	pam_handle_t *pamh = NULL;
 	const void *item = NULL;
+	sigset_t mask;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
+	if (sigprocmask(SIG_SETMASK, NULL, &mask) != 0)
+		die_errno("sigprocmask");
 	if (CTL_PAMDIR[0] != '\0')
 		rc = pam_start_confdir(AUTH_SERVICE, p->user, &pc, CTL_PAMDIR,
 		    &pamh);
@@ -210,6 +233,7 @@ auth_open(struct auth *a, const struct launch_plan *p)
 	get_rlimits(a->after);
 	auth_diff_rlimits(a);
 	restore_rlimits(a);
+	restore_signals(&mask);
 	a->env = session_env(pamh);
 }
 
