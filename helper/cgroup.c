@@ -682,9 +682,10 @@ make_leaves(const struct cgroup_hier *h, const struct cgroup_req *r, int mine,
 	if (r->max_total_containers != UNLIMITED &&
 	    (uint64_t)others + (uint64_t)mine >= r->max_total_containers)
 		return refuse(e,
-		    "refused: the host already runs %d containers (max_total_containers = %" PRIu64
+		    "refused: the host already runs %d container%s (max_total_containers = %" PRIu64
 		    ")",
-		    others + mine, r->max_total_containers);
+		    others + mine, others + mine == 1 ? "" : "s",
+		    r->max_total_containers);
 	for (int c = 0; c < CGROUP_NCTL; c++) {
 		if (!used(h, c))
 			continue;
@@ -749,9 +750,9 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 	if (r->max_containers != UNLIMITED &&
 	    (uint64_t)mine >= r->max_containers) {
 		refuse(e,
-		    "refused: %s already runs %d containers (max_containers = %" PRIu64
+		    "refused: %s already runs %d container%s (max_containers = %" PRIu64
 		    ")",
-		    r->user, mine, r->max_containers);
+		    r->user, mine, mine == 1 ? "" : "s", r->max_containers);
 		goto err;
 	}
 	if (make_leaves(h, r, mine, cg, e) == -1)

@@ -131,6 +131,14 @@ front() {
 	[ "$(cat "$CG/pids/ctr-launch/u$UA/pids.max")" = 100 ]
 }
 
+@test "limits: inside, no cgroup file system to write and none to mount" {
+	run ctl_as "$LA" "$CTL_BIN" run busybox sh -c 'ls -A /sys/fs/cgroup; mkdir /sys/fs/cgroup/x || echo no-mkdir; mount -t cgroup -o pids none /tmp || echo no-mount'
+	[ "$status" -eq 0 ]
+	[[ $output == *no-mkdir* ]]
+	[[ $output == *no-mount* ]]
+	[[ $output != *pids.max* ]]
+}
+
 @test "limits: the user cannot move the container out or raise its limits" {
 	bg "$LA" esc busybox sleep 30
 	d=$(leaf pids "$UA" esc)
