@@ -38,6 +38,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,6 +78,25 @@ close_inherited(void)
 		(void)close(fd);
 }
 
+/* libc refuses sigaction() on its own real-time signals (32 and 33 with
+ * glibc), but a caller can leave them ignored, and an ignored signal
+ * survives exec: reset them with the raw call. */
+static void
+signals_libc_default(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} ksa;
+
+	memset(&ksa, 0, sizeof(ksa)); /* SIG_DFL */
+	for (int sig = 32; sig < SIGRTMIN; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL,
+		    sizeof(ksa.mask));
+}
+
 static void
 signals_block(void)
 {
@@ -93,6 +113,7 @@ signals_block(void)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa,
 			    NULL); /* EINVAL: libc's own */
+	signals_libc_default();
 }
 
 static void
