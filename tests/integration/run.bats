@@ -326,6 +326,17 @@ EOF
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
 	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+	# Also libc's own signals (32, 33), which sigaction(2) in libc refuses.
+	printf '%s\n' '#include <unistd.h>' '#include <sys/syscall.h>' \
+	    'int main(int c, char **v) { unsigned long k[8] = { 1 };' \
+	    'syscall(SYS_rt_sigaction, 32, k, 0, 8);' \
+	    'syscall(SYS_rt_sigaction, 33, k, 0, 8);' \
+	    'execv(v[1], v + 1); return 99; }' >"$BATS_TEST_TMPDIR/ign.c"
+	cc -o "$BATS_TEST_TMPDIR/ign" "$BATS_TEST_TMPDIR/ign.c"
+	chmod 0755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/ign"
+	run ctl_as "$RT_A" "$BATS_TEST_TMPDIR/ign" "$CTL_BIN" run busybox grep '^SigIgn' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = "SigIgn:	0000000000000000" ]
 }
 
 @test "policy: an invalid or untrusted policy refuses every launch" {
