@@ -535,6 +535,15 @@ EOF
 	[ "$status" -eq 125 ]
 	run as "$RT_A" run -w /nonexistent busybox pwd
 	[ "$status" -eq 125 ]
+	# CVE-2024-21626 pattern: a working directory through a magic link.
+	for n in 3 4 5 6; do
+		ln -sfn "/proc/self/fd/$n" "/home/$RT_A/fdlink$n"
+		run as "$RT_A" run -w "/home/$RT_A/fdlink$n" busybox sh -c 'readlink /proc/$$/cwd; true'
+		[ "$status" -eq 125 ] || [[ "$output" == /* && "$output" != *"(unreachable)"* ]]
+		[[ "$output" != *"/var/lib"* ]]
+	done
+	run as "$RT_A" run -w /proc/1/cwd busybox pwd
+	[ "$status" -eq 125 ]
 }
 
 @test "hostname: the container name by default, or --hostname; valid names only" {
