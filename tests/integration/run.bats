@@ -528,6 +528,11 @@ early_abort() {
 	[[ "$output" == *"50 120"* ]]
 }
 
+@test "-t: a closed output pipe ends the container with SIGPIPE, no hang" {
+	run ctl_as "$RT_A" bash -c "timeout 20 $CTL_BIN run -t busybox yes | head -2; echo \${PIPESTATUS[0]}"
+	[ "${lines[2]}" = 141 ]
+}
+
 @test "-t: Ctrl-C reaches the container; the terminal mode is restored" {
 	run late_a $'\003' "$CTL_BIN" run -it busybox sleep 30
 	[ "$status" -eq 130 ]
