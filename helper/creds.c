@@ -78,25 +78,6 @@ close_inherited(void)
 		(void)close(fd);
 }
 
-/* libc refuses sigaction() on its own real-time signals (32 and 33 with
- * glibc), but a caller can leave them ignored, and an ignored signal
- * survives exec: reset them with the raw call. */
-static void
-signals_libc_default(void)
-{
-	struct {
-		void *handler;
-		unsigned long flags;
-		void *restorer;
-		uint64_t mask;
-	} ksa;
-
-	memset(&ksa, 0, sizeof(ksa)); /* SIG_DFL */
-	for (int sig = 32; sig < SIGRTMIN; sig++)
-		(void)syscall(SYS_rt_sigaction, sig, &ksa, NULL,
-		    sizeof(ksa.mask));
-}
-
 static void
 signals_block(void)
 {
@@ -109,11 +90,19 @@ signals_block(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa,
-			    NULL); /* EINVAL: libc's own */
-	signals_libc_default();
+	for (int sig = 1; sig < NSIG; sig++) {
+		/* All zero: SIG_DFL, no flags, in every arch's layout. */
+		unsigned long ksa[8] = { 0 };
+
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    sigaction(sig, &sa, NULL) == 0)
+			continue;
+		/* libc refuses its own (SIGCANCEL, SIGSETXID); a caller's
+		 * SIG_IGN on them must not reach the payload either. */
+		if (syscall(SYS_rt_sigaction, sig, ksa, NULL,
+			(size_t)(NSIG / 8)) != 0)
+			die_errno("cannot reset signal %d", sig);
+	}
 }
 
 static void
