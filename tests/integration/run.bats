@@ -24,6 +24,19 @@ setup_file() {
 	echo group-secret >"/home/$RT_A/groupfile"
 	install -o root -g "$RT_NEG" -m 0604 /dev/null "/home/$RT_A/negfile"
 	echo neg-secret >"/home/$RT_A/negfile"
+	rt_policy
+	ctl_image_busybox
+	RT_ARGC0=$BATS_FILE_TMPDIR/argc0
+	printf '%s\n' '#include <unistd.h>' \
+	    'int main(int c, char **v) { char *a[] = { NULL };' \
+	    'char *e[] = { "GCONV_PATH=.", "PATH=GCONV_PATH=.", "x", NULL };' \
+	    'execve(v[1], a, e); return 99; }' >"$RT_ARGC0.c"
+	cc -o "$RT_ARGC0" "$RT_ARGC0.c"
+	chmod 0755 "$BATS_FILE_TMPDIR" "$RT_ARGC0"
+}
+
+# rt_policy [NETWORK]: the suite's policy (network = NETWORK, default host).
+rt_policy() {
 	ctl_policy <<EOF
 [global]
 max_total_containers = 64
@@ -36,19 +49,11 @@ cpus = 1
 memory = 1G
 pids = 256
 tmpfs_size = 64M
-network = host
+network = ${1:-host}
 
 [group:$RT_GRP]
 images = busybox
 EOF
-	ctl_image_busybox
-	RT_ARGC0=$BATS_FILE_TMPDIR/argc0
-	printf '%s\n' '#include <unistd.h>' \
-	    'int main(int c, char **v) { char *a[] = { NULL };' \
-	    'char *e[] = { "GCONV_PATH=.", "PATH=GCONV_PATH=.", "x", NULL };' \
-	    'execve(v[1], a, e); return 99; }' >"$RT_ARGC0.c"
-	cc -o "$RT_ARGC0" "$RT_ARGC0.c"
-	chmod 0755 "$BATS_FILE_TMPDIR" "$RT_ARGC0"
 }
 
 teardown_file() {
@@ -80,6 +85,47 @@ late_a() {
 # limits_a: ctr-launch run ... from the home, with umask 027 and 200 fds.
 limits_a() {
 	(cd "/home/$RT_A" && ctl_as "$RT_A" sh -c "umask 027; ulimit -n 200; $CTL_BIN run busybox sh -c 'pwd; umask; ulimit -n'")
+}
+
+# fds_a: ctr-launch run with fd 7 and fd 9 inherited from the caller.
+fds_a() {
+	ctl_as "$RT_A" sh -c "exec 7</etc/passwd 9</; $CTL_BIN run busybox sh -c 'ls /proc/\$\$/fd; true'"
+}
+
+# closed_a: ctr-launch run with stdin, stdout and stderr closed.
+closed_a() {
+	ctl_as "$RT_A" sh -c "$CTL_BIN run busybox true <&- >&- 2>&-"
+}
+
+# find_pid MARKER WHAT: the pid of P0 (front), K (keeper) or P1 (init).
+find_pid() {
+	local p u
+	for p in $(pgrep -f -- "$1"); do
+		[ "$(ps -o comm= -p "$p")" = ctr-launch ] || continue
+		u=$(awk '/^Uid/ {print $2}' "/proc/$p/status")
+		if [ "$(readlink "/proc/$p/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]; then
+			[ "$2" = init ] && echo "$p"
+		elif [ "$u" = 0 ]; then
+			[ "$2" = keeper ] && echo "$p"
+		else
+			[ "$2" = front ] && echo "$p"
+		fi
+	done
+	return 0
+}
+
+# wait_pid MARKER WHAT: find_pid, waiting up to 5 s for the payload to run.
+wait_pid() {
+	local p
+	for _ in $(seq 50); do
+		p=$(find_pid "$1" "$2")
+		if [ -n "$p" ] && pgrep -u "$RT_A" -x sleep >/dev/null; then
+			echo "$p"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
 }
 
 # nothing_left MARKER USER: no process carries MARKER, USER has no process
@@ -203,6 +249,124 @@ EOF
 	[ "${lines[4]}" = / ]
 }
 
+@test "inherited descriptors never reach the container; closed stdio works" {
+	run fds_a
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | tr '\n' ' ')" = "0 1 2 " ]
+	run closed_a
+	[ "$status" -eq 0 ]
+}
+
+@test "the front drops everything once the keeper runs; the keeper is root" {
+	local m=rt-front-$RT_TAG p0 k
+	ctl_as "$RT_A" sh -c "ulimit -S -t 1000; exec $CTL_BIN run busybox sh -c 'sleep 60' $m" &
+	local bg=$!
+	p0=$(wait_pid "$m" front)
+	k=$(find_pid "$m" keeper)
+	[ -n "$p0" ] && [ -n "$k" ]
+	uid=$(id -u "$RT_A")
+	grep -q "^Uid:	$uid	$uid	$uid	$uid" "/proc/$p0/status"
+	grep -q "^CapEff:	0000000000000000" "/proc/$p0/status"
+	grep -q "^CapPrm:	0000000000000000" "/proc/$p0/status"
+	# Not dumpable: its /proc files belong to root, not to the caller.
+	[ "$(stat -c %u "/proc/$p0/environ")" = 0 ]
+	[ "$(stat -c %u "/proc/$k/environ")" = 0 ]
+	grep -q "^Uid:	0	0	0	0" "/proc/$k/status"
+	# Step 0 in the privileged processes: umask 077.
+	grep -q "^Umask:	0077" "/proc/$k/status"
+	grep -qE "^Groups:[[:space:]]*$" "/proc/$k/status"
+	# The caller's CPU limit does not bind the privileged keeper.
+	grep -E '^Max cpu time +unlimited' "/proc/$k/limits"
+	# Nor can the caller trace it.
+	run ctl_as "$RT_A" kill -STOP "$k"
+	[ "$status" -ne 0 ]
+	kill -TERM "$p0"
+	wait $bg || true
+	nothing_left "$m" "$RT_A"
+}
+
+@test "a signal before the container runs aborts the launch with 128+N" {
+	local m=rt-early-$RT_TAG p0=
+	# Hold the container's setup (sethostname, step 10) for 3 s; strace
+	# runs the helper as the user with its setuid bit honoured.
+	strace -f -o /dev/null -e trace=sethostname \
+	    -e inject=sethostname:delay_enter=3000000 -u "$RT_A" \
+	    "$CTL_BIN" run busybox sh -c 'echo ran' "$m" >"$BATS_TEST_TMPDIR/out" 2>/dev/null &
+	local bg=$!
+	for _ in $(seq 50); do
+		p0=$(find_pid "$m" front)
+		[ -n "$p0" ] && [ -n "$(find_pid "$m" init)" ] && break
+		sleep 0.1
+	done
+	[ -n "$p0" ]
+	kill -INT "$p0"
+	wait $bg || status=$?
+	[ "${status:-0}" -eq 130 ]
+	! grep -q ran "$BATS_TEST_TMPDIR/out"
+	nothing_left "$m" "$RT_A"
+}
+
+@test "identity: refused for root, an unknown uid, an unknown group" {
+	run "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"refusing to run a container as root"* ]]
+	run setpriv --reuid="$RT_A" --regid=0 --clear-groups "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"as root"* ]]
+	run setpriv --reuid=54321 --regid=54321 --clear-groups "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot look up your uid 54321"* ]]
+	run setpriv --reuid="$RT_A" --regid="$(id -g "$RT_A")" --groups=54322 "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot look up your group 54322"* ]]
+}
+
+@test "signal dispositions: the caller's ignored signals are not inherited" {
+	run ctl_as "$RT_A" sh -c "trap '' INT QUIT TERM HUP; $CTL_BIN run busybox grep -E '^Sig(Ign|Blk)' /proc/self/status"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
+	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+}
+
+@test "policy: an invalid or untrusted policy refuses every launch" {
+	cp "$CTL_POLICY" "$BATS_TEST_TMPDIR/saved"
+	printf '[default]\nbogus_key = 1\n' | ctl_policy
+	run as "$RT_A" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"is invalid, see ctr-policy check"* ]]
+	ctl_policy <"$BATS_TEST_TMPDIR/saved"
+	chmod 0666 "$CTL_POLICY"
+	run as "$RT_A" run busybox true
+	chmod 0644 "$CTL_POLICY"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"policy"*"refused"* ]]
+	run as "$RT_A" run busybox true
+	[ "$status" -eq 0 ]
+}
+
+@test "policy: --network host refused unless granted; the default is then none" {
+	rt_policy none
+	run as "$RT_A" run --network host busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--network host refused"* ]]
+	run as "$RT_A" run busybox cat /proc/net/dev
+	rt_policy
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c ':')" -eq 1 ]
+}
+
+@test "fault injection: any failed step of the drop aborts before the payload" {
+	local call
+	for call in setgroups setresgid setresuid capset prctl; do
+		run strace -f -o /dev/null -e trace="$call" \
+		    -e inject="$call":error=EPERM:when=1+ -u "$RT_A" \
+		    "$CTL_BIN" run busybox sh -c 'echo payload-ran'
+		echo "$call: $status $output"
+		[ "$status" -eq 125 ]
+		[[ "$output" != *payload-ran* ]]
+	done
+}
+
 @test "exit status: 0, the payload's, 126, 127, 128+N" {
 	run as "$RT_A" run busybox true
 	[ "$status" -eq 0 ]
@@ -321,9 +485,31 @@ EOF
 	run ctl_as "$RT_A" script -qec "$CTL_BIN run -t busybox sh -c 'tty; cut -d\" \" -f6,8 /proc/self/stat; exit 5'" /dev/null </dev/null
 	[ "$status" -eq 5 ]
 	[[ "$output" == */dev/pts/0* ]]
+	# The payload (pid 2) leads its session and is the foreground group.
+	[[ "$output" == *"2 2"* ]]
 	run late_a 'echo in-$((6*7)); exit 7' "$CTL_BIN" run -it busybox sh
 	[ "$status" -eq 7 ]
 	[[ "$output" == *in-42* ]]
+}
+
+@test "-t: the caller's window size is the container's" {
+	run ctl_as "$RT_A" script -qec "stty rows 40 cols 100; $CTL_BIN run -t busybox stty size" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"40 100"* ]]
+	# A resize: SIGWINCH to ctr-launch passes the new size on.
+	run ctl_as "$RT_A" script -qec "stty rows 40 cols 100; $CTL_BIN run -t busybox sh -c 'trap \"echo winch\" WINCH; sleep 2; /bin/stty size' & sleep 0.7; stty rows 50 cols 120; kill -WINCH \$!; wait" /dev/null </dev/null
+	[[ "$output" == *winch* ]]
+	[[ "$output" == *"50 120"* ]]
+}
+
+@test "-t: Ctrl-C reaches the container; the terminal mode is restored" {
+	run late_a $'\003' "$CTL_BIN" run -it busybox sleep 30
+	[ "$status" -eq 130 ]
+	run ctl_as "$RT_A" script -qec "$CTL_BIN run -t busybox true; stty -a" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" icanon"* ]]
+	[[ "$output" == *" echo "* ]]
+	[[ "$output" != *"-icanon"* ]]
 }
 
 @test "working directory, umask and rlimits follow the caller" {
