@@ -366,11 +366,8 @@ cmd_rm(int argc, char **argv)
 			continue;
 		}
 		/* An unreadable descriptor is still removed; gc collects. */
-		if (store_desc_read(&s, canon, &d, &e) == -1 &&
-		    errno == ENOENT) {
-			ret = failerr(&e);
-			continue;
-		}
+		if (store_desc_read(&s, canon, &d, &e) == -1)
+			d = NULL;
 		if (store_desc_remove(&s, canon, &e) == -1) {
 			desc_free(d);
 			ret = failerr(&e);

@@ -268,3 +268,15 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 	[ ! -e "$CTL_STORE/layers/$ha" ]
 	"$CTL_IMAGETOOL" rm "t$TAG-replace"
 }
+
+@test "a layer listed twice is kept once, at its topmost place" {
+	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --out "$BATS_TEST_TMPDIR/dup.tar" \
+	    --tag "t$TAG-dup:1" "$FX/l2" "$FX/other" "$FX/l2"
+	run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/dup.tar"
+	[ "$status" -eq 0 ]
+	d="$CTL_STORE/images/t$TAG-dup%3A1"
+	[ "$(grep -c '^layer ' "$d")" -eq 2 ]
+	top=$(grep '^layer ' "$d" | tail -n 1 | cut -d' ' -f2)
+	[ -f "$CTL_STORE/layers/$top/diff/etc/new" ]
+	"$CTL_IMAGETOOL" rm "t$TAG-dup:1"
+}
