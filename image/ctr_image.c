@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,26 @@ parse_size(const char *s, unsigned long long *out)
 	return 0;
 }
 
+static void
+on_signal(int sig)
+{
+	import_interrupted = 1;
+}
+
+/* Ctrl-C, kill, hangup: stop at the next read and clean tmp/ up. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static int
 cmd_import(int argc, char **argv)
 {
@@ -152,6 +173,7 @@ cmd_import(int argc, char **argv)
 		store_close(&s);
 		return failerr(&e);
 	}
+	catch_signals();
 	r = import_archive(&s, argv[optind], &o, &e);
 	store_close(&s);
 	if (r == -1) {

@@ -94,6 +94,8 @@ struct imp {
 	unsigned layer_no;
 };
 
+volatile sig_atomic_t import_interrupted;
+
 /* Reading helpers. */
 
 /* The decompressors libarchive has built in; never filter_all, which may
@@ -785,6 +787,10 @@ src_read(struct archive *a, void *cd, const void **out)
 	struct chain *c = cd;
 	ssize_t n;
 
+	if (import_interrupted) {
+		archive_set_error(a, EINTR, "interrupted");
+		return -1;
+	}
 	if (c->outer != NULL) {
 		const void *b;
 		size_t size;
@@ -805,7 +811,7 @@ src_read(struct archive *a, void *cd, const void **out)
 	} else {
 		do {
 			n = read(c->x->fd, c->buf, BUF_SIZE);
-		} while (n == -1 && errno == EINTR);
+		} while (n == -1 && errno == EINTR && !import_interrupted);
 		if (n == -1) {
 			archive_set_error(a, errno, "read");
 			return -1;
@@ -1089,6 +1095,8 @@ spool(struct imp *x, int in)
 	if (out == -1)
 		return img_errno(x->e, "spooling the input");
 	for (;;) {
+		if (import_interrupted)
+			return img_err(x->e, "interrupted");
 		n = read(in, buf, BUF_SIZE);
 		if (n == -1 && errno == EINTR)
 			continue;

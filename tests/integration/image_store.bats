@@ -190,3 +190,23 @@ consistent() {
 	[ ! -e "$CTL_STORE/layers/$(printf '%064d' 2)" ]
 	consistent
 }
+
+@test "SIGTERM or SIGINT mid-import stops it and cleans tmp/ at once" {
+	"$CTL_IMAGETOOL" rm "t$TAG-many" >/dev/null 2>&1 || true
+	for sig in TERM INT; do
+		"$CTL_IMAGETOOL" import --quiet --name "t$TAG-many" "$FX/many.tar" 2>"$BATS_TEST_TMPDIR/err" &
+		pid=$!
+		for _ in $(seq 1 500); do
+			compgen -G "$CTL_STORE/tmp/w*/L1/diff/d1" >/dev/null && break
+			sleep 0.01
+		done
+		kill -$sig "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -eq 1 ]
+		grep -q "interrupted" "$BATS_TEST_TMPDIR/err"
+		[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+		[ ! -e "$CTL_STORE/images/t$TAG-many%3Alatest" ]
+	done
+	consistent
+}
