@@ -164,7 +164,7 @@ image_member(const char *name)
 		first[n - 5] = '\0';
 	else if (slash == NULL && ends_with(first, ".tar"))
 		first[n - 4] = '\0';
-	return is_hex64(first);
+	return img_is_hex64(first);
 }
 
 static bool
@@ -304,7 +304,7 @@ sha256_hex(const void *buf, size_t len, char *out)
 	unsigned int n = 0;
 
 	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-	hex_encode(md, n, out);
+	img_hex_encode(md, n, out);
 }
 
 /* The buffered blob DIGEST ("sha256:<hex>"), verified. */
@@ -315,7 +315,7 @@ blob(struct imp *x, const char *digest, const char *what)
 	struct member *m;
 
 	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 ||
-	    !is_hex64(digest + 7)) {
+	    !img_is_hex64(digest + 7)) {
 		img_err(x->e, "%s: unsupported digest %s", what,
 		    digest ? digest : "(none)");
 		return NULL;
@@ -494,7 +494,7 @@ hex_of_path(const char *path, char *hex)
 	    (b[64] == '\0' || strcmp(b + 64, ".json") == 0)) {
 		memcpy(hex, b, 64);
 		hex[64] = '\0';
-		if (!is_hex64(hex) ||
+		if (!img_is_hex64(hex) ||
 		    (b[64] == '\0' && strncmp(path, "blobs/sha256/", 13) != 0))
 			hex[0] = '\0';
 	}
@@ -648,7 +648,7 @@ plan_oci_manifest(struct imp *x, struct json_object *desc, const char *refname)
 		    "digest");
 
 		if (d == NULL || strncmp(d, "sha256:", 7) != 0 ||
-		    !is_hex64(d + 7)) {
+		    !img_is_hex64(d + 7)) {
 			img_err(x->e, "manifest: layer %zu: unsupported digest",
 			    i);
 			goto out2;
@@ -934,7 +934,7 @@ md_hex(EVP_MD_CTX *md, char *out)
 	unsigned int n = 0;
 
 	EVP_DigestFinal_ex(md, d, &n);
-	hex_encode(d, n, out);
+	img_hex_encode(d, n, out);
 }
 
 static void
@@ -1027,7 +1027,7 @@ do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 	progress_end(&x->pr, "layer %u/%zu sha256:%.12s: %s %s", x->layer_no,
 	    x->nul, u->diff,
 	    u->present ? "already present, verified" : "unpacked",
-	    fmt_size(u->size, sz, sizeof(sz)));
+	    img_fmt_size(u->size, sz, sizeof(sz)));
 	u->done = true;
 	ret = 0;
 out:
@@ -1035,7 +1035,7 @@ out:
 	EVP_MD_CTX_free(c.diff);
 	free(c.buf);
 	if (ret == -1 && !u->present)
-		rmtree_at(x->s->work, dir);
+		img_rmtree_at(x->s->work, dir);
 	return ret;
 }
 
@@ -1108,7 +1108,7 @@ spool(struct imp *x, int in)
 		if (total > x->o->max_size)
 			return img_err(x->e,
 			    "refused: input larger than --max-size");
-		if (write_all(out, buf, (size_t)n) == -1)
+		if (img_write_all(out, buf, (size_t)n) == -1)
 			return img_errno(x->e, "spooling the input");
 	}
 	x->fd = steal_fd(&out);
@@ -1344,7 +1344,8 @@ commit_images(struct imp *x)
 				return -1;
 			progress_say(&x->pr,
 			    "imported %s (%.19s, %zu layers, %s)", p->names[k],
-			    d->digest, p->n, fmt_size(total, sz, sizeof(sz)));
+			    d->digest, p->n,
+			    img_fmt_size(total, sz, sizeof(sz)));
 		}
 	}
 	return 0;

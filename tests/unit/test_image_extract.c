@@ -136,7 +136,7 @@ teardown(void **state)
 	if (getuid() != 0)
 		return 0;
 	int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	rmtree_at(fd, base + 5);
+	img_rmtree_at(fd, base + 5);
 	close(fd);
 	return 0;
 }
@@ -204,7 +204,7 @@ test_refusals(void **state)
 		    -1);
 		/* Fresh layer for the next case. */
 		int bfd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rmtree_contents(bfd);
+		img_rmtree_contents(bfd);
 		close(bfd);
 	}
 }
@@ -310,7 +310,7 @@ test_rmtree_no_follow(void **state)
 	snprintf(path, sizeof(path), "%s/sub/link", layer);
 	assert_int_equal(symlink(canary, path), 0);
 	int lfd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_int_equal(rmtree_at(lfd, "sub"), 0);
+	assert_int_equal(img_rmtree_at(lfd, "sub"), 0);
 	close(lfd);
 	assert_int_equal(stat(victim, &sb), 0);
 	unlink(victim);
@@ -325,7 +325,7 @@ test_replace_and_cap(void **state)
 
 	NEED_ROOT();
 	int bfd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	rmtree_contents(bfd);
+	img_rmtree_contents(bfd);
 	close(bfd);
 	const struct ent e[] = {
 		{ "x", AE_IFREG, 0644, "file" },
