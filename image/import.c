@@ -272,6 +272,11 @@ scan(struct imp *x, bool *rootfs)
 			*rootfs = true;
 			break;
 		}
+		if (x->nm >= x->o->max_entries) {
+			ret = img_err(x->e, "archive: more than %llu members",
+			    (unsigned long long)x->o->max_entries);
+			break;
+		}
 		if ((ret = add_member(x, a, ent, name)) == -1)
 			break;
 	}
