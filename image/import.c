@@ -125,7 +125,9 @@ outer_open(struct imp *x)
 	support_filters(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_fd(a, x->fd, BUF_SIZE) != ARCHIVE_OK) {
-		img_err(x->e, "archive: %s", archive_error_string(a));
+		img_err(x->e,
+		    "not a tar archive, plain or compressed with gzip, bzip2, xz or zstd (%s)",
+		    archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
 	}

@@ -280,3 +280,17 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 	[ -f "$CTL_STORE/layers/$top/diff/etc/new" ]
 	"$CTL_IMAGETOOL" rm "t$TAG-dup:1"
 }
+
+@test "only gzip, bzip2, xz and zstd are decompressed; anything else is not a tar" {
+	for c in "gzip -c" "bzip2 -c" "xz -c" "zstd -q -c"; do
+		$c "$FX/rootfs.tar" >"$BATS_TEST_TMPDIR/r"
+		run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-comp" "$BATS_TEST_TMPDIR/r"
+		[ "$status" -eq 0 ]
+	done
+	"$CTL_IMAGETOOL" rm "t$TAG-comp" >/dev/null
+	command -v lz4 >/dev/null || skip "lz4 not installed"
+	lz4 -q -c "$FX/rootfs.tar" >"$BATS_TEST_TMPDIR/r.lz4"
+	run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-comp" "$BATS_TEST_TMPDIR/r.lz4"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a tar archive"* ]]
+}
