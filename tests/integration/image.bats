@@ -294,3 +294,14 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"not a tar archive"* ]]
 }
+
+@test "a progress bar on a terminal, plain lines otherwise" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	run script -qec "'$CTL_IMAGETOOL' import --name t$TAG-rootfs '$FX/rootfs.tar'" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\r'"layer 1/1"*"["*"/s"* ]]
+	run "$CTL_IMAGETOOL" import --name "t$TAG-rootfs" "$FX/rootfs.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *$'\r'* ]]
+	[[ "$output" == *"layer 1/1 sha256:"*"already present, verified"* ]]
+}
