@@ -283,6 +283,7 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 
 @test "only gzip, bzip2, xz and zstd are decompressed; anything else is not a tar" {
 	for c in "gzip -c" "bzip2 -c" "xz -c" "zstd -q -c"; do
+		command -v ${c%% *} >/dev/null || continue
 		$c "$FX/rootfs.tar" >"$BATS_TEST_TMPDIR/r"
 		run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-comp" "$BATS_TEST_TMPDIR/r"
 		[ "$status" -eq 0 ]
