@@ -325,3 +325,14 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 		"$CTL_IMAGETOOL" rm "t$TAG-sk/$f:1" >/dev/null
 	done
 }
+
+@test "a multi-platform OCI index contributes this host's manifest" {
+	[ "$(uname -m)" = x86_64 ] || skip "the fixture's platform is amd64"
+	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --multiarch --compress gzip \
+	    --out "$BATS_TEST_TMPDIR/multi.tar" --tag "t$TAG-multi:1" "$FX/base" "$FX/other"
+	run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/multi.tar"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"imported t$TAG-multi:1 "* ]]
+	"$CTL_IMAGETOOL" rm "t$TAG-multi:1" >/dev/null
+}
