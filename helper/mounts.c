@@ -31,6 +31,8 @@
  *   and /var/tmp, never in a bound host tree.
  * - Binds MUST be recursive, and nosuid, nodev (and, when read-only,
  *   rdonly) MUST hold on every submount: flags are added, never replaced.
+ * - /sys MUST be read-only on every submount: the host's, bound, or with
+ *   --network none a fresh sysfs of the container's network namespace.
  * - The image root MUST be read-only once every mountpoint exists; the old
  *   root MUST be detached after pivot_root.
  */
@@ -937,7 +939,13 @@ mount_sys(struct ctx *c)
 	cleanup_close int mp = -1, sys = -1;
 
 	mp = sys_mountpoint(c, "sys", true);
-	bind_fd(c->hostsys, mp, ATTR_MASK, true, "/sys");
+	if (c->p->net == PLAN_NET_NONE)
+		/* Its own network namespace: a fresh sysfs shows only its
+		 * devices (and no cgroup hierarchy). */
+		mount_on("sysfs", mp, "sysfs",
+		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys");
+	else
+		bind_fd(c->hostsys, mp, ATTR_MASK, true, "/sys");
 	sys = fsutil_openat2(c->root, "sys", O_PATH | O_DIRECTORY, IN_ROOT);
 	if (sys == -1)
 		die_errno("/sys");
