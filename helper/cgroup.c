@@ -18,7 +18,9 @@
  *   before that lock is released.
  * - An empty container cgroup of another user MUST count as live while
  *   that user's lock is held (their launch is in flight).
- * - The sweep MUST remove only empty cgroups of the caller.
+ * - The sweep MUST remove only empty container cgroups, each only under
+ *   its owner's lock (the caller's own, or another user's taken without
+ *   waiting while the global lock is held).
  * - The kill loop MUST signal only processes still listed in the
  *   container's cgroup.procs after their pidfd was opened.
  * - A finite limit whose controller is missing MUST be refused.
@@ -495,20 +497,6 @@ lock_dir(const struct cgroup_hier *h, int dirfd, const char *what, bool nowait,
 	return steal_fd(&fd);
 }
 
-/* Is the per-user lock on UDIR held by a launch in flight? */
-static bool
-user_busy(const struct cgroup_hier *h, int udir)
-{
-	struct cgroup_err e;
-	int fd = lock_dir(h, udir, "user", true, &e);
-
-	if (fd >= 0) {
-		close(fd);
-		return false;
-	}
-	return true; /* held, or unknown: count as busy */
-}
-
 /*
  * Visits each container directory under UDIR: counts them, and the empty
  * ones into *NEMPTY; with SWEEP, removes the empty ones instead.
@@ -553,9 +541,31 @@ scan_user(const struct cgroup_hier *h, int udir, bool sweep, int *nempty)
 }
 
 /*
+ * Removes the empty container cgroups of user directory UNAME in every
+ * used hierarchy.  The caller MUST hold that user's lock.
+ */
+static void
+sweep_user(const struct cgroup_hier *h, const char *uname)
+{
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		cleanup_close int u = -1;
+		char path[300];
+
+		if (!used(h, c))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", CGROUP_DIR, uname);
+		u = openat(h->fd[c], path,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (u >= 0)
+			(void)scan_user(h, u, true, NULL);
+	}
+}
+
+/*
  * Host-wide live containers, other than the caller's (counted by the
- * caller).  An empty cgroup of another user is live when that user's
- * lock is held (a launch in flight), stale otherwise.
+ * caller).  An empty cgroup of another user is live while that user's
+ * lock is held (a launch in flight); otherwise it is stale, and is swept
+ * here under that user's lock (its owner may never launch again).
  */
 static int
 count_others(const struct cgroup_hier *h, int base, uid_t self)
@@ -592,8 +602,16 @@ count_others(const struct cgroup_hier *h, int base, uid_t self)
 		n = scan_user(h, u, false, &nempty);
 		if (n <= 0)
 			continue;
-		if (nempty > 0 && !user_busy(h, u))
-			n -= nempty;
+		if (nempty > 0) {
+			struct cgroup_err e;
+			int l = lock_dir(h, u, "user", true, &e);
+
+			if (l >= 0) { /* no launch in flight: stale */
+				sweep_user(h, de->d_name);
+				n -= nempty;
+				close(l);
+			}
+		}
 		total += n;
 	}
 	closedir(d);

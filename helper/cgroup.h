@@ -15,8 +15,8 @@
  *   first process is placed (cgroup_attach); the host-wide count MUST be
  *   decided under the global lock.  The locks are flocks on u<uid> and on
  *   ctr-launch (in the v2 hierarchy, or the v1 pids one).
- * - The stale sweep MUST remove only empty container cgroups of the
- *   caller, under the caller's lock; a concurrent launch of another user
+ * - The stale sweep MUST remove only empty container cgroups, each under
+ *   its owner's lock, so that a concurrent launch's still-empty cgroup
  *   is never touched.
  * - A signal sent by the kill loop MUST reach only a process that is in
  *   the container's cgroup (pidfd, then re-read of cgroup.procs).

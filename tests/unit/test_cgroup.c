@@ -334,6 +334,38 @@ test_sweep_spares_other_users(void **state)
 }
 
 static void
+test_sweep_stale_of_others(void **state)
+{
+	struct fx *fx = *state;
+	struct cgroup_req r = req(2000, "b1");
+	char path[256];
+	struct cgroup b, a;
+	struct cgroup_err e;
+	int held;
+
+	/* bob: a live container, and a dead launch's empty cgroup. */
+	assert_int_equal(launch(fx, &r, &b, &e), 0);
+	mark_live(fx, "ctr-launch/u2000/b1");
+	snprintf(path, sizeof(path), "%s/ctr-launch/u2000/dead", fx->root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	/* While bob's lock is held (a launch of his in flight): kept. */
+	snprintf(path, sizeof(path), "%s/ctr-launch/u2000", fx->root);
+	held = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(flock(held, LOCK_EX), 0);
+	r = req(1000, "a1");
+	assert_int_equal(launch(fx, &r, &a, &e), 0);
+	assert_true(exists(fx, "ctr-launch/u2000/dead"));
+	cgroup_destroy_at(&a, &e);
+	close(held);
+	/* Lock free: alice's next launch removes it; bob's live one stays. */
+	assert_int_equal(launch(fx, &r, &a, &e), 0);
+	assert_false(exists(fx, "ctr-launch/u2000/dead"));
+	assert_true(exists(fx, "ctr-launch/u2000/b1"));
+	cgroup_destroy_at(&a, &e);
+	cgroup_destroy_at(&b, &e);
+}
+
+static void
 test_max_total(void **state)
 {
 	struct fx *fx = *state;
@@ -571,6 +603,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sweep_removes_only_empty,
 		    setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_spares_other_users,
+		    setup_v2, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_stale_of_others,
 		    setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_max_total, setup_v2,
 		    teardown),
