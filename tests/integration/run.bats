@@ -434,6 +434,13 @@ many_env_a() {
 	[ "$output" = 0 ]
 }
 
+@test "-t: an error of the container's setup still reaches the caller" {
+	run script -qec "strace -f -o /dev/null -e trace=sethostname -e inject=sethostname:error=EPERM -u $RT_A $CTL_BIN run -t busybox echo payload-ran" /dev/null </dev/null
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"ctr-launch: sethostname: Operation not permitted"* ]]
+	[[ "$output" != *payload-ran* ]]
+}
+
 @test "exit status: 0, the payload's, 126, 127, 128+N" {
 	run as "$RT_A" run busybox true
 	[ "$status" -eq 0 ]
