@@ -441,6 +441,17 @@ many_env_a() {
 	[[ "$output" != *payload-ran* ]]
 }
 
+@test "clone3 missing (ENOSYS): the clone(2) fallback launches the same" {
+	run strace -f -o "$BATS_TEST_TMPDIR/strace" -e trace=clone3,clone \
+	    -e inject=clone3:error=ENOSYS -u "$RT_A" \
+	    "$CTL_BIN" run busybox sh -c 'echo pid $$; hostname'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "pid 2" ]
+	[[ "${lines[1]}" == "$RT_A-"* ]]
+	grep -q 'clone3(.*CLONE_NEWPID.*INJECTED' "$BATS_TEST_TMPDIR/strace"
+	grep -q 'clone(.*CLONE_NEWPID' "$BATS_TEST_TMPDIR/strace"
+}
+
 @test "exit status: 0, the payload's, 126, 127, 128+N" {
 	run as "$RT_A" run busybox true
 	[ "$status" -eq 0 ]
