@@ -302,6 +302,9 @@ do_file(struct xctx *x, int pfd, const char *base, const char *path,
 		return xerrno(x, path, "truncate");
 	if (want > 0)
 		x->st->bytes += (uint64_t)want;
+	/* Start writeback now, so the final syncfs has little left to do. */
+	if (end > 0)
+		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	return meta_fd(x, fd, ent, path, false);
 }
 
