@@ -305,7 +305,7 @@ mine() {
 }
 
 @test "limits: two users racing for the host's last slot: one wins" {
-	local attempt n0 i u
+	local attempt n0 i u d
 	for attempt in 1 2 3; do
 		n0=$(live_total)
 		ctl_policy <<-EOF
@@ -314,15 +314,26 @@ mine() {
 		[default]
 		images = busybox
 		EOF
+		d=$BATS_TEST_TMPDIR/race$attempt
+		mkdir -p "$d"
 		for i in 1 2 3; do
 			for u in "$LA" "$LB"; do
-				ctl_as "$u" "$CTL_BIN" run --name r$i busybox sleep 8 \
-				    >/dev/null 2>&1 &
+				(rc=0
+				ctl_as "$u" "$CTL_BIN" run --name r$i busybox \
+				    sleep 30 >/dev/null 2>&1 || rc=$?
+				echo $rc >"$d/$u.$i") &
 			done
 		done
-		sleep 3
+		# The five losers are refused; wait for their verdicts.
+		for i in $(seq 1 300); do
+			[ "$(ls "$d" | wc -l)" -ge 5 ] && break
+			sleep 0.1
+		done
 		if [ $(($(live_total) - $(mine))) -eq "$n0" ]; then
 			[ "$(mine)" -eq 1 ]
+			[ "$(cat "$d"/* | grep -c '^125$')" -eq 5 ]
+			pkill -KILL -u "$LA" || true
+			pkill -KILL -u "$LB" || true
 			return 0
 		fi
 		pkill -KILL -u "$LA" || true
