@@ -36,6 +36,13 @@ else
 
 	phase integration
 	$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration || true
+
+	# The functional suites again, against the ASan+UBSan helper
+	# (SANCHECK=0 skips this run).
+	if [ "${SANCHECK:-1}" != 0 ]; then
+		phase integration-san
+		$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration-san || true
+	fi
 fi
 
 awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' "$CTL_COUNTS"
