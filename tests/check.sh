@@ -35,13 +35,25 @@ else
 	$MAKE -s BUILDDIR="$BUILDDIR" fuzz-smoke || true
 
 	phase integration
+	# A prefix left by an earlier run is ours (it carries our marker).
+	if [ -e "$TESTROOT/.ctr-launch-test" ]; then
+		rm -rf --one-file-system "$TESTROOT"
+	fi
 	$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration || true
+	bash tests/integration/cleanup.sh "$TESTROOT"
+	rm -rf --one-file-system "$TESTROOT"
 
 	# The functional suites again, against the ASan+UBSan helper
 	# (SANCHECK=0 skips this run).
 	if [ "${SANCHECK:-1}" != 0 ]; then
 		phase integration-san
+		sanroot=${SANROOT:-$TESTROOT-san}
+		if [ -e "$sanroot/.ctr-launch-test" ]; then
+			rm -rf --one-file-system "$sanroot"
+		fi
 		$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration-san || true
+		bash tests/integration/cleanup.sh "$sanroot"
+		rm -rf --one-file-system "$sanroot"
 	fi
 fi
 
