@@ -50,6 +50,7 @@ setup_file() {
 	ctl_useradd "$MT_B"
 	mkdir -p "$MT_DATA/scratch/$MT_A/sub" "$MT_DATA/scratch/$MT_A/hidden"
 	echo secret >"$MT_DATA/scratch/$MT_A/hidden/secret"
+	echo file >"$MT_DATA/scratch/$MT_A/file"
 	chown -R "$MT_A:" "$MT_DATA/scratch/$MT_A"
 	mount -t tmpfs -o mode=0777 tmpfs "$MT_DATA/scratch/$MT_A/sub"
 	mount -t tmpfs -o mode=0777 tmpfs "$MT_DATA/scratch/$MT_A/hidden"
@@ -115,6 +116,7 @@ mt_runa() {
 	[ "$status" -eq 0 ]
 	[[ $output == *" / ro,nosuid,nodev"*" - overlay "* ]]
 	[[ $output == *"Read-only file system"* ]]
+	[ "$(grep -c ' / ' <<<"$output")" -eq 1 ] # the old root is detached
 	[[ $output != *host-marker* ]]
 	[[ $output == *w ]]
 	[ ! -e "/tmp/in-$MT_TAG" ]
@@ -187,6 +189,16 @@ mt_runa() {
 	rm -f "/home/$MT_A/link"
 	[ "$status" -eq 125 ]
 	[[ $output == *"(/etc)"* ]]
+}
+
+@test "an admin bind must resolve, as the user, to the path the policy names" {
+	ln -sfn "$MT_DATA/scratch/$MT_A" "/home/$MT_A/alias"
+	mt_runa -b "/home/$MT_A/alias:/x:-:admin" -- /bin/true
+	rm -f "/home/$MT_A/alias"
+	[ "$status" -eq 125 ]
+	[[ $output == *"resolves to $MT_DATA/scratch/$MT_A, not the path the policy names"* ]]
+	mt_runa -b "$MT_DATA/scratch/$MT_A:/x:ro:admin" -- /bin/touch /x/f
+	[[ $output == *"Read-only file system"* ]]
 }
 
 @test "a symlink in the home to a granted path is followed and bound" {
@@ -344,11 +356,22 @@ mt_runa() {
 	d=$(mt_layer mpevil "$(mt_link M001)")
 	ln -s /etc "$d/home"
 	ln -s /tmp "$d/a"
+	ln -s ../../proc "$d/pp"
+	ln -s /etc/passwd "$d/pw"
 	mt_runa -l "$(mt_hex mpevil):$(mt_link M001)" \
 	    -b "/home/$MT_A:/home/$MT_A:-:admin" -- \
 	    /bin/sh -c "ls -d /etc/$MT_A /home/$MT_A"
 	[ "$status" -eq 0 ]
 	[ ! -e "/etc/$MT_A" ]
+	# Image symlinks to /proc or the generated files are seen through.
+	mt_runa -l "$(mt_hex mpevil):$(mt_link M001)" -p "$MT_DATA/scratch" \
+	    -b "$MT_DATA/scratch/$MT_A:/pp/sys:-:user" -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ $output == *"resolves to /proc/sys"* ]]
+	mt_runa -l "$(mt_hex mpevil):$(mt_link M001)" -p "$MT_DATA" \
+	    -b "$MT_DATA/scratch/$MT_A/file:/pw:-:user" -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ $output == *"covers the generated /etc/passwd"* ]]
 	# /a -> /tmp: made in the container's own /tmp, never the host's.
 	mt_runa -l "$(mt_hex mpevil):$(mt_link M001)" -p "$MT_DATA/scratch" \
 	    -b "$MT_DATA/scratch/$MT_A:/a/b$MT_TAG/c:-:user" -- \
