@@ -273,6 +273,14 @@ atk_front_pid() {
 	return 1
 }
 
+# atk_has_payload USER [N]: USER has at least N (1) sleep payloads.
+atk_has_payload() {
+	[ "$(pgrep -u "$(atk_uid "$1")" -x sleep | wc -l)" -ge "${2:-1}" ]
+}
+
+atk_no_procs() { [ -z "$(atk_pids_of "$1")" ]; }
+atk_no_helpers() { [ -z "$(atk_helper_pids)" ]; }
+
 # atk_payload_pid USER: the pid (host view) of USER's `sleep` payload.
 atk_payload_pid() {
 	pgrep -u "$(atk_uid "$1")" -x sleep | head -n 1

@@ -160,7 +160,7 @@ atk_probe() {
 @test "T9.3: on the host, the caller cannot reach the container init's root or exe" {
 	atk_need_helper
 	atk_start_bg "$ATK_A" run busybox sleep 60
-	atk_wait_for 100 test -n "$(atk_payload_pid "$ATK_A")"
+	atk_wait_for 100 atk_has_payload "$ATK_A"
 	local p
 	for p in $(atk_helper_pids) $(atk_payload_pid "$ATK_A"); do
 		run ctl_as "$ATK_A" ls "/proc/$p/root/"

@@ -34,7 +34,7 @@ atk_cgroup_dirs() {
 @test "T13.4 (CVE-2022-0492 class): from the host the caller can neither leave the container's cgroup nor raise its limits" {
 	atk_need_opt --pids-limit
 	atk_start_bg "$ATK_A" run busybox sleep 60
-	atk_wait_for 100 test -n "$(atk_payload_pid "$ATK_A")"
+	atk_wait_for 100 atk_has_payload "$ATK_A"
 	local p d f n=0
 	p=$(atk_payload_pid "$ATK_A")
 	for d in $(atk_cgroup_dirs "$p"); do
@@ -86,7 +86,7 @@ atk_cgroup_dirs() {
 	atk_start_bg "$ATK_A" run busybox sleep 30
 	local one=$ATK_BG_PID
 	atk_start_bg "$ATK_A" run busybox sleep 30
-	atk_wait_for 100 test "$(pgrep -u "$(id -u "$ATK_A")" -x sleep | wc -l)" -ge 2
+	atk_wait_for 100 atk_has_payload "$ATK_A" 2
 	atk_run "$ATK_A" run busybox true
 	atk_refused
 	atk_run "$ATK_B" run busybox true
@@ -97,7 +97,7 @@ atk_cgroup_dirs() {
 @test "firejail CVE-2022-31214, Singularity CVE-2019-11328 T15.1, T15.2: another user's container cannot be killed, joined or shadowed" {
 	atk_need_helper
 	atk_start_bg "$ATK_B" run --name "job$ATK_TAG" busybox sleep 60
-	atk_wait_for 100 test -n "$(atk_payload_pid "$ATK_B")"
+	atk_wait_for 100 atk_has_payload "$ATK_B"
 	local p
 	p=$(atk_payload_pid "$ATK_B")
 	run ctl_as "$ATK_A" kill -KILL "$p"
@@ -142,7 +142,7 @@ atk_cgroup_dirs() {
 @test "Singularity CVE-2020-25039 T16.3: runtime state is root's and not writable or listable by others" {
 	atk_need_helper
 	atk_start_bg "$ATK_A" run busybox sleep 30
-	atk_wait_for 100 test -n "$(atk_payload_pid "$ATK_A")"
+	atk_wait_for 100 atk_has_payload "$ATK_A"
 	run find "$CTL_ROOT/run" "$CTL_ROOT/var" \( ! -uid 0 -o -perm -o+w \) ! -type l
 	[ "$output" = "" ]
 	run find "$CTL_ROOT/run" -mindepth 1 -maxdepth 1 -perm -o+r -type d

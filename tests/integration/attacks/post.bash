@@ -41,7 +41,7 @@ post_before() {
 # /dev/shm and the test homes are checked strictly.  /tmp and /var/tmp are
 # shared with every other root process of this machine (builds, other test
 # runs), so there only names a launcher would use count: anything with
-# ctr/ctl or the suite's tag in its path, and anything inside a directory
+# ctr-launch or the suite's tag in its path, and anything inside a directory
 # a test user owns.
 post_new_root_files() {
 	local homes=() u
@@ -52,7 +52,7 @@ post_new_root_files() {
 	    -newer "$POST_DIR/stamp" -print 2>/dev/null
 	find /tmp /var/tmp -xdev -mindepth 1 \( -path '/tmp/bats-*' -o \
 	    -path "$POST_DIR" \) -prune -o -uid 0 -newer "$POST_DIR/stamp" \
-	    \( -path '*ctr*' -o -path '*ctl*' -o -path "*$ATK_TAG*" \) -print 2>/dev/null
+	    \( -path '*ctr-launch*' -o -path "*$ATK_TAG*" \) -print 2>/dev/null
 	for u in "$ATK_A" "$ATK_B" "$ATK_C"; do
 		id -u "$u" >/dev/null 2>&1 || continue
 		find /tmp /var/tmp -xdev -mindepth 1 -maxdepth 3 -type d -user "$u" \
@@ -82,6 +82,8 @@ post_procs() {
 	return 0
 }
 
+post_no_procs() { [ -z "$(post_procs)" ]; }
+
 post_cores() {
 	local d
 	for d in / /tmp "$BATS_TEST_DIRNAME" "$CTL_SRC" /home/"$ATK_A" \
@@ -97,7 +99,7 @@ post_after() {
 	[ -n "${POST_DIR:-}" ] && [ -e "$POST_DIR/stamp" ] || return 0
 	# Whatever the test started is given a moment to end (the keeper
 	# tears down before it reports), then must be gone.
-	atk_wait_for 50 test -z "$(post_procs)" || true
+	atk_wait_for 50 post_no_procs || true
 	out=$(post_procs)
 	if [ -n "$out" ]; then
 		echo "post: processes left: $out" >&2
