@@ -13,6 +13,7 @@
 # not rely on them.  They are restored by atk_teardown_file, and by a
 # watchdog if the bats process dies first.
 
+ATK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ATK_SYSCTLS="fs.protected_symlinks=0 fs.protected_hardlinks=0 fs.protected_fifos=0 fs.protected_regular=0 dev.tty.legacy_tiocsti=1"
 
 atk_sysctl_save_and_set() {
@@ -51,7 +52,7 @@ atk_sysctl_restore() {
 }
 
 atk_build() {
-	local src=$BATS_TEST_DIRNAME out=$ATK_BIN
+	local src=$ATK_DIR out=$ATK_BIN
 	install -d -o "$ATK_A" -g "$ATK_A" -m 0755 "$out"
 	cc -static -O2 -o "$out/probe" "$src/probe.c"
 	cc -O2 -o "$out/xchg" "$src/xchg.c"

@@ -107,13 +107,15 @@ atk_store_clean() {
 	atk_need_helper
 	local d=$BATS_TEST_TMPDIR/suid
 	ctl_rootfs "$d"
-	cp /bin/busybox "$d/bin/suid-sh"
-	chmod 6755 "$d/bin/suid-sh"
+	mkdir -p "$d/suid"
+	cp /bin/busybox "$d/suid/busybox"
+	chmod 6755 "$d/suid/busybox"
 	tar -C "$d" -cf "$d.tar" .
 	atk_import suid "$d.tar"
 	[ "$status" = 0 ] || skip "the store refused the image: $output"
 	atk_store_clean
-	atk_run "$ATK_A" run "$ATK_EVILIMG:suid" /bin/suid-sh id -u
+	atk_run "$ATK_A" run "$ATK_EVILIMG:suid" /suid/busybox id -u
+	echo "$output"
 	[ "$status" = 0 ]
 	[ "$output" = "$(id -u "$ATK_A")" ]
 }
@@ -122,7 +124,7 @@ atk_store_clean() {
 # case does it write, link or remove anything outside the store.
 atk_hostile() {
 	local kind=$1 target=$2
-	python3 "$BATS_TEST_DIRNAME/mktar.py" "$kind" "$BATS_TEST_TMPDIR/$kind.tar" "$target"
+	python3 "$ATK_DIR/mktar.py" "$kind" "$BATS_TEST_TMPDIR/$kind.tar" "$target"
 	atk_import "$kind" "$BATS_TEST_TMPDIR/$kind.tar"
 	echo "import $kind: status $status: $output"
 	[ "$status" = 0 ] || [ "$status" = 1 ]

@@ -71,14 +71,13 @@ post_cgroups() {
 }
 
 post_procs() {
-	local u uid
+	local u uids=,
 	for u in "$ATK_A" "$ATK_B" "$ATK_C"; do
-		uid=$(id -u "$u" 2>/dev/null) || continue
-		pgrep -u "$uid" -a
+		uids=$uids$(id -u "$u" 2>/dev/null),
 	done
-	for p in $(atk_helper_pids); do
-		echo "helper $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
-	done
+	# One ps: the test users' processes and any process of our helper.
+	ps -e -o uid=,pid=,args= | awk -v u="$uids" -v b="$CTL_BIN" \
+	    'index(u, "," $1 ",") || $3 == b'
 	return 0
 }
 
@@ -140,6 +139,9 @@ post_kill_leftovers() {
 		for p in $(pgrep -u "$uid"); do kill -KILL "$p" 2>/dev/null; done
 	done
 	for p in $(atk_helper_pids); do kill -KILL "$p" 2>/dev/null; done
+	# A cgroup a failed test left (already reported) must not fail the
+	# next test too.
+	for p in $(post_cgroups); do rmdir "$p" 2>/dev/null; done
 	return 0
 }
 
