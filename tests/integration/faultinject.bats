@@ -46,10 +46,11 @@ fi_exec() {
 	# shellcheck disable=SC2016 # expanded in the container
 	timeout -k 5 30 strace -f -qq -o /dev/null -u "$ATK_A" "$@" \
 	    env -i PATH=/usr/bin:/bin HOME="/home/$ATK_A" USER="$ATK_A" LOGNAME="$ATK_A" \
-	    "$CTL_BIN" run --name "fi$ATK_TAG" busybox sh -c 'exec cat /proc/self/status >"$HOME/fi-marker"' 2>&1
+	    "$CTL_BIN" run --name "fi$ATK_TAG" busybox sh -c 'exec cat /proc/self/status /proc/self/mountinfo >"$HOME/fi-marker"' 2>&1
 }
 
-# fi_confined: the marker shows a fully confined payload.
+# fi_confined: the marker shows a fully confined payload: no capability,
+# no_new_privs, seccomp, the caller's uid, every mount nosuid.
 fi_confined() {
 	local k uid
 	uid=$(id -u "$ATK_A")
@@ -58,6 +59,8 @@ fi_confined() {
 	done
 	grep -qE '^NoNewPrivs:[[:space:]]+1$' "$FI_MARK" || return 1
 	grep -qE '^Seccomp:[[:space:]]+2$' "$FI_MARK" || return 1
+	# Every mount nosuid, also on a fallback path (T20.2).
+	awk '/ - / && $6 !~ /(^|,)nosuid(,|$)/ {bad = 1} END {exit bad}' "$FI_MARK" || return 1
 	grep -qE "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid$" "$FI_MARK"
 }
 

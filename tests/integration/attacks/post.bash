@@ -68,6 +68,7 @@ post_cgroups() {
 		find /sys/fs/cgroup/*/ctr-launch/u"$uid" /sys/fs/cgroup/ctr-launch/u"$uid" \
 		    -mindepth 1 -maxdepth 1 -type d 2>/dev/null
 	done
+	return 0
 }
 
 post_procs() {
