@@ -76,6 +76,30 @@ atk_probe() {
 	fi
 }
 
+@test "T7.1 (systemd's shared /): with the runtime directory a shared mount, nothing the container mounts propagates to the host" {
+	atk_need_helper
+	# systemd makes every mount shared; this host has none, so make the
+	# helper's runtime directory a shared mount for this test.
+	mount --bind "$CTL_ROOT/run" "$CTL_ROOT/run"
+	mount --make-shared "$CTL_ROOT/run"
+	post_before
+	atk_start_bg "$ATK_A" run busybox sh -c 'grep -c shared: /proc/self/mountinfo; sleep 3'
+	atk_wait_for 100 atk_has_payload "$ATK_A"
+	wait "$ATK_BG_PID" || true
+	local leaked=0
+	post_mounts | diff "$POST_DIR/mounts" - >&2 || leaked=1
+	# Remove the shared mount and anything that propagated onto it.
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		grep -q " $CTL_ROOT/run[/ ]" /proc/self/mountinfo || break
+		umount -R -l "$CTL_ROOT/run"
+	done
+	post_before
+	echo "inside: $(cat "$BATS_TEST_TMPDIR/bg.out")"
+	[ "$leaked" = 0 ]
+	[ "$(head -n 1 "$BATS_TEST_TMPDIR/bg.out")" = 0 ]
+}
+
 @test "T7.3: a mount made by root on the host while the container runs does not appear inside, nor the reverse" {
 	atk_need_helper
 	atk_start_bg "$ATK_A" run busybox sh -c "sleep 2; cat /proc/self/mountinfo"
