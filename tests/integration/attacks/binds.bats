@@ -71,7 +71,8 @@ teardown_file() {
 			leaks=$((leaks + 1))
 		fi
 	done
-	kill "$racer" 2>/dev/null
+	local p
+	for p in $(pgrep -u "$(id -u "$ATK_A")" -x xchg); do kill "$p"; done
 	wait "$racer" 2>/dev/null || true
 	echo "$i launches, $ok mounted the home directory, $leaks leaks" >&3
 	[ "$leaks" = 0 ]

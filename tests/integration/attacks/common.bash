@@ -95,6 +95,17 @@ atk_pam_permit() {
 	chmod 0644 "$CTL_PAMD/ctr-launch"
 }
 
+# atk_retry CMD...: other suites add users concurrently on this machine,
+# and useradd fails while /etc/passwd is locked: retry a few times.
+atk_retry() {
+	local i
+	for i in 1 2 3 4 5 6; do
+		"$@" && return 0
+		sleep 1
+	done
+	return 1
+}
+
 atk_setup_file() {
 	local tag
 	tag=$(ctl_tag)
@@ -112,11 +123,11 @@ atk_setup_file() {
 
 	atk_sysctl_save_and_set "$$"
 
-	ctl_groupadd "$ATK_GOK"
-	ctl_groupadd "$ATK_GNEG"
-	ctl_useradd "$ATK_A" -G "$ATK_GOK,$ATK_GNEG"
-	ctl_useradd "$ATK_B" -G "$ATK_GOK"
-	ctl_useradd "$ATK_C"
+	atk_retry ctl_groupadd "$ATK_GOK"
+	atk_retry ctl_groupadd "$ATK_GNEG"
+	atk_retry ctl_useradd "$ATK_A" -G "$ATK_GOK,$ATK_GNEG"
+	atk_retry ctl_useradd "$ATK_B" -G "$ATK_GOK"
+	atk_retry ctl_useradd "$ATK_C"
 
 	# Canaries (post.bash hashes them before and after every test).
 	echo "$ATK_CANARY_TEXT" >"$ATK_CANARY_ETC"

@@ -207,8 +207,11 @@ teardown_file() { atk_teardown_file; }
 	done
 }
 
-@test "CVE-2016-8659, CVE-2020-5291 (bwrap) T1.6.1: no helper process is dumpable or ptraceable by the caller" {
+@test "CVE-2016-8659, CVE-2020-5291 (bwrap) T1.6.1, T1.6.2: no helper process is dumpable or ptraceable by the caller, even with suid_dumpable=1" {
 	atk_need_helper
+	# With suid_dumpable=1 a credential change leaves a process dumpable:
+	# only the helper's own PR_SET_DUMPABLE 0 protects it.
+	atk_sysctl_tmp fs.suid_dumpable 1
 	atk_start_bg "$ATK_A" run busybox sleep 60
 	atk_wait_for 100 atk_has_payload "$ATK_A"
 	local p n=0
