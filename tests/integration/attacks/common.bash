@@ -269,6 +269,23 @@ atk_start_bg() {
 	shift
 	ctl_as "$u" "$CTL_BIN" "$@" </dev/null >"$BATS_TEST_TMPDIR/bg.out" 2>&1 3>&- &
 	ATK_BG_PID=$!
+	echo "$u" >>"$BATS_TEST_TMPDIR/bg.users"
+}
+
+# atk_stop_bg: what a user does with a container they no longer want:
+# signal their own front process (P0); then wait (10 s at most) until
+# nothing of theirs is left.  post_after calls it before its checks.
+atk_stop_bg() {
+	local u p
+	[ -f "$BATS_TEST_TMPDIR/bg.users" ] || return 0
+	for u in $(sort -u "$BATS_TEST_TMPDIR/bg.users"); do
+		while p=$(atk_front_pid "$u"); do
+			ctl_as "$u" kill -TERM "$p" 2>/dev/null || break
+			atk_wait_for 50 test ! -e "/proc/$p" || break
+		done
+		atk_wait_for 100 atk_no_procs "$u" || true
+	done
+	rm -f "$BATS_TEST_TMPDIR/bg.users"
 }
 
 # atk_front_pid USER: the front process P0 of USER's launch (the helper

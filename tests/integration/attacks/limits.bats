@@ -69,7 +69,7 @@ atk_cgroup_dirs() {
 	atk_need_opt --pids-limit
 	atk_start_bg "$ATK_A" run --pids-limit 32 busybox sh -c \
 	    'i=0; while [ $i -lt 300 ]; do sleep 30 & i=$((i + 1)); done 2>/dev/null; sleep 30'
-	atk_wait_for 100 atk_has_payload "$ATK_A" 20
+	atk_wait_for 200 atk_has_payload "$ATK_A" 10
 	sleep 3
 	# Every process of the container counts (its init included); the
 	# front P0 is outside the container's cgroup.
@@ -154,7 +154,8 @@ atk_cgroup_dirs() {
 	atk_need_helper
 	atk_start_bg "$ATK_A" run busybox sleep 30
 	atk_wait_for 100 atk_has_payload "$ATK_A"
-	run find "$CTL_ROOT/run" "$CTL_ROOT/var" \( ! -uid 0 -o -perm -o+w \) ! -type l
+	run find "$CTL_ROOT/run" "$CTL_ROOT/var" -path "$CTL_STORE/layers" -prune -o \
+	    \( ! -uid 0 -o -perm -o+w \) ! -type l -print
 	[ "$output" = "" ]
 	run find "$CTL_ROOT/run" -mindepth 1 -maxdepth 1 -perm -o+r -type d
 	for d in $output; do

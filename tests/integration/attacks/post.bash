@@ -97,8 +97,10 @@ post_cores() {
 post_after() {
 	local bad=0 out
 	[ -n "${POST_DIR:-}" ] && [ -e "$POST_DIR/stamp" ] || return 0
-	# Whatever the test started is given a moment to end (the keeper
-	# tears down before it reports), then must be gone.
+	# Containers the test left running are stopped the way their user
+	# would (SIGTERM to their own front process); then, after a moment
+	# (the keeper tears down before it reports), nothing may be left.
+	atk_stop_bg
 	atk_wait_for 50 post_no_procs || true
 	out=$(post_procs)
 	if [ -n "$out" ]; then
