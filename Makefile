@@ -159,8 +159,8 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRCS))
 FUZZ_LIBSRC := $(POLICY_SRCS) $(IMGLIB_SRCS) $(IMGTOOL_SRCS) $(HELPER_SRCS)
 # Without clang's fuzzer runtime the targets are linked with a replay
 # driver instead (tests/fuzz/replay_main.c): the corpora still replay.
-FUZZ_HAVE_LIBFUZZER = $(shell printf '%s\n' '\#include <stddef.h>' \
-	'int LLVMFuzzerTestOneInput(const char *d, size_t n) { return 0; }' | \
+FUZZ_HAVE_LIBFUZZER = $(shell echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, \
+	unsigned long n) { return 0; }' | \
 	$(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null && echo 1)
 FUZZ_ENGINE = $(if $(FUZZ_HAVE_LIBFUZZER),-fsanitize=fuzzer$(comma)address$(comma)undefined,\
 	-fsanitize=address$(comma)undefined tests/fuzz/replay_main.c)
