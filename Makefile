@@ -98,7 +98,7 @@ PROGS := $(R)/ctr-launch $(R)/ctr-policy $(R)/ctr-image
 MANS := $(wildcard man/*.[0-9])
 
 .PHONY: all deps install uninstall check unit integration lint fuzz \
-	fuzz-smoke demo bench clean test-install policy image helper \
+	fuzz-smoke demo bench bench-import clean test-install policy image helper \
 	test-install-san integration-san
 .DELETE_ON_ERROR:
 
@@ -205,7 +205,8 @@ uninstall:
 DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libseccomp-dev libarchive-dev libjson-c-dev libssl-dev libcmocka-dev \
 	bats busybox-static strace mandoc cppcheck clang clang-format \
-	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc
+	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc \
+	skopeo
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -272,6 +273,10 @@ demo: deps
 
 bench: deps
 	@bash bench/run.sh $(MAKE) $(BUILDDIR)
+
+# Import time of a 100 MB archive next to tar -x (ctr-image).
+bench-import: deps
+	@bash bench/import.sh $(BUILDDIR)
 
 clean:
 	rm -rf $(BUILDDIR)

@@ -47,10 +47,11 @@
 #include "sanitize.h"
 #include "store.h"
 
-#define BUF_SIZE      (1u << 20)
-#define META_MAX      (16u << 20)  /* one buffered metadata member */
-#define META_TOTAL    (256u << 20) /* all of them */
-#define BLOB_META_MAX (4u << 20)   /* a blob we may need as JSON */
+#define BUF_SIZE          (1u << 20)
+#define META_MAX          (16u << 20)  /* one buffered metadata member */
+#define META_TOTAL        (256u << 20) /* all of them */
+#define BLOB_META_MAX     (4u << 20)   /* a blob we may need as JSON */
+#define IMPORT_MAX_LAYERS 500          /* overlayfs' OVL_MAX_STACK */
 
 struct member {
 	char *name;
@@ -94,7 +95,20 @@ struct imp {
 	unsigned layer_no;
 };
 
+volatile sig_atomic_t import_interrupted;
+
 /* Reading helpers. */
+
+/* The decompressors libarchive has built in; never filter_all, which may
+ * run external programs (lrzip, grzip, ...) as root on hostile input. */
+static void
+support_filters(struct archive *a)
+{
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_zstd(a);
+}
 
 static struct archive *
 outer_open(struct imp *x)
@@ -109,10 +123,12 @@ outer_open(struct imp *x)
 		img_err(x->e, "out of memory");
 		return NULL;
 	}
-	archive_read_support_filter_all(a);
+	support_filters(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_fd(a, x->fd, BUF_SIZE) != ARCHIVE_OK) {
-		img_err(x->e, "archive: %s", archive_error_string(a));
+		img_err(x->e,
+		    "not a tar archive, plain or compressed with gzip, bzip2, xz or zstd (%s)",
+		    archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -146,9 +162,12 @@ image_member(const char *name)
 		return false;
 	memcpy(first, name, n);
 	first[n] = '\0';
+	/* "<hex>.json" configs; "<hex>.tar" layers (podman, skopeo). */
 	if (slash == NULL && ends_with(first, ".json"))
 		first[n - 5] = '\0';
-	return is_hex64(first);
+	else if (slash == NULL && ends_with(first, ".tar"))
+		first[n - 4] = '\0';
+	return img_is_hex64(first);
 }
 
 static bool
@@ -256,6 +275,11 @@ scan(struct imp *x, bool *rootfs)
 			*rootfs = true;
 			break;
 		}
+		if (x->nm >= x->o->max_entries) {
+			ret = img_err(x->e, "archive: more than %llu members",
+			    (unsigned long long)x->o->max_entries);
+			break;
+		}
 		if ((ret = add_member(x, a, ent, name)) == -1)
 			break;
 	}
@@ -288,7 +312,7 @@ sha256_hex(const void *buf, size_t len, char *out)
 	unsigned int n = 0;
 
 	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-	hex_encode(md, n, out);
+	img_hex_encode(md, n, out);
 }
 
 /* The buffered blob DIGEST ("sha256:<hex>"), verified. */
@@ -299,7 +323,7 @@ blob(struct imp *x, const char *digest, const char *what)
 	struct member *m;
 
 	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 ||
-	    !is_hex64(digest + 7)) {
+	    !img_is_hex64(digest + 7)) {
 		img_err(x->e, "%s: unsupported digest %s", what,
 		    digest ? digest : "(none)");
 		return NULL;
@@ -441,9 +465,10 @@ plan_config(struct imp *x, struct image_plan *p, const char *cfg, size_t cfglen,
 		p->idx[i] = p->idx[p->n - 1 - i];
 		p->idx[p->n - 1 - i] = t;
 	}
-	if (p->n > DESC_MAX_LAYERS) {
-		img_err(x->e, "image has %zu layers (at most %d)", p->n,
-		    DESC_MAX_LAYERS);
+	if (p->n > IMPORT_MAX_LAYERS) {
+		img_err(x->e,
+		    "image has %zu layers; overlayfs stacks at most %d", p->n,
+		    IMPORT_MAX_LAYERS);
 		goto out;
 	}
 	r = 0;
@@ -478,7 +503,7 @@ hex_of_path(const char *path, char *hex)
 	    (b[64] == '\0' || strcmp(b + 64, ".json") == 0)) {
 		memcpy(hex, b, 64);
 		hex[64] = '\0';
-		if (!is_hex64(hex) ||
+		if (!img_is_hex64(hex) ||
 		    (b[64] == '\0' && strncmp(path, "blobs/sha256/", 13) != 0))
 			hex[0] = '\0';
 	}
@@ -632,7 +657,7 @@ plan_oci_manifest(struct imp *x, struct json_object *desc, const char *refname)
 		    "digest");
 
 		if (d == NULL || strncmp(d, "sha256:", 7) != 0 ||
-		    !is_hex64(d + 7)) {
+		    !img_is_hex64(d + 7)) {
 			img_err(x->e, "manifest: layer %zu: unsupported digest",
 			    i);
 			goto out2;
@@ -760,6 +785,7 @@ struct chain {
 	EVP_MD_CTX *blob, *diff;
 	uint64_t raw_done;
 	int64_t expect_off;
+	bool hash_blob; /* only when a blob digest is expected */
 	bool over;
 	char *buf;
 };
@@ -770,6 +796,10 @@ src_read(struct archive *a, void *cd, const void **out)
 	struct chain *c = cd;
 	ssize_t n;
 
+	if (import_interrupted) {
+		archive_set_error(a, EINTR, "interrupted");
+		return -1;
+	}
 	if (c->outer != NULL) {
 		const void *b;
 		size_t size;
@@ -790,14 +820,15 @@ src_read(struct archive *a, void *cd, const void **out)
 	} else {
 		do {
 			n = read(c->x->fd, c->buf, BUF_SIZE);
-		} while (n == -1 && errno == EINTR);
+		} while (n == -1 && errno == EINTR && !import_interrupted);
 		if (n == -1) {
 			archive_set_error(a, errno, "read");
 			return -1;
 		}
 		*out = c->buf;
 	}
-	EVP_DigestUpdate(c->blob, *out, (size_t)n);
+	if (c->hash_blob)
+		EVP_DigestUpdate(c->blob, *out, (size_t)n);
 	c->raw_done += (uint64_t)n;
 	progress_update(&c->x->pr, c->raw_done);
 	return n;
@@ -854,7 +885,7 @@ run_chain(struct chain *c, int rootfd, struct extract_stats *st)
 
 	if ((c->raw = archive_read_new()) == NULL)
 		return img_err(x->e, "out of memory");
-	archive_read_support_filter_all(c->raw);
+	support_filters(c->raw);
 	archive_read_support_format_raw(c->raw);
 	archive_read_support_format_empty(c->raw);
 	if (archive_read_open(c->raw, c, NULL, src_read, NULL) != ARCHIVE_OK) {
@@ -868,6 +899,7 @@ run_chain(struct chain *c, int rootfd, struct extract_stats *st)
 	}
 	if (r == ARCHIVE_OK && rootfd >= 0) {
 		struct extract_opts eo = { .max_entries = x->o->max_entries,
+			.max_size = x->o->max_size,
 			.entries = &x->entries };
 
 		if ((tar = archive_read_new()) == NULL) {
@@ -912,7 +944,7 @@ md_hex(EVP_MD_CTX *md, char *out)
 	unsigned int n = 0;
 
 	EVP_DigestFinal_ex(md, d, &n);
-	hex_encode(d, n, out);
+	img_hex_encode(d, n, out);
 }
 
 static void
@@ -935,7 +967,9 @@ report_sanitised(struct imp *x, const char *what, struct extract_stats *st)
 static int
 do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 {
-	struct chain c = { .x = x, .outer = outer };
+	struct chain c = { .x = x,
+		.outer = outer,
+		.hash_blob = u->blob[0] != '\0' };
 	struct extract_stats st = { 0 };
 	cleanup_close int lfd = -1, dfd = -1;
 	char dir[32], label[64], blobhex[65], diffhex[65], sz[32];
@@ -1003,7 +1037,7 @@ do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 	progress_end(&x->pr, "layer %u/%zu sha256:%.12s: %s %s", x->layer_no,
 	    x->nul, u->diff,
 	    u->present ? "already present, verified" : "unpacked",
-	    fmt_size(u->size, sz, sizeof(sz)));
+	    img_fmt_size(u->size, sz, sizeof(sz)));
 	u->done = true;
 	ret = 0;
 out:
@@ -1011,7 +1045,7 @@ out:
 	EVP_MD_CTX_free(c.diff);
 	free(c.buf);
 	if (ret == -1 && !u->present)
-		rmtree_at(x->s->work, dir);
+		img_rmtree_at(x->s->work, dir);
 	return ret;
 }
 
@@ -1071,6 +1105,8 @@ spool(struct imp *x, int in)
 	if (out == -1)
 		return img_errno(x->e, "spooling the input");
 	for (;;) {
+		if (import_interrupted)
+			return img_err(x->e, "interrupted");
 		n = read(in, buf, BUF_SIZE);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -1082,7 +1118,7 @@ spool(struct imp *x, int in)
 		if (total > x->o->max_size)
 			return img_err(x->e,
 			    "refused: input larger than --max-size");
-		if (write_all(out, buf, (size_t)n) == -1)
+		if (img_write_all(out, buf, (size_t)n) == -1)
 			return img_errno(x->e, "spooling the input");
 	}
 	x->fd = steal_fd(&out);
@@ -1243,6 +1279,28 @@ import_image_archive(struct imp *x)
 	return pass2(x);
 }
 
+static void
+busy_layer(const char *hex)
+{
+	printf("layer sha256:%.12s of the replaced image is in use; kept\n",
+	    hex);
+}
+
+/* Removes the layers of a replaced image that no image uses any more. */
+static int
+drop_replaced(struct imp *x, const struct image_desc *old)
+{
+	struct gc_result gr;
+
+	if (store_gc(x->s, old, &gr, x->o->quiet ? NULL : busy_layer, x->e) ==
+	    -1)
+		return -1;
+	if (gr.removed > 0)
+		progress_say(&x->pr, "removed %u layers of the replaced image",
+		    gr.removed);
+	return 0;
+}
+
 static int
 commit_images(struct imp *x)
 {
@@ -1279,14 +1337,25 @@ commit_images(struct imp *x)
 			total += u->size;
 		}
 		for (size_t k = 0; k < p->nnames; k++) {
+			struct image_desc *old = NULL;
+			struct img_err ignored = { "" };
+
+			/* The image this name replaces, if any. */
+			if (store_desc_read(x->s, p->names[k], &old,
+				&ignored) == -1)
+				old = NULL;
 			d->name = p->names[k];
 			int r = store_desc_write(x->s, d, x->e);
 			d->name = NULL;
+			if (r == 0 && old != NULL)
+				r = drop_replaced(x, old);
+			desc_free(old);
 			if (r == -1)
 				return -1;
 			progress_say(&x->pr,
 			    "imported %s (%.19s, %zu layers, %s)", p->names[k],
-			    d->digest, p->n, fmt_size(total, sz, sizeof(sz)));
+			    d->digest, p->n,
+			    img_fmt_size(total, sz, sizeof(sz)));
 		}
 	}
 	return 0;

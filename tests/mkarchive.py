@@ -2,9 +2,9 @@
 """mkarchive.py: build docker-save and OCI image-layout archives for tests.
 
 Usage:
-  mkarchive.py --format docker|oci --out FILE [--tag NAME]...
+  mkarchive.py --format docker|docker25|podman|oci --out FILE [--tag NAME]...
                [--compress none|gzip|zstd[,...]] [--config JSON]
-               [--bad-diffid N] [--bad-blob N] LAYER...
+               [--bad-diffid N] [--bad-blob N] [--multiarch] LAYER...
 
 Each LAYER is a directory (tarred as is; OCI whiteouts are plain files
 named .wh.NAME and .wh..wh..opq in it) or an existing .tar file used
@@ -13,7 +13,8 @@ repeats); docker archives always hold uncompressed layer.tar files in the
 classic layout (<id>/layer.tar, <hex>.json).  --config is the image config's
 "config" object (Entrypoint, Cmd, Env, WorkingDir, ...).  --bad-diffid N
 corrupts the diff_id of layer N in the config; --bad-blob N flips a byte of
-layer N's blob without renaming it (digest mismatch).
+layer N's blob without renaming it (digest mismatch); --multiarch wraps
+the OCI manifest in a linux/arm64 + linux/amd64 index.
 
 Also: mkarchive.py hostile CASE OUT CANARY  (see HOSTILE below).
 """
@@ -100,7 +101,26 @@ def build(args):
     config = image_config(diff_ids, cfg)
     out = open(args.out, "wb") if args.out != "-" else sys.stdout.buffer
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as t:
-        if args.format == "docker":
+        if args.format in ("docker25", "podman"):
+            # docker >= 25: OCI layout plus manifest.json naming blobs;
+            # podman/skopeo docker-archive: <hex>.tar layers, <hex>.json.
+            names = []
+            if args.format == "docker25":
+                add_bytes(t, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+            for i, r in enumerate(raws):
+                name = ("blobs/sha256/" if args.format == "docker25" else "") \
+                    + sha(r) + (".tar" if args.format == "podman" else "")
+                add_bytes(t, name, r)
+                names.append(name)
+            cname = ("blobs/sha256/" + sha(config)) \
+                if args.format == "docker25" else sha(config) + ".json"
+            add_bytes(t, cname, config)
+            man = [{"Config": cname, "RepoTags": args.tag or None,
+                    "Layers": names}]
+            add_bytes(t, "manifest.json", json.dumps(man).encode())
+            if args.format == "docker25":
+                add_bytes(t, "index.json", b'{"schemaVersion":2,"manifests":[]}')
+        elif args.format == "docker":
             names = []
             for i, r in enumerate(raws):
                 lid = sha(("layer%d" % i).encode() + r)
@@ -148,6 +168,20 @@ def build(args):
             desc = {"mediaType": "application/vnd.oci.image.manifest.v1+json",
                     "digest": "sha256:" + sha(manifest),
                     "size": len(manifest)}
+            if args.multiarch:
+                # A platform index: a missing arm64 manifest first, then ours.
+                other = dict(desc, digest="sha256:" + sha(b"missing"),
+                             platform={"os": "linux",
+                                       "architecture": "arm64"})
+                ours = dict(desc, platform={"os": "linux",
+                                            "architecture": "amd64"})
+                index = json.dumps({
+                    "schemaVersion": 2,
+                    "mediaType": "application/vnd.oci.image.index.v1+json",
+                    "manifests": [other, ours]}).encode()
+                add_bytes(t, "blobs/sha256/" + sha(index), index)
+                desc = {"mediaType": "application/vnd.oci.image.index.v1+json",
+                        "digest": "sha256:" + sha(index), "size": len(index)}
             if args.tag:
                 desc["annotations"] = {
                     "org.opencontainers.image.ref.name": args.tag[0]}
@@ -246,13 +280,15 @@ def main():
         hostile(sys.argv[2], sys.argv[3], sys.argv[4])
         return
     p = argparse.ArgumentParser()
-    p.add_argument("--format", choices=["docker", "oci"], required=True)
+    p.add_argument("--format", choices=["docker", "docker25", "podman", "oci"],
+                   required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--tag", action="append")
     p.add_argument("--compress", default="none")
     p.add_argument("--config")
     p.add_argument("--bad-diffid", type=int)
     p.add_argument("--bad-blob", type=int)
+    p.add_argument("--multiarch", action="store_true")
     p.add_argument("layers", nargs="+")
     build(p.parse_args())
 

@@ -238,3 +238,101 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 	[ "$status" -eq 0 ]
 	[ "$output" -eq 99 ]
 }
+
+@test "docker >= 25 (OCI layout + manifest.json) and podman docker-archive layouts import" {
+	for f in docker25 podman; do
+		python3 "$CTL_SRC/tests/mkarchive.py" --format $f --out "$BATS_TEST_TMPDIR/$f.tar" \
+		    --tag "t$TAG-$f:1" --config "$CFG" "$FX/base" "$FX/l2" "$FX/l3"
+		run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/$f.tar"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"imported t$TAG-$f:1"* ]]
+		run "$CTL_IMAGETOOL" inspect "t$TAG-$f:1"
+		[[ "$output" == *'Layers:     3,'* ]]
+		"$CTL_IMAGETOOL" rm "t$TAG-$f:1"
+	done
+}
+
+@test "importing over a name removes the replaced image's unused layers" {
+	mkdir -p "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	echo a-$TAG >"$BATS_TEST_TMPDIR/a/f"
+	echo b-$TAG >"$BATS_TEST_TMPDIR/b/f"
+	tar -C "$BATS_TEST_TMPDIR/a" -cf "$BATS_TEST_TMPDIR/a.tar" .
+	tar -C "$BATS_TEST_TMPDIR/b" -cf "$BATS_TEST_TMPDIR/b.tar" .
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-replace" "$BATS_TEST_TMPDIR/a.tar"
+	ha=$(sha256sum "$BATS_TEST_TMPDIR/a.tar" | cut -c1-64)
+	[ -d "$CTL_STORE/layers/$ha" ]
+	run "$CTL_IMAGETOOL" import --name "t$TAG-replace" "$BATS_TEST_TMPDIR/b.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed 1 layers of the replaced image"* ]]
+	[ ! -e "$CTL_STORE/layers/$ha" ]
+	"$CTL_IMAGETOOL" rm "t$TAG-replace"
+}
+
+@test "a layer listed twice is kept once, at its topmost place" {
+	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --out "$BATS_TEST_TMPDIR/dup.tar" \
+	    --tag "t$TAG-dup:1" "$FX/l2" "$FX/other" "$FX/l2"
+	run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/dup.tar"
+	[ "$status" -eq 0 ]
+	d="$CTL_STORE/images/t$TAG-dup%3A1"
+	[ "$(grep -c '^layer ' "$d")" -eq 2 ]
+	top=$(grep '^layer ' "$d" | tail -n 1 | cut -d' ' -f2)
+	[ -f "$CTL_STORE/layers/$top/diff/etc/new" ]
+	"$CTL_IMAGETOOL" rm "t$TAG-dup:1"
+}
+
+@test "only gzip, bzip2, xz and zstd are decompressed; anything else is not a tar" {
+	for c in "gzip -c" "bzip2 -c" "xz -c" "zstd -q -c"; do
+		command -v ${c%% *} >/dev/null || continue
+		$c "$FX/rootfs.tar" >"$BATS_TEST_TMPDIR/r"
+		run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-comp" "$BATS_TEST_TMPDIR/r"
+		[ "$status" -eq 0 ]
+	done
+	"$CTL_IMAGETOOL" rm "t$TAG-comp" >/dev/null
+	command -v lz4 >/dev/null || skip "lz4 not installed"
+	lz4 -q -c "$FX/rootfs.tar" >"$BATS_TEST_TMPDIR/r.lz4"
+	run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-comp" "$BATS_TEST_TMPDIR/r.lz4"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a tar archive"* ]]
+}
+
+@test "a progress bar on a terminal, plain lines otherwise" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	run script -qec "'$CTL_IMAGETOOL' import --name t$TAG-rootfs '$FX/rootfs.tar'" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\r'"layer 1/1"*"["*"/s"* ]]
+	run "$CTL_IMAGETOOL" import --name "t$TAG-rootfs" "$FX/rootfs.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *$'\r'* ]]
+	[[ "$output" == *"layer 1/1 sha256:"*"already present, verified"* ]]
+}
+
+@test "archives written by a real tool (skopeo: oci-archive gzip/zstd, docker-archive)" {
+	command -v skopeo >/dev/null || skip "skopeo not installed (make deps)"
+	src="docker-archive:$FX/docker.tar"
+	skopeo copy -q "$src" "oci-archive:$BATS_TEST_TMPDIR/sk-oci.tar:t$TAG-sk/oci:1"
+	skopeo copy -q --dest-compress-format zstd "$src" \
+	    "oci-archive:$BATS_TEST_TMPDIR/sk-zstd.tar:t$TAG-sk/zstd:1"
+	skopeo copy -q "$src" "docker-archive:$BATS_TEST_TMPDIR/sk-docker.tar:t$TAG-sk/docker:1"
+	for f in oci zstd docker; do
+		run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/sk-$f.tar"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"imported t$TAG-sk/$f:1 "* ]]
+		run "$CTL_IMAGETOOL" inspect "t$TAG-sk/$f:1"
+		[[ "$output" == *'Entrypoint: ["/bin/sh", "-c"]'* ]]
+		[[ "$output" == *'Layers:     3,'* ]]
+		"$CTL_IMAGETOOL" rm "t$TAG-sk/$f:1" >/dev/null
+	done
+}
+
+@test "a multi-platform OCI index contributes this host's manifest" {
+	[ "$(uname -m)" = x86_64 ] || skip "the fixture's platform is amd64"
+	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --multiarch --compress gzip \
+	    --out "$BATS_TEST_TMPDIR/multi.tar" --tag "t$TAG-multi:1" "$FX/base" "$FX/other"
+	run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/multi.tar"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"imported t$TAG-multi:1 "* ]]
+	"$CTL_IMAGETOOL" rm "t$TAG-multi:1" >/dev/null
+}
