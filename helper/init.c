@@ -19,6 +19,8 @@
  *   and after every descriptor but stdio and the keeper's is closed, and
  *   MUST resolve inside the container (getcwd succeeds).
  * - No descriptor but 0, 1 and 2 MUST reach the payload.
+ * - With -t, P1's own error messages MUST still reach the caller's
+ *   stderr (the pty is only relayed once the setup is done).
  * - The payload MUST be executed with execve and the plan's environment;
  *   the command is found through the plan's PATH, never a shell: 127
  *   when not found, 126 when not executable.
@@ -42,6 +44,9 @@
 #include "env.h"
 #include "init.h"
 #include "log.h"
+
+/* A copy of the caller's stderr for P1's messages (-t), or -1. */
+static int err_fd = -1;
 
 void
 init_start(const struct launch_plan *p, struct monitor *m)
@@ -93,6 +98,11 @@ init_stdio(const struct launch_plan *p, int *bind_fds, struct mounts_tty *tty)
 	if (p->tty_wanted) {
 		if (tty->slave < 0 || tty->master < 0)
 			die("no pseudo-terminal for -t");
+		/* P1's own errors still go to the caller's stderr: the pty
+		 * is not relayed until the setup is done. */
+		if ((err_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) < 0)
+			die_errno("dup");
+		log_set_stderr_fd(err_fd);
 		dup_to(tty->slave, STDIN_FILENO);
 		dup_to(tty->slave, STDOUT_FILENO);
 		dup_to(tty->slave, STDERR_FILENO);
@@ -162,9 +172,11 @@ void
 init_ready(const struct launch_plan *p, struct monitor *m,
     struct mounts_tty *tty)
 {
-	int keep[3] = { m->init_sock[1], m->alive[0], tty->master };
+	int keep[4] = { m->init_sock[1], m->alive[0], tty->master, err_fd };
 
-	close_others(keep, 3);
+	close_others(keep, 4);
+	if (tty->master >= 0 && m->has_ws)
+		(void)ioctl(tty->master, TIOCSWINSZ, &m->ws);
 	if (mon_send(m->init_sock[1], MON_READY, 0, &tty->master,
 		tty->master >= 0 ? 1 : 0) != 0)
 		die_errno("cannot report to the keeper");

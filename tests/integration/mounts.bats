@@ -15,7 +15,9 @@ mt_hex() {
 mt_layer() {
 	local hex
 	hex=$(mt_hex "$1")
-	mkdir -p "$CTL_STORE/layers/$hex/diff" "$CTL_STORE/l"
+	install -d -m 0700 "$CTL_STORE/layers" "$CTL_STORE/l" \
+	    "$CTL_STORE/layers/$hex"
+	install -d -m 0755 "$CTL_STORE/layers/$hex/diff"
 	ln -sfn "../layers/$hex/diff" "$CTL_STORE/l/$2"
 	echo "$MT_TAG $hex $2" >>"$MT_LIST"
 	printf '%s\n' "$CTL_STORE/layers/$hex/diff"
@@ -116,7 +118,7 @@ mt_runa() {
 	[ "$status" -eq 0 ]
 	[[ $output == *" / ro,nosuid,nodev"*" - overlay "* ]]
 	[[ $output == *"Read-only file system"* ]]
-	[ "$(grep -c ' / ' <<<"$output")" -eq 1 ] # the old root is detached
+	[ "$(grep -c ' / / ' <<<"$output")" -eq 1 ] # the old root is detached
 	[[ $output != *host-marker* ]]
 	[[ $output == *w ]]
 	[ ! -e "/tmp/in-$MT_TAG" ]
@@ -394,7 +396,12 @@ mt_runa() {
 	after=$(grep -c "$CTL_ROOT" /proc/self/mountinfo || true)
 	[ "$before" = "$during" ]
 	[ "$before" = "$after" ]
-	[ -z "$(ls -A "$CTL_ROOT/run")" ]
+	# The scratch tmpfs (upper, work, root, generated files) never
+	# reaches the host's run directory.
+	local f
+	for f in upper work root empty null passwd group; do
+		[ ! -e "$CTL_ROOT/run/$f" ]
+	done
 }
 
 @test "-t: the pty comes from the container's own devpts" {
@@ -469,8 +476,9 @@ mt_runa() {
 	chown -R "$MT_A:" "$h/a"
 	ln -sfn "$sec" "$h/b"
 	chown -h "$MT_A:" "$h/b"
+	rm -f "$h/.stop"
 	ctl_as "$MT_A" python3 "$CTL_SRC/tests/integration/renamex.py" \
-	    "$h/a" "$h/b" 60 &
+	    "$h/a" "$h/b" "$h/.stop" &
 	local racer=$!
 	for i in $(seq 1 50); do
 		run "$MT_DRV" -l "$(mt_hex base):$(mt_link B000)" \
@@ -479,8 +487,8 @@ mt_runa() {
 		[[ $output == *secret* ]] && bad=$((bad + 1))
 		[ "$status" -eq 0 ] && n=$((n + 1))
 	done
-	kill "$racer" 2>/dev/null || true
-	wait "$racer" 2>/dev/null || true
+	touch "$h/.stop"
+	wait "$racer" || true
 	rm -rf "$sec" "$h/a" "$h/b"
 	echo "# bound $n of 50, leaked $bad" >&3
 	[ "$bad" -eq 0 ]
@@ -493,8 +501,9 @@ mt_runa() {
 	mkdir -p "$h/scratch"
 	ln -sfn /proc/sys "$h/swap"
 	chown -h "$MT_A:" "$h/scratch" "$h/swap"
+	rm -f "$h/.stop"
 	ctl_as "$MT_A" python3 "$CTL_SRC/tests/integration/renamex.py" \
-	    "$h/scratch" "$h/swap" 60 &
+	    "$h/scratch" "$h/swap" "$h/.stop" &
 	local racer=$!
 	for i in $(seq 1 50); do
 		run "$MT_DRV" -l "$(mt_hex base):$(mt_link B000)" \
@@ -511,8 +520,8 @@ mt_runa() {
 			bad=$((bad + 1))
 		fi
 	done
-	kill "$racer" 2>/dev/null || true
-	wait "$racer" 2>/dev/null || true
+	touch "$h/.stop"
+	wait "$racer" || true
 	rm -rf "$h/scratch" "$h/swap"
 	echo "# bound $n of 50, bad $bad" >&3
 	[ "$bad" -eq 0 ]

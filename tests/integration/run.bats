@@ -24,6 +24,19 @@ setup_file() {
 	echo group-secret >"/home/$RT_A/groupfile"
 	install -o root -g "$RT_NEG" -m 0604 /dev/null "/home/$RT_A/negfile"
 	echo neg-secret >"/home/$RT_A/negfile"
+	rt_policy
+	ctl_image_busybox
+	RT_ARGC0=$BATS_FILE_TMPDIR/argc0
+	printf '%s\n' '#include <unistd.h>' \
+	    'int main(int c, char **v) { char *a[] = { NULL };' \
+	    'char *e[] = { "GCONV_PATH=.", "PATH=GCONV_PATH=.", "x", NULL };' \
+	    'execve(v[1], a, e); return 99; }' >"$RT_ARGC0.c"
+	cc -o "$RT_ARGC0" "$RT_ARGC0.c"
+	chmod 0755 "$BATS_FILE_TMPDIR" "$RT_ARGC0"
+}
+
+# rt_policy [NETWORK]: the suite's policy (network = NETWORK, default host).
+rt_policy() {
 	ctl_policy <<EOF
 [global]
 max_total_containers = 64
@@ -36,19 +49,11 @@ cpus = 1
 memory = 1G
 pids = 256
 tmpfs_size = 64M
-network = host
+network = ${1:-host}
 
 [group:$RT_GRP]
 images = busybox
 EOF
-	ctl_image_busybox
-	RT_ARGC0=$BATS_FILE_TMPDIR/argc0
-	printf '%s\n' '#include <unistd.h>' \
-	    'int main(int c, char **v) { char *a[] = { NULL };' \
-	    'char *e[] = { "GCONV_PATH=.", "PATH=GCONV_PATH=.", "x", NULL };' \
-	    'execve(v[1], a, e); return 99; }' >"$RT_ARGC0.c"
-	cc -o "$RT_ARGC0" "$RT_ARGC0.c"
-	chmod 0755 "$BATS_FILE_TMPDIR" "$RT_ARGC0"
 }
 
 teardown_file() {
@@ -80,6 +85,47 @@ late_a() {
 # limits_a: ctr-launch run ... from the home, with umask 027 and 200 fds.
 limits_a() {
 	(cd "/home/$RT_A" && ctl_as "$RT_A" sh -c "umask 027; ulimit -n 200; $CTL_BIN run busybox sh -c 'pwd; umask; ulimit -n'")
+}
+
+# fds_a: ctr-launch run with fd 7 and fd 9 inherited from the caller.
+fds_a() {
+	ctl_as "$RT_A" sh -c "exec 7</etc/passwd 9</; $CTL_BIN run busybox sh -c 'ls /proc/\$\$/fd; true'"
+}
+
+# closed_a: ctr-launch run with stdin, stdout and stderr closed.
+closed_a() {
+	ctl_as "$RT_A" sh -c "$CTL_BIN run busybox true <&- >&- 2>&-"
+}
+
+# find_pid MARKER WHAT: the pid of P0 (front), K (keeper) or P1 (init).
+find_pid() {
+	local p u
+	for p in $(pgrep -f -- "$1"); do
+		[ "$(ps -o comm= -p "$p")" = ctr-launch ] || continue
+		u=$(awk '/^Uid/ {print $2}' "/proc/$p/status")
+		if [ "$(readlink "/proc/$p/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]; then
+			[ "$2" = init ] && echo "$p"
+		elif [ "$u" = 0 ]; then
+			[ "$2" = keeper ] && echo "$p"
+		else
+			[ "$2" = front ] && echo "$p"
+		fi
+	done
+	return 0
+}
+
+# wait_pid MARKER WHAT: find_pid, waiting up to 5 s for the payload to run.
+wait_pid() {
+	local p
+	for _ in $(seq 50); do
+		p=$(find_pid "$1" "$2")
+		if [ -n "$p" ] && pgrep -u "$RT_A" -x sleep >/dev/null; then
+			echo "$p"
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
 }
 
 # nothing_left MARKER USER: no process carries MARKER, USER has no process
@@ -203,6 +249,209 @@ EOF
 	[ "${lines[4]}" = / ]
 }
 
+@test "inherited descriptors never reach the container; closed stdio works" {
+	run fds_a
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | tr '\n' ' ')" = "0 1 2 " ]
+	run closed_a
+	[ "$status" -eq 0 ]
+}
+
+@test "the front drops everything once the keeper runs; the keeper is root" {
+	local m=rt-front-$RT_TAG p0 k
+	ctl_as "$RT_A" sh -c "ulimit -S -t 1000; exec $CTL_BIN run busybox sh -c 'sleep 60' $m" &
+	local bg=$!
+	p0=$(wait_pid "$m" front)
+	k=$(find_pid "$m" keeper)
+	[ -n "$p0" ] && [ -n "$k" ]
+	uid=$(id -u "$RT_A")
+	grep -q "^Uid:	$uid	$uid	$uid	$uid" "/proc/$p0/status"
+	grep -q "^CapEff:	0000000000000000" "/proc/$p0/status"
+	grep -q "^CapPrm:	0000000000000000" "/proc/$p0/status"
+	# Not dumpable: its /proc files belong to root, not to the caller.
+	[ "$(stat -c %u "/proc/$p0/environ")" = 0 ]
+	[ "$(stat -c %u "/proc/$k/environ")" = 0 ]
+	grep -q "^Uid:	0	0	0	0" "/proc/$k/status"
+	# Step 0 in the privileged processes: umask 077.
+	grep -q "^Umask:	0077" "/proc/$k/status"
+	grep -qE "^Groups:[[:space:]]*$" "/proc/$k/status"
+	# The caller's CPU limit does not bind the privileged keeper.
+	grep -E '^Max cpu time +unlimited' "/proc/$k/limits"
+	# Nor can the caller trace it.
+	run ctl_as "$RT_A" kill -STOP "$k"
+	[ "$status" -ne 0 ]
+	kill -TERM "$p0"
+	wait $bg || true
+	nothing_left "$m" "$RT_A"
+}
+
+# early_abort MARKER: launches with the container's setup held 3 s at
+# sethostname (strace runs the helper as the user, setuid honoured), sends
+# SIGINT to the front, prints "status N" and the output.
+early_abort() {
+	local p0= st=0
+	strace -f -o /dev/null -e trace=sethostname \
+	    -e inject=sethostname:delay_enter=3000000 -u "$RT_A" \
+	    "$CTL_BIN" run busybox sh -c 'echo ran' "$1" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local bg=$!
+	for _ in $(seq 50); do
+		p0=$(find_pid "$1" front)
+		[ -n "$p0" ] && [ -n "$(find_pid "$1" init)" ] && break
+		sleep 0.1
+	done
+	[ -n "$p0" ] && kill -INT "$p0"
+	wait $bg || st=$?
+	echo "status $st"
+	cat "$BATS_TEST_TMPDIR/out"
+}
+
+@test "a signal before the container runs aborts the launch with 128+N" {
+	local m=rt-early-$RT_TAG
+	for _ in 1 2 3 4 5; do
+		run early_abort "$m"
+		# strace's delay injection sometimes loses a tracee that is
+		# killed mid-delay ("delayed wait data", then the keeper is
+		# gone with it): try again then.
+		[[ "$output" == *"keeper process died"* &&
+		    "$output" == *"delayed wait data"* ]] || break
+	done
+	[[ "$output" != *"keeper process died"* ]] || skip "strace lost the keeper each time"
+	[ "${lines[0]}" = "status 130" ]
+	[[ "$output" != *ran* ]]
+	nothing_left "$m" "$RT_A"
+}
+
+@test "identity: refused for root, an unknown uid, an unknown group" {
+	run "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"refusing to run a container as root"* ]]
+	run setpriv --reuid="$RT_A" --regid=0 --clear-groups "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"as root"* ]]
+	run setpriv --reuid=54321 --regid=54321 --clear-groups "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot look up your uid 54321"* ]]
+	run setpriv --reuid="$RT_A" --regid="$(id -g "$RT_A")" --groups=54322 "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot look up your group 54322"* ]]
+}
+
+@test "signal dispositions: the caller's ignored signals are not inherited" {
+	run ctl_as "$RT_A" sh -c "trap '' INT QUIT TERM HUP; $CTL_BIN run busybox grep -E '^Sig(Ign|Blk)' /proc/self/status"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SigIgn:	0000000000000000"* ]]
+	[[ "$output" == *"SigBlk:	0000000000000000"* ]]
+	# Also libc's own signals (32, 33), which sigaction(2) in libc refuses.
+	printf '%s\n' '#include <unistd.h>' '#include <sys/syscall.h>' \
+	    'int main(int c, char **v) { unsigned long k[8] = { 1 };' \
+	    'syscall(SYS_rt_sigaction, 32, k, 0, 8);' \
+	    'syscall(SYS_rt_sigaction, 33, k, 0, 8);' \
+	    'execv(v[1], v + 1); return 99; }' >"$BATS_TEST_TMPDIR/ign.c"
+	cc -o "$BATS_TEST_TMPDIR/ign" "$BATS_TEST_TMPDIR/ign.c"
+	chmod 0755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/ign"
+	run ctl_as "$RT_A" "$BATS_TEST_TMPDIR/ign" "$CTL_BIN" run busybox grep '^SigIgn' /proc/self/status
+	[ "$status" -eq 0 ]
+	[ "$output" = "SigIgn:	0000000000000000" ]
+}
+
+@test "policy: an invalid or untrusted policy refuses every launch" {
+	cp "$CTL_POLICY" "$BATS_TEST_TMPDIR/saved"
+	printf '[default]\nbogus_key = 1\n' | ctl_policy
+	run as "$RT_A" run busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"is invalid, see ctr-policy check"* ]]
+	ctl_policy <"$BATS_TEST_TMPDIR/saved"
+	chmod 0666 "$CTL_POLICY"
+	run as "$RT_A" run busybox true
+	chmod 0644 "$CTL_POLICY"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"policy"*"refused"* ]]
+	run as "$RT_A" run busybox true
+	[ "$status" -eq 0 ]
+}
+
+@test "policy: --network host refused unless granted; the default is then none" {
+	rt_policy none
+	run as "$RT_A" run --network host busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--network host refused"* ]]
+	run as "$RT_A" run busybox cat /proc/net/dev
+	rt_policy
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c ':')" -eq 1 ]
+}
+
+@test "fault injection: any failed step of the drop aborts before the payload" {
+	local call
+	for call in setgroups setresgid setresuid capset prctl; do
+		run strace -f -o /dev/null -e trace="$call" \
+		    -e inject="$call":error=EPERM:when=1+ -u "$RT_A" \
+		    "$CTL_BIN" run busybox sh -c 'echo payload-ran'
+		echo "$call: $status $output"
+		[ "$status" -eq 125 ]
+		[[ "$output" != *payload-ran* ]]
+	done
+}
+
+# lim_a ULIMIT-ARGS: ctr-launch run under hostile resource limits.
+lim_a() {
+	# (127, the loader's failure, is reported as 98 for bats' sake.)
+	ctl_as "$RT_A" timeout 30 bash -c "ulimit $1 || exit 99; $CTL_BIN run busybox sh -c 'echo ran-ok'; rc=\$?; [ \$rc = 127 ] && rc=98; exit \$rc"
+}
+
+@test "hostile rlimits: the launch works or fails cleanly with one line" {
+	local l
+	for l in "-c unlimited" "-f 0" "-S -f 0" "-n 5" "-S -n 5" \
+	    "-s unlimited" "-u 3" "-S -u 3" "-v 50000" "-S -t 1" "-t 1"; do
+		run lim_a "$l"
+		echo "ulimit $l: $status $output"
+		if [ "$status" -eq 0 ]; then
+			[ "$output" = ran-ok ]
+		elif [ "$status" -eq 98 ]; then
+			# The dynamic loader gave up before main(): no fd
+			# left for a library.  Nothing ran.
+			[[ "$output" == *"error while loading shared libraries"* ]]
+		else
+			[ "$status" -eq 125 ]
+			# One line from ctr-launch (bash may add its own).
+			[ "$(printf '%s\n' "$output" | grep -c '^ctr-launch: ')" -eq 1 ]
+			[[ "$output" != *ran-ok* ]]
+		fi
+	done
+	# A caller's hard CPU limit never binds the privileged processes.
+	run lim_a "-t 1"
+	[ "$status" -eq 0 ] || [[ "$output" == *"refusing to run with a hard CPU time limit"* ]]
+}
+
+# many_env_a: ctr-launch run with 100,000 variables in the environment.
+many_env_a() {
+	ctl_as "$RT_A" bash -c "env \$(seq -f 'V%g=1' 100000) $CTL_BIN run busybox sh -c 'env | grep -c ^V; true'"
+}
+
+@test "a huge caller environment is inert: nothing of it passes" {
+	run many_env_a
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+}
+
+@test "-t: an error of the container's setup still reaches the caller" {
+	run script -qec "strace -f -o /dev/null -e trace=sethostname -e inject=sethostname:error=EPERM -u $RT_A $CTL_BIN run -t busybox echo payload-ran" /dev/null </dev/null
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"ctr-launch: sethostname: Operation not permitted"* ]]
+	[[ "$output" != *payload-ran* ]]
+}
+
+@test "clone3 missing (ENOSYS): the clone(2) fallback launches the same" {
+	run strace -f -o "$BATS_TEST_TMPDIR/strace" -e trace=clone3,clone \
+	    -e inject=clone3:error=ENOSYS -u "$RT_A" \
+	    "$CTL_BIN" run busybox sh -c 'echo pid $$; hostname'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "pid 2" ]
+	[[ "${lines[1]}" == "$RT_A-"* ]]
+	grep -q 'clone3(.*CLONE_NEWPID.*INJECTED' "$BATS_TEST_TMPDIR/strace"
+	grep -q 'clone(.*CLONE_NEWPID' "$BATS_TEST_TMPDIR/strace"
+}
+
 @test "exit status: 0, the payload's, 126, 127, 128+N" {
 	run as "$RT_A" run busybox true
 	[ "$status" -eq 0 ]
@@ -321,9 +570,36 @@ EOF
 	run ctl_as "$RT_A" script -qec "$CTL_BIN run -t busybox sh -c 'tty; cut -d\" \" -f6,8 /proc/self/stat; exit 5'" /dev/null </dev/null
 	[ "$status" -eq 5 ]
 	[[ "$output" == */dev/pts/0* ]]
+	# The payload (pid 2) leads its session and is the foreground group.
+	[[ "$output" == *"2 2"* ]]
 	run late_a 'echo in-$((6*7)); exit 7' "$CTL_BIN" run -it busybox sh
 	[ "$status" -eq 7 ]
 	[[ "$output" == *in-42* ]]
+}
+
+@test "-t: the caller's window size is the container's" {
+	run ctl_as "$RT_A" script -qec "stty rows 40 cols 100; $CTL_BIN run -t busybox stty size" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"40 100"* ]]
+	# A resize: SIGWINCH to ctr-launch passes the new size on.
+	run ctl_as "$RT_A" script -qec "stty rows 40 cols 100; $CTL_BIN run -t busybox sh -c 'trap \"echo winch\" WINCH; sleep 2; /bin/stty size' & sleep 0.7; stty rows 50 cols 120; kill -WINCH \$!; wait" /dev/null </dev/null
+	[[ "$output" == *winch* ]]
+	[[ "$output" == *"50 120"* ]]
+}
+
+@test "-t: a closed output pipe ends the container with SIGPIPE, no hang" {
+	run ctl_as "$RT_A" bash -c "timeout 20 $CTL_BIN run -t busybox yes | head -2; echo \${PIPESTATUS[0]}"
+	[ "${lines[2]}" = 141 ]
+}
+
+@test "-t: Ctrl-C reaches the container; the terminal mode is restored" {
+	run late_a $'\003' "$CTL_BIN" run -it busybox sleep 30
+	[ "$status" -eq 130 ]
+	run ctl_as "$RT_A" script -qec "$CTL_BIN run -t busybox true; stty -a" /dev/null </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" icanon"* ]]
+	[[ "$output" == *" echo "* ]]
+	[[ "$output" != *"-icanon"* ]]
 }
 
 @test "working directory, umask and rlimits follow the caller" {
@@ -337,6 +613,15 @@ EOF
 	run as "$RT_A" run -w /proc/self/fd/3 busybox pwd
 	[ "$status" -eq 125 ]
 	run as "$RT_A" run -w /nonexistent busybox pwd
+	[ "$status" -eq 125 ]
+	# CVE-2024-21626 pattern: a working directory through a magic link.
+	for n in 3 4 5 6; do
+		ln -sfn "/proc/self/fd/$n" "/home/$RT_A/fdlink$n"
+		run as "$RT_A" run -w "/home/$RT_A/fdlink$n" busybox sh -c 'readlink /proc/$$/cwd; true'
+		[ "$status" -eq 125 ] || [[ "$output" == /* && "$output" != *"(unreachable)"* ]]
+		[[ "$output" != *"/var/lib"* ]]
+	done
+	run as "$RT_A" run -w /proc/1/cwd busybox pwd
 	[ "$status" -eq 125 ]
 }
 
