@@ -128,6 +128,15 @@ atk_setup_file() {
 	atk_retry ctl_useradd "$ATK_A" -G "$ATK_GOK,$ATK_GNEG"
 	atk_retry ctl_useradd "$ATK_B" -G "$ATK_GOK"
 	atk_retry ctl_useradd "$ATK_C"
+	# A uid is reused once its user is deleted: a cgroup some earlier
+	# suite's dead launch left under ctr-launch/u<uid> is not ours.
+	local u d
+	for u in "$ATK_A" "$ATK_B" "$ATK_C"; do
+		for d in /sys/fs/cgroup/*/ctr-launch/u"$(id -u "$u")"/*/ \
+		    /sys/fs/cgroup/ctr-launch/u"$(id -u "$u")"/*/; do
+			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+		done
+	done
 
 	# Canaries (post.bash hashes them before and after every test).
 	echo "$ATK_CANARY_TEXT" >"$ATK_CANARY_ETC"
