@@ -134,7 +134,7 @@ atk_setup_file() {
 	for u in "$ATK_A" "$ATK_B" "$ATK_C"; do
 		for d in /sys/fs/cgroup/*/ctr-launch/u"$(id -u "$u")"/*/ \
 		    /sys/fs/cgroup/ctr-launch/u"$(id -u "$u")"/*/; do
-			[ -d "$d" ] && rmdir "$d" 2>/dev/null
+			if [ -d "$d" ]; then rmdir "$d" 2>/dev/null || true; fi
 		done
 	done
 
