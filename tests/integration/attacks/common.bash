@@ -167,6 +167,11 @@ atk_setup_file() {
 
 	atk_build
 	atk_policy_default
+	# The installed PAM service is put back by atk_teardown_file.
+	rm -f "$CTL_ROOT/attacks-pam.saved"
+	if [ -e "$CTL_PAMD/ctr-launch" ]; then
+		cp -p "$CTL_PAMD/ctr-launch" "$CTL_ROOT/attacks-pam.saved"
+	fi
 	atk_pam_permit
 	if [ -x "$CTL_IMAGETOOL" ]; then
 		ctl_image_busybox busybox:latest >/dev/null 2>&1 || true
@@ -191,6 +196,11 @@ atk_teardown_file() {
 		"$CTL_IMAGETOOL" rm "$ATK_EVILIMG" >/dev/null 2>&1 || true
 	fi
 	atk_policy_default
+	if [ -e "$CTL_ROOT/attacks-pam.saved" ]; then
+		mv -f "$CTL_ROOT/attacks-pam.saved" "$CTL_PAMD/ctr-launch"
+	else
+		rm -f "$CTL_PAMD/ctr-launch"
+	fi
 	return 0
 }
 
