@@ -79,7 +79,9 @@ SAN_LDFLAGS := $(SANFLAGS) -pie
 POLICY_SRCS	:= $(filter-out policy/ctr_policy.c,$(wildcard policy/*.c))
 IMGLIB_SRCS	:= $(wildcard image/desc.c image/name.c)
 IMGTOOL_SRCS	:= $(filter-out image/ctr_image.c $(IMGLIB_SRCS),$(wildcard image/*.c))
-HELPER_SRCS	:= $(filter-out helper/main.c,$(wildcard helper/*.c))
+HELPER_SRCS	:= $(filter-out helper/main.c helper/sanopts.c,$(wildcard helper/*.c))
+# The sanitizer runtime's compiled-in options: SANITIZE=1 helper only.
+SANOPTS_OBJ	= $(if $(filter 1,$(SANITIZE)),$(R)/helper/sanopts.o)
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 ALL_C		:= $(wildcard helper/*.c helper/*.h policy/*.c policy/*.h \
@@ -96,7 +98,8 @@ PROGS := $(R)/ctr-launch $(R)/ctr-policy $(R)/ctr-image
 MANS := $(wildcard man/*.[0-9])
 
 .PHONY: all deps install uninstall check unit integration lint fuzz \
-	fuzz-smoke demo bench bench-import clean test-install policy image helper
+	fuzz-smoke demo bench bench-import clean test-install policy image helper \
+	test-install-san integration-san
 .DELETE_ON_ERROR:
 
 all: $(PROGS)
@@ -127,7 +130,7 @@ $(S)/libhelper.a: $(call obj,$(S),$(HELPER_SRCS))
 	rm -f $@
 	ar rcs $@ $^
 
-$(R)/ctr-launch: $(R)/helper/main.o $(R)/libhelper.a $(R)/libpolicy.a $(R)/libimg.a
+$(R)/ctr-launch: $(R)/helper/main.o $(SANOPTS_OBJ) $(R)/libhelper.a $(R)/libpolicy.a $(R)/libimg.a
 	$(CC) $(REL_LDFLAGS) -o $@ $^ $(HELPER_LIBS)
 
 $(R)/ctr-policy: $(R)/policy/ctr_policy.o $(R)/libpolicy.a $(R)/libimg.a
@@ -154,10 +157,18 @@ FUZZ_SMOKE ?= 10
 FUZZ_CC ?= clang
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRCS))
 FUZZ_LIBSRC := $(POLICY_SRCS) $(IMGLIB_SRCS) $(IMGTOOL_SRCS) $(HELPER_SRCS)
+# Without clang's fuzzer runtime the targets are linked with a replay
+# driver instead (tests/fuzz/replay_main.c): the corpora still replay.
+FUZZ_HAVE_LIBFUZZER = $(shell echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, \
+	unsigned long n) { return 0; }' | \
+	$(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null && echo 1)
+FUZZ_ENGINE = $(if $(FUZZ_HAVE_LIBFUZZER),-fsanitize=fuzzer$(comma)address$(comma)undefined,\
+	-fsanitize=address$(comma)undefined tests/fuzz/replay_main.c)
+comma := ,
 $(F)/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -g -O1 $(DEFS) -Ipolicy -Iimage -Ihelper $(PKG_CFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -o $@ $^ \
+	    $(FUZZ_ENGINE) -o $@ $^ \
 	    $(HELPER_LIBS) $(IMAGE_LIBS)
 
 fuzz: $(FUZZ_BINS)
@@ -222,6 +233,40 @@ test-install:
 
 integration: test-install
 	@bash tests/run-integration.sh $(TESTROOT) $(BUILDDIR)
+
+# The ASan+UBSan helper, installed only into its own test prefix SANROOT,
+# mode 4750 root:$(SAN_GROUP) (a test-only group: the sanitizer runtime
+# reads ASAN_OPTIONS even when setuid, so no other user may exec it).  Its
+# runtime options are compiled in (helper/sanopts.c).  `make check` runs
+# the functional suites (tests/integration/run*.bats) against it a second
+# time unless SANCHECK=0.
+SANROOT		?= $(TESTROOT)-san
+SAN_GROUP	?= ctr-launch-san
+SANCHECK	?= 1
+SAN_TEST_VARS = BUILDDIR=$(BUILDDIR)/ts PREFIX=$(SANROOT)/usr \
+	SYSCONFDIR=$(SANROOT)/etc STATEDIR=$(SANROOT)/var \
+	RUNDIR=$(SANROOT)/run PAMDIR=$(SANROOT)/etc/pam.d SANITIZE=1
+
+test-install-san:
+	@bash tests/mkprefix.sh $(SANROOT)
+	@getent group $(SAN_GROUP) >/dev/null || groupadd --system $(SAN_GROUP)
+	$(MAKE) $(SAN_TEST_VARS) all
+	install -d -m 0755 $(SANROOT)/usr/bin $(SANROOT)/usr/sbin
+	install -m 4750 -o root -g $(SAN_GROUP) $(BUILDDIR)/ts/rel/ctr-launch \
+	    $(SANROOT)/usr/bin/ctr-launch
+	install -m 0755 $(BUILDDIR)/ts/rel/ctr-policy $(SANROOT)/usr/sbin/ctr-policy
+	install -m 0755 $(BUILDDIR)/ts/rel/ctr-image $(SANROOT)/usr/sbin/ctr-image
+	@if [ ! -e $(SANROOT)/etc/ctr-launch/policy.ini ] && [ -e etc/policy.ini ]; then \
+	    install -m 0644 etc/policy.ini $(SANROOT)/etc/ctr-launch/policy.ini; fi
+	@if [ ! -e $(SANROOT)/etc/pam.d/ctr-launch ]; then \
+	    if [ -e etc/pam.d/ctr-launch ]; then \
+	        install -m 0644 etc/pam.d/ctr-launch $(SANROOT)/etc/pam.d/ctr-launch; \
+	    else printf 'account required pam_permit.so\nsession required pam_permit.so\n' \
+	        >$(SANROOT)/etc/pam.d/ctr-launch; fi; fi
+
+integration-san: test-install-san
+	@CTL_EXEC_GROUP=$(SAN_GROUP) CTL_SANITIZE=1 bash tests/run-integration.sh $(SANROOT) \
+	    $(BUILDDIR) 'tests/integration/run*.bats'
 
 check: deps
 	@bash tests/check.sh $(MAKE) $(TESTROOT) $(BUILDDIR)

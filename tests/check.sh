@@ -42,6 +42,19 @@ else
 	$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration || true
 	bash tests/integration/cleanup.sh "$TESTROOT"
 	rm -rf --one-file-system "$TESTROOT"
+
+	# The functional suites again, against the ASan+UBSan helper
+	# (SANCHECK=0 skips this run).
+	if [ "${SANCHECK:-1}" != 0 ]; then
+		phase integration-san
+		sanroot=${SANROOT:-$TESTROOT-san}
+		if [ -e "$sanroot/.ctr-launch-test" ]; then
+			rm -rf --one-file-system "$sanroot"
+		fi
+		$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration-san || true
+		bash tests/integration/cleanup.sh "$sanroot"
+		rm -rf --one-file-system "$sanroot"
+	fi
 fi
 
 awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' "$CTL_COUNTS"

@@ -28,6 +28,11 @@ ctl_useradd() {
 	echo "user $name" >>"$CTL_CREATED"
 	useradd -m -d "/home/$name" -s /bin/sh -c "$CTL_MARK" -U "$@" "$name"
 	chmod 0700 "/home/$name"
+	# A helper installed 4750 with a test-only group (the sanitizer
+	# build) is executable by the users of the suite only.
+	if [ -n "${CTL_EXEC_GROUP:-}" ]; then
+		usermod -a -G "$CTL_EXEC_GROUP" "$name"
+	fi
 }
 
 # ctl_groupadd NAME [groupadd options...]

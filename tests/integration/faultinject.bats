@@ -1,0 +1,207 @@
+#!/usr/bin/env bats
+# Fail-closed under injected faults (catalog section 20; Apptainer
+# CVE-2025-65105): every privileged system call the helper makes is made
+# to fail, at each of its occurrences, with strace's syscall tampering.
+# strace runs as root with -u USER, so the kernel still honours the setuid
+# bit (the first test proves it).  For every injection the outcome is
+#   - exit 125 with a "ctr-launch:" message, and the payload never ran (its
+#     marker file in the user's home is absent), or
+#   - the payload ran fully confined (every capability set empty,
+#     no_new_privs, seccomp mode 2, the caller's uid) — the fault hit a
+#     call whose failure is tolerated (a fallback) or came after the
+#     payload (teardown; then 125 is also accepted);
+# and nothing is left behind: no process, no cgroup, no host mount.
+#
+# Budget: every occurrence up to FI_MAX, 8 samples beyond, and at most
+# FI_SECONDS seconds per call; the whole file stays within 6 minutes.
+
+load lib
+load attacks/common
+load attacks/post
+
+FI_MAX=${FI_MAX:-16}
+FI_SECONDS=${FI_SECONDS:-20}
+
+setup_file() {
+	atk_setup_file
+	export FI_MARK=/home/$ATK_A/fi-marker
+}
+teardown_file() { atk_teardown_file; }
+
+teardown() {
+	atk_pam_permit
+	atk_sysctl_tmp_restore
+	post_after
+}
+
+# fi_launch STRACE-ARGS...: one launch as ATK_A under strace; sets
+# $status and $output.
+fi_launch() {
+	rm -f "$FI_MARK"
+	run fi_exec "$@"
+}
+
+fi_exec() {
+	cd "/home/$ATK_A" || return 1
+	# shellcheck disable=SC2016 # expanded in the container
+	timeout -k 5 30 strace -f -qq -o /dev/null -u "$ATK_A" "$@" \
+	    env -i PATH=/usr/bin:/bin HOME="/home/$ATK_A" USER="$ATK_A" LOGNAME="$ATK_A" \
+	    "$CTL_BIN" run --name "fi$ATK_TAG" busybox sh -c 'exec cat /proc/self/status /proc/self/mountinfo >"$HOME/fi-marker"' 2>&1
+}
+
+# fi_confined: the marker shows a fully confined payload: no capability,
+# no_new_privs, seccomp, the caller's uid, every mount nosuid.
+fi_confined() {
+	local k uid
+	uid=$(id -u "$ATK_A")
+	for k in CapInh CapPrm CapEff CapBnd CapAmb; do
+		grep -qE "^$k:[[:space:]]+0+$" "$FI_MARK" || return 1
+	done
+	grep -qE '^NoNewPrivs:[[:space:]]+1$' "$FI_MARK" || return 1
+	grep -qE '^Seccomp:[[:space:]]+2$' "$FI_MARK" || return 1
+	# Every mount nosuid, also on a fallback path (T20.2).
+	awk '/ - / && $6 !~ /(^|,)nosuid(,|$)/ {bad = 1} END {exit bad}' "$FI_MARK" || return 1
+	grep -qE "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid$" "$FI_MARK"
+}
+
+# fi_outcome LABEL: classify the last launch; counts in FI_REFUSED, FI_RAN,
+# FI_LATE.  Returns 1 (with a message) on a bad outcome.
+fi_outcome() {
+	if [ -e "$FI_MARK" ]; then
+		fi_confined || { echo "$1: PARTIALLY CONFINED payload (status $status): $(grep -E '^(Cap|NoNew|Seccomp|Uid)' "$FI_MARK")" >&2; return 1; }
+		case $status in
+		0) FI_RAN=$((FI_RAN + 1)) FI_RAN_AT="$FI_RAN_AT ${1##*when=}" ;;
+		125) FI_LATE=$((FI_LATE + 1)) ;;
+		*) echo "$1: payload ran, then status $status: $output" >&2; return 1 ;;
+		esac
+	else
+		[ "$status" = 125 ] || { echo "$1: status $status (want 125): $output" >&2; return 1; }
+		grep -q '^ctr-launch: ' <<<"$output" || { echo "$1: no message: $output" >&2; return 1; }
+		FI_REFUSED=$((FI_REFUSED + 1))
+	fi
+}
+
+# fi_clean LABEL: nothing of the launch is left (processes, cgroups, mounts).
+fi_clean() {
+	atk_wait_for 30 post_no_procs || true
+	local left
+	left=$(post_procs)$(post_cgroups)
+	if [ -n "$left" ]; then
+		echo "$1: left behind: $left" >&2
+		return 1
+	fi
+	if ! post_mounts | diff -q "$POST_DIR/mounts" - >/dev/null; then
+		echo "$1: the host's mount table changed" >&2
+		return 1
+	fi
+}
+
+# fi_count SYSCALL: the most calls one process of a launch makes.
+fi_count() {
+	local log=$BATS_TEST_TMPDIR/count.log
+	(cd "/home/$ATK_A" && strace -f -qq -o "$log" -u "$ATK_A" -e trace="$1" \
+	    env -i PATH=/usr/bin:/bin HOME="/home/$ATK_A" USER="$ATK_A" \
+	    "$CTL_BIN" run --name "fi$ATK_TAG" busybox true >/dev/null 2>&1)
+	grep -v 'resumed>' "$log" | awk -v s="$1" '$2 ~ "^" s "\\(" {n[$1]++} END {m = 0; for (p in n) if (n[p] > m) m = n[p]; print m}'
+}
+
+# fi_syscall SYSCALL [ERRNO]: inject ERRNO (EPERM) at each occurrence.
+fi_syscall() {
+	local sc=$1 err=${2:-EPERM} max n end
+	atk_need_helper
+	max=$(fi_count "$sc")
+	[ "$max" -gt 0 ] || skip "the helper makes no $sc call"
+	FI_REFUSED=0 FI_RAN=0 FI_LATE=0 FI_RAN_AT=
+	end=$((SECONDS + FI_SECONDS))
+	for n in $(fi_occurrences "$max"); do
+		[ "$SECONDS" -lt "$end" ] || { echo "# $sc: time budget reached at $n" >&3; break; }
+		fi_launch -e trace="$sc" -e inject="$sc:error=$err:when=$n"
+		fi_outcome "$sc:$err:when=$n" || return 1
+		fi_clean "$sc:$err:when=$n" || return 1
+	done
+	echo "# $sc ($err): $max calls; refused $FI_REFUSED, confined run $FI_RAN${FI_RAN_AT:+ (at$FI_RAN_AT)}, late $FI_LATE" >&3
+}
+
+# fi_occurrences MAX: every occurrence up to FI_MAX (the early calls of
+# each process: hygiene, drops), then 8 samples spread over the rest.
+fi_occurrences() {
+	local max=$1 step
+	seq 1 "$((max < FI_MAX ? max : FI_MAX))"
+	[ "$max" -gt "$FI_MAX" ] || return 0
+	step=$(((max - FI_MAX + 7) / 8))
+	seq "$((FI_MAX + step))" "$step" "$max"
+}
+
+@test "fault injection: strace -u keeps the setuid bit (the helper really runs as root)" {
+	atk_need_helper
+	local log=$BATS_TEST_TMPDIR/setuid.log
+	run bash -c "cd /home/$ATK_A && strace -f -qq -o '$log' -u '$ATK_A' -e trace=setresuid,mount \
+	    env -i PATH=/usr/bin:/bin '$CTL_BIN' run busybox id -u"
+	[ "$status" = 0 ]
+	[ "$output" = "$(id -u "$ATK_A")" ]
+	# Mounts succeed: only root can make them.
+	grep -E 'mount\(.*= 0$' "$log"
+	grep -E "setresuid\($(id -u "$ATK_A"), $(id -u "$ATK_A"), $(id -u "$ATK_A")\) += 0" "$log"
+}
+
+@test "fault injection: mount" { fi_syscall mount; }
+@test "fault injection: fsopen" { fi_syscall fsopen; }
+@test "fault injection: fsconfig" { fi_syscall fsconfig; }
+@test "fault injection: fsmount" { fi_syscall fsmount; }
+@test "fault injection: open_tree" { fi_syscall open_tree; }
+@test "fault injection: move_mount" { fi_syscall move_mount; }
+@test "fault injection: mount_setattr" { fi_syscall mount_setattr; }
+@test "fault injection: pivot_root" { fi_syscall pivot_root; }
+@test "fault injection: umount2" { fi_syscall umount2; }
+@test "fault injection: clone3" { fi_syscall clone3; }
+@test "fault injection: clone" { fi_syscall clone; }
+@test "fault injection: unshare" { fi_syscall unshare; }
+@test "fault injection: setgroups" { fi_syscall setgroups; }
+@test "fault injection: setresgid" { fi_syscall setresgid; }
+@test "fault injection: setresuid" { fi_syscall setresuid; }
+@test "fault injection: setfsuid" { fi_syscall setfsuid; }
+@test "fault injection: setfsgid" { fi_syscall setfsgid; }
+@test "fault injection: capset" { fi_syscall capset; }
+@test "fault injection: prctl" { fi_syscall prctl; }
+@test "fault injection: seccomp" { fi_syscall seccomp; }
+@test "fault injection: sethostname" { fi_syscall sethostname; }
+@test "fault injection: openat2" { fi_syscall openat2; }
+
+@test "fault injection T20.2: ENOSYS for the newer calls exercises each fallback, still fail-closed" {
+	local sc
+	for sc in openat2 mount_setattr open_tree fsopen clone3 close_range pidfd_open; do
+		fi_syscall "$sc" ENOSYS
+	done
+}
+
+@test "fault injection: every cgroup write" {
+	atk_need_helper
+	local log=$BATS_TEST_TMPDIR/cg.log paths p
+	(cd "/home/$ATK_A" && strace -f -qq -y -o "$log" -u "$ATK_A" -e trace=write \
+	    env -i PATH=/usr/bin:/bin "$CTL_BIN" run --name "fi$ATK_TAG" busybox true >/dev/null 2>&1)
+	paths=$(grep -oE 'write\([0-9]+</sys/fs/cgroup/[^>]+>' "$log" | sed 's/^write([0-9]*<//; s/>$//' | sort -u)
+	[ -n "$paths" ] || skip "no cgroup write seen"
+	FI_REFUSED=0 FI_RAN=0 FI_LATE=0
+	for p in $paths; do
+		fi_launch -P "$p" -e trace=write -e inject=write:error=EPERM:when=1
+		fi_outcome "write $p" || return 1
+		fi_clean "write $p" || return 1
+	done
+	echo "# cgroup writes: $(wc -w <<<"$paths") files; refused $FI_REFUSED, confined run $FI_RAN, late $FI_LATE" >&3
+}
+
+@test "fault injection: PAM account and session failures (pam_deny, pam_exec /bin/false)" {
+	atk_need_sym pam_acct_mgmt
+	local stack
+	for stack in 'account required pam_deny.so\nsession required pam_permit.so' \
+	    'account required pam_exec.so quiet /bin/false\nsession required pam_permit.so' \
+	    'account required pam_permit.so\nsession required pam_deny.so' \
+	    'account required pam_permit.so\nsession required pam_exec.so quiet /bin/false'; do
+		printf "$stack\n" >"$CTL_PAMD/ctr-launch"
+		fi_launch -e trace=none
+		[ ! -e "$FI_MARK" ] || { echo "payload ran with PAM stack: $stack" >&2; return 1; }
+		[ "$status" = 125 ]
+		grep -q '^ctr-launch: ' <<<"$output"
+		fi_clean "pam: $stack"
+	done
+}
