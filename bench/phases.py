@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""phases.py POLICY_PATH CGROUP_ROOT TRACE...
+
+Splits traced ctr-launch launches (`strace -f -ttt -o TRACE`) into the
+launch sequence's phases by marker syscalls, and prints one markdown table:
+the median over the traces of each phase's duration in milliseconds and its
+share of the traced launch.  Markers (first occurrence, in this order):
+
+  start    the first line (execve of ctr-launch)
+  policy   open of the policy file
+  pam      open of the PAM service file (pam.d/ctr-launch)
+  cgroup   mkdir under the cgroup root
+  clone    clone/clone3 with CLONE_NEWNS or CLONE_NEWPID
+  mounts   the first mount(2)-family call after the clone
+  drop     the first setgroups/setresgid/setresuid by the mounting process
+  seccomp  seccomp(2) or prctl(PR_SET_SECCOMP) by that process
+  exec     the execve of the payload (/bin/true)
+  end      the front process's exit
+
+A phase runs from its marker to the next marker that was found.  strace
+slows every syscall, so absolute numbers are inflated; shares are the
+useful part.
+"""
+import re
+import statistics
+import sys
+
+LINE = re.compile(r"^(\d+)\s+(\d+\.\d+)\s+(.*)$")
+MOUNTS = ("mount(", "fsopen(", "open_tree(", "move_mount(", "fsmount(",
+          "mount_setattr(", "pivot_root(")
+ORDER = ["start", "policy", "pam", "cgroup", "clone", "mounts", "drop",
+         "seccomp", "exec", "end"]
+LABEL = {
+    "start": "start-up (loader, hygiene, argv, identity)",
+    "policy": "policy (open, parse, evaluate, image, plan)",
+    "pam": "PAM (account, session)",
+    "cgroup": "cgroup (create, limits, count)",
+    "clone": "clone (namespaces) until first mount",
+    "mounts": "mounts (binds, overlay, proc, dev, pivot_root)",
+    "drop": "drop (groups, ids, caps, checks)",
+    "seccomp": "seccomp, env, exec of the payload",
+    "exec": "payload run, teardown, exit status",
+}
+
+
+def markers(path, policy, cgroot):
+    m = {}
+    front = None
+    mounter = None
+    for raw in open(path, errors="replace"):
+        g = LINE.match(raw)
+        if not g:
+            continue
+        pid, t, rest = int(g.group(1)), float(g.group(2)), g.group(3)
+        if front is None:
+            front = pid
+            m["start"] = t
+        if "policy" not in m and policy in rest and "open" in rest:
+            m["policy"] = t
+        elif "pam" not in m and "pam.d/ctr-launch" in rest and \
+                "open" in rest:
+            m["pam"] = t
+        elif "cgroup" not in m and rest.startswith("mkdir") and \
+                cgroot in rest:
+            m["cgroup"] = t
+        elif "clone" not in m and rest.startswith("clone") and \
+                ("CLONE_NEWNS" in rest or "CLONE_NEWPID" in rest):
+            m["clone"] = t
+        elif "clone" in m and "mounts" not in m and \
+                rest.startswith(MOUNTS):
+            m["mounts"] = t
+            mounter = pid
+        elif "mounts" in m and "drop" not in m and pid == mounter and \
+                rest.startswith(("setgroups(", "setresgid(", "setresuid(")):
+            m["drop"] = t
+        elif "drop" in m and "seccomp" not in m and pid == mounter and \
+                (rest.startswith("seccomp(") or "PR_SET_SECCOMP" in rest):
+            m["seccomp"] = t
+        elif "exec" not in m and rest.startswith('execve("/bin/true"'):
+            m["exec"] = t
+        if pid == front and rest.startswith("+++ exited"):
+            m["end"] = t
+    return m
+
+
+def main():
+    policy, cgroot, traces = sys.argv[1], sys.argv[2], sys.argv[3:]
+    per = {k: [] for k in ORDER[:-1]}
+    totals = []
+    for tr in traces:
+        m = markers(tr, policy, cgroot)
+        if "start" not in m or "end" not in m:
+            continue
+        totals.append((m["end"] - m["start"]) * 1000)
+        found = [k for k in ORDER if k in m]
+        for a, b in zip(found, found[1:]):
+            per[a].append((m[b] - m[a]) * 1000)
+    if not totals:
+        print("phases: no usable trace")
+        return
+    tot = statistics.median(totals)
+    print("| phase | traced ms (median of %d) | share |" % len(totals))
+    print("|---|---:|---:|")
+    for k in ORDER[:-1]:
+        if per[k]:
+            v = statistics.median(per[k])
+            print("| %s | %.2f | %.0f%% |" % (LABEL[k], v, 100 * v / tot))
+        else:
+            print("| %s | marker not seen | |" % LABEL[k])
+    print("| **total (traced)** | %.2f | 100%% |" % tot)
+
+
+if __name__ == "__main__":
+    main()
