@@ -19,7 +19,7 @@
  * drops to them before exec, as setpriv --init-groups would); NSFILE is
  * "-" or a mount namespace file the child joins (setns) before exec; ENV
  * is "-" or space-separated KEY=VALUE words, the child's whole
- * environment.  "%n" in an argument becomes a number unique to the launch.
+ * environment.  "%n" in an argument becomes a string unique to the launch.
  *
  * A launch's time runs from just before fork to the moment wait4 returns
  * the direct child.  measure is a child subreaper: whatever the launcher
@@ -190,7 +190,7 @@ load_spec(const char *path)
 static void
 child(struct cmd *c)
 {
-	char *argv[MAXARGS], num[32];
+	char *argv[MAXARGS], num[32], *pct;
 	int i, fd, ns;
 
 	setpgid(0, 0);
@@ -220,8 +220,13 @@ child(struct cmd *c)
 		_exit(122);
 	}
 	snprintf(num, sizeof(num), "%d-%lu", (int)getppid(), launchno);
-	for (i = 0; i < c->nargs; i++)
-		argv[i] = strcmp(c->argv[i], "%n") == 0 ? num : c->argv[i];
+	for (i = 0; i < c->nargs; i++) {
+		argv[i] = c->argv[i];
+		if ((pct = strstr(argv[i], "%n")) != NULL &&
+		    asprintf(&argv[i], "%.*s%s%s", (int)(pct - c->argv[i]),
+			c->argv[i], num, pct + 2) < 0)
+			_exit(122);
+	}
 	argv[i] = NULL;
 	execve(argv[0], argv, c->envv);
 	dprintf(2, "measure: exec %s: %s\n", argv[0], strerror(errno));

@@ -59,7 +59,10 @@ def main():
     ns = [n for n in lx["namespaces"] if n["type"] != "cgroup"]
     ns.append({"type": "cgroup"})
     lx["namespaces"] = ns
-    lx["cgroupsPath"] = cgparent
+    if cgparent:
+        lx["cgroupsPath"] = cgparent
+    else:
+        lx.pop("cgroupsPath", None)
     res = lx.setdefault("resources", {})
     res["memory"] = {"limit": 2 << 30}
     res["pids"] = {"limit": 256}

@@ -1,0 +1,378 @@
+#!/bin/bash
+# bench/run.sh MAKE BUILDDIR: `make bench`.
+#
+# Measures ctr-launch side by side with a plain exec (the floor),
+# bwrap --unshare-all, crun, runc and firejail on the same busybox root, all
+# in one interleaved run with warm-up (bench/measure.c), then ctr-launch's
+# scale curves (image layers, binds, policy size, running containers), its
+# launch phases (strace markers), and image import times (bench/import.sh
+# when present).  Prints one markdown report and writes it to
+# BUILDDIR/bench/results.md.  Runs as root; everything lives in the
+# root-owned scratch prefix BENCH_ROOT and a throwaway user, both removed
+# at the end whatever happens.  It measures; it asserts nothing.
+#
+# Environment: BENCH_QUICK=1 (fewer launches, no 1 GB import),
+# BENCH_RUNS, BENCH_WARMUP, BENCH_ROOT (default /var/lib/ctr-launch-bench),
+# BENCH_KEEP=1 (keep the scratch prefix for inspection).
+set -u
+MAKE=${1:-make}
+BUILDDIR=${2:-build}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+cd "$SRC" || exit 1
+QUICK=${BENCH_QUICK:-0}
+if [ "$QUICK" = 1 ]; then
+	RUNS=${BENCH_RUNS:-20}; WARM=${BENCH_WARMUP:-3}; RATE_N=40
+	SCALE_RUNS=15
+else
+	RUNS=${BENCH_RUNS:-100}; WARM=${BENCH_WARMUP:-10}; RATE_N=200
+	SCALE_RUNS=50
+fi
+B=${BENCH_ROOT:-/var/lib/ctr-launch-bench}
+OUT=$SRC/$BUILDDIR/bench
+LOG=$OUT/logs
+RES=$OUT/results.md
+M=$OUT/measure
+
+say() { echo "bench: $*" >&2; }
+[ "$(id -u)" = 0 ] || { say "must run as root"; exit 1; }
+case $B in
+/var/lib/?*) ;;
+*) say "BENCH_ROOT must be under /var/lib"; exit 1 ;;
+esac
+mkdir -p "$OUT" "$LOG"
+: >"$LOG/steps.log"
+step() { echo "== $*" >>"$LOG/steps.log"; say "$*"; }
+
+# --- 1. What we compare against (Debian packages, only when missing). ---
+PKGS="bubblewrap runc crun hyperfine firejail time"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
+	    missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	step "installing$missing"
+	apt-get update -qq >>"$LOG/steps.log" 2>&1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $missing </dev/null >>"$LOG/steps.log" 2>&1 ||
+	    say "apt-get failed; rows of missing launchers will say so"
+fi
+
+# --- 2. Scratch prefix, user, rootfs; everything undone by cleanup. ---
+USERNAME=
+BGPIDS=()
+cleanup() {
+	local p c
+	for p in "${BGPIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${BGPIDS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$p" 2>/dev/null
+	done
+	for r in runc crun; do
+		[ -d "$B/run/$r" ] || continue
+		for c in $($r --root "$B/run/$r" list -q 2>/dev/null); do
+			$r --root "$B/run/$r" delete -f "$c" >/dev/null 2>&1
+		done
+	done
+	for c in "$B/ns/crun" "$B/ns/firejail" "$B/ns"; do
+		mountpoint -q "$c" 2>/dev/null && umount -l "$c"
+	done
+	if [ -n "$USERNAME" ] && id "$USERNAME" >/dev/null 2>&1; then
+		local uid
+		uid=$(id -u "$USERNAME")
+		# The bench user's containers' cgroups (only this uid's).
+		for c in /sys/fs/cgroup/*/ctr-launch/u"$uid" \
+		    /sys/fs/cgroup/unified/ctr-launch/u"$uid"; do
+			[ -d "$c" ] || continue
+			[ -e "$c/cgroup.kill" ] && echo 1 >"$c/cgroup.kill" 2>/dev/null
+			find "$c" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null
+			rmdir "$c" 2>/dev/null
+		done
+		userdel -r -f "$USERNAME" >/dev/null 2>&1
+		getent group "$USERNAME" >/dev/null && groupdel "$USERNAME" 2>/dev/null
+		rm -rf "/home/$USERNAME"
+	fi
+	if [ "${BENCH_KEEP:-0}" != 1 ]; then
+		rm -rf "$B"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+step "scratch prefix $B"
+if [ -d "$B" ]; then
+	for c in "$B/ns/crun" "$B/ns/firejail" "$B/ns"; do
+		mountpoint -q "$c" 2>/dev/null && umount -l "$c"
+	done
+	rm -rf "$B"
+fi
+bash tests/mkprefix.sh "$B" || exit 1
+install -d -m 0755 "$B/work" "$B/ns" "$B/oci" "$B/run/runc" "$B/run/crun"
+ROOTFS=$B/rootfs
+bash tests/mkrootfs.sh "$ROOTFS" || exit 1
+# Mount points for the host's resolv.conf and hosts in a read-only root.
+: >"$ROOTFS/etc/resolv.conf"
+: >"$ROOTFS/etc/hosts"
+tar -C "$ROOTFS" -cf "$B/work/rootfs.tar" . || exit 1
+
+tag=$(printf '%04x' $((RANDOM ^ ($$ & 0xffff))))
+USERNAME=cbench$tag
+useradd -m -d "/home/$USERNAME" -s /bin/sh -c ctr-launch-bench -U \
+    "$USERNAME" || { USERNAME=; say "useradd failed"; exit 1; }
+chmod 0700 "/home/$USERNAME"
+U_UID=$(id -u "$USERNAME")
+U_GID=$(id -g "$USERNAME")
+U_GIDS=$(id -G "$USERNAME" | tr ' ' ,)
+U_HOME=/home/$USERNAME
+CREDS="$U_UID:$U_GID:$U_GIDS"
+U_ENV="PATH=/usr/local/bin:/usr/bin:/bin HOME=$U_HOME USER=$USERNAME LOGNAME=$USERNAME LANG=C.UTF-8 TERM=dumb"
+as_user() {
+	(cd "$U_HOME" && env -i $U_ENV setpriv --reuid="$U_UID" \
+	    --regid="$U_GID" --init-groups -- "$@")
+}
+
+# --- 3. The timer. ---
+step "building the timer"
+cc -std=c11 -O2 -Wall -D_GNU_SOURCE -static -o "$M" bench/measure.c 2>>"$LOG/steps.log" ||
+    cc -std=c11 -O2 -Wall -D_GNU_SOURCE -o "$M" bench/measure.c || exit 1
+
+# --- 4. ctr-launch, built with its paths in the prefix. ---
+CTL=$B/usr/bin/ctr-launch
+IMG=$B/usr/sbin/ctr-image
+POL=$B/usr/sbin/ctr-policy
+POLICY=$B/etc/ctr-launch/policy.ini
+CTL_REASON=
+install_policy() { # SECTIONS
+	bash bench/mkpolicy.sh "$USERNAME" "$1" >"$POLICY.new" &&
+	    chown root:root "$POLICY.new" && chmod 0644 "$POLICY.new" &&
+	    mv -f "$POLICY.new" "$POLICY"
+}
+step "building ctr-launch into $B"
+if ! $MAKE --no-print-directory BUILDDIR="$BUILDDIR/bench" PREFIX="$B/usr" \
+    SYSCONFDIR="$B/etc" STATEDIR="$B/var" RUNDIR="$B/run" \
+    PAMDIR="$B/etc/pam.d" install >"$LOG/build.log" 2>&1; then
+	CTL_REASON="build failed: $(grep -m1 -E 'error|Error|No rule' "$LOG/build.log" | cut -c1-120)"
+elif [ ! -x "$CTL" ] || [ ! -x "$IMG" ]; then
+	CTL_REASON="build produced no ctr-launch/ctr-image"
+fi
+if [ -z "$CTL_REASON" ]; then
+	[ -e "$B/etc/pam.d/ctr-launch" ] ||
+	    say "no shipped PAM configuration (etc/pam.d/ctr-launch) installed"
+	install_policy 0
+	if [ -x "$POL" ]; then
+		"$POL" check >"$LOG/policy-check.log" 2>&1 ||
+		    say "ctr-policy check: $(head -1 "$LOG/policy-check.log")"
+	fi
+	if ! "$IMG" import --quiet --name busybox "$B/work/rootfs.tar" \
+	    >"$LOG/import.log" 2>&1; then
+		CTL_REASON="ctr-image import failed: $(head -1 "$LOG/import.log")"
+	fi
+fi
+if [ -z "$CTL_REASON" ]; then
+	out=$(as_user "$CTL" run --rm --network none busybox /bin/true 2>&1)
+	rc=$?
+	[ $rc = 0 ] || CTL_REASON="trial launch exit $rc: $(echo "$out" | head -1)"
+fi
+[ -n "$CTL_REASON" ] && say "ctr-launch: not runnable: $CTL_REASON"
+
+# --- 5. The comparison launchers. ---
+NO=() # "name: reason" for launchers that cannot run here
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# runc and crun: one bundle, the spec each tool writes, adapted.
+oci_bundle() { # TOOL
+	local d=$B/oci/$1
+	mkdir -p "$d" && rm -f "$d/config.json" &&
+	    (cd "$d" && $1 spec >/dev/null 2>&1) &&
+	    python3 bench/ocispec.py "$d/config.json" "$d/config.json" \
+	        "$ROOTFS" "$U_UID" "$U_GID" "$U_GIDS" "$U_HOME" ""
+}
+# Private mount namespaces, kept in files under $B/ns: crun's without the
+# controller-less cgroup2 mount (crun refuses the hybrid layout), and
+# firejail's with chroot enabled in its configuration.  The timer joins them
+# (setns) before exec.
+mount --bind "$B/ns" "$B/ns" && mount --make-private "$B/ns"
+if have crun; then
+	touch "$B/ns/crun"
+	if mountpoint -q /sys/fs/cgroup/unified; then
+		unshare --mount="$B/ns/crun" --propagation private \
+		    umount /sys/fs/cgroup/unified
+	else
+		unshare --mount="$B/ns/crun" --propagation private true
+	fi
+fi
+if have firejail; then
+	sed 's/^#* *chroot .*/chroot yes/' /etc/firejail/firejail.config \
+	    >"$B/firejail.config"
+	touch "$B/ns/firejail"
+	unshare --mount="$B/ns/firejail" --propagation private \
+	    mount --bind "$B/firejail.config" /etc/firejail/firejail.config
+fi
+
+SPEC=$OUT/main.spec
+: >"$SPEC"
+row() { # NAME CREDS NSFILE CWD ENV ARGV...
+	local IFS=$'\t'
+	echo "$*" >>"$SPEC"
+}
+row floor "$CREDS" - "$U_HOME" "$U_ENV" "$ROOTFS/bin/busybox" true
+if [ -z "$CTL_REASON" ]; then
+	row ctr-launch "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run --rm \
+	    --network none busybox /bin/true
+	row "ctr-launch (host net)" "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run \
+	    --rm busybox /bin/true
+fi
+if have bwrap; then
+	row bwrap "$CREDS" - "$U_HOME" "$U_ENV" "$(command -v bwrap)" \
+	    --unshare-all --die-with-parent --new-session \
+	    --ro-bind "$ROOTFS" / --proc /proc --dev /dev --tmpfs /dev/shm \
+	    --tmpfs /tmp --tmpfs /var/tmp --ro-bind /sys /sys \
+	    --ro-bind /etc/resolv.conf /etc/resolv.conf \
+	    --ro-bind /etc/hosts /etc/hosts \
+	    --tmpfs /home --bind "$U_HOME" "$U_HOME" --hostname bench /bin/true
+else
+	NO+=("bwrap: not installed")
+fi
+for r in crun runc; do
+	if ! have $r; then
+		NO+=("$r: not installed")
+		continue
+	fi
+	if ! oci_bundle $r 2>>"$LOG/steps.log"; then
+		NO+=("$r: could not write its spec")
+		continue
+	fi
+	ns=-
+	[ $r = crun ] && ns=$B/ns/crun
+	row $r - "$ns" / "PATH=/usr/sbin:/usr/bin:/sbin:/bin" \
+	    "$(command -v $r)" --root "$B/run/$r" run -b "$B/oci/$r" "bench-%n"
+done
+if have firejail; then
+	row firejail "$CREDS" "$B/ns/firejail" "$U_HOME" "$U_ENV" \
+	    "$(command -v firejail)" --quiet --noprofile --net=none --seccomp \
+	    --caps.drop=all --nonewprivs --private-tmp --chroot="$ROOTFS" /bin/true
+else
+	NO+=("firejail: not installed")
+fi
+if have podman; then
+	row podman - - / "PATH=/usr/sbin:/usr/bin:/sbin:/bin" \
+	    "$(command -v podman)" run --rm --network none --rootfs "$ROOTFS" /bin/true
+else
+	NO+=("podman: not installed (not part of make deps)")
+fi
+
+step "main comparison: $RUNS launches each, $WARM warm-up, interleaved"
+"$M" seq -n "$RUNS" -w "$WARM" "$SPEC" >"$OUT/main.tsv" 2>>"$LOG/steps.log"
+step "launch rate: $RATE_N launches, 1 and 2 streams"
+"$M" rate -n "$RATE_N" -j 1 "$SPEC" >"$OUT/rate1.tsv" 2>>"$LOG/steps.log"
+"$M" rate -n "$RATE_N" -j 2 "$SPEC" >"$OUT/rate2.tsv" 2>>"$LOG/steps.log"
+
+# --- 6. ctr-launch scale curves. ---
+scale_spec() { # FILE: start a spec of ctr-launch rows
+	SPEC=$1
+	: >"$SPEC"
+}
+SCALE=$OUT/scale.tsv
+: >"$SCALE"
+scale_run() { # CURVE SPEC
+	"$M" seq -n "$SCALE_RUNS" -w "$WARM" "$2" 2>>"$LOG/steps.log" |
+	    sed "s/^/$1\t/" >>"$SCALE"
+}
+if [ -z "$CTL_REASON" ]; then
+	step "scale: image layers"
+	scale_spec "$OUT/layers.spec"
+	for n in 1 10 50; do
+		if python3 bench/mkimage.py "$B/work/rootfs.tar" $n "bench-l$n" \
+		    "$B/work/l$n.tar" 2>>"$LOG/steps.log" &&
+		    "$IMG" import --quiet --name "bench-l$n" "$B/work/l$n.tar" \
+		        >>"$LOG/import.log" 2>&1; then
+			row "$n layers" "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run \
+			    --rm --network none "bench-l$n" /bin/true
+		else
+			echo -e "layers\t$n layers\t0\t0\t-\t-\t-\t-\t-\timport failed: $(tail -1 "$LOG/import.log")" >>"$SCALE"
+		fi
+		rm -f "$B/work/l$n.tar"
+	done
+	scale_run layers "$OUT/layers.spec"
+
+	step "scale: binds"
+	scale_spec "$OUT/binds.spec"
+	for n in 1 10 50; do
+		args=()
+		for i in $(seq 1 $n); do
+			install -d -o "$U_UID" -g "$U_GID" -m 0755 "$U_HOME/b$i"
+			args+=(-v "$U_HOME/b$i:/mnt/b$i")
+		done
+		row "$n binds" "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run --rm \
+		    --network none "${args[@]}" busybox /bin/true
+	done
+	scale_run binds "$OUT/binds.spec"
+
+	step "scale: policy size"
+	scale_spec "$OUT/policy.spec"
+	row ctr-launch "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run --rm \
+	    --network none busybox /bin/true
+	for n in 10 1000 10000; do
+		install_policy $n
+		"$M" seq -n "$SCALE_RUNS" -w "$WARM" "$OUT/policy.spec" \
+		    2>>"$LOG/steps.log" |
+		    sed "s/^ctr-launch/$n sections/; s/^/policy\t/" >>"$SCALE"
+	done
+	install_policy 0
+
+	step "scale: running containers"
+	for n in 0 10 50; do
+		while [ ${#BGPIDS[@]} -lt $n ]; do
+			(cd "$U_HOME" && exec env -i $U_ENV setpriv \
+			    --reuid="$U_UID" --regid="$U_GID" --init-groups -- \
+			    "$CTL" run --rm --network none busybox sleep 100000 \
+			    </dev/null >/dev/null 2>>"$LOG/background.log") &
+			BGPIDS+=($!)
+		done
+		sleep 1
+		alive=0
+		for p in "${BGPIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
+		"$M" seq -n "$SCALE_RUNS" -w "$WARM" "$OUT/policy.spec" \
+		    2>>"$LOG/steps.log" |
+		    sed "s/^ctr-launch/$n running ($alive alive)/; s/^/running\t/" >>"$SCALE"
+	done
+	for p in "${BGPIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${BGPIDS[@]}"; do wait "$p" 2>/dev/null; done
+	BGPIDS=()
+fi
+
+# --- 7. Phases of one launch (strace markers). ---
+PHASES=
+if [ -z "$CTL_REASON" ]; then
+	step "phases (strace)"
+	traces=()
+	for i in 1 2 3 4 5 6 7; do
+		t=$OUT/trace.$i
+		(cd "$U_HOME" && env -i $U_ENV strace -f -ttt -qq -s 256 -o "$t" \
+		    -u "$USERNAME" "$CTL" run --rm --network none busybox /bin/true \
+		    >/dev/null 2>>"$LOG/steps.log") && traces+=("$t")
+	done
+	[ ${#traces[@]} -gt 0 ] &&
+	    PHASES=$(python3 bench/phases.py "$POLICY" /sys/fs/cgroup "${traces[@]}")
+fi
+
+# --- 8. Image import times (the image developer's bench/import.sh). ---
+IMPORT=
+if [ -z "$CTL_REASON" ] && [ -f bench/import.sh ]; then
+	step "import times (bench/import.sh)"
+	IMPORT=$(BENCH_QUICK=$QUICK CTL_IMAGETOOL=$IMG BENCH_WORK=$B/work \
+	    bash bench/import.sh 2>>"$LOG/import-bench.log") ||
+	    IMPORT="bench/import.sh failed: $(tail -1 "$LOG/import-bench.log")"
+fi
+
+# --- 9. The report. ---
+step "report"
+R_RUNS=$RUNS R_WARM=$WARM R_RATE_N=$RATE_N R_SCALE_RUNS=$SCALE_RUNS \
+    R_QUICK=$QUICK R_CTL_REASON=$CTL_REASON R_PHASES=$PHASES \
+    R_IMPORT=$IMPORT R_NO="$(printf '%s\n' "${NO[@]}")" \
+    python3 bench/report.py "$OUT" >"$RES"
+cat "$RES"
+say "written to $RES"
