@@ -1,14 +1,14 @@
 /*
  * measure.c: the benchmark's launch timer (bench/run.sh drives it).
  *
- * measure seq -n RUNS -w WARMUP SPECFILE
+ * measure seq -n RUNS -w WARMUP [-t TIMEOUT] SPECFILE
  *	Runs every command of SPECFILE once per round, interleaved (round
  *	robin), WARMUP rounds unrecorded then RUNS recorded rounds, and prints
  *	one tab-separated line per command: name, launches that exited 0,
  *	launches that failed, median, min, max and mean wall time in
  *	microseconds, the peak RSS in KiB of the whole process tree, and the
  *	first failure's stderr line.
- * measure rate -n LAUNCHES -j STREAMS SPECFILE
+ * measure rate -n LAUNCHES -j STREAMS [-t TIMEOUT] SPECFILE
  *	For each command, keeps STREAMS launches in flight until LAUNCHES
  *	have ended, and prints: name, streams, launches, failures, wall
  *	seconds, launches per second, first failure's stderr line.
@@ -54,7 +54,6 @@
 #define MAXCMDS   32
 #define MAXARGS   512
 #define MAXGROUPS 256
-#define TIMEOUT_S 120
 
 struct cmd {
 	char *name;
@@ -80,6 +79,7 @@ static struct cmd cmds[MAXCMDS];
 static int ncmds;
 static unsigned long launchno;
 static volatile sig_atomic_t timed_out;
+static unsigned int timeout_s = 120;
 
 static void
 die(const char *msg)
@@ -267,8 +267,8 @@ note_failure(struct cmd *c, int status)
 				*nl = ' ';
 	}
 	if (timed_out)
-		snprintf(c->err, sizeof(c->err), "timeout after %ds",
-		    TIMEOUT_S);
+		snprintf(c->err, sizeof(c->err), "timeout after %us",
+		    timeout_s);
 	else if (WIFSIGNALED(status))
 		snprintf(c->err, sizeof(c->err), "killed by signal %d: %s",
 		    WTERMSIG(status), buf);
@@ -312,7 +312,7 @@ one_launch(struct cmd *c, bool record)
 	int st = 0;
 
 	timed_out = 0;
-	alarm(TIMEOUT_S);
+	alarm(timeout_s);
 	t0 = now_ns();
 	pid = start(c);
 	while ((p = wait4(pid, &st, 0, &ru)) < 0 && errno == EINTR) {
@@ -394,7 +394,7 @@ rate(int launches, int streams)
 		started = ended = running = 0;
 		memset(inflight, 0, sizeof(inflight));
 		timed_out = 0;
-		alarm(TIMEOUT_S * 4);
+		alarm(timeout_s * 4);
 		t0 = now_ns();
 		while (ended < launches) {
 			pid_t p;
@@ -457,7 +457,7 @@ main(int argc, char *argv[])
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "n:w:j:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:w:j:t:")) != -1) {
 		switch (ch) {
 		case 'n':
 			n = atoi(optarg);
@@ -467,6 +467,9 @@ main(int argc, char *argv[])
 			break;
 		case 'j':
 			j = atoi(optarg);
+			break;
+		case 't':
+			timeout_s = (unsigned int)atoi(optarg);
 			break;
 		default:
 			usage();

@@ -138,6 +138,8 @@ as_user() {
 step "building the timer"
 cc -std=c11 -O2 -Wall -D_GNU_SOURCE -static -o "$M" bench/measure.c 2>>"$LOG/steps.log" ||
     cc -std=c11 -O2 -Wall -D_GNU_SOURCE -o "$M" bench/measure.c || exit 1
+bash bench/selftest.sh "$M" >"$LOG/selftest.log" 2>&1 ||
+    { cat "$LOG/selftest.log" >&2; say "the timer failed its self-test"; exit 1; }
 
 # --- 4. ctr-launch, built with its paths in the prefix. ---
 CTL=$B/usr/bin/ctr-launch

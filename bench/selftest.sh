@@ -1,0 +1,87 @@
+#!/bin/bash
+# selftest.sh MEASURE: negative tests of the timer's invariants
+# (bench/measure.c).  Each check would fail if its invariant broke.
+# Prints "selftest: N passed, N failed"; exits non-zero on any failure.
+set -u
+M=$1
+d=$(mktemp -d)
+trap 'rm -rf "$d"' EXIT
+pass=0
+fail=0
+check() { # NAME CONDITION-RESULT
+	if [ "$2" = 0 ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "selftest: FAIL: $1" >&2
+	fi
+}
+spec() { # NAME ARGV... -> one spec line on stdout
+	local IFS=$'\t'
+	local n=$1
+	shift
+	echo "$n	-	-	/	PATH=/usr/bin:/bin	$*"
+}
+
+# A failing launch is counted as failed and contributes no time.
+spec bad /bin/sh -c 'echo why >&2; exit 3' >"$d/s1"
+out=$("$M" seq -n 4 -w 0 "$d/s1")
+IFS=$'\t' read -r name ok nfail med _ _ _ _ err <<<"$out"
+[ "$ok" = 0 ] && [ "$nfail" = 4 ] && [ "$med" = 0 ] && [ "$err" = "exit 3: why" ]
+check "failing launch counted as failed, with its stderr" $?
+
+# A launch killed by a signal is a failure.
+spec killed /bin/sh -c 'kill -KILL $$' >"$d/s2"
+out=$("$M" seq -n 2 -w 0 "$d/s2")
+IFS=$'\t' read -r name ok nfail _ <<<"$out"
+[ "$ok" = 0 ] && [ "$nfail" = 2 ]
+check "killed launch counted as failed" $?
+
+# A launch outliving the timeout is a failure and is killed.
+spec slow /bin/sleep 30 >"$d/s3"
+t0=$(date +%s)
+out=$("$M" seq -n 1 -w 0 -t 1 "$d/s3")
+t1=$(date +%s)
+IFS=$'\t' read -r name ok nfail _ _ _ _ _ err <<<"$out"
+[ "$ok" = 0 ] && [ "$nfail" = 1 ] && [ $((t1 - t0)) -lt 10 ] &&
+    [[ $err == timeout* ]]
+check "timeout counted as failed and killed" $?
+
+# The peak RSS covers an orphaned grandchild (child subreaper).
+spec orphan /bin/sh -c '(python3 -c "b = bytearray(96 << 20); b[::4096] = b\"x\" * len(b[::4096])" &) ; exit 0' >"$d/s4"
+out=$("$M" seq -n 1 -w 0 "$d/s4")
+IFS=$'\t' read -r name ok nfail _ _ _ _ rss _ <<<"$out"
+[ "$ok" = 1 ] && [ "$rss" -ge $((90 * 1024)) ]
+check "peak RSS includes orphaned descendants (got ${rss:-?} KiB)" $?
+
+# No launch starts while the previous launch's orphan still runs.
+spec overlap /bin/sh -c "test ! -e $d/busy || exit 9; (touch $d/busy; sleep 0.2; rm -f $d/busy) & exit 0" >"$d/s5"
+out=$("$M" seq -n 3 -w 0 "$d/s5")
+IFS=$'\t' read -r name ok nfail _ <<<"$out"
+[ "$ok" = 3 ] && [ "$nfail" = 0 ]
+check "seq launches never overlap a previous launch's processes" $?
+
+# Interleaving: both commands run in every round, times are positive.
+{ spec a /bin/true; spec b /bin/sh -c 'sleep 0.01'; } >"$d/s6"
+out=$("$M" seq -n 3 -w 1 "$d/s6")
+a=$(echo "$out" | awk -F'\t' '$1 == "a" {print $2, $4}')
+b=$(echo "$out" | awk -F'\t' '$1 == "b" {print $2, $4}')
+[ "${a%% *}" = 3 ] && [ "${b%% *}" = 3 ] && [ "${b#* }" -ge 10000 ] &&
+    [ "${a#* }" -lt "${b#* }" ]
+check "interleaved commands each timed ($a / $b)" $?
+
+# Rate mode keeps two launches in flight: 4 x 0.2 s in about 0.4 s.
+spec nap /bin/sleep 0.2 >"$d/s7"
+out=$("$M" rate -n 4 -j 2 "$d/s7")
+wall=$(echo "$out" | cut -f5)
+awk -v w="$wall" 'BEGIN { exit !(w >= 0.39 && w < 0.7) }'
+check "two parallel streams (wall ${wall}s for 4 x 0.2 s)" $?
+
+# %n expands to a string unique to each launch.
+spec uniq /bin/sh -c "mkdir $d/u-%n" >"$d/s8"
+"$M" seq -n 3 -w 1 "$d/s8" >/dev/null
+[ "$(ls -d "$d"/u-* | wc -l)" = 4 ]
+check "%n unique per launch" $?
+
+echo "selftest: $pass passed, $fail failed"
+[ "$fail" = 0 ]
