@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """phases.py POLICY_PATH CGROUP_ROOT TRACE...
+   phases.py --marks STDERR_FILE...
 
 Splits traced ctr-launch launches (`strace -f -ttt -o TRACE`) into the
 launch sequence's phases by marker syscalls, and prints one markdown table:
@@ -20,6 +21,12 @@ share of the traced launch.  Markers (first occurrence, in this order):
 A phase runs from its marker to the next marker that was found.  strace
 slows every syscall, so absolute numbers are inflated; shares are the
 useful part.
+
+With --marks, the inputs are the stderr of launches of a tracing build
+(CFLAGS=-DCTL_BENCH_TRACE): lines "ctr-launch-trace: STEP SECONDS" with
+CLOCK_MONOTONIC stamps written by the helper itself at each step of the
+launch sequence, by whichever process runs it.  Each step lasts until the
+next stamp in time order; the last step ends at the launch's last stamp.
 """
 import re
 import statistics
@@ -83,7 +90,43 @@ def markers(path, policy, cgroot):
     return m
 
 
+MARK = re.compile(r"^ctr-launch-trace: (\S+) (\d+\.\d+)")
+
+
+def marks_main(files):
+    per, order, totals = {}, [], []
+    for f in files:
+        stamps = []
+        for raw in open(f, errors="replace"):
+            g = MARK.match(raw)
+            if g:
+                stamps.append((float(g.group(2)), g.group(1)))
+        stamps.sort()
+        if len(stamps) < 2:
+            continue
+        totals.append((stamps[-1][0] - stamps[0][0]) * 1000)
+        for (t, k), (t2, _) in zip(stamps, stamps[1:]):
+            if k not in per:
+                per[k] = []
+                order.append(k)
+            per[k].append((t2 - t) * 1000)
+    if not totals:
+        print("phases: no trace stamps")
+        return
+    tot = statistics.median(totals)
+    print("| step (helper's own CLOCK_MONOTONIC stamps) | ms (median of %d) "
+          "| share |" % len(totals))
+    print("|---|---:|---:|")
+    for k in order:
+        v = statistics.median(per[k])
+        print("| %s | %.3f | %.0f%% |" % (k, v, 100 * v / tot))
+    print("| **first to last stamp** | %.3f | 100%% |" % tot)
+
+
 def main():
+    if sys.argv[1] == "--marks":
+        marks_main(sys.argv[2:])
+        return
     policy, cgroot, traces = sys.argv[1], sys.argv[2], sys.argv[3:]
     per = {k: [] for k in ORDER[:-1]}
     totals = []

@@ -93,7 +93,7 @@ cleanup() {
 		done
 		userdel -r -f "$USERNAME" >/dev/null 2>&1
 		getent group "$USERNAME" >/dev/null && groupdel "$USERNAME" 2>/dev/null
-		rm -rf "/home/$USERNAME"
+		rm -rf "/home/${USERNAME:?}"
 	fi
 	if [ "${BENCH_KEEP:-0}" != 1 ]; then
 		rm -rf "$B"
@@ -359,6 +359,30 @@ if [ -z "$CTL_REASON" ]; then
 	done
 	[ ${#traces[@]} -gt 0 ] &&
 	    PHASES=$(python3 bench/phases.py "$POLICY" /sys/fs/cgroup "${traces[@]}")
+	# A tracing build (helper/main.c stamps each step when compiled with
+	# -DCTL_BENCH_TRACE), same paths, installed next to ctr-launch.
+	step "phases (tracing build)"
+	CTLT=$B/usr/bin/ctr-launch-trace
+	if $MAKE --no-print-directory BUILDDIR="$BUILDDIR/bench-trace" \
+	    PREFIX="$B/usr" SYSCONFDIR="$B/etc" STATEDIR="$B/var" \
+	    RUNDIR="$B/run" PAMDIR="$B/etc/pam.d" CFLAGS=-DCTL_BENCH_TRACE \
+	    "$BUILDDIR/bench-trace/rel/ctr-launch" >"$LOG/build-trace.log" 2>&1 &&
+	    grep -q 'ctr-launch-trace:' "$BUILDDIR/bench-trace/rel/ctr-launch"; then
+		install -m 4755 -o root -g root \
+		    "$BUILDDIR/bench-trace/rel/ctr-launch" "$CTLT"
+		marks=()
+		for i in $(seq 1 "$SCALE_RUNS"); do
+			as_user "$CTLT" run --rm --network none busybox /bin/true \
+			    >/dev/null 2>"$OUT/marks.$i" && marks+=("$OUT/marks.$i")
+		done
+		[ ${#marks[@]} -gt 0 ] && PHASES="$PHASES
+
+$(python3 bench/phases.py --marks "${marks[@]}")"
+	else
+		PHASES="$PHASES
+
+(No tracing build: helper/main.c has no CTL_BENCH_TRACE stamps.)"
+	fi
 fi
 
 # --- 8. Image import times (the image developer's bench/import.sh). ---
