@@ -86,6 +86,14 @@ def main():
       "launcher's exit; peak RSS = largest ru_maxrss of any process of "
       "the launch's tree (the timer is a child subreaper)."
       % (env("R_RUNS"), env("R_WARM")))
+    p("ctr-launch runs `ctr-launch run --rm %sbusybox /bin/true` as a "
+      "throwaway user; bwrap, crun and runc get the same mounts (read-only "
+      "busybox root, proc, dev, tmpfs /tmp /var/tmp /dev/shm, /sys "
+      "read-only, resolv.conf, hosts, the user's home read-write) and "
+      "pid/net/ipc/uts/mount namespaces; crun and runc also the same "
+      "cgroup limits and a seccomp deny list; firejail runs --noprofile "
+      "--chroot with --net=none, --seccomp and --caps.drop=all." % (
+          env("R_NET") + " " if env("R_NET") else ""))
     p()
     if reason:
         p("**ctr-launch: not runnable: %s**" % reason)
@@ -214,10 +222,16 @@ def main():
         p()
         p(env("R_PHASES"))
         p()
-    if env("R_IMPORT"):
-        p("## Image import")
+    p("## Image import")
+    p()
+    p(env("R_IMPORT") or "Not measured: %s." % (
+        "ctr-launch not runnable" if reason else
+        "bench/import.sh is not present"))
+    p()
+    if env("R_HYPER"):
+        p("## Cross-check: hyperfine -N (as the user, not interleaved)")
         p()
-        p(env("R_IMPORT"))
+        p(env("R_HYPER"))
         p()
     p("## Versions")
     p()
