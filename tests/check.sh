@@ -35,7 +35,13 @@ else
 	$MAKE -s BUILDDIR="$BUILDDIR" fuzz-smoke || true
 
 	phase integration
+	# A prefix left by an earlier run is ours (it carries our marker).
+	if [ -e "$TESTROOT/.ctr-launch-test" ]; then
+		rm -rf --one-file-system "$TESTROOT"
+	fi
 	$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration || true
+	bash tests/integration/cleanup.sh "$TESTROOT"
+	rm -rf --one-file-system "$TESTROOT"
 fi
 
 awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' "$CTL_COUNTS"

@@ -22,3 +22,4 @@ install -d -o root -g root -m 0755 "$root" "$root/usr" "$root/etc" \
     "$root/etc/ctr-launch" "$root/etc/pam.d" "$root/run"
 install -d -o root -g root -m 0700 "$root/var" "$root/var/ctr-launch"
 chmod 0755 "$root/var"
+touch "$root/.ctr-launch-test"
