@@ -1,13 +1,15 @@
 /*
  * measure.c: the benchmark's launch timer (bench/run.sh drives it).
  *
- * measure seq -n RUNS -w WARMUP [-t TIMEOUT] SPECFILE
+ * measure seq -n RUNS -w WARMUP [-t TIMEOUT] [-r RAWFILE] SPECFILE
  *	Runs every command of SPECFILE once per round, interleaved (round
  *	robin), WARMUP rounds unrecorded then RUNS recorded rounds, and prints
  *	one tab-separated line per command: name, launches that exited 0,
  *	launches that failed, median, min, max and mean wall time in
  *	microseconds, the peak RSS in KiB of the whole process tree, and the
- *	first failure's stderr line.
+ *	first failure's stderr line.  With -r, every recorded launch also
+ *	appends "NAME\tMICROSECONDS\tRSS_KIB" (or "NAME\tFAIL\tRSS\tERROR")
+ *	to RAWFILE, so that several passes can be pooled.
  * measure rate -n LAUNCHES -j STREAMS [-t TIMEOUT] SPECFILE
  *	For each command, keeps STREAMS launches in flight until LAUNCHES
  *	have ended, and prints: name, streams, launches, failures, wall
@@ -80,6 +82,7 @@ static int ncmds;
 static unsigned long launchno;
 static volatile sig_atomic_t timed_out;
 static unsigned int timeout_s = 120;
+static FILE *raw; /* -r: one line per recorded launch */
 
 static void
 die(const char *msg)
@@ -330,10 +333,17 @@ one_launch(struct cmd *c, bool record)
 		return;
 	if (peak > c->maxrss)
 		c->maxrss = peak;
-	if (timed_out || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	if (timed_out || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		note_failure(c, st);
-	else
+		if (raw != NULL)
+			fprintf(raw, "%s\tFAIL\t%ld\t%s\n", c->name, peak,
+			    c->err);
+	} else {
 		c->t[c->nt++] = t1 - t0;
+		if (raw != NULL)
+			fprintf(raw, "%s\t%lld\t%ld\n", c->name,
+			    (long long)((t1 - t0) / 1000), peak);
+	}
 }
 
 static int
@@ -457,7 +467,7 @@ main(int argc, char *argv[])
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "n:w:j:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:w:j:t:r:")) != -1) {
 		switch (ch) {
 		case 'n':
 			n = atoi(optarg);
@@ -470,6 +480,11 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			timeout_s = (unsigned int)atoi(optarg);
+			break;
+		case 'r':
+			if ((raw = fopen(optarg, "ae")) == NULL)
+				die(optarg);
+			setvbuf(raw, NULL, _IOLBF, 0);
 			break;
 		default:
 			usage();

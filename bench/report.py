@@ -171,7 +171,7 @@ def main():
                                            "**missed**"))
 
         def flat(curve, a, b, what):
-            pts = {r[0].split(" (")[0]: r for r in curves.get(curve, [])}
+            pts = {r[0]: r for r in curves.get(curve, [])}
             ra, rb = pts.get(a), pts.get(b)
             if ra and rb and int(ra[1]) > 0 and int(rb[1]) > 0:
                 x = float(rb[3]) / float(ra[3])
@@ -213,6 +213,9 @@ def main():
                     ratio(r[3], first) if ok and first else "-",
                     r[2] if r[2] == "0" else "%s (%s)" % (r[2], r[8])))
         p()
+        if env("R_ALIVE"):
+            p(env("R_ALIVE"))
+            p()
     if env("R_PHASES"):
         p("## ctr-launch launch phases (strace -f -ttt markers)")
         p()

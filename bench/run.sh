@@ -309,17 +309,56 @@ for r in json.load(open(sys.argv[1]))["results"]:
 fi
 
 # --- 6. ctr-launch scale curves. ---
+# Each curve's points are measured in passes whose raw times are pooled
+# (bench/pool.py).  Layers and binds interleave their points in one pass;
+# policy size and running containers change the machine's state between
+# points, so they run there and back (A B C C B A) to cancel drift.
+SCALE=$OUT/scale.tsv
+: >"$SCALE"
 scale_spec() { # FILE: start a spec of ctr-launch rows
 	SPEC=$1
 	: >"$SPEC"
 }
-SCALE=$OUT/scale.tsv
-: >"$SCALE"
-scale_run() { # CURVE SPEC
-	"$M" seq -n "$SCALE_RUNS" -w "$WARM" "$2" 2>>"$LOG/steps.log" |
-	    sed "s/^/$1\t/" >>"$SCALE"
+scale_pass() { # CURVE SPEC
+	"$M" seq -n "$SCALE_RUNS" -w "$WARM" -r "$OUT/$1.raw" "$2" \
+	    >/dev/null 2>>"$LOG/steps.log"
+}
+scale_pool() { # CURVE
+	[ -s "$OUT/$1.raw" ] && python3 bench/pool.py "$1" "$OUT/$1.raw" >>"$SCALE"
+}
+ctl_row() { # NAME [ARG...]: a ctr-launch row as the user
+	local n=$1
+	shift
+	row "$n" "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run --rm "${NET[@]}" "$@"
+}
+bg_to() { # N: exactly N background containers of the user (sleep)
+	local p
+	while [ ${#BGPIDS[@]} -lt "$1" ]; do
+		(cd "$U_HOME" && exec env -i $U_ENV setpriv \
+		    --reuid="$U_UID" --regid="$U_GID" --init-groups -- \
+		    "$CTL" run --rm "${NET[@]}" busybox sleep 100000 \
+		    </dev/null >/dev/null 2>>"$LOG/background.log") &
+		BGPIDS+=($!)
+	done
+	while [ ${#BGPIDS[@]} -gt "$1" ]; do
+		p=${BGPIDS[-1]}
+		kill -TERM "$p" 2>/dev/null
+		for _ in $(seq 1 25); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+		unset 'BGPIDS[-1]'
+	done
+	sleep 1
+	ALIVE=0
+	for p in "${BGPIDS[@]}"; do
+		kill -0 "$p" 2>/dev/null && ALIVE=$((ALIVE + 1))
+	done
 }
 if [ -z "$CTL_REASON" ]; then
+	rm -f "$OUT"/*.raw
 	step "scale: image layers"
 	scale_spec "$OUT/layers.spec"
 	for n in 1 10 50; do
@@ -327,14 +366,15 @@ if [ -z "$CTL_REASON" ]; then
 		    "$B/work/l$n.tar" 2>>"$LOG/steps.log" &&
 		    "$IMG" import --quiet --name "bench-l$n" "$B/work/l$n.tar" \
 		        >>"$LOG/import.log" 2>&1; then
-			row "$n layers" "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run \
-			    --rm "${NET[@]}" "bench-l$n" /bin/true
+			ctl_row "$n layers" "bench-l$n" /bin/true
 		else
-			echo -e "layers\t$n layers\t0\t0\t-\t-\t-\t-\t-\timport failed: $(tail -1 "$LOG/import.log")" >>"$SCALE"
+			printf 'layers\t%s layers\t0\t0\t0\t0\t0\t0\t0\timport failed: %s\n' \
+			    $n "$(tail -1 "$LOG/import.log")" >>"$SCALE"
 		fi
 		rm -f "$B/work/l$n.tar"
 	done
-	scale_run layers "$OUT/layers.spec"
+	[ -s "$SPEC" ] && scale_pass layers "$SPEC"
+	scale_pool layers
 
 	step "scale: binds"
 	scale_spec "$OUT/binds.spec"
@@ -344,42 +384,41 @@ if [ -z "$CTL_REASON" ]; then
 			install -d -o "$U_UID" -g "$U_GID" -m 0755 "$U_HOME/b$i"
 			args+=(-v "$U_HOME/b$i:/mnt/b$i")
 		done
-		row "$n binds" "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run --rm \
-		    "${NET[@]}" "${args[@]}" busybox /bin/true
+		ctl_row "$n binds" "${args[@]}" busybox /bin/true
 	done
-	scale_run binds "$OUT/binds.spec"
+	scale_pass binds "$SPEC"
+	scale_pool binds
 
 	step "scale: policy size"
-	scale_spec "$OUT/policy.spec"
-	row ctr-launch "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run --rm \
-	    "${NET[@]}" busybox /bin/true
-	for n in 10 1000 10000; do
+	for n in 10 1000 10000 10000 1000 10; do
+		scale_spec "$OUT/policy-$n.spec"
+		ctl_row "$n sections" busybox /bin/true
 		install_policy $n
-		"$M" seq -n "$SCALE_RUNS" -w "$WARM" "$OUT/policy.spec" \
-		    2>>"$LOG/steps.log" |
-		    sed "s/^ctr-launch/$n sections/; s/^/policy\t/" >>"$SCALE"
+		scale_pass policy "$SPEC"
 	done
 	install_policy 0
+	scale_pool policy
 
 	step "scale: running containers"
-	for n in 0 10 50; do
-		while [ ${#BGPIDS[@]} -lt $n ]; do
-			(cd "$U_HOME" && exec env -i $U_ENV setpriv \
-			    --reuid="$U_UID" --regid="$U_GID" --init-groups -- \
-			    "$CTL" run --rm "${NET[@]}" busybox sleep 100000 \
-			    </dev/null >/dev/null 2>>"$LOG/background.log") &
-			BGPIDS+=($!)
-		done
-		sleep 1
-		alive=0
-		for p in "${BGPIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
-		"$M" seq -n "$SCALE_RUNS" -w "$WARM" "$OUT/policy.spec" \
-		    2>>"$LOG/steps.log" |
-		    sed "s/^ctr-launch/$n running ($alive alive)/; s/^/running\t/" >>"$SCALE"
+	declare -A alive_min=()
+	for n in 0 10 50 50 10 0; do
+		bg_to $n
+		[ -z "${alive_min[$n]:-}" ] || [ "$ALIVE" -lt "${alive_min[$n]}" ] &&
+		    alive_min[$n]=$ALIVE
+		scale_spec "$OUT/running-$n.spec"
+		ctl_row "$n running" busybox /bin/true
+		scale_pass running "$SPEC"
 	done
-	for p in "${BGPIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${BGPIDS[@]}"; do wait "$p" 2>/dev/null; done
-	BGPIDS=()
+	bg_to 0
+	for n in 0 10 50; do
+		[ "${alive_min[$n]}" = $n ] && continue
+		echo "running	note: at $n, only ${alive_min[$n]} background containers were alive" >>"$LOG/steps.log"
+	done
+	scale_pool running
+	ALIVE_NOTE=$(for n in 10 50; do
+		[ "${alive_min[$n]}" = $n ] ||
+		    echo "At $n running, only ${alive_min[$n]} background containers were alive (see logs/background.log)."
+	done)
 fi
 
 # --- 7. Phases of one launch (strace markers). ---
@@ -389,7 +428,7 @@ if [ -z "$CTL_REASON" ]; then
 	traces=()
 	for i in 1 2 3 4 5 6 7; do
 		t=$OUT/trace.$i
-		(cd "$U_HOME" && env -i $U_ENV strace -f -ttt -qq -s 256 -o "$t" \
+		(cd "$U_HOME" && env -i $U_ENV strace -f -ttt -q -s 256 -o "$t" \
 		    -u "$USERNAME" "$CTL" run --rm "${NET[@]}" busybox /bin/true \
 		    >/dev/null 2>>"$LOG/steps.log") && traces+=("$t")
 	done
@@ -434,7 +473,7 @@ fi
 step "report"
 R_RUNS=$RUNS R_WARM=$WARM R_RATE_N=$RATE_N R_SCALE_RUNS=$SCALE_RUNS \
     R_QUICK=$QUICK R_CTL_REASON=$CTL_REASON R_PHASES=$PHASES \
-    R_IMPORT=$IMPORT R_HYPER=$HYPER R_NET="${NET[*]}" R_NO="$(printf '%s\n' "${NO[@]}")" \
+    R_IMPORT=$IMPORT R_HYPER=$HYPER R_ALIVE=${ALIVE_NOTE:-} R_NET="${NET[*]}" R_NO="$(printf '%s\n' "${NO[@]}")" \
     python3 bench/report.py "$OUT" >"$RES"
 cat "$RES"
 say "written to $RES"

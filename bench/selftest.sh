@@ -83,5 +83,15 @@ spec uniq /bin/sh -c "mkdir $d/u-%n" >"$d/s8"
 [ "$(ls -d "$d"/u-* | wc -l)" = 4 ]
 check "%n unique per launch" $?
 
+# -r appends one raw line per recorded launch (not per warm-up), failures
+# marked, so passes can be pooled (bench/pool.py).
+{ spec ok /bin/true; spec no /bin/false; } >"$d/s9"
+"$M" seq -n 2 -w 1 -r "$d/raw" "$d/s9" >/dev/null
+"$M" seq -n 1 -w 0 -r "$d/raw" "$d/s9" >/dev/null
+pooled=$(python3 "$(dirname "$0")/pool.py" c "$d/raw")
+[ "$(grep -c '^ok	[0-9]' "$d/raw")" = 3 ] && [ "$(grep -c '^no	FAIL' "$d/raw")" = 3 ] &&
+    echo "$pooled" | grep -q '^c	ok	3	0	' && echo "$pooled" | grep -q '^c	no	0	3	'
+check "raw lines per recorded launch, pooled across passes" $?
+
 echo "selftest: $pass passed, $fail failed"
 [ "$fail" = 0 ]
