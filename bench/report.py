@@ -15,6 +15,7 @@ import time
 
 RUNS_AS = {
     "floor": "user: fork+exec of busybox `true`",
+    "kernel floor": "root: bench/kfloor.c, the kernel work only",
     "ctr-launch": "user (setuid helper, shipped PAM config)",
     "ctr-launch (host net)": "user (setuid helper, shipped PAM config)",
     "bwrap": "user (unprivileged user namespace)",
@@ -75,11 +76,13 @@ def main():
     p = print
     p("# ctr-launch launch benchmark")
     p()
-    p("%s; kernel %s; %d CPUs; %s%s." % (
-        time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        platform.release(), os.cpu_count() or 0,
-        "quick mode" if env("R_QUICK") == "1" else "full mode",
-        "" if env("R_QUICK") == "1" else ""))
+    p("%s; kernel %s; %d CPUs; %s; load average at start / end: %s "
+      "(other work on the machine shows up as noise; compare medians "
+      "and minima)." % (
+          time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+          platform.release(), os.cpu_count() or 0,
+          "quick mode" if env("R_QUICK") == "1" else "full mode",
+          env("R_LOAD", "?")))
     p("Each launcher runs `/bin/true` in the same busybox-static root "
       "(tests/mkrootfs.sh), %s recorded launches each after %s warm-up "
       "rounds, interleaved round-robin; wall time from fork to the "

@@ -80,6 +80,11 @@ cleanup() {
 	for c in "$B/ns/crun" "$B/ns/firejail" "$B/ns"; do
 		mountpoint -q "$c" 2>/dev/null && umount -l "$c"
 	done
+	for c in memory pids cpu; do
+		[ -d /sys/fs/cgroup/$c/ctr-launch-bench-kf ] || continue
+		find /sys/fs/cgroup/$c/ctr-launch-bench-kf -depth -type d \
+		    -exec rmdir {} + 2>/dev/null
+	done
 	if [ -n "$USERNAME" ] && id "$USERNAME" >/dev/null 2>&1; then
 		local uid
 		uid=$(id -u "$USERNAME")
@@ -138,6 +143,9 @@ as_user() {
 step "building the timer"
 cc -std=c11 -O2 -Wall -D_GNU_SOURCE -static -o "$M" bench/measure.c 2>>"$LOG/steps.log" ||
     cc -std=c11 -O2 -Wall -D_GNU_SOURCE -o "$M" bench/measure.c || exit 1
+KF=$OUT/kfloor
+cc -std=c11 -O2 -Wall -D_GNU_SOURCE -o "$KF" bench/kfloor.c -lseccomp \
+    2>>"$LOG/steps.log" || KF=
 bash bench/selftest.sh "$M" >"$LOG/selftest.log" 2>&1 ||
     { cat "$LOG/selftest.log" >&2; say "the timer failed its self-test"; exit 1; }
 
@@ -231,6 +239,28 @@ row() { # NAME CREDS NSFILE CWD ENV ARGV...
 	echo "$*" >>"$SPEC"
 }
 row floor "$CREDS" - "$U_HOME" "$U_ENV" "$ROOTFS/bin/busybox" true
+# The kernel-work floor (bench/kfloor.c, as root): checked to fail on a bad
+# root and to remove its cgroups, then timed like the others.
+if [ -n "$KF" ]; then
+	install -d -m 0755 "$B/kf" "$B/kf/stage"
+	kfa=("$B/kf/stage" "$ROOTFS" "kf-check" "$U_UID" "$U_GID" "$U_HOME")
+	if "$KF" "$B/kf/stage" "$B/nonexistent" kf-bad "$U_UID" "$U_GID" \
+	    "$U_HOME" 2>/dev/null; then
+		NO+=("kernel floor: did not fail on a bad root; not measured")
+	elif ! "$KF" "${kfa[@]}" 2>>"$LOG/steps.log"; then
+		NO+=("kernel floor: $(tail -1 "$LOG/steps.log")")
+	elif [ -e /sys/fs/cgroup/memory/ctr-launch-bench-kf/kf-check ]; then
+		NO+=("kernel floor: left its cgroup behind; not measured")
+	else
+		row "kernel floor" - - / - "$KF" "$B/kf/stage" "$ROOTFS" \
+		    "kf-%n" "$U_UID" "$U_GID" "$U_HOME" /bin/true
+	fi
+	for c in memory pids cpu; do
+		rmdir /sys/fs/cgroup/$c/ctr-launch-bench-kf/kf-bad 2>/dev/null
+	done
+else
+	NO+=("kernel floor: bench/kfloor.c did not build (libseccomp-dev?)")
+fi
 if [ -z "$CTL_REASON" ]; then
 	row ctr-launch "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run --rm \
 	    "${NET[@]}" busybox /bin/true
@@ -276,6 +306,7 @@ else
 	NO+=("podman: not installed (not part of make deps)")
 fi
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 step "main comparison: $RUNS launches each, $WARM warm-up, interleaved"
 "$M" seq -n "$RUNS" -w "$WARM" "$SPEC" >"$OUT/main.tsv" 2>>"$LOG/steps.log"
 step "launch rate: $RATE_N launches, 1 and 2 streams"
@@ -473,6 +504,7 @@ fi
 step "report"
 R_RUNS=$RUNS R_WARM=$WARM R_RATE_N=$RATE_N R_SCALE_RUNS=$SCALE_RUNS \
     R_QUICK=$QUICK R_CTL_REASON=$CTL_REASON R_PHASES=$PHASES \
+    R_LOAD="$LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)" \
     R_IMPORT=$IMPORT R_HYPER=$HYPER R_ALIVE=${ALIVE_NOTE:-} R_NET="${NET[*]}" R_NO="$(printf '%s\n' "${NO[@]}")" \
     python3 bench/report.py "$OUT" >"$RES"
 cat "$RES"
