@@ -77,7 +77,7 @@ SAN_LDFLAGS := $(SANFLAGS) -pie
 # Source groups.  Each directory's main program is the one file excluded
 # from its library, so unit tests link everything else.
 POLICY_SRCS	:= $(filter-out policy/ctr_policy.c,$(wildcard policy/*.c))
-IMGLIB_SRCS	:= image/desc.c image/name.c
+IMGLIB_SRCS	:= $(wildcard image/desc.c image/name.c)
 IMGTOOL_SRCS	:= $(filter-out image/ctr_image.c $(IMGLIB_SRCS),$(wildcard image/*.c))
 HELPER_SRCS	:= $(filter-out helper/main.c,$(wildcard helper/*.c))
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)

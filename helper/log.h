@@ -29,11 +29,13 @@ void log_set_child(void);
  * on (-1 keeps the current one); used once stdio may be the container's. */
 void log_set_stderr_fd(int fd);
 
-noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-noreturn void
-die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void
+die(const char *fmt, ...) __attribute__((__noreturn__, format(printf, 1, 2)));
+void die_errno(const char *fmt, ...)
+    __attribute__((__noreturn__, format(printf, 1, 2)));
 /* A policy, PAM or limit decision against the caller: syslog, then die. */
-noreturn void deny(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void
+deny(const char *fmt, ...) __attribute__((__noreturn__, format(printf, 1, 2)));
 /* A warning on stderr that does not end the launch. */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One audit line, key=value, to syslog(LOG_AUTHPRIV | PRIO). */

@@ -17,14 +17,32 @@
  */
 int fsutil_open_bind(const struct launch_plan *, const struct plan_bind *);
 
-/* K, before the clone: flock(LOCK_SH) every layer of the image for the
- * container's life; returns the descriptors (O_CLOEXEC), or dies. */
+/*
+ * K, before the clone: flock(LOCK_SH) every layer of the image for the
+ * container's life; returns image->nlayers descriptors (O_CLOEXEC), or
+ * dies ("image ... is damaged: layer <hex> missing; re-import it").
+ * K keeps them until the container is gone.  P1 inherits copies of them
+ * through the clone: it MUST close them (fsutil_unlock_layers) before the
+ * payload runs; the lock stays held while K's descriptors are open.
+ */
 int *fsutil_lock_layers(const struct image_desc *);
+/* Closes N layer descriptors and frees the array (K at the end, P1 right
+ * after the clone).  A lock is released when its last copy is closed. */
+void fsutil_unlock_layers(int *fds, size_t n);
 
 struct mounts_tty {
 	int master; /* the container devpts' ptmx, or -1 */
 	int slave;  /* its peer, the payload's stdio, or -1 */
 };
+
+/*
+ * The overlay mount options for D's layers, topmost first, as one
+ * legacy mount(2) data string (relative to the store's l/ directory):
+ * 0, or -1 (E2BIG) when it does not fit in LEN bytes (one page at most);
+ * -1 (EINVAL) for a link or path that would break the option syntax.
+ */
+int mounts_ovl_options(const struct image_desc *d, const char *upper,
+    const char *work, char *buf, size_t len);
 
 /*
  * Step 9 (P1, root): propagation private; overlay of the image layers with
@@ -33,6 +51,9 @@ struct mounts_tty {
  * /etc/passwd and /etc/group; the binds from BIND_FDS (one per plan bind,
  * in order); pivot_root and detach of the old root.  With -t, opens a pty
  * pair from the container's devpts into *TTY.  Dies on any failure.
+ * Every descriptor of BIND_FDS is closed before it returns (they are O_PATH
+ * descriptors of host directories: none may reach the payload).  On return
+ * the root and the working directory are the container's "/".
  */
 void mounts_setup(const struct launch_plan *, const int *bind_fds,
     struct mounts_tty *tty);

@@ -55,15 +55,19 @@ struct launch_plan {
 	char *gecos;
 	struct plan_group *groups; /* primary first, then supplementary */
 	size_t ngroups;
+	gid_t *kgroups; /* exactly getgroups(), for setgroups() */
+	size_t nkgroups;
 	char *tty; /* caller's terminal name, or NULL */
 
 	/* The effective policy and image (step 3). */
+	struct policy *policy; /* eff's "from" strings point into it */
 	struct policy_eff eff;
 	struct image_desc *image;
 
 	/* The container. */
 	char name[PLAN_NAME_MAX + 1];
 	char hostname[PLAN_NAME_MAX + 1];
+	bool dry_run;
 	bool interactive; /* -i */
 	bool tty_wanted;  /* -t */
 	enum plan_net net;
@@ -78,12 +82,62 @@ struct launch_plan {
 	enum policy_seccomp seccomp;
 
 	/* The payload. */
-	char **argv;      /* NULL-terminated, argv[0] = the command */
-	char **env;       /* NULL-terminated, final (step 14) */
-	char *workdir;    /* -w, else image WorkingDir, else NULL */
-	char *caller_cwd; /* used when visible at the same path */
+	char **argv;         /* NULL-terminated, argv[0] = the command */
+	char **env;          /* NULL-terminated, final (step 14) */
+	char *workdir;       /* the final choice (plan_workdir) */
+	bool workdir_strict; /* -w given: failing to enter it is an error */
+	char *caller_cwd;    /* used when visible at the same path */
 	mode_t umask;
 	struct rlimit rlimits[RLIM_NLIMITS];
 };
+
+/* What step 0 saved of the caller's process state, for the payload. */
+struct plan_caller {
+	mode_t umask;
+	struct rlimit rlimits[RLIM_NLIMITS];
+	char *cwd;  /* getcwd(), or NULL when not an absolute, normal path */
+	int cwd_fd; /* O_PATH of the caller's cwd, until the plan is built */
+	char **env; /* inert copy of the caller's environment */
+};
+
+struct args_request;
+
+/*
+ * Step 3.  plan_policy() opens, checks, loads and evaluates the policy for
+ * the caller identified in P (step 2), and denies a denied caller.
+ * plan_run() then builds the rest of the plan for `run`.  Both die or deny
+ * (exit 125) on any error; nothing has been created at that point.
+ */
+void plan_policy(struct launch_plan *p);
+void plan_run(struct launch_plan *p, const struct args_request *req,
+    const struct plan_caller *caller);
+void plan_free(struct launch_plan *p);
+
+/* What `run --dry-run`, `info` and `images` print (stdout). */
+void plan_print(const struct launch_plan *p);
+void plan_print_info(const struct launch_plan *p);
+void plan_print_images(const struct launch_plan *p);
+
+/* Pure pieces of the plan, unit-tested. */
+
+/* Docker's rule: Entrypoint + Cmd, where COMMAND replaces Cmd and
+ * --entrypoint replaces Entrypoint and drops the image's Cmd.  NULL with
+ * ERR when the result is empty. */
+char **plan_argv(char *const *img_entrypoint, char *const *img_cmd,
+    bool has_entrypoint, const char *entrypoint, char *const *command,
+    size_t ncommand, char *err, size_t errlen);
+/* -w, else the image's WorkingDir, else CWD when a bind shows it at the
+ * same path inside, else "/".  Returns one of its arguments or "/". */
+const char *plan_workdir(const char *w, const char *image_wd, const char *cwd,
+    const struct plan_bind *binds, size_t nbinds);
+/* A default container name "USER-xxxxxx" from RND (3 random bytes). */
+void plan_default_name(const char *user, const unsigned char rnd[3],
+    char out[PLAN_NAME_MAX + 1]);
+/* The hostname for NAME: NAME when it is a valid label, else NAME with
+ * every other character made "-". */
+void plan_hostname(const char *name, char out[PLAN_NAME_MAX + 1]);
+/* May a bind use DST as its destination?  -1 with ERR if it is "/", not
+ * normal, or covers or lies under /proc, /sys, /dev or a generated file. */
+int plan_check_dst(const char *dst, char *err, size_t errlen);
 
 #endif

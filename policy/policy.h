@@ -38,7 +38,9 @@ struct policy_error {
 	char msg[256];  /* one line, no trailing newline */
 };
 
-/* Every error of one load, in line order (ctr-policy check prints all). */
+/* Every error of one load, in line order (ctr-policy check prints all),
+ * at most POLICY_MAX_ERRORS: the last one then says there were more. */
+#define POLICY_MAX_ERRORS 200
 struct policy_errors {
 	struct policy_error *v;
 	size_t n;
@@ -109,12 +111,14 @@ struct policy_bind {
 	char *dst;
 	bool ro;
 	policy_from from;
+	int line; /* of the entry in the policy file */
 };
 
 struct policy_prefix {
 	char *path; /* expanded, absolute, normal */
 	bool ro;    /* the grant is read-only */
 	policy_from from;
+	int line; /* of the entry in the policy file */
 };
 
 enum policy_seccomp {

@@ -1,0 +1,567 @@
+/*
+ * args.c: parses the command line into a request (step 1).
+ *
+ * The parser is pure: it reads argv and writes the request, nothing else
+ * (no environment, no file, no identity), so it is fuzzed and unit-tested
+ * without privilege.
+ *
+ * Invariants:
+ * - Options MUST only be recognised before IMAGE: everything after IMAGE,
+ *   and everything after "--", belongs to the command, never to ctr-launch.
+ * - Every value MUST be validated completely or refused: numbers are
+ *   decimal with nothing around them (no sign, space, hex or suffix junk),
+ *   names and hostnames match their exact grammar, paths are absolute and
+ *   normal, and no value is silently clamped or truncated.
+ * - The argument count and every length MUST be bounded (ARGS_MAX_*).
+ * - Any unknown option or malformed value MUST fail the whole parse with
+ *   one line saying what was refused and why.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "cleanup.h"
+
+const char args_usage[] =
+    "usage: ctr-launch run [-i] [-t] [--rm] [--name NAME]\n"
+    "                      [-v SRC:DST[:ro|rw]]... [-e KEY[=VALUE]]...\n"
+    "                      [--env-file FILE] [-w DIR] [--entrypoint CMD]\n"
+    "                      [--cpus N] [--memory SIZE] [--pids-limit N]\n"
+    "                      [--network host|none] [--hostname NAME]\n"
+    "                      [--dry-run] IMAGE [COMMAND [ARG...]]\n"
+    "       ctr-launch images | info | version | --help\n"
+    "\n"
+    "Runs IMAGE as you, with what the administrator's policy grants.\n"
+    "  -i, --interactive      keep stdin attached (else /dev/null)\n"
+    "  -t, --tty              allocate a pseudo-terminal\n"
+    "      --rm               accepted; containers are always removed\n"
+    "      --name NAME        container name (default USER-XXXXXX)\n"
+    "  -v, --volume SRC:DST[:ro|rw]  bind SRC (a path the policy lets\n"
+    "                         you bind) on DST inside the container\n"
+    "  -e, --env KEY[=VALUE]  set KEY (without a value: from your\n"
+    "                         environment)\n"
+    "      --env-file FILE    read KEY=VALUE lines from FILE\n"
+    "  -w, --workdir DIR      working directory inside the container\n"
+    "      --entrypoint CMD   replace the image's entrypoint\n"
+    "      --cpus N           CPUs (at most the policy's limit)\n"
+    "  -m, --memory SIZE      memory (at most the policy's limit)\n"
+    "      --pids-limit N     processes (at most the policy's limit)\n"
+    "      --network MODE     host or none\n"
+    "  -h, --hostname NAME    hostname (default: the container name)\n"
+    "      --dry-run          print the launch plan, launch nothing\n"
+    "See ctr-launch(1).\n";
+
+enum opt_id {
+	O_INTERACTIVE,
+	O_TTY,
+	O_RM,
+	O_NAME,
+	O_VOLUME,
+	O_ENV,
+	O_ENV_FILE,
+	O_WORKDIR,
+	O_ENTRYPOINT,
+	O_CPUS,
+	O_MEMORY,
+	O_PIDS,
+	O_NETWORK,
+	O_HOSTNAME,
+	O_DRY_RUN,
+	O_HELP,
+};
+
+struct opt {
+	const char *lng;
+	char shrt;
+	bool arg;
+	enum opt_id id;
+};
+
+static const struct opt opts[] = {
+	{ "interactive", 'i', false, O_INTERACTIVE },
+	{ "tty", 't', false, O_TTY },
+	{ "rm", 0, false, O_RM },
+	{ "name", 0, true, O_NAME },
+	{ "volume", 'v', true, O_VOLUME },
+	{ "env", 'e', true, O_ENV },
+	{ "env-file", 0, true, O_ENV_FILE },
+	{ "workdir", 'w', true, O_WORKDIR },
+	{ "entrypoint", 0, true, O_ENTRYPOINT },
+	{ "cpus", 0, true, O_CPUS },
+	{ "memory", 'm', true, O_MEMORY },
+	{ "pids-limit", 0, true, O_PIDS },
+	{ "network", 0, true, O_NETWORK },
+	{ "hostname", 'h', true, O_HOSTNAME },
+	{ "dry-run", 0, false, O_DRY_RUN },
+	{ "help", 0, false, O_HELP },
+};
+
+struct parser {
+	struct args_request *req;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+bool
+args_valid_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++) {
+		unsigned char c = (unsigned char)s[n];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+
+		if (n >= ARGS_NAME_MAX)
+			return false;
+		if (!alnum && (n == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return n > 0;
+}
+
+bool
+args_valid_hostname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > ARGS_NAME_MAX || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool
+args_valid_envkey(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c == '_' || (i > 0 && c >= '0' && c <= '9');
+
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* Decimal, no sign, no leading zero, no junk; 1..max. */
+static int
+parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s[0] < '1' || s[0] > '9')
+		return -1;
+	for (const char *c = s; *c != '\0'; c++) {
+		if (*c < '0' || *c > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*c - '0');
+		if (v > max)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static bool
+path_ok(const char *s)
+{
+	return strcmp(s, "/") == 0 || policy_path_normal(s);
+}
+
+static int
+set_once(struct parser *p, char **slot, const char *opt, const char *val)
+{
+	if (*slot != NULL)
+		return fail(p, "run: %s given twice", opt);
+	if ((*slot = strdup(val)) == NULL)
+		return fail(p, "run: out of memory");
+	return 0;
+}
+
+static int
+parse_volume(struct parser *p, const char *val)
+{
+	struct args_request *r = p->req;
+	struct args_volume *v;
+	char buf[ARGS_MAX_ARGLEN + 1], *s = buf;
+	char *dst, *mode;
+
+	if (snprintf(buf, sizeof(buf), "%s", val) >= (int)sizeof(buf))
+		return fail(p, "run: -v: value too long");
+	if (r->nvolumes >= ARGS_MAX_VOLUMES)
+		return fail(p, "run: more than %d volumes", ARGS_MAX_VOLUMES);
+	if ((dst = strchr(s, ':')) == NULL)
+		return fail(p, "run: -v %.200s: expected SRC:DST[:ro|rw]", val);
+	*dst++ = '\0';
+	if ((mode = strchr(dst, ':')) != NULL)
+		*mode++ = '\0';
+	if (!policy_path_normal(s))
+		return fail(p,
+		    "run: -v %.200s: the source must be an absolute, normal path other than /",
+		    val);
+	if (!policy_path_normal(dst))
+		return fail(p,
+		    "run: -v %.200s: the destination must be an absolute, normal path other than /",
+		    val);
+	v = &r->volumes[r->nvolumes];
+	if (mode == NULL)
+		v->mode = POLICY_MODE_DEFAULT;
+	else if (strcmp(mode, "ro") == 0)
+		v->mode = POLICY_MODE_RO;
+	else if (strcmp(mode, "rw") == 0)
+		v->mode = POLICY_MODE_RW;
+	else
+		return fail(p, "run: -v %.200s: the mode must be ro or rw",
+		    val);
+	if ((v->src = strdup(s)) == NULL || (v->dst = strdup(dst)) == NULL) {
+		free(v->src);
+		v->src = NULL;
+		return fail(p, "run: out of memory");
+	}
+	r->nvolumes++;
+	return 0;
+}
+
+static int
+parse_env(struct parser *p, const char *val)
+{
+	struct args_request *r = p->req;
+	const char *eq = strchr(val, '=');
+	size_t klen = eq ? (size_t)(eq - val) : strlen(val);
+
+	if (r->nenvs >= ARGS_MAX_ENVS)
+		return fail(p, "run: more than %d -e options", ARGS_MAX_ENVS);
+	if (!args_valid_envkey(val, klen))
+		return fail(p,
+		    "run: -e %.100s: the variable name must match [A-Za-z_][A-Za-z0-9_]*",
+		    val);
+	if ((r->envs[r->nenvs] = strdup(val)) == NULL)
+		return fail(p, "run: out of memory");
+	r->nenvs++;
+	return 0;
+}
+
+static int
+apply(struct parser *p, const struct opt *o, const char *val)
+{
+	struct args_request *r = p->req;
+
+	if (val != NULL &&
+	    strnlen(val, ARGS_MAX_CMDLEN + 1) >
+		(o->id == O_ENV ? ARGS_MAX_CMDLEN : ARGS_MAX_ARGLEN))
+		return fail(p, "run: --%s: value too long", o->lng);
+	switch (o->id) {
+	case O_INTERACTIVE:
+		r->interactive = true;
+		return 0;
+	case O_TTY:
+		r->tty = true;
+		return 0;
+	case O_RM:
+		r->rm = true;
+		return 0;
+	case O_DRY_RUN:
+		r->dry_run = true;
+		return 0;
+	case O_HELP:
+		r->cmd = ARGS_CMD_HELP;
+		return 0;
+	case O_NAME:
+		if (!args_valid_name(val))
+			return fail(p,
+			    "run: --name %.100s: a name is 1 to 63 of [A-Za-z0-9_.-], starting with a letter or digit",
+			    val);
+		return set_once(p, &r->name, "--name", val);
+	case O_HOSTNAME:
+		if (!args_valid_hostname(val))
+			return fail(p,
+			    "run: --hostname %.100s: a hostname is 1 to 63 of [A-Za-z0-9-], not starting or ending with -",
+			    val);
+		return set_once(p, &r->hostname, "--hostname", val);
+	case O_WORKDIR:
+		if (!path_ok(val))
+			return fail(p,
+			    "run: -w %.200s: the working directory must be an absolute, normal path",
+			    val);
+		if (policy_path_covers("/proc", val))
+			return fail(p,
+			    "run: -w %.200s: a working directory under /proc is refused",
+			    val);
+		return set_once(p, &r->workdir, "--workdir", val);
+	case O_ENTRYPOINT:
+		if (r->has_entrypoint)
+			return fail(p, "run: --entrypoint given twice");
+		r->has_entrypoint = true;
+		return set_once(p, &r->entrypoint, "--entrypoint", val);
+	case O_ENV_FILE:
+		if (val[0] == '\0')
+			return fail(p, "run: --env-file: empty file name");
+		return set_once(p, &r->env_file, "--env-file", val);
+	case O_VOLUME:
+		return parse_volume(p, val);
+	case O_ENV:
+		return parse_env(p, val);
+	case O_CPUS:
+		if (r->has_cpus)
+			return fail(p, "run: --cpus given twice");
+		if (policy_parse_cpus(val, &r->cpus) != 0 || r->cpus == 0)
+			return fail(p,
+			    "run: --cpus %.64s: expected a positive number of CPUs such as 1.5",
+			    val);
+		r->has_cpus = true;
+		return 0;
+	case O_MEMORY:
+		if (r->has_memory)
+			return fail(p, "run: --memory given twice");
+		if (policy_parse_size(val, &r->memory) != 0 || r->memory == 0)
+			return fail(p,
+			    "run: --memory %.64s: expected a positive size such as 512M or 2G",
+			    val);
+		r->has_memory = true;
+		return 0;
+	case O_PIDS:
+		if (r->has_pids)
+			return fail(p, "run: --pids-limit given twice");
+		if (parse_count(val, ARGS_PIDS_MAX, &r->pids) != 0)
+			return fail(p,
+			    "run: --pids-limit %.64s: expected a whole number from 1 to %d",
+			    val, ARGS_PIDS_MAX);
+		r->has_pids = true;
+		return 0;
+	case O_NETWORK:
+		if (r->net != ARGS_NET_DEFAULT)
+			return fail(p, "run: --network given twice");
+		if (strcmp(val, "host") == 0)
+			r->net = ARGS_NET_HOST;
+		else if (strcmp(val, "none") == 0)
+			r->net = ARGS_NET_NONE;
+		else
+			return fail(p,
+			    "run: --network %.64s: the mode must be host or none",
+			    val);
+		return 0;
+	}
+	return fail(p, "run: internal error: unknown option");
+}
+
+static const struct opt *
+find_long(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (strlen(opts[i].lng) == len &&
+		    strncmp(opts[i].lng, name, len) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static const struct opt *
+find_short(char c)
+{
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+		if (opts[i].shrt != 0 && opts[i].shrt == c)
+			return &opts[i];
+	return NULL;
+}
+
+/* One "--name[=value]" at argv[*i]; advances *i past a separate value. */
+static int
+parse_long(struct parser *p, int argc, char *const argv[], int *i)
+{
+	const char *name = argv[*i] + 2;
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct opt *o = find_long(name, len);
+	const char *val = NULL;
+
+	if (o == NULL)
+		return fail(p, "run: unknown option --%.*s",
+		    (int)(len > 64 ? 64 : len), name);
+	if (!o->arg) {
+		if (eq != NULL)
+			return fail(p, "run: --%s takes no value", o->lng);
+		return apply(p, o, NULL);
+	}
+	if (eq != NULL)
+		val = eq + 1;
+	else if (*i + 1 < argc)
+		val = argv[++*i];
+	else
+		return fail(p, "run: --%s needs a value", o->lng);
+	return apply(p, o, val);
+}
+
+/* A cluster of short options ("-it", "-vSRC:DST", "-e=K=V", "-w" "DIR"). */
+static int
+parse_short(struct parser *p, int argc, char *const argv[], int *i)
+{
+	const char *a = argv[*i];
+
+	for (size_t j = 1; a[j] != '\0'; j++) {
+		const struct opt *o = find_short(a[j]);
+		const char *val;
+
+		if (o == NULL)
+			return fail(p, "run: unknown option -%c",
+			    a[j] > 0x20 && a[j] < 0x7f ? a[j] : '?');
+		if (!o->arg) {
+			if (apply(p, o, NULL) != 0)
+				return -1;
+			continue;
+		}
+		val = a + j + 1;
+		if (*val == '=')
+			val++;
+		else if (*val == '\0') {
+			if (*i + 1 >= argc)
+				return fail(p, "run: -%c needs a value",
+				    o->shrt);
+			val = argv[++*i];
+		}
+		return apply(p, o, val);
+	}
+	return 0;
+}
+
+static int
+parse_run(struct parser *p, int argc, char *const argv[])
+{
+	struct args_request *r = p->req;
+	int i = 2;
+
+	r->volumes = calloc(ARGS_MAX_VOLUMES, sizeof(*r->volumes));
+	r->envs = calloc(ARGS_MAX_ENVS + 1, sizeof(*r->envs));
+	if (r->volumes == NULL || r->envs == NULL)
+		return fail(p, "run: out of memory");
+	while (i < argc) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if (a[1] == '-' ? parse_long(p, argc, argv, &i) != 0 :
+				  parse_short(p, argc, argv, &i) != 0)
+			return -1;
+		if (r->cmd == ARGS_CMD_HELP)
+			return 0;
+		i++;
+	}
+	if (i >= argc)
+		return fail(p, "run: no image given (see ctr-launch --help)");
+	if (strnlen(argv[i], ARGS_MAX_ARGLEN + 1) > ARGS_MAX_ARGLEN ||
+	    argv[i][0] == '\0')
+		return fail(p, "run: the image name is empty or too long");
+	if ((r->image = strdup(argv[i++])) == NULL)
+		return fail(p, "run: out of memory");
+	/* "IMAGE -- CMD": the "--" is a separator, never a command. */
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	r->command = calloc((size_t)(argc - i) + 1, sizeof(char *));
+	if (r->command == NULL)
+		return fail(p, "run: out of memory");
+	for (; i < argc; i++) {
+		if (strnlen(argv[i], ARGS_MAX_CMDLEN + 1) > ARGS_MAX_CMDLEN)
+			return fail(p, "run: a command argument is too long");
+		if ((r->command[r->ncommand] = strdup(argv[i])) == NULL)
+			return fail(p, "run: out of memory");
+		r->ncommand++;
+	}
+	return 0;
+}
+
+int
+args_parse(int argc, char *const argv[], struct args_request *req, char *err,
+    size_t errlen)
+{
+	struct parser p;
+	const char *c;
+
+	memset(req, 0, sizeof(*req));
+	p.req = req;
+	p.err = err;
+	p.errlen = errlen;
+	if (errlen > 0)
+		err[0] = '\0';
+	if (argc < 1 || argv == NULL || argv[0] == NULL)
+		return fail(&p, "refusing an empty argument vector");
+	if (argc > ARGS_MAX_ARGC)
+		return fail(&p, "more than %d arguments", ARGS_MAX_ARGC);
+	if (argc < 2)
+		return fail(&p, "no command given (see ctr-launch --help)");
+	c = argv[1];
+	if (strcmp(c, "run") == 0) {
+		req->cmd = ARGS_CMD_RUN;
+		if (parse_run(&p, argc, argv) != 0) {
+			args_free(req);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(c, "images") == 0)
+		req->cmd = ARGS_CMD_IMAGES;
+	else if (strcmp(c, "info") == 0)
+		req->cmd = ARGS_CMD_INFO;
+	else if (strcmp(c, "version") == 0 || strcmp(c, "--version") == 0)
+		req->cmd = ARGS_CMD_VERSION;
+	else if (strcmp(c, "--help") == 0 || strcmp(c, "help") == 0 ||
+	    strcmp(c, "-h") == 0)
+		req->cmd = ARGS_CMD_HELP;
+	else
+		return fail(&p, "unknown command %.64s (see ctr-launch --help)",
+		    c);
+	if (argc > 2)
+		return fail(&p, "%s takes no arguments", c);
+	return 0;
+}
+
+void
+args_free(struct args_request *r)
+{
+	for (size_t i = 0; r->volumes != NULL && i < r->nvolumes; i++) {
+		free(r->volumes[i].src);
+		free(r->volumes[i].dst);
+	}
+	free(r->volumes);
+	for (size_t i = 0; r->envs != NULL && i < r->nenvs; i++)
+		free(r->envs[i]);
+	free(r->envs);
+	for (size_t i = 0; r->command != NULL && i < r->ncommand; i++)
+		free(r->command[i]);
+	free(r->command);
+	free(r->name);
+	free(r->hostname);
+	free(r->workdir);
+	free(r->entrypoint);
+	free(r->env_file);
+	free(r->image);
+	memset(r, 0, sizeof(*r));
+}

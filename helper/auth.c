@@ -1,0 +1,198 @@
+/*
+ * auth.c: PAM gating of a launch, in the keeper K (real uid 0).
+ *
+ * Invariants:
+ * - pam_acct_mgmt MUST run for every launch, and anything but PAM_SUCCESS
+ *   (PAM_NEW_AUTHTOK_REQD included) MUST deny the launch with PAM's
+ *   reason; so MUST a failed pam_open_session.
+ * - The PAM user MUST be the caller's name from getpwuid (the plan); a
+ *   module that changes PAM_USER MUST cause a denial.
+ * - PAM_RUSER MUST be the caller and PAM_TTY their terminal as found by
+ *   the launcher (never the environment).
+ * - The conversation MUST NOT answer a prompt (no password is asked);
+ *   PAM's messages are shown, one sanitised line each.
+ * - pam_setcred MUST NOT be called: the payload's groups are exactly the
+ *   caller's.
+ * - Only TERM, LANG and LC_* MAY pass from PAM's environment.
+ * - The payload's rlimits MUST be the caller's, except those the session
+ *   changed in K (pam_limits), which win.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include <security/pam_appl.h>
+
+#include "auth.h"
+#include "log.h"
+
+static int
+conv(int n, const struct pam_message **msg, struct pam_response **resp,
+    void *data)
+{
+	struct pam_response *r;
+
+	(void)data;
+	if (n <= 0 || n > PAM_MAX_NUM_MSG)
+		return PAM_CONV_ERR;
+	r = calloc((size_t)n, sizeof(*r));
+	if (r == NULL)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < n; i++) {
+		switch (msg[i]->msg_style) {
+		case PAM_ERROR_MSG:
+		case PAM_TEXT_INFO:
+			if (msg[i]->msg != NULL)
+				warnmsg("pam: %s", msg[i]->msg);
+			break;
+		default: /* a prompt: ctr-launch never asks for a password */
+			free(r);
+			return PAM_CONV_ERR;
+		}
+	}
+	*resp = r;
+	return PAM_SUCCESS;
+}
+
+bool
+auth_env_allowed(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen;
+
+	if (eq == NULL)
+		return false;
+	klen = (size_t)(eq - kv);
+	if ((klen == 4 && strncmp(kv, "TERM", 4) == 0) ||
+	    (klen == 4 && strncmp(kv, "LANG", 4) == 0))
+		return true;
+	return klen > 3 && strncmp(kv, "LC_", 3) == 0;
+}
+
+void
+auth_diff_rlimits(struct auth *a)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		a->changed[i] = a->before[i].rlim_cur != a->after[i].rlim_cur ||
+		    a->before[i].rlim_max != a->after[i].rlim_max;
+}
+
+void
+auth_rlimits(const struct auth *a, const struct rlimit *caller,
+    struct rlimit *out)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		out[i] = a->changed[i] ? a->after[i] : caller[i];
+}
+
+static void
+get_rlimits(struct rlimit *v)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		if (getrlimit(i, &v[i]) == -1)
+			die_errno("getrlimit");
+}
+
+/* Collects the allowlisted part of PAM's environment. */
+static char **
+session_env(pam_handle_t *pamh)
+{
+	char **all = pam_getenvlist(pamh);
+	char **out;
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; all != NULL && all[i] != NULL; i++)
+		n++;
+	out = calloc(n + 1, sizeof(*out));
+	if (out == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (auth_env_allowed(all[i]))
+			out[k++] = all[i];
+		else {
+			explicit_bzero(all[i], strlen(all[i]));
+			free(all[i]);
+		}
+	}
+	free(all);
+	return out;
+}
+
+static noreturn void
+refused(struct auth *a, int rc, const char *what)
+{
+	pam_handle_t *pamh = a->pamh;
+	char reason[256];
+
+	snprintf(reason, sizeof(reason), "%s", pam_strerror(pamh, rc));
+	if (a->open)
+		pam_close_session(pamh, PAM_SILENT);
+	pam_end(pamh, rc);
+	a->pamh = NULL;
+	deny("refused by PAM (%s): %s", what, reason);
+}
+
+void
+auth_open(struct auth *a, const struct launch_plan *p)
+{
+	const struct pam_conv pc = { conv, NULL };
+	pam_handle_t *pamh = NULL;
+	const void *item = NULL;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (CTL_PAMDIR[0] != '\0')
+		rc = pam_start_confdir(AUTH_SERVICE, p->user, &pc, CTL_PAMDIR,
+		    &pamh);
+	else
+		rc = pam_start(AUTH_SERVICE, p->user, &pc, &pamh);
+	if (rc != PAM_SUCCESS)
+		die("pam_start: %s", pam_strerror(pamh, rc));
+	a->pamh = pamh;
+	rc = pam_set_item(pamh, PAM_RUSER, p->user);
+	if (rc == PAM_SUCCESS && p->tty != NULL)
+		rc = pam_set_item(pamh, PAM_TTY, p->tty);
+	if (rc != PAM_SUCCESS)
+		die("pam_set_item: %s", pam_strerror(pamh, rc));
+
+	rc = pam_acct_mgmt(pamh, PAM_SILENT);
+	if (rc != PAM_SUCCESS)
+		refused(a, rc, "account");
+	rc = pam_get_item(pamh, PAM_USER, &item);
+	if (rc != PAM_SUCCESS || item == NULL ||
+	    strcmp((const char *)item, p->user) != 0)
+		refused(a, PAM_USER_UNKNOWN, "account");
+
+	get_rlimits(a->before);
+	rc = pam_open_session(pamh, PAM_SILENT);
+	if (rc != PAM_SUCCESS)
+		refused(a, rc, "session");
+	a->open = true;
+	get_rlimits(a->after);
+	auth_diff_rlimits(a);
+	a->env = session_env(pamh);
+}
+
+void
+auth_close(struct auth *a)
+{
+	pam_handle_t *pamh = a->pamh;
+	int rc = PAM_SUCCESS;
+
+	if (pamh != NULL) {
+		if (a->open)
+			rc = pam_close_session(pamh, PAM_SILENT);
+		if (rc != PAM_SUCCESS)
+			warnmsg("pam_close_session: %s",
+			    pam_strerror(pamh, rc));
+		pam_end(pamh, rc);
+	}
+	a->pamh = NULL;
+	a->open = false;
+	for (size_t i = 0; a->env != NULL && a->env[i] != NULL; i++)
+		free(a->env[i]);
+	free(a->env);
+	a->env = NULL;
+}

@@ -1,0 +1,52 @@
+/*
+ * auth.h: PAM gating of a launch (step 5 of DESIGN section 5), run by the
+ * keeper K: account management, then a session that K closes after the
+ * container ends.  No authentication, no pam_setcred.
+ */
+#ifndef CTL_AUTH_H
+#define CTL_AUTH_H
+
+#include <stdbool.h>
+#include <sys/resource.h>
+
+#include "plan.h"
+
+#define AUTH_SERVICE "ctr-launch"
+
+struct auth {
+	void *pamh; /* pam_handle_t */
+	bool open;  /* the session is open */
+	/* K's rlimits before and after pam_open_session: a resource whose
+	 * value changed was set by the session (pam_limits). */
+	struct rlimit before[RLIM_NLIMITS];
+	struct rlimit after[RLIM_NLIMITS];
+	bool changed[RLIM_NLIMITS];
+	char **env; /* the session's environment, allowlisted; never NULL */
+};
+
+/*
+ * K: pam_start (pam_start_confdir with CTL_PAMDIR when set) for the
+ * caller, PAM_RUSER and PAM_TTY, pam_acct_mgmt, pam_open_session; records
+ * which rlimits the session changed.  A PAM refusal is a denial (exit 125
+ * with PAM's reason); any other failure dies.
+ */
+void auth_open(struct auth *, const struct launch_plan *);
+
+/* K, after the container ended: pam_close_session and pam_end. */
+void auth_close(struct auth *);
+
+/*
+ * P1: the payload's rlimits: CALLER's (the rlimits saved at step 0),
+ * except those the session changed, which win.
+ */
+void auth_rlimits(const struct auth *, const struct rlimit *caller,
+    struct rlimit *out);
+
+/* Is "KEY=VALUE" allowed from PAM's environment (TERM, LANG, LC_*)? */
+bool auth_env_allowed(const char *kv);
+
+/* Pure core of auth_open's bookkeeping, for tests: marks in A->changed
+ * every resource whose before and after values differ. */
+void auth_diff_rlimits(struct auth *);
+
+#endif

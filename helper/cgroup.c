@@ -1,0 +1,1076 @@
+/*
+ * cgroup.c: the container's cgroup, v2 or v1, created, limited, counted
+ * and destroyed by the keeper K (steps 6 and 7 of DESIGN section 5).
+ *
+ * The core works on descriptors (a hierarchy root and a lock directory),
+ * so that unit tests run it against a plain directory tree standing in
+ * for cgroupfs ("fake" mode: interface files are created when written,
+ * and removed before rmdir).
+ *
+ * Invariants:
+ * - Every directory of the layout MUST be owned by root (in fake mode: by
+ *   the owner of the tree) and MUST NOT be group/other writable; such a
+ *   directory is refused, never used.  Nothing is ever chowned.
+ * - The per-user count MUST be taken under u<uid>.lock, held from before
+ *   the sweep until the first process is placed; the host-wide count
+ *   MUST be taken under global.lock, and the container directory MUST be
+ *   created before that lock is released.
+ * - An empty container cgroup of another user MUST count as live while
+ *   that user's lock is held (their launch is in flight).
+ * - The sweep MUST remove only empty cgroups of the caller.
+ * - The kill loop MUST signal only processes still listed in the
+ *   container's cgroup.procs after their pidfd was opened.
+ * - A finite limit whose controller is missing MUST be refused.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "log.h"
+
+#define CPU_PERIOD   100000 /* microseconds */
+#define CPU_MINQUOTA 1000
+#define UNLIMITED    UINT64_MAX
+
+static const char *const ctl_name[CGROUP_NCTL] = { "memory", "cpu", "pids" };
+
+static int fail(struct cgroup_err *e, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct cgroup_err *e, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->denied = false;
+	e->err = err;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	errno = err;
+	return -1;
+}
+
+static int refuse(struct cgroup_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+refuse(struct cgroup_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->denied = true;
+	e->err = 0;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static int
+nprimary(const struct cgroup_hier *h)
+{
+	return h->version == 2 ? 0 : CGROUP_PIDS;
+}
+
+/* The hierarchies this launch touches: v2 one, v1 all three. */
+static bool
+used(const struct cgroup_hier *h, int c)
+{
+	return h->version == 1 || c == 0;
+}
+
+/* Writes VAL to FILE in DIRFD; -1 with errno. */
+static int
+write_file(const struct cgroup_hier *h, int dirfd, const char *file,
+    const char *val)
+{
+	int flags = O_WRONLY | O_NOFOLLOW;
+	cleanup_close int fd = -1;
+	size_t len = strlen(val);
+
+	if (h->fake)
+		flags |= O_CREAT | O_TRUNC;
+	fd = openat(dirfd, file, flags | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, val, len) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+/* Reads FILE into BUF (NUL-terminated); a missing file reads empty. */
+static int
+read_file(int dirfd, const char *file, char *buf, size_t len)
+{
+	cleanup_close int fd = -1;
+	size_t off = 0;
+	ssize_t n;
+
+	buf[0] = '\0';
+	fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	while (off + 1 < len && (n = read(fd, buf + off, len - 1 - off)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	buf[off] = '\0';
+	return 0;
+}
+
+/* Is WORD one of the space-separated words of LIST ('+' prefixes ok)? */
+static bool
+has_word(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *p = list; *p;) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (*p == '+')
+			p++;
+		const char *q = p;
+		while (*q && !isspace((unsigned char)*q))
+			q++;
+		if ((size_t)(q - p) == wl && strncmp(p, word, wl) == 0)
+			return true;
+		p = q;
+	}
+	return false;
+}
+
+/*
+ * Reads the pids of a cgroup.procs file into a sorted, malloc'ed array.
+ * Returns the count, or -1.
+ */
+static ssize_t
+read_pids(int dirfd, pid_t **out)
+{
+	cleanup_close int fd = -1;
+	cleanup_fclose FILE *f = NULL;
+	pid_t *v = NULL;
+	size_t n = 0, cap = 0;
+	long pid;
+
+	*out = NULL;
+	fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	f = fdopen(fd, "re");
+	if (f == NULL)
+		return -1;
+	steal_fd(&fd);
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (pid <= 0 || pid > INT_MAX)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			pid_t *nv = reallocarray(v, cap, sizeof(*v));
+			if (nv == NULL) {
+				free(v);
+				return -1;
+			}
+			v = nv;
+		}
+		v[n++] = (pid_t)pid;
+	}
+	*out = v;
+	return (ssize_t)n;
+}
+
+int
+cgroup_nprocs(int dirfd)
+{
+	cleanup_free pid_t *v = NULL;
+	ssize_t n = read_pids(dirfd, &v);
+
+	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+static bool
+name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '.' || s[0] == '-')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' &&
+		    *s != '-')
+			return false;
+	return true;
+}
+
+/* Checks that DIRFD is a directory owned by OWNER, not group/other
+ * writable. */
+static int
+check_dir(int dirfd, uid_t owner, const char *what, struct cgroup_err *e)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st) == -1)
+		return fail(e, errno, "cgroup %s", what);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != owner ||
+	    (st.st_mode & 022) != 0)
+		return fail(e, EPERM,
+		    "cgroup %s: not a root-owned directory writable only by root",
+		    what);
+	return 0;
+}
+
+static uid_t
+tree_owner(const struct cgroup_hier *h)
+{
+	struct stat st;
+
+	if (!h->fake)
+		return 0;
+	if (fstat(h->fd[nprimary(h)], &st) == -1)
+		return 0;
+	return st.st_uid;
+}
+
+/* Opens (creating if CREATE) directory NAME under PARENT, checked. */
+static int
+open_dir(const struct cgroup_hier *h, int parent, const char *name, bool create,
+    struct cgroup_err *e)
+{
+	cleanup_close int fd = -1;
+
+	if (create && mkdirat(parent, name, 0755) == -1 && errno != EEXIST)
+		return fail(e, errno, "cgroup %s: mkdir", name);
+	fd = openat(parent, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(e, errno, "cgroup %s", name);
+	if (check_dir(fd, tree_owner(h), name, e) == -1)
+		return -1;
+	return steal_fd(&fd);
+}
+
+/* Removes cgroup NAME under PARENT (fake: its files first). */
+static int
+remove_dir(const struct cgroup_hier *h, int parent, const char *name)
+{
+	if (h->fake) {
+		cleanup_close int fd = openat(parent, name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d;
+		struct dirent *de;
+
+		if (fd < 0)
+			return -1;
+		d = fdopendir(fd);
+		if (d == NULL)
+			return -1;
+		fd = -1;
+		while ((de = readdir(d)) != NULL)
+			if (de->d_type == DT_REG)
+				(void)unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	return unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+/* Enables the available controllers for DIRFD's children (v2). */
+static int
+enable_controllers(const struct cgroup_hier *h, int dirfd, struct cgroup_err *e)
+{
+	char cur[512], want[64] = "";
+
+	if (read_file(dirfd, "cgroup.subtree_control", cur, sizeof(cur)) == -1)
+		return fail(e, errno, "cgroup.subtree_control");
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (!h->have[c] || has_word(cur, ctl_name[c]))
+			continue;
+		if (want[0] != '\0')
+			strncat(want, " ", sizeof(want) - strlen(want) - 1);
+		strncat(want, "+", sizeof(want) - strlen(want) - 1);
+		strncat(want, ctl_name[c], sizeof(want) - strlen(want) - 1);
+	}
+	if (want[0] == '\0')
+		return 0;
+	if (write_file(h, dirfd, "cgroup.subtree_control", want) == -1)
+		return fail(e, errno, "cgroup.subtree_control: writing %s",
+		    want);
+	return 0;
+}
+
+static void
+fmt_u64(char *buf, size_t len, uint64_t v, const char *inf)
+{
+	if (v == UNLIMITED)
+		snprintf(buf, len, "%s", inf);
+	else
+		snprintf(buf, len, "%" PRIu64, v);
+}
+
+static uint64_t
+cpu_quota(uint64_t milli)
+{
+	uint64_t q;
+
+	if (milli > UINT64_MAX / (CPU_PERIOD / 1000))
+		return UNLIMITED;
+	q = milli * (CPU_PERIOD / 1000);
+	return q < CPU_MINQUOTA ? CPU_MINQUOTA : q;
+}
+
+static int
+wr(const struct cgroup_hier *h, int dirfd, const char *file, const char *val,
+    struct cgroup_err *e)
+{
+	if (write_file(h, dirfd, file, val) == -1)
+		return fail(e, errno, "cgroup %s: writing %s", file, val);
+	return 0;
+}
+
+static int
+limit_memory(const struct cgroup_hier *h, int dirfd, uint64_t v,
+    struct cgroup_err *e)
+{
+	char buf[32];
+
+	if (h->version == 2) {
+		fmt_u64(buf, sizeof(buf), v, "max");
+		if (wr(h, dirfd, "memory.max", buf, e) == -1)
+			return -1;
+		/* No swap beyond the limit (absent without swap accounting). */
+		if (write_file(h, dirfd, "memory.swap.max", "0") == -1 &&
+		    errno != ENOENT)
+			return fail(e, errno, "cgroup memory.swap.max");
+		return 0;
+	}
+	/* v1: memsw (memory + swap) must stay >= the memory limit. */
+	fmt_u64(buf, sizeof(buf), v, "-1");
+	if (v == UNLIMITED ||
+	    write_file(h, dirfd, "memory.limit_in_bytes", buf) == -1) {
+		if (v != UNLIMITED && errno != EINVAL)
+			return fail(e, errno, "cgroup memory.limit_in_bytes");
+		if (write_file(h, dirfd, "memory.memsw.limit_in_bytes", buf) ==
+			-1 &&
+		    errno != ENOENT)
+			return fail(e, errno,
+			    "cgroup memory.memsw.limit_in_bytes");
+		return wr(h, dirfd, "memory.limit_in_bytes", buf, e);
+	}
+	if (write_file(h, dirfd, "memory.memsw.limit_in_bytes", buf) == -1 &&
+	    errno != ENOENT)
+		return fail(e, errno, "cgroup memory.memsw.limit_in_bytes");
+	return 0;
+}
+
+static int
+limit_cpu(const struct cgroup_hier *h, int dirfd, uint64_t milli,
+    struct cgroup_err *e)
+{
+	char buf[64];
+	uint64_t q = milli == UNLIMITED ? UNLIMITED : cpu_quota(milli);
+
+	if (h->version == 2) {
+		if (q == UNLIMITED)
+			snprintf(buf, sizeof(buf), "max %d", CPU_PERIOD);
+		else
+			snprintf(buf, sizeof(buf), "%" PRIu64 " %d", q,
+			    CPU_PERIOD);
+		return wr(h, dirfd, "cpu.max", buf, e);
+	}
+	snprintf(buf, sizeof(buf), "%d", CPU_PERIOD);
+	if (wr(h, dirfd, "cpu.cfs_period_us", buf, e) == -1)
+		return -1;
+	fmt_u64(buf, sizeof(buf), q, "-1");
+	return wr(h, dirfd, "cpu.cfs_quota_us", buf, e);
+}
+
+static int
+limit_pids(const struct cgroup_hier *h, int dirfd, uint64_t v,
+    struct cgroup_err *e)
+{
+	char buf[32];
+
+	fmt_u64(buf, sizeof(buf), v, "max");
+	return wr(h, dirfd, "pids.max", buf, e);
+}
+
+/* Writes the limit of controller C into DIRFD (the hierarchy of C). */
+static int
+write_limit(const struct cgroup_hier *h, int c, int dirfd,
+    const struct cgroup_limits *lim, struct cgroup_err *e)
+{
+	const uint64_t v[CGROUP_NCTL] = { lim->memory, lim->cpus, lim->pids };
+
+	if (!h->have[c]) {
+		if (v[c] != UNLIMITED)
+			return fail(e, ENOTSUP,
+			    "cgroup controller %s is not available, so %s cannot be limited",
+			    ctl_name[c], ctl_name[c]);
+		return 0;
+	}
+	switch (c) {
+	case CGROUP_MEMORY:
+		return limit_memory(h, dirfd, v[c], e);
+	case CGROUP_CPU:
+		return limit_cpu(h, dirfd, v[c], e);
+	default:
+		return limit_pids(h, dirfd, v[c], e);
+	}
+}
+
+/* Writes every limit of LIM into the directories DIRS (one per ctl). */
+static int
+write_limits(const struct cgroup_hier *h, const int *dirs,
+    const struct cgroup_limits *lim, struct cgroup_err *e)
+{
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		if (write_limit(h, c, dirs[h->version == 2 ? 0 : c], lim, e) ==
+		    -1)
+			return -1;
+	return 0;
+}
+
+/* Opens lock file NAME in the lock directory and locks it (waiting up to
+ * h->lock_wait_ms, or not at all when NOWAIT).  Returns the descriptor,
+ * -1 with e, or -2 when NOWAIT and the lock is held. */
+static int
+lock_file(const struct cgroup_hier *h, const char *name, bool nowait,
+    struct cgroup_err *e)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+	int waited = 0;
+
+	fd = openat(h->lockdir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return fail(e, errno, "lock %s", name);
+	if (fstat(fd, &st) == -1)
+		return fail(e, errno, "lock %s", name);
+	if (!S_ISREG(st.st_mode) || st.st_uid != tree_owner(h) ||
+	    (st.st_mode & 077) != 0)
+		return fail(e, EPERM, "lock %s: not a private root-owned file",
+		    name);
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return fail(e, errno, "lock %s", name);
+		if (nowait)
+			return -2;
+		if (waited >= h->lock_wait_ms)
+			return fail(e, ETIMEDOUT,
+			    "lock %s: another launch holds it", name);
+		sleep_ms(10);
+		waited += 10;
+	}
+	return steal_fd(&fd);
+}
+
+/* Is the per-user lock of UID held by a launch in flight? */
+static bool
+user_busy(const struct cgroup_hier *h, unsigned long uid)
+{
+	char name[64];
+	cleanup_close int fd = -1;
+
+	snprintf(name, sizeof(name), "u%lu.lock", uid);
+	fd = openat(h->lockdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT; /* unknown: count as busy */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return false;
+	return true;
+}
+
+/*
+ * Visits each container directory under UDIR: counts them, and the empty
+ * ones into *NEMPTY; with SWEEP, removes the empty ones instead.
+ */
+static int
+scan_user(const struct cgroup_hier *h, int udir, bool sweep, int *nempty)
+{
+	cleanup_close int fd = -1;
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (nempty)
+		*nempty = 0;
+	fd = openat(udir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (d == NULL)
+		return -1;
+	fd = -1;
+	while ((de = readdir(d)) != NULL) {
+		cleanup_close int c = -1;
+		int np;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		c = openat(dirfd(d), de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (c < 0)
+			continue;
+		np = cgroup_nprocs(c);
+		if (np == 0 && sweep &&
+		    remove_dir(h, dirfd(d), de->d_name) == 0)
+			continue;
+		if (np == 0 && nempty)
+			(*nempty)++;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Host-wide live containers, other than the caller's (counted by the
+ * caller).  An empty cgroup of another user is live when that user's
+ * lock is held (a launch in flight), stale otherwise.
+ */
+static int
+count_others(const struct cgroup_hier *h, int base, uid_t self)
+{
+	cleanup_close int fd = -1;
+	DIR *d;
+	struct dirent *de;
+	int total = 0;
+
+	fd = openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	d = fdopendir(fd);
+	if (d == NULL)
+		return -1;
+	fd = -1;
+	while ((de = readdir(d)) != NULL) {
+		cleanup_close int u = -1;
+		unsigned long uid;
+		char *end;
+		int n, nempty;
+
+		if (de->d_type != DT_DIR || de->d_name[0] != 'u' ||
+		    !isdigit((unsigned char)de->d_name[1]))
+			continue;
+		errno = 0;
+		uid = strtoul(de->d_name + 1, &end, 10);
+		if (*end != '\0' || errno != 0 || uid == (unsigned long)self)
+			continue;
+		u = openat(dirfd(d), de->d_name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (u < 0)
+			continue;
+		n = scan_user(h, u, false, &nempty);
+		if (n <= 0)
+			continue;
+		if (nempty > 0 && !user_busy(h, uid))
+			n -= nempty;
+		total += n;
+	}
+	closedir(d);
+	return total;
+}
+
+static void
+close_fds(int *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (v[i] >= 0)
+			close(v[i]);
+		v[i] = -1;
+	}
+}
+
+static void
+cg_reset(struct cgroup *cg, const struct cgroup_hier *h)
+{
+	memset(cg, 0, sizeof(*cg));
+	cg->h = h;
+	cg->ulock = -1;
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		cg->udir[c] = cg->leaf[c] = -1;
+}
+
+static void
+cg_release(struct cgroup *cg)
+{
+	close_fds(cg->udir, CGROUP_NCTL);
+	close_fds(cg->leaf, CGROUP_NCTL);
+	if (cg->ulock >= 0)
+		close(cg->ulock);
+	cg->ulock = -1;
+}
+
+/* Opens ctr-launch/u<uid> in every used hierarchy, writing the totals. */
+static int
+open_user(const struct cgroup_hier *h, const struct cgroup_req *r,
+    struct cgroup *cg, struct cgroup_err *e)
+{
+	char uname[32];
+
+	snprintf(uname, sizeof(uname), "u%lu", (unsigned long)r->uid);
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		cleanup_close int base = -1;
+
+		if (!used(h, c))
+			continue;
+		if (h->version == 2 && enable_controllers(h, h->fd[c], e) == -1)
+			return -1;
+		base = open_dir(h, h->fd[c], CGROUP_DIR, true, e);
+		if (base < 0)
+			return -1;
+		if (h->version == 2 && enable_controllers(h, base, e) == -1)
+			return -1;
+		cg->udir[c] = open_dir(h, base, uname, true, e);
+		if (cg->udir[c] < 0)
+			return -1;
+		if (h->version == 2 &&
+		    enable_controllers(h, cg->udir[c], e) == -1)
+			return -1;
+	}
+	return write_limits(h, cg->udir, &r->user_lim, e);
+}
+
+/* Under the global lock: the host-wide count, then the directories. */
+static int
+make_leaves(const struct cgroup_hier *h, const struct cgroup_req *r, int mine,
+    struct cgroup *cg, struct cgroup_err *e)
+{
+	cleanup_close int glock = -1, base = -1;
+	int p = nprimary(h), others;
+
+	glock = lock_file(h, "global.lock", false, e);
+	if (glock < 0)
+		return -1;
+	base = openat(h->fd[p], CGROUP_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (base < 0)
+		return fail(e, errno, "cgroup %s", CGROUP_DIR);
+	others = count_others(h, base, r->uid);
+	if (others < 0)
+		return fail(e, errno, "cgroup: counting containers");
+	if (r->max_total_containers != UNLIMITED &&
+	    (uint64_t)others + (uint64_t)mine >= r->max_total_containers)
+		return refuse(e,
+		    "refused: the host already runs %d containers (max_total_containers = %" PRIu64
+		    ")",
+		    others + mine, r->max_total_containers);
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (!used(h, c))
+			continue;
+		if (mkdirat(cg->udir[c], r->name, 0755) == -1) {
+			if (errno == EEXIST)
+				return refuse(e,
+				    "refused: %s already runs a container named %s",
+				    r->user, r->name);
+			return fail(e, errno, "cgroup %s: mkdir", r->name);
+		}
+		cg->leaf[c] = open_dir(h, cg->udir[c], r->name, false, e);
+		if (cg->leaf[c] < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+remove_leaves(struct cgroup *cg)
+{
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (cg->leaf[c] < 0)
+			continue;
+		close(cg->leaf[c]);
+		cg->leaf[c] = -1;
+		(void)remove_dir(cg->h, cg->udir[c], cg->name);
+	}
+}
+
+int
+cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
+    struct cgroup *cg, struct cgroup_err *e)
+{
+	struct cgroup_limits lim = r->lim;
+	char lname[64];
+	int mine;
+
+	cg_reset(cg, h);
+	if (!name_ok(r->name))
+		return fail(e, EINVAL, "cgroup: bad container name");
+	snprintf(cg->name, sizeof(cg->name), "%s", r->name);
+	cg->uid = r->uid;
+	/* v1 refuses a child quota above its parent's: the total caps it. */
+	if (h->version == 1 && lim.cpus > r->user_lim.cpus)
+		lim.cpus = r->user_lim.cpus;
+
+	snprintf(lname, sizeof(lname), "u%lu.lock", (unsigned long)r->uid);
+	cg->ulock = lock_file(h, lname, false, e);
+	if (cg->ulock < 0)
+		goto err;
+	if (open_user(h, r, cg, e) == -1)
+		goto err;
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		if (used(h, c))
+			(void)scan_user(h, cg->udir[c], true, NULL);
+	mine = scan_user(h, cg->udir[nprimary(h)], false, NULL);
+	if (mine < 0) {
+		fail(e, errno, "cgroup: counting containers");
+		goto err;
+	}
+	if (r->max_containers != UNLIMITED &&
+	    (uint64_t)mine >= r->max_containers) {
+		refuse(e,
+		    "refused: %s already runs %d containers (max_containers = %" PRIu64
+		    ")",
+		    r->user, mine, r->max_containers);
+		goto err;
+	}
+	if (make_leaves(h, r, mine, cg, e) == -1)
+		goto err;
+	if (write_limits(h, cg->leaf, &lim, e) == -1)
+		goto err;
+	return 0;
+err:
+	remove_leaves(cg);
+	cg_release(cg);
+	return -1;
+}
+
+int
+cgroup_clone_fd(const struct cgroup *cg)
+{
+	return cg->h->version == 2 ? cg->leaf[0] : -1;
+}
+
+int
+cgroup_attach_at(struct cgroup *cg, pid_t pid, struct cgroup_err *e)
+{
+	char buf[32];
+	int rc = 0;
+
+	snprintf(buf, sizeof(buf), "%ld", (long)pid);
+	if (cg->h->version == 1)
+		for (int c = 0; c < CGROUP_NCTL && rc == 0; c++)
+			if (write_file(cg->h, cg->leaf[c], "cgroup.procs",
+				buf) == -1)
+				rc = fail(e, errno, "cgroup %s: placing %s",
+				    ctl_name[c], cg->name);
+	if (cg->ulock >= 0)
+		close(cg->ulock);
+	cg->ulock = -1;
+	return rc;
+}
+
+static bool
+pid_in(const pid_t *v, size_t n, pid_t p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == p)
+			return true;
+	return false;
+}
+
+/*
+ * SIGKILLs every process of the cgroup DIRFD until it is empty: each pid
+ * is pinned by a pidfd, and signalled only if cgroup.procs still lists it
+ * afterwards (so a recycled pid is never hit).
+ */
+static int
+kill_loop(const struct cgroup_hier *h, int dirfd)
+{
+	/* A fake tree never empties by itself: one round. */
+	int rounds = h->fake ? 1 : 500;
+
+	for (int round = 0; round < rounds; round++) {
+		cleanup_free pid_t *a = NULL;
+		cleanup_free pid_t *b = NULL;
+		cleanup_free int *fds = NULL;
+		ssize_t na, nb;
+
+		na = read_pids(dirfd, &a);
+		if (na <= 0)
+			return (int)na;
+		fds = calloc((size_t)na, sizeof(*fds));
+		if (fds == NULL)
+			return -1;
+		for (ssize_t i = 0; i < na; i++)
+			fds[i] = pidfd_open(a[i], 0);
+		nb = read_pids(dirfd, &b);
+		for (ssize_t i = 0; i < na; i++) {
+			if (fds[i] < 0)
+				continue;
+			if (nb > 0 && pid_in(b, (size_t)nb, a[i]))
+				(void)pidfd_send_signal(fds[i], SIGKILL, NULL,
+				    0);
+			close(fds[i]);
+		}
+		if (h->fake)
+			return 0;
+		sleep_ms(round < 20 ? 1 : 10);
+	}
+	errno = EBUSY;
+	return -1;
+}
+
+int
+cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
+{
+	const struct cgroup_hier *h = cg->h;
+	int rc = 0;
+
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (cg->leaf[c] < 0)
+			continue;
+		if (h->version == 2 &&
+		    write_file(h, cg->leaf[c], "cgroup.kill", "1") == -1 &&
+		    errno != ENOENT && errno != ENODEV)
+			rc = fail(e, errno, "cgroup.kill %s", cg->name);
+		if (kill_loop(h, cg->leaf[c]) == -1 && rc == 0)
+			rc = fail(e, errno, "cgroup %s: killing", cg->name);
+	}
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		int tries = 0;
+
+		if (cg->leaf[c] < 0)
+			continue;
+		close(cg->leaf[c]);
+		cg->leaf[c] = -1;
+		while (remove_dir(h, cg->udir[c], cg->name) == -1) {
+			if (errno == ENOENT) /* swept already */
+				break;
+			if (errno != EBUSY || ++tries > 200) {
+				if (rc == 0)
+					rc = fail(e, errno, "cgroup %s: rmdir",
+					    cg->name);
+				break;
+			}
+			sleep_ms(10);
+		}
+	}
+	cg_release(cg);
+	return rc;
+}
+
+static bool
+is_fs(int fd, long magic)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 && (long)sf.f_type == magic;
+}
+
+int
+cgroup_detect_at(int rootfd, bool check_fs)
+{
+	char buf[512];
+	int n = 0;
+
+	if (!check_fs || is_fs(rootfd, CGROUP2_SUPER_MAGIC)) {
+		if (read_file(rootfd, "cgroup.controllers", buf, sizeof(buf)) ==
+		    0)
+			for (int c = 0; c < CGROUP_NCTL; c++)
+				n += has_word(buf, ctl_name[c]);
+		if (n == CGROUP_NCTL)
+			return 2;
+		if (check_fs)
+			return -1; /* a v2 root without the controllers */
+	}
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		cleanup_close int fd = openat(rootfd, ctl_name[c],
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0 || (check_fs && !is_fs(fd, CGROUP_SUPER_MAGIC)))
+			return -1;
+	}
+	return 1;
+}
+
+int
+cgroup_hier_at(struct cgroup_hier *h, int rootfd, int version, int lockdir,
+    bool fake, struct cgroup_err *e)
+{
+	char buf[512];
+
+	memset(h, 0, sizeof(*h));
+	h->version = version;
+	h->fake = fake;
+	h->lock_wait_ms = 30000;
+	h->lockdir = lockdir;
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		h->fd[c] = -1;
+	if (version == 2) {
+		if (!fake && !is_fs(rootfd, CGROUP2_SUPER_MAGIC))
+			return fail(e, ENOTSUP, "cgroup: not a cgroup2 root");
+		h->fd[0] = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+		if (h->fd[0] < 0)
+			return fail(e, errno, "cgroup root");
+		if (read_file(rootfd, "cgroup.controllers", buf, sizeof(buf)) ==
+		    -1)
+			return fail(e, errno, "cgroup.controllers");
+		for (int c = 0; c < CGROUP_NCTL; c++)
+			h->have[c] = has_word(buf, ctl_name[c]);
+		return 0;
+	}
+	if (version != 1)
+		return fail(e, EINVAL, "cgroup: no usable hierarchy");
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		h->fd[c] = openat(rootfd, ctl_name[c],
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (h->fd[c] < 0 ||
+		    (!fake && !is_fs(h->fd[c], CGROUP_SUPER_MAGIC))) {
+			cgroup_hier_close(h);
+			return fail(e, errno ? errno : ENOTSUP,
+			    "cgroup: no v1 %s hierarchy", ctl_name[c]);
+		}
+		h->have[c] = true;
+	}
+	return 0;
+}
+
+void
+cgroup_hier_close(struct cgroup_hier *h)
+{
+	close_fds(h->fd, CGROUP_NCTL);
+}
+
+void
+cgroup_format_limits(char *buf, size_t len, const struct cgroup_limits *l)
+{
+	char cpus[32], mem[32], pids[32];
+
+	if (l->cpus == UNLIMITED)
+		snprintf(cpus, sizeof(cpus), "max");
+	else if (l->cpus % 1000 == 0)
+		snprintf(cpus, sizeof(cpus), "%" PRIu64, l->cpus / 1000);
+	else {
+		snprintf(cpus, sizeof(cpus), "%" PRIu64 ".%03" PRIu64,
+		    l->cpus / 1000, l->cpus % 1000);
+		for (char *p = cpus + strlen(cpus) - 1; *p == '0'; p--)
+			*p = '\0';
+	}
+	fmt_u64(mem, sizeof(mem), l->memory, "max");
+	fmt_u64(pids, sizeof(pids), l->pids, "max");
+	snprintf(buf, len, "cpus=%s memory=%s pids=%s", cpus, mem, pids);
+}
+
+/* The helper's wrappers: compiled-in paths, die or deny on failure. */
+
+static noreturn void
+cg_die(const struct cgroup_err *e)
+{
+	if (e->denied)
+		deny("%s", e->msg);
+	errno = e->err;
+	if (e->err)
+		die_errno("%s", e->msg);
+	die("%s", e->msg);
+}
+
+static int
+open_lockdir(void)
+{
+	cleanup_close int run = -1, fd = -1;
+	struct cgroup_err e;
+
+	run = open(CTL_RUNDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (run < 0)
+		die_errno("%s", CTL_RUNDIR);
+	if (mkdirat(run, "ctr-launch", 0755) == -1 && errno != EEXIST)
+		die_errno("%s/ctr-launch", CTL_RUNDIR);
+	fd = openat(run, "ctr-launch",
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("%s/ctr-launch", CTL_RUNDIR);
+	if (check_dir(fd, 0, CTL_RUNDIR "/ctr-launch", &e) == -1)
+		cg_die(&e);
+	return steal_fd(&fd);
+}
+
+void
+cgroup_open(struct cgroup_hier *h)
+{
+	cleanup_close int root = -1;
+	struct cgroup_err e;
+	int version;
+
+	root = open(CTL_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		die_errno("cgroup root %s", CTL_CGROUP_ROOT);
+	if (strcmp(CTL_CGROUP_VERSION, "1") == 0)
+		version = 1;
+	else if (strcmp(CTL_CGROUP_VERSION, "2") == 0)
+		version = 2;
+	else
+		version = cgroup_detect_at(root, true);
+	if (version < 0)
+		die("cgroup: no usable hierarchy at %s (need cgroup v2 with memory, cpu and pids, or their v1 hierarchies)",
+		    CTL_CGROUP_ROOT);
+	if (cgroup_hier_at(h, root, version, open_lockdir(), false, &e) == -1)
+		cg_die(&e);
+}
+
+void
+cgroup_create(const struct cgroup_hier *h, const struct cgroup_req *r,
+    struct cgroup *out)
+{
+	struct cgroup_err e;
+
+	if (cgroup_create_at(h, r, out, &e) == -1)
+		cg_die(&e);
+}
+
+void
+cgroup_attach(struct cgroup *cg, pid_t pid)
+{
+	struct cgroup_err e;
+
+	if (cgroup_attach_at(cg, pid, &e) == -1)
+		cg_die(&e);
+}
+
+void
+cgroup_destroy(struct cgroup *cg)
+{
+	struct cgroup_err e;
+
+	if (cgroup_destroy_at(cg, &e) == -1)
+		warnmsg("%s (left for the next launch to remove)", e.msg);
+}
+
+void
+cgroup_unshare_ns(void)
+{
+	if (unshare(CLONE_NEWCGROUP) == -1)
+		die_errno("unshare(CLONE_NEWCGROUP)");
+}

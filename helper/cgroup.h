@@ -1,0 +1,144 @@
+/*
+ * cgroup.h: the container's cgroup (steps 6 and 7 of DESIGN section 5),
+ * created, limited, counted and destroyed by the keeper K.
+ *
+ * Layout: <hierarchy>/ctr-launch/u<uid>/<container>, with the per-user
+ * totals on u<uid>; on cgroup v2 one unified hierarchy, on v1 one
+ * directory tree in each of the memory, cpu and pids hierarchies.
+ *
+ * Invariants:
+ * - Every directory and file of the layout MUST be owned by root and
+ *   MUST NOT be writable by the caller: an existing directory that is
+ *   not root-owned or is group/other writable is refused.
+ * - The per-user container count MUST be decided under the caller's
+ *   per-user lock, held from before the count until the container's
+ *   first process is placed (cgroup_attach); the host-wide count MUST be
+ *   decided under the global lock.
+ * - The stale sweep MUST remove only empty container cgroups of the
+ *   caller, under the caller's lock; a concurrent launch of another user
+ *   is never touched.
+ * - A signal sent by the kill loop MUST reach only a process that is in
+ *   the container's cgroup (pidfd, then re-read of cgroup.procs).
+ */
+#ifndef CTL_CGROUP_H
+#define CTL_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CGROUP_DIR "ctr-launch"
+
+enum cgroup_ctl {
+	CGROUP_MEMORY,
+	CGROUP_CPU,
+	CGROUP_PIDS,
+	CGROUP_NCTL,
+};
+
+/* Thousandths of a CPU, bytes, count; UINT64_MAX for no limit. */
+struct cgroup_limits {
+	uint64_t cpus;
+	uint64_t memory;
+	uint64_t pids;
+};
+
+/* What a launch asks for: its limits, the caller's totals and counts. */
+struct cgroup_req {
+	uid_t uid;
+	const char *user; /* for messages */
+	const char *name; /* the container's name, one path component */
+	struct cgroup_limits lim;
+	struct cgroup_limits user_lim;
+	uint64_t max_containers;       /* per user */
+	uint64_t max_total_containers; /* host-wide */
+};
+
+/* A cgroup hierarchy: v2 (one root) or v1 (one root per controller). */
+struct cgroup_hier {
+	int version;
+	int fd[CGROUP_NCTL]; /* v2: fd[0] only; v1: each controller's root */
+	bool have[CGROUP_NCTL];
+	int lockdir; /* where u<uid>.lock and global.lock live */
+	bool fake;   /* unit tests: a plain directory tree stands in */
+	int lock_wait_ms;
+};
+
+struct cgroup {
+	const struct cgroup_hier *h;
+	int udir[CGROUP_NCTL]; /* u<uid> in each hierarchy (-1 if none) */
+	int leaf[CGROUP_NCTL]; /* the container's directories (-1 if none) */
+	int ulock;             /* per-user lock, held until cgroup_attach */
+	uid_t uid;
+	char name[64];
+};
+
+/* Errors of the core functions: a denial (a limit) or a failure. */
+struct cgroup_err {
+	bool denied;
+	int err; /* errno of a failure, 0 for a denial */
+	char msg[256];
+};
+
+/*
+ * Detects the version of the hierarchy under ROOTFD: 2 when it is a
+ * cgroup2 root whose cgroup.controllers lists memory, cpu and pids, 1 when
+ * it holds memory, cpu and pids v1 hierarchies, -1 otherwise.  CHECK_FS
+ * also requires the file system types (always, except in unit tests).
+ */
+int cgroup_detect_at(int rootfd, bool check_fs);
+
+/*
+ * Core, on descriptors (unit tests give a fake tree): opens the hierarchy
+ * of VERSION under ROOTFD (v1: ROOTFD holds memory, cpu, pids).  LOCKDIR
+ * is the directory of the lock files.  Returns 0, or -1 with *E.
+ */
+int cgroup_hier_at(struct cgroup_hier *, int rootfd, int version, int lockdir,
+    bool fake, struct cgroup_err *e);
+void cgroup_hier_close(struct cgroup_hier *);
+
+/*
+ * Creates the container's cgroup: takes the caller's lock, sweeps the
+ * caller's stale cgroups, enforces max_containers and (under the global
+ * lock) max_total_containers, writes the totals on u<uid> and the limits
+ * on the container.  On success the per-user lock stays held until
+ * cgroup_attach.  Returns 0, or -1 with *E (nothing left behind).
+ */
+int cgroup_create_at(const struct cgroup_hier *, const struct cgroup_req *,
+    struct cgroup *out, struct cgroup_err *e);
+
+/*
+ * v2: the container directory's descriptor for clone3 CLONE_INTO_CGROUP;
+ * v1: -1.
+ */
+int cgroup_clone_fd(const struct cgroup *);
+
+/* Places PID (v1: writes it into every controller's cgroup.procs; v2: it
+ * was cloned there) and releases the per-user lock.  0 or -1 with *E. */
+int cgroup_attach_at(struct cgroup *, pid_t pid, struct cgroup_err *e);
+
+/* Kills every process in the container's cgroup (cgroup.kill, else a
+ * pidfd loop), then removes its directories.  0 or -1 (left for the next
+ * sweep) with *E. */
+int cgroup_destroy_at(struct cgroup *, struct cgroup_err *e);
+
+/* Counts the processes in a cgroup directory (cgroup.procs), -1 on error. */
+int cgroup_nprocs(int dirfd);
+
+/* Formats LIM as "cpus=1.5 memory=2147483648 pids=256" ("max" for none). */
+void cgroup_format_limits(char *buf, size_t len, const struct cgroup_limits *);
+
+/*
+ * The helper's wrappers: the hierarchy at CTL_CGROUP_ROOT of version
+ * CTL_CGROUP_VERSION ("auto", "1", "2") and the locks under CTL_RUNDIR;
+ * these die (exit 125) on failure and deny() with the limit named.
+ */
+void cgroup_open(struct cgroup_hier *);
+void cgroup_create(const struct cgroup_hier *, const struct cgroup_req *,
+    struct cgroup *out);
+void cgroup_attach(struct cgroup *, pid_t pid);
+void cgroup_destroy(struct cgroup *);
+/* P1, once placed: a new cgroup namespace rooted at its own cgroup. */
+void cgroup_unshare_ns(void);
+
+#endif

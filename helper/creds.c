@@ -1,0 +1,455 @@
+/*
+ * creds.c: inherited process state and credentials.
+ *
+ * Step 0 (P0) makes the setuid process independent of what the caller
+ * handed it; the keeper becomes root entirely; the front becomes the
+ * caller entirely; P1 drops every privilege (step 12), proves it (step 13)
+ * and takes back the caller's umask and rlimits (step 14).
+ *
+ * Invariants:
+ * - Step 0 MUST run before anything reads the environment or opens a
+ *   file: fds 0-2 open (else /dev/null), every other inherited fd closed,
+ *   all signals blocked with default dispositions, umask 077, rlimits that
+ *   a caller cannot use to kill the process at a moment of their choosing
+ *   (CPU and FSIZE unlimited, CORE 0), the environment copied as inert
+ *   data and cleared, and the process not dumpable.
+ * - An empty argument vector (argc == 0) MUST be refused.
+ * - A file named by the caller MUST only be opened by a process that has
+ *   entirely become the caller (uid, gid, groups, no capability).
+ * - The drop MUST clear the bounding set first (while CAP_SETPCAP is
+ *   held), then ambient and inheritable, set exactly the caller's groups,
+ *   then gid, then uid (setres*id), then clear every capability set, then
+ *   set no_new_privs, not dumpable, and PDEATHSIG (after the credential
+ *   change, which clears it), and then check that the keeper still lives.
+ * - The verification MUST fail closed: any way back to root, any
+ *   capability in any set, any id or group other than the caller's, or
+ *   no_new_privs unset ends the launch with 125.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "creds.h"
+#include "env.h"
+#include "log.h"
+
+#define CREDS_MAX_ENV   4096
+#define CREDS_ENV_TOTAL (4u << 20)
+#define CREDS_NOFILE    4096
+#define CREDS_STACK     (8u << 20)
+
+extern char **environ;
+
+static void
+stdio_open(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free descriptor is FD itself. */
+		n = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (n != fd || fcntl(n, F_SETFD, 0) != 0)
+			_exit(CTL_EXIT_FAIL);
+	}
+}
+
+static void
+close_inherited(void)
+{
+	if (close_range(3, ~0U, 0) == 0)
+		return;
+	for (int fd = 3; fd < 65536; fd++)
+		(void)close(fd);
+}
+
+static void
+signals_block(void)
+{
+	struct sigaction sa;
+	sigset_t all;
+
+	sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, NULL) != 0)
+		die_errno("sigprocmask");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa,
+			    NULL); /* EINVAL: libc's own */
+}
+
+static void
+rlimits_safe(struct plan_caller *c)
+{
+	for (int r = 0; r < RLIM_NLIMITS; r++) {
+		struct rlimit *old = &c->rlimits[r], nl;
+
+		if (getrlimit(r, old) != 0)
+			die_errno("getrlimit %d", r);
+		switch (r) {
+		case RLIMIT_CORE:
+			nl.rlim_cur = 0;
+			break;
+		case RLIMIT_NOFILE:
+			nl.rlim_cur = CREDS_NOFILE;
+			break;
+		case RLIMIT_STACK:
+			nl.rlim_cur = CREDS_STACK;
+			break;
+		case RLIMIT_CPU:
+		case RLIMIT_FSIZE:
+		case RLIMIT_AS:
+		case RLIMIT_DATA:
+		case RLIMIT_NPROC:
+		case RLIMIT_SIGPENDING:
+		case RLIMIT_LOCKS:
+		case RLIMIT_RTTIME:
+		case RLIMIT_MSGQUEUE:
+			nl.rlim_cur = RLIM_INFINITY;
+			break;
+		default:
+			continue;
+		}
+		/* The hard limit never drops below the caller's, so that
+		 * the payload gets its limits back after the drop. */
+		nl.rlim_max = old->rlim_max == RLIM_INFINITY ||
+			nl.rlim_cur == RLIM_INFINITY ?
+		    RLIM_INFINITY :
+		    (old->rlim_max > nl.rlim_cur ? old->rlim_max : nl.rlim_cur);
+		if (setrlimit(r, &nl) != 0)
+			die_errno("setrlimit %d", r);
+	}
+}
+
+static void
+env_copy(struct plan_caller *c)
+{
+	size_t n = 0, total = 0;
+
+	if ((c->env = calloc(CREDS_MAX_ENV + 1, sizeof(char *))) == NULL)
+		die("out of memory");
+	for (size_t i = 0; environ != NULL && environ[i] != NULL; i++) {
+		size_t len = strnlen(environ[i], ENV_MAX_ENTRY);
+
+		if (n >= CREDS_MAX_ENV || len >= ENV_MAX_ENTRY ||
+		    total + len + 1 > CREDS_ENV_TOTAL)
+			continue;
+		if ((c->env[n] = strdup(environ[i])) == NULL)
+			die("out of memory");
+		n++;
+		total += len + 1;
+	}
+	if (clearenv() != 0)
+		die("cannot clear the environment");
+}
+
+static void
+cwd_save(struct plan_caller *c)
+{
+	char buf[PATH_MAX];
+
+	c->cwd = NULL;
+	c->cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (getcwd(buf, sizeof(buf)) != NULL &&
+	    (strcmp(buf, "/") == 0 || policy_path_normal(buf)) &&
+	    (c->cwd = strdup(buf)) == NULL)
+		die("out of memory");
+	if (chdir("/") != 0)
+		die_errno("chdir /");
+}
+
+void
+creds_hygiene(int argc, char **argv, struct plan_caller *c)
+{
+	struct rlimit core = { 0, 0 }, core0;
+
+	/* Not dumpable and no core before anything else can go wrong. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)getrlimit(RLIMIT_CORE, &core);
+	core0.rlim_cur = 0;
+	core0.rlim_max = core.rlim_max;
+	(void)setrlimit(RLIMIT_CORE, &core0);
+	stdio_open();
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die("cannot make the process non-dumpable");
+	if (argc < 1 || argv == NULL || argv[0] == NULL || argv[0][0] == '\0')
+		die("refusing an empty argument vector");
+	close_inherited();
+	signals_block();
+	c->umask = umask(077);
+	rlimits_safe(c);
+	/* RLIMIT_CORE was already 0 when saved: keep the caller's. */
+	c->rlimits[RLIMIT_CORE] = core;
+	env_copy(c);
+	cwd_save(c);
+}
+
+/* The child of creds_read_file_as_caller: never returns. */
+static noreturn void
+reader(const struct launch_plan *p, const struct plan_caller *c,
+    const char *path, size_t max, int out)
+{
+	int32_t rc = 0;
+	cleanup_close int fd = -1;
+	struct stat st;
+	char buf[65536];
+	size_t done = 0;
+
+	if (setgroups(p->nkgroups, p->kgroups) != 0 ||
+	    setresgid(p->gid, p->gid, p->gid) != 0 ||
+	    setresuid(p->uid, p->uid, p->uid) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		_exit(CTL_EXIT_FAIL);
+	if (path[0] != '/' && (c->cwd_fd < 0 || fchdir(c->cwd_fd) != 0))
+		rc = ENOENT;
+	else if ((fd = open(path,
+		      O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		rc = errno;
+	else if (fstat(fd, &st) != 0)
+		rc = errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = EINVAL;
+	else if ((size_t)st.st_size > max)
+		rc = EFBIG;
+	if (write(out, &rc, sizeof(rc)) != sizeof(rc) || rc != 0)
+		_exit(rc ? 0 : CTL_EXIT_FAIL);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (done += (size_t)n) > max)
+			_exit(n < 0 ? CTL_EXIT_FAIL : 0);
+		for (ssize_t w = 0; w < n;) {
+			ssize_t k = write(out, buf + w, (size_t)(n - w));
+
+			if (k <= 0)
+				_exit(CTL_EXIT_FAIL);
+			w += k;
+		}
+	}
+}
+
+static int
+read_all(int fd, char *buf, size_t max, size_t *len)
+{
+	*len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + *len, max + 1 - *len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return 0;
+		*len += (size_t)n;
+		if (*len > max)
+			return 0;
+	}
+}
+
+int
+creds_read_file_as_caller(const struct launch_plan *p,
+    const struct plan_caller *c, const char *path, size_t max, char **out,
+    size_t *outlen, char *err, size_t errlen)
+{
+	int pfd[2], status;
+	int32_t rc = -1;
+	cleanup_free char *buf = NULL;
+	size_t len = 0;
+	pid_t pid;
+	int ok;
+
+	if ((buf = malloc(max + 2)) == NULL || pipe2(pfd, O_CLOEXEC) != 0)
+		die_errno("cannot read %s", path);
+	if ((pid = fork()) < 0)
+		die_errno("fork");
+	if (pid == 0) {
+		close(pfd[0]);
+		reader(p, c, path, max, pfd[1]);
+	}
+	close(pfd[1]);
+	ok = read(pfd[0], &rc, sizeof(rc)) == sizeof(rc) && rc == 0 &&
+	    read_all(pfd[0], buf, max, &len) == 0;
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die_errno("waitpid");
+	if (rc > 0) {
+		snprintf(err, errlen, "%s: %s", path,
+		    rc == EINVAL ? "not a regular file" : strerror(rc));
+		return -1;
+	}
+	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    len > max) {
+		snprintf(err, errlen, "%s: %s", path,
+		    len > max ? "larger than the limit" : "cannot be read");
+		return -1;
+	}
+	buf[len] = '\0';
+	*out = steal_pointer(&buf);
+	*outlen = len;
+	return 0;
+}
+
+void
+creds_keeper(void)
+{
+	uid_t r, e, s;
+
+	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 ||
+	    setresuid(0, 0, 0) != 0)
+		die_errno("cannot become root in the keeper");
+	if (getresuid(&r, &e, &s) != 0 || r != 0 || e != 0 || s != 0)
+		die("the keeper is not root");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die_errno("prctl");
+}
+
+void
+creds_drop_front(const struct launch_plan *p)
+{
+	uid_t r, e, s;
+
+	if (setgroups(p->nkgroups, p->kgroups) != 0 ||
+	    setresgid(p->gid, p->gid, p->gid) != 0 ||
+	    setresuid(p->uid, p->uid, p->uid) != 0)
+		die_errno("cannot drop privileges");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die_errno("prctl");
+	if (getresuid(&r, &e, &s) != 0 || r != p->uid || e != p->uid ||
+	    s != p->uid || setresuid(0, 0, 0) == 0)
+		die("the front process kept privileges");
+}
+
+static void
+caps_clear(cap_flag_t only, bool all)
+{
+	cap_t caps = all ? cap_init() : cap_get_proc();
+
+	if (caps == NULL)
+		die_errno("cap_get_proc");
+	if ((all ? cap_clear(caps) : cap_clear_flag(caps, only)) != 0 ||
+	    cap_set_proc(caps) != 0) {
+		cap_free(caps);
+		die_errno("cannot clear capabilities");
+	}
+	cap_free(caps);
+}
+
+void
+creds_drop(const struct launch_plan *p, int keeper_fd)
+{
+	struct pollfd pfd = { keeper_fd, POLLIN, 0 };
+	cap_value_t last = (cap_value_t)cap_max_bits();
+
+	for (cap_value_t cap = 0; cap < last; cap++)
+		if (cap_drop_bound(cap) != 0)
+			die_errno(
+			    "cannot drop capability %d from the bounding set",
+			    (int)cap);
+	if (cap_reset_ambient() != 0)
+		die_errno("cannot clear the ambient capabilities");
+	caps_clear(CAP_INHERITABLE, false);
+	if (setgroups(p->nkgroups, p->kgroups) != 0)
+		die_errno("setgroups");
+	if (setresgid(p->gid, p->gid, p->gid) != 0)
+		die_errno("setresgid");
+	if (setresuid(p->uid, p->uid, p->uid) != 0)
+		die_errno("setresuid");
+	caps_clear(CAP_EFFECTIVE, true);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		die_errno("cannot set no_new_privs");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die_errno("prctl PR_SET_DUMPABLE");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+		die_errno("prctl PR_SET_PDEATHSIG");
+	/* The keeper may have died before PDEATHSIG was armed. */
+	if (poll(&pfd, 1, 0) != 0)
+		die("the keeper process died");
+}
+
+static bool
+groups_equal(const struct launch_plan *p)
+{
+	cleanup_free gid_t *g = calloc(p->nkgroups + 1, sizeof(gid_t));
+	int n;
+
+	if (g == NULL)
+		die("out of memory");
+	n = getgroups((int)p->nkgroups + 1, g);
+	if (n < 0 || (size_t)n != p->nkgroups)
+		return false;
+	for (size_t i = 0; i < p->nkgroups; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < p->nkgroups && !found; j++)
+			found = g[j] == p->kgroups[i];
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+void
+creds_verify(const struct launch_plan *p)
+{
+	uid_t r, e, s;
+	gid_t gr, ge, gs;
+	cap_t now, none;
+	int diff;
+	cap_value_t last = (cap_value_t)cap_max_bits();
+
+	if (setuid(0) == 0 || setgid(0) == 0 || setresuid(0, 0, 0) == 0 ||
+	    setresgid(0, 0, 0) == 0 || setgroups(0, NULL) == 0)
+		die("privilege drop failed: root could be regained");
+	if (getresuid(&r, &e, &s) != 0 || r != p->uid || e != p->uid ||
+	    s != p->uid || getresgid(&gr, &ge, &gs) != 0 || gr != p->gid ||
+	    ge != p->gid || gs != p->gid)
+		die("privilege drop failed: ids are not the caller's");
+	if (!groups_equal(p))
+		die("privilege drop failed: groups are not exactly the caller's");
+	if ((now = cap_get_proc()) == NULL || (none = cap_init()) == NULL)
+		die_errno("cap_get_proc");
+	diff = cap_compare(now, none);
+	cap_free(now);
+	cap_free(none);
+	if (diff != 0)
+		die("privilege drop failed: a capability is left");
+	for (cap_value_t cap = 0; cap < last; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0 ||
+		    cap_get_ambient(cap) != 0)
+			die("privilege drop failed: capability %d is left in the bounding or ambient set",
+			    (int)cap);
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		die("privilege drop failed: no_new_privs is not set");
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die("privilege drop failed: the process is dumpable");
+}
+
+void
+creds_restore(const struct launch_plan *p)
+{
+	umask(p->umask);
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		if (setrlimit(r, &p->rlimits[r]) != 0)
+			die_errno("cannot restore your resource limit %d", r);
+}

@@ -1,0 +1,38 @@
+/*
+ * creds.h: the process's inherited state and credentials: step 0 (P0),
+ * the keeper's root identity, the front's drop, reading a file as the
+ * caller, and steps 12 to 14 (P1).
+ */
+#ifndef CTL_CREDS_H
+#define CTL_CREDS_H
+
+#include <stddef.h>
+
+#include "plan.h"
+
+/* Step 0, the first thing main() does (see creds.c). */
+void creds_hygiene(int argc, char **argv, struct plan_caller *c);
+
+/*
+ * Reads at most MAX bytes of PATH (relative to the caller's working
+ * directory) in a child process that has fully become the caller, and
+ * returns them through a pipe.  0 with *BUF (NUL-terminated) and *LEN, or
+ * -1 with ERR.
+ */
+int creds_read_file_as_caller(const struct launch_plan *p,
+    const struct plan_caller *c, const char *path, size_t max, char **buf,
+    size_t *len, char *err, size_t errlen);
+
+/* K: real, effective and saved uid and gid 0, no supplementary groups. */
+void creds_keeper(void);
+/* P0 after forking K: becomes the caller entirely, not dumpable. */
+void creds_drop_front(const struct launch_plan *p);
+/* Step 12 (P1): drops every privilege; KEEPER_FD is the read end of a
+ * pipe whose write end only K holds (its death is POLLHUP). */
+void creds_drop(const struct launch_plan *p, int keeper_fd);
+/* Step 13 (P1): tries to regain privilege; dies if anything is left. */
+void creds_verify(const struct launch_plan *p);
+/* Step 14 (P1, after the drop): the caller's umask and rlimits. */
+void creds_restore(const struct launch_plan *p);
+
+#endif

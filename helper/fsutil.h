@@ -1,0 +1,24 @@
+/*
+ * fsutil.h: descriptor-based file system helpers shared by fsutil.c and
+ * mounts.c (the two files allowed to use them as root).
+ */
+#ifndef CTL_FSUTIL_H
+#define CTL_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* openat2(2): -1 with errno on failure. */
+int
+fsutil_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve);
+/* The path of FD as the kernel reports it (readlink /proc/self/fd/N);
+ * -1 if it does not fit, is not absolute, or names a deleted file. */
+int fsutil_fd_path(int fd, char *buf, size_t len);
+/* "/proc/self/fd/N" into BUF. */
+const char *fsutil_fd_magic(int fd, char *buf, size_t len);
+/* Is F_TYPE a pseudo file system a bind source may never come from? */
+bool fsutil_fstype_refused(long f_type);
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * init.c: P1, the container's init (steps 8, 10, 14 to 16).
+ *
+ * P1 is cloned by K into the new namespaces.  It resolves the bind
+ * sources as the caller (fsutil.c), builds the container's file system
+ * (mounts.c), becomes the caller (creds.c), and then stays as a tiny init:
+ * it forks the payload, reaps zombies, forwards signals to the payload
+ * and exits with its status.
+ *
+ * Invariants:
+ * - P1 MUST NOT start its setup before K says so, and MUST die when K
+ *   dies (PDEATHSIG, and POLLHUP on the liveness pipe).
+ * - Without -i, the payload's stdin MUST be the container's /dev/null
+ *   (opened after pivot_root); with -t, its stdio MUST be the pty slave
+ *   from the container's own devpts and it MUST be the session leader
+ *   with that pty as its controlling terminal; without -t it MUST be in
+ *   a session of its own (no TIOCSTI into the caller's terminal).
+ * - The working directory MUST be entered as the caller, after the drop
+ *   and after every descriptor but stdio and the keeper's is closed, and
+ *   MUST resolve inside the container (getcwd succeeds).
+ * - No descriptor but 0, 1 and 2 MUST reach the payload.
+ * - The payload MUST be executed with execve and the plan's environment;
+ *   the command is found through the plan's PATH, never a shell: 127
+ *   when not found, 126 when not executable.
+ * - The init MUST exit with the payload's status, 128+N for signal N.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "creds.h"
+#include "env.h"
+#include "init.h"
+#include "log.h"
+
+void
+init_start(const struct launch_plan *p, struct monitor *m)
+{
+	struct mon_msg msg = { 0, 0 };
+	int fd;
+
+	log_set_child();
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+		die_errno("prctl PR_SET_PDEATHSIG");
+	close(m->init_sock[0]);
+	close(m->alive[1]);
+	close(m->keeper_sock);
+	close(m->front_pidfd);
+	m->init_sock[0] = m->alive[1] = m->keeper_sock = m->front_pidfd = -1;
+	fsutil_unlock_layers(m->locks, m->nlocks);
+	m->locks = NULL;
+	if (mon_recv(m->init_sock[1], &msg, &fd, 1) <= 0 || msg.type != MON_GO)
+		_exit(CTL_EXIT_FAIL);
+	if (fd >= 0)
+		close(fd);
+}
+
+int *
+init_binds(const struct launch_plan *p)
+{
+	int *fds = calloc(p->nbinds + 1, sizeof(int));
+
+	if (fds == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < p->nbinds; i++)
+		fds[i] = fsutil_open_bind(p, &p->binds[i]);
+	return fds;
+}
+
+static void
+dup_to(int fd, int to)
+{
+	/* Stdio is meant to be inherited: no O_CLOEXEC. */
+	if (fd != to && dup3(fd, to, 0) != to)
+		die_errno("dup3");
+}
+
+void
+init_stdio(const struct launch_plan *p, int *bind_fds, struct mounts_tty *tty)
+{
+	for (size_t i = 0; i < p->nbinds; i++)
+		if (bind_fds[i] >= 0)
+			close(bind_fds[i]);
+	free(bind_fds);
+	if (p->tty_wanted) {
+		if (tty->slave < 0 || tty->master < 0)
+			die("no pseudo-terminal for -t");
+		dup_to(tty->slave, STDIN_FILENO);
+		dup_to(tty->slave, STDOUT_FILENO);
+		dup_to(tty->slave, STDERR_FILENO);
+		if (tty->slave > STDERR_FILENO)
+			close(tty->slave);
+		tty->slave = -1;
+	} else if (!p->interactive) {
+		/* The container's own /dev/null, after pivot_root. */
+		int fd = open("/dev/null", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+
+		if (fd < 0)
+			die_errno("/dev/null in the container");
+		dup_to(fd, STDIN_FILENO);
+		if (fd != STDIN_FILENO)
+			close(fd);
+	}
+}
+
+void
+init_session(const struct launch_plan *p)
+{
+	if (sethostname(p->hostname, strlen(p->hostname)) != 0)
+		die_errno("sethostname");
+	if (setsid() < 0)
+		die_errno("setsid");
+}
+
+/* Closes every descriptor from 3 up but those in KEEP. */
+static void
+close_others(const int *keep, size_t nkeep)
+{
+	unsigned int from = 3;
+
+	for (;;) {
+		unsigned int next = ~0U;
+
+		for (size_t i = 0; i < nkeep; i++)
+			if (keep[i] >= (int)from &&
+			    (unsigned int)keep[i] < next)
+				next = (unsigned int)keep[i];
+		if (next > from && close_range(from, next - 1, 0) != 0)
+			die_errno("close_range");
+		if (next == ~0U)
+			return;
+		from = next + 1;
+	}
+}
+
+void
+init_workdir(const struct launch_plan *p)
+{
+	char buf[PATH_MAX];
+
+	if (chdir(p->workdir) != 0) {
+		if (p->workdir_strict)
+			die_errno("cannot enter the working directory %s",
+			    p->workdir);
+		if (chdir("/") != 0)
+			die_errno("chdir /");
+	}
+	if (getcwd(buf, sizeof(buf)) == NULL || buf[0] != '/')
+		die("the working directory %s is outside the container",
+		    p->workdir);
+}
+
+void
+init_ready(const struct launch_plan *p, struct monitor *m,
+    struct mounts_tty *tty)
+{
+	int keep[3] = { m->init_sock[1], m->alive[0], tty->master };
+
+	close_others(keep, 3);
+	if (mon_send(m->init_sock[1], MON_READY, 0, &tty->master,
+		tty->master >= 0 ? 1 : 0) != 0)
+		die_errno("cannot report to the keeper");
+	if (tty->master >= 0)
+		close(tty->master);
+	tty->master = -1;
+}
+
+static int
+exec_fail(char *err, size_t errlen, const char *cmd, int e, int code)
+{
+	if (code == CTL_EXIT_NOTFOUND && e == ENOENT)
+		snprintf(err, errlen, "%.200s: command not found", cmd);
+	else
+		snprintf(err, errlen, "%.200s: %s", cmd, strerror(e));
+	return code;
+}
+
+int
+init_exec(char *const argv[], char *const env[], char *err, size_t errlen)
+{
+	const char *cmd = argv[0], *path, *p;
+	bool eacces = false;
+	int e;
+
+	if (strchr(cmd, '/') != NULL) {
+		execve(cmd, argv, env);
+		e = errno;
+		return exec_fail(err, errlen, cmd, e,
+		    e == ENOENT || e == ENOTDIR ? CTL_EXIT_NOTFOUND :
+						  CTL_EXIT_NOEXEC);
+	}
+	if ((path = env_lookup(env, "PATH", 4)) == NULL)
+		path = ENV_DEFAULT_PATH;
+	for (p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t dl = (size_t)(end - p);
+		char full[PATH_MAX];
+
+		if (dl == 0)
+			dl = 1, p = ".";
+		if (dl + 1 + strlen(cmd) < sizeof(full)) {
+			memcpy(full, p, dl);
+			full[dl] = '/';
+			memcpy(full + dl + 1, cmd, strlen(cmd) + 1);
+			execve(full, argv, env);
+			e = errno;
+			if (e == EACCES)
+				eacces = true;
+			else if (e != ENOENT && e != ENOTDIR && e != ELOOP &&
+			    e != ENAMETOOLONG)
+				return exec_fail(err, errlen, cmd, e,
+				    CTL_EXIT_NOEXEC);
+		}
+		if (*end == '\0')
+			break;
+		p = end;
+	}
+	if (eacces)
+		return exec_fail(err, errlen, cmd, EACCES, CTL_EXIT_NOEXEC);
+	return exec_fail(err, errlen, cmd, ENOENT, CTL_EXIT_NOTFOUND);
+}
+
+static noreturn void
+payload(const struct launch_plan *p)
+{
+	sigset_t none;
+	char err[512], line[600];
+	int code, n;
+
+	sigemptyset(&none);
+	if (setsid() < 0)
+		die_errno("setsid");
+	if (p->tty_wanted && ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0)
+		die_errno("cannot make the pty the controlling terminal");
+	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		die_errno("sigprocmask");
+	code = init_exec(p->argv, p->env, err, sizeof(err));
+	n = snprintf(line, sizeof(line), "ctr-launch: %s\n", err);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	_exit(code);
+}
+
+void
+init_run(const struct launch_plan *p, struct monitor *m)
+{
+	pid_t child;
+	int sfd;
+
+	if ((sfd = mon_signalfd(SFD_CLOEXEC)) < 0)
+		die_errno("signalfd");
+	if ((child = fork()) < 0)
+		die_errno("fork");
+	if (child == 0)
+		payload(p);
+	for (;;) {
+		struct pollfd pf[2] = { { sfd, POLLIN, 0 },
+			{ m->alive[0], POLLIN, 0 } };
+		struct signalfd_siginfo si;
+
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(CTL_EXIT_FAIL);
+		}
+		if (pf[1].revents)
+			_exit(CTL_EXIT_FAIL); /* K died: the namespace ends */
+		if (!pf[0].revents ||
+		    read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			(void)kill(child, (int)si.ssi_signo);
+			continue;
+		}
+		for (;;) {
+			int st;
+			pid_t w = waitpid(-1, &st, WNOHANG);
+
+			if (w <= 0)
+				break;
+			if (w != child)
+				continue;
+			if (WIFEXITED(st))
+				_exit(WEXITSTATUS(st));
+			_exit(128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0));
+		}
+	}
+}

@@ -1,0 +1,141 @@
+/*
+ * main.c: ctr-launch, the setuid-root helper: the launch sequence of
+ * DESIGN section 5, one call per numbered step.
+ *
+ * P0 (this process, started by the caller) runs steps 0 to 3, forks the
+ * keeper K and becomes the caller entirely (step 11).  K, root in every
+ * id, runs steps 4 to 7 and clones P1, the container's init, which runs
+ * steps 8 to 16.
+ *
+ * Invariants:
+ * - Step 0 MUST come before anything else, and any error before the fork
+ *   of K MUST exit 125 with nothing created.
+ * - run --dry-run, info and images MUST stop after step 3.
+ * - The steps MUST run in this order in their process; each step is one
+ *   call here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "creds.h"
+#include "env.h"
+#include "ids.h"
+#include "init.h"
+#include "log.h"
+#include "monitor.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "plan.h"
+
+static int
+print_done(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die_errno("cannot write to standard output");
+	return 0;
+}
+
+/* P1: steps 8 to 16.  Never returns. */
+static noreturn void
+container(const struct launch_plan *p, struct monitor *m)
+{
+	struct mounts_tty tty = { -1, -1 };
+	int *bind_fds;
+
+	init_start(p, m);
+	/* 8. Bind sources, resolved as the caller. */
+	bind_fds = init_binds(p);
+	/* 9. The container's file system; pivot_root. */
+	mounts_setup(p, bind_fds, &tty);
+	init_stdio(p, bind_fds, &tty);
+	/* 10. Hostname, a new session. */
+	init_session(p);
+	/* 12. Drop every privilege. */
+	creds_drop(p, m->alive[0]);
+	/* 13. Prove it. */
+	creds_verify(p);
+	/* 15 (first half). Close stray descriptors, report to K. */
+	init_ready(p, m, &tty);
+	/* 14. Working directory, umask and rlimits, as the caller. */
+	init_workdir(p);
+	creds_restore(p);
+	/* 15. (The limits' seccomp filter loads here, last.) */
+	/* 16. Stay as the init; exec the payload. */
+	init_run(p, m);
+}
+
+static noreturn void
+launch(struct launch_plan *p)
+{
+	struct monitor m;
+	pid_t init;
+
+	memset(&m, 0, sizeof(m));
+	if (monitor_fork_keeper(p, &m) != 0) {
+		/* 11. P0: the caller's own process from here on. */
+		monitor_front(p, &m);
+	}
+	/* K from here. */
+	/* 4. (Audit: the limits issue.) */
+	/* 5. (PAM: the limits issue.) */
+	/* 6. (cgroup: the limits issue.) */
+	/* 7. Layer locks, then clone P1 into new namespaces. */
+	monitor_prepare_init(p, &m);
+	init = ns_clone(p, &m.init_pidfd);
+	if (init == 0)
+		container(p, &m);
+	/* 11. K: wait for the container and for P0; clean up. */
+	monitor_keeper(p, &m, init);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct plan_caller caller;
+	struct args_request req;
+	struct launch_plan plan;
+	char err[512];
+
+	memset(&caller, 0, sizeof(caller));
+	memset(&req, 0, sizeof(req));
+	memset(&plan, 0, sizeof(plan));
+	/* 0. Hygiene: fds, signals, umask, rlimits, environment, dumpable. */
+	creds_hygiene(argc, argv, &caller);
+	/* 1. Parse the command line. */
+	if (args_parse(argc, argv, &req, err, sizeof(err)) != 0)
+		die("%s", err);
+	if (req.cmd == ARGS_CMD_HELP) {
+		fputs(args_usage, stdout);
+		return print_done();
+	}
+	if (req.cmd == ARGS_CMD_VERSION) {
+		printf("ctr-launch %s\n", CTL_VERSION);
+		return print_done();
+	}
+	/* 2. Who is calling, from the kernel. */
+	ids_identify(&plan);
+	/* 3. Policy, image, plan. */
+	plan_policy(&plan);
+	if (req.cmd == ARGS_CMD_INFO) {
+		plan_print_info(&plan);
+		return print_done();
+	}
+	if (req.cmd == ARGS_CMD_IMAGES) {
+		plan_print_images(&plan);
+		return print_done();
+	}
+	plan_run(&plan, &req, &caller);
+	args_free(&req);
+	if (caller.cwd_fd >= 0)
+		close(caller.cwd_fd);
+	env_free(caller.env);
+	free(caller.cwd);
+	if (plan.dry_run) {
+		plan_print(&plan);
+		return print_done();
+	}
+	launch(&plan);
+}

@@ -1,0 +1,488 @@
+/*
+ * monitor.c: the front (P0) and the keeper (K).
+ *
+ * P0 is the process the caller started.  Once K is forked it becomes the
+ * caller entirely, so that kill, timeout and Ctrl-C work on it as on any
+ * command; it relays the pty, forwards signals to the container's init
+ * through a pidfd and exits with the status K reports.  K is root in every
+ * id, so the caller can neither signal nor trace it; it watches P0 through
+ * a pidfd and P1 through the pidfd of the clone, and tears everything
+ * down when either ends.
+ *
+ * Invariants:
+ * - After the fork, P0 MUST hold no privilege (all ids the caller's, no
+ *   capability, not dumpable) and MUST NOT keep the plan.
+ * - K MUST treat whatever P0 sends as at most a request to tear down.
+ * - When P0 dies, K MUST kill the container (SIGKILL to its init ends the
+ *   whole pid namespace), wait for it and clean up.
+ * - A signal that reaches P0 before the container runs MUST abort the
+ *   launch (exit 128+N); afterwards HUP, INT, QUIT, TERM, USR1, USR2 and
+ *   ALRM MUST be forwarded to the container's init.
+ * - If K dies, P0 MUST exit 125 saying so; the container dies with K
+ *   (PDEATHSIG and the liveness pipe, see creds.c and init.c).
+ * - With -t, P0 MUST restore the caller's terminal mode on every exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "creds.h"
+#include "log.h"
+#include "monitor.h"
+#include "mounts.h"
+
+#define MON_MAXFDS 2
+
+int
+mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds)
+{
+	struct mon_msg m = { type, value };
+	struct iovec iov = { &m, sizeof(m) };
+	union {
+		char buf[CMSG_SPACE(MON_MAXFDS * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (nfds > 0 && nfds <= MON_MAXFDS) {
+		struct cmsghdr *c;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+ssize_t
+mon_recv(int sock, struct mon_msg *msg, int *fds, size_t maxfds)
+{
+	struct iovec iov = { msg, sizeof(*msg) };
+	union {
+		char buf[CMSG_SPACE(MON_MAXFDS * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh;
+	ssize_t n;
+
+	for (size_t i = 0; i < maxfds; i++)
+		fds[i] = -1;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0)
+		if (errno != EINTR)
+			return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
+	     c = CMSG_NXTHDR(&mh, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
+			    sizeof(int));
+			if (i < maxfds)
+				fds[i] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n > 0 && (size_t)n != sizeof(*msg))
+		return -1;
+	return n;
+}
+
+int
+mon_signalfd(int flags)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	/* signalfd4 with the kernel's sigset size (_NSIG / 8). */
+	return (
+	    int)syscall(SYS_signalfd4, -1, &all, (size_t)(_NSIG / 8), flags);
+}
+
+static int
+pidfd_signal(int pidfd, int sig)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* ---- K ---- */
+
+pid_t
+monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
+{
+	int sv[2];
+	pid_t pid;
+
+	m->init_sock[0] = m->init_sock[1] = -1;
+	m->alive[0] = m->alive[1] = -1;
+	m->init_pidfd = -1;
+	m->locks = NULL;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		die_errno("socketpair");
+	/* K watches P0 through a pidfd taken before the fork: no window in
+	 * which P0 could die and its pid be reused. */
+	m->front_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (m->front_pidfd < 0)
+		die_errno("pidfd_open");
+	if ((pid = fork()) < 0)
+		die_errno("fork");
+	if (pid > 0) {
+		close(sv[1]);
+		close(m->front_pidfd);
+		m->front_pidfd = -1;
+		m->front_sock = sv[0];
+		m->keeper_sock = -1;
+		return pid;
+	}
+	log_set_child();
+	close(sv[0]);
+	m->front_sock = -1;
+	m->keeper_sock = sv[1];
+	creds_keeper();
+	if (setsid() < 0)
+		die_errno("setsid");
+	return 0;
+}
+
+void
+monitor_prepare_init(const struct launch_plan *p, struct monitor *m)
+{
+	m->locks = fsutil_lock_layers(p->image);
+	m->nlocks = p->image->nlayers;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		m->init_sock) != 0)
+		die_errno("socketpair");
+	if (pipe2(m->alive, O_CLOEXEC) != 0)
+		die_errno("pipe2");
+}
+
+static void
+reap_init(struct monitor *m, int *status)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PIDFD, (id_t)m->init_pidfd, &si, WEXITED) != 0) {
+		if (errno == EINTR)
+			continue;
+		if (waitid(P_PID, (id_t)m->init_pid, &si, WEXITED) != 0 &&
+		    errno != EINTR)
+			die_errno("waitid");
+		break;
+	}
+	if (si.si_code == CLD_EXITED)
+		*status = si.si_status;
+	else
+		*status = 128 + si.si_status;
+}
+
+static void
+forward_ready(struct monitor *m, bool front_alive)
+{
+	struct mon_msg msg = { 0, 0 };
+	int fds[1], out[2];
+	ssize_t n = mon_recv(m->init_sock[0], &msg, fds, 1);
+
+	if (n <= 0 || msg.type != MON_READY) {
+		if (fds[0] >= 0)
+			close(fds[0]);
+		return;
+	}
+	out[0] = m->init_pidfd;
+	out[1] = fds[0];
+	if (front_alive)
+		(void)mon_send(m->keeper_sock, MON_RUNNING, 0, out,
+		    fds[0] >= 0 ? 2 : 1);
+	if (fds[0] >= 0)
+		close(fds[0]);
+}
+
+void
+monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
+{
+	enum {
+		FRONT_PID,
+		FRONT_SOCK,
+		INIT_PID,
+		INIT_SOCK
+	};
+	struct pollfd pf[4];
+	bool ready = false, front_alive = true, killed = false;
+	int status = CTL_EXIT_FAIL;
+
+	m->init_pid = init;
+	close(m->init_sock[1]);
+	close(m->alive[0]);
+	pf[FRONT_PID] = (struct pollfd){ m->front_pidfd, POLLIN, 0 };
+	pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
+	pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
+	pf[INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
+	/* (The limits' cgroup placement of P1 goes here, before GO.) */
+	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
+		killed = pidfd_signal(m->init_pidfd, SIGKILL) == 0;
+	for (;;) {
+		if (poll(pf, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		if (pf[INIT_PID].revents) {
+			reap_init(m, &status);
+			break;
+		}
+		if (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents) {
+			/* P0 died, asked to abort, or hung up: end it all. */
+			if (pf[FRONT_PID].revents)
+				front_alive = false;
+			pf[FRONT_PID].fd = pf[FRONT_SOCK].fd = -1;
+			if (!killed)
+				killed = pidfd_signal(m->init_pidfd, SIGKILL) ==
+				    0;
+		}
+		if (pf[INIT_SOCK].revents) {
+			if (!ready && !killed)
+				forward_ready(m, front_alive);
+			ready = true;
+			pf[INIT_SOCK].fd = -1;
+		}
+	}
+	if (!ready)
+		status = CTL_EXIT_FAIL;
+	fsutil_unlock_layers(m->locks, m->nlocks);
+	/* (The limits' cgroup removal and PAM close go here.) */
+	if (front_alive)
+		(void)mon_send(m->keeper_sock, MON_STATUS, status, NULL, 0);
+	_exit(0);
+}
+
+/* ---- P0 ---- */
+
+struct front {
+	int sock, sfd, pidfd, master;
+	bool tty_raw, running;
+	struct termios saved;
+	int abort_sig;
+};
+
+static struct front *front_for_exit;
+
+static void
+tty_restore(void)
+{
+	if (front_for_exit != NULL && front_for_exit->tty_raw) {
+		(void)tcsetattr(STDIN_FILENO, TCSADRAIN,
+		    &front_for_exit->saved);
+		front_for_exit->tty_raw = false;
+	}
+}
+
+static void
+tty_raw(struct front *f)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &f->saved) != 0)
+		return;
+	t = f->saved;
+	cfmakeraw(&t);
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0) {
+		f->tty_raw = true;
+		front_for_exit = f;
+		atexit(tty_restore);
+	}
+}
+
+static void
+winsize_copy(const struct front *f)
+{
+	struct winsize ws;
+
+	if (f->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(f->master, TIOCSWINSZ, &ws);
+}
+
+static bool
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pf = { fd, POLLOUT, 0 };
+
+			(void)poll(&pf, 1, 1000);
+			continue;
+		}
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* Copies what is readable from IN to OUT; false at EOF or error. */
+static bool
+pump(int in, int out)
+{
+	char buf[16384];
+	ssize_t n = read(in, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	return write_all(out, buf, (size_t)n);
+}
+
+static void
+front_signal(struct front *f, int sig)
+{
+	switch (sig) {
+	case SIGWINCH:
+		winsize_copy(f);
+		return;
+	case SIGHUP:
+	case SIGINT:
+	case SIGQUIT:
+	case SIGTERM:
+	case SIGUSR1:
+	case SIGUSR2:
+	case SIGALRM:
+		break;
+	default:
+		return;
+	}
+	if (f->running && f->abort_sig == 0) {
+		(void)pidfd_signal(f->pidfd, sig);
+		return;
+	}
+	if (f->abort_sig == 0) {
+		f->abort_sig = sig;
+		(void)mon_send(f->sock, MON_ABORT, sig, NULL, 0);
+	}
+}
+
+static noreturn void
+front_exit(struct front *f, int status)
+{
+	if (f->master >= 0) {
+		/* The payload's last output: drain until the slave is gone. */
+		int fl = fcntl(f->master, F_GETFL);
+
+		if (fl >= 0)
+			(void)fcntl(f->master, F_SETFL, fl | O_NONBLOCK);
+		while (pump(f->master, STDOUT_FILENO))
+			;
+	}
+	tty_restore();
+	if (f->abort_sig != 0)
+		exit(128 + f->abort_sig);
+	exit(status);
+}
+
+static void
+front_message(struct front *f)
+{
+	struct mon_msg msg = { 0, 0 };
+	int fds[2];
+	ssize_t n = mon_recv(f->sock, &msg, fds, 2);
+
+	if (n <= 0) {
+		tty_restore();
+		die("the keeper process died; the container is gone");
+	}
+	if (msg.type == MON_STATUS)
+		front_exit(f,
+		    msg.value < 0 || msg.value > 255 ? CTL_EXIT_FAIL :
+						       msg.value);
+	if (msg.type != MON_RUNNING || fds[0] < 0 || f->running) {
+		for (int i = 0; i < 2; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		return;
+	}
+	f->pidfd = fds[0];
+	f->master = fds[1];
+	f->running = true;
+	if (f->master >= 0)
+		winsize_copy(f);
+}
+
+void
+monitor_front(struct launch_plan *p, struct monitor *m)
+{
+	struct front f = { m->front_sock, -1, -1, -1, false, false, { 0 }, 0 };
+	bool tty = p->tty_wanted, interactive = p->interactive;
+	bool master_eof = false;
+
+	creds_drop_front(p);
+	plan_free(p);
+	if ((f.sfd = mon_signalfd(SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		die_errno("signalfd");
+	if (tty)
+		tty_raw(&f);
+	for (;;) {
+		struct pollfd pf[4] = {
+			{ f.sfd, POLLIN, 0 },
+			{ f.sock, POLLIN, 0 },
+			{ master_eof ? -1 : f.master, POLLIN, 0 },
+			{ f.master >= 0 && interactive ? STDIN_FILENO : -1,
+			    POLLIN, 0 },
+		};
+
+		if (poll(pf, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		if (pf[0].revents) {
+			struct signalfd_siginfo si;
+
+			while (read(f.sfd, &si, sizeof(si)) == sizeof(si))
+				front_signal(&f, (int)si.ssi_signo);
+		}
+		/* EOF on the master: every slave is closed; the status
+		 * follows.  The master stays open for the final drain. */
+		if (pf[2].revents && !pump(f.master, STDOUT_FILENO))
+			master_eof = true;
+		if (pf[3].revents && !pump(STDIN_FILENO, f.master))
+			interactive = false;
+		if (pf[1].revents)
+			front_message(&f);
+	}
+}

@@ -1,0 +1,60 @@
+/*
+ * monitor.h: the three processes of DESIGN section 5 and their wiring:
+ * P0 (the front), K (the keeper) and P1 (the container's init).
+ */
+#ifndef CTL_MONITOR_H
+#define CTL_MONITOR_H
+
+#include <stdint.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+#include "plan.h"
+
+/* One message on a P0-K or K-P1 socket; descriptors ride as SCM_RIGHTS. */
+enum mon_type {
+	MON_GO = 1,  /* K to P1: setup may begin */
+	MON_READY,   /* P1 to K: setup done (+ pty master with -t) */
+	MON_RUNNING, /* K to P0: + P1's pidfd (+ pty master) */
+	MON_STATUS,  /* K to P0: value = the exit status */
+	MON_ABORT,   /* P0 to K: tear down (never trusted for more) */
+};
+
+struct mon_msg {
+	uint32_t type;
+	int32_t value;
+};
+
+struct monitor {
+	int front_sock;   /* P0's end of the P0-K socket */
+	int keeper_sock;  /* K's end of it */
+	int front_pidfd;  /* K: P0's pidfd, opened before the fork */
+	int init_sock[2]; /* K-P1: [0] K's end, [1] P1's end */
+	int alive[2];     /* pipe: [0] P1 reads (POLLHUP: K died), [1] K */
+	int init_pidfd;   /* K: P1's pidfd */
+	pid_t init_pid;
+	int *locks; /* K: the image's layer locks */
+	size_t nlocks;
+};
+
+/* P0: forks K.  Returns 0 in K (now root entirely, in its own session)
+ * and K's pid in P0. */
+pid_t monitor_fork_keeper(const struct launch_plan *p, struct monitor *m);
+/* K, step 7, before the clone: layer locks, the K-P1 socket and pipe. */
+void monitor_prepare_init(const struct launch_plan *p, struct monitor *m);
+/* K, step 11: releases P1, relays its readiness to P0, waits for P1 and
+ * for P0, kills what is left, cleans up and reports the status. */
+noreturn void
+monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init);
+/* P0, step 11: drops to the caller, relays the pty and signals, exits
+ * with the status K reports (125 if K dies). */
+noreturn void monitor_front(struct launch_plan *p, struct monitor *m);
+
+/* A signalfd for every signal (all are blocked since step 0). */
+int mon_signalfd(int flags);
+/* Message helpers (FD -1 for none; *FD -1 when none came). */
+int
+mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds);
+ssize_t mon_recv(int sock, struct mon_msg *msg, int *fds, size_t maxfds);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * namespaces.h: the container's namespaces (step 7 of DESIGN section 5).
+ */
+#ifndef CTL_NAMESPACES_H
+#define CTL_NAMESPACES_H
+
+#include <sys/types.h>
+
+#include "plan.h"
+
+/*
+ * Forks P1 into new mount, pid, uts and ipc namespaces (and a new network
+ * namespace for --network none), with clone3 and CLONE_PIDFD, falling
+ * back to clone(2) where clone3 is missing.  Returns 0 in P1; in K, P1's
+ * pid, with its pidfd in *PIDFD.  Dies on failure.
+ */
+pid_t ns_clone(const struct launch_plan *p, int *pidfd);
+
+#endif

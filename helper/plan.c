@@ -1,0 +1,705 @@
+/*
+ * plan.c: builds the immutable launch plan (step 3).
+ *
+ * P0 opens and checks the policy, evaluates it for the caller, resolves
+ * the image descriptor in the root-owned store, reads --env-file as the
+ * caller (creds.c), and computes everything the later steps do: argv,
+ * environment, working directory, binds, limits, network, name.
+ *
+ * Invariants:
+ * - A policy that fails the trust check, does not load or does not
+ *   evaluate MUST refuse every launch (125, pointing to ctr-policy check);
+ *   a denied caller MUST be refused with the policy's reason.
+ * - The image MUST be granted by the policy before the store is looked
+ *   at, and the descriptor MUST be opened beneath the store's directory
+ *   descriptor without following symlinks.
+ * - No path named by the caller MUST be opened as root here: bind sources
+ *   are only strings (resolved in P1 as the caller), --env-file is read by
+ *   a child that has become the caller.
+ * - A -v MUST be refused when its source is not under a user_binds grant
+ *   (by components), when it asks :rw under a read-only grant, when its
+ *   destination is an administrator's bind destination or another -v's,
+ *   and when a destination covers or lies under /proc, /sys, /dev or a
+ *   generated /etc file.
+ * - A request above a policy limit MUST be refused naming the limit; no
+ *   request MUST mean the limit.  --network host MUST be refused unless
+ *   granted.
+ * - What run --dry-run, info and images print MUST come only from the
+ *   caller's own policy and the plan, escaped so that no byte of it can
+ *   drive the caller's terminal.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "cleanup.h"
+#include "creds.h"
+#include "env.h"
+#include "ids.h"
+#include "log.h"
+#include "name.h"
+#include "plan.h"
+
+static const char *const reserved_dst[] = { "/proc", "/sys", "/dev",
+	"/etc/passwd", "/etc/group", "/etc/resolv.conf", "/etc/hosts" };
+
+static char *
+xstrdup(const char *s)
+{
+	char *r = strdup(s);
+
+	if (r == NULL)
+		die("out of memory");
+	return r;
+}
+
+/* ---- pure pieces ---- */
+
+static size_t
+strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	return n;
+}
+
+char **
+plan_argv(char *const *img_ep, char *const *img_cmd, bool has_ep,
+    const char *ep, char *const *command, size_t ncommand, char *err,
+    size_t errlen)
+{
+	char *const one[] = { (char *)(uintptr_t)ep, NULL };
+	char *const *head, *const *tail;
+	size_t nh, nt;
+	char **argv;
+
+	if (has_ep) {
+		head = ep[0] != '\0' ? one : NULL;
+		/* Docker: --entrypoint drops the image's Cmd, except that
+		 * an empty one only resets the entrypoint. */
+		tail = ncommand > 0 ? command :
+				      (ep[0] != '\0' ? NULL : img_cmd);
+	} else {
+		head = img_ep;
+		tail = ncommand > 0 ? command : img_cmd;
+	}
+	nh = strv_len(head);
+	nt = ncommand > 0 && tail == command ? ncommand : strv_len(tail);
+	if (nh + nt == 0) {
+		snprintf(err, errlen,
+		    "no command: the image has no Entrypoint or Cmd, and none was given");
+		return NULL;
+	}
+	if ((argv = calloc(nh + nt + 1, sizeof(char *))) == NULL)
+		goto oom;
+	for (size_t i = 0; i < nh + nt; i++)
+		if ((argv[i] = strdup(i < nh ? head[i] : tail[i - nh])) ==
+		    NULL) {
+			env_free(argv);
+			goto oom;
+		}
+	if (argv[0][0] == '\0') {
+		env_free(argv);
+		snprintf(err, errlen, "the command is an empty string");
+		return NULL;
+	}
+	return argv;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return NULL;
+}
+
+const char *
+plan_workdir(const char *w, const char *image_wd, const char *cwd,
+    const struct plan_bind *binds, size_t nbinds)
+{
+	if (w != NULL)
+		return w;
+	if (image_wd != NULL &&
+	    (strcmp(image_wd, "/") == 0 || policy_path_normal(image_wd)))
+		return image_wd;
+	if (cwd == NULL || !policy_path_normal(cwd))
+		return "/";
+	for (size_t i = 0; i < nbinds; i++)
+		if (strcmp(binds[i].src, binds[i].dst) == 0 &&
+		    policy_path_covers(binds[i].dst, cwd))
+			return cwd;
+	return "/";
+}
+
+static bool
+name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+void
+plan_default_name(const char *user, const unsigned char rnd[3],
+    char out[PLAN_NAME_MAX + 1])
+{
+	char u[49];
+	size_t n = 0;
+
+	for (; n < sizeof(u) - 1 && user[n] != '\0'; n++)
+		u[n] = name_char(user[n]) ? user[n] : '-';
+	u[n] = '\0';
+	if (n == 0 || !args_valid_name(u) || u[0] == '-')
+		snprintf(out, PLAN_NAME_MAX + 1, "c-%02x%02x%02x", rnd[0],
+		    rnd[1], rnd[2]);
+	else
+		snprintf(out, PLAN_NAME_MAX + 1, "%s-%02x%02x%02x", u, rnd[0],
+		    rnd[1], rnd[2]);
+}
+
+void
+plan_hostname(const char *name, char out[PLAN_NAME_MAX + 1])
+{
+	size_t n = 0, start = 0;
+
+	for (size_t i = 0; name[i] != '\0' && n < PLAN_NAME_MAX; i++) {
+		char c = name[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+
+		out[n++] = ok ? c : '-';
+	}
+	while (n > 0 && out[n - 1] == '-')
+		n--;
+	while (start < n && out[start] == '-')
+		start++;
+	memmove(out, out + start, n - start);
+	n -= start;
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, PLAN_NAME_MAX + 1, "container");
+}
+
+int
+plan_check_dst(const char *dst, char *err, size_t errlen)
+{
+	if (!policy_path_normal(dst)) {
+		snprintf(err, errlen,
+		    "the destination must be an absolute, normal path other than /");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(reserved_dst) / sizeof(*reserved_dst);
+	     i++) {
+		const char *r = reserved_dst[i];
+
+		if (policy_path_covers(r, dst) || policy_path_covers(dst, r)) {
+			snprintf(err, errlen,
+			    "a bind destination may not cover or lie under %s",
+			    r);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the policy ---- */
+
+void
+plan_policy(struct launch_plan *p)
+{
+	struct policy_error e;
+	struct policy_errors errs = { NULL, 0 };
+	struct policy_ident id;
+	cleanup_free gid_t *gids = calloc(p->ngroups + 1, sizeof(gid_t));
+	cleanup_free const char **gnames = calloc(p->ngroups + 1,
+	    sizeof(char *));
+	cleanup_close int fd = -1;
+
+	if (gids == NULL || gnames == NULL)
+		die("out of memory");
+	memset(&e, 0, sizeof(e));
+	if ((fd = policy_open_trusted(POLICY_FILE, &e)) < 0)
+		die("policy %s refused: %s", POLICY_FILE, e.msg);
+	if (policy_load_fd(fd, POLICY_FILE, &p->policy, &errs) != 0) {
+		policy_errors_free(&errs);
+		die("policy %s is invalid, see ctr-policy check", POLICY_FILE);
+	}
+	policy_errors_free(&errs);
+	ids_policy_ident(p, &id, gids, gnames);
+	if (policy_eval(p->policy, &id, &p->eff, &e) != 0)
+		die("policy %s is invalid for you (%s), see ctr-policy check",
+		    POLICY_FILE, e.msg);
+	if (p->eff.denied)
+		deny("denied by the policy: %s",
+		    p->eff.deny_reason[0] ? p->eff.deny_reason :
+					    "no reason given");
+}
+
+/* ---- the image ---- */
+
+static int
+open_images_dir(void)
+{
+	cleanup_close int store = -1;
+	struct stat st;
+	int d;
+
+	store = open(STORE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (store < 0)
+		die_errno("the image store %s cannot be opened", STORE_DIR);
+	if (fstat(store, &st) != 0)
+		die_errno("the image store %s", STORE_DIR);
+	if (st.st_uid != 0 || (st.st_mode & 022) != 0)
+		die("the image store %s is not root-owned or is writable by others",
+		    STORE_DIR);
+	d = openat(store, "images",
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d < 0)
+		die_errno("the image store %s/images cannot be opened",
+		    STORE_DIR);
+	return d;
+}
+
+static void
+plan_image(struct launch_plan *p, const char *requested)
+{
+	char canon[NAME_MAX_LEN + 1], enc[3 * NAME_MAX_LEN + 1], err[256];
+	cleanup_close int dir = -1, fd = -1;
+	policy_from from = NULL;
+	struct stat st;
+
+	if (name_canon(requested, canon, sizeof(canon)) != 0)
+		die("image %.200s: not a valid image name", requested);
+	if (!policy_image_allowed(&p->eff, canon, &from))
+		deny("image %s: not granted to you by the policy", canon);
+	if (name_encode(canon, enc, sizeof(enc)) != 0)
+		die("image %s: name too long", canon);
+	dir = open_images_dir();
+	fd = openat(dir, enc, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		die("image %s: not in the store (ask an administrator to import it with ctr-image)",
+		    canon);
+	if (fd < 0)
+		die_errno("image %s", canon);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022) != 0)
+		die("image %s: the descriptor is not a root-owned regular file",
+		    canon);
+	if (desc_read_fd(fd, &p->image, err, sizeof(err)) != 0)
+		die("image %s: bad descriptor: %s", canon, err);
+	if (strcmp(p->image->name, canon) != 0)
+		die("image %s: the descriptor names %s", canon, p->image->name);
+}
+
+/* ---- binds, limits, network ---- */
+
+static void
+add_bind(struct launch_plan *p, const char *src, const char *dst,
+    enum policy_mode mode, bool ro, bool from_user)
+{
+	struct plan_bind *b = &p->binds[p->nbinds++];
+
+	b->src = xstrdup(src);
+	b->dst = xstrdup(dst);
+	b->mode = mode;
+	b->ro = ro;
+	b->from_user = from_user;
+}
+
+static void
+plan_binds(struct launch_plan *p, const struct args_request *req)
+{
+	const struct policy_eff *eff = &p->eff;
+	char err[256];
+
+	p->binds = calloc(eff->nbinds + req->nvolumes + 1, sizeof(*p->binds));
+	if (p->binds == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < eff->nbinds; i++) {
+		if (plan_check_dst(eff->binds[i].dst, err, sizeof(err)) != 0)
+			die("policy bind %s:%s %s: %s", eff->binds[i].src,
+			    eff->binds[i].dst, eff->binds[i].from, err);
+		add_bind(p, eff->binds[i].src, eff->binds[i].dst,
+		    POLICY_MODE_DEFAULT, eff->binds[i].ro, false);
+	}
+	for (size_t i = 0; i < req->nvolumes; i++) {
+		const struct args_volume *v = &req->volumes[i];
+		struct policy_error e;
+		bool ro = false;
+
+		if (plan_check_dst(v->dst, err, sizeof(err)) != 0)
+			deny("-v %s:%s refused: %s", v->src, v->dst, err);
+		for (size_t j = 0; j < p->nbinds; j++)
+			if (strcmp(p->binds[j].dst, v->dst) == 0)
+				deny(
+				    "-v %s:%s refused: %s is already the destination of %s",
+				    v->src, v->dst, v->dst,
+				    p->binds[j].from_user ?
+					"another -v" :
+					"a bind the administrator set");
+		memset(&e, 0, sizeof(e));
+		if (policy_user_bind(eff, v->src, v->mode, &ro, &e) != 0)
+			deny("-v %s:%s refused: %s", v->src, v->dst, e.msg);
+		add_bind(p, v->src, v->dst, v->mode,
+		    ro || v->mode == POLICY_MODE_RO, true);
+	}
+}
+
+static void
+fmt_num(char *buf, size_t len, const char *what, uint64_t v)
+{
+	if (v == POLICY_UNLIMITED)
+		snprintf(buf, len, "unlimited");
+	else if (strcmp(what, "cpus") == 0)
+		snprintf(buf, len, "%llu.%03llu",
+		    (unsigned long long)(v / 1000),
+		    (unsigned long long)(v % 1000));
+	else if (strcmp(what, "memory") == 0 && v % (1ull << 30) == 0)
+		snprintf(buf, len, "%lluG", (unsigned long long)(v >> 30));
+	else if (strcmp(what, "memory") == 0 && v % (1ull << 20) == 0)
+		snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+static uint64_t
+plan_limit(bool has, uint64_t want, const struct policy_num *lim,
+    const char *opt, const char *what)
+{
+	char a[64], b[64];
+
+	if (!has)
+		return lim->v;
+	if (lim->v != POLICY_UNLIMITED && want > lim->v) {
+		fmt_num(a, sizeof(a), what, want);
+		fmt_num(b, sizeof(b), what, lim->v);
+		deny("%s %s refused: more than your limit of %s %s (%s)", opt,
+		    a, what, b, lim->from ? lim->from : "built-in");
+	}
+	return want;
+}
+
+static void
+plan_limits(struct launch_plan *p, const struct args_request *req)
+{
+	const struct policy_eff *eff = &p->eff;
+
+	p->cpus = plan_limit(req->has_cpus, req->cpus, &eff->cpus, "--cpus",
+	    "cpus");
+	p->memory = plan_limit(req->has_memory, req->memory, &eff->memory,
+	    "--memory", "memory");
+	p->pids = plan_limit(req->has_pids, req->pids, &eff->pids,
+	    "--pids-limit", "pids");
+	p->tmpfs_size = eff->tmpfs_size.v;
+	p->seccomp = eff->seccomp;
+	if (req->net == ARGS_NET_HOST && !eff->net_host)
+		deny(
+		    "--network host refused: the policy does not grant you the host network");
+	if (req->net == ARGS_NET_NONE)
+		p->net = PLAN_NET_NONE;
+	else if (req->net == ARGS_NET_HOST)
+		p->net = PLAN_NET_HOST;
+	else
+		p->net = eff->net_host ? PLAN_NET_HOST : PLAN_NET_NONE;
+}
+
+static void
+plan_names(struct launch_plan *p, const struct args_request *req)
+{
+	unsigned char rnd[3];
+
+	if (req->name != NULL)
+		snprintf(p->name, sizeof(p->name), "%s", req->name);
+	else {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			die_errno("getrandom");
+		plan_default_name(p->user, rnd, p->name);
+	}
+	if (req->hostname != NULL)
+		snprintf(p->hostname, sizeof(p->hostname), "%s", req->hostname);
+	else
+		plan_hostname(p->name, p->hostname);
+}
+
+static void
+plan_env(struct launch_plan *p, const struct args_request *req,
+    const struct plan_caller *c)
+{
+	cleanup_free char *file = NULL;
+	size_t flen = 0;
+	struct env_input in;
+	char err[512];
+
+	if (req->env_file != NULL &&
+	    creds_read_file_as_caller(p, c, req->env_file, ENV_MAX_FILE, &file,
+		&flen, err, sizeof(err)) != 0)
+		die("--env-file %s", err);
+	memset(&in, 0, sizeof(in));
+	in.image_env = p->image->env;
+	in.home = p->home;
+	in.user = p->user;
+	in.shell = p->shell;
+	in.tty = p->tty_wanted;
+	in.caller_env = c->env;
+	in.env_file = file;
+	in.env_file_len = flen;
+	in.opts = req->envs;
+	in.nopts = req->nenvs;
+	if (env_build(&in, &p->env, err, sizeof(err)) != 0)
+		die("%s", err);
+}
+
+void
+plan_run(struct launch_plan *p, const struct args_request *req,
+    const struct plan_caller *c)
+{
+	char err[256];
+	const char *wd;
+
+	p->dry_run = req->dry_run;
+	p->interactive = req->interactive;
+	p->tty_wanted = req->tty;
+	plan_image(p, req->image);
+	p->argv = plan_argv(p->image->entrypoint, p->image->cmd,
+	    req->has_entrypoint, req->has_entrypoint ? req->entrypoint : "",
+	    req->command, req->ncommand, err, sizeof(err));
+	if (p->argv == NULL)
+		die("image %s: %s", p->image->name, err);
+	plan_binds(p, req);
+	plan_limits(p, req);
+	plan_names(p, req);
+	plan_env(p, req, c);
+	wd = plan_workdir(req->workdir,
+	    p->image->workdir[0] ? p->image->workdir : NULL, c->cwd, p->binds,
+	    p->nbinds);
+	p->workdir = xstrdup(wd);
+	p->workdir_strict = req->workdir != NULL;
+	p->caller_cwd = c->cwd ? xstrdup(c->cwd) : NULL;
+	p->umask = c->umask;
+	memcpy(p->rlimits, c->rlimits, sizeof(p->rlimits));
+}
+
+void
+plan_free(struct launch_plan *p)
+{
+	for (size_t i = 0; p->groups && i < p->ngroups; i++)
+		free(p->groups[i].name);
+	free(p->groups);
+	free(p->kgroups);
+	for (size_t i = 0; p->binds && i < p->nbinds; i++) {
+		free(p->binds[i].src);
+		free(p->binds[i].dst);
+	}
+	free(p->binds);
+	env_free(p->argv);
+	env_free(p->env);
+	if (p->image)
+		desc_free(p->image);
+	if (p->policy) {
+		policy_eff_free(&p->eff);
+		policy_free(p->policy);
+	}
+	free(p->user);
+	free(p->home);
+	free(p->shell);
+	free(p->gecos);
+	free(p->tty);
+	free(p->workdir);
+	free(p->caller_cwd);
+	memset(p, 0, sizeof(*p));
+}
+
+/* ---- output ---- */
+
+/* Prints S with every byte outside printable ASCII as \xNN. */
+static void
+put_escaped(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c >= 0x7f || c == '\\')
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
+static void
+put_field(const char *key, const char *val)
+{
+	printf("%-12s ", key);
+	put_escaped(val ? val : "");
+	putchar('\n');
+}
+
+static void
+put_from(policy_from from)
+{
+	printf("  ");
+	put_escaped(from ? from : "built-in");
+	putchar('\n');
+}
+
+static void
+print_identity(const struct launch_plan *p)
+{
+	printf("%-12s ", "user");
+	put_escaped(p->user);
+	printf(" (uid %lu, gid %lu)\n", (unsigned long)p->uid,
+	    (unsigned long)p->gid);
+	printf("%-12s", "groups");
+	for (size_t i = 0; i < p->ngroups; i++) {
+		printf(" %lu(", (unsigned long)p->groups[i].gid);
+		put_escaped(p->groups[i].name);
+		putchar(')');
+	}
+	putchar('\n');
+}
+
+static void
+print_num(const char *key, const char *what, const struct policy_num *n)
+{
+	char buf[64];
+
+	fmt_num(buf, sizeof(buf), what, n->v);
+	printf("%-12s %-12s", key, buf);
+	put_from(n->from);
+}
+
+void
+plan_print(const struct launch_plan *p)
+{
+	char buf[64];
+
+	printf("dry run: nothing is launched\n");
+	put_field("image", p->image->name);
+	put_field("digest", p->image->digest);
+	put_field("name", p->name);
+	put_field("hostname", p->hostname);
+	print_identity(p);
+	printf("%-12s", "command");
+	for (size_t i = 0; p->argv[i] != NULL; i++) {
+		printf(" '");
+		put_escaped(p->argv[i]);
+		putchar('\'');
+	}
+	putchar('\n');
+	put_field("workdir", p->workdir);
+	put_field("network", p->net == PLAN_NET_HOST ? "host" : "none");
+	put_field("stdin", p->interactive ? "attached" : "/dev/null");
+	put_field("tty", p->tty_wanted ? "yes" : "no");
+	fmt_num(buf, sizeof(buf), "cpus", p->cpus);
+	put_field("cpus", buf);
+	fmt_num(buf, sizeof(buf), "memory", p->memory);
+	put_field("memory", buf);
+	fmt_num(buf, sizeof(buf), "pids", p->pids);
+	put_field("pids", buf);
+	fmt_num(buf, sizeof(buf), "memory", p->tmpfs_size);
+	put_field("tmpfs_size", buf);
+	for (size_t i = 0; i < p->nbinds; i++) {
+		const struct plan_bind *b = &p->binds[i];
+
+		printf("%-12s ", "bind");
+		put_escaped(b->src);
+		printf(" -> ");
+		put_escaped(b->dst);
+		printf(" (%s, %s)\n", b->ro ? "ro" : "rw",
+		    b->from_user ? "-v" : "policy");
+	}
+	for (size_t i = 0; p->env[i] != NULL; i++)
+		put_field("env", p->env[i]);
+}
+
+void
+plan_print_info(const struct launch_plan *p)
+{
+	const struct policy_eff *e = &p->eff;
+
+	put_field("policy", POLICY_FILE);
+	print_identity(p);
+	for (size_t i = 0; i < e->nimages; i++) {
+		printf("%-12s %-24s", "image", e->images[i].pattern);
+		put_from(e->images[i].from);
+	}
+	for (size_t i = 0; i < e->nbinds; i++) {
+		printf("%-12s ", "bind");
+		put_escaped(e->binds[i].src);
+		putchar(':');
+		put_escaped(e->binds[i].dst);
+		printf("%s", e->binds[i].ro ? ":ro" : "");
+		put_from(e->binds[i].from);
+	}
+	for (size_t i = 0; i < e->nuser_binds; i++) {
+		printf("%-12s ", "user_bind");
+		put_escaped(e->user_binds[i].path);
+		printf("%s", e->user_binds[i].ro ? ":ro" : "");
+		put_from(e->user_binds[i].from);
+	}
+	printf("%-12s %-12s", "network", e->net_host ? "host, none" : "none");
+	put_from(e->net_host ? e->net_from : "built-in");
+	print_num("cpus", "cpus", &e->cpus);
+	print_num("memory", "memory", &e->memory);
+	print_num("pids", "pids", &e->pids);
+	print_num("tmpfs_size", "memory", &e->tmpfs_size);
+	print_num("containers", "count", &e->max_containers);
+	printf("%-12s %-12s", "seccomp",
+	    e->seccomp == POLICY_SECCOMP_DEFAULT ? "default" : "unconfined");
+	put_from(e->seccomp_from);
+	for (size_t i = 0; i < e->nnotes; i++) {
+		printf("%-12s ", "unusable");
+		put_escaped(e->notes[i].msg);
+		put_from(e->notes[i].from);
+	}
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+plan_print_images(const struct launch_plan *p)
+{
+	DIR *d = fdopendir(open_images_dir());
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	policy_from from;
+	struct dirent *de;
+
+	if (d == NULL)
+		die_errno("the image store");
+	while ((de = readdir(d)) != NULL) {
+		char canon[NAME_MAX_LEN + 1];
+
+		if (de->d_name[0] == '.' ||
+		    name_decode(de->d_name, canon, sizeof(canon)) != 0 ||
+		    !policy_image_allowed(&p->eff, canon, &from))
+			continue;
+		if (n == cap) {
+			char **nv = reallocarray(names, cap ? 2 * cap : 16,
+			    sizeof(char *));
+
+			if (nv == NULL)
+				die("out of memory");
+			names = nv;
+			cap = cap ? 2 * cap : 16;
+		}
+		names[n++] = xstrdup(canon);
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(names, n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		put_escaped(names[i]);
+		putchar('\n');
+		free(names[i]);
+	}
+	free(names);
+}

@@ -1,0 +1,480 @@
+/*
+ * ctr_image.c: ctr-image, the administrator's tool for the image store
+ * (import, list, inspect, rm, gc, tag; see ctr-image(8)).
+ *
+ * Invariants:
+ * - It MUST refuse to run unless the effective uid is 0.
+ * - Every failure MUST print one line "ctr-image: ..." on stderr and exit 1.
+ * - Every store mutation MUST run under the store lock (store_open), so
+ *   tmp/ only ever holds this command's work or stale work.
+ * - rm and gc MUST never remove a layer whose lock is held (busy layers
+ *   are skipped and reported).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "desc.h"
+#include "import.h"
+#include "name.h"
+#include "store.h"
+#include "util.h"
+
+#define DEFAULT_MAX_SIZE    (64ULL << 30)
+#define DEFAULT_MAX_ENTRIES 10000000ULL
+
+static void
+usage(FILE *f)
+{
+	fputs(
+	    "usage: ctr-image import [--name NAME] [--config FILE] [--quiet]\n"
+	    "                        [--max-size SIZE] [--max-entries N] ARCHIVE|-\n"
+	    "       ctr-image list\n"
+	    "       ctr-image inspect NAME\n"
+	    "       ctr-image rm NAME...\n"
+	    "       ctr-image gc\n"
+	    "       ctr-image tag SRC NEW\n",
+	    f);
+}
+
+static int
+fail(const char *msg)
+{
+	fflush(stdout);
+	fprintf(stderr, "ctr-image: %s\n", msg);
+	return 1;
+}
+
+static int
+failerr(const struct img_err *e)
+{
+	return fail(e->msg);
+}
+
+/* "64G", "100M", "512k", "12345" -> bytes. */
+static int
+parse_size(const char *s, unsigned long long *out)
+{
+	char *end;
+	unsigned long long v, mul = 1;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		mul = 1ULL << 10;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ULL << 20;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ULL << 30;
+		break;
+	case 't':
+	case 'T':
+		mul = 1ULL << 40;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > ~0ULL / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int
+cmd_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "max-size", required_argument, NULL, 's' },
+		{ "max-entries", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct import_opts o = { .max_size = DEFAULT_MAX_SIZE,
+		.max_entries = DEFAULT_MAX_ENTRIES };
+	struct img_err e = { "" };
+	struct store s;
+	unsigned long long v;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+n:c:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			o.name = optarg;
+			break;
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 's':
+			if (parse_size(optarg, &v) == -1 || v == 0)
+				return fail(
+				    "--max-size: not a size (e.g. 64G)");
+			o.max_size = v;
+			break;
+		case 'e':
+			if (parse_size(optarg, &v) == -1 || v == 0)
+				return fail("--max-entries: not a number");
+			o.max_entries = v;
+			break;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return 1;
+	}
+	if (store_open(&s, &e) == -1) {
+		store_close(&s);
+		return failerr(&e);
+	}
+	r = import_archive(&s, argv[optind], &o, &e);
+	store_close(&s);
+	if (r == -1) {
+		char msg[sizeof(e.msg) + 64];
+
+		snprintf(msg, sizeof(msg), "import %s: %s", argv[optind],
+		    e.msg);
+		return fail(msg);
+	}
+	return 0;
+}
+
+static int
+canon_arg(const char *in, char *out)
+{
+	if (name_canon(in, out, NAME_MAX_LEN + 1) == -1) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "invalid image name \"%.255s\"", in);
+		return fail(msg);
+	}
+	return 0;
+}
+
+static bool
+shared(struct image_desc **v, size_t n, size_t self, const char *hex)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i == self)
+			continue;
+		for (size_t k = 0; k < v[i]->nlayers; k++)
+			if (strcmp(v[i]->layers[k].hex, hex) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int
+cmd_list(int argc, char **argv)
+{
+	struct image_desc **v = NULL;
+	struct img_err e = { "" };
+	struct store s;
+	size_t n = 0;
+
+	if (argc != 1) {
+		usage(stderr);
+		return 1;
+	}
+	if (store_open(&s, &e) == -1 || store_desc_all(&s, &v, &n, &e) == -1) {
+		store_close(&s);
+		return failerr(&e);
+	}
+	store_close(&s);
+	printf("%-40s %-12s %10s %10s %s\n", "NAME", "DIGEST", "SIZE", "SHARED",
+	    "CREATED");
+	for (size_t i = 0; i < n; i++) {
+		uint64_t size = 0, sh = 0;
+		char a[32], b[32], created[20];
+
+		for (size_t k = 0; k < v[i]->nlayers; k++) {
+			size += v[i]->layers[k].size;
+			if (shared(v, n, i, v[i]->layers[k].hex))
+				sh += v[i]->layers[k].size;
+		}
+		snprintf(created, sizeof(created), "%.16s", v[i]->created);
+		if (strlen(created) > 10 && created[10] == 'T')
+			created[10] = ' ';
+		printf("%-40s %-12.12s %10s %10s %s\n", v[i]->name,
+		    v[i]->digest + 7, fmt_size(size, a, sizeof(a)),
+		    fmt_size(sh, b, sizeof(b)), created[0] ? created : "-");
+	}
+	store_desc_all_free(v, n);
+	return 0;
+}
+
+/* Prints S quoted, with C escapes for anything not printable ASCII. */
+static void
+put_quoted(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", stdout);
+		else if (*p == '\t')
+			fputs("\\t", stdout);
+		else if (*p < 0x20 || *p >= 0x7f)
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void
+put_list(const char *label, char **v, bool optional)
+{
+	printf("%-12s", label);
+	if (v == NULL && optional) {
+		puts("(unset)");
+		return;
+	}
+	putchar('[');
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++) {
+		if (i > 0)
+			fputs(", ", stdout);
+		put_quoted(v[i]);
+	}
+	puts("]");
+}
+
+static int
+cmd_inspect(int argc, char **argv)
+{
+	char canon[NAME_MAX_LEN + 1], sz[32];
+	struct img_err e = { "" };
+	struct image_desc *d = NULL;
+	struct store s;
+	uint64_t total = 0;
+
+	if (argc != 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (canon_arg(argv[1], canon) != 0)
+		return 1;
+	if (store_open(&s, &e) == -1 ||
+	    store_desc_read(&s, canon, &d, &e) == -1) {
+		store_close(&s);
+		return failerr(&e);
+	}
+	store_close(&s);
+	printf("%-12s%s\n%-12s%s\n%-12s%s\n", "Name:", d->name,
+	    "Digest:", d->digest, "Created:", d->created[0] ? d->created : "-");
+	put_list("Entrypoint:", d->entrypoint, true);
+	put_list("Cmd:", d->cmd, true);
+	printf("%-12s", "WorkingDir:");
+	put_quoted(d->workdir);
+	printf("\n%-12s", "User:");
+	put_quoted(d->user);
+	putchar('\n');
+	puts("Env:");
+	for (size_t i = 0; d->env[i] != NULL; i++) {
+		fputs("  ", stdout);
+		put_quoted(d->env[i]);
+		putchar('\n');
+	}
+	put_list("Ports:", d->ports, false);
+	puts("Labels:");
+	for (size_t i = 0; d->labels[i] != NULL; i++) {
+		fputs("  ", stdout);
+		put_quoted(d->labels[i]);
+		putchar('\n');
+	}
+	for (size_t i = 0; i < d->nlayers; i++)
+		total += d->layers[i].size;
+	printf("Layers:     %zu, %s (base first)\n", d->nlayers,
+	    fmt_size(total, sz, sizeof(sz)));
+	for (size_t i = 0; i < d->nlayers; i++)
+		printf("  %3zu sha256:%s %s %s\n", i + 1, d->layers[i].hex,
+		    d->layers[i].link,
+		    fmt_size(d->layers[i].size, sz, sizeof(sz)));
+	desc_free(d);
+	return 0;
+}
+
+static void
+say_busy(const char *hex)
+{
+	printf("layer sha256:%.12s is in use by a running container; kept\n",
+	    hex);
+}
+
+static void
+say_gc(const char *what, const struct gc_result *r)
+{
+	char sz[32];
+
+	printf("%s: removed %u layers (%s)", what, r->removed,
+	    fmt_size(r->freed, sz, sizeof(sz)));
+	if (r->busy > 0)
+		printf(", kept %u busy layers (run gc later)", r->busy);
+	if (r->links > 0)
+		printf(", removed %u stale links", r->links);
+	putchar('\n');
+}
+
+static int
+cmd_rm(int argc, char **argv)
+{
+	char canon[NAME_MAX_LEN + 1];
+	struct img_err e = { "" };
+	struct store s;
+	struct gc_result gr;
+	int ret = 0;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (store_open(&s, &e) == -1) {
+		store_close(&s);
+		return failerr(&e);
+	}
+	for (int i = 1; i < argc; i++) {
+		struct image_desc *d = NULL;
+
+		if (canon_arg(argv[i], canon) != 0) {
+			ret = 1;
+			continue;
+		}
+		/* An unreadable descriptor is still removed; gc collects. */
+		if (store_desc_read(&s, canon, &d, &e) == -1 &&
+		    errno == ENOENT) {
+			ret = failerr(&e);
+			continue;
+		}
+		if (store_desc_remove(&s, canon, &e) == -1) {
+			desc_free(d);
+			ret = failerr(&e);
+			continue;
+		}
+		printf("removed %s\n", canon);
+		if (d != NULL && store_gc(&s, d, &gr, say_busy, &e) == -1)
+			ret = failerr(&e);
+		else if (d != NULL)
+			say_gc(canon, &gr);
+		desc_free(d);
+	}
+	store_close(&s);
+	return ret;
+}
+
+static int
+cmd_gc(int argc, char **argv)
+{
+	struct img_err e = { "" };
+	struct gc_result gr;
+	struct store s;
+
+	if (argc != 1) {
+		usage(stderr);
+		return 1;
+	}
+	if (store_open(&s, &e) == -1 || store_clean_tmp(&s, &e) == -1 ||
+	    store_gc(&s, NULL, &gr, say_busy, &e) == -1) {
+		store_close(&s);
+		return failerr(&e);
+	}
+	store_close(&s);
+	say_gc("gc", &gr);
+	return 0;
+}
+
+static int
+cmd_tag(int argc, char **argv)
+{
+	char src[NAME_MAX_LEN + 1], dst[NAME_MAX_LEN + 1];
+	struct img_err e = { "" };
+	struct image_desc *d = NULL;
+	struct store s;
+	char *old;
+	int r;
+
+	if (argc != 3) {
+		usage(stderr);
+		return 1;
+	}
+	if (canon_arg(argv[1], src) != 0 || canon_arg(argv[2], dst) != 0)
+		return 1;
+	if (store_open(&s, &e) == -1 ||
+	    store_desc_read(&s, src, &d, &e) == -1 ||
+	    store_clean_tmp(&s, &e) == -1 || store_mkwork(&s, &e) == -1) {
+		desc_free(d);
+		store_close(&s);
+		return failerr(&e);
+	}
+	old = d->name;
+	d->name = dst;
+	r = store_desc_write(&s, d, &e);
+	d->name = old;
+	desc_free(d);
+	store_close(&s);
+	if (r == -1)
+		return failerr(&e);
+	printf("tagged %s as %s\n", src, dst);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "import", cmd_import },
+		{ "list", cmd_list },
+		{ "ls", cmd_list },
+		{ "inspect", cmd_inspect },
+		{ "rm", cmd_rm },
+		{ "gc", cmd_gc },
+		{ "tag", cmd_tag },
+	};
+
+	umask(077);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("ctr-image %s\n", CTL_VERSION);
+		return 0;
+	}
+	if (geteuid() != 0)
+		return fail("must be run as root (the image store is root's)");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "ctr-image: unknown command \"%.64s\"\n", argv[1]);
+	usage(stderr);
+	return 1;
+}

@@ -1,0 +1,28 @@
+/*
+ * import.h: ctr-image import (see import.c).
+ *
+ * Invariants:
+ * - An import that fails or is interrupted MUST leave nothing visible in
+ *   the store: its work stays in tmp/ until the next import or gc.
+ */
+#ifndef CTL_IMG_IMPORT_H
+#define CTL_IMG_IMPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+#include "util.h"
+
+struct import_opts {
+	const char *name;   /* --name, or NULL */
+	const char *config; /* --config FILE, or NULL */
+	bool quiet;
+	uint64_t max_size;    /* bytes decompressed, all layers together */
+	uint64_t max_entries; /* tar entries, all layers together */
+};
+
+int import_archive(struct store *s, const char *path,
+    const struct import_opts *o, struct img_err *e);
+
+#endif

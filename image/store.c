@@ -1,0 +1,519 @@
+/*
+ * store.c: the image store on disk (layout in desc.h, locking in store.h).
+ *
+ * Invariants:
+ * - Every path below STORE_DIR MUST be reached through *at() calls on the
+ *   store's directory descriptors, with O_NOFOLLOW on the last component.
+ * - A layer MUST appear under layers/<hex> only by renaming a complete
+ *   directory out of tmp/, and an image under images/ only by renaming a
+ *   complete descriptor that was synced (after syncfs of the store).
+ * - A layer MUST be removed only under flock(LOCK_EX|LOCK_NB) on its
+ *   directory descriptor, by renaming it into tmp/ first, so a removal
+ *   that is interrupted leaves garbage only in tmp/.
+ * - gc MUST refuse to collect anything while any descriptor is unreadable
+ *   (its layers might be in use by it).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "name.h"
+#include "store.h"
+
+#define DIRFLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+static int
+subdir(struct store *s, const char *name, int *fd, struct img_err *e)
+{
+	if (mkdirat(s->fd, name, 0700) == -1 && errno != EEXIST)
+		return img_errno(e, "%s/%s", STORE_DIR, name);
+	*fd = openat(s->fd, name, DIRFLAGS);
+	if (*fd == -1)
+		return img_errno(e, "%s/%s", STORE_DIR, name);
+	return 0;
+}
+
+int
+store_open(struct store *s, struct img_err *e)
+{
+	struct stat st;
+
+	s->fd = s->images = s->layers = s->l = s->tmp = s->work = -1;
+	s->workname[0] = '\0';
+	if (mkdir(STORE_DIR, 0700) == -1 && errno != EEXIST)
+		return img_errno(e, "%s", STORE_DIR);
+	s->fd = open(STORE_DIR, DIRFLAGS);
+	if (s->fd == -1)
+		return img_errno(e, "%s", STORE_DIR);
+	if (fstat(s->fd, &st) == -1)
+		return img_errno(e, "%s", STORE_DIR);
+	if (st.st_uid != 0)
+		return img_err(e, "%s: not owned by root", STORE_DIR);
+	if ((st.st_mode & 07777) != 0700 && fchmod(s->fd, 0700) == -1)
+		return img_errno(e, "%s: chmod 0700", STORE_DIR);
+	if (flock(s->fd, LOCK_EX) == -1)
+		return img_errno(e, "%s: lock", STORE_DIR);
+	if (subdir(s, "images", &s->images, e) == -1 ||
+	    subdir(s, "layers", &s->layers, e) == -1 ||
+	    subdir(s, "l", &s->l, e) == -1 ||
+	    subdir(s, "tmp", &s->tmp, e) == -1)
+		return -1;
+	return 0;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s->work >= 0) {
+		close(s->work);
+		rmtree_at(s->tmp, s->workname);
+	}
+	int *fds[] = { &s->images, &s->layers, &s->l, &s->tmp, &s->fd };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	s->work = -1;
+}
+
+int
+store_clean_tmp(struct store *s, struct img_err *e)
+{
+	if (rmtree_contents(s->tmp) == -1)
+		return img_errno(e, "%s/tmp: cleaning", STORE_DIR);
+	return 0;
+}
+
+static void
+random_chars(char *out, size_t n, const char *set, size_t setlen)
+{
+	unsigned char r[64];
+
+	if (getrandom(r, n, 0) != (ssize_t)n)
+		for (size_t i = 0; i < n; i++)
+			r[i] = (unsigned char)(rand() & 0xff);
+	for (size_t i = 0; i < n; i++)
+		out[i] = set[r[i] % setlen];
+	out[n] = '\0';
+}
+
+int
+store_mkwork(struct store *s, struct img_err *e)
+{
+	char rnd[9];
+
+	random_chars(rnd, 8, "0123456789abcdef", 16);
+	snprintf(s->workname, sizeof(s->workname), "w%ld-%s", (long)getpid(),
+	    rnd);
+	if (mkdirat(s->tmp, s->workname, 0700) == -1)
+		return img_errno(e, "%s/tmp/%s", STORE_DIR, s->workname);
+	s->work = openat(s->tmp, s->workname, DIRFLAGS);
+	if (s->work == -1)
+		return img_errno(e, "%s/tmp/%s", STORE_DIR, s->workname);
+	return 0;
+}
+
+static bool
+valid_link(const char *l)
+{
+	size_t i;
+
+	for (i = 0; l[i] != '\0'; i++)
+		if (!((l[i] >= '0' && l[i] <= '9') ||
+			(l[i] >= 'A' && l[i] <= 'Z')))
+			return false;
+	return i == DESC_LINK_LEN;
+}
+
+/* Makes l/<link> point at ../layers/<hex>/diff (atomically replaced). */
+static int
+fix_link(struct store *s, const char *hex, const char *link, struct img_err *e)
+{
+	char want[128], have[128], tmpn[64];
+	ssize_t n;
+
+	snprintf(want, sizeof(want), "../layers/%s/diff", hex);
+	n = readlinkat(s->l, link, have, sizeof(have) - 1);
+	if (n >= 0) {
+		have[n] = '\0';
+		if (strcmp(have, want) == 0)
+			return 0;
+	}
+	snprintf(tmpn, sizeof(tmpn), ".new-%s", link);
+	unlinkat(s->l, tmpn, 0);
+	if (symlinkat(want, s->l, tmpn) == -1 ||
+	    renameat(s->l, tmpn, s->l, link) == -1)
+		return img_errno(e, "%s/l/%s", STORE_DIR, link);
+	return 0;
+}
+
+static int
+layer_meta(int lfd, char *link, uint64_t *size)
+{
+	char buf[64], *end;
+	unsigned long long v;
+
+	if (read_small_at(lfd, "link", buf, sizeof(buf)) == -1 ||
+	    !valid_link(buf))
+		return -1;
+	memcpy(link, buf, DESC_LINK_LEN + 1);
+	if (read_small_at(lfd, "size", buf, sizeof(buf)) == -1)
+		return -1;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno != 0 || *end != '\0' || end == buf)
+		return -1;
+	*size = v;
+	return 0;
+}
+
+int
+store_layer_get(struct store *s, const char *hex, char *link, uint64_t *size,
+    struct img_err *e)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	fd = openat(s->layers, hex, DIRFLAGS);
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	if (fd == -1)
+		return img_errno(e, "layer %s", hex);
+	if (layer_meta(fd, link, size) == -1 ||
+	    fstatat(fd, "diff", &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st.st_mode))
+		return img_err(e, "layer %s: damaged (no link, size or diff)",
+		    hex);
+	if (fix_link(s, hex, link, e) == -1)
+		return -1;
+	return 1;
+}
+
+static int
+write_file_at(int dfd, const char *name, const char *text)
+{
+	cleanup_close int fd = -1;
+
+	fd = openat(dfd, name,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1 || write_all(fd, text, strlen(text)) == -1)
+		return -1;
+	return 0;
+}
+
+int
+store_layer_commit(struct store *s, const char *dir, const char *hex,
+    uint64_t size, char *link, struct img_err *e)
+{
+	cleanup_close int fd = -1;
+	char num[32];
+	struct stat st;
+
+	fd = openat(s->work, dir, DIRFLAGS);
+	if (fd == -1)
+		return img_errno(e, "layer %s", hex);
+	do {
+		random_chars(link, DESC_LINK_LEN,
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 36);
+	} while (fstatat(s->l, link, &st, AT_SYMLINK_NOFOLLOW) == 0);
+	snprintf(num, sizeof(num), "%llu\n", (unsigned long long)size);
+	if (write_file_at(fd, "link", link) == -1 ||
+	    write_file_at(fd, "size", num) == -1 || fchmod(fd, 0700) == -1)
+		return img_errno(e, "layer %s", hex);
+	if (renameat(s->work, dir, s->layers, hex) == -1)
+		return img_errno(e, "layer %s: rename into layers/", hex);
+	return fix_link(s, hex, link, e);
+}
+
+int
+store_desc_write(struct store *s, const struct image_desc *d, struct img_err *e)
+{
+	char enc[3 * NAME_MAX_LEN + 1], tmpn[32];
+	cleanup_free char *buf = NULL;
+	cleanup_close int fd = -1;
+	static unsigned seq;
+	size_t len;
+
+	if (name_encode(d->name, enc, sizeof(enc)) == -1 || strlen(enc) > 255)
+		return img_err(e, "%s: name too long for the store", d->name);
+	if (desc_serialize(d, &buf, &len) == -1)
+		return img_err(e, "%s: cannot serialise the descriptor",
+		    d->name);
+	snprintf(tmpn, sizeof(tmpn), "desc.%u", seq++);
+	fd = openat(s->work, tmpn,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1 || write_all(fd, buf, len) == -1 || fsync(fd) == -1)
+		return img_errno(e, "%s: writing the descriptor", d->name);
+	if (renameat(s->work, tmpn, s->images, enc) == -1)
+		return img_errno(e, "%s: rename into images/", d->name);
+	fsync(s->images);
+	return 0;
+}
+
+int
+store_desc_read(struct store *s, const char *canon, struct image_desc **d,
+    struct img_err *e)
+{
+	char enc[3 * NAME_MAX_LEN + 1], err[256];
+	cleanup_close int fd = -1;
+
+	*d = NULL;
+	if (name_encode(canon, enc, sizeof(enc)) == -1)
+		return img_err(e, "%s: bad name", canon);
+	fd = openat(s->images, enc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return img_err(e, "no image %s", canon);
+	if (fd == -1)
+		return img_errno(e, "%s", canon);
+	if (desc_read_fd(fd, d, err, sizeof(err)) == -1)
+		return img_err(e, "%s: %s", canon, err);
+	if (strcmp((*d)->name, canon) != 0) {
+		desc_free(*d);
+		*d = NULL;
+		return img_err(e, "%s: descriptor names %s", canon, canon);
+	}
+	return 0;
+}
+
+int
+store_desc_remove(struct store *s, const char *canon, struct img_err *e)
+{
+	char enc[3 * NAME_MAX_LEN + 1];
+
+	if (name_encode(canon, enc, sizeof(enc)) == -1)
+		return img_err(e, "%s: bad name", canon);
+	if (unlinkat(s->images, enc, 0) == -1) {
+		if (errno == ENOENT)
+			return img_err(e, "no image %s", canon);
+		return img_errno(e, "%s", canon);
+	}
+	fsync(s->images);
+	return 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	const struct image_desc *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+void
+store_desc_all_free(struct image_desc **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		desc_free(v[i]);
+	free(v);
+}
+
+int
+store_desc_all(struct store *s, struct image_desc ***out, size_t *nout,
+    struct img_err *e)
+{
+	struct image_desc **v = NULL, *d;
+	size_t n = 0;
+	struct dirent *de;
+	char canon[NAME_MAX_LEN + 1];
+	int fd = openat(s->images, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+
+	*out = NULL;
+	*nout = 0;
+	if (dir == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return img_errno(e, "%s/images", STORE_DIR);
+	}
+	while ((de = readdir(dir)) != NULL) {
+		struct image_desc **nv;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (name_decode(de->d_name, canon, sizeof(canon)) == -1 ||
+		    store_desc_read(s, canon, &d, e) == -1) {
+			if (e->msg[0] == '\0' || strstr(e->msg, canon) == NULL)
+				img_err(e, "%s/images/%s: not a descriptor",
+				    STORE_DIR, de->d_name);
+			goto fail;
+		}
+		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL) {
+			desc_free(d);
+			img_err(e, "out of memory");
+			goto fail;
+		}
+		v = nv;
+		v[n++] = d;
+	}
+	closedir(dir);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), by_name);
+	*out = v;
+	*nout = n;
+	return 0;
+fail:
+	closedir(dir);
+	store_desc_all_free(v, n);
+	return -1;
+}
+
+static bool
+layer_used(struct image_desc **v, size_t n, const char *hex)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < v[i]->nlayers; j++)
+			if (strcmp(v[i]->layers[j].hex, hex) == 0)
+				return true;
+	return false;
+}
+
+/* 1 removed, 0 busy, -1 error. */
+static int
+remove_layer(struct store *s, const char *hex, uint64_t *freed,
+    struct img_err *e)
+{
+	cleanup_close int fd = -1;
+	char link[DESC_LINK_LEN + 1], rm[80], want[128], have[128];
+	uint64_t size = 0;
+	ssize_t n;
+
+	fd = openat(s->layers, hex, DIRFLAGS);
+	if (fd == -1)
+		return errno == ENOENT ? 1 : img_errno(e, "layer %s", hex);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			return 0;
+		return img_errno(e, "layer %s: lock", hex);
+	}
+	if (layer_meta(fd, link, &size) == 0) {
+		snprintf(want, sizeof(want), "../layers/%s/diff", hex);
+		n = readlinkat(s->l, link, have, sizeof(have) - 1);
+		if (n >= 0) {
+			have[n] = '\0';
+			if (strcmp(have, want) == 0)
+				unlinkat(s->l, link, 0);
+		}
+	}
+	snprintf(rm, sizeof(rm), "rm-%s", hex);
+	rmtree_at(s->tmp, rm);
+	if (renameat(s->layers, hex, s->tmp, rm) == -1)
+		return img_errno(e, "layer %s: rename into tmp/", hex);
+	if (rmtree_at(s->tmp, rm) == -1)
+		return img_errno(e, "layer %s: remove", hex);
+	*freed += size;
+	return 1;
+}
+
+/* Removes l/ entries that do not point at a layer whose link they are. */
+static unsigned
+gc_links(struct store *s)
+{
+	int fd = openat(s->l, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	unsigned removed = 0;
+
+	if (dir == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		char have[128], hex[65], link[DESC_LINK_LEN + 1];
+		uint64_t size;
+		ssize_t n;
+		int lfd;
+		bool ok = false;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		n = readlinkat(s->l, de->d_name, have, sizeof(have) - 1);
+		if (n > 0 && (size_t)n < sizeof(have)) {
+			have[n] = '\0';
+			if (n == 79 && strncmp(have, "../layers/", 10) == 0 &&
+			    strcmp(have + 74, "/diff") == 0) {
+				memcpy(hex, have + 10, 64);
+				hex[64] = '\0';
+				lfd = is_hex64(hex) ?
+				    openat(s->layers, hex, DIRFLAGS) :
+				    -1;
+				if (lfd >= 0) {
+					ok = layer_meta(lfd, link, &size) ==
+						0 &&
+					    strcmp(link, de->d_name) == 0;
+					close(lfd);
+				}
+			}
+		}
+		if (!ok && unlinkat(s->l, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(dir);
+	return removed;
+}
+
+static bool
+in_only(const struct image_desc *only, const char *hex)
+{
+	for (size_t i = 0; i < only->nlayers; i++)
+		if (strcmp(only->layers[i].hex, hex) == 0)
+			return true;
+	return false;
+}
+
+int
+store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
+    void (*busy)(const char *hex), struct img_err *e)
+{
+	struct image_desc **v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	int fd, ret = 0;
+	DIR *dir;
+
+	memset(r, 0, sizeof(*r));
+	if (store_desc_all(s, &v, &n, e) == -1)
+		return -1;
+	fd = openat(s->layers, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (dir == NULL) {
+		if (fd >= 0)
+			close(fd);
+		store_desc_all_free(v, n);
+		return img_errno(e, "%s/layers", STORE_DIR);
+	}
+	while ((de = readdir(dir)) != NULL) {
+		int k;
+
+		if (!is_hex64(de->d_name) || layer_used(v, n, de->d_name) ||
+		    (only != NULL && !in_only(only, de->d_name)))
+			continue;
+		k = remove_layer(s, de->d_name, &r->freed, e);
+		if (k == -1) {
+			ret = -1;
+			break;
+		}
+		if (k == 1) {
+			r->removed++;
+		} else {
+			r->busy++;
+			if (busy != NULL)
+				busy(de->d_name);
+		}
+	}
+	closedir(dir);
+	store_desc_all_free(v, n);
+	if (ret == 0 && only == NULL)
+		r->links = gc_links(s);
+	return ret;
+}

@@ -1,0 +1,70 @@
+/*
+ * store.h: the image store on disk (layout in desc.h), for ctr-image.
+ *
+ * Every mutation (import, rm, gc, tag) runs under an exclusive flock on
+ * the STORE_DIR descriptor, so tmp/ holds only the work of the one running
+ * command and anything else found there is stale.
+ *
+ * Invariants:
+ * - A layer MUST become visible under layers/<hex> only by rename(2) of a
+ *   complete directory from tmp/, and an image under images/<enc> only by
+ *   rename(2) of a complete, synced descriptor.
+ * - A layer MUST only be removed while this process holds
+ *   flock(LOCK_EX|LOCK_NB) on its layers/<hex> descriptor; a busy layer
+ *   is skipped.
+ */
+#ifndef CTL_IMG_STORE_H
+#define CTL_IMG_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "desc.h"
+#include "util.h"
+
+struct store {
+	int fd, images, layers, l, tmp;
+	int work; /* tmp/<work> of this command, or -1 */
+	char workname[64];
+};
+
+/* Opens (creating if needed) and locks the store. */
+int store_open(struct store *s, struct img_err *e);
+void store_close(struct store *s);
+
+/* Removes everything in tmp/ (stale work of interrupted commands). */
+int store_clean_tmp(struct store *s, struct img_err *e);
+/* Creates tmp/<work> for this command (s->work). */
+int store_mkwork(struct store *s, struct img_err *e);
+
+/* If layers/<hex> exists: fills LINK and SIZE, repairs l/<link>; 1.
+ * Absent: 0.  Error: -1. */
+int store_layer_get(struct store *s, const char *hex, char *link,
+    uint64_t *size, struct img_err *e);
+/* Moves work/<dir> (with diff/ inside) to layers/<hex> and links it. */
+int store_layer_commit(struct store *s, const char *dir, const char *hex,
+    uint64_t size, char *link, struct img_err *e);
+
+/* Writes D under images/<enc of d->name>, atomically. */
+int store_desc_write(struct store *s, const struct image_desc *d,
+    struct img_err *e);
+/* Reads the descriptor of canonical NAME; 0 ok, -1 error (ENOENT kept). */
+int store_desc_read(struct store *s, const char *canon, struct image_desc **d,
+    struct img_err *e);
+int store_desc_remove(struct store *s, const char *canon, struct img_err *e);
+
+/* Every descriptor, sorted by name; N set. */
+int store_desc_all(struct store *s, struct image_desc ***v, size_t *n,
+    struct img_err *e);
+void store_desc_all_free(struct image_desc **v, size_t n);
+
+struct gc_result {
+	unsigned removed, busy, links;
+	uint64_t freed;
+};
+/* Removes layers used by no image (if ONLY is not NULL: only those among
+ * the ONLY hexes), and dangling links.  BUSY is called per busy layer. */
+int store_gc(struct store *s, const struct image_desc *only,
+    struct gc_result *r, void (*busy)(const char *hex), struct img_err *e);
+
+#endif

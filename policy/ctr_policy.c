@@ -1,0 +1,803 @@
+/*
+ * ctr_policy.c: ctr-policy(8), the administrator's policy tool: check,
+ * explain and edit /etc/ctr-launch/policy.ini.
+ *
+ * Root-run admin tooling: it reads the policy and NSS, and (edit) writes
+ * the policy.  It never runs with privileges it was not started with.
+ *
+ * Invariants:
+ * - check MUST exit 1 and print FILE:LINE: reason for every error, and
+ *   MUST treat the installed policy as an error when policy_open_trusted()
+ *   refuses it (the launcher would).
+ * - check --strict MUST exit 1 when there is any warning.
+ * - explain MUST evaluate exactly as the launcher does (same ident: the
+ *   user's primary gid and every gid of getgrouplist, named by getgrgid).
+ * - edit MUST hold an exclusive lock while editing, MUST only install a
+ *   copy that loads without error, and MUST install it atomically
+ *   (fsync, rename) as root:root 0644; a failed edit MUST leave the
+ *   installed policy unchanged.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "desc.h"
+#include "name.h"
+#include "policy_int.h"
+
+#define LOCK_DIR  CTL_RUNDIR "/ctr-launch"
+#define LOCK_FILE LOCK_DIR "/policy.lock"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: ctr-policy check [--strict] [FILE]\n"
+	    "       ctr-policy explain USER\n"
+	    "       ctr-policy edit\n"
+	    "       ctr-policy version | --help\n");
+}
+
+static void
+print_errors(const struct policy_errors *errs, const char *file)
+{
+	for (size_t i = 0; i < errs->n; i++) {
+		if (errs->v[i].line > 0)
+			fprintf(stderr, "%s:%d: %s\n", file, errs->v[i].line,
+			    errs->v[i].msg);
+		else
+			fprintf(stderr, "%s: %s\n", file, errs->v[i].msg);
+	}
+}
+
+/* Warnings of check, printed in line order at the end. */
+struct warn {
+	int line;
+	char msg[400];
+};
+static struct warn *warns;
+static size_t nwarns;
+
+static void
+warn_add(int line, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+warn_add(int line, const char *fmt, ...)
+{
+	struct warn *v = reallocarray(warns, nwarns + 1, sizeof(*v));
+	va_list ap;
+
+	if (v == NULL)
+		return;
+	warns = v;
+	v[nwarns].line = line;
+	va_start(ap, fmt);
+	vsnprintf(v[nwarns].msg, sizeof(v[nwarns].msg), fmt, ap);
+	va_end(ap);
+	nwarns++;
+}
+
+static int
+warn_cmp(const void *a, const void *b)
+{
+	const struct warn *x = a, *y = b;
+
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+static void
+warn_print(const char *file)
+{
+	qsort(warns, nwarns, sizeof(*warns), warn_cmp);
+	for (size_t i = 0; i < nwarns; i++)
+		fprintf(stderr, "%s:%d: warning: %s\n", file, warns[i].line,
+		    warns[i].msg);
+	free(warns);
+	warns = NULL;
+}
+
+/* The caller's identity as the launcher builds it. */
+struct ident {
+	struct policy_ident id;
+	gid_t *gids;
+	char **names;
+	char *user;
+	char *home;
+};
+
+static void
+ident_free(struct ident *x)
+{
+	for (size_t i = 0; i < x->id.ngroups; i++)
+		free(x->names[i]);
+	free(x->names);
+	free(x->gids);
+	free(x->user);
+	free(x->home);
+	memset(x, 0, sizeof(*x));
+}
+
+static int
+ident_from_pw(const struct passwd *pw, struct ident *x, char *err,
+    size_t errlen)
+{
+	int n = 64;
+
+	memset(x, 0, sizeof(*x));
+	for (;;) {
+		gid_t *g = reallocarray(x->gids, (size_t)n + 1, sizeof(*g));
+		int want = n;
+
+		if (g == NULL)
+			goto oom;
+		x->gids = g;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, x->gids, &want) >=
+		    0) {
+			n = want;
+			break;
+		}
+		if (want <= n || want > 65536) {
+			snprintf(err, errlen, "getgrouplist failed");
+			return -1;
+		}
+		n = want;
+	}
+	if ((x->names = calloc((size_t)n + 1, sizeof(char *))) == NULL)
+		goto oom;
+	for (int i = 0; i < n; i++) {
+		struct group *gr = getgrgid(x->gids[i]);
+
+		if (gr == NULL) {
+			snprintf(err, errlen, "no name for gid %lu",
+			    (unsigned long)x->gids[i]);
+			x->id.ngroups = (size_t)i;
+			ident_free(x);
+			return -1;
+		}
+		if ((x->names[i] = strdup(gr->gr_name)) == NULL) {
+			x->id.ngroups = (size_t)i;
+			goto oom;
+		}
+		x->id.ngroups = (size_t)i + 1;
+	}
+	if ((x->user = strdup(pw->pw_name)) == NULL ||
+	    (x->home = strdup(pw->pw_dir)) == NULL)
+		goto oom;
+	x->id.uid = pw->pw_uid;
+	x->id.gid = pw->pw_gid;
+	x->id.user = x->user;
+	x->id.home = x->home;
+	x->id.gids = x->gids;
+	x->id.gnames = (const char *const *)x->names;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	ident_free(x);
+	return -1;
+}
+
+/* Opens FILE for check: the installed policy must pass the trust check. */
+static int
+open_for_check(const char *file, int *nwarn)
+{
+	struct policy_error e;
+	char abs[PATH_MAX];
+	int fd;
+
+	memset(&e, 0, sizeof(e));
+	if (strcmp(file, POLICY_FILE) == 0) {
+		fd = policy_open_trusted(file, &e);
+		if (fd < 0)
+			fprintf(stderr, "%s: %s\n", file, e.msg);
+		return fd;
+	}
+	if (realpath(file, abs) != NULL &&
+	    (fd = policy_open_trusted(abs, &e)) >= 0)
+		return fd;
+	if (e.msg[0] != '\0') {
+		fprintf(stderr,
+		    "%s: warning: would be refused as the installed policy: "
+		    "%s\n",
+		    file, e.msg);
+		(*nwarn)++;
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		fprintf(stderr, "%s: %s\n", file, strerror(errno));
+	return fd;
+}
+
+static void
+warn_sections(const struct policy *p)
+{
+	for (size_t i = 0; i < p->nsecs; i++) {
+		const struct psec *s = p->secs[i];
+
+		if (s->kind == POLICY_SEC_USER && getpwnam(s->name) == NULL) {
+			warn_add(s->line, "no user %s", s->name);
+		} else if (s->kind == POLICY_SEC_GROUP &&
+		    getgrnam(s->name) == NULL) {
+			warn_add(s->line, "no group %s", s->name);
+		}
+	}
+}
+
+static void
+warn_images(const struct policy *p)
+{
+	DIR *d = opendir(STORE_DIR "/images");
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char canon[NAME_MAX_LEN + 1];
+		char **v;
+
+		if (de->d_name[0] == '.' ||
+		    name_decode(de->d_name, canon, sizeof(canon)) < 0)
+			continue;
+		if ((v = reallocarray(names, n + 1, sizeof(*v))) == NULL)
+			break;
+		names = v;
+		if ((names[n] = strdup(canon)) == NULL)
+			break;
+		n++;
+	}
+	closedir(d);
+	for (size_t i = 0; i < p->nsecs; i++) {
+		const struct psec *s = p->secs[i];
+
+		for (size_t j = 0; j < s->nent[PK_IMAGES]; j++) {
+			bool hit = false;
+
+			for (size_t k = 0; k < n && !hit; k++)
+				hit = fnmatch(s->ent[PK_IMAGES][j].a, names[k],
+					  0) == 0;
+			if (!hit) {
+				warn_add(s->ent[PK_IMAGES][j].line,
+				    "image pattern %s matches no image in "
+				    "the store",
+				    s->ent[PK_IMAGES][j].a);
+			}
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		free(names[k]);
+	free(names);
+}
+
+static void
+warn_binds(const struct policy *p)
+{
+	for (size_t i = 0; i < p->nsecs; i++) {
+		const struct psec *s = p->secs[i];
+		struct stat st;
+
+		for (size_t j = 0; j < s->nent[PK_BINDS]; j++) {
+			const struct pent *e = &s->ent[PK_BINDS][j];
+
+			if (strchr(e->a, '%') != NULL || stat(e->a, &st) == 0)
+				continue;
+			warn_add(e->line, "bind source %s: %s", e->a,
+			    strerror(errno));
+		}
+	}
+}
+
+/* Evaluates the policy for every user NSS lists; reports each failing
+ * line once (a destination some user would get twice). */
+static void
+warn_users(const struct policy *p)
+{
+	struct passwd *pw;
+	int *seen = NULL;
+	size_t nseen = 0, count = 0;
+
+	setpwent();
+	while ((pw = getpwent()) != NULL && count++ < 100000) {
+		struct ident x;
+		struct policy_eff eff;
+		struct policy_error e;
+		char err[128];
+		bool dup = false;
+
+		if (ident_from_pw(pw, &x, err, sizeof(err)) < 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (policy_eval(p, &x.id, &eff, &e) == 0) {
+			policy_eff_free(&eff);
+			ident_free(&x);
+			continue;
+		}
+		for (size_t i = 0; i < nseen; i++)
+			dup = dup || seen[i] == e.line;
+		if (!dup) {
+			int *v = reallocarray(seen, nseen + 1, sizeof(*v));
+
+			if (v != NULL) {
+				seen = v;
+				seen[nseen++] = e.line;
+			}
+			warn_add(e.line, "user %s: %s", pw->pw_name, e.msg);
+		}
+		ident_free(&x);
+	}
+	endpwent();
+	free(seen);
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	struct policy_errors errs = { NULL, 0 };
+	struct policy *p = NULL;
+	const char *file = POLICY_FILE;
+	bool strict = false;
+	int nwarn = 0, i = 1, fd;
+
+	if (i < argc && strcmp(argv[i], "--strict") == 0) {
+		strict = true;
+		i++;
+	}
+	if (i < argc)
+		file = argv[i++];
+	if (i < argc) {
+		usage(stderr);
+		return 1;
+	}
+	if ((fd = open_for_check(file, &nwarn)) < 0)
+		return 1;
+	if (policy_load_fd(fd, file, &p, &errs) < 0) {
+		close(fd);
+		print_errors(&errs, file);
+		if (errs.n == 0)
+			fprintf(stderr, "%s: rejected\n", file);
+		policy_errors_free(&errs);
+		return 1;
+	}
+	close(fd);
+	warn_sections(p);
+	warn_images(p);
+	warn_binds(p);
+	warn_users(p);
+	policy_free(p);
+	nwarn += (int)nwarns;
+	warn_print(file);
+	if (strict && nwarn > 0) {
+		fprintf(stderr, "%s: %d warning%s (--strict)\n", file, nwarn,
+		    nwarn == 1 ? "" : "s");
+		return 1;
+	}
+	printf("%s: OK\n", file);
+	return 0;
+}
+
+static void
+fmt_num(const struct policy_num *n, bool size, bool cpus, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	uint64_t v = n->v;
+	int u = -1;
+
+	if (v == POLICY_UNLIMITED) {
+		snprintf(buf, len, "unlimited");
+	} else if (cpus) {
+		if (v % 1000 == 0)
+			snprintf(buf, len, "%llu",
+			    (unsigned long long)(v / 1000));
+		else
+			snprintf(buf, len, "%llu.%03llu",
+			    (unsigned long long)(v / 1000),
+			    (unsigned long long)(v % 1000));
+	} else if (size) {
+		while (u < 3 && v != 0 && v % 1024 == 0) {
+			v /= 1024;
+			u++;
+		}
+		if (u < 0)
+			snprintf(buf, len, "%llu", (unsigned long long)v);
+		else
+			snprintf(buf, len, "%llu%c", (unsigned long long)v,
+			    units[u]);
+	} else {
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+	}
+}
+
+static void
+print_eff(const struct policy_eff *eff)
+{
+	const struct {
+		const char *name;
+		const struct policy_num *n;
+		bool size, cpus;
+	} nums[] = {
+		{ "cpus", &eff->cpus, false, true },
+		{ "memory", &eff->memory, true, false },
+		{ "pids", &eff->pids, false, false },
+		{ "tmpfs_size", &eff->tmpfs_size, true, false },
+		{ "max_containers", &eff->max_containers, false, false },
+		{ "user_cpus", &eff->user_cpus, false, true },
+		{ "user_memory", &eff->user_memory, true, false },
+		{ "user_pids", &eff->user_pids, false, false },
+		{ "max_total_containers", &eff->max_total_containers, false,
+		    false },
+	};
+	char buf[64];
+
+	for (size_t i = 0; i < eff->nimages; i++)
+		printf("images               %-36s %s\n",
+		    eff->images[i].pattern, eff->images[i].from);
+	for (size_t i = 0; i < eff->nbinds; i++) {
+		char b[PATH_MAX * 2 + 8];
+
+		snprintf(b, sizeof(b), "%s:%s:%s", eff->binds[i].src,
+		    eff->binds[i].dst, eff->binds[i].ro ? "ro" : "rw");
+		printf("binds                %-36s %s\n", b,
+		    eff->binds[i].from);
+	}
+	for (size_t i = 0; i < eff->nuser_binds; i++) {
+		char b[PATH_MAX + 8];
+
+		snprintf(b, sizeof(b), "%s:%s", eff->user_binds[i].path,
+		    eff->user_binds[i].ro ? "ro" : "rw");
+		printf("user_binds           %-36s %s\n", b,
+		    eff->user_binds[i].from);
+	}
+	printf("network              %-36s %s\n",
+	    eff->net_host ? "host, none" : "none", eff->net_from);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		fmt_num(nums[i].n, nums[i].size, nums[i].cpus, buf,
+		    sizeof(buf));
+		printf("%-20s %-36s %s\n", nums[i].name, buf, nums[i].n->from);
+	}
+	printf("seccomp              %-36s %s\n",
+	    eff->seccomp == POLICY_SECCOMP_UNCONFINED ? "unconfined" :
+							"default",
+	    eff->seccomp_from);
+	for (size_t i = 0; i < eff->nnotes; i++)
+		printf("note: %s line %d: %s\n", eff->notes[i].from,
+		    eff->notes[i].line, eff->notes[i].msg);
+}
+
+static int
+load_installed(struct policy **p)
+{
+	struct policy_errors errs = { NULL, 0 };
+	struct policy_error e;
+	int fd;
+
+	memset(&e, 0, sizeof(e));
+	if ((fd = policy_open_trusted(POLICY_FILE, &e)) < 0) {
+		fprintf(stderr, "%s: %s\n", POLICY_FILE, e.msg);
+		return -1;
+	}
+	if (policy_load_fd(fd, POLICY_FILE, p, &errs) < 0) {
+		close(fd);
+		print_errors(&errs, POLICY_FILE);
+		policy_errors_free(&errs);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+cmd_explain(int argc, char **argv)
+{
+	struct policy *p = NULL;
+	struct policy_eff eff;
+	struct policy_error e;
+	struct passwd *pw;
+	struct ident x;
+	char err[128];
+	int rc;
+
+	if (argc != 2) {
+		usage(stderr);
+		return 1;
+	}
+	if ((pw = getpwnam(argv[1])) == NULL) {
+		fprintf(stderr, "ctr-policy: %s: no such user\n", argv[1]);
+		return 1;
+	}
+	if (ident_from_pw(pw, &x, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ctr-policy: %s: %s\n", argv[1], err);
+		return 1;
+	}
+	if (load_installed(&p) < 0) {
+		ident_free(&x);
+		return 1;
+	}
+	printf("user %s (uid %lu), groups:", x.user, (unsigned long)x.id.uid);
+	for (size_t i = 0; i < x.id.ngroups; i++)
+		printf(" %s", x.names[i]);
+	printf("\n");
+	memset(&e, 0, sizeof(e));
+	if (policy_eval(p, &x.id, &eff, &e) < 0) {
+		printf("denied: %s\n", e.msg);
+		rc = 1;
+	} else if (eff.denied) {
+		printf("denied: %s\n", eff.deny_reason);
+		policy_eff_free(&eff);
+		rc = 1;
+	} else {
+		printf("allowed\n");
+		print_eff(&eff);
+		policy_eff_free(&eff);
+		rc = 0;
+	}
+	policy_free(p);
+	ident_free(&x);
+	return rc;
+}
+
+static int
+run_editor(const char *path)
+{
+	const char *ed = getenv("VISUAL");
+	cleanup_free char *copy = NULL;
+	char *argv[34], *save = NULL;
+	struct sigaction ign, oint, oquit;
+	int n = 0, status;
+	pid_t pid;
+
+	if (ed == NULL || *ed == '\0')
+		ed = getenv("EDITOR");
+	if (ed == NULL || *ed == '\0')
+		ed = "vi";
+	if ((copy = strdup(ed)) == NULL)
+		return -1;
+	for (char *t = strtok_r(copy, " \t", &save); t != NULL && n < 32;
+	     t = strtok_r(NULL, " \t", &save))
+		argv[n++] = t;
+	if (n == 0)
+		return -1;
+	argv[n++] = (char *)(uintptr_t)path;
+	argv[n] = NULL;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
+	pid = fork();
+	if (pid == 0) {
+		sigaction(SIGINT, &oint, NULL);
+		sigaction(SIGQUIT, &oquit, NULL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "ctr-policy: %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "ctr-policy: editor %s failed\n", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Loads the edited copy; 0 when it is good, 1 when unchanged. */
+static int
+edit_check(const char *tmp, const char *orig, size_t origlen)
+{
+	struct policy_errors errs = { NULL, 0 };
+	struct policy *p = NULL;
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = malloc(POLICY_MAX_SIZE + 1);
+	ssize_t n;
+	size_t len = 0;
+
+	fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || buf == NULL) {
+		fprintf(stderr, "ctr-policy: %s: %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	while (len <= POLICY_MAX_SIZE &&
+	    (n = read(fd, buf + len, POLICY_MAX_SIZE + 1 - len)) > 0)
+		len += (size_t)n;
+	if (orig != NULL && len == origlen && memcmp(buf, orig, len) == 0)
+		return 1;
+	if (policy_load_buf(buf, len, POLICY_FILE, &p, &errs) < 0) {
+		print_errors(&errs, POLICY_FILE);
+		policy_errors_free(&errs);
+		return -1;
+	}
+	policy_free(p);
+	return 0;
+}
+
+static int
+edit_install(const char *tmp, const char *dir)
+{
+	cleanup_close int fd = -1;
+	cleanup_close int dfd = -1;
+
+	fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0 ||
+	    fsync(fd) < 0 || rename(tmp, POLICY_FILE) < 0) {
+		fprintf(stderr, "ctr-policy: installing %s: %s\n", POLICY_FILE,
+		    strerror(errno));
+		return -1;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		fsync(dfd);
+	return 0;
+}
+
+/* The file is installed root:root 0644, but a directory above it may
+ * still make ctr-launch refuse it: say so. */
+static void
+warn_untrusted(void)
+{
+	struct policy_error e;
+	int fd;
+
+	memset(&e, 0, sizeof(e));
+	fd = policy_open_trusted(POLICY_FILE, &e);
+	if (fd >= 0)
+		close(fd);
+	else
+		fprintf(stderr, "%s: warning: ctr-launch will refuse it: %s\n",
+		    POLICY_FILE, e.msg);
+}
+
+static bool
+ask_again(void)
+{
+	char line[64];
+
+	if (!isatty(STDIN_FILENO))
+		return false;
+	for (;;) {
+		fprintf(stderr,
+		    "What now? (e)dit again, e(x)it without saving: ");
+		if (fgets(line, sizeof(line), stdin) == NULL)
+			return false;
+		if (line[0] == 'e')
+			return true;
+		if (line[0] == 'x')
+			return false;
+	}
+}
+
+static int
+read_orig(char **out, size_t *len)
+{
+	cleanup_close int fd = -1;
+	char *buf = malloc(POLICY_MAX_SIZE + 1);
+	ssize_t n;
+
+	*out = NULL;
+	*len = 0;
+	if (buf == NULL)
+		return -1;
+	fd = open(POLICY_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		free(buf);
+		return errno == ENOENT ? 0 : -1;
+	}
+	while (*len <= POLICY_MAX_SIZE &&
+	    (n = read(fd, buf + *len, POLICY_MAX_SIZE + 1 - *len)) > 0)
+		*len += (size_t)n;
+	*out = buf;
+	return 0;
+}
+
+static int
+cmd_edit(int argc, char **argv)
+{
+	cleanup_close int lock = -1;
+	cleanup_close int tfd = -1;
+	cleanup_free char *orig = NULL;
+	char dirbuf[PATH_MAX], tmp[PATH_MAX];
+	const char *dir;
+	size_t origlen = 0;
+	int r;
+
+	if (argc != 1) {
+		usage(stderr);
+		return 1;
+	}
+	snprintf(dirbuf, sizeof(dirbuf), "%s", POLICY_FILE);
+	dir = dirname(dirbuf);
+	if (mkdir(LOCK_DIR, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "ctr-policy: %s: %s\n", LOCK_DIR,
+		    strerror(errno));
+		return 1;
+	}
+	lock = open(LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "ctr-policy: %s: %s\n", LOCK_FILE,
+		    errno == EWOULDBLOCK ?
+			"busy (being edited), try again later" :
+			strerror(errno));
+		return 1;
+	}
+	if (read_orig(&orig, &origlen) < 0) {
+		fprintf(stderr, "ctr-policy: %s: %s\n", POLICY_FILE,
+		    strerror(errno));
+		return 1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/.policy.ini.XXXXXX", dir);
+	tfd = mkostemp(tmp, O_CLOEXEC);
+	if (tfd < 0 || fchown(tfd, 0, 0) < 0 || fchmod(tfd, 0600) < 0 ||
+	    (orig != NULL && write(tfd, orig, origlen) != (ssize_t)origlen)) {
+		fprintf(stderr, "ctr-policy: %s: %s\n", tmp, strerror(errno));
+		if (tfd >= 0)
+			unlink(tmp);
+		return 1;
+	}
+	close(steal_fd(&tfd));
+	for (;;) {
+		if (run_editor(tmp) < 0)
+			break;
+		r = edit_check(tmp, orig, origlen);
+		if (r == 1) {
+			fprintf(stderr, "ctr-policy: %s unchanged\n",
+			    POLICY_FILE);
+			unlink(tmp);
+			return 0;
+		}
+		if (r == 0) {
+			if (edit_install(tmp, dir) < 0)
+				break;
+			printf("%s: OK, installed\n", POLICY_FILE);
+			warn_untrusted();
+			return 0;
+		}
+		if (!ask_again())
+			break;
+	}
+	unlink(tmp);
+	fprintf(stderr, "ctr-policy: %s not changed\n", POLICY_FILE);
+	return 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "version") == 0 ||
+	    strcmp(argv[1], "--version") == 0) {
+		printf("ctr-policy %s\n", CTL_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "explain") == 0)
+		return cmd_explain(argc - 1, argv + 1);
+	if (strcmp(argv[1], "edit") == 0)
+		return cmd_edit(argc - 1, argv + 1);
+	fprintf(stderr, "ctr-policy: unknown command %s\n", argv[1]);
+	usage(stderr);
+	return 1;
+}

@@ -1,0 +1,657 @@
+/*
+ * parse.c: loads a policy (pre-check, then inih, then strict values).
+ *
+ * Invariants:
+ * - A policy with any error MUST be rejected whole; the caller never sees
+ *   a partially loaded policy.
+ * - inih MUST only see text that passed the pre-check, and each of its
+ *   handler calls MUST line up with one key line of the pre-check (else
+ *   the load fails).
+ * - Unknown sections and keys, a scalar key repeated in a section, a
+ *   section repeated in the file, a key in a section where it has no
+ *   meaning, and every empty, malformed or out-of-range value MUST be
+ *   errors with their line.
+ * - A loaded policy MUST NOT change afterwards (only eval reads it).
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "policy_int.h"
+
+enum pwhere {
+	W_SECT = 1,   /* [default], [group:], [user:] */
+	W_GLOBAL = 2, /* [global] */
+};
+
+enum ptype {
+	T_LIST,
+	T_CPUS,
+	T_SIZE,
+	T_COUNT,
+	T_SECCOMP,
+	T_DENY,
+};
+
+static const struct pkeydef {
+	const char *name;
+	enum pkey key;
+	enum ptype type;
+	int where;
+	bool unlimited; /* "unlimited" allowed */
+	uint64_t min, max;
+} keys[] = {
+	{ "images", PK_IMAGES, T_LIST, W_SECT, false, 0, 0 },
+	{ "binds", PK_BINDS, T_LIST, W_SECT, false, 0, 0 },
+	{ "user_binds", PK_USER_BINDS, T_LIST, W_SECT, false, 0, 0 },
+	{ "network", PK_NETWORK, T_LIST, W_SECT, false, 0, 0 },
+	{ "cpus", PK_CPUS, T_CPUS, W_SECT, true, 1, 4096000 },
+	{ "memory", PK_MEMORY, T_SIZE, W_SECT, true, 1ull << 20, 1ull << 60 },
+	{ "pids", PK_PIDS, T_COUNT, W_SECT, true, 1, 4194304 },
+	{ "tmpfs_size", PK_TMPFS_SIZE, T_SIZE, W_SECT, false, 1ull << 20,
+	    1ull << 50 },
+	{ "max_containers", PK_MAX_CONTAINERS, T_COUNT, W_SECT, true, 1,
+	    1000000 },
+	{ "user_cpus", PK_USER_CPUS, T_CPUS, W_SECT, true, 1, 4096000 },
+	{ "user_memory", PK_USER_MEMORY, T_SIZE, W_SECT, true, 1ull << 20,
+	    1ull << 60 },
+	{ "user_pids", PK_USER_PIDS, T_COUNT, W_SECT, true, 1, 4194304 },
+	{ "max_total_containers", PK_MAX_TOTAL, T_COUNT, W_GLOBAL, true, 1,
+	    1000000 },
+	{ "seccomp", PK_SECCOMP, T_SECCOMP, W_SECT, false, 0, 0 },
+	{ "deny", PK_DENY, T_DENY, W_SECT, false, 0, 0 },
+};
+
+const char *
+pkey_name(enum pkey k)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].key == k)
+			return keys[i].name;
+	return "?";
+}
+
+struct pctx {
+	struct policy *p;
+	const struct pcheck *pc;
+	size_t evi;
+	struct psec *cur;
+	bool cur_bad; /* the current section header was an error */
+	const char *file;
+	struct policy_errors *errs;
+	int nerr;
+	const char *secname; /* the last header the pre-check saw */
+	bool desync;
+};
+
+#define ERR(c, line, ...)                                          \
+	do {                                                       \
+		perr_add((c)->errs, (c)->file, line, __VA_ARGS__); \
+		(c)->nerr++;                                       \
+	} while (0)
+
+static void
+psec_free(struct psec *s)
+{
+	if (s == NULL)
+		return;
+	for (int k = 0; k < PK_NLISTS; k++) {
+		for (size_t i = 0; i < s->nent[k]; i++) {
+			free(s->ent[k][i].a);
+			free(s->ent[k][i].b);
+		}
+		free(s->ent[k]);
+	}
+	free(s->name);
+	free(s->label);
+	free(s);
+}
+
+void
+policy_free(struct policy *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nsecs; i++)
+		psec_free(p->secs[i]);
+	free(p->secs);
+	free(p->index);
+	free(p);
+}
+
+static struct psec *
+psec_new(struct policy *p, enum policy_section_kind kind, const char *name,
+    int line)
+{
+	struct psec *s;
+	size_t ln;
+
+	if (p->nsecs == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct psec **v = reallocarray(p->secs, cap, sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		p->secs = v;
+		p->cap = cap;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->kind = kind;
+	s->line = line;
+	ln = (name ? strlen(name) : 0) + 16;
+	if ((name != NULL && (s->name = strdup(name)) == NULL) ||
+	    (s->label = malloc(ln)) == NULL) {
+		psec_free(s);
+		return NULL;
+	}
+	switch (kind) {
+	case POLICY_SEC_GLOBAL:
+		snprintf(s->label, ln, "[global]");
+		break;
+	case POLICY_SEC_DEFAULT:
+		snprintf(s->label, ln, "[default]");
+		break;
+	case POLICY_SEC_GROUP:
+		snprintf(s->label, ln, "[group:%s]", name);
+		break;
+	case POLICY_SEC_USER:
+		snprintf(s->label, ln, "[user:%s]", name);
+		break;
+	}
+	p->secs[p->nsecs++] = s;
+	return s;
+}
+
+static void
+start_section(struct pctx *c, const struct pcheck_ev *ev)
+{
+	enum policy_section_kind kind;
+	const char *name = NULL;
+
+	c->cur = NULL;
+	c->cur_bad = true;
+	if (strcmp(ev->name, "global") == 0) {
+		kind = POLICY_SEC_GLOBAL;
+	} else if (strcmp(ev->name, "default") == 0) {
+		kind = POLICY_SEC_DEFAULT;
+	} else if (strncmp(ev->name, "group:", 6) == 0) {
+		kind = POLICY_SEC_GROUP;
+		name = ev->name + 6;
+	} else if (strncmp(ev->name, "user:", 5) == 0) {
+		kind = POLICY_SEC_USER;
+		name = ev->name + 5;
+	} else {
+		ERR(c, ev->line,
+		    "unknown section [%s] (global, default, group:NAME, "
+		    "user:NAME)",
+		    ev->name);
+		return;
+	}
+	if (name != NULL && !pval_name_ok(name)) {
+		ERR(c, ev->line, "bad %s name \"%s\" in [%s]",
+		    kind == POLICY_SEC_GROUP ? "group" : "user", name,
+		    ev->name);
+		return;
+	}
+	if ((c->cur = psec_new(c->p, kind, name, ev->line)) == NULL) {
+		ERR(c, ev->line, "out of memory");
+		return;
+	}
+	c->cur_bad = false;
+}
+
+static struct pent *
+ent_add(struct pctx *c, struct psec *s, enum pkey k, int line)
+{
+	struct pent *v;
+
+	if (s->nent[k] == s->cap[k]) {
+		size_t cap = s->cap[k] ? s->cap[k] * 2 : 4;
+
+		v = reallocarray(s->ent[k], cap, sizeof(*v));
+		if (v == NULL) {
+			ERR(c, line, "out of memory");
+			return NULL;
+		}
+		s->ent[k] = v;
+		s->cap[k] = cap;
+	}
+	v = &s->ent[k][s->nent[k]++];
+	memset(v, 0, sizeof(*v));
+	v->line = line;
+	return v;
+}
+
+/* Splits ITEM at ':' into at most MAXP parts; the last part is a mode
+ * ("ro" or "rw") only when ITEM has MAXP parts.  -1 on a bad shape. */
+static int
+split_item(char *item, int maxp, char **dst, bool *ro, const char **why)
+{
+	char *c1 = strchr(item, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char *mode = NULL;
+
+	*ro = false;
+	*dst = NULL;
+	if (maxp == 2) { /* PREFIX[:MODE] */
+		if (c2 != NULL)
+			return (*why = "needs PREFIX[:ro|rw]"), -1;
+		mode = c1;
+	} else { /* SRC:DST[:MODE] */
+		if (c1 == NULL || (c2 != NULL && strchr(c2 + 1, ':') != NULL))
+			return (*why = "needs SRC:DST[:ro|rw]"), -1;
+		*dst = c1 + 1;
+		*c1 = '\0';
+		mode = c2;
+	}
+	if (mode == NULL)
+		return 0;
+	*mode++ = '\0';
+	if (strcmp(mode, "ro") == 0)
+		*ro = true;
+	else if (strcmp(mode, "rw") != 0)
+		return (*why = "has a bad mode (ro or rw)"), -1;
+	return 0;
+}
+
+static void
+list_item(struct pctx *c, const struct pkeydef *kd, char *item, int line)
+{
+	char why[160];
+	struct pent *e;
+	const char *shape = "";
+	char *dst = NULL, whole[200];
+	bool ro;
+
+	switch (kd->key) {
+	case PK_IMAGES: {
+		char *pat = NULL;
+
+		if (pval_image_pattern(item, &pat) < 0) {
+			ERR(c, line, "bad image pattern \"%s\"", item);
+			return;
+		}
+		if ((e = ent_add(c, c->cur, kd->key, line)) == NULL) {
+			free(pat);
+			return;
+		}
+		e->a = pat;
+		return;
+	}
+	case PK_NETWORK:
+		if (strcmp(item, "host") != 0 && strcmp(item, "none") != 0) {
+			ERR(c, line, "bad network mode \"%s\" (host or none)",
+			    item);
+			return;
+		}
+		if ((e = ent_add(c, c->cur, kd->key, line)) != NULL)
+			e->host = strcmp(item, "host") == 0;
+		return;
+	case PK_BINDS:
+	case PK_USER_BINDS:
+		break;
+	default:
+		return;
+	}
+	snprintf(whole, sizeof(whole), "%s", item);
+	if (split_item(item, kd->key == PK_BINDS ? 3 : 2, &dst, &ro, &shape) <
+	    0) {
+		ERR(c, line, "%s entry \"%s\" %s", kd->name, whole, shape);
+		return;
+	}
+	if (dst != NULL && pval_template_check(dst, why, sizeof(why)) < 0) {
+		ERR(c, line, "bad bind destination \"%s\": %s", dst, why);
+		return;
+	}
+	if (pval_template_check(item, why, sizeof(why)) < 0) {
+		ERR(c, line, "bad %s \"%s\": %s",
+		    kd->key == PK_BINDS ? "bind source" : "user_binds prefix",
+		    item, why);
+		return;
+	}
+	if ((e = ent_add(c, c->cur, kd->key, line)) == NULL)
+		return;
+	e->ro = ro;
+	if ((e->a = strdup(item)) == NULL ||
+	    (dst != NULL && (e->b = strdup(dst)) == NULL))
+		ERR(c, line, "out of memory");
+}
+
+static void
+parse_list(struct pctx *c, const struct pkeydef *kd, const char *value,
+    int line)
+{
+	cleanup_free char *copy = strdup(value);
+	char *p, *next;
+
+	if (copy == NULL) {
+		ERR(c, line, "out of memory");
+		return;
+	}
+	for (p = copy; p != NULL; p = next) {
+		char *end;
+
+		next = strchr(p, ',');
+		if (next != NULL)
+			*next++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strlen(p);
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*p == '\0') {
+			ERR(c, line, "empty item in the %s list", kd->name);
+			continue;
+		}
+		list_item(c, kd, p, line);
+	}
+}
+
+static void
+parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
+    int line)
+{
+	struct pscalar *sc = &c->cur->sc[kd->key];
+	uint64_t v = 0;
+	int r = -1;
+
+	if (sc->set) {
+		ERR(c, line, "%s repeated in this section (first at line %d)",
+		    kd->name, sc->line);
+		return;
+	}
+	if (kd->unlimited && strcmp(value, "unlimited") == 0) {
+		v = POLICY_UNLIMITED;
+		r = 0;
+	} else {
+		switch (kd->type) {
+		case T_CPUS:
+			r = policy_parse_cpus(value, &v);
+			break;
+		case T_SIZE:
+			r = policy_parse_size(value, &v);
+			break;
+		case T_COUNT:
+			r = policy_parse_size(value, &v);
+			if (r == 0 &&
+			    (value[strlen(value) - 1] < '0' ||
+				value[strlen(value) - 1] > '9'))
+				r = -1;
+			break;
+		case T_SECCOMP:
+			r = strcmp(value, "default") == 0    ? 0 :
+			    strcmp(value, "unconfined") == 0 ? 1 :
+							       -1;
+			v = (uint64_t)r;
+			r = r < 0 ? -1 : 0;
+			break;
+		case T_DENY:
+			r = strcmp(value, "yes") == 0 ? 1 :
+			    strcmp(value, "no") == 0  ? 0 :
+							-1;
+			v = (uint64_t)r;
+			r = r < 0 ? -1 : 0;
+			break;
+		default:
+			break;
+		}
+		if (r < 0) {
+			static const char *const what[] = { "",
+				"a number of CPUs with at most 3 decimals",
+				"a size: bytes or a number with K, M, G or T",
+				"a whole number", "default or unconfined",
+				"yes or no" };
+
+			ERR(c, line, "bad %s value \"%s\" (%s%s)", kd->name,
+			    value, what[kd->type],
+			    kd->unlimited ? ", or unlimited" : "");
+			return;
+		}
+		if (kd->max != 0 && (v < kd->min || v > kd->max)) {
+			ERR(c, line, "%s = %s out of range", kd->name, value);
+			return;
+		}
+	}
+	sc->set = true;
+	sc->line = line;
+	sc->v = v;
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct pctx *c = user;
+	const struct pkeydef *kd = NULL;
+	int line;
+
+	while (c->evi < c->pc->n && c->pc->v[c->evi].section) {
+		c->secname = c->pc->v[c->evi].name;
+		start_section(c, &c->pc->v[c->evi++]);
+	}
+	if (c->evi >= c->pc->n) {
+		c->desync = true;
+		return 1;
+	}
+	line = c->pc->v[c->evi++].line;
+	if (c->cur_bad)
+		return 1;
+	if (c->cur == NULL) {
+		ERR(c, line, "key \"%s\" outside a section", name);
+		return 1;
+	}
+	if (strcmp(section, c->secname ? c->secname : "") != 0) {
+		c->desync = true;
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			kd = &keys[i];
+	if (kd == NULL) {
+		ERR(c, line, "unknown key \"%s\"", name);
+		return 1;
+	}
+	if (c->cur->kind == POLICY_SEC_GLOBAL && !(kd->where & W_GLOBAL)) {
+		ERR(c, line, "%s is a per-user key; not allowed in [global]",
+		    name);
+		return 1;
+	}
+	if (c->cur->kind != POLICY_SEC_GLOBAL && !(kd->where & W_SECT)) {
+		ERR(c, line, "%s is host-wide; only allowed in [global]", name);
+		return 1;
+	}
+	if (*value == '\0') {
+		ERR(c, line, "empty value for %s", name);
+		return 1;
+	}
+	if (kd->type == T_LIST)
+		parse_list(c, kd, value, line);
+	else
+		parse_scalar(c, kd, value, line);
+	return 1;
+}
+
+static int
+sec_cmp(const void *a, const void *b)
+{
+	const struct psec *x = *(struct psec *const *)a;
+	const struct psec *y = *(struct psec *const *)b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void
+build_index(struct pctx *c)
+{
+	struct policy *p = c->p;
+
+	if (p->nsecs > 0 &&
+	    (p->index = reallocarray(NULL, p->nsecs, sizeof(*p->index))) ==
+		NULL) {
+		ERR(c, 0, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < p->nsecs; i++) {
+		struct psec *s = p->secs[i], **slot;
+
+		if (s->kind == POLICY_SEC_GROUP || s->kind == POLICY_SEC_USER) {
+			p->index[p->nindex++] = s;
+			continue;
+		}
+		slot = s->kind == POLICY_SEC_GLOBAL ? &p->global : &p->def;
+		if (*slot != NULL)
+			ERR(c, s->line,
+			    "section %s repeated (first at line %d)", s->label,
+			    (*slot)->line);
+		else
+			*slot = s;
+	}
+	if (p->nindex > 1)
+		qsort(p->index, p->nindex, sizeof(*p->index), sec_cmp);
+	for (size_t i = 0; i < p->nindex; i++)
+		p->index[i]->idx = i;
+	for (size_t i = 1; i < p->nindex; i++)
+		if (sec_cmp(&p->index[i - 1], &p->index[i]) == 0) {
+			const struct psec *a = p->index[i - 1],
+					  *b = p->index[i];
+
+			if (a->line > b->line) {
+				const struct psec *t = a;
+
+				a = b;
+				b = t;
+			}
+			ERR(c, b->line,
+			    "section %s repeated (first at line %d)", b->label,
+			    a->line);
+		}
+}
+
+static int
+err_cmp(const void *a, const void *b)
+{
+	const struct policy_error *x = a, *y = b;
+
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+struct psec *
+policy_find(const struct policy *p, enum policy_section_kind kind,
+    const char *name)
+{
+	struct psec key = { .kind = kind, .name = (char *)(uintptr_t)name };
+	struct psec *kp = &key, **r;
+
+	if (p->nindex == 0 || name == NULL)
+		return NULL;
+	r = bsearch(&kp, p->index, p->nindex, sizeof(*p->index), sec_cmp);
+	return r ? *r : NULL;
+}
+
+int
+policy_load_buf(const char *buf, size_t len, const char *name,
+    struct policy **out, struct policy_errors *errs)
+{
+	struct pcheck pc = { NULL, 0 };
+	struct pctx c;
+	cleanup_free char *copy = NULL;
+	size_t before = errs ? errs->n : 0;
+	int r;
+
+	*out = NULL;
+	memset(&c, 0, sizeof(c));
+	c.file = name;
+	c.errs = errs;
+	if (len > POLICY_MAX_SIZE) {
+		perr_add(errs, name, 0, "larger than %u bytes",
+		    POLICY_MAX_SIZE);
+		return -1;
+	}
+	if (pcheck_run(buf, len, name, &pc, errs) < 0)
+		return -1;
+	if ((copy = malloc(len + 1)) == NULL ||
+	    (c.p = calloc(1, sizeof(*c.p))) == NULL) {
+		perr_add(errs, name, 0, "out of memory");
+		pcheck_free(&pc);
+		return -1;
+	}
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	c.pc = &pc;
+	r = ini_parse_string(copy, handler, &c);
+	while (c.evi < pc.n) {
+		if (!pc.v[c.evi].section)
+			c.desync = true;
+		else
+			start_section(&c, &pc.v[c.evi]);
+		c.evi++;
+	}
+	if (r != 0 || c.desync)
+		ERR(&c, r > 0 ? r : 0, "inih disagrees with the pre-check");
+	if (c.nerr == 0)
+		build_index(&c);
+	pcheck_free(&pc);
+	if (errs != NULL && errs->n > before + 1)
+		qsort(errs->v + before, errs->n - before, sizeof(*errs->v),
+		    err_cmp);
+	if (c.nerr > 0) {
+		policy_free(c.p);
+		return -1;
+	}
+	*out = c.p;
+	return 0;
+}
+
+int
+policy_load_fd(int fd, const char *name, struct policy **out,
+    struct policy_errors *errs)
+{
+	cleanup_free char *buf = malloc(POLICY_MAX_SIZE + 1);
+	size_t len = 0;
+
+	*out = NULL;
+	if (buf == NULL) {
+		perr_add(errs, name, 0, "out of memory");
+		return -1;
+	}
+	while (len <= POLICY_MAX_SIZE) {
+		ssize_t n = read(fd, buf + len, POLICY_MAX_SIZE + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			perr_add(errs, name, 0, "read: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	return policy_load_buf(buf, len, name, out, errs);
+}
+
+size_t
+policy_nsections(const struct policy *p)
+{
+	return p ? p->nsecs : 0;
+}
+
+int
+policy_section(const struct policy *p, size_t i, enum policy_section_kind *kind,
+    const char **name, int *line)
+{
+	if (p == NULL || i >= p->nsecs)
+		return -1;
+	if (kind)
+		*kind = p->secs[i]->kind;
+	if (name)
+		*name = p->secs[i]->name;
+	if (line)
+		*line = p->secs[i]->line;
+	return 0;
+}

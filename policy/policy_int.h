@@ -1,0 +1,107 @@
+/*
+ * policy_int.h: the policy library's internal representation, shared by
+ * precheck.c, parse.c, value.c, eval.c and the checker.
+ *
+ * Invariants:
+ * - Every section and every entry MUST carry the line it came from, so
+ *   that every error and every explanation can point at the file.
+ * - Section labels ("[group:NAME]") MUST be allocated once per section and
+ *   never moved, because policy_from pointers refer to them.
+ */
+#ifndef CTL_POLICY_INT_H
+#define CTL_POLICY_INT_H
+
+#include "policy.h"
+
+enum pkey {
+	PK_IMAGES,
+	PK_BINDS,
+	PK_USER_BINDS,
+	PK_NETWORK,
+	PK_NLISTS,
+	PK_CPUS = PK_NLISTS,
+	PK_MEMORY,
+	PK_PIDS,
+	PK_TMPFS_SIZE,
+	PK_MAX_CONTAINERS,
+	PK_USER_CPUS,
+	PK_USER_MEMORY,
+	PK_USER_PIDS,
+	PK_MAX_TOTAL,
+	PK_SECCOMP,
+	PK_DENY,
+	PK_NKEYS,
+};
+
+/* One list item: images (a = canonical pattern), binds (a = SRC template,
+ * b = DST template), user_binds (a = PREFIX template), network (host). */
+struct pent {
+	int line;
+	char *a;
+	char *b;
+	bool ro;
+	bool host;
+};
+
+struct pscalar {
+	bool set;
+	int line;
+	uint64_t v;
+};
+
+struct psec {
+	enum policy_section_kind kind;
+	char *name;  /* NULL for [global] and [default] */
+	char *label; /* "[group:NAME]" etc. */
+	int line;
+	size_t idx; /* position in policy.index (group and user sections) */
+	struct pscalar sc[PK_NKEYS];
+	struct pent *ent[PK_NLISTS];
+	size_t nent[PK_NLISTS];
+	size_t cap[PK_NLISTS];
+};
+
+struct policy {
+	struct psec **secs;
+	size_t nsecs;
+	size_t cap;
+	struct psec **index; /* group and user sections, sorted */
+	size_t nindex;
+	struct psec *global;
+	struct psec *def;
+};
+
+/* Pre-check events, in line order. */
+struct pcheck_ev {
+	bool section; /* else a key line */
+	int line;
+	char name[64]; /* section name when section */
+};
+
+struct pcheck {
+	struct pcheck_ev *v;
+	size_t n;
+};
+
+int pcheck_run(const char *buf, size_t len, const char *name,
+    struct pcheck *out, struct policy_errors *errs);
+void pcheck_free(struct pcheck *);
+
+/* Adds one error to ERRS (keeps going; never fails on memory: the caller
+ * treats errs->n > 0 or a lost error as a rejection). */
+void perr_add(struct policy_errors *errs, const char *file, int line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void perr_set(struct policy_error *e, const char *file, int line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* value.c */
+bool pval_name_ok(const char *s);
+int pval_template_check(const char *t, char *why, size_t whylen);
+int pval_template_expand(const char *t, const struct policy_ident *id,
+    char **out, char *why, size_t whylen);
+int pval_image_pattern(const char *in, char **out);
+const char *pkey_name(enum pkey);
+struct psec *
+policy_find(const struct policy *, enum policy_section_kind, const char *name);
+
+#endif

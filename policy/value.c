@@ -1,0 +1,373 @@
+/*
+ * value.c: strict parsers for policy values, paths and templates.
+ *
+ * Pure functions: no allocation except where a result is returned, no I/O,
+ * no locale.
+ *
+ * Invariants:
+ * - policy_parse_size() and policy_parse_cpus() MUST accept only their
+ *   exact grammar (digits, one unit letter or at most three decimals) and
+ *   MUST refuse anything that would overflow 64 bits.
+ * - policy_path_covers() MUST match by whole components.
+ * - policy_path_normal() MUST refuse relative paths, "..", ".", "//" and a
+ *   trailing "/".
+ * - A template MUST only use %u %U %h %g %%, and its expansion MUST be
+ *   refused unless it is an absolute, normal path other than "/", with %u
+ *   and %g each expanding to exactly one path component.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "name.h"
+#include "policy_int.h"
+
+void
+policy_errors_free(struct policy_errors *errs)
+{
+	if (errs == NULL)
+		return;
+	free(errs->v);
+	errs->v = NULL;
+	errs->n = 0;
+}
+
+static void
+perr_vfill(struct policy_error *e, const char *file, int line, const char *fmt,
+    va_list ap)
+{
+	snprintf(e->file, sizeof(e->file), "%s", file ? file : "");
+	e->line = line;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+}
+
+void
+perr_set(struct policy_error *e, const char *file, int line, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	va_start(ap, fmt);
+	perr_vfill(e, file, line, fmt, ap);
+	va_end(ap);
+}
+
+void
+perr_add(struct policy_errors *errs, const char *file, int line,
+    const char *fmt, ...)
+{
+	struct policy_error *v;
+	va_list ap;
+
+	if (errs == NULL || errs->n >= POLICY_MAX_ERRORS)
+		return;
+	if (errs->n + 1 == POLICY_MAX_ERRORS)
+		fmt = "too many errors; stopping here";
+	v = reallocarray(errs->v, errs->n + 1, sizeof(*v));
+	if (v == NULL)
+		return;
+	errs->v = v;
+	va_start(ap, fmt);
+	perr_vfill(&v[errs->n], file, line, fmt, ap);
+	va_end(ap);
+	errs->n++;
+}
+
+static int
+parse_u64(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 20)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+policy_parse_size(const char *s, uint64_t *out)
+{
+	size_t n;
+	unsigned shift = 0;
+	uint64_t v;
+
+	if (s == NULL || (n = strlen(s)) == 0)
+		return -1;
+	switch (s[n - 1]) {
+	case 'K':
+	case 'k':
+		shift = 10;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30;
+		break;
+	case 'T':
+	case 't':
+		shift = 40;
+		break;
+	default:
+		break;
+	}
+	if (shift != 0)
+		n--;
+	if (parse_u64(s, n, &v) < 0)
+		return -1;
+	if (shift != 0 && v > (UINT64_MAX >> shift))
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+int
+policy_parse_cpus(const char *s, uint64_t *milli)
+{
+	const char *dot;
+	uint64_t whole, frac = 0;
+	size_t nf = 0;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	dot = strchr(s, '.');
+	if (parse_u64(s, dot ? (size_t)(dot - s) : strlen(s), &whole) < 0)
+		return -1;
+	if (dot != NULL) {
+		nf = strlen(dot + 1);
+		if (nf == 0 || nf > 3 || parse_u64(dot + 1, nf, &frac) < 0)
+			return -1;
+		for (size_t i = nf; i < 3; i++)
+			frac *= 10;
+	}
+	if (whole > (UINT64_MAX - 999) / 1000)
+		return -1;
+	*milli = whole * 1000 + frac;
+	return 0;
+}
+
+bool
+policy_path_normal(const char *p)
+{
+	const char *c;
+
+	if (p == NULL || p[0] != '/')
+		return false;
+	if (p[1] == '\0')
+		return true;
+	for (c = p + 1;;) {
+		const char *end = strchr(c, '/');
+		size_t n = end ? (size_t)(end - c) : strlen(c);
+
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		if (end == NULL)
+			return true;
+		c = end + 1;
+	}
+}
+
+bool
+policy_path_covers(const char *prefix, const char *path)
+{
+	size_t n;
+
+	if (prefix == NULL || path == NULL)
+		return false;
+	if (strcmp(prefix, "/") == 0)
+		return path[0] == '/';
+	n = strlen(prefix);
+	return strncmp(prefix, path, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/');
+}
+
+/* A user or group name as useradd(8) would take it (with uppercase, which
+ * some directories use), at most 32 bytes. */
+bool
+pval_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c == '_';
+
+		if (i == 0 ? !alpha :
+			     !(alpha || (c >= '0' && c <= '9') || c == '.' ||
+				 c == '-' || (c == '$' && i == n - 1)))
+			return false;
+	}
+	return true;
+}
+
+struct subst {
+	const char *u, *U, *h, *g;
+};
+
+static int
+expand(const char *t, const struct subst *s, char **out, char *why,
+    size_t whylen)
+{
+	size_t cap = 64, n = 0;
+	char *buf = malloc(cap);
+
+	if (buf == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (const char *p = t; *p; p++) {
+		const char *add;
+		char one[2] = { *p, '\0' };
+		size_t an;
+
+		if (*p != '%') {
+			add = one;
+		} else {
+			switch (*++p) {
+			case 'u':
+				add = s->u;
+				break;
+			case 'U':
+				add = s->U;
+				break;
+			case 'h':
+				add = s->h;
+				break;
+			case 'g':
+				add = s->g;
+				break;
+			case '%':
+				add = "%";
+				break;
+			default:
+				snprintf(why, whylen, "unknown template %%%c%s",
+				    *p ? *p : '?',
+				    *p ? "" : " (a lone % ends it)");
+				free(buf);
+				return -1;
+			}
+			if ((p[0] == 'u' || p[0] == 'g') &&
+			    (strchr(add, '/') != NULL || *add == '\0' ||
+				strcmp(add, ".") == 0 ||
+				strcmp(add, "..") == 0)) {
+				snprintf(why, whylen,
+				    "%%%c expands to \"%s\", not one path component",
+				    p[0], add);
+				free(buf);
+				return -1;
+			}
+		}
+		an = strlen(add);
+		if (n + an + 1 > cap) {
+			char *nb;
+
+			while (n + an + 1 > cap)
+				cap *= 2;
+			if (cap > 65536 || (nb = realloc(buf, cap)) == NULL) {
+				snprintf(why, whylen, "expansion too long");
+				free(buf);
+				return -1;
+			}
+			buf = nb;
+		}
+		memcpy(buf + n, add, an);
+		n += an;
+	}
+	buf[n] = '\0';
+	if (!policy_path_normal(buf) || strcmp(buf, "/") == 0) {
+		snprintf(why, whylen,
+		    "\"%.100s\" is not an absolute, normal path other than /",
+		    buf);
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+int
+pval_template_check(const char *t, char *why, size_t whylen)
+{
+	static const struct subst dummy = { "u", "0", "/h", "g" };
+	char *out = NULL;
+
+	if (expand(t, &dummy, &out, why, whylen) < 0)
+		return -1;
+	free(out);
+	return 0;
+}
+
+int
+pval_template_expand(const char *t, const struct policy_ident *id, char **out,
+    char *why, size_t whylen)
+{
+	char uid[24], gname[64] = "";
+	struct subst s;
+
+	snprintf(uid, sizeof(uid), "%lu", (unsigned long)id->uid);
+	for (size_t i = 0; i < id->ngroups; i++)
+		if (id->gids != NULL && id->gnames != NULL &&
+		    id->gids[i] == id->gid && id->gnames[i] != NULL) {
+			snprintf(gname, sizeof(gname), "%s", id->gnames[i]);
+			break;
+		}
+	s.u = id->user ? id->user : "";
+	s.U = uid;
+	s.h = id->home ? id->home : "";
+	s.g = gname;
+	return expand(t, &s, out, why, whylen);
+}
+
+/*
+ * An image pattern, canonicalised like name_canon(): the same prefixes
+ * dropped, ":*" added when the last path component names no tag.
+ */
+int
+pval_image_pattern(const char *in, char **out)
+{
+	static const char *const drop[] = { "docker.io/library/",
+		"index.docker.io/library/", "docker.io/", "localhost/" };
+	const char *p = in, *last;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		if (strncmp(p, drop[i], strlen(drop[i])) == 0) {
+			p += strlen(drop[i]);
+			break;
+		}
+	n = strlen(p);
+	if (n == 0 || n > NAME_MAX_LEN)
+		return -1;
+	for (const char *c = p; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			(*c >= '0' && *c <= '9') || strchr("._-/:@*?[]!", *c)))
+			return -1;
+	last = strrchr(p, '/');
+	last = last ? last + 1 : p;
+	if (*last == '\0')
+		return -1;
+	if (strchr(last, ':') != NULL || strchr(p, '@') != NULL)
+		return (*out = strdup(p)) ? 0 : -1;
+	if ((*out = malloc(n + 3)) == NULL)
+		return -1;
+	memcpy(*out, p, n);
+	memcpy(*out + n, ":*", 3);
+	return 0;
+}

@@ -1,0 +1,266 @@
+/*
+ * test_env.c: the payload's environment (helper/env.c).
+ *
+ * Negative tests for each MUST of env.c: loader and other variables of the
+ * caller never pass implicitly, locale and TERM values with paths are
+ * dropped, the order image < identity < caller words < env-file < -e
+ * holds, sizes are bounded, and environ is never touched.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "env.h"
+
+extern char **environ;
+
+static char errbuf[512];
+
+static char *caller[] = { "LD_PRELOAD=/tmp/evil.so", "LD_LIBRARY_PATH=/tmp",
+	"GCONV_PATH=/tmp/g", "LOCPATH=/tmp/l", "HOME=/root", "USER=root",
+	"PATH=/tmp/bin", "TERM=xterm-256color", "LANG=C.UTF-8",
+	"LC_ALL=../../../tmp/x", "LC_CTYPE=en_US.UTF-8", "LANGUAGE=de:en",
+	"SECRET=s3cret", "MALLOC_CHECK_=3", NULL };
+
+static void
+input(struct env_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->home = "/home/alice";
+	in->user = "alice";
+	in->shell = "/bin/bash";
+	in->caller_env = caller;
+}
+
+static char **
+build(const struct env_input *in)
+{
+	char **env = NULL;
+
+	if (env_build(in, &env, errbuf, sizeof(errbuf)) != 0)
+		fail_msg("refused: %s", errbuf);
+	return env;
+}
+
+static const char *
+get(char **env, const char *key)
+{
+	return env_lookup(env, key, strlen(key));
+}
+
+static size_t
+count(char **env, const char *key)
+{
+	size_t n = 0, k = strlen(key);
+
+	for (size_t i = 0; env[i] != NULL; i++)
+		if (strncmp(env[i], key, k) == 0 && env[i][k] == '=')
+			n++;
+	return n;
+}
+
+static void
+test_allowlist(void **state)
+{
+	struct env_input in;
+	char **env;
+
+	input(&in);
+	env = build(&in);
+	assert_null(get(env, "LD_PRELOAD"));
+	assert_null(get(env, "LD_LIBRARY_PATH"));
+	assert_null(get(env, "GCONV_PATH"));
+	assert_null(get(env, "LOCPATH"));
+	assert_null(get(env, "SECRET"));
+	assert_null(get(env, "MALLOC_CHECK_"));
+	assert_string_equal(get(env, "HOME"), "/home/alice");
+	assert_string_equal(get(env, "USER"), "alice");
+	assert_string_equal(get(env, "LOGNAME"), "alice");
+	assert_string_equal(get(env, "SHELL"), "/bin/bash");
+	assert_string_equal(get(env, "PATH"), ENV_DEFAULT_PATH);
+	assert_string_equal(get(env, "TERM"), "xterm-256color");
+	assert_string_equal(get(env, "LANG"), "C.UTF-8");
+	assert_string_equal(get(env, "LC_CTYPE"), "en_US.UTF-8");
+	assert_string_equal(get(env, "LANGUAGE"), "de:en");
+	/* A locale value with a path never passes. */
+	assert_null(get(env, "LC_ALL"));
+	env_free(env);
+}
+
+static void
+test_bad_words(void **state)
+{
+	static char *c2[] = { "TERM=../../x", "LANG=/tmp/x", "LC_TIME=.hidden",
+		"LC_NUMERIC=a..b", "LC_lower=x", "LC_=x", "LANG=", NULL };
+	struct env_input in;
+	char **env;
+
+	input(&in);
+	in.caller_env = c2;
+	env = build(&in);
+	assert_null(get(env, "TERM"));
+	assert_null(get(env, "LANG"));
+	assert_null(get(env, "LC_TIME"));
+	assert_null(get(env, "LC_NUMERIC"));
+	assert_null(get(env, "LC_lower"));
+	assert_null(get(env, "LC_"));
+	env_free(env);
+	in.tty = true;
+	env = build(&in);
+	assert_string_equal(get(env, "TERM"), "xterm");
+	env_free(env);
+}
+
+static void
+test_order(void **state)
+{
+	static char *img[] = { "PATH=/img/bin", "HOME=/root", "A=image",
+		"B=image", "C=image", "D=image", NULL };
+	static const char file[] = "# comment\n"
+				   "\n"
+				   "  B=file\r\n"
+				   "C=file\n"
+				   "LANG=file\n"
+				   "SECRET\n"
+				   "NOPE\n"
+				   "E=with=equals and spaces ";
+	static char *opts[] = { "C=opt", "TERM=opt", "SECRET", "UNSET",
+		"F=", NULL };
+	struct env_input in;
+	char **env;
+
+	input(&in);
+	in.image_env = img;
+	in.env_file = file;
+	in.env_file_len = sizeof(file) - 1;
+	in.opts = opts;
+	in.nopts = 5;
+	env = build(&in);
+	assert_string_equal(get(env, "PATH"), "/img/bin");
+	assert_string_equal(get(env, "HOME"), "/home/alice");
+	assert_string_equal(get(env, "A"), "image");
+	assert_string_equal(get(env, "B"), "file");
+	assert_string_equal(get(env, "C"), "opt");
+	assert_string_equal(get(env, "D"), "image");
+	assert_string_equal(get(env, "LANG"), "file");
+	assert_string_equal(get(env, "TERM"), "opt");
+	assert_string_equal(get(env, "SECRET"), "s3cret");
+	assert_string_equal(get(env, "E"), "with=equals and spaces ");
+	assert_string_equal(get(env, "F"), "");
+	assert_null(get(env, "NOPE"));
+	assert_null(get(env, "UNSET"));
+	assert_int_equal(count(env, "C"), 1);
+	assert_int_equal(count(env, "HOME"), 1);
+	assert_int_equal(count(env, "PATH"), 1);
+	env_free(env);
+}
+
+static void
+test_env_file_errors(void **state)
+{
+	static const char nul[] = "A=1\0B=2\n";
+	static const char badkey[] = "A=1\nB C=2\n";
+	static const char badkey2[] = "A=1\n1X=2\n";
+	struct env_input in;
+	char **env = NULL;
+
+	input(&in);
+	in.env_file = nul;
+	in.env_file_len = sizeof(nul) - 1;
+	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
+	assert_non_null(strstr(errbuf, "NUL"));
+	in.env_file = badkey;
+	in.env_file_len = sizeof(badkey) - 1;
+	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
+	assert_non_null(strstr(errbuf, "line 2"));
+	in.env_file = badkey2;
+	in.env_file_len = sizeof(badkey2) - 1;
+	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
+	assert_null(env);
+}
+
+static void
+test_explicit_loader_var(void **state)
+{
+	/* Naming a variable explicitly is the caller's own choice; it is
+	 * passed only then. */
+	static char *opts[] = { "LD_PRELOAD", NULL };
+	struct env_input in;
+	char **env;
+
+	input(&in);
+	in.opts = opts;
+	in.nopts = 1;
+	env = build(&in);
+	assert_string_equal(get(env, "LD_PRELOAD"), "/tmp/evil.so");
+	env_free(env);
+}
+
+static void
+test_bounds(void **state)
+{
+	struct env_input in;
+	char **env = NULL;
+	char *big = malloc(ENV_MAX_ENTRY + 8);
+	char **many = calloc(ENV_MAX_ENTRIES + 2, sizeof(char *));
+	char(*names)[16] = calloc(ENV_MAX_ENTRIES + 1, 16);
+
+	assert_non_null(big);
+	assert_non_null(many);
+	assert_non_null(names);
+	input(&in);
+	memcpy(big, "A=", 2);
+	memset(big + 2, 'x', ENV_MAX_ENTRY);
+	big[ENV_MAX_ENTRY + 2] = '\0';
+	in.opts = &big;
+	in.nopts = 1;
+	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
+	assert_non_null(strstr(errbuf, "too long"));
+	for (int i = 0; i <= ENV_MAX_ENTRIES; i++) {
+		snprintf(names[i], 16, "V%d=1", i);
+		many[i] = names[i];
+	}
+	in.opts = many;
+	in.nopts = ENV_MAX_ENTRIES + 1;
+	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
+	assert_non_null(strstr(errbuf, "too large"));
+	free(names);
+	free(many);
+	free(big);
+}
+
+static void
+test_environ_untouched(void **state)
+{
+	char **before = environ;
+	struct env_input in;
+	char **env;
+
+	input(&in);
+	env = build(&in);
+	assert_ptr_equal(environ, before);
+	assert_ptr_not_equal(env, environ);
+	env_free(env);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_allowlist),
+		cmocka_unit_test(test_bad_words),
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_env_file_errors),
+		cmocka_unit_test(test_explicit_loader_var),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_environ_untouched),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,616 @@
+/*
+ * test_filter.c: the seccomp filter, read two ways: as exported pseudo
+ * code and BPF (architectures, default action, what is absent), and by
+ * loading it in a forked child with filter_load() and calling each
+ * denied syscall with harmless arguments (bubblewrap's try-syscall
+ * technique).  Each probe is also run without the filter, so that a
+ * denial the kernel would give anyway cannot pass for the filter's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <linux/filter.h>
+
+#include "filter.h"
+#include "log.h"
+
+#define NOPATH "/nonexistent-ctr-launch-test"
+
+static char *export(bool bpf, size_t *len)
+{
+	struct launch_plan p;
+	scmp_filter_ctx ctx = NULL;
+	int fd = memfd_create("pfc", MFD_CLOEXEC);
+	char *buf;
+	off_t n;
+
+	memset(&p, 0, sizeof(p));
+	assert_true(fd >= 0);
+	assert_int_equal(filter_build(&p, &ctx), 0);
+	assert_non_null(ctx);
+	assert_int_equal(bpf ? filter_export_bpf(ctx, fd) :
+			       filter_export_pfc(ctx, fd),
+	    0);
+	filter_free(ctx);
+	n = lseek(fd, 0, SEEK_END);
+	assert_true(n > 0);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
+	close(fd);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void
+test_unconfined_builds_nothing(void **state)
+{
+	static int sentinel;
+	struct launch_plan p;
+	scmp_filter_ctx ctx = &sentinel;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.seccomp = POLICY_SECCOMP_UNCONFINED;
+	assert_int_equal(filter_build(&p, &ctx), 0);
+	assert_null(ctx);
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void
+test_pfc(void **state)
+{
+	static const char *const absent[] = { "\"mount\"", "\"umount2\"",
+		"\"move_mount\"", "\"open_tree\"", "\"fsopen\"", "\"fsconfig\"",
+		"\"fsmount\"", "\"fspick\"", "\"pivot_root\"",
+		"\"mount_setattr\"", "\"unshare\"", "\"setns\"", "\"keyctl\"",
+		"\"add_key\"", "\"request_key\"", "\"bpf\"",
+		"\"perf_event_open\"", "\"userfaultfd\"", "\"kexec_load\"",
+		"\"kexec_file_load\"", "\"init_module\"", "\"finit_module\"",
+		"\"delete_module\"", "\"io_uring_setup\"", "\"io_uring_enter\"",
+		"\"io_uring_register\"", "\"chroot\"", "\"open_by_handle_at\"",
+		"\"name_to_handle_at\"", "\"modify_ldt\"", "\"acct\"",
+		"\"swapon\"", "\"reboot\"", "\"settimeofday\"",
+		"\"clock_settime\"", "\"syslog\"" };
+	size_t len;
+	char *pfc = export(false, &len);
+	const char *c3;
+
+	(void)state;
+	/* Only the native architecture; others hit the bad-arch action. */
+	assert_int_equal(count(pfc, "# filter for arch "), 1);
+#ifdef __x86_64__
+	assert_non_null(strstr(pfc, "# filter for arch x86_64 "));
+#endif
+	assert_non_null(
+	    strstr(pfc, "# invalid architecture action\naction KILL_PROCESS;"));
+	assert_non_null(strstr(pfc, "# default action\n  action ERRNO(1);"));
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+		if (strstr(pfc, absent[i]) != NULL)
+			fail_msg("%s is in the filter", absent[i]);
+	c3 = strstr(pfc, "\"clone3\"");
+	assert_non_null(c3);
+	assert_true(
+	    strncmp(strstr(c3, "action "), "action ERRNO(38);", 17) == 0);
+	free(pfc);
+}
+
+#ifdef __x86_64__
+/* The x32 ABI (syscall numbers with bit 30 under the x86_64 arch) goes to
+ * the bad-arch action: jge 0x40000000 then ret KILL_PROCESS. */
+static void
+test_bpf_x32(void **state)
+{
+	size_t len;
+	char *raw = export(true, &len);
+	const struct sock_filter *f = (const struct sock_filter *)raw;
+	size_t n = len / sizeof(*f);
+	bool jge = false, kill = false;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].code == (BPF_JMP | BPF_JGE | BPF_K) &&
+		    f[i].k == 0x40000000u) {
+			const struct sock_filter *t = &f[i + 1 + f[i].jt];
+			const struct sock_filter *u = &t[1 + t->jf];
+			/* taken: jeq -1 (libseccomp's "no syscall"), else kill */
+			jge = t->code == (BPF_JMP | BPF_JEQ | BPF_K) &&
+			    u->code == (BPF_RET | BPF_K) && u->k == 0x80000000u;
+		}
+		if (f[i].code == (BPF_RET | BPF_K) && f[i].k == 0x80000000u)
+			kill = true;
+	}
+	assert_true(jge);
+	assert_true(kill);
+	free(raw);
+}
+#endif
+
+enum probe {
+	PR_CLONE_NS, /* before unshare: an unmapped user ns nests nothing */
+	PR_UNSHARE,
+	PR_SETNS,
+	PR_MOUNT,
+	PR_UMOUNT2,
+	PR_PIVOT_ROOT,
+	PR_MOVE_MOUNT,
+	PR_OPEN_TREE,
+	PR_FSOPEN,
+	PR_FSCONFIG,
+	PR_FSMOUNT,
+	PR_FSPICK,
+	PR_MOUNT_SETATTR,
+	PR_KEYCTL,
+	PR_ADD_KEY,
+	PR_REQUEST_KEY,
+	PR_BPF,
+	PR_PERF,
+	PR_USERFAULTFD,
+	PR_KEXEC,
+	PR_KEXEC_FILE,
+	PR_INIT_MODULE,
+	PR_FINIT_MODULE,
+	PR_DELETE_MODULE,
+	PR_URING_SETUP,
+	PR_URING_ENTER,
+	PR_URING_REGISTER,
+	PR_TIOCSTI,
+	PR_TIOCSTI_HI,
+	PR_TIOCLINUX,
+	PR_TIOCLINUX_HI,
+	PR_PERSONA_BAD,
+	PR_PERSONA_NORAND,
+	PR_VSOCK,
+	PR_CHROOT,
+	PR_UNKNOWN,
+	/* Above: refused with EPERM.  Below: other expectations. */
+	PR_CLONE3,
+	PR_FORK,
+	PR_PERSONA_QUERY,
+	PR_PERSONA_LINUX,
+	PR_UNIX_SOCKET,
+	PR_TCGETS,
+	PR_PTRACE,
+	PR_N,
+	PR_FIRST_OTHER = PR_CLONE3,
+};
+
+static long
+probe(enum probe p)
+{
+	unsigned long sti = TIOCSTI, lin = TIOCLINUX;
+	char c = 'x';
+	long r;
+
+	errno = 0;
+	switch (p) {
+	case PR_UNSHARE: /* in a child: the new user ns would stay */
+		r = fork();
+		if (r == 0)
+			_exit(syscall(SYS_unshare, CLONE_NEWUSER) < 0 ? errno :
+									0);
+		if (r > 0) {
+			int st = 0;
+			waitpid((pid_t)r, &st, 0);
+			errno = WEXITSTATUS(st);
+			r = errno ? -1 : 0;
+		}
+		break;
+	case PR_CLONE_NS:
+		r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+		if (r == 0)
+			_exit(0);
+		if (r > 0)
+			waitpid((pid_t)r, NULL, 0);
+		break;
+	case PR_SETNS:
+		r = syscall(SYS_setns, -1, 0);
+		break;
+	case PR_MOUNT:
+		r = syscall(SYS_mount, "none", NOPATH, "tmpfs", 0, NULL);
+		break;
+	case PR_UMOUNT2:
+		r = syscall(SYS_umount2, NOPATH, 0);
+		break;
+	case PR_PIVOT_ROOT:
+		r = syscall(SYS_pivot_root, NOPATH, NOPATH);
+		break;
+	case PR_MOVE_MOUNT:
+		r = syscall(SYS_move_mount, -1, NOPATH, -1, NOPATH, 0);
+		break;
+	case PR_OPEN_TREE:
+		r = syscall(SYS_open_tree, -1, NOPATH, 0);
+		break;
+	case PR_FSOPEN:
+		r = syscall(SYS_fsopen, "nonexistent-fs", 0);
+		break;
+	case PR_FSCONFIG:
+		r = syscall(SYS_fsconfig, -1, 0, NULL, NULL, 0);
+		break;
+	case PR_FSMOUNT:
+		r = syscall(SYS_fsmount, -1, 0, 0);
+		break;
+	case PR_FSPICK:
+		r = syscall(SYS_fspick, -1, NOPATH, 0);
+		break;
+	case PR_MOUNT_SETATTR:
+		r = syscall(SYS_mount_setattr, -1, NOPATH, 0, NULL, 0);
+		break;
+	case PR_KEYCTL:
+		r = syscall(SYS_keyctl, 0, -100, 0);
+		break;
+	case PR_ADD_KEY:
+		r = syscall(SYS_add_key, NULL, NULL, NULL, 0, 0);
+		break;
+	case PR_REQUEST_KEY:
+		r = syscall(SYS_request_key, NULL, NULL, NULL, 0);
+		break;
+	case PR_BPF:
+		r = syscall(SYS_bpf, -1, NULL, 0);
+		break;
+	case PR_PERF:
+		r = syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0);
+		break;
+	case PR_USERFAULTFD:
+		r = syscall(SYS_userfaultfd, -1);
+		break;
+	case PR_KEXEC:
+		r = syscall(SYS_kexec_load, 0, 0, NULL, -1L);
+		break;
+	case PR_KEXEC_FILE:
+		r = syscall(SYS_kexec_file_load, -1, -1, 0, NULL, -1L);
+		break;
+	case PR_INIT_MODULE:
+		r = syscall(SYS_init_module, NULL, 0, NULL);
+		break;
+	case PR_FINIT_MODULE:
+		r = syscall(SYS_finit_module, -1, NULL, 0);
+		break;
+	case PR_DELETE_MODULE:
+		r = syscall(SYS_delete_module, NULL, 0);
+		break;
+	case PR_URING_SETUP:
+		r = syscall(SYS_io_uring_setup, 0, NULL);
+		break;
+	case PR_URING_ENTER:
+		r = syscall(SYS_io_uring_enter, -1, 0, 0, 0, NULL, 0);
+		break;
+	case PR_URING_REGISTER:
+		r = syscall(SYS_io_uring_register, -1, 0, NULL, 0);
+		break;
+	case PR_TIOCSTI:
+		r = syscall(SYS_ioctl, -1, sti, &c);
+		break;
+	case PR_TIOCSTI_HI:
+		r = syscall(SYS_ioctl, -1, (1UL << 32) | sti, &c);
+		break;
+	case PR_TIOCLINUX:
+		r = syscall(SYS_ioctl, -1, lin, &c);
+		break;
+	case PR_TIOCLINUX_HI:
+		r = syscall(SYS_ioctl, -1, (0xdeadUL << 32) | lin, &c);
+		break;
+	case PR_PERSONA_BAD:
+		r = syscall(SYS_personality, READ_IMPLIES_EXEC);
+		break;
+	case PR_PERSONA_NORAND:
+		r = syscall(SYS_personality, ADDR_NO_RANDOMIZE);
+		break;
+	case PR_VSOCK:
+		r = syscall(SYS_socket, AF_VSOCK, SOCK_STREAM, 0);
+		break;
+	case PR_CHROOT:
+		r = syscall(SYS_chroot, NOPATH);
+		break;
+	case PR_UNKNOWN:
+		r = syscall(999);
+		break;
+	case PR_CLONE3:
+		r = syscall(SYS_clone3, NULL, 0);
+		break;
+	case PR_FORK:
+		r = fork();
+		if (r == 0)
+			_exit(0);
+		if (r > 0) {
+			waitpid((pid_t)r, NULL, 0);
+			r = 0;
+		}
+		break;
+	case PR_PERSONA_QUERY:
+		r = syscall(SYS_personality, 0xffffffffUL);
+		break;
+	case PR_PERSONA_LINUX:
+		r = syscall(SYS_personality, PER_LINUX);
+		break;
+	case PR_UNIX_SOCKET:
+		r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+		if (r >= 0) {
+			close((int)r);
+			r = 0;
+		}
+		break;
+	case PR_TCGETS:
+		r = syscall(SYS_ioctl, -1, (unsigned long)TCGETS, &c);
+		break;
+	case PR_PTRACE:
+		r = syscall(SYS_ptrace, PTRACE_PEEKDATA, 999999999, NULL, NULL);
+		break;
+	default:
+		r = -1;
+		errno = EINVAL;
+	}
+	return r < 0 ? -errno : 0;
+}
+
+/* Runs every probe in a child, filtered or not; fills RES with 0 or
+ * -errno.  Returns the child's wait status. */
+static int
+run_probes(bool filtered, long *res)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct launch_plan p;
+
+		memset(&p, 0, sizeof(p));
+		log_set_child();
+		close(fds[0]);
+		if (filtered) {
+			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+			filter_load(&p);
+		}
+		for (int i = 0; i < PR_N; i++) {
+			long r = probe((enum probe)i);
+			if (write(fds[1], &r, sizeof(r)) != sizeof(r))
+				_exit(2);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	for (int i = 0; i < PR_N; i++)
+		assert_int_equal(read(fds[0], &res[i], sizeof(res[i])),
+		    sizeof(res[i]));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void
+test_denials_from_inside(void **state)
+{
+	long on[PR_N], off[PR_N];
+	int st;
+
+	(void)state;
+	st = run_probes(true, on);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	st = run_probes(false, off);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (int i = 0; i < PR_FIRST_OTHER; i++) {
+		if (on[i] != -EPERM)
+			fail_msg("probe %d: %ld, not EPERM", i, on[i]);
+		/* As root nothing here is EPERM without the filter. */
+		if (geteuid() == 0 && off[i] == -EPERM && i != PR_KEXEC &&
+		    i != PR_KEXEC_FILE)
+			fail_msg("probe %d: EPERM without the filter", i);
+	}
+	assert_int_equal(on[PR_CLONE3], -ENOSYS);
+	assert_true(off[PR_CLONE3] != -ENOSYS);
+	assert_int_equal(on[PR_FORK], 0);
+	assert_int_equal(on[PR_PERSONA_QUERY], 0);
+	assert_int_equal(on[PR_PERSONA_LINUX], 0);
+	assert_int_equal(on[PR_UNIX_SOCKET], 0);
+	assert_int_equal(on[PR_TCGETS], -EBADF);
+	/* ptrace is allowed (as Docker on >= 4.8): only the container's own
+	 * processes are visible in its pid namespace. */
+	assert_int_equal(on[PR_PTRACE], -ESRCH);
+	assert_int_equal(off[PR_TIOCSTI], -EBADF);
+	assert_int_equal(off[PR_TIOCSTI_HI], -EBADF);
+}
+
+/* Every ioctl request other than TIOCSTI and TIOCLINUX (on 32 bits) gets
+ * through to the kernel (EBADF on fd -1). */
+static void
+test_ioctl_complement(void **state)
+{
+	int fds[2], status;
+	pid_t pid;
+	long bad = 0;
+
+	(void)state;
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct launch_plan p;
+		unsigned long x = 88172645463325252UL;
+		long n = 0;
+
+		memset(&p, 0, sizeof(p));
+		log_set_child();
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		filter_load(&p);
+		for (unsigned long r = 0; r < 0x20000; r++) {
+			unsigned long req = r < 0x10000 ? r : (r << 16) | 0x54;
+			long e = syscall(SYS_ioctl, -1, req, NULL) < 0 ? errno :
+									 0;
+			bool deny = (req & 0xffffffffUL) == TIOCSTI ||
+			    (req & 0xffffffffUL) == TIOCLINUX;
+			if ((deny && e != EPERM) || (!deny && e != EBADF))
+				n++;
+		}
+		for (int i = 0; i < 100000; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			unsigned long req = i & 1 ?
+			    (x & ~0xffffffffUL) | TIOCSTI :
+			    x;
+			long e = syscall(SYS_ioctl, -1, req, NULL) < 0 ? errno :
+									 0;
+			bool deny = (req & 0xffffffffUL) == TIOCSTI ||
+			    (req & 0xffffffffUL) == TIOCLINUX;
+			if ((deny && e != EPERM) || (!deny && e != EBADF))
+				n++;
+		}
+		(void)!write(fds[1], &n, sizeof(n));
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &bad, sizeof(bad)), sizeof(bad));
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	assert_int_equal(bad, 0);
+}
+
+#ifdef __x86_64__
+static long
+int80_getpid(void)
+{
+	long r = 20; /* i386 getpid */
+
+	__asm__ volatile("int $0x80" : "+a"(r) : : "memory");
+	return r;
+}
+
+/* Runs FN in a child, filtered or not; returns the wait status. */
+static int
+run_killer(bool filtered, int which)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct launch_plan p;
+
+		memset(&p, 0, sizeof(p));
+		log_set_child();
+		if (filtered) {
+			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+			filter_load(&p);
+		}
+		if (which == 0)
+			syscall(0x40000000 | SYS_getpid);
+		else
+			int80_getpid();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void
+test_other_arches_killed(void **state)
+{
+	int st;
+
+	(void)state;
+	/* x32: killed even though this kernel may not run x32 at all. */
+	st = run_killer(true, 0);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	assert_true(WIFEXITED(run_killer(false, 0)));
+	/* i386 through int 0x80, where the kernel has ia32 emulation. */
+	if (!WIFEXITED(run_killer(false, 1)))
+		skip();
+	st = run_killer(true, 1);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
+#endif
+
+/* Without no_new_privs the filter is not loaded and the launch ends. */
+static void
+test_load_requires_nnp(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct launch_plan p;
+
+		memset(&p, 0, sizeof(p));
+		log_set_child();
+		log_set_stderr_fd(open("/dev/null", O_WRONLY | O_CLOEXEC));
+		filter_load(&p);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CTL_EXIT_FAIL);
+}
+
+static void
+test_unconfined_loads_nothing(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct launch_plan p;
+
+		memset(&p, 0, sizeof(p));
+		p.seccomp = POLICY_SECCOMP_UNCONFINED;
+		log_set_child();
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		filter_load(&p);
+		_exit(prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0 ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unconfined_builds_nothing),
+		cmocka_unit_test(test_pfc),
+#ifdef __x86_64__
+		cmocka_unit_test(test_bpf_x32),
+		cmocka_unit_test(test_other_arches_killed),
+#endif
+		cmocka_unit_test(test_denials_from_inside),
+		cmocka_unit_test(test_ioctl_complement),
+		cmocka_unit_test(test_load_requires_nnp),
+		cmocka_unit_test(test_unconfined_loads_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
