@@ -133,6 +133,16 @@ rlimits_safe(struct plan_caller *c)
 			nl.rlim_cur == RLIM_INFINITY ?
 		    RLIM_INFINITY :
 		    (old->rlim_max > nl.rlim_cur ? old->rlim_max : nl.rlim_cur);
+		if (setrlimit(r, &nl) == 0)
+			continue;
+		/* Without CAP_SYS_RESOURCE the hard limit cannot rise. */
+		nl.rlim_max = old->rlim_max;
+		if (nl.rlim_cur > nl.rlim_max)
+			nl.rlim_cur = nl.rlim_max;
+		if ((r == RLIMIT_CPU || r == RLIMIT_FSIZE) &&
+		    nl.rlim_cur != RLIM_INFINITY)
+			die("refusing to run with a hard %s limit: it could stop a privileged process midway",
+			    r == RLIMIT_CPU ? "CPU time" : "file size");
 		if (setrlimit(r, &nl) != 0)
 			die_errno("setrlimit %d", r);
 	}

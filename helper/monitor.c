@@ -164,6 +164,7 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 		m->front_pidfd = -1;
 		m->front_sock = sv[0];
 		m->keeper_sock = -1;
+		m->keeper_pid = pid;
 		return pid;
 	}
 	log_set_child();
@@ -208,7 +209,7 @@ reap_init(struct monitor *m, int *status)
 		*status = 128 + si.si_status;
 }
 
-static void
+static bool
 forward_ready(struct monitor *m, bool front_alive)
 {
 	struct mon_msg msg = { 0, 0 };
@@ -218,7 +219,7 @@ forward_ready(struct monitor *m, bool front_alive)
 	if (n <= 0 || msg.type != MON_READY) {
 		if (fds[0] >= 0)
 			close(fds[0]);
-		return;
+		return false;
 	}
 	out[0] = m->init_pidfd;
 	out[1] = fds[0];
@@ -227,6 +228,7 @@ forward_ready(struct monitor *m, bool front_alive)
 		    fds[0] >= 0 ? 2 : 1);
 	if (fds[0] >= 0)
 		close(fds[0]);
+	return true;
 }
 
 void
@@ -258,10 +260,6 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 				continue;
 			die_errno("poll");
 		}
-		if (pf[INIT_PID].revents) {
-			reap_init(m, &status);
-			break;
-		}
 		if (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents) {
 			/* P0 died, asked to abort, or hung up: end it all. */
 			if (pf[FRONT_PID].revents)
@@ -271,11 +269,15 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 				killed = pidfd_signal(m->init_pidfd, SIGKILL) ==
 				    0;
 		}
+		/* READY before the exit: P1 may do both in one poll. */
 		if (pf[INIT_SOCK].revents) {
 			if (!ready && !killed)
-				forward_ready(m, front_alive);
-			ready = true;
+				ready = forward_ready(m, front_alive);
 			pf[INIT_SOCK].fd = -1;
+		}
+		if (pf[INIT_PID].revents) {
+			reap_init(m, &status);
+			break;
 		}
 	}
 	if (!ready)
@@ -291,6 +293,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 
 struct front {
 	int sock, sfd, pidfd, master;
+	pid_t keeper;
 	bool tty_raw, running;
 	struct termios saved;
 	int abort_sig;
@@ -410,6 +413,9 @@ front_exit(struct front *f, int status)
 			;
 	}
 	tty_restore();
+	/* K reports, then exits: reap it, leave no zombie behind. */
+	while (waitpid(f->keeper, NULL, 0) < 0 && errno == EINTR)
+		;
 	if (f->abort_sig != 0)
 		exit(128 + f->abort_sig);
 	exit(status);
@@ -446,7 +452,8 @@ front_message(struct front *f)
 void
 monitor_front(struct launch_plan *p, struct monitor *m)
 {
-	struct front f = { m->front_sock, -1, -1, -1, false, false, { 0 }, 0 };
+	struct front f = { m->front_sock, -1, -1, -1, m->keeper_pid, false,
+		false, { 0 }, 0 };
 	bool tty = p->tty_wanted, interactive = p->interactive;
 	bool master_eof = false;
 

@@ -26,6 +26,7 @@ struct mon_msg {
 };
 
 struct monitor {
+	pid_t keeper_pid; /* P0: K */
 	int front_sock;   /* P0's end of the P0-K socket */
 	int keeper_sock;  /* K's end of it */
 	int front_pidfd;  /* K: P0's pidfd, opened before the fork */
