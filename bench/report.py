@@ -98,6 +98,9 @@ def main():
       "--chroot with --net=none, --seccomp and --caps.drop=all." % (
           env("R_NET") + " " if env("R_NET") else ""))
     p()
+    if env("R_PAM"):
+        p(env("R_PAM"))
+        p()
     if reason:
         p("**ctr-launch: not runnable: %s**" % reason)
         p()
