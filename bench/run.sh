@@ -484,8 +484,10 @@ if [ -z "$CTL_REASON" ]; then
 		    "$BUILDDIR/bench-trace/rel/ctr-launch" "$CTLT"
 		marks=()
 		for i in $(seq 1 "$SCALE_RUNS"); do
-			as_user "$CTLT" run --rm "${NET[@]}" busybox /bin/true \
-			    >/dev/null 2>"$OUT/marks.$i" && marks+=("$OUT/marks.$i")
+			rm -f "$OUT/marks.$i"
+			python3 bench/tracerun.py "$U_UID" "$U_GID" "$U_GIDS" \
+			    "$U_HOME" "$OUT/marks.$i" "$CTLT" run --rm "${NET[@]}" \
+			    busybox /bin/true && marks+=("$OUT/marks.$i")
 		done
 		[ ${#marks[@]} -gt 0 ] && PHASES="$PHASES
 
@@ -493,7 +495,7 @@ $(python3 bench/phases.py --marks "${marks[@]}")"
 	else
 		PHASES="$PHASES
 
-(No tracing build: helper/main.c has no CTL_BENCH_TRACE stamps.)"
+(No tracing build: helper/main.c has no CTL_BENCH_TRACE stamps; bench/trace-hook.patch adds them.)"
 	fi
 fi
 
