@@ -105,8 +105,6 @@ def marks_main(files):
         if len(stamps) < 2:
             continue
         totals.append((stamps[-1][0] - stamps[0][0]) * 1000)
-        if stamps[-1][1] == "end":
-            stamps = stamps[:-1] + [(stamps[-1][0], "end")]
         for (t, k), (t2, _) in zip(stamps, stamps[1:]):
             if k not in per:
                 per[k] = []
