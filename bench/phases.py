@@ -8,7 +8,7 @@ the median over the traces of each phase's duration in milliseconds and its
 share of the traced launch.  Markers (first occurrence, in this order):
 
   start    the first line (execve of ctr-launch)
-  policy   open of the policy file
+  policy   open of the policy file (full path or, openat, its base name)
   pam      open of the PAM service file (pam.d/ctr-launch)
   cgroup   mkdir under the cgroup root
   clone    clone/clone3 with CLONE_NEWNS or CLONE_NEWPID
@@ -28,6 +28,7 @@ CLOCK_MONOTONIC stamps written by the helper itself at each step of the
 launch sequence, by whichever process runs it.  Each step lasts until the
 next stamp in time order; the last step ends at the launch's last stamp.
 """
+import os
 import re
 import statistics
 import sys
@@ -62,7 +63,9 @@ def markers(path, policy, cgroot):
         if front is None:
             front = pid
             m["start"] = t
-        if "policy" not in m and policy in rest and "open" in rest:
+        if "policy" not in m and rest.startswith("open") and \
+                ('"%s"' % policy in rest or
+                 '"%s"' % os.path.basename(policy) in rest):
             m["policy"] = t
         elif "pam" not in m and "pam.d/ctr-launch" in rest and \
                 "open" in rest:
