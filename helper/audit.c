@@ -15,7 +15,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -106,13 +105,11 @@ audit_format_end(char *buf, size_t len, const struct launch_plan *p, int status,
 	buf[0] = '\0';
 	append(buf, len, "event=end");
 	kv(buf, len, "name", p->name);
-	if (WIFSIGNALED(status))
-		snprintf(tail, sizeof(tail), " status=%d signal=%d",
-		    128 + WTERMSIG(status), WTERMSIG(status));
-	else if (WIFEXITED(status))
-		snprintf(tail, sizeof(tail), " status=%d", WEXITSTATUS(status));
+	if (status > 128 && status < 128 + 65)
+		snprintf(tail, sizeof(tail), " status=%d signal=%d", status,
+		    status - 128);
 	else
-		snprintf(tail, sizeof(tail), " status=%d", CTL_EXIT_FAIL);
+		snprintf(tail, sizeof(tail), " status=%d", status);
 	append(buf, len, tail);
 	snprintf(tail, sizeof(tail), " runtime=%.3fs",
 	    seconds < 0 ? 0.0 : seconds);

@@ -45,6 +45,7 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "log.h"
+#include "plan.h"
 
 #define CPU_PERIOD   100000 /* microseconds */
 #define CPU_MINQUOTA 1000
@@ -1073,4 +1074,38 @@ cgroup_unshare_ns(void)
 {
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		die_errno("unshare(CLONE_NEWCGROUP)");
+}
+
+void
+cgroup_setup(struct cgroup *out, const struct launch_plan *p)
+{
+	static struct cgroup_hier h;
+	const struct policy_eff *e = &p->eff;
+	struct cgroup_req r = {
+		.uid = p->uid,
+		.user = p->user,
+		.name = p->name,
+		.lim = { p->cpus, p->memory, p->pids },
+		.user_lim = { e->user_cpus.v, e->user_memory.v,
+		    e->user_pids.v },
+		.max_containers = e->max_containers.v,
+		.max_total_containers = e->max_total_containers.v,
+	};
+
+	cgroup_open(&h);
+	cgroup_create(&h, &r, out);
+}
+
+void
+cgroup_enter(struct cgroup *cg)
+{
+	const struct cgroup_hier *h = cg->h;
+
+	cg_release(cg);
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		if (h->fd[c] >= 0)
+			close(h->fd[c]);
+	if (h->lockdir >= 0)
+		close(h->lockdir);
+	cgroup_unshare_ns();
 }

@@ -141,4 +141,12 @@ void cgroup_destroy(struct cgroup *);
 /* P1, once placed: a new cgroup namespace rooted at its own cgroup. */
 void cgroup_unshare_ns(void);
 
+struct launch_plan;
+/* K, step 6: opens the hierarchy and creates the container's cgroup for
+ * PLAN (its limits, the caller's totals and counts); dies or denies. */
+void cgroup_setup(struct cgroup *out, const struct launch_plan *plan);
+/* P1, once released by K (so placed): closes the descriptors inherited
+ * from K's cgroup_setup and unshares the cgroup namespace. */
+void cgroup_enter(struct cgroup *);
+
 #endif

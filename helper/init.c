@@ -88,9 +88,7 @@ dup_to(int fd, int to)
 void
 init_stdio(const struct launch_plan *p, int *bind_fds, struct mounts_tty *tty)
 {
-	for (size_t i = 0; i < p->nbinds; i++)
-		if (bind_fds[i] >= 0)
-			close(bind_fds[i]);
+	/* mounts_setup() closed the bind descriptors. */
 	free(bind_fds);
 	if (p->tty_wanted) {
 		if (tty->slave < 0 || tty->master < 0)

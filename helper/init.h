@@ -15,7 +15,7 @@
 void init_start(const struct launch_plan *p, struct monitor *m);
 /* Step 8: one O_PATH descriptor per plan bind, resolved as the caller. */
 int *init_binds(const struct launch_plan *p);
-/* After step 9: closes the bind descriptors, sets up stdio. */
+/* After step 9 (which closed the bind descriptors): sets up stdio. */
 void
 init_stdio(const struct launch_plan *p, int *bind_fds, struct mounts_tty *tty);
 /* Step 10: hostname and a new session. */

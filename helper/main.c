@@ -20,8 +20,12 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "audit.h"
+#include "auth.h"
+#include "cgroup.h"
 #include "creds.h"
 #include "env.h"
+#include "filter.h"
 #include "ids.h"
 #include "init.h"
 #include "log.h"
@@ -46,6 +50,8 @@ container(const struct launch_plan *p, struct monitor *m)
 	int *bind_fds;
 
 	init_start(p, m);
+	/* 7 (P1). Placed by K: a cgroup namespace of its own. */
+	cgroup_enter(m->cg);
 	/* 8. Bind sources, resolved as the caller. */
 	bind_fds = init_binds(p);
 	/* 9. The container's file system; pivot_root. */
@@ -62,7 +68,8 @@ container(const struct launch_plan *p, struct monitor *m)
 	/* 14. Working directory, umask and rlimits, as the caller. */
 	init_workdir(p);
 	creds_restore(p);
-	/* 15. (The limits' seccomp filter loads here, last.) */
+	/* 15. The seccomp filter, last. */
+	filter_load(p);
 	/* 16. Stay as the init; exec the payload. */
 	init_run(p, m);
 }
@@ -71,6 +78,8 @@ static noreturn void
 launch(struct launch_plan *p)
 {
 	struct monitor m;
+	struct auth auth;
+	struct cgroup cg;
 	pid_t init;
 
 	memset(&m, 0, sizeof(m));
@@ -79,14 +88,22 @@ launch(struct launch_plan *p)
 		monitor_front(p, &m);
 	}
 	/* K from here. */
-	/* 4. (Audit: the limits issue.) */
-	/* 5. (PAM: the limits issue.) */
-	/* 6. (cgroup: the limits issue.) */
-	/* 7. Layer locks, then clone P1 into new namespaces. */
+	/* 4. Audit: denials where they happen; the grant and the end are
+	 * written by K's monitor (audit.c). */
+	/* 5. PAM account and session; the session's rlimits win. */
+	auth_open(&auth, p);
+	auth_rlimits(&auth, p->rlimits, p->rlimits);
+	m.auth = &auth;
+	/* 6. The cgroup: counts, totals and limits. */
+	cgroup_setup(&cg, p);
+	m.cg = &cg;
+	/* 7. Layer locks, then clone P1 into new namespaces, into its
+	 * cgroup (v2), or placed there before K releases it (v1). */
 	monitor_prepare_init(p, &m);
-	init = ns_clone(p, &m.init_pidfd);
+	init = ns_clone(p, cgroup_clone_fd(&cg), &m.init_pidfd);
 	if (init == 0)
 		container(p, &m);
+	cgroup_attach(&cg, init);
 	/* 11. K: wait for the container and for P0; clean up. */
 	monitor_keeper(p, &m, init);
 }

@@ -37,6 +37,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "auth.h"
+#include "cgroup.h"
 #include "creds.h"
 #include "log.h"
 #include "monitor.h"
@@ -251,7 +254,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
 	pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
 	pf[INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
-	/* (The limits' cgroup placement of P1 goes here, before GO.) */
+	/* P1 is in its cgroup already (main.c, step 7). */
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
 		killed = pidfd_signal(m->init_pidfd, SIGKILL) == 0;
 	for (;;) {
@@ -271,8 +274,9 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		}
 		/* READY before the exit: P1 may do both in one poll. */
 		if (pf[INIT_SOCK].revents) {
-			if (!ready && !killed)
-				ready = forward_ready(m, front_alive);
+			if (!ready && !killed &&
+			    (ready = forward_ready(m, front_alive)))
+				audit_grant(p);
 			pf[INIT_SOCK].fd = -1;
 		}
 		if (pf[INIT_PID].revents) {
@@ -283,7 +287,12 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	if (!ready)
 		status = CTL_EXIT_FAIL;
 	fsutil_unlock_layers(m->locks, m->nlocks);
-	/* (The limits' cgroup removal and PAM close go here.) */
+	if (m->cg != NULL)
+		cgroup_destroy(m->cg);
+	if (m->auth != NULL)
+		auth_close(m->auth);
+	if (ready)
+		audit_end(p, status);
 	if (front_alive)
 		(void)mon_send(m->keeper_sock, MON_STATUS, status, NULL, 0);
 	_exit(0);

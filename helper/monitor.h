@@ -36,6 +36,8 @@ struct monitor {
 	pid_t init_pid;
 	int *locks; /* K: the image's layer locks */
 	size_t nlocks;
+	struct cgroup *cg; /* K: the container's cgroup (cgroup.h) */
+	struct auth *auth; /* K: the PAM session (auth.h) */
 };
 
 /* P0: forks K.  Returns 0 in K (now root entirely, in its own session)

@@ -22,11 +22,15 @@
 
 /* Without CLONE_VM and a stack, both calls return twice like fork(). */
 static pid_t
-clone3_fork(uint64_t flags, int *pidfd)
+clone3_fork(uint64_t flags, int cgroup_fd, int *pidfd)
 {
 	struct clone_args ca;
 
 	memset(&ca, 0, sizeof(ca));
+	if (cgroup_fd >= 0) {
+		flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgroup_fd;
+	}
 	ca.flags = flags | CLONE_PIDFD;
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
@@ -44,7 +48,7 @@ clone_fork(uint64_t flags, int *pidfd)
 }
 
 pid_t
-ns_clone(const struct launch_plan *p, int *pidfd)
+ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
 {
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
 	    CLONE_NEWIPC;
@@ -53,8 +57,8 @@ ns_clone(const struct launch_plan *p, int *pidfd)
 	if (p->net == PLAN_NET_NONE)
 		flags |= CLONE_NEWNET;
 	*pidfd = -1;
-	pid = clone3_fork(flags, pidfd);
-	if (pid < 0 && errno == ENOSYS)
+	pid = clone3_fork(flags, cgroup_fd, pidfd);
+	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
 		pid = clone_fork(flags, pidfd);
 	if (pid < 0)
 		die_errno("cannot create the container's namespaces");

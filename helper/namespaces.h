@@ -11,9 +11,10 @@
 /*
  * Forks P1 into new mount, pid, uts and ipc namespaces (and a new network
  * namespace for --network none), with clone3 and CLONE_PIDFD, falling
- * back to clone(2) where clone3 is missing.  Returns 0 in P1; in K, P1's
+ * back to clone(2) where clone3 is missing; with CGROUP_FD >= 0, into that
+ * cgroup (clone3 CLONE_INTO_CGROUP, no fallback).  Returns 0 in P1; in K, P1's
  * pid, with its pidfd in *PIDFD.  Dies on failure.
  */
-pid_t ns_clone(const struct launch_plan *p, int *pidfd);
+pid_t ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd);
 
 #endif

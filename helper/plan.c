@@ -648,6 +648,10 @@ plan_print_info(const struct launch_plan *p)
 	print_num("pids", "pids", &e->pids);
 	print_num("tmpfs_size", "memory", &e->tmpfs_size);
 	print_num("containers", "count", &e->max_containers);
+	print_num("user_cpus", "cpus", &e->user_cpus);
+	print_num("user_memory", "memory", &e->user_memory);
+	print_num("user_pids", "pids", &e->user_pids);
+	print_num("host_total", "count", &e->max_total_containers);
 	printf("%-12s %-12s", "seccomp",
 	    e->seccomp == POLICY_SECCOMP_DEFAULT ? "default" : "unconfined");
 	put_from(e->seccomp_from);

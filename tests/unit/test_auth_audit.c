@@ -156,10 +156,10 @@ test_end_line(void **state)
 	(void)state;
 	memset(&p, 0, sizeof(p));
 	snprintf(p.name, sizeof(p.name), "c");
-	audit_format_end(buf, sizeof(buf), &p, 3 << 8, 1.5);
+	audit_format_end(buf, sizeof(buf), &p, 3, 1.5);
 	assert_string_equal(buf,
 	    "event=end name=\"c\" status=3 runtime=1.500s");
-	audit_format_end(buf, sizeof(buf), &p, SIGKILL, 0.25);
+	audit_format_end(buf, sizeof(buf), &p, 137, 0.25);
 	assert_string_equal(buf,
 	    "event=end name=\"c\" status=137 signal=9 runtime=0.250s");
 	audit_format_end(buf, sizeof(buf), &p, 0, -4);

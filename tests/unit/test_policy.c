@@ -121,6 +121,7 @@ static void
 test_good_files(void **state)
 {
 	assert_true(each_ini(DATA "/good", good_one) >= 10);
+	good_one("etc/policy.ini"); /* the installed example */
 }
 
 static void
