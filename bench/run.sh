@@ -479,17 +479,26 @@ if [ -z "$CTL_REASON" ]; then
 	done
 	[ ${#traces[@]} -gt 0 ] &&
 	    PHASES=$(python3 bench/phases.py "$POLICY" /sys/fs/cgroup "${traces[@]}")
-	# A tracing build (helper/main.c stamps each step when compiled with
-	# -DCTL_BENCH_TRACE), same paths, installed next to ctr-launch.
+	# A tracing build: the same sources and paths, with a stamp before each
+	# step of helper/main.c (bench/instrument.py edits a copy of the tree,
+	# never the repository's file), installed next to ctr-launch.
 	step "phases (tracing build)"
 	CTLT=$B/usr/bin/ctr-launch-trace
-	if $MAKE --no-print-directory BUILDDIR="$BUILDDIR/bench-trace" \
-	    PREFIX="$B/usr" SYSCONFDIR="$B/etc" STATEDIR="$B/var" \
-	    RUNDIR="$B/run" PAMDIR="$B/etc/pam.d" CFLAGS=-DCTL_BENCH_TRACE \
-	    "$BUILDDIR/bench-trace/rel/ctr-launch" >"$LOG/build-trace.log" 2>&1 &&
-	    grep -q 'ctr-launch-trace:' "$BUILDDIR/bench-trace/rel/ctr-launch"; then
-		install -m 4755 -o root -g root \
-		    "$BUILDDIR/bench-trace/rel/ctr-launch" "$CTLT"
+	TSRC=$OUT/trace-src
+	rm -rf "$TSRC"
+	mkdir -p "$TSRC"
+	if git ls-files -z | xargs -0 cp --parents -t "$TSRC" 2>>"$LOG/steps.log" &&
+	    python3 bench/instrument.py helper/main.c "$TSRC/helper/main.c" \
+	        2>>"$LOG/steps.log" &&
+	    { diff -u --label a/helper/main.c --label b/helper/main.c \
+	        helper/main.c "$TSRC/helper/main.c" >"$OUT/trace-hook.patch"
+	      true; } &&
+	    $MAKE --no-print-directory -C "$TSRC" BUILDDIR="$OUT/trace-build" \
+	        PREFIX="$B/usr" SYSCONFDIR="$B/etc" STATEDIR="$B/var" \
+	        RUNDIR="$B/run" PAMDIR="$B/etc/pam.d" CFLAGS=-DCTL_BENCH_TRACE \
+	        "$OUT/trace-build/rel/ctr-launch" >"$LOG/build-trace.log" 2>&1; then
+		install -m 4755 -o root -g root "$OUT/trace-build/rel/ctr-launch" \
+		    "$CTLT"
 		marks=()
 		for i in $(seq 1 "$SCALE_RUNS"); do
 			rm -f "$OUT/marks.$i"
@@ -503,7 +512,7 @@ $(python3 bench/phases.py --marks "${marks[@]}")"
 	else
 		PHASES="$PHASES
 
-(No tracing build: helper/main.c has no CTL_BENCH_TRACE stamps; bench/trace-hook.patch adds them.)"
+(The tracing build failed: see logs/build-trace.log.)"
 	fi
 fi
 
