@@ -10,7 +10,7 @@ share of the traced launch.  Markers (first occurrence, in this order):
   start    the first line (execve of ctr-launch)
   policy   open of the policy file (full path or, openat, its base name)
   pam      open of the PAM service file (pam.d/ctr-launch)
-  cgroup   mkdir under the cgroup root
+  cgroup   the first open or mkdir of a path under the cgroup root
   clone    clone/clone3 with CLONE_NEWNS or CLONE_NEWPID
   mounts   the first mount(2)-family call after the clone
   drop     the first setgroups/setresgid/setresuid by the mounting process
@@ -70,8 +70,8 @@ def markers(path, policy, cgroot):
         elif "pam" not in m and "pam.d/ctr-launch" in rest and \
                 "open" in rest:
             m["pam"] = t
-        elif "cgroup" not in m and rest.startswith("mkdir") and \
-                cgroot in rest:
+        elif "cgroup" not in m and rest.startswith(("mkdir", "open")) and \
+                '"%s' % cgroot in rest:
             m["cgroup"] = t
         elif "clone" not in m and rest.startswith("clone") and \
                 ("CLONE_NEWNS" in rest or "CLONE_NEWPID" in rest):
@@ -126,6 +126,43 @@ def marks_main(files):
     print("| **first to last stamp** | %.3f | 100%% |" % tot)
 
 
+DUR = re.compile(r"<([0-9.]+)>$")
+CALL = re.compile(r"^(?:<\.\.\. )?([a-z_0-9]+)[( ]")
+# Calls that wait for another process or for input: their time is
+# somebody else's work.
+BLOCKING = {"wait4", "waitid", "poll", "ppoll", "epoll_wait", "epoll_pwait",
+            "read", "recvmsg", "recvfrom", "select", "pselect6", "nanosleep",
+            "clock_nanosleep", "futex", "rt_sigtimedwait", "rt_sigsuspend",
+            "pause", "execve"}
+
+
+def slow_calls(traces, top=10):
+    """Median over traces of the total time per syscall name (strace -T)."""
+    per = {}
+    for tr in traces:
+        tot = {}
+        for raw in open(tr, errors="replace"):
+            g = LINE.match(raw)
+            if not g:
+                continue
+            rest = g.group(3)
+            d, c = DUR.search(rest), CALL.match(rest)
+            if not d or not c or c.group(1) in BLOCKING:
+                continue
+            tot[c.group(1)] = tot.get(c.group(1), 0.0) + float(d.group(1))
+        for k, v in tot.items():
+            per.setdefault(k, []).append(v * 1000)
+    n = len(traces)
+    rows = sorted(((statistics.median(v + [0.0] * (n - len(v))), len(v), k)
+                   for k, v in per.items()), reverse=True)[:top]
+    print()
+    print("| syscall (non-blocking, all processes) | traced ms per launch "
+          "(median) |")
+    print("|---|---:|")
+    for med, _, k in rows:
+        print("| %s | %.2f |" % (k, med))
+
+
 def main():
     if sys.argv[1] == "--marks":
         marks_main(sys.argv[2:])
@@ -154,6 +191,7 @@ def main():
         else:
             print("| %s | marker not seen | |" % LABEL[k])
     print("| **total (traced)** | %.2f | 100%% |" % tot)
+    slow_calls(traces)
 
 
 if __name__ == "__main__":

@@ -473,7 +473,7 @@ if [ -z "$CTL_REASON" ]; then
 	traces=()
 	for i in 1 2 3 4 5 6 7; do
 		t=$OUT/trace.$i
-		(cd "$U_HOME" && env -i $U_ENV strace -f -ttt -q -s 256 -o "$t" \
+		(cd "$U_HOME" && env -i $U_ENV strace -f -ttt -T -q -s 256 -o "$t" \
 		    -u "$USERNAME" "$CTL" run --rm "${NET[@]}" busybox /bin/true \
 		    >/dev/null 2>>"$LOG/steps.log") && traces+=("$t")
 	done
