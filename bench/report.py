@@ -187,10 +187,15 @@ def main():
                 tgt.append("| %s | not measured | within 1.2x | - |" % what)
         flat("running", "0 running", "50 running",
              "launch time, 50 vs 0 running containers")
+        flat("running", "0 running [kernel floor]",
+             "50 running [kernel floor]",
+             "control: kernel floor, 50 vs 0 running (reported)")
         flat("policy", "10 sections", "1000 sections",
              "launch time, 1,000 vs 10 policy sections")
         flat("policy", "10 sections", "10000 sections",
              "launch time, 10,000 vs 10 policy sections (reported)")
+        flat("policy", "10 sections [bwrap]", "10000 sections [bwrap]",
+             "control: bwrap, 10,000 vs 10 sections (reported)")
     if tgt:
         p("| target | measured | goal | |")
         p("|---|---:|---|---|")
@@ -206,13 +211,24 @@ def main():
         titles = {"layers": "image layers", "binds": "`-v` binds",
                   "policy": "policy size ([user:]/[group:] sections)",
                   "running": "the user's containers already running"}
+        p("Rows marked [kernel floor] and [bwrap] are controls measured "
+          "interleaved with ctr-launch at the same point: they neither read "
+          "the policy nor count containers, so their change is the "
+          "machine's.")
+        p()
         p("| curve | point | median ms | min ms | max ms | vs first | "
           "failed |")
         p("|---|---|---:|---:|---:|---:|---:|")
         for k, rows in curves.items():
-            first = rows[0][3] if rows and rows[0][1] != "0" else None
+            firsts = {}
+            for r in rows:
+                ser = r[0].split("[", 1)[1] if "[" in r[0] else ""
+                if ser not in firsts and r[1] != "0":
+                    firsts[ser] = r[3]
             for r in rows:
                 ok = r[1] != "0"
+                first = firsts.get(r[0].split("[", 1)[1] if "[" in r[0]
+                                   else "")
                 p("| %s | %s | %s | %s | %s | %s | %s |" % (
                     titles.get(k, k), r[0], ms(r[3]) if ok else "-",
                     ms(r[4]) if ok else "-", ms(r[5]) if ok else "-",
