@@ -168,6 +168,11 @@ def main():
         if fl and int(fl[1]) > 0:
             tgt.append("| ctr-launch ÷ plain exec median | %.1fx | "
                        "(reported) | - |" % (c / float(fl[3])))
+        kf = by.get("kernel floor")
+        if kf and int(kf[1]) > 0:
+            tgt.append("| ctr-launch ÷ kernel floor median (the helper's "
+                       "own cost on top of the kernel work) | %.2fx | "
+                       "(reported) | - |" % (c / float(kf[3])))
         bw = by.get("bwrap")
         if bw:
             x, y = int(ctl[7]), int(bw[7])
@@ -176,26 +181,29 @@ def main():
                                            "met" if x <= y else
                                            "**missed**"))
 
-        def flat(curve, a, b, what):
+        def flat(curve, a, b, what, judged=True):
             pts = {r[0]: r for r in curves.get(curve, [])}
             ra, rb = pts.get(a), pts.get(b)
+            goal = "within 1.2x" if judged else "(reported)"
             if ra and rb and int(ra[1]) > 0 and int(rb[1]) > 0:
                 x = float(rb[3]) / float(ra[3])
-                tgt.append("| %s | %.2fx | within 1.2x | %s |" % (
-                    what, x, "met" if abs(x - 1) <= 0.2 else "**missed**"))
+                verdict = "-" if not judged else \
+                    "met" if abs(x - 1) <= 0.2 else "**missed**"
+                tgt.append("| %s | %.2fx | %s | %s |" % (what, x, goal,
+                                                       verdict))
             else:
-                tgt.append("| %s | not measured | within 1.2x | - |" % what)
+                tgt.append("| %s | not measured | %s | - |" % (what, goal))
         flat("running", "0 running", "50 running",
              "launch time, 50 vs 0 running containers")
         flat("running", "0 running [kernel floor]",
              "50 running [kernel floor]",
-             "control: kernel floor, 50 vs 0 running (reported)")
+             "control: kernel floor, 50 vs 0 running", False)
         flat("policy", "10 sections", "1000 sections",
              "launch time, 1,000 vs 10 policy sections")
         flat("policy", "10 sections", "10000 sections",
-             "launch time, 10,000 vs 10 policy sections (reported)")
+             "launch time, 10,000 vs 10 policy sections", False)
         flat("policy", "10 sections [bwrap]", "10000 sections [bwrap]",
-             "control: bwrap, 10,000 vs 10 sections (reported)")
+             "control: bwrap, 10,000 vs 10 sections", False)
     if tgt:
         p("| target | measured | goal | |")
         p("|---|---:|---|---|")
