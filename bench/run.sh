@@ -11,6 +11,11 @@
 # root-owned scratch prefix BENCH_ROOT and a throwaway user, both removed
 # at the end whatever happens.  It measures; it asserts nothing.
 #
+# bench/import.sh (the image tool's part) is called, when present, from the
+# repository root with CTL_IMAGETOOL (the installed ctr-image), BENCH_STORE
+# (its store), BENCH_WORK (an empty root-owned scratch directory on the
+# store's file system) and BENCH_QUICK; it prints markdown on stdout.
+#
 # Environment: BENCH_QUICK=1 (fewer launches, no 1 GB import),
 # BENCH_RUNS, BENCH_WARMUP, BENCH_ROOT (default /var/lib/ctr-launch-bench),
 # BENCH_KEEP=1 (keep the scratch prefix for inspection).
@@ -530,7 +535,9 @@ fi
 IMPORT=
 if [ -z "$CTL_REASON" ] && [ -f bench/import.sh ]; then
 	step "import times (bench/import.sh)"
-	IMPORT=$(BENCH_QUICK=$QUICK CTL_IMAGETOOL=$IMG BENCH_WORK=$B/scratch \
+	install -d -m 0700 "$B/scratch/import"
+	IMPORT=$(BENCH_QUICK=$QUICK CTL_IMAGETOOL=$IMG BENCH_WORK=$B/scratch/import \
+	    BENCH_STORE=$B/var/ctr-launch timeout 900 \
 	    bash bench/import.sh 2>>"$LOG/import-bench.log") ||
 	    IMPORT="bench/import.sh failed: $(tail -1 "$LOG/import-bench.log")"
 fi
