@@ -222,11 +222,11 @@ parse_volume(struct parser *p, const char *val)
 	*dst++ = '\0';
 	if ((mode = strchr(dst, ':')) != NULL)
 		*mode++ = '\0';
-	if (!policy_path_normal(s))
+	if (!policy_path_normal(s) || strcmp(s, "/") == 0)
 		return fail(p,
 		    "run: -v %.200s: the source must be an absolute, normal path other than /",
 		    val);
-	if (!policy_path_normal(dst))
+	if (!policy_path_normal(dst) || strcmp(dst, "/") == 0)
 		return fail(p,
 		    "run: -v %.200s: the destination must be an absolute, normal path other than /",
 		    val);

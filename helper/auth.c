@@ -157,7 +157,7 @@ auth_open(struct auth *a, const struct launch_plan *p)
 	if (rc != PAM_SUCCESS)
 		die("pam_set_item: %s", pam_strerror(pamh, rc));
 
-	rc = pam_acct_mgmt(pamh, PAM_SILENT);
+	rc = pam_acct_mgmt(pamh, 0); /* its messages (expiry) are shown */
 	if (rc != PAM_SUCCESS)
 		refused(a, rc, "account");
 	rc = pam_get_item(pamh, PAM_USER, &item);

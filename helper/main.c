@@ -134,7 +134,8 @@ main(int argc, char **argv)
 	}
 	/* 2. Who is calling, from the kernel. */
 	ids_identify(&plan);
-	/* 3. Policy, image, plan. */
+	/* 3. --env-file as the caller, policy, image, plan. */
+	plan_env_file(&plan, &req, &caller);
 	plan_policy(&plan);
 	if (req.cmd == ARGS_CMD_INFO) {
 		plan_print_info(&plan);

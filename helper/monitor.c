@@ -438,7 +438,14 @@ front_message(struct front *f)
 	ssize_t n = mon_recv(f->sock, &msg, fds, 2);
 
 	if (n <= 0) {
+		int st = 0;
+
 		tty_restore();
+		/* A keeper that failed said why on stderr: one line only. */
+		while (waitpid(f->keeper, &st, 0) < 0 && errno == EINTR)
+			;
+		if (WIFEXITED(st) && WEXITSTATUS(st) == CTL_EXIT_FAIL)
+			exit(CTL_EXIT_FAIL);
 		die("the keeper process died; the container is gone");
 	}
 	if (msg.type == MON_STATUS)

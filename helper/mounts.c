@@ -27,7 +27,8 @@
  * - A bind destination MUST resolve inside the new root, and MUST NOT be,
  *   cover or lie under /proc, /sys or /dev, nor be or cover /etc/passwd,
  *   /etc/group, /etc/resolv.conf or /etc/hosts; missing destinations are
- *   only created in the image's tmpfs upper, never in a bound host tree.
+ *   only created in the image's tmpfs upper or the container's own /tmp
+ *   and /var/tmp, never in a bound host tree.
  * - Binds MUST be recursive, and nosuid, nodev (and, when read-only,
  *   rdonly) MUST hold on every submount: flags are added, never replaced.
  * - The image root MUST be read-only once every mountpoint exists; the old
@@ -135,6 +136,8 @@ struct ctx {
 	int resolv, hosts; /* host files, or -1 */
 	int pts;           /* the container's devpts */
 	dev_t devdev;      /* st_dev of the container's /dev tmpfs */
+	dev_t tmpdev[2];   /* st_dev of its /tmp and /var/tmp */
+	size_t ntmp;
 	char rootpath[PATH_MAX];
 	char *pw, *gr;
 	size_t pwlen, grlen;
@@ -949,11 +952,34 @@ mount_sys(struct ctx *c)
 static void
 mount_tmp(struct ctx *c, const char *path)
 {
-	cleanup_close int mp = sys_mountpoint(c, path, true);
+	cleanup_close int mp = sys_mountpoint(c, path, true), t = -1;
 	char opt[128];
+	struct stat st;
 
 	size_opt(opt, sizeof(opt), "mode=1777", c->p->tmpfs_size);
 	mount_on("tmpfs", mp, "tmpfs", MS_NOSUID | MS_NODEV, opt, path);
+	t = fsutil_openat2(c->root, path, O_PATH | O_DIRECTORY, IN_ROOT);
+	if (t == -1 || fstat(t, &st) == -1 || c->ntmp >= 2)
+		die_errno("/%s", path);
+	c->tmpdev[c->ntmp++] = st.st_dev;
+}
+
+/* May a missing bind destination be made in PARENT?  Only in the image's
+ * upper layer and the container's own /tmp and /var/tmp, never in a bound
+ * host tree. */
+static bool
+ours(struct ctx *c, int parent)
+{
+	struct stat pst, rst;
+
+	if (fstat(parent, &pst) == -1 || fstat(c->root, &rst) == -1)
+		return false;
+	if (pst.st_dev == rst.st_dev)
+		return true;
+	for (size_t i = 0; i < c->ntmp; i++)
+		if (pst.st_dev == c->tmpdev[i])
+			return true;
+	return false;
 }
 
 /* Binds. */
@@ -1008,7 +1034,6 @@ bind_target(struct ctx *c, const char *dst, bool dir_wanted)
 {
 	char pfx[PATH_MAX];
 	cleanup_close int parent = -1;
-	struct stat pst, rst;
 	char *s;
 	int fd;
 
@@ -1028,9 +1053,7 @@ bind_target(struct ctx *c, const char *dst, bool dir_wanted)
 		}
 		fd = fsutil_openat2(c->root, pfx, O_PATH, IN_ROOT);
 		if (fd == -1 && errno == ENOENT) {
-			if (fstat(parent, &pst) == -1 ||
-			    fstat(c->root, &rst) == -1 ||
-			    pst.st_dev != rst.st_dev)
+			if (!ours(c, parent))
 				deny("bind destination %s: %s does not exist "
 				     "and is not in the image",
 				    dst, pfx);

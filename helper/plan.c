@@ -188,7 +188,7 @@ plan_hostname(const char *name, char out[PLAN_NAME_MAX + 1])
 int
 plan_check_dst(const char *dst, char *err, size_t errlen)
 {
-	if (!policy_path_normal(dst)) {
+	if (!policy_path_normal(dst) || strcmp(dst, "/") == 0) {
 		snprintf(err, errlen,
 		    "the destination must be an absolute, normal path other than /");
 		return -1;
@@ -426,19 +426,25 @@ plan_names(struct launch_plan *p, const struct args_request *req)
 		plan_hostname(p->name, p->hostname);
 }
 
+void
+plan_env_file(struct launch_plan *p, const struct args_request *req,
+    const struct plan_caller *c)
+{
+	char err[512];
+
+	if (req->cmd == ARGS_CMD_RUN && req->env_file != NULL &&
+	    creds_read_file_as_caller(p, c, req->env_file, ENV_MAX_FILE,
+		&p->env_file, &p->env_file_len, err, sizeof(err)) != 0)
+		die("--env-file %s", err);
+}
+
 static void
 plan_env(struct launch_plan *p, const struct args_request *req,
     const struct plan_caller *c)
 {
-	cleanup_free char *file = NULL;
-	size_t flen = 0;
 	struct env_input in;
 	char err[512];
 
-	if (req->env_file != NULL &&
-	    creds_read_file_as_caller(p, c, req->env_file, ENV_MAX_FILE, &file,
-		&flen, err, sizeof(err)) != 0)
-		die("--env-file %s", err);
 	memset(&in, 0, sizeof(in));
 	in.image_env = p->image->env;
 	in.home = p->home;
@@ -446,12 +452,14 @@ plan_env(struct launch_plan *p, const struct args_request *req,
 	in.shell = p->shell;
 	in.tty = p->tty_wanted;
 	in.caller_env = c->env;
-	in.env_file = file;
-	in.env_file_len = flen;
+	in.env_file = p->env_file;
+	in.env_file_len = p->env_file_len;
 	in.opts = req->envs;
 	in.nopts = req->nenvs;
 	if (env_build(&in, &p->env, err, sizeof(err)) != 0)
 		die("%s", err);
+	free(p->env_file);
+	p->env_file = NULL;
 }
 
 void
@@ -498,6 +506,7 @@ plan_free(struct launch_plan *p)
 	free(p->binds);
 	env_free(p->argv);
 	env_free(p->env);
+	free(p->env_file);
 	if (p->image)
 		desc_free(p->image);
 	if (p->policy) {

@@ -82,8 +82,10 @@ struct launch_plan {
 	enum policy_seccomp seccomp;
 
 	/* The payload. */
-	char **argv;         /* NULL-terminated, argv[0] = the command */
-	char **env;          /* NULL-terminated, final (step 14) */
+	char **argv;    /* NULL-terminated, argv[0] = the command */
+	char **env;     /* NULL-terminated, final (step 14) */
+	char *env_file; /* --env-file bytes, until the env is built */
+	size_t env_file_len;
 	char *workdir;       /* the final choice (plan_workdir) */
 	bool workdir_strict; /* -w given: failing to enter it is an error */
 	char *caller_cwd;    /* used when visible at the same path */
@@ -109,6 +111,11 @@ struct args_request;
  * (exit 125) on any error; nothing has been created at that point.
  */
 void plan_policy(struct launch_plan *p);
+/* First of step 3, before the policy is even loaded (so that the reading
+ * child, which becomes the caller, holds nothing but the caller's own
+ * data): reads --env-file as the caller into P. */
+void plan_env_file(struct launch_plan *p, const struct args_request *req,
+    const struct plan_caller *caller);
 void plan_run(struct launch_plan *p, const struct args_request *req,
     const struct plan_caller *caller);
 void plan_free(struct launch_plan *p);

@@ -640,3 +640,18 @@ desc_serialize(const struct image_desc *d, char **buf, size_t *len)
 	*len = w.n;
 	return 0;
 }
+
+int
+desc_lowerdir(const struct image_desc *d, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (d->nlayers == 0 || len < d->nlayers * (DESC_LINK_LEN + 1))
+		return -1;
+	for (size_t i = d->nlayers; i-- > 0;) {
+		memcpy(buf + o, d->layers[i].link, DESC_LINK_LEN);
+		o += DESC_LINK_LEN;
+		buf[o++] = i > 0 ? ':' : '\0';
+	}
+	return 0;
+}

@@ -20,7 +20,16 @@
  *
  * Layer lock: a launcher holds flock(LOCK_SH) on the layers/<hex> directory
  * descriptor of each layer of its image for the container's life; rm and gc
- * take flock(LOCK_EX|LOCK_NB) and skip a busy layer.
+ * take flock(LOCK_EX|LOCK_NB) and skip a busy layer.  rm and gc remove a
+ * layer by renaming layers/<hex> into tmp/ while they hold LOCK_EX, so a
+ * launcher, once its LOCK_SH is granted, checks that layers/<hex> still is
+ * the directory it locked (same st_dev and st_ino) and else refuses.
+ *
+ * Store lock: ctr-image serialises its own commands (import, rm, gc, tag)
+ * with flock(LOCK_EX) on the STORE_DIR descriptor; launchers never take it.
+ * Each layers/<hex>/ also holds "link" (its l/ name) and "size" (bytes).
+ *
+ * Descriptor format: see desc.c.
  *
  * Invariants of the reader:
  * - It MUST reject, never guess: any malformed record, unknown record, size
@@ -72,5 +81,9 @@ int desc_read_fd(int fd, struct image_desc **out, char *err, size_t errlen);
 /* Serialises D into a malloc'd buffer (ctr-image). */
 int desc_serialize(const struct image_desc *d, char **buf, size_t *len);
 void desc_free(struct image_desc *);
+/* Writes the overlay lowerdir option for a mount made from STORE_DIR/l:
+ * the layers' links, topmost first, joined by ':' ("LINK3:LINK2:LINK1");
+ * -1 if it does not fit in LEN bytes. */
+int desc_lowerdir(const struct image_desc *d, char *buf, size_t len);
 
 #endif

@@ -146,8 +146,11 @@ image_member(const char *name)
 		return false;
 	memcpy(first, name, n);
 	first[n] = '\0';
+	/* "<hex>.json" configs; "<hex>.tar" layers (podman, skopeo). */
 	if (slash == NULL && ends_with(first, ".json"))
 		first[n - 5] = '\0';
+	else if (slash == NULL && ends_with(first, ".tar"))
+		first[n - 4] = '\0';
 	return is_hex64(first);
 }
 
@@ -760,6 +763,7 @@ struct chain {
 	EVP_MD_CTX *blob, *diff;
 	uint64_t raw_done;
 	int64_t expect_off;
+	bool hash_blob; /* only when a blob digest is expected */
 	bool over;
 	char *buf;
 };
@@ -797,7 +801,8 @@ src_read(struct archive *a, void *cd, const void **out)
 		}
 		*out = c->buf;
 	}
-	EVP_DigestUpdate(c->blob, *out, (size_t)n);
+	if (c->hash_blob)
+		EVP_DigestUpdate(c->blob, *out, (size_t)n);
 	c->raw_done += (uint64_t)n;
 	progress_update(&c->x->pr, c->raw_done);
 	return n;
@@ -935,7 +940,9 @@ report_sanitised(struct imp *x, const char *what, struct extract_stats *st)
 static int
 do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 {
-	struct chain c = { .x = x, .outer = outer };
+	struct chain c = { .x = x,
+		.outer = outer,
+		.hash_blob = u->blob[0] != '\0' };
 	struct extract_stats st = { 0 };
 	cleanup_close int lfd = -1, dfd = -1;
 	char dir[32], label[64], blobhex[65], diffhex[65], sz[32];
@@ -1061,13 +1068,11 @@ pass2(struct imp *x)
 static int
 spool(struct imp *x, int in)
 {
+	static char buf[BUF_SIZE];
 	cleanup_close int out = -1;
-	cleanup_free char *buf = malloc(BUF_SIZE);
 	uint64_t total = 0;
 	ssize_t n;
 
-	if (buf == NULL)
-		return img_err(x->e, "out of memory");
 	out = openat(x->s->work, "input",
 	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out == -1)
@@ -1180,7 +1185,13 @@ import_rootfs(struct imp *x)
 	if ((j = config_json(cfg, strlen(cfg), "--config", x->e)) == NULL)
 		goto out;
 	unsigned badenv = 0;
-	if (config_fill(j, p->d, NULL, NULL, &badenv, x->e) == -1)
+	char **ids = NULL;
+	size_t nids = 0;
+	int fr = config_fill(j, p->d, &ids, &nids, &badenv, x->e);
+	for (size_t i = 0; ids != NULL && ids[i] != NULL; i++)
+		free(ids[i]);
+	free(ids);
+	if (fr == -1)
 		goto out;
 	if (badenv > 0)
 		progress_warn(&x->pr,
@@ -1239,6 +1250,28 @@ import_image_archive(struct imp *x)
 	return pass2(x);
 }
 
+static void
+busy_layer(const char *hex)
+{
+	printf("layer sha256:%.12s of the replaced image is in use; kept\n",
+	    hex);
+}
+
+/* Removes the layers of a replaced image that no image uses any more. */
+static int
+drop_replaced(struct imp *x, const struct image_desc *old)
+{
+	struct gc_result gr;
+
+	if (store_gc(x->s, old, &gr, x->o->quiet ? NULL : busy_layer, x->e) ==
+	    -1)
+		return -1;
+	if (gr.removed > 0)
+		progress_say(&x->pr, "removed %u layers of the replaced image",
+		    gr.removed);
+	return 0;
+}
+
 static int
 commit_images(struct imp *x)
 {
@@ -1275,9 +1308,19 @@ commit_images(struct imp *x)
 			total += u->size;
 		}
 		for (size_t k = 0; k < p->nnames; k++) {
+			struct image_desc *old = NULL;
+			struct img_err ignored = { "" };
+
+			/* The image this name replaces, if any. */
+			if (store_desc_read(x->s, p->names[k], &old,
+				&ignored) == -1)
+				old = NULL;
 			d->name = p->names[k];
 			int r = store_desc_write(x->s, d, x->e);
 			d->name = NULL;
+			if (r == 0 && old != NULL)
+				r = drop_replaced(x, old);
+			desc_free(old);
 			if (r == -1)
 				return -1;
 			progress_say(&x->pr,

@@ -28,14 +28,13 @@
 #include "name.h"
 #include "store.h"
 
-#define DIRFLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-
 static int
 subdir(struct store *s, const char *name, int *fd, struct img_err *e)
 {
 	if (mkdirat(s->fd, name, 0700) == -1 && errno != EEXIST)
 		return img_errno(e, "%s/%s", STORE_DIR, name);
-	*fd = openat(s->fd, name, DIRFLAGS);
+	*fd = openat(s->fd, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd == -1)
 		return img_errno(e, "%s/%s", STORE_DIR, name);
 	return 0;
@@ -50,7 +49,8 @@ store_open(struct store *s, struct img_err *e)
 	s->workname[0] = '\0';
 	if (mkdir(STORE_DIR, 0700) == -1 && errno != EEXIST)
 		return img_errno(e, "%s", STORE_DIR);
-	s->fd = open(STORE_DIR, DIRFLAGS);
+	s->fd = open(STORE_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->fd == -1)
 		return img_errno(e, "%s", STORE_DIR);
 	if (fstat(s->fd, &st) == -1)
@@ -116,7 +116,8 @@ store_mkwork(struct store *s, struct img_err *e)
 	    rnd);
 	if (mkdirat(s->tmp, s->workname, 0700) == -1)
 		return img_errno(e, "%s/tmp/%s", STORE_DIR, s->workname);
-	s->work = openat(s->tmp, s->workname, DIRFLAGS);
+	s->work = openat(s->tmp, s->workname,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->work == -1)
 		return img_errno(e, "%s/tmp/%s", STORE_DIR, s->workname);
 	return 0;
@@ -183,7 +184,8 @@ store_layer_get(struct store *s, const char *hex, char *link, uint64_t *size,
 	cleanup_close int fd = -1;
 	struct stat st;
 
-	fd = openat(s->layers, hex, DIRFLAGS);
+	fd = openat(s->layers, hex,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT)
 		return 0;
 	if (fd == -1)
@@ -218,7 +220,8 @@ store_layer_commit(struct store *s, const char *dir, const char *hex,
 	char num[32];
 	struct stat st;
 
-	fd = openat(s->work, dir, DIRFLAGS);
+	fd = openat(s->work, dir,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		return img_errno(e, "layer %s", hex);
 	do {
@@ -386,7 +389,8 @@ remove_layer(struct store *s, const char *hex, uint64_t *freed,
 	uint64_t size = 0;
 	ssize_t n;
 
-	fd = openat(s->layers, hex, DIRFLAGS);
+	fd = openat(s->layers, hex,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		return errno == ENOENT ? 1 : img_errno(e, "layer %s", hex);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -445,7 +449,9 @@ gc_links(struct store *s)
 				memcpy(hex, have + 10, 64);
 				hex[64] = '\0';
 				lfd = is_hex64(hex) ?
-				    openat(s->layers, hex, DIRFLAGS) :
+				    openat(s->layers, hex,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					    O_CLOEXEC) :
 				    -1;
 				if (lfd >= 0) {
 					ok = layer_meta(lfd, link, &size) ==

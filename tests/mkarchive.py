@@ -2,7 +2,7 @@
 """mkarchive.py: build docker-save and OCI image-layout archives for tests.
 
 Usage:
-  mkarchive.py --format docker|oci --out FILE [--tag NAME]...
+  mkarchive.py --format docker|docker25|podman|oci --out FILE [--tag NAME]...
                [--compress none|gzip|zstd[,...]] [--config JSON]
                [--bad-diffid N] [--bad-blob N] LAYER...
 
@@ -100,7 +100,26 @@ def build(args):
     config = image_config(diff_ids, cfg)
     out = open(args.out, "wb") if args.out != "-" else sys.stdout.buffer
     with tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT) as t:
-        if args.format == "docker":
+        if args.format in ("docker25", "podman"):
+            # docker >= 25: OCI layout plus manifest.json naming blobs;
+            # podman/skopeo docker-archive: <hex>.tar layers, <hex>.json.
+            names = []
+            if args.format == "docker25":
+                add_bytes(t, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+            for i, r in enumerate(raws):
+                name = ("blobs/sha256/" if args.format == "docker25" else "") \
+                    + sha(r) + (".tar" if args.format == "podman" else "")
+                add_bytes(t, name, r)
+                names.append(name)
+            cname = ("blobs/sha256/" + sha(config)) \
+                if args.format == "docker25" else sha(config) + ".json"
+            add_bytes(t, cname, config)
+            man = [{"Config": cname, "RepoTags": args.tag or None,
+                    "Layers": names}]
+            add_bytes(t, "manifest.json", json.dumps(man).encode())
+            if args.format == "docker25":
+                add_bytes(t, "index.json", b'{"schemaVersion":2,"manifests":[]}')
+        elif args.format == "docker":
             names = []
             for i, r in enumerate(raws):
                 lid = sha(("layer%d" % i).encode() + r)
@@ -246,7 +265,8 @@ def main():
         hostile(sys.argv[2], sys.argv[3], sys.argv[4])
         return
     p = argparse.ArgumentParser()
-    p.add_argument("--format", choices=["docker", "oci"], required=True)
+    p.add_argument("--format", choices=["docker", "docker25", "podman", "oci"],
+                   required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--tag", action="append")
     p.add_argument("--compress", default="none")

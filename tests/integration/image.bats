@@ -238,3 +238,33 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 	[ "$status" -eq 0 ]
 	[ "$output" -eq 99 ]
 }
+
+@test "docker >= 25 (OCI layout + manifest.json) and podman docker-archive layouts import" {
+	for f in docker25 podman; do
+		python3 "$CTL_SRC/tests/mkarchive.py" --format $f --out "$BATS_TEST_TMPDIR/$f.tar" \
+		    --tag "t$TAG-$f:1" --config "$CFG" "$FX/base" "$FX/l2" "$FX/l3"
+		run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/$f.tar"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"imported t$TAG-$f:1"* ]]
+		run "$CTL_IMAGETOOL" inspect "t$TAG-$f:1"
+		[[ "$output" == *'Layers:     3,'* ]]
+		"$CTL_IMAGETOOL" rm "t$TAG-$f:1"
+	done
+}
+
+@test "importing over a name removes the replaced image's unused layers" {
+	mkdir -p "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	echo a-$TAG >"$BATS_TEST_TMPDIR/a/f"
+	echo b-$TAG >"$BATS_TEST_TMPDIR/b/f"
+	tar -C "$BATS_TEST_TMPDIR/a" -cf "$BATS_TEST_TMPDIR/a.tar" .
+	tar -C "$BATS_TEST_TMPDIR/b" -cf "$BATS_TEST_TMPDIR/b.tar" .
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-replace" "$BATS_TEST_TMPDIR/a.tar"
+	ha=$(sha256sum "$BATS_TEST_TMPDIR/a.tar" | cut -c1-64)
+	[ -d "$CTL_STORE/layers/$ha" ]
+	run "$CTL_IMAGETOOL" import --name "t$TAG-replace" "$BATS_TEST_TMPDIR/b.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed 1 layers of the replaced image"* ]]
+	[ ! -e "$CTL_STORE/layers/$ha" ]
+	"$CTL_IMAGETOOL" rm "t$TAG-replace"
+}

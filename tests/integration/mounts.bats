@@ -15,7 +15,9 @@ mt_hex() {
 mt_layer() {
 	local hex
 	hex=$(mt_hex "$1")
-	mkdir -p "$CTL_STORE/layers/$hex/diff" "$CTL_STORE/l"
+	install -d -m 0700 "$CTL_STORE/layers" "$CTL_STORE/l" \
+	    "$CTL_STORE/layers/$hex"
+	install -d -m 0755 "$CTL_STORE/layers/$hex/diff"
 	ln -sfn "../layers/$hex/diff" "$CTL_STORE/l/$2"
 	echo "$MT_TAG $hex $2" >>"$MT_LIST"
 	printf '%s\n' "$CTL_STORE/layers/$hex/diff"
@@ -50,6 +52,7 @@ setup_file() {
 	ctl_useradd "$MT_B"
 	mkdir -p "$MT_DATA/scratch/$MT_A/sub" "$MT_DATA/scratch/$MT_A/hidden"
 	echo secret >"$MT_DATA/scratch/$MT_A/hidden/secret"
+	echo file >"$MT_DATA/scratch/$MT_A/file"
 	chown -R "$MT_A:" "$MT_DATA/scratch/$MT_A"
 	mount -t tmpfs -o mode=0777 tmpfs "$MT_DATA/scratch/$MT_A/sub"
 	mount -t tmpfs -o mode=0777 tmpfs "$MT_DATA/scratch/$MT_A/hidden"
@@ -115,6 +118,7 @@ mt_runa() {
 	[ "$status" -eq 0 ]
 	[[ $output == *" / ro,nosuid,nodev"*" - overlay "* ]]
 	[[ $output == *"Read-only file system"* ]]
+	[ "$(grep -c ' / / ' <<<"$output")" -eq 1 ] # the old root is detached
 	[[ $output != *host-marker* ]]
 	[[ $output == *w ]]
 	[ ! -e "/tmp/in-$MT_TAG" ]
@@ -187,6 +191,16 @@ mt_runa() {
 	rm -f "/home/$MT_A/link"
 	[ "$status" -eq 125 ]
 	[[ $output == *"(/etc)"* ]]
+}
+
+@test "an admin bind must resolve, as the user, to the path the policy names" {
+	ln -sfn "$MT_DATA/scratch/$MT_A" "/home/$MT_A/alias"
+	mt_runa -b "/home/$MT_A/alias:/x:-:admin" -- /bin/true
+	rm -f "/home/$MT_A/alias"
+	[ "$status" -eq 125 ]
+	[[ $output == *"resolves to $MT_DATA/scratch/$MT_A, not the path the policy names"* ]]
+	mt_runa -b "$MT_DATA/scratch/$MT_A:/x:ro:admin" -- /bin/touch /x/f
+	[[ $output == *"Read-only file system"* ]]
 }
 
 @test "a symlink in the home to a granted path is followed and bound" {
@@ -344,17 +358,28 @@ mt_runa() {
 	d=$(mt_layer mpevil "$(mt_link M001)")
 	ln -s /etc "$d/home"
 	ln -s /tmp "$d/a"
+	ln -s ../../proc "$d/pp"
+	ln -s /etc/passwd "$d/pw"
 	mt_runa -l "$(mt_hex mpevil):$(mt_link M001)" \
 	    -b "/home/$MT_A:/home/$MT_A:-:admin" -- \
 	    /bin/sh -c "ls -d /etc/$MT_A /home/$MT_A"
 	[ "$status" -eq 0 ]
 	[ ! -e "/etc/$MT_A" ]
-	# /a -> /tmp: the container's own /tmp, a tmpfs: refused, not made
-	# on the host.
+	# Image symlinks to /proc or the generated files are seen through.
 	mt_runa -l "$(mt_hex mpevil):$(mt_link M001)" -p "$MT_DATA/scratch" \
-	    -b "$MT_DATA/scratch/$MT_A:/a/b$MT_TAG/c:-:user" -- /bin/true
+	    -b "$MT_DATA/scratch/$MT_A:/pp/sys:-:user" -- /bin/true
 	[ "$status" -eq 125 ]
-	[[ $output == *"does not exist and is not in the image"* ]]
+	[[ $output == *"resolves to /proc/sys"* ]]
+	mt_runa -l "$(mt_hex mpevil):$(mt_link M001)" -p "$MT_DATA" \
+	    -b "$MT_DATA/scratch/$MT_A/file:/pw:-:user" -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ $output == *"covers the generated /etc/passwd"* ]]
+	# /a -> /tmp: made in the container's own /tmp, never the host's.
+	mt_runa -l "$(mt_hex mpevil):$(mt_link M001)" -p "$MT_DATA/scratch" \
+	    -b "$MT_DATA/scratch/$MT_A:/a/b$MT_TAG/c:-:user" -- \
+	    /bin/ls /tmp/b$MT_TAG/c
+	[ "$status" -eq 0 ]
+	[[ $output == *hidden* ]]
 	[ ! -e "/tmp/b$MT_TAG" ]
 }
 
@@ -405,4 +430,95 @@ mt_runa() {
 	    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):/:/bin/sh" -- /bin/true
 	[ "$status" -eq 125 ]
 	[[ $output == *"do not fit in one mount"* ]]
+}
+
+@test "fallback without overlay lowerdir+ (Linux < 6.8): legacy options" {
+	command -v strace >/dev/null || skip "strace missing"
+	run strace -f -o /dev/null -e inject=fsconfig:error=EINVAL \
+	    "$MT_DRV" -l "$(mt_hex base):$(mt_link B000)" \
+	    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):/:/bin/sh" -- \
+	    /bin/grep " / " /proc/self/mountinfo
+	[ "$status" -eq 0 ]
+	[[ $output == *"lowerdir=$(mt_link B000),"* ]]
+}
+
+@test "layers are locked shared for the container's life; a missing one is named" {
+	local hex
+	hex=$(mt_hex base)
+	"$MT_DRV" -l "$hex:$(mt_link B000)" \
+	    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):/:/bin/sh" \
+	    -- /bin/sleep 3 &
+	sleep 1.5
+	run flock -n -x "$CTL_STORE/layers/$hex" true
+	[ "$status" -ne 0 ]
+	run flock -n -s "$CTL_STORE/layers/$hex" true
+	[ "$status" -eq 0 ]
+	wait
+	run flock -n -x "$CTL_STORE/layers/$hex" true
+	[ "$status" -eq 0 ]
+	mt_runa -l "$(mt_hex missing):$(mt_link X001)" -- /bin/true
+	[ "$status" -eq 125 ]
+	[[ $output == *"is damaged: layer $(mt_hex missing) missing; re-import it"* ]]
+}
+
+@test "rename-exchange race on the source never binds what the user cannot read" {
+	command -v python3 >/dev/null || skip "python3 missing"
+	local sec=/root/mt-sec-$MT_TAG h=/home/$MT_A i n=0 bad=0
+	mkdir -p "$sec" "$h/a"
+	chmod 0755 "$sec"
+	echo secret >"$sec/secret"
+	echo mine >"$h/a/mine"
+	chown -R "$MT_A:" "$h/a"
+	ln -sfn "$sec" "$h/b"
+	chown -h "$MT_A:" "$h/b"
+	rm -f "$h/.stop"
+	ctl_as "$MT_A" python3 "$CTL_SRC/tests/integration/renamex.py" \
+	    "$h/a" "$h/b" "$h/.stop" &
+	local racer=$!
+	for i in $(seq 1 50); do
+		run "$MT_DRV" -l "$(mt_hex base):$(mt_link B000)" \
+		    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):$h:/bin/sh" \
+		    -p /home -p /root -b "$h/a:/d:-:user" -- /bin/ls /d
+		[[ $output == *secret* ]] && bad=$((bad + 1))
+		[ "$status" -eq 0 ] && n=$((n + 1))
+	done
+	touch "$h/.stop"
+	wait "$racer" || true
+	rm -rf "$sec" "$h/a" "$h/b"
+	echo "# bound $n of 50, leaked $bad" >&3
+	[ "$bad" -eq 0 ]
+	[ "$n" -gt 0 ]
+}
+
+@test "rename-exchange race on a destination in a bound home never reaches /proc" {
+	command -v python3 >/dev/null || skip "python3 missing"
+	local h=/home/$MT_A i n=0 bad=0
+	mkdir -p "$h/scratch"
+	ln -sfn /proc/sys "$h/swap"
+	chown -h "$MT_A:" "$h/scratch" "$h/swap"
+	rm -f "$h/.stop"
+	ctl_as "$MT_A" python3 "$CTL_SRC/tests/integration/renamex.py" \
+	    "$h/scratch" "$h/swap" "$h/.stop" &
+	local racer=$!
+	for i in $(seq 1 50); do
+		run "$MT_DRV" -l "$(mt_hex base):$(mt_link B000)" \
+		    -u "$MT_A:$(id -u "$MT_A"):$(id -g "$MT_A"):$h:/bin/sh" \
+		    -b "$h:$h:-:admin" -p "$MT_DATA/scratch" \
+		    -b "$MT_DATA/scratch/$MT_A:$h/scratch:-:user" -- \
+		    /bin/sh -c 'grep -c " /proc/sys/" /proc/self/mountinfo;
+		    ls /proc/sys | grep -c kernel'
+		[ "$status" -eq 0 ] && n=$((n + 1))
+		if [ "$status" -eq 0 ] && [ "${lines[0]}" != 0 ]; then
+			bad=$((bad + 1))
+		fi
+		if [ "$status" -eq 0 ] && [ "${lines[1]}" != 1 ]; then
+			bad=$((bad + 1))
+		fi
+	done
+	touch "$h/.stop"
+	wait "$racer" || true
+	rm -rf "$h/scratch" "$h/swap"
+	echo "# bound $n of 50, bad $bad" >&3
+	[ "$bad" -eq 0 ]
+	[ "$n" -gt 0 ]
 }

@@ -16,18 +16,36 @@
 
 #include "args.h"
 
-#define PARSE(req, ...) parse_v((req), (char *[]){ __VA_ARGS__, NULL })
+#define PARSE(req, ...) \
+	parse_v((req), (const char *const[]){ __VA_ARGS__, NULL })
 
 static char errbuf[512];
 
+/* args_parse() on a writable copy of V (string literals are const). */
 static int
-parse_v(struct args_request *req, char **v)
+parse_n(int n, const char *const *v, struct args_request *req)
+{
+	char **c = calloc((size_t)n + 1, sizeof(char *));
+	int rc;
+
+	assert_non_null(c);
+	for (int i = 0; i < n; i++)
+		assert_non_null(c[i] = strdup(v[i]));
+	rc = args_parse(n, c, req, errbuf, sizeof(errbuf));
+	for (int i = 0; i < n; i++)
+		free(c[i]);
+	free(c);
+	return rc;
+}
+
+static int
+parse_v(struct args_request *req, const char *const *v)
 {
 	int n = 0;
 
 	while (v[n] != NULL)
 		n++;
-	return args_parse(n, v, req, errbuf, sizeof(errbuf));
+	return parse_n(n, v, req);
 }
 
 static void
@@ -38,14 +56,11 @@ ok_parse(struct args_request *req, int rc)
 }
 
 static void
-bad(char **v, const char *needle)
+bad(const char *const *v, const char *needle)
 {
 	struct args_request r;
-	int n = 0;
 
-	while (v[n] != NULL)
-		n++;
-	if (args_parse(n, v, &r, errbuf, sizeof(errbuf)) == 0) {
+	if (parse_v(&r, v) == 0) {
 		args_free(&r);
 		fail_msg("accepted: %s ...", v[2] ? v[2] : v[1]);
 	}
@@ -53,7 +68,8 @@ bad(char **v, const char *needle)
 		fail_msg("error '%s' lacks '%s'", errbuf, needle);
 }
 
-#define BAD(needle, ...) bad((char *[]){ __VA_ARGS__, NULL }, (needle))
+#define BAD(needle, ...) \
+	bad((const char *const[]){ __VA_ARGS__, NULL }, (needle))
 
 static void
 test_subcommands(void **state)
@@ -259,13 +275,12 @@ test_numbers(void **state)
 	args_free(&r);
 	for (size_t i = 0; i < sizeof(bad_pids) / sizeof(*bad_pids); i++)
 		BAD("--pids-limit", "ctr-launch", "run", "--pids-limit",
-		    (char *)bad_pids[i], "img");
+		    bad_pids[i], "img");
 	for (size_t i = 0; i < sizeof(bad_cpus) / sizeof(*bad_cpus); i++)
-		BAD("--cpus", "ctr-launch", "run", "--cpus",
-		    (char *)bad_cpus[i], "img");
-	for (size_t i = 0; i < sizeof(bad_mem) / sizeof(*bad_mem); i++)
-		BAD("--memory", "ctr-launch", "run", "-m", (char *)bad_mem[i],
+		BAD("--cpus", "ctr-launch", "run", "--cpus", bad_cpus[i],
 		    "img");
+	for (size_t i = 0; i < sizeof(bad_mem) / sizeof(*bad_mem); i++)
+		BAD("--memory", "ctr-launch", "run", "-m", bad_mem[i], "img");
 	BAD("given twice", "ctr-launch", "run", "--cpus", "1", "--cpus", "1",
 	    "img");
 }
@@ -291,7 +306,7 @@ static void
 test_bounds(void **state)
 {
 	struct args_request r;
-	char **v = calloc(ARGS_MAX_ARGC + 2, sizeof(char *));
+	const char **v = calloc(ARGS_MAX_ARGC + 2, sizeof(char *));
 	char *big = malloc(ARGS_MAX_CMDLEN + 2);
 	char *vol = malloc(ARGS_MAX_ARGLEN + 8);
 
@@ -303,11 +318,9 @@ test_bounds(void **state)
 	v[2] = "img";
 	for (int i = 3; i <= ARGS_MAX_ARGC; i++)
 		v[i] = "x";
-	assert_int_equal(args_parse(ARGS_MAX_ARGC + 1, v, &r, errbuf,
-			     sizeof(errbuf)),
-	    -1);
+	assert_int_equal(parse_n(ARGS_MAX_ARGC + 1, v, &r), -1);
 	assert_non_null(strstr(errbuf, "more than"));
-	ok_parse(&r, args_parse(ARGS_MAX_ARGC, v, &r, errbuf, sizeof(errbuf)));
+	ok_parse(&r, parse_n(ARGS_MAX_ARGC, v, &r));
 	args_free(&r);
 
 	memset(big, 'a', ARGS_MAX_CMDLEN + 1);
@@ -323,9 +336,7 @@ test_bounds(void **state)
 		v[3 + 2 * i] = "/a:/b";
 	}
 	v[4 + 2 * ARGS_MAX_VOLUMES] = "img";
-	assert_int_equal(args_parse(5 + 2 * ARGS_MAX_VOLUMES, v, &r, errbuf,
-			     sizeof(errbuf)),
-	    -1);
+	assert_int_equal(parse_n(5 + 2 * ARGS_MAX_VOLUMES, v, &r), -1);
 	assert_non_null(strstr(errbuf, "volumes"));
 	free(vol);
 	free(big);

@@ -317,6 +317,23 @@ test_limits(void **state)
 	free(buf);
 }
 
+static void
+test_lowerdir(void **state)
+{
+	struct image_desc *d = make_desc();
+	char buf[64], small[22];
+
+	assert_int_equal(desc_lowerdir(d, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "ZZZZZZZZZZ:A0B1C2D3E4");
+	assert_int_equal(desc_lowerdir(d, small, 21), -1);
+	assert_int_equal(desc_lowerdir(d, small, sizeof(small)), 0);
+	assert_string_equal(small, buf);
+	d->nlayers = 0;
+	assert_int_equal(desc_lowerdir(d, buf, sizeof(buf)), -1);
+	d->nlayers = 2;
+	desc_free(d);
+}
+
 int
 main(void)
 {
@@ -327,6 +344,7 @@ main(void)
 		cmocka_unit_test(test_serialize_refuses_invalid),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_lowerdir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

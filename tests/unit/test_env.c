@@ -22,11 +22,41 @@ extern char **environ;
 
 static char errbuf[512];
 
-static char *caller[] = { "LD_PRELOAD=/tmp/evil.so", "LD_LIBRARY_PATH=/tmp",
-	"GCONV_PATH=/tmp/g", "LOCPATH=/tmp/l", "HOME=/root", "USER=root",
-	"PATH=/tmp/bin", "TERM=xterm-256color", "LANG=C.UTF-8",
-	"LC_ALL=../../../tmp/x", "LC_CTYPE=en_US.UTF-8", "LANGUAGE=de:en",
-	"SECRET=s3cret", "MALLOC_CHECK_=3", NULL };
+/* Writable copies of literal vectors (-Wwrite-strings), freed at the end. */
+static char **owned[64];
+static size_t nowned;
+
+static char **
+sv(const char *const *v)
+{
+	size_t n = 0;
+	char **c;
+
+	while (v[n] != NULL)
+		n++;
+	c = calloc(n + 1, sizeof(char *));
+	assert_non_null(c);
+	for (size_t i = 0; i < n; i++)
+		assert_non_null(c[i] = strdup(v[i]));
+	assert_true(nowned < sizeof(owned) / sizeof(*owned));
+	owned[nowned++] = c;
+	return c;
+}
+
+static int
+free_owned(void **state)
+{
+	for (size_t i = 0; i < nowned; i++)
+		env_free(owned[i]);
+	nowned = 0;
+	return 0;
+}
+
+static const char *const caller[] = { "LD_PRELOAD=/tmp/evil.so",
+	"LD_LIBRARY_PATH=/tmp", "GCONV_PATH=/tmp/g", "LOCPATH=/tmp/l",
+	"HOME=/root", "USER=root", "PATH=/tmp/bin", "TERM=xterm-256color",
+	"LANG=C.UTF-8", "LC_ALL=../../../tmp/x", "LC_CTYPE=en_US.UTF-8",
+	"LANGUAGE=de:en", "SECRET=s3cret", "MALLOC_CHECK_=3", NULL };
 
 static void
 input(struct env_input *in)
@@ -35,7 +65,7 @@ input(struct env_input *in)
 	in->home = "/home/alice";
 	in->user = "alice";
 	in->shell = "/bin/bash";
-	in->caller_env = caller;
+	in->caller_env = sv(caller);
 }
 
 static char **
@@ -96,13 +126,14 @@ test_allowlist(void **state)
 static void
 test_bad_words(void **state)
 {
-	static char *c2[] = { "TERM=../../x", "LANG=/tmp/x", "LC_TIME=.hidden",
-		"LC_NUMERIC=a..b", "LC_lower=x", "LC_=x", "LANG=", NULL };
+	static const char *const c2[] = { "TERM=../../x", "LANG=/tmp/x",
+		"LC_TIME=.hidden", "LC_NUMERIC=a..b", "LC_lower=x", "LC_=x",
+		"LANG=", NULL };
 	struct env_input in;
 	char **env;
 
 	input(&in);
-	in.caller_env = c2;
+	in.caller_env = sv(c2);
 	env = build(&in);
 	assert_null(get(env, "TERM"));
 	assert_null(get(env, "LANG"));
@@ -120,8 +151,8 @@ test_bad_words(void **state)
 static void
 test_order(void **state)
 {
-	static char *img[] = { "PATH=/img/bin", "HOME=/root", "A=image",
-		"B=image", "C=image", "D=image", NULL };
+	static const char *const img[] = { "PATH=/img/bin", "HOME=/root",
+		"A=image", "B=image", "C=image", "D=image", NULL };
 	static const char file[] = "# comment\n"
 				   "\n"
 				   "  B=file\r\n"
@@ -130,16 +161,16 @@ test_order(void **state)
 				   "SECRET\n"
 				   "NOPE\n"
 				   "E=with=equals and spaces ";
-	static char *opts[] = { "C=opt", "TERM=opt", "SECRET", "UNSET",
-		"F=", NULL };
+	static const char *const opts[] = { "C=opt", "TERM=opt", "SECRET",
+		"UNSET", "F=", NULL };
 	struct env_input in;
 	char **env;
 
 	input(&in);
-	in.image_env = img;
+	in.image_env = sv(img);
 	in.env_file = file;
 	in.env_file_len = sizeof(file) - 1;
-	in.opts = opts;
+	in.opts = sv(opts);
 	in.nopts = 5;
 	env = build(&in);
 	assert_string_equal(get(env, "PATH"), "/img/bin");
@@ -190,12 +221,12 @@ test_explicit_loader_var(void **state)
 {
 	/* Naming a variable explicitly is the caller's own choice; it is
 	 * passed only then. */
-	static char *opts[] = { "LD_PRELOAD", NULL };
+	static const char *const opts[] = { "LD_PRELOAD", NULL };
 	struct env_input in;
 	char **env;
 
 	input(&in);
-	in.opts = opts;
+	in.opts = sv(opts);
 	in.nopts = 1;
 	env = build(&in);
 	assert_string_equal(get(env, "LD_PRELOAD"), "/tmp/evil.so");
@@ -262,5 +293,5 @@ main(void)
 		cmocka_unit_test(test_environ_untouched),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, free_owned);
 }

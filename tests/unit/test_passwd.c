@@ -14,11 +14,14 @@
 
 #include "passwd.h"
 
+static char n_alice[] = "alice", n_sudo[] = "sudo", n_datasci[] = "datasci";
+static char n_bad[] = "al:ice\nroot:x:0:alice", n_empty[] = "";
+
 static struct plan_group groups[] = {
-	{ 1000, (char *)"alice" },
-	{ 27, (char *)"sudo" },
-	{ 1000, (char *)"alice" }, /* duplicate of the primary */
-	{ 5000, (char *)"datasci" },
+	{ 1000, n_alice },
+	{ 27, n_sudo },
+	{ 1000, n_alice }, /* duplicate of the primary */
+	{ 5000, n_datasci },
 };
 
 static struct passwd_caller caller = {
@@ -241,8 +244,7 @@ test_group_caller_groups(void **state)
 static void
 test_group_bad_name_replaced(void **state)
 {
-	struct plan_group g[] = { { 1000, (char *)"al:ice\nroot:x:0:alice" },
-		{ 7, (char *)"" } };
+	struct plan_group g[] = { { 1000, n_bad }, { 7, n_empty } };
 	struct passwd_caller c = caller;
 	char *out = NULL;
 

@@ -1,0 +1,90 @@
+#!/bin/bash
+# bench/import.sh [BUILDDIR]: import time of a ~100 MB docker save archive
+# (4 layers of random files) with ctr-image, next to GNU tar -x of the same
+# layer tarballs.  Prints a markdown table.  Run as root from the
+# repository root; uses the root-owned scratch prefix
+# /var/lib/ctr-launch-bench-import (removed at the end).
+set -eu
+cd "$(dirname "$0")/.."
+BUILDDIR=${1:-build}
+ROOT=/var/lib/ctr-launch-bench-import
+RUNS=${RUNS:-3}
+[ "$(id -u)" = 0 ] || { echo "bench/import.sh: run as root" >&2; exit 1; }
+
+rm -rf "$ROOT"
+bash tests/mkprefix.sh "$ROOT"
+make -s BUILDDIR="$BUILDDIR/bench-import" STATEDIR="$ROOT/var" \
+    SYSCONFDIR="$ROOT/etc" RUNDIR="$ROOT/run" "$BUILDDIR/bench-import/rel/ctr-image"
+tool=$BUILDDIR/bench-import/rel/ctr-image
+store=$ROOT/var/ctr-launch
+work=$ROOT/work
+mkdir -p "$work/src" "$work/layers"
+trap 'rm -rf "$ROOT"' EXIT
+
+# Four layers of ~25 MB: files from 1 KiB to 1 MiB, random content.
+python3 - "$work/src" <<'PY'
+import os, random, sys
+random.seed(1)
+for l in range(4):
+    total = 0
+    d = os.path.join(sys.argv[1], "l%d" % l)
+    while total < 25 << 20:
+        sub = os.path.join(d, "d%d" % random.randrange(40))
+        os.makedirs(sub, exist_ok=True)
+        n = random.choice([1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20])
+        with open(os.path.join(sub, "f%d" % total), "wb") as f:
+            f.write(os.urandom(n))
+        total += n
+PY
+python3 tests/mkarchive.py --format docker --out "$work/image.tar" \
+    --tag bench/import:1 "$work"/src/l0 "$work"/src/l1 "$work"/src/l2 "$work"/src/l3
+tar -C "$work/layers" -xf "$work/image.tar" --wildcards '*/layer.tar'
+size=$(stat -c %s "$work/image.tar")
+
+now() { date +%s.%N; }
+best() { sort -g | head -n 1; }
+
+run_import() {
+	rm -rf "$store"
+	local t0 t1
+	sync
+	t0=$(now)
+	"$tool" import --quiet "$work/image.tar"
+	t1=$(now)
+	echo "$t1 - $t0" | bc
+}
+
+run_tar() { # [sync]
+	rm -rf "$work/x"
+	mkdir -p "$work/x"
+	local t0 t1 i=0
+	sync
+	t0=$(now)
+	for l in "$work"/layers/*/layer.tar; do
+		mkdir -p "$work/x/$i"
+		tar -C "$work/x/$i" --same-owner -xpf "$l"
+		i=$((i + 1))
+	done
+	[ "${1:-}" = sync ] && sync
+	t1=$(now)
+	echo "$t1 - $t0" | bc
+}
+
+cat "$work/image.tar" >/dev/null # warm the page cache for everyone
+imp=$(for _ in $(seq "$RUNS"); do run_import; done | best)
+tarx=$(for _ in $(seq "$RUNS"); do run_tar; done | best)
+tars=$(for _ in $(seq "$RUNS"); do run_tar sync; done | best)
+
+mb=$(echo "scale=1; $size / 1048576" | bc)
+row() { # LABEL SECONDS
+	printf '| %s | %.2f | %.0f | %.2fx |\n' "$1" "$2" \
+	    "$(echo "$size / 1048576 / $2" | bc -l)" "$(echo "$2 / $tarx" | bc -l)"
+}
+echo
+echo "Import of a $mb MB docker save archive (4 layers, $(find "$work/src" -type f | wc -l) files), best of $RUNS:"
+echo
+echo "| method | seconds | MB/s | vs tar -x |"
+echo "|---|---:|---:|---:|"
+row "tar -x of the 4 layer tarballs" "$tarx"
+row "tar -x, then sync" "$tars"
+row "ctr-image import (sha256 verified, syncfs)" "$imp"

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# The audit trail, captured for real: the helper runs in a private mount
+# namespace whose /dev is a copy with a datagram listener bound at
+# /dev/log (glibc's fixed path), and the test reads what syslog(3) sent.
+
+load lib
+
+setup_file() {
+	export TAG
+	TAG=$(ctl_tag)
+	export AU=au$TAG AN=an$TAG
+	ctl_useradd "$AU"
+	ctl_useradd "$AN"
+	export AUID
+	AUID=$(id -u "$AU")
+	ctl_image_busybox
+	mkdir -p "/home/$AU/data dir"
+	chown "$AU" "/home/$AU/data dir"
+	ctl_policy <<-EOF
+	[default]
+	images = busybox
+	binds = %h:%h
+	user_binds = %h
+	cpus = 0.5
+	memory = 256M
+	pids = 64
+	[user:$AN]
+	deny = yes
+	EOF
+}
+
+teardown_file() {
+	ctl_userdel "$AU"
+	ctl_userdel "$AN"
+}
+
+# with_log LOG CMD...: runs CMD (as root) where /dev/log is a listener
+# appending each datagram as one line to LOG.
+with_log() {
+	local log=$1
+	shift
+	local d
+	d=$(mktemp -d "$BATS_TEST_TMPDIR/dev.XXXXXX")
+	unshare -m --propagation private bash -s "$d" "$log" "$@" <<-'EOS'
+	set -e
+	d=$1 log=$2
+	shift 2
+	mount -t tmpfs -o mode=0755 tmpfs "$d"
+	cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx "$d"/
+	mkdir "$d/pts" "$d/shm"
+	mount --bind /dev/pts "$d/pts"
+	mount --bind /dev/shm "$d/shm"
+	ln -s /proc/self/fd "$d/fd"
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        f.write(s.recv(65536).decode(errors="replace").rstrip("\n") + "\n")
+' "$d/log" "$log" &
+	lp=$!
+	for _ in $(seq 200); do [ -S "$d/log" ] && break; sleep 0.02; done
+	mount --move "$d" /dev
+	rc=0
+	"$@" || rc=$?
+	sleep 0.3
+	kill $lp
+	exit $rc
+	EOS
+}
+
+# as USER: the command prefix that becomes USER, as ctl_as does.
+as() {
+	echo setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups -- \
+	    env -i PATH=/usr/bin:/bin HOME="/home/$1"
+}
+
+@test "audit: a granted launch logs grant and end, key=value, one line each" {
+	log=$BATS_TEST_TMPDIR/log
+	run with_log "$log" $(as "$AU") "$CTL_BIN" run --name aud1 \
+	    -v "/home/$AU/data dir:/data" busybox sh -c 'exit 3'
+	cat "$log"
+	[ "$status" -eq 3 ]
+	grant=$(grep 'event=grant' "$log")
+	[ "$(echo "$grant" | wc -l)" -eq 1 ]
+	[[ $grant == *"ctr-launch["*"]: user=$AU uid=$AUID event=grant name=\"aud1\" image=\"busybox:latest\" digest=\"sha256:"* ]]
+	[[ $grant == *" cpus=0.5 memory=268435456 pids=64 seccomp=default "* ]]
+	[[ $grant == *"binds=\"/home/$AU:/home/$AU:rw,/home/$AU/data dir:/data:rw\""* ]]
+	# LOG_AUTHPRIV | LOG_INFO
+	[[ $grant == "<86>"* ]]
+	end=$(grep 'event=end' "$log")
+	[[ $end == *"user=$AU uid=$AUID event=end name=\"aud1\" status=3 runtime="*s ]]
+	# grant before end
+	[ "$(grep -n 'event=grant' "$log" | cut -d: -f1)" -lt "$(grep -n 'event=end' "$log" | cut -d: -f1)" ]
+}
+
+@test "audit: a container killed by a signal ends with status and signal" {
+	log=$BATS_TEST_TMPDIR/log
+	run with_log "$log" $(as "$AU") "$CTL_BIN" run --name aud2 busybox sh -c 'kill -9 $$'
+	[ "$status" -eq 137 ]
+	grep -q 'event=end name="aud2" status=137 signal=9 runtime=' "$log"
+}
+
+@test "audit: a policy denial is logged before the error line" {
+	log=$BATS_TEST_TMPDIR/log
+	run with_log "$log" $(as "$AN") "$CTL_BIN" run busybox true
+	[ "$status" -eq 125 ]
+	grep -q "user=$AN uid=$(id -u "$AN") event=deny reason=" "$log"
+	! grep -q 'event=grant' "$log"
+}
+
+@test "audit: a limit denial names the limit" {
+	log=$BATS_TEST_TMPDIR/log
+	run with_log "$log" $(as "$AU") "$CTL_BIN" run --memory 1G busybox true
+	[ "$status" -eq 125 ]
+	grep 'event=deny' "$log" | grep -q 'memory'
+	! grep -q 'event=grant' "$log"
+}
+
+@test "audit: a PAM denial is logged" {
+	cp -p "$CTL_PAMD/ctr-launch" "$BATS_TEST_TMPDIR/pam.saved"
+	printf 'account required pam_deny.so\nsession required pam_permit.so\n' \
+	    >"$CTL_PAMD/ctr-launch"
+	log=$BATS_TEST_TMPDIR/log
+	run with_log "$log" $(as "$AU") "$CTL_BIN" run busybox true
+	cp -p "$BATS_TEST_TMPDIR/pam.saved" "$CTL_PAMD/ctr-launch"
+	[ "$status" -eq 125 ]
+	grep -q "user=$AU uid=$AUID event=deny reason=\"refused by PAM (account): " "$log"
+	! grep -q 'event=grant' "$log"
+}
+
+@test "audit: nothing from the caller's environment is logged" {
+	log=$BATS_TEST_TMPDIR/log
+	run with_log "$log" setpriv --reuid="$AU" --regid="$(id -g "$AU")" \
+	    --init-groups -- env -i PATH=/usr/bin:/bin HOME=/home/zz9home \
+	    USER=zz9user TERM=zz9term LANG=zz9lang SECRET=zz9secret \
+	    "$CTL_BIN" run -e SECRET busybox true
+	[ "$status" -eq 0 ]
+	grep -q 'event=grant' "$log"
+	! grep -q zz9 "$log"
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+# ctr-image against hostile archives: each case either refuses the import
+# or sanitises it as ctr-image(8) documents, and nothing is ever written
+# outside the store (a canary directory outside it stays empty).
+
+load lib
+
+setup_file() {
+	export TAG=$(ctl_tag)
+	export CANARY=$CTL_ROOT/canary-$TAG
+	mkdir -p "$CANARY"
+}
+
+teardown_file() {
+	for c in devices setuid xattrs; do
+		"$CTL_IMAGETOOL" rm "t$TAG-$c" >/dev/null 2>&1 || true
+	done
+	rm -rf "$CANARY"
+}
+
+# hostile CASE: builds the case's tarball and imports it as t$TAG-CASE.
+hostile() {
+	python3 "$CTL_SRC/tests/mkarchive.py" hostile "$1" "$BATS_TEST_TMPDIR/$1.tar" "$CANARY"
+	run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-$1" "$BATS_TEST_TMPDIR/$1.tar"
+}
+
+# refused CASE REASON: the import fails with REASON and leaves no trace.
+refused() {
+	hostile "$1"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "ctr-image: import "*"$2"* ]]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	[ -z "$(ls -A "$CANARY")" ]
+	[ ! -e "$CTL_STORE/images/t$TAG-$1%3Alatest" ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	[ ! -e /etc/passwd.pwned ]
+}
+
+diff_of() {
+	h=$("$CTL_IMAGETOOL" inspect "t$TAG-$1" | awk '$1 == "1" && $2 ~ /^sha256:/ {print substr($2, 8)}')
+	echo "$CTL_STORE/layers/$h/diff"
+}
+
+@test "absolute entry path is refused" {
+	refused absolute "refused: absolute path"
+}
+
+@test "entry path climbing out with .. is refused" {
+	refused dotdot 'refused: ".." component'
+}
+
+@test "entry path with .. inside is refused" {
+	refused dotdot-inner 'refused: ".." component'
+}
+
+@test "write through an absolute symlink of the same layer is refused" {
+	refused symlink-abs "its parent is a symlink"
+}
+
+@test "write through a relative symlink climbing out is refused" {
+	refused symlink-rel "its parent is a symlink"
+}
+
+@test "a file replaced by a symlink, then written through, is refused" {
+	refused symlink-dir-replace "its parent is a symlink"
+}
+
+@test "hardlink to an absolute path is refused" {
+	refused hardlink-abs "hardlink target: absolute path"
+}
+
+@test "hardlink climbing out with .. is refused" {
+	refused hardlink-dotdot 'hardlink target: ".." component'
+}
+
+@test "hardlink through a symlink is refused" {
+	refused hardlink-symlink "hardlink target is not an earlier entry"
+}
+
+@test "hardlink to a missing entry is refused" {
+	refused hardlink-missing "hardlink target is not an earlier entry"
+}
+
+@test "whiteout of .. is refused" {
+	refused whiteout-dotdot "whiteout without a valid name"
+}
+
+@test "whiteout without a name is refused" {
+	refused whiteout-empty "whiteout without a valid name"
+}
+
+@test "whiteout climbing out is refused" {
+	refused whiteout-escape 'refused: ".." component'
+}
+
+@test "whiteout through a symlink is refused" {
+	refused whiteout-symlink "its parent is a symlink"
+}
+
+@test "device nodes and FIFOs are dropped and reported" {
+	hostile devices
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: "*"dropped 3 device nodes, FIFOs or sockets (first: dev/mem)"* ]]
+	d=$(diff_of devices)
+	[ -f "$d/after-devices" ]
+	[ -z "$(find "$d" -type b -o -type c -o -type p)" ]
+}
+
+@test "setuid and setgid bits are cleared and reported" {
+	hostile setuid
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"cleared setuid/setgid bits on 2 entries"* ]]
+	d=$(diff_of setuid)
+	[ "$(stat -c %a "$d/bin/suid")" = 755 ]
+	[ "$(stat -c %a "$d/bin/sgid")" = 755 ]
+}
+
+@test "trusted.* and security.* xattrs are dropped, user.* kept" {
+	hostile xattrs
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"dropped 3 extended attributes"* ]]
+	d=$(diff_of xattrs)
+	run python3 -c 'import os,sys; print(sorted(os.listxattr(sys.argv[1])))' "$d/file"
+	[ "$output" = "['user.ok']" ]
+}
+
+@test "decompression bomb is refused by --max-size" {
+	mkdir -p "$BATS_TEST_TMPDIR/bomb"
+	truncate -s 200M "$BATS_TEST_TMPDIR/bomb/zeros"
+	tar -C "$BATS_TEST_TMPDIR/bomb" -cf - zeros | gzip -1 >"$BATS_TEST_TMPDIR/bomb.tar.gz"
+	rm -f "$BATS_TEST_TMPDIR/bomb/zeros"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bomb.tar.gz")" -lt 1000000 ]
+	run "$CTL_IMAGETOOL" import --quiet --max-size 50M --name "t$TAG-bomb" "$BATS_TEST_TMPDIR/bomb.tar.gz"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--max-size"* ]]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	[ ! -e "$CTL_STORE/images/t$TAG-bomb%3Alatest" ]
+}
+
+@test "too many entries are refused by --max-entries" {
+	mkdir -p "$BATS_TEST_TMPDIR/many"
+	(cd "$BATS_TEST_TMPDIR/many" && touch $(seq 1 500))
+	tar -C "$BATS_TEST_TMPDIR/many" -cf "$BATS_TEST_TMPDIR/many.tar" .
+	run "$CTL_IMAGETOOL" import --quiet --max-entries 100 --name "t$TAG-many" "$BATS_TEST_TMPDIR/many.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"more than 100 entries"* ]]
+}
+
+@test "a hostile layer inside a docker save archive is refused the same way" {
+	python3 "$CTL_SRC/tests/mkarchive.py" hostile symlink-abs "$BATS_TEST_TMPDIR/l.tar" "$CANARY"
+	python3 "$CTL_SRC/tests/mkarchive.py" --format docker --out "$BATS_TEST_TMPDIR/d.tar" \
+	    --tag "t$TAG-hd:1" "$BATS_TEST_TMPDIR/l.tar"
+	run "$CTL_IMAGETOOL" import --quiet "$BATS_TEST_TMPDIR/d.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"its parent is a symlink"* ]]
+	[ -z "$(ls -A "$CANARY")" ]
+}

@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+# The image store: interrupted imports leave nothing visible and are
+# cleaned by the next import or gc; gc removes unused layers and stale
+# links; rm and gc skip a layer whose lock a running container holds.
+
+load lib
+
+setup_file() {
+	export TAG=$(ctl_tag)
+	export FX=$BATS_FILE_TMPDIR/fx
+	mkdir -p "$FX/many"
+	# ~9000 small files: long enough to be killed while unpacking.
+	python3 -c '
+import os, sys
+for d in range(30):
+    os.makedirs(f"{sys.argv[1]}/d{d}")
+    for i in range(300):
+        with open(f"{sys.argv[1]}/d{d}/f{i}", "wb") as f:
+            f.write(os.urandom(2048))
+' "$FX/many"
+	tar -C "$FX/many" -cf "$FX/many.tar" .
+	ctl_rootfs "$FX/root"
+	tar -C "$FX/root" -cf "$FX/rootfs.tar" .
+}
+
+teardown_file() {
+	"$CTL_IMAGETOOL" rm "t$TAG-many" "t$TAG-spool" "t$TAG-busy" "t$TAG-gc" >/dev/null 2>&1 || true
+	"$CTL_IMAGETOOL" gc >/dev/null 2>&1 || true
+}
+
+nlayers() {
+	ls "$CTL_STORE/layers" | wc -l
+}
+
+consistent() {
+	# Every descriptor parses (list works), every layer it names exists
+	# with its link, and no link dangles.
+	run "$CTL_IMAGETOOL" list
+	[ "$status" -eq 0 ]
+	for d in "$CTL_STORE"/images/*; do
+		[ -e "$d" ] || continue
+		while read -r _ hex link _; do
+			[ -d "$CTL_STORE/layers/$hex/diff" ]
+			[ "$(readlink "$CTL_STORE/l/$link")" = "../layers/$hex/diff" ]
+		done < <(grep '^layer ' "$d")
+	done
+	for l in "$CTL_STORE"/l/*; do
+		[ -e "$l" ] || [ ! -L "$l" ]
+	done
+}
+
+@test "kill -9 while unpacking leaves nothing visible; import again and gc" {
+	n0=$(nlayers)
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-many" "$FX/many.tar" &
+	pid=$!
+	for _ in $(seq 1 500); do
+		compgen -G "$CTL_STORE/tmp/w*/L1/diff/d1" >/dev/null && break
+		sleep 0.01
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	compgen -G "$CTL_STORE/tmp/w*/L1/diff/d1" >/dev/null # caught mid-unpack
+	[ ! -e "$CTL_STORE/images/t$TAG-many%3Alatest" ]
+	[ "$(nlayers)" -eq "$n0" ]
+	! "$CTL_IMAGETOOL" list | awk '{print $1}' | grep -qx "t$TAG-many:latest"
+	consistent
+	# The next import cleans tmp/ and succeeds.
+	run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-many" "$FX/many.tar"
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	[ "$(nlayers)" -eq $((n0 + 1)) ]
+	run "$CTL_IMAGETOOL" gc
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	consistent
+	[ "$(find "$CTL_STORE/layers/$(sha256sum "$FX/many.tar" | cut -c1-64)/diff" -type f | wc -l)" -eq 9000 ]
+}
+
+@test "kill -9 while spooling stdin leaves only tmp/ garbage that gc removes" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	(head -c 5000000 "$FX/many.tar"; sleep 20) >"$BATS_TEST_TMPDIR/fifo" &
+	writer=$!
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-spool" - <"$BATS_TEST_TMPDIR/fifo" &
+	pid=$!
+	for _ in $(seq 1 500); do
+		[ "$(stat -c %s "$CTL_STORE"/tmp/w*/input 2>/dev/null || echo 0)" -ge 5000000 ] && break
+		sleep 0.01
+	done
+	kill -9 "$pid"
+	wait "$pid" || true
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+	[ -n "$(ls -A "$CTL_STORE/tmp")" ]
+	[ ! -e "$CTL_STORE/images/t$TAG-spool%3Alatest" ]
+	run "$CTL_IMAGETOOL" gc
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	consistent
+}
+
+@test "gc removes layers no image uses and dangling links, keeps used ones" {
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-gc" "$FX/rootfs.tar"
+	h=$(sha256sum "$FX/rootfs.tar" | cut -c1-64)
+	link=$(cat "$CTL_STORE/layers/$h/link")
+	ln -s ../layers/0000000000000000000000000000000000000000000000000000000000000000/diff "$CTL_STORE/l/ZZZZZZZZZZ"
+	run "$CTL_IMAGETOOL" gc
+	[ "$status" -eq 0 ]
+	[ -d "$CTL_STORE/layers/$h/diff" ]
+	[ ! -L "$CTL_STORE/l/ZZZZZZZZZZ" ]
+	[ "$(readlink "$CTL_STORE/l/$link")" = "../layers/$h/diff" ]
+	# A layer no image names goes.
+	cp -a "$CTL_STORE/layers/$h" "$CTL_STORE/layers/$(printf '%064d' 1)"
+	run "$CTL_IMAGETOOL" gc
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed 1 layers"* ]]
+	[ ! -e "$CTL_STORE/layers/$(printf '%064d' 1)" ]
+	[ -d "$CTL_STORE/layers/$h/diff" ]
+	consistent
+}
+
+@test "rm and gc skip a layer whose lock a running container holds" {
+	"$CTL_IMAGETOOL" rm "t$TAG-gc" >/dev/null 2>&1 || true
+	mkdir -p "$BATS_TEST_TMPDIR/u"
+	echo unique-$TAG >"$BATS_TEST_TMPDIR/u/marker"
+	tar -C "$BATS_TEST_TMPDIR/u" -cf "$BATS_TEST_TMPDIR/u.tar" .
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-busy" "$BATS_TEST_TMPDIR/u.tar"
+	h=$(sha256sum "$BATS_TEST_TMPDIR/u.tar" | cut -c1-64)
+	# What the launcher does: flock(LOCK_SH) on layers/<hex>.
+	flock -o -s "$CTL_STORE/layers/$h" sleep 60 &
+	holder=$!
+	sleep 0.3
+	run "$CTL_IMAGETOOL" rm "t$TAG-busy"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"in use by a running container; kept"* ]]
+	[ -d "$CTL_STORE/layers/$h/diff" ]
+	run "$CTL_IMAGETOOL" gc
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"kept 1 busy layers"* ]]
+	[ -d "$CTL_STORE/layers/$h/diff" ]
+	pkill -P "$holder" # its sleep; flock then exits and unlocks
+	wait "$holder" || true
+	run "$CTL_IMAGETOOL" gc
+	[ "$status" -eq 0 ]
+	[ ! -e "$CTL_STORE/layers/$h" ]
+	consistent
+}
+
+@test "the store and its parts are root-only" {
+	"$CTL_IMAGETOOL" list >/dev/null
+	[ "$(stat -c '%a %u' "$CTL_STORE")" = "700 0" ]
+	for d in images layers l tmp; do
+		[ "$(stat -c '%a %u' "$CTL_STORE/$d")" = "700 0" ]
+	done
+	for f in "$CTL_STORE"/images/*; do
+		[ -e "$f" ] || continue
+		[ "$(stat -c '%a %u' "$f")" = "600 0" ]
+	done
+}

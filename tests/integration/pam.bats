@@ -1,0 +1,119 @@
+#!/usr/bin/env bats
+# PAM gating with the test build's private PAM directory ($CTL_PAMD, the
+# PAMDIR make variable): per-user denial, an allowlist, pam_limits
+# rlimits reaching the container, an expired account, a missing file.
+
+load lib
+
+setup_file() {
+	export TAG
+	TAG=$(ctl_tag)
+	export PA=pa$TAG PB=pb$TAG
+	ctl_useradd "$PA"
+	ctl_useradd "$PB"
+	ctl_image_busybox
+	ctl_policy <<-EOF
+	[default]
+	images = busybox
+	EOF
+	export SAVED=$CTL_ROOT/etc/pam-ctr-launch.saved
+	cp -p "$CTL_PAMD/ctr-launch" "$SAVED"
+}
+
+teardown_file() {
+	cp -p "$SAVED" "$CTL_PAMD/ctr-launch"
+	rm -f "$SAVED" "$CTL_ROOT/etc/pam-allow" "$CTL_ROOT/etc/pam-limits.conf"
+	ctl_userdel "$PA"
+	ctl_userdel "$PB"
+}
+
+teardown() {
+	cp -p "$SAVED" "$CTL_PAMD/ctr-launch"
+	chage -E -1 "$PB" 2>/dev/null || true
+}
+
+pam_conf() {
+	cat >"$CTL_PAMD/ctr-launch"
+	chmod 0644 "$CTL_PAMD/ctr-launch"
+}
+
+@test "pam: the shipped configuration lets ordinary users in" {
+	run ctl_as "$PA" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 0 ]
+	[ "$output" = in ]
+}
+
+@test "pam: a rule denying one user denies only that user" {
+	pam_conf <<-EOF
+	account required pam_succeed_if.so quiet user notin $PB
+	session required pam_permit.so
+	EOF
+	run ctl_as "$PA" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 0 ]
+	[ "$output" = in ]
+	run ctl_as "$PB" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 125 ]
+	[[ $output == *"ctr-launch: refused by PAM (account): "* ]]
+	[[ $output != *in ]]
+}
+
+@test "pam: pam_listfile allowlists users" {
+	echo "$PA" >"$CTL_ROOT/etc/pam-allow"
+	chmod 0644 "$CTL_ROOT/etc/pam-allow"
+	pam_conf <<-EOF
+	account required pam_listfile.so onerr=fail item=user sense=allow file=$CTL_ROOT/etc/pam-allow
+	session required pam_permit.so
+	EOF
+	run ctl_as "$PA" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 0 ]
+	run ctl_as "$PB" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 125 ]
+	[[ $output == *"refused by PAM (account)"* ]]
+}
+
+@test "pam: a failing session module refuses the launch" {
+	pam_conf <<-EOF
+	account required pam_permit.so
+	session required pam_deny.so
+	EOF
+	run ctl_as "$PA" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 125 ]
+	[[ $output == *"refused by PAM (session)"* ]]
+}
+
+@test "pam: pam_limits rlimits reach the container, others stay the caller's" {
+	cat >"$CTL_ROOT/etc/pam-limits.conf" <<-EOF
+	$PA soft nofile 555
+	$PA hard nofile 777
+	EOF
+	pam_conf <<-EOF
+	account required pam_permit.so
+	session required pam_limits.so conf=$CTL_ROOT/etc/pam-limits.conf
+	EOF
+	run ctl_as "$PA" "$CTL_BIN" run busybox sh -c 'ulimit -n; ulimit -Hn'
+	[ "$status" -eq 0 ]
+	[ "$output" = "555
+777" ]
+	# Not named in limits.conf: the caller's own limits.
+	mine=$(ctl_as "$PB" sh -c 'ulimit -S -n 300; ulimit -S -s 4096; exec '"$CTL_BIN"' run busybox sh -c "ulimit -n; ulimit -s"')
+	[ "$mine" = "300
+4096" ]
+}
+
+@test "pam: an expired account is refused" {
+	chage -E 0 "$PB"
+	run ctl_as "$PB" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 125 ]
+	[[ $output == *"ctr-launch: pam: "*xpired* ]]
+	[[ $output == *"refused by PAM (account): "* ]]
+	chage -E -1 "$PB"
+	run ctl_as "$PB" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 0 ]
+}
+
+@test "pam: no service file means no launch" {
+	rm -f "$CTL_PAMD/ctr-launch"
+	run ctl_as "$PA" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 125 ]
+	[[ $output != *in ]]
+}
