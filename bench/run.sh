@@ -11,10 +11,11 @@
 # root-owned scratch prefix BENCH_ROOT and a throwaway user, both removed
 # at the end whatever happens.  It measures; it asserts nothing.
 #
-# bench/import.sh (the image tool's part) is called, when present, from the
-# repository root with CTL_IMAGETOOL (the installed ctr-image), BENCH_STORE
-# (its store), BENCH_WORK (an empty root-owned scratch directory on the
-# store's file system) and BENCH_QUICK; it prints markdown on stdout.
+# bench/import.sh BUILDDIR (the image tool's part) is called, when present,
+# from the repository root, with CTL_IMAGETOOL (the installed ctr-image),
+# BENCH_STORE (its store), BENCH_WORK (an empty root-owned scratch directory
+# on the store's file system) and BENCH_QUICK in its environment should it
+# want them; it prints markdown on stdout.
 #
 # Environment: BENCH_QUICK=1 (fewer launches, no 1 GB import),
 # BENCH_RUNS, BENCH_WARMUP, BENCH_ROOT (default /var/lib/ctr-launch-bench),
@@ -538,7 +539,7 @@ if [ -z "$CTL_REASON" ] && [ -f bench/import.sh ]; then
 	install -d -m 0700 "$B/scratch/import"
 	IMPORT=$(BENCH_QUICK=$QUICK CTL_IMAGETOOL=$IMG BENCH_WORK=$B/scratch/import \
 	    BENCH_STORE=$B/var/ctr-launch timeout 900 \
-	    bash bench/import.sh 2>>"$LOG/import-bench.log") ||
+	    bash bench/import.sh "$BUILDDIR" 2>>"$LOG/import-bench.log") ||
 	    IMPORT="bench/import.sh failed: $(tail -1 "$LOG/import-bench.log")"
 fi
 
