@@ -11,6 +11,7 @@
  * resolv.conf, hosts and HOME bound, pivot_root, hostname, setsid, the drop
  * to UID/GID with an empty bounding set and no_new_privs, a seccomp deny
  * list, then a tiny init that forks and execs PROG (default /bin/true).
+ * CGNAME "-" skips the cgroups (to show what v1 cgroup placement costs).
  * Its time is what any launcher doing this work must at least spend; the
  * difference to ctr-launch is the helper's own cost.  Not installed, never
  * setuid: bench/run.sh runs it as root.
@@ -241,7 +242,7 @@ main(int argc, char *argv[])
 	char *deflt[] = { "/bin/true", NULL };
 	char **prog = argc > 7 ? argv + 7 : deflt;
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
-	int sync[2], st;
+	int sync[2], st, usecg;
 	pid_t pid, pay;
 	char go;
 
@@ -251,7 +252,9 @@ main(int argc, char *argv[])
 		    "HOME [PROG]\n");
 		return 2;
 	}
-	cg_create(argv[3]);
+	usecg = strcmp(argv[3], "-") != 0;
+	if (usecg)
+		cg_create(argv[3]);
 	if (pipe2(sync, O_CLOEXEC))
 		fail("pipe2");
 	pid = (pid_t)syscall(SYS_clone,
@@ -282,13 +285,15 @@ main(int argc, char *argv[])
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
 	close(sync[0]);
-	cg_enter(argv[3], pid);
+	if (usecg)
+		cg_enter(argv[3], pid);
 	if (write(sync[1], "g", 1) != 1)
 		fail("sync");
 	close(sync[1]);
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			fail("waitpid");
-	cg_remove(argv[3]);
+	if (usecg)
+		cg_remove(argv[3]);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

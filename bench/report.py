@@ -16,6 +16,8 @@ import time
 RUNS_AS = {
     "floor": "user: fork+exec of busybox `true`",
     "kernel floor": "root: bench/kfloor.c, the kernel work only",
+    "kernel floor, no cgroup": "root: the same without the v1 cgroups",
+    "ctr-launch version": "user: the setuid helper's start-up only",
     "ctr-launch": "user (setuid helper, shipped PAM config)",
     "ctr-launch (host net)": "user (setuid helper, shipped PAM config)",
     "bwrap": "user (unprivileged user namespace)",

@@ -266,6 +266,8 @@ if [ -n "$KF" ]; then
 	else
 		row "kernel floor" - - / - "$KF" "$B/kf/stage" "$ROOTFS" \
 		    "kf-%n" "$U_UID" "$U_GID" "$U_HOME" /bin/true
+		row "kernel floor, no cgroup" - - / - "$KF" "$B/kf/stage" \
+		    "$ROOTFS" - "$U_UID" "$U_GID" "$U_HOME" /bin/true
 	fi
 	for c in memory pids cpu; do
 		rmdir /sys/fs/cgroup/$c/ctr-launch-bench-kf/kf-bad 2>/dev/null
@@ -278,6 +280,7 @@ if [ -z "$CTL_REASON" ]; then
 	    "${NET[@]}" busybox /bin/true
 	row "ctr-launch (host net)" "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" run \
 	    --rm busybox /bin/true
+	row "ctr-launch version" "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" version
 fi
 if have bwrap; then
 	row bwrap "$CREDS" - "$U_HOME" "$U_ENV" "$(command -v bwrap)" \
