@@ -120,9 +120,12 @@ def marks_main(files):
     print("| step (helper's own CLOCK_MONOTONIC stamps) | ms (median of %d) "
           "| share |" % len(totals))
     print("|---|---:|---:|")
+    names = {"spawn": "spawn: fork of the python wrapper, exec of the setuid "
+             "binary, dynamic loader (see the `ctr-launch version` row "
+             "for the clean start-up)"}
     for k in order:
         v = statistics.median(per[k])
-        print("| %s | %.3f | %.0f%% |" % (k, v, 100 * v / tot))
+        print("| %s | %.3f | %.0f%% |" % (names.get(k, k), v, 100 * v / tot))
     print("| **first to last stamp** | %.3f | 100%% |" % tot)
 
 
