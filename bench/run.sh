@@ -46,6 +46,9 @@ case $B in
 *) say "BENCH_ROOT must be under /var/lib"; exit 1 ;;
 esac
 mkdir -p "$OUT" "$LOG"
+# Nothing of an earlier run may leak into this one's report.
+rm -rf "$OUT"/*.tsv "$OUT"/*.raw "$OUT"/*.spec "$OUT"/trace.* "$OUT"/marks.* \
+    "$OUT/trace-src" "$OUT/trace-hook.patch" "$RES" "${LOG:?}"/*
 : >"$LOG/steps.log"
 step() { echo "== $*" >>"$LOG/steps.log"; say "$*"; }
 
