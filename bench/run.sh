@@ -34,7 +34,10 @@ else
 	SCALE_RUNS=50
 fi
 B=${BENCH_ROOT:-/var/lib/ctr-launch-bench}
-OUT=$SRC/$BUILDDIR/bench
+case $BUILDDIR in
+/*) OUT=$BUILDDIR/bench ;;
+*) OUT=$SRC/$BUILDDIR/bench ;;
+esac
 LOG=$OUT/logs
 RES=$OUT/results.md
 M=$OUT/measure
@@ -53,7 +56,7 @@ rm -rf "$OUT"/*.tsv "$OUT"/*.raw "$OUT"/*.spec "$OUT"/trace.* "$OUT"/marks.* \
 step() { echo "== $*" >>"$LOG/steps.log"; say "$*"; }
 
 # --- 1. What we compare against (Debian packages, only when missing). ---
-PKGS="bubblewrap runc crun hyperfine firejail time"
+PKGS="bubblewrap runc crun hyperfine firejail"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
