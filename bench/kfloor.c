@@ -2,6 +2,7 @@
  * kfloor.c: the kernel-work floor of a container launch, for the benchmark.
  *
  * kfloor STAGE ROOTFS CGNAME UID GID HOME [PROG [ARG...]]
+ * kfloor --export-bpf FILE
  *
  * Does, as root and with no policy, PAM, checks or error reporting beyond
  * exit codes, the kernel work ctr-launch does for one launch: v1 cgroups
@@ -197,10 +198,10 @@ filesystem(const char *stage, const char *rootfs, const char *home)
 		fail("pivot_root");
 }
 
-static void
-drop(uid_t uid, gid_t gid)
+/* The deny list (comparable in size to the OCI rows' list). */
+static scmp_filter_ctx
+filter(void)
 {
-	scmp_filter_ctx ctx;
 	static const char *deny[] = { "mount", "umount2", "pivot_root",
 		"unshare", "setns", "keyctl", "add_key", "request_key",
 		"ptrace", "bpf", "perf_event_open", "userfaultfd",
@@ -208,7 +209,25 @@ drop(uid_t uid, gid_t gid)
 		"finit_module", "delete_module", "swapon", "swapoff", "reboot",
 		"acct", "fsopen", "fsmount", "move_mount", "open_tree",
 		"fspick", "fsconfig", "mount_setattr" };
+	scmp_filter_ctx ctx;
 	size_t i;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		fail("seccomp_init");
+	for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(deny[i]);
+
+		if (nr != __NR_SCMP_ERROR &&
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0) != 0)
+			fail("seccomp_rule_add");
+	}
+	return ctx;
+}
+
+static void
+drop(uid_t uid, gid_t gid)
+{
+	scmp_filter_ctx ctx;
 	int c;
 
 	for (c = 0; c <= 63; c++)
@@ -222,18 +241,25 @@ drop(uid_t uid, gid_t gid)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
 		fail("prctl");
-	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
-		fail("seccomp_init");
-	for (i = 0; i < sizeof(deny) / sizeof(deny[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(deny[i]);
-
-		if (nr != __NR_SCMP_ERROR &&
-		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0) != 0)
-			fail("seccomp_rule_add");
-	}
+	ctx = filter();
 	if (seccomp_load(ctx) != 0)
 		fail("seccomp_load");
 	seccomp_release(ctx);
+}
+
+/* kfloor --export-bpf FILE: the same filter as BPF, for bwrap --seccomp. */
+static int
+export_bpf(const char *path)
+{
+	scmp_filter_ctx ctx = filter();
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
+		0 ||
+	    seccomp_export_bpf(ctx, fd) != 0 || close(fd) != 0)
+		fail(path);
+	seccomp_release(ctx);
+	return 0;
 }
 
 int
@@ -246,6 +272,8 @@ main(int argc, char *argv[])
 	pid_t pid, pay;
 	char go;
 
+	if (argc == 3 && strcmp(argv[1], "--export-bpf") == 0)
+		return export_bpf(argv[2]);
 	if (argc < 7) {
 		fprintf(stderr,
 		    "usage: kfloor STAGE ROOTFS CGNAME UID GID "

@@ -21,7 +21,9 @@
  * drops to them before exec, as setpriv --init-groups would); NSFILE is
  * "-" or a mount namespace file the child joins (setns) before exec; ENV
  * is "-" or space-separated KEY=VALUE words, the child's whole
- * environment.  "%n" in an argument becomes a string unique to the launch.
+ * environment.  "%n" in an argument becomes a string unique to the launch;
+ * an argument "%<N:PATH" is no argument but opens PATH read-only on the
+ * child's descriptor N (for bwrap --seccomp N).
  *
  * A launch's time runs from just before fork to the moment wait4 returns
  * the direct child.  measure is a child subreaper: whatever the launcher
@@ -190,11 +192,27 @@ load_spec(const char *path)
 	fclose(f);
 }
 
+/* "%<N:PATH": PATH opened read-only on descriptor N of the child. */
+static void
+redirect(const char *spec)
+{
+	char *end;
+	long n = strtol(spec, &end, 10);
+	int fd;
+
+	if (*end != ':' || n < 3 || n > 255 ||
+	    (fd = open(end + 1, O_RDONLY)) < 0 ||
+	    (fd != n && (dup2(fd, (int)n) < 0 || close(fd) != 0))) {
+		dprintf(2, "measure: redirect %s: %s\n", spec, strerror(errno));
+		_exit(122);
+	}
+}
+
 static void
 child(struct cmd *c)
 {
 	char *argv[MAXARGS], num[32], *pct;
-	int i, fd, ns;
+	int i, j, fd, ns;
 
 	setpgid(0, 0);
 	if ((fd = open("/dev/null", O_RDWR)) < 0)
@@ -223,14 +241,19 @@ child(struct cmd *c)
 		_exit(122);
 	}
 	snprintf(num, sizeof(num), "%d-%lu", (int)getppid(), launchno);
-	for (i = 0; i < c->nargs; i++) {
-		argv[i] = c->argv[i];
-		if ((pct = strstr(argv[i], "%n")) != NULL &&
-		    asprintf(&argv[i], "%.*s%s%s", (int)(pct - c->argv[i]),
+	for (i = j = 0; i < c->nargs; i++) {
+		if (strncmp(c->argv[i], "%<", 2) == 0) {
+			redirect(c->argv[i] + 2);
+			continue;
+		}
+		argv[j] = c->argv[i];
+		if ((pct = strstr(argv[j], "%n")) != NULL &&
+		    asprintf(&argv[j], "%.*s%s%s", (int)(pct - c->argv[i]),
 			c->argv[i], num, pct + 2) < 0)
 			_exit(122);
+		j++;
 	}
-	argv[i] = NULL;
+	argv[j] = NULL;
 	execve(argv[0], argv, c->envv);
 	dprintf(2, "measure: exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);

@@ -96,7 +96,7 @@ def main():
       "busybox root, proc, dev, tmpfs /tmp /var/tmp /dev/shm, /sys "
       "read-only, resolv.conf, hosts, the user's home read-write) and "
       "pid/net/ipc/uts/mount namespaces; crun and runc also the same "
-      "cgroup limits and a seccomp deny list; firejail runs --noprofile "
+      "cgroup limits and a seccomp deny list, bwrap that deny list compiled to BPF (--seccomp); firejail runs --noprofile "
       "--chroot with --net=none, --seccomp and --caps.drop=all." % (
           env("R_NET") + " " if env("R_NET") else ""))
     p()

@@ -288,9 +288,15 @@ if [ -z "$CTL_REASON" ]; then
 	    --rm busybox /bin/true
 	row "ctr-launch version" "$CREDS" - "$U_HOME" "$U_ENV" "$CTL" version
 fi
+# bwrap takes a compiled seccomp program on a descriptor: the kernel
+# floor's deny list, exported as BPF.
+BWRAP_SECCOMP=()
+if [ -n "$KF" ] && "$KF" --export-bpf "$B/seccomp.bpf" 2>>"$LOG/steps.log"; then
+	BWRAP_SECCOMP=(--seccomp 9 "%<9:$B/seccomp.bpf")
+fi
 if have bwrap; then
 	row bwrap "$CREDS" - "$U_HOME" "$U_ENV" "$(command -v bwrap)" \
-	    --unshare-all --die-with-parent --new-session \
+	    --unshare-all --die-with-parent --new-session "${BWRAP_SECCOMP[@]}" \
 	    --ro-bind "$ROOTFS" / --proc /proc --dev /dev --tmpfs /dev/shm \
 	    --tmpfs /tmp --tmpfs /var/tmp --ro-bind /sys /sys \
 	    --ro-bind /etc/resolv.conf /etc/resolv.conf \
@@ -342,7 +348,7 @@ if have hyperfine; then
 	[ -z "$CTL_REASON" ] &&
 	    hcmds+=("$CTL run --rm ${NET[*]} busybox /bin/true")
 	have bwrap && hcmds+=("$(awk -F'\t' '$1 == "bwrap"' "$OUT/main.spec" |
-	    cut -f6- | tr '\t' ' ')")
+	    cut -f6- | tr '\t' ' ' | sed 's/ --seccomp 9 %<9:[^ ]*//')")
 	if as_user hyperfine -N -w "$WARM" -r "$RUNS" --style none \
 	    --export-json "$U_HOME/hyperfine.json" "${hcmds[@]}" \
 	    >"$LOG/hyperfine.log" 2>&1; then

@@ -93,5 +93,15 @@ pooled=$(python3 "$(dirname "$0")/pool.py" c "$d/raw")
     echo "$pooled" | grep -q '^c	ok	3	0	' && echo "$pooled" | grep -q '^c	no	0	3	'
 check "raw lines per recorded launch, pooled across passes" $?
 
+# "%<N:PATH" opens PATH on descriptor N and is no argument; a missing
+# PATH fails the launch.
+echo hello >"$d/in"
+{ spec fd /bin/sh -c 'test "$(cat <&9)" = hello && test "$0" = x' "%<9:$d/in" x
+  spec nofd /bin/sh -c 'exit 0' "%<9:$d/missing"; } >"$d/s10"
+out=$("$M" seq -n 1 -w 0 "$d/s10")
+[ "$(echo "$out" | awk -F'\t' '$1 == "fd" {print $2}')" = 1 ] &&
+    [ "$(echo "$out" | awk -F'\t' '$1 == "nofd" {print $3}')" = 1 ]
+check "descriptor redirection, and its failure" $?
+
 echo "selftest: $pass passed, $fail failed"
 [ "$fail" = 0 ]
