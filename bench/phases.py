@@ -16,6 +16,7 @@ share of the traced launch.  Markers (first occurrence, in this order):
   drop     the first setgroups/setresgid/setresuid by the mounting process
   seccomp  seccomp(2) or prctl(PR_SET_SECCOMP) by that process
   exec     the execve of the payload (/bin/true)
+  gone     the payload's exit
   end      the front process's exit
 
 A phase runs from its marker to the next marker that was found.  strace
@@ -37,7 +38,7 @@ LINE = re.compile(r"^(\d+)\s+(\d+\.\d+)\s+(.*)$")
 MOUNTS = ("mount(", "fsopen(", "open_tree(", "move_mount(", "fsmount(",
           "mount_setattr(", "pivot_root(")
 ORDER = ["start", "policy", "pam", "cgroup", "clone", "mounts", "drop",
-         "seccomp", "exec", "end"]
+         "seccomp", "exec", "gone", "end"]
 LABEL = {
     "start": "start-up (loader, hygiene, argv, identity)",
     "policy": "policy (open, parse, evaluate, image, plan)",
@@ -47,7 +48,8 @@ LABEL = {
     "mounts": "mounts (binds, overlay, proc, dev, pivot_root)",
     "drop": "drop (groups, ids, caps, checks)",
     "seccomp": "seccomp, env, exec of the payload",
-    "exec": "payload run, teardown, exit status",
+    "exec": "payload run (exec to exit)",
+    "gone": "teardown until the front exits (init, keeper, cgroup, PAM)",
 }
 
 
@@ -55,6 +57,7 @@ def markers(path, policy, cgroot):
     m = {}
     front = None
     mounter = None
+    payload = None
     for raw in open(path, errors="replace"):
         g = LINE.match(raw)
         if not g:
@@ -88,6 +91,10 @@ def markers(path, policy, cgroot):
             m["seccomp"] = t
         elif "exec" not in m and rest.startswith('execve("/bin/true"'):
             m["exec"] = t
+            payload = pid
+        elif "exec" in m and "gone" not in m and pid == payload and \
+                rest.startswith("+++ exited"):
+            m["gone"] = t
         if pid == front and rest.startswith("+++ exited"):
             m["end"] = t
     return m
