@@ -9,6 +9,8 @@ the scale curves, the launch phases and the import times.
 """
 import os
 import platform
+import random
+import statistics
 import subprocess
 import sys
 import time
@@ -68,8 +70,36 @@ def ratio(a, b):
         return "-"
 
 
+def read_raw(path):
+    """NAME -> per-round times in us (None for a failed launch)."""
+    raw = {}
+    for r in read_tsv(path):
+        if len(r) >= 3:
+            raw.setdefault(r[0], []).append(None if r[1] == "FAIL"
+                                            else int(r[1]))
+    return raw
+
+
+def ratio_ci(a, b, n=2000):
+    """95% bootstrap interval of median(a) / median(b), resampling the
+    interleaved rounds (the same rounds for both, as they ran together)."""
+    pairs = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+    if len(pairs) < 10:
+        return None
+    rnd = random.Random(1)
+    k = len(pairs)
+    est = []
+    for _ in range(n):
+        s = [pairs[rnd.randrange(k)] for _ in range(k)]
+        est.append(statistics.median(x for x, _ in s) /
+                   statistics.median(y for _, y in s))
+    est.sort()
+    return est[int(0.025 * n)], est[int(0.975 * n)]
+
+
 def main():
     out = sys.argv[1]
+    raw = read_raw(os.path.join(out, "main.raw"))
     main_rows = read_tsv(os.path.join(out, "main.tsv"))
     by = {r[0]: r for r in main_rows}
     reason = env("R_CTL_REASON")
@@ -109,13 +139,18 @@ def main():
     p("## Launch time")
     p()
     p("| launcher | runs as | median ms | min ms | max ms | mean ms | "
-      "peak RSS MiB | ctr-launch time ÷ this | ctr-launch RSS ÷ this | "
+      "peak RSS MiB | ctr-launch time ÷ this (95% CI) | "
+      "ctr-launch RSS ÷ this | "
       "failed |")
     p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in main_rows:
         name, ok, fail, med, mn, mx, mean, rss, err = r[:9]
         rt = ratio(ctl[3], med) if ctl_ok and name != "ctr-launch" and \
             int(ok) > 0 else ("1.00x" if name == "ctr-launch" else "-")
+        ci = ratio_ci(raw.get("ctr-launch", []), raw.get(name, [])) \
+            if ctl_ok and name != "ctr-launch" else None
+        if ci and rt != "-":
+            rt += " (%.2f-%.2f)" % ci
         rr = ratio(ctl[7], rss) if ctl_ok and int(ok) > 0 else "-"
         p("| %s | %s | %s | %s | %s | %s | %.1f | %s | %s | %s |" % (
             name, RUNS_AS.get(name, ""), ms(med) if int(ok) else "-",
@@ -158,9 +193,11 @@ def main():
             o = by.get(name)
             if o and int(o[1]) > 0:
                 x = c / float(o[3])
-                tgt.append("| ctr-launch ÷ %s median | %.2fx | ≤ %.1fx | %s |"
-                           % (what, x, limit, "met" if x <= limit else
-                              "**missed**"))
+                ci = ratio_ci(raw.get("ctr-launch", []), raw.get(name, []))
+                tgt.append("| ctr-launch ÷ %s median | %.2fx%s | ≤ %.1fx | "
+                           "%s |" % (what, x, " (95%% CI %.2f-%.2f)" % ci
+                                     if ci else "", limit,
+                                     "met" if x <= limit else "**missed**"))
             else:
                 tgt.append("| ctr-launch ÷ %s median | %s not measured | "
                            "≤ %.1fx | - |" % (what, name, limit))

@@ -335,7 +335,8 @@ fi
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 step "main comparison: $RUNS launches each, $WARM warm-up, interleaved"
-"$M" seq -n "$RUNS" -w "$WARM" "$SPEC" >"$OUT/main.tsv" 2>>"$LOG/steps.log"
+"$M" seq -n "$RUNS" -w "$WARM" -r "$OUT/main.raw" "$SPEC" >"$OUT/main.tsv" \
+    2>>"$LOG/steps.log"
 step "launch rate: $RATE_N launches, 1 and 2 streams"
 "$M" rate -n "$RATE_N" -j 1 "$SPEC" >"$OUT/rate1.tsv" 2>>"$LOG/steps.log"
 "$M" rate -n "$RATE_N" -j 2 "$SPEC" >"$OUT/rate2.tsv" 2>>"$LOG/steps.log"
@@ -424,7 +425,6 @@ bg_to() { # N: exactly N background containers of the user (sleep)
 	done
 }
 if [ -z "$CTL_REASON" ]; then
-	rm -f "$OUT"/*.raw
 	step "scale: image layers"
 	scale_spec "$OUT/layers.spec"
 	# Layer 1 is the busybox root, each further layer adds one small file
