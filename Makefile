@@ -96,7 +96,7 @@ PROGS := $(R)/ctr-launch $(R)/ctr-policy $(R)/ctr-image
 MANS := $(wildcard man/*.[0-9])
 
 .PHONY: all deps install uninstall check unit integration lint fuzz \
-	fuzz-smoke demo bench clean test-install policy image helper
+	fuzz-smoke demo bench bench-import clean test-install policy image helper
 .DELETE_ON_ERROR:
 
 all: $(PROGS)
@@ -230,6 +230,10 @@ demo: deps
 
 bench: deps
 	@bash bench/run.sh $(MAKE) $(BUILDDIR)
+
+# Import time of a 100 MB archive next to tar -x (ctr-image).
+bench-import: deps
+	@bash bench/import.sh $(BUILDDIR)
 
 clean:
 	rm -rf $(BUILDDIR)

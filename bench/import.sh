@@ -3,16 +3,17 @@
 # (4 layers of random files) with ctr-image, next to GNU tar -x of the same
 # layer tarballs.  Prints a markdown table.  Run as root from the
 # repository root; uses the root-owned scratch prefix
-# /var/lib/ctr-launch-bench-import (removed at the end).
-set -eu
+# /var/lib/ctr-launch-test-image-bench (removed at the end).
+set -eu -o pipefail
 cd "$(dirname "$0")/.."
 BUILDDIR=${1:-build}
-ROOT=/var/lib/ctr-launch-bench-import
+ROOT=/var/lib/ctr-launch-test-image-bench
 RUNS=${RUNS:-3}
 [ "$(id -u)" = 0 ] || { echo "bench/import.sh: run as root" >&2; exit 1; }
 
 rm -rf "$ROOT"
 bash tests/mkprefix.sh "$ROOT"
+rm -rf "$BUILDDIR/bench-import" # the paths are compiled in
 make -s BUILDDIR="$BUILDDIR/bench-import" STATEDIR="$ROOT/var" \
     SYSCONFDIR="$ROOT/etc" RUNDIR="$ROOT/run" "$BUILDDIR/bench-import/rel/ctr-image"
 tool=$BUILDDIR/bench-import/rel/ctr-image
@@ -49,7 +50,7 @@ run_import() {
 	local t0 t1
 	sync
 	t0=$(now)
-	"$tool" import --quiet "$work/image.tar"
+	"$tool" import --quiet "$work/image.tar" || exit 1
 	t1=$(now)
 	echo "$t1 - $t0" | bc
 }
@@ -62,7 +63,7 @@ run_tar() { # [sync]
 	t0=$(now)
 	for l in "$work"/layers/*/layer.tar; do
 		mkdir -p "$work/x/$i"
-		tar -C "$work/x/$i" --same-owner -xpf "$l"
+		tar -C "$work/x/$i" --same-owner -xpf "$l" || exit 1
 		i=$((i + 1))
 	done
 	[ "${1:-}" = sync ] && sync
@@ -71,9 +72,20 @@ run_tar() { # [sync]
 }
 
 cat "$work/image.tar" >/dev/null # warm the page cache for everyone
-imp=$(for _ in $(seq "$RUNS"); do run_import; done | best)
-tarx=$(for _ in $(seq "$RUNS"); do run_tar; done | best)
-tars=$(for _ in $(seq "$RUNS"); do run_tar sync; done | best)
+: >"$work/t.imp"
+: >"$work/t.tar"
+: >"$work/t.tars"
+for _ in $(seq "$RUNS"); do
+	run_import >>"$work/t.imp"
+	run_tar >>"$work/t.tar"
+	run_tar sync >>"$work/t.tars"
+done
+"$tool" list | grep -q '^bench/import:1 ' || { echo "bench/import.sh: import failed" >&2; exit 1; }
+[ "$(find "$work/x" -type f | wc -l)" = "$(find "$work/src" -type f | wc -l)" ] ||
+    { echo "bench/import.sh: tar -x failed" >&2; exit 1; }
+imp=$(best <"$work/t.imp")
+tarx=$(best <"$work/t.tar")
+tars=$(best <"$work/t.tars")
 
 mb=$(echo "scale=1; $size / 1048576" | bc)
 row() { # LABEL SECONDS
@@ -81,7 +93,7 @@ row() { # LABEL SECONDS
 	    "$(echo "$size / 1048576 / $2" | bc -l)" "$(echo "$2 / $tarx" | bc -l)"
 }
 echo
-echo "Import of a $mb MB docker save archive (4 layers, $(find "$work/src" -type f | wc -l) files), best of $RUNS:"
+echo "Import of a $mb MB docker save archive (4 layers, $(find "$work/src" -type f | wc -l) files), best of $RUNS, interleaved:"
 echo
 echo "| method | seconds | MB/s | vs tar -x |"
 echo "|---|---:|---:|---:|"

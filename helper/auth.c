@@ -16,8 +16,11 @@
  * - Only TERM, LANG and LC_* MAY pass from PAM's environment.
  * - The payload's rlimits MUST be the caller's, except those the session
  *   changed in K (pam_limits), which win.
+ * - After the session opens, K's signal dispositions MUST be the default
+ *   and its mask what it was: nothing a module set reaches the container.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@
 #include <security/pam_appl.h>
 
 #include "auth.h"
+#include "env.h"
 #include "log.h"
 
 static int
@@ -87,6 +91,59 @@ auth_rlimits(const struct auth *a, const struct rlimit *caller,
 		out[i] = a->changed[i] ? a->after[i] : caller[i];
 }
 
+void
+auth_env_merge(const struct auth *a, char ***envp)
+{
+	size_t n = 0;
+	char **env = *envp;
+
+	while (env != NULL && env[n] != NULL)
+		n++;
+	for (size_t i = 0; a->env != NULL && a->env[i] != NULL; i++) {
+		const char *kv = a->env[i];
+		size_t klen = (size_t)(strchr(kv, '=') - kv);
+		char **nv;
+
+		if (!auth_env_allowed(kv) || n >= ENV_MAX_ENTRIES ||
+		    env_lookup(env, kv, klen) != NULL)
+			continue;
+		nv = reallocarray(env, n + 2, sizeof(*nv));
+		if (nv == NULL || (nv[n] = strdup(kv)) == NULL)
+			die("out of memory");
+		env = nv;
+		env[++n] = NULL;
+	}
+	*envp = env;
+}
+
+/* Puts back K's own rlimits (best effort: raising a hard limit needs
+ * CAP_SYS_RESOURCE): the session's values are for the payload, not for
+ * the keeper. */
+static void
+restore_rlimits(const struct auth *a)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		if (a->changed[i])
+			(void)setrlimit(i, &a->before[i]);
+}
+
+/* PAM modules may ignore or catch signals and change the mask in K; the
+ * container is cloned from K, and an ignored signal survives exec. */
+static void
+restore_signals(const sigset_t *mask)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL); /* EINVAL: libc's */
+	if (sigprocmask(SIG_SETMASK, mask, NULL) != 0)
+		die_errno("sigprocmask");
+}
+
 static void
 get_rlimits(struct rlimit *v)
 {
@@ -140,9 +197,12 @@ auth_open(struct auth *a, const struct launch_plan *p)
 	const struct pam_conv pc = { conv, NULL };
 	pam_handle_t *pamh = NULL;
 	const void *item = NULL;
+	sigset_t mask;
 	int rc;
 
 	memset(a, 0, sizeof(*a));
+	if (sigprocmask(SIG_SETMASK, NULL, &mask) != 0)
+		die_errno("sigprocmask");
 	if (CTL_PAMDIR[0] != '\0')
 		rc = pam_start_confdir(AUTH_SERVICE, p->user, &pc, CTL_PAMDIR,
 		    &pamh);
@@ -172,6 +232,8 @@ auth_open(struct auth *a, const struct launch_plan *p)
 	a->open = true;
 	get_rlimits(a->after);
 	auth_diff_rlimits(a);
+	restore_rlimits(a);
+	restore_signals(&mask);
 	a->env = session_env(pamh);
 }
 

@@ -42,6 +42,13 @@ void auth_close(struct auth *);
 void auth_rlimits(const struct auth *, const struct rlimit *caller,
     struct rlimit *out);
 
+/*
+ * K, before the clone: adds to *ENV (NULL-terminated, malloc'd, as
+ * env_build() makes it) each allowlisted variable of the session whose key
+ * *ENV lacks; the caller's own values and -e always win.  Dies on ENOMEM.
+ */
+void auth_env_merge(const struct auth *, char ***env);
+
 /* Is "KEY=VALUE" allowed from PAM's environment (TERM, LANG, LC_*)? */
 bool auth_env_allowed(const char *kv);
 

@@ -11,10 +11,11 @@
  * - Every directory of the layout MUST be owned by root (in fake mode: by
  *   the owner of the tree) and MUST NOT be group/other writable; such a
  *   directory is refused, never used.  Nothing is ever chowned.
- * - The per-user count MUST be taken under u<uid>.lock, held from before
- *   the sweep until the first process is placed; the host-wide count
- *   MUST be taken under global.lock, and the container directory MUST be
- *   created before that lock is released.
+ * - The per-user count MUST be taken under the caller's lock (flock on
+ *   u<uid>), held from before the sweep until the first process is
+ *   placed; the host-wide count MUST be taken under the global lock
+ *   (flock on ctr-launch), and the container directory MUST be created
+ *   before that lock is released.
  * - An empty container cgroup of another user MUST count as live while
  *   that user's lock is held (their launch is in flight).
  * - The sweep MUST remove only empty cgroups of the caller.
@@ -461,57 +462,51 @@ write_limits(const struct cgroup_hier *h, const int *dirs,
 	return 0;
 }
 
-/* Opens lock file NAME in the lock directory and locks it (waiting up to
- * h->lock_wait_ms, or not at all when NOWAIT).  Returns the descriptor,
- * -1 with e, or -2 when NOWAIT and the lock is held. */
+/*
+ * Locks directory DIRFD (a new open file description of it, so that the
+ * lock is this caller's own), waiting up to h->lock_wait_ms, or not at
+ * all when NOWAIT.  Returns the locked descriptor, -1 with E, or -2 when
+ * NOWAIT and the lock is held.  The cgroup directories are the locks:
+ * nothing is left in the file system for them.
+ */
 static int
-lock_file(const struct cgroup_hier *h, const char *name, bool nowait,
+lock_dir(const struct cgroup_hier *h, int dirfd, const char *what, bool nowait,
     struct cgroup_err *e)
 {
 	cleanup_close int fd = -1;
-	struct stat st;
 	int waited = 0;
 
-	fd = openat(h->lockdir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(e, errno, "lock %s", name);
-	if (fstat(fd, &st) == -1)
-		return fail(e, errno, "lock %s", name);
-	if (!S_ISREG(st.st_mode) || st.st_uid != tree_owner(h) ||
-	    (st.st_mode & 077) != 0)
-		return fail(e, EPERM, "lock %s: not a private root-owned file",
-		    name);
+		return fail(e, errno, "lock %s", what);
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EINTR)
 			continue;
 		if (errno != EWOULDBLOCK)
-			return fail(e, errno, "lock %s", name);
+			return fail(e, errno, "lock %s", what);
 		if (nowait)
 			return -2;
 		if (waited >= h->lock_wait_ms)
 			return fail(e, ETIMEDOUT,
-			    "lock %s: another launch holds it", name);
+			    "lock %s: another launch holds it", what);
 		sleep_ms(10);
 		waited += 10;
 	}
 	return steal_fd(&fd);
 }
 
-/* Is the per-user lock of UID held by a launch in flight? */
+/* Is the per-user lock on UDIR held by a launch in flight? */
 static bool
-user_busy(const struct cgroup_hier *h, unsigned long uid)
+user_busy(const struct cgroup_hier *h, int udir)
 {
-	char name[64];
-	cleanup_close int fd = -1;
+	struct cgroup_err e;
+	int fd = lock_dir(h, udir, "user", true, &e);
 
-	snprintf(name, sizeof(name), "u%lu.lock", uid);
-	fd = openat(h->lockdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno != ENOENT; /* unknown: count as busy */
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+	if (fd >= 0) {
+		close(fd);
 		return false;
-	return true;
+	}
+	return true; /* held, or unknown: count as busy */
 }
 
 /*
@@ -597,7 +592,7 @@ count_others(const struct cgroup_hier *h, int base, uid_t self)
 		n = scan_user(h, u, false, &nempty);
 		if (n <= 0)
 			continue;
-		if (nempty > 0 && !user_busy(h, uid))
+		if (nempty > 0 && !user_busy(h, u))
 			n -= nempty;
 		total += n;
 	}
@@ -635,7 +630,7 @@ cg_release(struct cgroup *cg)
 	cg->ulock = -1;
 }
 
-/* Opens ctr-launch/u<uid> in every used hierarchy, writing the totals. */
+/* Opens ctr-launch/u<uid> in every used hierarchy, creating it. */
 static int
 open_user(const struct cgroup_hier *h, const struct cgroup_req *r,
     struct cgroup *cg, struct cgroup_err *e)
@@ -662,7 +657,7 @@ open_user(const struct cgroup_hier *h, const struct cgroup_req *r,
 		    enable_controllers(h, cg->udir[c], e) == -1)
 			return -1;
 	}
-	return write_limits(h, cg->udir, &r->user_lim, e);
+	return 0;
 }
 
 /* Under the global lock: the host-wide count, then the directories. */
@@ -673,22 +668,24 @@ make_leaves(const struct cgroup_hier *h, const struct cgroup_req *r, int mine,
 	cleanup_close int glock = -1, base = -1;
 	int p = nprimary(h), others;
 
-	glock = lock_file(h, "global.lock", false, e);
-	if (glock < 0)
-		return -1;
 	base = openat(h->fd[p], CGROUP_DIR,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (base < 0)
 		return fail(e, errno, "cgroup %s", CGROUP_DIR);
+	/* The global lock: held only for the count and the mkdir. */
+	glock = lock_dir(h, base, CGROUP_DIR, false, e);
+	if (glock < 0)
+		return -1;
 	others = count_others(h, base, r->uid);
 	if (others < 0)
 		return fail(e, errno, "cgroup: counting containers");
 	if (r->max_total_containers != UNLIMITED &&
 	    (uint64_t)others + (uint64_t)mine >= r->max_total_containers)
 		return refuse(e,
-		    "refused: the host already runs %d containers (max_total_containers = %" PRIu64
+		    "refused: the host already runs %d container%s (max_total_containers = %" PRIu64
 		    ")",
-		    others + mine, r->max_total_containers);
+		    others + mine, others + mine == 1 ? "" : "s",
+		    r->max_total_containers);
 	for (int c = 0; c < CGROUP_NCTL; c++) {
 		if (!used(h, c))
 			continue;
@@ -723,7 +720,6 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
     struct cgroup *cg, struct cgroup_err *e)
 {
 	struct cgroup_limits lim = r->lim;
-	char lname[64];
 	int mine;
 
 	cg_reset(cg, h);
@@ -735,11 +731,13 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 	if (h->version == 1 && lim.cpus > r->user_lim.cpus)
 		lim.cpus = r->user_lim.cpus;
 
-	snprintf(lname, sizeof(lname), "u%lu.lock", (unsigned long)r->uid);
-	cg->ulock = lock_file(h, lname, false, e);
+	if (open_user(h, r, cg, e) == -1)
+		goto err;
+	/* The caller's lock, until P1 is placed (cgroup_attach). */
+	cg->ulock = lock_dir(h, cg->udir[nprimary(h)], "user", false, e);
 	if (cg->ulock < 0)
 		goto err;
-	if (open_user(h, r, cg, e) == -1)
+	if (write_limits(h, cg->udir, &r->user_lim, e) == -1)
 		goto err;
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (used(h, c))
@@ -752,9 +750,9 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 	if (r->max_containers != UNLIMITED &&
 	    (uint64_t)mine >= r->max_containers) {
 		refuse(e,
-		    "refused: %s already runs %d containers (max_containers = %" PRIu64
+		    "refused: %s already runs %d container%s (max_containers = %" PRIu64
 		    ")",
-		    r->user, mine, r->max_containers);
+		    r->user, mine, mine == 1 ? "" : "s", r->max_containers);
 		goto err;
 	}
 	if (make_leaves(h, r, mine, cg, e) == -1)
@@ -918,8 +916,8 @@ cgroup_detect_at(int rootfd, bool check_fs)
 }
 
 int
-cgroup_hier_at(struct cgroup_hier *h, int rootfd, int version, int lockdir,
-    bool fake, struct cgroup_err *e)
+cgroup_hier_at(struct cgroup_hier *h, int rootfd, int version, bool fake,
+    struct cgroup_err *e)
 {
 	char buf[512];
 
@@ -927,7 +925,6 @@ cgroup_hier_at(struct cgroup_hier *h, int rootfd, int version, int lockdir,
 	h->version = version;
 	h->fake = fake;
 	h->lock_wait_ms = 30000;
-	h->lockdir = lockdir;
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		h->fd[c] = -1;
 	if (version == 2) {
@@ -998,26 +995,6 @@ cg_die(const struct cgroup_err *e)
 	die("%s", e->msg);
 }
 
-static int
-open_lockdir(void)
-{
-	cleanup_close int run = -1, fd = -1;
-	struct cgroup_err e;
-
-	run = open(CTL_RUNDIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (run < 0)
-		die_errno("%s", CTL_RUNDIR);
-	if (mkdirat(run, "ctr-launch", 0755) == -1 && errno != EEXIST)
-		die_errno("%s/ctr-launch", CTL_RUNDIR);
-	fd = openat(run, "ctr-launch",
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		die_errno("%s/ctr-launch", CTL_RUNDIR);
-	if (check_dir(fd, 0, CTL_RUNDIR "/ctr-launch", &e) == -1)
-		cg_die(&e);
-	return steal_fd(&fd);
-}
-
 void
 cgroup_open(struct cgroup_hier *h)
 {
@@ -1037,7 +1014,7 @@ cgroup_open(struct cgroup_hier *h)
 	if (version < 0)
 		die("cgroup: no usable hierarchy at %s (need cgroup v2 with memory, cpu and pids, or their v1 hierarchies)",
 		    CTL_CGROUP_ROOT);
-	if (cgroup_hier_at(h, root, version, open_lockdir(), false, &e) == -1)
+	if (cgroup_hier_at(h, root, version, false, &e) == -1)
 		cg_die(&e);
 }
 
@@ -1105,7 +1082,5 @@ cgroup_enter(struct cgroup *cg)
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (h->fd[c] >= 0)
 			close(h->fd[c]);
-	if (h->lockdir >= 0)
-		close(h->lockdir);
 	cgroup_unshare_ns();
 }

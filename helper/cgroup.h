@@ -13,7 +13,8 @@
  * - The per-user container count MUST be decided under the caller's
  *   per-user lock, held from before the count until the container's
  *   first process is placed (cgroup_attach); the host-wide count MUST be
- *   decided under the global lock.
+ *   decided under the global lock.  The locks are flocks on u<uid> and on
+ *   ctr-launch (in the v2 hierarchy, or the v1 pids one).
  * - The stale sweep MUST remove only empty container cgroups of the
  *   caller, under the caller's lock; a concurrent launch of another user
  *   is never touched.
@@ -59,8 +60,7 @@ struct cgroup_hier {
 	int version;
 	int fd[CGROUP_NCTL]; /* v2: fd[0] only; v1: each controller's root */
 	bool have[CGROUP_NCTL];
-	int lockdir; /* where u<uid>.lock and global.lock live */
-	bool fake;   /* unit tests: a plain directory tree stands in */
+	bool fake; /* unit tests: a plain directory tree stands in */
 	int lock_wait_ms;
 };
 
@@ -90,11 +90,12 @@ int cgroup_detect_at(int rootfd, bool check_fs);
 
 /*
  * Core, on descriptors (unit tests give a fake tree): opens the hierarchy
- * of VERSION under ROOTFD (v1: ROOTFD holds memory, cpu, pids).  LOCKDIR
- * is the directory of the lock files.  Returns 0, or -1 with *E.
+ * of VERSION under ROOTFD (v1: ROOTFD holds memory, cpu, pids).  The
+ * locks are flocks on the layout's own directories (u<uid> per user,
+ * ctr-launch host-wide).  Returns 0, or -1 with *E.
  */
-int cgroup_hier_at(struct cgroup_hier *, int rootfd, int version, int lockdir,
-    bool fake, struct cgroup_err *e);
+int cgroup_hier_at(struct cgroup_hier *, int rootfd, int version, bool fake,
+    struct cgroup_err *e);
 void cgroup_hier_close(struct cgroup_hier *);
 
 /*
@@ -130,8 +131,7 @@ void cgroup_format_limits(char *buf, size_t len, const struct cgroup_limits *);
 
 /*
  * The helper's wrappers: the hierarchy at CTL_CGROUP_ROOT of version
- * CTL_CGROUP_VERSION ("auto", "1", "2") and the locks under CTL_RUNDIR;
- * these die (exit 125) on failure and deny() with the limit named.
+ * CTL_CGROUP_VERSION ("auto", "1", "2"); these die (exit 125) on failure and deny() with the limit named.
  */
 void cgroup_open(struct cgroup_hier *);
 void cgroup_create(const struct cgroup_hier *, const struct cgroup_req *,

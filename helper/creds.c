@@ -38,6 +38,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,10 +90,19 @@ signals_block(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)sigaction(sig, &sa,
-			    NULL); /* EINVAL: libc's own */
+	for (int sig = 1; sig < NSIG; sig++) {
+		/* All zero: SIG_DFL, no flags, in every arch's layout. */
+		unsigned long ksa[8] = { 0 };
+
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    sigaction(sig, &sa, NULL) == 0)
+			continue;
+		/* libc refuses its own (SIGCANCEL, SIGSETXID); a caller's
+		 * SIG_IGN on them must not reach the payload either. */
+		if (syscall(SYS_rt_sigaction, sig, ksa, NULL,
+			(size_t)(NSIG / 8)) != 0)
+			die_errno("cannot reset signal %d", sig);
+	}
 }
 
 static void

@@ -93,6 +93,7 @@ launch(struct launch_plan *p)
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
 	auth_rlimits(&auth, p->rlimits, p->rlimits);
+	auth_env_merge(&auth, &p->env);
 	m.auth = &auth;
 	/* 6. The cgroup: counts, totals and limits. */
 	cgroup_setup(&cg, p);

@@ -341,7 +341,11 @@ winsize_copy(const struct front *f)
 {
 	struct winsize ws;
 
-	if (f->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+	if (f->master < 0)
+		return;
+	/* The caller's terminal: stdin, else stdout (stdin may be a file). */
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
 		(void)ioctl(f->master, TIOCSWINSZ, &ws);
 }
 

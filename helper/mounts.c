@@ -31,6 +31,8 @@
  *   and /var/tmp, never in a bound host tree.
  * - Binds MUST be recursive, and nosuid, nodev (and, when read-only,
  *   rdonly) MUST hold on every submount: flags are added, never replaced.
+ * - /sys MUST be read-only on every submount: the host's, bound, or with
+ *   --network none a fresh sysfs of the container's network namespace.
  * - The image root MUST be read-only once every mountpoint exists; the old
  *   root MUST be detached after pivot_root.
  */
@@ -345,6 +347,7 @@ bind_fd(int src, int dst, uint64_t set, bool recursive, const char *what)
 	unsigned int rec = recursive ? AT_RECURSIVE : 0;
 	bool legacy = false;
 	struct statvfs sv;
+	struct stat sst, tst;
 
 	tree = open_tree(src, "",
 	    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
@@ -358,6 +361,10 @@ bind_fd(int src, int dst, uint64_t set, bool recursive, const char *what)
 	if (move_mount(tree, "", dst, "",
 		MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1)
 		die_errno("bind %s: move_mount", what);
+	/* What is mounted is the object checked (bwrap's --bind-fd check). */
+	if (fstat(src, &sst) == -1 || fstat(tree, &tst) == -1 ||
+	    sst.st_dev != tst.st_dev || sst.st_ino != tst.st_ino)
+		die("bind %s: the mounted object is not the source", what);
 	if (legacy) {
 		if (recursive)
 			remount_tree(tree, attr_to_ms(set), what);
@@ -932,7 +939,13 @@ mount_sys(struct ctx *c)
 	cleanup_close int mp = -1, sys = -1;
 
 	mp = sys_mountpoint(c, "sys", true);
-	bind_fd(c->hostsys, mp, ATTR_MASK, true, "/sys");
+	if (c->p->net == PLAN_NET_NONE)
+		/* Its own network namespace: a fresh sysfs shows only its
+		 * devices (and no cgroup hierarchy). */
+		mount_on("sysfs", mp, "sysfs",
+		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys");
+	else
+		bind_fd(c->hostsys, mp, ATTR_MASK, true, "/sys");
 	sys = fsutil_openat2(c->root, "sys", O_PATH | O_DIRECTORY, IN_ROOT);
 	if (sys == -1)
 		die_errno("/sys");

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,26 @@ parse_size(const char *s, unsigned long long *out)
 	return 0;
 }
 
+static void
+on_signal(int sig)
+{
+	import_interrupted = 1;
+}
+
+/* Ctrl-C, kill, hangup: stop at the next read and clean tmp/ up. */
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static int
 cmd_import(int argc, char **argv)
 {
@@ -152,6 +173,7 @@ cmd_import(int argc, char **argv)
 		store_close(&s);
 		return failerr(&e);
 	}
+	catch_signals();
 	r = import_archive(&s, argv[optind], &o, &e);
 	store_close(&s);
 	if (r == -1) {
@@ -221,8 +243,8 @@ cmd_list(int argc, char **argv)
 		if (strlen(created) > 10 && created[10] == 'T')
 			created[10] = ' ';
 		printf("%-40s %-12.12s %10s %10s %s\n", v[i]->name,
-		    v[i]->digest + 7, fmt_size(size, a, sizeof(a)),
-		    fmt_size(sh, b, sizeof(b)), created[0] ? created : "-");
+		    v[i]->digest + 7, img_fmt_size(size, a, sizeof(a)),
+		    img_fmt_size(sh, b, sizeof(b)), created[0] ? created : "-");
 	}
 	store_desc_all_free(v, n);
 	return 0;
@@ -311,11 +333,11 @@ cmd_inspect(int argc, char **argv)
 	for (size_t i = 0; i < d->nlayers; i++)
 		total += d->layers[i].size;
 	printf("Layers:     %zu, %s (base first)\n", d->nlayers,
-	    fmt_size(total, sz, sizeof(sz)));
+	    img_fmt_size(total, sz, sizeof(sz)));
 	for (size_t i = 0; i < d->nlayers; i++)
 		printf("  %3zu sha256:%s %s %s\n", i + 1, d->layers[i].hex,
 		    d->layers[i].link,
-		    fmt_size(d->layers[i].size, sz, sizeof(sz)));
+		    img_fmt_size(d->layers[i].size, sz, sizeof(sz)));
 	desc_free(d);
 	return 0;
 }
@@ -333,7 +355,7 @@ say_gc(const char *what, const struct gc_result *r)
 	char sz[32];
 
 	printf("%s: removed %u layers (%s)", what, r->removed,
-	    fmt_size(r->freed, sz, sizeof(sz)));
+	    img_fmt_size(r->freed, sz, sizeof(sz)));
 	if (r->busy > 0)
 		printf(", kept %u busy layers (run gc later)", r->busy);
 	if (r->links > 0)
@@ -366,11 +388,8 @@ cmd_rm(int argc, char **argv)
 			continue;
 		}
 		/* An unreadable descriptor is still removed; gc collects. */
-		if (store_desc_read(&s, canon, &d, &e) == -1 &&
-		    errno == ENOENT) {
-			ret = failerr(&e);
-			continue;
-		}
+		if (store_desc_read(&s, canon, &d, &e) == -1)
+			d = NULL;
 		if (store_desc_remove(&s, canon, &e) == -1) {
 			desc_free(d);
 			ret = failerr(&e);

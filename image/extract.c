@@ -182,7 +182,7 @@ remove_existing(struct xctx *x, int pfd, const char *name)
 	/* The cached parent may lie below it; never reuse it. */
 	if (x->cfd != pfd)
 		uncache(x);
-	return rmtree_at(pfd, name);
+	return img_rmtree_at(pfd, name);
 }
 
 static int

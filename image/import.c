@@ -94,7 +94,20 @@ struct imp {
 	unsigned layer_no;
 };
 
+volatile sig_atomic_t import_interrupted;
+
 /* Reading helpers. */
+
+/* The decompressors libarchive has built in; never filter_all, which may
+ * run external programs (lrzip, grzip, ...) as root on hostile input. */
+static void
+support_filters(struct archive *a)
+{
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_zstd(a);
+}
 
 static struct archive *
 outer_open(struct imp *x)
@@ -109,10 +122,12 @@ outer_open(struct imp *x)
 		img_err(x->e, "out of memory");
 		return NULL;
 	}
-	archive_read_support_filter_all(a);
+	support_filters(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_fd(a, x->fd, BUF_SIZE) != ARCHIVE_OK) {
-		img_err(x->e, "archive: %s", archive_error_string(a));
+		img_err(x->e,
+		    "not a tar archive, plain or compressed with gzip, bzip2, xz or zstd (%s)",
+		    archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -151,7 +166,7 @@ image_member(const char *name)
 		first[n - 5] = '\0';
 	else if (slash == NULL && ends_with(first, ".tar"))
 		first[n - 4] = '\0';
-	return is_hex64(first);
+	return img_is_hex64(first);
 }
 
 static bool
@@ -259,6 +274,11 @@ scan(struct imp *x, bool *rootfs)
 			*rootfs = true;
 			break;
 		}
+		if (x->nm >= x->o->max_entries) {
+			ret = img_err(x->e, "archive: more than %llu members",
+			    (unsigned long long)x->o->max_entries);
+			break;
+		}
 		if ((ret = add_member(x, a, ent, name)) == -1)
 			break;
 	}
@@ -291,7 +311,7 @@ sha256_hex(const void *buf, size_t len, char *out)
 	unsigned int n = 0;
 
 	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-	hex_encode(md, n, out);
+	img_hex_encode(md, n, out);
 }
 
 /* The buffered blob DIGEST ("sha256:<hex>"), verified. */
@@ -302,7 +322,7 @@ blob(struct imp *x, const char *digest, const char *what)
 	struct member *m;
 
 	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 ||
-	    !is_hex64(digest + 7)) {
+	    !img_is_hex64(digest + 7)) {
 		img_err(x->e, "%s: unsupported digest %s", what,
 		    digest ? digest : "(none)");
 		return NULL;
@@ -481,7 +501,7 @@ hex_of_path(const char *path, char *hex)
 	    (b[64] == '\0' || strcmp(b + 64, ".json") == 0)) {
 		memcpy(hex, b, 64);
 		hex[64] = '\0';
-		if (!is_hex64(hex) ||
+		if (!img_is_hex64(hex) ||
 		    (b[64] == '\0' && strncmp(path, "blobs/sha256/", 13) != 0))
 			hex[0] = '\0';
 	}
@@ -635,7 +655,7 @@ plan_oci_manifest(struct imp *x, struct json_object *desc, const char *refname)
 		    "digest");
 
 		if (d == NULL || strncmp(d, "sha256:", 7) != 0 ||
-		    !is_hex64(d + 7)) {
+		    !img_is_hex64(d + 7)) {
 			img_err(x->e, "manifest: layer %zu: unsupported digest",
 			    i);
 			goto out2;
@@ -774,6 +794,10 @@ src_read(struct archive *a, void *cd, const void **out)
 	struct chain *c = cd;
 	ssize_t n;
 
+	if (import_interrupted) {
+		archive_set_error(a, EINTR, "interrupted");
+		return -1;
+	}
 	if (c->outer != NULL) {
 		const void *b;
 		size_t size;
@@ -794,7 +818,7 @@ src_read(struct archive *a, void *cd, const void **out)
 	} else {
 		do {
 			n = read(c->x->fd, c->buf, BUF_SIZE);
-		} while (n == -1 && errno == EINTR);
+		} while (n == -1 && errno == EINTR && !import_interrupted);
 		if (n == -1) {
 			archive_set_error(a, errno, "read");
 			return -1;
@@ -859,7 +883,7 @@ run_chain(struct chain *c, int rootfd, struct extract_stats *st)
 
 	if ((c->raw = archive_read_new()) == NULL)
 		return img_err(x->e, "out of memory");
-	archive_read_support_filter_all(c->raw);
+	support_filters(c->raw);
 	archive_read_support_format_raw(c->raw);
 	archive_read_support_format_empty(c->raw);
 	if (archive_read_open(c->raw, c, NULL, src_read, NULL) != ARCHIVE_OK) {
@@ -917,7 +941,7 @@ md_hex(EVP_MD_CTX *md, char *out)
 	unsigned int n = 0;
 
 	EVP_DigestFinal_ex(md, d, &n);
-	hex_encode(d, n, out);
+	img_hex_encode(d, n, out);
 }
 
 static void
@@ -1010,7 +1034,7 @@ do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 	progress_end(&x->pr, "layer %u/%zu sha256:%.12s: %s %s", x->layer_no,
 	    x->nul, u->diff,
 	    u->present ? "already present, verified" : "unpacked",
-	    fmt_size(u->size, sz, sizeof(sz)));
+	    img_fmt_size(u->size, sz, sizeof(sz)));
 	u->done = true;
 	ret = 0;
 out:
@@ -1018,7 +1042,7 @@ out:
 	EVP_MD_CTX_free(c.diff);
 	free(c.buf);
 	if (ret == -1 && !u->present)
-		rmtree_at(x->s->work, dir);
+		img_rmtree_at(x->s->work, dir);
 	return ret;
 }
 
@@ -1078,6 +1102,8 @@ spool(struct imp *x, int in)
 	if (out == -1)
 		return img_errno(x->e, "spooling the input");
 	for (;;) {
+		if (import_interrupted)
+			return img_err(x->e, "interrupted");
 		n = read(in, buf, BUF_SIZE);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -1089,7 +1115,7 @@ spool(struct imp *x, int in)
 		if (total > x->o->max_size)
 			return img_err(x->e,
 			    "refused: input larger than --max-size");
-		if (write_all(out, buf, (size_t)n) == -1)
+		if (img_write_all(out, buf, (size_t)n) == -1)
 			return img_errno(x->e, "spooling the input");
 	}
 	x->fd = steal_fd(&out);
@@ -1325,7 +1351,8 @@ commit_images(struct imp *x)
 				return -1;
 			progress_say(&x->pr,
 			    "imported %s (%.19s, %zu layers, %s)", p->names[k],
-			    d->digest, p->n, fmt_size(total, sz, sizeof(sz)));
+			    d->digest, p->n,
+			    img_fmt_size(total, sz, sizeof(sz)));
 		}
 	}
 	return 0;

@@ -8,6 +8,7 @@
 #ifndef CTL_IMG_IMPORT_H
 #define CTL_IMG_IMPORT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,6 +22,10 @@ struct import_opts {
 	uint64_t max_size;    /* bytes decompressed, all layers together */
 	uint64_t max_entries; /* tar entries, all layers together */
 };
+
+/* Set by a signal handler: the import stops at the next read, cleans
+ * its work from tmp/ and fails with "interrupted". */
+extern volatile sig_atomic_t import_interrupted;
 
 int import_archive(struct store *s, const char *path,
     const struct import_opts *o, struct img_err *e);

@@ -55,9 +55,10 @@ draw(struct progress *p, double t)
 	memset(bar, '#', fill);
 	memset(bar + fill, '.', 30 - fill);
 	bar[30] = '\0';
-	fmt_size(p->done, a, sizeof(a));
-	fmt_size(p->total, b, sizeof(b));
-	fmt_size(el > 0 ? (uint64_t)((double)p->done / el) : 0, r, sizeof(r));
+	img_fmt_size(p->done, a, sizeof(a));
+	img_fmt_size(p->total, b, sizeof(b));
+	img_fmt_size(el > 0 ? (uint64_t)((double)p->done / el) : 0, r,
+	    sizeof(r));
 	printf("\r%-28s [%s] %9s / %-9s %9s/s", p->label, bar, a, b, r);
 	fflush(stdout);
 	p->drawn = true;

@@ -74,7 +74,7 @@ store_close(struct store *s)
 {
 	if (s->work >= 0) {
 		close(s->work);
-		rmtree_at(s->tmp, s->workname);
+		img_rmtree_at(s->tmp, s->workname);
 	}
 	int *fds[] = { &s->images, &s->layers, &s->l, &s->tmp, &s->fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -88,7 +88,7 @@ store_close(struct store *s)
 int
 store_clean_tmp(struct store *s, struct img_err *e)
 {
-	if (rmtree_contents(s->tmp) == -1)
+	if (img_rmtree_contents(s->tmp) == -1)
 		return img_errno(e, "%s/tmp: cleaning", STORE_DIR);
 	return 0;
 }
@@ -163,11 +163,11 @@ layer_meta(int lfd, char *link, uint64_t *size)
 	char buf[64], *end;
 	unsigned long long v;
 
-	if (read_small_at(lfd, "link", buf, sizeof(buf)) == -1 ||
+	if (img_read_small_at(lfd, "link", buf, sizeof(buf)) == -1 ||
 	    !valid_link(buf))
 		return -1;
 	memcpy(link, buf, DESC_LINK_LEN + 1);
-	if (read_small_at(lfd, "size", buf, sizeof(buf)) == -1)
+	if (img_read_small_at(lfd, "size", buf, sizeof(buf)) == -1)
 		return -1;
 	errno = 0;
 	v = strtoull(buf, &end, 10);
@@ -207,7 +207,7 @@ write_file_at(int dfd, const char *name, const char *text)
 
 	fd = openat(dfd, name,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || write_all(fd, text, strlen(text)) == -1)
+	if (fd == -1 || img_write_all(fd, text, strlen(text)) == -1)
 		return -1;
 	return 0;
 }
@@ -254,7 +254,7 @@ store_desc_write(struct store *s, const struct image_desc *d, struct img_err *e)
 	snprintf(tmpn, sizeof(tmpn), "desc.%u", seq++);
 	fd = openat(s->work, tmpn,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || write_all(fd, buf, len) == -1 || fsync(fd) == -1)
+	if (fd == -1 || img_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
 		return img_errno(e, "%s: writing the descriptor", d->name);
 	if (renameat(s->work, tmpn, s->images, enc) == -1)
 		return img_errno(e, "%s: rename into images/", d->name);
@@ -408,10 +408,10 @@ remove_layer(struct store *s, const char *hex, uint64_t *freed,
 		}
 	}
 	snprintf(rm, sizeof(rm), "rm-%s", hex);
-	rmtree_at(s->tmp, rm);
+	img_rmtree_at(s->tmp, rm);
 	if (renameat(s->layers, hex, s->tmp, rm) == -1)
 		return img_errno(e, "layer %s: rename into tmp/", hex);
-	if (rmtree_at(s->tmp, rm) == -1)
+	if (img_rmtree_at(s->tmp, rm) == -1)
 		return img_errno(e, "layer %s: remove", hex);
 	*freed += size;
 	return 1;
@@ -448,7 +448,7 @@ gc_links(struct store *s)
 			    strcmp(have + 74, "/diff") == 0) {
 				memcpy(hex, have + 10, 64);
 				hex[64] = '\0';
-				lfd = is_hex64(hex) ?
+				lfd = img_is_hex64(hex) ?
 				    openat(s->layers, hex,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					    O_CLOEXEC) :
@@ -501,7 +501,7 @@ store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
 	while ((de = readdir(dir)) != NULL) {
 		int k;
 
-		if (!is_hex64(de->d_name) || layer_used(v, n, de->d_name) ||
+		if (!img_is_hex64(de->d_name) || layer_used(v, n, de->d_name) ||
 		    (only != NULL && !in_only(only, de->d_name)))
 			continue;
 		k = remove_layer(s, de->d_name, &r->freed, e);

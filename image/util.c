@@ -2,7 +2,7 @@
  * util.c: error strings, safe recursive removal, size formatting.
  *
  * Invariants:
- * - rmtree_at() MUST never follow a symbolic link: every directory is
+ * - img_rmtree_at() MUST never follow a symbolic link: every directory is
  *   opened with O_NOFOLLOW|O_DIRECTORY relative to its parent's descriptor,
  *   and every entry is removed with unlinkat() on that descriptor.
  */
@@ -45,7 +45,7 @@ img_errno(struct img_err *e, const char *fmt, ...)
 }
 
 int
-rmtree_contents(int dfd)
+img_rmtree_contents(int dfd)
 {
 	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir;
@@ -62,7 +62,7 @@ rmtree_contents(int dfd)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (rmtree_at(dirfd(dir), de->d_name) == -1)
+		if (img_rmtree_at(dirfd(dir), de->d_name) == -1)
 			ret = -1;
 	}
 	closedir(dir);
@@ -70,7 +70,7 @@ rmtree_contents(int dfd)
 }
 
 int
-rmtree_at(int dfd, const char *name)
+img_rmtree_at(int dfd, const char *name)
 {
 	cleanup_close int fd = -1;
 
@@ -81,7 +81,7 @@ rmtree_at(int dfd, const char *name)
 	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
-	if (rmtree_contents(fd) == -1)
+	if (img_rmtree_contents(fd) == -1)
 		return -1;
 	if (unlinkat(dfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT)
 		return -1;
@@ -89,7 +89,7 @@ rmtree_at(int dfd, const char *name)
 }
 
 const char *
-fmt_size(uint64_t n, char *buf, size_t len)
+img_fmt_size(uint64_t n, char *buf, size_t len)
 {
 	static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
 	double v = (double)n;
@@ -107,7 +107,7 @@ fmt_size(uint64_t n, char *buf, size_t len)
 }
 
 void
-hex_encode(const unsigned char *in, size_t len, char *out)
+img_hex_encode(const unsigned char *in, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -119,7 +119,7 @@ hex_encode(const unsigned char *in, size_t len, char *out)
 }
 
 bool
-is_hex64(const char *s)
+img_is_hex64(const char *s)
 {
 	size_t i;
 
@@ -131,7 +131,7 @@ is_hex64(const char *s)
 }
 
 int
-read_small_at(int dfd, const char *name, char *buf, size_t len)
+img_read_small_at(int dfd, const char *name, char *buf, size_t len)
 {
 	cleanup_close int fd = -1;
 	ssize_t n;
@@ -149,7 +149,7 @@ read_small_at(int dfd, const char *name, char *buf, size_t len)
 }
 
 int
-write_all(int fd, const void *buf, size_t len)
+img_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
 

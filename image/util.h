@@ -2,7 +2,7 @@
  * util.h: small helpers of the ctr-image tool (not linked by the helper).
  *
  * Invariants:
- * - rmtree_at() MUST never follow a symbolic link and MUST stay on the
+ * - img_rmtree_at() MUST never follow a symbolic link and MUST stay on the
  *   directory it was given: it works only through *at() calls on
  *   descriptors opened with O_NOFOLLOW.
  */
@@ -25,19 +25,19 @@ int img_errno(struct img_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Removes NAME (any type) below directory DFD, recursively. */
-int rmtree_at(int dfd, const char *name);
+int img_rmtree_at(int dfd, const char *name);
 /* Empties directory DFD (removes every entry, recursively). */
-int rmtree_contents(int dfd);
+int img_rmtree_contents(int dfd);
 
 /* Formats N bytes as "12.3MiB" into BUF. */
-const char *fmt_size(uint64_t n, char *buf, size_t len);
+const char *img_fmt_size(uint64_t n, char *buf, size_t len);
 /* Lowercase hex of LEN bytes. */
-void hex_encode(const unsigned char *in, size_t len, char *out);
-bool is_hex64(const char *s);
+void img_hex_encode(const unsigned char *in, size_t len, char *out);
+bool img_is_hex64(const char *s);
 
 /* Reads a whole small file NAME below DFD (no symlinks) into a string. */
-int read_small_at(int dfd, const char *name, char *buf, size_t len);
+int img_read_small_at(int dfd, const char *name, char *buf, size_t len);
 /* Writes LEN bytes to FD, retrying on EINTR and short writes. */
-int write_all(int fd, const void *buf, size_t len);
+int img_write_all(int fd, const void *buf, size_t len);
 
 #endif

@@ -190,3 +190,15 @@ evil_image() {
 	[ "$before" = "$during" ]
 	[ "$before" = "$after" ]
 }
+
+@test "ctr-launch: --network none gets a fresh read-only sysfs of its own" {
+	as_a --network none busybox sh -c 'ls /sys/class/net;
+	    awk "\$5 == \"/sys\"" /proc/self/mountinfo;
+	    ls /sys/fs/cgroup | wc -l'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = lo ]
+	[[ ${lines[1]} == *" /sys ro,nosuid,nodev,noexec"* ]]
+	[ "${lines[2]}" = 0 ]
+	as_a busybox ls /sys/class/net
+	[ "${#lines[@]}" -gt 1 ]
+}

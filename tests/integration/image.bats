@@ -268,3 +268,41 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 	[ ! -e "$CTL_STORE/layers/$ha" ]
 	"$CTL_IMAGETOOL" rm "t$TAG-replace"
 }
+
+@test "a layer listed twice is kept once, at its topmost place" {
+	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --out "$BATS_TEST_TMPDIR/dup.tar" \
+	    --tag "t$TAG-dup:1" "$FX/l2" "$FX/other" "$FX/l2"
+	run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/dup.tar"
+	[ "$status" -eq 0 ]
+	d="$CTL_STORE/images/t$TAG-dup%3A1"
+	[ "$(grep -c '^layer ' "$d")" -eq 2 ]
+	top=$(grep '^layer ' "$d" | tail -n 1 | cut -d' ' -f2)
+	[ -f "$CTL_STORE/layers/$top/diff/etc/new" ]
+	"$CTL_IMAGETOOL" rm "t$TAG-dup:1"
+}
+
+@test "only gzip, bzip2, xz and zstd are decompressed; anything else is not a tar" {
+	for c in "gzip -c" "bzip2 -c" "xz -c" "zstd -q -c"; do
+		command -v ${c%% *} >/dev/null || continue
+		$c "$FX/rootfs.tar" >"$BATS_TEST_TMPDIR/r"
+		run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-comp" "$BATS_TEST_TMPDIR/r"
+		[ "$status" -eq 0 ]
+	done
+	"$CTL_IMAGETOOL" rm "t$TAG-comp" >/dev/null
+	command -v lz4 >/dev/null || skip "lz4 not installed"
+	lz4 -q -c "$FX/rootfs.tar" >"$BATS_TEST_TMPDIR/r.lz4"
+	run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-comp" "$BATS_TEST_TMPDIR/r.lz4"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a tar archive"* ]]
+}
+
+@test "a progress bar on a terminal, plain lines otherwise" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	run script -qec "'$CTL_IMAGETOOL' import --name t$TAG-rootfs '$FX/rootfs.tar'" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\r'"layer 1/1"*"["*"/s"* ]]
+	run "$CTL_IMAGETOOL" import --name "t$TAG-rootfs" "$FX/rootfs.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *$'\r'* ]]
+	[[ "$output" == *"layer 1/1 sha256:"*"already present, verified"* ]]
+}

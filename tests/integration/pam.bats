@@ -22,7 +22,8 @@ setup_file() {
 
 teardown_file() {
 	cp -p "$SAVED" "$CTL_PAMD/ctr-launch"
-	rm -f "$SAVED" "$CTL_ROOT/etc/pam-allow" "$CTL_ROOT/etc/pam-limits.conf"
+	rm -f "$SAVED" "$CTL_ROOT/etc/pam-allow" "$CTL_ROOT/etc/pam-limits.conf" \
+	    "$CTL_ROOT/etc/pam_ctltest.so"
 	ctl_userdel "$PA"
 	ctl_userdel "$PB"
 }
@@ -115,5 +116,37 @@ pam_conf() {
 	rm -f "$CTL_PAMD/ctr-launch"
 	run ctl_as "$PA" "$CTL_BIN" run busybox echo in
 	[ "$status" -eq 125 ]
+	[[ $output != *in ]]
+}
+
+# A module of our own (tests/integration/pam_test_module.c).
+test_module() {
+	local so=$CTL_ROOT/etc/pam_ctltest.so
+	[ -e "$so" ] || cc -shared -fPIC -O2 -o "$so" \
+	    "$CTL_SRC/tests/integration/pam_test_module.c" -lpam
+	echo "$so"
+}
+
+@test "pam: what a session module does to signals never reaches the container" {
+	so=$(test_module)
+	pam_conf <<-EOF
+	account required pam_permit.so
+	session required $so ignore
+	EOF
+	run ctl_as "$PA" "$CTL_BIN" run busybox grep -E '^Sig(Ign|Blk)' /proc/self/status
+	[ "$status" -eq 0 ]
+	[[ $output == *"SigIgn:	0000000000000000"* ]]
+	[[ $output == *"SigBlk:	0000000000000000"* ]]
+}
+
+@test "pam: a module that changes PAM_USER is a denial" {
+	so=$(test_module)
+	pam_conf <<-EOF
+	account required $so setuser
+	session required pam_permit.so
+	EOF
+	run ctl_as "$PA" "$CTL_BIN" run busybox echo in
+	[ "$status" -eq 125 ]
+	[[ $output == *"refused by PAM (account)"* ]]
 	[[ $output != *in ]]
 }

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -69,6 +70,32 @@ test_session_rlimits_win(void **state)
 }
 
 static void
+test_env_merge(void **state)
+{
+	char t[] = "TERM=vt100", l[] = "LANG=de_DE.UTF-8", c[] = "LC_TIME=C";
+	char bad[] = "LD_PRELOAD=/x.so", p[] = "PATH=/tmp";
+	char *pam[] = { t, l, c, bad, p, NULL };
+	struct auth a;
+	char **env = calloc(3, sizeof(*env));
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.env = pam;
+	assert_non_null(env);
+	env[0] = strdup("TERM=xterm"); /* the caller's: it wins */
+	env[1] = strdup("PATH=/bin");
+	auth_env_merge(&a, &env);
+	assert_string_equal(env[0], "TERM=xterm");
+	assert_string_equal(env[1], "PATH=/bin");
+	assert_string_equal(env[2], "LANG=de_DE.UTF-8");
+	assert_string_equal(env[3], "LC_TIME=C");
+	assert_null(env[4]);
+	for (size_t i = 0; env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+static void
 test_quote(void **state)
 {
 	char buf[256];
@@ -117,11 +144,13 @@ keys(const char *s)
 static void
 test_grant_line(void **state)
 {
-	struct image_desc img = { .name = "busybox:latest",
-		.digest = "sha256:abc" };
+	char name[] = "busybox:latest", digest[] = "sha256:abc";
+	char home[] = "/home/alice", evil[] = "/data/x\" event=deny";
+	char d[] = "/d";
+	struct image_desc img = { .name = name, .digest = digest };
 	struct plan_bind binds[2] = {
-		{ .src = "/home/alice", .dst = "/home/alice", .ro = false },
-		{ .src = "/data/x\" event=deny", .dst = "/d", .ro = true },
+		{ .src = home, .dst = home, .ro = false },
+		{ .src = evil, .dst = d, .ro = true },
 	};
 	struct launch_plan p;
 	char buf[1024];
@@ -173,6 +202,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env_allowlist),
 		cmocka_unit_test(test_session_rlimits_win),
+		cmocka_unit_test(test_env_merge),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_grant_line),
 		cmocka_unit_test(test_end_line),

@@ -24,9 +24,7 @@
 
 struct fx {
 	char root[64];
-	char locks[64];
 	int rootfd;
-	int lockfd;
 	struct cgroup_hier h;
 };
 
@@ -86,9 +84,7 @@ setup_common(void **state, int version, const char *controllers)
 
 	assert_non_null(fx);
 	snprintf(fx->root, sizeof(fx->root), "/tmp/cgtest.XXXXXX");
-	snprintf(fx->locks, sizeof(fx->locks), "/tmp/cglock.XXXXXX");
 	assert_non_null(mkdtemp(fx->root));
-	assert_non_null(mkdtemp(fx->locks));
 	chmod(fx->root, 0755);
 	if (version == 2) {
 		snprintf(path, sizeof(path), "%s/cgroup.controllers", fx->root);
@@ -101,10 +97,8 @@ setup_common(void **state, int version, const char *controllers)
 		}
 	}
 	fx->rootfd = open(fx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	fx->lockfd = open(fx->locks, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(fx->rootfd >= 0 && fx->lockfd >= 0);
-	assert_int_equal(cgroup_hier_at(&fx->h, fx->rootfd, version, fx->lockfd,
-			     true, &e),
+	assert_true(fx->rootfd >= 0);
+	assert_int_equal(cgroup_hier_at(&fx->h, fx->rootfd, version, true, &e),
 	    0);
 	fx->h.lock_wait_ms = 50;
 	*state = fx;
@@ -131,8 +125,7 @@ teardown(void **state)
 
 	cgroup_hier_close(&fx->h);
 	close(fx->rootfd);
-	close(fx->lockfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", fx->root, fx->locks);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->root);
 	assert_int_equal(system(cmd), 0);
 	free(fx);
 	return 0;
@@ -357,8 +350,8 @@ test_max_total(void **state)
 	assert_int_equal(mkdir(path, 0755), 0);
 
 	/* bob's lock held: his empty cgroup is a launch in flight. */
-	snprintf(path, sizeof(path), "%s/u2000.lock", fx->locks);
-	held = open(path, O_RDWR | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/ctr-launch/u2000", fx->root);
+	held = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(held >= 0);
 	assert_int_equal(flock(held, LOCK_EX), 0);
 	r = req(1000, "a1");
@@ -425,11 +418,11 @@ test_refuses_writable_dirs(void **state)
 	assert_false(e.denied);
 	assert_non_null(strstr(e.msg, "not a root-owned directory"));
 	assert_int_equal(chmod(path, 0755), 0);
-	/* A lock file others could write is refused too. */
-	snprintf(path, sizeof(path), "%s/u1000.lock", fx->locks);
-	assert_int_equal(chmod(path, 0666), 0);
+	/* ... and so is ctr-launch itself. */
+	snprintf(path, sizeof(path), "%s/ctr-launch", fx->root);
+	assert_int_equal(chmod(path, 0757), 0);
 	assert_int_equal(cgroup_create_at(&fx->h, &r, &a, &e), -1);
-	assert_non_null(strstr(e.msg, "not a private root-owned file"));
+	assert_non_null(strstr(e.msg, "not a root-owned directory"));
 }
 
 static void

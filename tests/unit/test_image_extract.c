@@ -12,6 +12,7 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,6 +45,13 @@ static char base[256], layer[300], canary[300];
 static size_t tarlen;
 static char tarbuf[1 << 20];
 
+/* The pseudo-xattr "uid" marks an entry owned by 1234:5678. */
+static bool
+is_uid(const struct ent *e)
+{
+	return e->xattr != NULL && strcmp(e->xattr, "uid") == 0;
+}
+
 static void
 build(const struct ent *e)
 {
@@ -57,8 +65,8 @@ build(const struct ent *e)
 		struct archive_entry *ae = archive_entry_new();
 
 		archive_entry_set_pathname(ae, e->path);
-		archive_entry_set_uid(ae, 0);
-		archive_entry_set_gid(ae, 0);
+		archive_entry_set_uid(ae, is_uid(e) ? 1234 : 0);
+		archive_entry_set_gid(ae, is_uid(e) ? 5678 : 0);
 		archive_entry_set_mtime(ae, e->mtime ? e->mtime : 1000000, 0);
 		if (e->type == 0) {
 			archive_entry_set_filetype(ae, AE_IFREG);
@@ -71,7 +79,7 @@ build(const struct ent *e)
 			archive_entry_set_symlink(ae, e->data);
 		if (e->type == AE_IFCHR)
 			archive_entry_set_rdev(ae, makedev(1, 3));
-		if (e->xattr != NULL)
+		if (e->xattr != NULL && !is_uid(e))
 			archive_entry_xattr_add_entry(ae, e->xattr, "v", 1);
 		if (e->type == AE_IFREG && e->data != NULL)
 			archive_entry_set_size(ae, (la_int64_t)strlen(e->data));
@@ -128,7 +136,7 @@ teardown(void **state)
 	if (getuid() != 0)
 		return 0;
 	int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	rmtree_at(fd, base + 5);
+	img_rmtree_at(fd, base + 5);
 	close(fd);
 	return 0;
 }
@@ -196,7 +204,7 @@ test_refusals(void **state)
 		    -1);
 		/* Fresh layer for the next case. */
 		int bfd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		rmtree_contents(bfd);
+		img_rmtree_contents(bfd);
 		close(bfd);
 	}
 }
@@ -225,6 +233,8 @@ test_sanitised(void **state)
 		{ "hl", 0, 0, "a/b/c", NULL, 0 },
 		{ "t", AE_IFDIR, 0711, NULL, NULL, 12345 },
 		{ "t/f", AE_IFREG, 0644, "in t", NULL, 0 },
+		{ "owned", AE_IFREG, 0600, "x", "uid", 0 },
+		{ "ownedlink", AE_IFLNK, 0777, "owned", "uid", 0 },
 		{ NULL },
 	};
 
@@ -273,6 +283,37 @@ test_sanitised(void **state)
 	assert_int_equal(lstat(path, &sb), 0);
 	assert_int_equal(sb.st_mtime, 12345);
 	assert_int_equal(sb.st_mode & 07777, 0711);
+	snprintf(path, sizeof(path), "%s/owned", layer); /* owners kept */
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_int_equal(sb.st_uid, 1234);
+	assert_int_equal(sb.st_gid, 5678);
+	assert_int_equal(sb.st_mtime, 1000000);
+	snprintf(path, sizeof(path), "%s/ownedlink", layer);
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISLNK(sb.st_mode));
+	assert_int_equal(sb.st_uid, 1234);
+}
+
+static void
+test_rmtree_no_follow(void **state)
+{
+	char path[400], victim[400];
+	struct stat sb;
+
+	NEED_ROOT();
+	snprintf(victim, sizeof(victim), "%s/victim", canary);
+	int fd = creat(victim, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/sub", layer);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sub/link", layer);
+	assert_int_equal(symlink(canary, path), 0);
+	int lfd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(img_rmtree_at(lfd, "sub"), 0);
+	close(lfd);
+	assert_int_equal(stat(victim, &sb), 0);
+	unlink(victim);
 }
 
 static void
@@ -284,7 +325,7 @@ test_replace_and_cap(void **state)
 
 	NEED_ROOT();
 	int bfd = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	rmtree_contents(bfd);
+	img_rmtree_contents(bfd);
 	close(bfd);
 	const struct ent e[] = {
 		{ "x", AE_IFREG, 0644, "file" },
@@ -312,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_sanitised),
 		cmocka_unit_test(test_replace_and_cap),
+		cmocka_unit_test(test_rmtree_no_follow),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
