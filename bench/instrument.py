@@ -7,8 +7,8 @@ launch sequence: every line that opens a comment "/* N. ..." (or
 BENCH_MARK("N-first-words"); compiled only with -DCTL_BENCH_TRACE, the stamp
 writes "ctr-launch-trace: LABEL SECONDS" (CLOCK_MONOTONIC) to stderr in one
 write(2).  Step 11 is skipped: it is P0 and K waiting, and P0's stamps would
-interleave with K's work.  Step 3 also gets a stamp before plan_run (the
-image and the plan, after the policy).  The repository's helper/main.c is never touched:
+interleave with K's work.  Step 3 also gets stamps before plan_policy and
+plan_run (the policy; the image and the plan).  The repository's helper/main.c is never touched:
 make bench builds the tracing binary from a copy of the tree.
 """
 import re
@@ -58,10 +58,13 @@ def main():
             out.append('%sBENCH_MARK("%s");' % (
                 m.group(1), label(m.group(2), m.group(3), m.group(4))))
             n += 1
-        elif re.match(r"^\s+plan_run\(", line):
-            # Step 3 splits in two: the policy, then the image and plan.
-            out.append('%sBENCH_MARK("3b-image-and-plan");' % (
-                re.match(r"^(\s+)", line).group(1)))
+        else:
+            # Step 3 splits: the policy, then the image and the plan.
+            for call, tag in (("plan_policy", "3a-policy"),
+                              ("plan_run", "3b-image-and-plan")):
+                if re.match(r"^\s+%s\(" % call, line):
+                    out.append('%sBENCH_MARK("%s");' % (
+                        re.match(r"^(\s+)", line).group(1), tag))
         if line.startswith("#include"):
             last_include = len(out)
         out.append(line)

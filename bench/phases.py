@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """phases.py POLICY_PATH CGROUP_ROOT TRACE...
    phases.py --marks STDERR_FILE...
+   phases.py --compare A_NAME B_NAME A_FILE... -- B_FILE...
 
 Splits traced ctr-launch launches (`strace -f -ttt -o TRACE`) into the
 launch sequence's phases by marker syscalls, and prints one markdown table:
@@ -103,7 +104,8 @@ def markers(path, policy, cgroot):
 MARK = re.compile(r"^ctr-launch-trace: (\S+) (\d+\.\d+)")
 
 
-def marks_main(files):
+def marks_steps(files):
+    """Per step (in first-seen order): durations in ms; and the totals."""
     per, order, totals = {}, [], []
     for f in files:
         stamps = []
@@ -120,6 +122,30 @@ def marks_main(files):
                 per[k] = []
                 order.append(k)
             per[k].append((t2 - t) * 1000)
+    return per, order, totals
+
+
+def compare_main(a_files, b_files, a_name, b_name):
+    """Steps whose median differs by more than 0.2 ms between two sets."""
+    pa, order, ta = marks_steps(a_files)
+    pb, _, tb = marks_steps(b_files)
+    if not ta or not tb:
+        print("phases: no trace stamps to compare")
+        return
+    print("| step | %s ms | %s ms | difference |" % (a_name, b_name))
+    print("|---|---:|---:|---:|")
+    for k in order:
+        if k not in pb:
+            continue
+        x, y = statistics.median(pa[k]), statistics.median(pb[k])
+        if abs(y - x) > 0.2:
+            print("| %s | %.3f | %.3f | %+.3f |" % (k, x, y, y - x))
+    x, y = statistics.median(ta), statistics.median(tb)
+    print("| **first to last stamp** | %.3f | %.3f | %+.3f |" % (x, y, y - x))
+
+
+def marks_main(files):
+    per, order, totals = marks_steps(files)
     if not totals:
         print("phases: no trace stamps")
         return
@@ -176,6 +202,12 @@ def slow_calls(traces, top=10):
 def main():
     if sys.argv[1] == "--marks":
         marks_main(sys.argv[2:])
+        return
+    if sys.argv[1] == "--compare":
+        # --compare A_NAME B_NAME A_FILE... -- B_FILE...
+        rest = sys.argv[4:]
+        cut = rest.index("--")
+        compare_main(rest[:cut], rest[cut + 1:], sys.argv[2], sys.argv[3])
         return
     policy, cgroot, traces = sys.argv[1], sys.argv[2], sys.argv[3:]
     per = {k: [] for k in ORDER[:-1]}

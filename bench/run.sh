@@ -540,6 +540,22 @@ if [ -z "$CTL_REASON" ]; then
 		[ ${#marks[@]} -gt 0 ] && PHASES="$PHASES
 
 $(python3 bench/phases.py --marks "${marks[@]}")"
+		# The same with 10,000 policy sections: which steps grow.
+		install_policy 10000
+		big=()
+		for i in $(seq 1 "$SCALE_RUNS"); do
+			rm -f "$OUT/marks-big.$i"
+			python3 bench/tracerun.py "$U_UID" "$U_GID" "$U_GIDS" \
+			    "$U_HOME" "$OUT/marks-big.$i" "$CTLT" run --rm "${NET[@]}" \
+			    busybox /bin/true && big+=("$OUT/marks-big.$i")
+		done
+		install_policy 0
+		[ ${#marks[@]} -gt 0 ] && [ ${#big[@]} -gt 0 ] && PHASES="$PHASES
+
+Steps that change with the policy's size (medians; differences under 0.2 ms left out):
+
+$(python3 bench/phases.py --compare "10 sections" "10,000 sections" \
+    "${marks[@]}" -- "${big[@]}")"
 	else
 		PHASES="$PHASES
 
