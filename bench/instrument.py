@@ -7,8 +7,9 @@ launch sequence: every line that opens a comment "/* N. ..." (or
 BENCH_MARK("N-first-words"); compiled only with -DCTL_BENCH_TRACE, the stamp
 writes "ctr-launch-trace: LABEL SECONDS" (CLOCK_MONOTONIC) to stderr in one
 write(2).  Step 11 is skipped: it is P0 and K waiting, and P0's stamps would
-interleave with K's work.  Step 3 also gets stamps before plan_policy and
-plan_run (the policy; the image and the plan).  The repository's helper/main.c is never touched:
+interleave with K's work.  Steps 3 and 7 also get stamps before the calls
+plan_policy, plan_run (the policy; the image and the plan), ns_clone and
+cgroup_attach (K places P1 in its v1 cgroups; P1 waits for it).  The repository's helper/main.c is never touched:
 make bench builds the tracing binary from a copy of the tree.
 """
 import re
@@ -61,8 +62,10 @@ def main():
         else:
             # Step 3 splits: the policy, then the image and the plan.
             for call, tag in (("plan_policy", "3a-policy"),
-                              ("plan_run", "3b-image-and-plan")):
-                if re.match(r"^\s+%s\(" % call, line):
+                              ("plan_run", "3b-image-and-plan"),
+                              ("ns_clone", "7b-clone"),
+                              ("cgroup_attach", "7c-cgroup-attach")):
+                if re.match(r"^\s+(\w+ = )?%s\(" % call, line):
                     out.append('%sBENCH_MARK("%s");' % (
                         re.match(r"^(\s+)", line).group(1), tag))
         if line.startswith("#include"):
