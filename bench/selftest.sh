@@ -26,14 +26,14 @@ spec() { # NAME ARGV... -> one spec line on stdout
 # A failing launch is counted as failed and contributes no time.
 spec bad /bin/sh -c 'echo why >&2; exit 3' >"$d/s1"
 out=$("$M" seq -n 4 -w 0 "$d/s1")
-IFS=$'\t' read -r name ok nfail med _ _ _ _ err <<<"$out"
+IFS=$'\t' read -r _ ok nfail med _ _ _ _ err <<<"$out"
 [ "$ok" = 0 ] && [ "$nfail" = 4 ] && [ "$med" = 0 ] && [ "$err" = "exit 3: why" ]
 check "failing launch counted as failed, with its stderr" $?
 
 # A launch killed by a signal is a failure.
 spec killed /bin/sh -c 'kill -KILL $$' >"$d/s2"
 out=$("$M" seq -n 2 -w 0 "$d/s2")
-IFS=$'\t' read -r name ok nfail _ <<<"$out"
+IFS=$'\t' read -r _ ok nfail _ <<<"$out"
 [ "$ok" = 0 ] && [ "$nfail" = 2 ]
 check "killed launch counted as failed" $?
 
@@ -42,7 +42,7 @@ spec slow /bin/sleep 30 >"$d/s3"
 t0=$(date +%s)
 out=$("$M" seq -n 1 -w 0 -t 1 "$d/s3")
 t1=$(date +%s)
-IFS=$'\t' read -r name ok nfail _ _ _ _ _ err <<<"$out"
+IFS=$'\t' read -r _ ok nfail _ _ _ _ _ err <<<"$out"
 [ "$ok" = 0 ] && [ "$nfail" = 1 ] && [ $((t1 - t0)) -lt 10 ] &&
     [[ $err == timeout* ]]
 check "timeout counted as failed and killed" $?
@@ -50,14 +50,14 @@ check "timeout counted as failed and killed" $?
 # The peak RSS covers an orphaned grandchild (child subreaper).
 spec orphan /bin/sh -c '(python3 -c "b = bytearray(96 << 20); b[::4096] = b\"x\" * len(b[::4096])" &) ; exit 0' >"$d/s4"
 out=$("$M" seq -n 1 -w 0 "$d/s4")
-IFS=$'\t' read -r name ok nfail _ _ _ _ rss _ <<<"$out"
+IFS=$'\t' read -r _ ok nfail _ _ _ _ rss _ <<<"$out"
 [ "$ok" = 1 ] && [ "$rss" -ge $((90 * 1024)) ]
 check "peak RSS includes orphaned descendants (got ${rss:-?} KiB)" $?
 
 # No launch starts while the previous launch's orphan still runs.
 spec overlap /bin/sh -c "test ! -e $d/busy || exit 9; (touch $d/busy; sleep 0.2; rm -f $d/busy) & exit 0" >"$d/s5"
 out=$("$M" seq -n 3 -w 0 "$d/s5")
-IFS=$'\t' read -r name ok nfail _ <<<"$out"
+IFS=$'\t' read -r _ ok nfail _ <<<"$out"
 [ "$ok" = 3 ] && [ "$nfail" = 0 ]
 check "seq launches never overlap a previous launch's processes" $?
 
