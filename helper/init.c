@@ -165,6 +165,8 @@ init_ready(const struct launch_plan *p, struct monitor *m,
 	int keep[3] = { m->init_sock[1], m->alive[0], tty->master };
 
 	close_others(keep, 3);
+	if (tty->master >= 0 && m->has_ws)
+		(void)ioctl(tty->master, TIOCSWINSZ, &m->ws);
 	if (mon_send(m->init_sock[1], MON_READY, 0, &tty->master,
 		tty->master >= 0 ? 1 : 0) != 0)
 		die_errno("cannot report to the keeper");

@@ -154,6 +154,10 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 	m->locks = NULL;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
 		die_errno("socketpair");
+	/* The initial size of a -t pty, set by P1 before the payload runs. */
+	m->has_ws = p->tty_wanted &&
+	    (ioctl(STDIN_FILENO, TIOCGWINSZ, &m->ws) == 0 ||
+		ioctl(STDOUT_FILENO, TIOCGWINSZ, &m->ws) == 0);
 	/* K watches P0 through a pidfd taken before the fork: no window in
 	 * which P0 could die and its pid be reused. */
 	m->front_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
@@ -371,9 +375,10 @@ write_all(int fd, const char *buf, size_t len)
 	return true;
 }
 
-/* Copies what is readable from IN to OUT; false at EOF or error. */
+/* Copies what is readable from IN to OUT (-1: discard); false at EOF or
+ * error.  *OUT_FAILED, when given, is set when OUT failed. */
 static bool
-pump(int in, int out)
+pump_to(int in, int out, bool *out_failed)
 {
 	char buf[16384];
 	ssize_t n = read(in, buf, sizeof(buf));
@@ -382,7 +387,18 @@ pump(int in, int out)
 		return true;
 	if (n <= 0)
 		return false;
-	return write_all(out, buf, (size_t)n);
+	if (out < 0 || write_all(out, buf, (size_t)n))
+		return true;
+	if (out_failed == NULL)
+		return false;
+	*out_failed = true;
+	return true;
+}
+
+static bool
+pump(int in, int out)
+{
+	return pump_to(in, out, NULL);
 }
 
 static void
@@ -475,7 +491,7 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 	struct front f = { m->front_sock, -1, -1, -1, m->keeper_pid, false,
 		false, { 0 }, 0 };
 	bool tty = p->tty_wanted, interactive = p->interactive;
-	bool master_eof = false;
+	bool master_eof = false, out_failed = false, pipe_sent = false;
 
 	creds_drop_front(p);
 	plan_free(p);
@@ -505,8 +521,17 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 		}
 		/* EOF on the master: every slave is closed; the status
 		 * follows.  The master stays open for the final drain. */
-		if (pf[2].revents && !pump(f.master, STDOUT_FILENO))
+		if (pf[2].revents &&
+		    !pump_to(f.master, out_failed ? -1 : STDOUT_FILENO,
+			&out_failed))
 			master_eof = true;
+		/* The caller's output is gone (a closed pipe): the container
+		 * gets SIGPIPE, as in a pipeline, and its output is dropped
+		 * so that it never blocks on a full pty. */
+		if (out_failed && !pipe_sent && f.running) {
+			(void)pidfd_signal(f.pidfd, SIGPIPE);
+			pipe_sent = true;
+		}
 		if (pf[3].revents && !pump(STDIN_FILENO, f.master))
 			interactive = false;
 		if (pf[1].revents)

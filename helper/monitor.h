@@ -5,7 +5,9 @@
 #ifndef CTL_MONITOR_H
 #define CTL_MONITOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
 
@@ -34,6 +36,8 @@ struct monitor {
 	int alive[2];     /* pipe: [0] P1 reads (POLLHUP: K died), [1] K */
 	int init_pidfd;   /* K: P1's pidfd */
 	pid_t init_pid;
+	struct winsize ws; /* -t: the caller's window size, if any */
+	bool has_ws;
 	int *locks; /* K: the image's layer locks */
 	size_t nlocks;
 	struct cgroup *cg; /* K: the container's cgroup (cgroup.h) */

@@ -19,7 +19,8 @@
  * - ".wh.NAME" MUST become a 0/0 character device NAME and ".wh..wh..opq"
  *   the xattr trusted.overlay.opaque="y" on its directory; a whiteout
  *   without a valid name refuses the import.
- * - The entry count MUST stay within max_entries.
+ * - The entry count MUST stay within max_entries, and no file (a sparse
+ *   one included) MUST be larger than max_size.
  * - Owners, modes (less setuid/setgid) and mtimes MUST be those of the
  *   archive.
  */
@@ -295,6 +296,8 @@ do_file(struct xctx *x, int pfd, const char *base, const char *path,
 	if (r != ARCHIVE_EOF)
 		return img_err(x->e, "layer data: %s",
 		    archive_error_string(x->a));
+	if (want > 0 && (uint64_t)want > x->o->max_size)
+		return xerr(x, path, "refused: larger than --max-size");
 	if (want > end && ftruncate(fd, (off_t)want) == -1)
 		return xerrno(x, path, "truncate");
 	if (want > 0)

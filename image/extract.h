@@ -27,6 +27,7 @@ struct extract_stats {
 
 struct extract_opts {
 	uint64_t max_entries; /* across the whole import */
+	uint64_t max_size;    /* of one file, sparse or not */
 	uint64_t *entries;    /* running count across the import */
 };
 

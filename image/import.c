@@ -47,10 +47,11 @@
 #include "sanitize.h"
 #include "store.h"
 
-#define BUF_SIZE      (1u << 20)
-#define META_MAX      (16u << 20)  /* one buffered metadata member */
-#define META_TOTAL    (256u << 20) /* all of them */
-#define BLOB_META_MAX (4u << 20)   /* a blob we may need as JSON */
+#define BUF_SIZE          (1u << 20)
+#define META_MAX          (16u << 20)  /* one buffered metadata member */
+#define META_TOTAL        (256u << 20) /* all of them */
+#define BLOB_META_MAX     (4u << 20)   /* a blob we may need as JSON */
+#define IMPORT_MAX_LAYERS 500          /* overlayfs' OVL_MAX_STACK */
 
 struct member {
 	char *name;
@@ -464,9 +465,10 @@ plan_config(struct imp *x, struct image_plan *p, const char *cfg, size_t cfglen,
 		p->idx[i] = p->idx[p->n - 1 - i];
 		p->idx[p->n - 1 - i] = t;
 	}
-	if (p->n > DESC_MAX_LAYERS) {
-		img_err(x->e, "image has %zu layers (at most %d)", p->n,
-		    DESC_MAX_LAYERS);
+	if (p->n > IMPORT_MAX_LAYERS) {
+		img_err(x->e,
+		    "image has %zu layers; overlayfs stacks at most %d", p->n,
+		    IMPORT_MAX_LAYERS);
 		goto out;
 	}
 	r = 0;
@@ -897,6 +899,7 @@ run_chain(struct chain *c, int rootfd, struct extract_stats *st)
 	}
 	if (r == ARCHIVE_OK && rootfd >= 0) {
 		struct extract_opts eo = { .max_entries = x->o->max_entries,
+			.max_size = x->o->max_size,
 			.entries = &x->entries };
 
 		if ((tar = archive_read_new()) == NULL) {

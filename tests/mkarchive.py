@@ -4,7 +4,7 @@
 Usage:
   mkarchive.py --format docker|docker25|podman|oci --out FILE [--tag NAME]...
                [--compress none|gzip|zstd[,...]] [--config JSON]
-               [--bad-diffid N] [--bad-blob N] LAYER...
+               [--bad-diffid N] [--bad-blob N] [--multiarch] LAYER...
 
 Each LAYER is a directory (tarred as is; OCI whiteouts are plain files
 named .wh.NAME and .wh..wh..opq in it) or an existing .tar file used
@@ -13,7 +13,8 @@ repeats); docker archives always hold uncompressed layer.tar files in the
 classic layout (<id>/layer.tar, <hex>.json).  --config is the image config's
 "config" object (Entrypoint, Cmd, Env, WorkingDir, ...).  --bad-diffid N
 corrupts the diff_id of layer N in the config; --bad-blob N flips a byte of
-layer N's blob without renaming it (digest mismatch).
+layer N's blob without renaming it (digest mismatch); --multiarch wraps
+the OCI manifest in a linux/arm64 + linux/amd64 index.
 
 Also: mkarchive.py hostile CASE OUT CANARY  (see HOSTILE below).
 """
@@ -167,6 +168,20 @@ def build(args):
             desc = {"mediaType": "application/vnd.oci.image.manifest.v1+json",
                     "digest": "sha256:" + sha(manifest),
                     "size": len(manifest)}
+            if args.multiarch:
+                # A platform index: a missing arm64 manifest first, then ours.
+                other = dict(desc, digest="sha256:" + sha(b"missing"),
+                             platform={"os": "linux",
+                                       "architecture": "arm64"})
+                ours = dict(desc, platform={"os": "linux",
+                                            "architecture": "amd64"})
+                index = json.dumps({
+                    "schemaVersion": 2,
+                    "mediaType": "application/vnd.oci.image.index.v1+json",
+                    "manifests": [other, ours]}).encode()
+                add_bytes(t, "blobs/sha256/" + sha(index), index)
+                desc = {"mediaType": "application/vnd.oci.image.index.v1+json",
+                        "digest": "sha256:" + sha(index), "size": len(index)}
             if args.tag:
                 desc["annotations"] = {
                     "org.opencontainers.image.ref.name": args.tag[0]}
@@ -273,6 +288,7 @@ def main():
     p.add_argument("--config")
     p.add_argument("--bad-diffid", type=int)
     p.add_argument("--bad-blob", type=int)
+    p.add_argument("--multiarch", action="store_true")
     p.add_argument("layers", nargs="+")
     build(p.parse_args())
 

@@ -306,3 +306,33 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 	[[ "$output" != *$'\r'* ]]
 	[[ "$output" == *"layer 1/1 sha256:"*"already present, verified"* ]]
 }
+
+@test "archives written by a real tool (skopeo: oci-archive gzip/zstd, docker-archive)" {
+	command -v skopeo >/dev/null || skip "skopeo not installed (make deps)"
+	src="docker-archive:$FX/docker.tar"
+	skopeo copy -q "$src" "oci-archive:$BATS_TEST_TMPDIR/sk-oci.tar:t$TAG-sk/oci:1"
+	skopeo copy -q --dest-compress-format zstd "$src" \
+	    "oci-archive:$BATS_TEST_TMPDIR/sk-zstd.tar:t$TAG-sk/zstd:1"
+	skopeo copy -q "$src" "docker-archive:$BATS_TEST_TMPDIR/sk-docker.tar:t$TAG-sk/docker:1"
+	for f in oci zstd docker; do
+		run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/sk-$f.tar"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"imported t$TAG-sk/$f:1 "* ]]
+		run "$CTL_IMAGETOOL" inspect "t$TAG-sk/$f:1"
+		[[ "$output" == *'Entrypoint: ["/bin/sh", "-c"]'* ]]
+		[[ "$output" == *'Layers:     3,'* ]]
+		"$CTL_IMAGETOOL" rm "t$TAG-sk/$f:1" >/dev/null
+	done
+}
+
+@test "a multi-platform OCI index contributes this host's manifest" {
+	[ "$(uname -m)" = x86_64 ] || skip "the fixture's platform is amd64"
+	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --multiarch --compress gzip \
+	    --out "$BATS_TEST_TMPDIR/multi.tar" --tag "t$TAG-multi:1" "$FX/base" "$FX/other"
+	run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/multi.tar"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"imported t$TAG-multi:1 "* ]]
+	"$CTL_IMAGETOOL" rm "t$TAG-multi:1" >/dev/null
+}

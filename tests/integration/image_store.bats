@@ -210,3 +210,18 @@ consistent() {
 	done
 	consistent
 }
+
+@test "disk full mid-import leaves nothing visible and tmp/ clean" {
+	# A private mount namespace with a 4 MiB store: nobody else sees it.
+	run unshare -m sh -c "
+	    mount --make-rprivate / &&
+	    mount -t tmpfs -o size=4m,mode=0700 tmpfs '$CTL_STORE' &&
+	    '$CTL_IMAGETOOL' import --quiet --name t$TAG-full '$FX/many.tar';
+	    echo rc=\$?;
+	    ls -A '$CTL_STORE/images' '$CTL_STORE/layers' '$CTL_STORE/tmp' '$CTL_STORE/l'"
+	echo "$output"
+	[[ "$output" == *"No space left on device"* ]]
+	[[ "$output" == *"rc=1"* ]]
+	# Nothing listed under any of the four directories.
+	[ "$(echo "$output" | grep -vcE '^(ctr-image: |rc=|/|$)')" -eq 0 ]
+}

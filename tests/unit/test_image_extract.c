@@ -98,7 +98,9 @@ run(const struct ent *e, struct extract_stats *st, uint64_t max, char *msg)
 	struct archive *a = archive_read_new();
 	struct img_err err = { "" };
 	uint64_t count = 0;
-	struct extract_opts o = { .max_entries = max, .entries = &count };
+	struct extract_opts o = { .max_entries = max,
+		.max_size = 1000,
+		.entries = &count };
 	int fd, r;
 
 	build(e);
@@ -344,6 +346,14 @@ test_replace_and_cap(void **state)
 	assert_true(S_ISREG(sb.st_mode));
 	assert_int_equal(run(e, &st, 5, msg), -1);
 	assert_non_null(strstr(msg, "more than 5 entries"));
+	/* One file over max_size (1000 bytes here). */
+	static char big[1002];
+	memset(big, 'x', 1001);
+	const struct ent b[] = { { "big", AE_IFREG, 0644, big }, { NULL } };
+	assert_int_equal(run(b, &st, 1000, msg), -1);
+	assert_non_null(strstr(msg, "larger than --max-size"));
+	big[1000] = '\0';
+	assert_int_equal(run(b, &st, 1000, msg), 0);
 }
 
 int
