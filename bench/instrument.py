@@ -5,8 +5,8 @@ Writes OUT_C, a copy of MAIN_C with a stamp before each numbered step of the
 launch sequence: every line that opens a comment "/* N. ..." (or
 "/* N (first half). ...") gets, just before it and at its indentation,
 BENCH_MARK("N-first-words"); compiled only with -DCTL_BENCH_TRACE, the stamp
-writes "ctr-launch-trace: LABEL SECONDS" (CLOCK_MONOTONIC) to stderr in one
-write(2).  Step 11 is skipped: it is P0 and K waiting, and P0's stamps would
+writes "ctr-launch-trace: LABEL SECONDS MAXRSS_KIB PID" (CLOCK_MONOTONIC,
+getrusage) to stderr in one write(2).  Step 11 is skipped: it is P0 and K waiting, and P0's stamps would
 interleave with K's work.  Steps 3 and 7 also get stamps before the calls
 plan_policy, plan_run (the policy; the image and the plan), ns_clone and
 cgroup_attach (K places P1 in its v1 cgroups; P1 waits for it).  The repository's helper/main.c is never touched:
@@ -19,18 +19,24 @@ STEP = re.compile(r"^(\s+)/\* (\d+)( \([a-z ]+\))?\. (.*)$")
 
 HOOK = r'''
 #ifdef CTL_BENCH_TRACE
+#include <sys/resource.h>
 #include <time.h>
-/* Benchmark build only (make bench): stamps each step on stderr. */
+/* Benchmark build only (make bench): stamps each step on stderr, with the
+ * process's peak RSS so far and its pid. */
 static void
 bench_mark(const char *step)
 {
 	struct timespec ts;
-	char buf[96];
+	struct rusage ru;
+	char buf[128];
 	int n;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	n = snprintf(buf, sizeof(buf), "ctr-launch-trace: %s %lld.%09ld\n",
-	    step, (long long)ts.tv_sec, ts.tv_nsec);
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		ru.ru_maxrss = 0;
+	n = snprintf(buf, sizeof(buf),
+	    "ctr-launch-trace: %s %lld.%09ld %ld %ld\n", step,
+	    (long long)ts.tv_sec, ts.tv_nsec, ru.ru_maxrss, (long)getpid());
 	if (n > 0 && (size_t)n < sizeof(buf) &&
 	    write(STDERR_FILENO, buf, (size_t)n) < 0)
 		return;

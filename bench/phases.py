@@ -101,7 +101,42 @@ def markers(path, policy, cgroot):
     return m
 
 
-MARK = re.compile(r"^ctr-launch-trace: (\S+) (\d+\.\d+)")
+MARK = re.compile(r"^ctr-launch-trace: (\S+) (\d+\.\d+)(?: (\d+) (\d+))?")
+FRONT = "front (P0, before it forks K)"
+KEEPER = "keeper (K, at its last stamp)"
+INIT = "container init (P1, before the payload's exec)"
+
+
+def rss_main(files):
+    """Peak RSS per process of the launch, from the stamps' getrusage:
+    the front (the first stamping pid), the keeper (the pid stamping step
+    4) and the container's init (step 8), each at its last stamp."""
+    roles = {}
+    for f in files:
+        first, last, role_of = None, {}, {}
+        for raw in open(f, errors="replace"):
+            g = MARK.match(raw)
+            if not g or g.group(3) is None:
+                continue
+            pid, rss, step = g.group(4), int(g.group(3)), g.group(1)
+            first = first or pid
+            last[pid] = max(last.get(pid, 0), rss)
+            if step.startswith("4-"):
+                role_of[pid] = KEEPER
+            elif step.startswith("8-"):
+                role_of[pid] = INIT
+        if first:
+            role_of.setdefault(first, FRONT)
+        for pid, r in role_of.items():
+            roles.setdefault(r, []).append(last.get(pid, 0))
+    if not roles:
+        return
+    print()
+    print("| process | peak RSS so far, KiB (median) |")
+    print("|---|---:|")
+    for r in (FRONT, KEEPER, INIT):
+        if r in roles:
+            print("| %s | %d |" % (r, statistics.median(roles[r])))
 
 
 def marks_steps(files):
@@ -160,6 +195,7 @@ def marks_main(files):
         v = statistics.median(per[k])
         print("| %s | %.3f | %.0f%% |" % (names.get(k, k), v, 100 * v / tot))
     print("| **first to last stamp** | %.3f | 100%% |" % tot)
+    rss_main(files)
 
 
 DUR = re.compile(r"<([0-9.]+)>$")
