@@ -1,7 +1,7 @@
 /*
  * measure.c: the benchmark's launch timer (bench/run.sh drives it).
  *
- * measure seq -n RUNS -w WARMUP [-t TIMEOUT] [-r RAWFILE] SPECFILE
+ * measure seq -n RUNS -w WARMUP [-t TIMEOUT] [-r RAWFILE] [-e DIR] SPECFILE
  *	Runs every command of SPECFILE once per round, interleaved (round
  *	robin), WARMUP rounds unrecorded then RUNS recorded rounds, and prints
  *	one tab-separated line per command: name, launches that exited 0,
@@ -9,7 +9,9 @@
  *	microseconds, the peak RSS in KiB of the whole process tree, and the
  *	first failure's stderr line.  With -r, every recorded launch also
  *	appends "NAME\tMICROSECONDS\tRSS_KIB" (or "NAME\tFAIL\tRSS\tERROR")
- *	to RAWFILE, so that several passes can be pooled.
+ *	to RAWFILE, so that several passes can be pooled.  With -e DIR, the
+ *	stderr of recorded launch N goes to DIR/marks.N between the stamps
+ *	"ctr-launch-trace: spawn T" and "... end T" (CLOCK_MONOTONIC).
  * measure rate -n LAUNCHES -j STREAMS [-t TIMEOUT] SPECFILE
  *	For each command, keeps STREAMS launches in flight until LAUNCHES
  *	have ended, and prints: name, streams, launches, failures, wall
@@ -84,7 +86,10 @@ static int ncmds;
 static unsigned long launchno;
 static volatile sig_atomic_t timed_out;
 static unsigned int timeout_s = 120;
-static FILE *raw; /* -r: one line per recorded launch */
+static FILE *raw;          /* -r: one line per recorded launch */
+static const char *errdir; /* -e: each recorded launch's stderr kept */
+static int stampfd = -1;   /* that launch's file, while it runs */
+static unsigned long nrec;
 
 static void
 die(const char *msg)
@@ -219,7 +224,7 @@ child(struct cmd *c)
 		_exit(122);
 	dup2(fd, 0);
 	dup2(fd, 1);
-	dup2(c->errfd, 2);
+	dup2(stampfd >= 0 ? stampfd : c->errfd, 2);
 	if (c->nsfile != NULL) {
 		if ((ns = open(c->nsfile, O_RDONLY | O_CLOEXEC)) < 0 ||
 		    setns(ns, CLONE_NEWNS) != 0) {
@@ -328,6 +333,28 @@ reap_all(pid_t pgid)
 	}
 }
 
+/* -e DIR: DIR/marks.N gets launch N's stderr between two stamps of the
+ * form the helper's tracing build writes (bench/phases.py --marks). */
+static void
+stamp_open(void)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/marks.%lu", errdir, ++nrec);
+	if ((stampfd = open(path,
+		 O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644)) <
+	    0)
+		die(path);
+}
+
+static void
+stamp(const char *what, int64_t t)
+{
+	if (stampfd >= 0)
+		dprintf(stampfd, "ctr-launch-trace: %s %lld.%09lld\n", what,
+		    (long long)(t / 1000000000), (long long)(t % 1000000000));
+}
+
 static void
 one_launch(struct cmd *c, bool record)
 {
@@ -339,7 +366,10 @@ one_launch(struct cmd *c, bool record)
 
 	timed_out = 0;
 	alarm(timeout_s);
+	if (errdir != NULL && record)
+		stamp_open();
 	t0 = now_ns();
+	stamp("spawn", t0);
 	pid = start(c);
 	while ((p = wait4(pid, &st, 0, &ru)) < 0 && errno == EINTR) {
 		if (timed_out)
@@ -348,6 +378,11 @@ one_launch(struct cmd *c, bool record)
 	t1 = now_ns();
 	if (p < 0)
 		die("wait4");
+	stamp("end", t1);
+	if (stampfd >= 0) {
+		close(stampfd);
+		stampfd = -1;
+	}
 	peak = reap_all(pid);
 	alarm(0);
 	if (ru.ru_maxrss > peak)
@@ -474,8 +509,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: measure seq -n RUNS -w WARMUP SPECFILE\n"
-	    "       measure rate -n LAUNCHES -j STREAMS SPECFILE\n");
+	    "usage: measure seq -n RUNS -w WARMUP [-t SECS] [-r RAW] [-e DIR] "
+	    "SPECFILE\n"
+	    "       measure rate -n LAUNCHES -j STREAMS [-t SECS] SPECFILE\n");
 	exit(2);
 }
 
@@ -490,7 +526,7 @@ main(int argc, char *argv[])
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "n:w:j:t:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:w:j:t:r:e:")) != -1) {
 		switch (ch) {
 		case 'n':
 			n = atoi(optarg);
@@ -503,6 +539,9 @@ main(int argc, char *argv[])
 			break;
 		case 't':
 			timeout_s = (unsigned int)atoi(optarg);
+			break;
+		case 'e':
+			errdir = optarg;
 			break;
 		case 'r':
 			if ((raw = fopen(optarg, "ae")) == NULL)

@@ -188,9 +188,10 @@ def marks_main(files):
     print("| step (helper's own CLOCK_MONOTONIC stamps) | ms (median of %d) "
           "| share |" % len(totals))
     print("|---|---:|---:|")
-    names = {"spawn": "spawn: fork of the python wrapper, exec of the setuid "
-             "binary, dynamic loader (see the `ctr-launch version` row "
-             "for the clean start-up)"}
+    names = {"spawn": "spawn: the timer's fork, exec of the setuid binary, "
+             "dynamic loader",
+             "16-Stay-as-the-init": "16-Stay-as-the-init (payload's exec "
+             "and run, teardown, exit status to the front)"}
     for k in order:
         v = statistics.median(per[k])
         print("| %s | %.3f | %.0f%% |" % (names.get(k, k), v, 100 * v / tot))

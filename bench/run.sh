@@ -50,7 +50,7 @@ case $B in
 esac
 mkdir -p "$OUT" "$LOG"
 # Nothing of an earlier run may leak into this one's report.
-rm -rf "$OUT"/*.tsv "$OUT"/*.raw "$OUT"/*.spec "$OUT"/trace.* "$OUT"/marks.* \
+rm -rf "$OUT"/*.tsv "$OUT"/*.raw "$OUT"/*.spec "$OUT"/trace.* "$OUT"/marks* \
     "$OUT/trace-src" "$OUT/trace-hook.patch" "$RES" "${LOG:?}"/*
 : >"$LOG/steps.log"
 step() { echo "== $*" >>"$LOG/steps.log"; say "$*"; }
@@ -530,27 +530,25 @@ if [ -z "$CTL_REASON" ]; then
 	        "$OUT/trace-build/rel/ctr-launch" >"$LOG/build-trace.log" 2>&1; then
 		install -m 4755 -o root -g root "$OUT/trace-build/rel/ctr-launch" \
 		    "$CTLT"
-		marks=()
-		for i in $(seq 1 "$SCALE_RUNS"); do
-			rm -f "$OUT/marks.$i"
-			python3 bench/tracerun.py "$U_UID" "$U_GID" "$U_GIDS" \
-			    "$U_HOME" "$OUT/marks.$i" "$CTLT" run --rm "${NET[@]}" \
-			    busybox /bin/true && marks+=("$OUT/marks.$i")
-		done
-		[ ${#marks[@]} -gt 0 ] && PHASES="$PHASES
+		# The timer runs it, keeping each launch's stderr with the
+		# stamps (and its own spawn and end stamps around them).
+		scale_spec "$OUT/trace.spec"
+		row ctr-launch-trace "$CREDS" - "$U_HOME" "$U_ENV" "$CTLT" run \
+		    --rm "${NET[@]}" busybox /bin/true
+		mkdir -p "$OUT/marks" "$OUT/marks-big"
+		"$M" seq -n "$SCALE_RUNS" -w 2 -e "$OUT/marks" "$SPEC" \
+		    >/dev/null 2>>"$LOG/steps.log"
+		marks=("$OUT"/marks/marks.*)
+		[ -e "${marks[0]}" ] && PHASES="$PHASES
 
 $(python3 bench/phases.py --marks "${marks[@]}")"
 		# The same with 10,000 policy sections: which steps grow.
 		install_policy 10000
-		big=()
-		for i in $(seq 1 "$SCALE_RUNS"); do
-			rm -f "$OUT/marks-big.$i"
-			python3 bench/tracerun.py "$U_UID" "$U_GID" "$U_GIDS" \
-			    "$U_HOME" "$OUT/marks-big.$i" "$CTLT" run --rm "${NET[@]}" \
-			    busybox /bin/true && big+=("$OUT/marks-big.$i")
-		done
+		"$M" seq -n "$SCALE_RUNS" -w 2 -e "$OUT/marks-big" "$SPEC" \
+		    >/dev/null 2>>"$LOG/steps.log"
+		big=("$OUT"/marks-big/marks.*)
 		install_policy 0
-		[ ${#marks[@]} -gt 0 ] && [ ${#big[@]} -gt 0 ] && PHASES="$PHASES
+		[ -e "${marks[0]}" ] && [ -e "${big[0]}" ] && PHASES="$PHASES
 
 Steps that change with the policy's size (medians; differences under 0.2 ms left out):
 

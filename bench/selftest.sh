@@ -103,5 +103,16 @@ out=$("$M" seq -n 1 -w 0 "$d/s10")
     [ "$(echo "$out" | awk -F'\t' '$1 == "nofd" {print $3}')" = 1 ]
 check "descriptor redirection, and its failure" $?
 
+# -e keeps each recorded launch's stderr between spawn and end stamps;
+# warm-up launches leave no file.
+mkdir "$d/e"
+spec say /bin/sh -c 'echo said >&2' >"$d/s11"
+"$M" seq -n 2 -w 1 -e "$d/e" "$d/s11" >/dev/null
+[ "$(ls "$d/e" | wc -l)" = 2 ] &&
+    grep -q '^ctr-launch-trace: spawn [0-9.]*$' "$d/e/marks.1" &&
+    [ "$(sed -n 2p "$d/e/marks.1")" = said ] &&
+    grep -q '^ctr-launch-trace: end [0-9.]*$' "$d/e/marks.2"
+check "stderr kept per recorded launch between stamps" $?
+
 echo "selftest: $pass passed, $fail failed"
 [ "$fail" = 0 ]
