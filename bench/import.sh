@@ -2,25 +2,25 @@
 # bench/import.sh [BUILDDIR]: import time of a ~100 MB docker save archive
 # (4 layers of random files) with ctr-image, next to GNU tar -x of the same
 # layer tarballs.  Prints a markdown table.  Run as root from the
-# repository root; uses the root-owned scratch prefix
-# /var/lib/ctr-launch-test-image-bench (removed at the end).
+# repository root; uses a fresh root-owned scratch prefix
+# /var/lib/ctr-launch-bench-import.XXXXXX (removed at the end), so that
+# runs in parallel never share one.
 set -eu -o pipefail
 cd "$(dirname "$0")/.."
 BUILDDIR=${1:-build}
-ROOT=/var/lib/ctr-launch-test-image-bench
 RUNS=${RUNS:-3}
 [ "$(id -u)" = 0 ] || { echo "bench/import.sh: run as root" >&2; exit 1; }
 
-rm -rf "$ROOT"
+ROOT=$(mktemp -d /var/lib/ctr-launch-bench-import.XXXXXX)
+B=$BUILDDIR/bench-import.${ROOT##*.} # the paths are compiled in
+trap 'rm -rf "$ROOT" "$B"' EXIT
 bash tests/mkprefix.sh "$ROOT"
-rm -rf "$BUILDDIR/bench-import" # the paths are compiled in
-make -s BUILDDIR="$BUILDDIR/bench-import" STATEDIR="$ROOT/var" \
-    SYSCONFDIR="$ROOT/etc" RUNDIR="$ROOT/run" "$BUILDDIR/bench-import/rel/ctr-image"
-tool=$BUILDDIR/bench-import/rel/ctr-image
+make -s BUILDDIR="$B" STATEDIR="$ROOT/var" SYSCONFDIR="$ROOT/etc" \
+    RUNDIR="$ROOT/run" "$B/rel/ctr-image"
+tool=$B/rel/ctr-image
 store=$ROOT/var/ctr-launch
 work=$ROOT/work
 mkdir -p "$work/src" "$work/layers"
-trap 'rm -rf "$ROOT"' EXIT
 
 # Four layers of ~25 MB: files from 1 KiB to 1 MiB, random content.
 python3 - "$work/src" <<'PY'

@@ -19,6 +19,12 @@
  *   and the 0xffffffff query.
  * - seccomp_load MUST be called here only, after no_new_privs, and a
  *   failure MUST end the launch (never a container without its filter).
+ *
+ * ptrace, process_vm_readv/writev and kcmp are allowed, as in Docker's
+ * profile on kernels >= 4.8 (where seccomp is re-checked after a tracer
+ * changes a syscall): in the container's pid namespace only its own
+ * processes are visible, all the caller's, and its init is not dumpable.
+ * Unknown and future syscalls answer EPERM, not ENOSYS.
  */
 #include <errno.h>
 #include <sched.h>

@@ -295,6 +295,43 @@ live_total() {
 	skip "other launches on this host kept changing the count"
 }
 
+# mine: live containers of the two test users.
+mine() {
+	local n=0 d
+	for d in "$CG/pids/ctr-launch/u$UA"/*/ "$CG/pids/ctr-launch/u$UB"/*/; do
+		[ -n "$(cat "$d/cgroup.procs" 2>/dev/null)" ] && n=$((n + 1))
+	done
+	echo $n
+}
+
+@test "limits: two users racing for the host's last slot: one wins" {
+	local attempt n0 i u
+	for attempt in 1 2 3; do
+		n0=$(live_total)
+		ctl_policy <<-EOF
+		[global]
+		max_total_containers = $((n0 + 1))
+		[default]
+		images = busybox
+		EOF
+		for i in 1 2 3; do
+			for u in "$LA" "$LB"; do
+				ctl_as "$u" "$CTL_BIN" run --name r$i busybox sleep 8 \
+				    >/dev/null 2>&1 &
+			done
+		done
+		sleep 3
+		if [ $(($(live_total) - $(mine))) -eq "$n0" ]; then
+			[ "$(mine)" -eq 1 ]
+			return 0
+		fi
+		pkill -KILL -u "$LA" || true
+		pkill -KILL -u "$LB" || true
+		sleep 1
+	done
+	skip "other launches on this host kept changing the count"
+}
+
 @test "limits: the per-user totals hold across a user's containers" {
 	ctl_policy <<-EOF
 	[default]

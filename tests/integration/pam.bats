@@ -134,6 +134,7 @@ test_module() {
 	session required $so ignore
 	EOF
 	run ctl_as "$PA" "$CTL_BIN" run busybox grep -E '^Sig(Ign|Blk)' /proc/self/status
+	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *"SigIgn:	0000000000000000"* ]]
 	[[ $output == *"SigBlk:	0000000000000000"* ]]
@@ -149,4 +150,31 @@ test_module() {
 	[ "$status" -eq 125 ]
 	[[ $output == *"refused by PAM (account)"* ]]
 	[[ $output != *in ]]
+}
+
+@test "signals: a caller ignoring libc's own signals (32, 33) passes nothing on" {
+	local ign=$CTL_ROOT/etc/ign3233
+	cat >"$BATS_TEST_TMPDIR/ign.c" <<-'EOC'
+	#include <string.h>
+	#include <sys/syscall.h>
+	#include <unistd.h>
+	int main(int argc, char **argv) {
+		struct { void *h; unsigned long f; void *r; unsigned long m; } k;
+		memset(&k, 0, sizeof(k));
+		k.h = (void *)1; /* SIG_IGN */
+		syscall(SYS_rt_sigaction, 32, &k, 0, 8);
+		syscall(SYS_rt_sigaction, 33, &k, 0, 8);
+		execv(argv[1], argv + 1);
+		return 127;
+	}
+	EOC
+	cc -o "$ign" "$BATS_TEST_TMPDIR/ign.c"
+	run ctl_as "$PA" "$ign" /bin/grep SigIgn /proc/self/status
+	rm -f "$ign"
+	[ "$output" = "SigIgn:	0000000180000000" ]
+	cc -o "$ign" "$BATS_TEST_TMPDIR/ign.c"
+	run ctl_as "$PA" "$ign" "$CTL_BIN" run busybox grep SigIgn /proc/self/status
+	rm -f "$ign"
+	[ "$status" -eq 0 ]
+	[ "$output" = "SigIgn:	0000000000000000" ]
 }

@@ -393,6 +393,46 @@ early_abort() {
 	done
 }
 
+# lim_a ULIMIT-ARGS: ctr-launch run under hostile resource limits.
+lim_a() {
+	# (127, the loader's failure, is reported as 98 for bats' sake.)
+	ctl_as "$RT_A" timeout 30 bash -c "ulimit $1 || exit 99; $CTL_BIN run busybox sh -c 'echo ran-ok'; rc=\$?; [ \$rc = 127 ] && rc=98; exit \$rc"
+}
+
+@test "hostile rlimits: the launch works or fails cleanly with one line" {
+	local l
+	for l in "-c unlimited" "-f 0" "-S -f 0" "-n 5" "-S -n 5" \
+	    "-s unlimited" "-u 3" "-S -u 3" "-v 50000" "-S -t 1" "-t 1"; do
+		run lim_a "$l"
+		echo "ulimit $l: $status $output"
+		if [ "$status" -eq 0 ]; then
+			[ "$output" = ran-ok ]
+		elif [ "$status" -eq 98 ]; then
+			# The dynamic loader gave up before main(): no fd
+			# left for a library.  Nothing ran.
+			[[ "$output" == *"error while loading shared libraries"* ]]
+		else
+			[ "$status" -eq 125 ]
+			[ "${#lines[@]}" -eq 1 ]
+			[[ "$output" == "ctr-launch: "* ]]
+		fi
+	done
+	# A caller's hard CPU limit never binds the privileged processes.
+	run lim_a "-t 1"
+	[ "$status" -eq 0 ] || [[ "$output" == *"refusing to run with a hard CPU time limit"* ]]
+}
+
+# many_env_a: ctr-launch run with 100,000 variables in the environment.
+many_env_a() {
+	ctl_as "$RT_A" bash -c "env \$(seq -f 'V%g=1' 100000) $CTL_BIN run busybox sh -c 'env | grep -c ^V; true'"
+}
+
+@test "a huge caller environment is inert: nothing of it passes" {
+	run many_env_a
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+}
+
 @test "exit status: 0, the payload's, 126, 127, 128+N" {
 	run as "$RT_A" run busybox true
 	[ "$status" -eq 0 ]
