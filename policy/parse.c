@@ -483,8 +483,10 @@ handler(void *user, const char *section, const char *name, const char *value)
 		return 1;
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(keys[i].name, name) == 0)
+		if (strcmp(keys[i].name, name) == 0) {
 			kd = &keys[i];
+			break;
+		}
 	if (kd == NULL) {
 		ERR(c, line, "unknown key \"%s\"", name);
 		return 1;
@@ -520,53 +522,54 @@ sec_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-struct hdr {
-	const char *name; /* in the checked text, not NUL-terminated */
-	size_t n;
-	int line;
-};
-
-static int
-hdr_cmp(const void *a, const void *b)
+static uint64_t
+hdr_hash(const char *s, size_t n)
 {
-	const struct hdr *x = a, *y = b;
-	int r = memcmp(x->name, y->name, x->n < y->n ? x->n : y->n);
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
 
-	if (r != 0)
-		return r;
-	if (x->n != y->n)
-		return x->n < y->n ? -1 : 1;
-	return (x->line > y->line) - (x->line < y->line);
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
 }
 
 /* A section header repeated in the file, from the pre-check's headers
- * (so sections dropped by a load for one caller count too). */
+ * (so sections dropped by a load for one caller count too): one pass
+ * in file order over an open-addressing table of the headers seen. */
 static void
 check_repeats(struct pctx *c)
 {
-	cleanup_free struct hdr *v = NULL;
-	size_t n = 0;
+	cleanup_free const struct pcheck_ev **tab = NULL;
+	size_t n = 0, cap = 16;
 
 	for (size_t i = 0; i < c->pc->n; i++)
 		n += c->pc->v[i].section;
 	if (n < 2)
 		return;
-	if ((v = reallocarray(NULL, n, sizeof(*v))) == NULL) {
+	while (cap < 2 * n)
+		cap *= 2;
+	if ((tab = calloc(cap, sizeof(*tab))) == NULL) {
 		ERR(c, 0, "out of memory");
 		return;
 	}
-	n = 0;
-	for (size_t i = 0; i < c->pc->n; i++)
-		if (c->pc->v[i].section)
-			v[n++] = (struct hdr){ c->pc->v[i].name,
-				c->pc->v[i].nlen, c->pc->v[i].line };
-	qsort(v, n, sizeof(*v), hdr_cmp);
-	for (size_t i = 1; i < n; i++)
-		if (v[i].n == v[i - 1].n &&
-		    memcmp(v[i].name, v[i - 1].name, v[i].n) == 0)
-			ERR(c, v[i].line,
+	for (size_t i = 0; i < c->pc->n; i++) {
+		const struct pcheck_ev *ev = &c->pc->v[i], **slot;
+		size_t h;
+
+		if (!ev->section)
+			continue;
+		h = (size_t)hdr_hash(ev->name, ev->nlen) & (cap - 1);
+		for (slot = &tab[h]; *slot != NULL;
+		     h = (h + 1) & (cap - 1), slot = &tab[h])
+			if ((*slot)->nlen == ev->nlen &&
+			    memcmp((*slot)->name, ev->name, ev->nlen) == 0)
+				break;
+		if (*slot == NULL)
+			*slot = ev;
+		else
+			ERR(c, ev->line,
 			    "section [%.*s] repeated (first at line %d)",
-			    (int)v[i].n, v[i].name, v[i - 1].line);
+			    (int)ev->nlen, ev->name, (*slot)->line);
+	}
 }
 
 static void

@@ -146,12 +146,11 @@ check_line(const char *s, size_t n, struct pcheck *pc, int line, bool *oom)
 	for (size_t j = 0; j < n; j++) {
 		unsigned char c = (unsigned char)s[j];
 
-		if (c == '\0')
-			return "NUL byte";
-		if (c == '\r')
-			return "carriage return (use Unix line ends)";
+		/* One test per byte; which one, only on the error path. */
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return "control character";
+			return c == '\0' ? "NUL byte" :
+			    c == '\r' ? "carriage return (use Unix line ends)" :
+					"control character";
 	}
 	if (line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		return "byte-order mark";
