@@ -31,10 +31,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "filter.h"
 #include "log.h"
@@ -279,24 +286,98 @@ filter_free(scmp_filter_ctx ctx)
 		seccomp_release(ctx);
 }
 
+/* The program compiled by filter_prepare(), loaded by filter_load(). */
+static struct sock_filter *prepared;
+static unsigned short nprepared;
+
+/* Reads the BPF program libseccomp wrote to FD (a memfd) into memory. */
+static int
+read_prog(int fd, struct sock_filter **out, unsigned short *n)
+{
+	struct stat st;
+	struct sock_filter *v;
+	size_t len, off = 0;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	len = (size_t)st.st_size;
+	if (st.st_size <= 0 || len % sizeof(*v) != 0 ||
+	    len / sizeof(*v) > BPF_MAXINSNS) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((v = malloc(len)) == NULL)
+		return -1;
+	while (off < len) {
+		ssize_t r = pread(fd, (char *)v + off, len - off, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			free(v);
+			errno = r < 0 ? errno : EIO;
+			return -1;
+		}
+		off += (size_t)r;
+	}
+	*out = v;
+	*n = (unsigned short)(len / sizeof(*v));
+	return 0;
+}
+
+/* Builds the filter and has libseccomp compile it to BPF. */
+static int
+compile(const struct launch_plan *p, struct sock_filter **out,
+    unsigned short *n)
+{
+	scmp_filter_ctx ctx = NULL;
+	int fd, rc, saved;
+
+	if (filter_build(p, &ctx) == -1)
+		return -1;
+	if ((fd = memfd_create("ctr-launch-seccomp", MFD_CLOEXEC)) < 0) {
+		saved = errno;
+		seccomp_release(ctx);
+		errno = saved;
+		return -1;
+	}
+	rc = filter_export_bpf(ctx, fd);
+	if (rc == 0)
+		rc = read_prog(fd, out, n);
+	saved = errno;
+	seccomp_release(ctx);
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+void
+filter_prepare(const struct launch_plan *p)
+{
+	if (p->seccomp == POLICY_SECCOMP_UNCONFINED || prepared != NULL)
+		return;
+	if (compile(p, &prepared, &nprepared) == -1)
+		die_errno("seccomp: compiling the filter");
+}
+
 void
 filter_load(const struct launch_plan *p)
 {
-	scmp_filter_ctx ctx = NULL;
-	int rc;
+	struct sock_fprog prog;
 
 	if (p->seccomp == POLICY_SECCOMP_UNCONFINED)
 		return;
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		die("seccomp: refusing to load the filter without no_new_privs");
-	if (filter_build(p, &ctx) == -1)
-		die_errno("seccomp: building the filter");
-	rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc < 0) {
-		errno = -rc;
+	filter_prepare(p);
+	prog.len = nprepared;
+	prog.filter = prepared;
+	/* As seccomp_load() with SCMP_FLTATR_CTL_TSYNC: every thread. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
 		die_errno("seccomp: loading the filter");
-	}
 	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
 		die("seccomp: the kernel does not report the filter");
+	free(prepared);
+	prepared = NULL;
 }

@@ -1,8 +1,9 @@
 /*
  * filter.h: the container's seccomp filter (step 15 of DESIGN section 5).
  *
- * Building is pure (libseccomp context, no kernel call); loading is the
- * one seccomp_load of the helper, done by P1 last before exec.
+ * Building is pure (libseccomp context, no kernel call).  P1 compiles
+ * the filter to BPF while it waits for K to place it in its cgroups
+ * (filter_prepare), and loads it with seccomp(2) last before exec.
  */
 #ifndef CTL_FILTER_H
 #define CTL_FILTER_H
@@ -24,9 +25,16 @@ int filter_export_bpf(scmp_filter_ctx, int fd);
 void filter_free(scmp_filter_ctx);
 
 /*
+ * P1, before its setup: builds the filter and compiles it to BPF, kept
+ * for filter_load().  A failure ends the launch with 125.
+ */
+void filter_prepare(const struct launch_plan *);
+
+/*
  * P1, after no_new_privs and the credential drop, last before exec:
- * builds and loads the filter; any failure (no_new_privs unset, build,
- * load, or the kernel not reporting the filter) ends the launch with 125.
+ * loads the filter (compiled first when filter_prepare was not called);
+ * any failure (no_new_privs unset, build, compile, load, or the kernel
+ * not reporting the filter) ends the launch with 125.
  */
 void filter_load(const struct launch_plan *);
 

@@ -42,6 +42,7 @@
 
 #include "creds.h"
 #include "env.h"
+#include "filter.h"
 #include "init.h"
 #include "log.h"
 
@@ -64,6 +65,9 @@ init_start(const struct launch_plan *p, struct monitor *m)
 	m->init_sock[0] = m->alive[1] = m->keeper_sock = m->front_pidfd = -1;
 	fsutil_unlock_layers(m->locks, m->nlocks);
 	m->locks = NULL;
+	/* While K writes us into the v1 cgroups (milliseconds in the
+	 * kernel), compile the seccomp filter loaded at step 15. */
+	filter_prepare(p);
 	if (mon_recv(m->init_sock[1], &msg, &fd, 1) <= 0 || msg.type != MON_GO)
 		_exit(CTL_EXIT_FAIL);
 	if (fd >= 0)

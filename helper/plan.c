@@ -225,12 +225,13 @@ plan_policy(struct launch_plan *p)
 	memset(&e, 0, sizeof(e));
 	if ((fd = policy_open_trusted(POLICY_FILE, &e)) < 0)
 		die("policy %s refused: %s", POLICY_FILE, e.msg);
-	if (policy_load_fd(fd, POLICY_FILE, &p->policy, &errs) != 0) {
+	/* Only the caller's sections are kept (the whole file is checked). */
+	ids_policy_ident(p, &id, gids, gnames);
+	if (policy_load_fd_for(fd, POLICY_FILE, &id, &p->policy, &errs) != 0) {
 		policy_errors_free(&errs);
 		die("policy %s is invalid, see ctr-policy check", POLICY_FILE);
 	}
 	policy_errors_free(&errs);
-	ids_policy_ident(p, &id, gids, gnames);
 	if (policy_eval(p->policy, &id, &p->eff, &e) != 0)
 		die("policy %s is invalid for you (%s), see ctr-policy check",
 		    POLICY_FILE, e.msg);

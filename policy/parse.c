@@ -12,6 +12,11 @@
  *   meaning, and every empty, malformed or out-of-range value MUST be
  *   errors with their line.
  * - A loaded policy MUST NOT change afterwards (only eval reads it).
+ * - A load for one caller (policy_load_fd_for) MUST reject exactly what a
+ *   full load rejects (every section is parsed and checked, repeated
+ *   sections included) and MUST evaluate for that caller as a full load;
+ *   it only drops, once parsed, the [group:] and [user:] sections that
+ *   cannot match the caller.
  */
 #include <errno.h>
 #include <ini.h>
@@ -84,8 +89,9 @@ struct pctx {
 	const char *file;
 	struct policy_errors *errs;
 	int nerr;
-	const char *secname; /* the last header the pre-check saw */
+	char secname[64]; /* the last header the pre-check saw */
 	bool desync;
+	const struct policy_ident *keep; /* NULL: keep every section */
 };
 
 #define ERR(c, line, ...)                                          \
@@ -106,8 +112,7 @@ psec_free(struct psec *s)
 		}
 		free(s->ent[k]);
 	}
-	free(s->name);
-	free(s->label);
+	free(s->label); /* holds name too */
 	free(s);
 }
 
@@ -128,7 +133,8 @@ psec_new(struct policy *p, enum policy_section_kind kind, const char *name,
     int line)
 {
 	struct psec *s;
-	size_t ln;
+	const char *pfx;
+	size_t ln, nl, pl;
 
 	if (p->nsecs == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 16;
@@ -143,59 +149,90 @@ psec_new(struct policy *p, enum policy_section_kind kind, const char *name,
 		return NULL;
 	s->kind = kind;
 	s->line = line;
-	ln = (name ? strlen(name) : 0) + 16;
-	if ((name != NULL && (s->name = strdup(name)) == NULL) ||
-	    (s->label = malloc(ln)) == NULL) {
-		psec_free(s);
+	/* One allocation: the label, then the name. */
+	nl = name ? strlen(name) : 0;
+	ln = nl + 16;
+	if ((s->label = malloc(ln + nl + 1)) == NULL) {
+		free(s);
 		return NULL;
 	}
-	switch (kind) {
-	case POLICY_SEC_GLOBAL:
-		snprintf(s->label, ln, "[global]");
-		break;
-	case POLICY_SEC_DEFAULT:
-		snprintf(s->label, ln, "[default]");
-		break;
-	case POLICY_SEC_GROUP:
-		snprintf(s->label, ln, "[group:%s]", name);
-		break;
-	case POLICY_SEC_USER:
-		snprintf(s->label, ln, "[user:%s]", name);
-		break;
+	if (name != NULL) {
+		s->name = s->label + ln;
+		memcpy(s->name, name, nl + 1);
 	}
+	pfx = kind == POLICY_SEC_GLOBAL ? "[global" :
+	    kind == POLICY_SEC_DEFAULT  ? "[default" :
+	    kind == POLICY_SEC_GROUP    ? "[group:" :
+					  "[user:";
+	pl = strlen(pfx);
+	memcpy(s->label, pfx, pl);
+	memcpy(s->label + pl, name ? name : "", nl);
+	memcpy(s->label + pl + nl, "]", 2);
 	p->secs[p->nsecs++] = s;
 	return s;
+}
+
+/* Could section S apply to the caller of a load for one caller? */
+static bool
+kept(const struct pctx *c, const struct psec *s)
+{
+	const struct policy_ident *id = c->keep;
+
+	if (id == NULL || s->kind == POLICY_SEC_GLOBAL ||
+	    s->kind == POLICY_SEC_DEFAULT)
+		return true;
+	if (s->kind == POLICY_SEC_USER)
+		return id->user != NULL && strcmp(s->name, id->user) == 0;
+	for (size_t i = 0; i < id->ngroups; i++)
+		if (id->gnames[i] != NULL &&
+		    strcmp(s->name, id->gnames[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The current section is complete: drop it if it cannot apply. */
+static void
+finish_section(struct pctx *c)
+{
+	if (c->cur == NULL || kept(c, c->cur))
+		return;
+	/* It is the last one added. */
+	c->p->nsecs--;
+	psec_free(c->cur);
+	c->cur = NULL;
 }
 
 static void
 start_section(struct pctx *c, const struct pcheck_ev *ev)
 {
 	enum policy_section_kind kind;
-	const char *name = NULL;
+	const char *name = NULL, *sname = c->secname;
 
+	finish_section(c);
+	memcpy(c->secname, ev->name, ev->nlen);
+	c->secname[ev->nlen] = '\0';
 	c->cur = NULL;
 	c->cur_bad = true;
-	if (strcmp(ev->name, "global") == 0) {
+	if (strcmp(sname, "global") == 0) {
 		kind = POLICY_SEC_GLOBAL;
-	} else if (strcmp(ev->name, "default") == 0) {
+	} else if (strcmp(sname, "default") == 0) {
 		kind = POLICY_SEC_DEFAULT;
-	} else if (strncmp(ev->name, "group:", 6) == 0) {
+	} else if (strncmp(sname, "group:", 6) == 0) {
 		kind = POLICY_SEC_GROUP;
-		name = ev->name + 6;
-	} else if (strncmp(ev->name, "user:", 5) == 0) {
+		name = sname + 6;
+	} else if (strncmp(sname, "user:", 5) == 0) {
 		kind = POLICY_SEC_USER;
-		name = ev->name + 5;
+		name = sname + 5;
 	} else {
 		ERR(c, ev->line,
 		    "unknown section [%s] (global, default, group:NAME, "
 		    "user:NAME)",
-		    ev->name);
+		    sname);
 		return;
 	}
 	if (name != NULL && !pval_name_ok(name)) {
 		ERR(c, ev->line, "bad %s name \"%s\" in [%s]",
-		    kind == POLICY_SEC_GROUP ? "group" : "user", name,
-		    ev->name);
+		    kind == POLICY_SEC_GROUP ? "group" : "user", name, sname);
 		return;
 	}
 	if ((c->cur = psec_new(c->p, kind, name, ev->line)) == NULL) {
@@ -211,7 +248,7 @@ ent_add(struct pctx *c, struct psec *s, enum pkey k, int line)
 	struct pent *v;
 
 	if (s->nent[k] == s->cap[k]) {
-		size_t cap = s->cap[k] ? s->cap[k] * 2 : 4;
+		size_t cap = s->cap[k] ? s->cap[k] * 2 : 1;
 
 		v = reallocarray(s->ent[k], cap, sizeof(*v));
 		if (v == NULL) {
@@ -428,10 +465,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 	const struct pkeydef *kd = NULL;
 	int line;
 
-	while (c->evi < c->pc->n && c->pc->v[c->evi].section) {
-		c->secname = c->pc->v[c->evi].name;
+	while (c->evi < c->pc->n && c->pc->v[c->evi].section)
 		start_section(c, &c->pc->v[c->evi++]);
-	}
 	if (c->evi >= c->pc->n) {
 		c->desync = true;
 		return 1;
@@ -443,13 +478,15 @@ handler(void *user, const char *section, const char *name, const char *value)
 		ERR(c, line, "key \"%s\" outside a section", name);
 		return 1;
 	}
-	if (strcmp(section, c->secname ? c->secname : "") != 0) {
+	if (strcmp(section, c->secname) != 0) {
 		c->desync = true;
 		return 1;
 	}
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(keys[i].name, name) == 0)
+		if (strcmp(keys[i].name, name) == 0) {
 			kd = &keys[i];
+			break;
+		}
 	if (kd == NULL) {
 		ERR(c, line, "unknown key \"%s\"", name);
 		return 1;
@@ -485,11 +522,62 @@ sec_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static uint64_t
+hdr_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* A section header repeated in the file, from the pre-check's headers
+ * (so sections dropped by a load for one caller count too): one pass
+ * in file order over an open-addressing table of the headers seen. */
+static void
+check_repeats(struct pctx *c)
+{
+	cleanup_free const struct pcheck_ev **tab = NULL;
+	size_t n = 0, cap = 16;
+
+	for (size_t i = 0; i < c->pc->n; i++)
+		n += c->pc->v[i].section;
+	if (n < 2)
+		return;
+	while (cap < 2 * n)
+		cap *= 2;
+	if ((tab = calloc(cap, sizeof(*tab))) == NULL) {
+		ERR(c, 0, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < c->pc->n; i++) {
+		const struct pcheck_ev *ev = &c->pc->v[i], **slot;
+		size_t h;
+
+		if (!ev->section)
+			continue;
+		h = (size_t)hdr_hash(ev->name, ev->nlen) & (cap - 1);
+		for (slot = &tab[h]; *slot != NULL;
+		     h = (h + 1) & (cap - 1), slot = &tab[h])
+			if ((*slot)->nlen == ev->nlen &&
+			    memcmp((*slot)->name, ev->name, ev->nlen) == 0)
+				break;
+		if (*slot == NULL)
+			*slot = ev;
+		else
+			ERR(c, ev->line,
+			    "section [%.*s] repeated (first at line %d)",
+			    (int)ev->nlen, ev->name, (*slot)->line);
+	}
+}
+
 static void
 build_index(struct pctx *c)
 {
 	struct policy *p = c->p;
 
+	check_repeats(c);
 	if (p->nsecs > 0 &&
 	    (p->index = reallocarray(NULL, p->nsecs, sizeof(*p->index))) ==
 		NULL) {
@@ -504,32 +592,13 @@ build_index(struct pctx *c)
 			continue;
 		}
 		slot = s->kind == POLICY_SEC_GLOBAL ? &p->global : &p->def;
-		if (*slot != NULL)
-			ERR(c, s->line,
-			    "section %s repeated (first at line %d)", s->label,
-			    (*slot)->line);
-		else
+		if (*slot == NULL) /* a repeat is an error above */
 			*slot = s;
 	}
 	if (p->nindex > 1)
 		qsort(p->index, p->nindex, sizeof(*p->index), sec_cmp);
 	for (size_t i = 0; i < p->nindex; i++)
 		p->index[i]->idx = i;
-	for (size_t i = 1; i < p->nindex; i++)
-		if (sec_cmp(&p->index[i - 1], &p->index[i]) == 0) {
-			const struct psec *a = p->index[i - 1],
-					  *b = p->index[i];
-
-			if (a->line > b->line) {
-				const struct psec *t = a;
-
-				a = b;
-				b = t;
-			}
-			ERR(c, b->line,
-			    "section %s repeated (first at line %d)", b->label,
-			    a->line);
-		}
 }
 
 static int
@@ -553,13 +622,14 @@ policy_find(const struct policy *p, enum policy_section_kind kind,
 	return r ? *r : NULL;
 }
 
-int
-policy_load_buf(const char *buf, size_t len, const char *name,
-    struct policy **out, struct policy_errors *errs)
+/* Loads TEXT, LEN bytes followed by a NUL, which inih reads in place. */
+static int
+load_text(const char *text, size_t len, const char *name,
+    const struct policy_ident *keep, struct policy **out,
+    struct policy_errors *errs)
 {
-	struct pcheck pc = { NULL, 0 };
+	struct pcheck pc = { NULL, 0, 0 };
 	struct pctx c;
-	cleanup_free char *copy = NULL;
 	size_t before = errs ? errs->n : 0;
 	int r;
 
@@ -567,23 +637,21 @@ policy_load_buf(const char *buf, size_t len, const char *name,
 	memset(&c, 0, sizeof(c));
 	c.file = name;
 	c.errs = errs;
+	c.keep = keep;
 	if (len > POLICY_MAX_SIZE) {
 		perr_add(errs, name, 0, "larger than %u bytes",
 		    POLICY_MAX_SIZE);
 		return -1;
 	}
-	if (pcheck_run(buf, len, name, &pc, errs) < 0)
+	if (pcheck_run(text, len, name, &pc, errs) < 0)
 		return -1;
-	if ((copy = malloc(len + 1)) == NULL ||
-	    (c.p = calloc(1, sizeof(*c.p))) == NULL) {
+	if ((c.p = calloc(1, sizeof(*c.p))) == NULL) {
 		perr_add(errs, name, 0, "out of memory");
 		pcheck_free(&pc);
 		return -1;
 	}
-	memcpy(copy, buf, len);
-	copy[len] = '\0';
 	c.pc = &pc;
-	r = ini_parse_string(copy, handler, &c);
+	r = ini_parse_string(text, handler, &c);
 	while (c.evi < pc.n) {
 		if (!pc.v[c.evi].section)
 			c.desync = true;
@@ -591,6 +659,7 @@ policy_load_buf(const char *buf, size_t len, const char *name,
 			start_section(&c, &pc.v[c.evi]);
 		c.evi++;
 	}
+	finish_section(&c);
 	if (r != 0 || c.desync)
 		ERR(&c, r > 0 ? r : 0, "inih disagrees with the pre-check");
 	if (c.nerr == 0)
@@ -608,10 +677,31 @@ policy_load_buf(const char *buf, size_t len, const char *name,
 }
 
 int
-policy_load_fd(int fd, const char *name, struct policy **out,
-    struct policy_errors *errs)
+policy_load_buf(const char *buf, size_t len, const char *name,
+    struct policy **out, struct policy_errors *errs)
 {
-	cleanup_free char *buf = malloc(POLICY_MAX_SIZE + 1);
+	cleanup_free char *copy = NULL;
+
+	*out = NULL;
+	if (len > POLICY_MAX_SIZE) {
+		perr_add(errs, name, 0, "larger than %u bytes",
+		    POLICY_MAX_SIZE);
+		return -1;
+	}
+	if ((copy = malloc(len + 1)) == NULL) {
+		perr_add(errs, name, 0, "out of memory");
+		return -1;
+	}
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	return load_text(copy, len, name, NULL, out, errs);
+}
+
+int
+policy_load_fd_for(int fd, const char *name, const struct policy_ident *keep,
+    struct policy **out, struct policy_errors *errs)
+{
+	cleanup_free char *buf = malloc(POLICY_MAX_SIZE + 2);
 	size_t len = 0;
 
 	*out = NULL;
@@ -632,7 +722,15 @@ policy_load_fd(int fd, const char *name, struct policy **out,
 			break;
 		len += (size_t)n;
 	}
-	return policy_load_buf(buf, len, name, out, errs);
+	buf[len] = '\0';
+	return load_text(buf, len, name, keep, out, errs);
+}
+
+int
+policy_load_fd(int fd, const char *name, struct policy **out,
+    struct policy_errors *errs)
+{
+	return policy_load_fd_for(fd, name, NULL, out, errs);
 }
 
 size_t

@@ -61,6 +61,18 @@ struct policy;
 /* Reads at most POLICY_MAX_SIZE bytes from FD and loads them. */
 int policy_load_fd(int fd, const char *name, struct policy **out,
     struct policy_errors *errs);
+struct policy_ident;
+
+/*
+ * As policy_load_fd, for one caller: the whole file is checked as by
+ * policy_load_fd (the same errors), but once parsed, the [group:] and
+ * [user:] sections that cannot match KEEP (its user and group names) are
+ * dropped, so that policy_eval for KEEP gives the same result from a
+ * fraction of the memory.  Evaluate only KEEP with the result.
+ */
+int
+policy_load_fd_for(int fd, const char *name, const struct policy_ident *keep,
+    struct policy **out, struct policy_errors *errs);
 int policy_load_buf(const char *buf, size_t len, const char *name,
     struct policy **out, struct policy_errors *errs);
 void policy_free(struct policy *);

@@ -73,14 +73,17 @@ struct policy {
 
 /* Pre-check events, in line order. */
 struct pcheck_ev {
-	bool section; /* else a key line */
 	int line;
-	char name[64]; /* section name when section */
+	bool section;       /* else a key line */
+	unsigned char nlen; /* length of name when section */
+	const char *name;   /* section name (not NUL-terminated), in the
+			     * checked buffer */
 };
 
 struct pcheck {
 	struct pcheck_ev *v;
 	size_t n;
+	size_t cap;
 };
 
 int pcheck_run(const char *buf, size_t len, const char *name,

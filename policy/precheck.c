@@ -42,18 +42,20 @@ ev_add(struct pcheck *pc, bool section, int line, const char *name, size_t n)
 {
 	struct pcheck_ev *v;
 
-	if ((pc->n & 255) == 0) {
-		v = reallocarray(pc->v, pc->n + 256, sizeof(*v));
+	if (pc->n == pc->cap) {
+		size_t cap = pc->cap ? pc->cap * 2 : 256;
+
+		v = reallocarray(pc->v, cap, sizeof(*v));
 		if (v == NULL)
 			return -1;
 		pc->v = v;
+		pc->cap = cap;
 	}
 	v = &pc->v[pc->n++];
-	memset(v, 0, sizeof(*v));
 	v->section = section;
 	v->line = line;
-	if (section)
-		memcpy(v->name, name, n < sizeof(v->name) ? n : 0);
+	v->name = section ? name : NULL;
+	v->nlen = section && n < PCHECK_MAX_SECTION ? (unsigned char)n : 0;
 	return 0;
 }
 
@@ -144,12 +146,11 @@ check_line(const char *s, size_t n, struct pcheck *pc, int line, bool *oom)
 	for (size_t j = 0; j < n; j++) {
 		unsigned char c = (unsigned char)s[j];
 
-		if (c == '\0')
-			return "NUL byte";
-		if (c == '\r')
-			return "carriage return (use Unix line ends)";
+		/* One test per byte; which one, only on the error path. */
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return "control character";
+			return c == '\0' ? "NUL byte" :
+			    c == '\r' ? "carriage return (use Unix line ends)" :
+					"control character";
 	}
 	if (line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 		return "byte-order mark";
@@ -168,7 +169,7 @@ int
 pcheck_run(const char *buf, size_t len, const char *name, struct pcheck *out,
     struct policy_errors *errs)
 {
-	struct pcheck pc = { NULL, 0 };
+	struct pcheck pc = { NULL, 0, 0 };
 	size_t off = 0;
 	int line = 0, bad = 0;
 	bool oom = false;
@@ -203,5 +204,5 @@ pcheck_free(struct pcheck *pc)
 {
 	free(pc->v);
 	pc->v = NULL;
-	pc->n = 0;
+	pc->n = pc->cap = 0;
 }

@@ -83,6 +83,32 @@ good_one(const char *path)
 	policy_free(p);
 }
 
+/* A load for one caller (who matches no section) MUST reject a bad file
+ * with the same error as a full load. */
+static void
+bad_one_for(const char *path, int line, const char *text)
+{
+	static const char *const none[1] = { NULL };
+	const struct policy_ident nobody = { 4242, "nobody-of-tests",
+		"/nonexistent", 4242, 0, NULL, none };
+	struct policy_errors errs = { NULL, 0 };
+	struct policy *p = (struct policy *)1;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool found = false;
+
+	assert_true(fd >= 0);
+	assert_int_equal(policy_load_fd_for(fd, path, &nobody, &p, &errs), -1);
+	close(fd);
+	assert_null(p);
+	for (size_t i = 0; i < errs.n; i++)
+		if (errs.v[i].line == line && strstr(errs.v[i].msg, text))
+			found = true;
+	if (!found)
+		fail_msg("%s: load for one caller: expected error %d: %s", path,
+		    line, text);
+	policy_errors_free(&errs);
+}
+
 static void
 bad_one(const char *path)
 {
@@ -115,6 +141,7 @@ bad_one(const char *path)
 	}
 	policy_errors_free(&errs);
 	free(buf);
+	bad_one_for(path, line, text);
 }
 
 static void
@@ -765,6 +792,80 @@ test_too_large(void **state)
 	free(buf);
 }
 
+/* Loads TEXT through a file for one caller (policy_load_fd_for). */
+static int
+load_for(const char *text, const struct policy_ident *id, struct policy **p,
+    char *msg, size_t msglen)
+{
+	struct policy_errors errs = { NULL, 0 };
+	char path[] = "/tmp/test_policy_for.XXXXXX";
+	int fd = mkstemp(path), r;
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	r = policy_load_fd_for(fd, "t.ini", id, p, &errs);
+	close(fd);
+	snprintf(msg, msglen, "%d: %s", errs.n ? errs.v[0].line : -1,
+	    errs.n ? errs.v[0].msg : "");
+	policy_errors_free(&errs);
+	return r;
+}
+
+static void
+test_load_for_one_caller(void **state)
+{
+	struct policy *full, *mine;
+	struct policy_eff a, b;
+	struct tid t;
+	char msg[400], text[4096];
+	const struct policy_ident *id;
+
+	snprintf(text, sizeof(text),
+	    "%s[user:zed]\nimages = zimg\n[group:other]\nmemory = 3G\n"
+	    "[user:bob]\nimages = bobimg\nmemory = 8G\n",
+	    design);
+	id = mkid(&t, "bob", "/home/bob", "bob datasci gpu");
+	full = load(text);
+	assert_int_equal(load_for(text, id, &mine, msg, sizeof(msg)), 0);
+	/* Only [global], [default], the two groups and [user:bob]. */
+	assert_int_equal(policy_nsections(mine), 5);
+	assert_true(policy_nsections(full) > policy_nsections(mine));
+	eval_ok(full, id, &a);
+	eval_ok(mine, id, &b);
+	assert_int_equal(a.nimages, b.nimages);
+	for (size_t i = 0; i < a.nimages; i++)
+		assert_string_equal(a.images[i].pattern, b.images[i].pattern);
+	assert_int_equal(a.nbinds, b.nbinds);
+	assert_int_equal(a.nuser_binds, b.nuser_binds);
+	assert_int_equal(a.memory.v, b.memory.v);
+	assert_string_equal(a.memory.from, b.memory.from);
+	assert_int_equal(a.cpus.v, b.cpus.v);
+	assert_int_equal(a.pids.v, b.pids.v);
+	assert_int_equal(a.seccomp, b.seccomp);
+	assert_int_equal(a.net_host, b.net_host);
+	assert_int_equal(a.denied, b.denied);
+	policy_eff_free(&a);
+	policy_eff_free(&b);
+	policy_free(full);
+	policy_free(mine);
+
+	/* Sections dropped for this caller are still checked whole. */
+	assert_int_equal(load_for("[default]\nimages = a\n[user:zed]\n"
+				  "images = b\n[user:zed]\nimages = c\n",
+			     id, &mine, msg, sizeof(msg)),
+	    -1);
+	assert_non_null(strstr(msg,
+	    "5: section [user:zed] repeated "
+	    "(first at line 3)"));
+	assert_int_equal(load_for("[default]\nimages = a\n[group:zz]\n"
+				  "memory = lots\n",
+			     id, &mine, msg, sizeof(msg)),
+	    -1);
+	assert_non_null(strstr(msg, "4: bad memory value"));
+}
+
 static void
 test_10000_sections(void **state)
 {
@@ -929,6 +1030,7 @@ main(void)
 		cmocka_unit_test(test_inih_hazards_inline),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_10000_sections),
+		cmocka_unit_test(test_load_for_one_caller),
 		cmocka_unit_test(test_many_errors_and_binds),
 		cmocka_unit_test(test_trust),
 	};
