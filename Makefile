@@ -284,4 +284,4 @@ bench-import: deps
 clean:
 	rm -rf $(BUILDDIR)
 
--include $(shell find $(BUILDDIR) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILDDIR) -type f -name '*.d' 2>/dev/null)
