@@ -92,9 +92,11 @@ launch(struct launch_plan *p)
 	 * written by K's monitor (audit.c). */
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
+	/* From here any failure in K tears down what exists (monitor.c). */
+	m.auth = &auth;
+	log_set_teardown(monitor_teardown, &m);
 	auth_rlimits(&auth, p->rlimits, p->rlimits);
 	auth_env_merge(&auth, &p->env);
-	m.auth = &auth;
 	/* 6. The cgroup: counts, totals and limits. */
 	cgroup_setup(&cg, p);
 	m.cg = &cg;
