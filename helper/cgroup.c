@@ -21,6 +21,12 @@
  * - The sweep MUST remove only empty container cgroups, each only under
  *   its owner's lock (the caller's own, or another user's taken without
  *   waiting while the global lock is held).
+ * - The keeper that removes a user's last container cgroup MUST also
+ *   remove that user's now empty u<uid> directories, only under the
+ *   user's lock, and only the directories that lock belongs to.  A launch
+ *   MUST check, once it holds the user's lock, that every u<uid> it
+ *   opened is still the one in the tree (else it starts over), and a
+ *   sweep of another user MUST NOT sweep through a removed u<uid>.
  * - The kill loop MUST signal only processes still listed in the
  *   container's cgroup.procs after their pidfd was opened.
  * - A finite limit whose controller is missing MUST be refused.
@@ -282,6 +288,21 @@ open_dir(const struct cgroup_hier *h, int parent, const char *name, bool create,
 	if (check_dir(fd, tree_owner(h), name, e) == -1)
 		return -1;
 	return steal_fd(&fd);
+}
+
+/* Whether NAME under PARENT is still the directory FD (not removed, not
+ * replaced by a new one). */
+static bool
+same_dir(int parent, const char *name, int fd)
+{
+	cleanup_close int cur = -1;
+	struct stat a, b;
+
+	cur = openat(parent, name,
+	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cur < 0 || fstat(cur, &a) == -1 || fstat(fd, &b) == -1)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* Removes cgroup NAME under PARENT (fake: its files first). */
@@ -606,11 +627,14 @@ count_others(const struct cgroup_hier *h, int base, uid_t self)
 			struct cgroup_err e;
 			int l = lock_dir(h, u, "user", true, &e);
 
-			if (l >= 0) { /* no launch in flight: stale */
+			/* No launch in flight: stale.  A u<uid> removed
+			 * meanwhile by its last keeper is not swept through. */
+			if (l >= 0 && same_dir(dirfd(d), de->d_name, u)) {
 				sweep_user(h, de->d_name);
 				n -= nempty;
-				close(l);
 			}
+			if (l >= 0)
+				close(l);
 		}
 		total += n;
 	}
@@ -648,7 +672,8 @@ cg_release(struct cgroup *cg)
 	cg->ulock = -1;
 }
 
-/* Opens ctr-launch/u<uid> in every used hierarchy, creating it. */
+/* Opens ctr-launch/u<uid> in every used hierarchy, creating it; nothing
+ * is written into it before the user's lock is held. */
 static int
 open_user(const struct cgroup_hier *h, const struct cgroup_req *r,
     struct cgroup *cg, struct cgroup_err *e)
@@ -671,11 +696,76 @@ open_user(const struct cgroup_hier *h, const struct cgroup_req *r,
 		cg->udir[c] = open_dir(h, base, uname, true, e);
 		if (cg->udir[c] < 0)
 			return -1;
-		if (h->version == 2 &&
-		    enable_controllers(h, cg->udir[c], e) == -1)
-			return -1;
 	}
 	return 0;
+}
+
+/* Whether every u<uid> of CG is still the one in the tree. */
+static bool
+user_current(const struct cgroup_hier *h, const struct cgroup *cg)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/u%lu", CGROUP_DIR,
+	    (unsigned long)cg->uid);
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		if (used(h, c) && !same_dir(h->fd[c], path, cg->udir[c]))
+			return false;
+	return true;
+}
+
+/*
+ * After the container cgroup is gone: removes the user's u<uid>
+ * directories if no container directory is left in any of them, under
+ * the user's lock (the one CG still holds, or taken now; given up after
+ * a second if another launch or a sweep holds it: that one will find the
+ * directories in use or leave them for the next keeper).
+ */
+static void
+remove_user(struct cgroup *cg)
+{
+	const struct cgroup_hier *h = cg->h;
+	int p = nprimary(h), lock = cg->ulock;
+	char path[64];
+
+	if (cg->udir[p] < 0)
+		return;
+	for (int tries = 0; lock < 0 && tries < 100; tries++) {
+		struct cgroup_err e;
+
+		lock = lock_dir(h, cg->udir[p], "user", true, &e);
+		if (lock == -1)
+			return;
+		if (lock == -2) {
+			lock = -1;
+			sleep_ms(10);
+		}
+	}
+	if (lock < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/u%lu", CGROUP_DIR,
+	    (unsigned long)cg->uid);
+	if (!user_current(h, cg))
+		goto out;
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		if (used(h, c) && scan_user(h, cg->udir[c], false, NULL) != 0)
+			goto out;
+	/* The locked directory last. */
+	for (int i = 0; i < CGROUP_NCTL; i++) {
+		int c = (p + 1 + i) % CGROUP_NCTL;
+		cleanup_close int base = -1;
+
+		if (!used(h, c))
+			continue;
+		base = openat(h->fd[c], CGROUP_DIR,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (base >= 0)
+			(void)remove_dir(h, base,
+			    path + strlen(CGROUP_DIR) + 1);
+	}
+out:
+	if (lock != cg->ulock)
+		close(lock);
 }
 
 /* Under the global lock: the host-wide count, then the directories. */
@@ -749,11 +839,25 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 	if (h->version == 1 && lim.cpus > r->user_lim.cpus)
 		lim.cpus = r->user_lim.cpus;
 
-	if (open_user(h, r, cg, e) == -1)
-		goto err;
-	/* The caller's lock, until P1 is placed (cgroup_attach). */
-	cg->ulock = lock_dir(h, cg->udir[nprimary(h)], "user", false, e);
-	if (cg->ulock < 0)
+	for (int tries = 0;; tries++) {
+		if (open_user(h, r, cg, e) == -1)
+			goto err;
+		/* The caller's lock, until P1 is placed (cgroup_attach). */
+		cg->ulock = lock_dir(h, cg->udir[nprimary(h)], "user", false,
+		    e);
+		if (cg->ulock < 0)
+			goto err;
+		/* The last keeper may have removed u<uid> while we waited. */
+		if (user_current(h, cg))
+			break;
+		cg_release(cg);
+		if (tries >= 100) {
+			fail(e, EAGAIN, "cgroup u%lu: removed under every try",
+			    (unsigned long)r->uid);
+			goto err;
+		}
+	}
+	if (h->version == 2 && enable_controllers(h, cg->udir[0], e) == -1)
 		goto err;
 	if (write_limits(h, cg->udir, &r->user_lim, e) == -1)
 		goto err;
@@ -895,6 +999,7 @@ cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
 			sleep_ms(10);
 		}
 	}
+	remove_user(cg);
 	cg_release(cg);
 	return rc;
 }

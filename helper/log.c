@@ -6,6 +6,9 @@
  *   line prefixed "ctr-launch: ".
  * - deny() MUST write its syslog line before its stderr line.
  * - In any process but the front (P0), exit MUST be _exit().
+ * - A teardown hook MUST run at most once, and only in the process that
+ *   registered it (never in a child forked or cloned after), after the
+ *   stderr line and before the exit.
  * - Messages MUST be bounded and MUST NOT carry control characters from
  *   the caller (they are replaced by '?').
  */
@@ -22,6 +25,9 @@ static bool in_child;
 static int err_fd = STDERR_FILENO;
 static uid_t caller_uid = (uid_t)-1;
 static char caller_user[64] = "?";
+static void (*teardown_fn)(void *);
+static void *teardown_arg;
+static pid_t teardown_pid;
 
 void
 log_set_caller(uid_t uid, const char *user)
@@ -34,6 +40,14 @@ void
 log_set_child(void)
 {
 	in_child = true;
+}
+
+void
+log_set_teardown(void (*fn)(void *), void *arg)
+{
+	teardown_fn = fn;
+	teardown_arg = fn != NULL ? arg : NULL;
+	teardown_pid = fn != NULL ? getpid() : 0;
 }
 
 void
@@ -75,6 +89,12 @@ emit(const char *msg, int err)
 static noreturn void
 leave(void)
 {
+	void (*fn)(void *) = teardown_fn;
+
+	/* Once: a failure inside the hook leaves without running it again. */
+	teardown_fn = NULL;
+	if (fn != NULL && getpid() == teardown_pid)
+		fn(teardown_arg);
 	if (in_child)
 		_exit(CTL_EXIT_FAIL);
 	exit(CTL_EXIT_FAIL);

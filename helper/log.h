@@ -25,6 +25,10 @@
 void log_set_caller(uid_t uid, const char *user);
 /* From now on die() leaves through _exit() (every process but P0). */
 void log_set_child(void);
+/* die(), die_errno() and deny() call FN(ARG) once before exiting, in this
+ * process only (K: kill P1, remove the cgroup, close the PAM session);
+ * NULL clears it (a child clears it right after its fork or clone). */
+void log_set_teardown(void (*fn)(void *), void *arg);
 /* Sends syslog lines and stderr lines through these descriptors from now
  * on (-1 keeps the current one); used once stdio may be the container's. */
 void log_set_stderr_fd(int fd);

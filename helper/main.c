@@ -90,11 +90,15 @@ launch(struct launch_plan *p)
 	/* K from here. */
 	/* 4. Audit: denials where they happen; the grant and the end are
 	 * written by K's monitor (audit.c). */
+	/* From here any failure in K tears down what exists (monitor.c):
+	 * the PAM session from the moment it opens, the cgroup, P1. */
+	memset(&auth, 0, sizeof(auth));
+	m.auth = &auth;
+	log_set_teardown(monitor_teardown, &m);
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
 	auth_rlimits(&auth, p->rlimits, p->rlimits);
 	auth_env_merge(&auth, &p->env);
-	m.auth = &auth;
 	/* 6. The cgroup: counts, totals and limits. */
 	cgroup_setup(&cg, p);
 	m.cg = &cg;

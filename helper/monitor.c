@@ -239,6 +239,33 @@ forward_ready(struct monitor *m, bool front_alive)
 }
 
 void
+monitor_teardown(void *arg)
+{
+	struct monitor *m = arg;
+
+	if (m->init_pidfd >= 0) {
+		siginfo_t si;
+
+		(void)pidfd_signal(m->init_pidfd, SIGKILL);
+		while (
+		    waitid(P_PIDFD, (id_t)m->init_pidfd, &si, WEXITED) != 0 &&
+		    errno == EINTR)
+			;
+		close(m->init_pidfd);
+		m->init_pidfd = -1;
+	}
+	if (m->cg != NULL)
+		cgroup_destroy(m->cg);
+	m->cg = NULL;
+	if (m->auth != NULL)
+		auth_close(m->auth);
+	m->auth = NULL;
+	if (m->ready && m->plan != NULL)
+		audit_end(m->plan, CTL_EXIT_FAIL);
+	m->ready = false;
+}
+
+void
 monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 {
 	enum {
@@ -279,8 +306,11 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		/* READY before the exit: P1 may do both in one poll. */
 		if (pf[INIT_SOCK].revents) {
 			if (!ready && !killed &&
-			    (ready = forward_ready(m, front_alive)))
+			    (ready = forward_ready(m, front_alive))) {
 				audit_grant(p);
+				m->plan = p;
+				m->ready = true;
+			}
 			pf[INIT_SOCK].fd = -1;
 		}
 		if (pf[INIT_PID].revents) {
@@ -290,11 +320,16 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	}
 	if (!ready)
 		status = CTL_EXIT_FAIL;
+	/* P1 is reaped: the normal end, no failure hook from here. */
+	log_set_teardown(NULL, NULL);
+	m->ready = false;
 	fsutil_unlock_layers(m->locks, m->nlocks);
 	if (m->cg != NULL)
 		cgroup_destroy(m->cg);
+	m->cg = NULL;
 	if (m->auth != NULL)
 		auth_close(m->auth);
+	m->auth = NULL;
 	if (ready)
 		audit_end(p, status);
 	if (front_alive)

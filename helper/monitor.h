@@ -42,6 +42,8 @@ struct monitor {
 	size_t nlocks;
 	struct cgroup *cg; /* K: the container's cgroup (cgroup.h) */
 	struct auth *auth; /* K: the PAM session (auth.h) */
+	const struct launch_plan *plan; /* K: for the audit end */
+	bool ready;                     /* K: P1 reported its setup done */
 };
 
 /* P0: forks K.  Returns 0 in K (now root entirely, in its own session)
@@ -53,6 +55,10 @@ void monitor_prepare_init(const struct launch_plan *p, struct monitor *m);
  * for P0, kills what is left, cleans up and reports the status. */
 noreturn void
 monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init);
+/* K: kills P1 (if cloned) and waits for it, removes the cgroup, closes
+ * the PAM session, audits the end if the grant was audited.  Idempotent;
+ * the teardown hook of log.h from the PAM session on. */
+void monitor_teardown(void *m);
 /* P0, step 11: drops to the caller, relays the pty and signals, exits
  * with the status K reports (125 if K dies). */
 noreturn void monitor_front(struct launch_plan *p, struct monitor *m);

@@ -23,7 +23,9 @@
  *   another mount).
  * - The image's /etc/passwd and /etc/group MUST be read as bounded data
  *   (regular file, O_NOFOLLOW, O_NONBLOCK, at most PASSWD_MAX_INPUT bytes),
- *   never through NSS.
+ *   never through NSS.  Only ENOENT, ENOTDIR, ELOOP or EXDEV MAY count as
+ *   "absent" (for them and for the caller's shell); any other error MUST
+ *   be fatal.
  * - A bind destination MUST resolve inside the new root, and MUST NOT be,
  *   cover or lie under /proc, /sys or /dev, nor be or cover /etc/passwd,
  *   /etc/group, /etc/resolv.conf or /etc/hosts; missing destinations are
@@ -740,6 +742,19 @@ sys_mountpoint(struct ctx *c, const char *path, bool dir_wanted)
 
 /* /etc/passwd and /etc/group. */
 
+/*
+ * Whether a failed IN_IMAGE lookup means the image has no such file:
+ * ENOENT (missing), ENOTDIR (a component is not a directory), ELOOP (a
+ * symlink where O_NOFOLLOW forbids one, a magic link, or a symlink loop)
+ * and EXDEV (the path crosses a mount).  Every other error (EACCES, EIO,
+ * ENOMEM, EMFILE, EAGAIN...) is a failure of the host, never "absent".
+ */
+static bool
+image_absent(int err)
+{
+	return err == ENOENT || err == ENOTDIR || err == ELOOP || err == EXDEV;
+}
+
 static char *
 read_image_file(struct ctx *c, const char *path, size_t *len)
 {
@@ -752,9 +767,15 @@ read_image_file(struct ctx *c, const char *path, size_t *len)
 	*len = 0;
 	fd = fsutil_openat2(c->root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK,
 	    IN_IMAGE);
-	if (fd == -1)
-		return NULL; /* absent, a symlink, outside: no image entries */
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+	if (fd == -1) {
+		/* The image's own shape: no image entries. */
+		if (image_absent(errno))
+			return NULL;
+		die_errno("image /%s", path);
+	}
+	if (fstat(fd, &st) == -1)
+		die_errno("image /%s", path);
+	if (!S_ISREG(st.st_mode))
 		return NULL;
 	buf = xrealloc(NULL, PASSWD_MAX_INPUT + 1);
 	while ((r = read(fd, buf + n, PASSWD_MAX_INPUT + 1 - n)) > 0) {
@@ -780,7 +801,13 @@ image_shell(struct ctx *c)
 	if (sh == NULL || *sh != '/')
 		return "/bin/sh";
 	fd = fsutil_openat2(c->root, sh, O_PATH, IN_IMAGE);
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+	if (fd == -1 && !image_absent(errno))
+		die_errno("image %s", sh);
+	if (fd == -1)
+		return "/bin/sh";
+	if (fstat(fd, &st) == -1)
+		die_errno("image %s", sh);
+	if (!S_ISREG(st.st_mode))
 		return "/bin/sh";
 	return sh;
 }

@@ -7,6 +7,8 @@
  * - K MUST hold a pidfd for P1 from the clone itself (CLONE_PIDFD), so
  *   that every later signal or wait names exactly that process.
  * - Failure MUST be fatal (125): there is no launch without namespaces.
+ * - P1 MUST NOT inherit K's teardown hook (log.h): it is cleared in P1
+ *   right after the clone.
  */
 #include <errno.h>
 #include <linux/sched.h>
@@ -60,6 +62,8 @@ ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
 	pid = clone3_fork(flags, cgroup_fd, pidfd);
 	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
 		pid = clone_fork(flags, pidfd);
+	if (pid == 0) /* P1: K's teardown is not P1's */
+		log_set_teardown(NULL, NULL);
 	if (pid < 0)
 		die_errno("cannot create the container's namespaces");
 	if (pid > 0 && *pidfd < 0)

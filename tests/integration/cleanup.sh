@@ -1,7 +1,23 @@
 #!/bin/bash
 # Removes every user and group the suites recorded in $TESTROOT/created,
-# with their processes and homes.  Safe to run more than once.
+# with their processes, homes and empty ctr-launch cgroups.  Safe to run
+# more than once.
 set -u
+
+# rm_cgroups UID: rmdir the empty container cgroups of ctr-launch/u<UID>,
+# then u<UID>, in every hierarchy; nothing else.
+rm_cgroups() {
+	local u c
+	for u in /sys/fs/cgroup/*/ctr-launch/u"$1" /sys/fs/cgroup/ctr-launch/u"$1"; do
+		[ -d "$u" ] && [ ! -L "$u" ] || continue
+		for c in "$u"/*/; do
+			[ -d "$c" ] && rmdir "$c" 2>/dev/null
+		done
+		rmdir "$u" 2>/dev/null
+	done
+	return 0
+}
+
 root=$1
 list=$root/created
 [ -f "$list" ] || exit 0
@@ -9,7 +25,9 @@ while read -r kind name; do
 	case $kind in
 	user)
 		if getent passwd "$name" | cut -d: -f5 | grep -qx 'ctr-launch-test'; then
+			uid=$(id -u "$name")
 			pkill -KILL -u "$name" 2>/dev/null
+			rm_cgroups "$uid"
 			userdel -r -f "$name" 2>/dev/null
 			rm -rf "/home/$name"
 		fi ;;

@@ -174,6 +174,23 @@ fi_occurrences() {
 	done
 }
 
+@test "fault injection: an image /etc/passwd, /etc/group or shell that cannot be read is an error, not absent" {
+	atk_need_helper
+	local p
+	# ENOENT (and ENOTDIR, ELOOP, EXDEV) mean "absent"; EIO or EACCES
+	# must end the launch, never run it with a partial /etc/passwd.
+	for p in etc/passwd etc/group /bin/sh; do
+		fi_launch -P "$p" -e trace=openat2 -e inject=openat2:error=EIO
+		[ ! -e "$FI_MARK" ] || { echo "$p: EIO taken as absent, the payload ran" >&2; return 1; }
+		[ "$status" = 125 ] || { echo "$p: status $status: $output" >&2; return 1; }
+		grep -q "^ctr-launch: image /\?${p#/}: Input/output error" <<<"$output" || { echo "$p: $output" >&2; return 1; }
+		fi_clean "eio $p" || return 1
+		fi_launch -P "$p" -e trace=openat2 -e inject=openat2:error=ENOENT
+		[ "$status" = 0 ] && [ -e "$FI_MARK" ] || { echo "$p: ENOENT not taken as absent: $status $output" >&2; return 1; }
+		fi_clean "enoent $p" || return 1
+	done
+}
+
 @test "fault injection: every cgroup write" {
 	atk_need_helper
 	local log=$BATS_TEST_TMPDIR/cg.log paths p

@@ -379,6 +379,22 @@ mine() {
 	wait_gone "$(leaf memory "$UA" killed)" "$(leaf cpu "$UA" killed)" "$(leaf pids "$UA" killed)"
 }
 
+@test "limits: the user's last container removes ctr-launch/u<uid>, not before" {
+	bg "$LA" keep busybox sleep 30
+	wait_procs "$(leaf pids "$UA" keep)"
+	run ctl_as "$LA" "$CTL_BIN" run --name short busybox true
+	[ "$status" -eq 0 ]
+	# Another container of the user still runs: u<uid> and totals stay.
+	[ "$(cat "$CG/pids/ctr-launch/u$UA/pids.max")" = 100 ]
+	kill -TERM "$(front "$LA")"
+	wait_gone "$CG/memory/ctr-launch/u$UA" "$CG/cpu/ctr-launch/u$UA" "$CG/pids/ctr-launch/u$UA"
+	[ -d "$CG/pids/ctr-launch" ]
+	# The next launch recreates it, with the totals.
+	run ctl_as "$LA" "$CTL_BIN" run busybox cat /proc/self/cgroup
+	[ "$status" -eq 0 ]
+	[ ! -e "$CG/pids/ctr-launch/u$UA" ]
+}
+
 @test "limits: a dead keeper's cgroup is swept by the next launch" {
 	bg "$LA" orphan busybox sleep 30
 	wait_procs "$(leaf pids "$UA" orphan)"

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -303,13 +304,15 @@ test_sweep_removes_only_empty(void **state)
 
 	r.max_containers = 2;
 	assert_int_equal(launch(fx, &r, &cg, &e), 0);
-	cgroup_destroy_at(&cg, &e);
 	/* A dead launch's empty cgroup and a live one. */
 	snprintf(path, sizeof(path), "%s/ctr-launch/u1000/stale", fx->root);
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/ctr-launch/u1000/live", fx->root);
 	assert_int_equal(mkdir(path, 0755), 0);
 	mark_live(fx, "ctr-launch/u1000/live");
+	/* Not the user's last container: u1000 stays. */
+	cgroup_destroy_at(&cg, &e);
+	assert_true(exists(fx, "ctr-launch/u1000/stale"));
 	assert_int_equal(launch(fx, &r, &cg, &e), 0);
 	assert_false(exists(fx, "ctr-launch/u1000/stale"));
 	assert_true(exists(fx, "ctr-launch/u1000/live"));
@@ -406,6 +409,103 @@ test_max_total(void **state)
 }
 
 static void
+test_last_keeper_removes_user_dir(void **state)
+{
+	struct fx *fx = *state;
+	struct cgroup_req r = req(1000, "a1");
+	struct cgroup a, b, c;
+	struct cgroup_err e;
+
+	assert_int_equal(launch(fx, &r, &a, &e), 0);
+	mark_live(fx, "ctr-launch/u1000/a1");
+	r.name = "a2";
+	assert_int_equal(launch(fx, &r, &b, &e), 0);
+	r = req(2000, "b1");
+	assert_int_equal(launch(fx, &r, &c, &e), 0);
+	/* Not the last: u1000 stays, with a1. */
+	assert_int_equal(cgroup_destroy_at(&b, &e), 0);
+	assert_true(exists(fx, "ctr-launch/u1000/a1"));
+	/* The last: u1000 goes; bob's stays. */
+	assert_int_equal(cgroup_destroy_at(&a, &e), 0);
+	assert_false(exists(fx, "ctr-launch/u1000"));
+	assert_true(exists(fx, "ctr-launch/u2000/b1"));
+	assert_int_equal(cgroup_destroy_at(&c, &e), 0);
+	assert_false(exists(fx, "ctr-launch/u2000"));
+	assert_true(exists(fx, "ctr-launch"));
+	/* The next launch recreates it, with the totals. */
+	r = req(1000, "a3");
+	assert_int_equal(launch(fx, &r, &a, &e), 0);
+	assert_string_equal(slurp(fx, "ctr-launch/u1000/pids.max"), "256");
+	assert_int_equal(cgroup_destroy_at(&a, &e), 0);
+}
+
+static void
+test_last_keeper_removes_user_dir_v1(void **state)
+{
+	struct fx *fx = *state;
+	struct cgroup_req r = req(1000, "a1");
+	struct cgroup a;
+	struct cgroup_err e;
+
+	assert_int_equal(launch(fx, &r, &a, &e), 0);
+	assert_true(exists(fx, "memory/ctr-launch/u1000/a1"));
+	assert_int_equal(cgroup_destroy_at(&a, &e), 0);
+	assert_false(exists(fx, "memory/ctr-launch/u1000"));
+	assert_false(exists(fx, "cpu/ctr-launch/u1000"));
+	assert_false(exists(fx, "pids/ctr-launch/u1000"));
+}
+
+/*
+ * A launch that waited for the user's lock while the last keeper removed
+ * u<uid> starts over on the new directory (it would otherwise create its
+ * container in a removed one and fail).
+ */
+static void
+test_launch_survives_user_dir_removal(void **state)
+{
+	struct fx *fx = *state;
+	struct cgroup_req r = req(1000, "a1");
+	struct cgroup a;
+	struct cgroup_err e;
+	char path[512];
+	int sync[2], fd, st;
+	pid_t pid;
+	char x;
+
+	fx->h.lock_wait_ms = 5000;
+	assert_int_equal(launch(fx, &r, &a, &e), 0);
+	assert_int_equal(pipe(sync), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* The "keeper": holds the lock, then removes u1000. */
+		snprintf(path, sizeof(path), "%s/ctr-launch/u1000", fx->root);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0)
+			_exit(1);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(1);
+		usleep(300000);
+		a.ulock = fd; /* destroyed under the lock it holds */
+		if (cgroup_destroy_at(&a, &e) != 0)
+			_exit(2);
+		_exit(access(path, F_OK) == 0 ? 3 : 0);
+	}
+	assert_int_equal(read(sync[0], &x, 1), 1);
+	/* Opens u1000 now, gets its lock after the removal. */
+	r.name = "a2";
+	assert_int_equal(launch(fx, &r, &a, &e), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_true(exists(fx, "ctr-launch/u1000/a2"));
+	assert_string_equal(slurp(fx, "ctr-launch/u1000/pids.max"), "256");
+	assert_int_equal(cgroup_destroy_at(&a, &e), 0);
+	close(sync[0]);
+	close(sync[1]);
+}
+
+static void
 test_user_lock(void **state)
 {
 	struct fx *fx = *state;
@@ -445,6 +545,7 @@ test_refuses_writable_dirs(void **state)
 	cgroup_destroy_at(&a, &e);
 	/* u1000 made writable by others (a delegation mistake). */
 	snprintf(path, sizeof(path), "%s/ctr-launch/u1000", fx->root);
+	assert_int_equal(mkdir(path, 0755), 0); /* the keeper removed it */
 	assert_int_equal(chmod(path, 0777), 0);
 	assert_int_equal(cgroup_create_at(&fx->h, &r, &a, &e), -1);
 	assert_false(e.denied);
@@ -610,6 +711,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_user_lock, setup_v2,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_last_keeper_removes_user_dir, setup_v2, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_last_keeper_removes_user_dir_v1, setup_v1, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_launch_survives_user_dir_removal, setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_refuses_writable_dirs,
 		    setup_v2, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_names, setup_v2,
