@@ -206,7 +206,7 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libseccomp-dev libarchive-dev libjson-c-dev libssl-dev libcmocka-dev \
 	bats busybox-static strace mandoc cppcheck clang clang-format \
 	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc \
-	skopeo
+	skopeo gzip bzip2 xz-utils lz4 git
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
