@@ -108,11 +108,26 @@ policy: $(R)/ctr-policy
 image: $(R)/ctr-image
 helper: $(R)/ctr-launch
 
-$(R)/%.o: %.c
+# Each build directory records the flags it was built with; a change of
+# paths or switches (SYSCONFDIR, PAMDIR, SANITIZE...) rebuilds everything.
+FORCE:
+$(R)/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(REL_CFLAGS) $(REL_LDFLAGS)' | cmp -s - $@ || \
+	    printf '%s\n' '$(REL_CFLAGS) $(REL_LDFLAGS)' >$@
+$(S)/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(SAN_CFLAGS)' | cmp -s - $@ || \
+	    printf '%s\n' '$(SAN_CFLAGS)' >$@
+$(F)/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(DEFS)' | cmp -s - $@ || printf '%s\n' '$(DEFS)' >$@
+
+$(R)/%.o: %.c $(R)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(REL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(S)/%.o: %.c
+$(S)/%.o: %.c $(S)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -165,10 +180,10 @@ FUZZ_HAVE_LIBFUZZER = $(shell echo 'int LLVMFuzzerTestOneInput(const unsigned ch
 FUZZ_ENGINE = $(if $(FUZZ_HAVE_LIBFUZZER),-fsanitize=fuzzer$(comma)address$(comma)undefined,\
 	-fsanitize=address$(comma)undefined tests/fuzz/replay_main.c)
 comma := ,
-$(F)/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
+$(F)/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(F)/.flags
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -g -O1 $(DEFS) -Ipolicy -Iimage -Ihelper $(PKG_CFLAGS) \
-	    $(FUZZ_ENGINE) -o $@ $^ \
+	    $(FUZZ_ENGINE) -o $@ $(filter %.c,$^) \
 	    $(HELPER_LIBS) $(IMAGE_LIBS)
 
 fuzz: $(FUZZ_BINS)
