@@ -1,5 +1,6 @@
 #!/bin/bash
-# bench/import.sh [BUILDDIR]: import time of a ~100 MB docker save archive
+# bench/import.sh [BUILDDIR]: import time of a docker save archive of
+# IMPORT_MB megabytes (default 100)
 # (4 layers of random files) with ctr-image, next to GNU tar -x of the same
 # layer tarballs.  Prints a markdown table.  Run as root from the
 # repository root; uses a fresh root-owned scratch prefix
@@ -9,6 +10,9 @@ set -eu -o pipefail
 cd "$(dirname "$0")/.."
 BUILDDIR=${1:-build}
 RUNS=${RUNS:-3}
+MB=${IMPORT_MB:-100}
+case $MB in '' | *[!0-9]*) echo "bench/import.sh: IMPORT_MB must be a number" >&2; exit 1 ;; esac
+command -v bc >/dev/null || { echo "bench/import.sh: bc missing (apt-get install bc)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "bench/import.sh: run as root" >&2; exit 1; }
 
 ROOT=$(mktemp -d /var/lib/ctr-launch-bench-import.XXXXXX)
@@ -22,14 +26,14 @@ store=$ROOT/var/ctr-launch
 work=$ROOT/work
 mkdir -p "$work/src" "$work/layers"
 
-# Four layers of ~25 MB: files from 1 KiB to 1 MiB, random content.
-python3 - "$work/src" <<'PY'
+# Four layers of MB/4 each: files from 1 KiB to 1 MiB, random content.
+python3 - "$work/src" "$MB" <<'PY'
 import os, random, sys
 random.seed(1)
 for l in range(4):
     total = 0
     d = os.path.join(sys.argv[1], "l%d" % l)
-    while total < 25 << 20:
+    while total < (int(sys.argv[2]) << 20) // 4:
         sub = os.path.join(d, "d%d" % random.randrange(40))
         os.makedirs(sub, exist_ok=True)
         n = random.choice([1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20])

@@ -56,7 +56,7 @@ rm -rf "$OUT"/*.tsv "$OUT"/*.raw "$OUT"/*.spec "$OUT"/trace.* "$OUT"/marks* \
 step() { echo "== $*" >>"$LOG/steps.log"; say "$*"; }
 
 # --- 1. What we compare against (Debian packages, only when missing). ---
-PKGS="bubblewrap runc crun hyperfine firejail"
+PKGS="bubblewrap runc crun hyperfine firejail bc"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' ||
@@ -570,6 +570,13 @@ if [ -z "$CTL_REASON" ] && [ -f bench/import.sh ]; then
 	    BENCH_STORE=$B/var/ctr-launch timeout 900 \
 	    bash bench/import.sh "$BUILDDIR" 2>>"$LOG/import-bench.log") ||
 	    IMPORT="bench/import.sh failed: $(tail -1 "$LOG/import-bench.log")"
+	if [ "$QUICK" != 1 ]; then
+		IMPORT="$IMPORT
+$(IMPORT_MB=1000 RUNS=1 CTL_IMAGETOOL=$IMG BENCH_WORK=$B/scratch/import \
+		    BENCH_STORE=$B/var/ctr-launch timeout 1800 \
+		    bash bench/import.sh "$BUILDDIR" 2>>"$LOG/import-bench.log" ||
+		    echo "bench/import.sh (1 GB) failed: $(tail -1 "$LOG/import-bench.log")")"
+	fi
 fi
 
 # --- 9. The report. ---

@@ -208,7 +208,7 @@ fi_occurrences() {
 }
 
 @test "fault injection: PAM account and session failures (pam_deny, pam_exec /bin/false)" {
-	atk_need_sym pam_acct_mgmt
+	atk_need_helper
 	local stack
 	for stack in 'account required pam_deny.so\nsession required pam_permit.so' \
 	    'account required pam_exec.so quiet /bin/false\nsession required pam_permit.so' \

@@ -32,7 +32,7 @@ atk_probe() {
 }
 
 @test "Apptainer CVE-2025-65105 T11.5: the seccomp filter is loaded in the payload" {
-	atk_need_sym seccomp_load
+	atk_need_helper
 	atk_run "$ATK_A" run busybox grep Seccomp: /proc/self/status
 	[ "$status" = 0 ]
 	grep -qE '^Seccomp:[[:space:]]+2$' <<<"$output"
@@ -202,7 +202,7 @@ atk_probe() {
 }
 
 @test "CVE-2022-0185, CVE-2024-1086 T10.2.1: no nested user namespace, no new namespace at all" {
-	atk_need_sym seccomp_load
+	atk_need_helper
 	atk_probe unshare-user unshare-mnt clone3 clone3-child
 	atk_run "$ATK_A" run busybox unshare -U -r true
 	[ "$status" != 0 ]
@@ -220,13 +220,13 @@ atk_probe() {
 }
 
 @test "CVE-2019-10063 (flatpak), CVE-2021-41133 T11.1, T11.2: the filter denies the dangerous syscalls, high-bit ioctls included" {
-	atk_need_sym seccomp_load
+	atk_need_helper
 	atk_probe mount umount keyctl add_key userfaultfd io_uring perf fsopen \
 	    open_tree personality tiocsti-hibit
 }
 
 @test "T11.3, T11.4: x32 and i386 (int 0x80) system calls are refused or killed" {
-	atk_need_sym seccomp_load
+	atk_need_helper
 	atk_probe x32 int80
 }
 
