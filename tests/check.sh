@@ -54,6 +54,9 @@ else
 		$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration-san || true
 		bash tests/integration/cleanup.sh "$sanroot"
 		rm -rf --one-file-system "$sanroot"
+		# The test-only group of the sanitizer build goes with it.
+		getent group "${SAN_GROUP:-ctr-launch-san}" >/dev/null &&
+		    groupdel "${SAN_GROUP:-ctr-launch-san}"
 	fi
 fi
 
