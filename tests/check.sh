@@ -21,6 +21,10 @@ phase() {
 	echo "=== $1"
 }
 
+# The ctr-launch cgroup directories this run creates are removed at the
+# end; ones that existed before (a real installation's) are left alone.
+cg_before=$(ls -d /sys/fs/cgroup/*/ctr-launch /sys/fs/cgroup/ctr-launch 2>/dev/null)
+
 phase lint
 if $MAKE -s lint; then echo "1 0" >>"$CTL_COUNTS"; else echo "0 1" >>"$CTL_COUNTS"; fi
 
@@ -59,5 +63,12 @@ else
 		    groupdel "${SAN_GROUP:-ctr-launch-san}"
 	fi
 fi
+
+for d in /sys/fs/cgroup/*/ctr-launch /sys/fs/cgroup/ctr-launch; do
+	[ -d "$d" ] || continue
+	grep -qxF "$d" <<<"$cg_before" && continue
+	find "$d" -mindepth 1 -depth -type d -exec rmdir {} + 2>/dev/null
+	rmdir "$d" 2>/dev/null
+done
 
 awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' "$CTL_COUNTS"
