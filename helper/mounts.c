@@ -1,5 +1,5 @@
 /*
- * mounts.c: the container's file system (DESIGN section 5, step 9), built
+ * mounts.c: the container's filesystem (DESIGN section 5, step 9), built
  * by P1 as root in its own mount namespace, then entered with pivot_root.
  *
  * The image is hostile: any path in it may be a symlink to a host path.
