@@ -17,7 +17,8 @@
  * - The payload's rlimits MUST be the caller's, except those the session
  *   changed in K (pam_limits), which win.
  * - After the session opens, K's signal dispositions MUST be the default
- *   and its mask what it was: nothing a module set reaches the container.
+ *   and its mask what it was, and its umask MUST be 077 again: nothing a
+ *   module set reaches the container or the directories K creates.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <security/pam_appl.h>
 
@@ -227,6 +229,8 @@ auth_open(struct auth *a, const struct launch_plan *p)
 
 	get_rlimits(a->before);
 	rc = pam_open_session(pamh, PAM_SILENT);
+	/* pam_umask and the like change K's umask: K's is 077, always. */
+	(void)umask(077);
 	if (rc != PAM_SUCCESS)
 		refused(a, rc, "session");
 	a->open = true;

@@ -54,11 +54,15 @@
 #include "cgroup.h"
 #include "cleanup.h"
 #include "log.h"
+#include "place.h"
 #include "plan.h"
 
-#define CPU_PERIOD   100000 /* microseconds */
-#define CPU_MINQUOTA 1000
-#define UNLIMITED    UINT64_MAX
+#define CPU_PERIOD 100000 /* microseconds */
+/* ctr-launch and u<uid> are locks: nobody but root may open them. */
+#define CGROUP_LOCK_MODE 0700
+#define CGROUP_LEAF_MODE 0755
+#define CPU_MINQUOTA     1000
+#define UNLIMITED        UINT64_MAX
 
 static const char *const ctl_name[CGROUP_NCTL] = { "memory", "cpu", "pids" };
 
@@ -272,20 +276,41 @@ tree_owner(const struct cgroup_hier *h)
 	return st.st_uid;
 }
 
-/* Opens (creating if CREATE) directory NAME under PARENT, checked. */
+/*
+ * Gives the checked directory FD exactly MODE: the umask (a PAM session
+ * module may set one) never decides who can open a lock directory.
+ */
+static int
+set_mode(int fd, mode_t mode, const char *what, struct cgroup_err *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return fail(e, errno, "cgroup %s", what);
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1)
+		return fail(e, errno, "cgroup %s: chmod", what);
+	if (fstat(fd, &st) == -1 || (st.st_mode & 07777) != mode)
+		return fail(e, EPERM, "cgroup %s: mode is not %04o", what,
+		    (unsigned)mode);
+	return 0;
+}
+
+/* Opens (creating if CREATE) directory NAME under PARENT, checked, with
+ * exactly MODE. */
 static int
 open_dir(const struct cgroup_hier *h, int parent, const char *name, bool create,
-    struct cgroup_err *e)
+    mode_t mode, struct cgroup_err *e)
 {
 	cleanup_close int fd = -1;
 
-	if (create && mkdirat(parent, name, 0755) == -1 && errno != EEXIST)
+	if (create && mkdirat(parent, name, mode) == -1 && errno != EEXIST)
 		return fail(e, errno, "cgroup %s: mkdir", name);
 	fd = openat(parent, name,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return fail(e, errno, "cgroup %s", name);
-	if (check_dir(fd, tree_owner(h), name, e) == -1)
+	if (check_dir(fd, tree_owner(h), name, e) == -1 ||
+	    set_mode(fd, mode, name, e) == -1)
 		return -1;
 	return steal_fd(&fd);
 }
@@ -518,6 +543,20 @@ lock_dir(const struct cgroup_hier *h, int dirfd, const char *what, bool nowait,
 	return steal_fd(&fd);
 }
 
+/* Whether a keeper holds the lock on the container directory FD. */
+static bool
+leaf_held(int fd)
+{
+	cleanup_close int l = openat(fd, ".",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (l < 0)
+		return false;
+	if (flock(l, LOCK_EX | LOCK_NB) == 0)
+		return false; /* released when l closes */
+	return errno == EWOULDBLOCK;
+}
+
 /*
  * Visits each container directory under UDIR: counts them, and the empty
  * ones into *NEMPTY; with SWEEP, removes the empty ones instead.
@@ -550,6 +589,10 @@ scan_user(const struct cgroup_hier *h, int udir, bool sweep, int *nempty)
 		if (c < 0)
 			continue;
 		np = cgroup_nprocs(c);
+		/* An empty leaf locked by its keeper registers a container
+		 * nested in a batch job's cgroup (cgroup_create_at): live. */
+		if (np == 0 && leaf_held(c))
+			np = 1;
 		if (np == 0 && sweep &&
 		    remove_dir(h, dirfd(d), de->d_name) == 0)
 			continue;
@@ -659,7 +702,7 @@ cg_reset(struct cgroup *cg, const struct cgroup_hier *h)
 	cg->h = h;
 	cg->ulock = -1;
 	for (int c = 0; c < CGROUP_NCTL; c++)
-		cg->udir[c] = cg->leaf[c] = -1;
+		cg->udir[c] = cg->leaf[c] = cg->nest[c] = -1;
 }
 
 static void
@@ -667,6 +710,7 @@ cg_release(struct cgroup *cg)
 {
 	close_fds(cg->udir, CGROUP_NCTL);
 	close_fds(cg->leaf, CGROUP_NCTL);
+	close_fds(cg->nest, CGROUP_NCTL);
 	if (cg->ulock >= 0)
 		close(cg->ulock);
 	cg->ulock = -1;
@@ -688,12 +732,14 @@ open_user(const struct cgroup_hier *h, const struct cgroup_req *r,
 			continue;
 		if (h->version == 2 && enable_controllers(h, h->fd[c], e) == -1)
 			return -1;
-		base = open_dir(h, h->fd[c], CGROUP_DIR, true, e);
+		base = open_dir(h, h->fd[c], CGROUP_DIR, true, CGROUP_LOCK_MODE,
+		    e);
 		if (base < 0)
 			return -1;
 		if (h->version == 2 && enable_controllers(h, base, e) == -1)
 			return -1;
-		cg->udir[c] = open_dir(h, base, uname, true, e);
+		cg->udir[c] = open_dir(h, base, uname, true, CGROUP_LOCK_MODE,
+		    e);
 		if (cg->udir[c] < 0)
 			return -1;
 	}
@@ -768,6 +814,42 @@ out:
 		close(lock);
 }
 
+/*
+ * Inside a batch job: the container's own directories, children of the
+ * caller's cgroup (R->parent), in the hierarchies where it nests; the
+ * top-layout leaf stays, empty and locked, so that the container counts.
+ */
+static int
+make_nested(const struct cgroup_hier *h, const struct cgroup_req *r,
+    struct cgroup *cg, struct cgroup_err *e)
+{
+	bool any = false;
+
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (!used(h, c) || r->parent == NULL || r->parent[c] < 0)
+			continue;
+		if (mkdirat(r->parent[c], r->name, CGROUP_LEAF_MODE) == -1)
+			return fail(e, errno, "cgroup %s in the job's cgroup",
+			    r->name);
+		cg->nest[c] = open_dir(h, r->parent[c], r->name, false,
+		    CGROUP_LEAF_MODE, e);
+		if (cg->nest[c] < 0)
+			return -1;
+		cg->parent[c] = r->parent[c];
+		any = true;
+	}
+	if (any && flock(cg->leaf[nprimary(h)], LOCK_EX | LOCK_NB) == -1)
+		return fail(e, errno, "lock %s", r->name);
+	return 0;
+}
+
+/* The directory the container's processes run in, in hierarchy C. */
+static int
+run_dir(const struct cgroup *cg, int c)
+{
+	return cg->nest[c] >= 0 ? cg->nest[c] : cg->leaf[c];
+}
+
 /* Under the global lock: the host-wide count, then the directories. */
 static int
 make_leaves(const struct cgroup_hier *h, const struct cgroup_req *r, int mine,
@@ -804,17 +886,23 @@ make_leaves(const struct cgroup_hier *h, const struct cgroup_req *r, int mine,
 				    r->user, r->name);
 			return fail(e, errno, "cgroup %s: mkdir", r->name);
 		}
-		cg->leaf[c] = open_dir(h, cg->udir[c], r->name, false, e);
+		cg->leaf[c] = open_dir(h, cg->udir[c], r->name, false,
+		    CGROUP_LEAF_MODE, e);
 		if (cg->leaf[c] < 0)
 			return -1;
 	}
-	return 0;
+	return make_nested(h, r, cg, e);
 }
 
 static void
 remove_leaves(struct cgroup *cg)
 {
 	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (cg->nest[c] >= 0) {
+			close(cg->nest[c]);
+			cg->nest[c] = -1;
+			(void)remove_dir(cg->h, cg->parent[c], cg->name);
+		}
 		if (cg->leaf[c] < 0)
 			continue;
 		close(cg->leaf[c]);
@@ -828,7 +916,7 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
     struct cgroup *cg, struct cgroup_err *e)
 {
 	struct cgroup_limits lim = r->lim;
-	int mine;
+	int mine, run[CGROUP_NCTL];
 
 	cg_reset(cg, h);
 	if (!name_ok(r->name))
@@ -879,11 +967,16 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 	}
 	if (make_leaves(h, r, mine, cg, e) == -1)
 		goto err;
-	if (write_limits(h, cg->leaf, &lim, e) == -1)
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		run[c] = run_dir(cg, c);
+	if (write_limits(h, run, &lim, e) == -1)
 		goto err;
 	return 0;
 err:
+	/* A refusal leaves nothing: the leaves, then the user's now empty
+	 * directories (under the lock this launch still holds, if any). */
 	remove_leaves(cg);
+	remove_user(cg);
 	cg_release(cg);
 	return -1;
 }
@@ -891,7 +984,7 @@ err:
 int
 cgroup_clone_fd(const struct cgroup *cg)
 {
-	return cg->h->version == 2 ? cg->leaf[0] : -1;
+	return cg->h->version == 2 ? run_dir(cg, 0) : -1;
 }
 
 int
@@ -903,7 +996,7 @@ cgroup_attach_at(struct cgroup *cg, pid_t pid, struct cgroup_err *e)
 	snprintf(buf, sizeof(buf), "%ld", (long)pid);
 	if (cg->h->version == 1)
 		for (int c = 0; c < CGROUP_NCTL && rc == 0; c++)
-			if (write_file(cg->h, cg->leaf[c], "cgroup.procs",
+			if (write_file(cg->h, run_dir(cg, c), "cgroup.procs",
 				buf) == -1)
 				rc = fail(e, errno, "cgroup %s: placing %s",
 				    ctl_name[c], cg->name);
@@ -964,6 +1057,20 @@ kill_loop(const struct cgroup_hier *h, int dirfd)
 	return -1;
 }
 
+/* Removes NAME under PARENT, waiting out a short EBUSY; gone is fine. */
+static int
+rmdir_wait(const struct cgroup_hier *h, int parent, const char *name)
+{
+	for (int tries = 0; remove_dir(h, parent, name) == -1; tries++) {
+		if (errno == ENOENT) /* swept already */
+			return 0;
+		if (errno != EBUSY || tries >= 200)
+			return -1;
+		sleep_ms(10);
+	}
+	return 0;
+}
+
 int
 cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
 {
@@ -971,33 +1078,32 @@ cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
 	int rc = 0;
 
 	for (int c = 0; c < CGROUP_NCTL; c++) {
-		if (cg->leaf[c] < 0)
+		int d = run_dir(cg, c);
+
+		if (d < 0)
 			continue;
 		if (h->version == 2 &&
-		    write_file(h, cg->leaf[c], "cgroup.kill", "1") == -1 &&
+		    write_file(h, d, "cgroup.kill", "1") == -1 &&
 		    errno != ENOENT && errno != ENODEV)
 			rc = fail(e, errno, "cgroup.kill %s", cg->name);
-		if (kill_loop(h, cg->leaf[c]) == -1 && rc == 0)
+		if (kill_loop(h, d) == -1 && rc == 0)
 			rc = fail(e, errno, "cgroup %s: killing", cg->name);
 	}
 	for (int c = 0; c < CGROUP_NCTL; c++) {
-		int tries = 0;
-
+		if (cg->nest[c] < 0)
+			continue;
+		close(cg->nest[c]);
+		cg->nest[c] = -1;
+		if (rmdir_wait(h, cg->parent[c], cg->name) == -1 && rc == 0)
+			rc = fail(e, errno, "cgroup %s: rmdir", cg->name);
+	}
+	for (int c = 0; c < CGROUP_NCTL; c++) {
 		if (cg->leaf[c] < 0)
 			continue;
 		close(cg->leaf[c]);
 		cg->leaf[c] = -1;
-		while (remove_dir(h, cg->udir[c], cg->name) == -1) {
-			if (errno == ENOENT) /* swept already */
-				break;
-			if (errno != EBUSY || ++tries > 200) {
-				if (rc == 0)
-					rc = fail(e, errno, "cgroup %s: rmdir",
-					    cg->name);
-				break;
-			}
-			sleep_ms(10);
-		}
+		if (rmdir_wait(h, cg->udir[c], cg->name) == -1 && rc == 0)
+			rc = fail(e, errno, "cgroup %s: rmdir", cg->name);
 	}
 	remove_user(cg);
 	cg_release(cg);
@@ -1167,6 +1273,8 @@ cgroup_destroy(struct cgroup *cg)
 
 	if (cgroup_destroy_at(cg, &e) == -1)
 		warnmsg("%s (left for the next launch to remove)", e.msg);
+	if (cg->place != NULL)
+		place_release(cg->place);
 }
 
 void
@@ -1177,9 +1285,9 @@ cgroup_unshare_ns(void)
 }
 
 void
-cgroup_setup(struct cgroup *out, const struct launch_plan *p)
+cgroup_setup(struct cgroup *out, const struct launch_plan *p,
+    const struct cgroup_hier *h, struct place *pl)
 {
-	static struct cgroup_hier h;
 	const struct policy_eff *e = &p->eff;
 	struct cgroup_req r = {
 		.uid = p->uid,
@@ -1190,10 +1298,11 @@ cgroup_setup(struct cgroup *out, const struct launch_plan *p)
 		    e->user_pids.v },
 		.max_containers = e->max_containers.v,
 		.max_total_containers = e->max_total_containers.v,
+		.parent = pl->parent,
 	};
 
-	cgroup_open(&h);
-	cgroup_create(&h, &r, out);
+	cgroup_create(h, &r, out);
+	out->place = pl;
 }
 
 void

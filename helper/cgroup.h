@@ -53,6 +53,9 @@ struct cgroup_req {
 	struct cgroup_limits user_lim;
 	uint64_t max_containers;       /* per user */
 	uint64_t max_total_containers; /* host-wide */
+	/* Inside a batch job: per hierarchy, the caller's cgroup the
+	 * container nests in, or -1 (the top layout); NULL: top everywhere. */
+	const int *parent;
 };
 
 /* A cgroup hierarchy: v2 (one root) or v1 (one root per controller). */
@@ -64,11 +67,16 @@ struct cgroup_hier {
 	int lock_wait_ms;
 };
 
+struct place;
+
 struct cgroup {
 	const struct cgroup_hier *h;
+	struct place *place;   /* K: released after the cgroup (place.h) */
 	int udir[CGROUP_NCTL]; /* u<uid> in each hierarchy (-1 if none) */
 	int leaf[CGROUP_NCTL]; /* the container's directories (-1 if none) */
-	int ulock;             /* per-user lock, held until cgroup_attach */
+	int nest[CGROUP_NCTL]; /* nested in a job: the real ones (-1 if not) */
+	int parent[CGROUP_NCTL]; /* their parents (not owned) */
+	int ulock;               /* per-user lock, held until cgroup_attach */
 	uid_t uid;
 	char name[64];
 };
@@ -142,9 +150,11 @@ void cgroup_destroy(struct cgroup *);
 void cgroup_unshare_ns(void);
 
 struct launch_plan;
-/* K, step 6: opens the hierarchy and creates the container's cgroup for
- * PLAN (its limits, the caller's totals and counts); dies or denies. */
-void cgroup_setup(struct cgroup *out, const struct launch_plan *plan);
+/* K, step 6: creates the container's cgroup in H for PLAN (its limits,
+ * the caller's totals and counts), nested in PL's job cgroups where it
+ * has them; dies or denies. */
+void cgroup_setup(struct cgroup *out, const struct launch_plan *plan,
+    const struct cgroup_hier *h, struct place *pl);
 /* P1, once released by K (so placed): closes the descriptors inherited
  * from K's cgroup_setup and unshares the cgroup namespace. */
 void cgroup_enter(struct cgroup *);

@@ -32,6 +32,7 @@
 #include "monitor.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "place.h"
 #include "plan.h"
 
 static int
@@ -44,14 +45,16 @@ print_done(void)
 
 /* P1: steps 8 to 16.  Never returns. */
 static noreturn void
-container(const struct launch_plan *p, struct monitor *m)
+container(const struct launch_plan *p, struct monitor *m, struct place *pl)
 {
 	struct mounts_tty tty = { -1, -1 };
 	int *bind_fds;
 
 	init_start(p, m);
-	/* 7 (P1). Placed by K: a cgroup namespace of its own. */
+	/* 7 (P1). Placed by K: a cgroup namespace of its own; the caller's
+	 * scheduling and oom_score_adj back. */
 	cgroup_enter(m->cg);
+	place_enter(pl);
 	/* 8. Bind sources, resolved as the caller. */
 	bind_fds = init_binds(p);
 	/* 9. The container's file system; pivot_root. */
@@ -74,15 +77,36 @@ container(const struct launch_plan *p, struct monitor *m)
 	init_run(p, m);
 }
 
+/* K's failure hook: the monitor's teardown, then the placement's. */
+struct keeper {
+	struct monitor *m;
+	struct place *pl;
+};
+
+static void
+keeper_teardown(void *arg)
+{
+	struct keeper *k = arg;
+
+	monitor_teardown(k->m);
+	place_release(k->pl);
+}
+
 static noreturn void
 launch(struct launch_plan *p)
 {
+	static struct cgroup_hier hier;
 	struct monitor m;
 	struct auth auth;
 	struct cgroup cg;
-	pid_t init;
+	struct place pl;
+	struct keeper k = { &m, &pl };
+	pid_t init, front = getpid();
 
 	memset(&m, 0, sizeof(m));
+	memset(&pl, 0, sizeof(pl));
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		pl.parent[c] = pl.front[c] = -1;
 	if (monitor_fork_keeper(p, &m) != 0) {
 		/* 11. P0: the caller's own process from here on. */
 		monitor_front(p, &m);
@@ -94,20 +118,26 @@ launch(struct launch_plan *p)
 	 * the PAM session from the moment it opens, the cgroup, P1. */
 	memset(&auth, 0, sizeof(auth));
 	m.auth = &auth;
-	log_set_teardown(monitor_teardown, &m);
+	log_set_teardown(keeper_teardown, &k);
+	/* 6 (first part, before any lock and before PAM). K out of every
+	 * cgroup the caller can write; inside a batch job, K and P0 into
+	 * the job's ctl-front; K's scheduling reset, oom_score_adj -1000. */
+	cgroup_open(&hier);
+	place_keeper(&hier, p->eff.cgroup_placement == POLICY_PLACEMENT_TOP,
+	    front, &pl);
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
 	auth_rlimits(&auth, p->rlimits, p->rlimits);
 	auth_env_merge(&auth, &p->env);
 	/* 6. The cgroup: counts, totals and limits. */
-	cgroup_setup(&cg, p);
+	cgroup_setup(&cg, p, &hier, &pl);
 	m.cg = &cg;
 	/* 7. Layer locks, then clone P1 into new namespaces, into its
 	 * cgroup (v2), or placed there before K releases it (v1). */
 	monitor_prepare_init(p, &m);
 	init = ns_clone(p, cgroup_clone_fd(&cg), &m.init_pidfd);
 	if (init == 0)
-		container(p, &m);
+		container(p, &m, &pl);
 	cgroup_attach(&cg, init);
 	/* 11. K: wait for the container and for P0; clean up. */
 	monitor_keeper(p, &m, init);

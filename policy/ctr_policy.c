@@ -473,6 +473,9 @@ print_eff(const struct policy_eff *eff)
 	    eff->seccomp == POLICY_SECCOMP_UNCONFINED ? "unconfined" :
 							"default",
 	    eff->seccomp_from);
+	printf("cgroup_placement     %-36s %s\n",
+	    eff->cgroup_placement == POLICY_PLACEMENT_TOP ? "top" : "auto",
+	    eff->placement_from);
 	for (size_t i = 0; i < eff->nnotes; i++)
 		printf("note: %s line %d: %s\n", eff->notes[i].from,
 		    eff->notes[i].line, eff->notes[i].msg);

@@ -330,6 +330,13 @@ policy_eval(const struct policy *p, const struct policy_ident *id,
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		merge_num(p, &m, nums[i], outs[i]);
 	merge_seccomp(&m, eff);
+	eff->cgroup_placement = POLICY_PLACEMENT_AUTO;
+	eff->placement_from = builtin;
+	if (p->global != NULL && p->global->sc[PK_PLACEMENT].set) {
+		eff->cgroup_placement =
+		    (enum policy_placement)p->global->sc[PK_PLACEMENT].v;
+		eff->placement_from = p->global->label;
+	}
 	if (merge_lists(&m, id, eff, "", e) < 0) {
 		free(m.v);
 		policy_eff_free(eff);

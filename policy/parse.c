@@ -40,6 +40,7 @@ enum ptype {
 	T_COUNT,
 	T_SECCOMP,
 	T_DENY,
+	T_PLACEMENT,
 };
 
 static const struct pkeydef {
@@ -69,6 +70,8 @@ static const struct pkeydef {
 	    1000000 },
 	{ "seccomp", PK_SECCOMP, T_SECCOMP, W_SECT, false, 0, 0 },
 	{ "deny", PK_DENY, T_DENY, W_SECT, false, 0, 0 },
+	{ "cgroup_placement", PK_PLACEMENT, T_PLACEMENT, W_GLOBAL, false, 0,
+	    0 },
 };
 
 const char *
@@ -433,6 +436,13 @@ parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
 			v = (uint64_t)r;
 			r = r < 0 ? -1 : 0;
 			break;
+		case T_PLACEMENT:
+			r = strcmp(value, "auto") == 0 ? POLICY_PLACEMENT_AUTO :
+			    strcmp(value, "top") == 0  ? POLICY_PLACEMENT_TOP :
+							 -1;
+			v = (uint64_t)r;
+			r = r < 0 ? -1 : 0;
+			break;
 		default:
 			break;
 		}
@@ -441,7 +451,7 @@ parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
 				"a number of CPUs with at most 3 decimals",
 				"a size: bytes or a number with K, M, G or T",
 				"a whole number", "default or unconfined",
-				"yes or no" };
+				"yes or no", "auto or top" };
 
 			ERR(c, line, "bad %s value \"%s\" (%s%s)", kd->name,
 			    value, what[kd->type],

@@ -138,6 +138,13 @@ enum policy_seccomp {
 	POLICY_SECCOMP_UNCONFINED,
 };
 
+/* [global] cgroup_placement: inside a batch job's cgroup (auto), or
+ * always in ctr-launch's own tree (top). */
+enum policy_placement {
+	POLICY_PLACEMENT_AUTO,
+	POLICY_PLACEMENT_TOP,
+};
+
 /* An entry unusable for this caller (a template that expanded badly). */
 struct policy_note {
 	char msg[256];
@@ -172,6 +179,9 @@ struct policy_eff {
 
 	enum policy_seccomp seccomp;
 	policy_from seccomp_from;
+
+	enum policy_placement cgroup_placement; /* [global] */
+	policy_from placement_from;
 
 	struct policy_note *notes;
 	size_t nnotes;

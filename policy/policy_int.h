@@ -30,6 +30,7 @@ enum pkey {
 	PK_MAX_TOTAL,
 	PK_SECCOMP,
 	PK_DENY,
+	PK_PLACEMENT,
 	PK_NKEYS,
 };
 

@@ -61,12 +61,17 @@ post_new_root_files() {
 	return 0
 }
 
+# Once nothing of the test users runs, neither their container cgroups nor
+# their ctr-launch/u<uid> directories may be left (a refused launch
+# included).
 post_cgroups() {
 	local u uid
 	for u in "$ATK_A" "$ATK_B" "$ATK_C"; do
 		uid=$(id -u "$u" 2>/dev/null) || continue
 		find /sys/fs/cgroup/*/ctr-launch/u"$uid" /sys/fs/cgroup/ctr-launch/u"$uid" \
 		    -mindepth 1 -maxdepth 1 -type d 2>/dev/null
+		find /sys/fs/cgroup/*/ctr-launch /sys/fs/cgroup/ctr-launch \
+		    -mindepth 1 -maxdepth 1 -type d -name "u$uid" 2>/dev/null
 	done
 	return 0
 }
@@ -144,7 +149,7 @@ post_kill_leftovers() {
 	for p in $(atk_helper_pids); do kill -KILL "$p" 2>/dev/null; done
 	# A cgroup a failed test left (already reported) must not fail the
 	# next test too.
-	for p in $(post_cgroups); do rmdir "$p" 2>/dev/null; done
+	for p in $(post_cgroups | sort -r); do rmdir "$p" 2>/dev/null; done
 	return 0
 }
 

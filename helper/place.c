@@ -1,0 +1,649 @@
+/*
+ * place.c: where the keeper K, the front P0 and the container's cgroup go
+ * (DESIGN section 5, step 6, placement).  K runs this before PAM and
+ * before it takes any lock.
+ *
+ * The caller's *confinement* is the chain of root-owned cgroups above the
+ * caller's own; a cgroup the caller can write (delegated: the directory or
+ * one of its control files is the caller's, or group/other writable) is
+ * never confinement and never trusted.
+ *
+ * Invariants:
+ * - Before PAM and before any lock, K MUST be in no cgroup the caller can
+ *   write, in any hierarchy: in the hierarchies ctr-launch manages it
+ *   MUST leave the caller's cgroup for <root>/ctr-launch/keepers (root,
+ *   0700, outside every per-user total) or, inside a batch job, for the
+ *   caller's cgroup's ctl-front child; in every other hierarchy it MUST
+ *   leave a caller-writable cgroup for that hierarchy's ctr-launch/keepers
+ *   and stay in a root-owned one (the site's device and cpuset
+ *   confinement then holds for P1 too, which K clones).
+ * - A batch job MUST be recognised only from the kernel's cgroup path and
+ *   the ownership of every directory on it, never from the environment.
+ * - Inside a batch job (cgroup_placement auto) the container's cgroup
+ *   MUST be a child of the caller's own cgroup in every managed hierarchy
+ *   where that is the job's, so that every limit of the job applies; the
+ *   launch MUST be refused when other processes share the caller's cgroup.
+ * - K MUST reset its nice value, scheduling policy and I/O priority to the
+ *   defaults and set its oom_score_adj to -1000 (0 where the host withholds
+ *   CAP_SYS_RESOURCE, never above); P1 MUST take the
+ *   caller's back before it drops, so the payload gets exactly the
+ *   caller's.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "place.h"
+
+#define IOPRIO_WHO_PROCESS 1
+#define PLACE_MAXHIER      16
+
+/* ---- pure ---- */
+
+/* Does component C (length N) start with PFX and go on with one or more
+ * digits only (DIGITS), or with anything (not DIGITS)? */
+static bool
+comp_is(const char *c, size_t n, const char *pfx, bool digits)
+{
+	size_t pl = strlen(pfx);
+
+	if (n < pl || (digits && n == pl) || strncmp(c, pfx, pl) != 0)
+		return false;
+	for (size_t i = pl; digits && i < n; i++)
+		if (!isdigit((unsigned char)c[i]))
+			return false;
+	return true;
+}
+
+bool
+place_job_path(const char *path, int version)
+{
+	const char *c[64];
+	size_t n[64], k = 0;
+
+	if (path == NULL || path[0] != '/')
+		return false;
+	for (const char *p = path + 1; *p != '\0' && k < 64;) {
+		const char *q = strchr(p, '/');
+		size_t len = q ? (size_t)(q - p) : strlen(p);
+
+		if (len == 0)
+			return false;
+		c[k] = p;
+		n[k++] = len;
+		p += len + (q ? 1 : 0);
+	}
+	if (version == 1)
+		return k >= 4 && comp_is(c[0], n[0], "slurm", false) &&
+		    comp_is(c[1], n[1], "uid_", true) &&
+		    comp_is(c[2], n[2], "job_", true) &&
+		    comp_is(c[3], n[3], "step_", false);
+	for (size_t i = 0; i + 2 < k; i++) {
+		static const char scope[] = "slurmstepd.scope";
+		size_t sl = sizeof(scope) - 1;
+
+		if (n[i] < sl || strncmp(c[i] + n[i] - sl, scope, sl) != 0)
+			continue;
+		return comp_is(c[i + 1], n[i + 1], "job_", true) &&
+		    comp_is(c[i + 2], n[i + 2], "step_", false);
+	}
+	return false;
+}
+
+/* Is every comma-separated word of A one of B's? */
+static bool
+words_in(const char *a, size_t alen, const char *b)
+{
+	for (size_t i = 0; i < alen;) {
+		size_t j = i;
+		bool found = false;
+
+		while (j < alen && a[j] != ',')
+			j++;
+		for (const char *p = b; *p != '\0';) {
+			size_t m = strcspn(p, ",");
+
+			if (m == j - i && strncmp(p, a + i, m) == 0)
+				found = true;
+			p += m + (p[m] == ',' ? 1 : 0);
+		}
+		if (!found)
+			return false;
+		i = j + 1;
+	}
+	return true;
+}
+
+int
+place_self_path(const char *text, const char *key, char *out, size_t len)
+{
+	for (const char *l = text; l != NULL && *l != '\0';) {
+		const char *nl = strchr(l, '\n');
+		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
+		const char *c1 = memchr(l, ':', ll);
+		const char *c2 = c1 ?
+		    memchr(c1 + 1, ':', ll - (size_t)(c1 + 1 - l)) :
+		    NULL;
+
+		if (c2 != NULL) {
+			size_t kl = (size_t)(c2 - c1 - 1);
+			size_t pl = ll - (size_t)(c2 + 1 - l);
+			bool match = key[0] == '\0' ?
+			    kl == 0 && c1 == l + 1 && l[0] == '0' :
+			    kl > 0 && words_in(c1 + 1, kl, key);
+
+			if (match) {
+				if (pl + 1 > len || pl == 0 || c2[1] != '/')
+					return -1;
+				memcpy(out, c2 + 1, pl);
+				out[pl] = '\0';
+				return 0;
+			}
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return -1;
+}
+
+/* ---- the mounted hierarchies ---- */
+
+struct hier {
+	char key[256]; /* "" for cgroup2, else the v1 super options */
+	char mnt[PATH_MAX];
+	char path[PATH_MAX]; /* K's cgroup in it */
+	int version;
+};
+
+/* Reads a small proc file whole. */
+static char *
+read_text(const char *file)
+{
+	cleanup_close int fd = open(file, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, off = 0;
+	char *buf = NULL;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	while (buf != NULL) {
+		if (off + 1 == cap) {
+			char *nb = cap < (1u << 22) ? realloc(buf, cap * 2) :
+						      NULL;
+
+			if (nb == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + off, cap - 1 - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (n == 0) {
+			buf[off] = '\0';
+			return buf;
+		}
+		off += (size_t)n;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* Undoes mountinfo's octal escapes in place. */
+static void
+unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			    (s[3] - '0'));
+			s += 3;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+}
+
+/* Parses one mountinfo line into H if it is a cgroup mount of the whole
+ * hierarchy under CTL_CGROUP_ROOT. */
+static bool
+parse_mount(char *line, struct hier *h)
+{
+	char *f[12], *sep, *save = NULL;
+	size_t n = 0, rl = strlen(CTL_CGROUP_ROOT);
+
+	sep = strstr(line, " - ");
+	if (sep == NULL)
+		return false;
+	*sep = '\0';
+	for (char *t = strtok_r(line, " ", &save); t && n < 6;
+	     t = strtok_r(NULL, " ", &save))
+		f[n++] = t;
+	for (char *t = strtok_r(sep + 3, " ", &save); t && n < 9;
+	     t = strtok_r(NULL, " ", &save))
+		f[n++] = t;
+	if (n < 9 || strcmp(f[3], "/") != 0)
+		return false;
+	unescape(f[4]);
+	if (strncmp(f[4], CTL_CGROUP_ROOT, rl) != 0 ||
+	    (f[4][rl] != '\0' && f[4][rl] != '/') ||
+	    strlen(f[4]) >= sizeof(h->mnt))
+		return false;
+	if (strcmp(f[n - 3], "cgroup2") == 0) {
+		h->version = 2;
+		h->key[0] = '\0';
+	} else if (strcmp(f[n - 3], "cgroup") == 0) {
+		h->version = 1;
+		if (strlen(f[n - 1]) >= sizeof(h->key))
+			return false;
+		snprintf(h->key, sizeof(h->key), "%s", f[n - 1]);
+	} else
+		return false;
+	snprintf(h->mnt, sizeof(h->mnt), "%s", f[4]);
+	return true;
+}
+
+/* Every cgroup hierarchy mounted under CTL_CGROUP_ROOT, with K's path. */
+static size_t
+list_hiers(struct hier *v, size_t max)
+{
+	cleanup_free char *mi = read_text("/proc/self/mountinfo");
+	cleanup_free char *self = read_text("/proc/self/cgroup");
+	char *save = NULL;
+	size_t n = 0;
+
+	if (mi == NULL || self == NULL)
+		die_errno("cannot read this process's cgroups");
+	for (char *l = strtok_r(mi, "\n", &save); l && n < max;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (!parse_mount(l, &v[n]))
+			continue;
+		if (place_self_path(self, v[n].key, v[n].path,
+			sizeof(v[n].path)) != 0)
+			continue; /* not ours (another cgroup namespace) */
+		n++;
+	}
+	return n;
+}
+
+/* ---- ownership ---- */
+
+/* Is FD (or its control file NAME) the caller's to write?  Anything not
+ * root-owned, or group/other writable, is. */
+static bool
+writable_at(int fd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0)
+		return errno != ENOENT;
+	return st.st_uid != 0 || (st.st_mode & 022) != 0;
+}
+
+static bool
+delegated(int fd)
+{
+	static const char *const files[] = { "", "cgroup.procs",
+		"cgroup.threads", "cgroup.subtree_control", "cgroup.freeze",
+		"cgroup.kill", "freezer.state", "tasks" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (writable_at(fd, files[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Opens PATH under the mount MNTFD, component by component; *DELEG is set
+ * when any directory on the way is caller-writable.  The descriptor, or -1.
+ */
+static int
+open_chain(int mntfd, const char *path, bool *deleg)
+{
+	cleanup_close int fd = fcntl(mntfd, F_DUPFD_CLOEXEC, 3);
+	char comp[NAME_MAX + 1];
+
+	*deleg = false;
+	for (const char *p = path; fd >= 0 && *p != '\0';) {
+		size_t m;
+		int nfd;
+
+		while (*p == '/')
+			p++;
+		m = strcspn(p, "/");
+		if (m == 0)
+			break;
+		if (m > NAME_MAX)
+			return -1;
+		memcpy(comp, p, m);
+		comp[m] = '\0';
+		nfd = openat(fd, comp,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			return -1;
+		close(fd);
+		fd = nfd;
+		*deleg = *deleg || delegated(fd);
+		p += m;
+	}
+	return steal_fd(&fd);
+}
+
+/* Opens or creates NAME under PARENT, root-owned, exactly MODE. */
+static int
+own_dir(int parent, const char *name, mode_t mode)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (mkdirat(parent, name, mode) == -1 && errno != EEXIST)
+		die_errno("cgroup %s: mkdir", name);
+	fd = openat(parent, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) == -1)
+		die_errno("cgroup %s", name);
+	if (st.st_uid != 0)
+		die("cgroup %s: not owned by root", name);
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) == -1)
+		die_errno("cgroup %s: chmod", name);
+	return steal_fd(&fd);
+}
+
+static int
+write_at(int dirfd, const char *file, const char *val)
+{
+	cleanup_close int fd = openat(dirfd, file,
+	    O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	size_t len = strlen(val);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = write(fd, val, len)) < 0 && errno == EINTR)
+		;
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Moves PID into the cgroup DIRFD. */
+static void
+move_to(int dirfd, pid_t pid, const char *what)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", (long)pid);
+	if (write_at(dirfd, "cgroup.procs", buf) == -1)
+		die_errno("cgroup: moving the keeper into %s", what);
+}
+
+/* K into <mount>/ctr-launch/keepers. */
+static void
+to_keepers(int mntfd)
+{
+	cleanup_close int base = own_dir(mntfd, CGROUP_DIR, 0700);
+	cleanup_close int k = own_dir(base, PLACE_KEEPERS, 0700);
+
+	move_to(k, getpid(), CGROUP_DIR "/" PLACE_KEEPERS);
+}
+
+/* ---- the batch job ---- */
+
+/* Which managed hierarchy (cgroup_hier index) is mounted at MNTFD, or -1. */
+static int
+managed(const struct cgroup_hier *h, int mntfd)
+{
+	struct stat a, b;
+
+	if (fstat(mntfd, &a) == -1)
+		return -1;
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		if (h->fd[c] >= 0 && fstat(h->fd[c], &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return c;
+	return -1;
+}
+
+/* The pids in cgroup DIRFD other than A and B; -1 on error. */
+static int
+others_in(int dirfd, pid_t a, pid_t b)
+{
+	cleanup_close int fd = openat(dirfd, "cgroup.procs",
+	    O_RDONLY | O_CLOEXEC);
+	cleanup_fclose FILE *f = NULL;
+	long pid;
+	int n = 0;
+
+	if (fd < 0 || (f = fdopen(fd, "re")) == NULL)
+		return -1;
+	steal_fd(&fd);
+	while (fscanf(f, "%ld", &pid) == 1)
+		if (pid != (long)a && pid != (long)b)
+			n++;
+	return n;
+}
+
+static const char ctls[] = "memory\0cpu\0pids\0";
+
+/* Reads FILE of DIRFD into BUF, newlines turned into spaces. */
+static void
+read_words(int dirfd, const char *file, char *buf, size_t len)
+{
+	cleanup_close int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+	buf[n > 0 ? n : 0] = '\0';
+	for (char *q = buf; *q; q++)
+		if (*q == '\n')
+			*q = ' ';
+}
+
+/* Is W one of the space-separated words of LIST? */
+static bool
+has_word(const char *list, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (const char *p = list; (p = strstr(p, w)) != NULL; p += wl)
+		if ((p == list || p[-1] == ' ') &&
+		    (p[wl] == ' ' || p[wl] == '\0'))
+			return true;
+	return false;
+}
+
+/* v2: "+ctl ..." (SIGN '+') for the controllers in HAVE and not in SKIP. */
+static void
+ctl_list(char sign, const char *have, const char *skip, char *out, size_t len)
+{
+	out[0] = '\0';
+	for (const char *c = ctls; *c; c += strlen(c) + 1) {
+		if (!has_word(have, c) || has_word(skip, c) ||
+		    strlen(out) + strlen(c) + 3 > len)
+			continue;
+		snprintf(out + strlen(out), len - strlen(out), "%s%c%s",
+		    out[0] ? " " : "", sign, c);
+	}
+}
+
+/* v2: enables the controllers the job's cgroup offers its children;
+ * SAVED keeps what its subtree_control held before. */
+static void
+enable_children(int fd, char *saved, size_t len)
+{
+	char have[256], want[64];
+
+	read_words(fd, "cgroup.subtree_control", saved, len);
+	read_words(fd, "cgroup.controllers", have, sizeof(have));
+	ctl_list('+', have, saved, want, sizeof(want));
+	if (want[0] != '\0' &&
+	    write_at(fd, "cgroup.subtree_control", want) == -1)
+		die_errno("cgroup: enabling %s in the job's cgroup", want);
+}
+
+/* Inside a batch job, hierarchy C: K and P0 into ctl-front. */
+static void
+nest_in(struct place *pl, int c, int version, int fd, const char *path)
+{
+	int n = others_in(fd, pl->front_pid, getpid());
+
+	if (n < 0)
+		die_errno("cgroup %s: reading cgroup.procs", path);
+	if (n > 0)
+		deny("refused: the job's cgroup %s holds %d other process%s "
+		     "(run ctr-launch as the step's only process)",
+		    path, n, n == 1 ? "" : "es");
+	pl->front[c] = own_dir(fd, PLACE_FRONT, 0700);
+	move_to(pl->front[c], getpid(), PLACE_FRONT);
+	move_to(pl->front[c], pl->front_pid, PLACE_FRONT);
+	if (version == 2) {
+		pl->v2 = true;
+		enable_children(fd, pl->subtree[c], sizeof(pl->subtree[c]));
+	}
+	pl->parent[c] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (pl->parent[c] < 0)
+		die_errno("fcntl");
+}
+
+/* ---- scheduling ---- */
+
+static void
+sched_save_reset(struct place_sched *s)
+{
+	struct sched_param sp = { 0 };
+	cleanup_free char *adj = NULL;
+
+	errno = 0;
+	s->nice = getpriority(PRIO_PROCESS, 0);
+	if (errno != 0)
+		die_errno("getpriority");
+	s->policy = sched_getscheduler(0);
+	if (s->policy < 0 || sched_getparam(0, &sp) != 0)
+		die_errno("sched_getscheduler");
+	s->prio = sp.sched_priority;
+	s->ioprio = (int)syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0);
+	adj = read_text("/proc/self/oom_score_adj");
+	if (s->ioprio < 0 || adj == NULL)
+		die_errno("cannot read the keeper's scheduling state");
+	s->oom_score_adj = atoi(adj);
+	sp.sched_priority = 0;
+	if (setpriority(PRIO_PROCESS, 0, 0) != 0 ||
+	    sched_setscheduler(0, SCHED_OTHER, &sp) != 0 ||
+	    syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, 0) != 0)
+		die_errno("cannot reset the keeper's scheduling");
+	/* Without CAP_SYS_RESOURCE (a host that keeps it out of the bounding
+	 * set) only the caller's raise can be undone: down to 0. */
+	if (write_at(AT_FDCWD, "/proc/self/oom_score_adj", "-1000") == -1 &&
+	    (errno != EACCES ||
+		(s->oom_score_adj > 0 &&
+		    write_at(AT_FDCWD, "/proc/self/oom_score_adj", "0") == -1)))
+		die_errno("cannot set the keeper's oom_score_adj");
+}
+
+void
+place_enter(struct place *pl)
+{
+	const struct place_sched *s = &pl->sched;
+	struct sched_param sp = { .sched_priority = s->prio };
+	char buf[16];
+
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (pl->parent[c] >= 0)
+			close(pl->parent[c]);
+		if (pl->front[c] >= 0)
+			close(pl->front[c]);
+		pl->parent[c] = pl->front[c] = -1;
+	}
+	snprintf(buf, sizeof(buf), "%d", s->oom_score_adj);
+	if (write_at(AT_FDCWD, "/proc/self/oom_score_adj", buf) == -1)
+		die_errno(
+		    "cannot give the container the caller's oom_score_adj");
+	if ((s->nice != 0 && setpriority(PRIO_PROCESS, 0, s->nice) != 0) ||
+	    ((s->policy != SCHED_OTHER || s->prio != 0) &&
+		sched_setscheduler(0, s->policy, &sp) != 0) ||
+	    (syscall(SYS_ioprio_get, IOPRIO_WHO_PROCESS, 0) != s->ioprio &&
+		syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, s->ioprio) != 0))
+		die_errno("cannot give the container the caller's scheduling");
+}
+
+/* ---- K ---- */
+
+void
+place_keeper(const struct cgroup_hier *h, bool top, pid_t front,
+    struct place *pl)
+{
+	struct hier v[PLACE_MAXHIER];
+	size_t n = list_hiers(v, PLACE_MAXHIER);
+	int job_ver = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->front_pid = front;
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		pl->parent[c] = pl->front[c] = -1;
+	sched_save_reset(&pl->sched);
+	for (size_t i = 0; i < n; i++) {
+		cleanup_close int mnt = open(v[i].mnt,
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		cleanup_close int fd = -1;
+		bool deleg;
+		int c;
+
+		if (mnt < 0)
+			die_errno("cgroup %s", v[i].mnt);
+		c = managed(h, mnt);
+		fd = open_chain(mnt, v[i].path, &deleg);
+		if (fd < 0)
+			die_errno("cgroup %s%s", v[i].mnt, v[i].path);
+		if (c >= 0 && !top && !deleg &&
+		    place_job_path(v[i].path, v[i].version)) {
+			nest_in(pl, c, v[i].version, fd, v[i].path);
+			snprintf(pl->path, sizeof(pl->path), "%s", v[i].path);
+			job_ver = v[i].version;
+		} else if (c >= 0 || deleg)
+			to_keepers(mnt);
+	}
+	pl->job = job_ver != 0;
+}
+
+void
+place_release(struct place *pl)
+{
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		char buf[64];
+
+		if (pl->front[c] < 0)
+			continue;
+		/* v2: no processes in a cgroup with controllers for its
+		 * children: what was enabled goes first. */
+		if (pl->v2) {
+			ctl_list('-', "memory cpu pids", pl->subtree[c], buf,
+			    sizeof(buf));
+			if (buf[0] != '\0')
+				(void)write_at(pl->parent[c],
+				    "cgroup.subtree_control", buf);
+		}
+		snprintf(buf, sizeof(buf), "%ld", (long)pl->front_pid);
+		(void)write_at(pl->parent[c], "cgroup.procs", buf);
+		snprintf(buf, sizeof(buf), "%ld", (long)getpid());
+		(void)write_at(pl->parent[c], "cgroup.procs", buf);
+		close(pl->front[c]);
+		pl->front[c] = -1;
+		(void)unlinkat(pl->parent[c], PLACE_FRONT, AT_REMOVEDIR);
+		close(pl->parent[c]);
+		pl->parent[c] = -1;
+	}
+}
