@@ -132,12 +132,25 @@ write_file(const struct cgroup_hier *h, int dirfd, const char *file,
 
 	if (h->fake)
 		flags |= O_CREAT | O_TRUNC;
-	fd = openat(dirfd, file, flags | O_CLOEXEC, 0644);
+	do
+		fd = openat(dirfd, file, flags | O_CLOEXEC, 0644);
+	while (fd < 0 && errno == EINTR);
 	if (fd < 0)
 		return -1;
-	if (write(fd, val, len) != (ssize_t)len)
-		return -1;
-	return 0;
+	/* One write applies a value whole; one interrupted (a freeze) is
+	 * retried whole, never continued from the middle. */
+	for (;;) {
+		ssize_t n = write(fd, val, len);
+
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0) {
+			errno = EIO;
+			return -1;
+		}
+		if (errno != EINTR)
+			return -1;
+	}
 }
 
 /* Reads FILE into BUF (NUL-terminated); a missing file reads empty. */
@@ -1305,11 +1318,44 @@ cgroup_setup(struct cgroup *out, const struct launch_plan *p,
 	out->place = pl;
 }
 
+/*
+ * P1: FD (opened by K, in the host's mount namespace) opened again by its
+ * path in P1's own mount namespace, where it can be bound; it must be the
+ * same directory.
+ */
+static int
+reopen_here(int fd)
+{
+	char link[64], path[PATH_MAX];
+	struct stat a, b;
+	ssize_t n;
+	int nfd;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(path) - 1)
+		die_errno("cgroup: the container's directory");
+	path[n] = '\0';
+	nfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd < 0 || fstat(nfd, &a) == -1 || fstat(fd, &b) == -1)
+		die_errno("cgroup %s", path);
+	if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		die("cgroup %s: not the container's directory", path);
+	return nfd;
+}
+
 void
-cgroup_enter(struct cgroup *cg)
+cgroup_enter(struct cgroup *cg, struct cgroup_view *view)
 {
 	const struct cgroup_hier *h = cg->h;
 
+	view->version = h->version;
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		view->name[c] = ctl_name[c];
+		view->fd[c] = used(h, c) && run_dir(cg, c) >= 0 ?
+		    reopen_here(run_dir(cg, c)) :
+		    -1;
+	}
 	cg_release(cg);
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (h->fd[c] >= 0)

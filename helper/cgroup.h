@@ -155,8 +155,16 @@ struct launch_plan;
  * has them; dies or denies. */
 void cgroup_setup(struct cgroup *out, const struct launch_plan *plan,
     const struct cgroup_hier *h, struct place *pl);
-/* P1, once released by K (so placed): closes the descriptors inherited
- * from K's cgroup_setup and unshares the cgroup namespace. */
-void cgroup_enter(struct cgroup *);
+/* The container's own cgroup directories, for its view of them (P1). */
+struct cgroup_view {
+	int version;
+	int fd[CGROUP_NCTL]; /* -1 where none */
+	const char *name[CGROUP_NCTL];
+};
+
+/* P1, once released by K (so placed): keeps the container's own cgroup
+ * directories in *VIEW, closes the descriptors inherited from K's
+ * cgroup_setup and unshares the cgroup namespace. */
+void cgroup_enter(struct cgroup *, struct cgroup_view *view);
 
 #endif

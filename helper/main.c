@@ -48,17 +48,18 @@ static noreturn void
 container(const struct launch_plan *p, struct monitor *m, struct place *pl)
 {
 	struct mounts_tty tty = { -1, -1 };
+	struct cgroup_view view;
 	int *bind_fds;
 
 	init_start(p, m);
 	/* 7 (P1). Placed by K: a cgroup namespace of its own; the caller's
 	 * scheduling and oom_score_adj back. */
-	cgroup_enter(m->cg);
+	cgroup_enter(m->cg, &view);
 	place_enter(pl);
 	/* 8. Bind sources, resolved as the caller. */
 	bind_fds = init_binds(p);
 	/* 9. The container's file system; pivot_root. */
-	mounts_setup(p, bind_fds, &tty);
+	mounts_setup(p, bind_fds, &view, &tty);
 	init_stdio(p, bind_fds, &tty);
 	/* 10. Hostname, a new session. */
 	init_session(p);

@@ -59,6 +59,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
+#include "cgroup.h"
 #include "mounts.h"
 #include "passwd.h"
 
@@ -989,6 +990,39 @@ mount_sys(struct ctx *c)
 	}
 }
 
+/* The container's own cgroup, and nothing else, at /sys/fs/cgroup. */
+static void
+mount_cgroup_view(struct ctx *c, struct cgroup_view *v)
+{
+	cleanup_close int mp = -1, t = -1;
+
+	mp = fsutil_openat2(c->root, "sys/fs/cgroup", O_PATH | O_DIRECTORY,
+	    IN_ROOT);
+	if (mp == -1)
+		die_errno("/sys/fs/cgroup");
+	if (v->version == 2 && v->fd[0] >= 0) {
+		bind_fd(v->fd[0], mp, ATTR_MASK, false, "/sys/fs/cgroup");
+	} else {
+		mount_on("tmpfs", mp, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    "mode=0755,size=64k", "/sys/fs/cgroup");
+		t = fsutil_openat2(c->root, "sys/fs/cgroup",
+		    O_PATH | O_DIRECTORY, IN_ROOT);
+		if (t == -1)
+			die_errno("/sys/fs/cgroup");
+		for (int i = 0; i < CGROUP_NCTL; i++) {
+			cleanup_close int d = -1;
+
+			if (v->fd[i] < 0)
+				continue;
+			d = mkdir_open(t, v->name[i], 0755);
+			bind_fd(v->fd[i], d, ATTR_MASK, false, v->name[i]);
+		}
+		setattr_fd(t, ATTR_MASK, "/sys/fs/cgroup");
+	}
+	for (int i = 0; i < CGROUP_NCTL; i++)
+		xclose(&v->fd[i]);
+}
+
 static void
 mount_tmp(struct ctx *c, const char *path)
 {
@@ -1212,7 +1246,7 @@ ctx_free(struct ctx *c)
 
 void
 mounts_setup(const struct launch_plan *p, const int *bind_fds,
-    struct mounts_tty *tty)
+    struct cgroup_view *view, struct mounts_tty *tty)
 {
 	struct ctx c = { .p = p };
 	int fds[] = { -1, -1 };
@@ -1236,6 +1270,8 @@ mounts_setup(const struct launch_plan *p, const int *bind_fds,
 	mount_proc(&c);
 	mount_dev(&c);
 	mount_sys(&c);
+	if (view != NULL)
+		mount_cgroup_view(&c, view);
 	mount_tmp(&c, "tmp");
 	mount_tmp(&c, "var/tmp");
 	if (c.resolv >= 0)

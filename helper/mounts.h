@@ -49,13 +49,18 @@ int mounts_ovl_options(const struct image_desc *d, const char *upper,
  * a tmpfs upper; proc, minimal /dev, devpts, tmpfs /tmp /var/tmp /dev/shm,
  * read-only /sys, masked /proc paths, resolv.conf and hosts, generated
  * /etc/passwd and /etc/group; the binds from BIND_FDS (one per plan bind,
- * in order); pivot_root and detach of the old root.  With -t, opens a pty
+ * in order); unless VIEW is NULL, the container's own cgroup and nothing
+ * else read-only at /sys/fs/cgroup, whatever the network mode (v2 its
+ * directory; v1 a read-only tmpfs holding each controller's own directory;
+ * VIEW's descriptors are closed); pivot_root and detach of the old root.
+ * With -t, opens a pty
  * pair from the container's devpts into *TTY.  Dies on any failure.
  * Every descriptor of BIND_FDS is closed before it returns (they are O_PATH
  * descriptors of host directories: none may reach the payload).  On return
  * the root and the working directory are the container's "/".
  */
+struct cgroup_view;
 void mounts_setup(const struct launch_plan *, const int *bind_fds,
-    struct mounts_tty *tty);
+    struct cgroup_view *view, struct mounts_tty *tty);
 
 #endif

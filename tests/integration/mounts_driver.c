@@ -189,7 +189,7 @@ main(int argc, char **argv)
 		fsutil_unlock_layers(fds, img.nlayers);
 		for (size_t i = 0; i < p.nbinds; i++)
 			bfds[i] = fsutil_open_bind(&p, &p.binds[i]);
-		mounts_setup(&p, bfds, &tty);
+		mounts_setup(&p, bfds, NULL, &tty);
 		for (size_t i = 0; i < p.ngroups; i++)
 			g[i] = p.groups[i].gid;
 		if (setgroups(p.ngroups, g) == -1 ||
