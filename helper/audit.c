@@ -1,19 +1,43 @@
 /*
- * audit.c: the grant and end lines of the audit trail, one syslog line
- * each (LOG_AUTHPRIV, through audit() of log.c), key=value.
+ * audit.c: the audit trail: one syslog line (LOG_AUTHPRIV) per decision,
+ * the caller's keys first, every value written by the one encoder below.
+ *
+ * The encoding (the audit step of ctr-launch(1) says the same):
+ *   line   = pair *(" " pair)
+ *   pair   = key "=" (token / quoted)
+ *   key    = 1*[a-z_]
+ *   token  = 1*[A-Za-z0-9._-]       numbers and the helper's own words
+ *   quoted = '"' *(char / '\"' / '\\' / "\x" 2[0-9a-f]) '"'
+ *   char   = a byte from 0x20 to 0x7e but '"' and '\'
+ * A string is always quoted, whatever it holds: '"' and '\' are written
+ * \" and \\, a byte below 0x20 or from 0x7f up \xHH, every other byte as
+ * itself; nothing else is escaped, so each string has exactly one text.
+ * A list (binds) is one quoted value: its elements separated by ',', the
+ * fields of an element (source, destination, mode) by ':', and inside a
+ * field ',' and ':' are written \x2c and \x3a as well.  A reader splits
+ * the raw value at ',' and ':' first, then decodes each field.
  *
  * Invariants:
- * - Every value that is not a number MUST be double-quoted with '"' and
- *   '\' escaped and control or non-ASCII bytes written as \xHH, so that no
- *   value (a bind path, a name) can forge another key.
- * - Nothing from the caller's environment MUST be logged: only the plan's
- *   validated fields (name, image, digest, binds, limits).
- * - The binds come last, so that a truncated line loses binds, never the
- *   name, image or limits.
+ * - Every value of every line (caller, deny, grant and end) MUST be written
+ *   by put_str() or put_token() (lists by put_element()), all through
+ *   encode_byte(): a string always quoted and escaped as above, a token
+ *   only of [A-Za-z0-9._-] (anything else offered as one is quoted).
+ * - The encoding MUST be canonical and decode back to the very bytes
+ *   given, so that no value (a path, a name, a reason) can forge a key,
+ *   an event or a line, and no list element can read as two.
+ * - A line MUST be bounded (AUDIT_LINE_MAX): an escape is never split, a
+ *   value's closing quote is always written, a list loses whole elements,
+ *   nothing follows the first pair that did not fit, and a cut line MUST
+ *   end with " truncated=yes".
+ * - Nothing from the caller's environment MUST be logged: only the
+ *   kernel's caller, the denial's reason and the plan's validated fields
+ *   (name, image, digest, binds, limits).
+ * - The binds come last, so that a cut line loses binds, never the name,
+ *   image or limits.
  */
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -22,110 +46,361 @@
 #include "cgroup.h"
 #include "log.h"
 
+#define AUDIT_CUT       " truncated=yes"
+#define AUDIT_LIST_SEPS ",:"
+#define AUDIT_TOKEN \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
+/* A line being written into a caller's buffer: S (NULL when the buffer
+ * cannot hold AUDIT_CUT), ROOM bytes for the pairs (the buffer less the
+ * NUL and AUDIT_CUT), N written, CUT once something did not fit (nothing
+ * more is written then). */
+struct audit_line {
+	char *s;
+	size_t room;
+	size_t n;
+	bool cut;
+};
+
 static struct timespec started;
 static bool granted;
+static uid_t caller_uid = (uid_t)-1;
+static char *caller_user;
 
-static void
-append(char *buf, size_t len, const char *s)
+static int
+line_init(struct audit_line *l, char *buf, size_t len)
 {
-	size_t n = strlen(buf);
-
-	if (n + 1 < len)
-		snprintf(buf + n, len - n, "%s", s);
+	if (len > 0)
+		buf[0] = '\0';
+	l->n = 0;
+	l->cut = len <= sizeof(AUDIT_CUT);
+	l->s = l->cut ? NULL : buf;
+	l->room = l->cut ? 0 : len - sizeof(AUDIT_CUT);
+	return l->cut ? -1 : 0;
 }
 
-void
-audit_quote(char *buf, size_t len, const char *v)
+/* Appends the K bytes at S whole, leaving KEEP bytes free, or cuts. */
+static bool
+put(struct audit_line *l, const char *s, size_t k, size_t keep)
 {
-	char esc[8];
-
-	append(buf, len, "\"");
-	for (const unsigned char *p = (const unsigned char *)v; v && *p; p++) {
-		if (*p == '"' || *p == '\\')
-			snprintf(esc, sizeof(esc), "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			snprintf(esc, sizeof(esc), "\\x%02x", *p);
-		else
-			snprintf(esc, sizeof(esc), "%c", *p);
-		append(buf, len, esc);
+	if (l->cut || k + keep > l->room - l->n) {
+		l->cut = true;
+		return false;
 	}
-	append(buf, len, "\"");
+	memcpy(l->s + l->n, s, k);
+	l->n += k;
+	l->s[l->n] = '\0';
+	return true;
+}
+
+/* Marks a cut line; 0 if the line is whole. */
+static int
+line_end(struct audit_line *l)
+{
+	const char *m = &AUDIT_CUT[l->n == 0];
+
+	if (l->s == NULL)
+		return -1;
+	if (!l->cut)
+		return 0;
+	memcpy(l->s + l->n, m, strlen(m) + 1);
+	l->n += strlen(m);
+	return -1;
+}
+
+/* The text of byte C inside a quoted value, SEPS escaped too: itself,
+ * \" or \\, or \xHH.  Returns its length. */
+static size_t
+encode_byte(unsigned char c, const char *seps, char out[4])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '"' || c == '\\') {
+		out[0] = '\\';
+		out[1] = (char)c;
+		return 2;
+	}
+	if (c < 0x20 || c >= 0x7f || strchr(seps, c) != NULL) {
+		out[0] = '\\';
+		out[1] = 'x';
+		out[2] = hex[c >> 4];
+		out[3] = hex[c & 0xf];
+		return 4;
+	}
+	out[0] = (char)c;
+	return 1;
+}
+
+/* The bytes of V inside a quoted value, a byte kept for its closing
+ * quote; false once the line is cut (between two escapes). */
+static bool
+put_text(struct audit_line *l, const char *v, const char *seps)
+{
+	const unsigned char *p = (const unsigned char *)(v ? v : "");
+	char u[4];
+
+	for (; *p != '\0'; p++)
+		if (!put(l, u, encode_byte(*p, seps, u), 1))
+			return false;
+	return true;
+}
+
+static bool
+key_ok(const char *key)
+{
+	return key[0] != '\0' &&
+	    strspn(key, "abcdefghijklmnopqrstuvwxyz_") == strlen(key);
+}
+
+/* ' KEY="' (no space on an empty line), with room for the closing quote. */
+static bool
+open_value(struct audit_line *l, const char *key)
+{
+	char head[40];
+	int k;
+
+	k = snprintf(head, sizeof(head), "%s%s=\"", l->n ? " " : "", key);
+	if (!key_ok(key) || k < 0 || (size_t)k >= sizeof(head))
+		return false;
+	return put(l, head, (size_t)k, 1);
+}
+
+/* The closing quote: every put() inside the value kept its byte. */
+static void
+close_value(struct audit_line *l)
+{
+	l->s[l->n++] = '"';
+	l->s[l->n] = '\0';
+}
+
+/* KEY="V": a string, whatever its bytes. */
+static void
+put_str(struct audit_line *l, const char *key, const char *v)
+{
+	if (!open_value(l, key))
+		return;
+	put_text(l, v, "");
+	close_value(l);
+}
+
+/* KEY=V for a number or a word of the helper's own; V is quoted if it is
+ * not a token, so that nothing is ever written bare by mistake. */
+static void
+put_token(struct audit_line *l, const char *key, const char *v)
+{
+	char pair[96];
+	int k;
+
+	if (v == NULL || v[0] == '\0' || strspn(v, AUDIT_TOKEN) != strlen(v)) {
+		put_str(l, key, v);
+		return;
+	}
+	k = snprintf(pair, sizeof(pair), "%s%s=%s", l->n ? " " : "", key, v);
+	if (!key_ok(key) || k < 0 || (size_t)k >= sizeof(pair))
+		return;
+	put(l, pair, (size_t)k, 0);
 }
 
 static void
-kv(char *buf, size_t len, const char *key, const char *v)
+put_num(struct audit_line *l, const char *key, long long v)
 {
-	append(buf, len, " ");
-	append(buf, len, key);
-	append(buf, len, "=");
-	audit_quote(buf, len, v);
+	char num[24];
+
+	snprintf(num, sizeof(num), "%lld", v);
+	put_token(l, key, num);
+}
+
+/* Element I of an open list value: the NF fields F, ':' between them, each
+ * with ',' and ':' escaped; written whole or not at all. */
+static bool
+put_element(struct audit_line *l, size_t i, const char *const *f, size_t nf)
+{
+	size_t mark = l->n;
+	bool ok = i == 0 || put(l, ",", 1, 1);
+
+	for (size_t j = 0; ok && j < nf; j++)
+		ok = (j == 0 || put(l, ":", 1, 1)) &&
+		    put_text(l, f[j], AUDIT_LIST_SEPS);
+	if (!ok && l->s != NULL) {
+		l->n = mark;
+		l->s[mark] = '\0';
+	}
+	return ok;
+}
+
+static void
+caller_pairs(struct audit_line *l, uid_t uid, const char *user)
+{
+	put_str(l, "user", user ? user : "?");
+	put_num(l, "uid", uid == (uid_t)-1 ? -1LL : (long long)uid);
+}
+
+static void
+deny_pairs(struct audit_line *l, const char *reason)
+{
+	put_token(l, "event", "deny");
+	put_str(l, "reason", reason);
+}
+
+/* cgroup.c's "cpus=C memory=M pids=P", each a token pair. */
+static void
+limit_pairs(struct audit_line *l, const struct launch_plan *p)
+{
+	struct cgroup_limits lim = { p->cpus, p->memory, p->pids };
+	char buf[128], *save = NULL, *kv, *eq;
+
+	cgroup_format_limits(buf, sizeof(buf), &lim);
+	for (kv = strtok_r(buf, " ", &save); kv != NULL;
+	     kv = strtok_r(NULL, " ", &save)) {
+		if ((eq = strchr(kv, '=')) == NULL)
+			continue;
+		*eq = '\0';
+		put_token(l, kv, eq + 1);
+	}
+}
+
+static void
+bind_pairs(struct audit_line *l, const struct launch_plan *p)
+{
+	if (!open_value(l, "binds"))
+		return;
+	for (size_t i = 0; i < p->nbinds; i++) {
+		const struct plan_bind *b = &p->binds[i];
+		const char *f[3] = { b->src, b->dst, b->ro ? "ro" : "rw" };
+
+		if (!put_element(l, i, f, 3))
+			break;
+	}
+	close_value(l);
+}
+
+static void
+grant_pairs(struct audit_line *l, const struct launch_plan *p)
+{
+	put_token(l, "event", "grant");
+	put_str(l, "name", p->name);
+	put_str(l, "image", p->image ? p->image->name : "");
+	put_str(l, "digest", p->image ? p->image->digest : "");
+	limit_pairs(l, p);
+	put_token(l, "seccomp",
+	    p->seccomp == POLICY_SECCOMP_UNCONFINED ? "unconfined" : "default");
+	put_token(l, "network", p->net == PLAN_NET_NONE ? "none" : "host");
+	bind_pairs(l, p);
+}
+
+static void
+end_pairs(struct audit_line *l, const struct launch_plan *p, int status,
+    double seconds)
+{
+	char run[40];
+
+	put_token(l, "event", "end");
+	put_str(l, "name", p->name);
+	put_num(l, "status", status);
+	if (status > 128 && status < 128 + 65)
+		put_num(l, "signal", status - 128);
+	snprintf(run, sizeof(run), "%.3fs", seconds < 0 ? 0.0 : seconds);
+	put_token(l, "runtime", run);
+}
+
+int
+audit_format_caller(char *buf, size_t len, uid_t uid, const char *user)
+{
+	struct audit_line l;
+
+	if (line_init(&l, buf, len) != 0)
+		return -1;
+	caller_pairs(&l, uid, user);
+	return line_end(&l);
+}
+
+int
+audit_format_deny(char *buf, size_t len, const char *reason)
+{
+	struct audit_line l;
+
+	if (line_init(&l, buf, len) != 0)
+		return -1;
+	deny_pairs(&l, reason);
+	return line_end(&l);
 }
 
 int
 audit_format_grant(char *buf, size_t len, const struct launch_plan *p)
 {
-	struct cgroup_limits lim = { p->cpus, p->memory, p->pids };
-	char limits[128], bind[8192];
+	struct audit_line l;
 
-	if (len == 0)
+	if (line_init(&l, buf, len) != 0)
 		return -1;
-	buf[0] = '\0';
-	append(buf, len, "event=grant");
-	kv(buf, len, "name", p->name);
-	kv(buf, len, "image", p->image ? p->image->name : "");
-	kv(buf, len, "digest", p->image ? p->image->digest : "");
-	cgroup_format_limits(limits, sizeof(limits), &lim);
-	append(buf, len, " ");
-	append(buf, len, limits);
-	append(buf, len,
-	    p->seccomp == POLICY_SECCOMP_UNCONFINED ? " seccomp=unconfined" :
-						      " seccomp=default");
-	append(buf, len,
-	    p->net == PLAN_NET_NONE ? " network=none" : " network=host");
-	bind[0] = '\0';
-	for (size_t i = 0; i < p->nbinds; i++) {
-		const struct plan_bind *b = &p->binds[i];
-		size_t n = strlen(bind);
-
-		snprintf(bind + n, sizeof(bind) - n, "%s%s:%s:%s", i ? "," : "",
-		    b->src, b->dst, b->ro ? "ro" : "rw");
-	}
-	kv(buf, len, "binds", bind);
-	return 0;
+	grant_pairs(&l, p);
+	return line_end(&l);
 }
 
 int
 audit_format_end(char *buf, size_t len, const struct launch_plan *p, int status,
     double seconds)
 {
-	char tail[96];
+	struct audit_line l;
 
-	if (len == 0)
+	if (line_init(&l, buf, len) != 0)
 		return -1;
-	buf[0] = '\0';
-	append(buf, len, "event=end");
-	kv(buf, len, "name", p->name);
-	if (status > 128 && status < 128 + 65)
-		snprintf(tail, sizeof(tail), " status=%d signal=%d", status,
-		    status - 128);
-	else
-		snprintf(tail, sizeof(tail), " status=%d", status);
-	append(buf, len, tail);
-	snprintf(tail, sizeof(tail), " runtime=%.3fs",
-	    seconds < 0 ? 0.0 : seconds);
-	append(buf, len, tail);
-	return 0;
+	end_pairs(&l, p, status, seconds);
+	return line_end(&l);
+}
+
+void
+audit_quote(char *buf, size_t len, const char *v)
+{
+	size_t n = len > 0 ? strnlen(buf, len - 1) : 0;
+	struct audit_line l = { buf, len > 0 ? len - 1 : 0, n, false };
+
+	if (len == 0 || !put(&l, "\"", 1, 1))
+		return;
+	put_text(&l, v, "");
+	close_value(&l);
+}
+
+void
+audit_set_caller(uid_t uid, const char *user)
+{
+	free(caller_user);
+	caller_uid = uid;
+	caller_user = user ? strdup(user) : NULL;
+}
+
+/* The line, its caller keys written first, to syslog. */
+static void
+send_line(int prio, struct audit_line *l)
+{
+	line_end(l);
+	openlog("ctr-launch", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	syslog(LOG_AUTHPRIV | prio, "%s", l->s);
+}
+
+void
+audit_deny(const char *reason)
+{
+	char buf[AUDIT_LINE_MAX];
+	struct audit_line l;
+
+	line_init(&l, buf, sizeof(buf));
+	caller_pairs(&l, caller_uid, caller_user);
+	deny_pairs(&l, reason);
+	send_line(LOG_NOTICE, &l);
 }
 
 void
 audit_grant(const struct launch_plan *p)
 {
-	char line[1024];
+	char buf[AUDIT_LINE_MAX];
+	struct audit_line l;
 
 	clock_gettime(CLOCK_MONOTONIC, &started);
 	granted = true;
-	audit_format_grant(line, sizeof(line), p);
-	audit(LOG_INFO, "%s", line);
+	line_init(&l, buf, sizeof(buf));
+	caller_pairs(&l, caller_uid, caller_user);
+	grant_pairs(&l, p);
+	send_line(LOG_INFO, &l);
 }
 
 void
@@ -133,12 +408,15 @@ audit_end(const struct launch_plan *p, int status)
 {
 	struct timespec now;
 	double secs = 0;
-	char line[512];
+	char buf[AUDIT_LINE_MAX];
+	struct audit_line l;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (granted)
 		secs = (double)(now.tv_sec - started.tv_sec) +
 		    (double)(now.tv_nsec - started.tv_nsec) / 1e9;
-	audit_format_end(line, sizeof(line), p, status, secs);
-	audit(LOG_INFO, "%s", line);
+	line_init(&l, buf, sizeof(buf));
+	caller_pairs(&l, caller_uid, caller_user);
+	end_pairs(&l, p, status, secs);
+	send_line(LOG_INFO, &l);
 }

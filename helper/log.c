@@ -1,5 +1,6 @@
 /*
- * log.c: errors, denials and the audit trail of the setuid helper.
+ * log.c: errors and denials of the setuid helper (a denial's audit line
+ * is written by audit.c).
  *
  * Invariants:
  * - die(), die_errno() and deny() MUST exit 125 after exactly one stderr
@@ -9,22 +10,24 @@
  * - A teardown hook MUST run at most once, and only in the process that
  *   registered it (never in a child forked or cloned after), after the
  *   stderr line and before the exit.
- * - Messages MUST be bounded and MUST NOT carry control characters from
- *   the caller (they are replaced by '?').
+ * - Messages MUST be bounded and the stderr line MUST NOT carry control
+ *   characters from the caller (they are replaced by '?').
+ * - deny() MUST hand its reason, as formatted and before that replacement,
+ *   to audit_deny() and MUST NOT build an audit line itself: the encoder
+ *   of audit.c writes every audit line (so a '"', ',' or newline in a path
+ *   is escaped there, never passed on nor turned into '?').
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "log.h"
 
 static bool in_child;
 static int err_fd = STDERR_FILENO;
-static uid_t caller_uid = (uid_t)-1;
-static char caller_user[64] = "?";
 static void (*teardown_fn)(void *);
 static void *teardown_arg;
 static pid_t teardown_pid;
@@ -32,8 +35,7 @@ static pid_t teardown_pid;
 void
 log_set_caller(uid_t uid, const char *user)
 {
-	caller_uid = uid;
-	snprintf(caller_user, sizeof(caller_user), "%s", user ? user : "?");
+	audit_set_caller(uid, user);
 }
 
 void
@@ -141,9 +143,10 @@ deny(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	format(msg, sizeof(msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	audit(LOG_NOTICE, "event=deny reason=\"%s\"", msg);
+	audit_deny(msg);
+	sanitize(msg);
 	emit(msg, 0);
 	leave();
 }
@@ -158,18 +161,4 @@ warnmsg(const char *fmt, ...)
 	format(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	emit(msg, 0);
-}
-
-void
-audit(int prio, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	format(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	openlog("ctr-launch", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
-	syslog(LOG_AUTHPRIV | prio, "user=%s uid=%ld %s", caller_user,
-	    caller_uid == (uid_t)-1 ? -1L : (long)caller_uid, msg);
 }

@@ -1,10 +1,12 @@
 /*
- * log.h: errors, denials and the audit trail of the setuid helper.
+ * log.h: errors and denials of the setuid helper (the audit trail they
+ * feed is audit.h's).
  *
  * Invariants:
  * - Every error and denial MUST end the process with exit status 125 after
  *   one line "ctr-launch: <what was refused>: <why>" on stderr.
- * - A denial MUST reach syslog (LOG_AUTHPRIV) before the stderr line.
+ * - A denial MUST reach syslog (LOG_AUTHPRIV) before the stderr line, as
+ *   one audit line written by audit.c's encoder (audit.h).
  * - A process other than the front (P0) MUST leave through _exit(), so that
  *   no atexit handler or stdio buffer of its parent runs twice.
  * - Nothing from the caller's environment is ever logged.
@@ -21,7 +23,7 @@
 #define CTL_EXIT_NOEXEC   126 /* the command could not be executed */
 #define CTL_EXIT_NOTFOUND 127 /* the command was not found */
 
-/* Who is calling, for every later syslog line ("user=NAME uid=N"). */
+/* Who is calling, for every later audit line ('user="NAME" uid=N'). */
 void log_set_caller(uid_t uid, const char *user);
 /* From now on die() leaves through _exit() (every process but P0). */
 void log_set_child(void);
@@ -37,13 +39,11 @@ void
 die(const char *fmt, ...) __attribute__((__noreturn__, format(printf, 1, 2)));
 void die_errno(const char *fmt, ...)
     __attribute__((__noreturn__, format(printf, 1, 2)));
-/* A policy, PAM or limit decision against the caller: syslog, then die. */
+/* A policy, PAM or limit decision against the caller: its audit line
+ * (audit_deny(), the reason escaped there), then die. */
 void
 deny(const char *fmt, ...) __attribute__((__noreturn__, format(printf, 1, 2)));
 /* A warning on stderr that does not end the launch. */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* One audit line, key=value, to syslog(LOG_AUTHPRIV | PRIO). */
-void
-audit(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

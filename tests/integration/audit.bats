@@ -85,13 +85,13 @@ as() {
 	[ "$status" -eq 3 ]
 	grant=$(grep 'event=grant' "$log")
 	[ "$(echo "$grant" | wc -l)" -eq 1 ]
-	[[ $grant == *"ctr-launch["*"]: user=$AU uid=$AUID event=grant name=\"aud1\" image=\"busybox:latest\" digest=\"sha256:"* ]]
+	[[ $grant == *"ctr-launch["*"]: user=\"$AU\" uid=$AUID event=grant name=\"aud1\" image=\"busybox:latest\" digest=\"sha256:"* ]]
 	[[ $grant == *" cpus=0.5 memory=268435456 pids=64 seccomp=default "* ]]
 	[[ $grant == *"binds=\"/home/$AU:/home/$AU:rw,/home/$AU/data dir:/data:rw\""* ]]
 	# LOG_AUTHPRIV | LOG_INFO
 	[[ $grant == "<86>"* ]]
 	end=$(grep 'event=end' "$log")
-	[[ $end == *"user=$AU uid=$AUID event=end name=\"aud1\" status=3 runtime="*s ]]
+	[[ $end == *"user=\"$AU\" uid=$AUID event=end name=\"aud1\" status=3 runtime="*s ]]
 	# grant before end
 	[ "$(grep -n 'event=grant' "$log" | cut -d: -f1)" -lt "$(grep -n 'event=end' "$log" | cut -d: -f1)" ]
 }
@@ -107,7 +107,7 @@ as() {
 	log=$BATS_TEST_TMPDIR/log
 	run with_log "$log" $(as "$AN") "$CTL_BIN" run busybox true
 	[ "$status" -eq 125 ]
-	grep -q "user=$AN uid=$(id -u "$AN") event=deny reason=" "$log"
+	grep -q "user=\"$AN\" uid=$(id -u "$AN") event=deny reason=" "$log"
 	! grep -q 'event=grant' "$log"
 }
 
@@ -127,7 +127,7 @@ as() {
 	run with_log "$log" $(as "$AU") "$CTL_BIN" run busybox true
 	cp -p "$BATS_TEST_TMPDIR/pam.saved" "$CTL_PAMD/ctr-launch"
 	[ "$status" -eq 125 ]
-	grep -q "user=$AU uid=$AUID event=deny reason=\"refused by PAM (account): " "$log"
+	grep -q "user=\"$AU\" uid=$AUID event=deny reason=\"refused by PAM (account): " "$log"
 	! grep -q 'event=grant' "$log"
 }
 

@@ -42,9 +42,11 @@ setup_file() {
 	cc -std=c11 -g -O1 -D_GNU_SOURCE $stubs \
 	    -DCTL_STATEDIR="\"$CTL_ROOT/var\"" -DCTL_RUNDIR="\"$CTL_ROOT/run\"" \
 	    -DCTL_SYSCONFDIR="\"$CTL_ROOT/etc\"" -DCTL_VERSION='"t"' \
+	    -DCTL_CGROUP_ROOT='"/sys/fs/cgroup"' -DCTL_CGROUP_VERSION='"auto"' \
 	    -Ipolicy -Iimage -Ihelper -o "$MT_DRV" \
 	    tests/integration/mounts_driver.c helper/fsutil.c helper/mounts.c \
-	    helper/passwd.c helper/log.c $pol \
+	    helper/passwd.c helper/log.c helper/audit.c helper/cgroup.c \
+	    helper/place.c $pol \
 	    $(pkg-config --cflags --libs inih 2>/dev/null)
 	ctl_rootfs "$(mt_layer base "$(mt_link B000)")"
 	MT_A=mta$MT_TAG MT_B=mtb$MT_TAG
