@@ -35,10 +35,12 @@
  * - The binds come last, so that a cut line loses binds, never the name,
  *   image or limits.
  */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -66,6 +68,10 @@ static struct timespec started;
 static bool granted;
 static uid_t caller_uid = (uid_t)-1;
 static char *caller_user;
+static struct cgroup_usage usage;
+static bool usage_set;
+static uint64_t rusage_cpu[2];
+static bool rusage_set;
 
 static int
 line_init(struct audit_line *l, char *buf, size_t len)
@@ -289,6 +295,65 @@ grant_pairs(struct audit_line *l, const struct launch_plan *p)
 }
 
 static void
+put_seconds(struct audit_line *l, const char *key, uint64_t usec)
+{
+	char v[40];
+
+	if (usec == CGROUP_UNKNOWN)
+		return;
+	snprintf(v, sizeof(v), "%llu.%06llus",
+	    (unsigned long long)(usec / 1000000),
+	    (unsigned long long)(usec % 1000000));
+	put_token(l, key, v);
+}
+
+static void
+put_count(struct audit_line *l, const char *key, uint64_t v)
+{
+	if (v != CGROUP_UNKNOWN && v <= (uint64_t)LLONG_MAX)
+		put_num(l, key, (long long)v);
+}
+
+static void
+usage_pairs(struct audit_line *l)
+{
+	uint64_t cpu[2] = { CGROUP_UNKNOWN, CGROUP_UNKNOWN };
+
+	if (usage_set) {
+		cpu[0] = usage.cpu_user_usec;
+		cpu[1] = usage.cpu_system_usec;
+	}
+	if (rusage_set && cpu[0] == CGROUP_UNKNOWN) {
+		cpu[0] = rusage_cpu[0];
+		cpu[1] = rusage_cpu[1];
+	}
+	put_seconds(l, "cpu_user", cpu[0]);
+	put_seconds(l, "cpu_system", cpu[1]);
+	if (!usage_set)
+		return;
+	put_count(l, "memory_peak", usage.memory_peak);
+	put_count(l, "oom_kills", usage.oom_kills);
+	put_count(l, "pids_peak", usage.pids_peak);
+}
+
+void
+audit_rusage(const struct rusage *ru)
+{
+	rusage_cpu[0] = (uint64_t)ru->ru_utime.tv_sec * 1000000 +
+	    (uint64_t)ru->ru_utime.tv_usec;
+	rusage_cpu[1] = (uint64_t)ru->ru_stime.tv_sec * 1000000 +
+	    (uint64_t)ru->ru_stime.tv_usec;
+	rusage_set = true;
+}
+
+void
+audit_usage(const struct cgroup_usage *u)
+{
+	usage = *u;
+	usage_set = true;
+}
+
+static void
 end_pairs(struct audit_line *l, const struct launch_plan *p, int status,
     double seconds)
 {
@@ -299,6 +364,7 @@ end_pairs(struct audit_line *l, const struct launch_plan *p, int status,
 	put_num(l, "status", status);
 	if (status > 128 && status < 128 + 65)
 		put_num(l, "signal", status - 128);
+	usage_pairs(l);
 	snprintf(run, sizeof(run), "%.3fs", seconds < 0 ? 0.0 : seconds);
 	put_token(l, "runtime", run);
 }

@@ -28,7 +28,7 @@ int audit_format_caller(char *buf, size_t len, uid_t uid, const char *user);
 int audit_format_deny(char *buf, size_t len, const char *reason);
 /* "event=grant name=... image=... digest=... limits... binds=..." */
 int audit_format_grant(char *buf, size_t len, const struct launch_plan *);
-/* "event=end name=... status=N [signal=S] runtime=...s" for the exit
+/* "event=end name=... status=N [signal=S] [usage...] runtime=...s" for the exit
  * STATUS ctr-launch reports (128+S when the container died of signal S). */
 int audit_format_end(char *buf, size_t len, const struct launch_plan *,
     int status, double seconds);
@@ -45,5 +45,14 @@ void audit_deny(const char *reason);
 void audit_grant(const struct launch_plan *);
 /* K: the end of the container, with the exit status reported. */
 void audit_end(const struct launch_plan *, int status);
+struct cgroup_usage;
+struct rusage;
+/* K: the container init's resource usage (its reaped processes included):
+ * the end line's CPU time where the cgroup does not tell. */
+void audit_rusage(const struct rusage *);
+/* K: what the container used (cgroup.c, just before its cgroup goes); the
+ * end line reports it as cpu_user, cpu_system (seconds), memory_peak
+ * (bytes), oom_kills and pids_peak, each where the kernel tells. */
+void audit_usage(const struct cgroup_usage *);
 
 #endif

@@ -51,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "cgroup.h"
 #include "cleanup.h"
 #include "log.h"
@@ -936,6 +937,7 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 		return fail(e, EINVAL, "cgroup: bad container name");
 	snprintf(cg->name, sizeof(cg->name), "%s", r->name);
 	cg->uid = r->uid;
+	memset(&cg->usage, 0xff, sizeof(cg->usage));
 	/* v1 refuses a child quota above its parent's: the total caps it. */
 	if (h->version == 1 && lim.cpus > r->user_lim.cpus)
 		lim.cpus = r->user_lim.cpus;
@@ -1084,6 +1086,90 @@ rmdir_wait(const struct cgroup_hier *h, int parent, const char *name)
 	return 0;
 }
 
+uint64_t
+cgroup_stat_value(const char *text, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *l = text; l != NULL && *l != '\0';) {
+		const char *nl = strchr(l, '\n');
+
+		if (strncmp(l, key, kl) == 0 && l[kl] == ' ' &&
+		    isdigit((unsigned char)l[kl + 1])) {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(l + kl + 1, &end, 10);
+			if (errno == 0 && (*end == '\n' || *end == '\0'))
+				return (uint64_t)v;
+		}
+		l = nl ? nl + 1 : NULL;
+	}
+	return CGROUP_UNKNOWN;
+}
+
+/* A file holding one number, or CGROUP_UNKNOWN. */
+static uint64_t
+read_number(int dirfd, const char *file)
+{
+	char buf[64], *end;
+	unsigned long long v;
+
+	if (dirfd < 0 || read_file(dirfd, file, buf, sizeof(buf)) == -1 ||
+	    !isdigit((unsigned char)buf[0]))
+		return CGROUP_UNKNOWN;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	return errno == 0 && (*end == '\n' || *end == '\0') ? (uint64_t)v :
+							      CGROUP_UNKNOWN;
+}
+
+/* A "KEY N" line of FILE, or CGROUP_UNKNOWN. */
+static uint64_t
+read_stat(int dirfd, const char *file, const char *key)
+{
+	char buf[2048];
+
+	if (dirfd < 0 || read_file(dirfd, file, buf, sizeof(buf)) == -1)
+		return CGROUP_UNKNOWN;
+	return cgroup_stat_value(buf, key);
+}
+
+static uint64_t
+ns_to_us(uint64_t v)
+{
+	return v == CGROUP_UNKNOWN ? v : v / 1000;
+}
+
+/* What the container used (its processes are gone, the files remain). */
+static void
+read_usage(struct cgroup *cg)
+{
+	struct cgroup_usage *u = &cg->usage;
+
+	if (cg->h->version == 2) {
+		int d = run_dir(cg, 0);
+
+		u->cpu_user_usec = read_stat(d, "cpu.stat", "user_usec");
+		u->cpu_system_usec = read_stat(d, "cpu.stat", "system_usec");
+		u->memory_peak = read_number(d, "memory.peak");
+		u->oom_kills = read_stat(d, "memory.events", "oom_kill");
+		u->pids_peak = read_number(d, "pids.peak");
+		return;
+	}
+	/* v1: CPU time where cpuacct shares the cpu hierarchy. */
+	u->cpu_user_usec = ns_to_us(
+	    read_number(run_dir(cg, CGROUP_CPU), "cpuacct.usage_user"));
+	u->cpu_system_usec = ns_to_us(
+	    read_number(run_dir(cg, CGROUP_CPU), "cpuacct.usage_sys"));
+	u->memory_peak = read_number(run_dir(cg, CGROUP_MEMORY),
+	    "memory.max_usage_in_bytes");
+	u->oom_kills = read_stat(run_dir(cg, CGROUP_MEMORY),
+	    "memory.oom_control", "oom_kill");
+	u->pids_peak = read_number(run_dir(cg, CGROUP_PIDS), "pids.peak");
+}
+
 int
 cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
 {
@@ -1102,6 +1188,7 @@ cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
 		if (kill_loop(h, d) == -1 && rc == 0)
 			rc = fail(e, errno, "cgroup %s: killing", cg->name);
 	}
+	read_usage(cg);
 	for (int c = 0; c < CGROUP_NCTL; c++) {
 		if (cg->nest[c] < 0)
 			continue;
@@ -1286,6 +1373,7 @@ cgroup_destroy(struct cgroup *cg)
 
 	if (cgroup_destroy_at(cg, &e) == -1)
 		warnmsg("%s (left for the next launch to remove)", e.msg);
+	audit_usage(&cg->usage);
 	if (cg->place != NULL)
 		place_release(cg->place);
 }

@@ -67,6 +67,17 @@ struct cgroup_hier {
 	int lock_wait_ms;
 };
 
+/* What a container used, read just before its cgroup is removed;
+ * CGROUP_UNKNOWN where the kernel does not tell. */
+#define CGROUP_UNKNOWN UINT64_MAX
+struct cgroup_usage {
+	uint64_t cpu_user_usec;
+	uint64_t cpu_system_usec;
+	uint64_t memory_peak; /* bytes */
+	uint64_t oom_kills;
+	uint64_t pids_peak;
+};
+
 struct place;
 
 struct cgroup {
@@ -79,6 +90,7 @@ struct cgroup {
 	int ulock;               /* per-user lock, held until cgroup_attach */
 	uid_t uid;
 	char name[64];
+	struct cgroup_usage usage; /* filled by cgroup_destroy_at */
 };
 
 /* Errors of the core functions: a denial (a limit) or a failure. */
@@ -130,6 +142,10 @@ int cgroup_attach_at(struct cgroup *, pid_t pid, struct cgroup_err *e);
  * pidfd loop), then removes its directories.  0 or -1 (left for the next
  * sweep) with *E. */
 int cgroup_destroy_at(struct cgroup *, struct cgroup_err *e);
+
+/* The number after KEY on a line "KEY N" of TEXT (cpu.stat, memory.events,
+ * memory.oom_control), or CGROUP_UNKNOWN. */
+uint64_t cgroup_stat_value(const char *text, const char *key);
 
 /* Counts the processes in a cgroup directory (cgroup.procs), -1 on error. */
 int cgroup_nprocs(int dirfd);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -200,16 +201,23 @@ static void
 reap_init(struct monitor *m, int *status)
 {
 	siginfo_t si;
+	struct rusage ru;
 
 	memset(&si, 0, sizeof(si));
-	while (waitid(P_PIDFD, (id_t)m->init_pidfd, &si, WEXITED) != 0) {
+	memset(&ru, 0, sizeof(ru));
+	/* The raw waitid: with the init's resource usage, which holds every
+	 * process of the container it reaped (the end line's CPU time). */
+	while (syscall(SYS_waitid, P_PIDFD, m->init_pidfd, &si, WEXITED, &ru) !=
+	    0) {
 		if (errno == EINTR)
 			continue;
-		if (waitid(P_PID, (id_t)m->init_pid, &si, WEXITED) != 0 &&
+		if (syscall(SYS_waitid, P_PID, m->init_pid, &si, WEXITED,
+			&ru) != 0 &&
 		    errno != EINTR)
 			die_errno("waitid");
 		break;
 	}
+	audit_rusage(&ru);
 	if (si.si_code == CLD_EXITED)
 		*status = si.si_status;
 	else

@@ -91,7 +91,7 @@ as() {
 	# LOG_AUTHPRIV | LOG_INFO
 	[[ $grant == "<86>"* ]]
 	end=$(grep 'event=end' "$log")
-	[[ $end == *"user=\"$AU\" uid=$AUID event=end name=\"aud1\" status=3 runtime="*s ]]
+	[[ $end == *"user=\"$AU\" uid=$AUID event=end name=\"aud1\" status=3 "*" runtime="*s ]]
 	# grant before end
 	[ "$(grep -n 'event=grant' "$log" | cut -d: -f1)" -lt "$(grep -n 'event=end' "$log" | cut -d: -f1)" ]
 }
@@ -100,7 +100,7 @@ as() {
 	log=$BATS_TEST_TMPDIR/log
 	run with_log "$log" $(as "$AU") "$CTL_BIN" run --name aud2 busybox sh -c 'kill -9 $$'
 	[ "$status" -eq 137 ]
-	grep -q 'event=end name="aud2" status=137 signal=9 runtime=' "$log"
+	grep -q 'event=end name="aud2" status=137 signal=9 .*runtime=' "$log"
 }
 
 @test "audit: a policy denial is logged before the error line" {
@@ -140,4 +140,42 @@ as() {
 	[ "$status" -eq 0 ]
 	grep -q 'event=grant' "$log"
 	! grep -q zz9 "$log"
+}
+
+# end_value LINE KEY: the bare value of KEY in an end line.
+end_value() {
+	sed -nE "s/.* $2=([0-9.]+)s?( .*|$)/\1/p" <<<"$1"
+}
+
+@test "audit: the end line reports what the container used (CPU, peak memory, pids, OOM kills)" {
+	log=$BATS_TEST_TMPDIR/log
+	run with_log "$log" $(as "$AU") "$CTL_BIN" run --name aud3 busybox sh -c \
+	    'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done
+	     head -c 24m /dev/zero >/dev/shm/f; sleep 1 & sleep 1 & wait; true'
+	cat "$log"
+	[ "$status" -eq 0 ]
+	end=$(grep 'event=end' "$log")
+	local cpu mem pids
+	cpu=$(end_value "$end" cpu_user)
+	mem=$(end_value "$end" memory_peak)
+	pids=$(end_value "$end" pids_peak)
+	echo "cpu_user=$cpu memory_peak=$mem pids_peak=$pids"
+	[ -n "$cpu" ]
+	awk -v c="$cpu" 'BEGIN { exit !(c > 0) }'
+	[ -n "$mem" ]
+	[ "$mem" -gt $((20 << 20)) ]
+	[ -n "$pids" ]
+	[ "$pids" -ge 3 ]
+	[[ $end == *" oom_kills=0 "* ]]
+	[[ $end == *" runtime="*s ]]
+}
+
+@test "audit: an OOM kill is counted in the end line" {
+	log=$BATS_TEST_TMPDIR/log
+	run with_log "$log" $(as "$AU") "$CTL_BIN" run --name aud4 --memory 32M \
+	    busybox sh -c 'x=aaaaaaaa; while :; do x=$x$x; done'
+	cat "$log"
+	[ "$status" -eq 137 ]
+	end=$(grep 'event=end' "$log")
+	[ "$(end_value "$end" oom_kills)" -ge 1 ]
 }

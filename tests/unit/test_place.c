@@ -8,6 +8,8 @@
  *   and nothing that merely contains the words.
  * - place_self_path() MUST pick the line of exactly the hierarchy asked
  *   for, v2 only from a "0::" line.
+ * - cgroup_stat_value() MUST read only a whole "KEY N" line, never a
+ *   prefix of another key or a number that does not fit.
  * - cgroup_placement MUST be auto unless [global] says top; any other
  *   value or place MUST be an error.
  */
@@ -103,6 +105,25 @@ test_self_path(void **state)
 	    -1);
 }
 
+/* cgroup_stat_value: the number after a key of cpu.stat, memory.events. */
+static void
+test_stat_value(void **state)
+{
+	const char *t = "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\n"
+			"oom 2\noom_kill 1\nuser_usecs 9\nbad x\n";
+
+	assert_int_equal(cgroup_stat_value(t, "user_usec"), 1000);
+	assert_int_equal(cgroup_stat_value(t, "system_usec"), 500);
+	assert_int_equal(cgroup_stat_value(t, "oom_kill"), 1);
+	assert_int_equal(cgroup_stat_value(t, "oom"), 2);
+	assert_true(cgroup_stat_value(t, "bad") == CGROUP_UNKNOWN);
+	assert_true(cgroup_stat_value(t, "missing") == CGROUP_UNKNOWN);
+	assert_true(cgroup_stat_value("k 18446744073709551616\n", "k") ==
+	    CGROUP_UNKNOWN);
+	assert_true(cgroup_stat_value("k 12x\n", "k") == CGROUP_UNKNOWN);
+	assert_true(cgroup_stat_value("", "k") == CGROUP_UNKNOWN);
+}
+
 static struct policy *
 load(const char *text, int *nerr)
 {
@@ -170,6 +191,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_path),
 		cmocka_unit_test(test_self_path),
+		cmocka_unit_test(test_stat_value),
 		cmocka_unit_test(test_policy_key),
 	};
 
