@@ -200,6 +200,9 @@ fuzz-smoke: $(FUZZ_BINS)
 	@bash tests/run-fuzz.sh $(FUZZ_SMOKE) $(FUZZ_BINS)
 
 # Installation.  ctr-launch is setuid root; a sanitizer build is refused.
+# The example PAM service goes where the helper will look for it: PAMDIR
+# when set, else the system's pam.d.
+PAM_DEST = $(if $(PAMDIR),$(PAMDIR),$(SYSCONFDIR)/pam.d)
 install: $(PROGS)
 	@if [ "$(SANITIZE)" != 0 ]; then \
 	    echo "make install: refusing to install a SANITIZE build" >&2; exit 1; fi
@@ -213,9 +216,10 @@ install: $(PROGS)
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini ]; then \
 	    install -m 0644 etc/policy.ini $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini; fi
-	@if [ -d $(DESTDIR)$(SYSCONFDIR)/pam.d ] && \
-	    [ ! -e $(DESTDIR)$(SYSCONFDIR)/pam.d/ctr-launch ] && [ -e etc/pam.d/ctr-launch ]; then \
-	    install -m 0644 etc/pam.d/ctr-launch $(DESTDIR)$(SYSCONFDIR)/pam.d/ctr-launch; fi
+	@if [ -n "$(PAMDIR)" ]; then install -d -m 0755 $(DESTDIR)$(PAMDIR); fi
+	@if [ -d $(DESTDIR)$(PAM_DEST) ] && \
+	    [ ! -e $(DESTDIR)$(PAM_DEST)/ctr-launch ] && [ -e etc/pam.d/ctr-launch ]; then \
+	    install -m 0644 etc/pam.d/ctr-launch $(DESTDIR)$(PAM_DEST)/ctr-launch; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ctr-launch $(DESTDIR)$(SBINDIR)/ctr-policy \

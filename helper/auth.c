@@ -21,6 +21,7 @@
  *   module set reaches the container or the directories K creates.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,25 @@ refused(struct auth *a, int rc, const char *what)
 	deny("refused by PAM (%s): %s", what, reason);
 }
 
+/* Without the service's file PAM would fall back to "other" (or fail with
+ * a bare "Critical error"): say which file is missing instead. */
+static void
+service_present(void)
+{
+	const char *dir = CTL_PAMDIR[0] != '\0' ? CTL_PAMDIR : "/etc/pam.d";
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, AUTH_SERVICE);
+	if (stat(path, &st) == 0)
+		return;
+	if (errno == ENOENT)
+		die("no PAM service %s: %s is missing (install the example "
+		    "etc/pam.d/%s of the source there)",
+		    AUTH_SERVICE, path, AUTH_SERVICE);
+	die_errno("PAM service %s: %s", AUTH_SERVICE, path);
+}
+
 void
 auth_open(struct auth *a, const struct launch_plan *p)
 {
@@ -205,6 +225,7 @@ auth_open(struct auth *a, const struct launch_plan *p)
 	memset(a, 0, sizeof(*a));
 	if (sigprocmask(SIG_SETMASK, NULL, &mask) != 0)
 		die_errno("sigprocmask");
+	service_present();
 	if (CTL_PAMDIR[0] != '\0')
 		rc = pam_start_confdir(AUTH_SERVICE, p->user, &pc, CTL_PAMDIR,
 		    &pamh);

@@ -222,19 +222,95 @@ open_for_check(const char *file, int *nwarn)
 	return fd;
 }
 
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names the user (GROUPS false) or group database lists, sorted; one
+ * pass over it.  NULL when it cannot be listed. */
+static char **
+db_names(bool groups, size_t *n)
+{
+	char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	groups ? setgrent() : setpwent();
+	for (;;) {
+		const char *name;
+
+		if (groups) {
+			struct group *g = getgrent();
+			name = g ? g->gr_name : NULL;
+		} else {
+			struct passwd *pw = getpwent();
+			name = pw ? pw->pw_name : NULL;
+		}
+		if (name == NULL)
+			break;
+		if (*n == cap) {
+			char **nv = reallocarray(v, cap ? cap * 2 : 256,
+			    sizeof(*v));
+			if (nv == NULL)
+				break;
+			v = nv;
+			cap = cap ? cap * 2 : 256;
+		}
+		if ((v[*n] = strdup(name)) == NULL)
+			break;
+		(*n)++;
+	}
+	groups ? endgrent() : endpwent();
+	if (v != NULL)
+		qsort(v, *n, sizeof(*v), str_cmp);
+	return v;
+}
+
+/* Is NAME a user (GROUPS false) or group?  Listed names cost nothing;
+ * others (a directory that does not enumerate) are looked up. */
+static bool
+name_known(bool groups, const char *name, char **list, size_t n)
+{
+	if (list != NULL && bsearch(&name, list, n, sizeof(*list), str_cmp))
+		return true;
+	return groups ? getgrnam(name) != NULL : getpwnam(name) != NULL;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Warns about sections naming unknown users or groups: each database is
+ * read once, not once per section. */
 static void
 warn_sections(const struct policy *p)
 {
+	size_t nu = 0, ng = 0;
+	char **users = NULL, **groups = NULL;
+
 	for (size_t i = 0; i < p->nsecs; i++) {
 		const struct psec *s = p->secs[i];
+		bool grp = s->kind == POLICY_SEC_GROUP;
 
-		if (s->kind == POLICY_SEC_USER && getpwnam(s->name) == NULL) {
-			warn_add(s->line, "no user %s", s->name);
-		} else if (s->kind == POLICY_SEC_GROUP &&
-		    getgrnam(s->name) == NULL) {
-			warn_add(s->line, "no group %s", s->name);
-		}
+		if (s->kind != POLICY_SEC_USER && !grp)
+			continue;
+		if (!grp && users == NULL)
+			users = db_names(false, &nu);
+		if (grp && groups == NULL)
+			groups = db_names(true, &ng);
+		if (!name_known(grp, s->name, grp ? groups : users,
+			grp ? ng : nu))
+			warn_add(s->line, "no %s %s", grp ? "group" : "user",
+			    s->name);
 	}
+	free_names(users, nu);
+	free_names(groups, ng);
 }
 
 static void
@@ -708,6 +784,32 @@ read_orig(char **out, size_t *len)
 	return 0;
 }
 
+/* The edit's temporary copy, removed if a signal ends the edit. */
+static char edit_tmp[PATH_MAX];
+
+static void
+edit_signal(int sig)
+{
+	if (edit_tmp[0] != '\0')
+		(void)unlink(edit_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+edit_on_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
+		SIGALRM, SIGUSR1, SIGUSR2 };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = edit_signal;
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 static int
 cmd_edit(int argc, char **argv)
 {
@@ -715,6 +817,7 @@ cmd_edit(int argc, char **argv)
 	cleanup_close int tfd = -1;
 	cleanup_free char *orig = NULL;
 	char dirbuf[PATH_MAX], tmp[PATH_MAX];
+	sigset_t all, old;
 	const char *dir;
 	size_t origlen = 0;
 	int r;
@@ -744,7 +847,13 @@ cmd_edit(int argc, char **argv)
 		return 1;
 	}
 	snprintf(tmp, sizeof(tmp), "%s/.policy.ini.XXXXXX", dir);
+	edit_on_signals();
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	tfd = mkostemp(tmp, O_CLOEXEC);
+	if (tfd >= 0)
+		memcpy(edit_tmp, tmp, sizeof(edit_tmp));
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (tfd < 0 || fchown(tfd, 0, 0) < 0 || fchmod(tfd, 0600) < 0 ||
 	    (orig != NULL && write(tfd, orig, origlen) != (ssize_t)origlen)) {
 		fprintf(stderr, "ctr-policy: %s: %s\n", tmp, strerror(errno));

@@ -117,6 +117,8 @@ pam_conf() {
 	run ctl_as "$PA" "$CTL_BIN" run busybox echo in
 	[ "$status" -eq 125 ]
 	[[ $output != *in ]]
+	# The message names the service and the file.
+	[[ $output == *"no PAM service ctr-launch: $CTL_PAMD/ctr-launch is missing"* ]]
 }
 
 # A module of our own (tests/integration/pam_test_module.c).
@@ -177,4 +179,15 @@ test_module() {
 	rm -f "$ign"
 	[ "$status" -eq 0 ]
 	[ "$output" = "SigIgn:	0000000000000000" ]
+}
+
+@test "pam: make install puts the example service where the helper looks (PAMDIR)" {
+	local d=$CTL_ROOT/pamdir-install b=${CTL_BUILDDIR:-build}
+	case $b in /*) ;; *) b=$CTL_SRC/$b ;; esac
+	rm -rf "$d"
+	make -s -C "$CTL_SRC" BUILDDIR="$b/pamdir" DESTDIR="$d" PREFIX=/usr \
+	    SYSCONFDIR=/etc PAMDIR=/usr/share/ctr-launch/pam.d install >&2
+	[ -f "$d/usr/share/ctr-launch/pam.d/ctr-launch" ]
+	cmp "$d/usr/share/ctr-launch/pam.d/ctr-launch" "$CTL_SRC/etc/pam.d/ctr-launch"
+	rm -rf "$d" "$b/pamdir"
 }

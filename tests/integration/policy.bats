@@ -356,3 +356,57 @@ memroy = 1G"
 	grep -qx 'images = alpine' "$CTL_POLICY"
 	[ -z "$(ls -A "$POLDIR" | grep '^\.policy\.ini\.')" ]
 }
+
+# opens FILE: how often `ctr-policy check` opens FILE with the current policy.
+opens() {
+	strace -f -qq -e trace=openat -o "$BATS_TEST_TMPDIR/trace" \
+	    "$CTL_POLICYTOOL" check >"$BATS_TEST_TMPDIR/out" 2>&1 || true
+	grep -c "\"$1\"" "$BATS_TEST_TMPDIR/trace"
+}
+
+@test "policy: check reads the user and group databases once, not once per section" {
+	local u g base_p base_g np ng
+	printf '[default]\nimages = busybox\n' | ctl_policy
+	base_p=$(opens /etc/passwd)
+	base_g=$(opens /etc/group)
+	{
+		echo '[default]'
+		echo 'images = busybox'
+		for u in $(getent passwd | cut -d: -f1 | head -n 40); do
+			printf '[user:%s]\nimages = busybox\n' "$u"
+		done
+		for g in $(getent group | cut -d: -f1 | head -n 40); do
+			printf '[group:%s]\nimages = busybox\n' "$g"
+		done
+		printf '[user:nobody%s]\nimages = busybox\n' "$TAG"
+	} | ctl_policy
+	np=$(opens /etc/passwd)
+	ng=$(opens /etc/group)
+	cat "$BATS_TEST_TMPDIR/out"
+	echo "passwd opened $base_p then $np times, group $base_g then $ng times"
+	# The unknown user is still reported, the known ones are not.
+	[ "$(grep -c 'warning: no user' "$BATS_TEST_TMPDIR/out")" = 1 ]
+	grep -q "warning: no user nobody$TAG" "$BATS_TEST_TMPDIR/out"
+	! grep -q 'warning: no group' "$BATS_TEST_TMPDIR/out"
+	grep -q ': OK' "$BATS_TEST_TMPDIR/out"
+	# 81 more sections cost one more read of each database at most (the
+	# one lookup of the unknown user), never one per section.
+	[ "$np" -le $((base_p + 3)) ]
+	[ "$ng" -le $((base_g + 3)) ]
+}
+
+@test "policy: an edit ended by a signal leaves no temporary file" {
+	local sig
+	for sig in TERM HUP INT; do
+		cat >"$BATS_TEST_TMPDIR/ed.sh" <<-EOF
+		#!/bin/sh
+		kill -$sig \$PPID
+		sleep 0.5
+		EOF
+		chmod 0755 "$BATS_TEST_TMPDIR/ed.sh"
+		run env -u VISUAL EDITOR="$BATS_TEST_TMPDIR/ed.sh" "$CTL_POLICYTOOL" edit </dev/null
+		echo "$sig: $status $output"
+		[ -z "$(ls -A "$POLDIR" | grep '^\.policy\.ini\.')" ]
+	done
+}
+
