@@ -775,41 +775,59 @@ user_current(const struct cgroup_hier *h, const struct cgroup *cg)
 }
 
 /*
- * After the container cgroup is gone: removes the user's u<uid>
- * directories if no container directory is left in any of them, under
- * the user's lock (the one CG still holds, or taken now; given up after
- * a second if another launch or a sweep holds it: that one will find the
- * directories in use or leave them for the next keeper).
+ * The user's lock for CG's teardown: the one CG still holds, or taken now
+ * (given up after a second if another launch or a sweep holds it: that one
+ * finds the directories empty or leaves them for the next keeper).  The
+ * descriptor, or -1.
  */
-static void
-remove_user(struct cgroup *cg)
+static int
+user_lock(struct cgroup *cg)
 {
 	const struct cgroup_hier *h = cg->h;
 	int p = nprimary(h), lock = cg->ulock;
-	char path[64];
 
 	if (cg->udir[p] < 0)
-		return;
+		return -1;
 	for (int tries = 0; lock < 0 && tries < 100; tries++) {
 		struct cgroup_err e;
 
 		lock = lock_dir(h, cg->udir[p], "user", true, &e);
 		if (lock == -1)
-			return;
+			return -1;
 		if (lock == -2) {
 			lock = -1;
 			sleep_ms(10);
 		}
 	}
-	if (lock < 0)
-		return;
+	return lock;
+}
+
+static void
+user_unlock(struct cgroup *cg, int lock)
+{
+	if (lock >= 0 && lock != cg->ulock)
+		close(lock);
+}
+
+/*
+ * After the container cgroup is gone, under the user's lock: removes the
+ * user's u<uid> directories if no container directory is left in any of
+ * them, and only the directories that lock belongs to.
+ */
+static void
+remove_user_locked(struct cgroup *cg)
+{
+	const struct cgroup_hier *h = cg->h;
+	int p = nprimary(h);
+	char path[64];
+
 	snprintf(path, sizeof(path), "%s/u%lu", CGROUP_DIR,
 	    (unsigned long)cg->uid);
 	if (!user_current(h, cg))
-		goto out;
+		return;
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (used(h, c) && scan_user(h, cg->udir[c], false, NULL) != 0)
-			goto out;
+			return;
 	/* The locked directory last. */
 	for (int i = 0; i < CGROUP_NCTL; i++) {
 		int c = (p + 1 + i) % CGROUP_NCTL;
@@ -823,9 +841,18 @@ remove_user(struct cgroup *cg)
 			(void)remove_dir(h, base,
 			    path + strlen(CGROUP_DIR) + 1);
 	}
-out:
-	if (lock != cg->ulock)
-		close(lock);
+}
+
+/* The user's u<uid> directories, if empty (a refusal's path). */
+static void
+remove_user(struct cgroup *cg)
+{
+	int lock = user_lock(cg);
+
+	if (lock < 0)
+		return;
+	remove_user_locked(cg);
+	user_unlock(cg, lock);
 }
 
 /*
@@ -1171,7 +1198,7 @@ read_usage(struct cgroup *cg)
 }
 
 int
-cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
+cgroup_empty_at(struct cgroup *cg, struct cgroup_err *e)
 {
 	const struct cgroup_hier *h = cg->h;
 	int rc = 0;
@@ -1188,7 +1215,18 @@ cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
 		if (kill_loop(h, d) == -1 && rc == 0)
 			rc = fail(e, errno, "cgroup %s: killing", cg->name);
 	}
-	read_usage(cg);
+	if (!cg->usage_read)
+		read_usage(cg);
+	cg->usage_read = true;
+	return rc;
+}
+
+int
+cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
+{
+	const struct cgroup_hier *h = cg->h;
+	int rc = cgroup_empty_at(cg, e), lock;
+
 	for (int c = 0; c < CGROUP_NCTL; c++) {
 		if (cg->nest[c] < 0)
 			continue;
@@ -1197,15 +1235,22 @@ cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
 		if (rmdir_wait(h, cg->parent[c], cg->name) == -1 && rc == 0)
 			rc = fail(e, errno, "cgroup %s: rmdir", cg->name);
 	}
+	/* Under the user's lock: once emptied, a launch of the same user may
+	 * have swept this cgroup and made a new one of the same name, which
+	 * is not ours to remove. */
+	lock = user_lock(cg);
 	for (int c = 0; c < CGROUP_NCTL; c++) {
 		if (cg->leaf[c] < 0)
 			continue;
+		if (same_dir(cg->udir[c], cg->name, cg->leaf[c]) &&
+		    rmdir_wait(h, cg->udir[c], cg->name) == -1 && rc == 0)
+			rc = fail(e, errno, "cgroup %s: rmdir", cg->name);
 		close(cg->leaf[c]);
 		cg->leaf[c] = -1;
-		if (rmdir_wait(h, cg->udir[c], cg->name) == -1 && rc == 0)
-			rc = fail(e, errno, "cgroup %s: rmdir", cg->name);
 	}
-	remove_user(cg);
+	if (lock >= 0)
+		remove_user_locked(cg);
+	user_unlock(cg, lock);
 	cg_release(cg);
 	return rc;
 }
@@ -1364,6 +1409,15 @@ cgroup_attach(struct cgroup *cg, pid_t pid)
 
 	if (cgroup_attach_at(cg, pid, &e) == -1)
 		cg_die(&e);
+}
+
+void
+cgroup_empty(struct cgroup *cg)
+{
+	struct cgroup_err e;
+
+	if (cgroup_empty_at(cg, &e) == -1)
+		warnmsg("%s", e.msg);
 }
 
 void

@@ -90,7 +90,8 @@ struct cgroup {
 	int ulock;               /* per-user lock, held until cgroup_attach */
 	uid_t uid;
 	char name[64];
-	struct cgroup_usage usage; /* filled by cgroup_destroy_at */
+	struct cgroup_usage usage; /* filled by cgroup_empty_at */
+	bool usage_read;
 };
 
 /* Errors of the core functions: a denial (a limit) or a failure. */
@@ -139,8 +140,13 @@ int cgroup_clone_fd(const struct cgroup *);
 int cgroup_attach_at(struct cgroup *, pid_t pid, struct cgroup_err *e);
 
 /* Kills every process in the container's cgroup (cgroup.kill, else a
- * pidfd loop), then removes its directories.  0 or -1 (left for the next
- * sweep) with *E. */
+ * pidfd loop) until it is empty, then reads what it used (once).  An
+ * emptied cgroup no longer counts: the next launch may sweep it.  0 or -1
+ * with *E. */
+int cgroup_empty_at(struct cgroup *, struct cgroup_err *e);
+
+/* cgroup_empty_at, then removes its directories (those still its own,
+ * under the user's lock).  0 or -1 (left for the next sweep) with *E. */
 int cgroup_destroy_at(struct cgroup *, struct cgroup_err *e);
 
 /* The number after KEY on a line "KEY N" of TEXT (cpu.stat, memory.events,
@@ -162,6 +168,8 @@ void cgroup_create(const struct cgroup_hier *, const struct cgroup_req *,
     struct cgroup *out);
 void cgroup_attach(struct cgroup *, pid_t pid);
 void cgroup_destroy(struct cgroup *);
+/* K: empties the container's cgroup (cgroup_empty_at); warns on failure. */
+void cgroup_empty(struct cgroup *);
 /* P1, once placed: a new cgroup namespace rooted at its own cgroup. */
 void cgroup_unshare_ns(void);
 

@@ -44,6 +44,7 @@
 #include "creds.h"
 #include "log.h"
 #include "monitor.h"
+#include "place.h"
 #include "mounts.h"
 
 #define MON_MAXFDS 2
@@ -273,6 +274,13 @@ monitor_teardown(void *arg)
 	m->ready = false;
 }
 
+/* Is the container placed inside a batch job's cgroup (place.h)? */
+static bool
+in_job(const struct monitor *m)
+{
+	return m->cg != NULL && m->cg->place != NULL && m->cg->place->job;
+}
+
 void
 monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 {
@@ -331,6 +339,16 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	/* P1 is reaped: the normal end, no failure hook from here. */
 	log_set_teardown(NULL, NULL);
 	m->ready = false;
+	/* The caller has the status as soon as nothing of the container
+	 * runs; the rest of the teardown is off their path, except inside a
+	 * batch job, whose scheduler must find nothing left when the step's
+	 * process exits. */
+	if (front_alive && !in_job(m)) {
+		if (m->cg != NULL)
+			cgroup_empty(m->cg);
+		(void)mon_send(m->keeper_sock, MON_STATUS, status, NULL, 0);
+		front_alive = false;
+	}
 	fsutil_unlock_layers(m->locks, m->nlocks);
 	if (m->cg != NULL)
 		cgroup_destroy(m->cg);
@@ -485,9 +503,10 @@ front_exit(struct front *f, int status)
 			;
 	}
 	tty_restore();
-	/* K reports, then exits: reap it, leave no zombie behind. */
-	while (waitpid(f->keeper, NULL, 0) < 0 && errno == EINTR)
-		;
+	/* K reported the status: the caller has it now.  K finishes its
+	 * teardown on its own (it is not the caller's to wait for) and is
+	 * reaped by whoever inherits it; inside a batch job K reports only
+	 * once it is done. */
 	if (f->abort_sig != 0)
 		exit(128 + f->abort_sig);
 	exit(status);

@@ -241,7 +241,9 @@ alog() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "user uid event name image digest cpus memory pids seccomp network binds" ]
-	[ "${lines[1]}" = "user uid event name status runtime" ]
+	# The end line: the status, what the container used (where the kernel
+	# tells), the run time; nothing the bind could have added.
+	[[ "${lines[1]}" =~ ^user\ uid\ event\ name\ status(\ cpu_user\ cpu_system)?(\ memory_peak)?(\ oom_kills)?(\ pids_peak)?\ runtime$ ]]
 	[ "${#lines[@]}" -eq 2 ]
 	# The admin's bind (%h:%h) and the one -v, nothing else.
 	run alog binds "$log"
