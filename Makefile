@@ -53,7 +53,7 @@ DEFS	:= -D_GNU_SOURCE \
 	   -DCTL_SANITIZE=$(SANITIZE)
 
 OPT	:= -O2 -g
-BASE_CFLAGS := -std=c11 $(OPT) $(WARN) $(DEFS) -Ipolicy -Iimage -Ihelper
+BASE_CFLAGS := -std=c11 $(OPT) $(WARN) $(DEFS) -Ilib -Ipolicy -Iimage -Ihelper
 LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS) $(IMAGE_PKGS) 2>/dev/null)
@@ -83,6 +83,7 @@ SAN_LDFLAGS := $(SANFLAGS) -pie
 
 # Source groups.  Each directory's main program is the one file excluded
 # from its library, so unit tests link everything else.
+LIB_SRCS	:= $(wildcard lib/*.c)
 POLICY_SRCS	:= $(filter-out policy/ctr_policy.c,$(wildcard policy/*.c))
 IMGLIB_SRCS	:= $(wildcard image/desc.c image/name.c)
 IMGTOOL_SRCS	:= $(filter-out image/ctr_image.c $(IMGLIB_SRCS),$(wildcard image/*.c))
@@ -91,7 +92,7 @@ HELPER_SRCS	:= $(filter-out helper/main.c helper/sanopts.c,$(wildcard helper/*.c
 SANOPTS_OBJ	= $(if $(filter 1,$(SANITIZE)),$(R)/helper/sanopts.o)
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
-ALL_C		:= $(wildcard helper/*.c helper/*.h policy/*.c policy/*.h \
+ALL_C		:= $(wildcard lib/*.c lib/*.h helper/*.c helper/*.h policy/*.c policy/*.h \
 		   image/*.c image/*.h tests/unit/*.c tests/unit/*.h \
 		   tests/fuzz/*.c tests/integration/*.c bench/*.c)
 
@@ -138,10 +139,12 @@ $(S)/%.o: %.c $(S)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(R)/liblib.a: $(call obj,$(R),$(LIB_SRCS))
 $(R)/libpolicy.a: $(call obj,$(R),$(POLICY_SRCS))
 $(R)/libimg.a: $(call obj,$(R),$(IMGLIB_SRCS))
 $(R)/libimgtool.a: $(call obj,$(R),$(IMGTOOL_SRCS))
 $(R)/libhelper.a: $(call obj,$(R),$(HELPER_SRCS))
+$(S)/liblib.a: $(call obj,$(S),$(LIB_SRCS))
 $(S)/libpolicy.a: $(call obj,$(S),$(POLICY_SRCS))
 $(S)/libimg.a: $(call obj,$(S),$(IMGLIB_SRCS))
 $(S)/libimgtool.a: $(call obj,$(S),$(IMGTOOL_SRCS))
@@ -152,18 +155,21 @@ $(S)/libhelper.a: $(call obj,$(S),$(HELPER_SRCS))
 	rm -f $@
 	ar rcs $@ $^
 
-$(R)/ctr-launch: $(R)/helper/main.o $(SANOPTS_OBJ) $(R)/libhelper.a $(R)/libpolicy.a $(R)/libimg.a
+$(R)/ctr-launch: $(R)/helper/main.o $(SANOPTS_OBJ) $(R)/libhelper.a $(R)/libpolicy.a $(R)/libimg.a \
+	    $(R)/liblib.a
 	$(CC) $(REL_LDFLAGS) -o $@ $^ $(HELPER_LINK)
 
-$(R)/ctr-policy: $(R)/policy/ctr_policy.o $(R)/libpolicy.a $(R)/libimg.a
+$(R)/ctr-policy: $(R)/policy/ctr_policy.o $(R)/libpolicy.a $(R)/libimg.a $(R)/liblib.a
 	$(CC) $(REL_LDFLAGS) -o $@ $^ $(HELPER_LIBS)
 
-$(R)/ctr-image: $(R)/image/ctr_image.o $(R)/libimgtool.a $(R)/libimg.a $(R)/libpolicy.a
+$(R)/ctr-image: $(R)/image/ctr_image.o $(R)/libimgtool.a $(R)/libimg.a $(R)/libpolicy.a \
+	    $(R)/liblib.a
 	$(CC) $(REL_LDFLAGS) -o $@ $^ $(IMAGE_LIBS) $(HELPER_LIBS)
 
 # Unit tests: ASan+UBSan, linked with every library's objects.
 UNIT_BINS := $(patsubst tests/unit/%.c,$(S)/unit/%,$(UNIT_SRCS))
-SAN_LIBS := $(S)/libhelper.a $(S)/libimgtool.a $(S)/libpolicy.a $(S)/libimg.a
+SAN_LIBS := $(S)/libhelper.a $(S)/libimgtool.a $(S)/libpolicy.a $(S)/libimg.a \
+	$(S)/liblib.a
 $(S)/unit/%: $(S)/tests/unit/%.o $(SAN_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_LDFLAGS) -o $@ $< -Wl,--start-group $(SAN_LIBS) -Wl,--end-group \
@@ -178,7 +184,7 @@ FUZZ_TIME ?= 600
 FUZZ_SMOKE ?= 10
 FUZZ_CC ?= clang
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRCS))
-FUZZ_LIBSRC := $(POLICY_SRCS) $(IMGLIB_SRCS) $(IMGTOOL_SRCS) $(HELPER_SRCS)
+FUZZ_LIBSRC := $(LIB_SRCS) $(POLICY_SRCS) $(IMGLIB_SRCS) $(IMGTOOL_SRCS) $(HELPER_SRCS)
 # Without clang's fuzzer runtime the targets are linked with a replay
 # driver instead (tests/fuzz/replay_main.c): the corpora still replay.
 FUZZ_HAVE_LIBFUZZER = $(shell echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, \
@@ -189,7 +195,7 @@ FUZZ_ENGINE = $(if $(FUZZ_HAVE_LIBFUZZER),-fsanitize=fuzzer$(comma)address$(comm
 comma := ,
 $(F)/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(F)/.flags
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -g -O1 $(DEFS) -Ipolicy -Iimage -Ihelper $(PKG_CFLAGS) \
+	$(FUZZ_CC) -std=c11 -g -O1 $(DEFS) -Ilib -Ipolicy -Iimage -Ihelper $(PKG_CFLAGS) \
 	    $(FUZZ_ENGINE) -o $@ $(filter %.c,$^) \
 	    $(HELPER_LIBS) $(IMAGE_LIBS)
 

@@ -1,17 +1,18 @@
 /*
  * name.h: image names as Docker users write them.
  *
- * Canonical form: "docker.io/library/" and "localhost/" dropped, ":latest"
- * added when no tag is given ("ubuntu" -> "ubuntu:latest",
- * "docker.io/library/ubuntu:22.04" -> "ubuntu:22.04",
+ * Canonical form (lib/imgref.h, the one canonicaliser for names and policy
+ * patterns): "docker.io/library/", "docker.io/" and "localhost/" dropped,
+ * ":latest" added when neither tag nor digest is given ("ubuntu" ->
+ * "ubuntu:latest", "docker.io/library/ubuntu:22.04" -> "ubuntu:22.04",
  * "ghcr.io/org/app" -> "ghcr.io/org/app:latest").  A digest reference
- * ("name@sha256:<hex>") is kept as given.
+ * ("name@sha256:<hex>", "name:tag@sha256:<hex>") keeps what was given.
  *
  * Invariants:
  * - name_canon() MUST accept only Docker reference grammar (lowercase path
  *   components of [a-z0-9] joined by ".", "_", "__" or "-", an optional
- *   registry host[:port], a tag of [A-Za-z0-9_.-]{1,128}), at most
- *   NAME_MAX_LEN bytes; anything else is refused.
+ *   registry host[:port], a tag of [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, a
+ *   sha256 digest), at most NAME_MAX_LEN bytes; anything else is refused.
  * - name_encode() MUST produce a single path component that is never "."
  *   or "..", and name_decode() MUST invert it exactly.
  */
@@ -20,12 +21,14 @@
 
 #include <stddef.h>
 
-#define NAME_MAX_LEN 255
+#include "imgref.h"
+
+#define NAME_MAX_LEN IMGREF_MAX_LEN
 
 /* Canonicalises IN into OUT (NAME_MAX_LEN + 1 bytes); -1 if invalid. */
-int name_canon(const char *in, char *out, size_t outlen);
+int name_canon(const char *in, char *out, size_t outlen) IMGREF_WUR;
 /* Percent-encodes every byte outside [A-Za-z0-9_-]; -1 if OUT too small. */
-int name_encode(const char *canon, char *out, size_t outlen);
-int name_decode(const char *enc, char *out, size_t outlen);
+int name_encode(const char *canon, char *out, size_t outlen) IMGREF_WUR;
+int name_decode(const char *enc, char *out, size_t outlen) IMGREF_WUR;
 
 #endif

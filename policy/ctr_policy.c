@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <grp.h>
 #include <libgen.h>
 #include <limits.h>
@@ -37,6 +36,7 @@
 
 #include "cleanup.h"
 #include "desc.h"
+#include "imgref.h"
 #include "name.h"
 #include "policy_int.h"
 
@@ -345,8 +345,8 @@ warn_images(const struct policy *p)
 			bool hit = false;
 
 			for (size_t k = 0; k < n && !hit; k++)
-				hit = fnmatch(s->ent[PK_IMAGES][j].a, names[k],
-					  0) == 0;
+				hit = imgref_match_text(s->ent[PK_IMAGES][j].a,
+				    names[k]);
 			if (!hit) {
 				warn_add(s->ent[PK_IMAGES][j].line,
 				    "image pattern %s matches no image in "

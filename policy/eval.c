@@ -17,12 +17,15 @@
  * - A merged policy binding one destination twice MUST be an error.
  * - policy_user_bind() MUST refuse a path no grant covers by whole
  *   components, and :rw when only read-only grants cover it.
+ * - policy_image_allowed() MUST match a pattern by parts (registry,
+ *   repository by component, tag, digest: lib/imgref.h), never as one
+ *   string.
  */
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "imgref.h"
 #include "policy_int.h"
 
 static const char builtin[] = "built-in";
@@ -379,7 +382,7 @@ policy_image_allowed(const struct policy_eff *eff, const char *canon,
 	if (eff == NULL || canon == NULL || eff->denied)
 		return false;
 	for (size_t i = 0; i < eff->nimages; i++)
-		if (fnmatch(eff->images[i].pattern, canon, 0) == 0) {
+		if (imgref_match_text(eff->images[i].pattern, canon)) {
 			if (from != NULL)
 				*from = eff->images[i].from;
 			return true;

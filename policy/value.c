@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "name.h"
+#include "imgref.h"
 #include "policy_int.h"
 
 void
@@ -336,38 +336,16 @@ pval_template_expand(const char *t, const struct policy_ident *id, char **out,
 }
 
 /*
- * An image pattern, canonicalised like name_canon(): the same prefixes
- * dropped, ":*" added when the last path component names no tag.
+ * An image pattern, canonicalised by lib/imgref.c like every image name:
+ * the same prefixes dropped, ":*" added when it names neither tag nor
+ * digest.
  */
 int
 pval_image_pattern(const char *in, char **out)
 {
-	static const char *const drop[] = { "docker.io/library/",
-		"index.docker.io/library/", "docker.io/", "localhost/" };
-	const char *p = in, *last;
-	size_t n;
+	char canon[IMGREF_MAX_LEN + 1];
 
-	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
-		if (strncmp(p, drop[i], strlen(drop[i])) == 0) {
-			p += strlen(drop[i]);
-			break;
-		}
-	n = strlen(p);
-	if (n == 0 || n > NAME_MAX_LEN)
+	if (imgref_canon(in, IMGREF_PATTERN, canon, sizeof(canon), NULL, 0) < 0)
 		return -1;
-	for (const char *c = p; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			(*c >= '0' && *c <= '9') || strchr("._-/:@*?[]!", *c)))
-			return -1;
-	last = strrchr(p, '/');
-	last = last ? last + 1 : p;
-	if (*last == '\0')
-		return -1;
-	if (strchr(last, ':') != NULL || strchr(p, '@') != NULL)
-		return (*out = strdup(p)) ? 0 : -1;
-	if ((*out = malloc(n + 3)) == NULL)
-		return -1;
-	memcpy(*out, p, n);
-	memcpy(*out + n, ":*", 3);
-	return 0;
+	return (*out = strdup(canon)) != NULL ? 0 : -1;
 }

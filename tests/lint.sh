@@ -20,7 +20,7 @@ if [ ${#csrc[@]} -gt 0 ]; then
 	    -DCTL_SYSCONFDIR='"/etc"' -DCTL_STATEDIR='"/var/lib"' \
 	    -DCTL_RUNDIR='"/run"' -DCTL_PAMDIR='""' -DCTL_VERSION='"0"' \
 	    -DCTL_CGROUP_ROOT='"/sys/fs/cgroup"' -DCTL_CGROUP_VERSION='"auto"' \
-	    -Ipolicy -Iimage -Ihelper --suppress=missingIncludeSystem \
+	    -Ilib -Ipolicy -Iimage -Ihelper --suppress=missingIncludeSystem \
 	    --suppress=unknownMacro "${csrc[@]}" || say "cppcheck findings"
 fi
 
@@ -54,7 +54,7 @@ fi
 
 # 5. Every descriptor opened with O_CLOEXEC (open, openat, openat2 flags,
 #    socket types, pipe2, accept4, memfd, epoll, signalfd, dup3).
-for f in $(ls helper/*.c policy/*.c image/*.c 2>/dev/null); do
+for f in $(ls lib/*.c helper/*.c policy/*.c image/*.c 2>/dev/null); do
 	perl -0777 -ne '
 	    while (/\b(open|openat|socket|socketpair)\s*\(([^;]*?)\)\s*;/gs) {
 	        my ($fn, $args) = ($1, $2);
@@ -78,12 +78,12 @@ done
 if command -v gcc >/dev/null; then
 	acflags=$(pkg-config --cflags inih libcap pam libseccomp libarchive json-c libcrypto 2>/dev/null)
 	alog=$(mktemp)
-	ls helper/*.c policy/*.c image/*.c 2>/dev/null | grep -v '^helper/sanopts\.c$' |
+	ls lib/*.c helper/*.c policy/*.c image/*.c 2>/dev/null | grep -v '^helper/sanopts\.c$' |
 	    xargs -r -P "$(nproc)" -I{} gcc -std=c11 -fanalyzer -c -o /dev/null \
 	    -D_GNU_SOURCE -DCTL_VERSION='"0"' -DCTL_SYSCONFDIR='"/etc"' \
 	    -DCTL_STATEDIR='"/var/lib"' -DCTL_RUNDIR='"/run"' -DCTL_PAMDIR='""' \
 	    -DCTL_CGROUP_ROOT='"/sys/fs/cgroup"' -DCTL_CGROUP_VERSION='"auto"' \
-	    -DCTL_SANITIZE=0 -Ipolicy -Iimage -Ihelper $acflags \
+	    -DCTL_SANITIZE=0 -Ilib -Ipolicy -Iimage -Ihelper $acflags \
 	    -Wno-analyzer-malloc-leak -Wno-analyzer-null-dereference \
 	    -Wno-analyzer-null-argument {} >"$alog" 2>&1
 	if grep -q 'Wanalyzer' "$alog"; then

@@ -43,10 +43,10 @@ setup_file() {
 	    -DCTL_STATEDIR="\"$CTL_ROOT/var\"" -DCTL_RUNDIR="\"$CTL_ROOT/run\"" \
 	    -DCTL_SYSCONFDIR="\"$CTL_ROOT/etc\"" -DCTL_VERSION='"t"' \
 	    -DCTL_CGROUP_ROOT='"/sys/fs/cgroup"' -DCTL_CGROUP_VERSION='"auto"' \
-	    -Ipolicy -Iimage -Ihelper -o "$MT_DRV" \
+	    -Ilib -Ipolicy -Iimage -Ihelper -o "$MT_DRV" \
 	    tests/integration/mounts_driver.c helper/fsutil.c helper/mounts.c \
 	    helper/passwd.c helper/log.c helper/audit.c helper/cgroup.c \
-	    helper/place.c $pol \
+	    helper/place.c lib/*.c $pol \
 	    $(pkg-config --cflags --libs inih 2>/dev/null)
 	ctl_rootfs "$(mt_layer base "$(mt_link B000)")"
 	MT_A=mta$MT_TAG MT_B=mtb$MT_TAG

@@ -663,10 +663,12 @@ test_image_allowed(void **state)
 	} c[] = { { "busybox:latest", true }, { "busybox:1.36", true },
 		{ "busyboxx:latest", false }, { "alpine:3.19", true },
 		{ "alpine:3.18", false }, { "jupyter:latest", true },
-		{ "jupyter/scipy:x", true }, { "mine:latest", true },
+		{ "jupyter/scipy:x", false }, { "mine:latest", true },
 		{ "ghcr.io/org/app:v1", true }, { "ghcr.io/org/app:v2", false },
 		{ "ubuntu:22.04", true }, { "ubuntu:22.10", false },
-		{ "other/busybox:latest", false } };
+		{ "other/busybox:latest", false },
+		{ "busybox:5000/x/y:z", false },
+		{ "busybox/sub:latest", false } };
 
 	eval_ok(p, mkid(&t, "a", "/home/a", "a"), &eff);
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++)

@@ -155,3 +155,28 @@ teardown() {
 	run find "$CTL_ROOT" -xdev -perm /6000 -type f
 	[ "$output" = "$CTL_BIN" ]
 }
+
+@test "T2.2.2 (glob crossing '/' class): images = R grants every tag of R, never the registry host R:5000 nor R/sub" {
+	atk_need_helper
+	local r=probe$ATK_TAG n s1 o1 s2 o2 s3 o3
+	for n in "$r:5000/other/repo:tag" "$r/sub:latest" "$r:anytag"; do
+		ctl_image_busybox "$n"
+	done
+	{ atk_policy_default_text; echo "images = $r"; } | ctl_policy
+	atk_run "$ATK_A" run "$r:5000/other/repo:tag" true
+	s1=$status o1=$output
+	atk_run "$ATK_A" run "$r/sub" true
+	s2=$status o2=$output
+	atk_run "$ATK_A" run "$r:anytag" true
+	s3=$status o3=$output
+	"$CTL_IMAGETOOL" rm "$r:5000/other/repo:tag" "$r/sub:latest" "$r:anytag" >/dev/null
+	# Both images exist: the policy is what refuses them.
+	status=$s1 output=$o1
+	atk_refused
+	[[ $output == *"not granted"* ]]
+	status=$s2 output=$o2
+	atk_refused
+	[[ $output == *"not granted"* ]]
+	status=$s3 output=$o3
+	[ "$status" = 0 ] || { echo "$r:anytag refused: $output" >&2; false; }
+}
