@@ -15,6 +15,9 @@
  *   from the container's own devpts and it MUST be the session leader
  *   with that pty as its controlling terminal; without -t it MUST be in
  *   a session of its own (no TIOCSTI into the caller's terminal).
+ * - Without -t, none of fds 0-2 MUST be the caller's terminal: P1 puts
+ *   the relay pipes K handed down in their place (monitor.c) before it
+ *   runs anything as the caller, and keeps no other end of them.
  * - The working directory MUST be entered as the caller, after the drop
  *   and after every descriptor but stdio and the keeper's is closed, and
  *   MUST resolve inside the container (getcwd succeeds).
@@ -48,6 +51,8 @@
 
 /* A copy of the caller's stderr for P1's messages (-t), or -1. */
 static int err_fd = -1;
+/* The container's ends of the relay pipes (monitor.h), by fd, or -1. */
+static int relay_fd[3] = { -1, -1, -1 };
 
 void
 init_start(const struct launch_plan *p, struct monitor *m)
@@ -63,6 +68,13 @@ init_start(const struct launch_plan *p, struct monitor *m)
 	close(m->keeper_sock);
 	close(m->front_pidfd);
 	m->init_sock[0] = m->alive[1] = m->keeper_sock = m->front_pidfd = -1;
+	/* K kept only the container's ends: stdin's read end, stdout's and
+	 * stderr's write ends. */
+	relay_fd[STDIN_FILENO] = m->relay[STDIN_FILENO][0];
+	relay_fd[STDOUT_FILENO] = m->relay[STDOUT_FILENO][1];
+	relay_fd[STDERR_FILENO] = m->relay[STDERR_FILENO][1];
+	for (int i = 0; i < 3; i++)
+		m->relay[i][0] = m->relay[i][1] = -1;
 	fsutil_unlock_layers(m->locks, m->nlocks);
 	m->locks = NULL;
 	/* While K writes us into the v1 cgroups (milliseconds in the
@@ -113,7 +125,19 @@ init_stdio(const struct launch_plan *p, int *bind_fds, struct mounts_tty *tty)
 		if (tty->slave > STDERR_FILENO)
 			close(tty->slave);
 		tty->slave = -1;
-	} else if (!p->interactive) {
+		return;
+	}
+	/* Without -t, a terminal among the caller's fds is a relay pipe
+	 * here (monitor.c); pipes and files stay the caller's own. */
+	for (int fd = 0; fd < 3; fd++) {
+		if (relay_fd[fd] < 0)
+			continue;
+		dup_to(relay_fd[fd], fd);
+		if (relay_fd[fd] != fd)
+			close(relay_fd[fd]);
+		relay_fd[fd] = -1;
+	}
+	if (!p->interactive) {
 		/* The container's own /dev/null, after pivot_root. */
 		int fd = open("/dev/null", O_RDONLY | O_NOCTTY | O_CLOEXEC);
 

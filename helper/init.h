@@ -11,11 +11,14 @@
 #include "mounts.h"
 #include "plan.h"
 
-/* P1 right after the clone: drops K's descriptors and waits for K. */
+/* P1 right after the clone: drops K's descriptors, keeps the container's
+ * ends of the relay pipes (monitor.h) for init_stdio, and waits for K. */
 void init_start(const struct launch_plan *p, struct monitor *m);
 /* Step 8: one O_PATH descriptor per plan bind, resolved as the caller. */
 int *init_binds(const struct launch_plan *p);
-/* After step 9 (which closed the bind descriptors): sets up stdio. */
+/* After step 9 (which closed the bind descriptors): sets up stdio: the
+ * pty slave with -t, else the relay pipes in place of the caller's
+ * terminal, and the container's /dev/null as stdin without -i. */
 void
 init_stdio(const struct launch_plan *p, int *bind_fds, struct mounts_tty *tty);
 /* Step 10: hostname and a new session. */

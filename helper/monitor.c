@@ -3,7 +3,8 @@
  *
  * P0 is the process the caller started.  Once K is forked it becomes the
  * caller entirely, so that kill, timeout and Ctrl-C work on it as on any
- * command; it relays the pty, forwards signals to the container's init
+ * command; it relays the pty (-t) or, from a terminal without -t, the
+ * pipes that stand in for it, forwards signals to the container's init
  * through a pidfd and exits with the status K reports.  K is root in every
  * id, so the caller can neither signal nor trace it; it watches P0 through
  * a pidfd and P1 through the pidfd of the clone, and tears everything
@@ -20,7 +21,17 @@
  *   ALRM MUST be forwarded to the container's init.
  * - If K dies, P0 MUST exit 125 saying so; the container dies with K
  *   (PDEATHSIG and the liveness pipe, see creds.c and init.c).
- * - With -t, P0 MUST restore the caller's terminal mode on every exit.
+ * - Without -t, the container MUST NOT get a descriptor of the caller's
+ *   terminal: each of P0's fds 0-2 that is a terminal (0 only with -i)
+ *   reaches it as a pipe P0 relays, one per fd (stdout and stderr stay
+ *   apart); pipes and files pass directly.
+ * - P0 MUST hold only its own ends of the relay pipes once K is forked,
+ *   and K MUST hold none once P1 is cloned (else EOF never comes).
+ * - Before it exits with the status, P0 MUST copy out all the container
+ *   wrote into the relay pipes (the last output comes before the exit).
+ * - P0 MUST restore, on every exit, the raw mode of -t and the mode of
+ *   every terminal among its fds 0-2 as found before K was forked (when
+ *   the terminal's foreground is P0's).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -142,6 +153,57 @@ pidfd_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+/* ---- The relay pipes (K's side of the wiring) ---- */
+
+/* P0, before the fork of K: the modes of the terminals among fds 0-2, and
+ * a relay pipe for each of them the container must not get: every one
+ * without -t, stdin only with -i (else the container's /dev/null). */
+static void
+relay_open(const struct launch_plan *p, struct monitor *m)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		m->relay[fd][0] = m->relay[fd][1] = -1;
+		memset(&m->term[fd], 0, sizeof(m->term[fd]));
+		m->has_term[fd] = tcgetattr(fd, &m->term[fd]) == 0;
+		if (!m->has_term[fd] || p->tty_wanted ||
+		    (fd == STDIN_FILENO && !p->interactive))
+			continue;
+		if (pipe2(m->relay[fd], O_CLOEXEC) != 0)
+			die_errno("pipe2");
+	}
+}
+
+/* After the fork: P0 keeps the read ends of stdout's and stderr's pipes
+ * and the write end of stdin's (non-blocking: they are its own), K the
+ * other ends, for P1.  A write end left in P0 would keep EOF away. */
+static void
+relay_split(struct monitor *m, bool front)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int keep = (fd == STDIN_FILENO) == front ? 1 : 0;
+
+		if (m->relay[fd][keep] < 0)
+			continue;
+		close(m->relay[fd][1 - keep]);
+		m->relay[fd][1 - keep] = -1;
+		if (front &&
+		    fcntl(m->relay[fd][keep], F_SETFL, O_NONBLOCK) != 0)
+			die_errno("fcntl");
+	}
+}
+
+/* K, once P1 is cloned: the container's ends are P1's alone. */
+static void
+relay_close(struct monitor *m)
+{
+	for (int fd = 0; fd < 3; fd++)
+		for (int e = 0; e < 2; e++) {
+			if (m->relay[fd][e] >= 0)
+				close(m->relay[fd][e]);
+			m->relay[fd][e] = -1;
+		}
+}
+
 /* ---- K ---- */
 
 pid_t
@@ -165,8 +227,10 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 	m->front_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
 	if (m->front_pidfd < 0)
 		die_errno("pidfd_open");
+	relay_open(p, m);
 	if ((pid = fork()) < 0)
 		die_errno("fork");
+	relay_split(m, pid > 0);
 	if (pid > 0) {
 		close(sv[1]);
 		close(m->front_pidfd);
@@ -297,6 +361,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	m->init_pid = init;
 	close(m->init_sock[1]);
 	close(m->alive[0]);
+	relay_close(m);
 	pf[FRONT_PID] = (struct pollfd){ m->front_pidfd, POLLIN, 0 };
 	pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
 	pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
@@ -365,23 +430,77 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 
 /* ---- P0 ---- */
 
+enum {
+	PF_SIG,    /* the signalfd */
+	PF_SOCK,   /* K */
+	PF_MASTER, /* -t: the pty */
+	PF_STDIN,  /* -i: the caller's input */
+	PF_OUT1,   /* the relay pipes of stdout and stderr */
+	PF_OUT2,
+	PF_FEED, /* the relay pipe of stdin, while input waits for room */
+	PF_N
+};
+
 struct front {
 	int sock, sfd, pidfd, master;
+	int out[3];      /* relay read ends, by the caller's fd (1, 2), or -1 */
+	int in;          /* relay write end for the container's stdin, or -1 */
+	char feed[4096]; /* input read from the caller, not yet in the pipe */
+	size_t feed_len, feed_off;
 	pid_t keeper;
-	bool tty_raw, running;
-	struct termios saved;
+	bool tty_raw, running, interactive;
+	bool master_eof, out_failed, pipe_sent; /* -t */
+	struct termios saved;                   /* -t: stdin before raw */
+	struct termios term[3]; /* the terminals' modes before the fork */
+	bool has_term[3];
 	int abort_sig;
 };
 
 static struct front *front_for_exit;
 
+static bool
+termios_same(const struct termios *a, const struct termios *b)
+{
+	return a->c_iflag == b->c_iflag && a->c_oflag == b->c_oflag &&
+	    a->c_cflag == b->c_cflag && a->c_lflag == b->c_lflag &&
+	    memcmp(a->c_cc, b->c_cc, sizeof(a->c_cc)) == 0 &&
+	    cfgetispeed(a) == cfgetispeed(b) &&
+	    cfgetospeed(a) == cfgetospeed(b);
+}
+
+/* Puts back the mode FD's terminal had before the fork if it changed,
+ * unless another process group has the terminal's foreground (a launch
+ * in the background leaves the terminal to whoever uses it now). */
+static void
+term_restore(int fd, const struct termios *t)
+{
+	struct termios now;
+	pid_t fg = tcgetpgrp(fd);
+
+	if (fg >= 0 && fg != getpgrp())
+		return;
+	memset(&now, 0, sizeof(now));
+	if (tcgetattr(fd, &now) == 0 && !termios_same(&now, t))
+		(void)tcsetattr(fd, TCSADRAIN, t);
+}
+
+/* At every exit of P0 (atexit): the raw mode of -t undone, and the mode
+ * of every terminal among fds 0-2 as it was before the fork. */
 static void
 tty_restore(void)
 {
-	if (front_for_exit != NULL && front_for_exit->tty_raw) {
-		(void)tcsetattr(STDIN_FILENO, TCSADRAIN,
-		    &front_for_exit->saved);
-		front_for_exit->tty_raw = false;
+	struct front *f = front_for_exit;
+
+	if (f == NULL)
+		return;
+	if (f->tty_raw) {
+		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &f->saved);
+		f->tty_raw = false;
+	}
+	for (int fd = 0; fd < 3; fd++) {
+		if (f->has_term[fd])
+			term_restore(fd, &f->term[fd]);
+		f->has_term[fd] = false;
 	}
 }
 
@@ -394,11 +513,8 @@ tty_raw(struct front *f)
 		return;
 	t = f->saved;
 	cfmakeraw(&t);
-	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0) {
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
 		f->tty_raw = true;
-		front_for_exit = f;
-		atexit(tty_restore);
-	}
 }
 
 static void
@@ -462,6 +578,117 @@ pump(int in, int out)
 	return pump_to(in, out, NULL);
 }
 
+/* The relay of a terminal without -t: the container writes into pipes
+ * (two, so that stdout and stderr stay apart), P0 copies to its own fds. */
+
+/* Copies what the container wrote on the pipe of FD to the caller's FD.
+ * At EOF the pipe is done; when FD fails (a terminal hung up) the pipe is
+ * closed too, so that the container gets SIGPIPE on its next write. */
+static void
+relay_out(struct front *f, int fd)
+{
+	bool failed = false;
+
+	if (!pump_to(f->out[fd], fd, &failed) || failed) {
+		close(f->out[fd]);
+		f->out[fd] = -1;
+	}
+}
+
+/* The container's last output: all the pipes hold once it is gone (they
+ * are non-blocking: nothing more is waited for). */
+static void
+relay_drain(struct front *f)
+{
+	char buf[16384];
+
+	for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+		ssize_t n;
+
+		if (f->out[fd] < 0)
+			continue;
+		while ((n = read(f->out[fd], buf, sizeof(buf))) > 0 ||
+		    (n < 0 && errno == EINTR))
+			if (n > 0 && !write_all(fd, buf, (size_t)n))
+				break;
+	}
+}
+
+static void
+feed_close(struct front *f)
+{
+	if (f->in >= 0)
+		close(f->in);
+	f->in = -1;
+	f->feed_len = f->feed_off = 0;
+}
+
+/* Moves the caller's pending input into the container's stdin pipe as far
+ * as it fits; the rest waits for room (POLLOUT), P0 never blocks on it.
+ * A pipe the container closed ends the relay. */
+static void
+feed_write(struct front *f)
+{
+	while (f->feed_off < f->feed_len) {
+		ssize_t n = write(f->in, f->feed + f->feed_off,
+		    f->feed_len - f->feed_off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			feed_close(f);
+			return;
+		}
+		f->feed_off += (size_t)n;
+	}
+	f->feed_len = f->feed_off = 0;
+}
+
+/* A read of the terminal from the background (EIO: another process group
+ * has its foreground, and SIGTTIN is blocked): P0 stops as any job that
+ * reads its terminal does (SIGTTIN) and reads again once continued.  False
+ * if it was not stopped (an orphaned process group). */
+static bool
+input_stop(void)
+{
+	sigset_t ttin, pending;
+	pid_t fg = tcgetpgrp(STDIN_FILENO);
+
+	if (fg < 0 || fg == getpgrp())
+		return false;
+	sigemptyset(&ttin);
+	sigaddset(&ttin, SIGTTIN);
+	/* Raising a stop signal discards a pending SIGCONT; one pending
+	 * afterwards is the one that continued P0. */
+	if (raise(SIGTTIN) != 0 || sigprocmask(SIG_UNBLOCK, &ttin, NULL) != 0 ||
+	    sigprocmask(SIG_BLOCK, &ttin, NULL) != 0)
+		return false;
+	return sigpending(&pending) == 0 && sigismember(&pending, SIGCONT);
+}
+
+/* -i: what the caller types (a line at a time: the terminal keeps its own
+ * mode) goes to the container's stdin.  EOF (Ctrl-D) or an error (a
+ * hangup) closes the pipe: EOF inside. */
+static void
+feed_read(struct front *f)
+{
+	ssize_t n = read(STDIN_FILENO, f->feed, sizeof(f->feed));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n < 0 && errno == EIO && input_stop())
+		return;
+	if (n <= 0) {
+		feed_close(f);
+		return;
+	}
+	f->feed_len = (size_t)n;
+	f->feed_off = 0;
+	feed_write(f);
+}
+
 static void
 front_signal(struct front *f, int sig)
 {
@@ -502,6 +729,7 @@ front_exit(struct front *f, int status)
 		while (pump(f->master, STDOUT_FILENO))
 			;
 	}
+	relay_drain(f);
 	tty_restore();
 	/* K reported the status: the caller has it now.  K finishes its
 	 * teardown on its own (it is not the caller's to wait for) and is
@@ -547,14 +775,81 @@ front_message(struct front *f)
 		winsize_copy(f);
 }
 
+/* -t: the pty's output to the caller's stdout. */
+static void
+front_master(struct front *f)
+{
+	/* EOF on the master: every slave is closed; the status follows.
+	 * The master stays open for the final drain. */
+	if (!pump_to(f->master, f->out_failed ? -1 : STDOUT_FILENO,
+		&f->out_failed))
+		f->master_eof = true;
+	/* The caller's output is gone (a closed pipe): the container gets
+	 * SIGPIPE, as in a pipeline, and its output is dropped so that it
+	 * never blocks on a full pty. */
+	if (f->out_failed && !f->pipe_sent && f->running) {
+		(void)pidfd_signal(f->pidfd, SIGPIPE);
+		f->pipe_sent = true;
+	}
+}
+
+/* The caller's input: to the pty with -it, else to the stdin pipe. */
+static void
+front_input(struct front *f)
+{
+	if (f->master < 0)
+		feed_read(f);
+	else if (!pump(STDIN_FILENO, f->master))
+		f->interactive = false;
+}
+
+/* What P0 waits for.  Input is read only once the container runs. */
+static void
+front_poll_set(const struct front *f, struct pollfd *pf)
+{
+	bool feed = f->in >= 0 && f->running;
+	bool input = (f->master >= 0 && f->interactive) ||
+	    (feed && f->feed_len == 0);
+
+	pf[PF_SIG] = (struct pollfd){ f->sfd, POLLIN, 0 };
+	pf[PF_SOCK] = (struct pollfd){ f->sock, POLLIN, 0 };
+	pf[PF_MASTER] = (struct pollfd){ f->master_eof ? -1 : f->master, POLLIN,
+		0 };
+	pf[PF_STDIN] = (struct pollfd){ input ? STDIN_FILENO : -1, POLLIN, 0 };
+	pf[PF_OUT1] = (struct pollfd){ f->out[STDOUT_FILENO], POLLIN, 0 };
+	pf[PF_OUT2] = (struct pollfd){ f->out[STDERR_FILENO], POLLIN, 0 };
+	pf[PF_FEED] = (struct pollfd){ feed && f->feed_len > 0 ? f->in : -1,
+		POLLOUT, 0 };
+}
+
+/* P0's state from the monitor: its ends of the relay pipes (the others
+ * were closed at the fork) and the terminals' modes. */
+static void
+front_init(struct front *f, const struct launch_plan *p,
+    const struct monitor *m)
+{
+	memset(f, 0, sizeof(*f));
+	f->sock = m->front_sock;
+	f->keeper = m->keeper_pid;
+	f->sfd = f->pidfd = f->master = -1;
+	f->out[STDIN_FILENO] = -1;
+	f->out[STDOUT_FILENO] = m->relay[STDOUT_FILENO][0];
+	f->out[STDERR_FILENO] = m->relay[STDERR_FILENO][0];
+	f->in = m->relay[STDIN_FILENO][1];
+	f->interactive = p->interactive;
+	memcpy(f->term, m->term, sizeof(f->term));
+	memcpy(f->has_term, m->has_term, sizeof(f->has_term));
+}
+
 void
 monitor_front(struct launch_plan *p, struct monitor *m)
 {
-	struct front f = { m->front_sock, -1, -1, -1, m->keeper_pid, false,
-		false, { 0 }, 0 };
-	bool tty = p->tty_wanted, interactive = p->interactive;
-	bool master_eof = false, out_failed = false, pipe_sent = false;
+	static struct front f;
+	bool tty = p->tty_wanted;
 
+	front_init(&f, p, m);
+	front_for_exit = &f;
+	atexit(tty_restore);
 	creds_drop_front(p);
 	plan_free(p);
 	if ((f.sfd = mon_signalfd(SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
@@ -562,41 +857,32 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 	if (tty)
 		tty_raw(&f);
 	for (;;) {
-		struct pollfd pf[4] = {
-			{ f.sfd, POLLIN, 0 },
-			{ f.sock, POLLIN, 0 },
-			{ master_eof ? -1 : f.master, POLLIN, 0 },
-			{ f.master >= 0 && interactive ? STDIN_FILENO : -1,
-			    POLLIN, 0 },
-		};
+		struct pollfd pf[PF_N];
 
-		if (poll(pf, 4, -1) < 0) {
+		front_poll_set(&f, pf);
+		if (poll(pf, PF_N, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
 		}
-		if (pf[0].revents) {
+		if (pf[PF_SIG].revents) {
 			struct signalfd_siginfo si;
 
 			while (read(f.sfd, &si, sizeof(si)) == sizeof(si))
 				front_signal(&f, (int)si.ssi_signo);
 		}
-		/* EOF on the master: every slave is closed; the status
-		 * follows.  The master stays open for the final drain. */
-		if (pf[2].revents &&
-		    !pump_to(f.master, out_failed ? -1 : STDOUT_FILENO,
-			&out_failed))
-			master_eof = true;
-		/* The caller's output is gone (a closed pipe): the container
-		 * gets SIGPIPE, as in a pipeline, and its output is dropped
-		 * so that it never blocks on a full pty. */
-		if (out_failed && !pipe_sent && f.running) {
-			(void)pidfd_signal(f.pidfd, SIGPIPE);
-			pipe_sent = true;
-		}
-		if (pf[3].revents && !pump(STDIN_FILENO, f.master))
-			interactive = false;
-		if (pf[1].revents)
+		/* Output before K's message: the status comes last. */
+		if (pf[PF_OUT1].revents)
+			relay_out(&f, STDOUT_FILENO);
+		if (pf[PF_OUT2].revents)
+			relay_out(&f, STDERR_FILENO);
+		if (pf[PF_MASTER].revents)
+			front_master(&f);
+		if (pf[PF_STDIN].revents)
+			front_input(&f);
+		if (pf[PF_FEED].revents)
+			feed_write(&f);
+		if (pf[PF_SOCK].revents)
 			front_message(&f);
 	}
 }

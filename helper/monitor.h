@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #include "plan.h"
 
@@ -38,6 +39,15 @@ struct monitor {
 	pid_t init_pid;
 	struct winsize ws; /* -t: the caller's window size, if any */
 	bool has_ws;
+	/* Without -t, a pipe per fd 0-2 that is a terminal (fd 0 only with
+	 * -i), relayed by P0: [fd][0] the read end, [fd][1] the write end.
+	 * After the fork P0 holds only its ends (the read ends of 1 and 2,
+	 * the write end of 0), K only the container's, until P1 is cloned;
+	 * -1 where fd passes directly. */
+	int relay[3][2];
+	/* P0: the modes of the terminals among fds 0-2 before the fork. */
+	struct termios term[3];
+	bool has_term[3];
 	int *locks; /* K: the image's layer locks */
 	size_t nlocks;
 	struct cgroup *cg; /* K: the container's cgroup (cgroup.h) */

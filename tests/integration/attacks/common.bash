@@ -133,7 +133,9 @@ atk_setup_file() {
 	local u d
 	for u in "$ATK_A" "$ATK_B" "$ATK_C"; do
 		for d in /sys/fs/cgroup/*/ctr-launch/u"$(id -u "$u")"/*/ \
-		    /sys/fs/cgroup/ctr-launch/u"$(id -u "$u")"/*/; do
+		    /sys/fs/cgroup/ctr-launch/u"$(id -u "$u")"/*/ \
+		    /sys/fs/cgroup/*/ctr-launch/u"$(id -u "$u")" \
+		    /sys/fs/cgroup/ctr-launch/u"$(id -u "$u")"; do
 			if [ -d "$d" ]; then rmdir "$d" 2>/dev/null || true; fi
 		done
 	done
