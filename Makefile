@@ -209,13 +209,17 @@ fuzz-smoke: $(FUZZ_BINS)
 # The example PAM service goes where the helper will look for it: PAMDIR
 # when set, else the system's pam.d.
 PAM_DEST = $(if $(PAMDIR),$(PAMDIR),$(SYSCONFDIR)/pam.d)
+# A staging install (DESTDIR set) by an unprivileged packager cannot chown:
+# dpkg-buildpackage (Rules-Requires-Root: no) records root:root in the
+# package.  Every other install sets the owner explicitly.
+HELPER_OWNER = $(if $(and $(DESTDIR),$(filter-out 0,$(shell id -u))),,-o root -g root)
 install: $(PROGS)
 	@if [ "$(SANITIZE)" != 0 ]; then \
 	    echo "make install: refusing to install a SANITIZE build" >&2; exit 1; fi
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(SYSCONFDIR)/ctr-launch
-	install -m 4755 -o root -g root $(R)/ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch
+	install -m 4755 $(HELPER_OWNER) $(R)/ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch
 	install -m 0755 $(R)/ctr-policy $(DESTDIR)$(SBINDIR)/ctr-policy
 	install -m 0755 $(R)/ctr-image $(DESTDIR)$(SBINDIR)/ctr-image
 	for m in $(MANS); do \
@@ -238,7 +242,8 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libseccomp-dev libarchive-dev libjson-c-dev libssl-dev libcmocka-dev \
 	bats busybox-static strace mandoc cppcheck clang clang-format \
 	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc \
-	skopeo gzip bzip2 xz-utils lz4 git tmux qemu-system-x86
+	skopeo gzip bzip2 xz-utils lz4 git tmux qemu-system-x86 \
+	debhelper devscripts lintian
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -318,5 +323,7 @@ clean:
 
 # The cgroup v2 suite in a VM (tests/vm/).
 -include tests/vm/vm.mk
+# The Debian package: make deb, make check-installed (debian/deb.mk).
+-include debian/deb.mk
 
 -include $(shell find $(BUILDDIR) -type f -name '*.d' 2>/dev/null)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make check: lint, unit tests (ASan+UBSan), fuzz smoke and corpus replay,
-# then the integration suite against a root-owned test prefix.
+# then the integration suite against a root-owned test prefix, and the
+# Debian package's build, lintian, install and installed suites.
 # Usage: check.sh MAKE TESTROOT BUILDDIR.  Ends with "N passed, N failed".
 set -u
 MAKE=${1:-make}
@@ -62,6 +63,14 @@ else
 		getent group "${SAN_GROUP:-ctr-launch-san}" >/dev/null &&
 		    groupdel "${SAN_GROUP:-ctr-launch-san}"
 	fi
+
+	# The Debian package: clean-clone build, lintian, install, upgrade,
+	# statoverride, remove, purge (DEBCHECK=0 skips it).
+	if [ "${DEBCHECK:-1}" != 0 ]; then
+		phase deb
+		bash tests/deb/check.sh "$MAKE" || true
+	fi
+
 fi
 
 for d in /sys/fs/cgroup/*/ctr-launch /sys/fs/cgroup/ctr-launch; do

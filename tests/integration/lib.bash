@@ -4,16 +4,21 @@
 # under /var/lib) that `make integration` installed, and act as throwaway
 # users and groups they create here.  Every user and group created is
 # recorded in $CTL_ROOT/created so cleanup.sh removes them whatever happens.
+#
+# An installed package is tested with CTL_ROOT empty (its programs, policy,
+# PAM service and runtime directory are the system's own) and CTL_STORE and
+# CTL_CREATED set (make check-installed).  Each path below may be set.
 
-: "${CTL_ROOT:?run through make check or make integration}"
+: "${CTL_ROOT?run through make check or make integration}"
+[ -n "$CTL_ROOT" ] || : "${CTL_STORE:?}" "${CTL_CREATED:?}"
 CTL_SRC=${CTL_SRC:-$PWD}
-CTL_BIN=$CTL_ROOT/usr/bin/ctr-launch
-CTL_POLICYTOOL=$CTL_ROOT/usr/sbin/ctr-policy
-CTL_IMAGETOOL=$CTL_ROOT/usr/sbin/ctr-image
-CTL_POLICY=$CTL_ROOT/etc/ctr-launch/policy.ini
-CTL_STORE=$CTL_ROOT/var/ctr-launch
-CTL_PAMD=$CTL_ROOT/etc/pam.d
-CTL_CREATED=$CTL_ROOT/created
+CTL_BIN=${CTL_BIN:-$CTL_ROOT/usr/bin/ctr-launch}
+CTL_POLICYTOOL=${CTL_POLICYTOOL:-$CTL_ROOT/usr/sbin/ctr-policy}
+CTL_IMAGETOOL=${CTL_IMAGETOOL:-$CTL_ROOT/usr/sbin/ctr-image}
+CTL_POLICY=${CTL_POLICY:-$CTL_ROOT/etc/ctr-launch/policy.ini}
+CTL_STORE=${CTL_STORE:-$CTL_ROOT/var/ctr-launch}
+CTL_PAMD=${CTL_PAMD:-$CTL_ROOT/etc/pam.d}
+CTL_CREATED=${CTL_CREATED:-$CTL_ROOT/created}
 CTL_MARK="ctr-launch-test"
 
 # ctl_tag: a short random tag so that parallel runs never share a name.
@@ -67,7 +72,7 @@ ctl_as() {
 # ctl_policy: install stdin as the policy file (root:root 0644).
 ctl_policy() {
 	local tmp
-	tmp=$(mktemp "$CTL_ROOT/etc/ctr-launch/.policy.XXXXXX")
+	tmp=$(mktemp "${CTL_POLICY%/*}/.policy.XXXXXX")
 	cat >"$tmp"
 	chown root:root "$tmp"
 	chmod 0644 "$tmp"

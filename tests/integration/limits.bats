@@ -369,10 +369,12 @@ mine() {
 @test "limits: no cgroup left after a normal exit or a killed container init" {
 	run ctl_as "$LA" "$CTL_BIN" run --name normal busybox true
 	[ "$status" -eq 0 ]
-	for c in memory cpu pids; do [ ! -e "$(leaf $c "$UA" normal)" ]; done
+	# The keeper removes the cgroup right after the caller has the status.
+	wait_gone "$(leaf memory "$UA" normal)" "$(leaf cpu "$UA" normal)" "$(leaf pids "$UA" normal)"
 	bg "$LA" killed busybox sleep 30
 	wait_procs "$(leaf pids "$UA" killed)"
-	# The container's init is the parent of its payload.
+	# The container's init is the parent of its payload (once it runs).
+	for _ in $(seq 100); do pgrep -u "$LA" -x sleep >/dev/null && break; sleep 0.05; done
 	pid=$(pgrep -u "$LA" -x sleep | head -1)
 	init=$(awk '/^PPid/ {print $2}' "/proc/$pid/status")
 	kill -KILL "$init"
