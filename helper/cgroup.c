@@ -67,6 +67,8 @@
 
 static const char *const ctl_name[CGROUP_NCTL] = { "memory", "cpu", "pids" };
 
+static uint64_t read_number(int dirfd, const char *file);
+
 static int fail(struct cgroup_err *e, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -879,9 +881,107 @@ make_nested(const struct cgroup_hier *h, const struct cgroup_req *r,
 		cg->parent[c] = r->parent[c];
 		any = true;
 	}
-	if (any && flock(cg->leaf[nprimary(h)], LOCK_EX | LOCK_NB) == -1)
-		return fail(e, errno, "lock %s", r->name);
+	/* Every registration leaf locked: a sweep in any hierarchy sees it
+	 * live (and the next admission reads its limits). */
+	for (int c = 0; any && c < CGROUP_NCTL; c++)
+		if (cg->leaf[c] >= 0 &&
+		    flock(cg->leaf[c], LOCK_EX | LOCK_NB) == -1)
+			return fail(e, errno, "lock %s", r->name);
 	return 0;
+}
+
+/* The limit of controller C that container directory FD holds, in the
+ * units of struct cgroup_limits; UNLIMITED for none or unreadable. */
+static uint64_t
+read_limit(const struct cgroup_hier *h, int c, int fd)
+{
+	char buf[64];
+	unsigned long long q, per;
+
+	switch (c) {
+	case CGROUP_MEMORY:
+		if (h->version == 2)
+			return read_number(fd, "memory.max");
+		q = read_number(fd, "memory.limit_in_bytes");
+		return q >= (1ull << 62) ? UNLIMITED : q;
+	case CGROUP_CPU:
+		if (h->version == 2) {
+			if (read_file(fd, "cpu.max", buf, sizeof(buf)) == -1 ||
+			    sscanf(buf, "%llu %llu", &q, &per) != 2 || per == 0)
+				return UNLIMITED;
+		} else {
+			if (read_file(fd, "cpu.cfs_quota_us", buf,
+				sizeof(buf)) == -1 ||
+			    buf[0] == '-' || sscanf(buf, "%llu", &q) != 1)
+				return UNLIMITED;
+			per = read_number(fd, "cpu.cfs_period_us");
+			if (per == 0 || per == UNLIMITED)
+				return UNLIMITED;
+		}
+		return q * 1000 / per;
+	default:
+		return read_number(fd, "pids.max");
+	}
+}
+
+/*
+ * Admission for a container nested in a batch job, whose use the user's
+ * totals on u<uid> never see: the limits of the user's containers and
+ * this one's together must fit every finite total.
+ */
+static int
+admit(const struct cgroup_hier *h, const struct cgroup_req *r,
+    const struct cgroup *cg, struct cgroup_err *e)
+{
+	static const char *const total[CGROUP_NCTL] = { "user_memory",
+		"user_cpus", "user_pids" };
+	const uint64_t want[CGROUP_NCTL] = { r->lim.memory, r->lim.cpus,
+		r->lim.pids };
+	const uint64_t cap[CGROUP_NCTL] = { r->user_lim.memory,
+		r->user_lim.cpus, r->user_lim.pids };
+
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		cleanup_close int fd = -1;
+		DIR *d;
+		struct dirent *de;
+		uint64_t sum = want[c];
+
+		if (!used(h, c) || cap[c] == UNLIMITED)
+			continue;
+		fd = openat(cg->udir[c], ".",
+		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || (d = fdopendir(fd)) == NULL)
+			return fail(e, errno, "cgroup: reading %s", total[c]);
+		fd = -1;
+		while ((de = readdir(d)) != NULL && sum != UNLIMITED) {
+			cleanup_close int l = -1;
+			uint64_t v;
+
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			l = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			v = l < 0 ? 0 : read_limit(h, c, l);
+			sum = v == UNLIMITED || sum + v < sum ? UNLIMITED :
+								sum + v;
+		}
+		closedir(d);
+		if (sum == UNLIMITED || sum > cap[c])
+			return refuse(e,
+			    "refused: with this container %s's containers would together exceed %s",
+			    r->user, total[c]);
+	}
+	return 0;
+}
+
+/* Does R nest the container in a batch job's cgroup anywhere? */
+static bool
+nested(const struct cgroup_req *r)
+{
+	for (int c = 0; r->parent != NULL && c < CGROUP_NCTL; c++)
+		if (r->parent[c] >= 0)
+			return true;
+	return false;
 }
 
 /* The directory the container's processes run in, in hierarchy C. */
@@ -1007,11 +1107,16 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 		    r->user, mine, mine == 1 ? "" : "s", r->max_containers);
 		goto err;
 	}
+	if (nested(r) && admit(h, r, cg, e) == -1)
+		goto err;
 	if (make_leaves(h, r, mine, cg, e) == -1)
 		goto err;
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		run[c] = run_dir(cg, c);
-	if (write_limits(h, run, &lim, e) == -1)
+	/* A nested container's leaf under u<uid> holds its limits too: what
+	 * the next admission adds up. */
+	if (write_limits(h, run, &lim, e) == -1 ||
+	    (nested(r) && write_limits(h, cg->leaf, &lim, e) == -1))
 		goto err;
 	return 0;
 err:

@@ -238,3 +238,30 @@ cage() {
 		fi
 	done
 }
+
+@test "T13.8 (confinement escape): nested in batch jobs, the user's totals hold by admission" {
+	atk_need_helper
+	atk_policy_default_text | sed 's/^max_containers = 4$/&\nuser_memory = 768M/' | ctl_policy
+	grep -qx 'user_memory = 768M' "$CTL_POLICY"
+	cage memory pids cpu
+	local one=$CAGE two=${CAGE%/step_0}/step_1 h
+	for h in memory pids cpu; do mkdir -p "/sys/fs/cgroup/$h$two"; done
+	start_in "$ATK_A" "exec $CTL_BIN run busybox sleep 30" \
+	    "/sys/fs/cgroup/memory$one" "/sys/fs/cgroup/pids$one" "/sys/fs/cgroup/cpu$one"
+	atk_wait_for 100 sleeper "$ATK_A" 30
+	# 512M running; another 512M would make 1G of 768M.
+	start_in "$ATK_A" "exec $CTL_BIN run busybox true" \
+	    "/sys/fs/cgroup/memory$two" "/sys/fs/cgroup/pids$two" "/sys/fs/cgroup/cpu$two"
+	local rc=0
+	wait "$ATK_BG_PID" || rc=$?
+	cat "$BATS_TEST_TMPDIR/bg.out"
+	[ "$rc" = 125 ]
+	grep -q "would together exceed user_memory" "$BATS_TEST_TMPDIR/bg.out"
+	# Within the total it runs.
+	start_in "$ATK_A" "exec $CTL_BIN run --memory 128M busybox true" \
+	    "/sys/fs/cgroup/memory$two" "/sys/fs/cgroup/pids$two" "/sys/fs/cgroup/cpu$two"
+	rc=0
+	wait "$ATK_BG_PID" || rc=$?
+	cat "$BATS_TEST_TMPDIR/bg.out"
+	[ "$rc" = 0 ]
+}
