@@ -32,7 +32,7 @@ CC		?= cc
 PKG_CONFIG	?= pkg-config
 
 HELPER_PKGS	:= inih libcap pam libseccomp
-IMAGE_PKGS	:= libarchive json-c libcrypto
+IMAGE_PKGS	:= libarchive json-c libcrypto libcurl
 TEST_PKGS	:= cmocka
 
 WARN	:= -Wall -Wextra -Werror -Wformat=2 -Wformat-security \
@@ -222,6 +222,8 @@ install: $(PROGS)
 	install -m 4755 $(HELPER_OWNER) $(R)/ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch
 	install -m 0755 $(R)/ctr-policy $(DESTDIR)$(SBINDIR)/ctr-policy
 	install -m 0755 $(R)/ctr-image $(DESTDIR)$(SBINDIR)/ctr-image
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd ctr-pull >/dev/null; then \
+	    adduser --system --no-create-home --group ctr-pull; fi
 	for m in $(MANS); do \
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini ]; then \
@@ -243,6 +245,7 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	bats busybox-static strace mandoc cppcheck clang clang-format \
 	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc \
 	skopeo gzip bzip2 xz-utils lz4 git tmux qemu-system-x86 \
+	libcurl4-openssl-dev docker-registry apache2-utils adduser \
 	debhelper devscripts lintian
 
 deps:

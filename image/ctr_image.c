@@ -1,6 +1,6 @@
 /*
  * ctr_image.c: ctr-image, the administrator's tool for the image store
- * (import, list, inspect, rm, gc, tag; see ctr-image(8)).
+ * (import, pull, list, inspect, rm, gc, tag; see ctr-image(8)).
  *
  * Invariants:
  * - It MUST refuse to run unless the effective uid is 0.
@@ -22,6 +22,8 @@
 #include "desc.h"
 #include "import.h"
 #include "name.h"
+#include "origin.h"
+#include "pull.h"
 #include "store.h"
 #include "util.h"
 
@@ -34,6 +36,8 @@ usage(FILE *f)
 	fputs(
 	    "usage: ctr-image import [--name NAME] [--config FILE] [--quiet]\n"
 	    "                        [--max-size SIZE] [--max-entries N] ARCHIVE|-\n"
+	    "       ctr-image pull [--platform OS/ARCH[/VARIANT]] [--name NAME]\n"
+	    "                      [--jobs N] [--authfile FILE] [--quiet] REF\n"
 	    "       ctr-image list\n"
 	    "       ctr-image inspect NAME\n"
 	    "       ctr-image rm NAME...\n"
@@ -174,12 +178,76 @@ cmd_import(int argc, char **argv)
 		return failerr(&e);
 	}
 	catch_signals();
+	char origin[ORIGIN_MAX];
+	snprintf(origin, sizeof(origin), "imported from %s",
+	    strcmp(argv[optind], "-") == 0 ? "stdin" : argv[optind]);
+	o.origin = origin;
 	r = import_archive(&s, argv[optind], &o, &e);
 	store_close(&s);
 	if (r == -1) {
 		char msg[sizeof(e.msg) + 64];
 
 		snprintf(msg, sizeof(msg), "import %s: %s", argv[optind],
+		    e.msg);
+		return fail(msg);
+	}
+	return 0;
+}
+
+static int
+cmd_pull(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "platform", required_argument, NULL, 'p' },
+		{ "authfile", required_argument, NULL, 'a' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pull_opts o = { .max_size = DEFAULT_MAX_SIZE,
+		.max_entries = DEFAULT_MAX_ENTRIES,
+		.jobs = PULL_JOBS };
+	unsigned long long v;
+	struct img_err e = { "" };
+	struct store s;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+n:q", opts, NULL)) != -1) {
+		if (c == 'n')
+			o.name = optarg;
+		else if (c == 'p')
+			o.platform = optarg;
+		else if (c == 'a')
+			o.authfile = optarg;
+		else if (c == 'j') {
+			if (parse_size(optarg, &v) == -1 || v == 0 ||
+			    v > PULL_MAX_JOBS)
+				return fail("--jobs: a number from 1 to 16");
+			o.jobs = (unsigned)v;
+		} else if (c == 'q')
+			o.quiet = true;
+		else {
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return 1;
+	}
+	if (store_open(&s, &e) == -1) {
+		store_close(&s);
+		return failerr(&e);
+	}
+	catch_signals();
+	r = pull_image(&s, argv[optind], &o, &e);
+	store_close(&s);
+	if (r == -1) {
+		char msg[sizeof(e.msg) + 300];
+
+		snprintf(msg, sizeof(msg), "pull %.255s: %s", argv[optind],
 		    e.msg);
 		return fail(msg);
 	}
@@ -227,12 +295,11 @@ cmd_list(int argc, char **argv)
 		store_close(&s);
 		return failerr(&e);
 	}
-	store_close(&s);
-	printf("%-40s %-12s %10s %10s %s\n", "NAME", "DIGEST", "SIZE", "SHARED",
-	    "CREATED");
+	printf("%-40s %-12s %10s %10s %-16s %s\n", "NAME", "DIGEST", "SIZE",
+	    "SHARED", "CREATED", "ORIGIN");
 	for (size_t i = 0; i < n; i++) {
 		uint64_t size = 0, sh = 0;
-		char a[32], b[32], created[20];
+		char a[32], b[32], created[20], from[ORIGIN_MAX];
 
 		for (size_t k = 0; k < v[i]->nlayers; k++) {
 			size += v[i]->layers[k].size;
@@ -242,10 +309,13 @@ cmd_list(int argc, char **argv)
 		snprintf(created, sizeof(created), "%.16s", v[i]->created);
 		if (strlen(created) > 10 && created[10] == 'T')
 			created[10] = ' ';
-		printf("%-40s %-12.12s %10s %10s %s\n", v[i]->name,
+		origin_get(&s, v[i]->name, from, sizeof(from));
+		printf("%-40s %-12.12s %10s %10s %-16s %s\n", v[i]->name,
 		    v[i]->digest + 7, img_fmt_size(size, a, sizeof(a)),
-		    img_fmt_size(sh, b, sizeof(b)), created[0] ? created : "-");
+		    img_fmt_size(sh, b, sizeof(b)), created[0] ? created : "-",
+		    from);
 	}
+	store_close(&s);
 	store_desc_all_free(v, n);
 	return 0;
 }
@@ -395,6 +465,7 @@ cmd_rm(int argc, char **argv)
 			ret = failerr(&e);
 			continue;
 		}
+		origin_remove(&s, canon);
 		printf("removed %s\n", canon);
 		if (d != NULL && store_gc(&s, d, &gr, say_busy, &e) == -1)
 			ret = failerr(&e);
@@ -421,6 +492,11 @@ cmd_gc(int argc, char **argv)
 	    store_gc(&s, NULL, &gr, say_busy, &e) == -1) {
 		store_close(&s);
 		return failerr(&e);
+	}
+	/* Layer downloads an interrupted pull kept for resuming. */
+	if (img_rmtree_at(s.fd, "partial") == -1 && errno != ENOENT) {
+		store_close(&s);
+		return fail("gc: removing partial downloads failed");
 	}
 	store_close(&s);
 	say_gc("gc", &gr);
@@ -454,6 +530,15 @@ cmd_tag(int argc, char **argv)
 	d->name = dst;
 	r = store_desc_write(&s, d, &e);
 	d->name = old;
+	if (r == 0) {
+		char from[ORIGIN_MAX];
+
+		origin_get(&s, src, from, sizeof(from));
+		if (strcmp(from, "-") == 0)
+			origin_remove(&s, dst);
+		else
+			(void)origin_put(&s, dst, from);
+	}
 	desc_free(d);
 	store_close(&s);
 	if (r == -1)
@@ -470,6 +555,7 @@ main(int argc, char **argv)
 		int (*fn)(int, char **);
 	} cmds[] = {
 		{ "import", cmd_import },
+		{ "pull", cmd_pull },
 		{ "list", cmd_list },
 		{ "ls", cmd_list },
 		{ "inspect", cmd_inspect },

@@ -39,10 +39,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "blobmap.h"
 #include "config.h"
 #include "extract.h"
 #include "import.h"
 #include "name.h"
+#include "origin.h"
 #include "progress.h"
 #include "sanitize.h"
 #include "store.h"
@@ -1010,16 +1012,19 @@ do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 	if (u->blob[0] != '\0' && strcmp(u->blob, blobhex) != 0) {
 		img_err(x->e,
 		    "layer %s: blob digest mismatch (content is sha256:%s)",
-		    u->member ? u->member : "", blobhex);
+		    u->member ? u->member : u->blob, blobhex);
 		goto out;
 	}
 	if (u->diff[0] != '\0' && strcmp(u->diff, diffhex) != 0) {
 		img_err(x->e,
 		    "layer %s: diff_id mismatch (config says sha256:%s, content is sha256:%s)",
-		    u->member ? u->member : "", u->diff, diffhex);
+		    u->member ? u->member : u->blob, u->diff, diffhex);
 		goto out;
 	}
 	memcpy(u->diff, diffhex, 65);
+	if (u->blob[0] != '\0' && blobmap_put(x->s, u->blob, u->diff) == -1)
+		progress_warn(&x->pr, "%s: recording its blob: %s", label,
+		    strerror(errno));
 	if (!u->present) {
 		report_sanitised(x, label, &st);
 		int k = store_layer_get(x->s, u->diff, u->link, &u->size, x->e);
@@ -1347,6 +1352,11 @@ commit_images(struct imp *x)
 			d->name = p->names[k];
 			int r = store_desc_write(x->s, d, x->e);
 			d->name = NULL;
+			if (r == 0 && x->o->origin != NULL &&
+			    origin_put(x->s, p->names[k], x->o->origin) == -1)
+				progress_warn(&x->pr,
+				    "%s: recording its origin: %s", p->names[k],
+				    strerror(errno));
 			if (r == 0 && old != NULL)
 				r = drop_replaced(x, old);
 			desc_free(old);
@@ -1405,6 +1415,90 @@ import_archive(struct store *s, const char *path, const struct import_opts *o,
 		goto out;
 	r = commit_images(&x);
 out:
+	imp_free(&x);
+	return r;
+}
+
+/* A layer not fetched: stored, and recorded as what its blob unpacks to
+ * (the config's diff_id claim alone never suffices). */
+static int
+blobs_known(struct imp *x, struct ulayer *u)
+{
+	char diff[65];
+
+	if (!u->present || blobmap_get(x->s, u->blob, diff) != 1)
+		return img_err(x->e, "layer sha256:%s: not fetched", u->blob);
+	if (strcmp(diff, u->diff) != 0)
+		return img_err(x->e,
+		    "layer sha256:%s: diff_id mismatch (config says sha256:%s, the blob unpacks to sha256:%s)",
+		    u->blob, u->diff, diff);
+	x->layer_no++;
+	progress_say(&x->pr, "layer %u/%zu sha256:%.12s: already present",
+	    x->layer_no, x->nul, u->diff);
+	u->done = true;
+	return 0;
+}
+
+static int
+blobs_layers(struct imp *x, const struct import_blobs *b)
+{
+	for (size_t i = 0; i < x->nul; i++) {
+		struct ulayer *u = &x->ul[i];
+		size_t j = 0;
+		int k;
+
+		while (j < b->n && strcmp(b->blobs[j], u->blob) != 0)
+			j++;
+		if (j == b->n)
+			return img_err(x->e, "layer sha256:%s: no blob",
+			    u->blob);
+		k = store_layer_get(x->s, u->diff, u->link, &u->size, x->e);
+		if (k == -1)
+			return -1;
+		u->present = k == 1;
+		if (b->fds[j] == -1) {
+			if (blobs_known(x, u) == -1)
+				return -1;
+			continue;
+		}
+		x->fd = b->fds[j];
+		struct stat st;
+		if (fstat(x->fd, &st) == 0)
+			u->size_in = st.st_size; /* for the bar */
+		if (lseek(x->fd, 0, SEEK_SET) == -1) {
+			x->fd = -1;
+			return img_errno(x->e, "layer sha256:%s", u->blob);
+		}
+		k = do_layer(x, u, NULL);
+		x->fd = -1;
+		if (k == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+import_blobs(struct store *s, const struct import_blobs *b,
+    const struct import_opts *o, struct img_err *e)
+{
+	struct imp x = { .s = s, .o = o, .e = e, .fd = -1 };
+	struct image_plan *p;
+	const char **names = NULL;
+	int r = -1;
+
+	progress_init(&x.pr, o->quiet);
+	if (o->name == NULL)
+		return img_err(e, "no image name");
+	if ((names = calloc(b->n + 1, sizeof(*names))) == NULL)
+		return img_err(e, "out of memory");
+	if ((p = new_plan(&x)) == NULL ||
+	    plan_config(&x, p, b->cfg, b->cfglen, names, b->blobs, b->n) ==
+		-1 ||
+	    blobs_layers(&x, b) == -1)
+		goto out;
+	r = commit_images(&x);
+out:
+	free(names);
 	imp_free(&x);
 	return r;
 }

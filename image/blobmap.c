@@ -1,0 +1,67 @@
+/*
+ * blobmap.c: blob -> diff_id records (see blobmap.h).
+ *
+ * Invariants:
+ * - Names MUST be 64 lowercase hex digits, checked before any *at() call;
+ *   files are opened with O_NOFOLLOW below the store descriptor only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blobmap.h"
+#include "cleanup.h"
+
+#define BLOBMAP_DIR "blobmap"
+
+static int
+map_dir(struct store *s, bool create)
+{
+	if (create && mkdirat(s->fd, BLOBMAP_DIR, 0700) == -1 &&
+	    errno != EEXIST)
+		return -1;
+	return openat(s->fd, BLOBMAP_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int
+blobmap_put(struct store *s, const char *blob, const char *diff)
+{
+	cleanup_close int dfd = -1, fd = -1;
+	char tmp[80], line[66];
+
+	if (!img_is_hex64(blob) || !img_is_hex64(diff)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((dfd = map_dir(s, true)) == -1)
+		return -1;
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", blob);
+	snprintf(line, sizeof(line), "%s\n", diff);
+	fd = openat(dfd, tmp,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1 || img_write_all(fd, line, 65) == -1 || fsync(fd) == -1 ||
+	    renameat(dfd, tmp, dfd, blob) == -1) {
+		unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+int
+blobmap_get(struct store *s, const char *blob, char *diff)
+{
+	cleanup_close int dfd = -1;
+	char buf[80];
+
+	if (!img_is_hex64(blob) || (dfd = map_dir(s, false)) == -1)
+		return 0;
+	if (img_read_small_at(dfd, blob, buf, sizeof(buf)) == -1 ||
+	    !img_is_hex64(buf))
+		return 0;
+	memcpy(diff, buf, 65);
+	return 1;
+}

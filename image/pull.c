@@ -1,0 +1,674 @@
+/*
+ * pull.c: ctr-image pull, root's side (see pull.h): configuration, the
+ * privilege drop of the network child, the descriptor service, and the
+ * binding of what was fetched before import_blobs().
+ *
+ * Invariants:
+ * - registries.conf MUST be root-owned and not group/other-writable,
+ *   checked on the descriptor, and read with lib/regconf (strict).
+ * - The child MUST run as PULL_USER with no supplementary groups, no
+ *   capabilities, no_new_privs and the seccomp allowlist before it touches
+ *   the network; a failed drop MUST abort the pull.
+ * - Root MUST open only tmp/<work>/{index,manifest,c-HEX} and
+ *   partial/HEX (layers, kept so that the next pull resumes them), with
+ *   O_NOFOLLOW, and only after checking HEX is 64 lowercase hex digits.
+ * - A layer blob that does not verify MUST be deleted, never resumed.
+ * - A pinned digest MUST equal the sha256 of the index (then the manifest
+ *   MUST be listed in it) or of the manifest; the config and each layer
+ *   MUST hash to the manifest's digests (the layers while unpacking).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "regauth.h"
+#include "blobmap.h"
+#include "cleanup.h"
+#include "config.h"
+#include "import.h"
+#include "imgref.h"
+#include "name.h"
+#include "origin.h"
+#include "pull.h"
+#include "regconf.h"
+
+#define PULL_CONF_DIR   CTL_SYSCONFDIR "/ctr-launch"
+#define PULL_REGCONF    PULL_CONF_DIR "/registries.conf"
+#define PULL_AUTHFILE   PULL_CONF_DIR "/auth.json"
+#define PULL_MAX_LAYERS 1000
+#define PULL_PARTIAL    "partial"
+
+static void
+host_platform(struct pull_platform *p)
+{
+	static const struct {
+		const char *mach, *arch, *variant;
+	} map[] = {
+		{ "x86_64", "amd64", "" },
+		{ "aarch64", "arm64", "" },
+		{ "armv7l", "arm", "v7" },
+		{ "armv6l", "arm", "v6" },
+		{ "i686", "386", "" },
+		{ "ppc64le", "ppc64le", "" },
+		{ "s390x", "s390x", "" },
+		{ "riscv64", "riscv64", "" },
+	};
+	struct utsname u;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->os, sizeof(p->os), "linux");
+	if (uname(&u) == -1)
+		u.machine[0] = '\0';
+	snprintf(p->arch, sizeof(p->arch), "%.31s", u.machine);
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(u.machine, map[i].mach) == 0) {
+			snprintf(p->arch, sizeof(p->arch), "%s", map[i].arch);
+			snprintf(p->variant, sizeof(p->variant), "%s",
+			    map[i].variant);
+		}
+}
+
+static bool
+plat_word(const char *s, size_t n)
+{
+	if (n == 0 || n >= 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+int
+pull_platform_parse(const char *in, struct pull_platform *p)
+{
+	const char *a, *v;
+
+	if (in == NULL) {
+		host_platform(p);
+		return 0;
+	}
+	memset(p, 0, sizeof(*p));
+	if ((a = strchr(in, '/')) == NULL)
+		return -1;
+	v = strchr(a + 1, '/');
+	if (!plat_word(in, (size_t)(a - in)) ||
+	    !plat_word(a + 1, v ? (size_t)(v - a - 1) : strlen(a + 1)) ||
+	    (v != NULL && !plat_word(v + 1, strlen(v + 1))))
+		return -1;
+	memcpy(p->os, in, (size_t)(a - in));
+	memcpy(p->arch, a + 1, v ? (size_t)(v - a - 1) : strlen(a + 1));
+	if (v != NULL)
+		snprintf(p->variant, sizeof(p->variant), "%s", v + 1);
+	return 0;
+}
+
+static int
+read_regconf(const char *host, struct regconf_entry *re, struct img_err *e)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+	char buf[64 * 1024], err[600];
+	ssize_t n;
+
+	memset(re, 0, sizeof(*re));
+	fd = open(PULL_REGCONF, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1 && errno == ENOENT)
+		return 0;
+	if (fd == -1)
+		return img_errno(e, "%s", PULL_REGCONF);
+	if (fstat(fd, &st) == -1)
+		return img_errno(e, "%s", PULL_REGCONF);
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0)
+		return img_err(e,
+		    "%s: refused: must be a regular file owned by root, not group/other-writable",
+		    PULL_REGCONF);
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return img_errno(e, "%s", PULL_REGCONF);
+	if ((size_t)n == sizeof(buf))
+		return img_err(e, "%s: larger than 64 KiB", PULL_REGCONF);
+	if (regconf_lookup(buf, (size_t)n, PULL_REGCONF, host, re, err,
+		sizeof(err)) == -1)
+		return img_err(e, "%s", err);
+	return 0;
+}
+
+/* The "ca" file of registries.conf: root's, not writable by others. */
+static int
+read_ca(const char *path, struct pull_job *j, struct img_err *e)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd == -1 || fstat(fd, &st) == -1)
+		return img_errno(e, "%s: ca %s", PULL_REGCONF, path);
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0)
+		return img_err(e,
+		    "%s: refused: must be a regular file owned by root, not group/other-writable",
+		    path);
+	if (st.st_size > (1 << 20) || st.st_size == 0)
+		return img_err(e, "%s: empty or larger than 1 MiB", path);
+	if ((j->ca = malloc((size_t)st.st_size)) == NULL)
+		return img_err(e, "out of memory");
+	n = read(fd, j->ca, (size_t)st.st_size);
+	if (n != st.st_size)
+		return img_err(e, "%s: short read", path);
+	j->calen = (size_t)n;
+	return 0;
+}
+
+/* REF, registries.conf and auth.json -> J; NAME gets the image's name. */
+static int
+make_job(const char *ref, const struct pull_opts *o, struct pull_job *j,
+    char *name, struct img_err *e)
+{
+	struct imgref r;
+	struct regconf_entry re;
+	char err[200];
+
+	memset(j, 0, sizeof(*j));
+	if (imgref_parse(ref, IMGREF_NAME, &r, err, sizeof(err)) == -1)
+		return img_err(e, "invalid image reference \"%.255s\": %s", ref,
+		    err);
+	if (imgref_format(&r, j->from, sizeof(j->from), err, sizeof(err)) ==
+		-1 ||
+	    name_canon(o->name ? o->name : j->from, name, NAME_MAX_LEN + 1) ==
+		-1)
+		return img_err(e, "invalid image name \"%.255s\"",
+		    o->name ? o->name : ref);
+	if (pull_platform_parse(o->platform, &j->plat) == -1)
+		return img_err(e, "--platform: expected OS/ARCH[/VARIANT]");
+	snprintf(j->hostport, sizeof(j->hostport), "%s",
+	    r.registry[0] ? r.registry : "docker.io");
+	snprintf(j->apihost, sizeof(j->apihost), "%s",
+	    r.registry[0] ? r.registry : "registry-1.docker.io");
+	snprintf(j->repo, sizeof(j->repo), "%s%s",
+	    r.registry[0] == '\0' && strchr(r.repo, '/') == NULL ? "library/" :
+								   "",
+	    r.repo);
+	j->pinned = r.digest[0] != '\0';
+	snprintf(j->ref, sizeof(j->ref), "%s", j->pinned ? r.digest : r.tag);
+	j->quiet = o->quiet;
+	j->jobs = o->jobs;
+	if (read_regconf(j->hostport, &re, e) == -1)
+		return -1;
+	if (re.mirror[0] != '\0') { /* fetch from it, with its own settings */
+		snprintf(j->hostport, sizeof(j->hostport), "%s", re.mirror);
+		snprintf(j->apihost, sizeof(j->apihost), "%s", re.mirror);
+		if (read_regconf(j->hostport, &re, e) == -1)
+			return -1;
+	}
+	j->insecure = re.insecure;
+	if (re.ca[0] != '\0' && read_ca(re.ca, j, e) == -1)
+		return -1;
+	return regauth_lookup(o->authfile ? o->authfile : PULL_AUTHFILE,
+	    o->authfile == NULL, j->hostport, j->cred, sizeof(j->cred), e);
+}
+
+/* In the child: nothing of the store, then ctr-pull, no privilege. */
+static void __attribute__((noreturn)) child_start(struct store *s, int sock,
+    const struct pull_job *j, uid_t uid, gid_t gid)
+{
+	int fds[] = { s->fd, s->images, s->layers, s->l, s->tmp, s->work };
+	struct pull_msg m;
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(uid, uid, uid) == -1 ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 || chdir("/") == -1 ||
+	    setuid(0) != -1 || pull_seccomp() == -1) {
+		memset(&m, 0, sizeof(m));
+		m.kind = 'X';
+		snprintf(m.text, sizeof(m.text),
+		    "cannot drop to the user %s: %s", PULL_USER,
+		    strerror(errno));
+		(void)!send(sock, &m, sizeof(m), MSG_NOSIGNAL);
+		_exit(1);
+	}
+	pull_child(sock, j);
+}
+
+static int
+send_fd(int sock, int fd)
+{
+	char b = 0;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &b, 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/* tmp/<work>/ file name of a request, or -1 if the request is bad. */
+static int
+req_name(const struct pull_msg *m, char *out, size_t len)
+{
+	char hex[65];
+
+	memcpy(hex, m->hex, sizeof(hex));
+	hex[64] = '\0';
+	if (m->kind == 'i' || m->kind == 'm') {
+		snprintf(out, len, "%s", m->kind == 'i' ? "index" : "manifest");
+		return 0;
+	}
+	if ((m->kind != 'c' && m->kind != 'l') || !img_is_hex64(hex))
+		return -1;
+	snprintf(out, len, "%c-%s", m->kind, hex);
+	return 0;
+}
+
+/* STORE_DIR/partial/: layer blobs being fetched, kept across failed or
+ * interrupted pulls so the next one resumes them (HTTP Range); each is
+ * removed once imported or when it does not verify. */
+static int
+partial_dir(struct store *s)
+{
+	if (mkdirat(s->fd, PULL_PARTIAL, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return openat(s->fd, PULL_PARTIAL,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+/* The descriptor for request M (file FNAME): a layer in partial/, kept;
+ * anything else in tmp/<work>/, new. */
+static int
+open_blob(struct store *s, const struct pull_msg *m, const char *fname)
+{
+	cleanup_close int pdir = -1;
+
+	if (m->kind != 'l')
+		return openat(s->work, fname,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		    0600);
+	if ((pdir = partial_dir(s)) == -1)
+		return -1;
+	return openat(pdir, fname + 2,
+	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/* Is blob HEX recorded as unpacking to a layer the store holds? */
+static bool
+known_blob(struct store *s, const char *hex)
+{
+	struct img_err ignored = { "" };
+	char diff[65], link[DESC_LINK_LEN + 1];
+	uint64_t size;
+
+	return blobmap_get(s, hex, diff) == 1 &&
+	    store_layer_get(s, diff, link, &size, &ignored) == 1;
+}
+
+/* Answers the child's requests until it is done or fails. */
+static int
+serve(struct store *s, int sock, struct img_err *e)
+{
+	struct pull_msg m;
+	unsigned nreq = 0;
+	char fname[80];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(sock, &m, sizeof(m), 0);
+		if (import_interrupted)
+			return img_err(e, "interrupted");
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(m))
+			return img_err(e, "the network child died");
+		if (m.kind == 'E')
+			return 0;
+		if (m.kind == 'X') { /* the registry's bytes may be in it */
+			m.text[sizeof(m.text) - 1] = '\0';
+			for (char *p = m.text; *p != '\0'; p++)
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					*p = '?';
+			return img_err(e, "%s", m.text);
+		}
+		if (++nreq > PULL_MAX_LAYERS + 3 ||
+		    req_name(&m, fname, sizeof(fname)) == -1)
+			return img_err(e,
+			    "the network child sent a bad request");
+		if (m.kind == 'l' && known_blob(s, fname + 2)) {
+			if (send(sock, "k", 1, MSG_NOSIGNAL) != 1)
+				return img_err(e, "the network child died");
+			continue;
+		}
+		cleanup_close int fd = open_blob(s, &m, fname);
+		if (fd == -1)
+			return img_errno(e, "%s/tmp/%s/%s", STORE_DIR,
+			    s->workname, fname);
+		if (send_fd(sock, fd) == -1)
+			return img_err(e, "the network child died");
+	}
+}
+
+/* Reads tmp/<work>/NAME (at most PULL_META_MAX bytes); 0, 1 if absent,
+ * -1. */
+static int
+read_work(struct store *s, const char *name, char **buf, size_t *len,
+    struct img_err *e)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+	ssize_t n;
+
+	*buf = NULL;
+	fd = openat(s->work, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return 1;
+	if (fd == -1 || fstat(fd, &st) == -1)
+		return img_errno(e, "%s", name);
+	if (!S_ISREG(st.st_mode) || st.st_size > PULL_META_MAX)
+		return img_err(e, "%s: larger than 4 MiB refused", name);
+	if ((*buf = malloc((size_t)st.st_size + 1)) == NULL)
+		return img_err(e, "out of memory");
+	n = read(fd, *buf, (size_t)st.st_size + 1);
+	if (n != st.st_size) {
+		free(*buf);
+		*buf = NULL;
+		return img_err(e, "%s: short read", name);
+	}
+	*len = (size_t)n;
+	return 0;
+}
+
+static void
+sha256_hex(const void *buf, size_t len, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
+	img_hex_encode(md, n, out);
+}
+
+static const char *
+jstr(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* The pin (if any) covers the index or the manifest; the manifest is in
+ * the index. */
+static int
+bind_top(struct store *s, const struct pull_job *j, const char *mhex,
+    struct img_err *e)
+{
+	cleanup_free char *ibuf = NULL;
+	struct json_object *idx, *ms;
+	char ihex[65];
+	size_t ilen = 0;
+	bool listed = false;
+	int k = read_work(s, "index", &ibuf, &ilen, e);
+
+	if (k == -1)
+		return -1;
+	if (k == 1)
+		return j->pinned && strcmp(j->ref + 7, mhex) != 0 ?
+		    img_err(e,
+			"manifest: digest mismatch (pinned %s, content sha256:%s)",
+			j->ref, mhex) :
+		    0;
+	sha256_hex(ibuf, ilen, ihex);
+	if (j->pinned && strcmp(j->ref + 7, ihex) != 0)
+		return img_err(e,
+		    "index: digest mismatch (pinned %s, content sha256:%s)",
+		    j->ref, ihex);
+	if ((idx = config_json(ibuf, ilen, "index", e)) == NULL)
+		return -1;
+	if (json_object_object_get_ex(idx, "manifests", &ms) &&
+	    json_object_is_type(ms, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(ms); i++) {
+			const char *d = jstr(json_object_array_get_idx(ms, i),
+			    "digest");
+
+			if (d && strncmp(d, "sha256:", 7) == 0 &&
+			    strcmp(d + 7, mhex) == 0)
+				listed = true;
+		}
+	json_object_put(idx);
+	return listed ?
+	    0 :
+	    img_err(e, "manifest sha256:%s is not in the index", mhex);
+}
+
+/* Root's reading of the (bound) manifest: the config and layer hexes. */
+static int
+manifest_parts(struct json_object *m, char *cfg, char (**blobs)[65], size_t *n,
+    struct img_err *e)
+{
+	struct json_object *ls, *c;
+	const char *d;
+
+	if (!json_object_object_get_ex(m, "config", &c) ||
+	    (d = jstr(c, "digest")) == NULL || strncmp(d, "sha256:", 7) != 0 ||
+	    !img_is_hex64(d + 7) ||
+	    !json_object_object_get_ex(m, "layers", &ls) ||
+	    !json_object_is_type(ls, json_type_array))
+		return img_err(e, "manifest: no sha256 config or no layers");
+	memcpy(cfg, d + 7, 65);
+	*n = json_object_array_length(ls);
+	if (*n == 0 || *n > PULL_MAX_LAYERS)
+		return img_err(e, "manifest: %zu layers", *n);
+	if ((*blobs = calloc(*n, sizeof(**blobs))) == NULL)
+		return img_err(e, "out of memory");
+	for (size_t i = 0; i < *n; i++) {
+		d = jstr(json_object_array_get_idx(ls, i), "digest");
+		if (d == NULL || strncmp(d, "sha256:", 7) != 0 ||
+		    !img_is_hex64(d + 7))
+			return img_err(e, "manifest: layer %zu: no sha256", i);
+		memcpy((*blobs)[i], d + 7, 65);
+	}
+	return 0;
+}
+
+/* Is FD's content sha256 HEX? */
+static int
+check_fd(int fd, const char *hex, struct img_err *e)
+{
+	static char buf[1u << 20];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dn = 0;
+	char got[65];
+	ssize_t n;
+
+	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(md);
+		return img_err(e, "out of memory");
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(md, buf, (size_t)n);
+	EVP_DigestFinal_ex(md, d, &dn);
+	EVP_MD_CTX_free(md);
+	if (n < 0)
+		return img_errno(e, "layer sha256:%s", hex);
+	img_hex_encode(d, dn, got);
+	if (strcmp(got, hex) != 0)
+		return img_err(e,
+		    "layer sha256:%s: digest mismatch (content is sha256:%s)",
+		    hex, got);
+	return 0;
+}
+
+static int
+import_parts(struct store *s, const char *from, const char *cfghex,
+    char (*blobs)[65], size_t n, const struct pull_opts *o, const char *name,
+    struct img_err *e)
+{
+	cleanup_free char *cfg = NULL;
+	cleanup_free int *fds = NULL;
+	char origin[ORIGIN_MAX];
+	struct import_opts io = { .name = name,
+		.origin = origin,
+		.quiet = o->quiet,
+		.max_size = o->max_size,
+		.max_entries = o->max_entries };
+	struct import_blobs b = { .blobs = blobs, .n = n };
+	char fname[80], hex[65];
+	cleanup_close int pdir = -1;
+	size_t len = 0;
+	int r = -1;
+
+	snprintf(origin, sizeof(origin), "pulled from %s", from);
+	snprintf(fname, sizeof(fname), "c-%s", cfghex);
+	if (read_work(s, fname, &cfg, &len, e) != 0)
+		return e->msg[0] ? -1 : img_err(e, "config: not fetched");
+	sha256_hex(cfg, len, hex);
+	if (strcmp(hex, cfghex) != 0)
+		return img_err(e,
+		    "config sha256:%s: digest mismatch (content is sha256:%s)",
+		    cfghex, hex);
+	if ((fds = calloc(n, sizeof(*fds))) == NULL)
+		return img_err(e, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (known_blob(s, blobs[i]))
+			continue; /* not fetched: import_blobs checks it */
+		if (pdir == -1 && (pdir = partial_dir(s)) == -1) {
+			img_errno(e, "%s/%s", STORE_DIR, PULL_PARTIAL);
+			goto out;
+		}
+		fds[i] = openat(pdir, blobs[i],
+		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fds[i] == -1) {
+			img_errno(e, "layer sha256:%s", blobs[i]);
+			goto out;
+		}
+		if (check_fd(fds[i], blobs[i], e) == -1) {
+			unlinkat(pdir, blobs[i], 0); /* never resume it */
+			goto out;
+		}
+	}
+	b.cfg = cfg;
+	b.cfglen = len;
+	b.fds = fds;
+	r = import_blobs(s, &b, &io, e);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (fds[i] >= 0)
+			unlinkat(pdir, blobs[i], 0);
+out:
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r;
+}
+
+static int
+bind_import(struct store *s, const struct pull_job *j,
+    const struct pull_opts *o, const char *name, struct img_err *e)
+{
+	cleanup_free char *mbuf = NULL;
+	char(*blobs)[65] = NULL;
+	struct json_object *m = NULL;
+	char mhex[65], cfghex[65];
+	size_t mlen = 0, n = 0;
+	int r = -1;
+
+	if (read_work(s, "manifest", &mbuf, &mlen, e) != 0)
+		return e->msg[0] ? -1 : img_err(e, "manifest: not fetched");
+	sha256_hex(mbuf, mlen, mhex);
+	if (bind_top(s, j, mhex, e) == -1)
+		return -1;
+	if ((m = config_json(mbuf, mlen, "manifest", e)) == NULL)
+		return -1;
+	if (manifest_parts(m, cfghex, &blobs, &n, e) == 0)
+		r = import_parts(s, j->from, cfghex, blobs, n, o, name, e);
+	free(blobs);
+	json_object_put(m);
+	return r;
+}
+
+static int
+pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
+    const char *name, struct img_err *e)
+{
+	struct passwd *pw;
+	int sv[2], st = 0, r;
+	pid_t pid;
+
+	errno = 0;
+	if ((pw = getpwnam(PULL_USER)) == NULL || pw->pw_uid == 0)
+		return img_err(e,
+		    "the system user %s is missing (make install creates it)",
+		    PULL_USER);
+	if (store_clean_tmp(s, e) == -1 || store_mkwork(s, e) == -1)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return img_errno(e, "socketpair");
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return img_errno(e, "fork");
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		child_start(s, sv[1], j, pw->pw_uid, pw->pw_gid);
+	}
+	close(sv[1]);
+	explicit_bzero(j->cred, sizeof(j->cred));
+	r = serve(s, sv[0], e);
+	close(sv[0]);
+	if (r == -1)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (r == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
+		r = img_err(e, "the network child failed");
+	if (r == 0)
+		r = bind_import(s, j, o, name, e);
+	return r;
+}
+
+int
+pull_image(struct store *s, const char *ref, const struct pull_opts *o,
+    struct img_err *e)
+{
+	struct pull_job j;
+	char name[NAME_MAX_LEN + 1];
+	int r;
+
+	r = make_job(ref, o, &j, name, e);
+	if (r == 0)
+		r = pull_run(s, &j, o, name, e);
+	explicit_bzero(j.cred, sizeof(j.cred));
+	free(j.ca);
+	return r;
+}

@@ -1,0 +1,88 @@
+/*
+ * pull.h: ctr-image pull: an image from a registry into the store.
+ *
+ * Root (pull.c) reads its own configuration (registries.conf, auth.json),
+ * opens the store and forks a child (pullchild.c) that drops to the
+ * system user ctr-pull, with no capabilities, no_new_privs and a seccomp
+ * allowlist (pullsec.c).  The child
+ * does all network I/O and reads everything the registry sends; it writes
+ * what it fetches only into descriptors that root opens for it in the
+ * store's tmp/ and passes over a SOCK_SEQPACKET socketpair, one fixed-size
+ * struct pull_msg per message.  Root then binds the bytes it holds: the
+ * pinned digest to the manifest (or the index, and the manifest to the
+ * index), the manifest to the config and layers by sha256, and imports
+ * them with import_blobs() (same checks as an archive import).
+ *
+ * Invariants:
+ * - Nothing the child says MUST be trusted: root MUST recompute every
+ *   digest from the files it holds and MUST only open files it names
+ *   itself, from a kind byte and 64 lowercase hex digits.
+ * - The child MUST never hold a descriptor of the store other than the
+ *   blob files passed to it.
+ * - A failed pull MUST leave the store as it was (its work stays in tmp/).
+ */
+#ifndef CTL_IMG_PULL_H
+#define CTL_IMG_PULL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "imgref.h"
+#include "store.h"
+#include "util.h"
+
+#define PULL_USER     "ctr-pull"
+#define PULL_META_MAX (4u << 20) /* manifest, index, config */
+#define PULL_MAX_JOBS 16
+#define PULL_JOBS     4 /* parallel layer downloads by default */
+
+struct pull_platform {
+	char os[32], arch[32], variant[32];
+};
+
+struct pull_opts {
+	const char *name;     /* --name, or NULL: the reference */
+	const char *authfile; /* --authfile, or NULL: the default */
+	const char *platform; /* --platform, or NULL: the host's */
+	unsigned jobs;        /* --jobs: 1..PULL_MAX_JOBS */
+	bool quiet;
+	uint64_t max_size, max_entries;
+};
+
+/* Child -> root: kind 'i' (index), 'm' (manifest), 'c' (config, HEX),
+ * 'l' (layer, HEX) asks for a descriptor; 'E' done; 'X' failed (TEXT).
+ * Root answers a request with one byte and the descriptor. */
+struct pull_msg {
+	char kind;
+	char hex[65];
+	char text[446];
+};
+
+/* What the child needs, all decided by root before the fork. */
+struct pull_job {
+	char apihost[256];             /* host[:port] to connect to */
+	char hostport[256];            /* as in the reference, for messages */
+	char repo[272];                /* repository path on the registry */
+	char ref[IMGREF_MAX_LEN + 1];  /* tag or "sha256:<hex>" */
+	char from[IMGREF_MAX_LEN + 1]; /* the canonical reference */
+	bool insecure, pinned;
+	unsigned jobs;
+	struct pull_platform plat;
+	char cred[1024]; /* "user:pass" or "" */
+	char *ca;        /* registries.conf "ca" file's PEM, or NULL */
+	size_t calen;
+	bool quiet;
+};
+
+int pull_image(struct store *s, const char *ref, const struct pull_opts *o,
+    struct img_err *e);
+
+/* "os/arch[/variant]" -> P; NULL: the host's platform. */
+int pull_platform_parse(const char *in, struct pull_platform *p);
+/* Loads the network child's seccomp allowlist (pullsec.c); 0 or -1. */
+int pull_seccomp(void);
+/* Runs in the child after the drop; exits the process. */
+void pull_child(int sock, const struct pull_job *j) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * regconf.c: the strict reader of registries.conf (see regconf.h).
+ *
+ * Invariants:
+ * - Every byte of the input MUST be looked at once, by line; nothing past
+ *   BUF + LEN is read.
+ * - A key outside a section, an unknown key, a key given twice in one
+ *   section and a value other than "yes" or "no" MUST refuse the file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "regconf.h"
+
+#define REGCONF_MAX_SECTIONS 64
+#define REGCONF_MAX_HOST     256
+
+struct rstate {
+	const char *fname, *host;
+	struct regconf_entry *out;
+	char *err;
+	size_t errlen;
+	int line;
+	bool in_section, cur_is_host, cur_has_insecure, cur_has_ca;
+	bool cur_has_mirror;
+	char seen[REGCONF_MAX_SECTIONS][REGCONF_MAX_HOST];
+	size_t nseen;
+};
+
+static int
+rerr(struct rstate *st, const char *why)
+{
+	if (st->err != NULL)
+		snprintf(st->err, st->errlen, "%s:%d: %s", st->fname, st->line,
+		    why);
+	return -1;
+}
+
+static void
+trim(const char **s, size_t *n)
+{
+	while (*n > 0 && (**s == ' ' || **s == '\t')) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+		(*n)--;
+}
+
+static bool
+host_ok(const char *h, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+			(h[i] >= 'A' && h[i] <= 'Z') ||
+			(h[i] >= '0' && h[i] <= '9') || h[i] == '.' ||
+			h[i] == '-' || h[i] == ':' || h[i] == '[' ||
+			h[i] == ']'))
+			return false;
+	return true;
+}
+
+static int
+section(struct rstate *st, const char *s, size_t n)
+{
+	static const char pre[] = "[registry \"";
+	const size_t pl = sizeof(pre) - 1;
+	const char *h;
+	size_t hn;
+
+	if (n < pl + 2 || memcmp(s, pre, pl) != 0 || s[n - 1] != ']' ||
+	    s[n - 2] != '"')
+		return rerr(st, "expected [registry \"HOST:PORT\"]");
+	h = s + pl;
+	hn = n - pl - 2;
+	if (hn >= REGCONF_MAX_HOST || !host_ok(h, hn))
+		return rerr(st, "invalid registry host");
+	for (size_t i = 0; i < st->nseen; i++)
+		if (strlen(st->seen[i]) == hn &&
+		    memcmp(st->seen[i], h, hn) == 0)
+			return rerr(st, "registry given twice");
+	if (st->nseen == REGCONF_MAX_SECTIONS)
+		return rerr(st, "too many registries");
+	memcpy(st->seen[st->nseen], h, hn);
+	st->seen[st->nseen++][hn] = '\0';
+	st->in_section = true;
+	st->cur_has_insecure = st->cur_has_ca = st->cur_has_mirror = false;
+	st->cur_is_host = strlen(st->host) == hn &&
+	    memcmp(st->host, h, hn) == 0;
+	if (st->cur_is_host)
+		st->out->found = true;
+	return 0;
+}
+
+static int
+ca_value(struct rstate *st, const char *v, size_t vn)
+{
+	if (vn == 0 || v[0] != '/' || vn >= sizeof(st->out->ca))
+		return rerr(st, "ca: expected an absolute path");
+	for (size_t i = 0; i < vn; i++)
+		if (v[i] == ' ' || v[i] == '\t' || v[i] == '"')
+			return rerr(st, "ca: expected an absolute path");
+	if (st->cur_has_ca)
+		return rerr(st, "ca given twice");
+	st->cur_has_ca = true;
+	if (st->cur_is_host) {
+		memcpy(st->out->ca, v, vn);
+		st->out->ca[vn] = '\0';
+	}
+	return 0;
+}
+
+static int
+mirror_value(struct rstate *st, const char *v, size_t vn)
+{
+	if (vn >= REGCONF_MAX_HOST || !host_ok(v, vn))
+		return rerr(st, "mirror: expected HOST[:PORT]");
+	if (st->cur_has_mirror)
+		return rerr(st, "mirror given twice");
+	st->cur_has_mirror = true;
+	if (st->cur_is_host) {
+		memcpy(st->out->mirror, v, vn);
+		st->out->mirror[vn] = '\0';
+	}
+	return 0;
+}
+
+static int
+keyline(struct rstate *st, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n), *v;
+	size_t kn, vn;
+	bool yes;
+
+	if (eq == NULL)
+		return rerr(st, "expected KEY = VALUE");
+	if (!st->in_section)
+		return rerr(st, "key outside a [registry] section");
+	kn = (size_t)(eq - s);
+	v = eq + 1;
+	vn = n - kn - 1;
+	trim(&s, &kn);
+	trim(&v, &vn);
+	if (kn == 2 && memcmp(s, "ca", 2) == 0)
+		return ca_value(st, v, vn);
+	if (kn == 6 && memcmp(s, "mirror", 6) == 0)
+		return mirror_value(st, v, vn);
+	if (kn != 8 || memcmp(s, "insecure", 8) != 0)
+		return rerr(st,
+		    "unknown key (only \"insecure\", \"ca\" and \"mirror\")");
+	if (vn == 3 && memcmp(v, "yes", 3) == 0)
+		yes = true;
+	else if (vn == 2 && memcmp(v, "no", 2) == 0)
+		yes = false;
+	else
+		return rerr(st, "insecure: expected yes or no");
+	if (st->cur_has_insecure)
+		return rerr(st, "insecure given twice");
+	st->cur_has_insecure = true;
+	if (st->cur_is_host)
+		st->out->insecure = yes;
+	return 0;
+}
+
+static int
+one_line(struct rstate *st, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') ||
+		    s[i] == 0x7f)
+			return rerr(st, "control character");
+	if (n > REGCONF_MAX_LINE)
+		return rerr(st, "line too long");
+	trim(&s, &n);
+	if (n == 0 || s[0] == '#')
+		return 0;
+	if (s[0] == '[')
+		return section(st, s, n);
+	return keyline(st, s, n);
+}
+
+int
+regconf_lookup(const char *buf, size_t len, const char *fname, const char *host,
+    struct regconf_entry *out, char *err, size_t errlen)
+{
+	struct rstate st;
+	size_t i = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.fname = fname;
+	st.host = host;
+	st.out = out;
+	st.err = err;
+	st.errlen = errlen;
+	memset(out, 0, sizeof(*out));
+	while (i < len) {
+		const char *nl = memchr(buf + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (buf + i)) : len - i;
+
+		st.line++;
+		if (one_line(&st, buf + i, n) == -1) {
+			memset(out, 0, sizeof(*out));
+			return -1;
+		}
+		i += n + 1;
+	}
+	return 0;
+}
