@@ -417,12 +417,17 @@ request(struct reg_client *c, const char *path, struct sink *s)
 static int
 status_err(struct reg_client *c, long code, const char *what)
 {
+	int n = 0;
+
+	/* A long reference is cut in the message, never overflows it. */
 	if (code == 404)
-		snprintf(c->err, sizeof(c->err), "%s: %s not found (HTTP 404)",
-		    c->hostport, what);
+		n = snprintf(c->err, sizeof(c->err),
+		    "%s: %.300s not found (HTTP 404)", c->hostport, what);
 	else if (code >= 0)
-		snprintf(c->err, sizeof(c->err), "%s: %s: HTTP %ld",
+		n = snprintf(c->err, sizeof(c->err), "%s: %.300s: HTTP %ld",
 		    c->hostport, what, code);
+	if (n < 0)
+		c->err[0] = '\0';
 	return -1;
 }
 

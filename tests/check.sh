@@ -22,6 +22,18 @@ phase() {
 	echo "=== $1"
 }
 
+# counted CMD...: runs a phase that records its own counts; one that
+# recorded none (it did not build, install or start) is a failure.
+counted() {
+	local before
+	before=$(wc -l <"$CTL_COUNTS")
+	"$@" || true
+	if [ "$(wc -l <"$CTL_COUNTS")" = "$before" ]; then
+		echo "make check: $* recorded no result (see above)" >&2
+		echo "0 1" >>"$CTL_COUNTS"
+	fi
+}
+
 # The ctr-launch cgroup directories this run creates are removed at the
 # end; ones that existed before (a real installation's) are left alone.
 cg_before=$(ls -d /sys/fs/cgroup/*/ctr-launch /sys/fs/cgroup/ctr-launch 2>/dev/null)
@@ -44,7 +56,7 @@ else
 	if [ -e "$TESTROOT/.ctr-launch-test" ]; then
 		rm -rf --one-file-system "$TESTROOT"
 	fi
-	$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration || true
+	counted $MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration
 	bash tests/integration/cleanup.sh "$TESTROOT"
 	rm -rf --one-file-system "$TESTROOT"
 
@@ -56,7 +68,7 @@ else
 		if [ -e "$sanroot/.ctr-launch-test" ]; then
 			rm -rf --one-file-system "$sanroot"
 		fi
-		$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration-san || true
+		counted $MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration-san
 		bash tests/integration/cleanup.sh "$sanroot"
 		rm -rf --one-file-system "$sanroot"
 		# The test-only group of the sanitizer build goes with it.
@@ -68,7 +80,7 @@ else
 	# statoverride, remove, purge (DEBCHECK=0 skips it).
 	if [ "${DEBCHECK:-1}" != 0 ]; then
 		phase deb
-		bash tests/deb/check.sh "$MAKE" || true
+		counted bash tests/deb/check.sh "$MAKE"
 	fi
 
 fi
