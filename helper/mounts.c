@@ -601,8 +601,14 @@ overlay_fsconfig(struct ctx *c, const char *upper, const char *work)
 	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++)
 		if (fsconfig(fs, FSCONFIG_SET_STRING, off[i], "off", 0) == -1)
 			die_errno("overlay %s=off", off[i]);
-	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1)
+	/* Before 6.8 (Debian 12's 6.1, Ubuntu 22.04's 5.15) overlayfs parses
+	 * the options only here, as one legacy string: "lowerdir+" is then
+	 * refused with EINVAL, and the one-page mount below takes over. */
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1) {
+		if (errno == EINVAL)
+			return -1;
 		die_errno("overlay of image %s", d->name);
+	}
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (mnt == -1)

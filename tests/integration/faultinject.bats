@@ -174,6 +174,21 @@ fi_occurrences() {
 	done
 }
 
+@test "fault injection T20.2: overlay options refused only at creation (Linux before 6.8) fall back to the one-page mount" {
+	atk_need_helper
+	local max
+	# Before 6.8 overlayfs takes "lowerdir+" with fsconfig and refuses it
+	# with EINVAL at FSCONFIG_CMD_CREATE, the last fsconfig call.
+	max=$(fi_count fsconfig)
+	[ "$max" -gt 0 ]
+	fi_launch -e trace=fsconfig -e inject="fsconfig:error=EINVAL:when=$max"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -s "$FI_MARK" ]
+	grep -q ' / .* - overlay overlay ' "$FI_MARK"
+	grep -q '^NoNewPrivs:[[:space:]]*1' "$FI_MARK"
+}
+
 @test "fault injection: an image /etc/passwd, /etc/group or shell that cannot be read is an error, not absent" {
 	atk_need_helper
 	local p
