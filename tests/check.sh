@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check: lint, unit tests (ASan+UBSan), fuzz smoke and corpus replay,
-# then the integration suite against a root-owned test prefix, and the
-# Debian package's build, lintian, install and installed suites.
+# then the integration suite against a root-owned test prefix, the
+# cgroup v2 suites in a VM, and the Debian package's build, lintian,
+# install and installed suites.
 # Usage: check.sh MAKE TESTROOT BUILDDIR.  Ends with "N passed, N failed".
 set -u
 MAKE=${1:-make}
@@ -59,6 +60,13 @@ else
 	counted $MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" integration
 	bash tests/integration/cleanup.sh "$TESTROOT"
 	rm -rf --one-file-system "$TESTROOT"
+
+	# cgroup v2 for real: the cgroup-sensitive suites in one VM booted
+	# with cgroup_no_v1=all (tests/vm/README.md; VMCHECK=0 skips it).
+	if [ "${VMCHECK:-1}" != 0 ]; then
+		phase vm
+		counted $MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" vm-check
+	fi
 
 	# The functional suites again, against the ASan+UBSan helper
 	# (SANCHECK=0 skips this run).

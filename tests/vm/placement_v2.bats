@@ -53,6 +53,16 @@ wait_for() {
 	return 1
 }
 
+# no_subdirs DIR: true once DIR has no directory below it.
+no_subdirs() {
+	[ -z "$(find "$1" -mindepth 1 -type d)" ]
+}
+
+# no_procs USER: true once USER has no process (re-evaluated per try).
+no_procs() {
+	! pgrep -u "$1" >/dev/null
+}
+
 # keeper_pid: the keeper K (our helper, root in every id, host pid ns).
 keeper_pid() {
 	local p
@@ -138,7 +148,7 @@ cage() {
 	[[ "$(cut -d: -f3 "/proc/$p/cgroup")" == "${t#"$CG"}/"* ]]
 	[ "$(cut -d: -f3 "/proc/$k/cgroup")" = "${t#"$CG"}/ctl-front" ]
 	pkill -TERM -u "$PA" -f "^$CTL_BIN run" || true
-	wait_for 60 test -z "$(pgrep -u "$UA")"
+	wait_for 60 no_procs "$UA"
 	wait_for 30 test ! -e "$t/ctl-front"
 	# The job's cgroup as it was: no child, no controller enabled.
 	[ -z "$(find "$t" -mindepth 1 -type d)" ]
@@ -151,12 +161,12 @@ cage() {
 	echo "forks before the job's limit: $last"
 	[ "${last:-0}" -lt 20 ]
 	pkill -KILL -u "$PA" || true
-	wait_for 60 test -z "$(pgrep -u "$UA")"
+	wait_for 60 no_procs "$UA"
 	# 150 MiB: the job's 64 MiB hold.
 	start_in "$t" "exec $CTL_BIN run busybox sh -c 'x=aaaaaaaa; while :; do x=\$x\$x; done'"
 	local rc=0
 	wait "$BG" || rc=$?
 	cat "$BATS_TEST_TMPDIR/out"
 	[ "$rc" = 137 ]
-	wait_for 30 test -z "$(find "$t" -mindepth 1 -type d)"
+	wait_for 30 no_subdirs "$t"
 }

@@ -1,6 +1,7 @@
 # cgroup v2 for real: the cgroup-sensitive suites in one QEMU VM booted
 # with a stock Debian kernel and cgroup_no_v1=all (tests/vm/README.md).
-# Included by the top Makefile; run by hand (`make vm-check`) for now.
+# Included by the top Makefile; a phase of `make check` (VMCHECK=0 skips
+# it) and runnable alone.
 #
 #   make vm-check [VM_SUITES='...'] [VM_ACCEL=tcg] ...
 #

@@ -18,10 +18,12 @@ teardown() {
 
 # atk_cgroup_dirs PID: the host cgroup directories of PID, one per line.
 atk_cgroup_dirs() {
-	local line ctrl path
+	local line ctrl path v2=/sys/fs/cgroup/unified
+	# Pure v2 (the VM, current distributions) mounts it at /sys/fs/cgroup.
+	[ -e /sys/fs/cgroup/cgroup.controllers ] && v2=/sys/fs/cgroup
 	while IFS=: read -r _ ctrl path; do
 		if [ -z "$ctrl" ]; then
-			echo "/sys/fs/cgroup/unified$path"
+			echo "$v2$path"
 		else
 			ctrl=${ctrl#name=}
 			for c in ${ctrl//,/ }; do
