@@ -9,8 +9,13 @@
  * - Failure MUST be fatal (125): there is no launch without namespaces.
  * - P1 MUST NOT inherit K's teardown hook (log.h): it is cleared in P1
  *   right after the clone.
+ * - With a cgroup v2 leaf, P1 MUST be in it before it runs anything else:
+ *   CLONE_INTO_CGROUP, or where clone3 or that flag is refused (ENOSYS
+ *   under a seccomp profile, E2BIG before Linux 5.7) P1 moves itself
+ *   first thing after clone(2), and dies (125) if it cannot.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
@@ -49,6 +54,17 @@ clone_fork(uint64_t flags, int *pidfd)
 	    0);
 }
 
+/* P1, right after a clone(2) that could not place it: joins the leaf. */
+static void
+join_leaf(int cgroup_fd)
+{
+	int fd = openat(cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, "0", 1) != 1)
+		die_errno("cannot join the container's cgroup");
+	(void)close(fd);
+}
+
 pid_t
 ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
 {
@@ -60,8 +76,15 @@ ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
 		flags |= CLONE_NEWNET;
 	*pidfd = -1;
 	pid = clone3_fork(flags, cgroup_fd, pidfd);
-	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
+	if (pid < 0 &&
+	    (errno == ENOSYS || (errno == E2BIG && cgroup_fd >= 0))) {
 		pid = clone_fork(flags, pidfd);
+		if (pid == 0) {
+			log_set_teardown(NULL, NULL);
+			if (cgroup_fd >= 0)
+				join_leaf(cgroup_fd);
+		}
+	}
 	if (pid == 0) /* P1: K's teardown is not P1's */
 		log_set_teardown(NULL, NULL);
 	if (pid < 0)

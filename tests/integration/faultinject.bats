@@ -166,6 +166,10 @@ fi_occurrences() {
 @test "fault injection: seccomp" { fi_syscall seccomp; }
 @test "fault injection: sethostname" { fi_syscall sethostname; }
 @test "fault injection: openat2" { fi_syscall openat2; }
+# The keeper's scheduling reset and the container's restore (place.c).
+@test "fault injection: setpriority" { fi_syscall setpriority; }
+@test "fault injection: sched_setscheduler" { fi_syscall sched_setscheduler; }
+@test "fault injection: ioprio_set" { fi_syscall ioprio_set; }
 
 @test "fault injection T20.2: ENOSYS for the newer calls exercises each fallback, still fail-closed" {
 	local sc

@@ -3,7 +3,8 @@
 # hierarchy alone at /sys/fs/cgroup with +memory +cpu +pids), as throwaway
 # users: placement under ctr-launch/u<uid>/<name>, the limits and the
 # per-user totals in the v2 files, a fork bomb held at pids.max, an OOM
-# kill, cgroup.kill leaving nothing, and nothing left by a refused launch.
+# kill, cgroup.kill leaving nothing, nothing left by a refused launch, and
+# the init in its leaf when clone3 is refused.
 # Outside such a VM every test fails: it is run by `make vm-check` only.
 
 load ../integration/lib
@@ -260,4 +261,31 @@ helper_pid() {
 	echo "$output"
 	[ "$status" -eq 125 ]
 	[ ! -e "$CG/ctr-launch/u$UB" ]
+}
+
+# Docker's default seccomp profile answers clone3 with ENOSYS, and kernels
+# before 5.7 refuse CLONE_INTO_CGROUP's field with E2BIG: the container's
+# init then joins its leaf itself, before anything else.
+@test "v2: where clone3 is refused (ENOSYS, E2BIG), the container still starts in its leaf" {
+	local err n=0
+	for err in ENOSYS E2BIG; do
+		n=$((n + 1))
+		timeout -k 5 120 strace -f -qq -o /dev/null -u "$VA" \
+		    -e trace=clone3 -e inject=clone3:error=$err \
+		    env -i PATH=/usr/bin:/bin HOME="/home/$VA" \
+		    "$CTL_BIN" run --name "nc$n" --memory 64M busybox sleep 60 \
+		    </dev/null >>"$BATS_TEST_TMPDIR/bg.log" 2>&1 &
+		BG=$!
+		d=$(leaf "$UA" "nc$n")
+		started "$d"
+		wait_for 60 'pgrep -u "$VA" -x sleep >/dev/null' ||
+		    { cat "$BATS_TEST_TMPDIR/bg.log" >&2; return 1; }
+		pid=$(pgrep -u "$VA" -x sleep)
+		grep -qx "0::/ctr-launch/u$UA/nc$n" "/proc/$pid/cgroup"
+		init=$(awk '/^PPid:/ {print $2}' "/proc/$pid/status")
+		grep -qx "0::/ctr-launch/u$UA/nc$n" "/proc/$init/cgroup"
+		[ "$(cat "$d/memory.max")" = 67108864 ]
+		pkill -KILL -u "$VA" || true
+		wait_for 60 '[ -z "$(pgrep -u "$VA")" ] && gone "$d"'
+	done
 }
