@@ -34,43 +34,6 @@ teardown_file() {
 	ctl_userdel "$AN"
 }
 
-# with_log LOG CMD...: runs CMD (as root) where /dev/log is a listener
-# appending each datagram as one line to LOG.
-with_log() {
-	local log=$1
-	shift
-	local d
-	d=$(mktemp -d "$BATS_TEST_TMPDIR/dev.XXXXXX")
-	unshare -m --propagation private bash -s "$d" "$log" "$@" <<-'EOS'
-	set -e
-	d=$1 log=$2
-	shift 2
-	mount -t tmpfs -o mode=0755 tmpfs "$d"
-	cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx "$d"/
-	mkdir "$d/pts" "$d/shm"
-	mount --bind /dev/pts "$d/pts"
-	mount --bind /dev/shm "$d/shm"
-	ln -s /proc/self/fd "$d/fd"
-	python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], "a", buffering=1) as f:
-    while True:
-        f.write(s.recv(65536).decode(errors="replace").rstrip("\n") + "\n")
-' "$d/log" "$log" &
-	lp=$!
-	for _ in $(seq 200); do [ -S "$d/log" ] && break; sleep 0.02; done
-	mount --move "$d" /dev
-	rc=0
-	"$@" || rc=$?
-	sleep 0.3
-	kill $lp
-	exit $rc
-	EOS
-}
-
 # as USER: the command prefix that becomes USER, as ctl_as does.
 as() {
 	echo setpriv --reuid="$1" --regid="$(id -g "$1")" --init-groups -- \

@@ -5,7 +5,7 @@
 # not be able to add a key, an event or a bind to a LOG_AUTHPRIV line.
 #
 # The helper runs in a private mount namespace whose /dev/log is a datagram
-# listener (as in ../audit.bats); each line it sent is read back by a strict
+# listener (with_log, ../lib.bash); each line it sent is read back by a strict
 # decoder of the format in ctr-launch(1) (alog below), which refuses
 # anything outside the grammar instead of guessing.
 
@@ -15,43 +15,6 @@ load post
 
 setup_file() { atk_setup_file; }
 teardown_file() { atk_teardown_file; }
-
-# with_log LOG CMD...: runs CMD (as root) where /dev/log is a listener
-# appending each datagram as one line to LOG.
-with_log() {
-	local log=$1
-	shift
-	local d
-	d=$(mktemp -d "$BATS_TEST_TMPDIR/dev.XXXXXX")
-	unshare -m --propagation private bash -s "$d" "$log" "$@" <<-'EOS'
-	set -e
-	d=$1 log=$2
-	shift 2
-	mount -t tmpfs -o mode=0755 tmpfs "$d"
-	cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx "$d"/
-	mkdir "$d/pts" "$d/shm"
-	mount --bind /dev/pts "$d/pts"
-	mount --bind /dev/shm "$d/shm"
-	ln -s /proc/self/fd "$d/fd"
-	python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], "ab", buffering=0) as f:
-    while True:
-        f.write(s.recv(1 << 20).rstrip(b"\n") + b"\n")
-' "$d/log" "$log" &
-	lp=$!
-	for _ in $(seq 200); do [ -S "$d/log" ] && break; sleep 0.02; done
-	mount --move "$d" /dev
-	rc=0
-	"$@" || rc=$?
-	sleep 0.3
-	kill $lp
-	exit $rc
-	EOS
-}
 
 # as_cmd USER: the command prefix that becomes USER (ctl_as is a function,
 # which with_log's shell cannot run).
