@@ -314,8 +314,13 @@ check: deps
 demo: deps
 	@bash tests/demo.sh $(MAKE) $(DEMOROOT) $(BUILDDIR)
 
+# BENCH_VM=0: without the cgroup v2 table measured in the VM (tests/vm).
+BENCH_VM	?= 1
 bench: deps
 	@bash bench/run.sh $(MAKE) $(BUILDDIR)
+	@if [ "$(BENCH_VM)" != 0 ]; then \
+	    $(MAKE) -s BUILDDIR=$(BUILDDIR) vm-bench && \
+	    cat $(BUILDDIR)/bench/results-v2.md; fi
 
 # Import time of a 100 MB archive next to tar -x (ctr-image).
 bench-import: deps

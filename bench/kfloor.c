@@ -13,6 +13,10 @@
  * to UID/GID with an empty bounding set and no_new_privs, a seccomp deny
  * list, then a tiny init that forks and execs PROG (default /bin/true).
  * CGNAME "-" skips the cgroups (to show what v1 cgroup placement costs).
+ * On a cgroup v2 host (cgroup.controllers at /sys/fs/cgroup) the same
+ * limits go to memory.max, pids.max and cpu.max of one directory.
+ * Installed setuid root in a directory only the bench user can reach, it
+ * is also the floor of a setuid launcher run by that user (bench/run.sh).
  * Its time is what any launcher doing this work must at least spend; the
  * difference to ctr-launch is the helper's own cost.  Not installed, never
  * setuid: bench/run.sh runs it as root.
@@ -65,10 +69,22 @@ put(const char *dir, const char *file, const char *val)
 	close(fd);
 }
 
+static const char *limits2[][2] = {
+	{ "memory.max", "2147483648" },
+	{ "pids.max", "256" },
+	{ "cpu.max", "100000 100000" },
+};
+
+static int v2; /* the unified hierarchy alone, at /sys/fs/cgroup */
+
 static void
 cg_path(char *p, size_t n, const char *ctrl, const char *name)
 {
-	snprintf(p, n, "/sys/fs/cgroup/%s/ctr-launch-bench-kf/%s", ctrl, name);
+	if (v2)
+		snprintf(p, n, "/sys/fs/cgroup/ctr-launch-bench-kf/%s", name);
+	else
+		snprintf(p, n, "/sys/fs/cgroup/%s/ctr-launch-bench-kf/%s", ctrl,
+		    name);
 }
 
 static void
@@ -77,6 +93,20 @@ cg_create(const char *name)
 	char p[512];
 	size_t i;
 
+	v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+	if (v2) {
+		if (mkdir("/sys/fs/cgroup/ctr-launch-bench-kf", 0755) != 0 &&
+		    errno != EEXIST)
+			fail("/sys/fs/cgroup/ctr-launch-bench-kf");
+		put("/sys/fs/cgroup/ctr-launch-bench-kf",
+		    "cgroup.subtree_control", "+memory +pids +cpu");
+		cg_path(p, sizeof(p), NULL, name);
+		if (mkdir(p, 0755) != 0)
+			fail(p);
+		for (i = 0; i < sizeof(limits2) / sizeof(limits2[0]); i++)
+			put(p, limits2[i][0], limits2[i][1]);
+		return;
+	}
 	for (i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
 		snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/ctr-launch-bench-kf",
 		    ctrls[i]);
@@ -96,7 +126,7 @@ cg_enter(const char *name, pid_t pid)
 	size_t i;
 
 	snprintf(v, sizeof(v), "%d", (int)pid);
-	for (i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
+	for (i = 0; i < (v2 ? 1 : sizeof(ctrls) / sizeof(ctrls[0])); i++) {
 		cg_path(p, sizeof(p), ctrls[i], name);
 		put(p, "cgroup.procs", v);
 	}
@@ -108,7 +138,7 @@ cg_remove(const char *name)
 	char p[512];
 	size_t i;
 
-	for (i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
+	for (i = 0; i < (v2 ? 1 : sizeof(ctrls) / sizeof(ctrls[0])); i++) {
 		cg_path(p, sizeof(p), ctrls[i], name);
 		if (rmdir(p) != 0)
 			fail(p);

@@ -4,7 +4,8 @@
 # against the test build made on the host (tests/vm/README.md).
 # Environment (tests/vm/vm.mk): MAKE BUILDDIR TESTROOT VM_DIR VM_KERNEL_PKG
 # VM_QEMU VM_MEM VM_CPUS VM_ACCEL VM_TIMEOUT VM_BOOT_TIMEOUT VM_SUITES
-# VM_EXCLUDE VM_APPEND VM_QEMU_OPTS.
+# VM_EXCLUDE VM_APPEND VM_QEMU_OPTS; for `make vm-bench`: VM_MODE=bench
+# VM_BENCH_ROOT VM_BENCH_RUNS.
 #
 # Prints the suites' output as it comes, then the timings; appends the
 # guest's "PASS FAIL" lines to $CTL_COUNTS when set.
@@ -58,10 +59,26 @@ kernel=$(ls "$kdir"/boot/vmlinuz-*)
 scratch=$(mktemp -d "$(realpath "$VM_DIR")/run.XXXXXX")
 bash tests/vm/initramfs.sh "$kdir" "$scratch/initramfs" ||
     fail "building the initramfs"
-# The test build, installed as `make test-install` would, into the
-# scratch directory (0700: its setuid helper is nobody else's to run).
-$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" VM_STAGE="$scratch/stage" \
-    vm-stage >/dev/null || fail "installing the test build for the guest"
+if [ "${VM_MODE:-check}" = bench ]; then
+	# make vm-bench: bench/run.sh's comparison table in the guest, from
+	# a build made here (its prefix, the timer, the kernel floor).
+	bs=$scratch/bench
+	mkdir -p "$bs" &&
+	    $MAKE -s BUILDDIR="$BUILDDIR/bench" PREFIX="$VM_BENCH_ROOT/usr" \
+	        SYSCONFDIR="$VM_BENCH_ROOT/etc" STATEDIR="$VM_BENCH_ROOT/var" \
+	        RUNDIR="$VM_BENCH_ROOT/run" PAMDIR="$VM_BENCH_ROOT/etc/pam.d" \
+	        DESTDIR="$bs/prefix" install >/dev/null &&
+	    cc -std=c11 -O2 -Wall -D_GNU_SOURCE -static -o "$bs/measure" \
+	        bench/measure.c &&
+	    cc -std=c11 -O2 -Wall -D_GNU_SOURCE -o "$bs/kfloor" bench/kfloor.c \
+	        -lseccomp || fail "building the benchmark for the guest"
+else
+	# The test build, installed as `make test-install` would, into the
+	# scratch directory (0700: its setuid helper is nobody else's to run).
+	$MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" \
+	    VM_STAGE="$scratch/stage" vm-stage >/dev/null ||
+	    fail "installing the test build for the guest"
+fi
 # The suites' busybox image (tests/integration/lib.bash), made here where
 # a fork costs nothing; the guest imports it once for all of them.
 (bash tests/mkrootfs.sh "$scratch/rootfs" &&
@@ -71,6 +88,8 @@ $MAKE -s BUILDDIR="$BUILDDIR" TESTROOT="$TESTROOT" VM_STAGE="$scratch/stage" \
 	# shellcheck disable=SC2086,SC2116 # one line, single spaces
 	printf 'REPO=%q\nBUILDDIR=%q\nTESTROOT=%q\nSUITES=%q\nEXCLUDE=%q\n' \
 	    "$PWD" "$BUILDDIR" "$TESTROOT" "$(echo $VM_SUITES)" "$VM_EXCLUDE"
+	printf 'MODE=%q\nBENCH_ROOT=%q\nBENCH_RUNS=%q\n' "${VM_MODE:-check}" \
+	    "${VM_BENCH_ROOT:-}" "${VM_BENCH_RUNS:-}"
 } >"$scratch/env"
 
 # KVM when a probe boot (no root file system: the kernel panics at once)
@@ -152,6 +171,22 @@ if [ ! -e "$scratch/booted" ]; then
 	fail "the guest did not boot (${why:-qemu exited with status $qrc})"
 fi
 rc=0
+if [ "${VM_MODE:-check}" = bench ]; then
+	res=$scratch/benchout/bench/results.md
+	if [ -s "$res" ] && [ "$(cat "$scratch/done" 2>/dev/null)" = 0 ]; then
+		mkdir -p "$BUILDDIR/bench"
+		cp "$res" "$BUILDDIR/bench/results-v2.md"
+		echo "vm: the guest's table is in $BUILDDIR/bench/results-v2.md"
+	else
+		[ -s "$scratch/done" ] || console_tail
+		echo "vm: FAILED: the guest's benchmark did not finish" \
+		    "(${why:-status $(cat "$scratch/done" 2>/dev/null)})"
+		tail -n 20 "$scratch/benchout/bench/logs/steps.log" 2>/dev/null
+		rc=1
+	fi
+	echo "vm: boot ${boot}s, benchmark ${suites}s, whole ${SECONDS}s"
+	exit $rc
+fi
 if [ -s "$scratch/counts" ]; then
 	cat "$scratch/counts" >>"${CTL_COUNTS:-/dev/null}"
 	[ "$(cat "$scratch/done" 2>/dev/null)" = 0 ] || rc=1

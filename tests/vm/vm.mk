@@ -35,7 +35,12 @@ VM_APPEND	?= mitigations=off
 VM_QEMU_OPTS	?=
 VM_DIR		?= $(BUILDDIR)/vm
 
-.PHONY: vm-check vm-stage
+# make vm-bench: bench/run.sh's launch comparison inside the guest (the
+# cgroup v2 rows of `make bench`), written to $(BUILDDIR)/bench/results-v2.md.
+VM_BENCH_ROOT	?= /var/lib/ctr-launch-bench
+VM_BENCH_RUNS	?= 50
+
+.PHONY: vm-check vm-stage vm-bench
 
 # The guest compiles nothing: run.sh builds the test build here and
 # installs it into its scratch directory (vm-stage), then boots.
@@ -47,6 +52,8 @@ vm-check:
 	    VM_TIMEOUT='$(VM_TIMEOUT)' VM_SUITES='$(VM_SUITES)' \
 	    VM_EXCLUDE='$(VM_EXCLUDE)' \
 	    VM_APPEND='$(VM_APPEND)' VM_QEMU_OPTS='$(VM_QEMU_OPTS)' \
+	    VM_MODE='$(VM_MODE)' VM_BENCH_ROOT='$(VM_BENCH_ROOT)' \
+	    VM_BENCH_RUNS='$(VM_BENCH_RUNS)' \
 	    bash tests/vm/run.sh
 
 # Internal (run.sh): the test build, made and installed under $(VM_STAGE).
@@ -54,3 +61,7 @@ vm-stage:
 	@test -n '$(VM_STAGE)'
 	install -d -m 0755 '$(VM_STAGE)$(TESTROOT)/etc/pam.d'
 	$(MAKE) $(TEST_VARS) DESTDIR='$(VM_STAGE)' install
+
+vm-bench:
+	@$(MAKE) -s vm-check VM_MODE=bench
+
