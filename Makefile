@@ -57,6 +57,11 @@ BASE_CFLAGS := -std=c11 $(OPT) $(WARN) $(DEFS) -Ilib -Ipolicy -Iimage -Ihelper
 LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS) $(IMAGE_PKGS) 2>/dev/null)
+# What the setuid helper is built from (lib/, policy/, helper/ and image/'s
+# descriptor reader) is compiled without the archive, JSON, TLS and HTTP
+# libraries' flags (tests/lint.sh checks their includes too).
+HELPER_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS) 2>/dev/null)
+PKGC = $(PKG_CFLAGS)
 HELPER_LIBS = $(shell $(PKG_CONFIG) --libs $(HELPER_PKGS) 2>/dev/null)
 # The setuid helper links inih, libcap and libseccomp statically (their
 # Debian -dev packages ship PIC archives): fewer objects for the loader to
@@ -72,13 +77,13 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all
 
 ifeq ($(SANITIZE),1)
-REL_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS) -fPIE $(PKG_CFLAGS) $(CFLAGS)
+REL_CFLAGS := $(BASE_CFLAGS) $(SANFLAGS) -fPIE $(CFLAGS)
 REL_LDFLAGS := $(SANFLAGS) -pie $(LDFLAGS)
 else
-REL_CFLAGS := $(BASE_CFLAGS) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
+REL_CFLAGS := $(BASE_CFLAGS) $(HARDEN) $(CFLAGS)
 REL_LDFLAGS := $(LDHARDEN) $(LDFLAGS)
 endif
-SAN_CFLAGS := $(BASE_CFLAGS) -O1 $(SANFLAGS) -fPIE $(PKG_CFLAGS) $(CFLAGS)
+SAN_CFLAGS := $(BASE_CFLAGS) -O1 $(SANFLAGS) -fPIE $(CFLAGS)
 SAN_LDFLAGS := $(SANFLAGS) -pie
 
 # Source groups.  Each directory's main program is the one file excluded
@@ -133,11 +138,14 @@ $(F)/.flags: FORCE
 
 $(R)/%.o: %.c $(R)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(REL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(REL_CFLAGS) $(PKGC) -MMD -MP -c -o $@ $<
 
 $(S)/%.o: %.c $(S)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(SAN_CFLAGS) $(PKGC) -MMD -MP -c -o $@ $<
+
+$(foreach d,$(R) $(S),$(d)/lib/%.o $(d)/policy/%.o $(d)/helper/%.o \
+    $(d)/image/desc.o $(d)/image/name.o): PKGC = $(HELPER_CFLAGS)
 
 $(R)/liblib.a: $(call obj,$(R),$(LIB_SRCS))
 $(R)/libpolicy.a: $(call obj,$(R),$(POLICY_SRCS))
@@ -162,8 +170,7 @@ $(R)/ctr-launch: $(R)/helper/main.o $(SANOPTS_OBJ) $(R)/libhelper.a $(R)/libpoli
 $(R)/ctr-policy: $(R)/policy/ctr_policy.o $(R)/libpolicy.a $(R)/libimg.a $(R)/liblib.a
 	$(CC) $(REL_LDFLAGS) -o $@ $^ $(HELPER_LIBS)
 
-$(R)/ctr-image: $(R)/image/ctr_image.o $(R)/libimgtool.a $(R)/libimg.a $(R)/libpolicy.a \
-	    $(R)/liblib.a
+$(R)/ctr-image: $(R)/image/ctr_image.o $(R)/libimgtool.a $(R)/libimg.a $(R)/liblib.a
 	$(CC) $(REL_LDFLAGS) -o $@ $^ $(IMAGE_LIBS) $(HELPER_LIBS)
 
 # Unit tests: ASan+UBSan, linked with every library's objects.

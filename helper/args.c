@@ -24,6 +24,7 @@
 
 #include "args.h"
 #include "cleanup.h"
+#include "grammar.h"
 
 const char args_usage[] =
     "usage: ctr-launch run [-i] [-t] [--rm] [--name NAME]\n"
@@ -340,7 +341,7 @@ apply(struct parser *p, const struct opt *o, const char *val)
 	case O_MEMORY:
 		if (r->has_memory)
 			return fail(p, "run: --memory given twice");
-		if (policy_parse_size(val, &r->memory) != 0 || r->memory == 0)
+		if (gram_size(val, &r->memory) != 0 || r->memory == 0)
 			return fail(p,
 			    "run: --memory %.64s: expected a positive size such as 512M or 2G",
 			    val);

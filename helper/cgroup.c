@@ -54,6 +54,7 @@
 #include "audit.h"
 #include "cgroup.h"
 #include "cleanup.h"
+#include "fdtrust.h"
 #include "log.h"
 #include "place.h"
 #include "plan.h"
@@ -272,8 +273,7 @@ check_dir(int dirfd, uid_t owner, const char *what, struct cgroup_err *e)
 
 	if (fstat(dirfd, &st) == -1)
 		return fail(e, errno, "cgroup %s", what);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != owner ||
-	    (st.st_mode & 022) != 0)
+	if (!S_ISDIR(st.st_mode) || !st_trusted(&st, owner))
 		return fail(e, EPERM,
 		    "cgroup %s: not a root-owned directory writable only by root",
 		    what);

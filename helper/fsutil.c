@@ -41,6 +41,7 @@
 
 #include "cleanup.h"
 #include "fsutil.h"
+#include "grammar.h"
 #include "log.h"
 #include "mounts.h"
 
@@ -109,19 +110,6 @@ fsutil_fstype_refused(long t)
 
 /* Layer locks (K). */
 
-static bool
-is_hex(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n != DESC_HEX_LEN)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
 int *
 fsutil_lock_layers(const struct image_desc *d)
 {
@@ -142,7 +130,7 @@ fsutil_lock_layers(const struct image_desc *d)
 		struct stat a, b;
 		int fd;
 
-		if (!is_hex(hex))
+		if (!gram_hex64(hex))
 			die("image %s is damaged: bad layer id", d->name);
 		fd = openat(layers, hex,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

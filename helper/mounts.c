@@ -57,7 +57,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fdtrust.h"
 #include "fsutil.h"
+#include "grammar.h"
 #include "log.h"
 #include "cgroup.h"
 #include "mounts.h"
@@ -504,7 +506,7 @@ mount_scratch(struct ctx *c)
 	run = open(CTL_RUNDIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (run == -1)
 		die_errno("%s", CTL_RUNDIR);
-	if (fstat(run, &st) == -1 || st.st_uid != 0 || (st.st_mode & 022))
+	if (fstat(run, &st) == -1 || !st_trusted(&st, 0))
 		die("%s: not root-owned or writable by others", CTL_RUNDIR);
 	size_opt(opt, sizeof(opt), "mode=0755", c->p->tmpfs_size);
 	mount_on("tmpfs", run, "tmpfs", MS_NOSUID | MS_NODEV, opt,
@@ -528,17 +530,6 @@ opt_safe(const char *s)
 	return strpbrk(s, ",:\\\n") == NULL && *s != '\0';
 }
 
-static bool
-link_ok(const char *s)
-{
-	if (strlen(s) != DESC_LINK_LEN)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-			return false;
-	return true;
-}
-
 int
 mounts_ovl_options(const struct image_desc *d, const char *upper,
     const char *work, char *buf, size_t len)
@@ -552,7 +543,7 @@ mounts_ovl_options(const struct image_desc *d, const char *upper,
 	}
 	off = (size_t)snprintf(buf, len, "lowerdir=");
 	for (size_t i = d->nlayers; i-- > 0;) {
-		if (!link_ok(d->layers[i].link)) {
+		if (!gram_link(d->layers[i].link)) {
 			errno = EINVAL;
 			return -1;
 		}
@@ -586,7 +577,7 @@ overlay_fsconfig(struct ctx *c, const char *upper, const char *work)
 	if ((fs = fsopen("overlay", FSOPEN_CLOEXEC)) == -1)
 		return -1;
 	for (size_t i = d->nlayers; i-- > 0;) {
-		if (!link_ok(d->layers[i].link))
+		if (!gram_link(d->layers[i].link))
 			die("image %s: bad layer link", d->name);
 		if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+",
 			d->layers[i].link, 0) == -1) {

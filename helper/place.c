@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fdtrust.h"
 #include "log.h"
 #include "place.h"
 
@@ -294,7 +295,7 @@ writable_at(int fd, const char *name)
 
 	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0)
 		return errno != ENOENT;
-	return st.st_uid != 0 || (st.st_mode & 022) != 0;
+	return !st_trusted(&st, 0);
 }
 
 static bool

@@ -43,6 +43,7 @@
 #include "cleanup.h"
 #include "creds.h"
 #include "env.h"
+#include "fdtrust.h"
 #include "ids.h"
 #include "log.h"
 #include "name.h"
@@ -255,7 +256,7 @@ open_images_dir(void)
 		die_errno("the image store %s cannot be opened", STORE_DIR);
 	if (fstat(store, &st) != 0)
 		die_errno("the image store %s", STORE_DIR);
-	if (st.st_uid != 0 || (st.st_mode & 022) != 0)
+	if (!st_trusted(&st, 0))
 		die("the image store %s is not root-owned or is writable by others",
 		    STORE_DIR);
 	d = openat(store, "images",
@@ -287,8 +288,7 @@ plan_image(struct launch_plan *p, const char *requested)
 		    canon);
 	if (fd < 0)
 		die_errno("image %s", canon);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 022) != 0)
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !st_trusted(&st, 0))
 		die("image %s: the descriptor is not a root-owned regular file",
 		    canon);
 	if (desc_read_fd(fd, &p->image, err, sizeof(err)) != 0)

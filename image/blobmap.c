@@ -14,6 +14,7 @@
 
 #include "blobmap.h"
 #include "cleanup.h"
+#include "grammar.h"
 
 #define BLOBMAP_DIR "blobmap"
 
@@ -33,7 +34,7 @@ blobmap_put(struct store *s, const char *blob, const char *diff)
 	cleanup_close int dfd = -1, fd = -1;
 	char tmp[80], line[66];
 
-	if (!img_is_hex64(blob) || !img_is_hex64(diff)) {
+	if (!gram_hex64(blob) || !gram_hex64(diff)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -57,10 +58,10 @@ blobmap_get(struct store *s, const char *blob, char *diff)
 	cleanup_close int dfd = -1;
 	char buf[80];
 
-	if (!img_is_hex64(blob) || (dfd = map_dir(s, false)) == -1)
+	if (!gram_hex64(blob) || (dfd = map_dir(s, false)) == -1)
 		return 0;
 	if (img_read_small_at(dfd, blob, buf, sizeof(buf)) == -1 ||
-	    !img_is_hex64(buf))
+	    !gram_hex64(buf))
 		return 0;
 	memcpy(diff, buf, 65);
 	return 1;

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 
 #include "config.h"
+#include "grammar.h"
 
 struct json_object *
 config_json(const char *buf, size_t len, const char *what, struct img_err *e)
@@ -205,8 +206,7 @@ diff_ids_from(struct json_object *cfg, char ***out, size_t *n,
 	if (strv_from(ids, &v, "rootfs.diff_ids", e) == -1)
 		return -1;
 	for (size_t i = 0; v[i] != NULL; i++) {
-		if (strncmp(v[i], "sha256:", 7) != 0 ||
-		    !img_is_hex64(v[i] + 7)) {
+		if (strncmp(v[i], "sha256:", 7) != 0 || !gram_hex64(v[i] + 7)) {
 			strv_free(v);
 			return img_err(e,
 			    "config: diff_id %zu is not sha256:<hex>", i);

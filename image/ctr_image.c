@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "desc.h"
+#include "grammar.h"
 #include "import.h"
 #include "name.h"
 #include "origin.h"
@@ -60,49 +62,6 @@ failerr(const struct img_err *e)
 	return fail(e->msg);
 }
 
-/* "64G", "100M", "512k", "12345" -> bytes. */
-static int
-parse_size(const char *s, unsigned long long *out)
-{
-	char *end;
-	unsigned long long v, mul = 1;
-
-	errno = 0;
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k':
-	case 'K':
-		mul = 1ULL << 10;
-		break;
-	case 'm':
-	case 'M':
-		mul = 1ULL << 20;
-		break;
-	case 'g':
-	case 'G':
-		mul = 1ULL << 30;
-		break;
-	case 't':
-	case 'T':
-		mul = 1ULL << 40;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > ~0ULL / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
 static void
 on_signal(int sig)
 {
@@ -138,7 +97,7 @@ cmd_import(int argc, char **argv)
 		.max_entries = DEFAULT_MAX_ENTRIES };
 	struct img_err e = { "" };
 	struct store s;
-	unsigned long long v;
+	uint64_t v;
 	int c, r;
 
 	optind = 1;
@@ -154,13 +113,13 @@ cmd_import(int argc, char **argv)
 			o.quiet = true;
 			break;
 		case 's':
-			if (parse_size(optarg, &v) == -1 || v == 0)
+			if (gram_size(optarg, &v) == -1 || v == 0)
 				return fail(
 				    "--max-size: not a size (e.g. 64G)");
 			o.max_size = v;
 			break;
 		case 'e':
-			if (parse_size(optarg, &v) == -1 || v == 0)
+			if (gram_size(optarg, &v) == -1 || v == 0)
 				return fail("--max-entries: not a number");
 			o.max_entries = v;
 			break;
@@ -208,7 +167,7 @@ cmd_pull(int argc, char **argv)
 	struct pull_opts o = { .max_size = DEFAULT_MAX_SIZE,
 		.max_entries = DEFAULT_MAX_ENTRIES,
 		.jobs = PULL_JOBS };
-	unsigned long long v;
+	uint64_t v;
 	struct img_err e = { "" };
 	struct store s;
 	int c, r;
@@ -222,7 +181,7 @@ cmd_pull(int argc, char **argv)
 		else if (c == 'a')
 			o.authfile = optarg;
 		else if (c == 'j') {
-			if (parse_size(optarg, &v) == -1 || v == 0 ||
+			if (gram_size(optarg, &v) == -1 || v == 0 ||
 			    v > PULL_MAX_JOBS)
 				return fail("--jobs: a number from 1 to 16");
 			o.jobs = (unsigned)v;

@@ -44,6 +44,7 @@
 
 #include "cleanup.h"
 #include "desc.h"
+#include "grammar.h"
 #include "name.h"
 
 #define DESC_MAGIC "ctr-launch-image 1\n"
@@ -176,30 +177,6 @@ strv_take(struct strv *l)
 	return v;
 }
 
-static bool
-valid_hex(const char *s, size_t n)
-{
-	if (n != DESC_HEX_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-			(s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
-
-static bool
-valid_link(const char *s, size_t n)
-{
-	if (n != DESC_LINK_LEN)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-			(s[i] >= 'A' && s[i] <= 'Z')))
-			return false;
-	return true;
-}
-
 /* Decimal without sign or leading zeros, at most 2^63. */
 static bool
 parse_size(const char *s, size_t n, unsigned long long *out)
@@ -230,9 +207,9 @@ add_layer(struct parse *p, const char *v, size_t n)
 	sp2 = sp1 ? memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - v)) : NULL;
 	if (sp1 == NULL || sp2 == NULL)
 		return perr(p, "layer record needs <hex> <link> <size>");
-	if (!valid_hex(v, (size_t)(sp1 - v)))
+	if (!gram_hex64n(v, (size_t)(sp1 - v)))
 		return perr(p, "layer id is not 64 lowercase hex digits");
-	if (!valid_link(sp1 + 1, (size_t)(sp2 - sp1 - 1)))
+	if (!gram_linkn(sp1 + 1, (size_t)(sp2 - sp1 - 1)))
 		return perr(p, "layer link is not %d of [A-Z0-9]",
 		    DESC_LINK_LEN);
 	for (size_t i = 0; i < d->nlayers; i++)
@@ -316,8 +293,7 @@ valued_record(struct parse *p, const char *key, size_t klen, const char *v,
 			return perr(p, "repeated digest record");
 		}
 		d->digest = val;
-		if (strncmp(val, "sha256:", 7) != 0 ||
-		    !valid_hex(val + 7, strlen(val + 7)))
+		if (strncmp(val, "sha256:", 7) != 0 || !gram_hex64(val + 7))
 			return perr(p, "digest is not sha256:<hex>");
 		return 0;
 	}

@@ -45,12 +45,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "grammar.h"
+
 #define STORE_DIR        CTL_STATEDIR "/ctr-launch"
 #define DESC_MAX_SIZE    (1u << 20)
 #define DESC_MAX_LAYERS  512
 #define DESC_MAX_STRINGS 4096 /* per list (argv, env, labels) */
-#define DESC_HEX_LEN     64
-#define DESC_LINK_LEN    10
+#define DESC_HEX_LEN     GRAM_HEX64_LEN
+#define DESC_LINK_LEN    GRAM_LINK_LEN
 
 struct desc_layer {
 	char hex[DESC_HEX_LEN + 1];   /* diff_id, lowercase hex */

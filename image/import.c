@@ -42,6 +42,7 @@
 #include "blobmap.h"
 #include "config.h"
 #include "extract.h"
+#include "grammar.h"
 #include "import.h"
 #include "name.h"
 #include "origin.h"
@@ -169,7 +170,7 @@ image_member(const char *name)
 		first[n - 5] = '\0';
 	else if (slash == NULL && ends_with(first, ".tar"))
 		first[n - 4] = '\0';
-	return img_is_hex64(first);
+	return gram_hex64(first);
 }
 
 static bool
@@ -325,7 +326,7 @@ blob(struct imp *x, const char *digest, const char *what)
 	struct member *m;
 
 	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 ||
-	    !img_is_hex64(digest + 7)) {
+	    !gram_hex64(digest + 7)) {
 		img_err(x->e, "%s: unsupported digest %s", what,
 		    digest ? digest : "(none)");
 		return NULL;
@@ -505,7 +506,7 @@ hex_of_path(const char *path, char *hex)
 	    (b[64] == '\0' || strcmp(b + 64, ".json") == 0)) {
 		memcpy(hex, b, 64);
 		hex[64] = '\0';
-		if (!img_is_hex64(hex) ||
+		if (!gram_hex64(hex) ||
 		    (b[64] == '\0' && strncmp(path, "blobs/sha256/", 13) != 0))
 			hex[0] = '\0';
 	}
@@ -659,7 +660,7 @@ plan_oci_manifest(struct imp *x, struct json_object *desc, const char *refname)
 		    "digest");
 
 		if (d == NULL || strncmp(d, "sha256:", 7) != 0 ||
-		    !img_is_hex64(d + 7)) {
+		    !gram_hex64(d + 7)) {
 			img_err(x->e, "manifest: layer %zu: unsupported digest",
 			    i);
 			goto out2;

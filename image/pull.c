@@ -34,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fdtrust.h"
+#include "grammar.h"
 #include "regauth.h"
 #include "blobmap.h"
 #include "cleanup.h"
@@ -133,7 +135,7 @@ read_regconf(const char *host, struct regconf_entry *re, struct img_err *e)
 		return img_errno(e, "%s", PULL_REGCONF);
 	if (fstat(fd, &st) == -1)
 		return img_errno(e, "%s", PULL_REGCONF);
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0)
+	if (!S_ISREG(st.st_mode) || !st_trusted(&st, 0))
 		return img_err(e,
 		    "%s: refused: must be a regular file owned by root, not group/other-writable",
 		    PULL_REGCONF);
@@ -159,7 +161,7 @@ read_ca(const char *path, struct pull_job *j, struct img_err *e)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1 || fstat(fd, &st) == -1)
 		return img_errno(e, "%s: ca %s", PULL_REGCONF, path);
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022) != 0)
+	if (!S_ISREG(st.st_mode) || !st_trusted(&st, 0))
 		return img_err(e,
 		    "%s: refused: must be a regular file owned by root, not group/other-writable",
 		    path);
@@ -281,7 +283,7 @@ req_name(const struct pull_msg *m, char *out, size_t len)
 		snprintf(out, len, "%s", m->kind == 'i' ? "index" : "manifest");
 		return 0;
 	}
-	if ((m->kind != 'c' && m->kind != 'l') || !img_is_hex64(hex))
+	if ((m->kind != 'c' && m->kind != 'l') || !gram_hex64(hex))
 		return -1;
 	snprintf(out, len, "%c-%s", m->kind, hex);
 	return 0;
@@ -477,7 +479,7 @@ manifest_parts(struct json_object *m, char *cfg, char (**blobs)[65], size_t *n,
 
 	if (!json_object_object_get_ex(m, "config", &c) ||
 	    (d = jstr(c, "digest")) == NULL || strncmp(d, "sha256:", 7) != 0 ||
-	    !img_is_hex64(d + 7) ||
+	    !gram_hex64(d + 7) ||
 	    !json_object_object_get_ex(m, "layers", &ls) ||
 	    !json_object_is_type(ls, json_type_array))
 		return img_err(e, "manifest: no sha256 config or no layers");
@@ -490,7 +492,7 @@ manifest_parts(struct json_object *m, char *cfg, char (**blobs)[65], size_t *n,
 	for (size_t i = 0; i < *n; i++) {
 		d = jstr(json_object_array_get_idx(ls, i), "digest");
 		if (d == NULL || strncmp(d, "sha256:", 7) != 0 ||
-		    !img_is_hex64(d + 7))
+		    !gram_hex64(d + 7))
 			return img_err(e, "manifest: layer %zu: no sha256", i);
 		memcpy((*blobs)[i], d + 7, 65);
 	}

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "grammar.h"
 #include "progress.h"
 #include "pull.h"
 #include "registry.h"
@@ -222,7 +223,7 @@ choose(struct child *ch, struct json_object *j, char *digest, size_t len)
 		if (!plat_match(ent, p))
 			continue;
 		if (dg == NULL || strncmp(dg, "sha256:", 7) != 0 ||
-		    !img_is_hex64(dg + 7))
+		    !gram_hex64(dg + 7))
 			child_fail(ch, "index: entry without a sha256 digest");
 		snprintf(digest, len, "%s", dg);
 		return;
@@ -241,8 +242,7 @@ desc_of(struct child *ch, struct json_object *o, char *hex, int64_t *size)
 	const char *dg = jstr(o, "digest");
 	struct json_object *sz;
 
-	if (dg == NULL || strncmp(dg, "sha256:", 7) != 0 ||
-	    !img_is_hex64(dg + 7))
+	if (dg == NULL || strncmp(dg, "sha256:", 7) != 0 || !gram_hex64(dg + 7))
 		child_fail(ch,
 		    "manifest: a descriptor without a sha256 digest");
 	if (!json_object_object_get_ex(o, "size", &sz) ||

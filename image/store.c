@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "grammar.h"
 #include "name.h"
 #include "store.h"
 
@@ -123,18 +124,6 @@ store_mkwork(struct store *s, struct img_err *e)
 	return 0;
 }
 
-static bool
-valid_link(const char *l)
-{
-	size_t i;
-
-	for (i = 0; l[i] != '\0'; i++)
-		if (!((l[i] >= '0' && l[i] <= '9') ||
-			(l[i] >= 'A' && l[i] <= 'Z')))
-			return false;
-	return i == DESC_LINK_LEN;
-}
-
 /* Makes l/<link> point at ../layers/<hex>/diff (atomically replaced). */
 static int
 fix_link(struct store *s, const char *hex, const char *link, struct img_err *e)
@@ -164,7 +153,7 @@ layer_meta(int lfd, char *link, uint64_t *size)
 	unsigned long long v;
 
 	if (img_read_small_at(lfd, "link", buf, sizeof(buf)) == -1 ||
-	    !valid_link(buf))
+	    !gram_link(buf))
 		return -1;
 	memcpy(link, buf, DESC_LINK_LEN + 1);
 	if (img_read_small_at(lfd, "size", buf, sizeof(buf)) == -1)
@@ -448,7 +437,7 @@ gc_links(struct store *s)
 			    strcmp(have + 74, "/diff") == 0) {
 				memcpy(hex, have + 10, 64);
 				hex[64] = '\0';
-				lfd = img_is_hex64(hex) ?
+				lfd = gram_hex64(hex) ?
 				    openat(s->layers, hex,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					    O_CLOEXEC) :
@@ -501,7 +490,7 @@ store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
 	while ((de = readdir(dir)) != NULL) {
 		int k;
 
-		if (!img_is_hex64(de->d_name) || layer_used(v, n, de->d_name) ||
+		if (!gram_hex64(de->d_name) || layer_used(v, n, de->d_name) ||
 		    (only != NULL && !in_only(only, de->d_name)))
 			continue;
 		k = remove_layer(s, de->d_name, &r->freed, e);

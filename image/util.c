@@ -118,18 +118,6 @@ img_hex_encode(const unsigned char *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-bool
-img_is_hex64(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') ||
-			(s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return i == 64;
-}
-
 int
 img_read_small_at(int dfd, const char *name, char *buf, size_t len)
 {

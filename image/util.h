@@ -33,7 +33,6 @@ int img_rmtree_contents(int dfd);
 const char *img_fmt_size(uint64_t n, char *buf, size_t len);
 /* Lowercase hex of LEN bytes. */
 void img_hex_encode(const unsigned char *in, size_t len, char *out);
-bool img_is_hex64(const char *s);
 
 /* Reads a whole small file NAME below DFD (no symlinks) into a string. */
 int img_read_small_at(int dfd, const char *name, char *buf, size_t len);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "grammar.h"
 #include "policy_int.h"
 
 enum pwhere {
@@ -413,10 +414,10 @@ parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
 			r = policy_parse_cpus(value, &v);
 			break;
 		case T_SIZE:
-			r = policy_parse_size(value, &v);
+			r = gram_size(value, &v);
 			break;
 		case T_COUNT:
-			r = policy_parse_size(value, &v);
+			r = gram_size(value, &v);
 			if (r == 0 &&
 			    (value[strlen(value) - 1] < '0' ||
 				value[strlen(value) - 1] > '9'))

@@ -222,8 +222,8 @@ bool policy_path_covers(const char *prefix, const char *path);
 /* Is P absolute and normal (no "..", ".", "//" or trailing "/")? */
 bool policy_path_normal(const char *p);
 
-/* Strict parsers shared with the helper's command line. */
-int policy_parse_size(const char *s, uint64_t *out);   /* "512M", "2G" */
+/* Strict parser shared with the helper's command line (sizes: gram_size()
+ * in lib/grammar.h). */
 int policy_parse_cpus(const char *s, uint64_t *milli); /* "1.5" */
 
 #endif

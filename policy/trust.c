@@ -19,19 +19,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fdtrust.h"
 #include "policy_int.h"
-
-static const char *
-bad_owner_mode(const struct stat *st)
-{
-	if (st->st_uid != 0)
-		return "not owned by root";
-	if (st->st_mode & S_IWOTH)
-		return "other-writable";
-	if (st->st_mode & S_IWGRP)
-		return "group-writable";
-	return NULL;
-}
 
 int
 policy_open_trusted(const char *path, struct policy_error *e)
@@ -52,7 +41,7 @@ policy_open_trusted(const char *path, struct policy_error *e)
 		perr_set(e, path, 0, "/: %s", strerror(errno));
 		return -1;
 	}
-	if ((why = bad_owner_mode(&st)) != NULL) {
+	if ((why = st_untrusted_why(&st, 0)) != NULL) {
 		perr_set(e, path, 0, "refused: directory / is %s", why);
 		return -1;
 	}
@@ -88,7 +77,7 @@ policy_open_trusted(const char *path, struct policy_error *e)
 			perr_set(e, path, 0, "fstat: %s", strerror(errno));
 			return -1;
 		}
-		if ((why = bad_owner_mode(&st)) != NULL) {
+		if ((why = st_untrusted_why(&st, 0)) != NULL) {
 			perr_set(e, path, 0, "refused: directory %.*s is %s",
 			    (int)(slash - path), path, why);
 			return -1;
@@ -109,7 +98,7 @@ policy_open_trusted(const char *path, struct policy_error *e)
 		perr_set(e, path, 0, "refused: not a regular file");
 		return -1;
 	}
-	if ((why = bad_owner_mode(&st)) != NULL) {
+	if ((why = st_untrusted_why(&st, 0)) != NULL) {
 		perr_set(e, path, 0, "refused: %s", why);
 		return -1;
 	}

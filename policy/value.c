@@ -5,9 +5,9 @@
  * no locale.
  *
  * Invariants:
- * - policy_parse_size() and policy_parse_cpus() MUST accept only their
- *   exact grammar (digits, one unit letter or at most three decimals) and
- *   MUST refuse anything that would overflow 64 bits.
+ * - policy_parse_cpus() MUST accept only its exact grammar (digits and at
+ *   most three decimals) and MUST refuse anything that would overflow 64
+ *   bits (sizes: gram_size() in lib/grammar.h).
  * - policy_path_covers() MUST match by whole components.
  * - policy_path_normal() MUST refuse relative paths, "..", ".", "//" and a
  *   trailing "/".
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grammar.h"
 #include "imgref.h"
 #include "policy_int.h"
 
@@ -77,63 +78,6 @@ perr_add(struct policy_errors *errs, const char *file, int line,
 	errs->n++;
 }
 
-static int
-parse_u64(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 20)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int
-policy_parse_size(const char *s, uint64_t *out)
-{
-	size_t n;
-	unsigned shift = 0;
-	uint64_t v;
-
-	if (s == NULL || (n = strlen(s)) == 0)
-		return -1;
-	switch (s[n - 1]) {
-	case 'K':
-	case 'k':
-		shift = 10;
-		break;
-	case 'M':
-	case 'm':
-		shift = 20;
-		break;
-	case 'G':
-	case 'g':
-		shift = 30;
-		break;
-	case 'T':
-	case 't':
-		shift = 40;
-		break;
-	default:
-		break;
-	}
-	if (shift != 0)
-		n--;
-	if (parse_u64(s, n, &v) < 0)
-		return -1;
-	if (shift != 0 && v > (UINT64_MAX >> shift))
-		return -1;
-	*out = v << shift;
-	return 0;
-}
-
 int
 policy_parse_cpus(const char *s, uint64_t *milli)
 {
@@ -144,11 +88,11 @@ policy_parse_cpus(const char *s, uint64_t *milli)
 	if (s == NULL || *s == '\0')
 		return -1;
 	dot = strchr(s, '.');
-	if (parse_u64(s, dot ? (size_t)(dot - s) : strlen(s), &whole) < 0)
+	if (gram_u64(s, dot ? (size_t)(dot - s) : strlen(s), &whole) < 0)
 		return -1;
 	if (dot != NULL) {
 		nf = strlen(dot + 1);
-		if (nf == 0 || nf > 3 || parse_u64(dot + 1, nf, &frac) < 0)
+		if (nf == 0 || nf > 3 || gram_u64(dot + 1, nf, &frac) < 0)
 			return -1;
 		for (size_t i = nf; i < 3; i++)
 			frac *= 10;

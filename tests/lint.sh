@@ -93,6 +93,43 @@ if command -v gcc >/dev/null; then
 	rm -f "$alog"
 fi
 
+# 8. The layers (DESIGN §2), include by include: lib/ depends on nothing
+#    of ours; policy/ on lib/; image/ on lib/; the helper on lib/, policy/
+#    and image/'s descriptor reader (desc.h, name.h) only; ctr-policy, the
+#    policy's tool, also on that reader.  Nothing the setuid helper
+#    compiles includes the archive, JSON, TLS or HTTP libraries, so "the
+#    helper never parses JSON or tar" holds at compile time.
+layer_of() { # HEADER: the directory that holds it
+	local d
+	for d in lib policy image helper; do
+		[ -e "$d/$1" ] && { echo "$d"; return; }
+	done
+	echo "?"
+}
+for f in lib/*.[ch] policy/*.[ch] image/*.[ch] helper/*.[ch]; do
+	[ -e "$f" ] || continue
+	dir=${f%%/*}
+	for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
+		l=$(layer_of "$h")
+		case $dir:$l:$h in
+		lib:lib:* | policy:lib:* | policy:policy:* | image:lib:* | \
+		    image:image:* | helper:lib:* | helper:helper:* | \
+		    helper:policy:policy.h | helper:image:desc.h | \
+		    helper:image:name.h) ;;
+		policy:image:desc.h | policy:image:name.h)
+			[ "$f" = policy/ctr_policy.c ] ||
+			    say "$f: includes image/$h (only ctr_policy.c may)" ;;
+		*) say "$f: includes $l/$h, against the layers" ;;
+		esac
+	done
+done
+for f in lib/*.[ch] policy/*.[ch] helper/*.[ch] image/desc.[ch] image/name.[ch]; do
+	[ -e "$f" ] || continue
+	if grep -nE '^#include <(archive|archive_entry|json|json-c/[^>]*|openssl/[^>]*|curl/[^>]*)\.h>' "$f"; then
+		say "$f: the helper's side includes an archive/JSON/TLS/HTTP library"
+	fi
+done
+
 # 6. No absolute paths of a build machine in tracked text.
 if git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh' >/dev/null 2>&1; then
 	git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh'

@@ -1,0 +1,33 @@
+/*
+ * grammar.h: the value grammars shared by the policy, the image store and
+ * the helper, so that one notation is read one way everywhere.
+ *
+ * - A hex id is exactly GRAM_HEX64_LEN lowercase hex digits (a sha256
+ *   digest without its "sha256:" prefix, a layer's diff_id).
+ * - A layer link is exactly GRAM_LINK_LEN characters of [0-9A-Z] (the
+ *   store's short l/<link> names).
+ * - A decimal is 1 to 20 digits, no sign, no space, at most UINT64_MAX.
+ * - A size is a decimal with an optional K, M, G or T (either case,
+ *   powers of 1024), at most UINT64_MAX bytes.
+ * Every function here is pure; the parsers write *out only on success.
+ */
+#ifndef CTL_GRAMMAR_H
+#define CTL_GRAMMAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GRAM_HEX64_LEN 64
+#define GRAM_LINK_LEN  10
+
+bool gram_hex64(const char *s);            /* NUL-terminated */
+bool gram_hex64n(const char *s, size_t n); /* s[0..n) */
+bool gram_link(const char *s);             /* NUL-terminated */
+bool gram_linkn(const char *s, size_t n);  /* s[0..n) */
+int gram_u64(const char *s, size_t n, uint64_t *out)
+    __attribute__((warn_unused_result));
+int gram_size(const char *s, uint64_t *out) /* "512M", "2G", "4096" */
+    __attribute__((warn_unused_result));
+
+#endif
