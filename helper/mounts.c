@@ -64,6 +64,7 @@
 #include "cgroup.h"
 #include "mounts.h"
 #include "passwd.h"
+#include "reserved.h"
 
 #define IN_ROOT   (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 #define IN_IMAGE  (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
@@ -1055,32 +1056,20 @@ ours(struct ctx *c, int parent)
 
 /* Binds. */
 
-static bool
-under(const char *path, const char *prefix)
-{
-	return policy_path_covers(prefix, path);
-}
-
-/* Refuses a destination (the container path of the resolved target). */
+/* Refuses a destination (the container path of the resolved target), by
+ * the one list of reserved destinations (reserved.c). */
 static void
 check_dst(const char *dst, const char *cpath)
 {
-	static const char *const sysdirs[] = { "/proc", "/sys", "/dev" };
-	static const char *const files[] = { "/etc/passwd", "/etc/group",
-		"/etc/resolv.conf", "/etc/hosts" };
+	const char *r;
+	bool file;
 
 	if (strcmp(cpath, "/") == 0)
 		deny("bind destination %s: resolves to /", dst);
-	for (size_t i = 0; i < 3; i++)
-		if (under(cpath, sysdirs[i]) || under(sysdirs[i], cpath))
-			deny("bind destination %s: resolves to %s, which "
-			     "covers or lies under %s",
-			    dst, cpath, sysdirs[i]);
-	for (size_t i = 0; i < 4; i++)
-		if (under(files[i], cpath))
-			deny("bind destination %s: resolves to %s, which "
-			     "covers the generated %s",
-			    dst, cpath, files[i]);
+	if ((r = reserved_dst(cpath, &file)) != NULL)
+		deny("bind destination %s: resolves to %s, which %s %s", dst,
+		    cpath,
+		    file ? "covers the generated" : "covers or lies under", r);
 }
 
 /* The container path of FD (resolved inside the new root), or dies. */

@@ -48,9 +48,7 @@
 #include "log.h"
 #include "name.h"
 #include "plan.h"
-
-static const char *const reserved_dst[] = { "/proc", "/sys", "/dev",
-	"/etc/passwd", "/etc/group", "/etc/resolv.conf", "/etc/hosts" };
+#include "reserved.h"
 
 static char *
 xstrdup(const char *s)
@@ -189,21 +187,18 @@ plan_hostname(const char *name, char out[PLAN_NAME_MAX + 1])
 int
 plan_check_dst(const char *dst, char *err, size_t errlen)
 {
+	const char *r;
+	bool file;
+
 	if (!policy_path_normal(dst) || strcmp(dst, "/") == 0) {
 		snprintf(err, errlen,
 		    "the destination must be an absolute, normal path other than /");
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(reserved_dst) / sizeof(*reserved_dst);
-	     i++) {
-		const char *r = reserved_dst[i];
-
-		if (policy_path_covers(r, dst) || policy_path_covers(dst, r)) {
-			snprintf(err, errlen,
-			    "a bind destination may not cover or lie under %s",
-			    r);
-			return -1;
-		}
+	if ((r = reserved_dst(dst, &file)) != NULL) {
+		snprintf(err, errlen,
+		    "a bind destination may not cover or lie under %s", r);
+		return -1;
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "init.h"
 #include "log.h"
 #include "plan.h"
+#include "reserved.h"
 
 static char errbuf[256];
 
@@ -171,6 +172,40 @@ test_dst(void **state)
 			fail_msg("destination %s refused: %s", good[i], errbuf);
 }
 
+/* One list for P0's string check and P1's resolved-path check. */
+static void
+test_dst_reserved(void **state)
+{
+	static const struct {
+		const char *path, *r;
+		bool file;
+	} t[] = {
+		{ "/proc", "/proc", false },
+		{ "/proc/sys", "/proc", false },
+		{ "/sys/fs/cgroup", "/sys", false },
+		{ "/dev/pts", "/dev", false },
+		{ "/etc", "/etc/passwd", true },
+		{ "/etc/passwd", "/etc/passwd", true },
+		{ "/etc/group", "/etc/group", true },
+		{ "/etc/resolv.conf", "/etc/resolv.conf", true },
+		{ "/etc/hosts", "/etc/hosts", true },
+		{ "/procx", NULL, false },
+		{ "/etc/hosts.allow", NULL, false },
+		{ "/devices", NULL, false },
+		{ "/home/a/proc", NULL, false },
+	};
+	bool file;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		const char *r = reserved_dst(t[i].path, &file);
+
+		if ((r == NULL) != (t[i].r == NULL) ||
+		    (r != NULL &&
+			(strcmp(r, t[i].r) != 0 || file != t[i].file)))
+			fail_msg("%s: %s", t[i].path, r ? r : "not reserved");
+	}
+}
+
 static void
 test_exec_codes(void **state)
 {
@@ -217,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_workdir),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_dst),
+		cmocka_unit_test(test_dst_reserved),
 		cmocka_unit_test(test_exec_codes),
 	};
 
