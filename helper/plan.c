@@ -667,48 +667,21 @@ plan_print_info(const struct launch_plan *p)
 	}
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void
 plan_print_images(const struct launch_plan *p)
 {
-	DIR *d = fdopendir(open_images_dir());
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	cleanup_close int dir = open_images_dir();
+	char **names;
+	size_t n;
 	policy_from from;
-	struct dirent *de;
 
-	if (d == NULL)
+	if (desc_list_names(dir, &names, &n) != 0)
 		die_errno("the image store");
-	while ((de = readdir(d)) != NULL) {
-		char canon[NAME_MAX_LEN + 1];
-
-		if (de->d_name[0] == '.' ||
-		    name_decode(de->d_name, canon, sizeof(canon)) != 0 ||
-		    !policy_image_allowed(&p->eff, canon, &from))
-			continue;
-		if (n == cap) {
-			char **nv = reallocarray(names, cap ? 2 * cap : 16,
-			    sizeof(char *));
-
-			if (nv == NULL)
-				die("out of memory");
-			names = nv;
-			cap = cap ? 2 * cap : 16;
-		}
-		names[n++] = xstrdup(canon);
-	}
-	closedir(d);
-	if (n > 0)
-		qsort(names, n, sizeof(char *), cmp_str);
 	for (size_t i = 0; i < n; i++) {
+		if (!policy_image_allowed(&p->eff, names[i], &from))
+			continue;
 		put_escaped(names[i]);
 		putchar('\n');
-		free(names[i]);
 	}
-	free(names);
+	desc_free_names(names, n);
 }

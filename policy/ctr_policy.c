@@ -316,28 +316,13 @@ warn_sections(const struct policy *p)
 static void
 warn_images(const struct policy *p)
 {
-	DIR *d = opendir(STORE_DIR "/images");
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
+	cleanup_close int dir = open(STORE_DIR "/images",
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char **names;
+	size_t n;
 
-	if (d == NULL)
+	if (dir == -1 || desc_list_names(dir, &names, &n) != 0)
 		return;
-	while ((de = readdir(d)) != NULL) {
-		char canon[NAME_MAX_LEN + 1];
-		char **v;
-
-		if (de->d_name[0] == '.' ||
-		    name_decode(de->d_name, canon, sizeof(canon)) < 0)
-			continue;
-		if ((v = reallocarray(names, n + 1, sizeof(*v))) == NULL)
-			break;
-		names = v;
-		if ((names[n] = strdup(canon)) == NULL)
-			break;
-		n++;
-	}
-	closedir(d);
 	for (size_t i = 0; i < p->nsecs; i++) {
 		const struct psec *s = p->secs[i];
 
@@ -355,9 +340,7 @@ warn_images(const struct policy *p)
 			}
 		}
 	}
-	for (size_t k = 0; k < n; k++)
-		free(names[k]);
-	free(names);
+	desc_free_names(names, n);
 }
 
 static void

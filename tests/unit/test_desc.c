@@ -13,10 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
 #include "desc.h"
+#include "name.h"
 
 #define HEX1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define HEX2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
@@ -334,6 +338,53 @@ test_lowerdir(void **state)
 	desc_free(d);
 }
 
+/* The one store listing: decoded, sorted, junk skipped, fd kept. */
+static void
+test_list_names(void **state)
+{
+	char dir[] = "/tmp/test_desc.XXXXXX", path[1024],
+	     enc[3 * NAME_MAX_LEN + 1];
+	static const char *const in[] = { "ubuntu:22.04", "busybox:latest",
+		"registry.example:5000/lab/jupyter:1" };
+	char **names;
+	size_t n;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(name_encode(in[i], enc, sizeof(enc)), 0);
+		snprintf(path, sizeof(path), "%s/%s", dir, enc);
+		close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	}
+	snprintf(path, sizeof(path), "%s/.tmp-x", dir);
+	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	snprintf(path, sizeof(path), "%s/%%zz-not-a-name", dir);
+	close(open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(desc_list_names(fd, &names, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[0], "busybox:latest");
+	assert_string_equal(names[1], "registry.example:5000/lab/jupyter:1");
+	assert_string_equal(names[2], "ubuntu:22.04");
+	desc_free_names(names, n);
+	/* The caller's descriptor stays open and usable. */
+	assert_int_equal(desc_list_names(fd, &names, &n), 0);
+	desc_free_names(names, n);
+	close(fd);
+	assert_int_equal(desc_list_names(-1, &names, &n), -1);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(name_encode(in[i], enc, sizeof(enc)), 0);
+		snprintf(path, sizeof(path), "%s/%s", dir, enc);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/.tmp-x", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%%zz-not-a-name", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -345,6 +396,7 @@ main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lowerdir),
+		cmocka_unit_test(test_list_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
