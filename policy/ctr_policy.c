@@ -498,6 +498,28 @@ fmt_num(const struct policy_num *n, bool size, bool cpus, char *buf, size_t len)
 	}
 }
 
+/* The login keys (ctr-launch-shell). */
+static void
+print_login(const struct policy_eff *eff)
+{
+	static const char *const tr[] = { "container", "host", "deny" };
+	char img[300];
+
+	printf("login                %-36s %s\n", eff->login ? "yes" : "no",
+	    eff->login_from);
+	snprintf(img, sizeof(img), "%s%s",
+	    eff->login_image ? eff->login_image : "(none)",
+	    eff->login_image &&
+		    !policy_image_allowed(eff, eff->login_image, NULL) ?
+		" (not granted by images)" :
+		"");
+	printf("login_image          %-36s %s\n", img, eff->login_image_from);
+	printf("login_shell          %-36s %s\n", eff->login_shell,
+	    eff->login_shell_from);
+	printf("transfer             %-36s %s\n", tr[eff->transfer],
+	    eff->transfer_from);
+}
+
 static void
 print_eff(const struct policy_eff *eff)
 {
@@ -552,6 +574,7 @@ print_eff(const struct policy_eff *eff)
 	printf("cgroup_placement     %-36s %s\n",
 	    eff->cgroup_placement == POLICY_PLACEMENT_TOP ? "top" : "auto",
 	    eff->placement_from);
+	print_login(eff);
 	for (size_t i = 0; i < eff->nnotes; i++)
 		printf("note: %s line %d: %s\n", eff->notes[i].from,
 		    eff->notes[i].line, eff->notes[i].msg);
