@@ -220,6 +220,7 @@ install: $(PROGS)
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(SYSCONFDIR)/ctr-launch
 	install -m 4755 $(HELPER_OWNER) $(R)/ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch
+	ln -sfn ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch-shell
 	install -m 0755 $(R)/ctr-policy $(DESTDIR)$(SBINDIR)/ctr-policy
 	install -m 0755 $(R)/ctr-image $(DESTDIR)$(SBINDIR)/ctr-image
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd ctr-pull >/dev/null; then \
@@ -228,12 +229,15 @@ install: $(PROGS)
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini ]; then \
 	    install -m 0644 etc/policy.ini $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini; fi
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctr-launch/sshd-login.conf ]; then \
+	    install -m 0644 etc/ssh/ctr-launch-shell.conf $(DESTDIR)$(SYSCONFDIR)/ctr-launch/sshd-login.conf; fi
 	@if [ -n "$(PAMDIR)" ]; then install -d -m 0755 $(DESTDIR)$(PAMDIR); fi
 	@if [ -d $(DESTDIR)$(PAM_DEST) ] && \
 	    [ ! -e $(DESTDIR)$(PAM_DEST)/ctr-launch ] && [ -e etc/pam.d/ctr-launch ]; then \
 	    install -m 0644 etc/pam.d/ctr-launch $(DESTDIR)$(PAM_DEST)/ctr-launch; fi
 
 uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ctr-launch-shell
 	rm -f $(DESTDIR)$(BINDIR)/ctr-launch $(DESTDIR)$(SBINDIR)/ctr-policy \
 	    $(DESTDIR)$(SBINDIR)/ctr-image
 	for m in $(MANS); do \
@@ -246,7 +250,7 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc \
 	skopeo gzip bzip2 xz-utils lz4 git tmux qemu-system-x86 \
 	libcurl4-openssl-dev docker-registry apache2-utils adduser \
-	debhelper devscripts lintian
+	debhelper devscripts lintian openssh-server openssh-client rsync
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
