@@ -106,7 +106,7 @@ PROGS := $(R)/ctr-launch $(R)/ctr-policy $(R)/ctr-image
 MANS := $(wildcard man/*.[0-9])
 
 .PHONY: all deps install uninstall check unit integration lint fuzz \
-	fuzz-smoke demo bench bench-import clean test-install policy image helper \
+	fuzz-smoke demo bench bench-import bench-login clean test-install policy image helper \
 	test-install-san integration-san
 .DELETE_ON_ERROR:
 
@@ -324,6 +324,11 @@ bench: deps
 # Import time of a 100 MB archive next to tar -x (ctr-image).
 bench-import: deps
 	@bash bench/import.sh $(BUILDDIR)
+
+# Landing in the container over SSH: ssh true and scp through
+# ctr-launch-shell next to a /bin/sh user (bench/login.sh).
+bench-login: deps
+	@bash bench/login.sh $(BUILDDIR)
 
 clean:
 	rm -rf $(BUILDDIR)
