@@ -296,8 +296,10 @@ static const char *const rsync_long[] = {
 };
 
 /* Short options that take no value, as rsync's client sends them to a
- * server; "e" starts the protocol's compatibility letters. */
-static const char rsync_short[] = "0ACDEHIJKLNORSUWXbcdghiklmnopqrstuvxyz";
+ * server; "e" starts the protocol's compatibility letters.  Not "s"
+ * (--secluded-args): the arguments would then come over the protocol,
+ * past this check. */
+static const char rsync_short[] = "0ACDEHIJKLNORSUWXbcdghiklmnopqrtuvxyz";
 
 static bool
 rsync_opt_ok(const char *w)

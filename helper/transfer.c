@@ -15,6 +15,8 @@
  *   verified (setuid(0) fails) before execve.
  * - PAM account and session MUST succeed first; the session MUST be
  *   closed when the program ends; a denial MUST reach the audit log.
+ * - It MUST get only fds 0-2, the caller's umask, and the caller's
+ *   rlimits except those pam_limits set in the session.
  * - Its environment MUST be built from nothing (HOME, USER, LOGNAME,
  *   SHELL, PATH, LANG/LC_* are not taken from the caller).
  * - A closed connection (POLLHUP or POLLERR on stdout or stderr) MUST
@@ -53,7 +55,8 @@ transfer_teardown(void *arg)
 
 /* The program's side: drop to the caller for good, then execve. */
 static _Noreturn void
-child(const struct launch_plan *p, char **argv, const struct plan_caller *c)
+child(const struct launch_plan *p, char **argv, const struct plan_caller *c,
+    const struct rlimit *rl)
 {
 	char home[4200], user[300], logname[300], shell[300];
 	char path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
@@ -63,8 +66,13 @@ child(const struct launch_plan *p, char **argv, const struct plan_caller *c)
 
 	log_set_child();
 	log_set_teardown(NULL, NULL);
+	/* Nothing but stdio reaches the program (PAM modules' files, the
+	 * syslog socket). */
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
+		die_errno("close_range");
+	/* The caller's rlimits, except those pam_limits set, which win. */
 	for (int r = 0; r < RLIM_NLIMITS; r++)
-		(void)setrlimit(r, &c->rlimits[r]);
+		(void)setrlimit(r, &rl[r]);
 	if (setgroups(p->nkgroups, p->kgroups) != 0 ||
 	    setresgid(p->gid, p->gid, p->gid) != 0 ||
 	    setresuid(p->uid, p->uid, p->uid) != 0)
@@ -138,6 +146,7 @@ _Noreturn void
 transfer_host(struct launch_plan *p, char **argv, const struct plan_caller *c)
 {
 	const char *b = strrchr(argv[0], '/');
+	struct rlimit rl[RLIM_NLIMITS];
 	int status;
 	pid_t pid;
 
@@ -148,11 +157,12 @@ transfer_host(struct launch_plan *p, char **argv, const struct plan_caller *c)
 	creds_keeper();
 	log_set_teardown(transfer_teardown, NULL);
 	auth_open(&tr_auth, p);
+	auth_rlimits(&tr_auth, c->rlimits, rl);
 	audit_grant(p);
 	if ((pid = fork()) < 0)
 		die_errno("fork");
 	if (pid == 0)
-		child(p, argv, c);
+		child(p, argv, c, rl);
 	status = wait_program(pid);
 	audit_end(p, status);
 	log_set_teardown(NULL, NULL);

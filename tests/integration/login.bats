@@ -304,6 +304,7 @@ xfer() {
 	for c in "scp -t x; touch $m" "scp -t x && touch $m" "scp -t \$(touch $m)" \
 	    "scp -S /bin/sh -t x" "scp -t" "rsync --daemon" \
 	    "rsync --server --rsh=/bin/sh . x" "rsync --server -e.iLs . -x" \
+	    "rsync --server -vlogDtprse.iLsfxCIvu . x" \
 	    "/usr/lib/openssh/sftp-server -l DEBUG3" "scp -t \`touch $m\`" \
 	    "scp -t 'x'\"\$(touch $m)\""; do
 		run sshc "$UH" 127.0.0.1 "$c"

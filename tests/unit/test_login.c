@@ -193,6 +193,8 @@ test_host_refused(void **state)
 	refused("rsync --server -vB100 . x", "not allowed");
 	refused("rsync --server -M--daemon . x", "not allowed");
 	refused("rsync --server -e.iL/s . x", "not allowed");
+	refused("rsync --server -vlogDtprse.iLsfxCIvu . x", "not allowed");
+	refused("rsync --server -s . x", "not allowed");
 	refused("rsync --server --info=/x . y", "not allowed");
 	refused("rsync --server . -x", "looks like an option");
 	refused("rsync --server -v x y", "without . PATH");
