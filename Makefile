@@ -227,6 +227,7 @@ install: $(PROGS)
 	    adduser --system --no-create-home --group ctr-pull; fi
 	for m in $(MANS); do \
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	ln -sfn ctr-launch.1 $(DESTDIR)$(MANDIR)/man1/ctr-launch-shell.1
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini ]; then \
 	    install -m 0644 etc/policy.ini $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini; fi
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctr-launch/sshd-login.conf ]; then \
@@ -237,7 +238,7 @@ install: $(PROGS)
 	    install -m 0644 etc/pam.d/ctr-launch $(DESTDIR)$(PAM_DEST)/ctr-launch; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ctr-launch-shell
+	rm -f $(DESTDIR)$(BINDIR)/ctr-launch-shell $(DESTDIR)$(MANDIR)/man1/ctr-launch-shell.1
 	rm -f $(DESTDIR)$(BINDIR)/ctr-launch $(DESTDIR)$(SBINDIR)/ctr-policy \
 	    $(DESTDIR)$(SBINDIR)/ctr-image
 	for m in $(MANS); do \
