@@ -380,6 +380,30 @@ warn_binds(const struct policy *p)
 
 /* Evaluates the policy for every user NSS lists; reports each failing
  * line once (a destination some user would get twice). */
+/* A login_image that images does not grant: every login of that user is
+ * refused.  Once per policy line. */
+static void
+warn_login_image(const char *user, const struct policy_eff *eff, int **seen,
+    size_t *nseen)
+{
+	int *v;
+
+	if (!eff->login || eff->denied || eff->login_image == NULL ||
+	    policy_image_allowed(eff, eff->login_image, NULL))
+		return;
+	for (size_t i = 0; i < *nseen; i++)
+		if ((*seen)[i] == eff->login_image_line)
+			return;
+	if ((v = reallocarray(*seen, *nseen + 1, sizeof(*v))) == NULL)
+		return;
+	*seen = v;
+	v[(*nseen)++] = eff->login_image_line;
+	warn_add(eff->login_image_line,
+	    "user %s: login_image %s (%s) is not granted by images: their "
+	    "logins are refused",
+	    user, eff->login_image, eff->login_image_from);
+}
+
 static void
 warn_users(const struct policy *p)
 {
@@ -399,6 +423,7 @@ warn_users(const struct policy *p)
 			continue;
 		memset(&e, 0, sizeof(e));
 		if (policy_eval(p, &x.id, &eff, &e) == 0) {
+			warn_login_image(pw->pw_name, &eff, &seen, &nseen);
 			policy_eff_free(&eff);
 			ident_free(&x);
 			continue;

@@ -208,6 +208,7 @@ plogin_eval(const struct psec *const *v, size_t n, const struct psec *user,
 	if (s != NULL) {
 		eff->login_image = s->sc[PK_LOGIN_IMAGE].s;
 		eff->login_image_from = s->label;
+		eff->login_image_line = s->sc[PK_LOGIN_IMAGE].line;
 	}
 	eff->login_shell = POLICY_LOGIN_SHELL;
 	eff->login_shell_from = builtin;

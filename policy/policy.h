@@ -199,6 +199,7 @@ struct policy_eff {
 	const char *login_image; /* canonical name, or NULL; points into
 				  * the policy */
 	policy_from login_image_from;
+	int login_image_line;    /* 0 when not set */
 	const char *login_shell; /* words separated by one space */
 	policy_from login_shell_from;
 	enum policy_transfer transfer;

@@ -461,6 +461,9 @@ gone() {
 	run "$CTL_POLICYTOOL" explain "$UI"
 	echo "$output"
 	[[ $output == *"login_image          notgranted:1 (not granted by images)"* ]]
+	run "$CTL_POLICYTOOL" check
+	echo "$output"
+	[[ $output == *"warning: user $UI: login_image notgranted:1 ([user:$UI]) is not granted by images"* ]]
 	run "$CTL_POLICYTOOL" explain "$UH"
 	[[ $output == *"login                yes"*"[group:$G]"* ]]
 	[[ $output == *"transfer             host"*"[user:$UH]"* ]]
