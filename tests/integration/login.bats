@@ -216,6 +216,11 @@ sshopts() {
 	run sshc "$UC" 127.0.0.1 'exit 3'
 	[ "$status" -eq 3 ]
 	[ -z "$output" ]
+	# Not one byte of ctr-launch's on stdout, nor a relay in between:
+	# the command's stdout is sshd's pipe itself.
+	[ "$(sshc "$UC" 127.0.0.1 true 2>/dev/null | wc -c)" = 0 ]
+	run sshc "$UC" 127.0.0.1 'readlink /proc/self/fd/1'
+	[[ $output == pipe:* ]]
 }
 
 @test "login: an interactive login through a pty lands in the container" {
@@ -409,7 +414,19 @@ gone() {
 	local c=$!
 	[ "$(cat /proc/$c/comm)" = ssh ]
 	for _ in $(seq 100); do pgrep -u "$UC" -xf "sleep $tok" >/dev/null && break; sleep 0.1; done
-	pgrep -u "$UC" -xf "sleep $tok"
+	local sp
+	sp=$(pgrep -u "$UC" -xf "sleep $tok")
+	# No relay: the payload's stdout and stderr are sshd's own pipes (its
+	# stdin too, closed by sshd at the client's EOF here).
+	local ino
+	for fd in 1 2; do
+		ino=$(readlink "/proc/$sp/fd/$fd")
+		[[ $ino == pipe:* ]]
+		for s in $(pgrep -u "$UC" -x sshd); do
+			ls -l "/proc/$s/fd" 2>/dev/null | grep -qF "$ino" && continue 2
+		done
+		false
+	done
 	kill -9 "$c"
 	run gone "^sleep $tok\$"
 	[ "$status" -eq 0 ]
@@ -442,6 +459,16 @@ gone() {
 	[[ $output == *"forwarding failed"* ]]
 	[[ $output != *SSH-2.0* ]]
 	grep -q "refused local port forward: .* target 127.0.0.1 port $PORT" "$D/sshd.log"
+	# Remote forwarding: the listener is never opened.
+	local rport=$((PORT + 1000))
+	run timeout 20 ssh -F /dev/null -i "$D/userkey" -p "$PORT" -o BatchMode=yes \
+	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	    -o ExitOnForwardFailure=yes -N -R "127.0.0.1:$rport:127.0.0.1:$PORT" \
+	    -l "$UC" 127.0.0.1 </dev/null
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"remote port forwarding failed"* ]]
+	! ss -Htln "sport = :$rport" | grep -q .
 }
 
 @test "login: transfer = container with an image lacking the programs says so" {
