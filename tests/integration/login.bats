@@ -231,7 +231,8 @@ sshopts() {
 	tmux send-keys -t "$s" 'echo "H=$(hostname) U=$(id -u) G=$(id -G) T=$(tty)"; grep -E "^(NSpid|CapEff)" /proc/self/status' Enter
 	for _ in $(seq 50); do
 		out=$(tmux capture-pane -p -t "$s")
-		[[ $out == *CapEff* ]] && break
+		# "CapEff:" only in the output, never in the echoed command.
+		[[ $out == *CapEff:* ]] && break
 		sleep 0.2
 	done
 	tmux send-keys -t "$s" 'exit' Enter
