@@ -177,9 +177,11 @@ static const char *const sftp_paths[] = {
 static enum login_prog
 prog_of(const char *w)
 {
-	if (strcmp(w, "scp") == 0 || strcmp(w, LOGIN_SCP) == 0)
+	/* By the program's name: a transfer is routed whatever directory
+	 * the client named (the program run is always this file's). */
+	if (strcmp(base(w), "scp") == 0)
 		return LOGIN_PROG_SCP;
-	if (strcmp(w, "rsync") == 0 || strcmp(w, LOGIN_RSYNC) == 0)
+	if (strcmp(base(w), "rsync") == 0)
 		return LOGIN_PROG_RSYNC;
 	for (size_t i = 0; i < sizeof(sftp_paths) / sizeof(sftp_paths[0]); i++)
 		if (strcmp(w, sftp_paths[i]) == 0)

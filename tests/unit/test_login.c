@@ -87,7 +87,11 @@ test_kind(void **state)
 	assert_int_equal(login_transfer_kind("/usr/lib/openssh/sftp-server"),
 	    LOGIN_PROG_SFTP);
 	assert_int_equal(login_transfer_kind("scp;sh"), LOGIN_PROG_SCP);
+	assert_int_equal(login_transfer_kind("/bin/scp -t x"), LOGIN_PROG_SCP);
+	assert_int_equal(login_transfer_kind("/usr/local/bin/rsync --server"),
+	    LOGIN_PROG_RSYNC);
 	assert_int_equal(login_transfer_kind("ls"), LOGIN_PROG_NONE);
+	assert_int_equal(login_transfer_kind("scpx -t x"), LOGIN_PROG_NONE);
 	assert_int_equal(login_transfer_kind("sh -c 'scp -t x'"),
 	    LOGIN_PROG_NONE);
 	assert_int_equal(login_transfer_kind(""), LOGIN_PROG_NONE);
@@ -137,6 +141,16 @@ test_host_ok(void **state)
 	login_argv_free(v);
 	v = ok("/usr/bin/scp -f x", LOGIN_PROG_SCP);
 	assert_string_equal(v[0], LOGIN_SCP);
+	login_argv_free(v);
+	/* Whatever directory the client names, the fixed program runs. */
+	v = ok("/home/a/bin/scp -f x", LOGIN_PROG_SCP);
+	assert_string_equal(v[0], LOGIN_SCP);
+	login_argv_free(v);
+	v = ok("./rsync --server -v . x", LOGIN_PROG_RSYNC);
+	assert_string_equal(v[0], LOGIN_RSYNC);
+	login_argv_free(v);
+	v = ok("/tmp/x/sftp-server", LOGIN_PROG_SFTP);
+	assert_string_equal(v[0], LOGIN_SFTP_SERVER);
 	login_argv_free(v);
 	v = ok("/usr/lib/openssh/sftp-server", LOGIN_PROG_SFTP);
 	assert_string_equal(v[0], LOGIN_SFTP_SERVER);
