@@ -299,6 +299,8 @@ test-install-san:
 	install -d -m 0755 $(SANROOT)/usr/bin $(SANROOT)/usr/sbin
 	install -m 4750 -o root -g $(SAN_GROUP) $(BUILDDIR)/ts/rel/ctr-launch \
 	    $(SANROOT)/usr/bin/ctr-launch
+	ln -sfn ctr-launch $(SANROOT)/usr/bin/ctr-launch-shell
+	install -D -m 0644 etc/ssh/ctr-launch-shell.conf $(SANROOT)/etc/ctr-launch/sshd-login.conf
 	install -m 0755 $(BUILDDIR)/ts/rel/ctr-policy $(SANROOT)/usr/sbin/ctr-policy
 	install -m 0755 $(BUILDDIR)/ts/rel/ctr-image $(SANROOT)/usr/sbin/ctr-image
 	@if [ ! -e $(SANROOT)/etc/ctr-launch/policy.ini ] && [ -e etc/policy.ini ]; then \

@@ -413,7 +413,11 @@ gone() {
 	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 	    -o LogLevel=ERROR -l "$UC" 127.0.0.1 "sleep $tok" </dev/null &
 	local c=$!
-	[ "$(cat /proc/$c/comm)" = ssh ]
+	for _ in $(seq 50); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = ssh ] && break
+		sleep 0.1
+	done
+	[ "$(cat "/proc/$c/comm")" = ssh ]
 	for _ in $(seq 100); do pgrep -u "$UC" -xf "sleep $tok" >/dev/null && break; sleep 0.1; done
 	local sp
 	sp=$(pgrep -u "$UC" -xf "sleep $tok")
