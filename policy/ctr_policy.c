@@ -378,8 +378,6 @@ warn_binds(const struct policy *p)
 	}
 }
 
-/* Evaluates the policy for every user NSS lists; reports each failing
- * line once (a destination some user would get twice). */
 /* A login_image that images does not grant: every login of that user is
  * refused.  Once per policy line. */
 static void
@@ -404,6 +402,8 @@ warn_login_image(const char *user, const struct policy_eff *eff, int **seen,
 	    user, eff->login_image, eff->login_image_from);
 }
 
+/* Evaluates the policy for every user NSS lists; reports each failing
+ * line once (a destination some user would get twice). */
 static void
 warn_users(const struct policy *p)
 {
