@@ -464,6 +464,21 @@ gone() {
 	[ "$(getent passwd "$UC" | cut -d: -f7)" = "$SHELLBIN" ]
 }
 
+@test "login: the sshd snippet applies to the group: no ~/.ssh/rc, no forwarding" {
+	local t
+	t=$("$SSHD" -T -f "$D/sshd_config" -C "user=$UC,host=localhost,addr=127.0.0.1")
+	for kv in "permituserrc no" "allowtcpforwarding no" \
+	    "allowstreamlocalforwarding no" "x11forwarding no" \
+	    "permittunnel no" "allowagentforwarding no"; do
+		grep -qx "$kv" <<<"$t"
+	done
+	# Outside the group, sshd's defaults.
+	ctl_useradd "lo$TAG"
+	t=$("$SSHD" -T -f "$D/sshd_config" -C "user=lo$TAG,host=localhost,addr=127.0.0.1")
+	ctl_userdel "lo$TAG"
+	grep -qx "permituserrc yes" <<<"$t"
+}
+
 @test "login: the sshd snippet refuses port forwarding" {
 	run sshc "$UC" -W "127.0.0.1:$PORT" 127.0.0.1 </dev/null
 	echo "$output"
