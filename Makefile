@@ -111,7 +111,7 @@ PROGS := $(R)/ctr-launch $(R)/ctr-policy $(R)/ctr-image
 MANS := $(wildcard man/*.[0-9])
 
 .PHONY: all deps install uninstall check unit integration lint fuzz \
-	fuzz-smoke demo bench bench-import clean test-install policy image helper \
+	fuzz-smoke demo bench bench-import bench-login clean test-install policy image helper \
 	test-install-san integration-san
 .DELETE_ON_ERROR:
 
@@ -227,20 +227,25 @@ install: $(PROGS)
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(SYSCONFDIR)/ctr-launch
 	install -m 4755 $(HELPER_OWNER) $(R)/ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch
+	ln -sfn ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch-shell
 	install -m 0755 $(R)/ctr-policy $(DESTDIR)$(SBINDIR)/ctr-policy
 	install -m 0755 $(R)/ctr-image $(DESTDIR)$(SBINDIR)/ctr-image
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && ! getent passwd ctr-pull >/dev/null; then \
 	    adduser --system --no-create-home --group ctr-pull; fi
 	for m in $(MANS); do \
 	    s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	ln -sfn ctr-launch.1 $(DESTDIR)$(MANDIR)/man1/ctr-launch-shell.1
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini ]; then \
 	    install -m 0644 etc/policy.ini $(DESTDIR)$(SYSCONFDIR)/ctr-launch/policy.ini; fi
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ctr-launch/sshd-login.conf ]; then \
+	    install -m 0644 etc/ssh/ctr-launch-shell.conf $(DESTDIR)$(SYSCONFDIR)/ctr-launch/sshd-login.conf; fi
 	@if [ -n "$(PAMDIR)" ]; then install -d -m 0755 $(DESTDIR)$(PAMDIR); fi
 	@if [ -d $(DESTDIR)$(PAM_DEST) ] && \
 	    [ ! -e $(DESTDIR)$(PAM_DEST)/ctr-launch ] && [ -e etc/pam.d/ctr-launch ]; then \
 	    install -m 0644 etc/pam.d/ctr-launch $(DESTDIR)$(PAM_DEST)/ctr-launch; fi
 
 uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ctr-launch-shell $(DESTDIR)$(MANDIR)/man1/ctr-launch-shell.1
 	rm -f $(DESTDIR)$(BINDIR)/ctr-launch $(DESTDIR)$(SBINDIR)/ctr-policy \
 	    $(DESTDIR)$(SBINDIR)/ctr-image
 	for m in $(MANS); do \
@@ -253,7 +258,7 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc \
 	skopeo gzip bzip2 xz-utils lz4 git tmux qemu-system-x86 \
 	libcurl4-openssl-dev docker-registry apache2-utils adduser \
-	debhelper devscripts lintian
+	debhelper devscripts lintian openssh-server openssh-client rsync
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -301,6 +306,8 @@ test-install-san:
 	install -d -m 0755 $(SANROOT)/usr/bin $(SANROOT)/usr/sbin
 	install -m 4750 -o root -g $(SAN_GROUP) $(BUILDDIR)/ts/rel/ctr-launch \
 	    $(SANROOT)/usr/bin/ctr-launch
+	ln -sfn ctr-launch $(SANROOT)/usr/bin/ctr-launch-shell
+	install -D -m 0644 etc/ssh/ctr-launch-shell.conf $(SANROOT)/etc/ctr-launch/sshd-login.conf
 	install -m 0755 $(BUILDDIR)/ts/rel/ctr-policy $(SANROOT)/usr/sbin/ctr-policy
 	install -m 0755 $(BUILDDIR)/ts/rel/ctr-image $(SANROOT)/usr/sbin/ctr-image
 	@if [ ! -e $(SANROOT)/etc/ctr-launch/policy.ini ] && [ -e etc/policy.ini ]; then \
@@ -332,6 +339,11 @@ bench: deps
 # Import time of a 100 MB archive next to tar -x (ctr-image).
 bench-import: deps
 	@bash bench/import.sh $(BUILDDIR)
+
+# Landing in the container over SSH: ssh true and scp through
+# ctr-launch-shell next to a /bin/sh user (bench/login.sh).
+bench-login: deps
+	@bash bench/login.sh $(BUILDDIR)
 
 clean:
 	rm -rf $(BUILDDIR)

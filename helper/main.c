@@ -29,6 +29,8 @@
 #include "ids.h"
 #include "init.h"
 #include "log.h"
+#include "login.h"
+#include "loginargs.h"
 #include "monitor.h"
 #include "mounts.h"
 #include "namespaces.h"
@@ -157,8 +159,10 @@ main(int argc, char **argv)
 	memset(&plan, 0, sizeof(plan));
 	/* 0. Hygiene: fds, signals, umask, rlimits, environment, dumpable. */
 	creds_hygiene(argc, argv, &caller);
-	/* 1. Parse the command line. */
-	if (args_parse(argc, argv, &req, err, sizeof(err)) != 0)
+	/* 1. Parse the command line (as the login shell: its two shapes). */
+	if (login_is_shell(argv[0]))
+		login_parse(argc, argv);
+	else if (args_parse(argc, argv, &req, err, sizeof(err)) != 0)
 		die("%s", err);
 	if (req.cmd == ARGS_CMD_HELP) {
 		fputs(args_usage, stdout);
@@ -173,6 +177,8 @@ main(int argc, char **argv)
 	/* 3. --env-file as the caller, policy, image, plan. */
 	plan_env_file(&plan, &req, &caller);
 	plan_policy(&plan);
+	if (login_active())
+		login_plan(&plan, &req, &caller);
 	if (req.cmd == ARGS_CMD_INFO) {
 		plan_print_info(&plan);
 		return print_done();
@@ -182,6 +188,8 @@ main(int argc, char **argv)
 		return print_done();
 	}
 	plan_run(&plan, &req, &caller);
+	if (login_active())
+		login_finish(&plan);
 	args_free(&req);
 	if (caller.cwd_fd >= 0)
 		close(caller.cwd_fd);

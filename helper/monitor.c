@@ -32,6 +32,10 @@
  * - P0 MUST restore, on every exit, the raw mode of -t and the mode of
  *   every terminal among its fds 0-2 as found before K was forked (when
  *   the terminal's foreground is P0's).
+ * - As ctr-launch-shell (plan->login), P0 MUST end the container when the
+ *   connection closes: POLLHUP/POLLERR on the pty it was given (-t), or
+ *   on stdout or stderr (sshd's pipes) without -t; it sends SIGHUP and
+ *   exits, and K kills what is left.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -438,6 +442,8 @@ enum {
 	PF_OUT1,   /* the relay pipes of stdout and stderr */
 	PF_OUT2,
 	PF_FEED, /* the relay pipe of stdin, while input waits for room */
+	PF_HUP1, /* ctr-launch-shell: the connection closing (POLLHUP or */
+	PF_HUP2, /* POLLERR on the pty, or on stdout and stderr) */
 	PF_N
 };
 
@@ -454,6 +460,8 @@ struct front {
 	struct termios term[3]; /* the terminals' modes before the fork */
 	bool has_term[3];
 	int abort_sig;
+	bool watch_hup; /* ctr-launch-shell */
+	int hup_fd[2];  /* what it watches: the pty, or stdout and stderr */
 };
 
 static struct front *front_for_exit;
@@ -820,6 +828,9 @@ front_poll_set(const struct front *f, struct pollfd *pf)
 	pf[PF_OUT2] = (struct pollfd){ f->out[STDERR_FILENO], POLLIN, 0 };
 	pf[PF_FEED] = (struct pollfd){ feed && f->feed_len > 0 ? f->in : -1,
 		POLLOUT, 0 };
+	/* events 0: only POLLHUP and POLLERR are reported. */
+	pf[PF_HUP1] = (struct pollfd){ f->watch_hup ? f->hup_fd[0] : -1, 0, 0 };
+	pf[PF_HUP2] = (struct pollfd){ f->watch_hup ? f->hup_fd[1] : -1, 0, 0 };
 }
 
 /* P0's state from the monitor: its ends of the relay pipes (the others
@@ -848,6 +859,9 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 	bool tty = p->tty_wanted;
 
 	front_init(&f, p, m);
+	f.watch_hup = p->login;
+	f.hup_fd[0] = tty ? STDIN_FILENO : STDOUT_FILENO;
+	f.hup_fd[1] = tty ? -1 : STDERR_FILENO;
 	front_for_exit = &f;
 	atexit(tty_restore);
 	creds_drop_front(p);
@@ -884,5 +898,14 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 			feed_write(&f);
 		if (pf[PF_SOCK].revents)
 			front_message(&f);
+		/* The login's connection is gone: SIGHUP to the container,
+		 * and K kills what is left when this process ends. */
+		if ((pf[PF_HUP1].revents | pf[PF_HUP2].revents) &
+		    (POLLHUP | POLLERR)) {
+			if (f.running)
+				(void)pidfd_signal(f.pidfd, SIGHUP);
+			tty_restore();
+			exit(128 + SIGHUP);
+		}
 	}
 }

@@ -91,6 +91,10 @@ struct launch_plan {
 	char *caller_cwd;    /* used when visible at the same path */
 	mode_t umask;
 	struct rlimit rlimits[RLIM_NLIMITS];
+
+	/* ctr-launch-shell (login.c): no detach keys; without -t the front
+	 * ends the container when the connection closes. */
+	bool login;
 };
 
 /* What step 0 saved of the caller's process state, for the payload. */

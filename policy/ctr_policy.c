@@ -361,6 +361,30 @@ warn_binds(const struct policy *p)
 	}
 }
 
+/* A login_image that images does not grant: every login of that user is
+ * refused.  Once per policy line. */
+static void
+warn_login_image(const char *user, const struct policy_eff *eff, int **seen,
+    size_t *nseen)
+{
+	int *v;
+
+	if (!eff->login || eff->denied || eff->login_image == NULL ||
+	    policy_image_allowed(eff, eff->login_image, NULL))
+		return;
+	for (size_t i = 0; i < *nseen; i++)
+		if ((*seen)[i] == eff->login_image_line)
+			return;
+	if ((v = reallocarray(*seen, *nseen + 1, sizeof(*v))) == NULL)
+		return;
+	*seen = v;
+	v[(*nseen)++] = eff->login_image_line;
+	warn_add(eff->login_image_line,
+	    "user %s: login_image %s (%s) is not granted by images: their "
+	    "logins are refused",
+	    user, eff->login_image, eff->login_image_from);
+}
+
 /* Evaluates the policy for every user NSS lists; reports each failing
  * line once (a destination some user would get twice). */
 static void
@@ -382,6 +406,7 @@ warn_users(const struct policy *p)
 			continue;
 		memset(&e, 0, sizeof(e));
 		if (policy_eval(p, &x.id, &eff, &e) == 0) {
+			warn_login_image(pw->pw_name, &eff, &seen, &nseen);
 			policy_eff_free(&eff);
 			ident_free(&x);
 			continue;
@@ -481,6 +506,28 @@ fmt_num(const struct policy_num *n, bool size, bool cpus, char *buf, size_t len)
 	}
 }
 
+/* The login keys (ctr-launch-shell). */
+static void
+print_login(const struct policy_eff *eff)
+{
+	static const char *const tr[] = { "container", "host", "deny" };
+	char img[300];
+
+	printf("login                %-36s %s\n", eff->login ? "yes" : "no",
+	    eff->login_from);
+	snprintf(img, sizeof(img), "%s%s",
+	    eff->login_image ? eff->login_image : "(none)",
+	    eff->login_image &&
+		    !policy_image_allowed(eff, eff->login_image, NULL) ?
+		" (not granted by images)" :
+		"");
+	printf("login_image          %-36s %s\n", img, eff->login_image_from);
+	printf("login_shell          %-36s %s\n", eff->login_shell,
+	    eff->login_shell_from);
+	printf("transfer             %-36s %s\n", tr[eff->transfer],
+	    eff->transfer_from);
+}
+
 static void
 print_eff(const struct policy_eff *eff)
 {
@@ -535,6 +582,7 @@ print_eff(const struct policy_eff *eff)
 	printf("cgroup_placement     %-36s %s\n",
 	    eff->cgroup_placement == POLICY_PLACEMENT_TOP ? "top" : "auto",
 	    eff->placement_from);
+	print_login(eff);
 	for (size_t i = 0; i < eff->nnotes; i++)
 		printf("note: %s line %d: %s\n", eff->notes[i].from,
 		    eff->notes[i].line, eff->notes[i].msg);

@@ -346,7 +346,8 @@ policy_eval(const struct policy *p, const struct policy_ident *id,
 		return -1;
 	}
 	check_deny(&m, eff);
-	if (!eff->denied && check_dup_dst(eff, e) < 0) {
+	if (plogin_eval(m.v, m.n, m.user, eff, e) < 0 ||
+	    (!eff->denied && check_dup_dst(eff, e) < 0)) {
 		free(m.v);
 		policy_eff_free(eff);
 		return -1;

@@ -42,6 +42,7 @@ enum ptype {
 	T_SECCOMP,
 	T_DENY,
 	T_PLACEMENT,
+	T_LOGIN, /* policy/login.c */
 };
 
 static const struct pkeydef {
@@ -73,6 +74,10 @@ static const struct pkeydef {
 	{ "deny", PK_DENY, T_DENY, W_SECT, false, 0, 0 },
 	{ "cgroup_placement", PK_PLACEMENT, T_PLACEMENT, W_GLOBAL, false, 0,
 	    0 },
+	{ "login", PK_LOGIN, T_LOGIN, W_SECT, false, 0, 0 },
+	{ "login_image", PK_LOGIN_IMAGE, T_LOGIN, W_SECT, false, 0, 0 },
+	{ "login_shell", PK_LOGIN_SHELL, T_LOGIN, W_SECT, false, 0, 0 },
+	{ "transfer", PK_TRANSFER, T_LOGIN, W_SECT, false, 0, 0 },
 };
 
 const char *
@@ -116,6 +121,8 @@ psec_free(struct psec *s)
 		}
 		free(s->ent[k]);
 	}
+	for (int k = 0; k < PK_NKEYS; k++)
+		free(s->sc[k].s);
 	free(s->label); /* holds name too */
 	free(s);
 }
@@ -403,6 +410,16 @@ parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
 	if (sc->set) {
 		ERR(c, line, "%s repeated in this section (first at line %d)",
 		    kd->name, sc->line);
+		return;
+	}
+	if (kd->type == T_LOGIN) {
+		char why[200];
+
+		if (plogin_value(kd->key, value, sc, why, sizeof(why)) < 0)
+			ERR(c, line, "bad %s value \"%s\" (%s)", kd->name,
+			    value, why);
+		else
+			sc->line = line;
 		return;
 	}
 	if (kd->unlimited && strcmp(value, "unlimited") == 0) {

@@ -145,6 +145,16 @@ enum policy_placement {
 	POLICY_PLACEMENT_TOP,
 };
 
+/* transfer: where sftp-server, scp -t/-f and rsync --server run. */
+enum policy_transfer {
+	POLICY_TRANSFER_CONTAINER,
+	POLICY_TRANSFER_HOST,
+	POLICY_TRANSFER_DENY,
+};
+
+#define POLICY_LOGIN_SHELL "/bin/sh -l" /* login_shell's default */
+#define POLICY_SHELL_WORDS 16           /* words of login_shell at most */
+
 /* An entry unusable for this caller (a template that expanded badly). */
 struct policy_note {
 	char msg[256];
@@ -182,6 +192,18 @@ struct policy_eff {
 
 	enum policy_placement cgroup_placement; /* [global] */
 	policy_from placement_from;
+
+	/* Login sessions through ctr-launch-shell (policy/login.c). */
+	bool login; /* default no */
+	policy_from login_from;
+	const char *login_image; /* canonical name, or NULL; points into
+				  * the policy */
+	policy_from login_image_from;
+	int login_image_line;    /* 0 when not set */
+	const char *login_shell; /* words separated by one space */
+	policy_from login_shell_from;
+	enum policy_transfer transfer;
+	policy_from transfer_from;
 
 	struct policy_note *notes;
 	size_t nnotes;

@@ -31,6 +31,10 @@ enum pkey {
 	PK_SECCOMP,
 	PK_DENY,
 	PK_PLACEMENT,
+	PK_LOGIN,
+	PK_LOGIN_IMAGE,
+	PK_LOGIN_SHELL,
+	PK_TRANSFER,
 	PK_NKEYS,
 };
 
@@ -48,6 +52,7 @@ struct pscalar {
 	bool set;
 	int line;
 	uint64_t v;
+	char *s; /* login_image (canonical), login_shell */
 };
 
 struct psec {
@@ -107,5 +112,11 @@ int pval_image_pattern(const char *in, char **out);
 const char *pkey_name(enum pkey);
 struct psec *
 policy_find(const struct policy *, enum policy_section_kind, const char *name);
+
+/* login.c: the login keys (login, login_image, login_shell, transfer). */
+int plogin_value(enum pkey k, const char *value, struct pscalar *sc, char *why,
+    size_t whylen);
+int plogin_eval(const struct psec *const *v, size_t n, const struct psec *user,
+    struct policy_eff *eff, struct policy_error *e);
 
 #endif

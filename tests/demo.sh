@@ -162,6 +162,10 @@ step "$ALICE" "$BIN" run --dry-run busybox sh -c 'echo hi'
 bold "The payload's exit status comes back"
 step "$ALICE" "$BIN" run busybox sh -c 'exit 3'
 
+# The login shell over a loopback sshd (tests/demo-login.sh).
+# shellcheck source=tests/demo-login.sh
+. tests/demo-login.sh
+
 bold "Done"
 echo "The demo users and group are removed now; the demo prefix $ROOT"
 echo "stays installed (rm -rf $ROOT removes it)."

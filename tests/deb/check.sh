@@ -267,7 +267,7 @@ dpkg-deb -x "$DEB1" "$x"
 # the note: not checked.
 t "hardening-check: PIE, stack protector, FORTIFY, RELRO, BIND_NOW in all three programs" \
     hardening-check --nocfprotection "$x$BIN" "$x$IMAGETOOL" "$x$POLICYTOOL"
-t "the .deb: helper 4755 root, store 0700, conffiles, man pages, completion, docs" bash -c '
+t "the .deb: helper 4755 root, login shell link, store 0700, conffiles, man pages, completion, docs" bash -c '
 	set -e
 	deb=$1
 	c=$(dpkg-deb -c "$deb")
@@ -285,7 +285,8 @@ t "the .deb: helper 4755 root, store 0700, conffiles, man pages, completion, doc
 	grep -q "./usr/share/bash-completion/completions/ctr-policy -> ctr-launch$" <<<"$c"
 	[ "$(dpkg-deb -f "$deb" Depends | grep -o "libpam-modules")" = libpam-modules ]
 	[ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | sort)" = \
-	    "$(printf "/etc/ctr-launch/policy.ini\n/etc/pam.d/ctr-launch\n")" ]
+	    "$(printf "/etc/ctr-launch/policy.ini\n/etc/ctr-launch/sshd-login.conf\n/etc/pam.d/ctr-launch\n")" ]
+	grep -q "./usr/bin/ctr-launch-shell -> ctr-launch$" <<<"$c
 ' sh "$DEB1"
 
 # ---- install --------------------------------------------------------------
