@@ -22,16 +22,6 @@
 
 #define IDS_MAX_GROUPS 65536
 
-static char *
-xstrdup(const char *s)
-{
-	char *r = strdup(s ? s : "");
-
-	if (r == NULL)
-		die("out of memory");
-	return r;
-}
-
 static void
 add_group(struct launch_plan *p, gid_t g)
 {
@@ -49,7 +39,7 @@ add_group(struct launch_plan *p, gid_t g)
 		    (unsigned long)g);
 	}
 	p->groups[p->ngroups].gid = g;
-	p->groups[p->ngroups].name = xstrdup(gr->gr_name);
+	p->groups[p->ngroups].name = xstrdup(gr->gr_name ? gr->gr_name : "");
 	p->ngroups++;
 }
 
@@ -103,7 +93,7 @@ ids_identify(struct launch_plan *p)
 	p->home = xstrdup(pw->pw_dir);
 	p->shell = xstrdup(
 	    pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
-	p->gecos = xstrdup(pw->pw_gecos);
+	p->gecos = xstrdup(pw->pw_gecos ? pw->pw_gecos : "");
 	log_set_caller(ruid, p->user);
 	identify_groups(p);
 	if (isatty(STDIN_FILENO) &&

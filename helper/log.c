@@ -162,3 +162,13 @@ warnmsg(const char *fmt, ...)
 	va_end(ap);
 	emit(msg, 0);
 }
+
+char *
+xstrdup(const char *s)
+{
+	char *r = strdup(s);
+
+	if (r == NULL)
+		die("out of memory");
+	return r;
+}

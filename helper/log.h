@@ -43,6 +43,8 @@ void die_errno(const char *fmt, ...)
  * (audit_deny(), the reason escaped there), then die. */
 void
 deny(const char *fmt, ...) __attribute__((__noreturn__, format(printf, 1, 2)));
+/* strdup(S), or die("out of memory"); the helper's one copy. */
+char *xstrdup(const char *s) __attribute__((returns_nonnull));
 /* A warning on stderr that does not end the launch. */
 void warnmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

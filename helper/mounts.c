@@ -101,16 +101,6 @@ xrealloc(void *p, size_t n)
 	return r;
 }
 
-static char *
-xstrdup(const char *s)
-{
-	char *r = strdup(s);
-
-	if (r == NULL)
-		oom();
-	return r;
-}
-
 struct hostdev {
 	const char *name;
 	unsigned int major, minor;

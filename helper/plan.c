@@ -50,16 +50,6 @@
 #include "plan.h"
 #include "reserved.h"
 
-static char *
-xstrdup(const char *s)
-{
-	char *r = strdup(s);
-
-	if (r == NULL)
-		die("out of memory");
-	return r;
-}
-
 /* ---- pure pieces ---- */
 
 static size_t
