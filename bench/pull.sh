@@ -105,8 +105,7 @@ if command -v podman >/dev/null; then
 	PODMAN=$ROOT/podman
 	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$R" >"$work/podman-registries.conf"
 fi
-podman_pull() {
-	rm -rf "$PODMAN"
+podman_pull() { # into an empty store: the loop removes it
 	CONTAINERS_REGISTRIES_CONF=$work/podman-registries.conf \
 	    podman --root "$PODMAN/root" --runroot "$PODMAN/run" \
 	    --storage-driver overlay pull -q --tls-verify=false "$R/bench/img:1"
@@ -125,6 +124,7 @@ for _ in $(seq "$RUNS"); do
 	fresh
 	timed "$tool" import --quiet --name bench/img:1 "$work/image.tar" >>"$work/t.imp"
 	if [ -n "$PODMAN" ]; then
+		rm -rf "$PODMAN"
 		timed podman_pull >>"$work/t.podman"
 		rm -rf "$PODMAN"
 	fi
