@@ -14,7 +14,8 @@ setup_file() {
 	command -v skopeo >/dev/null || skip "skopeo not installed (make deps)"
 	# Debian's python3 and python3-jwt, whatever else is on PATH
 	export PY=/usr/bin/python3
-	"$PY" -c 'import jwt' 2>/dev/null || skip "python3-jwt not installed (make deps)"
+	"$PY" -c 'import jwt, cryptography' 2>/dev/null ||
+	    skip "python3-jwt or python3-cryptography not installed (make deps)"
 	getent passwd ctr-pull >/dev/null ||
 	    adduser --system --no-create-home --group ctr-pull >/dev/null
 	export TAG=$(ctl_tag)
