@@ -510,7 +510,9 @@ free_port() {
 	[ -d "$CTL_STORE/layers/$diff" ]
 	local nb
 	nb=$(ls "$CTL_STORE/blobmap" | wc -l)
-	"$CTL_IMAGETOOL" rm "p$TAG-bm" >/dev/null
+	run "$CTL_IMAGETOOL" rm "p$TAG-bm"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *", pruned 1 blob map records"* ]]
 	[ ! -d "$CTL_STORE/layers/$diff" ]
 	# rm pruned that record, and that one only (the base layer is shared)
 	[ ! -e "$CTL_STORE/blobmap/$hex" ]
@@ -518,7 +520,8 @@ free_port() {
 	# a record of a layer that is not stored: gc prunes it ...
 	junk=$CTL_STORE/blobmap/$(printf '%064d' 8)
 	printf '%064d\n' 7 >"$junk"
-	"$CTL_IMAGETOOL" gc >/dev/null
+	run "$CTL_IMAGETOOL" gc
+	[[ "$output" == *", pruned 1 blob map records"* ]]
 	[ ! -e "$junk" ]
 	# ... and so does the next pull, which downloads the layer again
 	printf '%s\n' "$diff" >"$junk"
