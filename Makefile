@@ -271,7 +271,8 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	bats busybox-static strace mandoc cppcheck clang clang-format \
 	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc \
 	skopeo gzip bzip2 xz-utils lz4 git tmux qemu-system-x86 \
-	libcurl4-openssl-dev docker-registry apache2-utils adduser \
+	libcurl4-openssl-dev docker-registry apache2-utils adduser python3-jwt \
+	python3-cryptography \
 	debhelper devscripts lintian openssh-server openssh-client rsync
 
 deps:

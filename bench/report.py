@@ -337,6 +337,12 @@ def main():
             "ctr-launch not runnable" if reason else
             "bench/import.sh is not present"))
         p()
+        p("## Image pull")
+        p()
+        p(env("R_PULL") or "Not measured: %s." % (
+            "ctr-launch not runnable" if reason else
+            "bench/pull.sh is not present"))
+        p()
     if env("R_HYPER"):
         p("## Cross-check: hyperfine -N (as the user, not interleaved)")
         p()

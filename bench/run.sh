@@ -15,9 +15,11 @@
 # from the repository root, with CTL_IMAGETOOL (the installed ctr-image),
 # BENCH_STORE (its store), BENCH_WORK (an empty root-owned scratch directory
 # on the store's file system) and BENCH_QUICK in its environment should it
-# want them; it prints markdown on stdout.
+# want them; it prints markdown on stdout.  bench/pull.sh BUILDDIR (registry
+# pull times) is called the same way, after it.
 #
-# Environment: BENCH_QUICK=1 (fewer launches, no 1 GB import),
+# Environment: BENCH_QUICK=1 (fewer launches, no 1 GB import, a 100 MB
+# pull instead of 1 GB),
 # BENCH_RUNS, BENCH_WARMUP, BENCH_ROOT (default /var/lib/ctr-launch-bench),
 # BENCH_KEEP=1 (keep the scratch prefix for inspection), BENCH_VM=0 (no
 # cgroup v2 table from the VM), and, set by tests/vm for its guest:
@@ -604,6 +606,15 @@ $(IMPORT_MB=1000 RUNS=1 CTL_IMAGETOOL=$IMG BENCH_WORK=$B/scratch/import \
 	fi
 fi
 
+# --- 8b. Registry pull times (bench/pull.sh, ~1 GB; BENCH_QUICK: ~100 MB). ---
+PULL=
+if [ -z "$CTL_REASON" ] && [ -f bench/pull.sh ]; then
+	step "pull times (bench/pull.sh)"
+	PULL=$(BENCH_QUICK=$QUICK timeout 3600 \
+	    bash bench/pull.sh "$BUILDDIR" 2>>"$LOG/pull-bench.log") ||
+	    PULL="bench/pull.sh failed: $(tail -1 "$LOG/pull-bench.log")"
+fi
+
 fi # MAIN_ONLY
 
 # --- 9. The report. ---
@@ -611,7 +622,7 @@ step "report"
 R_RUNS=$RUNS R_WARM=$WARM R_RATE_N=$RATE_N R_SCALE_RUNS=$SCALE_RUNS \
     R_QUICK=$QUICK R_CTL_REASON=$CTL_REASON R_PHASES=$PHASES \
     R_LOAD="$LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)" \
-    R_PAM=$PAM_NOTE R_IMPORT=$IMPORT R_HYPER=$HYPER R_ALIVE=${ALIVE_NOTE:-} R_NET="${NET[*]}" R_NO="$(printf '%s\n' "${NO[@]}")" \
+    R_PAM=$PAM_NOTE R_IMPORT=$IMPORT R_PULL=${PULL:-} R_HYPER=$HYPER R_ALIVE=${ALIVE_NOTE:-} R_NET="${NET[*]}" R_NO="$(printf '%s\n' "${NO[@]}")" \
     python3 bench/report.py "$OUT" >"$RES"
 cat "$RES"
 say "written to $RES"

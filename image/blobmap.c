@@ -5,6 +5,7 @@
  * - Names MUST be 64 lowercase hex digits, checked before any *at() call;
  *   files are opened with O_NOFOLLOW below the store descriptor only.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -65,4 +66,40 @@ blobmap_get(struct store *s, const char *blob, char *diff)
 		return 0;
 	memcpy(diff, buf, 65);
 	return 1;
+}
+
+unsigned
+blobmap_prune(struct store *s)
+{
+	int dfd = map_dir(s, false);
+	DIR *dir = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+	unsigned removed = 0;
+
+	if (dir == NULL) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		char buf[80];
+		struct stat st;
+		bool keep = false;
+
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (img_is_hex64(de->d_name) &&
+		    img_read_small_at(dfd, de->d_name, buf, sizeof(buf)) == 0 &&
+		    img_is_hex64(buf))
+			keep = fstatat(s->layers, buf, &st,
+				   AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISDIR(st.st_mode);
+		else if (strncmp(de->d_name, ".tmp-", 5) == 0)
+			keep = false; /* a record whose writer died */
+		if (!keep && unlinkat(dfd, de->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(dir);
+	return removed;
 }

@@ -389,6 +389,8 @@ say_gc(const char *what, const struct gc_result *r)
 		printf(", kept %u busy layers (run gc later)", r->busy);
 	if (r->links > 0)
 		printf(", removed %u stale links", r->links);
+	if (r->maps > 0)
+		printf(", pruned %u blob map records", r->maps);
 	putchar('\n');
 }
 

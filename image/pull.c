@@ -152,7 +152,7 @@ read_regconf(const char *host, struct regconf_entry *re, struct img_err *e)
 
 /* The "ca" file of registries.conf: root's, not writable by others. */
 static int
-read_ca(const char *path, struct pull_job *j, struct img_err *e)
+read_ca(const char *path, char **ca, size_t *calen, struct img_err *e)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -167,12 +167,12 @@ read_ca(const char *path, struct pull_job *j, struct img_err *e)
 		    path);
 	if (st.st_size > (1 << 20) || st.st_size == 0)
 		return img_err(e, "%s: empty or larger than 1 MiB", path);
-	if ((j->ca = malloc((size_t)st.st_size)) == NULL)
+	if ((*ca = malloc((size_t)st.st_size)) == NULL)
 		return img_err(e, "out of memory");
-	n = read(fd, j->ca, (size_t)st.st_size);
+	n = read(fd, *ca, (size_t)st.st_size);
 	if (n != st.st_size)
 		return img_err(e, "%s: short read", path);
-	j->calen = (size_t)n;
+	*calen = (size_t)n;
 	return 0;
 }
 
@@ -211,14 +211,26 @@ make_job(const char *ref, const struct pull_opts *o, struct pull_job *j,
 	j->jobs = o->jobs;
 	if (read_regconf(j->hostport, &re, e) == -1)
 		return -1;
-	if (re.mirror[0] != '\0') { /* fetch from it, with its own settings */
+	if (re.mirror[0] !=
+	    '\0') { /* the mirror first, with its own settings */
+		const char *af = o->authfile ? o->authfile : PULL_AUTHFILE;
+
+		j->has_up = true;
+		memcpy(j->up_hostport, j->hostport, sizeof(j->up_hostport));
+		memcpy(j->up_apihost, j->apihost, sizeof(j->up_apihost));
+		j->up_insecure = re.insecure;
+		if ((re.ca[0] != '\0' &&
+			read_ca(re.ca, &j->up_ca, &j->up_calen, e) == -1) ||
+		    regauth_lookup(af, o->authfile == NULL, j->up_hostport,
+			j->up_cred, sizeof(j->up_cred), e) == -1)
+			return -1;
 		snprintf(j->hostport, sizeof(j->hostport), "%s", re.mirror);
 		snprintf(j->apihost, sizeof(j->apihost), "%s", re.mirror);
 		if (read_regconf(j->hostport, &re, e) == -1)
 			return -1;
 	}
 	j->insecure = re.insecure;
-	if (re.ca[0] != '\0' && read_ca(re.ca, j, e) == -1)
+	if (re.ca[0] != '\0' && read_ca(re.ca, &j->ca, &j->calen, e) == -1)
 		return -1;
 	return regauth_lookup(o->authfile ? o->authfile : PULL_AUTHFILE,
 	    o->authfile == NULL, j->hostport, j->cred, sizeof(j->cred), e);
@@ -632,6 +644,7 @@ pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
 		    PULL_USER);
 	if (store_clean_tmp(s, e) == -1 || store_mkwork(s, e) == -1)
 		return -1;
+	(void)blobmap_prune(s); /* records of layers removed since */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
 		return img_errno(e, "socketpair");
 	fflush(NULL);
@@ -646,6 +659,7 @@ pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
 	}
 	close(sv[1]);
 	explicit_bzero(j->cred, sizeof(j->cred));
+	explicit_bzero(j->up_cred, sizeof(j->up_cred));
 	r = serve(s, sv[0], e);
 	close(sv[0]);
 	if (r == -1)
@@ -671,6 +685,8 @@ pull_image(struct store *s, const char *ref, const struct pull_opts *o,
 	if (r == 0)
 		r = pull_run(s, &j, o, name, e);
 	explicit_bzero(j.cred, sizeof(j.cred));
+	explicit_bzero(j.up_cred, sizeof(j.up_cred));
 	free(j.ca);
+	free(j.up_ca);
 	return r;
 }

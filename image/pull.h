@@ -20,6 +20,11 @@
  * - The child MUST never hold a descriptor of the store other than the
  *   blob files passed to it.
  * - A failed pull MUST leave the store as it was (its work stays in tmp/).
+ * - With a mirror, the mirror's credential MUST only go to the mirror and
+ *   the registry's only to the registry; a mirror that is unreachable or
+ *   answers an HTTP error for the manifest or a blob is left for the
+ *   registry itself (one note on stderr), but bytes it sent are never
+ *   trusted: they are verified like the registry's.
  */
 #ifndef CTL_IMG_PULL_H
 #define CTL_IMG_PULL_H
@@ -73,6 +78,16 @@ struct pull_job {
 	char *ca;        /* registries.conf "ca" file's PEM, or NULL */
 	size_t calen;
 	bool quiet;
+	/* With a registries.conf "mirror", the fields above are the
+	 * mirror's (its host, its settings, its credential) and these the
+	 * registry's own, tried when the mirror is down or lacks the image
+	 * or a blob.  Each credential goes to its own host only. */
+	bool has_up;
+	char up_apihost[256], up_hostport[256];
+	bool up_insecure;
+	char up_cred[1024];
+	char *up_ca;
+	size_t up_calen;
 };
 
 int pull_image(struct store *s, const char *ref, const struct pull_opts *o,

@@ -4,6 +4,10 @@
  * config and the layers (up to j->jobs at once, one thread and one
  * connection each), each into a descriptor root passes it; a layer file
  * that already holds a prefix is resumed with an HTTP Range request.
+ * Behind a registries.conf mirror, a manifest or blob the mirror cannot
+ * give (no connection, an HTTP error) comes from the registry itself,
+ * with a note on stderr; once the mirror is unreachable it is not asked
+ * again.
  *
  * Invariants:
  * - A manifest, index or config larger than PULL_META_MAX MUST be refused,
@@ -33,10 +37,21 @@
 #define MT_LIST_V2   "application/vnd.docker.distribution.manifest.list.v2+json"
 #define MT_SCHEMA1   "application/vnd.docker.distribution.manifest.v1"
 
+/* One thread's connections: the first source (the mirror, or the
+ * registry when there is none) and the registry behind a mirror, set up
+ * when first needed. */
+struct conn {
+	struct reg_client *m;
+	struct reg_client u;
+	bool u_ready;
+};
+
 struct child {
 	int sock;
 	const struct pull_job *j;
 	struct reg_client c;
+	struct conn cn;  /* the main thread's; .m = &c */
+	bool mirror_off; /* the mirror is down or lacks the image */
 	struct progress pr;
 	pthread_mutex_t mu; /* the socket and stdout, between workers */
 };
@@ -76,6 +91,59 @@ child_fail(struct child *ch, const char *msg)
 	snprintf(m.text, sizeof(m.text), "%s", msg);
 	(void)!send(ch->sock, &m, sizeof(m), MSG_NOSIGNAL);
 	_exit(1);
+}
+
+/* The registry behind the mirror, on CN's own connection. */
+static struct reg_client *
+conn_up(struct child *ch, struct conn *cn)
+{
+	const struct pull_job *j = ch->j;
+
+	if (!cn->u_ready) {
+		if (reg_init(&cn->u, j->up_apihost, j->up_insecure, j->up_cred,
+			j->up_ca, j->up_calen) == -1)
+			child_fail(ch, cn->u.err);
+		cn->u_ready = true;
+	}
+	return &cn->u;
+}
+
+static struct reg_client *
+conn_cur(struct child *ch, struct conn *cn)
+{
+	return __atomic_load_n(&ch->mirror_off, __ATOMIC_RELAXED) ?
+	    conn_up(ch, cn) :
+	    cn->m;
+}
+
+static void
+conn_free(struct conn *cn)
+{
+	if (cn->u_ready)
+		reg_free(&cn->u);
+	cn->u_ready = false;
+}
+
+/* May the failure of C be left for the registry behind the mirror? */
+static bool
+may_fall_back(struct child *ch, struct conn *cn, struct reg_client *c,
+    const char *what)
+{
+	char line[1200];
+
+	if (!ch->j->has_up || c != cn->m || !c->fallback)
+		return false;
+	snprintf(line, sizeof(line),
+	    "ctr-image: note: mirror %.255s failed (%.511s); %.119s from %.255s",
+	    c->hostport, c->err, what, ch->j->up_hostport);
+	for (char *p = line; *p != '\0'; p++) /* the registry's bytes */
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	pthread_mutex_lock(&ch->mu);
+	fprintf(stderr, "%s\n", line);
+	fflush(stderr);
+	pthread_mutex_unlock(&ch->mu);
+	return true;
 }
 
 static int
@@ -147,23 +215,30 @@ get_manifest(struct child *ch, const char *ref, struct reg_doc *d)
 {
 	struct img_err e = { "" };
 	struct json_object *j, *v;
+	struct reg_client *c = conn_cur(ch, &ch->cn);
 	char hex[65], msg[700];
 
-	if (reg_manifest(&ch->c, ch->j->repo, ref, PULL_META_MAX, d) == -1)
-		child_fail(ch, ch->c.err);
+	if (reg_manifest(c, ch->j->repo, ref, PULL_META_MAX, d) == -1) {
+		if (!may_fall_back(ch, &ch->cn, c, "pulling the image"))
+			child_fail(ch, c->err);
+		__atomic_store_n(&ch->mirror_off, true, __ATOMIC_RELAXED);
+		c = conn_cur(ch, &ch->cn);
+		if (reg_manifest(c, ch->j->repo, ref, PULL_META_MAX, d) == -1)
+			child_fail(ch, c->err);
+	}
 	sha256_hex(d->buf, d->len, hex);
 	if (d->digest[0] != '\0' &&
 	    (strncmp(d->digest, "sha256:", 7) != 0 ||
 		strcmp(d->digest + 7, hex) != 0)) {
 		snprintf(msg, sizeof(msg),
 		    "%s: manifest %s: Docker-Content-Digest %.80s does not match the content (sha256:%s)",
-		    ch->j->hostport, ref, d->digest, hex);
+		    c->hostport, ref, d->digest, hex);
 		child_fail(ch, msg);
 	}
 	if (strncmp(ref, "sha256:", 7) == 0 && strcmp(ref + 7, hex) != 0) {
 		snprintf(msg, sizeof(msg),
 		    "%s: manifest %s: digest mismatch (content is sha256:%s)",
-		    ch->j->hostport, ref, hex);
+		    c->hostport, ref, hex);
 		child_fail(ch, msg);
 	}
 	if ((j = config_json(d->buf, d->len, "manifest", &e)) == NULL)
@@ -310,11 +385,11 @@ on_bar_bytes(void *ud, uint64_t done)
 /* One blob into a descriptor from root; LAYER set: a layer of the
  * board, else a line (or the bar) of its own. */
 static void
-fetch_blob(struct child *ch, struct reg_client *c, struct progress *pr,
-    char kind, const char *hex, int64_t size, const char *label,
-    struct one_layer *layer)
+fetch_blob(struct child *ch, struct conn *cn, struct progress *pr, char kind,
+    const char *hex, int64_t size, const char *label, struct one_layer *layer)
 {
-	char digest[72], sz[32], line[160];
+	struct reg_client *c = conn_cur(ch, cn);
+	char digest[72], sz[32], line[160], what[120];
 	uint64_t resumed = 0;
 	int fd = ask_fd(ch, kind, hex);
 	bool board = layer != NULL && layer->q->board;
@@ -324,10 +399,26 @@ fetch_blob(struct child *ch, struct reg_client *c, struct progress *pr,
 		snprintf(digest, sizeof(digest), "sha256:%s", hex);
 		if (!board)
 			progress_start(pr, label, (uint64_t)size);
+		snprintf(what, sizeof(what), "fetching %s sha256:%.12s", label,
+		    hex);
 		if (reg_blob(c, ch->j->repo, digest, (uint64_t)size, fd,
 			board ? on_layer_bytes : on_bar_bytes,
-			board ? (void *)layer : (void *)pr, &resumed) == -1)
-			child_fail(ch, c->err);
+			board ? (void *)layer : (void *)pr, &resumed) == -1) {
+			if (!may_fall_back(ch, cn, c, what))
+				child_fail(ch, c->err);
+			if (c->down) /* not asked again */
+				__atomic_store_n(&ch->mirror_off, true,
+				    __ATOMIC_RELAXED);
+			/* nothing of the mirror's bytes is kept */
+			if (ftruncate(fd, 0) == -1)
+				child_fail(ch, "truncating a blob: I/O error");
+			c = conn_up(ch, cn);
+			if (reg_blob(c, ch->j->repo, digest, (uint64_t)size, fd,
+				board ? on_layer_bytes : on_bar_bytes,
+				board ? (void *)layer : (void *)pr,
+				&resumed) == -1)
+				child_fail(ch, c->err);
+		}
 		close(fd);
 		img_fmt_size((uint64_t)size, sz, sizeof(sz));
 		if (resumed > 0)
@@ -357,7 +448,8 @@ worker(void *arg)
 	struct layer_q *q = arg;
 	struct child *ch = q->ch;
 	const struct pull_job *j = ch->j;
-	struct reg_client c, *cp = &ch->c;
+	struct reg_client c;
+	struct conn own = { .m = &c }, *cp = &ch->cn;
 	struct progress pr, *pp = &ch->pr;
 	char label[64];
 
@@ -365,7 +457,7 @@ worker(void *arg)
 		if (reg_init(&c, j->apihost, j->insecure, j->cred, j->ca,
 			j->calen) == -1)
 			child_fail(ch, c.err);
-		cp = &c;
+		cp = &own;
 		progress_init(&pr, j->quiet);
 		pr.tty = false;
 		pp = &pr;
@@ -384,8 +476,10 @@ worker(void *arg)
 		fetch_blob(ch, cp, pp, 'l', q->hex[o.i], q->size[o.i], label,
 		    &o);
 	}
-	if (cp != &ch->c)
-		reg_free(cp);
+	if (cp != &ch->cn) {
+		reg_free(&c);
+		conn_free(&own);
+	}
 	return NULL;
 }
 
@@ -455,7 +549,7 @@ fetch_image(struct child *ch, struct json_object *m)
 	desc_of(ch, cfg, hex, &size);
 	if ((uint64_t)size > PULL_META_MAX)
 		child_fail(ch, "manifest: config larger than 4 MiB refused");
-	fetch_blob(ch, &ch->c, &ch->pr, 'c', hex, size, "config", NULL);
+	fetch_blob(ch, &ch->cn, &ch->pr, 'c', hex, size, "config", NULL);
 	fetch_layers(ch, layers);
 }
 
@@ -468,6 +562,8 @@ pull_child(int sock, const struct pull_job *j)
 	struct reg_doc d;
 	struct json_object *m;
 	struct pull_msg done;
+
+	ch.cn.m = &ch.c;
 
 	progress_init(&ch.pr, j->quiet);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
@@ -491,6 +587,7 @@ pull_child(int sock, const struct pull_job *j)
 	json_object_put(m);
 	free(d.buf);
 	reg_free(&ch.c);
+	conn_free(&ch.cn);
 	memset(&done, 0, sizeof(done));
 	done.kind = 'E';
 	(void)!send(sock, &done, sizeof(done), MSG_NOSIGNAL);

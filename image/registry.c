@@ -4,8 +4,10 @@
  * A request that gets 401 reads the challenge (wwwauth.c) once: Basic
  * resends with the configured credential; Bearer asks the realm for a
  * token (with the credential, when the realm is on the registry's host)
- * and resends.  A token that expired gets a new 401 and is renewed the
- * same way.
+ * and resends.  A token is renewed before a request once its lifetime
+ * (issued_at + expires_in from the token server, at least 60 seconds,
+ * as Docker's and containers' clients count it) is over, and when the
+ * registry refuses it with a new 401.
  *
  * Invariants:
  * - A body of a status other than 200 MUST NOT reach the caller's
@@ -30,6 +32,7 @@
 #define REG_MAX_REDIRS 5
 #define REG_TOKEN_MAX  (64u << 10)
 #define REG_ERRBODY    (64u << 10)
+#define REG_TOKEN_LIFE 60 /* seconds: the spec's default and minimum */
 
 static const char accept_hdr[] =
     "Accept: application/vnd.oci.image.index.v1+json, "
@@ -207,6 +210,8 @@ enum reg_auth {
 static int
 cerr(struct reg_client *c, struct sink *s, CURLcode rc, const char *url)
 {
+	if (!s->over && !s->ioerr) /* the host, not the content */
+		c->fallback = c->down = true;
 	if (s->over)
 		snprintf(c->err, sizeof(c->err),
 		    "%s: refused: larger than %llu bytes", url,
@@ -307,6 +312,46 @@ out:
 	return ok;
 }
 
+/* "issued_at" (RFC 3339, UTC) -> time_t, or NOW when absent or not
+ * understood. */
+static time_t
+issued_at(struct json_object *j, time_t now)
+{
+	struct json_object *v;
+	struct tm tm;
+	const char *p;
+
+	if (!json_object_object_get_ex(j, "issued_at", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return now;
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(json_object_get_string(v), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		return now;
+	if (*p == '.')
+		while (*++p >= '0' && *p <= '9')
+			;
+	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
+		return now;
+	return timegm(&tm);
+}
+
+static void
+token_life(struct reg_client *c, struct json_object *j)
+{
+	struct json_object *v;
+	time_t now = time(NULL);
+	int64_t life = REG_TOKEN_LIFE;
+
+	if (json_object_object_get_ex(j, "expires_in", &v) &&
+	    json_object_is_type(v, json_type_int) &&
+	    json_object_get_int64(v) > REG_TOKEN_LIFE)
+		life = json_object_get_int64(v);
+	if (life > 86400)
+		life = 86400;
+	c->token_exp = issued_at(j, now) + (time_t)life;
+}
+
 static int
 token_from_json(struct reg_client *c, const char *buf, size_t len)
 {
@@ -331,10 +376,13 @@ token_from_json(struct reg_client *c, const char *buf, size_t len)
 		if (c->token != NULL)
 			explicit_bzero(c->token, strlen(c->token));
 		free(c->token);
-		if (asprintf(&c->token, "Authorization: Bearer %s", tok) == -1)
+		if (asprintf(&c->token, "Authorization: Bearer %s", tok) ==
+		    -1) {
 			c->token = NULL;
-		else
+		} else {
+			token_life(c, j);
 			r = 0;
+		}
 	}
 	json_object_put(j);
 	return r;
@@ -364,6 +412,7 @@ get_token(struct reg_client *c, const struct wwwauth *w)
 	if ((code = perform(c, url, &s, mode)) < 0)
 		goto out;
 	if (code != 200) {
+		c->fallback = true;
 		snprintf(c->err, sizeof(c->err),
 		    "%.200s: token server %.200s refused (HTTP %ld)%s",
 		    c->hostport, w->realm, code,
@@ -389,6 +438,9 @@ request(struct reg_client *c, const char *path, struct sink *s)
 	long code = -1;
 
 	snprintf(url, sizeof(url), "%s%s", c->base, path);
+	if (c->token != NULL && time(NULL) >= c->token_exp &&
+	    get_token(c, &c->chal) == -1) /* its lifetime is over */
+		return -1;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((code = perform(c, url, s, mode)) != 401)
 			return code;
@@ -402,15 +454,26 @@ request(struct reg_client *c, const char *path, struct sink *s)
 		}
 		if (w.scheme == WWWAUTH_BASIC && c->cred == NULL)
 			break;
-		if (w.scheme == WWWAUTH_BEARER && get_token(c, &w) == -1)
-			return -1;
+		if (w.scheme == WWWAUTH_BEARER) {
+			if (get_token(c, &w) == -1)
+				return -1;
+			c->chal = w;
+		}
 		mode = w.scheme == WWWAUTH_BASIC ? REG_AUTH_BASIC :
 						   REG_AUTH_TOKEN;
 	}
-	snprintf(c->err, sizeof(c->err), "%s: authentication %s (HTTP 401)",
-	    c->hostport,
-	    c->cred ? "refused" :
-		      "required and auth.json has no credentials for it");
+	c->fallback = true;
+	if (mode == REG_AUTH_TOKEN)
+		snprintf(c->err, sizeof(c->err),
+		    "%.120s: the registry refused the token from %.200s (HTTP 401): no pull access with %s, or the token is invalid",
+		    c->hostport, c->chal.realm,
+		    c->cred ? "these credentials" : "no credentials");
+	else
+		snprintf(c->err, sizeof(c->err),
+		    "%s: authentication %s (HTTP 401)", c->hostport,
+		    c->cred ?
+			"refused" :
+			"required and auth.json has no credentials for it");
 	return -1;
 }
 
@@ -419,6 +482,8 @@ status_err(struct reg_client *c, long code, const char *what)
 {
 	int n = 0;
 
+	if (code >= 0)
+		c->fallback = true;
 	/* A long reference is cut in the message, never overflows it. */
 	if (code == 404)
 		n = snprintf(c->err, sizeof(c->err),
@@ -440,6 +505,7 @@ reg_manifest(struct reg_client *c, const char *repo, const char *ref,
 	long code;
 
 	memset(d, 0, sizeof(*d));
+	c->fallback = c->down = false;
 	snprintf(path, sizeof(path), "/v2/%s/manifests/%s", repo, ref);
 	snprintf(what, sizeof(what), "manifest %s:%s", repo, ref);
 	if ((s.buf = malloc(cap)) == NULL) {
@@ -469,6 +535,7 @@ reg_blob(struct reg_client *c, const char *repo, const char *digest,
 
 	struct stat st;
 
+	c->fallback = c->down = false;
 	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
 	    (uint64_t)st.st_size < size) {
 		s.offset = (uint64_t)st.st_size;

@@ -10,7 +10,7 @@
  *   registry's own host and port: libcurl drops them on a redirect to
  *   another host (CURLOPT_UNRESTRICTED_AUTH is never set) and a token is
  *   only asked from the realm with the configured credential when the
- *   realm is on the registry's host.
+ *   realm is HTTPS (verified) or on the registry's host and port.
  * - A response body MUST never exceed the cap given by the caller; a blob
  *   written to a descriptor MUST stop at its declared size + 1 and fail.
  */
@@ -20,14 +20,23 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
+#include "wwwauth.h"
 
 struct reg_client {
 	void *curl;
-	char base[300];     /* "https://HOST:PORT" */
-	char hostport[256]; /* "HOST:PORT" as in the reference */
-	const char *cred;   /* "user:pass" or NULL */
-	char *token;        /* "Authorization: Bearer ..." header or NULL */
-	long stall_secs;    /* abort below 1 byte/s for this long */
+	char base[300];      /* "https://HOST:PORT" */
+	char hostport[256];  /* "HOST:PORT" as in the reference */
+	const char *cred;    /* "user:pass" or NULL */
+	char *token;         /* "Authorization: Bearer ..." header or NULL */
+	time_t token_exp;    /* issued_at + expires_in: asked again after */
+	struct wwwauth chal; /* the challenge the token answered */
+	long stall_secs;     /* abort below 1 byte/s for this long */
+	/* After a failed reg_manifest/reg_blob: another source may be
+	 * tried (an HTTP error status or no connection, not bad content);
+	 * DOWN: the host could not be reached or stalled. */
+	bool fallback, down;
 	char err[512];
 };
 

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blobmap.h"
 #include "cleanup.h"
 #include "grammar.h"
 #include "name.h"
@@ -510,5 +511,7 @@ store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
 	store_desc_all_free(v, n);
 	if (ret == 0 && only == NULL)
 		r->links = gc_links(s);
+	if (ret == 0) /* no blob -> diff_id record outlives its layer */
+		r->maps = blobmap_prune(s);
 	return ret;
 }

@@ -60,10 +60,12 @@ void store_desc_all_free(struct image_desc **v, size_t n);
 
 struct gc_result {
 	unsigned removed, busy, links;
+	unsigned maps; /* blob map records of removed layers, pruned */
 	uint64_t freed;
 };
 /* Removes layers used by no image (if ONLY is not NULL: only those among
- * the ONLY hexes), and dangling links.  BUSY is called per busy layer. */
+ * the ONLY hexes), dangling links, and blob map records whose layer is
+ * gone.  BUSY is called per busy layer. */
 int store_gc(struct store *s, const struct image_desc *only,
     struct gc_result *r, void (*busy)(const char *hex), struct img_err *e);
 

@@ -29,7 +29,7 @@ struct regconf_entry {
 	bool found;       /* a section for the host exists */
 	bool insecure;    /* plain HTTP allowed */
 	char ca[256];     /* PEM file of CAs to trust for it, or "" */
-	char mirror[256]; /* fetch from this HOST:PORT instead, or "" */
+	char mirror[256]; /* ask this HOST:PORT first, or "" */
 };
 
 /* Checks all of BUF (LEN bytes, named FNAME in errors) and fills OUT with

@@ -5,6 +5,7 @@
 # (tests/integration/pull/fakereg.py: Bearer tokens with refresh, an
 # index, wrong digests, oversize documents, a redirect loop, a cross-host
 # blob redirect).  Every failure: one line, exit 1, the store unchanged.
+# A second docker-registry serves as a mirror that lacks a blob.
 
 load lib
 
@@ -21,6 +22,9 @@ setup_file() {
 	echo base >"$PD/fx/base/etc/base"
 	echo two >"$PD/fx/l2/etc/two"
 	echo three >"$PD/fx/l3/srv/three"
+	mkdir -p "$PD/fx/mb/srv" "$PD/fx/bm/srv"
+	echo "mirror $TAG" >"$PD/fx/mb/srv/mb"
+	echo "blobmap $TAG" >"$PD/fx/bm/srv/bm"
 	tar -C "$PD/fx/base" -cf "$PD/fx/base.tar" .
 	local cfg='{"Cmd":["/bin/true"],"Env":["P=1"]}'
 	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --out "$PD/oci.tar" \
@@ -29,7 +33,12 @@ setup_file() {
 	    --compress gzip --config "$cfg" "$PD/fx/base.tar" "$PD/fx/l3"
 	python3 "$CTL_SRC/tests/mkarchive.py" --format docker --out "$PD/docker.tar" \
 	    --tag "x/y:1" --config "$cfg" "$PD/fx/base.tar" "$PD/fx/l3"
+	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --out "$PD/mb.tar" \
+	    --compress gzip --config "$cfg" "$PD/fx/base.tar" "$PD/fx/mb"
+	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --out "$PD/bm.tar" \
+	    --compress gzip --config "$cfg" "$PD/fx/base.tar" "$PD/fx/bm"
 	read -r RPID RPORT < <(bash "$HELP/registry.sh" "$PD/reg")
+	read -r MPID MPORT < <(bash "$HELP/registry.sh" "$PD/mreg")
 	htpasswd -Bbn puller s3cret >"$PD/regauth.htpasswd"
 	mkdir -p "$PD/regauth"
 	mv "$PD/regauth.htpasswd" "$PD/regauth/htpasswd"
@@ -40,8 +49,9 @@ setup_file() {
 	FPID=$!
 	for _ in $(seq 100); do [ -e "$PD/fake/port" ] && break; sleep 0.1; done
 	FPORT=$(cat "$PD/fake/port")
-	export RPID RPORT APID APORT FPID FPORT TPID TPORT
+	export RPID RPORT APID APORT FPID FPORT TPID TPORT MPID MPORT
 	export R=127.0.0.1:$RPORT A=127.0.0.1:$APORT F=127.0.0.1:$FPORT
+	export M=127.0.0.1:$MPORT
 	export TL=127.0.0.1:$TPORT
 	printf '[registry "%s"]\ninsecure = yes\n\n[registry "%s"]\ninsecure = yes\n\n[registry "%s"]\ninsecure = yes\n' \
 	    "$R" "$A" "$F" >"$REGCONF"
@@ -50,6 +60,9 @@ setup_file() {
 	"${sk[@]}" "oci-archive:$PD/share.tar" "docker://$R/t$TAG/share:1"
 	"${sk[@]}" --format v2s2 "docker-archive:$PD/docker.tar" "docker://$R/t$TAG/v2s2:1"
 	"${sk[@]}" "oci-archive:$PD/oci.tar" "docker://$TL/t$TAG/tls:1"
+	"${sk[@]}" "oci-archive:$PD/mb.tar" "docker://$R/t$TAG/mb:1"
+	"${sk[@]}" "oci-archive:$PD/mb.tar" "docker://$M/t$TAG/mb:1"
+	"${sk[@]}" "oci-archive:$PD/bm.tar" "docker://$R/t$TAG/bm:1"
 	"${sk[@]}" --dest-creds puller:s3cret "oci-archive:$PD/oci.tar" \
 	    "docker://$A/t$TAG/private:1"
 	printf '{"auths":{"%s":{"auth":"%s"},"%s":{"auth":"%s"}}}\n' \
@@ -63,6 +76,7 @@ teardown_file() {
 	[ -n "${APID:-}" ] && kill "$APID" 2>/dev/null
 	[ -n "${FPID:-}" ] && kill "$FPID" 2>/dev/null
 	[ -n "${TPID:-}" ] && kill "$TPID" 2>/dev/null
+	[ -n "${MPID:-}" ] && kill "$MPID" 2>/dev/null
 	rm -f "$REGCONF"
 	local n
 	for n in $("$CTL_IMAGETOOL" list 2>/dev/null | awk 'NR > 1 {print $1}'); do
@@ -87,6 +101,15 @@ refused() {
 
 blob_gets() { # LOG REPO: blob GETs of REPO in LOG
 	grep -c "GET /v2/$2/blobs/sha256:" "$1" || true
+}
+
+top_layer() { # REF: the hex digest of the last layer blob of REF
+	skopeo inspect --tls-verify=false --raw "docker://$1" |
+	    python3 -c 'import json, sys; print(json.load(sys.stdin)["layers"][-1]["digest"][7:])'
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 @test "pull an OCI image from a plain-HTTP registry listed insecure" {
@@ -405,4 +428,107 @@ blob_gets() { # LOG REPO: blob GETs of REPO in LOG
 	run setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL_IMAGETOOL" pull "$R/t$TAG/oci:1"
 	[ "$status" -eq 1 ]
 	[[ "$output" == "ctr-image: must be run as root"* ]]
+}
+
+@test "a mirror that is down: pulled from the registry itself, with one note" {
+	local saved down
+	saved=$(cat "$REGCONF")
+	down=127.0.0.1:$(free_port) # nothing listens there
+	printf '[registry "%s"]\ninsecure = yes\nmirror = %s\n\n[registry "%s"]\ninsecure = yes\n' \
+	    "$R" "$down" "$down" >"$REGCONF"
+	local n0
+	n0=$(wc -l <"$PD/reg/log")
+	run "$CTL_IMAGETOOL" pull --name "p$TAG-mdown" "$R/t$TAG/oci:1"
+	printf '%s\n' "$saved" >"$REGCONF"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | grep -c "^ctr-image: note: mirror $down failed (.*); pulling the image from $R\$")" -eq 1 ]
+	[[ "$output" == *"imported p$TAG-mdown:latest"* ]]
+	tail -n +"$((n0 + 1))" "$PD/reg/log" | grep -q "GET /v2/t$TAG/oci/manifests/1"
+}
+
+@test "a mirror that lacks a blob: that blob from the registry, the rest from the mirror" {
+	local saved hex nm nr
+	saved=$(cat "$REGCONF")
+	hex=$(top_layer "$R/t$TAG/mb:1")
+	rm -r "$PD/mreg/storage/docker/registry/v2/repositories/t$TAG/mb/_layers/sha256/$hex"
+	printf '[registry "%s"]\ninsecure = yes\nmirror = %s\n\n[registry "%s"]\ninsecure = yes\n' \
+	    "$R" "$M" "$M" >"$REGCONF"
+	nm=$(wc -l <"$PD/mreg/log")
+	nr=$(wc -l <"$PD/reg/log")
+	run "$CTL_IMAGETOOL" pull --name "p$TAG-mblob" "$R/t$TAG/mb:1"
+	printf '%s\n' "$saved" >"$REGCONF"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ctr-image: note: mirror $M failed ($M: blob sha256:$hex not found (HTTP 404)); fetching layer 2/2 sha256:${hex:0:12} from $R"* ]]
+	tail -n +"$((nm + 1))" "$PD/mreg/log" >"$PD/m.log"
+	tail -n +"$((nr + 1))" "$PD/reg/log" >"$PD/r.log"
+	grep -q "GET /v2/t$TAG/mb/manifests/1" "$PD/m.log"
+	grep -q "GET /v2/t$TAG/mb/blobs/sha256:$hex" "$PD/m.log"
+	# the registry itself: that one blob only
+	[ "$(grep -c 'GET /v2/' "$PD/r.log")" -eq 1 ]
+	grep -q "GET /v2/t$TAG/mb/blobs/sha256:$hex" "$PD/r.log"
+	run "$CTL_IMAGETOOL" inspect "p$TAG-mblob"
+	[ "$status" -eq 0 ]
+}
+
+@test "a mirror gets the mirror's credential only, the registry its own only" {
+	local saved
+	saved=$(cat "$REGCONF")
+	# the mirror (the fake, asking for Basic) lacks the image
+	: >"$PD/fake/creds"
+	touch "$PD/fake/basic"
+	printf '[registry "%s"]\ninsecure = yes\nmirror = %s\n\n[registry "%s"]\ninsecure = yes\n' \
+	    "$A" "$F" "$F" >"$REGCONF"
+	run "$CTL_IMAGETOOL" pull --authfile "$PD/auth.json" --name "p$TAG-mcred" "$A/t$TAG/private:1"
+	rm -f "$PD/fake/basic"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"note: mirror $F failed"* ]]
+	grep -q " tok\$" "$PD/fake/creds"
+	! grep -q puller "$PD/fake/creds"
+	# the other way round: the Basic registry mirrors the Bearer one
+	: >"$PD/fake/creds"
+	local n0
+	n0=$(wc -l <"$PD/regauth/log")
+	printf '[registry "%s"]\ninsecure = yes\nmirror = %s\n\n[registry "%s"]\ninsecure = yes\n' \
+	    "$F" "$A" "$A" >"$REGCONF"
+	run "$CTL_IMAGETOOL" pull --authfile "$PD/auth.json" --name "p$TAG-mcred2" "$F/private/img:1"
+	printf '%s\n' "$saved" >"$REGCONF"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"note: mirror $A failed ($A: manifest private/img:1 not found (HTTP 404))"* ]]
+	# the mirror accepted its own credential (404, not 401) ...
+	tail -n +"$((n0 + 1))" "$PD/regauth/log" | grep -q 'GET /v2/private/img/manifests/1 HTTP/1.1" 404'
+	# ... and the registry got its own only
+	grep -q "/token.* tok\$" "$PD/fake/creds"
+	! grep -q puller "$PD/fake/creds"
+}
+
+@test "blob map: records of removed layers are pruned by rm, gc and the next pull" {
+	local hex diff junk
+	hex=$(top_layer "$R/t$TAG/bm:1")
+	run "$CTL_IMAGETOOL" pull --name "p$TAG-bm" "$R/t$TAG/bm:1"
+	[ "$status" -eq 0 ]
+	diff=$(cat "$CTL_STORE/blobmap/$hex")
+	[ -d "$CTL_STORE/layers/$diff" ]
+	local nb
+	nb=$(ls "$CTL_STORE/blobmap" | wc -l)
+	run "$CTL_IMAGETOOL" rm "p$TAG-bm"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *", pruned 1 blob map records"* ]]
+	[ ! -d "$CTL_STORE/layers/$diff" ]
+	# rm pruned that record, and that one only (the base layer is shared)
+	[ ! -e "$CTL_STORE/blobmap/$hex" ]
+	[ "$(ls "$CTL_STORE/blobmap" | wc -l)" -eq $((nb - 1)) ]
+	# a record of a layer that is not stored: gc prunes it ...
+	junk=$CTL_STORE/blobmap/$(printf '%064d' 8)
+	printf '%064d\n' 7 >"$junk"
+	run "$CTL_IMAGETOOL" gc
+	[[ "$output" == *", pruned 1 blob map records"* ]]
+	[ ! -e "$junk" ]
+	# ... and so does the next pull, which downloads the layer again
+	printf '%s\n' "$diff" >"$junk"
+	printf '%s\n' "$diff" >"$CTL_STORE/blobmap/$hex"
+	run "$CTL_IMAGETOOL" pull --name "p$TAG-bm" "$R/t$TAG/bm:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"layer 2/2 sha256:${hex:0:12}: downloaded"* ]]
+	[ ! -e "$junk" ]
+	[ "$(cat "$CTL_STORE/blobmap/$hex")" = "$diff" ]
 }

@@ -3,7 +3,11 @@
 
 Listens on 127.0.0.1 (a free port, written to DIR/port once ready) and
 logs one line per request to DIR/log: "HOST METHOD PATH AUTH RANGE" where
-AUTH is "-", "basic" or "bearer" and RANGE the Range header or "-".  Repositories:
+AUTH is "-", "basic" or "bearer" and RANGE the Range header or "-"; the
+user of every Basic credential it is sent goes to DIR/creds ("HOST PATH
+USER").  While DIR/basic exists, any /v2/ request without credentials
+gets a Basic challenge (then, with any credential, is served as usual).
+Repositories:
 
   private/img    Bearer token flow: /token wants Basic user:pass (user
                  "tok", password "secret"), tokens "t1", "t2", ... each
@@ -156,6 +160,14 @@ class H(http.server.BaseHTTPRequestHandler):
                 self.headers.get("Host"), self.command, self.path, a,
                 self.headers.get("Range", "-").replace(" ", "")))
 
+    def creds(self):
+        a = self.headers.get("Authorization", "")
+        if not a.startswith("Basic "):
+            return
+        user = base64.b64decode(a[6:]).decode(errors="replace").split(":")[0]
+        with open(os.path.join(DIR, "creds"), "a") as f:
+            f.write("%s %s %s\n" % (self.headers.get("Host"), self.path, user))
+
     def send(self, code, body=b"", headers=()):
         self.send_response(code)
         for k, v in headers:
@@ -192,7 +204,12 @@ class H(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.log()
+        self.creds()
         p = self.path.split("?")[0]
+        if os.path.exists(os.path.join(DIR, "basic")) and \
+                p.startswith("/v2/") and "Authorization" not in self.headers:
+            return self.send(401, b"{}", [
+                ("WWW-Authenticate", 'Basic realm="fake"')])
         if p == "/token":
             return self.do_token()
         if p.startswith("/redirected/"):
