@@ -89,9 +89,9 @@ blobmap_prune(struct store *s)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		if (img_is_hex64(de->d_name) &&
+		if (gram_hex64(de->d_name) &&
 		    img_read_small_at(dfd, de->d_name, buf, sizeof(buf)) == 0 &&
-		    img_is_hex64(buf))
+		    gram_hex64(buf))
 			keep = fstatat(s->layers, buf, &st,
 				   AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISDIR(st.st_mode);

@@ -24,7 +24,9 @@ Repositories:
   stall/img      the layer blob stops after half its bytes (never ends)
   resume/img     the layer blob stops after half its bytes unless asked
                  for a Range, which it serves (206)
-  many/img       four layers, each blob sent after 1 second
+  many/img       four layers, each blob sent after 1 second; the most
+                 blob requests it had in flight at once go to DIR/many-max
+                 (counted afresh once a test removes that file)
   claim/img      its config claims the diff_id of private/img's layer
   redir/img      Bearer auth; blobs redirect to http://localhost:PORT/
                  (another host): the request there must carry no credential
@@ -39,10 +41,12 @@ import os
 import socketserver
 import sys
 import tarfile
+import threading
 import time
 
 DIR = sys.argv[1]
 TOKEN_USES = 1
+inflight = {"now": 0, "max": 0, "lock": threading.Lock()}
 blobs = {}
 manifests = {}  # (repo, ref) -> (mediatype, bytes)
 
@@ -248,7 +252,17 @@ class H(http.server.BaseHTTPRequestHandler):
         body = blobs.get("bad:" + dg, blobs[dg]) if repo == "badblob/img" \
             else blobs[dg]
         if repo == "many/img" and not body.startswith(b"{"):
+            with inflight["lock"]:
+                # A test removes the file to start counting afresh.
+                if not os.path.exists(os.path.join(DIR, "many-max")):
+                    inflight["max"] = 0
+                inflight["now"] += 1
+                inflight["max"] = max(inflight["max"], inflight["now"])
+                with open(os.path.join(DIR, "many-max"), "w") as f:
+                    f.write("%d\n" % inflight["max"])
             time.sleep(1)
+            with inflight["lock"]:
+                inflight["now"] -= 1
         rg = self.headers.get("Range", "")
         if repo == "resume/img" and rg.startswith("bytes=") and \
                 not body.startswith(b"{"):
