@@ -19,6 +19,10 @@
  * - A signal that reaches P0 before the container runs MUST abort the
  *   launch (exit 128+N); afterwards HUP, INT, QUIT, TERM, USR1, USR2 and
  *   ALRM MUST be forwarded to the container's init.
+ * - Inside a batch job, K MUST kill the container at most
+ *   JOB_TERM_GRACE_MS after a SIGTERM (the scheduler ending the step)
+ *   and finish its teardown, so that nothing of it is left for the
+ *   scheduler's SIGKILL to strand.
  * - If K dies, P0 MUST exit 125 saying so; the container dies with K
  *   (PDEATHSIG and the liveness pipe, see creds.c and init.c).
  * - Without -t, the container MUST NOT get a descriptor of the caller's
@@ -59,6 +63,9 @@
 #include "mounts.h"
 
 #define MON_MAXFDS 2
+/* Inside a batch job: from the keeper's SIGTERM to the container's
+ * SIGKILL; well within Slurm's KillWait (default 30 s). */
+#define JOB_TERM_GRACE_MS 2000
 
 int
 mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds)
@@ -338,6 +345,45 @@ monitor_teardown(void *arg)
 	m->ready = false;
 }
 
+/* Inside a batch job K takes SIGTERM (blocked since step 0) through a
+ * signalfd: the scheduler's signal to end the step. */
+static int
+job_term_fd(void)
+{
+	sigset_t term;
+	int fd;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	fd = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		die_errno("signalfd");
+	return fd;
+}
+
+static void
+job_term_read(int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si))
+		;
+}
+
+/* Reads P0's message: true if it is MON_TERM (anything else, or a
+ * hangup, is a request to tear down, as before). */
+static bool
+front_term(int sock)
+{
+	struct mon_msg msg = { 0, 0 };
+	int fd[1];
+	ssize_t n = mon_recv(sock, &msg, fd, 1);
+
+	if (fd[0] >= 0)
+		close(fd[0]);
+	return n > 0 && msg.type == MON_TERM;
+}
+
 /* Is the container placed inside a batch job's cgroup (place.h)? */
 static bool
 in_job(const struct monitor *m)
@@ -352,11 +398,12 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		FRONT_PID,
 		FRONT_SOCK,
 		INIT_PID,
-		INIT_SOCK
+		INIT_SOCK,
+		TERM_SIG
 	};
-	struct pollfd pf[4];
+	struct pollfd pf[5];
 	bool ready = false, front_alive = true, killed = false;
-	int status = CTL_EXIT_FAIL;
+	int status = CTL_EXIT_FAIL, wait_ms = -1;
 
 	m->init_pid = init;
 	close(m->init_sock[1]);
@@ -366,14 +413,41 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
 	pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
 	pf[INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
+	pf[TERM_SIG] = (struct pollfd){ in_job(m) ? job_term_fd() : -1,
+		POLLIN, 0 };
 	/* P1 is in its cgroup already (main.c, step 7). */
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
 		killed = pidfd_signal(m->init_pidfd, SIGKILL) == 0;
 	for (;;) {
-		if (poll(pf, 4, -1) < 0) {
+		int np = poll(pf, 5, wait_ms);
+
+		if (np < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
+		}
+		/* Inside a job: SIGTERM (scancel, the time limit: Slurm sends
+		 * it to the step's own process, P0, which forwards it here,
+		 * or to K) leaves the container JOB_TERM_GRACE_MS, then it is
+		 * killed, so that K is done before the scheduler's SIGKILL. */
+		if (pf[FRONT_SOCK].revents && front_term(m->keeper_sock)) {
+			pf[FRONT_SOCK].revents = 0;
+			if (in_job(m))
+				pf[TERM_SIG].revents = POLLIN;
+		}
+		if (pf[TERM_SIG].revents) {
+			if (pf[TERM_SIG].fd >= 0)
+				job_term_read(pf[TERM_SIG].fd);
+			if (wait_ms < 0 && !killed) {
+				(void)pidfd_signal(m->init_pidfd, SIGTERM);
+				wait_ms = JOB_TERM_GRACE_MS;
+			}
+		}
+		if (np == 0 && wait_ms >= 0) {
+			wait_ms = -1;
+			if (!killed)
+				killed = pidfd_signal(m->init_pidfd, SIGKILL) ==
+				    0;
 		}
 		if (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents) {
 			/* P0 died, asked to abort, or hung up: end it all. */
@@ -709,6 +783,8 @@ front_signal(struct front *f, int sig)
 	}
 	if (f->running && f->abort_sig == 0) {
 		(void)pidfd_signal(f->pidfd, sig);
+		if (sig == SIGTERM)
+			(void)mon_send(f->sock, MON_TERM, 0, NULL, 0);
 		return;
 	}
 	if (f->abort_sig == 0) {

@@ -21,6 +21,8 @@ enum mon_type {
 	MON_RUNNING, /* K to P0: + P1's pidfd (+ pty master) */
 	MON_STATUS,  /* K to P0: value = the exit status */
 	MON_ABORT,   /* P0 to K: tear down (never trusted for more) */
+	MON_TERM,    /* P0 to K: the caller's SIGTERM, forwarded (in a job,
+			K's grace before the kill starts) */
 };
 
 struct mon_msg {

@@ -6,7 +6,9 @@
  * The caller's *confinement* is the chain of root-owned cgroups above the
  * caller's own; a cgroup the caller can write (delegated: the directory or
  * one of its control files is the caller's, or group/other writable) is
- * never confinement and never trusted.
+ * never confinement and never trusted.  On a batch job's path only the
+ * control files count: Slurm's v1 plugins give the job's user the step
+ * and task directories themselves (children only, no control file).
  *
  * Invariants:
  * - Before PAM and before any lock, K MUST be in no cgroup the caller can
@@ -297,14 +299,19 @@ writable_at(int fd, const char *name)
 	return st.st_uid != 0 || (st.st_mode & 022) != 0;
 }
 
+/* FILES_ONLY: a batch job's step and task directories, which Slurm's v1
+ * plugins chown to the job's user while every control file in them stays
+ * root's: the user may make children there, never write the job's files
+ * nor move a root process, so only the files decide. */
 static bool
-delegated(int fd)
+delegated(int fd, bool files_only)
 {
 	static const char *const files[] = { "", "cgroup.procs",
 		"cgroup.threads", "cgroup.subtree_control", "cgroup.freeze",
 		"cgroup.kill", "freezer.state", "tasks" };
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+	for (size_t i = files_only ? 1 : 0; i < sizeof(files) / sizeof(files[0]);
+	     i++)
 		if (writable_at(fd, files[i]))
 			return true;
 	return false;
@@ -312,10 +319,11 @@ delegated(int fd)
 
 /*
  * Opens PATH under the mount MNTFD, component by component; *DELEG is set
- * when any directory on the way is caller-writable.  The descriptor, or -1.
+ * when any directory on the way is caller-writable (JOB: by its control
+ * files only, see delegated).  The descriptor, or -1.
  */
 static int
-open_chain(int mntfd, const char *path, bool *deleg)
+open_chain(int mntfd, const char *path, bool job, bool *deleg)
 {
 	cleanup_close int fd = fcntl(mntfd, F_DUPFD_CLOEXEC, 3);
 	char comp[NAME_MAX + 1];
@@ -340,7 +348,7 @@ open_chain(int mntfd, const char *path, bool *deleg)
 			return -1;
 		close(fd);
 		fd = nfd;
-		*deleg = *deleg || delegated(fd);
+		*deleg = *deleg || delegated(fd, job);
 		p += m;
 	}
 	return steal_fd(&fd);
@@ -599,17 +607,16 @@ place_keeper(const struct cgroup_hier *h, bool top, pid_t front,
 		cleanup_close int mnt = open(v[i].mnt,
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		cleanup_close int fd = -1;
-		bool deleg;
+		bool deleg, job = !top && place_job_path(v[i].path, v[i].version);
 		int c;
 
 		if (mnt < 0)
 			die_errno("cgroup %s", v[i].mnt);
 		c = managed(h, mnt);
-		fd = open_chain(mnt, v[i].path, &deleg);
+		fd = open_chain(mnt, v[i].path, job, &deleg);
 		if (fd < 0)
 			die_errno("cgroup %s%s", v[i].mnt, v[i].path);
-		if (c >= 0 && !top && !deleg &&
-		    place_job_path(v[i].path, v[i].version)) {
+		if (c >= 0 && job && !deleg) {
 			nest_in(pl, c, v[i].version, fd, v[i].path);
 			snprintf(pl->path, sizeof(pl->path), "%s", v[i].path);
 			job_ver = v[i].version;
