@@ -239,6 +239,36 @@ uninstall:
 	for m in $(MANS); do \
 	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
+# The Slurm SPANK plugin (spank/, ctr-launch-spank(8)), built against the
+# installed Slurm headers (the plugin must match the cluster's release):
+# `make spank`, `make install-spank`.  SPANKDIR holds ctr_launch.so;
+# PLUGSTACKDIR the one-line `required` snippet.  The test build of the
+# plugin without the client-side checks is $(R)/spank/ctr_launch_lax.so.
+SPANKDIR	?= $(PREFIX)/lib/ctr-launch
+PLUGSTACKDIR	?= $(SYSCONFDIR)/slurm/plugstack.conf.d
+SPANK_CFLAGS = -std=gnu11 -O2 -g $(WARN) -Wno-write-strings -D_GNU_SOURCE \
+	-DCTL_HELPER=\"$(BINDIR)/ctr-launch\" -fPIC -D_FORTIFY_SOURCE=2 \
+	-fstack-protector-strong -fstack-clash-protection -fcf-protection
+SPANK_LDFLAGS = -shared -Wl,-z,relro,-z,now -Wl,-z,noexecstack \
+	-Wl,--version-script=spank/ctr_launch.map
+SPANK_SRCS := spank/ctr_launch.c spank/opts.c
+.PHONY: spank install-spank
+spank: $(R)/spank/ctr_launch.so $(R)/spank/ctr_launch_lax.so
+$(R)/spank/ctr_launch.so: $(SPANK_SRCS) spank/opts.h spank/ctr_launch.map $(R)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(SPANK_CFLAGS) $(SPANK_LDFLAGS) -o $@ $(SPANK_SRCS)
+$(R)/spank/ctr_launch_lax.so: $(SPANK_SRCS) spank/opts.h spank/ctr_launch.map $(R)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(SPANK_CFLAGS) -DCTL_SPANK_NO_CLIENT_CHECK $(SPANK_LDFLAGS) -o $@ \
+	    $(SPANK_SRCS)
+install-spank: $(R)/spank/ctr_launch.so
+	install -d -m 0755 $(DESTDIR)$(SPANKDIR) $(DESTDIR)$(PLUGSTACKDIR)
+	install -m 0644 $(HELPER_OWNER) $(R)/spank/ctr_launch.so \
+	    $(DESTDIR)$(SPANKDIR)/ctr_launch.so
+	printf 'required %s/ctr_launch.so\n' '$(SPANKDIR)' \
+	    >$(DESTDIR)$(PLUGSTACKDIR)/ctr-launch.conf
+	chmod 0644 $(DESTDIR)$(PLUGSTACKDIR)/ctr-launch.conf
+
 # Debian build and test dependencies; apt-get only runs when one is missing.
 DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libseccomp-dev libarchive-dev libjson-c-dev libssl-dev libcmocka-dev \
@@ -246,7 +276,7 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc \
 	skopeo gzip bzip2 xz-utils lz4 git tmux qemu-system-x86 \
 	libcurl4-openssl-dev docker-registry apache2-utils adduser \
-	debhelper devscripts lintian
+	debhelper devscripts lintian slurm-wlm munge libslurm-dev
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
