@@ -300,6 +300,10 @@ TEST_VARS = BUILDDIR=$(BUILDDIR)/t PREFIX=$(TESTROOT)/usr \
 test-install:
 	@bash tests/mkprefix.sh $(TESTROOT)
 	$(MAKE) $(TEST_VARS) install
+	@if [ -f /usr/include/slurm/spank.h ]; then \
+	    $(MAKE) $(TEST_VARS) spank install-spank && \
+	    install -m 0644 $(BUILDDIR)/t/rel/spank/ctr_launch_lax.so \
+	        $(TESTROOT)/usr/lib/ctr-launch/ctr_launch_lax.so; fi
 
 integration: test-install
 	@bash tests/run-integration.sh $(TESTROOT) $(BUILDDIR)

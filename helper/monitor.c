@@ -355,7 +355,8 @@ job_term_fd(void)
 
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
-	fd = signalfd(-1, &term, SFD_CLOEXEC | SFD_NONBLOCK);
+	fd = (int)syscall(SYS_signalfd4, -1, &term, (size_t)(_NSIG / 8),
+	    SFD_CLOEXEC | SFD_NONBLOCK);
 	if (fd < 0)
 		die_errno("signalfd");
 	return fd;
@@ -413,8 +414,8 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
 	pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
 	pf[INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
-	pf[TERM_SIG] = (struct pollfd){ in_job(m) ? job_term_fd() : -1,
-		POLLIN, 0 };
+	pf[TERM_SIG] = (struct pollfd){ in_job(m) ? job_term_fd() : -1, POLLIN,
+		0 };
 	/* P1 is in its cgroup already (main.c, step 7). */
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
 		killed = pidfd_signal(m->init_pidfd, SIGKILL) == 0;

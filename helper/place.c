@@ -310,8 +310,8 @@ delegated(int fd, bool files_only)
 		"cgroup.threads", "cgroup.subtree_control", "cgroup.freeze",
 		"cgroup.kill", "freezer.state", "tasks" };
 
-	for (size_t i = files_only ? 1 : 0; i < sizeof(files) / sizeof(files[0]);
-	     i++)
+	for (size_t i = files_only ? 1 : 0;
+	     i < sizeof(files) / sizeof(files[0]); i++)
 		if (writable_at(fd, files[i]))
 			return true;
 	return false;
@@ -607,7 +607,8 @@ place_keeper(const struct cgroup_hier *h, bool top, pid_t front,
 		cleanup_close int mnt = open(v[i].mnt,
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		cleanup_close int fd = -1;
-		bool deleg, job = !top && place_job_path(v[i].path, v[i].version);
+		bool deleg,
+		    job = !top && place_job_path(v[i].path, v[i].version);
 		int c;
 
 		if (mnt < 0)

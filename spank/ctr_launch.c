@@ -129,8 +129,7 @@ slurm_spank_init(spank_t sp, int ac, char **av)
 				fail("the plugin's configuration is wrong");
 		}
 	}
-	if (ctx != S_CTX_LOCAL && ctx != S_CTX_REMOTE &&
-	    ctx != S_CTX_ALLOCATOR)
+	if (ctx != S_CTX_LOCAL && ctx != S_CTX_REMOTE && ctx != S_CTX_ALLOCATOR)
 		return 0;
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
 		if (spank_option_register(sp, &options[i]) != ESPANK_SUCCESS) {
@@ -216,9 +215,10 @@ is_slurm_var(const char *e)
 {
 	size_t k = strcspn(e, "=");
 
-	return e[k] == '=' && k > 6 && k < 128 &&
-	    strncmp(e, "SLURM", 5) == 0 && strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					      "0123456789_") == k;
+	return e[k] == '=' && k > 6 && k < 128 && strncmp(e, "SLURM", 5) == 0 &&
+	    strspn(e,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789_") == k;
 }
 
 /* `ctr-launch run [--dry-run] --rm -i [-t] [-w DIR] [-v M]... [-e VAR]...
@@ -273,8 +273,7 @@ build_argv(spank_t sp, bool dry, char **env)
 		ok = push_task_env(sp, v, &n) == 0;
 	if (ok && value[OPT_ENV] != NULL)
 		ok = push_list(v, &n, "-e", value[OPT_ENV]) == 0;
-	ok = ok && push(v, &n, value[OPT_IMAGE]) == 0 &&
-	    push(v, &n, "--") == 0;
+	ok = ok && push(v, &n, value[OPT_IMAGE]) == 0 && push(v, &n, "--") == 0;
 	for (int i = 0; ok && i < ac; i++)
 		ok = push(v, &n, av[i]) == 0;
 	if (!ok) {
@@ -364,8 +363,8 @@ dry_run(spank_t sp, char **argv, char **env)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
 		fail("cannot run %s", helper);
 	else if (buf[0] != '\0')
-		fail("%s", strncmp(buf, "ctr-launch: ", 12) == 0 ? buf + 12 :
-								       buf);
+		fail("%s",
+		    strncmp(buf, "ctr-launch: ", 12) == 0 ? buf + 12 : buf);
 	else
 		fail("the launch was refused");
 	return -1;

@@ -65,8 +65,9 @@ check_mount(const char *m, size_t n)
 	if (c2 != NULL) {
 		size_t ml = n - (size_t)(c2 + 1 - m);
 
-		if (!(ml == 2 && (strncmp(c2 + 1, "ro", 2) == 0 ||
-				     strncmp(c2 + 1, "rw", 2) == 0)))
+		if (!(ml == 2 &&
+			(strncmp(c2 + 1, "ro", 2) == 0 ||
+			    strncmp(c2 + 1, "rw", 2) == 0)))
 			return "a mount's mode is ro or rw";
 	}
 	return NULL;
@@ -126,10 +127,12 @@ spank_opt_check(int opt, const char *v)
 			return "not an image name";
 		return NULL;
 	case OPT_MOUNTS:
-		return each(v, SPANK_MOUNTS_MAX, check_mount, "too many mounts");
+		return each(v, SPANK_MOUNTS_MAX, check_mount,
+		    "too many mounts");
 	case OPT_WORKDIR:
-		return abs_path(v, strlen(v)) ? NULL :
-						"not an absolute path without ..";
+		return abs_path(v, strlen(v)) ?
+		    NULL :
+		    "not an absolute path without ..";
 	case OPT_ENV:
 		return each(v, SPANK_ENVS_MAX, check_env,
 		    "too many environment names");

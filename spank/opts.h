@@ -12,7 +12,13 @@
 #define SPANK_MOUNTS_MAX 32   /* entries in --container-mounts */
 #define SPANK_ENVS_MAX   64   /* names in --container-env */
 
-enum spank_opt { OPT_IMAGE, OPT_MOUNTS, OPT_WORKDIR, OPT_ENV, OPT_N };
+enum spank_opt {
+	OPT_IMAGE,
+	OPT_MOUNTS,
+	OPT_WORKDIR,
+	OPT_ENV,
+	OPT_N
+};
 
 /* Checks VALUE for option OPT; NULL if acceptable, else why not (a
  * static string, no part of the value in it). */

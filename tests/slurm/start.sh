@@ -4,6 +4,8 @@
 # proctrack/cgroup and task/cgroup.  Starts munged unless one answers
 # (DIR/run/munged.ours then records ours), slurmctld and slurmd, and waits
 # until `srun true` works.  PLUGSTACK (a file) becomes plugstack.conf.
+# AUDIT_LOG (a file): slurmd runs with a private /dev whose /dev/log
+# appends every syslog line there (the helper's audit trail).
 # Prints nothing on success; stop.sh DIR stops what this started, by pid.
 set -euo pipefail
 B=$1
@@ -110,7 +112,39 @@ fi
 
 export SLURM_CONF=$CONF
 /usr/sbin/slurmctld -f "$CONF" || die "slurmctld failed; see $B/log/slurmctld.log"
-/usr/sbin/slurmd -f "$CONF" -N "$NODE" || die "slurmd failed; see $B/log/slurmd-$NODE.log"
+if [ -z "${AUDIT_LOG:-}" ]; then
+	/usr/sbin/slurmd -f "$CONF" -N "$NODE" || die "slurmd failed; see $B/log/slurmd-$NODE.log"
+else
+	# slurmd (and every slurmstepd and helper it starts) in a private
+	# mount namespace whose /dev is a copy with a datagram listener at
+	# /dev/log: each syslog line is appended to AUDIT_LOG.
+	: >"$AUDIT_LOG"
+	unshare -m --propagation private bash -s "$B" "$CONF" "$NODE" "$AUDIT_LOG" <<-'EOS' ||
+	set -e
+	B=$1 CONF=$2 NODE=$3 LOG=$4
+	d=$(mktemp -d "$B/run/dev.XXXXXX")
+	mount -t tmpfs -o mode=0755 tmpfs "$d"
+	cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx "$d"/
+	mkdir "$d/pts" "$d/shm"
+	mount --bind /dev/pts "$d/pts"
+	mount --bind /dev/shm "$d/shm"
+	ln -s /proc/self/fd "$d/fd"
+	python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        f.write(s.recv(65536).decode(errors="replace").rstrip("\n") + "\n")
+' "$d/log" "$LOG" </dev/null >/dev/null 2>&1 &
+	echo $! >"$B/run/logger.pid"
+	for _ in $(seq 200); do [ -S "$d/log" ] && break; sleep 0.02; done
+	mount --move "$d" /dev
+	/usr/sbin/slurmd -f "$CONF" -N "$NODE"
+	EOS
+		die "slurmd failed; see $B/log/slurmd-$NODE.log"
+fi
 
 deadline=$(($(date +%s) + WAIT_S))
 until timeout 20 srun -N1 -t 1 true 2>"$B/run/srun-wait.err"; do

@@ -39,6 +39,10 @@ if [ -s "$B/run/slurmctld.pid" ] && kill -0 "$(cat "$B/run/slurmctld.pid")" 2>/d
 fi
 stop_pidfile "$B/run/slurmd-$NODE.pid" slurmd
 stop_pidfile "$B/run/slurmctld.pid" slurmctld
+if [ -s "$B/run/logger.pid" ]; then
+	kill -TERM "$(cat "$B/run/logger.pid")" 2>/dev/null
+	rm -f "$B/run/logger.pid"
+fi
 if [ -s "$B/run/munged.ours" ]; then
 	stop_pidfile "$B/run/munged.ours" munged
 fi
