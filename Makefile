@@ -351,6 +351,10 @@ demo: deps
 bench: deps
 	@bash bench/run.sh $(MAKE) $(BUILDDIR)
 
+# The container's share of a Slurm step's start-up (bench/slurm.sh).
+bench-slurm: deps
+	@bash bench/slurm.sh $(MAKE) $(BUILDDIR)
+
 # Import time of a 100 MB archive next to tar -x (ctr-image).
 bench-import: deps
 	@bash bench/import.sh $(BUILDDIR)
