@@ -297,7 +297,7 @@ reap_init(struct monitor *m, int *status)
 }
 
 static bool
-forward_ready(struct monitor *m, bool front_alive)
+forward_ready(struct monitor *m, bool front_alive, bool job)
 {
 	struct mon_msg msg = { 0, 0 };
 	int fds[1], out[2];
@@ -311,7 +311,7 @@ forward_ready(struct monitor *m, bool front_alive)
 	out[0] = m->init_pidfd;
 	out[1] = fds[0];
 	if (front_alive)
-		(void)mon_send(m->keeper_sock, MON_RUNNING, 0, out,
+		(void)mon_send(m->keeper_sock, MON_RUNNING, job ? 1 : 0, out,
 		    fds[0] >= 0 ? 2 : 1);
 	if (fds[0] >= 0)
 		close(fds[0]);
@@ -462,7 +462,8 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		/* READY before the exit: P1 may do both in one poll. */
 		if (pf[INIT_SOCK].revents) {
 			if (!ready && !killed &&
-			    (ready = forward_ready(m, front_alive))) {
+			    (ready = forward_ready(m, front_alive,
+				 in_job(m)))) {
 				audit_grant(p);
 				m->plan = p;
 				m->ready = true;
@@ -524,6 +525,7 @@ struct front {
 	size_t feed_len, feed_off;
 	pid_t keeper;
 	bool tty_raw, running, interactive;
+	bool in_job; /* K said so: it exits right after the status */
 	bool master_eof, out_failed, pipe_sent; /* -t */
 	struct termios saved;                   /* -t: stdin before raw */
 	struct termios term[3]; /* the terminals' modes before the fork */
@@ -812,6 +814,12 @@ front_exit(struct front *f, int status)
 	 * teardown on its own (it is not the caller's to wait for) and is
 	 * reaped by whoever inherits it; inside a batch job K reports only
 	 * once it is done. */
+	/* Inside a batch job the step ends when its own process does, and
+	 * the scheduler then kills whatever is left in the step: K, done
+	 * with its teardown, exits first. */
+	if (f->in_job)
+		while (waitpid(f->keeper, NULL, 0) < 0 && errno == EINTR)
+			;
 	if (f->abort_sig != 0)
 		exit(128 + f->abort_sig);
 	exit(status);
@@ -848,6 +856,7 @@ front_message(struct front *f)
 	f->pidfd = fds[0];
 	f->master = fds[1];
 	f->running = true;
+	f->in_job = msg.value == 1;
 	if (f->master >= 0)
 		winsize_copy(f);
 }
