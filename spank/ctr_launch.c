@@ -49,6 +49,7 @@ SPANK_PLUGIN(ctr_launch, 1);
 #define CTL_HELPER "/usr/local/bin/ctr-launch"
 #endif
 #define REASON_MAX 512
+#define IDX_I      3 /* "-i" in the launch's argv (build_argv) */
 #define ARGV_MAX   (16 + 2 * (SPANK_MOUNTS_MAX + SPANK_ENVS_MAX) + 2 * 512)
 
 static char *value[OPT_N];
@@ -241,8 +242,9 @@ build_argv(spank_t sp, bool dry, char **env)
 	}
 	ok = push(v, &n, "ctr-launch") == 0 && push(v, &n, "run") == 0 &&
 	    (!dry || push(v, &n, "--dry-run") == 0) &&
-	    push(v, &n, "--rm") == 0 && push(v, &n, "-i") == 0 &&
-	    (!isatty(STDIN_FILENO) || push(v, &n, "-t") == 0);
+	    push(v, &n, "--rm") == 0 && push(v, &n, "-i") == 0;
+	/* v[IDX_I]: "-i", made "-it" in task_init when the task's stdin is
+	 * a terminal (srun --pty; the task's stdio is set up by then). */
 	if (ok && value[OPT_WORKDIR] != NULL)
 		ok = push(v, &n, "-w") == 0 &&
 		    push(v, &n, value[OPT_WORKDIR]) == 0;
@@ -425,6 +427,14 @@ slurm_spank_task_init(spank_t sp, int ac, char **av)
 		return 0;
 	if (failed[0] != '\0' || run_argv == NULL)
 		return -1;
+	if (isatty(STDIN_FILENO) && strcmp(run_argv[IDX_I], "-i") == 0) {
+		char *it = strdup("-it");
+
+		if (it == NULL)
+			return -1;
+		free(run_argv[IDX_I]);
+		run_argv[IDX_I] = it;
+	}
 	execve(helper, run_argv, job_env(sp));
 	slurm_error("ctr-launch: cannot run %s: %s", helper, strerror(errno));
 	dprintf(STDERR_FILENO, "ctr-launch: cannot run %s: %s\n", helper,

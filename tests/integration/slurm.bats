@@ -203,6 +203,7 @@ payload_job() {
 }
 
 @test "slurm: the container's cgroup is under the task's, the job's ids in the audit lines" {
+	# The environment's job id is the user's to set: never logged.
 	as "$SA" srun --container-image="slimg$TAG" sleep 30 &
 	local pj job
 	pj=$(payload_job sleep)
@@ -308,7 +309,9 @@ payload_job() {
 
 @test "slurm: srun ctr-launch run without the plugin stays in the task's cgroup" {
 	: >"$SB/etc/plugstack.conf"
-	as "$SA" srun --mem=200 "$CTL_ROOT/usr/bin/ctr-launch" run --rm "slimg$TAG" sleep 30 &
+	# The environment's job id is the user's to set: never logged.
+	as "$SA" srun --mem=200 sh -c "SLURM_JOB_ID=999999 SLURM_STEP_ID=77 \
+	    exec $CTL_ROOT/usr/bin/ctr-launch run --rm slimg$TAG sleep 30" &
 	local pj
 	pj=$(payload_job sleep) || true
 	plugstack "$PLUG"
@@ -319,5 +322,25 @@ payload_job() {
 	scancel "${pj#* }"
 	wait || true
 	no_leftovers "${pj#* }"
+	grep "uid=$UA job=${pj#* } step=0 event=end" "$AUDIT"
+	run grep "job=999999\|step=77" "$AUDIT"
+	[ "$status" -ne 0 ]
+	node_idle
+}
+
+@test "slurm: srun --pty gives the container a terminal (-t)" {
+	run bash -c "echo 'tty; exit' | (cd /tmp && runuser -u '$SA' -- env SLURM_CONF='$SLURM_CONF' \
+	    script -qc 'srun --pty --container-image=slimg$TAG sh' /dev/null)"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/pts/"* ]]
+	[[ "$output" != *"not a tty"* ]]
+}
+
+@test "slurm: salloc --container-image reaches the steps of the allocation" {
+	run as "$SA" salloc --container-image="slimg$TAG" srun cat /etc/os-release
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"slurm image $TAG"* ]]
 	node_idle
 }
