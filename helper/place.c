@@ -25,6 +25,8 @@
  *   MUST be a child of the caller's own cgroup in every managed hierarchy
  *   where that is the job's, so that every limit of the job applies; the
  *   launch MUST be refused when other processes share the caller's cgroup.
+ * - A ctr-launch/keepers K creates in a v1 cpuset hierarchy MUST get
+ *   its parent's CPUs and memory nodes, or nothing could join it.
  * - K MUST reset its nice value, scheduling policy and I/O priority to the
  *   defaults and set its oom_score_adj to -1000 (0 where the host withholds
  *   CAP_SYS_RESOURCE, never above); P1 MUST take the
@@ -400,12 +402,40 @@ move_to(int dirfd, pid_t pid, const char *what)
 		die_errno("cgroup: moving the keeper into %s", what);
 }
 
+static void read_words(int dirfd, const char *file, char *buf, size_t len);
+
+/* v1 cpuset: a new cgroup has no CPUs and no memory nodes (unless the
+ * parent's cgroup.clone_children says otherwise) and nothing can join
+ * it; FD gets PARENT's.  Other hierarchies have no such files. */
+static void
+cpuset_inherit(int parent, int fd)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char have[4096], want[4096];
+
+		if (faccessat(fd, files[i], F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+			return;
+		read_words(fd, files[i], have, sizeof(have));
+		if (strspn(have, " ") != strlen(have))
+			continue;
+		read_words(parent, files[i], want, sizeof(want));
+		if (write_at(fd, files[i], want) == -1)
+			die_errno("cgroup: %s of ctr-launch/keepers", files[i]);
+	}
+}
+
 /* K into <mount>/ctr-launch/keepers. */
 static void
 to_keepers(int mntfd)
 {
 	cleanup_close int base = own_dir(mntfd, CGROUP_DIR, 0700);
-	cleanup_close int k = own_dir(base, PLACE_KEEPERS, 0700);
+	cleanup_close int k = -1;
+
+	cpuset_inherit(mntfd, base);
+	k = own_dir(base, PLACE_KEEPERS, 0700);
+	cpuset_inherit(base, k);
 
 	move_to(k, getpid(), CGROUP_DIR "/" PLACE_KEEPERS);
 }

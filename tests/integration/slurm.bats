@@ -344,3 +344,27 @@ payload_job() {
 	[[ "$output" == *"slurm image $TAG"* ]]
 	node_idle
 }
+
+@test "slurm: cgroup_placement = top in a job: the keeper leaves Slurm's cpuset for ctr-launch's" {
+	: >"$SB/etc/plugstack.conf"
+	ctl_policy <<-EOF
+	[global]
+	max_total_containers = 100000
+	cgroup_placement = top
+	[default]
+	images = slimg$TAG
+	EOF
+	as "$SA" srun "$CTL_ROOT/usr/bin/ctr-launch" run --rm "slimg$TAG" sleep 30 &
+	local pj
+	pj=$(payload_job sleep) || true
+	plugstack "$PLUG"
+	policy 300M
+	[ -n "$pj" ]
+	run grep ':memory:' "/proc/${pj% *}/cgroup"
+	echo "$output"
+	[[ "$output" == *":/ctr-launch/u$UA/"* ]]
+	scancel -u "$SA"
+	wait || true
+	no_leftovers
+	node_idle
+}
