@@ -368,3 +368,26 @@ payload_job() {
 	no_leftovers
 	node_idle
 }
+
+@test "slurm: plugin launches count against max_containers like any other" {
+	ctl_policy <<-EOF
+	[global]
+	max_total_containers = 100000
+	[default]
+	images = slimg$TAG
+	max_containers = 1
+	EOF
+	as "$SA" srun --container-image="slimg$TAG" sleep 30 &
+	local pj
+	pj=$(payload_job sleep) || true
+	run as "$SA" srun --container-image="slimg$TAG" true
+	echo "$output"
+	policy 300M
+	[ -n "$pj" ]
+	scancel -u "$SA"
+	wait || true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *max_containers* ]]
+	no_leftovers
+	node_idle
+}
