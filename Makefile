@@ -254,10 +254,14 @@ SPANK_LDFLAGS = -shared -Wl,-z,relro,-z,now -Wl,-z,noexecstack \
 SPANK_SRCS := spank/ctr_launch.c spank/opts.c
 .PHONY: spank install-spank
 spank: $(R)/spank/ctr_launch.so $(R)/spank/ctr_launch_lax.so
-$(R)/spank/ctr_launch.so: $(SPANK_SRCS) spank/opts.h spank/ctr_launch.map $(R)/.flags
+$(R)/spank/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(SPANK_CFLAGS)' | cmp -s - $@ || \
+	    printf '%s\n' '$(SPANK_CFLAGS)' >$@
+$(R)/spank/ctr_launch.so: $(SPANK_SRCS) spank/opts.h spank/ctr_launch.map $(R)/spank/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(SPANK_CFLAGS) $(SPANK_LDFLAGS) -o $@ $(SPANK_SRCS)
-$(R)/spank/ctr_launch_lax.so: $(SPANK_SRCS) spank/opts.h spank/ctr_launch.map $(R)/.flags
+$(R)/spank/ctr_launch_lax.so: $(SPANK_SRCS) spank/opts.h spank/ctr_launch.map $(R)/spank/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(SPANK_CFLAGS) -DCTL_SPANK_NO_CLIENT_CHECK $(SPANK_LDFLAGS) -o $@ \
 	    $(SPANK_SRCS)
