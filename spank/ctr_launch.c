@@ -307,7 +307,7 @@ dry_run(spank_t sp, char **argv, char **env)
 	int ngids = 0, pfd[2], st = 0;
 	char buf[REASON_MAX];
 	size_t got = 0;
-	pid_t pid;
+	pid_t pid, w;
 
 	if (spank_get_item(sp, S_JOB_UID, &uid) != ESPANK_SUCCESS ||
 	    spank_get_item(sp, S_JOB_GID, &gid) != ESPANK_SUCCESS ||
@@ -346,19 +346,28 @@ dry_run(spank_t sp, char **argv, char **env)
 		_exit(127);
 	}
 	close(pfd[1]);
-	while (got + 1 < sizeof(buf)) {
-		ssize_t r = read(pfd[0], buf + got, sizeof(buf) - 1 - got);
+	for (;;) {
+		char sink[512];
+		bool room = got + 1 < sizeof(buf);
+		ssize_t r = room ?
+		    read(pfd[0], buf + got, sizeof(buf) - 1 - got) :
+		    read(pfd[0], sink, sizeof(sink));
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			break;
-		got += (size_t)r;
+		if (room)
+			got += (size_t)r;
 	}
 	close(pfd[0]);
 	buf[got] = '\0';
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
+	if (w != pid) {
+		fail("cannot wait for the policy check: %s", strerror(errno));
+		return -1;
+	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -410,8 +419,8 @@ slurm_spank_task_init_privileged(spank_t sp, int ac, char **av)
 	}
 	if (failed[0] == '\0')
 		return 0;
+	/* One line, to the task's stderr (srun shows it) and slurmd's log. */
 	slurm_error("ctr-launch: %s", failed);
-	dprintf(STDERR_FILENO, "ctr-launch: %s\n", failed);
 	return -1;
 }
 
@@ -437,8 +446,6 @@ slurm_spank_task_init(spank_t sp, int ac, char **av)
 	}
 	execve(helper, run_argv, job_env(sp));
 	slurm_error("ctr-launch: cannot run %s: %s", helper, strerror(errno));
-	dprintf(STDERR_FILENO, "ctr-launch: cannot run %s: %s\n", helper,
-	    strerror(errno));
 	return -1;
 }
 
