@@ -51,6 +51,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -371,6 +372,23 @@ job_term_read(int fd)
 		;
 }
 
+/* Milliseconds until DEADLINE once the grace runs (WAIT_MS >= 0), 0 when
+ * it has passed; -1 (no timeout) before. */
+static int
+grace_left(int wait_ms, const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	if (wait_ms < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms <= 0 ? 0 :
+			 (int)(ms > JOB_TERM_GRACE_MS ? JOB_TERM_GRACE_MS : ms);
+}
+
 /* Reads P0's message: true if it is MON_TERM (anything else, or a
  * hangup, is a request to tear down, as before). */
 static bool
@@ -405,6 +423,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	struct pollfd pf[5];
 	bool ready = false, front_alive = true, killed = false;
 	int status = CTL_EXIT_FAIL, wait_ms = -1;
+	struct timespec deadline = { 0, 0 };
 
 	m->init_pid = init;
 	close(m->init_sock[1]);
@@ -420,7 +439,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
 		killed = pidfd_signal(m->init_pidfd, SIGKILL) == 0;
 	for (;;) {
-		int np = poll(pf, 5, wait_ms);
+		int np = poll(pf, 5, grace_left(wait_ms, &deadline));
 
 		if (np < 0) {
 			if (errno == EINTR)
@@ -442,9 +461,11 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 			if (wait_ms < 0 && !killed) {
 				(void)pidfd_signal(m->init_pidfd, SIGTERM);
 				wait_ms = JOB_TERM_GRACE_MS;
+				clock_gettime(CLOCK_MONOTONIC, &deadline);
+				deadline.tv_sec += JOB_TERM_GRACE_MS / 1000;
 			}
 		}
-		if (np == 0 && wait_ms >= 0) {
+		if (wait_ms >= 0 && grace_left(wait_ms, &deadline) == 0) {
 			wait_ms = -1;
 			if (!killed)
 				killed = pidfd_signal(m->init_pidfd, SIGKILL) ==
