@@ -265,6 +265,40 @@ uninstall:
 	for m in $(MANS); do \
 	    s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
+# The Slurm SPANK plugin (spank/, ctr-launch-spank(8)), built against the
+# installed Slurm headers (the plugin must match the cluster's release):
+# `make spank`, `make install-spank`.  SPANKDIR holds ctr_launch.so;
+# PLUGSTACKDIR the one-line `required` snippet.  The test build of the
+# plugin without the client-side checks is $(R)/spank/ctr_launch_lax.so.
+SPANKDIR	?= $(PREFIX)/lib/ctr-launch
+PLUGSTACKDIR	?= $(SYSCONFDIR)/slurm/plugstack.conf.d
+SPANK_CFLAGS = -std=gnu11 -O2 -g $(WARN) -Wno-write-strings -D_GNU_SOURCE \
+	-DCTL_HELPER=\"$(BINDIR)/ctr-launch\" -fPIC -D_FORTIFY_SOURCE=2 \
+	-fstack-protector-strong -fstack-clash-protection -fcf-protection
+SPANK_LDFLAGS = -shared -Wl,-z,relro,-z,now -Wl,-z,noexecstack \
+	-Wl,--version-script=spank/ctr_launch.map
+SPANK_SRCS := spank/ctr_launch.c spank/opts.c
+.PHONY: spank install-spank
+spank: $(R)/spank/ctr_launch.so $(R)/spank/ctr_launch_lax.so
+$(R)/spank/.flags: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(SPANK_CFLAGS)' | cmp -s - $@ || \
+	    printf '%s\n' '$(SPANK_CFLAGS)' >$@
+$(R)/spank/ctr_launch.so: $(SPANK_SRCS) spank/opts.h spank/ctr_launch.map $(R)/spank/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(SPANK_CFLAGS) $(SPANK_LDFLAGS) -o $@ $(SPANK_SRCS)
+$(R)/spank/ctr_launch_lax.so: $(SPANK_SRCS) spank/opts.h spank/ctr_launch.map $(R)/spank/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(SPANK_CFLAGS) -DCTL_SPANK_NO_CLIENT_CHECK $(SPANK_LDFLAGS) -o $@ \
+	    $(SPANK_SRCS)
+install-spank: $(R)/spank/ctr_launch.so
+	install -d -m 0755 $(DESTDIR)$(SPANKDIR) $(DESTDIR)$(PLUGSTACKDIR)
+	install -m 0644 $(HELPER_OWNER) $(R)/spank/ctr_launch.so \
+	    $(DESTDIR)$(SPANKDIR)/ctr_launch.so
+	printf 'required %s/ctr_launch.so\n' '$(SPANKDIR)' \
+	    >$(DESTDIR)$(PLUGSTACKDIR)/ctr-launch.conf
+	chmod 0644 $(DESTDIR)$(PLUGSTACKDIR)/ctr-launch.conf
+
 # Debian build and test dependencies; apt-get only runs when one is missing.
 DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libseccomp-dev libarchive-dev libjson-c-dev libssl-dev libcmocka-dev \
@@ -273,7 +307,8 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	skopeo gzip bzip2 xz-utils lz4 git tmux qemu-system-x86 \
 	libcurl4-openssl-dev docker-registry apache2-utils adduser python3-jwt \
 	python3-cryptography \
-	debhelper devscripts lintian openssh-server openssh-client rsync
+	debhelper devscripts lintian openssh-server openssh-client rsync \
+	slurm-wlm munge libslurm-dev
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
@@ -297,6 +332,10 @@ TEST_VARS = BUILDDIR=$(BUILDDIR)/t PREFIX=$(TESTROOT)/usr \
 test-install:
 	@bash tests/mkprefix.sh $(TESTROOT)
 	$(MAKE) $(TEST_VARS) install
+	@if [ -f /usr/include/slurm/spank.h ]; then \
+	    $(MAKE) $(TEST_VARS) spank install-spank && \
+	    install -m 0644 $(BUILDDIR)/t/rel/spank/ctr_launch_lax.so \
+	        $(TESTROOT)/usr/lib/ctr-launch/ctr_launch_lax.so; fi
 
 integration: test-install
 	@bash tests/run-integration.sh $(TESTROOT) $(BUILDDIR)
@@ -350,6 +389,10 @@ bench: deps
 	@if [ "$(BENCH_VM)" != 0 ]; then \
 	    $(MAKE) -s BUILDDIR=$(BUILDDIR) vm-bench && \
 	    cat $(BUILDDIR)/bench/results-v2.md; fi
+
+# The container's share of a Slurm step's start-up (bench/slurm.sh).
+bench-slurm: deps
+	@bash bench/slurm.sh $(MAKE) $(BUILDDIR)
 
 # Import time of a 100 MB archive next to tar -x (ctr-image).
 bench-import: deps

@@ -32,6 +32,9 @@
  * - Nothing from the caller's environment MUST be logged: only the
  *   kernel's caller, the denial's reason and the plan's validated fields
  *   (name, image, digest, binds, limits).
+ * - Inside a batch job every line MUST carry job= and step= from the
+ *   job's cgroup path (audit_set_job, once K placed itself), never from
+ *   the environment.
  * - The binds come last, so that a cut line loses binds, never the name,
  *   image or limits.
  */
@@ -46,6 +49,7 @@
 
 #include "audit.h"
 #include "cgroup.h"
+#include "jobids.h"
 #include "log.h"
 
 #define AUDIT_CUT       " truncated=yes"
@@ -72,6 +76,7 @@ static struct cgroup_usage usage;
 static bool usage_set;
 static uint64_t rusage_cpu[2];
 static bool rusage_set;
+static char job_id[24], step_id[24]; /* jobids.c, from the cgroup path */
 
 static int
 line_init(struct audit_line *l, char *buf, size_t len)
@@ -239,6 +244,10 @@ caller_pairs(struct audit_line *l, uid_t uid, const char *user)
 {
 	put_str(l, "user", user ? user : "?");
 	put_num(l, "uid", uid == (uid_t)-1 ? -1LL : (long long)uid);
+	if (job_id[0] != '\0') {
+		put_token(l, "job", job_id);
+		put_token(l, "step", step_id);
+	}
 }
 
 static void
@@ -432,6 +441,13 @@ audit_set_caller(uid_t uid, const char *user)
 	free(caller_user);
 	caller_uid = uid;
 	caller_user = user ? strdup(user) : NULL;
+}
+
+void
+audit_set_job(const char *cgroup_path)
+{
+	(void)job_ids(cgroup_path, job_id, sizeof(job_id), step_id,
+	    sizeof(step_id));
 }
 
 /* The line, its caller keys written first, to syslog. */

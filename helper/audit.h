@@ -39,6 +39,9 @@ void audit_quote(char *buf, size_t len, const char *value);
 /* Who is calling (log_set_caller() of log.c passes it on); the user name
  * is copied.  Before, lines say user="?" uid=-1. */
 void audit_set_caller(uid_t uid, const char *user);
+/* Inside a batch job: the job and step ids of its cgroup path
+ * (jobids.c) go on every line from here on. */
+void audit_set_job(const char *cgroup_path);
 /* Any process: the denial line (deny() of log.c calls it first). */
 void audit_deny(const char *reason);
 /* K: the grant, once P1 reported its setup done (starts the run time). */

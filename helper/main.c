@@ -128,6 +128,8 @@ launch(struct launch_plan *p)
 	cgroup_open(&hier);
 	place_keeper(&hier, p->eff.cgroup_placement == POLICY_PLACEMENT_TOP,
 	    front, &pl);
+	if (pl.job)
+		audit_set_job(pl.path);
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
 	auth_rlimits(&auth, p->rlimits, p->rlimits);

@@ -19,6 +19,10 @@
  * - A signal that reaches P0 before the container runs MUST abort the
  *   launch (exit 128+N); afterwards HUP, INT, QUIT, TERM, USR1, USR2 and
  *   ALRM MUST be forwarded to the container's init.
+ * - Inside a batch job, K MUST kill the container at most
+ *   JOB_TERM_GRACE_MS after a SIGTERM (the scheduler ending the step)
+ *   and finish its teardown, so that nothing of it is left for the
+ *   scheduler's SIGKILL to strand.
  * - If K dies, P0 MUST exit 125 saying so; the container dies with K
  *   (PDEATHSIG and the liveness pipe, see creds.c and init.c).
  * - Without -t, the container MUST NOT get a descriptor of the caller's
@@ -51,6 +55,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -63,6 +68,9 @@
 #include "mounts.h"
 
 #define MON_MAXFDS 2
+/* Inside a batch job: from the keeper's SIGTERM to the container's
+ * SIGKILL; well within Slurm's KillWait (default 30 s). */
+#define JOB_TERM_GRACE_MS 2000
 
 int
 mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds)
@@ -294,7 +302,7 @@ reap_init(struct monitor *m, int *status)
 }
 
 static bool
-forward_ready(struct monitor *m, bool front_alive)
+forward_ready(struct monitor *m, bool front_alive, bool job)
 {
 	struct mon_msg msg = { 0, 0 };
 	int fds[1], out[2];
@@ -308,7 +316,7 @@ forward_ready(struct monitor *m, bool front_alive)
 	out[0] = m->init_pidfd;
 	out[1] = fds[0];
 	if (front_alive)
-		(void)mon_send(m->keeper_sock, MON_RUNNING, 0, out,
+		(void)mon_send(m->keeper_sock, MON_RUNNING, job ? 1 : 0, out,
 		    fds[0] >= 0 ? 2 : 1);
 	if (fds[0] >= 0)
 		close(fds[0]);
@@ -342,6 +350,63 @@ monitor_teardown(void *arg)
 	m->ready = false;
 }
 
+/* Inside a batch job K takes SIGTERM (blocked since step 0) through a
+ * signalfd: the scheduler's signal to end the step. */
+static int
+job_term_fd(void)
+{
+	sigset_t term;
+	int fd;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	fd = (int)syscall(SYS_signalfd4, -1, &term, (size_t)(_NSIG / 8),
+	    SFD_CLOEXEC | SFD_NONBLOCK);
+	if (fd < 0)
+		die_errno("signalfd");
+	return fd;
+}
+
+static void
+job_term_read(int fd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si))
+		;
+}
+
+/* Milliseconds until DEADLINE once the grace runs (WAIT_MS >= 0), 0 when
+ * it has passed; -1 (no timeout) before. */
+static int
+grace_left(int wait_ms, const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	if (wait_ms < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms <= 0 ? 0 :
+			 (int)(ms > JOB_TERM_GRACE_MS ? JOB_TERM_GRACE_MS : ms);
+}
+
+/* Reads P0's message: true if it is MON_TERM (anything else, or a
+ * hangup, is a request to tear down, as before). */
+static bool
+front_term(int sock)
+{
+	struct mon_msg msg = { 0, 0 };
+	int fd[1];
+	ssize_t n = mon_recv(sock, &msg, fd, 1);
+
+	if (fd[0] >= 0)
+		close(fd[0]);
+	return n > 0 && msg.type == MON_TERM;
+}
+
 /* Is the container placed inside a batch job's cgroup (place.h)? */
 static bool
 in_job(const struct monitor *m)
@@ -356,11 +421,13 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		FRONT_PID,
 		FRONT_SOCK,
 		INIT_PID,
-		INIT_SOCK
+		INIT_SOCK,
+		TERM_SIG
 	};
-	struct pollfd pf[4];
+	struct pollfd pf[5];
 	bool ready = false, front_alive = true, killed = false;
-	int status = CTL_EXIT_FAIL;
+	int status = CTL_EXIT_FAIL, wait_ms = -1;
+	struct timespec deadline = { 0, 0 };
 
 	m->init_pid = init;
 	close(m->init_sock[1]);
@@ -370,14 +437,43 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
 	pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
 	pf[INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
+	pf[TERM_SIG] = (struct pollfd){ in_job(m) ? job_term_fd() : -1, POLLIN,
+		0 };
 	/* P1 is in its cgroup already (main.c, step 7). */
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
 		killed = pidfd_signal(m->init_pidfd, SIGKILL) == 0;
 	for (;;) {
-		if (poll(pf, 4, -1) < 0) {
+		int np = poll(pf, 5, grace_left(wait_ms, &deadline));
+
+		if (np < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
+		}
+		/* Inside a job: SIGTERM (scancel, the time limit: Slurm sends
+		 * it to the step's own process, P0, which forwards it here,
+		 * or to K) leaves the container JOB_TERM_GRACE_MS, then it is
+		 * killed, so that K is done before the scheduler's SIGKILL. */
+		if (pf[FRONT_SOCK].revents && front_term(m->keeper_sock)) {
+			pf[FRONT_SOCK].revents = 0;
+			if (in_job(m))
+				pf[TERM_SIG].revents = POLLIN;
+		}
+		if (pf[TERM_SIG].revents) {
+			if (pf[TERM_SIG].fd >= 0)
+				job_term_read(pf[TERM_SIG].fd);
+			if (wait_ms < 0 && !killed) {
+				(void)pidfd_signal(m->init_pidfd, SIGTERM);
+				wait_ms = JOB_TERM_GRACE_MS;
+				clock_gettime(CLOCK_MONOTONIC, &deadline);
+				deadline.tv_sec += JOB_TERM_GRACE_MS / 1000;
+			}
+		}
+		if (wait_ms >= 0 && grace_left(wait_ms, &deadline) == 0) {
+			wait_ms = -1;
+			if (!killed)
+				killed = pidfd_signal(m->init_pidfd, SIGKILL) ==
+				    0;
 		}
 		if (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents) {
 			/* P0 died, asked to abort, or hung up: end it all. */
@@ -391,7 +487,8 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		/* READY before the exit: P1 may do both in one poll. */
 		if (pf[INIT_SOCK].revents) {
 			if (!ready && !killed &&
-			    (ready = forward_ready(m, front_alive))) {
+			    (ready = forward_ready(m, front_alive,
+				 in_job(m)))) {
 				audit_grant(p);
 				m->plan = p;
 				m->ready = true;
@@ -455,6 +552,7 @@ struct front {
 	size_t feed_len, feed_off;
 	pid_t keeper;
 	bool tty_raw, running, interactive;
+	bool in_job; /* K said so: it exits right after the status */
 	bool master_eof, out_failed, pipe_sent; /* -t */
 	struct termios saved;                   /* -t: stdin before raw */
 	struct termios term[3]; /* the terminals' modes before the fork */
@@ -717,6 +815,8 @@ front_signal(struct front *f, int sig)
 	}
 	if (f->running && f->abort_sig == 0) {
 		(void)pidfd_signal(f->pidfd, sig);
+		if (sig == SIGTERM)
+			(void)mon_send(f->sock, MON_TERM, 0, NULL, 0);
 		return;
 	}
 	if (f->abort_sig == 0) {
@@ -743,6 +843,12 @@ front_exit(struct front *f, int status)
 	 * teardown on its own (it is not the caller's to wait for) and is
 	 * reaped by whoever inherits it; inside a batch job K reports only
 	 * once it is done. */
+	/* Inside a batch job the step ends when its own process does, and
+	 * the scheduler then kills whatever is left in the step: K, done
+	 * with its teardown, exits first. */
+	if (f->in_job)
+		while (waitpid(f->keeper, NULL, 0) < 0 && errno == EINTR)
+			;
 	if (f->abort_sig != 0)
 		exit(128 + f->abort_sig);
 	exit(status);
@@ -779,6 +885,7 @@ front_message(struct front *f)
 	f->pidfd = fds[0];
 	f->master = fds[1];
 	f->running = true;
+	f->in_job = msg.value == 1;
 	if (f->master >= 0)
 		winsize_copy(f);
 }

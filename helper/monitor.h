@@ -18,9 +18,12 @@
 enum mon_type {
 	MON_GO = 1,  /* K to P1: setup may begin */
 	MON_READY,   /* P1 to K: setup done (+ pty master with -t) */
-	MON_RUNNING, /* K to P0: + P1's pidfd (+ pty master) */
+	MON_RUNNING, /* K to P0: + P1's pidfd (+ pty master); value 1 inside
+			a batch job (P0 then waits for K to exit) */
 	MON_STATUS,  /* K to P0: value = the exit status */
 	MON_ABORT,   /* P0 to K: tear down (never trusted for more) */
+	MON_TERM,    /* P0 to K: the caller's SIGTERM, forwarded (in a job,
+			K's grace before the kill starts) */
 };
 
 struct mon_msg {

@@ -6,7 +6,9 @@
  * The caller's *confinement* is the chain of root-owned cgroups above the
  * caller's own; a cgroup the caller can write (delegated: the directory or
  * one of its control files is the caller's, or group/other writable) is
- * never confinement and never trusted.
+ * never confinement and never trusted.  On a batch job's path only the
+ * control files count: Slurm's v1 plugins give the job's user the step
+ * and task directories themselves (children only, no control file).
  *
  * Invariants:
  * - Before PAM and before any lock, K MUST be in no cgroup the caller can
@@ -23,6 +25,8 @@
  *   MUST be a child of the caller's own cgroup in every managed hierarchy
  *   where that is the job's, so that every limit of the job applies; the
  *   launch MUST be refused when other processes share the caller's cgroup.
+ * - A ctr-launch/keepers K creates in a v1 cpuset hierarchy MUST get
+ *   its parent's CPUs and memory nodes, or nothing could join it.
  * - K MUST reset its nice value, scheduling policy and I/O priority to the
  *   defaults and set its oom_score_adj to -1000 (0 where the host withholds
  *   CAP_SYS_RESOURCE, never above); P1 MUST take the
@@ -298,14 +302,19 @@ writable_at(int fd, const char *name)
 	return !st_trusted(&st, 0);
 }
 
+/* FILES_ONLY: a batch job's step and task directories, which Slurm's v1
+ * plugins chown to the job's user while every control file in them stays
+ * root's: the user may make children there, never write the job's files
+ * nor move a root process, so only the files decide. */
 static bool
-delegated(int fd)
+delegated(int fd, bool files_only)
 {
 	static const char *const files[] = { "", "cgroup.procs",
 		"cgroup.threads", "cgroup.subtree_control", "cgroup.freeze",
 		"cgroup.kill", "freezer.state", "tasks" };
 
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+	for (size_t i = files_only ? 1 : 0;
+	     i < sizeof(files) / sizeof(files[0]); i++)
 		if (writable_at(fd, files[i]))
 			return true;
 	return false;
@@ -313,10 +322,11 @@ delegated(int fd)
 
 /*
  * Opens PATH under the mount MNTFD, component by component; *DELEG is set
- * when any directory on the way is caller-writable.  The descriptor, or -1.
+ * when any directory on the way is caller-writable (JOB: by its control
+ * files only, see delegated).  The descriptor, or -1.
  */
 static int
-open_chain(int mntfd, const char *path, bool *deleg)
+open_chain(int mntfd, const char *path, bool job, bool *deleg)
 {
 	cleanup_close int fd = fcntl(mntfd, F_DUPFD_CLOEXEC, 3);
 	char comp[NAME_MAX + 1];
@@ -341,7 +351,7 @@ open_chain(int mntfd, const char *path, bool *deleg)
 			return -1;
 		close(fd);
 		fd = nfd;
-		*deleg = *deleg || delegated(fd);
+		*deleg = *deleg || delegated(fd, job);
 		p += m;
 	}
 	return steal_fd(&fd);
@@ -393,12 +403,40 @@ move_to(int dirfd, pid_t pid, const char *what)
 		die_errno("cgroup: moving the keeper into %s", what);
 }
 
+static void read_words(int dirfd, const char *file, char *buf, size_t len);
+
+/* v1 cpuset: a new cgroup has no CPUs and no memory nodes (unless the
+ * parent's cgroup.clone_children says otherwise) and nothing can join
+ * it; FD gets PARENT's.  Other hierarchies have no such files. */
+static void
+cpuset_inherit(int parent, int fd)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char have[4096], want[4096];
+
+		if (faccessat(fd, files[i], F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+			return;
+		read_words(fd, files[i], have, sizeof(have));
+		if (strspn(have, " ") != strlen(have))
+			continue;
+		read_words(parent, files[i], want, sizeof(want));
+		if (write_at(fd, files[i], want) == -1)
+			die_errno("cgroup: %s of ctr-launch/keepers", files[i]);
+	}
+}
+
 /* K into <mount>/ctr-launch/keepers. */
 static void
 to_keepers(int mntfd)
 {
 	cleanup_close int base = own_dir(mntfd, CGROUP_DIR, 0700);
-	cleanup_close int k = own_dir(base, PLACE_KEEPERS, 0700);
+	cleanup_close int k = -1;
+
+	cpuset_inherit(mntfd, base);
+	k = own_dir(base, PLACE_KEEPERS, 0700);
+	cpuset_inherit(base, k);
 
 	move_to(k, getpid(), CGROUP_DIR "/" PLACE_KEEPERS);
 }
@@ -600,17 +638,17 @@ place_keeper(const struct cgroup_hier *h, bool top, pid_t front,
 		cleanup_close int mnt = open(v[i].mnt,
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		cleanup_close int fd = -1;
-		bool deleg;
+		bool deleg,
+		    job = !top && place_job_path(v[i].path, v[i].version);
 		int c;
 
 		if (mnt < 0)
 			die_errno("cgroup %s", v[i].mnt);
 		c = managed(h, mnt);
-		fd = open_chain(mnt, v[i].path, &deleg);
+		fd = open_chain(mnt, v[i].path, job, &deleg);
 		if (fd < 0)
 			die_errno("cgroup %s%s", v[i].mnt, v[i].path);
-		if (c >= 0 && !top && !deleg &&
-		    place_job_path(v[i].path, v[i].version)) {
+		if (c >= 0 && job && !deleg) {
 			nest_in(pl, c, v[i].version, fd, v[i].path);
 			snprintf(pl->path, sizeof(pl->path), "%s", v[i].path);
 			job_ver = v[i].version;
