@@ -310,13 +310,19 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	debhelper devscripts lintian openssh-server openssh-client rsync \
 	slurm-wlm munge libslurm-dev
 
+# The daemons among them (sshd, munge, slurmd, slurmctld, the registry)
+# are the tests' to start on 127.0.0.1: a policy-rc.d, while none exists,
+# keeps their packages from starting them at installation.
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${db:Status-Abbrev}' $$p 2>/dev/null | grep -q '^ii' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	    echo "make deps: installing" $$missing; \
+	    rc=; if [ ! -e /usr/sbin/policy-rc.d ]; then rc=/usr/sbin/policy-rc.d; \
+	        printf '#!/bin/sh\nexit 101\n' >$$rc && chmod 0755 $$rc; fi; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	        apt-get install -y -qq --no-install-recommends $$missing </dev/null; \
+	    st=$$?; [ -z "$$rc" ] || rm -f $$rc; exit $$st; \
 	fi
 
 # Static guards: formatting, cppcheck, man pages, and the house rules
