@@ -205,13 +205,14 @@ peer_uid(int diag, const struct sockaddr_storage *peer,
 		struct nlmsghdr align;
 	} u;
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK };
+	static uint32_t seq;
 	ssize_t n;
 
 	memset(&req, 0, sizeof(req));
 	req.nlh.nlmsg_len = sizeof(req);
 	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	req.nlh.nlmsg_flags = NLM_F_REQUEST;
-	req.nlh.nlmsg_seq = 1;
+	req.nlh.nlmsg_seq = ++seq;
 	req.r.sdiag_family = (uint8_t)peer->ss_family;
 	req.r.sdiag_protocol = IPPROTO_TCP;
 	req.r.idiag_states = ~0u;
@@ -248,9 +249,18 @@ peer_uid(int diag, const struct sockaddr_storage *peer,
 		const struct inet_diag_msg *m;
 
 		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    h->nlmsg_seq != seq ||
 		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
 			return -1;
 		m = NLMSG_DATA(h);
+		/* Exactly the client socket: never a listener that the
+		 * kernel's lookup falls back to, never another tuple. */
+		if (m->idiag_state == TCP_LISTEN ||
+		    m->id.idiag_sport != req.r.id.idiag_sport ||
+		    m->id.idiag_dport != req.r.id.idiag_dport ||
+		    memcmp(m->id.idiag_src, req.r.id.idiag_src,
+			sizeof(m->id.idiag_src)) != 0)
+			return -1;
 		return (long)m->idiag_uid;
 	}
 	return -1;

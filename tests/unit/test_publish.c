@@ -13,11 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "args.h"
+#include "filter.h"
 #include "plan.h"
 #include "policy.h"
 
@@ -399,6 +402,46 @@ test_user_check(void **state)
 	    strstr(err, "ctr-launch always runs you as yourself (uid 1000"));
 }
 
+/* The forwarder's filter (filter.c): an allowlist, anything else kills. */
+static void
+test_forwarder_filter(void **state)
+{
+	static const char *const absent[] = { "\"execve\"", "\"execveat\"",
+		"\"open\"", "\"openat\"", "\"ptrace\"", "\"setns\"",
+		"\"unshare\"", "\"clone\"", "\"clone3\"", "\"fork\"",
+		"\"kill\"", "\"bind\"", "\"listen\"", "\"ioctl\"", "\"setuid\"",
+		"\"mount\"", "\"chdir\"" };
+	static const char *const present[] = { "\"splice\"", "\"accept4\"",
+		"\"connect\"", "\"epoll_wait\"", "\"shutdown\"", "\"socket\"",
+		"\"mmap\"" };
+	scmp_filter_ctx ctx = NULL;
+	int fd = memfd_create("pfc", MFD_CLOEXEC);
+	char *pfc;
+	off_t n;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(filter_build_forwarder(&ctx), 0);
+	assert_int_equal(filter_export_pfc(ctx, fd), 0);
+	filter_free(ctx);
+	n = lseek(fd, 0, SEEK_END);
+	assert_true(n > 0);
+	pfc = calloc(1, (size_t)n + 1);
+	assert_non_null(pfc);
+	assert_int_equal(pread(fd, pfc, (size_t)n, 0), n);
+	close(fd);
+	assert_non_null(
+	    strstr(pfc, "# default action\n  action KILL_PROCESS;"));
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+		if (strstr(pfc, absent[i]) != NULL)
+			fail_msg("%s is in the forwarder's filter", absent[i]);
+	for (size_t i = 0; i < sizeof(present) / sizeof(present[0]); i++)
+		if (strstr(pfc, present[i]) == NULL)
+			fail_msg("%s is not in the forwarder's filter",
+			    present[i]);
+	free(pfc);
+}
+
 int
 main(void)
 {
@@ -412,6 +455,7 @@ main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_args_publish_bounded),
 		cmocka_unit_test(test_user_check),
+		cmocka_unit_test(test_forwarder_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
