@@ -579,6 +579,16 @@ $(IMPORT_MB=1000 RUNS=1 CTL_IMAGETOOL=$IMG BENCH_WORK=$B/scratch/import \
 	fi
 fi
 
+# --- 8b. Published ports (bench/ports.sh, when present). ---
+PORTS_MD=
+if [ -z "$CTL_REASON" ] && [ -f bench/ports.sh ]; then
+	step "published ports (bench/ports.sh)"
+	PORTS_MD=$(CTL=$CTL POLICY=$POLICY BENCH_USER=$USERNAME \
+	    BENCH_QUICK=$QUICK timeout 900 bash bench/ports.sh \
+	    2>>"$LOG/ports-bench.log") ||
+	    PORTS_MD="bench/ports.sh failed: $(tail -1 "$LOG/ports-bench.log")"
+fi
+
 # --- 9. The report. ---
 step "report"
 R_RUNS=$RUNS R_WARM=$WARM R_RATE_N=$RATE_N R_SCALE_RUNS=$SCALE_RUNS \
@@ -586,5 +596,6 @@ R_RUNS=$RUNS R_WARM=$WARM R_RATE_N=$RATE_N R_SCALE_RUNS=$SCALE_RUNS \
     R_LOAD="$LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)" \
     R_PAM=$PAM_NOTE R_IMPORT=$IMPORT R_HYPER=$HYPER R_ALIVE=${ALIVE_NOTE:-} R_NET="${NET[*]}" R_NO="$(printf '%s\n' "${NO[@]}")" \
     python3 bench/report.py "$OUT" >"$RES"
+[ -n "$PORTS_MD" ] && printf '%s\n' "$PORTS_MD" >>"$RES"
 cat "$RES"
 say "written to $RES"

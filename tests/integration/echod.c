@@ -1,8 +1,10 @@
 /*
  * echod.c: a tiny TCP echo server for the published-ports tests and
  * benchmarks, built static so that it runs in the busybox test image:
- *   echod PORT   listens on 127.0.0.1:PORT (backlog 4096), one process per
- *                connection, echoes every byte and closes after EOF.
+ *   echod PORT [sink]  listens on 127.0.0.1:PORT (backlog 4096), one
+ *                process per connection, echoes every byte and closes after
+ *                EOF; with "sink", reads to EOF and answers "ok\n" (the
+ *                throughput benchmark).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,10 +14,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static char buf[1 << 20];
+
+static void
+sink(int c)
+{
+	ssize_t n;
+
+	while ((n = read(c, buf, sizeof(buf))) > 0)
+		;
+	_exit(n == 0 && write(c, "ok\n", 3) == 3 ? 0 : 1);
+}
+
 static void
 serve(int c)
 {
-	char buf[65536];
 	ssize_t n;
 
 	while ((n = read(c, buf, sizeof(buf))) > 0)
@@ -35,7 +48,7 @@ main(int argc, char **argv)
 	struct sockaddr_in a = { .sin_family = AF_INET };
 	int one = 1, s;
 
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		return 2;
 	signal(SIGCHLD, SIG_IGN);
 	a.sin_port = htons((unsigned short)atoi(argv[1]));
@@ -55,6 +68,8 @@ main(int argc, char **argv)
 			continue;
 		if (fork() == 0) {
 			close(s);
+			if (argc == 3)
+				sink(c);
 			serve(c);
 		}
 		close(c);
