@@ -410,6 +410,41 @@ EOF
 	grep 'event=grant' "$log" | grep -q 'publish_access=owner'
 }
 
+@test "ports: IPv6 loopback, owner-only there too; nothing listening inside is counted as failed" {
+	local hp=$((PT_BASE + 17)) hq=$((PT_BASE + 18)) log=$BATS_TEST_TMPDIR/log
+	ip -6 addr show lo | grep -q '::1' || skip "no IPv6 loopback"
+	: >"$log"
+	pt_policy owner 256 'publish_addresses = ::1'
+	export hp hq log BATS_TEST_TMPDIR PT_CLIENT
+	export -f ctl_as pt_stop pt_start
+	run with_log "$log" bash -c '
+	    pt_start "$PT_A" -p "[::1]:$hp:8080" -p "$hq:9999" busybox \
+		httpd -f -p 127.0.0.1:8080 -h "/home/$PT_A"
+	    for _ in $(seq 100); do
+		ctl_as "$PT_A" python3 "$PT_CLIENT" get "$hp" /index.html --host ::1 && break
+		sleep 0.1
+	    done
+	    echo
+	    ctl_as "$PT_B" python3 -c "
+import socket, sys
+s = socket.create_connection((\"::1\", int(sys.argv[1])))
+s.sendall(b\"GET / HTTP/1.0\r\n\r\n\")
+try:
+    b = s.recv(1)
+except ConnectionResetError:
+    b = b\"\"
+print(\"other:\", len(b))" "$hp"
+	    ctl_as "$PT_A" python3 "$PT_CLIENT" closed "$hq" && echo "nothing-inside: closed"
+	    pt_stop'
+	pt_policy owner
+	[[ "$output" == *"hello from $PT_A"* ]]
+	[[ "$output" == *"other: 0"* ]]
+	[[ "$output" == *"nothing-inside: closed"* ]]
+	grep 'event=grant' "$log" | grep -q 'ports="\\x3a\\x3a1:'"$hp"':8080,127.0.0.1:'"$hq"':9999"'
+	grep 'event=end' "$log" | grep -q 'conn_refused=1'
+	grep 'event=end' "$log" | grep -q 'conn_failed=1'
+}
+
 @test "habits: -u accepted only for the caller's own uid, name, gid or group" {
 	local uid gid
 	uid=$(id -u "$PT_A") gid=$(id -g "$PT_A")
