@@ -369,6 +369,13 @@ conn_event(struct fwd *f, struct conn *c, int s, uint32_t ev)
 		int err = 0;
 		socklen_t len = sizeof(err);
 
+		if (s == 0) { /* the client left before the service answered */
+			if (ev & (EPOLLERR | EPOLLHUP)) {
+				count(&stats->failed);
+				conn_close(f, c);
+			}
+			return;
+		}
 		if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
 		if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len) !=
@@ -381,7 +388,6 @@ conn_event(struct fwd *f, struct conn *c, int s, uint32_t ev)
 		c->connecting = false;
 		count(&stats->forwarded);
 	}
-	(void)s;
 	if (pump(c, 0) != 0 || pump(c, 1) != 0 || update(f, c) != 0) {
 		count(&stats->broken);
 		conn_close(f, c);
