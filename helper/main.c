@@ -144,7 +144,7 @@ launch(struct launch_plan *p)
 	/* 7 (network). -p host sockets bound as root; lo up and the port
 	 * forwarder in the container's network namespace (ports.c). */
 	ports_bind(p);
-	ports_start(p, m.init_pidfd, &cg);
+	ports_start(p, m.init_pidfd, &cg, &pl);
 	/* 11. K: wait for the container and for P0; clean up. */
 	monitor_keeper(p, &m, init);
 }

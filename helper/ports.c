@@ -18,7 +18,8 @@
  * - The forwarder MUST have dropped every privilege before it touches a
  *   connection: the caller's uid, gid and groups, no capability in any
  *   set, no_new_privs, not dumpable, PDEATHSIG tied to K, its own seccomp
- *   filter (filter_load_forwarder), and it MUST live in the container's
+ *   filter (filter_load_forwarder), the caller's oom_score_adj and
+ *   scheduling (never K's -1000), and it MUST live in the container's
  *   cgroup so that it dies with the container.
  * - On a loopback address, unless publish_access = any, a connection
  *   MUST be forwarded only when the connecting socket's owner (looked up
@@ -64,6 +65,7 @@
 #include "creds.h"
 #include "filter.h"
 #include "log.h"
+#include "place.h"
 #include "ports.h"
 
 #define PORTS_BACKLOG  4096
@@ -555,8 +557,8 @@ close_others(int *keep, size_t n)
 
 /* The forwarder process: never returns. */
 static noreturn void
-forwarder(const struct launch_plan *p, int init_pidfd, int go, int ready,
-    int alive)
+forwarder(const struct launch_plan *p, struct place *pl, int init_pidfd, int go,
+    int ready, int alive)
 {
 	struct fwd f;
 	struct rlimit rl;
@@ -566,6 +568,10 @@ forwarder(const struct launch_plan *p, int init_pidfd, int go, int ready,
 
 	log_set_teardown(NULL, NULL);
 	log_set_child();
+	/* The caller's oom_score_adj, nice and I/O priority, not K's; the
+	 * placement's descriptors closed (before close_others, whose new
+	 * descriptors could take their numbers). */
+	place_enter(pl);
 	for (size_t i = 0; i < nlfds; i++)
 		keep[nk++] = lfds[i];
 	keep[nk++] = init_pidfd;
@@ -637,7 +643,8 @@ clone_into(int cgroup_fd, int *pidfd)
 }
 
 void
-ports_start(const struct launch_plan *p, int init_pidfd, struct cgroup *cg)
+ports_start(const struct launch_plan *p, int init_pidfd, struct cgroup *cg,
+    struct place *pl)
 {
 	int ready[2], alive[2], go[2] = { -1, -1 };
 	int cgfd = cgroup_clone_fd(cg);
@@ -662,7 +669,7 @@ ports_start(const struct launch_plan *p, int init_pidfd, struct cgroup *cg)
 		close(alive[1]);
 		if (go[1] >= 0)
 			close(go[1]);
-		forwarder(p, init_pidfd, go[0], ready[1], alive[0]);
+		forwarder(p, pl, init_pidfd, go[0], ready[1], alive[0]);
 	}
 	close(ready[1]);
 	close(alive[0]);

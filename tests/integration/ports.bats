@@ -334,6 +334,12 @@ EOF
 	[ "$(readlink "/proc/$f/ns/net")" != "$(readlink /proc/self/ns/net)" ]
 	# In the container's cgroup.
 	grep -q "ctr-launch/u$uid/" "/proc/$f/cgroup"
+	# The caller's oom_score_adj, as the payload's: never the keeper's.
+	local k
+	k=$(pgrep -u "$uid" -x httpd | head -1)
+	[ -n "$k" ]
+	[ "$(cat "/proc/$f/oom_score_adj")" = "$(cat "/proc/$k/oom_score_adj")" ]
+	[ "$(cat "/proc/$f/oom_score_adj")" != -1000 ]
 }
 
 @test "ports: after the container ends nothing listens on the host port" {
