@@ -246,7 +246,7 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libclang-rt-14-dev zstd python3 util-linux passwd procps psmisc \
 	skopeo gzip bzip2 xz-utils lz4 git tmux qemu-system-x86 \
 	libcurl4-openssl-dev docker-registry apache2-utils adduser \
-	debhelper devscripts lintian
+	debhelper devscripts lintian iproute2
 
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
