@@ -630,6 +630,7 @@ static pid_t
 clone_into(int cgroup_fd, int *pidfd)
 {
 	struct clone_args ca;
+	pid_t pid;
 
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = CLONE_PIDFD;
@@ -639,7 +640,13 @@ clone_into(int cgroup_fd, int *pidfd)
 	}
 	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
 	ca.exit_signal = SIGCHLD;
-	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	/* Without clone3 (v1 only: v2 needs CLONE_INTO_CGROUP), clone; with
+	 * CLONE_PIDFD the pidfd lands at parent_tid (x86-64 argument order). */
+	if (pid < 0 && errno == ENOSYS && cgroup_fd < 0)
+		pid = (pid_t)syscall(SYS_clone,
+		    (unsigned long)CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
+	return pid;
 }
 
 void

@@ -105,6 +105,7 @@ pf_syscall() {
 @test "ports fault injection: setns" { pf_syscall setns; }
 @test "ports fault injection: ioctl" { pf_syscall ioctl; }
 @test "ports fault injection: clone3" { pf_syscall clone3; }
+@test "ports fault injection: clone3 ENOSYS takes the clone fallback (v1) or refuses (v2)" { pf_syscall clone3 ENOSYS; }
 @test "ports fault injection: epoll_ctl" { pf_syscall epoll_ctl; }
 @test "ports fault injection: prlimit64" { pf_syscall prlimit64; }
 @test "ports fault injection: seccomp" { pf_syscall seccomp; }
