@@ -308,7 +308,7 @@ DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \
 	libcurl4-openssl-dev docker-registry apache2-utils adduser python3-jwt \
 	python3-cryptography \
 	debhelper devscripts lintian openssh-server openssh-client rsync \
-	slurm-wlm munge libslurm-dev
+	slurm-wlm munge libslurm-dev iproute2
 
 # The daemons among them (sshd, munge, slurmd, slurmctld, the registry)
 # are the tests' to start on 127.0.0.1: a policy-rc.d, while none exists,

@@ -362,7 +362,7 @@ step "main comparison: $RUNS launches each, $WARM warm-up, interleaved"
 "$M" seq -n "$RUNS" -w "$WARM" -r "$OUT/main.raw" "$SPEC" >"$OUT/main.tsv" \
     2>>"$LOG/steps.log"
 # Sections 5b to 8 are left out in the VM's guest (BENCH_MAIN=1).
-PHASES= IMPORT= HYPER=
+PHASES= IMPORT= HYPER= PULL= PORTS_MD=
 if [ "$MAIN_ONLY" != 1 ]; then
 step "launch rate: $RATE_N launches, 1 and 2 streams"
 "$M" rate -n "$RATE_N" -j 1 "$SPEC" >"$OUT/rate1.tsv" 2>>"$LOG/steps.log"
@@ -615,6 +615,16 @@ if [ -z "$CTL_REASON" ] && [ -f bench/pull.sh ]; then
 	    PULL="bench/pull.sh failed: $(tail -1 "$LOG/pull-bench.log")"
 fi
 
+# --- 8c. Published ports (bench/ports.sh, when present). ---
+PORTS_MD=
+if [ -z "$CTL_REASON" ] && [ -f bench/ports.sh ]; then
+	step "published ports (bench/ports.sh)"
+	PORTS_MD=$(CTL=$CTL POLICY=$POLICY BENCH_USER=$USERNAME \
+	    BENCH_QUICK=$QUICK timeout 900 bash bench/ports.sh \
+	    2>>"$LOG/ports-bench.log") ||
+	    PORTS_MD="bench/ports.sh failed: $(tail -1 "$LOG/ports-bench.log")"
+fi
+
 fi # MAIN_ONLY
 
 # --- 9. The report. ---
@@ -624,5 +634,6 @@ R_RUNS=$RUNS R_WARM=$WARM R_RATE_N=$RATE_N R_SCALE_RUNS=$SCALE_RUNS \
     R_LOAD="$LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)" \
     R_PAM=$PAM_NOTE R_IMPORT=$IMPORT R_PULL=${PULL:-} R_HYPER=$HYPER R_ALIVE=${ALIVE_NOTE:-} R_NET="${NET[*]}" R_NO="$(printf '%s\n' "${NO[@]}")" \
     python3 bench/report.py "$OUT" >"$RES"
+[ -n "$PORTS_MD" ] && printf '%s\n' "$PORTS_MD" >>"$RES"
 cat "$RES"
 say "written to $RES"

@@ -31,9 +31,11 @@ const char args_usage[] =
     "                      [-v SRC:DST[:ro|rw]]... [-e KEY[=VALUE]]...\n"
     "                      [--env-file FILE] [-w DIR] [--entrypoint CMD]\n"
     "                      [--cpus N] [--memory SIZE] [--pids-limit N]\n"
-    "                      [--network host|none] [--hostname NAME]\n"
+    "                      [--network host|private|none] [--hostname NAME]\n"
+    "                      [-p [ADDR:]HOSTPORT:PORT]... [-u UID[:GID]]\n"
     "                      [--dry-run] IMAGE [COMMAND [ARG...]]\n"
-    "       ctr-launch images | info | version | --help\n"
+    "       ctr-launch images [--format json] | info [--format json]\n"
+    "       ctr-launch version | --help\n"
     "\n"
     "Runs IMAGE as you, with what the administrator's policy grants.\n"
     "  -i, --interactive      keep stdin attached (else /dev/null)\n"
@@ -50,7 +52,12 @@ const char args_usage[] =
     "      --cpus N           CPUs (at most the policy's limit)\n"
     "  -m, --memory SIZE      memory (at most the policy's limit)\n"
     "      --pids-limit N     processes (at most the policy's limit)\n"
-    "      --network MODE     host or none\n"
+    "      --network MODE     host, private (own network, lo only) or none\n"
+    "  -p, --publish [ADDR:]HOSTPORT:PORT  forward host port HOSTPORT\n"
+    "                         (on ADDR, default 127.0.0.1) to PORT inside;\n"
+    "                         implies --network private\n"
+    "  -u, --user UID[:GID]   accepted when it names you (you always run as\n"
+    "                         yourself)\n"
     "  -h, --hostname NAME    hostname (default: the container name)\n"
     "      --dry-run          print the launch plan, launch nothing\n"
     "See ctr-launch(1).\n";
@@ -72,6 +79,8 @@ enum opt_id {
 	O_HOSTNAME,
 	O_DRY_RUN,
 	O_HELP,
+	O_PUBLISH,
+	O_USER,
 };
 
 struct opt {
@@ -98,6 +107,8 @@ static const struct opt opts[] = {
 	{ "hostname", 'h', true, O_HOSTNAME },
 	{ "dry-run", 0, false, O_DRY_RUN },
 	{ "help", 0, false, O_HELP },
+	{ "publish", 'p', true, O_PUBLISH },
+	{ "user", 'u', true, O_USER },
 };
 
 struct parser {
@@ -363,11 +374,24 @@ apply(struct parser *p, const struct opt *o, const char *val)
 			r->net = ARGS_NET_HOST;
 		else if (strcmp(val, "none") == 0)
 			r->net = ARGS_NET_NONE;
+		else if (strcmp(val, "private") == 0)
+			r->net = ARGS_NET_PRIVATE;
 		else
 			return fail(p,
-			    "run: --network %.64s: the mode must be host or none",
+			    "run: --network %.64s: the mode must be host, private or none",
 			    val);
 		return 0;
+	case O_PUBLISH:
+		if (r->npublish >= POLICY_PUBLISH_MAX)
+			return fail(p, "run: more than %d -p options",
+			    POLICY_PUBLISH_MAX);
+		if (policy_publish_parse(val, &r->publish[r->npublish], p->err,
+			p->errlen) != 0)
+			return -1;
+		r->npublish++;
+		return 0;
+	case O_USER:
+		return set_once(p, &r->user, "--user", val);
 	}
 	return fail(p, "run: internal error: unknown option");
 }
@@ -458,7 +482,8 @@ parse_run(struct parser *p, int argc, char *const argv[])
 
 	r->volumes = calloc(ARGS_MAX_VOLUMES, sizeof(*r->volumes));
 	r->envs = calloc(ARGS_MAX_ENVS + 1, sizeof(*r->envs));
-	if (r->volumes == NULL || r->envs == NULL)
+	r->publish = calloc(POLICY_PUBLISH_MAX, sizeof(*r->publish));
+	if (r->volumes == NULL || r->envs == NULL || r->publish == NULL)
 		return fail(p, "run: out of memory");
 	while (i < argc) {
 		const char *a = argv[i];
@@ -478,6 +503,13 @@ parse_run(struct parser *p, int argc, char *const argv[])
 	}
 	if (i >= argc)
 		return fail(p, "run: no image given (see ctr-launch --help)");
+	if (r->npublish > 0 &&
+	    (r->net == ARGS_NET_HOST || r->net == ARGS_NET_NONE))
+		return fail(p,
+		    "run: -p refused with --network %s: published ports need --network private (the default with -p)",
+		    r->net == ARGS_NET_HOST ? "host" : "none");
+	if (r->npublish > 0)
+		r->net = ARGS_NET_PRIVATE;
 	if (strnlen(argv[i], ARGS_MAX_ARGLEN + 1) > ARGS_MAX_ARGLEN ||
 	    argv[i][0] == '\0')
 		return fail(p, "run: the image name is empty or too long");
@@ -539,6 +571,18 @@ args_parse(int argc, char *const argv[], struct args_request *req, char *err,
 	else
 		return fail(&p, "unknown command %.64s (see ctr-launch --help)",
 		    c);
+	if ((req->cmd == ARGS_CMD_IMAGES || req->cmd == ARGS_CMD_INFO) &&
+	    argc > 2) {
+		if (argc == 4 && strcmp(argv[2], "--format") == 0 &&
+		    strcmp(argv[3], "json") == 0)
+			req->json = true;
+		else if (argc == 3 && strcmp(argv[2], "--format=json") == 0)
+			req->json = true;
+		else
+			return fail(&p,
+			    "%s takes no arguments but --format json", c);
+		return 0;
+	}
 	if (argc > 2)
 		return fail(&p, "%s takes no arguments", c);
 	return 0;
@@ -563,6 +607,8 @@ args_free(struct args_request *r)
 	free(r->workdir);
 	free(r->entrypoint);
 	free(r->env_file);
+	free(r->publish);
+	free(r->user);
 	free(r->image);
 	memset(r, 0, sizeof(*r));
 }

@@ -31,6 +31,7 @@ enum args_net {
 	ARGS_NET_DEFAULT,
 	ARGS_NET_HOST,
 	ARGS_NET_NONE,
+	ARGS_NET_PRIVATE,
 };
 
 struct args_volume {
@@ -45,6 +46,7 @@ struct args_request {
 	bool tty;         /* -t */
 	bool rm;          /* --rm (accepted; containers are always removed) */
 	bool dry_run;
+	bool json;      /* images, info: --format json */
 	char *name;     /* --name, validated, or NULL */
 	char *hostname; /* --hostname, validated, or NULL */
 	char *workdir;  /* -w, absolute and normal, or NULL */
@@ -60,6 +62,9 @@ struct args_request {
 	size_t nvolumes;
 	char **envs; /* "KEY" or "KEY=VALUE", KEY validated */
 	size_t nenvs;
+	struct policy_publish *publish; /* -p, parsed (POLICY_PUBLISH_MAX) */
+	size_t npublish;
+	char *user;     /* -u as written; the plan checks it is the caller */
 	char *image;    /* as written; canonicalised by the plan */
 	char **command; /* NULL-terminated, possibly empty */
 	size_t ncommand;

@@ -289,6 +289,24 @@ bind_pairs(struct audit_line *l, const struct launch_plan *p)
 	close_value(l);
 }
 
+/* -p: ports="ADDR:HOSTPORT:PORT,..." (fields split at ':' as binds). */
+static void
+port_pairs(struct audit_line *l, const struct launch_plan *p)
+{
+	if (p->nports == 0 || !open_value(l, "ports"))
+		return;
+	for (size_t i = 0; i < p->nports; i++) {
+		char hp[8], cp[8];
+		const char *f[3] = { p->ports[i].addrtext, hp, cp };
+
+		snprintf(hp, sizeof(hp), "%u", p->ports[i].hostport);
+		snprintf(cp, sizeof(cp), "%u", p->ports[i].port);
+		if (!put_element(l, i, f, 3))
+			break;
+	}
+	close_value(l);
+}
+
 static void
 grant_pairs(struct audit_line *l, const struct launch_plan *p)
 {
@@ -299,7 +317,14 @@ grant_pairs(struct audit_line *l, const struct launch_plan *p)
 	limit_pairs(l, p);
 	put_token(l, "seccomp",
 	    p->seccomp == POLICY_SECCOMP_UNCONFINED ? "unconfined" : "default");
-	put_token(l, "network", p->net == PLAN_NET_NONE ? "none" : "host");
+	put_token(l, "network",
+	    p->net == PLAN_NET_NONE        ? "none" :
+		p->net == PLAN_NET_PRIVATE ? "private" :
+					     "host");
+	if (p->nports > 0)
+		put_token(l, "publish_access",
+		    p->publish_any ? "any" : "owner");
+	port_pairs(l, p);
 	bind_pairs(l, p);
 }
 
@@ -362,6 +387,38 @@ audit_usage(const struct cgroup_usage *u)
 	usage_set = true;
 }
 
+static struct audit_forward fwd;
+static bool fwd_set;
+
+void
+audit_forward(const struct audit_forward *f)
+{
+	fwd = *f;
+	fwd_set = true;
+}
+
+/* The forwarder of -p: connections forwarded, refused (not the owner's),
+ * dropped (over max_connections), failed (nothing listening inside),
+ * broken (ended by a reset or an error), and forwarder=died with
+ * forwarder_signal or forwarder_status when it ended before the
+ * container. */
+static void
+forward_pairs(struct audit_line *l, const struct launch_plan *p)
+{
+	if (p->nports == 0 || !fwd_set)
+		return;
+	put_count(l, "conn_forwarded", fwd.forwarded);
+	put_count(l, "conn_refused", fwd.refused);
+	put_count(l, "conn_dropped", fwd.dropped);
+	put_count(l, "conn_failed", fwd.failed);
+	put_count(l, "conn_broken", fwd.broken);
+	put_token(l, "forwarder", fwd.died ? "died" : "ok");
+	if (fwd.died && fwd.signal > 0)
+		put_num(l, "forwarder_signal", fwd.signal);
+	else if (fwd.died)
+		put_num(l, "forwarder_status", fwd.status);
+}
+
 static void
 end_pairs(struct audit_line *l, const struct launch_plan *p, int status,
     double seconds)
@@ -374,6 +431,7 @@ end_pairs(struct audit_line *l, const struct launch_plan *p, int status,
 	if (status > 128 && status < 128 + 65)
 		put_num(l, "signal", status - 128);
 	usage_pairs(l);
+	forward_pairs(l, p);
 	snprintf(run, sizeof(run), "%.3fs", seconds < 0 ? 0.0 : seconds);
 	put_token(l, "runtime", run);
 }

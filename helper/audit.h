@@ -8,7 +8,9 @@
 #ifndef CTL_AUDIT_H
 #define CTL_AUDIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "plan.h"
@@ -57,5 +59,12 @@ void audit_rusage(const struct rusage *);
  * end line reports it as cpu_user, cpu_system (seconds), memory_peak
  * (bytes), oom_kills and pids_peak, each where the kernel tells. */
 void audit_usage(const struct cgroup_usage *);
+/* K: what the -p forwarder did (ports.c, once the container ended). */
+struct audit_forward {
+	uint64_t forwarded, refused, dropped, failed, broken;
+	bool died; /* before the container ended */
+	int signal, status;
+};
+void audit_forward(const struct audit_forward *);
 
 #endif

@@ -381,3 +381,90 @@ filter_load(const struct launch_plan *p)
 	free(prepared);
 	prepared = NULL;
 }
+
+/* ---- the port forwarder's filter (ports.c) ---- */
+
+/* What the forwarder does after its drop: accept, check the peer through
+ * sock_diag, connect inside, splice, epoll, allocate, exit. */
+static const char *const fwd_allowed[] = { "accept4", "brk", "clock_gettime",
+	"close", "connect", "epoll_ctl", "epoll_pwait", "epoll_pwait2",
+	"epoll_wait", "exit", "exit_group", "fcntl", "futex", "getpeername",
+	"getpid", "getsockname", "getsockopt", "gettid", "madvise", "mremap",
+	"munmap", "pipe2", "read", "recvfrom", "recvmsg", "restart_syscall",
+	"rt_sigprocmask", "rt_sigreturn", "sendmsg", "sendto", "shutdown",
+	"splice", "write" };
+
+int
+filter_build_forwarder(scmp_filter_ctx *out)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int rc = 0;
+
+	*out = NULL;
+	if (ctx == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS);
+	for (size_t i = 0;
+	     rc == 0 && i < sizeof(fwd_allowed) / sizeof(fwd_allowed[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(fwd_allowed[i]);
+
+		if (nr != __NR_SCMP_ERROR)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	}
+	/* New sockets: TCP over IPv4 only (the service at 127.0.0.1). */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		    SCMP_A0(SCMP_CMP_EQ, AF_INET));
+	/* prctl only to read the seccomp mode back (filter_load_forwarder). */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+		    SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP));
+	/* Memory, never executable. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect),
+		    1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (rc < 0) {
+		seccomp_release(ctx);
+		errno = -rc;
+		return -1;
+	}
+	*out = ctx;
+	return 0;
+}
+
+void
+filter_load_forwarder(void)
+{
+	scmp_filter_ctx ctx = NULL;
+	struct sock_filter *prog_v = NULL;
+	unsigned short n = 0;
+	struct sock_fprog prog;
+	int fd, rc;
+
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		die("seccomp: refusing to load the filter without no_new_privs");
+	if (filter_build_forwarder(&ctx) != 0)
+		die_errno("seccomp: building the forwarder's filter");
+	if ((fd = memfd_create("ctr-launch-seccomp", MFD_CLOEXEC)) < 0)
+		die_errno("seccomp: memfd");
+	rc = filter_export_bpf(ctx, fd);
+	if (rc == 0)
+		rc = read_prog(fd, &prog_v, &n);
+	if (rc != 0)
+		die_errno("seccomp: compiling the forwarder's filter");
+	seccomp_release(ctx);
+	close(fd);
+	prog.len = n;
+	prog.filter = prog_v;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+		die_errno("seccomp: loading the forwarder's filter");
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
+		die("seccomp: the kernel does not report the filter");
+	free(prog_v);
+}

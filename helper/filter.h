@@ -38,4 +38,10 @@ void filter_prepare(const struct launch_plan *);
  */
 void filter_load(const struct launch_plan *);
 
+/* The port forwarder's own filter (ports.c): an allowlist of what it
+ * needs to accept, check, connect and splice; anything else kills it.
+ * Building is pure; loading dies (125) on any failure. */
+int filter_build_forwarder(scmp_filter_ctx *out);
+void filter_load_forwarder(void);
+
 #endif

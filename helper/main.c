@@ -36,6 +36,7 @@
 #include "namespaces.h"
 #include "place.h"
 #include "plan.h"
+#include "ports.h"
 
 static int
 print_done(void)
@@ -144,6 +145,10 @@ launch(struct launch_plan *p)
 	if (init == 0)
 		container(p, &m, &pl);
 	cgroup_attach(&cg, init);
+	/* 7 (network). -p host sockets bound as root; lo up and the port
+	 * forwarder in the container's network namespace (ports.c). */
+	ports_bind(p);
+	ports_start(p, m.init_pidfd, &cg, &pl);
 	/* 11. K: wait for the container and for P0; clean up. */
 	monitor_keeper(p, &m, init);
 }
@@ -181,6 +186,7 @@ main(int argc, char **argv)
 	plan_policy(&plan);
 	if (login_active())
 		login_plan(&plan, &req, &caller);
+	plan.json = req.json;
 	if (req.cmd == ARGS_CMD_INFO) {
 		plan_print_info(&plan);
 		return print_done();

@@ -65,6 +65,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "place.h"
+#include "ports.h"
 #include "mounts.h"
 
 #define MON_MAXFDS 2
@@ -497,6 +498,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		}
 		if (pf[INIT_PID].revents) {
 			reap_init(m, &status);
+			ports_end();
 			break;
 		}
 	}

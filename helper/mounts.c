@@ -955,7 +955,7 @@ mount_sys(struct ctx *c)
 	cleanup_close int mp = -1, sys = -1;
 
 	mp = sys_mountpoint(c, "sys", true);
-	if (c->p->net == PLAN_NET_NONE)
+	if (c->p->net == PLAN_NET_NONE || c->p->net == PLAN_NET_PRIVATE)
 		/* Its own network namespace: a fresh sysfs shows only its
 		 * devices (and no cgroup hierarchy). */
 		mount_on("sysfs", mp, "sysfs",

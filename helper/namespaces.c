@@ -72,7 +72,7 @@ ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
 	    CLONE_NEWIPC;
 	pid_t pid;
 
-	if (p->net == PLAN_NET_NONE)
+	if (p->net == PLAN_NET_NONE || p->net == PLAN_NET_PRIVATE)
 		flags |= CLONE_NEWNET;
 	*pidfd = -1;
 	pid = clone3_fork(flags, cgroup_fd, pidfd);

@@ -466,6 +466,8 @@ plan_run(struct launch_plan *p, const struct args_request *req,
 		die("image %s: %s", p->image->name, err);
 	plan_binds(p, req);
 	plan_limits(p, req);
+	portplan_network(p, req);
+	portplan_user(p, req);
 	plan_names(p, req);
 	plan_env(p, req, c);
 	wd = plan_workdir(req->workdir,
@@ -490,6 +492,7 @@ plan_free(struct launch_plan *p)
 		free(p->binds[i].dst);
 	}
 	free(p->binds);
+	free(p->ports);
 	env_free(p->argv);
 	env_free(p->env);
 	free(p->env_file);
@@ -586,7 +589,16 @@ plan_print(const struct launch_plan *p)
 	}
 	putchar('\n');
 	put_field("workdir", p->workdir);
-	put_field("network", p->net == PLAN_NET_HOST ? "host" : "none");
+	put_field("network",
+	    p->net == PLAN_NET_HOST        ? "host" :
+		p->net == PLAN_NET_PRIVATE ? "private" :
+					     "none");
+	for (size_t i = 0; i < p->nports; i++) {
+		char pb[96];
+
+		portplan_format(&p->ports[i], pb, sizeof(pb));
+		put_field("publish", pb);
+	}
 	put_field("stdin", p->interactive ? "attached" : "/dev/null");
 	put_field("tty", p->tty_wanted ? "yes" : "no");
 	fmt_num(buf, sizeof(buf), "cpus", p->cpus);
@@ -616,6 +628,10 @@ plan_print_info(const struct launch_plan *p)
 {
 	const struct policy_eff *e = &p->eff;
 
+	if (p->json) {
+		portplan_info_json(p);
+		return;
+	}
 	put_field("policy", POLICY_FILE);
 	print_identity(p);
 	for (size_t i = 0; i < e->nimages; i++) {
@@ -638,6 +654,25 @@ plan_print_info(const struct launch_plan *p)
 	}
 	printf("%-12s %-12s", "network", e->net_host ? "host, none" : "none");
 	put_from(e->net_host ? e->net_from : "built-in");
+	if (e->net_private) {
+		printf("%-12s %-12s", "network", "private");
+		put_from(e->net_private_from);
+	}
+	for (size_t i = 0; i < e->nports; i++) {
+		char b[16];
+
+		snprintf(b, sizeof(b), "%u-%u", e->ports[i].lo, e->ports[i].hi);
+		printf("%-12s %-12s", "ports", b);
+		put_from(e->ports[i].from);
+	}
+	for (size_t i = 0; i < e->npublish_addrs; i++) {
+		printf("%-12s %-12s", "publish_addr", e->publish_addrs[i].addr);
+		put_from(e->publish_addrs[i].from);
+	}
+	printf("%-12s %-12s", "publish_acc",
+	    e->publish_access == POLICY_ACCESS_ANY ? "any" : "owner");
+	put_from(e->publish_access_from);
+	print_num("connections", "count", &e->max_connections);
 	print_num("cpus", "cpus", &e->cpus);
 	print_num("memory", "memory", &e->memory);
 	print_num("pids", "pids", &e->pids);
@@ -662,16 +697,24 @@ plan_print_images(const struct launch_plan *p)
 {
 	cleanup_close int dir = open_images_dir();
 	char **names;
-	size_t n;
+	size_t n, k = 0;
 	policy_from from;
 
 	if (desc_list_names(dir, &names, &n) != 0)
 		die_errno("the image store");
+	/* Keep the granted names, in order, at the front. */
 	for (size_t i = 0; i < n; i++) {
-		if (!policy_image_allowed(&p->eff, names[i], &from))
+		if (!policy_image_allowed(&p->eff, names[i], &from)) {
+			free(names[i]);
 			continue;
+		}
+		names[k++] = names[i];
+	}
+	if (p->json)
+		portplan_images_json(names, k);
+	for (size_t i = 0; i < k && !p->json; i++) {
 		put_escaped(names[i]);
 		putchar('\n');
 	}
-	desc_free_names(names, n);
+	desc_free_names(names, k);
 }

@@ -30,6 +30,7 @@
 enum plan_net {
 	PLAN_NET_HOST,
 	PLAN_NET_NONE,
+	PLAN_NET_PRIVATE, /* its own network namespace, lo up */
 };
 
 struct plan_group {
@@ -71,6 +72,14 @@ struct launch_plan {
 	bool interactive; /* -i */
 	bool tty_wanted;  /* -t */
 	enum plan_net net;
+	/* -p (portplan.c): granted, host ports distinct; the forwarder
+	 * accepts on loopback addresses only the owner's sockets unless
+	 * publish_access = any. */
+	struct policy_publish *ports;
+	size_t nports;
+	bool publish_any;
+	uint64_t max_connections;
+	bool json;               /* images, info: --format json */
 	struct plan_bind *binds; /* admin binds first, then -v */
 	size_t nbinds;
 	uint64_t tmpfs_size;
@@ -128,6 +137,20 @@ void plan_free(struct launch_plan *p);
 void plan_print(const struct launch_plan *p);
 void plan_print_info(const struct launch_plan *p);
 void plan_print_images(const struct launch_plan *p);
+
+/* portplan.c: --network private, -p against the policy, -u.  Deny
+ * (125) with the reason. */
+void portplan_network(struct launch_plan *p, const struct args_request *req);
+void portplan_user(const struct launch_plan *p, const struct args_request *req);
+/* Pure: does SPEC (-u UID|NAME[:GID|GROUP]) name exactly the caller?  0,
+ * or -1 with ERR. */
+int portplan_user_check(const char *spec, uid_t uid, const char *user,
+    gid_t gid, const char *group, char *err, size_t errlen);
+/* The dry run's and the audit's "ADDR:HOSTPORT->PORT/tcp" of V into BUF. */
+void portplan_format(const struct policy_publish *v, char *buf, size_t len);
+/* --format json of info and images (stable keys, ctr-launch(1)). */
+void portplan_info_json(const struct launch_plan *p);
+void portplan_images_json(char *const *names, size_t n);
 
 /* Pure pieces of the plan, unit-tested. */
 

@@ -428,6 +428,35 @@ warn_users(const struct policy *p)
 	free(seen);
 }
 
+/* Published ports that reach beyond the server's own users. */
+static void
+warn_ports(const struct policy *p)
+{
+	for (size_t i = 0; i < p->nsecs; i++) {
+		const struct psec *s = p->secs[i];
+
+		for (size_t j = 0; j < s->nent[PK_PORTS]; j++)
+			if (s->ent[PK_PORTS][j].lo < 1024)
+				warn_add(s->ent[PK_PORTS][j].line,
+				    "ports %u-%u includes privileged ports "
+				    "(below 1024)",
+				    s->ent[PK_PORTS][j].lo,
+				    s->ent[PK_PORTS][j].hi);
+		for (size_t j = 0; j < s->nent[PK_PUBLISH_ADDRS]; j++) {
+			const char *a = s->ent[PK_PUBLISH_ADDRS][j].a;
+
+			if (strcmp(a, "127.0.0.1") != 0 &&
+			    strcmp(a, "::1") != 0)
+				warn_add(s->ent[PK_PUBLISH_ADDRS][j].line,
+				    "publish_addresses %s: ports published "
+				    "there are open to every peer that can "
+				    "reach it (publish_access applies to "
+				    "loopback only)",
+				    a);
+		}
+	}
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -460,6 +489,7 @@ cmd_check(int argc, char **argv)
 	close(fd);
 	warn_sections(p);
 	warn_images(p);
+	warn_ports(p);
 	warn_binds(p);
 	warn_users(p);
 	policy_free(p);
@@ -546,6 +576,7 @@ print_eff(const struct policy_eff *eff)
 		{ "user_pids", &eff->user_pids, false, false },
 		{ "max_total_containers", &eff->max_total_containers, false,
 		    false },
+		{ "max_connections", &eff->max_connections, false, false },
 	};
 	char buf[64];
 
@@ -570,6 +601,25 @@ print_eff(const struct policy_eff *eff)
 	}
 	printf("network              %-36s %s\n",
 	    eff->net_host ? "host, none" : "none", eff->net_from);
+	if (eff->net_private)
+		printf("network              %-36s %s\n", "private",
+		    eff->net_private_from);
+	for (size_t i = 0; i < eff->nports; i++) {
+		char b[16];
+
+		snprintf(b, sizeof(b), "%u-%u", eff->ports[i].lo,
+		    eff->ports[i].hi);
+		if (eff->ports[i].lo == eff->ports[i].hi)
+			snprintf(b, sizeof(b), "%u", eff->ports[i].lo);
+		printf("ports                %-36s %s\n", b,
+		    eff->ports[i].from);
+	}
+	for (size_t i = 0; i < eff->npublish_addrs; i++)
+		printf("publish_addresses    %-36s %s\n",
+		    eff->publish_addrs[i].addr, eff->publish_addrs[i].from);
+	printf("publish_access       %-36s %s\n",
+	    eff->publish_access == POLICY_ACCESS_ANY ? "any" : "owner",
+	    eff->publish_access_from);
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		fmt_num(nums[i].n, nums[i].size, nums[i].cpus, buf,
 		    sizeof(buf));

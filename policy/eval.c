@@ -41,6 +41,7 @@ static const uint64_t builtin_v[PK_NKEYS] = {
 	[PK_USER_MEMORY] = POLICY_UNLIMITED,
 	[PK_USER_PIDS] = POLICY_UNLIMITED,
 	[PK_MAX_TOTAL] = 64,
+	[PK_MAX_CONNECTIONS] = 256,
 };
 
 struct matched {
@@ -151,6 +152,87 @@ merge_seccomp(const struct matched *m, struct policy_eff *eff)
 	}
 }
 
+/* publish_access: [user:], else the most restrictive group (owner),
+ * else [default], else owner. */
+static void
+merge_access(const struct matched *m, struct policy_eff *eff)
+{
+	const struct psec *pick = NULL;
+
+	eff->publish_access = POLICY_ACCESS_OWNER;
+	eff->publish_access_from = builtin;
+	if (m->user != NULL && m->user->sc[PK_PUBLISH_ACCESS].set) {
+		pick = m->user;
+	} else {
+		for (size_t i = 0; i < m->n; i++) {
+			const struct psec *s = m->v[i];
+
+			if (s->kind != POLICY_SEC_GROUP ||
+			    !s->sc[PK_PUBLISH_ACCESS].set)
+				continue;
+			if (pick == NULL ||
+			    s->sc[PK_PUBLISH_ACCESS].v <
+				pick->sc[PK_PUBLISH_ACCESS].v)
+				pick = s;
+		}
+		if (pick == NULL && m->def != NULL &&
+		    m->def->sc[PK_PUBLISH_ACCESS].set)
+			pick = m->def;
+	}
+	if (pick != NULL) {
+		eff->publish_access =
+		    (enum policy_access)pick->sc[PK_PUBLISH_ACCESS].v;
+		eff->publish_access_from = pick->label;
+	}
+}
+
+/* ports and publish_addresses accumulate; 127.0.0.1 always first. */
+static int
+merge_publish(const struct matched *m, struct policy_eff *eff)
+{
+	size_t np = 0, na = 1;
+
+	for (size_t i = 0; i < m->n; i++) {
+		np += m->v[i]->nent[PK_PORTS];
+		na += m->v[i]->nent[PK_PUBLISH_ADDRS];
+	}
+	eff->ports = calloc(np + 1, sizeof(*eff->ports));
+	eff->publish_addrs = calloc(na, sizeof(*eff->publish_addrs));
+	if (eff->ports == NULL || eff->publish_addrs == NULL ||
+	    (eff->publish_addrs[0].addr = strdup("127.0.0.1")) == NULL)
+		return -1;
+	eff->publish_addrs[0].from = builtin;
+	eff->npublish_addrs = 1;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct psec *s = m->v[i];
+
+		for (size_t j = 0; j < s->nent[PK_PORTS]; j++) {
+			struct policy_portrange *r = &eff->ports[eff->nports++];
+
+			r->lo = s->ent[PK_PORTS][j].lo;
+			r->hi = s->ent[PK_PORTS][j].hi;
+			r->from = s->label;
+			r->line = s->ent[PK_PORTS][j].line;
+		}
+		for (size_t j = 0; j < s->nent[PK_PUBLISH_ADDRS]; j++) {
+			const char *a = s->ent[PK_PUBLISH_ADDRS][j].a;
+			bool dup = false;
+
+			for (size_t k = 0; k < eff->npublish_addrs && !dup; k++)
+				dup = strcmp(eff->publish_addrs[k].addr, a) ==
+				    0;
+			if (dup)
+				continue;
+			if ((eff->publish_addrs[eff->npublish_addrs].addr =
+				    strdup(a)) == NULL)
+				return -1;
+			eff->publish_addrs[eff->npublish_addrs++].from =
+			    s->label;
+		}
+	}
+	return 0;
+}
+
 static int
 note_add(struct policy_eff *eff, const struct psec *s, int line,
     const char *what, const char *why)
@@ -196,11 +278,16 @@ merge_lists(const struct matched *m, const struct policy_ident *id,
 			pp->from = s->label;
 			eff->nimages++;
 		}
-		for (size_t j = 0; j < s->nent[PK_NETWORK]; j++)
+		for (size_t j = 0; j < s->nent[PK_NETWORK]; j++) {
 			if (s->ent[PK_NETWORK][j].host && !eff->net_host) {
 				eff->net_host = true;
 				eff->net_from = s->label;
 			}
+			if (s->ent[PK_NETWORK][j].priv && !eff->net_private) {
+				eff->net_private = true;
+				eff->net_private_from = s->label;
+			}
+		}
 		for (size_t j = 0; j < s->nent[PK_BINDS]; j++) {
 			const struct pent *pe = &s->ent[PK_BINDS][j];
 			struct policy_bind *b = &eff->binds[eff->nbinds];
@@ -312,15 +399,16 @@ policy_eval(const struct policy *p, const struct policy_ident *id,
 {
 	static const enum pkey nums[] = { PK_CPUS, PK_MEMORY, PK_PIDS,
 		PK_TMPFS_SIZE, PK_MAX_CONTAINERS, PK_USER_CPUS, PK_USER_MEMORY,
-		PK_USER_PIDS, PK_MAX_TOTAL };
+		PK_USER_PIDS, PK_MAX_TOTAL, PK_MAX_CONNECTIONS };
 	struct policy_num *outs[] = { &eff->cpus, &eff->memory, &eff->pids,
 		&eff->tmpfs_size, &eff->max_containers, &eff->user_cpus,
-		&eff->user_memory, &eff->user_pids,
-		&eff->max_total_containers };
+		&eff->user_memory, &eff->user_pids, &eff->max_total_containers,
+		&eff->max_connections };
 	struct matched m = { NULL, 0, NULL, NULL };
 
 	memset(eff, 0, sizeof(*eff));
 	eff->net_from = builtin;
+	eff->net_private_from = builtin;
 	if (p == NULL || id == NULL || id->user == NULL ||
 	    (id->ngroups > 0 && (id->gids == NULL || id->gnames == NULL))) {
 		perr_set(e, "", 0, "policy_eval: bad arguments");
@@ -333,6 +421,7 @@ policy_eval(const struct policy *p, const struct policy_ident *id,
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		merge_num(p, &m, nums[i], outs[i]);
 	merge_seccomp(&m, eff);
+	merge_access(&m, eff);
 	eff->cgroup_placement = POLICY_PLACEMENT_AUTO;
 	eff->placement_from = builtin;
 	if (p->global != NULL && p->global->sc[PK_PLACEMENT].set) {
@@ -340,7 +429,9 @@ policy_eval(const struct policy *p, const struct policy_ident *id,
 		    (enum policy_placement)p->global->sc[PK_PLACEMENT].v;
 		eff->placement_from = p->global->label;
 	}
-	if (merge_lists(&m, id, eff, "", e) < 0) {
+	if (merge_lists(&m, id, eff, "", e) < 0 ||
+	    (merge_publish(&m, eff) < 0 &&
+		(perr_set(e, "", 0, "out of memory"), true))) {
 		free(m.v);
 		policy_eff_free(eff);
 		return -1;
@@ -372,6 +463,10 @@ policy_eff_free(struct policy_eff *eff)
 	free(eff->images);
 	free(eff->binds);
 	free(eff->user_binds);
+	for (size_t i = 0; i < eff->npublish_addrs; i++)
+		free(eff->publish_addrs[i].addr);
+	free(eff->publish_addrs);
+	free(eff->ports);
 	free(eff->notes);
 	memset(eff, 0, sizeof(*eff));
 }

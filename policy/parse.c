@@ -43,6 +43,7 @@ enum ptype {
 	T_DENY,
 	T_PLACEMENT,
 	T_LOGIN, /* policy/login.c */
+	T_ACCESS,
 };
 
 static const struct pkeydef {
@@ -78,6 +79,11 @@ static const struct pkeydef {
 	{ "login_image", PK_LOGIN_IMAGE, T_LOGIN, W_SECT, false, 0, 0 },
 	{ "login_shell", PK_LOGIN_SHELL, T_LOGIN, W_SECT, false, 0, 0 },
 	{ "transfer", PK_TRANSFER, T_LOGIN, W_SECT, false, 0, 0 },
+	{ "ports", PK_PORTS, T_LIST, W_SECT, false, 0, 0 },
+	{ "publish_addresses", PK_PUBLISH_ADDRS, T_LIST, W_SECT, false, 0, 0 },
+	{ "publish_access", PK_PUBLISH_ACCESS, T_ACCESS, W_SECT, false, 0, 0 },
+	{ "max_connections", PK_MAX_CONNECTIONS, T_COUNT, W_SECT, false, 1,
+	    POLICY_MAX_CONN_MAX },
 };
 
 const char *
@@ -331,14 +337,47 @@ list_item(struct pctx *c, const struct pkeydef *kd, char *item, int line)
 		return;
 	}
 	case PK_NETWORK:
-		if (strcmp(item, "host") != 0 && strcmp(item, "none") != 0) {
-			ERR(c, line, "bad network mode \"%s\" (host or none)",
+		if (strcmp(item, "host") != 0 && strcmp(item, "none") != 0 &&
+		    strcmp(item, "private") != 0) {
+			ERR(c, line,
+			    "bad network mode \"%s\" (host, private or none)",
 			    item);
 			return;
 		}
-		if ((e = ent_add(c, c->cur, kd->key, line)) != NULL)
+		if ((e = ent_add(c, c->cur, kd->key, line)) != NULL) {
 			e->host = strcmp(item, "host") == 0;
+			e->priv = strcmp(item, "private") == 0;
+		}
 		return;
+	case PK_PORTS: {
+		uint16_t lo, hi;
+
+		if (policy_port_range(item, &lo, &hi) != 0) {
+			ERR(c, line,
+			    "bad ports entry \"%s\" (a port or a range N-M, from 1 to 65535)",
+			    item);
+			return;
+		}
+		if ((e = ent_add(c, c->cur, kd->key, line)) != NULL) {
+			e->lo = lo;
+			e->hi = hi;
+		}
+		return;
+	}
+	case PK_PUBLISH_ADDRS: {
+		char a[POLICY_ADDR_TEXT];
+
+		if (policy_addr_canon(item, a, sizeof(a)) != 0) {
+			ERR(c, line,
+			    "bad publish_addresses entry \"%s\" (an IPv4 or IPv6 address)",
+			    item);
+			return;
+		}
+		if ((e = ent_add(c, c->cur, kd->key, line)) != NULL &&
+		    (e->a = strdup(a)) == NULL)
+			ERR(c, line, "out of memory");
+		return;
+	}
 	case PK_BINDS:
 	case PK_USER_BINDS:
 		break;
@@ -461,15 +500,30 @@ parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
 			v = (uint64_t)r;
 			r = r < 0 ? -1 : 0;
 			break;
+		case T_ACCESS:
+			r = strcmp(value, "owner") == 0 ? POLICY_ACCESS_OWNER :
+			    strcmp(value, "any") == 0   ? POLICY_ACCESS_ANY :
+							  -1;
+			v = (uint64_t)r;
+			r = r < 0 ? -1 : 0;
+			break;
 		default:
 			break;
 		}
 		if (r < 0) {
-			static const char *const what[] = { "",
-				"a number of CPUs with at most 3 decimals",
-				"a size: bytes or a number with K, M, G or T",
-				"a whole number", "default or unconfined",
-				"yes or no", "auto or top" };
+			static const char *const what[] = {
+				[T_LIST] = "",
+				[T_CPUS] =
+				    "a number of CPUs with at most 3 decimals",
+				[T_SIZE] =
+				    "a size: bytes or a number with K, M, G or T",
+				[T_COUNT] = "a whole number",
+				[T_SECCOMP] = "default or unconfined",
+				[T_DENY] = "yes or no",
+				[T_PLACEMENT] = "auto or top",
+				[T_LOGIN] = "",
+				[T_ACCESS] = "owner or any",
+			};
 
 			ERR(c, line, "bad %s value \"%s\" (%s%s)", kd->name,
 			    value, what[kd->type],

@@ -155,6 +155,26 @@ enum policy_transfer {
 #define POLICY_LOGIN_SHELL "/bin/sh -l" /* login_shell's default */
 #define POLICY_SHELL_WORDS 16           /* words of login_shell at most */
 
+/* publish_access: who may connect to a port published on a loopback
+ * address: only the container's owner (the peer socket's uid), or anyone. */
+enum policy_access {
+	POLICY_ACCESS_OWNER,
+	POLICY_ACCESS_ANY,
+};
+
+/* One ports entry: host ports LO..HI (a single port has LO == HI). */
+struct policy_portrange {
+	uint16_t lo, hi;
+	policy_from from;
+	int line;
+};
+
+/* One publish_addresses entry: a canonical IPv4 or IPv6 address. */
+struct policy_addr {
+	char *addr;
+	policy_from from;
+};
+
 /* An entry unusable for this caller (a template that expanded badly). */
 struct policy_note {
 	char msg[256];
@@ -176,6 +196,15 @@ struct policy_eff {
 
 	bool net_host; /* "host" granted; "none" always is */
 	policy_from net_from;
+	bool net_private; /* "private" granted */
+	policy_from net_private_from;
+	struct policy_portrange *ports; /* host ports -p may publish */
+	size_t nports;
+	struct policy_addr *publish_addrs; /* 127.0.0.1 (built-in) first */
+	size_t npublish_addrs;
+	enum policy_access publish_access;
+	policy_from publish_access_from;
+	struct policy_num max_connections; /* per container, forwarded */
 
 	struct policy_num cpus;   /* in thousandths of a CPU */
 	struct policy_num memory; /* bytes */
@@ -243,6 +272,38 @@ bool policy_path_covers(const char *prefix, const char *path);
 
 /* Is P absolute and normal (no "..", ".", "//" or trailing "/")? */
 bool policy_path_normal(const char *p);
+
+/*
+ * Published ports (publish.c).  One -p [ADDR:]HOSTPORT:PORT[/tcp] request,
+ * parsed: ADDR defaults to 127.0.0.1; IPv6 addresses are written in
+ * brackets ("[::1]:8888:8888").
+ */
+#define POLICY_PUBLISH_MAX  64    /* -p options in one launch */
+#define POLICY_ADDR_TEXT    46    /* INET6_ADDRSTRLEN */
+#define POLICY_MAX_CONN_MAX 16384 /* max_connections at most */
+struct policy_publish {
+	int family;                      /* AF_INET or AF_INET6 */
+	unsigned char addr[16];          /* network order, 4 or 16 bytes */
+	char addrtext[POLICY_ADDR_TEXT]; /* canonical */
+	uint16_t hostport, port;
+	bool loopback; /* 127.0.0.0/8 or ::1 */
+};
+/* Parses SPEC (a -p value).  0, or -1 with one line in ERR. */
+int policy_publish_parse(const char *spec, struct policy_publish *out,
+    char *err, size_t errlen);
+/*
+ * May the caller publish V[0..N-1]?  Each host port MUST be granted by a
+ * ports entry (a port below 1024 only by an entry naming it: there is no
+ * wildcard), each address MUST be in publish_addresses, and no host port
+ * may be asked for twice.  0, or -1 with one line in ERR naming the port.
+ */
+int policy_publish_check(const struct policy_eff *,
+    const struct policy_publish *v, size_t n, char *err, size_t errlen);
+/* Canonical text of an IPv4 or IPv6 address IN (no brackets, no port);
+ * -1 when IN is not one. */
+int policy_addr_canon(const char *in, char *out, size_t len);
+/* A ports entry "N" or "N-M" (1 <= N <= M <= 65535); -1 when malformed. */
+int policy_port_range(const char *in, uint16_t *lo, uint16_t *hi);
 
 /* Strict parser shared with the helper's command line (sizes: gram_size()
  * in lib/grammar.h). */

@@ -18,6 +18,8 @@ enum pkey {
 	PK_BINDS,
 	PK_USER_BINDS,
 	PK_NETWORK,
+	PK_PORTS,
+	PK_PUBLISH_ADDRS,
 	PK_NLISTS,
 	PK_CPUS = PK_NLISTS,
 	PK_MEMORY,
@@ -35,17 +37,22 @@ enum pkey {
 	PK_LOGIN_IMAGE,
 	PK_LOGIN_SHELL,
 	PK_TRANSFER,
+	PK_PUBLISH_ACCESS,
+	PK_MAX_CONNECTIONS,
 	PK_NKEYS,
 };
 
 /* One list item: images (a = canonical pattern), binds (a = SRC template,
- * b = DST template), user_binds (a = PREFIX template), network (host). */
+ * b = DST template), user_binds (a = PREFIX template), network (host,
+ * priv), ports (lo..hi), publish_addresses (a = canonical address). */
 struct pent {
 	int line;
 	char *a;
 	char *b;
 	bool ro;
 	bool host;
+	bool priv;
+	uint16_t lo, hi;
 };
 
 struct pscalar {
