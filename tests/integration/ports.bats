@@ -87,7 +87,7 @@ pt_httpd() {
 	shift 2
 	pt_start "$u" -p "$hp:8080" "$@" busybox httpd -f -p 127.0.0.1:8080 \
 	    -h "/home/$u"
-	pt_wait_page "$u" "$hp"
+	pt_wait_page "$u" "$hp" || { cat "$BATS_TEST_TMPDIR/$u.out" >&2; return 1; }
 }
 
 pt_wait_page() {
@@ -116,43 +116,6 @@ pt_nothing_left() {
 	local uid
 	uid=$(id -u "$1")
 	! find /sys/fs/cgroup -maxdepth 4 -path "*ctr-launch/u$uid/*" -type d 2>/dev/null | grep .
-}
-
-# with_log LOG CMD...: CMD (as root) where /dev/log appends to LOG (as in
-# audit.bats).
-with_log() {
-	local log=$1
-	shift
-	local d
-	d=$(mktemp -d "$BATS_TEST_TMPDIR/dev.XXXXXX")
-	unshare -m --propagation private bash -s "$d" "$log" "$@" <<-'EOS'
-	set -e
-	d=$1 log=$2
-	shift 2
-	mount -t tmpfs -o mode=0755 tmpfs "$d"
-	cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx "$d"/
-	mkdir "$d/pts" "$d/shm"
-	mount --bind /dev/pts "$d/pts"
-	mount --bind /dev/shm "$d/shm"
-	ln -s /proc/self/fd "$d/fd"
-	python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], "a", buffering=1) as f:
-    while True:
-        f.write(s.recv(65536).decode(errors="replace").rstrip("\n") + "\n")
-' "$d/log" "$log" &
-	lp=$!
-	for _ in $(seq 200); do [ -S "$d/log" ] && break; sleep 0.02; done
-	mount --move "$d" /dev
-	rc=0
-	"$@" || rc=$?
-	sleep 0.3
-	kill $lp
-	exit $rc
-	EOS
 }
 
 @test "ports: --dry-run lists the published ports; -p implies private" {

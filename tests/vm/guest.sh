@@ -19,6 +19,14 @@ S=/run/vm
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8 TERM=dumb
 cut -d' ' -f1 /proc/uptime >$S/booted.new && mv $S/booted.new $S/booted
+# The guest kernel's modules (from its package, seen through the host's
+# root) where the kernel's modprobe looks, so that what a distribution
+# loads on demand (inet_diag and tcp_diag for the owner check of published
+# ports, for one) loads here too.
+if [ -n "${KMODS:-}" ] && [ -d "$KMODS" ]; then
+	mkdir -p "/lib/modules/$(uname -r)" &&
+	    mount --bind "$KMODS" "/lib/modules/$(uname -r)"
+fi
 
 # filter: a bats --filter option that names every test of SUITES whose
 # name EXCLUDE (an ERE) does not match; nothing when EXCLUDE is empty.

@@ -1,13 +1,15 @@
 #!/bin/bash
 # Builds the VM's initramfs: busybox-static, tests/vm/init as /init, and
-# the modules the guest's root needs (9p over virtio, overlay) with their
+# the modules the guest needs (9p over virtio, overlay; inet_diag and
+# tcp_diag, which hosts load on demand, for the owner check of published
+# ports: this host may have no modprobe) with their
 # dependencies, in load order (modules.load).
 # Usage: initramfs.sh KERNELDIR OUT
 # KERNELDIR is what kernel.sh printed; OUT an uncompressed newc cpio.
 set -eu
 kdir=$1
 out=$2
-MODULES="virtio_pci 9pnet_virtio 9p overlay"
+MODULES="virtio_pci 9pnet_virtio 9p overlay inet_diag tcp_diag"
 
 ver=$(ls "$kdir/lib/modules")
 dep=$kdir/lib/modules/$ver/modules.dep

@@ -90,6 +90,8 @@ fi
 	    "$PWD" "$BUILDDIR" "$TESTROOT" "$(echo $VM_SUITES)" "$VM_EXCLUDE"
 	printf 'MODE=%q\nBENCH_ROOT=%q\nBENCH_RUNS=%q\n' "${VM_MODE:-check}" \
 	    "${VM_BENCH_ROOT:-}" "${VM_BENCH_RUNS:-}"
+	# The kernel's own modules, for the guest's on-demand loading.
+	printf 'KMODS=%q\n' "$(realpath "$kdir"/lib/modules/*)"
 } >"$scratch/env"
 
 # KVM when a probe boot (no root file system: the kernel panics at once)

@@ -28,9 +28,12 @@ VM_ACCEL	?= auto
 VM_BOOT_TIMEOUT	?= 120
 VM_TIMEOUT	?= 900
 VM_SUITES	?= tests/vm/cgroup_v2.bats tests/vm/placement_v2.bats \
-		   tests/integration/cgview.bats tests/integration/attacks/limits.bats
+		   tests/integration/cgview.bats tests/integration/attacks/limits.bats \
+		   tests/integration/ports.bats
 # 100,000 variables cost bash minutes under TCG; nothing cgroup in it.
-VM_EXCLUDE	?= ^a huge caller environment
+# Of ports.bats, only the forwarder's placement and confinement (its
+# CLONE_INTO_CGROUP path) is cgroup-sensitive.
+VM_EXCLUDE	?= ^a huge caller environment|^ports: ([^t]|t[^h])|^habits:|^policy: ctr-policy check and explain know ports
 VM_APPEND	?= mitigations=off
 VM_QEMU_OPTS	?=
 VM_DIR		?= $(BUILDDIR)/vm
