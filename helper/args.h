@@ -45,6 +45,7 @@ struct args_request {
 	bool tty;         /* -t */
 	bool rm;          /* --rm (accepted; containers are always removed) */
 	bool dry_run;
+	bool detach;    /* -d */
 	char *name;     /* --name, validated, or NULL */
 	char *hostname; /* --hostname, validated, or NULL */
 	char *workdir;  /* -w, absolute and normal, or NULL */

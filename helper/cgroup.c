@@ -1302,6 +1302,24 @@ read_usage(struct cgroup *cg)
 	u->pids_peak = read_number(run_dir(cg, CGROUP_PIDS), "pids.peak");
 }
 
+void
+cgroup_current(const struct cgroup *cg, uint64_t *cpu_usec, uint64_t *mem,
+    uint64_t *pids)
+{
+	if (cg->h->version == 2) {
+		int d = run_dir(cg, 0);
+
+		*cpu_usec = read_stat(d, "cpu.stat", "usage_usec");
+		*mem = read_number(d, "memory.current");
+		*pids = read_number(d, "pids.current");
+		return;
+	}
+	*cpu_usec = ns_to_us(
+	    read_number(run_dir(cg, CGROUP_CPU), "cpuacct.usage"));
+	*mem = read_number(run_dir(cg, CGROUP_MEMORY), "memory.usage_in_bytes");
+	*pids = read_number(run_dir(cg, CGROUP_PIDS), "pids.current");
+}
+
 int
 cgroup_empty_at(struct cgroup *cg, struct cgroup_err *e)
 {

@@ -168,6 +168,9 @@ void cgroup_create(const struct cgroup_hier *, const struct cgroup_req *,
     struct cgroup *out);
 void cgroup_attach(struct cgroup *, pid_t pid);
 void cgroup_destroy(struct cgroup *);
+/* K: what the container uses now (CGROUP_UNKNOWN where not told). */
+void cgroup_current(const struct cgroup *, uint64_t *cpu_usec, uint64_t *mem,
+    uint64_t *pids);
 /* K: empties the container's cgroup (cgroup_empty_at); warns on failure. */
 void cgroup_empty(struct cgroup *);
 /* P1, once placed: a new cgroup namespace rooted at its own cgroup. */

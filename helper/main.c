@@ -24,10 +24,13 @@
 #include "auth.h"
 #include "cgroup.h"
 #include "creds.h"
+#include "ctl.h"
+#include "ctlproto.h"
 #include "env.h"
 #include "filter.h"
 #include "ids.h"
 #include "init.h"
+#include "keeper.h"
 #include "log.h"
 #include "monitor.h"
 #include "mounts.h"
@@ -52,6 +55,7 @@ container(const struct launch_plan *p, struct monitor *m, struct place *pl)
 	int *bind_fds;
 
 	init_start(p, m);
+	keeper_forget();
 	/* 7 (P1). Placed by K: a cgroup namespace of its own; the caller's
 	 * scheduling and oom_score_adj back. */
 	cgroup_enter(m->cg, &view);
@@ -90,6 +94,7 @@ keeper_teardown(void *arg)
 	struct keeper *k = arg;
 
 	monitor_teardown(k->m);
+	keeper_abandon();
 	place_release(k->pl);
 }
 
@@ -126,6 +131,9 @@ launch(struct launch_plan *p)
 	cgroup_open(&hier);
 	place_keeper(&hier, p->eff.cgroup_placement == POLICY_PLACEMENT_TOP,
 	    front, &pl);
+	/* run -d: the container's name and state (keeper.c). */
+	if (p->detach)
+		keeper_reserve(p, &pl);
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
 	auth_rlimits(&auth, p->rlimits, p->rlimits);
@@ -136,10 +144,14 @@ launch(struct launch_plan *p)
 	/* 7. Layer locks, then clone P1 into new namespaces, into its
 	 * cgroup (v2), or placed there before K releases it (v1). */
 	monitor_prepare_init(p, &m);
+	if (p->detach)
+		keeper_prepare(p, &m);
 	init = ns_clone(p, cgroup_clone_fd(&cg), &m.init_pidfd);
 	if (init == 0)
 		container(p, &m, &pl);
 	cgroup_attach(&cg, init);
+	if (p->detach)
+		keeper_detached(p, &m, init);
 	/* 11. K: wait for the container and for P0; clean up. */
 	monitor_keeper(p, &m, init);
 }
@@ -157,6 +169,9 @@ main(int argc, char **argv)
 	memset(&plan, 0, sizeof(plan));
 	/* 0. Hygiene: fds, signals, umask, rlimits, environment, dumpable. */
 	creds_hygiene(argc, argv, &caller);
+	/* ps, logs, stop, kill, rm, wait: requests to keepers (ctl.c). */
+	if (argc >= 2 && ctla_is_command(argv[1]))
+		ctl_main(argc, argv);
 	/* 1. Parse the command line. */
 	if (args_parse(argc, argv, &req, err, sizeof(err)) != 0)
 		die("%s", err);

@@ -516,6 +516,9 @@ print_eff(const struct policy_eff *eff)
 		{ "user_pids", &eff->user_pids, false, false },
 		{ "max_total_containers", &eff->max_total_containers, false,
 		    false },
+		{ "log_size", &eff->log_size, true, false },
+		{ "user_log_size", &eff->user_log_size, true, false },
+		{ "max_exited", &eff->max_exited, false, false },
 	};
 	char buf[64];
 
@@ -552,6 +555,12 @@ print_eff(const struct policy_eff *eff)
 	printf("cgroup_placement     %-36s %s\n",
 	    eff->cgroup_placement == POLICY_PLACEMENT_TOP ? "top" : "auto",
 	    eff->placement_from);
+	printf("keep_exited          %-36llu %s\n",
+	    (unsigned long long)eff->keep_exited.v, eff->keep_exited.from);
+	printf("allow_detach         %-36s %s\n",
+	    eff->allow_detach ? "yes" : "no", eff->allow_detach_from);
+	printf("allow_exec           %-36s %s\n",
+	    eff->allow_exec ? "yes" : "no", eff->allow_exec_from);
 	for (size_t i = 0; i < eff->nnotes; i++)
 		printf("note: %s line %d: %s\n", eff->notes[i].from,
 		    eff->notes[i].line, eff->notes[i].msg);

@@ -41,6 +41,7 @@ enum ptype {
 	T_SECCOMP,
 	T_DENY,
 	T_PLACEMENT,
+	T_DURATION,
 };
 
 static const struct pkeydef {
@@ -72,6 +73,14 @@ static const struct pkeydef {
 	{ "deny", PK_DENY, T_DENY, W_SECT, false, 0, 0 },
 	{ "cgroup_placement", PK_PLACEMENT, T_PLACEMENT, W_GLOBAL, false, 0,
 	    0 },
+	{ "allow_detach", PK_ALLOW_DETACH, T_DENY, W_SECT, false, 0, 0 },
+	{ "allow_exec", PK_ALLOW_EXEC, T_DENY, W_SECT, false, 0, 0 },
+	{ "log_size", PK_LOG_SIZE, T_SIZE, W_SECT, false, 4096, 1ull << 40 },
+	{ "user_log_size", PK_USER_LOG_SIZE, T_SIZE, W_SECT, false, 4096,
+	    1ull << 44 },
+	{ "keep_exited", PK_KEEP_EXITED, T_DURATION, W_SECT, false, 0,
+	    3650ull * 86400 },
+	{ "max_exited", PK_MAX_EXITED, T_COUNT, W_SECT, false, 0, 100000 },
 };
 
 const char *
@@ -443,15 +452,20 @@ parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
 			v = (uint64_t)r;
 			r = r < 0 ? -1 : 0;
 			break;
+		case T_DURATION:
+			r = policy_parse_duration(value, &v);
+			break;
 		default:
 			break;
 		}
 		if (r < 0) {
-			static const char *const what[] = { "",
-				"a number of CPUs with at most 3 decimals",
+			static const char *const what[] = {
+				"", "a number of CPUs with at most 3 decimals",
 				"a size: bytes or a number with K, M, G or T",
 				"a whole number", "default or unconfined",
-				"yes or no", "auto or top" };
+				"yes or no", "auto or top",
+				"a duration: seconds or a number with s, m, h or d"
+			};
 
 			ERR(c, line, "bad %s value \"%s\" (%s%s)", kd->name,
 			    value, what[kd->type],

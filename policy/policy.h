@@ -183,6 +183,16 @@ struct policy_eff {
 	enum policy_placement cgroup_placement; /* [global] */
 	policy_from placement_from;
 
+	/* Detached containers (ctr-launch(1) run -d, exec). */
+	bool allow_detach;
+	policy_from allow_detach_from;
+	bool allow_exec;
+	policy_from allow_exec_from;
+	struct policy_num log_size;      /* bytes, per container */
+	struct policy_num user_log_size; /* bytes, all of a user's logs */
+	struct policy_num keep_exited;   /* seconds */
+	struct policy_num max_exited;    /* exited records per user */
+
 	struct policy_note *notes;
 	size_t nnotes;
 };
@@ -225,5 +235,8 @@ bool policy_path_normal(const char *p);
 /* Strict parsers shared with the helper's command line. */
 int policy_parse_size(const char *s, uint64_t *out);   /* "512M", "2G" */
 int policy_parse_cpus(const char *s, uint64_t *milli); /* "1.5" */
+
+/* Seconds, or a number with s, m, h or d ("90", "1h"). */
+int policy_parse_duration(const char *s, uint64_t *secs);
 
 #endif

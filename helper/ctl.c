@@ -1,0 +1,949 @@
+/*
+ * ctl.c: the lifecycle commands (ps, logs, stop, kill, rm, wait): the
+ * client side of the keeper's ctl endpoint (keeper.c, DESIGN section 10).
+ *
+ * Invariants:
+ * - The caller MUST be identified from the kernel (the real uid); a
+ *   caller other than root opens only RUNDIR/ctr-launch/c/u<their uid>
+ *   and their own logs; root names the user (--user U) or asks for all
+ *   (--all-users).
+ * - A container name MUST be validated before it is used, and every
+ *   state file MUST be opened beneath the user's directory descriptor
+ *   without following symlinks; records are parsed bounded (ctlproto.c).
+ * - A container is acted on only through its keeper's socket: no pid is
+ *   ever signalled here.  A state directory whose keeper is gone (its
+ *   flock free) and has no exit record is swept: recorded as
+ *   Exited (unknown), its socket removed.
+ * - Exited records beyond the caller's keep_exited or max_exited are
+ *   pruned, records and logs, by the caller's next command.
+ * - Text from the records and logs reaches a terminal with its control
+ *   bytes escaped unless --raw (logs are raw bytes when not a terminal).
+ * - logs MUST drop to the caller once the log and the socket are open.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "creds.h"
+#include "ctl.h"
+#include "ctlproto.h"
+#include "ids.h"
+#include "keeper.h"
+#include "log.h"
+#include "plan.h"
+
+/* One container as read from its state directory. */
+struct entry {
+	struct ctlp_info info;
+	struct ctlp_exit exit;
+	bool has_exit;
+	bool running;
+	struct ctlp_resp st; /* STATUS, while running */
+	char user[64];
+};
+
+struct ctx {
+	struct ctla_request *req;
+	struct launch_plan *plan; /* the caller (not root) */
+	uid_t ruid;
+	bool failed;
+};
+
+/* ---- the state directories ---- */
+
+/* RUNDIR/ctr-launch/c/u<UID>, or -1 when there is none. */
+static int
+open_udir(uid_t uid)
+{
+	char path[sizeof(KEEPER_C_DIR) + 32];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/u%u", KEEPER_C_DIR, (unsigned)uid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -1;
+		die_errno("%s", path);
+	}
+	if (fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0)
+		die("%s: not root-owned with mode 0700", path);
+	return fd;
+}
+
+static int
+open_logdir(uid_t uid)
+{
+	char path[sizeof(KEEPER_LOG_DIR) + 32];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/u%u", KEEPER_LOG_DIR, (unsigned)uid);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Reads DIR/NAME (a regular file, at most KEEPER_INFO_MAX bytes). */
+static ssize_t
+read_record(int dir, const char *name, char *buf, size_t len)
+{
+	cleanup_close int fd = openat(dir, name,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	n = read(fd, buf, len);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return n;
+}
+
+static int
+connect_ctl(int dir)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die_errno("socket");
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/ctl", dir);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends OP(ARG) and reads the answer (skipping log data); -1 if the
+ * keeper is gone. */
+static int
+ask(int fd, uint32_t op, int32_t arg, struct ctlp_resp *r)
+{
+	struct ctlp_req q = { CTLP_VERSION, op, arg };
+	unsigned char b[CTLP_REQ_LEN], in[4 + CTLP_DATA_MAX];
+	ssize_t n;
+
+	ctlp_req_encode(&q, b);
+	if (send(fd, b, sizeof(b), MSG_NOSIGNAL) != (ssize_t)sizeof(b))
+		return -1;
+	for (;;) {
+		n = recv(fd, in, sizeof(in), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		if (ctlp_resp_decode(in, (size_t)n, r) == 0)
+			break;
+	}
+	return 0;
+}
+
+static void
+resp_check(const char *name, const struct ctlp_resp *r)
+{
+	if (r->err == CTLP_EVERSION)
+		die("the keeper of %s speaks ctl protocol version %u, this ctr-launch %u: use the ctr-launch that started it, or stop it as root",
+		    name, r->version, CTLP_VERSION);
+	if (r->err == CTLP_EPERM)
+		die("container %s: not yours", name);
+	if (r->err == CTLP_EBUSY)
+		die("container %s: its keeper is busy, try again", name);
+}
+
+/*
+ * Loads NAME's record from UDIR (under UDIR's lock).  The keeper gone
+ * without an exit record: swept (Exited (unknown)); a directory without
+ * an info record and no keeper: removed.  -1 if there is no such
+ * container.
+ */
+static int
+load(int udir, const char *name, struct entry *e, int *dirfd)
+{
+	char buf[KEEPER_INFO_MAX];
+	ssize_t n;
+	int dir;
+
+	memset(e, 0, sizeof(*e));
+	dir = openat(udir, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	n = read_record(dir, "info", buf, sizeof(buf));
+	if (n < 0 || ctlp_info_parse(buf, (size_t)n, &e->info) != 0) {
+		/* Being created (its keeper holds the lock), or debris. */
+		if (flock(dir, LOCK_EX | LOCK_NB) == 0) {
+			(void)unlinkat(dir, "ctl", 0);
+			(void)unlinkat(dir, "info.tmp", 0);
+			(void)unlinkat(udir, name, AT_REMOVEDIR);
+		}
+		close(dir);
+		return -1;
+	}
+	n = read_record(dir, "exit", buf, sizeof(buf));
+	e->has_exit = n >= 0 && ctlp_exit_parse(buf, (size_t)n, &e->exit) == 0;
+	if (!e->has_exit) {
+		if (flock(dir, LOCK_EX | LOCK_NB) == 0) {
+			/* The keeper died: the container died with it. */
+			char rec[128];
+			struct ctlp_exit x = { -1, (int64_t)time(NULL) };
+			int fd, len = ctlp_exit_format(&x, rec, sizeof(rec));
+
+			(void)unlinkat(dir, "ctl", 0);
+			fd = openat(dir, "exit",
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				O_CLOEXEC,
+			    0600);
+			if (fd >= 0) {
+				(void)!write(fd, rec, (size_t)len);
+				close(fd);
+			}
+			(void)flock(dir, LOCK_UN);
+			e->exit = x;
+			e->has_exit = true;
+		} else {
+			e->running = true;
+		}
+	}
+	if (dirfd != NULL)
+		*dirfd = dir;
+	else
+		close(dir);
+	return 0;
+}
+
+/* Removes NAME's record and log (it has ended). */
+static void
+remove_entry(int udir, int logdir, const char *name)
+{
+	cleanup_close int dir = openat(udir, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char lname[80];
+
+	if (dir >= 0) {
+		static const char *const files[] = { "ctl", "info", "exit",
+			"info.tmp", "exit.tmp" };
+
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+			(void)unlinkat(dir, files[i], 0);
+	}
+	if (unlinkat(udir, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		warnmsg("rm %s: %s", name, strerror(errno));
+	snprintf(lname, sizeof(lname), "%s.log", name);
+	if (logdir >= 0)
+		(void)unlinkat(logdir, lname, 0);
+}
+
+/* The names of UDIR's entries, sorted. */
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char **
+list_names(int udir, size_t *n)
+{
+	int fd = fcntl(udir, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+	struct dirent *de;
+	char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (fd < 0 || (d = fdopendir(fd)) == NULL)
+		die_errno("reading your containers");
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		if (*n == cap) {
+			char **nv = reallocarray(v, cap ? 2 * cap : 16,
+			    sizeof(char *));
+
+			if (nv == NULL)
+				die("out of memory");
+			v = nv;
+			cap = cap ? 2 * cap : 16;
+		}
+		if ((v[*n] = strdup(de->d_name)) == NULL)
+			die("out of memory");
+		(*n)++;
+	}
+	closedir(d);
+	if (*n > 0)
+		qsort(v, *n, sizeof(char *), cmp_str);
+	return v;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The caller's own exited records beyond keep_exited / max_exited. */
+static void
+prune(struct ctx *c, int udir)
+{
+	size_t n, k = 0;
+	char **names;
+	int64_t *ended;
+	bool *pr;
+	size_t *idx;
+	cleanup_close int logdir = -1;
+
+	if (c->plan == NULL)
+		return;
+	names = list_names(udir, &n);
+	ended = calloc(n + 1, sizeof(*ended));
+	pr = calloc(n + 1, sizeof(*pr));
+	idx = calloc(n + 1, sizeof(*idx));
+	if (ended == NULL || pr == NULL || idx == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct entry e;
+
+		if (load(udir, names[i], &e, NULL) != 0 || !e.has_exit)
+			continue;
+		ended[k] = e.exit.ended;
+		idx[k++] = i;
+	}
+	if (k > 0 &&
+	    ctlp_prune(ended, k, (int64_t)time(NULL),
+		c->plan->eff.keep_exited.v, c->plan->eff.max_exited.v,
+		pr) > 0) {
+		logdir = open_logdir(c->ruid);
+		for (size_t j = 0; j < k; j++)
+			if (pr[j])
+				remove_entry(udir, logdir, names[idx[j]]);
+	}
+	free(ended);
+	free(pr);
+	free(idx);
+	free_names(names, n);
+}
+
+/* ---- the users a command acts for ---- */
+
+struct target {
+	uid_t uid;
+	char user[64];
+};
+
+/* The caller, --user U, or (root, --all-users) every u<uid>. */
+static struct target *
+targets(struct ctx *c, size_t *n)
+{
+	struct target *t = NULL;
+	const struct ctla_request *r = c->req;
+
+	*n = 0;
+	if (c->ruid != 0) {
+		if (r->all_users || r->user != NULL)
+			die("%s: --all-users and --user are for root", r->verb);
+		if ((t = calloc(1, sizeof(*t))) == NULL)
+			die("out of memory");
+		t->uid = c->ruid;
+		snprintf(t->user, sizeof(t->user), "%s", c->plan->user);
+		*n = 1;
+		return t;
+	}
+	if (r->user != NULL) {
+		struct passwd *pw = getpwnam(r->user);
+		char *end;
+		unsigned long v;
+
+		if ((t = calloc(1, sizeof(*t))) == NULL)
+			die("out of memory");
+		errno = 0;
+		v = strtoul(r->user, &end, 10);
+		if (pw != NULL) {
+			t->uid = pw->pw_uid;
+		} else if (errno == 0 && *end == '\0' && end != r->user &&
+		    v < 0xffffffffUL) {
+			t->uid = (uid_t)v;
+		} else {
+			char shown[80];
+
+			ctlp_escape(r->user, shown, sizeof(shown));
+			die("%s: --user %s: no such user", r->verb, shown);
+		}
+		snprintf(t->user, sizeof(t->user), "%s", r->user);
+		*n = 1;
+		return t;
+	}
+	if (!r->all_users)
+		die("%s: root has no containers of its own: use --user U or --all-users",
+		    r->verb);
+	{
+		cleanup_close int cd = open(KEEPER_C_DIR,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d;
+		struct dirent *de;
+		size_t cap = 0;
+
+		if (cd < 0)
+			return NULL;
+		if ((d = fdopendir(fcntl(cd, F_DUPFD_CLOEXEC, 3))) == NULL)
+			die_errno("%s", KEEPER_C_DIR);
+		while ((de = readdir(d)) != NULL) {
+			char *end;
+			unsigned long v;
+			struct passwd *pw;
+
+			if (de->d_name[0] != 'u' || de->d_name[1] == '\0')
+				continue;
+			errno = 0;
+			v = strtoul(de->d_name + 1, &end, 10);
+			if (errno != 0 || *end != '\0' || v >= 0xffffffffUL)
+				continue;
+			if (*n == cap) {
+				struct target *nt = reallocarray(t,
+				    cap ? 2 * cap : 16, sizeof(*t));
+
+				if (nt == NULL)
+					die("out of memory");
+				t = nt;
+				cap = cap ? 2 * cap : 16;
+			}
+			t[*n].uid = (uid_t)v;
+			pw = getpwuid((uid_t)v);
+			if (pw != NULL)
+				snprintf(t[*n].user, sizeof(t[*n].user), "%s",
+				    pw->pw_name);
+			else
+				snprintf(t[*n].user, sizeof(t[*n].user), "%lu",
+				    v);
+			(*n)++;
+		}
+		closedir(d);
+	}
+	return t;
+}
+
+/* ---- ps ---- */
+
+static void
+fmt_size(uint64_t v, char *out, size_t len)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v;
+	size_t i = 0;
+
+	if (v == CGROUP_UNKNOWN) {
+		snprintf(out, len, "-");
+		return;
+	}
+	while (d >= 1024 && i < 4) {
+		d /= 1024;
+		i++;
+	}
+	snprintf(out, len, i == 0 ? "%.0f%s" : "%.1f%s", d, u[i]);
+}
+
+static void
+ps_row(struct ctx *c, const struct entry *e, bool user_col)
+{
+	char name[300], image[2100], cmd[4200], created[64], status[96];
+	char cpu[32], mem[32], shortcmd[32];
+	int64_t now = (int64_t)time(NULL);
+	bool esc = !c->req->raw;
+
+	ctlp_status_text(e->running, e->has_exit ? &e->exit : NULL,
+	    e->info.created, now, status, sizeof(status));
+	ctlp_ago(e->info.created, now, created, sizeof(created));
+	if (c->req->json) {
+		ctlp_json(e->info.name, name, sizeof(name));
+		ctlp_json(e->info.image, image, sizeof(image));
+		ctlp_json(e->info.command, cmd, sizeof(cmd));
+		printf("{\"Names\":\"%s\",\"Image\":\"%s\",\"Command\":\"%s\","
+		       "\"CreatedAt\":%lld,\"RunningFor\":\"%s\","
+		       "\"State\":\"%s\",\"Status\":\"%s\",\"ExitCode\":%d,"
+		       "\"User\":\"%s\",\"Uid\":%u",
+		    name, image, cmd, (long long)e->info.created, created,
+		    e->running ? "running" : "exited", status,
+		    e->has_exit ? e->exit.status : 0, e->user,
+		    (unsigned)e->info.uid);
+		if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN &&
+		    e->st.mem != CGROUP_UNKNOWN)
+			printf(",\"CPUSeconds\":%.2f,\"MemUsage\":%llu",
+			    (double)e->st.cpu_usec / 1e6,
+			    (unsigned long long)e->st.mem);
+		printf("}\n");
+		return;
+	}
+	if (esc) {
+		ctlp_escape(e->info.name, name, sizeof(name));
+		ctlp_escape(e->info.image, image, sizeof(image));
+		ctlp_escape(e->info.command, cmd, sizeof(cmd));
+	} else {
+		snprintf(name, sizeof(name), "%s", e->info.name);
+		snprintf(image, sizeof(image), "%s", e->info.image);
+		snprintf(cmd, sizeof(cmd), "%s", e->info.command);
+	}
+	if (c->req->quiet) {
+		printf("%s\n", name);
+		return;
+	}
+	if (strlen(cmd) > 20)
+		snprintf(shortcmd, sizeof(shortcmd), "\"%.17s...\"", cmd);
+	else
+		snprintf(shortcmd, sizeof(shortcmd), "\"%.20s\"", cmd);
+	if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN) {
+		snprintf(cpu, sizeof(cpu), "%.2fs",
+		    (double)e->st.cpu_usec / 1e6);
+		fmt_size(e->st.mem, mem, sizeof(mem));
+	} else if (e->running) {
+		snprintf(cpu, sizeof(cpu), "-");
+		fmt_size(e->st.mem, mem, sizeof(mem));
+	} else {
+		snprintf(cpu, sizeof(cpu), "-");
+		snprintf(mem, sizeof(mem), "-");
+	}
+	if (user_col)
+		printf("%-12s ", e->user);
+	printf("%-20s %-24s %-24s %-16s %-26s %-9s %s\n", name, image, shortcmd,
+	    created, status, cpu, mem);
+}
+
+static void
+ps_user(struct ctx *c, const struct target *t, bool user_col)
+{
+	cleanup_close int udir = open_udir(t->uid);
+	size_t n;
+	char **names;
+
+	if (udir < 0)
+		return;
+	if (flock(udir, LOCK_EX) != 0)
+		die_errno("lock of the containers' directory");
+	if (t->uid == c->ruid)
+		prune(c, udir);
+	names = list_names(udir, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct entry e;
+		int dir = -1;
+
+		if (load(udir, names[i], &e, &dir) != 0)
+			continue;
+		snprintf(e.user, sizeof(e.user), "%s", t->user);
+		if (e.running) {
+			int fd = connect_ctl(dir);
+
+			if (fd < 0 || ask(fd, CTLP_STATUS, 0, &e.st) != 0 ||
+			    e.st.err != CTLP_OK) {
+				e.st.cpu_usec = 0;
+				e.st.mem = CGROUP_UNKNOWN;
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+		close(dir);
+		if (e.running || c->req->all)
+			ps_row(c, &e, user_col);
+	}
+	(void)flock(udir, LOCK_UN);
+	free_names(names, n);
+}
+
+static void
+cmd_ps(struct ctx *c)
+{
+	size_t n;
+	struct target *t = targets(c, &n);
+	bool user_col = c->req->all_users;
+
+	if (!c->req->quiet && !c->req->json) {
+		if (user_col)
+			printf("%-12s ", "USER");
+		printf("%-20s %-24s %-24s %-16s %-26s %-9s %s\n", "NAME",
+		    "IMAGE", "COMMAND", "CREATED", "STATUS", "CPU", "MEMORY");
+	}
+	for (size_t i = 0; i < n; i++)
+		ps_user(c, &t[i], user_col);
+	free(t);
+}
+
+/* ---- one container by name ---- */
+
+/* Opens NAME of T: its directory, and its record.  false (reported) if
+ * there is no such container. */
+static bool
+find(struct ctx *c, const struct target *t, const char *name, int *udir,
+    int *dir, struct entry *e)
+{
+	*udir = open_udir(t->uid);
+	*dir = -1;
+	if (*udir >= 0) {
+		if (flock(*udir, LOCK_EX) != 0)
+			die_errno("lock of the containers' directory");
+		if (load(*udir, name, e, dir) == 0) {
+			(void)flock(*udir, LOCK_UN);
+			return true;
+		}
+		(void)flock(*udir, LOCK_UN);
+		close(*udir);
+		*udir = -1;
+	}
+	warnmsg("%s: no such container: %s", c->req->verb, name);
+	c->failed = true;
+	return false;
+}
+
+static void
+done_one(int udir, int dir)
+{
+	if (dir >= 0)
+		close(dir);
+	if (udir >= 0)
+		close(udir);
+}
+
+/* STOP, KILL or WAIT on a running container; its answer in *R.  false
+ * (reported) when it is not running or the keeper is gone. */
+static bool
+request(struct ctx *c, const char *name, int dir, uint32_t op, int32_t arg,
+    struct ctlp_resp *r)
+{
+	cleanup_close int fd = connect_ctl(dir);
+
+	if (fd < 0 || ask(fd, op, arg, r) != 0) {
+		/* It ended meanwhile: the keeper wrote the exit record before
+		 * it stopped answering. */
+		char buf[KEEPER_INFO_MAX];
+		struct ctlp_exit x = { 0, 0 };
+		ssize_t n = read_record(dir, "exit", buf, sizeof(buf));
+
+		if (op != CTLP_KILL && n >= 0 &&
+		    ctlp_exit_parse(buf, (size_t)n, &x) == 0) {
+			memset(r, 0, sizeof(*r));
+			r->status = x.status;
+			return true;
+		}
+		warnmsg("%s: container %s is not running", c->req->verb, name);
+		c->failed = true;
+		return false;
+	}
+	resp_check(name, r);
+	if (r->err != CTLP_OK) {
+		warnmsg("%s: container %s refused the request", c->req->verb,
+		    name);
+		c->failed = true;
+		return false;
+	}
+	return true;
+}
+
+static void
+act(struct ctx *c, const struct target *t, const char *name)
+{
+	int udir, dir;
+	struct entry e;
+	struct ctlp_resp r;
+
+	if (!find(c, t, name, &udir, &dir, &e))
+		return;
+	switch (c->req->cmd) {
+	case CTLA_STOP:
+		if (!e.running ||
+		    request(c, name, dir, CTLP_STOP, c->req->time, &r))
+			printf("%s\n", name);
+		break;
+	case CTLA_KILL:
+		if (!e.running) {
+			warnmsg("kill: container %s is not running", name);
+			c->failed = true;
+		} else if (request(c, name, dir, CTLP_KILL, c->req->signal,
+			       &r)) {
+			printf("%s\n", name);
+		}
+		break;
+	case CTLA_WAIT:
+		if (e.running && !request(c, name, dir, CTLP_WAIT, 0, &r))
+			break;
+		printf("%d\n", e.running ? r.status : e.exit.status);
+		break;
+	case CTLA_RM:
+		if (e.running && !c->req->force) {
+			warnmsg(
+			    "rm: container %s is running: stop it first, or rm -f",
+			    name);
+			c->failed = true;
+			break;
+		}
+		if (e.running) {
+			cleanup_close int fd = connect_ctl(dir);
+			struct ctlp_resp w;
+
+			if (fd >= 0 && ask(fd, CTLP_KILL, SIGKILL, &r) == 0)
+				resp_check(name, &r);
+			if (fd >= 0)
+				(void)ask(fd, CTLP_WAIT, 0, &w);
+		}
+		if (flock(udir, LOCK_EX) != 0)
+			die_errno("lock of the containers' directory");
+		{
+			cleanup_close int logdir = open_logdir(t->uid);
+
+			remove_entry(udir, logdir, name);
+		}
+		(void)flock(udir, LOCK_UN);
+		printf("%s\n", name);
+		break;
+	default:
+		break;
+	}
+	(void)fflush(stdout);
+	done_one(udir, dir);
+}
+
+static void
+cmd_each(struct ctx *c)
+{
+	size_t n;
+	struct target *t = targets(c, &n);
+
+	for (size_t i = 0; i < n; i++) {
+		if (c->req->all_users) {
+			/* Every running container of every user. */
+			cleanup_close int udir = open_udir(t[i].uid);
+			size_t k;
+			char **names;
+
+			if (udir < 0)
+				continue;
+			names = list_names(udir, &k);
+			for (size_t j = 0; j < k; j++) {
+				struct entry e;
+
+				if (flock(udir, LOCK_EX) != 0)
+					die_errno("lock");
+				if (load(udir, names[j], &e, NULL) == 0 &&
+				    e.running) {
+					(void)flock(udir, LOCK_UN);
+					act(c, &t[i], names[j]);
+				} else {
+					(void)flock(udir, LOCK_UN);
+				}
+			}
+			free_names(names, k);
+			continue;
+		}
+		for (size_t j = 0; j < c->req->nnames; j++)
+			act(c, &t[i], c->req->names[j]);
+	}
+	free(t);
+}
+
+/* ---- logs ---- */
+
+static void
+out_bytes(const struct ctx *c, const char *buf, size_t len, bool tty)
+{
+	if (!tty || c->req->raw) {
+		size_t off = 0;
+
+		while (off < len) {
+			ssize_t w = write(STDOUT_FILENO, buf + off, len - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				exit(0);
+			off += (size_t)w;
+		}
+		return;
+	}
+	/* To a terminal: newlines and tabs as they are, other control
+	 * bytes escaped. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)buf[i];
+
+		if (b == '\n' || b == '\t' || (b >= 0x20 && b < 0x7f) ||
+		    b >= 0x80)
+			putchar(b);
+		else
+			printf("\\x%02x", b);
+	}
+	(void)fflush(stdout);
+}
+
+/* Where --tail N starts in the log (LOG, SIZE bytes). */
+static uint64_t
+tail_start(int log, uint64_t size, uint64_t n)
+{
+	char buf[65536];
+	uint64_t end = size, seen = 0;
+
+	if (n == UINT64_MAX)
+		return 0;
+	if (n == 0)
+		return size;
+	/* A last line without its newline counts as one. */
+	if (size > 0 && pread(log, buf, 1, (off_t)(size - 1)) == 1 &&
+	    buf[0] == '\n')
+		end = size - 1;
+	while (end > 0) {
+		uint64_t from = end > sizeof(buf) ? end - sizeof(buf) : 0;
+		ssize_t r = pread(log, buf, (size_t)(end - from), (off_t)from);
+
+		if (r <= 0)
+			return 0;
+		for (ssize_t i = r; i > 0; i--)
+			if (buf[i - 1] == '\n' && ++seen == n)
+				return from + (uint64_t)i;
+		end = from;
+	}
+	return 0;
+}
+
+static void
+copy_log(const struct ctx *c, int log, uint64_t from, uint64_t to, bool tty)
+{
+	char buf[65536];
+
+	while (from < to) {
+		size_t want = to - from < sizeof(buf) ? to - from : sizeof(buf);
+		ssize_t r = pread(log, buf, want, (off_t)from);
+
+		if (r <= 0)
+			return;
+		out_bytes(c, buf, (size_t)r, tty);
+		from += (uint64_t)r;
+	}
+}
+
+static void
+cmd_logs(struct ctx *c)
+{
+	size_t n;
+	struct target *t = targets(c, &n);
+	const char *name = c->req->names[0];
+	int udir, dir, sock = -1;
+	cleanup_close int logdir = -1, log = -1;
+	struct entry e;
+	struct ctlp_resp r;
+	struct stat st;
+	char lname[80];
+	uint64_t end;
+	bool tty = isatty(STDOUT_FILENO);
+
+	if (!find(c, &t[0], name, &udir, &dir, &e))
+		exit(CTL_EXIT_FAIL);
+	logdir = open_logdir(t[0].uid);
+	snprintf(lname, sizeof(lname), "%s.log", name);
+	if (logdir < 0 ||
+	    (log = openat(logdir, lname,
+		 O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+	    fstat(log, &st) != 0 || !S_ISREG(st.st_mode))
+		die("logs: container %s has no log", name);
+	end = (uint64_t)st.st_size;
+	if (c->req->follow && e.running) {
+		sock = connect_ctl(dir);
+		if (sock >= 0 && ask(sock, CTLP_FOLLOW, 0, &r) == 0) {
+			resp_check(name, &r);
+			end = r.log_off;
+		} else if (sock >= 0) {
+			close(sock);
+			sock = -1;
+		}
+	}
+	done_one(udir, dir);
+	free(t);
+	/* Everything is open: the caller's own rights from here. */
+	if (c->plan != NULL)
+		creds_drop_front(c->plan);
+	copy_log(c, log, tail_start(log, end, c->req->tail), end, tty);
+	while (sock >= 0) {
+		unsigned char in[4 + CTLP_DATA_MAX];
+		ssize_t k = recv(sock, in, sizeof(in), 0);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			die("logs: the container's output was more than could be followed; run logs again");
+		if (k >= 4 && in[0] == (CTLP_DATA_MAGIC & 0xff) &&
+		    in[1] == ((CTLP_DATA_MAGIC >> 8) & 0xff) &&
+		    in[2] == ((CTLP_DATA_MAGIC >> 16) & 0xff) &&
+		    in[3] == (CTLP_DATA_MAGIC >> 24)) {
+			out_bytes(c, (const char *)in + 4, (size_t)k - 4, tty);
+			continue;
+		}
+		/* The end. */
+		break;
+	}
+}
+
+/* ---- entry ---- */
+
+noreturn void
+ctl_main(int argc, char **argv)
+{
+	struct ctla_request req;
+	struct launch_plan plan;
+	struct ctx c;
+	char err[512];
+	uid_t r, e, s;
+	sigset_t none;
+
+	memset(&req, 0, sizeof(req));
+	/* A command holds no state a signal could leave half-done beyond
+	 * what the next command sweeps: Ctrl-C and timeout work on it. */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		die_errno("sigprocmask");
+	memset(&plan, 0, sizeof(plan));
+	memset(&c, 0, sizeof(c));
+	if (ctla_parse(argc, argv, &req, err, sizeof(err)) != 0)
+		die("%s", err);
+	c.req = &req;
+	if (getresuid(&r, &e, &s) != 0)
+		die_errno("getresuid");
+	c.ruid = r;
+	if (r != 0) {
+		/* Who, from the kernel; the policy for the pruning. */
+		ids_identify(&plan);
+		plan_policy(&plan);
+		c.plan = &plan;
+	}
+	switch (req.cmd) {
+	case CTLA_PS:
+		cmd_ps(&c);
+		break;
+	case CTLA_LOGS:
+		cmd_logs(&c);
+		break;
+	default:
+		cmd_each(&c);
+		break;
+	}
+	if (fflush(stdout) != 0)
+		c.failed = true;
+	exit(c.failed ? CTL_EXIT_FAIL : 0);
+}

@@ -1,0 +1,309 @@
+#!/usr/bin/env bats
+# Detached containers and their lifecycle (ctr-launch(1): run -d, ps,
+# logs, stop, kill, rm, wait), end to end as real throwaway users: the
+# seed's story, names, two users with the same name, the keeper killed,
+# the log cap, the policy keys, and nothing left behind.
+
+load lib
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	export LC_TAG LC_A LC_B
+	LC_TAG=$(ctl_tag)
+	LC_A=lca$LC_TAG LC_B=lcb$LC_TAG
+	ctl_useradd "$LC_A"
+	ctl_useradd "$LC_B"
+	lc_policy
+	ctl_image_busybox
+}
+
+teardown_file() {
+	for u in "$LC_A" "$LC_B"; do
+		ctl_as "$u" "$CTL_BIN" rm -f lab >/dev/null 2>&1 || true
+		ctl_userdel "$u"
+	done
+}
+
+teardown() {
+	# Whatever a test left running of its users.
+	for u in "$LC_A" "$LC_B"; do
+		for n in $(ctl_as "$u" "$CTL_BIN" ps -a -q 2>/dev/null); do
+			ctl_as "$u" "$CTL_BIN" rm -f "$n" >/dev/null 2>&1 || true
+		done
+	done
+	lc_policy
+}
+
+# lc_policy [EXTRA LINES]: the suite's policy, EXTRA added to [default].
+lc_policy() {
+	ctl_policy <<EOF
+[default]
+images = busybox
+max_containers = 4
+binds = %h:%h
+user_binds = %h
+memory = 256M
+pids = 64
+tmpfs_size = 16M
+network = host
+${1:-}
+EOF
+}
+
+as() {
+	local u=$1
+	shift
+	ctl_as "$u" "$CTL_BIN" "$@"
+}
+
+uid_of() { id -u "$1"; }
+
+# A service that prints a banner, then serves its files over HTTP.
+LC_SERVICE='echo "lab banner: token=abc123"; mkdir -p /tmp/www; echo hello >/tmp/www/index.html; exec httpd -f -p 127.0.0.1:0 -h /tmp/www'
+LC_LOOP='echo "lab banner"; while :; do sleep 1; done'
+
+# wait_for CMD...: retries CMD for up to 10 seconds (a condition, not a
+# timing assertion).
+wait_for() {
+	local i
+	for i in $(seq 1 50); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+state_dir() { echo "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$1")/$2"; }
+log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
+
+@test "the seed's story: run -d --name, ps, logs, stop, ps -a, wait, rm, nothing left" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_SERVICE"
+	[ "$output" = lab ]
+	run -0 as "$LC_A" ps
+	[[ "$output" == *NAME*STATUS* ]]
+	[[ "$output" == *"lab "*busybox:latest*"Up "* ]]
+	wait_for grep -q 'token=abc123' "$(log_file "$LC_A" lab)"
+	run -0 as "$LC_A" logs lab
+	[[ "$output" == *"lab banner: token=abc123"* ]]
+	# The state and the log are root's alone.
+	[ "$(stat -c '%U %a' "$(state_dir "$LC_A" lab)")" = "root 700" ]
+	[ "$(stat -c '%U %a' "$(log_file "$LC_A" lab)")" = "root 600" ]
+	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" lab)/info")
+	[ "$(stat -c %u /proc/"$kpid")" = 0 ]
+	run -0 as "$LC_A" stop -t 5 lab
+	[ "$output" = lab ]
+	run -0 as "$LC_A" ps
+	[[ "$output" != *"lab "* ]]
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"lab "*"Exited (143) "*ago* ]]
+	run -0 as "$LC_A" wait lab
+	[ "$output" = 143 ]
+	run -0 as "$LC_A" rm lab
+	[ "$output" = lab ]
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$(state_dir "$LC_A" lab)" ]
+	[ ! -e "$(log_file "$LC_A" lab)" ]
+	! kill -0 "$kpid" 2>/dev/null
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q .
+}
+
+@test "ps --format json and -q" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" ps --format json
+	[[ "$output" == '{"Names":"lab","Image":"busybox:latest",'* ]]
+	[[ "$output" == *'"State":"running"'* ]]
+	run -0 as "$LC_A" ps -q
+	[ "$output" = lab ]
+}
+
+@test "a default name is readable, unique and a valid hostname" {
+	run -0 as "$LC_A" run -d busybox sh -c "$LC_LOOP"
+	n1=$output
+	[[ "$n1" =~ ^[a-z0-9][a-z0-9-]{0,62}$ ]]
+	[[ "$n1" == "$LC_A"-* ]]
+	run -0 as "$LC_A" run -d busybox sh -c "$LC_LOOP"
+	[ "$output" != "$n1" ]
+	run -0 as "$LC_A" ps -q
+	[ "$(echo "$output" | wc -l)" = 2 ]
+}
+
+@test "a name is unique per user; two users may both have it" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -125 as "$LC_A" run -d --name lab busybox true
+	[[ "$output" == *"the name lab is already in use"* ]]
+	run -0 as "$LC_B" run -d --name lab busybox sh -c 'echo B-only-output; while :; do sleep 1; done'
+	[ "$output" = lab ]
+	run -0 as "$LC_A" ps -q
+	[ "$output" = lab ]
+}
+
+@test "two users with the same name: neither sees, stops, kills, waits on, reads or removes the other's" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'echo A-secret; while :; do sleep 1; done'
+	wait_for grep -q A-secret "$(log_file "$LC_A" lab)"
+	# B has no lab: every command says so and nothing of A's moves.
+	run -0 as "$LC_B" ps -a
+	[[ "$output" != *lab* ]]
+	for cmd in "stop lab" "kill lab" "wait lab" "rm -f lab" "logs lab"; do
+		# shellcheck disable=SC2086
+		run -125 as "$LC_B" $cmd
+		[[ "$output" == *"no such container: lab"* ]]
+	done
+	# Then B's own lab: B's commands reach B's, never A's.
+	run -0 as "$LC_B" run -d --name lab busybox sh -c 'echo B-output; while :; do sleep 1; done'
+	wait_for grep -q B-output "$(log_file "$LC_B" lab)"
+	run -0 as "$LC_B" logs lab
+	[[ "$output" == *B-output* ]]
+	[[ "$output" != *A-secret* ]]
+	run -0 as "$LC_B" stop lab
+	run -0 as "$LC_A" ps
+	[[ "$output" == *"lab "*"Up "* ]]
+	# The flags for root are refused to users.
+	run -125 as "$LC_B" stop --user "$LC_A" lab
+	[[ "$output" == *"are for root"* ]]
+	run -0 as "$LC_A" ps
+	[[ "$output" == *"lab "*"Up "* ]]
+}
+
+@test "root: ps --all-users with a USER column, stop --user" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -0 "$CTL_BIN" ps --all-users
+	[[ "$output" == USER*NAME* ]]
+	[[ "$output" == *"$LC_A"*lab*"Up "* ]]
+	run -125 "$CTL_BIN" ps
+	[[ "$output" == *"--all-users"* ]]
+	run -0 "$CTL_BIN" stop --user "$LC_A" lab
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"lab "*Exited* ]]
+}
+
+@test "kill -s sends the signal; wait prints the status" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'trap "exit 7" USR1; while :; do sleep 1; done'
+	run -0 as "$LC_A" kill -s USR1 lab
+	run -0 as "$LC_A" wait lab
+	[ "$output" = 7 ]
+	run -125 as "$LC_A" kill lab
+	[[ "$output" == *"not running"* ]]
+	run -125 as "$LC_A" kill -s NOSUCH lab
+	[[ "$output" == *"not a signal"* ]]
+}
+
+@test "rm of a running container needs -f" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -125 as "$LC_A" rm lab
+	[[ "$output" == *"is running"* ]]
+	run -0 as "$LC_A" rm -f lab
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+}
+
+@test "run -d --rm: the record goes when the container ends" {
+	run -0 as "$LC_A" run -d --rm --name lab busybox sh -c 'sleep 1; exit 3'
+	wait_for bash -c "[ ! -e '$(state_dir "$LC_A" lab)' ]"
+	[ ! -e "$(log_file "$LC_A" lab)" ]
+}
+
+@test "logs -f follows until the container ends; --tail N" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'for i in 1 2 3 4 5; do echo line $i; sleep 1; done'
+	run -0 as "$LC_A" logs -f lab
+	[ "$(echo "$output" | tr '\n' ' ')" = "line 1 line 2 line 3 line 4 line 5 " ]
+	run -0 as "$LC_A" logs --tail 2 lab
+	[ "$(echo "$output" | tr '\n' ' ')" = "line 4 line 5 " ]
+	run -0 as "$LC_A" wait lab
+	[ "$output" = 0 ]
+}
+
+@test "a setup failure of run -d exits 125 with the reason and frees the name" {
+	run -125 as "$LC_A" run -d --name lab -v "/home/$LC_A/missing:/x" busybox true
+	[[ "$output" == *missing* ]]
+	[ ! -e "$(state_dir "$LC_A" lab)" ]
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+}
+
+@test "allow_detach = no refuses run -d with the reason" {
+	lc_policy "allow_detach = no"
+	run -125 as "$LC_A" run -d --name lab busybox true
+	[[ "$output" == *"allow_detach = no"* ]]
+	[ ! -e "$(state_dir "$LC_A" lab)" ]
+	# The foreground is unaffected.
+	run -0 as "$LC_A" run --rm busybox true
+}
+
+@test "detached containers count against max_containers" {
+	lc_policy "[user:$LC_A]
+max_containers = 1"
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -125 as "$LC_A" run -d --name lab2 busybox true
+	[[ "$output" == *max_containers* ]]
+	run -125 as "$LC_A" run --rm busybox true
+	[[ "$output" == *max_containers* ]]
+	[ ! -e "$(state_dir "$LC_A" lab2)" ]
+}
+
+@test "the log is capped by log_size, newest bytes kept" {
+	lc_policy "log_size = 8K"
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'i=0; while [ $i -lt 3000 ]; do echo "line $i"; i=$((i+1)); done; echo LAST'
+	run -0 as "$LC_A" wait lab
+	size=$(stat -c %s "$(log_file "$LC_A" lab)")
+	[ "$size" -le 8192 ]
+	run -0 as "$LC_A" logs lab
+	[ "${lines[-1]}" = LAST ]
+	[[ "$output" != *"line 1
+"* ]]
+}
+
+@test "the keeper killed: its container dies, ps -a shows Exited (unknown), rm cleans" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" lab)/info")
+	kill -0 "$kpid"
+	# The container's processes, children of the keeper's init.
+	init=$(pgrep -P "$kpid" | head -1)
+	[ -n "$init" ]
+	kill -KILL "$kpid"
+	wait_for bash -c "! kill -0 $init 2>/dev/null"
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"lab "*"Exited (unknown)"* ]]
+	[ ! -e "$(state_dir "$LC_A" lab)/ctl" ]
+	run -0 as "$LC_A" wait lab
+	[ "$output" = -1 ]
+	run -0 as "$LC_A" rm lab
+	[ ! -e "$(state_dir "$LC_A" lab)" ]
+	# The next launch sweeps its stale cgroup.
+	run -0 as "$LC_A" run --rm busybox true
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q .
+}
+
+@test "exited records beyond keep_exited and max_exited are pruned with their logs" {
+	lc_policy "max_exited = 1"
+	run -0 as "$LC_A" run -d --name one busybox true
+	run -0 as "$LC_A" wait one
+	sleep 1
+	run -0 as "$LC_A" run -d --name two busybox true
+	run -0 as "$LC_A" wait two
+	run -0 as "$LC_A" ps -a -q
+	[ "$output" = two ]
+	[ ! -e "$(log_file "$LC_A" one)" ]
+	lc_policy "keep_exited = 0"
+	sleep 1.1
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$(log_file "$LC_A" two)" ]
+}
+
+@test "the policy keys: ctr-policy explain shows them, check refuses bad values" {
+	lc_policy "allow_exec = no
+log_size = 1M
+keep_exited = 2h"
+	run -0 "$CTL_POLICYTOOL" explain "$LC_A"
+	[[ "$output" == *"allow_detach"*yes* ]]
+	[[ "$output" == *"allow_exec"*no* ]]
+	[[ "$output" == *"log_size"*1M* ]]
+	[[ "$output" == *"keep_exited"*7200* ]]
+	[[ "$output" == *"max_exited"*20* ]]
+	lc_policy "keep_exited = soon"
+	run -1 "$CTL_POLICYTOOL" check
+	[[ "$output" == *"keep_exited"* ]]
+	run -125 as "$LC_A" ps
+	[[ "$output" == *"ctr-policy check"* ]]
+}

@@ -1,0 +1,243 @@
+/*
+ * test_ctlproto.c: the pure pieces of detached containers.
+ *
+ * Invariants checked:
+ * - Requests and responses round-trip; a wrong length or magic is refused.
+ * - Records round-trip any byte of a command; a record with an unknown,
+ *   repeated or missing key, a newline in a value or a bad escape is
+ *   refused.
+ * - Status texts and durations have Docker's shapes.
+ * - The log cap keeps the newest bytes and never exceeds the cap.
+ * - Escaping leaves no control byte; --tail, signals and pruning.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ctlproto.h"
+
+static void
+test_req_roundtrip(void **state)
+{
+	struct ctlp_req r = { CTLP_VERSION, CTLP_KILL, SIGTERM }, o;
+	unsigned char b[CTLP_REQ_LEN];
+
+	(void)state;
+	ctlp_req_encode(&r, b);
+	assert_int_equal(ctlp_req_decode(b, sizeof(b), &o), 0);
+	assert_int_equal(o.version, CTLP_VERSION);
+	assert_int_equal(o.op, CTLP_KILL);
+	assert_int_equal(o.arg, SIGTERM);
+	assert_int_equal(ctlp_req_decode(b, sizeof(b) - 1, &o), -1);
+	b[0] ^= 1;
+	assert_int_equal(ctlp_req_decode(b, sizeof(b), &o), -1);
+}
+
+static void
+test_resp_roundtrip(void **state)
+{
+	struct ctlp_resp r = { CTLP_VERSION, CTLP_STATUS, CTLP_OK, -1, 1,
+		123456789012ull, 1ull << 33, 7, 99 },
+			 o;
+	unsigned char b[CTLP_RESP_LEN];
+
+	(void)state;
+	ctlp_resp_encode(&r, b);
+	assert_int_equal(ctlp_resp_decode(b, sizeof(b), &o), 0);
+	assert_int_equal(o.status, -1);
+	assert_int_equal(o.running, 1);
+	assert_true(o.cpu_usec == 123456789012ull);
+	assert_true(o.mem == 1ull << 33);
+	assert_true(o.pids == 7);
+	assert_int_equal(ctlp_resp_decode(b, sizeof(b) + 1, &o), -1);
+}
+
+static void
+test_info_roundtrip(void **state)
+{
+	struct ctlp_info i, o = { 0 };
+	char buf[4096];
+	int n;
+
+	(void)state;
+	memset(&i, 0, sizeof(i));
+	i.uid = 1234;
+	strcpy(i.name, "lab");
+	strcpy(i.image, "busybox:latest");
+	strcpy(i.command, "sh -c 'echo a=b\n%20\x1b[2J'");
+	i.created = 1700000000;
+	i.keeper = 42;
+	i.tty = true;
+	n = ctlp_info_format(&i, buf, sizeof(buf));
+	assert_true(n > 0);
+	/* One line per key: no raw newline or escape in a value. */
+	assert_null(strchr(buf, '\x1b'));
+	assert_int_equal(ctlp_info_parse(buf, (size_t)n, &o), 0);
+	assert_string_equal(o.command, i.command);
+	assert_string_equal(o.name, "lab");
+	assert_int_equal(o.uid, 1234);
+	assert_int_equal(o.keeper, 42);
+	assert_true(o.tty);
+	assert_false(o.rm);
+}
+
+static void
+test_info_refused(void **state)
+{
+	static const char *bad[] = {
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\n",
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\nx=1\n",
+		"uid=1\nuid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=1\nname=a b\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=1\nname=a%0\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=1\nname=a%00\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=-1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0",
+	};
+	struct ctlp_info o = { 0 };
+	struct ctlp_exit e = { 0, 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ctlp_info_parse(bad[i], strlen(bad[i]), &o),
+		    -1);
+	assert_int_equal(ctlp_exit_parse("status=0\n", 9, &e), -1);
+	assert_int_equal(ctlp_exit_parse("status=256\nended=1\n", 19, &e), -1);
+	assert_int_equal(ctlp_exit_parse("status=-1\nended=5\n", 18, &e), 0);
+	assert_int_equal(e.status, -1);
+	assert_int_equal(e.ended, 5);
+}
+
+static void
+test_status_text(void **state)
+{
+	struct ctlp_exit e = { 0, 1000 };
+	char b[64];
+
+	(void)state;
+	ctlp_status_text(true, NULL, 1000, 1300, b, sizeof(b));
+	assert_string_equal(b, "Up 5 minutes");
+	ctlp_status_text(true, NULL, 1000, 1000, b, sizeof(b));
+	assert_string_equal(b, "Up Less than a second");
+	ctlp_status_text(false, &e, 0, 1120, b, sizeof(b));
+	assert_string_equal(b, "Exited (0) 2 minutes ago");
+	e.status = -1;
+	ctlp_status_text(false, &e, 0, 1120, b, sizeof(b));
+	assert_string_equal(b, "Exited (unknown)");
+	ctlp_duration(1, b, sizeof(b));
+	assert_string_equal(b, "1 second");
+	ctlp_duration(59, b, sizeof(b));
+	assert_string_equal(b, "59 seconds");
+	ctlp_duration(60, b, sizeof(b));
+	assert_string_equal(b, "About a minute");
+	ctlp_duration(3600, b, sizeof(b));
+	assert_string_equal(b, "About an hour");
+	ctlp_duration(5 * 3600, b, sizeof(b));
+	assert_string_equal(b, "5 hours");
+	ctlp_duration(3 * 86400, b, sizeof(b));
+	assert_string_equal(b, "3 days");
+	ctlp_duration(15 * 86400, b, sizeof(b));
+	assert_string_equal(b, "2 weeks");
+	ctlp_duration(800 * 86400LL, b, sizeof(b));
+	assert_string_equal(b, "2 years");
+}
+
+static void
+test_log_cap(void **state)
+{
+	(void)state;
+	/* Room: keep everything. */
+	assert_int_equal(ctlp_log_keep(100, 10, 1000), 100);
+	assert_int_equal(ctlp_log_keep(990, 10, 1000), 990);
+	/* Full: keep the newest half less the new bytes. */
+	assert_int_equal(ctlp_log_keep(995, 10, 1000), 490);
+	/* New bytes beyond half the cap. */
+	assert_int_equal(ctlp_log_keep(995, 700, 1000), 300);
+	/* New bytes beyond the cap: nothing old stays, the last cap bytes. */
+	assert_int_equal(ctlp_log_keep(995, 5000, 1000), 0);
+	assert_int_equal(ctlp_log_take(5000, 1000), 1000);
+	for (uint64_t s = 0; s <= 1000; s += 37)
+		for (uint64_t n = 1; n <= 1500; n += 53)
+			assert_true(ctlp_log_keep(s, n, 1000) +
+				ctlp_log_take(n, 1000) <=
+			    1000);
+}
+
+static void
+test_escape_tail_signal(void **state)
+{
+	char b[64];
+	const char *log = "one\ntwo\nthree\n";
+
+	(void)state;
+	ctlp_escape("a\x1b[2Jb\n\\", b, sizeof(b));
+	assert_string_equal(b, "a\\x1b[2Jb\\x0a\\x5c");
+	ctlp_escape("abcdef", b, 4);
+	assert_string_equal(b, "abc");
+	assert_int_equal(ctlp_tail_offset(log, strlen(log), 1), 8);
+	assert_int_equal(ctlp_tail_offset(log, strlen(log), 2), 4);
+	assert_int_equal(ctlp_tail_offset(log, strlen(log), 9), 0);
+	assert_int_equal(ctlp_tail_offset(log, strlen(log), 0), strlen(log));
+	assert_int_equal(ctlp_tail_offset("a\nb", 3, 1), 2);
+	assert_int_equal(ctlp_signal("TERM"), SIGTERM);
+	assert_int_equal(ctlp_signal("sigkill"), SIGKILL);
+	assert_int_equal(ctlp_signal("9"), 9);
+	assert_int_equal(ctlp_signal("0"), -1);
+	assert_int_equal(ctlp_signal("65"), -1);
+	assert_int_equal(ctlp_signal("NOPE"), -1);
+	assert_int_equal(ctlp_signal("9x"), -1);
+}
+
+static void
+test_prune(void **state)
+{
+	int64_t ended[] = { 100, 500, 900, 950, 990 };
+	bool pr[5];
+
+	(void)state;
+	/* keep 200 s at 1000: 100 and 500 go. */
+	assert_int_equal(ctlp_prune(ended, 5, 1000, 200, 20, pr), 2);
+	assert_true(pr[0] && pr[1] && !pr[2] && !pr[3] && !pr[4]);
+	/* max 1: only the newest stays. */
+	assert_int_equal(ctlp_prune(ended, 5, 1000, 100000, 1, pr), 4);
+	assert_true(pr[0] && pr[1] && pr[2] && pr[3] && !pr[4]);
+	assert_int_equal(ctlp_prune(ended, 5, 1000, 100000, 0, pr), 5);
+}
+
+static void
+test_join(void **state)
+{
+	char a0[] = "sh", a1[] = "-c", a2[] = "echo hi";
+	char *argv[] = { a0, a1, a2, NULL };
+	char b[32];
+
+	(void)state;
+	ctlp_join(argv, b, sizeof(b));
+	assert_string_equal(b, "sh -c echo hi");
+	ctlp_join(argv, b, 8);
+	assert_string_equal(b, "sh...");
+	assert_non_null(strstr(b, "..."));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_req_roundtrip),
+		cmocka_unit_test(test_resp_roundtrip),
+		cmocka_unit_test(test_info_roundtrip),
+		cmocka_unit_test(test_info_refused),
+		cmocka_unit_test(test_status_text),
+		cmocka_unit_test(test_log_cap),
+		cmocka_unit_test(test_escape_tail_signal),
+		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_join),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
