@@ -1302,6 +1302,27 @@ read_usage(struct cgroup *cg)
 	u->pids_peak = read_number(run_dir(cg, CGROUP_PIDS), "pids.peak");
 }
 
+int
+cgroup_procs_open(const struct cgroup *cg, int out[CGROUP_NCTL])
+{
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		int d = run_dir(cg, c);
+
+		out[c] = -1;
+		if (d < 0)
+			continue;
+		out[c] = openat(d, "cgroup.procs",
+		    O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (out[c] < 0) {
+			for (int k = 0; k < c; k++)
+				if (out[k] >= 0)
+					close(out[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 cgroup_current(const struct cgroup *cg, uint64_t *cpu_usec, uint64_t *mem,
     uint64_t *pids)

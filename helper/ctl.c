@@ -26,6 +26,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -900,10 +901,215 @@ cmd_logs(struct ctx *c)
 	}
 }
 
+/* ---- exec ---- */
+
+/* Sends the exec request with FDS as SCM_RIGHTS. */
+static void
+send_exec(int sock, const char *payload, size_t len, const int fds[3])
+{
+	static char buf[CTLP_REQ_LEN + CTLP_EXEC_MAX];
+	struct ctlp_req q = { CTLP_VERSION, CTLP_EXEC, 0 };
+	struct iovec iov = { buf, CTLP_REQ_LEN + len };
+	union {
+		char b[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+
+	ctlp_req_encode(&q, (unsigned char *)buf);
+	memcpy(buf + CTLP_REQ_LEN, payload, len);
+	memset(&mh, 0, sizeof(mh));
+	memset(&u, 0, sizeof(u));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof(u.b);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, 3 * sizeof(int));
+	if (sendmsg(sock, &mh, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
+		die_errno("exec: sending the request");
+}
+
+/* -e KEY: from the caller's environment (as run does); KEY=VALUE as is.
+ * NULL-terminated, in ENV order. */
+static char **
+exec_env(const struct ctla_request *r, char **caller_env)
+{
+	char **v = calloc(r->nenvs + 1, sizeof(char *));
+	size_t n = 0;
+
+	if (v == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < r->nenvs; i++) {
+		size_t k = strlen(r->envs[i]);
+
+		if (strchr(r->envs[i], '=') != NULL) {
+			v[n++] = (char *)(uintptr_t)r->envs[i];
+			continue;
+		}
+		for (size_t j = 0; caller_env != NULL && caller_env[j]; j++)
+			if (strncmp(caller_env[j], r->envs[i], k) == 0 &&
+			    caller_env[j][k] == '=') {
+				v[n++] = caller_env[j];
+				break;
+			}
+	}
+	return v;
+}
+
+/* The exec's stdio: a terminal never goes in (a pipe the front relays,
+ * stdin only with -i), pipes and files do; stdin is /dev/null without
+ * -i.  RELAY[fd] is the front's end, or -1. */
+static void
+exec_stdio(const struct ctla_request *r, int fds[3], int relay[3])
+{
+	for (int fd = 0; fd < 3; fd++) {
+		int pp[2];
+
+		relay[fd] = -1;
+		if (fd == STDIN_FILENO && !r->interactive) {
+			fds[fd] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fds[fd] < 0)
+				die_errno("/dev/null");
+			continue;
+		}
+		if (!isatty(fd)) {
+			fds[fd] = fd;
+			continue;
+		}
+		if (pipe2(pp, O_CLOEXEC) != 0)
+			die_errno("pipe2");
+		fds[fd] = fd == STDIN_FILENO ? pp[0] : pp[1];
+		relay[fd] = fd == STDIN_FILENO ? pp[1] : pp[0];
+	}
+}
+
+static bool
+copy_fd(int in, int out)
+{
+	char buf[16384];
+	ssize_t n = read(in, buf, sizeof(buf));
+
+	if (n < 0 && errno == EINTR)
+		return true;
+	if (n <= 0)
+		return false;
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		off += w;
+	}
+	return true;
+}
+
+/* Relays the pipes until the status comes; returns it. */
+static int
+exec_relay(int sock, int relay[3])
+{
+	struct ctlp_resp r;
+	int status = CTL_EXIT_FAIL;
+	bool have = false;
+
+	for (;;) {
+		struct pollfd pf[4] = {
+			{ have ? -1 : sock, POLLIN, 0 },
+			{ relay[0] >= 0 ? STDIN_FILENO : -1, POLLIN, 0 },
+			{ relay[1], POLLIN, 0 },
+			{ relay[2], POLLIN, 0 },
+		};
+
+		if (have && relay[1] < 0 && relay[2] < 0)
+			return status;
+		if (poll(pf, 4, have ? 200 : -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		if (pf[0].revents) {
+			unsigned char in[4 + CTLP_DATA_MAX];
+			ssize_t n = recv(sock, in, sizeof(in), 0);
+
+			if (n <= 0 || ctlp_resp_decode(in, (size_t)n, &r) != 0)
+				die("exec: the container's keeper is gone");
+			resp_check("the container", &r);
+			if (r.err != CTLP_OK)
+				die("exec: refused by the container's keeper");
+			status = r.status < 0 || r.status > 255 ?
+			    CTL_EXIT_FAIL :
+			    r.status;
+			have = true;
+			/* The process is gone: what it wrote is in the
+			 * pipes; only children it left may still write. */
+		}
+		if (have && pf[2].revents == 0 && pf[3].revents == 0)
+			return status;
+		if (pf[1].revents && !copy_fd(STDIN_FILENO, relay[0])) {
+			close(relay[0]);
+			relay[0] = -1;
+		}
+		for (int fd = 1; fd < 3; fd++)
+			if (pf[fd + 1].revents && !copy_fd(relay[fd], fd)) {
+				close(relay[fd]);
+				relay[fd] = -1;
+			}
+	}
+}
+
+static noreturn void
+cmd_exec(struct ctx *c, char **caller_env)
+{
+	size_t n;
+	struct target *t = targets(c, &n);
+	const char *name = c->req->names[0];
+	static char payload[CTLP_EXEC_MAX];
+	int udir, dir, sock, fds[3], relay[3];
+	struct entry e;
+	char **env;
+	ssize_t len;
+
+	if (c->req->tty)
+		die("exec -t: a pseudo-terminal for exec is not supported; use exec -i without -t");
+	if (c->plan != NULL && !c->plan->eff.allow_exec)
+		deny(
+		    "exec refused: the policy does not allow exec (allow_exec = no, %s)",
+		    c->plan->eff.allow_exec_from);
+	if (!find(c, &t[0], name, &udir, &dir, &e))
+		exit(CTL_EXIT_FAIL);
+	if (!e.running)
+		die("exec: container %s is not running", name);
+	env = exec_env(c->req, caller_env);
+	len = ctlp_exec_encode(c->req->command, env,
+	    c->req->workdir != NULL ? c->req->workdir : "", false, payload,
+	    sizeof(payload));
+	if (len < 0)
+		die("exec: the command and its environment are too long");
+	if ((sock = connect_ctl(dir)) < 0)
+		die("exec: container %s is not running", name);
+	done_one(udir, dir);
+	free(t);
+	exec_stdio(c->req, fds, relay);
+	send_exec(sock, payload, (size_t)len, fds);
+	for (int fd = 0; fd < 3; fd++)
+		if (fds[fd] != fd)
+			close(fds[fd]);
+	/* Everything is sent: the caller's own rights from here. */
+	if (c->plan != NULL)
+		creds_drop_front(c->plan);
+	exit(exec_relay(sock, relay));
+}
+
 /* ---- entry ---- */
 
 noreturn void
-ctl_main(int argc, char **argv)
+ctl_main(int argc, char **argv, char **caller_env)
 {
 	struct ctla_request req;
 	struct launch_plan plan;
@@ -939,6 +1145,8 @@ ctl_main(int argc, char **argv)
 	case CTLA_LOGS:
 		cmd_logs(&c);
 		break;
+	case CTLA_EXEC:
+		cmd_exec(&c, caller_env);
 	default:
 		cmd_each(&c);
 		break;

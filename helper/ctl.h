@@ -7,8 +7,9 @@
 
 #include <stdnoreturn.h>
 
-/* After step 0: parses ARGV (argv[1] one of ctla_is_command's verbs),
+/* After step 0 (CALLER_ENV: its inert copy of the caller's environment,
+ * for exec -e KEY): parses ARGV (argv[1] one of ctla_is_command's verbs),
  * identifies the caller from the kernel and runs the command; exits. */
-noreturn void ctl_main(int argc, char **argv);
+noreturn void ctl_main(int argc, char **argv, char **caller_env);
 
 #endif

@@ -619,6 +619,7 @@ static const struct {
 	{ "kill", CTLA_KILL },
 	{ "rm", CTLA_RM },
 	{ "wait", CTLA_WAIT },
+	{ "exec", CTLA_EXEC },
 };
 
 bool
@@ -643,6 +644,10 @@ enum ctla_opt {
 	A_FORCE,
 	A_ALL_USERS,
 	A_USER,
+	A_INTERACTIVE,
+	A_TTY,
+	A_ENV,
+	A_WORKDIR,
 };
 
 static const struct ctla_optdef {
@@ -665,7 +670,12 @@ static const struct ctla_optdef {
 	    1u << CTLA_PS | 1u << CTLA_STOP | 1u << CTLA_KILL },
 	{ "user", 'u', true, A_USER,
 	    1u << CTLA_PS | 1u << CTLA_LOGS | 1u << CTLA_STOP |
-		1u << CTLA_KILL | 1u << CTLA_RM | 1u << CTLA_WAIT },
+		1u << CTLA_KILL | 1u << CTLA_RM | 1u << CTLA_WAIT |
+		1u << CTLA_EXEC },
+	{ "interactive", 'i', false, A_INTERACTIVE, 1u << CTLA_EXEC },
+	{ "tty", 't', false, A_TTY, 1u << CTLA_EXEC },
+	{ "env", 'e', true, A_ENV, 1u << CTLA_EXEC },
+	{ "workdir", 'w', true, A_WORKDIR, 1u << CTLA_EXEC },
 };
 
 struct aparser {
@@ -743,6 +753,35 @@ aapply(struct aparser *p, const struct ctla_optdef *o, const char *val)
 		return 0;
 	case A_ALL_USERS:
 		r->all_users = true;
+		return 0;
+	case A_INTERACTIVE:
+		r->interactive = true;
+		return 0;
+	case A_TTY:
+		r->tty = true;
+		return 0;
+	case A_ENV: {
+		size_t k = strcspn(val, "=");
+		bool ok = k > 0 && !(val[0] >= '0' && val[0] <= '9');
+
+		for (size_t j = 0; j < k && ok; j++)
+			ok = (val[j] >= 'A' && val[j] <= 'Z') ||
+			    (val[j] >= 'a' && val[j] <= 'z') ||
+			    (val[j] >= '0' && val[j] <= '9') || val[j] == '_';
+		if (!ok)
+			return afail(p,
+			    "%s: -e %s: the variable name must match [A-Za-z_][A-Za-z0-9_]*",
+			    r->verb, shown);
+		if (r->nenvs >= CTLP_EXEC_ARGS)
+			return afail(p, "%s: too many -e", r->verb);
+		r->envs[r->nenvs++] = val;
+		return 0;
+	}
+	case A_WORKDIR:
+		if (val[0] != '/')
+			return afail(p, "%s: -w %s: an absolute path", r->verb,
+			    shown);
+		r->workdir = val;
 		return 0;
 	case A_USER:
 		if (*val == '\0' || strlen(val) > 64)
@@ -913,6 +952,13 @@ ctla_parse(int argc, char *const argv[], struct ctla_request *r, char *err,
 			return afail(&p, "%s: more than %d names", r->verb,
 			    CTLA_MAX_NAMES);
 		r->names[r->nnames++] = a;
+		if (r->cmd == CTLA_EXEC) {
+			/* NAME COMMAND...: the rest is the command. */
+			if (i + 1 >= argc)
+				return afail(&p, "exec: no command given");
+			r->command = argv + i + 1;
+			break;
+		}
 	}
 	return acheck(&p);
 }
@@ -944,4 +990,156 @@ ctlp_json(const char *s, char *out, size_t len)
 		o += 6;
 	}
 	out[o] = '\0';
+}
+
+/* ---- exec ---- */
+
+ssize_t
+ctlp_exec_encode(char *const *argv, char *const *env, const char *workdir,
+    bool tty, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len > CTLP_EXEC_MAX)
+		len = CTLP_EXEC_MAX;
+#define PUT(s)                             \
+	do {                               \
+		size_t n_ = strlen(s) + 1; \
+		if (o + n_ > len)          \
+			return -1;         \
+		memcpy(buf + o, (s), n_);  \
+		o += n_;                   \
+	} while (0)
+	PUT(tty ? "E1" : "E0");
+	PUT(workdir != NULL ? workdir : "");
+	for (size_t i = 0; argv[i] != NULL; i++)
+		PUT(argv[i]);
+	PUT("");
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+		PUT(env[i]);
+#undef PUT
+	return (ssize_t)o;
+}
+
+static bool
+env_entry_ok(const char *s)
+{
+	const char *eq = strchr(s, '=');
+
+	if (eq == NULL || eq == s)
+		return false;
+	if (!((s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= 'a' && s[0] <= 'z') ||
+		s[0] == '_'))
+		return false;
+	for (const char *p = s; p < eq; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	return true;
+}
+
+int
+ctlp_exec_decode(const char *in, size_t len, struct ctlp_exec *x)
+{
+	size_t o = 0, na = 0, ne = 0;
+	char *s;
+
+	memset(x, 0, sizeof(*x));
+	if (len == 0 || len > CTLP_EXEC_MAX || in[len - 1] != '\0')
+		return -1;
+	if ((x->buf = malloc(len)) == NULL)
+		return -1;
+	memcpy(x->buf, in, len);
+	x->argv = calloc(CTLP_EXEC_ARGS + 1, sizeof(char *));
+	x->env = calloc(CTLP_EXEC_ARGS + 1, sizeof(char *));
+	if (x->argv == NULL || x->env == NULL)
+		goto bad;
+	s = x->buf;
+	if (strcmp(s, "E0") != 0 && strcmp(s, "E1") != 0)
+		goto bad;
+	x->tty = s[1] == '1';
+	o = 3;
+	if (o >= len)
+		goto bad;
+	x->workdir = x->buf + o;
+	if (x->workdir[0] != '\0' && x->workdir[0] != '/')
+		goto bad;
+	o += strlen(x->workdir) + 1;
+	for (;;) {
+		if (o >= len)
+			goto bad;
+		s = x->buf + o;
+		o += strlen(s) + 1;
+		if (*s == '\0')
+			break;
+		if (na >= CTLP_EXEC_ARGS)
+			goto bad;
+		x->argv[na++] = s;
+	}
+	if (na == 0)
+		goto bad;
+	while (o < len) {
+		s = x->buf + o;
+		o += strlen(s) + 1;
+		if (ne >= CTLP_EXEC_ARGS || !env_entry_ok(s))
+			goto bad;
+		x->env[ne++] = s;
+	}
+	return 0;
+bad:
+	ctlp_exec_free(x);
+	return -1;
+}
+
+void
+ctlp_exec_free(struct ctlp_exec *x)
+{
+	free(x->argv);
+	free(x->env);
+	free(x->buf);
+	memset(x, 0, sizeof(*x));
+}
+
+static bool
+same_key(const char *a, const char *b)
+{
+	size_t ka = strcspn(a, "="), kb = strcspn(b, "=");
+
+	return ka == kb && strncmp(a, b, ka) == 0;
+}
+
+char **
+ctlp_env_merge(char *const *base, char *const *over)
+{
+	size_t nb = 0, no = 0, n = 0;
+	char **v;
+
+	while (base != NULL && base[nb] != NULL)
+		nb++;
+	while (over != NULL && over[no] != NULL)
+		no++;
+	if ((v = calloc(nb + no + 1, sizeof(char *))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < nb; i++) {
+		v[n] = base[i];
+		/* The last -e of a key wins. */
+		for (size_t j = 0; j < no; j++)
+			if (same_key(base[i], over[j]))
+				v[n] = over[j];
+		n++;
+	}
+	for (size_t j = 0; j < no; j++) {
+		bool seen = false;
+
+		for (size_t i = 0; i < n && !seen; i++)
+			seen = same_key(v[i], over[j]);
+		if (!seen)
+			v[n++] = over[j];
+		else
+			for (size_t i = 0; i < n; i++)
+				if (same_key(v[i], over[j]))
+					v[i] = over[j];
+	}
+	v[n] = NULL;
+	return v;
 }

@@ -27,6 +27,8 @@
 #define CTLP_RESP_LEN   56
 #define CTLP_DATA_MAGIC 0x444c5443u /* "CTLD": log bytes follow */
 #define CTLP_DATA_MAX   16384       /* log bytes in one message */
+#define CTLP_EXEC_MAX   65536       /* bytes of an exec request's payload */
+#define CTLP_EXEC_ARGS  1024        /* argv or env entries */
 
 enum ctlp_op {
 	CTLP_STATUS = 1, /* state, CPU and memory use */
@@ -35,6 +37,8 @@ enum ctlp_op {
 	CTLP_WAIT,       /* answered when it ended, with the status */
 	CTLP_FOLLOW,     /* log_off now, then CTLP_DATA_MAGIC messages of
 			  * the log's new bytes, then the end as CTLP_WAIT */
+	CTLP_EXEC,       /* + the payload (ctlp_exec_encode) and 3 fds;
+			  * answered with the command's status */
 };
 
 enum ctlp_err {
@@ -147,24 +151,31 @@ enum ctla_cmd {
 	CTLA_KILL,
 	CTLA_RM,
 	CTLA_WAIT,
+	CTLA_EXEC,
 };
 
 #define CTLA_MAX_NAMES 256
 
 struct ctla_request {
 	enum ctla_cmd cmd;
-	const char *verb; /* as typed, for messages */
-	bool all;         /* ps -a */
-	bool quiet;       /* ps -q */
-	bool json;        /* ps --format json */
-	bool raw;         /* --raw: control bytes as they are */
-	bool follow;      /* logs -f */
-	bool all_users;   /* root: --all-users */
-	const char *user; /* root: --user U */
-	uint64_t tail;    /* logs --tail N (UINT64_MAX: all) */
-	int time;         /* stop -t (default 10) */
-	int signal;       /* kill -s (default KILL) */
-	bool force;       /* rm -f */
+	const char *verb;                 /* as typed, for messages */
+	bool all;                         /* ps -a */
+	bool quiet;                       /* ps -q */
+	bool json;                        /* ps --format json */
+	bool raw;                         /* --raw: control bytes as they are */
+	bool follow;                      /* logs -f */
+	bool all_users;                   /* root: --all-users */
+	const char *user;                 /* root: --user U */
+	uint64_t tail;                    /* logs --tail N (UINT64_MAX: all) */
+	int time;                         /* stop -t (default 10) */
+	int signal;                       /* kill -s (default KILL) */
+	bool force;                       /* rm -f */
+	bool interactive;                 /* exec -i */
+	bool tty;                         /* exec -t */
+	const char *workdir;              /* exec -w (absolute) */
+	const char *envs[CTLP_EXEC_ARGS]; /* exec -e KEY[=VALUE] */
+	size_t nenvs;
+	char *const *command; /* exec: NAME's command, NULL-terminated */
 	const char *names[CTLA_MAX_NAMES];
 	size_t nnames;
 };
@@ -182,5 +193,31 @@ int ctla_parse(int argc, char *const argv[], struct ctla_request *r, char *err,
 /* S as the body of a JSON string (quotes, backslashes, control bytes and
  * bytes above 0x7e escaped as \u00XX).  Always terminates OUT. */
 void ctlp_json(const char *s, char *out, size_t len);
+
+/* ---- exec ---- */
+
+/* What exec asks for: argv (non-empty), -e entries "KEY=VALUE", and -w
+ * (absolute, or "" for the container's working directory). */
+struct ctlp_exec {
+	char **argv;
+	char **env;
+	char *workdir;
+	bool tty;
+	char *buf; /* the strings point into it */
+};
+
+/* The payload: "E1" tty(0|1) NUL, workdir NUL, argc entries each NUL
+ * terminated, a lone NUL, env entries each NUL-terminated.  Returns its
+ * length, or -1 when it would not fit LEN or CTLP_EXEC_MAX. */
+ssize_t ctlp_exec_encode(char *const *argv, char *const *env,
+    const char *workdir, bool tty, char *buf, size_t len);
+/* 0, or -1 for anything else (bounds, an empty argv, a bad -e key, a
+ * relative workdir, a missing terminator).  Free with ctlp_exec_free. */
+int ctlp_exec_decode(const char *buf, size_t len, struct ctlp_exec *out);
+void ctlp_exec_free(struct ctlp_exec *);
+/* BASE's entries, each replaced by an OVER entry of the same key, then
+ * the OVER entries of new keys.  NULL when out of memory.  The strings
+ * are shared, the array is new. */
+char **ctlp_env_merge(char *const *base, char *const *over);
 
 #endif

@@ -61,6 +61,7 @@
 #include "ctlproto.h"
 #include "fsutil.h"
 #include "keeper.h"
+#include "kexec.h"
 #include "log.h"
 #include "mounts.h"
 
@@ -74,6 +75,8 @@ struct client {
 	bool waits;  /* STOP, WAIT, FOLLOW: answered at the end */
 	bool follow; /* gets the log's new bytes */
 	uint32_t op;
+	int xpidfd; /* exec: the child reporting the status, or -1 */
+	int xalive; /* exec: its liveness pipe's write end */
 };
 
 static struct kstate {
@@ -93,7 +96,7 @@ static struct kstate {
 	char name[64];
 	struct client cl[KEEPER_MAX_CLIENTS];
 } ks = { -1, -1, -1, -1, { -1, -1 }, -1, -1, -1, false, false, false, 0, 0, 0,
-	"", { { -1, 0, false, false, 0 } } };
+	"", { { -1, 0, false, false, 0, -1, -1 } } };
 
 static int
 pidfd_signal(int pidfd, int sig)
@@ -198,7 +201,7 @@ keeper_reserve(const struct launch_plan *p, const struct place *pl)
 	if (!args_valid_name(p->name))
 		die("the name %s is not valid", p->name);
 	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
-		ks.cl[i].fd = -1;
+		ks.cl[i].fd = ks.cl[i].xpidfd = ks.cl[i].xalive = -1;
 	ks.uid = p->uid;
 	snprintf(ks.name, sizeof(ks.name), "%s", p->name);
 	user_dirs(p->uid);
@@ -504,11 +507,37 @@ keeper_peer_uid(int sock, uid_t *uid)
 
 /* ---- the ctl socket ---- */
 
+static void reply(struct client *c, const struct ctlp_resp *r);
+
 static void
 client_close(struct client *c)
 {
 	xclose(&c->fd);
 	c->waits = c->follow = false;
+}
+
+/* An exec's child ended: its status to the client. */
+static void
+exec_done(struct client *c)
+{
+	siginfo_t si;
+	struct ctlp_resp r;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PIDFD, (id_t)c->xpidfd, &si, WEXITED) != 0)
+		if (errno != EINTR)
+			break;
+	xclose(&c->xpidfd);
+	xclose(&c->xalive);
+	if (c->fd < 0)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.version = CTLP_VERSION;
+	r.op = CTLP_EXEC;
+	r.running = 1;
+	r.status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	reply(c, &r);
+	client_close(c);
 }
 
 static void
@@ -571,7 +600,7 @@ accept_client(void)
 		if (ks.cl[i].fd < 0)
 			c = &ks.cl[i];
 	if (c == NULL || keeper_peer_uid(fd, &uid) != 0) {
-		struct client tmp = { fd, 0, false, false, 0 };
+		struct client tmp = { fd, 0, false, false, 0, -1, -1 };
 
 		resp_init(&r, 0, c == NULL ? CTLP_EBUSY : CTLP_EPERM);
 		reply(&tmp, &r);
@@ -581,6 +610,7 @@ accept_client(void)
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->uid = uid;
+	c->xpidfd = c->xalive = -1;
 }
 
 static void
@@ -599,16 +629,105 @@ stop_arm(int secs)
 	(void)timerfd_settime(ks.timer, 0, &it, NULL);
 }
 
-static void
-client_request(struct client *c, struct monitor *m)
+/* Receives one message into B (LEN bytes at most) and up to 3
+ * descriptors into FDS (-1 where none). */
+static ssize_t
+recv_fds(int sock, unsigned char *b, size_t len, int fds[3])
 {
-	unsigned char b[CTLP_REQ_LEN + 1];
-	ssize_t n = recv(c->fd, b, sizeof(b), MSG_DONTWAIT);
+	struct iovec iov = { b, len };
+	union {
+		char buf[CMSG_SPACE(3 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh;
+	ssize_t n;
+
+	fds[0] = fds[1] = fds[2] = -1;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+	     cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			    sizeof(int));
+			if (i < 3 && fds[i] < 0)
+				fds[i] = fd;
+			else
+				close(fd);
+		}
+	}
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		return -1;
+	return n;
+}
+
+static void
+close3(int fds[3])
+{
+	for (int i = 0; i < 3; i++)
+		xclose(&fds[i]);
+}
+
+/* exec: the payload after the header, the stdio in FDS. */
+static void
+client_exec(struct client *c, const struct launch_plan *p, struct monitor *m,
+    const unsigned char *payload, size_t len, int fds[3])
+{
+	struct ctlp_exec x;
+	struct ctlp_resp r;
+
+	resp_init(&r, CTLP_EXEC, CTLP_EINVAL);
+	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0 ||
+	    ctlp_exec_decode((const char *)payload, len, &x) != 0) {
+		close3(fds);
+		reply(c, &r);
+		client_close(c);
+		return;
+	}
+	syslog(LOG_AUTHPRIV | LOG_NOTICE,
+	    "container %s (uid %u): exec by uid %u", ks.name, (unsigned)ks.uid,
+	    (unsigned)c->uid);
+	if (kexec_start(p, m, &x, fds, &c->xpidfd, &c->xalive) < 0) {
+		c->xpidfd = c->xalive = -1;
+		reply(c, &r);
+		client_close(c);
+	}
+	ctlp_exec_free(&x);
+	close3(fds);
+}
+
+static void
+client_request(struct client *c, const struct launch_plan *p, struct monitor *m)
+{
+	static unsigned char b[CTLP_REQ_LEN + CTLP_EXEC_MAX];
+	int fds[3];
+	ssize_t n = recv_fds(c->fd, b, sizeof(b), fds);
 	struct ctlp_req q;
 	struct ctlp_resp r;
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
+	if (n >= CTLP_REQ_LEN && ctlp_req_decode(b, CTLP_REQ_LEN, &q) == 0 &&
+	    q.op == CTLP_EXEC && q.version == CTLP_VERSION &&
+	    (c->uid == 0 || c->uid == ks.uid) && c->xpidfd < 0) {
+		client_exec(c, p, m, b + CTLP_REQ_LEN, (size_t)n - CTLP_REQ_LEN,
+		    fds);
+		return;
+	}
+	close3(fds);
 	if (n <= 0 || ctlp_req_decode(b, (size_t)n, &q) != 0) {
 		client_close(c);
 		return;
@@ -741,6 +860,12 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
 		struct client *c = &ks.cl[i];
 
+		if (c->xpidfd >= 0) {
+			/* Its process died with the container's pid
+			 * namespace. */
+			exec_done(c);
+			continue;
+		}
 		if (c->fd < 0)
 			continue;
 		if (c->waits) {
@@ -880,7 +1005,7 @@ serve(const struct launch_plan *p, struct monitor *m)
 		TIMER,
 		CL
 	};
-	struct pollfd pf[CL + KEEPER_MAX_CLIENTS];
+	struct pollfd pf[CL + 2 * KEEPER_MAX_CLIENTS];
 	bool src_open = true;
 
 	for (;;) {
@@ -888,9 +1013,17 @@ serve(const struct launch_plan *p, struct monitor *m)
 		pf[SRC] = (struct pollfd){ src_open ? ks.src : -1, POLLIN, 0 };
 		pf[LISTEN] = (struct pollfd){ ks.listen, POLLIN, 0 };
 		pf[TIMER] = (struct pollfd){ ks.timer, POLLIN, 0 };
-		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
-			pf[CL + i] = (struct pollfd){ ks.cl[i].fd, POLLIN, 0 };
-		if (poll(pf, CL + KEEPER_MAX_CLIENTS, -1) < 0) {
+		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
+			/* A client whose exec runs waits for its end. */
+			pf[CL + i] = (struct pollfd){ ks.cl[i].xpidfd < 0 ?
+				    ks.cl[i].fd :
+				    -1,
+				POLLIN, 0 };
+			pf[CL + KEEPER_MAX_CLIENTS + i] = (struct pollfd){
+				ks.cl[i].xpidfd, POLLIN, 0
+			};
+		}
+		if (poll(pf, CL + 2 * KEEPER_MAX_CLIENTS, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
@@ -905,8 +1038,13 @@ serve(const struct launch_plan *p, struct monitor *m)
 			(void)pidfd_signal(m->init_pidfd, SIGKILL);
 		}
 		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
-			if (pf[CL + i].revents && ks.cl[i].fd >= 0)
-				client_request(&ks.cl[i], m);
+			if (pf[CL + i].revents && ks.cl[i].fd >= 0 &&
+			    ks.cl[i].xpidfd < 0)
+				client_request(&ks.cl[i], p, m);
+		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
+			if (pf[CL + KEEPER_MAX_CLIENTS + i].revents &&
+			    ks.cl[i].xpidfd >= 0)
+				exec_done(&ks.cl[i]);
 		if (pf[LISTEN].revents)
 			accept_client();
 		if (pf[INIT_PID].revents)

@@ -171,7 +171,7 @@ main(int argc, char **argv)
 	creds_hygiene(argc, argv, &caller);
 	/* ps, logs, stop, kill, rm, wait: requests to keepers (ctl.c). */
 	if (argc >= 2 && ctla_is_command(argv[1]))
-		ctl_main(argc, argv);
+		ctl_main(argc, argv, caller.env);
 	/* 1. Parse the command line. */
 	if (args_parse(argc, argv, &req, err, sizeof(err)) != 0)
 		die("%s", err);

@@ -91,6 +91,19 @@ log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
 	[ "$(stat -c '%U %a' "$(log_file "$LC_A" lab)")" = "root 600" ]
 	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" lab)/info")
 	[ "$(stat -c %u /proc/"$kpid")" = 0 ]
+	# exec sees the service's files and processes, as the caller.
+	run -0 as "$LC_A" exec lab cat /tmp/www/index.html
+	[ "$output" = hello ]
+	run -0 as "$LC_A" exec lab ps
+	[[ "$output" == *"httpd -f -p 127.0.0.1:0"* ]]
+	run -0 as "$LC_A" exec -e GREETING=hi -w /tmp/www lab sh -c 'id -u; echo $GREETING; pwd'
+	[ "${lines[0]}" = "$(uid_of "$LC_A")" ]
+	[ "${lines[1]}" = hi ]
+	[ "${lines[2]}" = /tmp/www ]
+	run -3 as "$LC_A" exec lab sh -c 'exit 3'
+	run -127 as "$LC_A" exec lab no-such-command
+	run -0 bash -c "echo piped-in | setpriv --reuid=$(uid_of "$LC_A") --regid=$(id -g "$LC_A") --init-groups -- '$CTL_BIN' exec -i lab cat"
+	[ "$output" = piped-in ]
 	run -0 as "$LC_A" stop -t 5 lab
 	[ "$output" = lab ]
 	run -0 as "$LC_A" ps

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -224,6 +225,142 @@ test_join(void **state)
 	assert_non_null(strstr(b, "..."));
 }
 
+#define DEC(lit) ctlp_exec_decode((lit), sizeof(lit) - 1, &x)
+
+static void
+test_exec_roundtrip(void **state)
+{
+	char a0[] = "sh", a1[] = "-c", a2[] = "echo $X\n\x01";
+	char e0[] = "X=1", e1[] = "EMPTY=";
+	char *argv[] = { a0, a1, a2, NULL }, *env[] = { e0, e1, NULL };
+	char buf[CTLP_EXEC_MAX];
+	struct ctlp_exec x;
+	ssize_t n;
+
+	(void)state;
+	n = ctlp_exec_encode(argv, env, "/tmp", false, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(ctlp_exec_decode(buf, (size_t)n, &x), 0);
+	assert_string_equal(x.argv[2], a2);
+	assert_null(x.argv[3]);
+	assert_string_equal(x.env[1], "EMPTY=");
+	assert_string_equal(x.workdir, "/tmp");
+	assert_false(x.tty);
+	ctlp_exec_free(&x);
+	/* Truncated, unterminated, relative workdir, bad -e, empty argv. */
+	assert_int_equal(ctlp_exec_decode(buf, (size_t)n - 1, &x), -1);
+	assert_int_equal(DEC("E0\0rel\0sh\0\0"), -1);
+	assert_int_equal(DEC("E0\0\0sh\0\0=x\0"), -1);
+	assert_int_equal(DEC("E0\0\0sh\0\0A-B=x\0"), -1);
+	assert_int_equal(DEC("E0\0\0\0"), -1);
+	assert_int_equal(DEC("E2\0\0sh\0\0"), -1);
+	assert_int_equal(DEC("E0\0\0sh\0\0"), 0);
+	ctlp_exec_free(&x);
+	/* Too big to encode. */
+	assert_int_equal(ctlp_exec_encode(argv, env, "", false, buf, 8), -1);
+}
+
+static void
+test_env_merge(void **state)
+{
+	char b0[] = "PATH=/bin", b1[] = "HOME=/h", o0[] = "HOME=/x",
+	     o1[] = "NEW=1", o2[] = "NEW=2";
+	char *base[] = { b0, b1, NULL }, *over[] = { o0, o1, o2, NULL };
+	char **v = ctlp_env_merge(base, over);
+
+	(void)state;
+	assert_non_null(v);
+	assert_string_equal(v[0], "PATH=/bin");
+	assert_string_equal(v[1], "HOME=/x");
+	assert_string_equal(v[2], "NEW=2");
+	assert_null(v[3]);
+	free(v);
+}
+
+/* A writable, NULL-terminated copy of V (string literals are const). */
+static char **
+dupv(const char *const *v, int *argc)
+{
+	int n = 0;
+	char **c;
+
+	while (v[n] != NULL)
+		n++;
+	c = calloc((size_t)n + 1, sizeof(char *));
+	assert_non_null(c);
+	for (int i = 0; i < n; i++)
+		assert_non_null(c[i] = strdup(v[i]));
+	*argc = n;
+	return c;
+}
+
+static void
+freev(char **c)
+{
+	for (int i = 0; c[i] != NULL; i++)
+		free(c[i]);
+	free(c);
+}
+
+#define PARSE(r, ...) \
+	parse_v((r), (const char *const[]){ "x", __VA_ARGS__, NULL })
+
+static char **held;
+
+static int
+parse_v(struct ctla_request *r, const char *const *v)
+{
+	static char err[256];
+	int argc, rc;
+
+	if (held != NULL)
+		freev(held);
+	held = dupv(v, &argc);
+	rc = ctla_parse(argc, held, r, err, sizeof(err));
+	assert_true(rc == 0 || err[0] != '\0');
+	return rc;
+}
+
+static void
+test_ctla_parse(void **state)
+{
+	static struct ctla_request r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "ps", "-aq", "--format", "json"), 0);
+	assert_true(r.all && r.quiet && r.json);
+	assert_int_equal(PARSE(&r, "stop", "-t", "3", "a", "b"), 0);
+	assert_int_equal(r.time, 3);
+	assert_int_equal(r.nnames, 2);
+	assert_int_equal(PARSE(&r, "exec", "-it", "-e", "A=1", "-w", "/w",
+			     "lab", "sh", "-c", "x"),
+	    0);
+	assert_true(r.interactive && r.tty);
+	assert_string_equal(r.names[0], "lab");
+	assert_string_equal(r.command[0], "sh");
+	assert_string_equal(r.envs[0], "A=1");
+	assert_string_equal(r.workdir, "/w");
+	assert_int_equal(PARSE(&r, "kill", "-s", "HUP", "lab"), 0);
+	assert_int_equal(r.signal, SIGHUP);
+	assert_int_equal(PARSE(&r, "ps", "lab"), -1);
+	assert_int_equal(PARSE(&r, "stop", "../x"), -1);
+	assert_int_equal(PARSE(&r, "stop", "a/b"), -1);
+	assert_int_equal(PARSE(&r, "stop", "a\nb"), -1);
+	assert_int_equal(PARSE(&r, "logs", "a", "b"), -1);
+	assert_int_equal(PARSE(&r, "rm", "--nope", "a"), -1);
+	assert_int_equal(PARSE(&r, "exec", "lab"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-w", "rel", "lab", "true"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-e", "1A=x", "lab", "true"), -1);
+	assert_int_equal(PARSE(&r, "kill", "-s", "NOPE", "lab"), -1);
+	assert_int_equal(PARSE(&r, "stop", "--all-users", "lab"), -1);
+	assert_int_equal(PARSE(&r, "ps", "--all-users", "--user", "u"), -1);
+	assert_int_equal(PARSE(&r, "stop"), -1);
+	freev(held);
+	held = NULL;
+	assert_true(ctla_is_command("wait"));
+	assert_false(ctla_is_command("run"));
+}
+
 int
 main(void)
 {
@@ -237,6 +374,9 @@ main(void)
 		cmocka_unit_test(test_escape_tail_signal),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_exec_roundtrip),
+		cmocka_unit_test(test_env_merge),
+		cmocka_unit_test(test_ctla_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
