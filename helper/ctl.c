@@ -31,9 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1063,6 +1067,123 @@ exec_relay(int sock, int relay[3])
 	}
 }
 
+/* exec -t: the pty master, sent by the exec'd process over PTY_SOCK;
+ * -1 if the exec failed first (its status then comes on SOCK). */
+static int
+recv_master(int pty_sock)
+{
+	char b;
+	struct iovec iov = { &b, 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	if (recvmsg(pty_sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
+	    cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+static struct termios tty_saved;
+static bool tty_is_raw;
+
+static void
+tty_back(void)
+{
+	if (tty_is_raw)
+		(void)tcsetattr(STDIN_FILENO, TCSADRAIN, &tty_saved);
+	tty_is_raw = false;
+}
+
+static void
+winsize_to(int master)
+{
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(master, TIOCSWINSZ, &ws);
+}
+
+/* exec -t: relays the caller's terminal and the pty until the status
+ * comes; returns it. */
+static int
+exec_pty(int sock, int master, bool input)
+{
+	struct ctlp_resp r;
+	sigset_t winch;
+	int sfd;
+
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &winch, NULL) != 0 ||
+	    (sfd = (int)syscall(SYS_signalfd4, -1, &winch, (size_t)(_NSIG / 8),
+		 SFD_CLOEXEC)) < 0)
+		die_errno("signalfd");
+	winsize_to(master);
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tty_saved) == 0) {
+		struct termios t = tty_saved;
+
+		cfmakeraw(&t);
+		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
+			tty_is_raw = true;
+		atexit(tty_back);
+	}
+	for (;;) {
+		struct pollfd pf[4] = {
+			{ sock, POLLIN, 0 },
+			{ input ? STDIN_FILENO : -1, POLLIN, 0 },
+			{ master, POLLIN, 0 },
+			{ sfd, POLLIN, 0 },
+		};
+
+		if (poll(pf, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		if (pf[3].revents) {
+			struct signalfd_siginfo si;
+
+			(void)!read(sfd, &si, sizeof(si));
+			winsize_to(master);
+		}
+		if (pf[2].revents && !copy_fd(master, STDOUT_FILENO))
+			master = -1;
+		if (pf[1].revents && !copy_fd(STDIN_FILENO, master))
+			input = false;
+		if (pf[0].revents) {
+			unsigned char in[CTLP_RESP_LEN + 1];
+			ssize_t n = recv(sock, in, sizeof(in), 0);
+
+			if (n <= 0 || ctlp_resp_decode(in, (size_t)n, &r) != 0)
+				die("exec: the container's keeper is gone");
+			resp_check("the container", &r);
+			/* The last output, then the status. */
+			if (master >= 0 &&
+			    fcntl(master, F_SETFL, O_NONBLOCK) == 0)
+				while (copy_fd(master, STDOUT_FILENO))
+					;
+			tty_back();
+			return r.status < 0 || r.status > 255 ? CTL_EXIT_FAIL :
+								r.status;
+		}
+	}
+}
+
 static noreturn void
 cmd_exec(struct ctx *c, char **caller_env)
 {
@@ -1075,8 +1196,6 @@ cmd_exec(struct ctx *c, char **caller_env)
 	char **env;
 	ssize_t len;
 
-	if (c->req->tty)
-		die("exec -t: a pseudo-terminal for exec is not supported; use exec -i without -t");
 	if (c->plan != NULL && !c->plan->eff.allow_exec)
 		deny(
 		    "exec refused: the policy does not allow exec (allow_exec = no, %s)",
@@ -1087,14 +1206,43 @@ cmd_exec(struct ctx *c, char **caller_env)
 		die("exec: container %s is not running", name);
 	env = exec_env(c->req, caller_env);
 	len = ctlp_exec_encode(c->req->command, env,
-	    c->req->workdir != NULL ? c->req->workdir : "", false, payload,
-	    sizeof(payload));
+	    c->req->workdir != NULL ? c->req->workdir : "", c->req->tty,
+	    payload, sizeof(payload));
 	if (len < 0)
 		die("exec: the command and its environment are too long");
 	if ((sock = connect_ctl(dir)) < 0)
 		die("exec: container %s is not running", name);
 	done_one(udir, dir);
 	free(t);
+	if (c->req->tty) {
+		int sv[2], master;
+
+		/* The exec'd process sends its pty's master over sv[1]. */
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) !=
+		    0)
+			die_errno("socketpair");
+		fds[0] = sv[1];
+		fds[1] = fds[2] = sv[1];
+		send_exec(sock, payload, (size_t)len, fds);
+		close(sv[1]);
+		if (c->plan != NULL)
+			creds_drop_front(c->plan);
+		master = recv_master(sv[0]);
+		close(sv[0]);
+		if (master < 0) {
+			/* It failed before: its reason went to the socket's
+			 * peer; the status follows. */
+			struct ctlp_resp r;
+			unsigned char in[CTLP_RESP_LEN + 1];
+			ssize_t k = recv(sock, in, sizeof(in), 0);
+
+			if (k <= 0 || ctlp_resp_decode(in, (size_t)k, &r) != 0)
+				die("exec: the container's keeper is gone");
+			die("exec -t: no pseudo-terminal came from the container (status %d)",
+			    r.status);
+		}
+		exit(exec_pty(sock, master, c->req->interactive));
+	}
 	exec_stdio(c->req, fds, relay);
 	send_exec(sock, payload, (size_t)len, fds);
 	for (int fd = 0; fd < 3; fd++)

@@ -32,7 +32,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,10 +73,53 @@ keep_only(const int *keep, size_t n)
 	}
 }
 
+/* exec -t, as the caller: a new pty of the container's devpts, its
+ * master sent to the front over the socket on fd 0, its slave the
+ * controlling terminal and stdio. */
+static void
+own_pty(void)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { (char[]){ 'M' }, 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int m, s;
+
+	m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || unlockpt(m) != 0)
+		die_errno("exec -t: a pseudo-terminal in the container");
+	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0)
+		die_errno("exec -t: the pseudo-terminal's slave");
+	memset(&mh, 0, sizeof(mh));
+	memset(&u, 0, sizeof(u));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &m, sizeof(int));
+	if (sendmsg(STDIN_FILENO, &mh, MSG_NOSIGNAL) != 1)
+		die_errno("exec -t: handing over the pseudo-terminal");
+	close(m);
+	for (int i = 0; i < 3; i++)
+		if (dup3(s, i, 0) != i)
+			die_errno("dup3");
+	close(s);
+	if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0)
+		die_errno("exec -t: the controlling terminal");
+}
+
 /* C2: inside the pid namespace.  Never returns. */
 static noreturn void
 inside(const struct launch_plan *p, const int procs[CGROUP_NCTL], int alive,
-    char *const *argv, char *const *env, const char *workdir)
+    char *const *argv, char *const *env, const char *workdir, bool tty)
 {
 	char err[512], line[600];
 	sigset_t none;
@@ -103,6 +148,8 @@ inside(const struct launch_plan *p, const int procs[CGROUP_NCTL], int alive,
 		die_errno("chdir /");
 	}
 	creds_restore(p);
+	if (tty)
+		own_pty();
 	/* Step 15: nothing but stdio, then the filter, last. */
 	if (close_range(3, ~0U, 0) != 0)
 		die_errno("close_range");
@@ -160,7 +207,7 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 	if ((c2 = fork()) < 0)
 		die_errno("fork");
 	if (c2 == 0)
-		inside(p, procs, alive, x->argv, env, x->workdir);
+		inside(p, procs, alive, x->argv, env, x->workdir, x->tty);
 	close(alive);
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (procs[c] >= 0)

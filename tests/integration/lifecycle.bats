@@ -122,6 +122,18 @@ log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
 	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q .
 }
 
+@test "exec -t: a new terminal of the container's own, the status, input with -i" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -4 ctl_as "$LC_A" script -qec "$CTL_BIN exec -t lab sh -c 'tty; exit 4'" /dev/null
+	[[ "$output" == */dev/pts/0* ]]
+	run -5 bash -c "printf 'echo typed-\$((40+2))\nexit 5\n' | setpriv --reuid=$(uid_of "$LC_A") --regid=$(id -g "$LC_A") --init-groups -- script -qec '$CTL_BIN exec -it lab sh' /dev/null"
+	[[ "$output" == *typed-42* ]]
+	# Without -t the container never gets the caller's terminal.
+	run -0 ctl_as "$LC_A" script -qec "$CTL_BIN exec lab sh -c 'tty; ls -l /proc/self/fd/1'" /dev/null
+	[[ "$output" == *"not a tty"* ]]
+	[[ "$output" == *pipe:* ]]
+}
+
 @test "ps --format json and -q" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
 	run -0 as "$LC_A" ps --format json
