@@ -1254,6 +1254,187 @@ cmd_exec(struct ctx *c, char **caller_env)
 	exit(exec_relay(sock, relay));
 }
 
+/* ---- attach ---- */
+
+static void
+send_data(int sock, const unsigned char *buf, size_t len)
+{
+	unsigned char b[4 + CTLP_DATA_MAX];
+
+	while (len > 0) {
+		size_t n = len < CTLP_DATA_MAX ? len : CTLP_DATA_MAX;
+
+		b[0] = (unsigned char)(CTLP_DATA_MAGIC & 0xff);
+		b[1] = (unsigned char)((CTLP_DATA_MAGIC >> 8) & 0xff);
+		b[2] = (unsigned char)((CTLP_DATA_MAGIC >> 16) & 0xff);
+		b[3] = (unsigned char)(CTLP_DATA_MAGIC >> 24);
+		memcpy(b + 4, buf, n);
+		if (send(sock, b, n + 4, MSG_NOSIGNAL) != (ssize_t)(n + 4))
+			die("attach: the container's keeper is gone");
+		buf += n;
+		len -= n;
+	}
+}
+
+static void
+send_winsize(int sock)
+{
+	struct winsize ws;
+	struct ctlp_req q = { CTLP_VERSION, CTLP_WINSIZE, 0 };
+	unsigned char b[CTLP_REQ_LEN];
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) != 0 &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0)
+		return;
+	q.arg = (int32_t)((uint32_t)ws.ws_row << 16 | ws.ws_col);
+	ctlp_req_encode(&q, b);
+	(void)send(sock, b, sizeof(b), MSG_NOSIGNAL);
+}
+
+static bool
+is_data(const unsigned char *b, ssize_t n)
+{
+	return n >= 4 && b[0] == (CTLP_DATA_MAGIC & 0xff) &&
+	    b[1] == ((CTLP_DATA_MAGIC >> 8) & 0xff) &&
+	    b[2] == ((CTLP_DATA_MAGIC >> 16) & 0xff) &&
+	    b[3] == (CTLP_DATA_MAGIC >> 24);
+}
+
+/* The pty's bytes to the caller's terminal, as they are (it is theirs). */
+static bool
+copy_out(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(STDOUT_FILENO, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		buf += w;
+		len -= (size_t)w;
+	}
+	return true;
+}
+
+/* Relays the caller's terminal and the container's pty through its
+ * keeper until the detach keys or the container's end. */
+static noreturn void
+attach_relay(int sock, struct ctlp_detach *d)
+{
+	sigset_t winch;
+	int sfd;
+	bool input = true;
+
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &winch, NULL) != 0 ||
+	    (sfd = (int)syscall(SYS_signalfd4, -1, &winch, (size_t)(_NSIG / 8),
+		 SFD_CLOEXEC)) < 0)
+		die_errno("signalfd");
+	send_winsize(sock);
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tty_saved) == 0) {
+		struct termios t = tty_saved;
+
+		cfmakeraw(&t);
+		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
+			tty_is_raw = true;
+		atexit(tty_back);
+	}
+	for (;;) {
+		struct pollfd pf[3] = {
+			{ sock, POLLIN, 0 },
+			{ input ? STDIN_FILENO : -1, POLLIN, 0 },
+			{ sfd, POLLIN, 0 },
+		};
+		unsigned char in[4 + CTLP_DATA_MAX];
+		unsigned char out[4096 + CTLP_DETACH_MAX];
+		size_t olen;
+		ssize_t n;
+
+		if (poll(pf, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		if (pf[2].revents) {
+			struct signalfd_siginfo si;
+
+			(void)!read(sfd, &si, sizeof(si));
+			send_winsize(sock);
+		}
+		if (pf[1].revents) {
+			n = read(STDIN_FILENO, in, 4096);
+			if (n <= 0) {
+				input = false;
+			} else if (ctlp_detach_feed(d, in, (size_t)n, out,
+				       &olen)) {
+				send_data(sock, out, olen);
+				tty_back();
+				/* The container keeps running. */
+				exit(0);
+			} else {
+				send_data(sock, out, olen);
+			}
+		}
+		if (pf[0].revents) {
+			struct ctlp_resp r;
+
+			n = recv(sock, in, sizeof(in), 0);
+			if (n > 0 && is_data(in, n)) {
+				if (!copy_out((const char *)in + 4,
+					(size_t)n - 4))
+					exit(0);
+				continue;
+			}
+			tty_back();
+			if (n <= 0 || ctlp_resp_decode(in, (size_t)n, &r) != 0)
+				die("attach: the container's output was more than could be relayed; attach again");
+			exit(r.status < 0 || r.status > 255 ? CTL_EXIT_FAIL :
+							      r.status);
+		}
+	}
+}
+
+static noreturn void
+cmd_attach(struct ctx *c)
+{
+	size_t n;
+	struct target *t = targets(c, &n);
+	const char *name = c->req->names[0];
+	int udir, dir, sock;
+	struct entry e;
+	struct ctlp_resp r;
+	struct ctlp_detach d;
+
+	if (ctlp_detach_parse(c->req->detach_keys != NULL ?
+		    c->req->detach_keys :
+		    "ctrl-p,ctrl-q",
+		&d) != 0)
+		die("attach: bad --detach-keys");
+	if (c->plan != NULL && c->plan->eff.denied)
+		deny("attach refused: denied by the policy");
+	if (!find(c, &t[0], name, &udir, &dir, &e))
+		exit(CTL_EXIT_FAIL);
+	if (!e.running)
+		die("attach: container %s is not running", name);
+	if (!e.info.tty)
+		die("attach: container %s was not started with -t (see logs -f)",
+		    name);
+	if ((sock = connect_ctl(dir)) < 0 || ask(sock, CTLP_ATTACH, 0, &r) != 0)
+		die("attach: container %s is not running", name);
+	done_one(udir, dir);
+	free(t);
+	if (r.err == CTLP_EBUSY)
+		die("attach: another client is attached to %s", name);
+	resp_check(name, &r);
+	if (r.err != CTLP_OK)
+		die("attach: container %s refused it", name);
+	if (c->plan != NULL)
+		creds_drop_front(c->plan);
+	attach_relay(sock, &d);
+}
+
 /* ---- entry ---- */
 
 noreturn void
@@ -1295,6 +1476,8 @@ ctl_main(int argc, char **argv, char **caller_env)
 		break;
 	case CTLA_EXEC:
 		cmd_exec(&c, caller_env);
+	case CTLA_ATTACH:
+		cmd_attach(&c);
 	default:
 		cmd_each(&c);
 		break;

@@ -620,6 +620,7 @@ static const struct {
 	{ "rm", CTLA_RM },
 	{ "wait", CTLA_WAIT },
 	{ "exec", CTLA_EXEC },
+	{ "attach", CTLA_ATTACH },
 };
 
 bool
@@ -648,6 +649,7 @@ enum ctla_opt {
 	A_TTY,
 	A_ENV,
 	A_WORKDIR,
+	A_DETACH_KEYS,
 };
 
 static const struct ctla_optdef {
@@ -671,11 +673,12 @@ static const struct ctla_optdef {
 	{ "user", 'u', true, A_USER,
 	    1u << CTLA_PS | 1u << CTLA_LOGS | 1u << CTLA_STOP |
 		1u << CTLA_KILL | 1u << CTLA_RM | 1u << CTLA_WAIT |
-		1u << CTLA_EXEC },
+		1u << CTLA_EXEC | 1u << CTLA_ATTACH },
 	{ "interactive", 'i', false, A_INTERACTIVE, 1u << CTLA_EXEC },
 	{ "tty", 't', false, A_TTY, 1u << CTLA_EXEC },
 	{ "env", 'e', true, A_ENV, 1u << CTLA_EXEC },
 	{ "workdir", 'w', true, A_WORKDIR, 1u << CTLA_EXEC },
+	{ "detach-keys", 0, true, A_DETACH_KEYS, 1u << CTLA_ATTACH },
 };
 
 struct aparser {
@@ -783,6 +786,16 @@ aapply(struct aparser *p, const struct ctla_optdef *o, const char *val)
 			    shown);
 		r->workdir = val;
 		return 0;
+	case A_DETACH_KEYS: {
+		struct ctlp_detach d;
+
+		if (ctlp_detach_parse(val, &d) != 0)
+			return afail(p,
+			    "%s: --detach-keys %s: keys like ctrl-p,ctrl-q",
+			    r->verb, shown);
+		r->detach_keys = val;
+		return 0;
+	}
 	case A_USER:
 		if (*val == '\0' || strlen(val) > 64)
 			return afail(p, "%s: --user %s: not a user name",
@@ -900,8 +913,8 @@ acheck(struct aparser *p)
 		    r->verb);
 	if (r->nnames == 0 && !r->all_users)
 		return afail(p, "%s: no container name given", r->verb);
-	if (r->cmd == CTLA_LOGS && r->nnames != 1)
-		return afail(p, "logs takes exactly one container name");
+	if ((r->cmd == CTLA_LOGS || r->cmd == CTLA_ATTACH) && r->nnames != 1)
+		return afail(p, "%s takes exactly one container name", r->verb);
 	return 0;
 }
 
@@ -1142,4 +1155,79 @@ ctlp_env_merge(char *const *base, char *const *over)
 	}
 	v[n] = NULL;
 	return v;
+}
+
+/* ---- attach ---- */
+
+static int
+detach_key(const char *s, size_t n, unsigned char *out)
+{
+	if (n == 1 && s[0] > 0x20 && s[0] < 0x7f) {
+		*out = (unsigned char)s[0];
+		return 0;
+	}
+	if (n == 6 && strncmp(s, "ctrl-", 5) == 0) {
+		char c = s[5];
+
+		if (c >= 'a' && c <= 'z') {
+			*out = (unsigned char)(c - 'a' + 1);
+			return 0;
+		}
+		if (c >= '@' && c <= '_') {
+			*out = (unsigned char)(c - '@');
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+ctlp_detach_parse(const char *spec, struct ctlp_detach *d)
+{
+	memset(d, 0, sizeof(*d));
+	while (*spec != '\0') {
+		size_t n = strcspn(spec, ",");
+
+		if (d->nkeys >= CTLP_DETACH_MAX ||
+		    detach_key(spec, n, &d->keys[d->nkeys]) != 0)
+			return -1;
+		d->nkeys++;
+		spec += n;
+		if (*spec == ',' && *++spec == '\0')
+			return -1;
+	}
+	return d->nkeys > 0 ? 0 : -1;
+}
+
+bool
+ctlp_detach_feed(struct ctlp_detach *d, const unsigned char *in, size_t len,
+    unsigned char *out, size_t *outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (in[i] == d->keys[d->matched]) {
+			if (++d->matched == d->nkeys) {
+				d->matched = 0;
+				*outlen = o;
+				return true;
+			}
+			continue;
+		}
+		/* The held-back keys were input after all. */
+		memcpy(out + o, d->keys, d->matched);
+		o += d->matched;
+		d->matched = 0;
+		if (in[i] == d->keys[0]) {
+			d->matched = 1;
+			if (d->nkeys == 1) {
+				*outlen = o;
+				return true;
+			}
+			continue;
+		}
+		out[o++] = in[i];
+	}
+	*outlen = o;
+	return false;
 }

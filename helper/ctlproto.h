@@ -37,6 +37,10 @@ enum ctlp_op {
 	CTLP_WAIT,       /* answered when it ended, with the status */
 	CTLP_FOLLOW,     /* log_off now, then CTLP_DATA_MAGIC messages of
 			  * the log's new bytes, then the end as CTLP_WAIT */
+	CTLP_ATTACH,     /* the pty's output as CTLP_DATA_MAGIC messages;
+			  * the client's CTLP_DATA_MAGIC messages go to the
+			  * pty; the end as CTLP_WAIT */
+	CTLP_WINSIZE,    /* attached: arg = rows << 16 | columns */
 	CTLP_EXEC,       /* + the payload (ctlp_exec_encode) and 3 fds;
 			  * answered with the command's status */
 };
@@ -152,6 +156,7 @@ enum ctla_cmd {
 	CTLA_RM,
 	CTLA_WAIT,
 	CTLA_EXEC,
+	CTLA_ATTACH,
 };
 
 #define CTLA_MAX_NAMES 256
@@ -175,7 +180,8 @@ struct ctla_request {
 	const char *workdir;              /* exec -w (absolute) */
 	const char *envs[CTLP_EXEC_ARGS]; /* exec -e KEY[=VALUE] */
 	size_t nenvs;
-	char *const *command; /* exec: NAME's command, NULL-terminated */
+	char *const *command;    /* exec: NAME's command, NULL-terminated */
+	const char *detach_keys; /* attach --detach-keys */
 	const char *names[CTLA_MAX_NAMES];
 	size_t nnames;
 };
@@ -219,5 +225,29 @@ void ctlp_exec_free(struct ctlp_exec *);
  * the OVER entries of new keys.  NULL when out of memory.  The strings
  * are shared, the array is new. */
 char **ctlp_env_merge(char *const *base, char *const *over);
+
+/* ---- attach ---- */
+
+#define CTLP_DETACH_MAX 8 /* keys in a detach sequence */
+
+/* The detach sequence (Docker's --detach-keys, default ctrl-p,ctrl-q) and
+ * how much of it the input has matched so far. */
+struct ctlp_detach {
+	unsigned char keys[CTLP_DETACH_MAX];
+	size_t nkeys;
+	size_t matched;
+};
+
+/* Parses "ctrl-p,ctrl-q" (ctrl-@ .. ctrl-_, a-z after ctrl-, or single
+ * printable characters) into D.  0, or -1. */
+int ctlp_detach_parse(const char *spec, struct ctlp_detach *d);
+/*
+ * Feeds IN[0..LEN) through D: writes to OUT (room for LEN +
+ * CTLP_DETACH_MAX bytes) what goes to the container, in order, holding
+ * back a partial match (sent when the match breaks).  Returns true when
+ * the whole sequence was typed (the rest of IN is dropped).
+ */
+bool ctlp_detach_feed(struct ctlp_detach *d, const unsigned char *in,
+    size_t len, unsigned char *out, size_t *outlen);
 
 #endif

@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -75,8 +76,9 @@ struct client {
 	bool waits;  /* STOP, WAIT, FOLLOW: answered at the end */
 	bool follow; /* gets the log's new bytes */
 	uint32_t op;
-	int xpidfd; /* exec: the child reporting the status, or -1 */
-	int xalive; /* exec: its liveness pipe's write end */
+	int xpidfd;    /* exec: the child reporting the status, or -1 */
+	int xalive;    /* exec: its liveness pipe's write end */
+	bool attached; /* attach: its input goes to the pty */
 };
 
 static struct kstate {
@@ -96,7 +98,7 @@ static struct kstate {
 	char name[64];
 	struct client cl[KEEPER_MAX_CLIENTS];
 } ks = { -1, -1, -1, -1, { -1, -1 }, -1, -1, -1, false, false, false, 0, 0, 0,
-	"", { { -1, 0, false, false, 0, -1, -1 } } };
+	"", { { -1, 0, false, false, 0, -1, -1, false } } };
 
 static int
 pidfd_signal(int pidfd, int sig)
@@ -513,7 +515,7 @@ static void
 client_close(struct client *c)
 {
 	xclose(&c->fd);
-	c->waits = c->follow = false;
+	c->waits = c->follow = c->attached = false;
 }
 
 /* An exec's child ended: its status to the client. */
@@ -600,7 +602,7 @@ accept_client(void)
 		if (ks.cl[i].fd < 0)
 			c = &ks.cl[i];
 	if (c == NULL || keeper_peer_uid(fd, &uid) != 0) {
-		struct client tmp = { fd, 0, false, false, 0, -1, -1 };
+		struct client tmp = { fd, 0, false, false, 0, -1, -1, false };
 
 		resp_init(&r, 0, c == NULL ? CTLP_EBUSY : CTLP_EPERM);
 		reply(&tmp, &r);
@@ -720,6 +722,16 @@ client_request(struct client *c, const struct launch_plan *p, struct monitor *m)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
+	if (n >= 4 && c->attached && b[0] == (CTLP_DATA_MAGIC & 0xff) &&
+	    b[1] == ((CTLP_DATA_MAGIC >> 8) & 0xff) &&
+	    b[2] == ((CTLP_DATA_MAGIC >> 16) & 0xff) &&
+	    b[3] == (CTLP_DATA_MAGIC >> 24)) {
+		/* Input for the pty: what does not fit now is dropped, the
+		 * keeper never waits on it. */
+		close3(fds);
+		(void)!write(ks.src, b + 4, (size_t)n - 4);
+		return;
+	}
 	if (n >= CTLP_REQ_LEN && ctlp_req_decode(b, CTLP_REQ_LEN, &q) == 0 &&
 	    q.op == CTLP_EXEC && q.version == CTLP_VERSION &&
 	    (c->uid == 0 || c->uid == ks.uid) && c->xpidfd < 0) {
@@ -777,6 +789,33 @@ client_request(struct client *c, const struct launch_plan *p, struct monitor *m)
 		return;
 	case CTLP_WAIT:
 		c->waits = true;
+		return;
+	case CTLP_ATTACH:
+		if (ks.out[0] >= 0 || ks.src < 0) {
+			r.err = CTLP_EINVAL;
+			reply(c, &r);
+			return;
+		}
+		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
+			if (ks.cl[i].fd >= 0 && ks.cl[i].attached)
+				r.err = CTLP_EBUSY;
+		if (r.err == CTLP_OK)
+			syslog(LOG_AUTHPRIV | LOG_NOTICE,
+			    "container %s (uid %u): attach by uid %u", ks.name,
+			    (unsigned)ks.uid, (unsigned)c->uid);
+		reply(c, &r);
+		if (r.err == CTLP_OK && c->fd >= 0)
+			c->waits = c->follow = c->attached = true;
+		return;
+	case CTLP_WINSIZE:
+		if (c->attached) {
+			struct winsize ws;
+
+			memset(&ws, 0, sizeof(ws));
+			ws.ws_row = (unsigned short)((uint32_t)q.arg >> 16);
+			ws.ws_col = (unsigned short)((uint32_t)q.arg & 0xffff);
+			(void)ioctl(ks.src, TIOCSWINSZ, &ws);
+		}
 		return;
 	case CTLP_FOLLOW:
 		r.log_off = ks.log_size;

@@ -134,6 +134,53 @@ log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
 	[[ "$output" == *pipe:* ]]
 }
 
+# tmux_as USER CMD: a detached tmux session (its own server) running CMD
+# as USER in an 80x24 terminal.
+tmux_as() {
+	LC_TMUX=lc$LC_TAG$BATS_TEST_NUMBER
+	tmux -L "$LC_TMUX" new-session -d -x 80 -y 24 \
+	    "setpriv --reuid=$(uid_of "$1") --regid=$(id -g "$1") --init-groups -- $2; echo \"ENDED rc=\$?\"; sleep 60"
+}
+
+pane() { tmux -L "$LC_TMUX" capture-pane -p; }
+pane_has() { pane | grep -q -- "$1"; }
+
+@test "attach to a -d -t container, Ctrl-P Ctrl-Q detaches, one client at a time" {
+	run -0 as "$LC_A" run -d -t --name lab busybox sh
+	tmux_as "$LC_A" "$CTL_BIN attach lab"
+	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
+	wait_for pane_has hi-42
+	# A second client gets a clear error.
+	run -125 as "$LC_A" attach lab
+	[[ "$output" == *"another client is attached"* ]]
+	tmux -L "$LC_TMUX" send-keys C-p C-q
+	wait_for pane_has "ENDED rc=0"
+	# Still running; the session's output is in its log.
+	run -0 as "$LC_A" ps
+	[[ "$output" == *"lab "*"Up "* ]]
+	run -0 as "$LC_A" logs lab
+	[[ "$output" == *hi-42* ]]
+	tmux -L "$LC_TMUX" kill-server
+	# Attach again; exit ends the container and the attach with its status.
+	tmux_as "$LC_A" "$CTL_BIN attach --detach-keys ctrl-x lab"
+	tmux -L "$LC_TMUX" send-keys 'exit 6' Enter
+	wait_for pane_has "ENDED rc=6"
+	tmux -L "$LC_TMUX" kill-server
+	run -0 as "$LC_A" wait lab
+	[ "$output" = 6 ]
+}
+
+@test "attach: refused without -t, to another user, and with bad detach keys" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -125 as "$LC_A" attach lab
+	[[ "$output" == *"not started with -t"* ]]
+	run -0 as "$LC_B" run -d -t --name tty busybox sh
+	run -125 as "$LC_A" attach tty
+	[[ "$output" == *"no such container: tty"* ]]
+	run -125 as "$LC_B" attach --detach-keys ctrl-pp tty
+	[[ "$output" == *"--detach-keys"* ]]
+}
+
 @test "ps --format json and -q" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
 	run -0 as "$LC_A" ps --format json

@@ -361,6 +361,47 @@ test_ctla_parse(void **state)
 	assert_false(ctla_is_command("run"));
 }
 
+static void
+test_detach_keys(void **state)
+{
+	struct ctlp_detach d;
+	unsigned char out[64];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ctlp_detach_parse("ctrl-p,ctrl-q", &d), 0);
+	assert_int_equal(d.nkeys, 2);
+	assert_int_equal(d.keys[0], 16);
+	assert_int_equal(d.keys[1], 17);
+	/* Plain input passes; ^P alone is held back, then sent. */
+	assert_false(
+	    ctlp_detach_feed(&d, (const unsigned char *)"ab\x10", 3, out, &n));
+	assert_int_equal(n, 2);
+	assert_false(
+	    ctlp_detach_feed(&d, (const unsigned char *)"x", 1, out, &n));
+	assert_int_equal(n, 2);
+	assert_memory_equal(out, "\x10x", 2);
+	/* ^P ^P ^Q: the first ^P is input, then the sequence. */
+	assert_true(ctlp_detach_feed(&d, (const unsigned char *)"\x10\x10\x11z",
+	    4, out, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 0x10);
+	/* Split across reads. */
+	assert_false(
+	    ctlp_detach_feed(&d, (const unsigned char *)"\x10", 1, out, &n));
+	assert_true(
+	    ctlp_detach_feed(&d, (const unsigned char *)"\x11", 1, out, &n));
+	assert_int_equal(n, 0);
+	assert_int_equal(ctlp_detach_parse("ctrl-x", &d), 0);
+	assert_true(
+	    ctlp_detach_feed(&d, (const unsigned char *)"a\x18", 2, out, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(ctlp_detach_parse("ctrl-pp", &d), -1);
+	assert_int_equal(ctlp_detach_parse("", &d), -1);
+	assert_int_equal(ctlp_detach_parse("ctrl-p,", &d), -1);
+	assert_int_equal(ctlp_detach_parse("a,b,c,d,e,f,g,h,i", &d), -1);
+}
+
 int
 main(void)
 {
@@ -377,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_exec_roundtrip),
 		cmocka_unit_test(test_env_merge),
 		cmocka_unit_test(test_ctla_parse),
+		cmocka_unit_test(test_detach_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
