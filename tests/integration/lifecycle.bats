@@ -181,6 +181,32 @@ pane_has() { pane | grep -q -- "$1"; }
 	[[ "$output" == *"--detach-keys"* ]]
 }
 
+@test "50 detached containers of one user at once, ps, then stop them all; nothing left" {
+	lc_policy "[user:$LC_A]
+max_containers = 60
+[global]
+max_total_containers = 200"
+	for i in $(seq 1 50); do
+		run -0 as "$LC_A" run -d --name "c$i" busybox sh -c "$LC_LOOP"
+	done
+	run -0 as "$LC_A" ps -q
+	[ "${#lines[@]}" = 50 ]
+	# shellcheck disable=SC2046
+	run -0 as "$LC_A" stop -t 2 $(seq -f 'c%g' 1 50)
+	[ "${#lines[@]}" = 50 ]
+	run -0 as "$LC_A" ps -q
+	[ -z "$output" ]
+	# Ended records beyond max_exited (20) went with that ps.
+	run -0 as "$LC_A" ps -a -q
+	[ "${#lines[@]}" = 20 ]
+	# shellcheck disable=SC2046
+	run -0 as "$LC_A" rm $(as "$LC_A" ps -a -q)
+	[ -z "$(ls -A "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")")" ]
+	[ -z "$(ls -A "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")")" ]
+	! pgrep -u "$LC_A" >/dev/null
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/c*" 2>/dev/null | grep -q .
+}
+
 @test "ps --format json and -q" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
 	run -0 as "$LC_A" ps --format json
