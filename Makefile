@@ -321,6 +321,10 @@ bench: deps
 bench-import: deps
 	@bash bench/import.sh $(BUILDDIR)
 
+.PHONY: bench-lifecycle
+bench-lifecycle:
+	@bash bench/lifecycle.sh $(BUILDDIR)
+
 clean:
 	rm -rf $(BUILDDIR)
 
