@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "cgroup.h"
 #include "cleanup.h"
 #include "creds.h"
@@ -1200,6 +1201,9 @@ cmd_exec(struct ctx *c, char **caller_env)
 		deny(
 		    "exec refused: the policy does not allow exec (allow_exec = no, %s)",
 		    c->plan->eff.allow_exec_from);
+	/* PAM's account check, every time (an account expired since). */
+	if (c->plan != NULL)
+		auth_account(c->plan);
 	if (!find(c, &t[0], name, &udir, &dir, &e))
 		exit(CTL_EXIT_FAIL);
 	if (!e.running)
@@ -1412,8 +1416,8 @@ cmd_attach(struct ctx *c)
 		    "ctrl-p,ctrl-q",
 		&d) != 0)
 		die("attach: bad --detach-keys");
-	if (c->plan != NULL && c->plan->eff.denied)
-		deny("attach refused: denied by the policy");
+	if (c->plan != NULL)
+		auth_account(c->plan);
 	if (!find(c, &t[0], name, &udir, &dir, &e))
 		exit(CTL_EXIT_FAIL);
 	if (!e.running)

@@ -23,6 +23,7 @@ lc_rm_all() {
 }
 
 teardown() {
+	atk_pam_permit
 	lc_rm_all
 	atk_policy_default
 	atk_sysctl_tmp_restore
@@ -185,5 +186,22 @@ LC_LOOP='while :; do sleep 1; done'
 	run "$CTL_BIN" stop --user "$ATK_A" lab
 	[ "$status" = 0 ]
 	run "$CTL_BIN" rm --user "$ATK_A" lab
+	[ "$status" = 0 ]
+}
+
+@test "PAM's account check runs again for every exec and attach" {
+	atk_need_helper
+	atk_run "$ATK_A" run -d -t --name lab busybox sh
+	[ "$status" = 0 ]
+	printf 'account required pam_deny.so\nsession required pam_permit.so\n' \
+	    >"$CTL_PAMD/ctr-launch"
+	atk_run "$ATK_A" exec lab true
+	atk_refused
+	[[ "$output" == *"refused by PAM (account)"* ]]
+	atk_run "$ATK_A" attach lab
+	atk_refused
+	[[ "$output" == *"refused by PAM (account)"* ]]
+	atk_pam_permit
+	atk_run "$ATK_A" exec lab true
 	[ "$status" = 0 ]
 }
