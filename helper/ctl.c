@@ -313,6 +313,37 @@ free_names(char **v, size_t n)
 	free(v);
 }
 
+/* Logs without a record (their records went with a reboot's RUNDIR, or
+ * a keeper died between the two removals): removed.  Under UDIR's lock. */
+static void
+sweep_logs(int udir, int logdir)
+{
+	int fd = fcntl(logdir, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char name[64];
+		size_t n = strlen(de->d_name);
+		struct stat st;
+
+		if (n < 5 || n - 4 >= sizeof(name) ||
+		    strcmp(de->d_name + n - 4, ".log") != 0)
+			continue;
+		memcpy(name, de->d_name, n - 4);
+		name[n - 4] = '\0';
+		if (fstatat(udir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+		    errno == ENOENT)
+			(void)unlinkat(logdir, de->d_name, 0);
+	}
+	closedir(d);
+}
+
 /* The caller's own exited records beyond keep_exited / max_exited. */
 static void
 prune(struct ctx *c, int udir)
@@ -326,6 +357,9 @@ prune(struct ctx *c, int udir)
 
 	if (c->plan == NULL)
 		return;
+	logdir = open_logdir(c->ruid);
+	if (logdir >= 0)
+		sweep_logs(udir, logdir);
 	names = list_names(udir, &n);
 	ended = calloc(n + 1, sizeof(*ended));
 	pr = calloc(n + 1, sizeof(*pr));
@@ -344,7 +378,6 @@ prune(struct ctx *c, int udir)
 	    ctlp_prune(ended, k, (int64_t)time(NULL),
 		c->plan->eff.keep_exited.v, c->plan->eff.max_exited.v,
 		pr) > 0) {
-		logdir = open_logdir(c->ruid);
 		for (size_t j = 0; j < k; j++)
 			if (pr[j])
 				remove_entry(udir, logdir, names[idx[j]]);

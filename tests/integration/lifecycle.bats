@@ -389,6 +389,16 @@ max_containers = 1"
 	[ ! -e "$(log_file "$LC_A" two)" ]
 }
 
+@test "a log whose record is gone (a reboot emptied RUNDIR) is swept by the next ps" {
+	run -0 as "$LC_A" run -d --name lab busybox true
+	run -0 as "$LC_A" wait lab
+	[ -e "$(log_file "$LC_A" lab)" ]
+	# What a reboot does to RUNDIR (a tmpfs).
+	rm -rf "$(state_dir "$LC_A" lab)"
+	run -0 as "$LC_A" ps -a
+	[ ! -e "$(log_file "$LC_A" lab)" ]
+}
+
 @test "the policy keys: ctr-policy explain shows them, check refuses bad values" {
 	lc_policy "allow_exec = no
 log_size = 1M
