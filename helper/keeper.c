@@ -20,7 +20,7 @@
  *   any earlier failure reaches P0 as before (125 and the reason) and
  *   gives the name back.
  * - Once detached K MUST hold nothing of the caller's session: stdio on
- *   /dev/null, no descriptor of P0.
+ *   /dev/null, no descriptor of P0, not the caller's working directory.
  * - K MUST take the caller of every ctl request to be the real uid of the
  *   connected process, from the kernel (keeper_peer_uid); only that
  *   container's owner and root are served.  Requests are fixed-size,
@@ -947,6 +947,10 @@ detach(struct monitor *m)
 	close(fd);
 	xclose(&m->keeper_sock);
 	xclose(&m->front_pidfd);
+	/* Nor the caller's working directory (a file system it would keep
+	 * busy for weeks). */
+	if (chdir("/") != 0)
+		die_errno("chdir /");
 }
 
 /* P1's readiness: the pty master with -t.  False if it failed. */

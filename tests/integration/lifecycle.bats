@@ -91,6 +91,10 @@ log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
 	[ "$(stat -c '%U %a' "$(log_file "$LC_A" lab)")" = "root 600" ]
 	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" lab)/info")
 	[ "$(stat -c %u /proc/"$kpid")" = 0 ]
+	# The keeper holds nothing of the caller's session.
+	[ "$(readlink /proc/"$kpid"/cwd)" = / ]
+	for fd in 0 1 2; do [ "$(readlink /proc/"$kpid"/fd/$fd)" = /dev/null ]; done
+	[ "$(ps -o tty= -p "$kpid" | tr -d ' ')" = "?" ]
 	# exec sees the service's files and processes, as the caller.
 	run -0 as "$LC_A" exec lab cat /tmp/www/index.html
 	[ "$output" = hello ]
