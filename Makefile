@@ -409,6 +409,10 @@ bench-import: deps
 bench-login: deps
 	@bash bench/login.sh $(BUILDDIR)
 
+.PHONY: bench-lifecycle
+bench-lifecycle:
+	@bash bench/lifecycle.sh $(BUILDDIR)
+
 clean:
 	rm -rf $(BUILDDIR)
 

@@ -27,20 +27,24 @@
 #include "grammar.h"
 
 const char args_usage[] =
-    "usage: ctr-launch run [-i] [-t] [--rm] [--name NAME]\n"
+    "usage: ctr-launch run [-d] [-i] [-t] [--rm] [--name NAME]\n"
     "                      [-v SRC:DST[:ro|rw]]... [-e KEY[=VALUE]]...\n"
     "                      [--env-file FILE] [-w DIR] [--entrypoint CMD]\n"
     "                      [--cpus N] [--memory SIZE] [--pids-limit N]\n"
     "                      [--network host|private|none] [--hostname NAME]\n"
     "                      [-p [ADDR:]HOSTPORT:PORT]... [-u UID[:GID]]\n"
     "                      [--dry-run] IMAGE [COMMAND [ARG...]]\n"
+    "       ctr-launch ps [-a] [-q] [--format json] | logs [-f] [--tail N] NAME\n"
+    "       ctr-launch stop [-t SECONDS] NAME... | kill [-s SIGNAL] NAME...\n"
+    "       ctr-launch rm [-f] NAME... | wait NAME...\n"
     "       ctr-launch images [--format json] | info [--format json]\n"
     "       ctr-launch version | --help\n"
     "\n"
     "Runs IMAGE as you, with what the administrator's policy grants.\n"
+    "  -d, --detach           run in the background, print the name\n"
     "  -i, --interactive      keep stdin attached (else /dev/null)\n"
     "  -t, --tty              allocate a pseudo-terminal\n"
-    "      --rm               accepted; containers are always removed\n"
+    "      --rm               with -d: remove the record when it ends\n"
     "      --name NAME        container name (default USER-XXXXXX)\n"
     "  -v, --volume SRC:DST[:ro|rw]  bind SRC (a path the policy lets\n"
     "                         you bind) on DST inside the container\n"
@@ -81,6 +85,7 @@ enum opt_id {
 	O_HELP,
 	O_PUBLISH,
 	O_USER,
+	O_DETACH,
 };
 
 struct opt {
@@ -109,6 +114,7 @@ static const struct opt opts[] = {
 	{ "help", 0, false, O_HELP },
 	{ "publish", 'p', true, O_PUBLISH },
 	{ "user", 'u', true, O_USER },
+	{ "detach", 'd', false, O_DETACH },
 };
 
 struct parser {
@@ -304,6 +310,9 @@ apply(struct parser *p, const struct opt *o, const char *val)
 		return 0;
 	case O_HELP:
 		r->cmd = ARGS_CMD_HELP;
+		return 0;
+	case O_DETACH:
+		r->detach = true;
 		return 0;
 	case O_NAME:
 		if (!args_valid_name(val))

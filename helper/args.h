@@ -47,6 +47,7 @@ struct args_request {
 	bool rm;          /* --rm (accepted; containers are always removed) */
 	bool dry_run;
 	bool json;      /* images, info: --format json */
+	bool detach;    /* -d */
 	char *name;     /* --name, validated, or NULL */
 	char *hostname; /* --hostname, validated, or NULL */
 	char *workdir;  /* -w, absolute and normal, or NULL */

@@ -263,6 +263,40 @@ auth_open(struct auth *a, const struct launch_plan *p)
 }
 
 void
+auth_account(const struct launch_plan *p)
+{
+	const struct pam_conv pc = { conv, NULL };
+	pam_handle_t *pamh = NULL;
+	struct auth a;
+	const void *item = NULL;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	service_present();
+	if (CTL_PAMDIR[0] != '\0')
+		rc = pam_start_confdir(AUTH_SERVICE, p->user, &pc, CTL_PAMDIR,
+		    &pamh);
+	else
+		rc = pam_start(AUTH_SERVICE, p->user, &pc, &pamh);
+	if (rc != PAM_SUCCESS)
+		die("pam_start: %s", pam_strerror(pamh, rc));
+	a.pamh = pamh;
+	rc = pam_set_item(pamh, PAM_RUSER, p->user);
+	if (rc == PAM_SUCCESS && p->tty != NULL)
+		rc = pam_set_item(pamh, PAM_TTY, p->tty);
+	if (rc != PAM_SUCCESS)
+		die("pam_set_item: %s", pam_strerror(pamh, rc));
+	rc = pam_acct_mgmt(pamh, 0);
+	if (rc != PAM_SUCCESS)
+		refused(&a, rc, "account");
+	rc = pam_get_item(pamh, PAM_USER, &item);
+	if (rc != PAM_SUCCESS || item == NULL ||
+	    strcmp((const char *)item, p->user) != 0)
+		refused(&a, PAM_USER_UNKNOWN, "account");
+	pam_end(pamh, PAM_SUCCESS);
+}
+
+void
 auth_close(struct auth *a)
 {
 	pam_handle_t *pamh = a->pamh;

@@ -1303,6 +1303,45 @@ read_usage(struct cgroup *cg)
 }
 
 int
+cgroup_procs_open(const struct cgroup *cg, int out[CGROUP_NCTL])
+{
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		int d = run_dir(cg, c);
+
+		out[c] = -1;
+		if (d < 0)
+			continue;
+		out[c] = openat(d, "cgroup.procs",
+		    O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (out[c] < 0) {
+			for (int k = 0; k < c; k++)
+				if (out[k] >= 0)
+					close(out[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+cgroup_current(const struct cgroup *cg, uint64_t *cpu_usec, uint64_t *mem,
+    uint64_t *pids)
+{
+	if (cg->h->version == 2) {
+		int d = run_dir(cg, 0);
+
+		*cpu_usec = read_stat(d, "cpu.stat", "usage_usec");
+		*mem = read_number(d, "memory.current");
+		*pids = read_number(d, "pids.current");
+		return;
+	}
+	*cpu_usec = ns_to_us(
+	    read_number(run_dir(cg, CGROUP_CPU), "cpuacct.usage"));
+	*mem = read_number(run_dir(cg, CGROUP_MEMORY), "memory.usage_in_bytes");
+	*pids = read_number(run_dir(cg, CGROUP_PIDS), "pids.current");
+}
+
+int
 cgroup_empty_at(struct cgroup *cg, struct cgroup_err *e)
 {
 	const struct cgroup_hier *h = cg->h;

@@ -168,6 +168,12 @@ void cgroup_create(const struct cgroup_hier *, const struct cgroup_req *,
     struct cgroup *out);
 void cgroup_attach(struct cgroup *, pid_t pid);
 void cgroup_destroy(struct cgroup *);
+/* K: the cgroup.procs of each of the container's directories, open for
+ * writing (-1 where none), for an exec'd process to join.  0, or -1. */
+int cgroup_procs_open(const struct cgroup *, int out[CGROUP_NCTL]);
+/* K: what the container uses now (CGROUP_UNKNOWN where not told). */
+void cgroup_current(const struct cgroup *, uint64_t *cpu_usec, uint64_t *mem,
+    uint64_t *pids);
 /* K: empties the container's cgroup (cgroup_empty_at); warns on failure. */
 void cgroup_empty(struct cgroup *);
 /* P1, once placed: a new cgroup namespace rooted at its own cgroup. */

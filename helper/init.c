@@ -211,6 +211,15 @@ init_ready(const struct launch_plan *p, struct monitor *m,
 	if (tty->master >= 0)
 		close(tty->master);
 	tty->master = -1;
+	if (p->detach && err_fd >= 0) {
+		/* run -d -t: the caller's stderr is not kept past the setup
+		 * (keeper.c); the container's /dev/null in its place. */
+		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (fd < 0 || dup3(fd, err_fd, O_CLOEXEC) != err_fd)
+			die_errno("/dev/null in the container");
+		close(fd);
+	}
 }
 
 static int

@@ -24,10 +24,13 @@
 #include "auth.h"
 #include "cgroup.h"
 #include "creds.h"
+#include "ctl.h"
+#include "ctlproto.h"
 #include "env.h"
 #include "filter.h"
 #include "ids.h"
 #include "init.h"
+#include "keeper.h"
 #include "log.h"
 #include "login.h"
 #include "loginargs.h"
@@ -55,6 +58,7 @@ container(const struct launch_plan *p, struct monitor *m, struct place *pl)
 	int *bind_fds;
 
 	init_start(p, m);
+	keeper_forget();
 	/* 7 (P1). Placed by K: a cgroup namespace of its own; the caller's
 	 * scheduling and oom_score_adj back. */
 	cgroup_enter(m->cg, &view);
@@ -93,6 +97,7 @@ keeper_teardown(void *arg)
 	struct keeper *k = arg;
 
 	monitor_teardown(k->m);
+	keeper_abandon();
 	place_release(k->pl);
 }
 
@@ -131,6 +136,9 @@ launch(struct launch_plan *p)
 	    front, &pl);
 	if (pl.job)
 		audit_set_job(pl.path);
+	/* run -d: the container's name and state (keeper.c). */
+	if (p->detach)
+		keeper_reserve(p, &pl);
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
 	auth_rlimits(&auth, p->rlimits, p->rlimits);
@@ -141,6 +149,8 @@ launch(struct launch_plan *p)
 	/* 7. Layer locks, then clone P1 into new namespaces, into its
 	 * cgroup (v2), or placed there before K releases it (v1). */
 	monitor_prepare_init(p, &m);
+	if (p->detach)
+		keeper_prepare(p, &m);
 	init = ns_clone(p, cgroup_clone_fd(&cg), &m.init_pidfd);
 	if (init == 0)
 		container(p, &m, &pl);
@@ -149,6 +159,8 @@ launch(struct launch_plan *p)
 	 * forwarder in the container's network namespace (ports.c). */
 	ports_bind(p);
 	ports_start(p, m.init_pidfd, &cg, &pl);
+	if (p->detach)
+		keeper_detached(p, &m, init);
 	/* 11. K: wait for the container and for P0; clean up. */
 	monitor_keeper(p, &m, init);
 }
@@ -166,9 +178,12 @@ main(int argc, char **argv)
 	memset(&plan, 0, sizeof(plan));
 	/* 0. Hygiene: fds, signals, umask, rlimits, environment, dumpable. */
 	creds_hygiene(argc, argv, &caller);
-	/* 1. Parse the command line (as the login shell: its two shapes). */
+	/* 1. Parse the command line: as the login shell, its two shapes;
+	 * ps, logs, stop, kill, rm, wait: requests to keepers (ctl.c). */
 	if (login_is_shell(argv[0]))
 		login_parse(argc, argv);
+	else if (argc >= 2 && ctla_is_command(argv[1]))
+		ctl_main(argc, argv, caller.env);
 	else if (args_parse(argc, argv, &req, err, sizeof(err)) != 0)
 		die("%s", err);
 	if (req.cmd == ARGS_CMD_HELP) {

@@ -458,6 +458,15 @@ plan_run(struct launch_plan *p, const struct args_request *req,
 	p->dry_run = req->dry_run;
 	p->interactive = req->interactive;
 	p->tty_wanted = req->tty;
+	/* -d: the caller's stdin is never the container's (ctr-launch(1)). */
+	p->detach = req->detach;
+	p->auto_remove = req->rm;
+	if (p->detach && !p->eff.allow_detach)
+		deny(
+		    "run -d refused: detached containers are not allowed by the policy (allow_detach = no, %s)",
+		    p->eff.allow_detach_from);
+	if (p->detach && !p->tty_wanted)
+		p->interactive = false;
 	plan_image(p, req->image);
 	p->argv = plan_argv(p->image->entrypoint, p->image->cmd,
 	    req->has_entrypoint, req->has_entrypoint ? req->entrypoint : "",

@@ -71,6 +71,8 @@ struct launch_plan {
 	bool dry_run;
 	bool interactive; /* -i */
 	bool tty_wanted;  /* -t */
+	bool detach;      /* -d: K supervises it after P0 exits (keeper.h) */
+	bool auto_remove; /* --rm (with -d: the record goes when it ends) */
 	enum plan_net net;
 	/* -p (portplan.c): granted, host ports distinct; the forwarder
 	 * accepts on loopback addresses only the owner's sockets unless

@@ -577,6 +577,9 @@ print_eff(const struct policy_eff *eff)
 		{ "max_total_containers", &eff->max_total_containers, false,
 		    false },
 		{ "max_connections", &eff->max_connections, false, false },
+		{ "log_size", &eff->log_size, true, false },
+		{ "user_log_size", &eff->user_log_size, true, false },
+		{ "max_exited", &eff->max_exited, false, false },
 	};
 	char buf[64];
 
@@ -633,6 +636,12 @@ print_eff(const struct policy_eff *eff)
 	    eff->cgroup_placement == POLICY_PLACEMENT_TOP ? "top" : "auto",
 	    eff->placement_from);
 	print_login(eff);
+	printf("keep_exited          %-36llu %s\n",
+	    (unsigned long long)eff->keep_exited.v, eff->keep_exited.from);
+	printf("allow_detach         %-36s %s\n",
+	    eff->allow_detach ? "yes" : "no", eff->allow_detach_from);
+	printf("allow_exec           %-36s %s\n",
+	    eff->allow_exec ? "yes" : "no", eff->allow_exec_from);
 	for (size_t i = 0; i < eff->nnotes; i++)
 		printf("note: %s line %d: %s\n", eff->notes[i].from,
 		    eff->notes[i].line, eff->notes[i].msg);

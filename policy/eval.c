@@ -42,6 +42,12 @@ static const uint64_t builtin_v[PK_NKEYS] = {
 	[PK_USER_PIDS] = POLICY_UNLIMITED,
 	[PK_MAX_TOTAL] = 64,
 	[PK_MAX_CONNECTIONS] = 256,
+	[PK_ALLOW_DETACH] = 1,
+	[PK_ALLOW_EXEC] = 1,
+	[PK_LOG_SIZE] = 16ull << 20,
+	[PK_USER_LOG_SIZE] = 256ull << 20,
+	[PK_KEEP_EXITED] = 3600,
+	[PK_MAX_EXITED] = 20,
 };
 
 struct matched {
@@ -233,6 +239,35 @@ merge_publish(const struct matched *m, struct policy_eff *eff)
 	return 0;
 }
 
+/* A yes/no key: [user:] if set, else the most restrictive matching
+ * group (no beats yes), else [default], else the built-in default. */
+static void
+merge_yesno(const struct matched *m, enum pkey k, bool *out, policy_from *from)
+{
+	const struct psec *pick = NULL;
+
+	*out = builtin_v[k] != 0;
+	*from = builtin;
+	if (m->user != NULL && m->user->sc[k].set) {
+		pick = m->user;
+	} else {
+		for (size_t i = 0; i < m->n; i++) {
+			const struct psec *s = m->v[i];
+
+			if (s->kind != POLICY_SEC_GROUP || !s->sc[k].set)
+				continue;
+			if (pick == NULL || s->sc[k].v < pick->sc[k].v)
+				pick = s;
+		}
+		if (pick == NULL && m->def != NULL && m->def->sc[k].set)
+			pick = m->def;
+	}
+	if (pick != NULL) {
+		*out = pick->sc[k].v != 0;
+		*from = pick->label;
+	}
+}
+
 static int
 note_add(struct policy_eff *eff, const struct psec *s, int line,
     const char *what, const char *why)
@@ -399,11 +434,13 @@ policy_eval(const struct policy *p, const struct policy_ident *id,
 {
 	static const enum pkey nums[] = { PK_CPUS, PK_MEMORY, PK_PIDS,
 		PK_TMPFS_SIZE, PK_MAX_CONTAINERS, PK_USER_CPUS, PK_USER_MEMORY,
-		PK_USER_PIDS, PK_MAX_TOTAL, PK_MAX_CONNECTIONS };
+		PK_USER_PIDS, PK_MAX_TOTAL, PK_LOG_SIZE, PK_USER_LOG_SIZE,
+		PK_KEEP_EXITED, PK_MAX_EXITED, PK_MAX_CONNECTIONS };
 	struct policy_num *outs[] = { &eff->cpus, &eff->memory, &eff->pids,
 		&eff->tmpfs_size, &eff->max_containers, &eff->user_cpus,
 		&eff->user_memory, &eff->user_pids, &eff->max_total_containers,
-		&eff->max_connections };
+		&eff->log_size, &eff->user_log_size, &eff->keep_exited,
+		&eff->max_exited, &eff->max_connections };
 	struct matched m = { NULL, 0, NULL, NULL };
 
 	memset(eff, 0, sizeof(*eff));
@@ -422,6 +459,9 @@ policy_eval(const struct policy *p, const struct policy_ident *id,
 		merge_num(p, &m, nums[i], outs[i]);
 	merge_seccomp(&m, eff);
 	merge_access(&m, eff);
+	merge_yesno(&m, PK_ALLOW_DETACH, &eff->allow_detach,
+	    &eff->allow_detach_from);
+	merge_yesno(&m, PK_ALLOW_EXEC, &eff->allow_exec, &eff->allow_exec_from);
 	eff->cgroup_placement = POLICY_PLACEMENT_AUTO;
 	eff->placement_from = builtin;
 	if (p->global != NULL && p->global->sc[PK_PLACEMENT].set) {

@@ -44,6 +44,7 @@ enum ptype {
 	T_PLACEMENT,
 	T_LOGIN, /* policy/login.c */
 	T_ACCESS,
+	T_DURATION,
 };
 
 static const struct pkeydef {
@@ -84,6 +85,14 @@ static const struct pkeydef {
 	{ "publish_access", PK_PUBLISH_ACCESS, T_ACCESS, W_SECT, false, 0, 0 },
 	{ "max_connections", PK_MAX_CONNECTIONS, T_COUNT, W_SECT, false, 1,
 	    POLICY_MAX_CONN_MAX },
+	{ "allow_detach", PK_ALLOW_DETACH, T_DENY, W_SECT, false, 0, 0 },
+	{ "allow_exec", PK_ALLOW_EXEC, T_DENY, W_SECT, false, 0, 0 },
+	{ "log_size", PK_LOG_SIZE, T_SIZE, W_SECT, false, 4096, 1ull << 40 },
+	{ "user_log_size", PK_USER_LOG_SIZE, T_SIZE, W_SECT, false, 4096,
+	    1ull << 44 },
+	{ "keep_exited", PK_KEEP_EXITED, T_DURATION, W_SECT, false, 0,
+	    3650ull * 86400 },
+	{ "max_exited", PK_MAX_EXITED, T_COUNT, W_SECT, false, 0, 100000 },
 };
 
 const char *
@@ -507,6 +516,9 @@ parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
 			v = (uint64_t)r;
 			r = r < 0 ? -1 : 0;
 			break;
+		case T_DURATION:
+			r = policy_parse_duration(value, &v);
+			break;
 		default:
 			break;
 		}
@@ -523,6 +535,8 @@ parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
 				[T_PLACEMENT] = "auto or top",
 				[T_LOGIN] = "",
 				[T_ACCESS] = "owner or any",
+				[T_DURATION] =
+				    "a duration: seconds or a number with s, m, h or d",
 			};
 
 			ERR(c, line, "bad %s value \"%s\" (%s%s)", kd->name,

@@ -233,6 +233,15 @@ struct policy_eff {
 	policy_from login_shell_from;
 	enum policy_transfer transfer;
 	policy_from transfer_from;
+	/* Detached containers (ctr-launch(1) run -d, exec). */
+	bool allow_detach;
+	policy_from allow_detach_from;
+	bool allow_exec;
+	policy_from allow_exec_from;
+	struct policy_num log_size;      /* bytes, per container */
+	struct policy_num user_log_size; /* bytes, all of a user's logs */
+	struct policy_num keep_exited;   /* seconds */
+	struct policy_num max_exited;    /* exited records per user */
 
 	struct policy_note *notes;
 	size_t nnotes;
@@ -308,5 +317,8 @@ int policy_port_range(const char *in, uint16_t *lo, uint16_t *hi);
 /* Strict parser shared with the helper's command line (sizes: gram_size()
  * in lib/grammar.h). */
 int policy_parse_cpus(const char *s, uint64_t *milli); /* "1.5" */
+
+/* Seconds, or a number with s, m, h or d ("90", "1h"). */
+int policy_parse_duration(const char *s, uint64_t *secs);
 
 #endif

@@ -79,6 +79,40 @@ perr_add(struct policy_errors *errs, const char *file, int line,
 }
 
 int
+policy_parse_duration(const char *s, uint64_t *secs)
+{
+	size_t n;
+	uint64_t mult = 1, v;
+
+	if (s == NULL || (n = strlen(s)) == 0)
+		return -1;
+	switch (s[n - 1]) {
+	case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		mult = 0;
+		break;
+	}
+	if (mult != 0)
+		n--;
+	else
+		mult = 1;
+	if (gram_u64(s, n, &v) < 0 || v > UINT64_MAX / mult)
+		return -1;
+	*secs = v * mult;
+	return 0;
+}
+
+int
 policy_parse_cpus(const char *s, uint64_t *milli)
 {
 	const char *dot;

@@ -162,6 +162,17 @@ step "$ALICE" "$BIN" run --dry-run busybox sh -c 'echo hi'
 bold "The payload's exit status comes back"
 step "$ALICE" "$BIN" run busybox sh -c 'exit 3'
 
+bold "A long-running service in the background: its log, a look inside, stop"
+step "$ALICE" "$BIN" run -d --name lab busybox sh -c 'echo "lab ready, token=demo123"; mkdir -p /tmp/www; echo hello >/tmp/www/index.html; exec httpd -f -p 127.0.0.1:0 -h /tmp/www'
+sleep 1
+step "$ALICE" "$BIN" ps
+step "$ALICE" "$BIN" logs lab
+step "$ALICE" "$BIN" exec lab ps
+step "$BOB" "$BIN" logs lab
+step "$ALICE" "$BIN" stop lab
+step "$ALICE" "$BIN" ps -a
+step "$ALICE" "$BIN" rm lab
+
 # The login shell over a loopback sshd (tests/demo-login.sh).
 # shellcheck source=tests/demo-login.sh
 . tests/demo-login.sh

@@ -1,0 +1,253 @@
+/*
+ * ctlproto.h: the pure pieces of detached containers (DESIGN section 10):
+ * the ctl protocol between a lifecycle command and a container's keeper,
+ * the state records, what ps prints, and the log cap.  No system call
+ * here: everything is unit-tested without root.
+ *
+ * Invariants:
+ * - A request or response MUST be exactly CTLP_REQ_LEN or CTLP_RESP_LEN
+ *   bytes with the magic and a known version, else it is refused; nothing
+ *   in a request names who asks (identity comes from the kernel).
+ * - A record line MUST NOT carry a newline or a control byte: values are
+ *   percent-encoded (ctlp_info_format), and decoded bounded.
+ * - Text for a terminal MUST have its control bytes escaped
+ *   (ctlp_escape).
+ */
+#ifndef CTL_CTLPROTO_H
+#define CTL_CTLPROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CTLP_MAGIC      0x4b4c5443u /* "CTLK" */
+#define CTLP_VERSION    1
+#define CTLP_REQ_LEN    16
+#define CTLP_RESP_LEN   56
+#define CTLP_DATA_MAGIC 0x444c5443u /* "CTLD": log bytes follow */
+#define CTLP_DATA_MAX   16384       /* log bytes in one message */
+#define CTLP_EXEC_MAX   65536       /* bytes of an exec request's payload */
+#define CTLP_EXEC_ARGS  1024        /* argv or env entries */
+
+enum ctlp_op {
+	CTLP_STATUS = 1, /* state, CPU and memory use */
+	CTLP_STOP,       /* arg: grace seconds; answered when it ended */
+	CTLP_KILL,       /* arg: the signal */
+	CTLP_WAIT,       /* answered when it ended, with the status */
+	CTLP_FOLLOW,     /* log_off now, then CTLP_DATA_MAGIC messages of
+			  * the log's new bytes, then the end as CTLP_WAIT */
+	CTLP_ATTACH,     /* the pty's output as CTLP_DATA_MAGIC messages;
+			  * the client's CTLP_DATA_MAGIC messages go to the
+			  * pty; the end as CTLP_WAIT */
+	CTLP_WINSIZE,    /* attached: arg = rows << 16 | columns */
+	CTLP_EXEC,       /* + the payload (ctlp_exec_encode) and 3 fds;
+			  * answered with the command's status */
+};
+
+enum ctlp_err {
+	CTLP_OK = 0,
+	CTLP_EVERSION, /* the peer speaks another version (resp.version) */
+	CTLP_EPERM,    /* the caller does not own the container */
+	CTLP_EINVAL,   /* a bad operation or argument */
+	CTLP_EBUSY,    /* too many clients */
+};
+
+struct ctlp_req {
+	uint32_t version;
+	uint32_t op;
+	int32_t arg;
+};
+
+struct ctlp_resp {
+	uint32_t version;
+	uint32_t op;
+	int32_t err;       /* enum ctlp_err */
+	int32_t status;    /* the exit status once ended, else -1 */
+	uint32_t running;  /* 1 while the container runs */
+	uint64_t cpu_usec; /* CPU time used */
+	uint64_t mem;      /* memory in use, bytes */
+	uint64_t pids;     /* processes */
+	uint64_t log_off;  /* CTLP_FOLLOW: the log's size when it began */
+};
+
+void ctlp_req_encode(const struct ctlp_req *, unsigned char out[CTLP_REQ_LEN]);
+/* 0, or -1 for a bad length or magic; a wrong version decodes (the
+ * receiver answers CTLP_EVERSION with its own). */
+int ctlp_req_decode(const unsigned char *buf, size_t len, struct ctlp_req *);
+void
+ctlp_resp_encode(const struct ctlp_resp *, unsigned char out[CTLP_RESP_LEN]);
+int ctlp_resp_decode(const unsigned char *buf, size_t len, struct ctlp_resp *);
+
+/* The record of a container (the info file): written by its keeper. */
+struct ctlp_info {
+	uid_t uid;
+	char name[64];
+	char image[512];
+	char command[1024]; /* argv joined by spaces, as ps shows it */
+	int64_t created;    /* seconds since the epoch */
+	pid_t keeper;
+	bool tty;
+	bool rm; /* --rm: the record goes when it ends */
+};
+
+/* The end (the exit file): status -1 when unknown (the keeper died). */
+struct ctlp_exit {
+	int status;
+	int64_t ended;
+};
+
+/* "key=value\n" lines, values percent-encoded.  -1 if LEN is too small. */
+int ctlp_info_format(const struct ctlp_info *, char *buf, size_t len);
+/* -1 on any line it does not understand or a missing key. */
+int ctlp_info_parse(const char *buf, size_t len, struct ctlp_info *);
+int ctlp_exit_format(const struct ctlp_exit *, char *buf, size_t len);
+int ctlp_exit_parse(const char *buf, size_t len, struct ctlp_exit *);
+/* ARGV joined by spaces into OUT (truncated with "..." when long). */
+void ctlp_join(char *const *argv, char *out, size_t len);
+
+/* Docker's human durations: "Less than a second", "5 seconds",
+ * "About a minute", "3 minutes", "About an hour", "5 hours", "3 days",
+ * "2 weeks", "3 months", "2 years". */
+void ctlp_duration(int64_t secs, char *out, size_t len);
+/* "Up 5 minutes", "Exited (0) 2 minutes ago", "Exited (unknown)". */
+void ctlp_status_text(bool running, const struct ctlp_exit *e, int64_t created,
+    int64_t now, char *out, size_t len);
+/* "Created" column: "5 minutes ago". */
+void ctlp_ago(int64_t then, int64_t now, char *out, size_t len);
+
+/*
+ * The log cap.  A log of SIZE bytes receives N more; CAP is the
+ * per-container limit.  Returns how many of the existing bytes to keep
+ * (the newest, from offset SIZE - keep) before appending, SIZE when no
+ * trim is needed.  A trim keeps half the cap, so trims are rare; N beyond
+ * the cap is cut by ctlp_log_take.
+ */
+uint64_t ctlp_log_keep(uint64_t size, uint64_t n, uint64_t cap);
+/* Of N new bytes, how many (the last ones) may go into a log of CAP. */
+uint64_t ctlp_log_take(uint64_t n, uint64_t cap);
+
+/* Copies S into OUT with every control byte, DEL and backslash escaped as
+ * \xHH (for a terminal).  Always terminates OUT. */
+void ctlp_escape(const char *s, char *out, size_t len);
+
+/* --tail N: the offset in BUF[0..LEN) where the last N lines start. */
+size_t ctlp_tail_offset(const char *buf, size_t len, uint64_t n);
+
+/* A signal by name ("TERM", "SIGTERM", "kill") or number; -1 if none. */
+int ctlp_signal(const char *s);
+
+/*
+ * Exited records to prune: N records with end times ENDED[] (any order),
+ * older than KEEP seconds at NOW, or beyond MAX (the oldest first).  Sets
+ * PRUNE[i]; returns how many.
+ */
+size_t ctlp_prune(const int64_t *ended, size_t n, int64_t now, uint64_t keep,
+    uint64_t max, bool *prune);
+
+/* ---- the lifecycle commands' command lines ---- */
+
+enum ctla_cmd {
+	CTLA_NONE,
+	CTLA_PS,
+	CTLA_LOGS,
+	CTLA_STOP,
+	CTLA_KILL,
+	CTLA_RM,
+	CTLA_WAIT,
+	CTLA_EXEC,
+	CTLA_ATTACH,
+};
+
+#define CTLA_MAX_NAMES 256
+
+struct ctla_request {
+	enum ctla_cmd cmd;
+	const char *verb;                 /* as typed, for messages */
+	bool all;                         /* ps -a */
+	bool quiet;                       /* ps -q */
+	bool json;                        /* ps --format json */
+	bool raw;                         /* --raw: control bytes as they are */
+	bool follow;                      /* logs -f */
+	bool all_users;                   /* root: --all-users */
+	const char *user;                 /* root: --user U */
+	uint64_t tail;                    /* logs --tail N (UINT64_MAX: all) */
+	int time;                         /* stop -t (default 10) */
+	int signal;                       /* kill -s (default KILL) */
+	bool force;                       /* rm -f */
+	bool interactive;                 /* exec -i */
+	bool tty;                         /* exec -t */
+	const char *workdir;              /* exec -w (absolute) */
+	const char *envs[CTLP_EXEC_ARGS]; /* exec -e KEY[=VALUE] */
+	size_t nenvs;
+	char *const *command;    /* exec: NAME's command, NULL-terminated */
+	const char *detach_keys; /* attach --detach-keys */
+	const char *names[CTLA_MAX_NAMES];
+	size_t nnames;
+};
+
+/* Is VERB one of the lifecycle commands? */
+bool ctla_is_command(const char *verb);
+/*
+ * Parses ARGV (argv[1] the verb) into *R (pointing into ARGV).  Every
+ * NAME must be a valid container name (args_valid_name).  0, or -1 with
+ * one line in ERR.
+ */
+int ctla_parse(int argc, char *const argv[], struct ctla_request *r, char *err,
+    size_t errlen);
+
+/* S as the body of a JSON string (quotes, backslashes, control bytes and
+ * bytes above 0x7e escaped as \u00XX).  Always terminates OUT. */
+void ctlp_json(const char *s, char *out, size_t len);
+
+/* ---- exec ---- */
+
+/* What exec asks for: argv (non-empty), -e entries "KEY=VALUE", and -w
+ * (absolute, or "" for the container's working directory). */
+struct ctlp_exec {
+	char **argv;
+	char **env;
+	char *workdir;
+	bool tty;
+	char *buf; /* the strings point into it */
+};
+
+/* The payload: "E1" tty(0|1) NUL, workdir NUL, argc entries each NUL
+ * terminated, a lone NUL, env entries each NUL-terminated.  Returns its
+ * length, or -1 when it would not fit LEN or CTLP_EXEC_MAX. */
+ssize_t ctlp_exec_encode(char *const *argv, char *const *env,
+    const char *workdir, bool tty, char *buf, size_t len);
+/* 0, or -1 for anything else (bounds, an empty argv, a bad -e key, a
+ * relative workdir, a missing terminator).  Free with ctlp_exec_free. */
+int ctlp_exec_decode(const char *buf, size_t len, struct ctlp_exec *out);
+void ctlp_exec_free(struct ctlp_exec *);
+/* BASE's entries, each replaced by an OVER entry of the same key, then
+ * the OVER entries of new keys.  NULL when out of memory.  The strings
+ * are shared, the array is new. */
+char **ctlp_env_merge(char *const *base, char *const *over);
+
+/* ---- attach ---- */
+
+#define CTLP_DETACH_MAX 8 /* keys in a detach sequence */
+
+/* The detach sequence (Docker's --detach-keys, default ctrl-p,ctrl-q) and
+ * how much of it the input has matched so far. */
+struct ctlp_detach {
+	unsigned char keys[CTLP_DETACH_MAX];
+	size_t nkeys;
+	size_t matched;
+};
+
+/* Parses "ctrl-p,ctrl-q" (ctrl-@ .. ctrl-_, a-z after ctrl-, or single
+ * printable characters) into D.  0, or -1. */
+int ctlp_detach_parse(const char *spec, struct ctlp_detach *d);
+/*
+ * Feeds IN[0..LEN) through D: writes to OUT (room for LEN +
+ * CTLP_DETACH_MAX bytes) what goes to the container, in order, holding
+ * back a partial match (sent when the match breaks).  Returns true when
+ * the whole sequence was typed (the rest of IN is dropped).
+ */
+bool ctlp_detach_feed(struct ctlp_detach *d, const unsigned char *in,
+    size_t len, unsigned char *out, size_t *outlen);
+
+#endif

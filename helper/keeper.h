@@ -1,0 +1,51 @@
+/*
+ * keeper.h: K as the supervisor of a detached container (run -d, DESIGN
+ * section 10): its state directory and name, its log, its ctl socket.
+ */
+#ifndef CTL_KEEPER_H
+#define CTL_KEEPER_H
+
+#include <stdbool.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+#include "monitor.h"
+#include "place.h"
+#include "plan.h"
+
+#define KEEPER_C_DIR       CTL_RUNDIR "/ctr-launch/c"
+#define KEEPER_LOG_DIR     CTL_STATEDIR "/ctr-launch/logs"
+#define KEEPER_MAX_CLIENTS 32
+#define KEEPER_INFO_MAX    8192 /* bytes of an info or exit record */
+
+/*
+ * K, right after its placement (before PAM): refuses -d inside a batch
+ * job's confinement, then takes the container's name for the caller:
+ * creates RUNDIR/ctr-launch/c/u<uid>/<name>/ (root, 0700 all the way up)
+ * and holds an exclusive flock on it for the container's life.  Dies or
+ * denies (the name in use).
+ */
+void keeper_reserve(const struct launch_plan *p, const struct place *pl);
+/* K, before the clone of P1: the log file and its pipe (in place of
+ * stdout and stderr without -t), the ctl socket. */
+void keeper_prepare(const struct launch_plan *p, struct monitor *m);
+/* P1 right after its clone: closes K's descriptors of the state. */
+void keeper_forget(void);
+/* K's failure hook: a name taken but never running is given back. */
+void keeper_abandon(void);
+/*
+ * K, step 11 of a detached launch: waits for P1's readiness (P0 gets its
+ * errors, or the name and status 0), then detaches and serves the ctl
+ * socket and the log until the container ends, writes the exit record,
+ * tears down and exits.
+ */
+noreturn void
+keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init);
+
+/* The kernel's word on who is at the other end of a unix socket: the
+ * real uid of the connected process (SO_PEERPIDFD, else SO_PEERCRED's
+ * pid as a pidfd, then /proc/PID/status; the pidfd still alive after the
+ * read).  0, or -1. */
+int keeper_peer_uid(int sock, uid_t *uid);
+
+#endif

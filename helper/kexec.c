@@ -1,0 +1,254 @@
+/*
+ * kexec.c: exec into a running detached container, as DESIGN section 10
+ * says.
+ *
+ * K forks C1, which keeps only the descriptors it needs (close_range),
+ * computes everything (environment, argv, the seccomp filter), sets
+ * PR_SET_DUMPABLE 0 and joins the container's mount, uts, ipc, net,
+ * cgroup and pid namespaces through P1's pidfd, then forks C2: inside the
+ * pid namespace, C2 joins the container's cgroup before anything else,
+ * then drops exactly as P1 does (steps 12 to 15: creds_drop, creds_verify,
+ * the working directory, creds_restore, the filter) and execs.  C1 waits
+ * for C2 and exits with its status.
+ *
+ * Invariants:
+ * - After setns of the mount namespace nothing MUST be looked up or
+ *   loaded from the container's files while privileged: no NSS, no
+ *   dlopen; argv[0] is resolved by init_exec after the drop.
+ * - No descriptor of K but the exec's stdio MUST reach C2's command.
+ * - C2 MUST be in the container's pid namespace and cgroup before it
+ *   runs anything of the caller's, and MUST end with the same uid, gids,
+ *   no capability, no_new_privs and seccomp filter as the container's
+ *   init's child.
+ * - A container that is ending MUST make the exec fail (125), never run
+ *   it in the host's namespaces: a failed setns ends C1.
+ * - C1 and C2 MUST die with K (PDEATHSIG, and the liveness pipe checked
+ *   after the drop).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "creds.h"
+#include "filter.h"
+#include "init.h"
+#include "kexec.h"
+#include "log.h"
+
+static void
+say(const char *msg)
+{
+	(void)!write(STDERR_FILENO, msg, strlen(msg));
+}
+
+/* Closes every descriptor from 3 on but KEEP[0..N). */
+static void
+keep_only(const int *keep, size_t n)
+{
+	unsigned int from = 3;
+
+	for (;;) {
+		unsigned int next = ~0U;
+
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= (int)from &&
+			    (unsigned int)keep[i] < next)
+				next = (unsigned int)keep[i];
+		if (next > from && close_range(from, next - 1, 0) != 0)
+			_exit(CTL_EXIT_FAIL);
+		if (next == ~0U)
+			return;
+		from = next + 1;
+	}
+}
+
+/* exec -t, as the caller: a new pty of the container's devpts, its
+ * master sent to the front over the socket on fd 0, its slave the
+ * controlling terminal and stdio. */
+static void
+own_pty(void)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { (char[]){ 'M' }, 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int m, s;
+
+	m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || unlockpt(m) != 0)
+		die_errno("exec -t: a pseudo-terminal in the container");
+	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0)
+		die_errno("exec -t: the pseudo-terminal's slave");
+	memset(&mh, 0, sizeof(mh));
+	memset(&u, 0, sizeof(u));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &m, sizeof(int));
+	if (sendmsg(STDIN_FILENO, &mh, MSG_NOSIGNAL) != 1)
+		die_errno("exec -t: handing over the pseudo-terminal");
+	close(m);
+	for (int i = 0; i < 3; i++)
+		if (dup3(s, i, 0) != i)
+			die_errno("dup3");
+	close(s);
+	if (ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0)
+		die_errno("exec -t: the controlling terminal");
+}
+
+/* C2: inside the pid namespace.  Never returns. */
+static noreturn void
+inside(const struct launch_plan *p, const int procs[CGROUP_NCTL], int alive,
+    char *const *argv, char *const *env, const char *workdir, bool tty)
+{
+	char err[512], line[600];
+	sigset_t none;
+	int code, n;
+
+	/* The container's cgroup first (its pids and memory count us). */
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (procs[c] < 0)
+			continue;
+		if (write(procs[c], "0", 1) != 1)
+			die_errno("cannot join the container's cgroup");
+		close(procs[c]);
+	}
+	if (setsid() < 0)
+		die_errno("setsid");
+	/* Steps 12 and 13, as P1. */
+	creds_drop(p, alive);
+	creds_verify(p);
+	close(alive);
+	/* Step 14: the working directory, as the caller. */
+	if (workdir[0] != '\0') {
+		if (chdir(workdir) != 0)
+			die_errno("exec: cannot enter the working directory %s",
+			    workdir);
+	} else if (chdir(p->workdir) != 0 && chdir("/") != 0) {
+		die_errno("chdir /");
+	}
+	creds_restore(p);
+	if (tty)
+		own_pty();
+	/* Step 15: nothing but stdio, then the filter, last. */
+	if (close_range(3, ~0U, 0) != 0)
+		die_errno("close_range");
+	filter_load(p);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+		die_errno("sigprocmask");
+	code = init_exec(argv, env, err, sizeof(err));
+	n = snprintf(line, sizeof(line), "ctr-launch: %s\n", err);
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	_exit(code);
+}
+
+/* C1: joins the container, forks C2, reports its status. */
+static noreturn void
+joiner(const struct launch_plan *p, const struct monitor *m,
+    const struct ctlp_exec *x, const int fds[3], int alive, pid_t keeper)
+{
+	int procs[CGROUP_NCTL], keep[CGROUP_NCTL + 2], nk = 0, st = 0;
+	char **env;
+	pid_t c2;
+
+	log_set_child();
+	log_set_teardown(NULL, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    getppid() != keeper)
+		_exit(CTL_EXIT_FAIL);
+	for (int i = 0; i < 3; i++)
+		if (dup3(fds[i], i, 0) != i)
+			_exit(CTL_EXIT_FAIL);
+	log_set_stderr_fd(STDERR_FILENO);
+	if (cgroup_procs_open(m->cg, procs) != 0)
+		die_errno("exec: the container's cgroup");
+	/* Everything computed before setns. */
+	if ((env = ctlp_env_merge(p->env, x->env)) == NULL)
+		die("out of memory");
+	filter_prepare(p);
+	keep[nk++] = alive;
+	keep[nk++] = m->init_pidfd;
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		if (procs[c] >= 0)
+			keep[nk++] = procs[c];
+	keep_only(keep, (size_t)nk);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		die_errno("prctl");
+	if (setns(m->init_pidfd,
+		CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+		    CLONE_NEWCGROUP | CLONE_NEWPID) != 0) {
+		say("ctr-launch: exec: the container is not running\n");
+		_exit(CTL_EXIT_FAIL);
+	}
+	close(m->init_pidfd);
+	if ((c2 = fork()) < 0)
+		die_errno("fork");
+	if (c2 == 0)
+		inside(p, procs, alive, x->argv, env, x->workdir, x->tty);
+	close(alive);
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		if (procs[c] >= 0)
+			close(procs[c]);
+	for (int i = 0; i < 3; i++)
+		close(i);
+	while (waitpid(c2, &st, 0) < 0)
+		if (errno != EINTR)
+			_exit(CTL_EXIT_FAIL);
+	if (WIFEXITED(st))
+		_exit(WEXITSTATUS(st));
+	_exit(128 + WTERMSIG(st));
+}
+
+pid_t
+kexec_start(const struct launch_plan *p, const struct monitor *m,
+    const struct ctlp_exec *x, const int fds[3], int *pidfd, int *alive)
+{
+	int pipefd[2];
+	pid_t keeper = getpid(), pid;
+
+	if (pipe2(pipefd, O_CLOEXEC) != 0)
+		return -1;
+	if ((pid = fork()) < 0) {
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pipefd[1]);
+		joiner(p, m, x, fds, pipefd[0], keeper);
+	}
+	close(pipefd[0]);
+	*alive = pipefd[1];
+	/* Not reaped before K waits for it: the pid cannot be reused. */
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (*pidfd < 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		close(pipefd[1]);
+		return -1;
+	}
+	return pid;
+}

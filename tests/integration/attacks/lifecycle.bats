@@ -1,0 +1,207 @@
+#!/usr/bin/env bats
+# Detached containers under attack (DESIGN section 10, ctr-launch(1)): hostile
+# names, another uid reaching a container's keeper, state or log, exec into
+# the host's namespaces, NSS planted in the image, the keeper's descriptors,
+# and an exec'd process that would differ from the container's own.
+
+load ../lib
+load common
+load post
+
+setup_file() { atk_setup_file; }
+teardown_file() { atk_teardown_file; }
+
+# Every test ends with no detached container left (post.bash checks that
+# nothing of the test users runs).
+lc_rm_all() {
+	local u n
+	for u in "$ATK_A" "$ATK_B"; do
+		for n in $(ctl_as "$u" "$CTL_BIN" ps -a -q 2>/dev/null); do
+			ctl_as "$u" "$CTL_BIN" rm -f "$n" >/dev/null 2>&1 || true
+		done
+	done
+}
+
+teardown() {
+	atk_pam_permit
+	lc_rm_all
+	atk_policy_default
+	atk_sysctl_tmp_restore
+	post_after
+}
+
+# atk_import TAG TARBALL: import as root; sets $status/$output.
+atk_import() {
+	run "$CTL_IMAGETOOL" import --quiet --name "$ATK_EVILIMG:$1" "$2"
+}
+
+lc_state() { echo "$CTL_ROOT/run/ctr-launch/c/u$(id -u "$1")"; }
+lc_logs() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(id -u "$1")"; }
+
+LC_LOOP='while :; do sleep 1; done'
+
+@test "hostile names (/, .., newline, 4 KiB, leading dot or dash, a prefix) are refused and touch nothing" {
+	atk_need_helper
+	local long n
+	long=$(head -c 4096 /dev/zero | tr '\0' a)
+	for n in "../x" "a/b" ".." "." $'a\nb' "$long" ".hidden" "-x" "a b" "a%2fb"; do
+		atk_run "$ATK_A" run -d --name "$n" busybox true
+		atk_refused
+		for cmd in stop kill rm wait logs; do
+			atk_run "$ATK_A" "$cmd" -- "$n"
+			atk_refused
+		done
+		atk_run "$ATK_A" exec -- "$n" true
+		atk_refused
+	done
+	[ -z "$(ls -A "$(lc_state "$ATK_A")" 2>/dev/null)" ]
+	# A name that is a prefix of another's never reaches it.
+	atk_run "$ATK_A" run -d --name labx busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	atk_run "$ATK_A" stop lab
+	atk_refused
+	[[ "$output" == *"no such container: lab"* ]]
+	atk_run "$ATK_A" ps
+	[[ "$output" == *"labx "*"Up "* ]]
+}
+
+@test "another uid cannot reach a container: not its socket, state, log, nor through the helper" {
+	atk_need_helper
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "echo $ATK_CANARY_TEXT; $LC_LOOP"
+	[ "$status" = 0 ]
+	atk_wait_for 50 grep -q "$ATK_CANARY_TEXT" "$(lc_logs "$ATK_A")/lab.log"
+	# The socket, the records and the log are root's, 0700/0600.
+	run ctl_as "$ATK_B" python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])" "$(lc_state "$ATK_A")/lab/ctl"
+	[ "$status" != 0 ]
+	[[ "$output" == *PermissionError* ]]
+	run ctl_as "$ATK_A" python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect(sys.argv[1])" "$(lc_state "$ATK_A")/lab/ctl"
+	[ "$status" != 0 ]
+	run ctl_as "$ATK_B" cat "$(lc_logs "$ATK_A")/lab.log"
+	[ "$status" != 0 ]
+	run ctl_as "$ATK_A" cat "$(lc_logs "$ATK_A")/lab.log"
+	[ "$status" != 0 ]
+	run ctl_as "$ATK_B" cat "$(lc_state "$ATK_A")/lab/info"
+	[ "$status" != 0 ]
+	# Through the helper, B never finds A's lab, whatever B names.
+	for cmd in "logs lab" "exec lab true" "stop lab" "kill lab" "wait lab" "rm -f lab"; do
+		# shellcheck disable=SC2086
+		atk_run "$ATK_B" $cmd
+		atk_refused
+		atk_no_canary
+	done
+	atk_run "$ATK_B" ps -a --format json
+	[[ "$output" != *'"lab"'* ]]
+	atk_run "$ATK_A" ps
+	[[ "$output" == *"lab "*"Up "* ]]
+}
+
+@test "CVE-2019-5736 class: an exec'd process has the container's namespaces, cgroup, ids, no capability and its filter, never the host's" {
+	atk_need_helper
+	local probe='for n in mnt pid net uts ipc cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done; grep -E "^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status; cat /proc/self/cgroup; sed "s/^[0-9]* [0-9]* //" /proc/self/mountinfo'
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "sh -c '$probe' >/tmp/main.txt; $LC_LOOP"
+	[ "$status" = 0 ]
+	atk_wait_for 50 ctl_as "$ATK_A" "$CTL_BIN" exec lab test -s /tmp/main.txt
+	atk_run "$ATK_A" exec lab sh -c "$probe"
+	[ "$status" = 0 ]
+	exec_out=$output
+	atk_run "$ATK_A" exec lab cat /tmp/main.txt
+	[ "$status" = 0 ]
+	[ "$exec_out" = "$output" ]
+	# Not one namespace of the host's (the network is the host's by policy).
+	for n in mnt pid uts ipc cgroup; do
+		host=$(readlink "/proc/self/ns/$n")
+		! grep -qx "$n $host" <<<"$exec_out"
+	done
+	grep -qE '^CapEff:[[:space:]]+0000000000000000$' <<<"$exec_out"
+	grep -qE '^NoNewPrivs:[[:space:]]+1$' <<<"$exec_out"
+	grep -qE '^Seccomp:[[:space:]]+2$' <<<"$exec_out"
+	grep -qE "^Uid:[[:space:]]+$(id -u "$ATK_A")[[:space:]]+$(id -u "$ATK_A")[[:space:]]" <<<"$exec_out"
+	# It counts in the container's cgroup (pids).
+	atk_run "$ATK_A" exec lab sh -c 'cat /sys/fs/cgroup/pids/pids.current 2>/dev/null || cat /sys/fs/cgroup/pids.current'
+	[ "$status" = 0 ]
+	[ "$output" -ge 3 ]
+}
+
+@test "CVE-2024-21626 class: no descriptor of the keeper reaches an exec'd process" {
+	atk_need_helper
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	# ls's own directory descriptor is 3; nothing else beyond stdio.
+	atk_run "$ATK_A" exec lab ls /proc/self/fd
+	[ "$status" = 0 ]
+	[ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ]
+	# And nothing of the host's file system through /proc/self/cwd or root.
+	atk_run "$ATK_A" exec lab sh -c 'readlink /proc/self/root; ls /proc/1/root/ | head -3'
+	[ "$status" = 0 ]
+	[ "${lines[0]}" = / ]
+}
+
+@test "CVE-2025-32463 class: an image's nsswitch.conf and libnss are never loaded by exec while privileged" {
+	atk_need_helper
+	local d=$BATS_TEST_TMPDIR/nss
+	ctl_rootfs "$d"
+	mkdir -p "$d/lib/x86_64-linux-gnu" "$d/usr/lib/x86_64-linux-gnu"
+	printf 'passwd: evil files\ngroup: evil files\ninitgroups: evil\n' >"$d/etc/nsswitch.conf"
+	cp "$ATK_BIN/evil.so" "$d/lib/x86_64-linux-gnu/libnss_evil.so.2"
+	cp "$ATK_BIN/evil.so" "$d/usr/lib/x86_64-linux-gnu/libnss_evil.so.2"
+	echo /lib/x86_64-linux-gnu/libnss_evil.so.2 >"$d/etc/ld.so.preload"
+	tar -C "$d" -cf "$d.tar" .
+	atk_import nsx "$d.tar"
+	[ "$status" = 0 ]
+	atk_run "$ATK_A" run -d --name lab "$ATK_EVILIMG:nsx" sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	atk_run "$ATK_A" exec -e LD_PRELOAD=/lib/x86_64-linux-gnu/libnss_evil.so.2 lab id
+	[ "$status" = 0 ]
+	[ ! -e "$ATK_EVILMARK" ]
+	# Inside (the mark's path seen from the container) neither.
+	atk_run "$ATK_A" exec lab cat "$ATK_EVILMARK"
+	[ "$status" != 0 ]
+}
+
+@test "exec into a container that has ended fails cleanly (125), and allow_exec = no refuses it" {
+	atk_need_helper
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	atk_run "$ATK_A" stop -t 1 lab
+	atk_run "$ATK_A" exec lab true
+	atk_refused
+	[[ "$output" == *"not running"* ]]
+	atk_run "$ATK_A" rm lab
+	{ atk_policy_default_text; echo "allow_exec = no"; } | ctl_policy
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	atk_run "$ATK_A" exec lab true
+	atk_refused
+	[[ "$output" == *"allow_exec = no"* ]]
+}
+
+@test "a user denied after run -d can no longer exec, and the admin can still stop it" {
+	atk_need_helper
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	{ atk_policy_default_text; printf '[user:%s]\ndeny = yes\n' "$ATK_A"; } | ctl_policy
+	atk_run "$ATK_A" exec lab true
+	atk_refused
+	[[ "$output" == *denied* ]]
+	run "$CTL_BIN" stop --user "$ATK_A" lab
+	[ "$status" = 0 ]
+	run "$CTL_BIN" rm --user "$ATK_A" lab
+	[ "$status" = 0 ]
+}
+
+@test "PAM's account check runs again for every exec and attach" {
+	atk_need_helper
+	atk_run "$ATK_A" run -d -t --name lab busybox sh
+	[ "$status" = 0 ]
+	printf 'account required pam_deny.so\nsession required pam_permit.so\n' \
+	    >"$CTL_PAMD/ctr-launch"
+	atk_run "$ATK_A" exec lab true
+	atk_refused
+	[[ "$output" == *"refused by PAM (account)"* ]]
+	atk_run "$ATK_A" attach lab
+	atk_refused
+	[[ "$output" == *"refused by PAM (account)"* ]]
+	atk_pam_permit
+	atk_run "$ATK_A" exec lab true
+	[ "$status" = 0 ]
+}

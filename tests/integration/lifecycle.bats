@@ -1,0 +1,421 @@
+#!/usr/bin/env bats
+# Detached containers and their lifecycle (ctr-launch(1): run -d, ps,
+# logs, stop, kill, rm, wait), end to end as real throwaway users: the
+# seed's story, names, two users with the same name, the keeper killed,
+# the log cap, the policy keys, and nothing left behind.
+
+load lib
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	export LC_TAG LC_A LC_B
+	LC_TAG=$(ctl_tag)
+	LC_A=lca$LC_TAG LC_B=lcb$LC_TAG
+	ctl_useradd "$LC_A"
+	ctl_useradd "$LC_B"
+	lc_policy
+	ctl_image_busybox
+}
+
+teardown_file() {
+	for u in "$LC_A" "$LC_B"; do
+		ctl_as "$u" "$CTL_BIN" rm -f lab >/dev/null 2>&1 || true
+		ctl_userdel "$u"
+	done
+}
+
+teardown() {
+	# Whatever a test left running of its users.
+	for u in "$LC_A" "$LC_B"; do
+		for n in $(ctl_as "$u" "$CTL_BIN" ps -a -q 2>/dev/null); do
+			ctl_as "$u" "$CTL_BIN" rm -f "$n" >/dev/null 2>&1 || true
+		done
+	done
+	lc_policy
+}
+
+# lc_policy [EXTRA LINES]: the suite's policy, EXTRA added to [default].
+lc_policy() {
+	ctl_policy <<EOF
+[default]
+images = busybox
+max_containers = 4
+binds = %h:%h
+user_binds = %h
+memory = 256M
+pids = 64
+tmpfs_size = 16M
+network = host
+${1:-}
+EOF
+}
+
+as() {
+	local u=$1
+	shift
+	ctl_as "$u" "$CTL_BIN" "$@"
+}
+
+uid_of() { id -u "$1"; }
+
+# A service that prints a banner, then serves its files over HTTP.
+LC_SERVICE='echo "lab banner: token=abc123"; mkdir -p /tmp/www; echo hello >/tmp/www/index.html; exec httpd -f -p 127.0.0.1:0 -h /tmp/www'
+LC_LOOP='echo "lab banner"; while :; do sleep 1; done'
+
+# wait_for CMD...: retries CMD for up to 10 seconds (a condition, not a
+# timing assertion).
+wait_for() {
+	local i
+	for i in $(seq 1 50); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+state_dir() { echo "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$1")/$2"; }
+log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
+
+@test "the seed's story: run -d --name, ps, logs, stop, ps -a, wait, rm, nothing left" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_SERVICE"
+	[ "$output" = lab ]
+	run -0 as "$LC_A" ps
+	[[ "$output" == *NAME*STATUS* ]]
+	[[ "$output" == *"lab "*busybox:latest*"Up "* ]]
+	wait_for grep -q 'token=abc123' "$(log_file "$LC_A" lab)"
+	run -0 as "$LC_A" logs lab
+	[[ "$output" == *"lab banner: token=abc123"* ]]
+	# The state and the log are root's alone.
+	[ "$(stat -c '%U %a' "$(state_dir "$LC_A" lab)")" = "root 700" ]
+	[ "$(stat -c '%U %a' "$(log_file "$LC_A" lab)")" = "root 600" ]
+	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" lab)/info")
+	[ "$(stat -c %u /proc/"$kpid")" = 0 ]
+	# The keeper holds nothing of the caller's session.
+	[ "$(readlink /proc/"$kpid"/cwd)" = / ]
+	for fd in 0 1 2; do [ "$(readlink /proc/"$kpid"/fd/$fd)" = /dev/null ]; done
+	[ "$(ps -o tty= -p "$kpid" | tr -d ' ')" = "?" ]
+	# exec sees the service's files and processes, as the caller.
+	run -0 as "$LC_A" exec lab cat /tmp/www/index.html
+	[ "$output" = hello ]
+	run -0 as "$LC_A" exec lab ps
+	[[ "$output" == *"httpd -f -p 127.0.0.1:0"* ]]
+	run -0 as "$LC_A" exec -e GREETING=hi -w /tmp/www lab sh -c 'id -u; echo $GREETING; pwd'
+	[ "${lines[0]}" = "$(uid_of "$LC_A")" ]
+	[ "${lines[1]}" = hi ]
+	[ "${lines[2]}" = /tmp/www ]
+	run -3 as "$LC_A" exec lab sh -c 'exit 3'
+	run -127 as "$LC_A" exec lab no-such-command
+	run -0 bash -c "echo piped-in | setpriv --reuid=$(uid_of "$LC_A") --regid=$(id -g "$LC_A") --init-groups -- '$CTL_BIN' exec -i lab cat"
+	[ "$output" = piped-in ]
+	run -0 as "$LC_A" stop -t 5 lab
+	[ "$output" = lab ]
+	run -0 as "$LC_A" ps
+	[[ "$output" != *"lab "* ]]
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"lab "*"Exited (143) "*ago* ]]
+	run -0 as "$LC_A" wait lab
+	[ "$output" = 143 ]
+	run -0 as "$LC_A" rm lab
+	[ "$output" = lab ]
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$(state_dir "$LC_A" lab)" ]
+	[ ! -e "$(log_file "$LC_A" lab)" ]
+	! kill -0 "$kpid" 2>/dev/null
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q .
+}
+
+@test "exec -t: a new terminal of the container's own, the status, input with -i" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -4 ctl_as "$LC_A" script -qec "$CTL_BIN exec -t lab sh -c 'tty; exit 4'" /dev/null
+	[[ "$output" == */dev/pts/0* ]]
+	run -5 bash -c "printf 'echo typed-\$((40+2))\nexit 5\n' | setpriv --reuid=$(uid_of "$LC_A") --regid=$(id -g "$LC_A") --init-groups -- script -qec '$CTL_BIN exec -it lab sh' /dev/null"
+	[[ "$output" == *typed-42* ]]
+	# Without -t the container never gets the caller's terminal.
+	run -0 ctl_as "$LC_A" script -qec "$CTL_BIN exec lab sh -c 'tty; ls -l /proc/self/fd/1'" /dev/null
+	[[ "$output" == *"not a tty"* ]]
+	[[ "$output" == *pipe:* ]]
+}
+
+# tmux_as USER CMD: a detached tmux session (its own server) running CMD
+# as USER in an 80x24 terminal.
+tmux_as() {
+	LC_TMUX=lc$LC_TAG$BATS_TEST_NUMBER
+	tmux -L "$LC_TMUX" new-session -d -x 80 -y 24 \
+	    "setpriv --reuid=$(uid_of "$1") --regid=$(id -g "$1") --init-groups -- $2; echo \"ENDED rc=\$?\"; sleep 60"
+}
+
+pane() { tmux -L "$LC_TMUX" capture-pane -p; }
+pane_has() { pane | grep -q -- "$1"; }
+
+@test "attach to a -d -t container, Ctrl-P Ctrl-Q detaches, one client at a time" {
+	run -0 as "$LC_A" run -d -t --name lab busybox sh
+	tmux_as "$LC_A" "$CTL_BIN attach lab"
+	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
+	wait_for pane_has hi-42
+	# A second client gets a clear error.
+	run -125 as "$LC_A" attach lab
+	[[ "$output" == *"another client is attached"* ]]
+	tmux -L "$LC_TMUX" send-keys C-p C-q
+	wait_for pane_has "ENDED rc=0"
+	# Still running; the session's output is in its log.
+	run -0 as "$LC_A" ps
+	[[ "$output" == *"lab "*"Up "* ]]
+	run -0 as "$LC_A" logs lab
+	[[ "$output" == *hi-42* ]]
+	tmux -L "$LC_TMUX" kill-server
+	# Attach again; exit ends the container and the attach with its status.
+	tmux_as "$LC_A" "$CTL_BIN attach --detach-keys ctrl-x lab"
+	tmux -L "$LC_TMUX" send-keys 'exit 6' Enter
+	wait_for pane_has "ENDED rc=6"
+	tmux -L "$LC_TMUX" kill-server
+	run -0 as "$LC_A" wait lab
+	[ "$output" = 6 ]
+}
+
+@test "attach: refused without -t, to another user, and with bad detach keys" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -125 as "$LC_A" attach lab
+	[[ "$output" == *"not started with -t"* ]]
+	run -0 as "$LC_B" run -d -t --name tty busybox sh
+	run -125 as "$LC_A" attach tty
+	[[ "$output" == *"no such container: tty"* ]]
+	run -125 as "$LC_B" attach --detach-keys ctrl-pp tty
+	[[ "$output" == *"--detach-keys"* ]]
+}
+
+@test "50 detached containers of one user at once, ps, then stop them all; nothing left" {
+	lc_policy "[user:$LC_A]
+max_containers = 60
+[global]
+max_total_containers = 200"
+	for i in $(seq 1 50); do
+		run -0 as "$LC_A" run -d --name "c$i" busybox sh -c "$LC_LOOP"
+	done
+	run -0 as "$LC_A" ps -q
+	[ "${#lines[@]}" = 50 ]
+	# shellcheck disable=SC2046
+	run -0 as "$LC_A" stop -t 2 $(seq -f 'c%g' 1 50)
+	[ "${#lines[@]}" = 50 ]
+	run -0 as "$LC_A" ps -q
+	[ -z "$output" ]
+	# Ended records beyond max_exited (20) went with that ps.
+	run -0 as "$LC_A" ps -a -q
+	[ "${#lines[@]}" = 20 ]
+	# shellcheck disable=SC2046
+	run -0 as "$LC_A" rm $(as "$LC_A" ps -a -q)
+	[ -z "$(ls -A "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")")" ]
+	[ -z "$(ls -A "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")")" ]
+	! pgrep -u "$LC_A" >/dev/null
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/c*" 2>/dev/null | grep -q .
+}
+
+@test "ps --format json and -q" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" ps --format json
+	[[ "$output" == '{"Names":"lab","Image":"busybox:latest",'* ]]
+	[[ "$output" == *'"State":"running"'* ]]
+	run -0 as "$LC_A" ps -q
+	[ "$output" = lab ]
+}
+
+@test "a default name is readable, unique and a valid hostname" {
+	run -0 as "$LC_A" run -d busybox sh -c "$LC_LOOP"
+	n1=$output
+	[[ "$n1" =~ ^[a-z0-9][a-z0-9-]{0,62}$ ]]
+	[[ "$n1" == "$LC_A"-* ]]
+	run -0 as "$LC_A" run -d busybox sh -c "$LC_LOOP"
+	[ "$output" != "$n1" ]
+	run -0 as "$LC_A" ps -q
+	[ "$(echo "$output" | wc -l)" = 2 ]
+}
+
+@test "a name is unique per user; two users may both have it" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -125 as "$LC_A" run -d --name lab busybox true
+	[[ "$output" == *"the name lab is already in use"* ]]
+	run -0 as "$LC_B" run -d --name lab busybox sh -c 'echo B-only-output; while :; do sleep 1; done'
+	[ "$output" = lab ]
+	run -0 as "$LC_A" ps -q
+	[ "$output" = lab ]
+}
+
+@test "two users with the same name: neither sees, stops, kills, waits on, reads or removes the other's" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'echo A-secret; while :; do sleep 1; done'
+	wait_for grep -q A-secret "$(log_file "$LC_A" lab)"
+	# B has no lab: every command says so and nothing of A's moves.
+	run -0 as "$LC_B" ps -a
+	[[ "$output" != *lab* ]]
+	for cmd in "stop lab" "kill lab" "wait lab" "rm -f lab" "logs lab"; do
+		# shellcheck disable=SC2086
+		run -125 as "$LC_B" $cmd
+		[[ "$output" == *"no such container: lab"* ]]
+	done
+	# Then B's own lab: B's commands reach B's, never A's.
+	run -0 as "$LC_B" run -d --name lab busybox sh -c 'echo B-output; while :; do sleep 1; done'
+	wait_for grep -q B-output "$(log_file "$LC_B" lab)"
+	run -0 as "$LC_B" logs lab
+	[[ "$output" == *B-output* ]]
+	[[ "$output" != *A-secret* ]]
+	run -0 as "$LC_B" stop lab
+	run -0 as "$LC_A" ps
+	[[ "$output" == *"lab "*"Up "* ]]
+	# The flags for root are refused to users.
+	run -125 as "$LC_B" stop --user "$LC_A" lab
+	[[ "$output" == *"are for root"* ]]
+	run -0 as "$LC_A" ps
+	[[ "$output" == *"lab "*"Up "* ]]
+}
+
+@test "root: ps --all-users with a USER column, stop --user" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -0 "$CTL_BIN" ps --all-users
+	[[ "$output" == USER*NAME* ]]
+	[[ "$output" == *"$LC_A"*lab*"Up "* ]]
+	run -125 "$CTL_BIN" ps
+	[[ "$output" == *"--all-users"* ]]
+	run -0 "$CTL_BIN" stop --user "$LC_A" lab
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"lab "*Exited* ]]
+}
+
+@test "kill -s sends the signal; wait prints the status" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'trap "exit 7" USR1; while :; do sleep 1; done'
+	run -0 as "$LC_A" kill -s USR1 lab
+	run -0 as "$LC_A" wait lab
+	[ "$output" = 7 ]
+	run -125 as "$LC_A" kill lab
+	[[ "$output" == *"not running"* ]]
+	run -125 as "$LC_A" kill -s NOSUCH lab
+	[[ "$output" == *"not a signal"* ]]
+}
+
+@test "rm of a running container needs -f" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -125 as "$LC_A" rm lab
+	[[ "$output" == *"is running"* ]]
+	run -0 as "$LC_A" rm -f lab
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+}
+
+@test "run -d --rm: the record goes when the container ends" {
+	run -0 as "$LC_A" run -d --rm --name lab busybox sh -c 'sleep 1; exit 3'
+	wait_for bash -c "[ ! -e '$(state_dir "$LC_A" lab)' ]"
+	[ ! -e "$(log_file "$LC_A" lab)" ]
+}
+
+@test "logs -f follows until the container ends; --tail N" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'for i in 1 2 3 4 5; do echo line $i; sleep 1; done'
+	run -0 as "$LC_A" logs -f lab
+	[ "$(echo "$output" | tr '\n' ' ')" = "line 1 line 2 line 3 line 4 line 5 " ]
+	run -0 as "$LC_A" logs --tail 2 lab
+	[ "$(echo "$output" | tr '\n' ' ')" = "line 4 line 5 " ]
+	run -0 as "$LC_A" wait lab
+	[ "$output" = 0 ]
+}
+
+@test "a setup failure of run -d exits 125 with the reason and frees the name" {
+	run -125 as "$LC_A" run -d --name lab -v "/home/$LC_A/missing:/x" busybox true
+	[[ "$output" == *missing* ]]
+	[ ! -e "$(state_dir "$LC_A" lab)" ]
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+}
+
+@test "allow_detach = no refuses run -d with the reason" {
+	lc_policy "allow_detach = no"
+	run -125 as "$LC_A" run -d --name lab busybox true
+	[[ "$output" == *"allow_detach = no"* ]]
+	[ ! -e "$(state_dir "$LC_A" lab)" ]
+	# The foreground is unaffected.
+	run -0 as "$LC_A" run --rm busybox true
+}
+
+@test "detached containers count against max_containers" {
+	lc_policy "[user:$LC_A]
+max_containers = 1"
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -125 as "$LC_A" run -d --name lab2 busybox true
+	[[ "$output" == *max_containers* ]]
+	run -125 as "$LC_A" run --rm busybox true
+	[[ "$output" == *max_containers* ]]
+	[ ! -e "$(state_dir "$LC_A" lab2)" ]
+}
+
+@test "the log is capped by log_size, newest bytes kept" {
+	lc_policy "log_size = 8K"
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'i=0; while [ $i -lt 3000 ]; do echo "line $i"; i=$((i+1)); done; echo LAST'
+	run -0 as "$LC_A" wait lab
+	size=$(stat -c %s "$(log_file "$LC_A" lab)")
+	[ "$size" -le 8192 ]
+	run -0 as "$LC_A" logs lab
+	[ "${lines[-1]}" = LAST ]
+	[[ "$output" != *"line 1
+"* ]]
+}
+
+@test "the keeper killed: its container dies, ps -a shows Exited (unknown), rm cleans" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" lab)/info")
+	kill -0 "$kpid"
+	# The container's processes, children of the keeper's init.
+	init=$(pgrep -P "$kpid" | head -1)
+	[ -n "$init" ]
+	kill -KILL "$kpid"
+	wait_for bash -c "! kill -0 $init 2>/dev/null"
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"lab "*"Exited (unknown)"* ]]
+	[ ! -e "$(state_dir "$LC_A" lab)/ctl" ]
+	run -0 as "$LC_A" wait lab
+	[ "$output" = -1 ]
+	run -0 as "$LC_A" rm lab
+	[ ! -e "$(state_dir "$LC_A" lab)" ]
+	# The next launch sweeps its stale cgroup.
+	run -0 as "$LC_A" run --rm busybox true
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q .
+}
+
+@test "exited records beyond keep_exited and max_exited are pruned with their logs" {
+	lc_policy "max_exited = 1"
+	run -0 as "$LC_A" run -d --name one busybox true
+	run -0 as "$LC_A" wait one
+	sleep 1
+	run -0 as "$LC_A" run -d --name two busybox true
+	run -0 as "$LC_A" wait two
+	run -0 as "$LC_A" ps -a -q
+	[ "$output" = two ]
+	[ ! -e "$(log_file "$LC_A" one)" ]
+	lc_policy "keep_exited = 0"
+	sleep 1.1
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$(log_file "$LC_A" two)" ]
+}
+
+@test "a log whose record is gone (a reboot emptied RUNDIR) is swept by the next ps" {
+	run -0 as "$LC_A" run -d --name lab busybox true
+	run -0 as "$LC_A" wait lab
+	[ -e "$(log_file "$LC_A" lab)" ]
+	# What a reboot does to RUNDIR (a tmpfs).
+	rm -rf "$(state_dir "$LC_A" lab)"
+	run -0 as "$LC_A" ps -a
+	[ ! -e "$(log_file "$LC_A" lab)" ]
+}
+
+@test "the policy keys: ctr-policy explain shows them, check refuses bad values" {
+	lc_policy "allow_exec = no
+log_size = 1M
+keep_exited = 2h"
+	run -0 "$CTL_POLICYTOOL" explain "$LC_A"
+	[[ "$output" == *"allow_detach"*yes* ]]
+	[[ "$output" == *"allow_exec"*no* ]]
+	[[ "$output" == *"log_size"*1M* ]]
+	[[ "$output" == *"keep_exited"*7200* ]]
+	[[ "$output" == *"max_exited"*20* ]]
+	lc_policy "keep_exited = soon"
+	run -1 "$CTL_POLICYTOOL" check
+	[[ "$output" == *"keep_exited"* ]]
+	run -125 as "$LC_A" ps
+	[[ "$output" == *"ctr-policy check"* ]]
+}

@@ -1,0 +1,425 @@
+/*
+ * test_ctlproto.c: the pure pieces of detached containers.
+ *
+ * Invariants checked:
+ * - Requests and responses round-trip; a wrong length or magic is refused.
+ * - Records round-trip any byte of a command; a record with an unknown,
+ *   repeated or missing key, a newline in a value or a bad escape is
+ *   refused.
+ * - Status texts and durations have Docker's shapes.
+ * - The log cap keeps the newest bytes and never exceeds the cap.
+ * - Escaping leaves no control byte; --tail, signals and pruning.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ctlproto.h"
+
+static void
+test_req_roundtrip(void **state)
+{
+	struct ctlp_req r = { CTLP_VERSION, CTLP_KILL, SIGTERM }, o;
+	unsigned char b[CTLP_REQ_LEN];
+
+	(void)state;
+	ctlp_req_encode(&r, b);
+	assert_int_equal(ctlp_req_decode(b, sizeof(b), &o), 0);
+	assert_int_equal(o.version, CTLP_VERSION);
+	assert_int_equal(o.op, CTLP_KILL);
+	assert_int_equal(o.arg, SIGTERM);
+	assert_int_equal(ctlp_req_decode(b, sizeof(b) - 1, &o), -1);
+	b[0] ^= 1;
+	assert_int_equal(ctlp_req_decode(b, sizeof(b), &o), -1);
+}
+
+static void
+test_resp_roundtrip(void **state)
+{
+	struct ctlp_resp r = { CTLP_VERSION, CTLP_STATUS, CTLP_OK, -1, 1,
+		123456789012ull, 1ull << 33, 7, 99 },
+			 o;
+	unsigned char b[CTLP_RESP_LEN];
+
+	(void)state;
+	ctlp_resp_encode(&r, b);
+	assert_int_equal(ctlp_resp_decode(b, sizeof(b), &o), 0);
+	assert_int_equal(o.status, -1);
+	assert_int_equal(o.running, 1);
+	assert_true(o.cpu_usec == 123456789012ull);
+	assert_true(o.mem == 1ull << 33);
+	assert_true(o.pids == 7);
+	assert_int_equal(ctlp_resp_decode(b, sizeof(b) + 1, &o), -1);
+}
+
+static void
+test_info_roundtrip(void **state)
+{
+	struct ctlp_info i, o = { 0 };
+	char buf[4096];
+	int n;
+
+	(void)state;
+	memset(&i, 0, sizeof(i));
+	i.uid = 1234;
+	strcpy(i.name, "lab");
+	strcpy(i.image, "busybox:latest");
+	strcpy(i.command, "sh -c 'echo a=b\n%20\x1b[2J'");
+	i.created = 1700000000;
+	i.keeper = 42;
+	i.tty = true;
+	n = ctlp_info_format(&i, buf, sizeof(buf));
+	assert_true(n > 0);
+	/* One line per key: no raw newline or escape in a value. */
+	assert_null(strchr(buf, '\x1b'));
+	assert_int_equal(ctlp_info_parse(buf, (size_t)n, &o), 0);
+	assert_string_equal(o.command, i.command);
+	assert_string_equal(o.name, "lab");
+	assert_int_equal(o.uid, 1234);
+	assert_int_equal(o.keeper, 42);
+	assert_true(o.tty);
+	assert_false(o.rm);
+}
+
+static void
+test_info_refused(void **state)
+{
+	static const char *bad[] = {
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\n",
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\nx=1\n",
+		"uid=1\nuid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=1\nname=a b\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=1\nname=a%0\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=1\nname=a%00\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=-1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0",
+	};
+	struct ctlp_info o = { 0 };
+	struct ctlp_exit e = { 0, 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(ctlp_info_parse(bad[i], strlen(bad[i]), &o),
+		    -1);
+	assert_int_equal(ctlp_exit_parse("status=0\n", 9, &e), -1);
+	assert_int_equal(ctlp_exit_parse("status=256\nended=1\n", 19, &e), -1);
+	assert_int_equal(ctlp_exit_parse("status=-1\nended=5\n", 18, &e), 0);
+	assert_int_equal(e.status, -1);
+	assert_int_equal(e.ended, 5);
+}
+
+static void
+test_status_text(void **state)
+{
+	struct ctlp_exit e = { 0, 1000 };
+	char b[64];
+
+	(void)state;
+	ctlp_status_text(true, NULL, 1000, 1300, b, sizeof(b));
+	assert_string_equal(b, "Up 5 minutes");
+	ctlp_status_text(true, NULL, 1000, 1000, b, sizeof(b));
+	assert_string_equal(b, "Up Less than a second");
+	ctlp_status_text(false, &e, 0, 1120, b, sizeof(b));
+	assert_string_equal(b, "Exited (0) 2 minutes ago");
+	e.status = -1;
+	ctlp_status_text(false, &e, 0, 1120, b, sizeof(b));
+	assert_string_equal(b, "Exited (unknown)");
+	ctlp_duration(1, b, sizeof(b));
+	assert_string_equal(b, "1 second");
+	ctlp_duration(59, b, sizeof(b));
+	assert_string_equal(b, "59 seconds");
+	ctlp_duration(60, b, sizeof(b));
+	assert_string_equal(b, "About a minute");
+	ctlp_duration(3600, b, sizeof(b));
+	assert_string_equal(b, "About an hour");
+	ctlp_duration(5 * 3600, b, sizeof(b));
+	assert_string_equal(b, "5 hours");
+	ctlp_duration(3 * 86400, b, sizeof(b));
+	assert_string_equal(b, "3 days");
+	ctlp_duration(15 * 86400, b, sizeof(b));
+	assert_string_equal(b, "2 weeks");
+	ctlp_duration(800 * 86400LL, b, sizeof(b));
+	assert_string_equal(b, "2 years");
+}
+
+static void
+test_log_cap(void **state)
+{
+	(void)state;
+	/* Room: keep everything. */
+	assert_int_equal(ctlp_log_keep(100, 10, 1000), 100);
+	assert_int_equal(ctlp_log_keep(990, 10, 1000), 990);
+	/* Full: keep the newest half less the new bytes. */
+	assert_int_equal(ctlp_log_keep(995, 10, 1000), 490);
+	/* New bytes beyond half the cap. */
+	assert_int_equal(ctlp_log_keep(995, 700, 1000), 300);
+	/* New bytes beyond the cap: nothing old stays, the last cap bytes. */
+	assert_int_equal(ctlp_log_keep(995, 5000, 1000), 0);
+	assert_int_equal(ctlp_log_take(5000, 1000), 1000);
+	for (uint64_t s = 0; s <= 1000; s += 37)
+		for (uint64_t n = 1; n <= 1500; n += 53)
+			assert_true(ctlp_log_keep(s, n, 1000) +
+				ctlp_log_take(n, 1000) <=
+			    1000);
+}
+
+static void
+test_escape_tail_signal(void **state)
+{
+	char b[64];
+	const char *log = "one\ntwo\nthree\n";
+
+	(void)state;
+	ctlp_escape("a\x1b[2Jb\n\\", b, sizeof(b));
+	assert_string_equal(b, "a\\x1b[2Jb\\x0a\\x5c");
+	ctlp_escape("abcdef", b, 4);
+	assert_string_equal(b, "abc");
+	assert_int_equal(ctlp_tail_offset(log, strlen(log), 1), 8);
+	assert_int_equal(ctlp_tail_offset(log, strlen(log), 2), 4);
+	assert_int_equal(ctlp_tail_offset(log, strlen(log), 9), 0);
+	assert_int_equal(ctlp_tail_offset(log, strlen(log), 0), strlen(log));
+	assert_int_equal(ctlp_tail_offset("a\nb", 3, 1), 2);
+	assert_int_equal(ctlp_signal("TERM"), SIGTERM);
+	assert_int_equal(ctlp_signal("sigkill"), SIGKILL);
+	assert_int_equal(ctlp_signal("9"), 9);
+	assert_int_equal(ctlp_signal("0"), -1);
+	assert_int_equal(ctlp_signal("65"), -1);
+	assert_int_equal(ctlp_signal("NOPE"), -1);
+	assert_int_equal(ctlp_signal("9x"), -1);
+}
+
+static void
+test_prune(void **state)
+{
+	int64_t ended[] = { 100, 500, 900, 950, 990 };
+	bool pr[5];
+
+	(void)state;
+	/* keep 200 s at 1000: 100 and 500 go. */
+	assert_int_equal(ctlp_prune(ended, 5, 1000, 200, 20, pr), 2);
+	assert_true(pr[0] && pr[1] && !pr[2] && !pr[3] && !pr[4]);
+	/* max 1: only the newest stays. */
+	assert_int_equal(ctlp_prune(ended, 5, 1000, 100000, 1, pr), 4);
+	assert_true(pr[0] && pr[1] && pr[2] && pr[3] && !pr[4]);
+	assert_int_equal(ctlp_prune(ended, 5, 1000, 100000, 0, pr), 5);
+}
+
+static void
+test_join(void **state)
+{
+	char a0[] = "sh", a1[] = "-c", a2[] = "echo hi";
+	char *argv[] = { a0, a1, a2, NULL };
+	char b[32];
+
+	(void)state;
+	ctlp_join(argv, b, sizeof(b));
+	assert_string_equal(b, "sh -c echo hi");
+	ctlp_join(argv, b, 8);
+	assert_string_equal(b, "sh...");
+	assert_non_null(strstr(b, "..."));
+}
+
+#define DEC(lit) ctlp_exec_decode((lit), sizeof(lit) - 1, &x)
+
+static void
+test_exec_roundtrip(void **state)
+{
+	char a0[] = "sh", a1[] = "-c", a2[] = "echo $X\n\x01";
+	char e0[] = "X=1", e1[] = "EMPTY=";
+	char *argv[] = { a0, a1, a2, NULL }, *env[] = { e0, e1, NULL };
+	char buf[CTLP_EXEC_MAX];
+	struct ctlp_exec x;
+	ssize_t n;
+
+	(void)state;
+	n = ctlp_exec_encode(argv, env, "/tmp", false, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(ctlp_exec_decode(buf, (size_t)n, &x), 0);
+	assert_string_equal(x.argv[2], a2);
+	assert_null(x.argv[3]);
+	assert_string_equal(x.env[1], "EMPTY=");
+	assert_string_equal(x.workdir, "/tmp");
+	assert_false(x.tty);
+	ctlp_exec_free(&x);
+	/* Truncated, unterminated, relative workdir, bad -e, empty argv. */
+	assert_int_equal(ctlp_exec_decode(buf, (size_t)n - 1, &x), -1);
+	assert_int_equal(DEC("E0\0rel\0sh\0\0"), -1);
+	assert_int_equal(DEC("E0\0\0sh\0\0=x\0"), -1);
+	assert_int_equal(DEC("E0\0\0sh\0\0A-B=x\0"), -1);
+	assert_int_equal(DEC("E0\0\0\0"), -1);
+	assert_int_equal(DEC("E2\0\0sh\0\0"), -1);
+	assert_int_equal(DEC("E0\0\0sh\0\0"), 0);
+	ctlp_exec_free(&x);
+	/* Too big to encode. */
+	assert_int_equal(ctlp_exec_encode(argv, env, "", false, buf, 8), -1);
+}
+
+static void
+test_env_merge(void **state)
+{
+	char b0[] = "PATH=/bin", b1[] = "HOME=/h", o0[] = "HOME=/x",
+	     o1[] = "NEW=1", o2[] = "NEW=2";
+	char *base[] = { b0, b1, NULL }, *over[] = { o0, o1, o2, NULL };
+	char **v = ctlp_env_merge(base, over);
+
+	(void)state;
+	assert_non_null(v);
+	assert_string_equal(v[0], "PATH=/bin");
+	assert_string_equal(v[1], "HOME=/x");
+	assert_string_equal(v[2], "NEW=2");
+	assert_null(v[3]);
+	free(v);
+}
+
+/* A writable, NULL-terminated copy of V (string literals are const). */
+static char **
+dupv(const char *const *v, int *argc)
+{
+	int n = 0;
+	char **c;
+
+	while (v[n] != NULL)
+		n++;
+	c = calloc((size_t)n + 1, sizeof(char *));
+	assert_non_null(c);
+	for (int i = 0; i < n; i++)
+		assert_non_null(c[i] = strdup(v[i]));
+	*argc = n;
+	return c;
+}
+
+static void
+freev(char **c)
+{
+	for (int i = 0; c[i] != NULL; i++)
+		free(c[i]);
+	free(c);
+}
+
+#define PARSE(r, ...) \
+	parse_v((r), (const char *const[]){ "x", __VA_ARGS__, NULL })
+
+static char **held;
+
+static int
+parse_v(struct ctla_request *r, const char *const *v)
+{
+	static char err[256];
+	int argc, rc;
+
+	if (held != NULL)
+		freev(held);
+	held = dupv(v, &argc);
+	rc = ctla_parse(argc, held, r, err, sizeof(err));
+	assert_true(rc == 0 || err[0] != '\0');
+	return rc;
+}
+
+static void
+test_ctla_parse(void **state)
+{
+	static struct ctla_request r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "ps", "-aq", "--format", "json"), 0);
+	assert_true(r.all && r.quiet && r.json);
+	assert_int_equal(PARSE(&r, "stop", "-t", "3", "a", "b"), 0);
+	assert_int_equal(r.time, 3);
+	assert_int_equal(r.nnames, 2);
+	assert_int_equal(PARSE(&r, "exec", "-it", "-e", "A=1", "-w", "/w",
+			     "lab", "sh", "-c", "x"),
+	    0);
+	assert_true(r.interactive && r.tty);
+	assert_string_equal(r.names[0], "lab");
+	assert_string_equal(r.command[0], "sh");
+	assert_string_equal(r.envs[0], "A=1");
+	assert_string_equal(r.workdir, "/w");
+	assert_int_equal(PARSE(&r, "kill", "-s", "HUP", "lab"), 0);
+	assert_int_equal(r.signal, SIGHUP);
+	assert_int_equal(PARSE(&r, "ps", "lab"), -1);
+	assert_int_equal(PARSE(&r, "stop", "../x"), -1);
+	assert_int_equal(PARSE(&r, "stop", "a/b"), -1);
+	assert_int_equal(PARSE(&r, "stop", "a\nb"), -1);
+	assert_int_equal(PARSE(&r, "logs", "a", "b"), -1);
+	assert_int_equal(PARSE(&r, "rm", "--nope", "a"), -1);
+	assert_int_equal(PARSE(&r, "exec", "lab"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-w", "rel", "lab", "true"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-e", "1A=x", "lab", "true"), -1);
+	assert_int_equal(PARSE(&r, "kill", "-s", "NOPE", "lab"), -1);
+	assert_int_equal(PARSE(&r, "stop", "--all-users", "lab"), -1);
+	assert_int_equal(PARSE(&r, "ps", "--all-users", "--user", "u"), -1);
+	assert_int_equal(PARSE(&r, "stop"), -1);
+	freev(held);
+	held = NULL;
+	assert_true(ctla_is_command("wait"));
+	assert_false(ctla_is_command("run"));
+}
+
+static void
+test_detach_keys(void **state)
+{
+	struct ctlp_detach d;
+	unsigned char out[64];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(ctlp_detach_parse("ctrl-p,ctrl-q", &d), 0);
+	assert_int_equal(d.nkeys, 2);
+	assert_int_equal(d.keys[0], 16);
+	assert_int_equal(d.keys[1], 17);
+	/* Plain input passes; ^P alone is held back, then sent. */
+	assert_false(
+	    ctlp_detach_feed(&d, (const unsigned char *)"ab\x10", 3, out, &n));
+	assert_int_equal(n, 2);
+	assert_false(
+	    ctlp_detach_feed(&d, (const unsigned char *)"x", 1, out, &n));
+	assert_int_equal(n, 2);
+	assert_memory_equal(out, "\x10x", 2);
+	/* ^P ^P ^Q: the first ^P is input, then the sequence. */
+	assert_true(ctlp_detach_feed(&d, (const unsigned char *)"\x10\x10\x11z",
+	    4, out, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(out[0], 0x10);
+	/* Split across reads. */
+	assert_false(
+	    ctlp_detach_feed(&d, (const unsigned char *)"\x10", 1, out, &n));
+	assert_true(
+	    ctlp_detach_feed(&d, (const unsigned char *)"\x11", 1, out, &n));
+	assert_int_equal(n, 0);
+	assert_int_equal(ctlp_detach_parse("ctrl-x", &d), 0);
+	assert_true(
+	    ctlp_detach_feed(&d, (const unsigned char *)"a\x18", 2, out, &n));
+	assert_int_equal(n, 1);
+	assert_int_equal(ctlp_detach_parse("ctrl-pp", &d), -1);
+	assert_int_equal(ctlp_detach_parse("", &d), -1);
+	assert_int_equal(ctlp_detach_parse("ctrl-p,", &d), -1);
+	assert_int_equal(ctlp_detach_parse("a,b,c,d,e,f,g,h,i", &d), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_req_roundtrip),
+		cmocka_unit_test(test_resp_roundtrip),
+		cmocka_unit_test(test_info_roundtrip),
+		cmocka_unit_test(test_info_refused),
+		cmocka_unit_test(test_status_text),
+		cmocka_unit_test(test_log_cap),
+		cmocka_unit_test(test_escape_tail_signal),
+		cmocka_unit_test(test_prune),
+		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_exec_roundtrip),
+		cmocka_unit_test(test_env_merge),
+		cmocka_unit_test(test_ctla_parse),
+		cmocka_unit_test(test_detach_keys),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
