@@ -511,6 +511,34 @@ pt_info() {
 	pt_nothing_left "$PT_A" "$hp"
 }
 
+@test "ports: exec into a --network private container joins its network: the service on 127.0.0.1 inside" {
+	local hp=$((PT_BASE + 35))
+	ctl_as "$PT_A" "$CTL_BIN" run -d --name priv --network private busybox \
+	    httpd -f -p 127.0.0.1:8080 -h "/home/$PT_A"
+	ctl_as "$PT_A" "$CTL_BIN" run -d --name pub -p "$hp:8081" busybox \
+	    httpd -f -p 127.0.0.1:8081 -h "/home/$PT_A"
+	pt_wait_page "$PT_A" "$hp"
+	for _ in $(seq 50); do
+		ctl_as "$PT_A" "$CTL_BIN" exec priv wget -q -O - \
+		    http://127.0.0.1:8080/index.html >"$BATS_TEST_TMPDIR/page" 2>/dev/null && break
+		sleep 0.1
+	done
+	[ "$(cat "$BATS_TEST_TMPDIR/page")" = "hello from $PT_A" ]
+	run -0 ctl_as "$PT_A" "$CTL_BIN" exec pub wget -q -O - \
+	    http://127.0.0.1:8081/index.html
+	[ "$output" = "hello from $PT_A" ]
+	# Each exec is in its own container's network, not the host's.
+	run ctl_as "$PT_A" "$CTL_BIN" exec priv wget -q -O - \
+	    http://127.0.0.1:8081/index.html
+	[ "$status" -ne 0 ]
+	! pt_listening 8080
+	run -0 ctl_as "$PT_A" "$CTL_BIN" exec pub cat /proc/net/dev
+	[[ $output == *" lo:"* ]]
+	[ "$(grep -c ':' <<<"$output")" -eq 1 ]
+	ctl_as "$PT_A" "$CTL_BIN" rm -f priv pub
+	pt_nothing_left "$PT_A" "$hp"
+}
+
 @test "habits: -u accepted only for the caller's own uid, name, gid or group" {
 	local uid gid
 	uid=$(id -u "$PT_A") gid=$(id -g "$PT_A")
