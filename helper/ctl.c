@@ -510,7 +510,7 @@ static void
 ps_row(struct ctx *c, const struct entry *e, bool user_col)
 {
 	char name[300], image[2100], cmd[4200], created[64], status[96];
-	char cpu[32], mem[32], shortcmd[32];
+	char cpu[32], mem[32], shortcmd[32], ports[4200];
 	int64_t now = (int64_t)time(NULL);
 	bool esc = !c->req->raw;
 
@@ -521,14 +521,15 @@ ps_row(struct ctx *c, const struct entry *e, bool user_col)
 		ctlp_json(e->info.name, name, sizeof(name));
 		ctlp_json(e->info.image, image, sizeof(image));
 		ctlp_json(e->info.command, cmd, sizeof(cmd));
+		ctlp_json(e->info.ports, ports, sizeof(ports));
 		printf("{\"Names\":\"%s\",\"Image\":\"%s\",\"Command\":\"%s\","
 		       "\"CreatedAt\":%lld,\"RunningFor\":\"%s\","
 		       "\"State\":\"%s\",\"Status\":\"%s\",\"ExitCode\":%d,"
-		       "\"User\":\"%s\",\"Uid\":%u",
+		       "\"User\":\"%s\",\"Uid\":%u,\"Ports\":\"%s\"",
 		    name, image, cmd, (long long)e->info.created, created,
 		    e->running ? "running" : "exited", status,
 		    e->has_exit ? e->exit.status : 0, e->user,
-		    (unsigned)e->info.uid);
+		    (unsigned)e->info.uid, ports);
 		if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN &&
 		    e->st.mem != CGROUP_UNKNOWN)
 			printf(",\"CPUSeconds\":%.2f,\"MemUsage\":%llu",
@@ -541,10 +542,12 @@ ps_row(struct ctx *c, const struct entry *e, bool user_col)
 		ctlp_escape(e->info.name, name, sizeof(name));
 		ctlp_escape(e->info.image, image, sizeof(image));
 		ctlp_escape(e->info.command, cmd, sizeof(cmd));
+		ctlp_escape(e->info.ports, ports, sizeof(ports));
 	} else {
 		snprintf(name, sizeof(name), "%s", e->info.name);
 		snprintf(image, sizeof(image), "%s", e->info.image);
 		snprintf(cmd, sizeof(cmd), "%s", e->info.command);
+		snprintf(ports, sizeof(ports), "%s", e->info.ports);
 	}
 	if (c->req->quiet) {
 		printf("%s\n", name);
@@ -567,8 +570,8 @@ ps_row(struct ctx *c, const struct entry *e, bool user_col)
 	}
 	if (user_col)
 		printf("%-12s ", e->user);
-	printf("%-20s %-24s %-24s %-16s %-26s %-9s %s\n", name, image, shortcmd,
-	    created, status, cpu, mem);
+	printf("%-20s %-24s %-24s %-16s %-26s %-24s %-9s %s\n", name, image,
+	    shortcmd, created, status, ports, cpu, mem);
 }
 
 static void
@@ -621,8 +624,9 @@ cmd_ps(struct ctx *c)
 	if (!c->req->quiet && !c->req->json) {
 		if (user_col)
 			printf("%-12s ", "USER");
-		printf("%-20s %-24s %-24s %-16s %-26s %-9s %s\n", "NAME",
-		    "IMAGE", "COMMAND", "CREATED", "STATUS", "CPU", "MEMORY");
+		printf("%-20s %-24s %-24s %-16s %-26s %-24s %-9s %s\n", "NAME",
+		    "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "CPU",
+		    "MEMORY");
 	}
 	for (size_t i = 0; i < n; i++)
 		ps_user(c, &t[i], user_col);

@@ -162,7 +162,8 @@ ctlp_info_format(const struct ctlp_info *i, char *buf, size_t len)
 	    put_num(buf, len, &off, "created", (long long)i->created) ||
 	    put_num(buf, len, &off, "keeper", (long long)i->keeper) ||
 	    put_num(buf, len, &off, "tty", i->tty) ||
-	    put_num(buf, len, &off, "rm", i->rm))
+	    put_num(buf, len, &off, "rm", i->rm) ||
+	    (i->ports[0] != '\0' && put_kv(buf, len, &off, "ports", i->ports)))
 		return -1;
 	return (int)off;
 }
@@ -289,7 +290,7 @@ info_kv(const char *k, const char *v, void *arg)
 	struct ctlp_info *i = c->i;
 	long long n;
 	static const char *const keys[] = { "uid", "name", "image", "command",
-		"created", "keeper", "tty", "rm" };
+		"created", "keeper", "tty", "rm", "ports" };
 	size_t which = sizeof(keys) / sizeof(keys[0]);
 
 	for (size_t j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
@@ -321,6 +322,8 @@ info_kv(const char *k, const char *v, void *arg)
 			return -1;
 		i->keeper = (pid_t)n;
 		return 0;
+	case 8:
+		return copy_str(i->ports, sizeof(i->ports), v);
 	default:
 		if (num(v, 0, 1, &n))
 			return -1;
@@ -338,7 +341,7 @@ ctlp_info_parse(const char *buf, size_t len, struct ctlp_info *i)
 	struct info_ctx c = { i, 0 };
 
 	memset(i, 0, sizeof(*i));
-	if (lines(buf, len, info_kv, &c) != 0 || c.seen != 0xffu)
+	if (lines(buf, len, info_kv, &c) != 0 || (c.seen & 0xffu) != 0xffu)
 		return -1;
 	return 0;
 }

@@ -89,6 +89,9 @@ struct ctlp_info {
 	pid_t keeper;
 	bool tty;
 	bool rm; /* --rm: the record goes when it ends */
+	/* -p as ps shows it: "127.0.0.1:8888->8888/tcp", comma-separated;
+	 * empty without -p (an optional key: older records lack it). */
+	char ports[4096];
 };
 
 /* The end (the exit file): status -1 when unknown (the keeper died). */

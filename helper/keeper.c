@@ -65,6 +65,7 @@
 #include "kexec.h"
 #include "log.h"
 #include "mounts.h"
+#include "ports.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77
@@ -879,6 +880,15 @@ write_info(const struct launch_plan *p)
 	i.keeper = getpid();
 	i.tty = p->tty_wanted;
 	i.rm = p->auto_remove;
+	/* -p for ps, as Docker shows it; K's record, never the container's. */
+	for (size_t j = 0; j < p->nports; j++) {
+		char one[128];
+		size_t o = strlen(i.ports);
+
+		portplan_format(&p->ports[j], one, sizeof(one));
+		snprintf(i.ports + o, sizeof(i.ports) - o, "%s%s",
+		    j > 0 ? "," : "", one);
+	}
 	if ((n = ctlp_info_format(&i, buf, sizeof(buf))) < 0 ||
 	    record_write(ks.dir, "info", buf, (size_t)n) != 0)
 		die_errno("container %s: its record", p->name);
@@ -889,6 +899,9 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 {
 	struct ctlp_resp r;
 
+	/* P1 is reaped: the forwarder's counts for the end line, and no
+	 * port stays bound past the container (ports.c). */
+	ports_end();
 	/* The last output first. */
 	if (ks.src >= 0)
 		while (log_read())

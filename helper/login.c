@@ -15,6 +15,9 @@
  *   (login_transfer_argv), container runs it in the container.
  * - -i always; -t exactly when stdin is a terminal; nothing of ours on
  *   stdout.
+ * - Nothing of the lifecycle (DESIGN section 10): the request is built
+ *   from nothing (never -d, no detach keys), and main.c routes an argv[0]
+ *   of the login shell here before any lifecycle verb is looked at.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -404,6 +404,59 @@ xfer() {
 	[ "$status" -eq 125 ]
 }
 
+@test "login: nothing of the lifecycle through the shell's argv: no -d, no verbs, no detach keys" {
+	local v s=ld$TAG out
+	for v in "ps" "ps -a" "run -d busybox sleep 100" "-d" "-d -c true" \
+	    "run --detach-keys ctrl-x busybox true" "stop x" "kill x" \
+	    "rm -f x" "logs x" "attach x" "exec x true" "wait x"; do
+		# shellcheck disable=SC2086 # the words are meant
+		run ctl_as "$UC" "$SHELLBIN" $v
+		echo "[$v] $status $output"
+		[ "$status" -eq 125 ]
+		[[ $output == *"ctr-launch-shell accepts only a login"* ]]
+		# argv[0] forged to the login shell's, on either name.
+		for a0 in -ctr-launch-shell ctr-launch-shell /x/-ctr-launch-shell; do
+			run ctl_as "$UC" bash -c "exec -a $a0 $CTL_BIN $v"
+			[ "$status" -eq 125 ]
+			[[ $output == *"ctr-launch-shell accepts only a login"* ]]
+		done
+	done
+	# Through sshd the command string runs in the login container, where
+	# no lifecycle verb exists.
+	run sshc "$UC" 127.0.0.1 'ctr-launch run -d busybox sleep 100; echo rc=$?'
+	[[ $output == *rc=127* ]]
+	run sshc "$UC" 127.0.0.1 '-d'
+	[ "$status" -ne 0 ]
+	# With a pty, Ctrl-P Ctrl-Q is two bytes for the container's shell:
+	# the session stays attached.
+	tmux new-session -d -s "$s" -x 200 -y 50 \
+	    "ssh -F /dev/null -i $D/userkey -p $PORT -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -tt -l $UC 127.0.0.1; echo SSH-ENDED; sleep 30"
+	for _ in $(seq 50); do
+		[[ $(tmux capture-pane -p -t "$s") == *'$ '* ]] && break
+		sleep 0.2
+	done
+	tmux send-keys -t "$s" C-p C-q
+	tmux send-keys -t "$s" 'echo "still-$((6*7))"' Enter
+	for _ in $(seq 50); do
+		out=$(tmux capture-pane -p -t "$s")
+		[[ $out == *still-42* ]] && break
+		sleep 0.2
+	done
+	# A login session is no detached container: ps knows nothing of it.
+	run -0 ctl_as "$UC" "$CTL_BIN" ps -aq
+	[ -z "$output" ]
+	tmux send-keys -t "$s" 'exit' Enter
+	sleep 0.5
+	tmux kill-session -t "$s" 2>/dev/null || true
+	echo "$out"
+	[[ $out == *still-42* ]]
+	[[ $out != *SSH-ENDED* ]]
+	run -0 ctl_as "$UC" "$CTL_BIN" ps -aq
+	[ -z "$output" ]
+	[ ! -e "$CTL_ROOT/run/ctr-launch/c/u$(id -u "$UC")" ] ||
+	    [ -z "$(ls -A "$CTL_ROOT/run/ctr-launch/c/u$(id -u "$UC")")" ]
+}
+
 # gone PATTERN: no process of the container left (bounded poll, 5 s).
 gone() {
 	for _ in $(seq 50); do

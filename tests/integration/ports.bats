@@ -39,6 +39,11 @@ teardown_file() {
 
 teardown() {
 	pt_stop
+	local u n
+	for u in "$PT_A" "$PT_B"; do
+		n=$(ctl_as "$u" "$CTL_BIN" ps -aq 2>/dev/null) || true
+		[ -z "$n" ] || ctl_as "$u" "$CTL_BIN" rm -f $n >/dev/null 2>&1 || true
+	done
 	pkill -KILL -u "$PT_A" 2>/dev/null || true
 	pkill -KILL -u "$PT_B" 2>/dev/null || true
 }
@@ -418,6 +423,120 @@ print(\"other:\", len(b))" "$hp"
 	grep 'event=grant' "$log" | grep -q 'ports="127.0.0.1:'"$hq"':9999"'
 	grep 'event=end' "$log" | grep -q 'conn_refused=1'
 	grep 'event=end' "$log" | grep -q 'conn_forwarded=0 conn_refused=0 conn_dropped=0 conn_failed=1 '
+}
+
+# pt_info USER NAME: the keeper's record of USER's detached container.
+pt_info() {
+	echo "$CTL_ROOT/run/ctr-launch/c/u$(id -u "$1")/$2/info"
+}
+
+@test "ports: run -d publishes for the container's whole life; ps shows them; stop frees them; one end line with the counts" {
+	local hp=$((PT_BASE + 30)) hp2=$((PT_BASE + 31)) log=$BATS_TEST_TMPDIR/log
+	: >"$log"
+	export hp hp2 BATS_TEST_TMPDIR PT_CLIENT
+	export -f ctl_as pt_wait_page pt_listening
+	with_log "$log" bash -c '
+	    set -e
+	    ctl_as "$PT_A" "$CTL_BIN" run -d --name web -p "$hp:8080" \
+		-p "127.0.0.1:$hp2:8081" busybox httpd -f -p 127.0.0.1:8080 \
+		-h "/home/$PT_A" >"$BATS_TEST_TMPDIR/name"
+	    # The front has exited: the keeper and its forwarder serve.
+	    pt_wait_page "$PT_A" "$hp"
+	    ctl_as "$PT_A" python3 "$PT_CLIENT" get "$hp" /index.html >"$BATS_TEST_TMPDIR/page"
+	    ctl_as "$PT_A" "$CTL_BIN" ps >"$BATS_TEST_TMPDIR/ps"
+	    ctl_as "$PT_A" "$CTL_BIN" ps --format json >"$BATS_TEST_TMPDIR/json"
+	    ctl_as "$PT_A" "$CTL_BIN" stop web
+	    ctl_as "$PT_A" "$CTL_BIN" ps -a >"$BATS_TEST_TMPDIR/psa"
+	    ctl_as "$PT_A" "$CTL_BIN" rm web'
+	[ "$(cat "$BATS_TEST_TMPDIR/name")" = web ]
+	[ "$(cat "$BATS_TEST_TMPDIR/page")" = "hello from $PT_A" ]
+	grep -q '^NAME .* STATUS .* PORTS .* CPU ' "$BATS_TEST_TMPDIR/ps"
+	grep -q "^web .* Up .* 127.0.0.1:$hp->8080/tcp,127.0.0.1:$hp2->8081/tcp " "$BATS_TEST_TMPDIR/ps"
+	grep -q "\"Names\":\"web\".*\"Ports\":\"127.0.0.1:$hp->8080/tcp,127.0.0.1:$hp2->8081/tcp\"" "$BATS_TEST_TMPDIR/json"
+	grep -q "^web .* Exited .* 127.0.0.1:$hp->8080/tcp," "$BATS_TEST_TMPDIR/psa"
+	pt_nothing_left "$PT_A" "$hp"
+	! pt_listening "$hp2"
+	# The end line, once, with the forwarder's counts (two pages at least).
+	[ "$(grep -c 'event=end' "$log")" -eq 1 ]
+	grep 'event=end' "$log" | grep -Eq 'conn_forwarded=([2-9]|[1-9][0-9])'
+}
+
+@test "ports: run -d without -p has an empty PORTS; kill and rm -f leave nothing listening" {
+	local hp=$((PT_BASE + 32)) hp2=$((PT_BASE + 33))
+	ctl_as "$PT_A" "$CTL_BIN" run -d --name plain busybox sleep 1000
+	run -0 ctl_as "$PT_A" "$CTL_BIN" ps --format json
+	[[ "$output" == *'"Names":"plain"'*'"Ports":""'* ]]
+	! grep -q '^ports=' "$(pt_info "$PT_A" plain)"
+	ctl_as "$PT_A" "$CTL_BIN" rm -f plain
+	ctl_as "$PT_A" "$CTL_BIN" run -d --name k -p "$hp:8080" busybox \
+	    httpd -f -p 127.0.0.1:8080 -h "/home/$PT_A"
+	ctl_as "$PT_A" "$CTL_BIN" run -d --name r -p "$hp2:8080" busybox \
+	    httpd -f -p 127.0.0.1:8080 -h "/home/$PT_A"
+	pt_wait_page "$PT_A" "$hp"
+	pt_wait_page "$PT_A" "$hp2"
+	# The record is the keeper's (root's), read by ps as root.
+	[ "$(stat -c %U "$(pt_info "$PT_A" k)")" = root ]
+	grep -qx "ports=127.0.0.1:$hp->8080/tcp" "$(pt_info "$PT_A" k)"
+	ctl_as "$PT_A" "$CTL_BIN" kill k
+	ctl_as "$PT_A" "$CTL_BIN" wait k
+	! pt_listening "$hp"
+	ctl_as "$PT_A" "$CTL_BIN" rm -f r
+	pt_nothing_left "$PT_A" "$hp2"
+	ctl_as "$PT_A" "$CTL_BIN" rm k
+}
+
+@test "ports: the keeper killed (SIGKILL) frees its published port" {
+	local hp=$((PT_BASE + 34)) k
+	ctl_as "$PT_A" "$CTL_BIN" run -d --name gone -p "$hp:8080" busybox \
+	    httpd -f -p 127.0.0.1:8080 -h "/home/$PT_A"
+	pt_wait_page "$PT_A" "$hp"
+	k=$(sed -n 's/^keeper=//p' "$(pt_info "$PT_A" gone)")
+	[ -n "$k" ]
+	# The forwarder is the keeper's child.
+	[ "$(ps -o ppid= -p "$(pt_forwarder "$hp")" | tr -d ' ')" = "$k" ]
+	kill -KILL "$k"
+	# The container and its forwarder die with it; its stale cgroup is
+	# swept by the next command (below).
+	for _ in $(seq 50); do
+		pgrep -u "$PT_A" >/dev/null || break
+		sleep 0.1
+	done
+	! pgrep -u "$PT_A"
+	! pt_listening "$hp"
+	# The port is free: the same user publishes it again.
+	ctl_as "$PT_A" "$CTL_BIN" run -d --name again -p "$hp:8080" busybox \
+	    httpd -f -p 127.0.0.1:8080 -h "/home/$PT_A"
+	pt_wait_page "$PT_A" "$hp"
+	ctl_as "$PT_A" "$CTL_BIN" rm -f again gone
+	pt_nothing_left "$PT_A" "$hp"
+}
+
+@test "ports: exec into a --network private container joins its network: the service on 127.0.0.1 inside" {
+	local hp=$((PT_BASE + 35))
+	ctl_as "$PT_A" "$CTL_BIN" run -d --name priv --network private busybox \
+	    httpd -f -p 127.0.0.1:8080 -h "/home/$PT_A"
+	ctl_as "$PT_A" "$CTL_BIN" run -d --name pub -p "$hp:8081" busybox \
+	    httpd -f -p 127.0.0.1:8081 -h "/home/$PT_A"
+	pt_wait_page "$PT_A" "$hp"
+	for _ in $(seq 50); do
+		ctl_as "$PT_A" "$CTL_BIN" exec priv wget -q -O - \
+		    http://127.0.0.1:8080/index.html >"$BATS_TEST_TMPDIR/page" 2>/dev/null && break
+		sleep 0.1
+	done
+	[ "$(cat "$BATS_TEST_TMPDIR/page")" = "hello from $PT_A" ]
+	run -0 ctl_as "$PT_A" "$CTL_BIN" exec pub wget -q -O - \
+	    http://127.0.0.1:8081/index.html
+	[ "$output" = "hello from $PT_A" ]
+	# Each exec is in its own container's network, not the host's.
+	run ctl_as "$PT_A" "$CTL_BIN" exec priv wget -q -O - \
+	    http://127.0.0.1:8081/index.html
+	[ "$status" -ne 0 ]
+	! pt_listening 8080
+	run -0 ctl_as "$PT_A" "$CTL_BIN" exec pub cat /proc/net/dev
+	[[ $output == *" lo:"* ]]
+	[ "$(grep -c ':' <<<"$output")" -eq 1 ]
+	ctl_as "$PT_A" "$CTL_BIN" rm -f priv pub
+	pt_nothing_left "$PT_A" "$hp"
 }
 
 @test "habits: -u accepted only for the caller's own uid, name, gid or group" {

@@ -74,6 +74,7 @@ test_info_roundtrip(void **state)
 	i.created = 1700000000;
 	i.keeper = 42;
 	i.tty = true;
+	strcpy(i.ports, "127.0.0.1:8888->8888/tcp,[::1]:9000->80/tcp");
 	n = ctlp_info_format(&i, buf, sizeof(buf));
 	assert_true(n > 0);
 	/* One line per key: no raw newline or escape in a value. */
@@ -85,6 +86,14 @@ test_info_roundtrip(void **state)
 	assert_int_equal(o.keeper, 42);
 	assert_true(o.tty);
 	assert_false(o.rm);
+	assert_string_equal(o.ports, i.ports);
+	/* Without -p no ports key; an older keeper's record has none. */
+	i.ports[0] = '\0';
+	n = ctlp_info_format(&i, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_null(strstr(buf, "ports="));
+	assert_int_equal(ctlp_info_parse(buf, (size_t)n, &o), 0);
+	assert_string_equal(o.ports, "");
 }
 
 static void
@@ -99,6 +108,8 @@ test_info_refused(void **state)
 		"uid=1\nname=a%00\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
 		"uid=-1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\n",
 		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0",
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\nports=x\nports=y\n",
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nports=x\n",
 	};
 	struct ctlp_info o = { 0 };
 	struct ctlp_exit e = { 0, 0 };
