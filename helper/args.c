@@ -25,6 +25,7 @@
 #include "args.h"
 #include "cleanup.h"
 #include "grammar.h"
+#include "optscan.h"
 
 const char args_usage[] =
     "usage: ctr-launch run [-d] [-i] [-t] [--rm] [--name NAME]\n"
@@ -88,33 +89,26 @@ enum opt_id {
 	O_DETACH,
 };
 
-struct opt {
-	const char *lng;
-	char shrt;
-	bool arg;
-	enum opt_id id;
-};
-
-static const struct opt opts[] = {
-	{ "interactive", 'i', false, O_INTERACTIVE },
-	{ "tty", 't', false, O_TTY },
-	{ "rm", 0, false, O_RM },
-	{ "name", 0, true, O_NAME },
-	{ "volume", 'v', true, O_VOLUME },
-	{ "env", 'e', true, O_ENV },
-	{ "env-file", 0, true, O_ENV_FILE },
-	{ "workdir", 'w', true, O_WORKDIR },
-	{ "entrypoint", 0, true, O_ENTRYPOINT },
-	{ "cpus", 0, true, O_CPUS },
-	{ "memory", 'm', true, O_MEMORY },
-	{ "pids-limit", 0, true, O_PIDS },
-	{ "network", 0, true, O_NETWORK },
-	{ "hostname", 'h', true, O_HOSTNAME },
-	{ "dry-run", 0, false, O_DRY_RUN },
-	{ "help", 0, false, O_HELP },
-	{ "publish", 'p', true, O_PUBLISH },
-	{ "user", 'u', true, O_USER },
-	{ "detach", 'd', false, O_DETACH },
+static const struct optscan_def opts[] = {
+	{ "interactive", 'i', false, O_INTERACTIVE, 0 },
+	{ "tty", 't', false, O_TTY, 0 },
+	{ "rm", 0, false, O_RM, 0 },
+	{ "name", 0, true, O_NAME, 0 },
+	{ "volume", 'v', true, O_VOLUME, 0 },
+	{ "env", 'e', true, O_ENV, 0 },
+	{ "env-file", 0, true, O_ENV_FILE, 0 },
+	{ "workdir", 'w', true, O_WORKDIR, 0 },
+	{ "entrypoint", 0, true, O_ENTRYPOINT, 0 },
+	{ "cpus", 0, true, O_CPUS, 0 },
+	{ "memory", 'm', true, O_MEMORY, 0 },
+	{ "pids-limit", 0, true, O_PIDS, 0 },
+	{ "network", 0, true, O_NETWORK, 0 },
+	{ "hostname", 'h', true, O_HOSTNAME, 0 },
+	{ "dry-run", 0, false, O_DRY_RUN, 0 },
+	{ "help", 0, false, O_HELP, 0 },
+	{ "publish", 'p', true, O_PUBLISH, 0 },
+	{ "user", 'u', true, O_USER, 0 },
+	{ "detach", 'd', false, O_DETACH, 0 },
 };
 
 struct parser {
@@ -287,7 +281,7 @@ parse_env(struct parser *p, const char *val)
 }
 
 static int
-apply(struct parser *p, const struct opt *o, const char *val)
+apply(struct parser *p, const struct optscan_def *o, const char *val)
 {
 	struct args_request *r = p->req;
 
@@ -405,82 +399,10 @@ apply(struct parser *p, const struct opt *o, const char *val)
 	return fail(p, "run: internal error: unknown option");
 }
 
-static const struct opt *
-find_long(const char *name, size_t len)
-{
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (strlen(opts[i].lng) == len &&
-		    strncmp(opts[i].lng, name, len) == 0)
-			return &opts[i];
-	return NULL;
-}
-
-static const struct opt *
-find_short(char c)
-{
-	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (opts[i].shrt != 0 && opts[i].shrt == c)
-			return &opts[i];
-	return NULL;
-}
-
-/* One "--name[=value]" at argv[*i]; advances *i past a separate value. */
 static int
-parse_long(struct parser *p, int argc, char *const argv[], int *i)
+apply_cb(void *ctx, const struct optscan_def *o, const char *val)
 {
-	const char *name = argv[*i] + 2;
-	const char *eq = strchr(name, '=');
-	size_t len = eq ? (size_t)(eq - name) : strlen(name);
-	const struct opt *o = find_long(name, len);
-	const char *val = NULL;
-
-	if (o == NULL)
-		return fail(p, "run: unknown option --%.*s",
-		    (int)(len > 64 ? 64 : len), name);
-	if (!o->arg) {
-		if (eq != NULL)
-			return fail(p, "run: --%s takes no value", o->lng);
-		return apply(p, o, NULL);
-	}
-	if (eq != NULL)
-		val = eq + 1;
-	else if (*i + 1 < argc)
-		val = argv[++*i];
-	else
-		return fail(p, "run: --%s needs a value", o->lng);
-	return apply(p, o, val);
-}
-
-/* A cluster of short options ("-it", "-vSRC:DST", "-e=K=V", "-w" "DIR"). */
-static int
-parse_short(struct parser *p, int argc, char *const argv[], int *i)
-{
-	const char *a = argv[*i];
-
-	for (size_t j = 1; a[j] != '\0'; j++) {
-		const struct opt *o = find_short(a[j]);
-		const char *val;
-
-		if (o == NULL)
-			return fail(p, "run: unknown option -%c",
-			    a[j] > 0x20 && a[j] < 0x7f ? a[j] : '?');
-		if (!o->arg) {
-			if (apply(p, o, NULL) != 0)
-				return -1;
-			continue;
-		}
-		val = a + j + 1;
-		if (*val == '=')
-			val++;
-		else if (*val == '\0') {
-			if (*i + 1 >= argc)
-				return fail(p, "run: -%c needs a value",
-				    o->shrt);
-			val = argv[++*i];
-		}
-		return apply(p, o, val);
-	}
-	return 0;
+	return apply(ctx, o, val);
 }
 
 static int
@@ -503,8 +425,8 @@ parse_run(struct parser *p, int argc, char *const argv[])
 		}
 		if (a[0] != '-' || a[1] == '\0')
 			break;
-		if (a[1] == '-' ? parse_long(p, argc, argv, &i) != 0 :
-				  parse_short(p, argc, argv, &i) != 0)
+		if (optscan_word(opts, sizeof(opts) / sizeof(opts[0]), 0, "run",
+			argc, argv, &i, apply_cb, p, p->err, p->errlen) != 0)
 			return -1;
 		if (r->cmd == ARGS_CMD_HELP)
 			return 0;

@@ -50,6 +50,7 @@
 #include "ids.h"
 #include "keeper.h"
 #include "log.h"
+#include "monitor.h"
 #include "plan.h"
 
 /* One container as read from its state directory. */
@@ -1110,28 +1111,11 @@ exec_relay(int sock, int relay[3])
 static int
 recv_master(int pty_sock)
 {
-	char b;
-	struct iovec iov = { &b, 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh;
-	struct cmsghdr *cm;
-	int fd = -1;
+	char b = 0;
+	int fd;
 
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	if (recvmsg(pty_sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+	if (mon_recv_fds(pty_sock, &b, 1, 0, &fd, 1) != 1)
 		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
-	    cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	return fd;
 }
 

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "ctlproto.h"
+#include "optscan.h"
 
 static void
 put32(unsigned char *b, uint32_t v)
@@ -655,13 +656,8 @@ enum ctla_opt {
 	A_DETACH_KEYS,
 };
 
-static const struct ctla_optdef {
-	const char *lng;
-	char shrt;
-	bool arg;
-	enum ctla_opt id;
-	unsigned cmds; /* bit per enum ctla_cmd */
-} aopts[] = {
+/* The mask: a bit per enum ctla_cmd the option belongs to. */
+static const struct optscan_def aopts[] = {
 	{ "all", 'a', false, A_ALL, 1u << CTLA_PS },
 	{ "quiet", 'q', false, A_QUIET, 1u << CTLA_PS },
 	{ "format", 0, true, A_FORMAT, 1u << CTLA_PS },
@@ -705,7 +701,7 @@ afail(struct aparser *p, const char *fmt, ...)
 }
 
 static int
-aapply(struct aparser *p, const struct ctla_optdef *o, const char *val)
+aapply(struct aparser *p, const struct optscan_def *o, const char *val)
 {
 	struct ctla_request *r = p->r;
 	long long n;
@@ -809,74 +805,10 @@ aapply(struct aparser *p, const struct ctla_optdef *o, const char *val)
 	return -1;
 }
 
-static const struct ctla_optdef *
-afind(const struct ctla_request *r, const char *lng, size_t len, char shrt)
-{
-	for (size_t i = 0; i < sizeof(aopts) / sizeof(aopts[0]); i++) {
-		if (!(aopts[i].cmds & (1u << r->cmd)))
-			continue;
-		if (lng != NULL && strlen(aopts[i].lng) == len &&
-		    strncmp(aopts[i].lng, lng, len) == 0)
-			return &aopts[i];
-		if (lng == NULL && shrt != 0 && aopts[i].shrt == shrt)
-			return &aopts[i];
-	}
-	return NULL;
-}
-
 static int
-aoption(struct aparser *p, int argc, char *const argv[], int *i)
+aapply_cb(void *ctx, const struct optscan_def *o, const char *val)
 {
-	const char *a = argv[*i];
-	char shown[80];
-
-	if (a[1] == '-') {
-		const char *name = a + 2, *eq = strchr(name, '=');
-		size_t len = eq ? (size_t)(eq - name) : strlen(name);
-		const struct ctla_optdef *o = afind(p->r, name, len, 0);
-
-		if (o == NULL) {
-			ctlp_escape(a, shown, sizeof(shown));
-			return afail(p, "%s: unknown option %s", p->r->verb,
-			    shown);
-		}
-		if (!o->arg) {
-			if (eq != NULL)
-				return afail(p, "%s: --%s takes no value",
-				    p->r->verb, o->lng);
-			return aapply(p, o, NULL);
-		}
-		if (eq != NULL)
-			return aapply(p, o, eq + 1);
-		if (*i + 1 >= argc)
-			return afail(p, "%s: --%s needs a value", p->r->verb,
-			    o->lng);
-		return aapply(p, o, argv[++*i]);
-	}
-	for (size_t j = 1; a[j] != '\0'; j++) {
-		const struct ctla_optdef *o = afind(p->r, NULL, 0, a[j]);
-		const char *val;
-
-		if (o == NULL)
-			return afail(p, "%s: unknown option -%c", p->r->verb,
-			    a[j] > 0x20 && a[j] < 0x7f ? a[j] : '?');
-		if (!o->arg) {
-			if (aapply(p, o, NULL) != 0)
-				return -1;
-			continue;
-		}
-		val = a + j + 1;
-		if (*val == '=')
-			val++;
-		else if (*val == '\0') {
-			if (*i + 1 >= argc)
-				return afail(p, "%s: -%c needs a value",
-				    p->r->verb, o->shrt);
-			val = argv[++*i];
-		}
-		return aapply(p, o, val);
-	}
-	return 0;
+	return aapply(ctx, o, val);
 }
 
 /* [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, as args_valid_name. */
@@ -954,7 +886,10 @@ ctla_parse(int argc, char *const argv[], struct ctla_request *r, char *err,
 			continue;
 		}
 		if (opts && a[0] == '-' && a[1] != '\0') {
-			if (aoption(&p, argc, argv, &i) != 0)
+			if (optscan_word(aopts,
+				sizeof(aopts) / sizeof(aopts[0]), 1u << r->cmd,
+				r->verb, argc, argv, &i, aapply_cb, &p, p.err,
+				p.errlen) != 0)
 				return -1;
 			continue;
 		}

@@ -106,11 +106,12 @@ mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds)
 }
 
 ssize_t
-mon_recv(int sock, struct mon_msg *msg, int *fds, size_t maxfds)
+mon_recv_fds(int sock, void *buf, size_t len, int flags, int *fds,
+    size_t maxfds)
 {
-	struct iovec iov = { msg, sizeof(*msg) };
+	struct iovec iov = { buf, len };
 	union {
-		char buf[CMSG_SPACE(MON_MAXFDS * sizeof(int))];
+		char buf[CMSG_SPACE(MON_RECV_MAXFDS * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh;
@@ -123,7 +124,7 @@ mon_recv(int sock, struct mon_msg *msg, int *fds, size_t maxfds)
 	mh.msg_iovlen = 1;
 	mh.msg_control = u.buf;
 	mh.msg_controllen = sizeof(u.buf);
-	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0)
+	while ((n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC)) < 0)
 		if (errno != EINTR)
 			return -1;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL;
@@ -138,12 +139,29 @@ mon_recv(int sock, struct mon_msg *msg, int *fds, size_t maxfds)
 
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
 			    sizeof(int));
-			if (i < maxfds)
+			if (i < maxfds && fds[i] < 0)
 				fds[i] = fd;
 			else
 				close(fd);
 		}
 	}
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		for (size_t i = 0; i < maxfds; i++)
+			if (fds[i] >= 0) {
+				close(fds[i]);
+				fds[i] = -1;
+			}
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return n;
+}
+
+ssize_t
+mon_recv(int sock, struct mon_msg *msg, int *fds, size_t maxfds)
+{
+	ssize_t n = mon_recv_fds(sock, msg, sizeof(*msg), 0, fds, maxfds);
+
 	if (n > 0 && (size_t)n != sizeof(*msg))
 		return -1;
 	return n;

@@ -82,5 +82,14 @@ int mon_signalfd(int flags);
 int
 mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds);
 ssize_t mon_recv(int sock, struct mon_msg *msg, int *fds, size_t maxfds);
+/* The one receiver of descriptors over a unix socket (the keeper's
+ * messages, ctl requests, exec's pty master): one datagram of at most LEN
+ * bytes into BUF, and up to MAXFDS (at most MON_RECV_MAXFDS) descriptors
+ * into FDS, close-on-exec, -1 where none came; extra ones are closed.
+ * FLAGS as recvmsg(2); EINTR is retried; a truncated message or control
+ * part is an error (EMSGSIZE) and leaves no descriptor open. */
+#define MON_RECV_MAXFDS 4
+ssize_t mon_recv_fds(int sock, void *buf, size_t len, int flags, int *fds,
+    size_t maxfds);
 
 #endif

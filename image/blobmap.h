@@ -16,11 +16,12 @@
 #define CTL_IMG_BLOBMAP_H
 
 #include "store.h"
+#include "wur.h"
 
 /* Records BLOB -> DIFF (64-hex each); 0 or -1 with errno. */
-int blobmap_put(struct store *s, const char *blob, const char *diff);
+int blobmap_put(struct store *s, const char *blob, const char *diff) CTL_WUR;
 /* DIFF (65 bytes) gets BLOB's recorded diff_id; 1 found, 0 not. */
-int blobmap_get(struct store *s, const char *blob, char *diff);
+int blobmap_get(struct store *s, const char *blob, char *diff) CTL_WUR;
 /* Removes the records whose layer is not in the store (and unreadable or
  * half-written ones); the number removed. */
 unsigned blobmap_prune(struct store *s);

@@ -15,6 +15,7 @@
 
 #include "desc.h"
 #include "util.h"
+#include "wur.h"
 
 struct json_object;
 
@@ -26,7 +27,7 @@ config_json(const char *buf, size_t len, const char *what, struct img_err *e);
  * "config" and "rootfs"); DIFF_IDS gets the 64-hex diff_ids, base first.
  * Env entries without "KEY=" are dropped and counted in *BADENV. */
 int config_fill(struct json_object *cfg, struct image_desc *d, char ***diff_ids,
-    size_t *ndiff, unsigned *badenv, struct img_err *e);
+    size_t *ndiff, unsigned *badenv, struct img_err *e) CTL_WUR;
 
 /* For a root filesystem tarball: builds an image config from the user's
  * --config JSON (a full image config, or just its "config" object; may be

@@ -497,8 +497,10 @@ cmd_tag(int argc, char **argv)
 		origin_get(&s, src, from, sizeof(from));
 		if (strcmp(from, "-") == 0)
 			origin_remove(&s, dst);
-		else
-			(void)origin_put(&s, dst, from);
+		else if (origin_put(&s, dst, from) != 0)
+			fprintf(stderr,
+			    "ctr-image: warning: %s: where it came from was not recorded: %s\n",
+			    dst, strerror(errno));
 	}
 	desc_free(d);
 	store_close(&s);

@@ -46,6 +46,7 @@
 #include <stddef.h>
 
 #include "grammar.h"
+#include "wur.h"
 
 #define STORE_DIR        CTL_STATEDIR "/ctr-launch"
 #define DESC_MAX_SIZE    (1u << 20)
@@ -77,23 +78,23 @@ struct image_desc {
 
 /* Parses a descriptor; -1 with ERR (one line) on any defect. */
 int desc_parse(const char *buf, size_t len, struct image_desc **out, char *err,
-    size_t errlen);
+    size_t errlen) CTL_WUR;
 /* Reads at most DESC_MAX_SIZE bytes from FD, then desc_parse(). */
-int desc_read_fd(int fd, struct image_desc **out, char *err, size_t errlen);
+int
+desc_read_fd(int fd, struct image_desc **out, char *err, size_t errlen) CTL_WUR;
 /* Serialises D into a malloc'd buffer (ctr-image). */
-int desc_serialize(const struct image_desc *d, char **buf, size_t *len);
+int desc_serialize(const struct image_desc *d, char **buf, size_t *len) CTL_WUR;
 void desc_free(struct image_desc *);
 /* Writes the overlay lowerdir option for a mount made from STORE_DIR/l:
  * the layers' links, topmost first, joined by ':' ("LINK3:LINK2:LINK1");
  * -1 if it does not fit in LEN bytes. */
-int desc_lowerdir(const struct image_desc *d, char *buf, size_t len);
+int desc_lowerdir(const struct image_desc *d, char *buf, size_t len) CTL_WUR;
 /* The one read-only listing of the store (ctr-launch images, ctr-policy
  * check): the canonical names of the descriptors in IMAGES, a descriptor
  * of STORE_DIR/images the caller keeps, sorted, into a malloc'd *NAMES of
  * *N strings (desc_free_names).  Entries that do not decode to a name are
  * skipped.  -1 with errno set on failure, nothing allocated. */
-int desc_list_names(int images, char ***names, size_t *n)
-    __attribute__((warn_unused_result));
+int desc_list_names(int images, char ***names, size_t *n) CTL_WUR;
 void desc_free_names(char **names, size_t n);
 
 #endif

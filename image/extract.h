@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "util.h"
+#include "wur.h"
 
 struct archive;
 
@@ -33,6 +34,6 @@ struct extract_opts {
 
 /* Reads every entry of A and creates it below directory ROOTFD. */
 int extract_layer(struct archive *a, int rootfd, const struct extract_opts *o,
-    struct extract_stats *st, struct img_err *e);
+    struct extract_stats *st, struct img_err *e) CTL_WUR;
 
 #endif

@@ -26,9 +26,9 @@
 #define NAME_MAX_LEN IMGREF_MAX_LEN
 
 /* Canonicalises IN into OUT (NAME_MAX_LEN + 1 bytes); -1 if invalid. */
-int name_canon(const char *in, char *out, size_t outlen) IMGREF_WUR;
+int name_canon(const char *in, char *out, size_t outlen) CTL_WUR;
 /* Percent-encodes every byte outside [A-Za-z0-9_-]; -1 if OUT too small. */
-int name_encode(const char *canon, char *out, size_t outlen) IMGREF_WUR;
-int name_decode(const char *enc, char *out, size_t outlen) IMGREF_WUR;
+int name_encode(const char *canon, char *out, size_t outlen) CTL_WUR;
+int name_decode(const char *enc, char *out, size_t outlen) CTL_WUR;
 
 #endif

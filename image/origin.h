@@ -14,11 +14,12 @@
 #include <stddef.h>
 
 #include "store.h"
+#include "wur.h"
 
 #define ORIGIN_MAX 300
 
 /* Records TEXT for canonical NAME; 0 or -1 with errno. */
-int origin_put(struct store *s, const char *name, const char *text);
+int origin_put(struct store *s, const char *name, const char *text) CTL_WUR;
 /* BUF (LEN bytes) gets NAME's record, or "-". */
 void origin_get(struct store *s, const char *name, char *buf, size_t len);
 void origin_remove(struct store *s, const char *name);

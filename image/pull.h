@@ -36,6 +36,7 @@
 #include "imgref.h"
 #include "store.h"
 #include "util.h"
+#include "wur.h"
 
 #define PULL_USER     "ctr-pull"
 #define PULL_META_MAX (4u << 20) /* manifest, index, config */
@@ -91,12 +92,12 @@ struct pull_job {
 };
 
 int pull_image(struct store *s, const char *ref, const struct pull_opts *o,
-    struct img_err *e);
+    struct img_err *e) CTL_WUR;
 
 /* "os/arch[/variant]" -> P; NULL: the host's platform. */
-int pull_platform_parse(const char *in, struct pull_platform *p);
+int pull_platform_parse(const char *in, struct pull_platform *p) CTL_WUR;
 /* Loads the network child's seccomp allowlist (pullsec.c); 0 or -1. */
-int pull_seccomp(void);
+int pull_seccomp(void) CTL_WUR;
 /* Runs in the child after the drop; exits the process. */
 void pull_child(int sock, const struct pull_job *j) __attribute__((noreturn));
 

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "wwwauth.h"
+#include "wur.h"
 
 struct reg_client {
 	void *curl;
@@ -51,13 +52,13 @@ struct reg_doc {
 /* CA (CALEN bytes of PEM, or NULL): the CAs trusted for this registry
  * instead of the system's. */
 int reg_init(struct reg_client *c, const char *hostport, bool insecure,
-    const char *cred, const char *ca, size_t calen);
+    const char *cred, const char *ca, size_t calen) CTL_WUR;
 void reg_free(struct reg_client *c);
 
 /* GET /v2/REPO/manifests/REF (all four manifest types accepted), at
  * most CAP bytes. */
 int reg_manifest(struct reg_client *c, const char *repo, const char *ref,
-    size_t cap, struct reg_doc *d);
+    size_t cap, struct reg_doc *d) CTL_WUR;
 
 /* Called with the bytes of the blob held so far. */
 typedef void reg_progress_fn(void *ud, uint64_t done);
@@ -66,6 +67,7 @@ typedef void reg_progress_fn(void *ud, uint64_t done);
  * already holds is resumed with a Range request; *RESUMED gets its length
  * (0: from the start). */
 int reg_blob(struct reg_client *c, const char *repo, const char *digest,
-    uint64_t size, int fd, reg_progress_fn *fn, void *ud, uint64_t *resumed);
+    uint64_t size, int fd, reg_progress_fn *fn, void *ud,
+    uint64_t *resumed) CTL_WUR;
 
 #endif

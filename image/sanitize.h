@@ -17,11 +17,13 @@
 #define CTL_IMG_SANITIZE_H
 
 #include <stddef.h>
+#include "wur.h"
 
 #define ENTRYPATH_MAX 4096
 
 /* Cleans IN into OUT ("" for the layer root); -1 with WHY if refused. */
-int entrypath_clean(const char *in, char *out, size_t outlen, const char **why);
+int entrypath_clean(const char *in, char *out, size_t outlen,
+    const char **why) CTL_WUR;
 
 enum whiteout {
 	WH_NONE,   /* an ordinary entry */

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "wur.h"
 
 struct img_err {
 	char msg[1024];
@@ -25,7 +26,7 @@ int img_errno(struct img_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Removes NAME (any type) below directory DFD, recursively. */
-int img_rmtree_at(int dfd, const char *name);
+int img_rmtree_at(int dfd, const char *name); /* best effort on error paths */
 /* Empties directory DFD (removes every entry, recursively). */
 int img_rmtree_contents(int dfd);
 
@@ -35,8 +36,8 @@ const char *img_fmt_size(uint64_t n, char *buf, size_t len);
 void img_hex_encode(const unsigned char *in, size_t len, char *out);
 
 /* Reads a whole small file NAME below DFD (no symlinks) into a string. */
-int img_read_small_at(int dfd, const char *name, char *buf, size_t len);
+int img_read_small_at(int dfd, const char *name, char *buf, size_t len) CTL_WUR;
 /* Writes LEN bytes to FD, retrying on EINTR and short writes. */
-int img_write_all(int fd, const void *buf, size_t len);
+int img_write_all(int fd, const void *buf, size_t len) CTL_WUR;
 
 #endif

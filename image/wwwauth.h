@@ -13,6 +13,7 @@
 #define CTL_IMG_WWWAUTH_H
 
 #include <stddef.h>
+#include "wur.h"
 
 enum wwwauth_scheme {
 	WWWAUTH_BASIC = 1,
@@ -27,6 +28,6 @@ struct wwwauth {
 };
 
 /* 0, or -1 when the header is malformed or of another scheme. */
-int wwwauth_parse(const char *hdr, size_t len, struct wwwauth *out);
+int wwwauth_parse(const char *hdr, size_t len, struct wwwauth *out) CTL_WUR;
 
 #endif

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wur.h"
+
 #define GRAM_HEX64_LEN 64
 #define GRAM_LINK_LEN  10
 
@@ -25,9 +27,8 @@ bool gram_hex64(const char *s);            /* NUL-terminated */
 bool gram_hex64n(const char *s, size_t n); /* s[0..n) */
 bool gram_link(const char *s);             /* NUL-terminated */
 bool gram_linkn(const char *s, size_t n);  /* s[0..n) */
-int gram_u64(const char *s, size_t n, uint64_t *out)
-    __attribute__((warn_unused_result));
-int gram_size(const char *s, uint64_t *out) /* "512M", "2G", "4096" */
-    __attribute__((warn_unused_result));
+int gram_u64(const char *s, size_t n, uint64_t *out) CTL_WUR;
+/* "512M", "2G", "4096" */
+int gram_size(const char *s, uint64_t *out) CTL_WUR;
 
 #endif

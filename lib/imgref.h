@@ -54,11 +54,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "wur.h"
+
 #define IMGREF_MAX_LEN    255 /* bytes, of an input and of a canonical form */
 #define IMGREF_TAG_MAX    128 /* bytes of a name's tag */
 #define IMGREF_DIGEST_LEN 71  /* "sha256:" + 64 hex */
-
-#define IMGREF_WUR __attribute__((warn_unused_result))
 
 enum imgref_kind {
 	IMGREF_NAME,    /* an image name: no glob, ":latest" by default */
@@ -75,16 +75,16 @@ struct imgref {
 /* Parses IN as KIND into OUT, canonical parts; 0, or -1 with a reason in
  * ERR (ERRLEN bytes; ERR may be NULL). */
 int imgref_parse(const char *in, enum imgref_kind kind, struct imgref *out,
-    char *err, size_t errlen) IMGREF_WUR;
+    char *err, size_t errlen) CTL_WUR;
 
 /* Writes R's canonical text into OUT; -1 if it would exceed
  * IMGREF_MAX_LEN bytes or OUTLEN - 1. */
 int imgref_format(const struct imgref *r, char *out, size_t outlen, char *err,
-    size_t errlen) IMGREF_WUR;
+    size_t errlen) CTL_WUR;
 
 /* imgref_parse() then imgref_format(); OUT may be IN. */
 int imgref_canon(const char *in, enum imgref_kind kind, char *out,
-    size_t outlen, char *err, size_t errlen) IMGREF_WUR;
+    size_t outlen, char *err, size_t errlen) CTL_WUR;
 
 /* Does PATTERN (parsed as IMGREF_PATTERN) cover NAME (IMGREF_NAME)? */
 bool imgref_match(const struct imgref *pattern, const struct imgref *name);

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "wur.h"
 
 #define POLICY_FILE      CTL_SYSCONFDIR "/ctr-launch/policy.ini"
 #define POLICY_MAX_SIZE  (4u << 20) /* bytes read at most */
@@ -54,13 +55,13 @@ void policy_errors_free(struct policy_errors *);
  * every parent directory owned by root and not group/other writable.
  * Returns the descriptor (O_CLOEXEC), or -1 with *e saying why.
  */
-int policy_open_trusted(const char *path, struct policy_error *e);
+int policy_open_trusted(const char *path, struct policy_error *e) CTL_WUR;
 
 struct policy;
 
 /* Reads at most POLICY_MAX_SIZE bytes from FD and loads them. */
 int policy_load_fd(int fd, const char *name, struct policy **out,
-    struct policy_errors *errs);
+    struct policy_errors *errs) CTL_WUR;
 struct policy_ident;
 
 /*
@@ -74,7 +75,7 @@ int
 policy_load_fd_for(int fd, const char *name, const struct policy_ident *keep,
     struct policy **out, struct policy_errors *errs);
 int policy_load_buf(const char *buf, size_t len, const char *name,
-    struct policy **out, struct policy_errors *errs);
+    struct policy **out, struct policy_errors *errs) CTL_WUR;
 void policy_free(struct policy *);
 
 /*
@@ -89,7 +90,7 @@ enum policy_section_kind {
 };
 size_t policy_nsections(const struct policy *);
 int policy_section(const struct policy *, size_t i,
-    enum policy_section_kind *kind, const char **name, int *line);
+    enum policy_section_kind *kind, const char **name, int *line) CTL_WUR;
 
 /* The caller, as the kernel and NSS describe them (looked up by the caller
  * of policy_eval, never by the library). */
@@ -254,7 +255,7 @@ struct policy_eff {
  * policy that binds one destination twice is an error.
  */
 int policy_eval(const struct policy *, const struct policy_ident *,
-    struct policy_eff *out, struct policy_error *e);
+    struct policy_eff *out, struct policy_error *e) CTL_WUR;
 void policy_eff_free(struct policy_eff *);
 
 /* Does any granted pattern cover CANON (a canonical image name, see
@@ -274,7 +275,7 @@ enum policy_mode {
  * or -1 with e->msg saying why (":rw under a read-only grant" is refused).
  */
 int policy_user_bind(const struct policy_eff *, const char *realpath,
-    enum policy_mode mode, bool *ro, struct policy_error *e);
+    enum policy_mode mode, bool *ro, struct policy_error *e) CTL_WUR;
 
 /* Does PREFIX cover PATH by whole components?  Both absolute, normal. */
 bool policy_path_covers(const char *prefix, const char *path);
@@ -299,7 +300,7 @@ struct policy_publish {
 };
 /* Parses SPEC (a -p value).  0, or -1 with one line in ERR. */
 int policy_publish_parse(const char *spec, struct policy_publish *out,
-    char *err, size_t errlen);
+    char *err, size_t errlen) CTL_WUR;
 /*
  * May the caller publish V[0..N-1]?  Each host port MUST be granted by a
  * ports entry (a port below 1024 only by an entry naming it: there is no
@@ -307,18 +308,18 @@ int policy_publish_parse(const char *spec, struct policy_publish *out,
  * may be asked for twice.  0, or -1 with one line in ERR naming the port.
  */
 int policy_publish_check(const struct policy_eff *,
-    const struct policy_publish *v, size_t n, char *err, size_t errlen);
+    const struct policy_publish *v, size_t n, char *err, size_t errlen) CTL_WUR;
 /* Canonical text of an IPv4 or IPv6 address IN (no brackets, no port);
  * -1 when IN is not one. */
-int policy_addr_canon(const char *in, char *out, size_t len);
+int policy_addr_canon(const char *in, char *out, size_t len) CTL_WUR;
 /* A ports entry "N" or "N-M" (1 <= N <= M <= 65535); -1 when malformed. */
-int policy_port_range(const char *in, uint16_t *lo, uint16_t *hi);
+int policy_port_range(const char *in, uint16_t *lo, uint16_t *hi) CTL_WUR;
 
 /* Strict parser shared with the helper's command line (sizes: gram_size()
  * in lib/grammar.h). */
-int policy_parse_cpus(const char *s, uint64_t *milli); /* "1.5" */
+int policy_parse_cpus(const char *s, uint64_t *milli) CTL_WUR; /* "1.5" */
 
 /* Seconds, or a number with s, m, h or d ("90", "1h"). */
-int policy_parse_duration(const char *s, uint64_t *secs);
+int policy_parse_duration(const char *s, uint64_t *secs) CTL_WUR;
 
 #endif

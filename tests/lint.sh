@@ -130,6 +130,17 @@ for f in lib/*.[ch] policy/*.[ch] helper/*.[ch] image/desc.[ch] image/name.[ch];
 	fi
 done
 
+# 9. The launch's step numbers: every step SECURITY.md's launch sequence
+#    lists ("N. **...") is marked in helper/main.c ("/* N." or "/* N
+#    (part)"), and no other.
+if [ -f helper/main.c ] && [ -f SECURITY.md ]; then
+	doc=$(sed -n '/^## The launch sequence/,/^## /s/^\([0-9][0-9]*\)\. \*\*.*/\1/p' SECURITY.md |
+	    sort -un | tr '\n' ' ')
+	code=$(grep -oE '/\* [0-9]+[. ]' helper/main.c | grep -oE '[0-9]+' | sort -un | tr '\n' ' ')
+	[ -n "$doc" ] && [ "$doc" = "$code" ] ||
+	    say "launch steps: SECURITY.md lists ${doc:-none}, helper/main.c marks ${code:-none}"
+fi
+
 # 6. No absolute paths of a build machine in tracked text.
 if git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh' >/dev/null 2>&1; then
 	git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh'
