@@ -286,7 +286,7 @@ t "the .deb: helper 4755 root, login shell link, store 0700, conffiles, man page
 	[ "$(dpkg-deb -f "$deb" Depends | grep -o "libpam-modules")" = libpam-modules ]
 	[ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | sort)" = \
 	    "$(printf "/etc/ctr-launch/policy.ini\n/etc/ctr-launch/sshd-login.conf\n/etc/pam.d/ctr-launch\n")" ]
-	grep -q "./usr/bin/ctr-launch-shell -> ctr-launch$" <<<"$c
+	grep -q "./usr/bin/ctr-launch-shell -> ctr-launch$" <<<"$c"
 ' sh "$DEB1"
 
 # ---- install --------------------------------------------------------------
@@ -460,7 +460,8 @@ teq "ctr-launch run <TAB> offers the user's images (ctr-launch images)" \
     "$IMG" complete_as "$U" ctr-launch run ''
 teq "ctr-launch run ${IMG%:*}:<TAB> offers the tag (':' is a word break)" \
     "${IMG##*:}" complete_as "$U" ctr-launch run "${IMG%:*}" :
-teq "ctr-launch run -it --network <TAB> offers host and none" "host
+teq "ctr-launch run -it --network <TAB> offers host, private and none" "host
+private
 none" complete_as "$U" ctr-launch run -it --network ''
 teq "ctr-launch run busybox <TAB> offers nothing (the container's command)" \
     "" complete_as "$U" ctr-launch run busybox ''

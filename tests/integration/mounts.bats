@@ -46,7 +46,7 @@ setup_file() {
 	    -Ilib -Ipolicy -Iimage -Ihelper -o "$MT_DRV" \
 	    tests/integration/mounts_driver.c helper/fsutil.c helper/mounts.c \
 	    helper/passwd.c helper/log.c helper/audit.c helper/cgroup.c \
-	    helper/place.c helper/reserved.c lib/*.c $pol \
+	    helper/place.c helper/reserved.c helper/jobids.c lib/*.c $pol \
 	    $(pkg-config --cflags --libs inih 2>/dev/null)
 	ctl_rootfs "$(mt_layer base "$(mt_link B000)")"
 	MT_A=mta$MT_TAG MT_B=mtb$MT_TAG
