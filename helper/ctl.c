@@ -1130,6 +1130,37 @@ tty_back(void)
 	tty_is_raw = false;
 }
 
+/* The caller's terminal in raw mode until exit, when stdin is one. */
+static void
+tty_raw(void)
+{
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tty_saved) == 0) {
+		struct termios t = tty_saved;
+
+		cfmakeraw(&t);
+		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
+			tty_is_raw = true;
+		atexit(tty_back);
+	}
+}
+
+/* SIGWINCH blocked and read from a signal descriptor: the window size
+ * changes to relay. */
+static int
+winch_fd(void)
+{
+	sigset_t winch;
+	int sfd;
+
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &winch, NULL) != 0 ||
+	    (sfd = (int)syscall(SYS_signalfd4, -1, &winch, (size_t)(_NSIG / 8),
+		 SFD_CLOEXEC)) < 0)
+		die_errno("signalfd");
+	return sfd;
+}
+
 static void
 winsize_to(int master)
 {
@@ -1146,24 +1177,10 @@ static int
 exec_pty(int sock, int master, bool input)
 {
 	struct ctlp_resp r;
-	sigset_t winch;
-	int sfd;
+	int sfd = winch_fd();
 
-	sigemptyset(&winch);
-	sigaddset(&winch, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &winch, NULL) != 0 ||
-	    (sfd = (int)syscall(SYS_signalfd4, -1, &winch, (size_t)(_NSIG / 8),
-		 SFD_CLOEXEC)) < 0)
-		die_errno("signalfd");
 	winsize_to(master);
-	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tty_saved) == 0) {
-		struct termios t = tty_saved;
-
-		cfmakeraw(&t);
-		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
-			tty_is_raw = true;
-		atexit(tty_back);
-	}
+	tty_raw();
 	for (;;) {
 		struct pollfd pf[4] = {
 			{ sock, POLLIN, 0 },
@@ -1347,25 +1364,11 @@ copy_out(const char *buf, size_t len)
 static noreturn void
 attach_relay(int sock, struct ctlp_detach *d)
 {
-	sigset_t winch;
-	int sfd;
+	int sfd = winch_fd();
 	bool input = true;
 
-	sigemptyset(&winch);
-	sigaddset(&winch, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &winch, NULL) != 0 ||
-	    (sfd = (int)syscall(SYS_signalfd4, -1, &winch, (size_t)(_NSIG / 8),
-		 SFD_CLOEXEC)) < 0)
-		die_errno("signalfd");
 	send_winsize(sock);
-	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &tty_saved) == 0) {
-		struct termios t = tty_saved;
-
-		cfmakeraw(&t);
-		if (tcsetattr(STDIN_FILENO, TCSADRAIN, &t) == 0)
-			tty_is_raw = true;
-		atexit(tty_back);
-	}
+	tty_raw();
 	for (;;) {
 		struct pollfd pf[3] = {
 			{ sock, POLLIN, 0 },
