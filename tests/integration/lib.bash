@@ -108,27 +108,11 @@ with_log() {
 	shift
 	local d
 	d=$(mktemp -d "$BATS_TEST_TMPDIR/dev.XXXXXX")
-	unshare -m --propagation private bash -s "$d" "$log" "$@" <<-'EOS'
+	unshare -m --propagation private bash -s "$d" "$log" "$CTL_SRC" "$@" <<-'EOS'
 	set -e
-	d=$1 log=$2
-	shift 2
-	mount -t tmpfs -o mode=0755 tmpfs "$d"
-	cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx "$d"/
-	mkdir "$d/pts" "$d/shm"
-	mount --bind /dev/pts "$d/pts"
-	mount --bind /dev/shm "$d/shm"
-	ln -s /proc/self/fd "$d/fd"
-	python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], "ab", buffering=0) as f:
-    while True:
-        f.write(s.recv(1 << 20).rstrip(b"\n") + b"\n")
-' "$d/log" "$log" &
-	lp=$!
-	for _ in $(seq 200); do [ -S "$d/log" ] && break; sleep 0.02; done
+	d=$1 log=$2 src=$3
+	shift 3
+	lp=$(bash "$src/tests/integration/devlog.sh" "$d" "$log")
 	mount --move "$d" /dev
 	rc=0
 	"$@" || rc=$?

@@ -146,28 +146,12 @@ start_sshd() {
 	"$SSHD" -t -f "$D/sshd_config"
 	: >"$D/log"
 	# /dev with a /dev/log of ours, private to sshd and its sessions.
-	unshare -m --propagation private bash -s "$D" "$SSHD" <<-'EOS' &
+	unshare -m --propagation private bash -s "$D" "$SSHD" "$CTL_SRC" <<-'EOS' &
 	set -e
 	D=$1 SSHD=$2
 	dev=$D/dev
 	mkdir -p "$dev"
-	mount -t tmpfs -o mode=0755 tmpfs "$dev"
-	cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx "$dev"/
-	mkdir "$dev/pts" "$dev/shm"
-	mount --bind /dev/pts "$dev/pts"
-	mount --bind /dev/shm "$dev/shm"
-	ln -s /proc/self/fd "$dev/fd"
-	python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], "a", buffering=1) as f:
-    while True:
-        f.write(s.recv(65536).decode(errors="replace").rstrip("\n") + "\n")
-' "$dev/log" "$D/log" &
-	echo $! >"$D/listener.pid"
-	for _ in $(seq 200); do [ -S "$dev/log" ] && break; sleep 0.02; done
+	bash "$3/tests/integration/devlog.sh" "$dev" "$D/log" >"$D/listener.pid"
 	mount --move "$dev" /dev
 	exec "$SSHD" -D -f "$D/sshd_config" -E "$D/sshd.log"
 	EOS

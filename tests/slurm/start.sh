@@ -8,6 +8,7 @@
 # appends every syslog line there (the helper's audit trail).
 # Prints nothing on success; stop.sh DIR stops what this started, by pid.
 set -euo pipefail
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 B=$1
 NODE=localhost
 CTLD_PORT=${CTLD_PORT:-6817}
@@ -119,27 +120,12 @@ else
 	# mount namespace whose /dev is a copy with a datagram listener at
 	# /dev/log: each syslog line is appended to AUDIT_LOG.
 	: >"$AUDIT_LOG"
-	unshare -m --propagation private bash -s "$B" "$CONF" "$NODE" "$AUDIT_LOG" <<-'EOS' ||
+	unshare -m --propagation private bash -s "$B" "$CONF" "$NODE" "$AUDIT_LOG" \
+	    "$SRC" <<-'EOS' ||
 	set -e
 	B=$1 CONF=$2 NODE=$3 LOG=$4
 	d=$(mktemp -d "$B/run/dev.XXXXXX")
-	mount -t tmpfs -o mode=0755 tmpfs "$d"
-	cp -a /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx "$d"/
-	mkdir "$d/pts" "$d/shm"
-	mount --bind /dev/pts "$d/pts"
-	mount --bind /dev/shm "$d/shm"
-	ln -s /proc/self/fd "$d/fd"
-	python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-os.chmod(sys.argv[1], 0o666)
-with open(sys.argv[2], "a", buffering=1) as f:
-    while True:
-        f.write(s.recv(65536).decode(errors="replace").rstrip("\n") + "\n")
-' "$d/log" "$LOG" </dev/null >/dev/null 2>&1 &
-	echo $! >"$B/run/logger.pid"
-	for _ in $(seq 200); do [ -S "$d/log" ] && break; sleep 0.02; done
+	bash "$5/tests/integration/devlog.sh" "$d" "$LOG" >"$B/run/logger.pid"
 	mount --move "$d" /dev
 	/usr/sbin/slurmd -f "$CONF" -N "$NODE"
 	EOS
