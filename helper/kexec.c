@@ -176,13 +176,17 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 
 	log_set_child();
 	log_set_teardown(NULL, NULL);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
-	    getppid() != keeper)
-		_exit(CTL_EXIT_FAIL);
+	/* The caller's stdio first, so that every refusal below reaches
+	 * them as one line. */
 	for (int i = 0; i < 3; i++)
 		if (dup3(fds[i], i, 0) != i)
 			_exit(CTL_EXIT_FAIL);
 	log_set_stderr_fd(STDERR_FILENO);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+		die_errno(
+		    "exec: cannot tie the command to the container's keeper");
+	if (getppid() != keeper)
+		die("exec: the container's keeper is gone");
 	if (cgroup_procs_open(m->cg, procs) != 0)
 		die_errno("exec: the container's cgroup");
 	/* Everything computed before setns. */
