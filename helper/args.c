@@ -65,6 +65,8 @@ const char args_usage[] =
     "                         yourself)\n"
     "  -h, --hostname NAME    hostname (default: the container name)\n"
     "      --dry-run          print the launch plan, launch nothing\n"
+    "      --step-tasks N     in a Slurm job step: the step's N tasks on\n"
+    "                         this node share one container\n"
     "See ctr-launch(1).\n";
 
 enum opt_id {
@@ -87,6 +89,7 @@ enum opt_id {
 	O_PUBLISH,
 	O_USER,
 	O_DETACH,
+	O_STEP_TASKS,
 };
 
 static const struct optscan_def opts[] = {
@@ -109,7 +112,11 @@ static const struct optscan_def opts[] = {
 	{ "publish", 'p', true, O_PUBLISH, 0 },
 	{ "user", 'u', true, O_USER, 0 },
 	{ "detach", 'd', false, O_DETACH, 0 },
+	{ "step-tasks", 0, true, O_STEP_TASKS, 0 },
 };
+
+/* --step-tasks: tasks of one step on one node. */
+#define ARGS_STEP_TASKS_MAX 4096
 
 struct parser {
 	struct args_request *req;
@@ -284,6 +291,7 @@ static int
 apply(struct parser *p, const struct optscan_def *o, const char *val)
 {
 	struct args_request *r = p->req;
+	uint64_t n;
 
 	if (val != NULL &&
 	    strnlen(val, ARGS_MAX_CMDLEN + 1) >
@@ -395,6 +403,15 @@ apply(struct parser *p, const struct optscan_def *o, const char *val)
 		return 0;
 	case O_USER:
 		return set_once(p, &r->user, "--user", val);
+	case O_STEP_TASKS:
+		if (r->step_tasks != 0)
+			return fail(p, "run: --step-tasks given twice");
+		if (parse_count(val, ARGS_STEP_TASKS_MAX, &n) != 0)
+			return fail(p,
+			    "run: --step-tasks %.64s: expected a whole number from 1 to %d",
+			    val, ARGS_STEP_TASKS_MAX);
+		r->step_tasks = (unsigned)n;
+		return 0;
 	}
 	return fail(p, "run: internal error: unknown option");
 }

@@ -69,6 +69,9 @@ struct args_request {
 	char *image;    /* as written; canonicalised by the plan */
 	char **command; /* NULL-terminated, possibly empty */
 	size_t ncommand;
+	/* --step-tasks N: a Slurm step's N local tasks share one container
+	 * (keeper.c); 0 without it. */
+	unsigned step_tasks;
 };
 
 /*

@@ -111,40 +111,6 @@ open_logdir(uid_t uid)
 }
 
 /* Reads DIR/NAME (a regular file, at most KEEPER_INFO_MAX bytes). */
-static ssize_t
-read_record(int dir, const char *name, char *buf, size_t len)
-{
-	cleanup_close int fd = openat(dir, name,
-	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return -1;
-	n = read(fd, buf, len);
-	if (n < 0 || (size_t)n >= len)
-		return -1;
-	return n;
-}
-
-static int
-connect_ctl(int dir)
-{
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		die_errno("socket");
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/ctl", dir);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Sends OP(ARG) and reads the answer (skipping log data); -1 if the
  * keeper is gone. */
 static int
@@ -199,7 +165,7 @@ load(int udir, const char *name, struct entry *e, int *dirfd)
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0)
 		return -1;
-	n = read_record(dir, "info", buf, sizeof(buf));
+	n = keeper_record_read(dir, "info", buf, sizeof(buf));
 	if (n < 0 || ctlp_info_parse(buf, (size_t)n, &e->info) != 0) {
 		/* Being created (its keeper holds the lock), or debris. */
 		if (flock(dir, LOCK_EX | LOCK_NB) == 0) {
@@ -210,7 +176,7 @@ load(int udir, const char *name, struct entry *e, int *dirfd)
 		close(dir);
 		return -1;
 	}
-	n = read_record(dir, "exit", buf, sizeof(buf));
+	n = keeper_record_read(dir, "exit", buf, sizeof(buf));
 	e->has_exit = n >= 0 && ctlp_exit_parse(buf, (size_t)n, &e->exit) == 0;
 	if (!e->has_exit) {
 		if (flock(dir, LOCK_EX | LOCK_NB) == 0) {
@@ -597,7 +563,7 @@ ps_user(struct ctx *c, const struct target *t, bool user_col)
 			continue;
 		snprintf(e.user, sizeof(e.user), "%s", t->user);
 		if (e.running) {
-			int fd = connect_ctl(dir);
+			int fd = keeper_connect(dir);
 
 			if (fd < 0 || ask(fd, CTLP_STATUS, 0, &e.st) != 0 ||
 			    e.st.err != CTLP_OK) {
@@ -675,14 +641,14 @@ static bool
 request(struct ctx *c, const char *name, int dir, uint32_t op, int32_t arg,
     struct ctlp_resp *r)
 {
-	cleanup_close int fd = connect_ctl(dir);
+	cleanup_close int fd = keeper_connect(dir);
 
 	if (fd < 0 || ask(fd, op, arg, r) != 0) {
 		/* It ended meanwhile: the keeper wrote the exit record before
 		 * it stopped answering. */
 		char buf[KEEPER_INFO_MAX];
 		struct ctlp_exit x = { 0, 0 };
-		ssize_t n = read_record(dir, "exit", buf, sizeof(buf));
+		ssize_t n = keeper_record_read(dir, "exit", buf, sizeof(buf));
 
 		if (op != CTLP_KILL && n >= 0 &&
 		    ctlp_exit_parse(buf, (size_t)n, &x) == 0) {
@@ -742,7 +708,7 @@ act(struct ctx *c, const struct target *t, const char *name)
 			break;
 		}
 		if (e.running) {
-			cleanup_close int fd = connect_ctl(dir);
+			cleanup_close int fd = keeper_connect(dir);
 			struct ctlp_resp w;
 
 			if (fd >= 0 && ask(fd, CTLP_KILL, SIGKILL, &r) == 0)
@@ -909,7 +875,7 @@ cmd_logs(struct ctx *c)
 		die("logs: container %s has no log", name);
 	end = (uint64_t)st.st_size;
 	if (c->req->follow && e.running) {
-		sock = connect_ctl(dir);
+		sock = keeper_connect(dir);
 		if (sock >= 0 && ask(sock, CTLP_FOLLOW, 0, &r) == 0) {
 			resp_check(name, &r);
 			end = r.log_off;
@@ -1008,13 +974,13 @@ exec_env(const struct ctla_request *r, char **caller_env)
  * stdin only with -i), pipes and files do; stdin is /dev/null without
  * -i.  RELAY[fd] is the front's end, or -1. */
 static void
-exec_stdio(const struct ctla_request *r, int fds[3], int relay[3])
+exec_stdio(bool interactive, int fds[3], int relay[3])
 {
 	for (int fd = 0; fd < 3; fd++) {
 		int pp[2];
 
 		relay[fd] = -1;
-		if (fd == STDIN_FILENO && !r->interactive) {
+		if (fd == STDIN_FILENO && !interactive) {
 			fds[fd] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			if (fds[fd] < 0)
 				die_errno("/dev/null");
@@ -1223,6 +1189,9 @@ exec_pty(int sock, int master, bool input)
 	}
 }
 
+static int exec_over(int sock, const char *payload, size_t len, bool tty,
+    bool interactive, const struct launch_plan *plan);
+
 static noreturn void
 cmd_exec(struct ctx *c, char **caller_env)
 {
@@ -1230,7 +1199,7 @@ cmd_exec(struct ctx *c, char **caller_env)
 	struct target *t = targets(c, &n);
 	const char *name = c->req->names[0];
 	static char payload[CTLP_EXEC_MAX];
-	int udir, dir, sock, fds[3], relay[3];
+	int udir, dir, sock;
 	struct entry e;
 	char **env;
 	ssize_t len;
@@ -1252,11 +1221,24 @@ cmd_exec(struct ctx *c, char **caller_env)
 	    payload, sizeof(payload));
 	if (len < 0)
 		die("exec: the command and its environment are too long");
-	if ((sock = connect_ctl(dir)) < 0)
+	if ((sock = keeper_connect(dir)) < 0)
 		die("exec: container %s is not running", name);
 	done_one(udir, dir);
 	free(t);
-	if (c->req->tty) {
+	exit(exec_over(sock, payload, (size_t)len, c->req->tty,
+	    c->req->interactive, c->plan));
+}
+
+/* The exec request on SOCK, the caller's stdio with it; PLAN (when not
+ * NULL) is dropped to once everything is sent.  Relays, returns the
+ * status. */
+static int
+exec_over(int sock, const char *payload, size_t len, bool tty, bool interactive,
+    const struct launch_plan *plan)
+{
+	int fds[3], relay[3];
+
+	if (tty) {
 		int sv[2], master;
 
 		/* The exec'd process sends its pty's master over sv[1]. */
@@ -1265,10 +1247,10 @@ cmd_exec(struct ctx *c, char **caller_env)
 			die_errno("socketpair");
 		fds[0] = sv[1];
 		fds[1] = fds[2] = sv[1];
-		send_exec(sock, payload, (size_t)len, fds);
+		send_exec(sock, payload, len, fds);
 		close(sv[1]);
-		if (c->plan != NULL)
-			creds_drop_front(c->plan);
+		if (plan != NULL)
+			creds_drop_front(plan);
 		master = recv_master(sv[0]);
 		close(sv[0]);
 		if (master < 0) {
@@ -1283,17 +1265,24 @@ cmd_exec(struct ctx *c, char **caller_env)
 			die("exec -t: no pseudo-terminal came from the container (status %d)",
 			    r.status);
 		}
-		exit(exec_pty(sock, master, c->req->interactive));
+		return exec_pty(sock, master, interactive);
 	}
-	exec_stdio(c->req, fds, relay);
-	send_exec(sock, payload, (size_t)len, fds);
+	exec_stdio(interactive, fds, relay);
+	send_exec(sock, payload, len, fds);
 	for (int fd = 0; fd < 3; fd++)
 		if (fds[fd] != fd)
 			close(fds[fd]);
 	/* Everything is sent: the caller's own rights from here. */
-	if (c->plan != NULL)
-		creds_drop_front(c->plan);
-	exit(exec_relay(sock, relay));
+	if (plan != NULL)
+		creds_drop_front(plan);
+	return exec_relay(sock, relay);
+}
+
+int
+ctl_exec_handed(int sock, const char *payload, size_t len, bool tty,
+    bool interactive)
+{
+	return exec_over(sock, payload, len, tty, interactive, NULL);
 }
 
 /* ---- attach ---- */
@@ -1449,7 +1438,8 @@ cmd_attach(struct ctx *c)
 	if (!e.info.tty)
 		die("attach: container %s was not started with -t (see logs -f)",
 		    name);
-	if ((sock = connect_ctl(dir)) < 0 || ask(sock, CTLP_ATTACH, 0, &r) != 0)
+	if ((sock = keeper_connect(dir)) < 0 ||
+	    ask(sock, CTLP_ATTACH, 0, &r) != 0)
 		die("attach: container %s is not running", name);
 	done_one(udir, dir);
 	free(t);

@@ -164,7 +164,9 @@ ctlp_info_format(const struct ctlp_info *i, char *buf, size_t len)
 	    put_num(buf, len, &off, "keeper", (long long)i->keeper) ||
 	    put_num(buf, len, &off, "tty", i->tty) ||
 	    put_num(buf, len, &off, "rm", i->rm) ||
-	    (i->ports[0] != '\0' && put_kv(buf, len, &off, "ports", i->ports)))
+	    (i->ports[0] != '\0' &&
+		put_kv(buf, len, &off, "ports", i->ports)) ||
+	    (i->step[0] != '\0' && put_kv(buf, len, &off, "step", i->step)))
 		return -1;
 	return (int)off;
 }
@@ -291,7 +293,7 @@ info_kv(const char *k, const char *v, void *arg)
 	struct ctlp_info *i = c->i;
 	long long n;
 	static const char *const keys[] = { "uid", "name", "image", "command",
-		"created", "keeper", "tty", "rm", "ports" };
+		"created", "keeper", "tty", "rm", "ports", "step" };
 	size_t which = sizeof(keys) / sizeof(keys[0]);
 
 	for (size_t j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
@@ -325,6 +327,8 @@ info_kv(const char *k, const char *v, void *arg)
 		return 0;
 	case 8:
 		return copy_str(i->ports, sizeof(i->ports), v);
+	case 9:
+		return copy_str(i->step, sizeof(i->step), v);
 	default:
 		if (num(v, 0, 1, &n))
 			return -1;

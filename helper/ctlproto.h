@@ -92,6 +92,10 @@ struct ctlp_info {
 	/* -p as ps shows it: "127.0.0.1:8888->8888/tcp", comma-separated;
 	 * empty without -p (an optional key: older records lack it). */
 	char ports[4096];
+	/* A Slurm step's shared container (run --step-tasks): "J.S", the
+	 * job and step ids K read from its own cgroup path; empty otherwise
+	 * (an optional key). */
+	char step[64];
 };
 
 /* The end (the exit file): status -1 when unknown (the keeper died). */

@@ -307,7 +307,10 @@ init_run(const struct launch_plan *p, struct monitor *m)
 
 	if ((sfd = mon_signalfd(SFD_CLOEXEC)) < 0)
 		die_errno("signalfd");
-	if ((child = fork()) < 0)
+	/* A step's container (--step-tasks): no payload; P1 holds the
+	 * namespaces for the tasks' execs until K ends it. */
+	child = p->step_tasks > 0 ? -1 : fork();
+	if (child < 0 && p->step_tasks == 0)
 		die_errno("fork");
 	if (child == 0)
 		payload(p);
@@ -326,6 +329,11 @@ init_run(const struct launch_plan *p, struct monitor *m)
 		if (!pf[0].revents ||
 		    read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 			continue;
+		if (si.ssi_signo != SIGCHLD && child < 0) {
+			/* The holder: to every task in the namespace. */
+			(void)kill(-1, (int)si.ssi_signo);
+			continue;
+		}
 		if (si.ssi_signo != SIGCHLD) {
 			(void)kill(child, (int)si.ssi_signo);
 			continue;

@@ -31,6 +31,14 @@
  *   cap, newest bytes kept, and writing stops below 5% free space.
  * - When the container ends K MUST write the exit record before it
  *   answers any waiter, then tear down as the foreground keeper does.
+ * - run --step-tasks (a Slurm step's tasks sharing one container): the
+ *   name MUST come from K's own cgroup path (slurm-JOB.STEP), never from
+ *   the command line, and MUST be refused outside a batch job's
+ *   confinement; a task MUST join only a container whose record carries
+ *   its own job and step ids, and MUST refuse any other of that name.
+ * - A step's container MUST end when its tasks have (all N execs ended,
+ *   or none running for STEP_IDLE_MS), and when the first task's front
+ *   dies; the first task's front MUST exit only after K has torn it down.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -62,6 +70,7 @@
 #include "ctlproto.h"
 #include "fsutil.h"
 #include "keeper.h"
+#include "jobids.h"
 #include "kexec.h"
 #include "log.h"
 #include "mounts.h"
@@ -119,6 +128,17 @@ xclose(int *fd)
 
 /* DIR/NAME as a root-owned directory made 0700 if missing; dies if it is
  * anything else: writable by others, or (STRICT) open to them at all. */
+/* run --step-tasks: a Slurm step's tasks on this node share one container
+ * (its P1 holds the namespaces; every task is an exec into it). */
+static struct kstep {
+	unsigned tasks; /* the step's local tasks; 0: not a step's container */
+	unsigned done;  /* tasks whose exec ended */
+	char ids[64];   /* "J.S", from K's own cgroup path */
+	bool killed;
+	bool idle; /* no task runs: the container ends at idle_at */
+	struct timespec idle_at;
+} kst;
+
 static int
 dir_open(int dir, const char *name, const char *what, bool strict)
 {
@@ -192,39 +212,219 @@ record_write(int dir, const char *name, const char *buf, size_t len)
 	return renameat(dir, tmp, dir, name);
 }
 
-void
-keeper_reserve(const struct launch_plan *p, const struct place *pl)
+/* Takes NAME under the user's lock: true if this K created it (and holds
+ * its flock), false if it exists. */
+static bool
+take_name(const char *name)
 {
 	int fd;
 
+	/* Under the user's lock, as the commands that sweep (ctl.c). */
+	if (flock(ks.udir, LOCK_EX) != 0)
+		die_errno("lock of your containers' directory");
+	if (mkdirat(ks.udir, name, 0700) != 0) {
+		int e = errno;
+
+		(void)flock(ks.udir, LOCK_UN);
+		if (e == EEXIST)
+			return false;
+		errno = e;
+		die_errno("container %s: mkdir", name);
+	}
+	ks.created = true;
+	fd = openat(ks.udir, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0)
+		die_errno("container %s", name);
+	ks.dir = fd;
+	(void)flock(ks.udir, LOCK_UN);
+	return true;
+}
+
+static void
+clients_init(const struct launch_plan *p)
+{
+	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
+		ks.cl[i].fd = ks.cl[i].xpidfd = ks.cl[i].xalive = -1;
+	ks.uid = p->uid;
+	snprintf(ks.name, sizeof(ks.name), "%s", p->name);
+	user_dirs(p->uid);
+}
+
+void
+keeper_reserve(const struct launch_plan *p, const struct place *pl)
+{
 	if (pl->job)
 		deny(
 		    "run -d refused: the container would be inside a batch job's confinement (%s), whose containers end with the job",
 		    pl->path);
 	if (!args_valid_name(p->name))
 		die("the name %s is not valid", p->name);
-	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
-		ks.cl[i].fd = ks.cl[i].xpidfd = ks.cl[i].xalive = -1;
-	ks.uid = p->uid;
-	snprintf(ks.name, sizeof(ks.name), "%s", p->name);
-	user_dirs(p->uid);
-	/* Under the user's lock, as the commands that sweep (ctl.c). */
-	if (flock(ks.udir, LOCK_EX) != 0)
-		die_errno("lock of your containers' directory");
-	if (mkdirat(ks.udir, p->name, 0700) != 0) {
-		if (errno == EEXIST)
-			deny(
-			    "run -d refused: the name %s is already in use by one of your containers (ctr-launch ps -a; rm it first)",
-			    p->name);
-		die_errno("container %s: mkdir", p->name);
+	clients_init(p);
+	if (!take_name(p->name))
+		deny(
+		    "run -d refused: the name %s is already in use by one of your containers (ctr-launch ps -a; rm it first)",
+		    p->name);
+}
+
+/* ---- a Slurm step's shared container (run --step-tasks) ---- */
+
+#define STEP_WAIT_S  60 /* for the step's container to be ready */
+#define STEP_IDLE_MS 10000
+#define STEP_GRACE_S 2 /* SIGTERM in the job: then the kill */
+
+ssize_t
+keeper_record_read(int dir, const char *name, char *buf, size_t len)
+{
+	cleanup_close int fd = openat(dir, name,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	n = read(fd, buf, len);
+	if (n < 0 || (size_t)n >= len)
+		return -1;
+	return n;
+}
+
+int
+keeper_connect(int dir)
+{
+	struct sockaddr_un sa;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die_errno("socket");
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/ctl", dir);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
 	}
-	ks.created = true;
-	fd = openat(ks.udir, p->name,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0)
-		die_errno("container %s", p->name);
-	ks.dir = fd;
-	(void)flock(ks.udir, LOCK_UN);
+	return fd;
+}
+
+/* The step's container DIR, when its record says it is this step's (its
+ * K wrote the ids from its own cgroup path) and it runs: a connection
+ * accepted by its K (a status round trip: K checks who connected while
+ * this K still lives), handed to P0.  False while it is not ready. */
+static bool
+step_join(const struct launch_plan *p, struct monitor *m, int dir)
+{
+	static char buf[KEEPER_INFO_MAX];
+	struct ctlp_info info = { 0 };
+	struct ctlp_req q = { CTLP_VERSION, CTLP_STATUS, 0 };
+	struct ctlp_resp r;
+	unsigned char b[CTLP_RESP_LEN + 1];
+	struct timeval tv = { STEP_WAIT_S, 0 }, none = { 0, 0 };
+	ssize_t n = keeper_record_read(dir, "info", buf, sizeof(buf));
+	int sock;
+
+	if (n < 0)
+		return false; /* being created */
+	if (ctlp_info_parse(buf, (size_t)n, &info) != 0 ||
+	    strcmp(info.step, kst.ids) != 0)
+		deny(
+		    "run --step-tasks refused: your container %s is not step %s's own (ctr-launch rm -f %s)",
+		    p->name, kst.ids, p->name);
+	if (faccessat(dir, "exit", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
+	    (sock = keeper_connect(dir)) < 0)
+		return false; /* ending: its name comes free */
+	ctlp_req_encode(&q, b);
+	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+	    send(sock, b, CTLP_REQ_LEN, MSG_NOSIGNAL) != CTLP_REQ_LEN ||
+	    (n = recv(sock, b, sizeof(b), 0)) <= 0 ||
+	    ctlp_resp_decode(b, (size_t)n, &r) != 0 || r.err != CTLP_OK ||
+	    !r.running ||
+	    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none)) !=
+		0) {
+		close(sock);
+		return false;
+	}
+	syslog(LOG_AUTHPRIV | LOG_NOTICE,
+	    "container %s (uid %u): a task of step %s joins", p->name,
+	    (unsigned)p->uid, kst.ids);
+	if (mon_send(m->keeper_sock, MON_CLIENT, 0, &sock, 1) != 0)
+		die_errno("cannot hand the step's container to the task");
+	close(sock);
+	return true;
+}
+
+void
+keeper_step(struct launch_plan *p, struct place *pl, struct monitor *m)
+{
+	char job[32], step[32];
+	struct timespec until, now;
+
+	if (!pl->job)
+		deny(
+		    "run --step-tasks refused: only the tasks of a Slurm job step share a container (not inside a job's confinement)");
+	if (job_ids(pl->path, job, sizeof(job), step, sizeof(step)) != 0)
+		deny("run --step-tasks refused: no job and step ids in %s",
+		    pl->path);
+	snprintf(kst.ids, sizeof(kst.ids), "%s.%s", job, step);
+	/* The name comes from the kernel's cgroup path, never from the
+	 * command line; set here, before P1 exists. */
+	if (snprintf(p->name, sizeof(p->name), "slurm-%s", kst.ids) >=
+		(int)sizeof(p->name) ||
+	    !args_valid_name(p->name))
+		deny("run --step-tasks refused: job %s step %s give no name",
+		    job, step);
+	kst.tasks = p->step_tasks;
+	clients_init(p);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += STEP_WAIT_S;
+	for (;;) {
+		struct timespec pause = { 0, 20 * 1000 * 1000 };
+		bool joined = false;
+		int dir;
+
+		if (take_name(p->name))
+			return; /* this task's K keeps the container */
+		dir = openat(ks.udir, p->name,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dir >= 0) {
+			joined = step_join(p, m, dir);
+			close(dir);
+		}
+		if (joined) {
+			/* P0 is an exec client of the step's K now. */
+			log_set_teardown(NULL, NULL);
+			place_release(pl);
+			_exit(0);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > until.tv_sec)
+			die("run --step-tasks: the container of step %s was not ready within %d s",
+			    kst.ids, STEP_WAIT_S);
+		(void)nanosleep(&pause, NULL);
+	}
+}
+
+/* A client pair: K's end a client of the caller's uid, the other end
+ * returned (blocking) for P0. */
+static int
+keeper_client_pair(uid_t uid)
+{
+	struct client *c = NULL;
+	int sv[2];
+
+	for (size_t i = 0; i < KEEPER_MAX_CLIENTS && c == NULL; i++)
+		if (ks.cl[i].fd < 0)
+			c = &ks.cl[i];
+	if (c == NULL)
+		die("no room for another client of the keeper");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 ||
+	    fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0)
+		die_errno("socketpair");
+	memset(c, 0, sizeof(*c));
+	c->fd = sv[0];
+	c->uid = uid;
+	c->xpidfd = c->xalive = -1;
+	return sv[1];
 }
 
 /* ---- the log ---- */
@@ -532,6 +732,7 @@ exec_done(struct client *c)
 			break;
 	xclose(&c->xpidfd);
 	xclose(&c->xalive);
+	kst.done++;
 	if (c->fd < 0)
 		return;
 	memset(&r, 0, sizeof(r));
@@ -668,6 +869,7 @@ client_exec(struct client *c, const struct launch_plan *p, struct monitor *m,
 	    (unsigned)c->uid);
 	if (kexec_start(p, m, &x, fds, &c->xpidfd, &c->xalive) < 0) {
 		c->xpidfd = c->xalive = -1;
+		kst.done++;
 		reply(c, &r);
 		client_close(c);
 	}
@@ -843,6 +1045,7 @@ write_info(const struct launch_plan *p)
 	i.keeper = getpid();
 	i.tty = p->tty_wanted;
 	i.rm = p->auto_remove;
+	snprintf(i.step, sizeof(i.step), "%s", kst.ids);
 	/* -p for ps, as Docker shows it; K's record, never the container's. */
 	for (size_t j = 0; j < p->nports; j++) {
 		char one[128];
@@ -1014,6 +1217,38 @@ wait_ready(const struct launch_plan *p, struct monitor *m, int *status)
 
 /* ---- after the detach ---- */
 
+/* A step's container (kst.tasks): it ends when all its tasks' execs have
+ * ended, or when none has run for STEP_IDLE_MS (a task that never came);
+ * poll's timeout until then, -1 without. */
+static int
+step_check(struct monitor *m)
+{
+	struct timespec now;
+	bool running = false;
+	long long ms;
+
+	if (kst.tasks == 0 || kst.killed)
+		return -1;
+	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
+		running |= ks.cl[i].xpidfd >= 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (running || kst.done == 0) {
+		kst.idle = false;
+	} else if (!kst.idle) {
+		kst.idle = true;
+		kst.idle_at = now;
+		kst.idle_at.tv_sec += STEP_IDLE_MS / 1000;
+	}
+	ms = (long long)(kst.idle_at.tv_sec - now.tv_sec) * 1000 +
+	    (kst.idle_at.tv_nsec - now.tv_nsec) / 1000000;
+	if (kst.done >= kst.tasks || (kst.idle && ms <= 0)) {
+		kst.killed = true;
+		(void)pidfd_signal(m->init_pidfd, SIGKILL);
+		return -1;
+	}
+	return kst.idle ? (int)ms : -1;
+}
+
 static void
 serve(const struct launch_plan *p, struct monitor *m)
 {
@@ -1022,16 +1257,27 @@ serve(const struct launch_plan *p, struct monitor *m)
 		SRC,
 		LISTEN,
 		TIMER,
+		FRONT_PID, /* a step's container: the task that made it, */
+		FRONT_SOCK,
+		TERM_SIG, /* and the scheduler's SIGTERM */
 		CL
 	};
 	struct pollfd pf[CL + 2 * KEEPER_MAX_CLIENTS];
 	bool src_open = true;
+	int front_pidfd = kst.tasks > 0 ? m->front_pidfd : -1;
+	int front_sock = kst.tasks > 0 ? m->keeper_sock : -1;
+	int term = kst.tasks > 0 ? mon_term_fd() : -1;
 
 	for (;;) {
+		int timeout = step_check(m);
+
 		pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
 		pf[SRC] = (struct pollfd){ src_open ? ks.src : -1, POLLIN, 0 };
 		pf[LISTEN] = (struct pollfd){ ks.listen, POLLIN, 0 };
 		pf[TIMER] = (struct pollfd){ ks.timer, POLLIN, 0 };
+		pf[FRONT_PID] = (struct pollfd){ front_pidfd, POLLIN, 0 };
+		pf[FRONT_SOCK] = (struct pollfd){ front_sock, POLLIN, 0 };
+		pf[TERM_SIG] = (struct pollfd){ term, POLLIN, 0 };
 		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
 			/* A client whose exec runs waits for its end. */
 			pf[CL + i] = (struct pollfd){ ks.cl[i].xpidfd < 0 ?
@@ -1042,7 +1288,7 @@ serve(const struct launch_plan *p, struct monitor *m)
 				ks.cl[i].xpidfd, POLLIN, 0
 			};
 		}
-		if (poll(pf, CL + 2 * KEEPER_MAX_CLIENTS, -1) < 0) {
+		if (poll(pf, CL + 2 * KEEPER_MAX_CLIENTS, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
@@ -1054,6 +1300,43 @@ serve(const struct launch_plan *p, struct monitor *m)
 
 			(void)!read(ks.timer, &x, sizeof(x));
 			/* The grace time is over: the whole container. */
+			(void)pidfd_signal(m->init_pidfd, SIGKILL);
+		}
+		if (pf[FRONT_SOCK].revents) {
+			/* The first task's signals, for every task (P1 passes
+			 * them on); SIGTERM as K's own.  Anything else ends
+			 * it, as P0's death does. */
+			struct mon_msg msg = { 0, 0 };
+			int fd[1];
+			ssize_t n = mon_recv(front_sock, &msg, fd, 1);
+
+			if (fd[0] >= 0)
+				close(fd[0]);
+			if (n > 0 &&
+			    (msg.type == MON_SIGNAL || msg.type == MON_TERM)) {
+				pf[FRONT_SOCK].revents = 0;
+				if (msg.type == MON_TERM ||
+				    msg.value == SIGTERM)
+					pf[TERM_SIG].revents = POLLIN;
+				else if (msg.value > 0 && msg.value < 65 &&
+				    msg.value != SIGKILL &&
+				    msg.value != SIGSTOP)
+					(void)pidfd_signal(m->init_pidfd,
+					    msg.value);
+			}
+		}
+		if (pf[TERM_SIG].revents) {
+			/* Slurm ends the step: SIGTERM to every task, what
+			 * is left killed after the grace. */
+			if (term >= 0)
+				mon_term_read(term);
+			(void)pidfd_signal(m->init_pidfd, SIGTERM);
+			stop_arm(STEP_GRACE_S);
+		}
+		if (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents) {
+			/* The task that made it is gone (or asks to end):
+			 * as in the foreground, the container goes. */
+			front_pidfd = front_sock = -1;
 			(void)pidfd_signal(m->init_pidfd, SIGKILL);
 		}
 		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
@@ -1099,6 +1382,18 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 	audit_grant(p);
 	m->plan = p;
 	m->ready = true;
+	if (kst.tasks > 0) {
+		/* A step's container: the task that made it is its first
+		 * exec, through a connection handed to P0, which waits for
+		 * this K to exit (the step must find nothing left). */
+		int fd = keeper_client_pair(p->uid);
+
+		if (mon_send(m->keeper_sock, MON_CLIENT, 1, &fd, 1) != 0)
+			die_errno("cannot hand the container to the task");
+		close(fd);
+		serve(p, m);
+		_exit(0);
+	}
 	/* The name, then the status: the caller sees the name before P0
 	 * exits 0. */
 	n = snprintf(line, sizeof(line), "%s\n", p->name);

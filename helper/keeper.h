@@ -26,6 +26,21 @@
  * denies (the name in use).
  */
 void keeper_reserve(const struct launch_plan *p, const struct place *pl);
+/*
+ * K, right after its placement, for run --step-tasks (a Slurm step's tasks
+ * on this node share one container): refuses outside a batch job's
+ * confinement; the name slurm-JOB.STEP from K's own cgroup path.  The
+ * first task takes the name and returns (its K keeps the container, P1
+ * holding its namespaces, every task an exec into it); the others wait for
+ * it to run, hand P0 a connection to its keeper (MON_CLIENT) and exit.
+ * Denies when a container of that name is not the step's.
+ */
+void keeper_step(struct launch_plan *p, struct place *pl, struct monitor *m);
+/* DIR/NAME, a regular file, into BUF; its length, or -1 (missing, or
+ * LEN bytes or more). */
+ssize_t keeper_record_read(int dir, const char *name, char *buf, size_t len);
+/* A connection to the ctl socket in the state directory DIR, or -1. */
+int keeper_connect(int dir);
 /* K, before the clone of P1: the log file and its pipe (in place of
  * stdout and stderr without -t), the ctl socket. */
 void keeper_prepare(const struct launch_plan *p, struct monitor *m);

@@ -136,8 +136,12 @@ launch(struct launch_plan *p)
 	    front, &pl);
 	if (pl.job)
 		audit_set_job(pl.path);
-	/* run -d: the container's name and state (keeper.c). */
-	if (p->detach)
+	/* run -d: the container's name and state (keeper.c); a Slurm
+	 * step's tasks: the first makes the container, the others join it
+	 * (and their K ends here). */
+	if (p->step_tasks > 0)
+		keeper_step(p, &pl, &m);
+	else if (p->detach)
 		keeper_reserve(p, &pl);
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
@@ -149,7 +153,7 @@ launch(struct launch_plan *p)
 	/* 7. Layer locks, then clone P1 into new namespaces, into its
 	 * cgroup (v2), or placed there before K releases it (v1). */
 	monitor_prepare_init(p, &m);
-	if (p->detach)
+	if (p->detach || p->step_tasks > 0)
 		keeper_prepare(p, &m);
 	init = ns_clone(p, cgroup_clone_fd(&cg), &m.init_pidfd);
 	if (init == 0)
@@ -159,7 +163,7 @@ launch(struct launch_plan *p)
 	 * forwarder in the container's network namespace (ports.c). */
 	ports_bind(p);
 	ports_start(p, m.init_pidfd, &cg, &pl);
-	if (p->detach)
+	if (p->detach || p->step_tasks > 0)
 		keeper_detached(p, &m, init);
 	/* 11. K: wait for the container and for P0; clean up. */
 	monitor_keeper(p, &m, init);

@@ -62,6 +62,8 @@
 #include "auth.h"
 #include "cgroup.h"
 #include "creds.h"
+#include "ctl.h"
+#include "ctlproto.h"
 #include "log.h"
 #include "monitor.h"
 #include "place.h"
@@ -371,8 +373,8 @@ monitor_teardown(void *arg)
 
 /* Inside a batch job K takes SIGTERM (blocked since step 0) through a
  * signalfd: the scheduler's signal to end the step. */
-static int
-job_term_fd(void)
+int
+mon_term_fd(void)
 {
 	sigset_t term;
 	int fd;
@@ -386,8 +388,8 @@ job_term_fd(void)
 	return fd;
 }
 
-static void
-job_term_read(int fd)
+void
+mon_term_read(int fd)
 {
 	struct signalfd_siginfo si;
 
@@ -456,7 +458,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
 	pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
 	pf[INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
-	pf[TERM_SIG] = (struct pollfd){ in_job(m) ? job_term_fd() : -1, POLLIN,
+	pf[TERM_SIG] = (struct pollfd){ in_job(m) ? mon_term_fd() : -1, POLLIN,
 		0 };
 	/* P1 is in its cgroup already (main.c, step 7). */
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
@@ -480,7 +482,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		}
 		if (pf[TERM_SIG].revents) {
 			if (pf[TERM_SIG].fd >= 0)
-				job_term_read(pf[TERM_SIG].fd);
+				mon_term_read(pf[TERM_SIG].fd);
 			if (wait_ms < 0 && !killed) {
 				(void)pidfd_signal(m->init_pidfd, SIGTERM);
 				wait_ms = JOB_TERM_GRACE_MS;
@@ -580,6 +582,11 @@ struct front {
 	int abort_sig;
 	bool watch_hup; /* ctr-launch-shell */
 	int hup_fd[2];  /* what it watches: the pty, or stdout and stderr */
+	/* run --step-tasks: the task's command as an exec request, sent on
+	 * the connection K hands over (MON_CLIENT). */
+	char *step_payload;
+	size_t step_len;
+	bool step_tty, step_interactive;
 };
 
 static struct front *front_for_exit;
@@ -874,6 +881,59 @@ front_exit(struct front *f, int status)
 	exit(status);
 }
 
+/* run --step-tasks: the task's command is an exec on SOCK, relayed by a
+ * child; P0 forwards the task's signals to the step's K when OWN (K is
+ * the container's: it passes them to every task) and exits with the
+ * command's status once both the child and K are gone (a step's K only
+ * when the container is torn down). */
+static noreturn void
+front_step(struct front *f, int sock, bool own)
+{
+	pid_t relay = fork();
+	int status = CTL_EXIT_FAIL;
+	bool relay_done = false, keeper_done = false;
+
+	if (relay < 0)
+		die_errno("fork");
+	if (relay == 0) {
+		close(f->sfd);
+		_exit(ctl_exec_handed(sock, f->step_payload, f->step_len,
+		    f->step_tty, f->step_interactive));
+	}
+	close(sock);
+	if (!own) {
+		close(f->sock);
+		f->sock = -1;
+	}
+	while (!relay_done || !keeper_done) {
+		struct pollfd pf = { f->sfd, POLLIN, 0 };
+		struct signalfd_siginfo si;
+		int st;
+		pid_t w;
+
+		if (poll(&pf, 1, -1) < 0 && errno != EINTR)
+			die_errno("poll");
+		while (read(f->sfd, &si, sizeof(si)) == sizeof(si)) {
+			int sig = (int)si.ssi_signo;
+
+			if (sig != SIGCHLD && sig != SIGWINCH &&
+			    sig != SIGPIPE && f->sock >= 0)
+				(void)mon_send(f->sock, MON_SIGNAL, sig, NULL,
+				    0);
+		}
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (w == relay) {
+				relay_done = true;
+				status = WIFEXITED(st) ? WEXITSTATUS(st) :
+							 128 + WTERMSIG(st);
+			} else if (w == f->keeper) {
+				keeper_done = true;
+			}
+		}
+	}
+	exit(status);
+}
+
 static void
 front_message(struct front *f)
 {
@@ -892,6 +952,8 @@ front_message(struct front *f)
 			exit(CTL_EXIT_FAIL);
 		die("the keeper process died; the container is gone");
 	}
+	if (msg.type == MON_CLIENT && fds[0] >= 0 && f->step_len > 0)
+		front_step(f, fds[0], msg.value == 1);
 	if (msg.type == MON_STATUS)
 		front_exit(f,
 		    msg.value < 0 || msg.value > 255 ? CTL_EXIT_FAIL :
@@ -992,6 +1054,19 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 	front_for_exit = &f;
 	atexit(tty_restore);
 	creds_drop_front(p);
+	if (p->step_tasks > 0) {
+		static char payload[CTLP_EXEC_MAX];
+		ssize_t n = ctlp_exec_encode(p->argv, p->env,
+		    p->workdir_strict ? p->workdir : "", p->step_tty, payload,
+		    sizeof(payload));
+
+		if (n <= 0)
+			die("run --step-tasks: the command and its environment are too long");
+		f.step_payload = payload;
+		f.step_len = (size_t)n;
+		f.step_tty = p->step_tty;
+		f.step_interactive = p->step_interactive;
+	}
 	plan_free(p);
 	if ((f.sfd = mon_signalfd(SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		die_errno("signalfd");

@@ -24,6 +24,11 @@ enum mon_type {
 	MON_ABORT,   /* P0 to K: tear down (never trusted for more) */
 	MON_TERM,    /* P0 to K: the caller's SIGTERM, forwarded (in a job,
 			K's grace before the kill starts) */
+	MON_SIGNAL,  /* P0 to K, a step's container: the signal (value) the
+			task got, for every task (keeper.c) */
+	MON_CLIENT,  /* K to P0: + a connection to a keeper's ctl socket,
+			already accepted by that keeper; value 1 when K
+			is that keeper (P0 then waits for K to exit) */
 };
 
 struct mon_msg {
@@ -76,6 +81,10 @@ void monitor_teardown(void *m);
  * with the status K reports (125 if K dies). */
 noreturn void monitor_front(struct launch_plan *p, struct monitor *m);
 
+/* Inside a batch job: SIGTERM (blocked since step 0) through a signalfd,
+ * and draining it. */
+int mon_term_fd(void);
+void mon_term_read(int fd);
 /* A signalfd for every signal (all are blocked since step 0). */
 int mon_signalfd(int flags);
 /* Message helpers (FD -1 for none; *FD -1 when none came). */

@@ -448,6 +448,26 @@ plan_env(struct launch_plan *p, const struct args_request *req,
 	p->env_file = NULL;
 }
 
+/* --step-tasks: the holder's stdio; the task's -i and -t go with its exec.
+ * After plan_env (TERM follows -t). */
+static void
+plan_step(struct launch_plan *p, const struct args_request *req)
+{
+	p->step_tasks = req->step_tasks;
+	if (p->step_tasks == 0)
+		return;
+	if (p->detach)
+		deny(
+		    "run --step-tasks refused: a step's container is never detached (-d)");
+	if (req->name != NULL)
+		deny(
+		    "run --step-tasks refused: a step's container is named slurm-JOB.STEP (no --name)");
+	p->step_tty = p->tty_wanted;
+	p->step_interactive = p->interactive;
+	p->tty_wanted = p->interactive = false;
+	p->auto_remove = true;
+}
+
 void
 plan_run(struct launch_plan *p, const struct args_request *req,
     const struct plan_caller *c)
@@ -487,6 +507,7 @@ plan_run(struct launch_plan *p, const struct args_request *req,
 	p->caller_cwd = c->cwd ? xstrdup(c->cwd) : NULL;
 	p->umask = c->umask;
 	memcpy(p->rlimits, c->rlimits, sizeof(p->rlimits));
+	plan_step(p, req);
 }
 
 void

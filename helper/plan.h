@@ -73,6 +73,12 @@ struct launch_plan {
 	bool tty_wanted;  /* -t */
 	bool detach;      /* -d: K supervises it after P0 exits (keeper.h) */
 	bool auto_remove; /* --rm (with -d: the record goes when it ends) */
+	/* --step-tasks N: a Slurm step's N local tasks share the container
+	 * (keeper.c); P1 runs no payload, each task's command is an exec
+	 * with the task's own -i and -t (tty_wanted and interactive are
+	 * the holder's, false). */
+	unsigned step_tasks;
+	bool step_tty, step_interactive;
 	enum plan_net net;
 	/* -p (portplan.c): granted, host ports distinct; the forwarder
 	 * accepts on loopback addresses only the owner's sockets unless

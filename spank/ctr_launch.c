@@ -229,7 +229,7 @@ build_argv(spank_t sp, bool dry, char **env)
 {
 	char **v = calloc(ARGV_MAX + 1, sizeof(*v));
 	size_t n = 0;
-	uint32_t step = 0;
+	uint32_t step = 0, ntasks = 0;
 	int ac = 0;
 	char **av = NULL;
 	bool ok = v != NULL;
@@ -275,6 +275,17 @@ build_argv(spank_t sp, bool dry, char **env)
 		ok = push_task_env(sp, v, &n) == 0;
 	if (ok && value[OPT_ENV] != NULL)
 		ok = push_list(v, &n, "-e", value[OPT_ENV]) == 0;
+	/* Several tasks of the step on this node: one container for them
+	 * all (the helper names it from the task's cgroup path). */
+	if (ok &&
+	    spank_get_item(sp, S_JOB_LOCAL_TASK_COUNT, &ntasks) ==
+		ESPANK_SUCCESS &&
+	    ntasks > 1) {
+		char buf[16];
+
+		snprintf(buf, sizeof(buf), "%u", ntasks);
+		ok = push(v, &n, "--step-tasks") == 0 && push(v, &n, buf) == 0;
+	}
 	ok = ok && push(v, &n, value[OPT_IMAGE]) == 0 && push(v, &n, "--") == 0;
 	for (int i = 0; ok && i < ac; i++)
 		ok = push(v, &n, av[i]) == 0;

@@ -391,3 +391,155 @@ payload_job() {
 	no_leftovers
 	node_idle
 }
+
+@test "slurm: srun -n2 shares one container: the same namespaces and cgroup, the exec's confinement" {
+	local f=/home/$SA/n2.out
+	# Each task: its namespaces, cgroup and confinement, then a pause so
+	# that both run at once; ps then shows the one container.
+	as "$SA" srun -n2 --container-image="slimg$TAG" sh -c '
+	    . /etc/os-release
+	    echo "task=$SLURM_PROCID img=[$PRETTY_NAME] mnt=$(readlink /proc/self/ns/mnt) uts=$(readlink /proc/self/ns/uts) ipc=$(readlink /proc/self/ns/ipc) pidns=$(readlink /proc/self/ns/pid) cg=$(grep :memory: /proc/self/cgroup) uid=$(id -u) $(grep -E "^(NoNewPrivs|Seccomp|CapEff|CapPrm|CapBnd):" /proc/self/status | tr -d "\t" | tr "\n" " ")"
+	    sleep 4' >"$f" 2>&1 &
+	local job="" names=""
+	for _ in $(seq 100); do
+		names=$(as "$SA" "$CTL_BIN" ps -q 2>/dev/null) && [ -n "$names" ] && break
+		sleep 0.1
+	done
+	echo "ps: $names"
+	[ "$(echo "$names" | wc -l)" -eq 1 ]
+	[[ "$names" == slurm-*.0 ]]
+	job=${names#slurm-}
+	job=${job%.0}
+	# Seen from the host: both tasks' commands in the one container
+	# cgroup, inside the first task's.
+	local pids cgs
+	for _ in $(seq 50); do
+		pids=$(pgrep -u "$UA" -x sleep) && [ "$(echo "$pids" | wc -l)" -eq 2 ] && break
+		sleep 0.1
+	done
+	cgs=$(for p in $pids; do grep ':memory:' "/proc/$p/cgroup"; done | sort -u)
+	echo "cgroups: $cgs"
+	[ "$(echo "$pids" | wc -l)" -eq 2 ]
+	[ "$(echo "$cgs" | wc -l)" -eq 1 ]
+	[[ "$cgs" == *"/job_$job/step_0/task_0/"* ]]
+	wait
+	cat "$f"
+	[ "$(grep -c '^task=' "$f")" -eq 2 ]
+	grep -q '^task=0 ' "$f"
+	grep -q '^task=1 ' "$f"
+	# The same container for both: everything but the task id equal.
+	[ "$(sed 's/^task=[01] //' "$f" | grep '^img=' | sort -u | wc -l)" -eq 1 ]
+	grep -q "img=\[slurm image $TAG\]" "$f"
+	[ "$(grep -c "uid=$UA CapPrm:0000000000000000 CapEff:0000000000000000 CapBnd:0000000000000000 NoNewPrivs:1 Seccomp:2 " "$f")" -eq 2 ]
+	grep -Eq "cg=[0-9]+:memory:/ " "$f"
+	# One launch for the step: one grant, one end.
+	[ "$(grep -c "uid=$UA job=$job step=0 event=grant" "$AUDIT")" -eq 1 ]
+	no_leftovers "$job"
+	run as "$SA" "$CTL_BIN" ps -a -q
+	[ -z "$output" ]
+	node_idle
+}
+
+@test "slurm: srun -n2 where one task fails: both statuses come back, nothing left" {
+	run as "$SA" srun -n2 --container-image="slimg$TAG" sh -c 'echo "task $SLURM_PROCID"; exit $((SLURM_PROCID * 3))'
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"task 0"* ]]
+	[[ "$output" == *"task 1"* ]]
+	[[ "$output" == *"task 1: Exited with exit code 3"* ]]
+	no_leftovers
+	node_idle
+}
+
+@test "slurm: a container of the step's name that is not the step's is refused, never joined" {
+	local job out=/home/$SA/hold.out
+	job=$(as "$SA" sbatch --parsable --hold -n2 -o "$out" \
+	    --wrap "srun -n2 --container-image=slimg$TAG cat /etc/os-release")
+	[ -n "$job" ]
+	# The user's own detached container, named as the step's would be.
+	as "$SA" "$CTL_BIN" run -d --name "slurm-$job.0" busybox sleep 60
+	scontrol release "$job"
+	for _ in $(seq 300); do
+		[ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
+		sleep 0.2
+	done
+	cat "$out"
+	grep -q "is not step $job.0's own" "$out"
+	! grep -q "slurm image $TAG" "$out"
+	# The user's container is untouched.
+	run as "$SA" "$CTL_BIN" ps -q
+	[ "$output" = "slurm-$job.0" ]
+	as "$SA" "$CTL_BIN" rm -f "slurm-$job.0"
+	no_leftovers
+	node_idle
+}
+
+@test "slurm: run --step-tasks outside a job is refused, with no name taken" {
+	run as "$SA" "$CTL_BIN" run --step-tasks 2 busybox true
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--step-tasks refused: only the tasks of a Slurm job step"* ]]
+	run as "$SA" "$CTL_BIN" run --step-tasks 2 --name x busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no --name"* ]]
+	run as "$SA" "$CTL_BIN" run -d --step-tasks 2 busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"never detached"* ]]
+	run as "$SA" "$CTL_BIN" ps -a -q
+	[ -z "$output" ]
+}
+
+@test "slurm: scancel of a two-task step in one container leaves nothing, the first task's keeper ends last" {
+	as "$SA" srun -n2 --container-image="slimg$TAG" sh -c 'trap "" TERM; while :; do sleep 1; done' &
+	local job="" n
+	for _ in $(seq 100); do
+		n=$(as "$SA" "$CTL_BIN" ps -q 2>/dev/null) && [ -n "$n" ] && break
+		sleep 0.1
+	done
+	[[ "$n" == slurm-*.0 ]]
+	job=${n#slurm-}
+	job=${job%.0}
+	# Both tasks run in it before the cancel.
+	for _ in $(seq 100); do
+		[ "$(pgrep -u "$UA" -x sleep | wc -l)" -ge 2 ] && break
+		sleep 0.1
+	done
+	[ "$(pgrep -u "$UA" -x sleep | wc -l)" -ge 2 ]
+	scancel "$job"
+	wait || true
+	no_leftovers "$job" || {
+		find "$CG"/*/slurm_localhost -path "*job_$job*" -type d >&2
+		ps -eo pid,user,ppid,stat,etime,cmd | grep -E "ctr-launch|sleep" | grep -v grep >&2
+		grep "job=$job" "$AUDIT" >&2
+		false
+	}
+	run grep -i "Device or resource busy" "$SB/log/slurmd-localhost.log"
+	[ "$status" -ne 0 ]
+	grep "uid=$UA job=$job step=0 event=end" "$AUDIT"
+	node_idle
+}
+
+@test "slurm: scancel's SIGTERM reaches every task of a shared container" {
+	local f=/home/$SA/term.out
+	as "$SA" srun -n2 --container-image="slimg$TAG" sh -c \
+	    'trap "echo term-\$SLURM_PROCID; exit 0" TERM; echo up-$SLURM_PROCID; while :; do sleep 0.2; done' >"$f" 2>&1 &
+	local job="" n
+	for _ in $(seq 150); do
+		[ "$(grep -c '^up-' "$f" 2>/dev/null)" -eq 2 ] && break
+		sleep 0.1
+	done
+	n=$(as "$SA" "$CTL_BIN" ps -q)
+	job=${n#slurm-}
+	job=${job%.0}
+	scancel "$job"
+	wait || true
+	cat "$f"
+	grep -q '^term-0' "$f"
+	grep -q '^term-1' "$f"
+	no_leftovers "$job" || {
+		find "$CG"/*/slurm_localhost -path "*job_$job*" -type d >&2
+		ps -eo pid,user,ppid,stat,etime,cmd | grep -E "ctr-launch|sleep" | grep -v grep >&2
+		false
+	}
+	node_idle
+}

@@ -94,6 +94,14 @@ test_info_roundtrip(void **state)
 	assert_null(strstr(buf, "ports="));
 	assert_int_equal(ctlp_info_parse(buf, (size_t)n, &o), 0);
 	assert_string_equal(o.ports, "");
+	assert_string_equal(o.step, "");
+	/* A step's shared container: its job and step ids. */
+	strcpy(i.step, "123.4");
+	n = ctlp_info_format(&i, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "step=123.4\n"));
+	assert_int_equal(ctlp_info_parse(buf, (size_t)n, &o), 0);
+	assert_string_equal(o.step, "123.4");
 }
 
 static void
@@ -110,6 +118,7 @@ test_info_refused(void **state)
 		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0",
 		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\nports=x\nports=y\n",
 		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nports=x\n",
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\nstep=1.0\nstep=1.0\n",
 	};
 	struct ctlp_info o = { 0 };
 	struct ctlp_exit e = { 0, 0 };
