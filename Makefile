@@ -258,7 +258,7 @@ install: $(PROGS)
 	    [ ! -e $(DESTDIR)$(PAM_DEST)/ctr-launch ] && [ -e etc/pam.d/ctr-launch ]; then \
 	    install -m 0644 etc/pam.d/ctr-launch $(DESTDIR)$(PAM_DEST)/ctr-launch; fi
 
-uninstall:
+uninstall: uninstall-spank
 	rm -f $(DESTDIR)$(BINDIR)/ctr-launch-shell $(DESTDIR)$(MANDIR)/man1/ctr-launch-shell.1
 	rm -f $(DESTDIR)$(BINDIR)/ctr-launch $(DESTDIR)$(SBINDIR)/ctr-policy \
 	    $(DESTDIR)$(SBINDIR)/ctr-image
@@ -267,18 +267,19 @@ uninstall:
 
 # The Slurm SPANK plugin (spank/, ctr-launch-spank(8)), built against the
 # installed Slurm headers (the plugin must match the cluster's release):
-# `make spank`, `make install-spank`.  SPANKDIR holds ctr_launch.so;
+# `make spank`, `make install-spank` (`make uninstall-spank` and `make
+# uninstall` remove it).  SPANKDIR holds ctr_launch.so;
 # PLUGSTACKDIR the one-line `required` snippet.  The test build of the
 # plugin without the client-side checks is $(R)/spank/ctr_launch_lax.so.
 SPANKDIR	?= $(PREFIX)/lib/ctr-launch
 PLUGSTACKDIR	?= $(SYSCONFDIR)/slurm/plugstack.conf.d
 SPANK_CFLAGS = -std=gnu11 -O2 -g $(WARN) -Wno-write-strings -D_GNU_SOURCE \
 	-DCTL_HELPER=\"$(BINDIR)/ctr-launch\" -fPIC -D_FORTIFY_SOURCE=2 \
-	-fstack-protector-strong -fstack-clash-protection -fcf-protection
+	-fstack-protector-strong -fstack-clash-protection -fcf-protection $(CFLAGS)
 SPANK_LDFLAGS = -shared -Wl,-z,relro,-z,now -Wl,-z,noexecstack \
-	-Wl,--version-script=spank/ctr_launch.map
+	-Wl,--version-script=spank/ctr_launch.map $(LDFLAGS)
 SPANK_SRCS := spank/ctr_launch.c spank/opts.c
-.PHONY: spank install-spank
+.PHONY: spank install-spank uninstall-spank
 spank: $(R)/spank/ctr_launch.so $(R)/spank/ctr_launch_lax.so
 $(R)/spank/.flags: FORCE
 	@mkdir -p $(dir $@)
@@ -298,6 +299,16 @@ install-spank: $(R)/spank/ctr_launch.so
 	printf 'required %s/ctr_launch.so\n' '$(SPANKDIR)' \
 	    >$(DESTDIR)$(PLUGSTACKDIR)/ctr-launch.conf
 	chmod 0644 $(DESTDIR)$(PLUGSTACKDIR)/ctr-launch.conf
+# The snippet goes first (a `required` line naming a missing plugin fails
+# every srun), and only when it names this SPANKDIR's plugin: another
+# installation's (the ctr-launch-spank package's) stays.  SPANKDIR goes
+# when empty.
+uninstall-spank:
+	@f=$(DESTDIR)$(PLUGSTACKDIR)/ctr-launch.conf; \
+	if [ -f "$$f" ] && grep -qE '^[[:space:]]*(required|optional)[[:space:]]+$(SPANKDIR)/ctr_launch\.so([[:space:]]|$$)' "$$f"; then \
+	    echo "rm -f $$f"; rm -f "$$f"; fi
+	rm -f $(DESTDIR)$(SPANKDIR)/ctr_launch.so
+	@if [ -d $(DESTDIR)$(SPANKDIR) ]; then rmdir $(DESTDIR)$(SPANKDIR) 2>/dev/null || :; fi
 
 # Debian build and test dependencies; apt-get only runs when one is missing.
 DEB_PKGS := build-essential pkg-config libinih-dev libcap-dev libpam0g-dev \

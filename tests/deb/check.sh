@@ -3,10 +3,14 @@
 # check's deb phase).
 #
 # From a clean clone of this repository's HEAD in /var/tmp it builds the
-# .deb as nobody (Rules-Requires-Root: no), runs lintian and
-# hardening-check, installs it with apt-get (dependencies from the
-# archive), launches busybox as a throwaway user, runs make
-# check-installed, upgrades to a rebuilt higher version while a container
+# .debs (ctr-launch and the Slurm plugin's ctr-launch-spank) as nobody
+# (Rules-Requires-Root: no), runs lintian and hardening-check, installs
+# both with apt-get (dependencies from the archive), launches busybox as a
+# throwaway user, runs make check-installed (tests/deb/spank.bats among
+# its suites), removes and purges ctr-launch-spank (ctr-launch stays, srun
+# works again, nothing of the plugin's stays), checks that make uninstall
+# removes what make install-spank installed, upgrades ctr-launch to a
+# rebuilt higher version while a container
 # runs (a locally edited policy.ini kept), restricts the helper with
 # dpkg-statoverride, tries the bash completion, removes the package (the
 # store stays) and purges it (nothing stays): the file list of /etc, /usr,
@@ -14,10 +18,11 @@
 # packages are compared with a snapshot taken before.
 #
 # Usage: tests/deb/check.sh [MAKE]   (root)
-# Refuses a host where the package is installed or where /var/lib/ctr-launch
+# Refuses a host where a package is installed or where /var/lib/ctr-launch
 # exists (purge would delete that store); an /etc/ctr-launch, an
-# /etc/pam.d/ctr-launch or a /run/ctr-launch of another installation is
-# moved aside and put back.  Prints "ok N - ..." / "not ok N - ...", ends
+# /etc/pam.d/ctr-launch, a /run/ctr-launch or a plugstack.conf.d snippet of
+# another installation is moved aside and put back.  Prints "ok N - ..." /
+# "not ok N - ...", ends
 # with "deb: N passed, N failed", appends "PASS FAIL" to $CTL_COUNTS when
 # set.
 # shellcheck disable=SC2016 # the bash -c scripts expand their own $1
@@ -31,6 +36,9 @@ POLICYTOOL=/usr/sbin/ctr-policy
 POLICY=/etc/ctr-launch/policy.ini
 STORE=/var/lib/ctr-launch
 COMPL=/usr/share/bash-completion/completions
+SO=/usr/lib/ctr-launch/ctr_launch.so
+SPANKCONF=/etc/ctr-launch/plugstack.conf
+SPANKLINK=/etc/slurm/plugstack.conf.d/ctr-launch.conf
 export DEBIAN_FRONTEND=noninteractive
 APT=(apt-get -y -q -o DPkg::Lock::Timeout=120)
 
@@ -78,11 +86,13 @@ if [ "$(id -u)" != 0 ]; then
 	finish_counts
 	exit
 fi
-if dpkg-query -W -f '${db:Status-Abbrev}' ctr-launch 2>/dev/null | grep -q '^[a-z][^n]'; then
-	notok "preconditions: the ctr-launch package is installed here already"
-	finish_counts
-	exit
-fi
+for p in ctr-launch ctr-launch-spank; do
+	if dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^[a-z][^n]'; then
+		notok "preconditions: the $p package is installed here already"
+		finish_counts
+		exit
+	fi
+done
 if dpkg-statoverride --list "$BIN" >/dev/null 2>&1; then
 	notok "preconditions: a dpkg-statoverride for $BIN exists (the administrator's)"
 	finish_counts
@@ -135,10 +145,12 @@ cleanup() {
 	if dpkg-statoverride --list "$BIN" >/dev/null 2>&1; then
 		dpkg-statoverride --remove "$BIN" >/dev/null 2>&1
 	fi
-	if dpkg-query -W -f '${db:Status-Abbrev}' ctr-launch 2>/dev/null | grep -q '^[a-z][^n]'; then
-		"${APT[@]}" purge ctr-launch >/dev/null 2>&1
-	fi
-	for p in /etc/ctr-launch /etc/pam.d/ctr-launch /run/ctr-launch; do
+	for p in ctr-launch-spank ctr-launch; do
+		if dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^[a-z][^n]'; then
+			"${APT[@]}" purge "$p" >/dev/null 2>&1
+		fi
+	done
+	for p in /etc/ctr-launch /etc/pam.d/ctr-launch /run/ctr-launch "$SPANKLINK"; do
 		if [ -e "$ASIDE$p" ]; then
 			rm -rf "$p"
 			mv "$ASIDE$p" "$p"
@@ -157,9 +169,10 @@ trap 'exit 130' INT TERM
 
 snapshot >"$TMP/snap.before"
 # Another installation's configuration and runtime directory (make
-# install) would collide with the package's: moved aside, put back.
-for p in /etc/ctr-launch /etc/pam.d/ctr-launch /run/ctr-launch; do
-	if [ -e "$p" ]; then
+# install, make install-spank) would collide with the package's: moved
+# aside, put back.
+for p in /etc/ctr-launch /etc/pam.d/ctr-launch /run/ctr-launch "$SPANKLINK"; do
+	if [ -e "$p" ] || [ -L "$p" ]; then
 		note "moving $p aside"
 		mkdir -p "$ASIDE$(dirname "$p")"
 		mv "$p" "$ASIDE$p"
@@ -195,13 +208,15 @@ else
 fi
 
 # Build-Depends, exactly: the -dev package of every pkg-config module the
-# Makefile builds the programs with, pkg-config and debhelper-compat.
-t "Build-Depends = the Makefile's pkg-config modules' packages + pkg-config + debhelper-compat" bash -c '
+# Makefile builds the programs with, the one of Slurm's spank.h (the
+# plugin), pkg-config and debhelper-compat.
+t "Build-Depends = the Makefile's pkg-config modules' packages + spank.h's + pkg-config + debhelper-compat" bash -c '
 	mods=$(sed -n "s/^\(HELPER\|IMAGE\)_PKGS[[:space:]]*:*=//p" "$1/Makefile")
 	want=$(for m in $mods; do
 		pc=$(pkg-config --variable=pcfiledir "$m")/$m.pc || exit 1
 		dpkg -S "$pc" | cut -d: -f1
-	done; echo pkg-config; echo debhelper-compat)
+	done; dpkg -S /usr/include/slurm/spank.h | cut -d: -f1
+	echo pkg-config; echo debhelper-compat)
 	have=$(awk "/^Build-Depends:/ {f = 1; sub(/^[^:]*:/, \"\"); print; next}
 	    f && /^[[:space:]]/ {print; next} {f = 0}" "$1/debian/control" |
 	    tr "," "\n" | sed "s/(.*//; s/[[:space:]]//g" | grep .)
@@ -228,6 +243,11 @@ if [ -z "$DEB1" ]; then
 fi
 chmod -R a+rX "$TMP/v1"
 note "built $(basename "$DEB1")"
+debs=("$TMP"/v1/ctr-launch-spank_*.deb)
+SPANK1=${debs[0]}
+[ -e "$SPANK1" ] || SPANK1=
+t "ctr-launch-spank built from the same source, listed in the .changes" bash -c '
+	[ -n "$1" ] && grep -q " $(basename "$1")\$" "$2"/*.changes' sh "$SPANK1" "$TMP/v1"
 
 t "the .deb landed in build/deb of the tree, not its parent" \
     test -z "$(ls "$TMP"/*.deb 2>/dev/null)"
@@ -241,9 +261,9 @@ printf '%s\n' "$lint" | sed 's/^/#   lintian: /'
 if ! grep -q '^[EW]:' <<<"$lint" &&
     grep -q '^O: ctr-launch: elevated-privileges 4755 root/root \[usr/bin/ctr-launch\]' <<<"$lint" &&
     grep -q '^O: ctr-launch: non-standard-dir-perm 0700 != 0755 \[var/lib/ctr-launch/\]' <<<"$lint"; then
-	ok "lintian: no error or warning; the two overrides are used ($T_LINT s)"
+	ok "lintian of both packages: no error or warning; the two overrides are used ($T_LINT s)"
 else
-	notok "lintian: errors, warnings or unused overrides"
+	notok "lintian of both packages: errors, warnings or unused overrides"
 fi
 
 # dpkg-buildflags reach every compile and link unchanged: the Makefile
@@ -258,15 +278,32 @@ t "build log: every compile has dpkg-buildflags' CFLAGS and CPPFLAGS, every link
 	    $cf == *-Werror=format-security* && $lf == *-z,relro* && $lf == *-z,now* ]] || exit 1
 	nc=$(grep -c " -c -o build/rel/" "$log")
 	[ "$nc" -gt 0 ] && [ "$(grep " -c -o build/rel/" "$log" | grep -cF -- "$cf")" = "$nc" ] &&
-	[ "$(grep " -o build/rel/ctr-[a-z]* " "$log" | grep -cF -- "$lf")" = 3 ]
+	[ "$(grep " -o build/rel/ctr-[a-z]* " "$log" | grep -cF -- "$lf")" = 3 ] &&
+	[ "$(grep " -o build/rel/spank/ctr_launch.so " "$log" | grep -F -- "$cf" | grep -cF -- "$lf")" = 1 ]
 ' sh "$TMP/build1.log"
 x=$TMP/x
 dpkg-deb -x "$DEB1" "$x"
 # Control-flow protection (IBT/SHSTK) is compiled in (-fcf-protection) but
 # Debian 12's crt1.o lacks the property, so no binary of the release has
 # the note: not checked.
-t "hardening-check: PIE, stack protector, FORTIFY, RELRO, BIND_NOW in all three programs" \
-    hardening-check --nocfprotection "$x$BIN" "$x$IMAGETOOL" "$x$POLICYTOOL"
+[ -n "$SPANK1" ] && dpkg-deb -x "$SPANK1" "$x"
+t "hardening-check: PIE, stack protector, FORTIFY, RELRO, BIND_NOW in all three programs and the plugin" \
+    hardening-check --nocfprotection "$x$BIN" "$x$IMAGETOOL" "$x$POLICYTOOL" "$x$SO"
+t "the plugin .deb: ctr_launch.so 0644 root, the conffile, the plugstack.conf.d symlink, README.Debian, Depends" bash -c '
+	set -e
+	deb=$1
+	c=$(dpkg-deb -c "$deb")
+	grep -q "^-rw-r--r-- root/root .* ./usr/lib/ctr-launch/ctr_launch.so$" <<<"$c"
+	grep -q "^-rw-r--r-- root/root .* ./etc/ctr-launch/plugstack.conf$" <<<"$c"
+	grep -q "^lrwxrwxrwx root/root .* ./etc/slurm/plugstack.conf.d/ctr-launch.conf -> ../../ctr-launch/plugstack.conf$" <<<"$c"
+	grep -q "./usr/share/doc/ctr-launch-spank/README.Debian$" <<<"$c"
+	[ "$(grep -c "^-" <<<"$c")" = 5 ]	# and the copyright and changelog only
+	[ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)" = /etc/ctr-launch/plugstack.conf ]
+	[ "$(dpkg-deb -f "$deb" Architecture)" = "$(dpkg --print-architecture)" ]
+	d=$(dpkg-deb -f "$deb" Depends)
+	grep -qF "ctr-launch (= $(dpkg-deb -f "$deb" Version))" <<<"$d"
+	grep -qE "slurm-wlm-basic-plugins \(>= [0-9]+\.[0-9]{2}~\), slurm-wlm-basic-plugins \(<< [0-9]+\.[0-9]{2}~\)" <<<"$d"
+' sh "$SPANK1"
 t "the .deb: helper 4755 root, login shell link, store 0700, conffiles, man pages, completion, docs" bash -c '
 	set -e
 	deb=$1
@@ -313,6 +350,23 @@ else
 	ok "tmpfiles.d made /run/ctr-launch # skip no systemd-tmpfiles on this host"
 fi
 
+# The plugin's package; make check-installed below runs tests/deb/spank.bats
+# against it.  Which of its paths existed before (/etc/slurm...) is noted
+# for the purge test.
+for f in $(dpkg-deb -c "${SPANK1:-/nonexistent}" 2>/dev/null | awk '{print $6}' | sed 's,^\.,,; s,/$,,' | grep .); do
+	if [ -e "$f" ] || [ -L "$f" ]; then echo "$f"; fi
+done >"$TMP/spank.existing"
+s=$SECONDS
+if [ -n "$SPANK1" ] && out=$("${APT[@]}" install "$SPANK1" 2>&1 </dev/null); then
+	ok "apt-get install ./$(basename "$SPANK1") ($((SECONDS - s)) s)"
+else
+	notok "apt-get install ./ctr-launch-spank_*.deb" "${out:-no .deb}"
+fi
+dpkg -L ctr-launch-spank >>"$TMP/pkgfiles" 2>/dev/null
+dpkg -L ctr-launch-spank >"$TMP/spankfiles" 2>/dev/null
+new_pkgs=$(dpkg-query -W -f '${Package}\n' | sort | comm -13 <(echo "$pkgs_before") - |
+    grep -vx -e ctr-launch -e ctr-launch-spank)
+
 # ---- smoke: a throwaway user runs busybox --------------------------------
 
 # lib.bash against the installed package: CTL_ROOT empty, the real store.
@@ -356,6 +410,85 @@ else
 fi
 T_INST=$((SECONDS - s))
 t "check-installed put the policy back" grep -q "smoke test's policy" "$POLICY"
+t "check-installed ran tests/deb/spank.bats" grep -q "^ok .* the plugin runs the packaged helper" "$TMP/installed.log"
+
+# ---- the plugin's package: remove, purge ----------------------------------
+
+# srun_help: srun --help, as nobody, with a slurm.conf whose plugstack is
+# the system's (no daemon is contacted); stdout and stderr.
+mkdir -m 0755 "$TMP/slurm"
+printf '%s\n' 'ClusterName=ctldeb' 'SlurmctldHost=localhost(127.0.0.1)' \
+    'PlugStackConfig=/etc/slurm/plugstack.conf' 'NodeName=localhost CPUs=1 State=UNKNOWN' \
+    'PartitionName=debug Nodes=localhost Default=YES' >"$TMP/slurm/slurm.conf"
+chmod 0644 "$TMP/slurm/slurm.conf"
+srun_help() {
+	env SLURM_CONF="$TMP/slurm/slurm.conf" setpriv --reuid=nobody --regid=nogroup \
+	    --clear-groups -- srun --help 2>&1
+}
+if out=$("${APT[@]}" remove ctr-launch-spank 2>&1 </dev/null); then
+	ok "apt-get remove ctr-launch-spank"
+else
+	notok "apt-get remove ctr-launch-spank" "$out"
+fi
+t "remove deletes the plugin and the plugstack.conf.d symlink, keeps the conffile" bash -c '
+	[ ! -e "$1" ] && [ ! -e "$2" ] && [ ! -L "$2" ] && [ -f "$3" ] &&
+	dpkg-query -W -f "\${db:Status-Abbrev}" ctr-launch-spank | grep -q "^rc"' sh "$SO" "$SPANKLINK" "$SPANKCONF"
+t "ctr-launch stays installed and runs" bash -c '
+	dpkg-query -W -f "\${db:Status-Abbrev}" ctr-launch | grep -q "^ii" &&
+	[ "$(stat -c "%a %U" /usr/bin/ctr-launch)" = "4755 root" ] && /usr/bin/ctr-launch version'
+if ! command -v srun >/dev/null; then
+	ok "srun works without the removed plugin # skip srun is not installed"
+elif out=$(srun_help) && [[ $out == *--ntasks* && $out != *container-image* ]]; then
+	ok "srun works without the removed plugin: no required line left for it"
+else
+	notok "srun works without the removed plugin: no required line left for it" "$out"
+fi
+if out=$("${APT[@]}" purge ctr-launch-spank 2>&1 </dev/null); then
+	ok "apt-get purge ctr-launch-spank"
+else
+	notok "apt-get purge ctr-launch-spank" "$out"
+fi
+t "purge leaves nothing of the plugin's package, and ctr-launch in place" bash -c '
+	while read -r f; do
+		case $f in "" | /.) continue ;; esac
+		if grep -qxF "$f" "$2"; then
+			[ -e "$f" ] || { echo "$f existed before, gone"; exit 1; }
+		elif [ -e "$f" ] || [ -L "$f" ]; then
+			echo "$f left"; exit 1
+		fi
+	done <"$1"
+	[ ! -e /etc/ctr-launch/plugstack.conf ] && [ -f /etc/ctr-launch/policy.ini ] &&
+	! ls /var/lib/dpkg/info/ctr-launch-spank.* 2>/dev/null &&
+	! dpkg-query -W ctr-launch-spank 2>/dev/null | grep -q . &&
+	dpkg-query -W -f "\${db:Status-Abbrev}" ctr-launch | grep -q "^ii"' sh "$TMP/spankfiles" "$TMP/spank.existing"
+
+# make install-spank and make uninstall in the clone, as nobody, into a
+# DESTDIR: uninstall removes the plugin, the snippet and SPANKDIR, and
+# leaves another installation's snippet alone.
+DD=$TMP/destdir
+mkdir -m 0755 "$DD" && chown nobody:nogroup "$DD"
+spank_dirs="SPANKDIR=/usr/local/lib/ctr-launch PLUGSTACKDIR=/etc/slurm/plugstack.conf.d"
+# shellcheck disable=SC2086 # the variables are meant to split
+if out=$(nobody_make -s DESTDIR="$DD" $spank_dirs install-spank 2>&1) &&
+    [ -f "$DD/usr/local/lib/ctr-launch/ctr_launch.so" ] &&
+    [ "$(cat "$DD$SPANKLINK")" = "required /usr/local/lib/ctr-launch/ctr_launch.so" ]; then
+	ok "make install-spank DESTDIR=...: the plugin and the snippet"
+else
+	notok "make install-spank DESTDIR=...: the plugin and the snippet" "$out"
+fi
+# shellcheck disable=SC2086
+out=$(nobody_make -s DESTDIR="$DD" $spank_dirs uninstall 2>&1)
+teq "make uninstall removes them and the plugin's directory" "" \
+    find "$DD" -mindepth 1 ! -type d -o -path "$DD/usr/local/lib/ctr-launch"
+# shellcheck disable=SC2086
+nobody_make -s DESTDIR="$DD" $spank_dirs install-spank >/dev/null 2>&1
+echo "required /usr/lib/ctr-launch/ctr_launch.so" >"$DD$SPANKLINK"
+# shellcheck disable=SC2086
+nobody_make -s DESTDIR="$DD" $spank_dirs uninstall-spank >/dev/null 2>&1
+t "make uninstall-spank leaves a snippet naming another installation's plugin" bash -c '
+	[ ! -e "$1/usr/local/lib/ctr-launch/ctr_launch.so" ] &&
+	[ "$(cat "$1$2")" = "required /usr/lib/ctr-launch/ctr_launch.so" ]' sh "$DD" "$SPANKLINK"
+rm -rf "$DD"
 
 # ---- upgrade while a container runs --------------------------------------
 
@@ -535,7 +668,7 @@ if [ -n "$new_pkgs" ]; then
 fi
 
 # What the run left: the snapshot, the users and groups it made, cgroups.
-for p in /etc/ctr-launch /etc/pam.d/ctr-launch /run/ctr-launch; do
+for p in /etc/ctr-launch /etc/pam.d/ctr-launch /run/ctr-launch "$SPANKLINK"; do
 	if [ -e "$ASIDE$p" ]; then
 		mv "$ASIDE$p" "$p"
 	fi

@@ -3,7 +3,8 @@
 # the installed ctr-launch package, at its real paths: /usr/bin/ctr-launch,
 # /usr/sbin/ctr-image and ctr-policy, /etc/ctr-launch/policy.ini,
 # /etc/pam.d/ctr-launch, the store /var/lib/ctr-launch, /run/ctr-launch
-# (tests/integration/lib.bash with CTL_ROOT empty).
+# (tests/integration/lib.bash with CTL_ROOT empty); with ctr-launch-spank
+# installed, tests/deb/spank.bats as well.
 #
 # The suites rewrite the policy and the PAM service: both are saved first
 # and put back byte for byte, whatever happens.  The images the suites
@@ -19,6 +20,11 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 suites=${1:-tests/integration/run.bats tests/integration/policy.bats
 tests/integration/image.bats tests/integration/limits.bats}
+# The Slurm plugin's package, when it is installed too.
+if [ -z "${1:-}" ] &&
+    dpkg-query -W -f '${db:Status-Abbrev}' ctr-launch-spank 2>/dev/null | grep -q '^ii'; then
+	suites="$suites tests/deb/spank.bats"
+fi
 
 die() {
 	echo "check-installed: $*" >&2
