@@ -31,6 +31,9 @@
  *   max_containers and max_total_containers, placed before it execs;
  *   the leaf MUST be emptied and removed when the program ends or the
  *   transfer fails.
+ * - transfer = container (transfer_in_image): the program missing from
+ *   the image MUST be said by ctr-launch, on stderr, 127; looked up only
+ *   in the container, as the caller, after every privilege is dropped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +55,7 @@
 #include "auth.h"
 #include "cgroup.h"
 #include "creds.h"
+#include "env.h"
 #include "log.h"
 #include "login.h"
 #include "namespaces.h"
@@ -252,4 +256,85 @@ transfer_host(struct launch_plan *p, char **argv, const struct plan_caller *c)
 	auth_close(&tr.auth);
 	audit_end(p, status);
 	exit(status);
+}
+
+/* Is PATH, seen by this process, something at all (0), absent (ENOENT
+ * and its kin), or present but no executable file (EACCES...)? */
+static int
+prog_state(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return errno;
+	if (!S_ISREG(st.st_mode))
+		return EACCES;
+	return access(path, X_OK) == 0 ? 0 : errno;
+}
+
+static bool
+absent(int e)
+{
+	return e == ENOENT || e == ENOTDIR || e == ELOOP || e == ENAMETOOLONG;
+}
+
+static _Noreturn void
+in_image_fail(const struct launch_plan *p, int code, const char *what)
+{
+	char line[600];
+	int n = snprintf(line, sizeof(line),
+	    "ctr-launch: transfer: image %s %s (transfer = container runs it "
+	    "in the image)\n",
+	    p->image != NULL ? p->image->name : "?", what);
+
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	_exit(code);
+}
+
+void
+transfer_in_image(const struct launch_plan *p)
+{
+	static const char std_path[] =
+	    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	const char *prog = p->login_prog, *path;
+	char what[400];
+	int e;
+
+	if (prog == NULL || prog[0] == '\0')
+		return;
+	if (strchr(prog, '/') != NULL) {
+		if ((e = prog_state(prog)) == 0)
+			return;
+		if (absent(e)) {
+			snprintf(what, sizeof(what), "has no %.300s", prog);
+			in_image_fail(p, CTL_EXIT_NOTFOUND, what);
+		}
+		snprintf(what, sizeof(what), "has %.300s, not executable: %s",
+		    prog, strerror(e));
+		in_image_fail(p, CTL_EXIT_NOEXEC, what);
+	}
+	/* A bare name: the plan's PATH and the usual directories (a login
+	 * shell's profile may add them); only "nowhere at all" is said
+	 * here, anything else is the shell's to report. */
+	if ((path = env_lookup(p->env, "PATH", 4)) == NULL)
+		path = ENV_DEFAULT_PATH;
+	for (int round = 0; round < 2; round++) {
+		for (const char *d = round == 0 ? path : std_path;;) {
+			const char *end = strchrnul(d, ':');
+			char full[4096];
+
+			if (end > d && d[0] == '/' &&
+			    snprintf(full, sizeof(full), "%.*s/%s",
+				(int)(end - d), d, prog) < (int)sizeof(full) &&
+			    !absent(prog_state(full)))
+				return;
+			if (*end == '\0')
+				break;
+			d = end + 1;
+		}
+	}
+	snprintf(what, sizeof(what), "has no %.300s on its PATH", prog);
+	in_image_fail(p, CTL_EXIT_NOTFOUND, what);
 }

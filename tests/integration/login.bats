@@ -539,12 +539,48 @@ gone() {
 }
 
 @test "login: transfer = container with an image lacking the programs says so" {
-	run -127 sshc "$UB" 127.0.0.1 /usr/lib/openssh/sftp-server </dev/null
-	echo "$output"
-	[ "$status" -eq 127 ]
-	[[ $output == *"/usr/lib/openssh/sftp-server: not found"* ]]
+	local c want
+	# busybox has none of them: ctr-launch says so in one line on
+	# stderr (stdout stays the protocol's), the image's shell never runs.
+	for c in /usr/lib/openssh/sftp-server "scp -t /tmp" "scp -f x" \
+	    "rsync --server -e.iLsfxCIvu . x" "/usr/bin/scp -t /tmp"; do
+		run -127 --separate-stderr sshc "$UB" 127.0.0.1 "$c" </dev/null
+		echo "$c: $status [$output] [$stderr]"
+		[ -z "$output" ]
+		case $c in
+		/*) want="has no ${c%% *}" ;;
+		*) want="has no ${c%% *} on its PATH" ;;
+		esac
+		[ "$stderr" = "ctr-launch: transfer: image busybox:latest $want (transfer = container runs it in the image)" ]
+	done
+	# The same programs where the image has them.
+	run sshc "$UC" 127.0.0.1 'scp -f /nonexistent' </dev/null
+	[[ $output != *"ctr-launch: transfer:"* ]]
 	run sshc "$UB" 127.0.0.1 'echo in'
 	[ "$status" -eq 0 ] && [ "$output" = in ]
+}
+
+@test "login: transfer = container looks the program up as the caller, in the container" {
+	local d saved=$D/policy.hid
+	# The program is there for root only: a directory the caller cannot
+	# search.  A lookup as root would find it; the caller's does not.
+	if ! "$CTL_IMAGETOOL" list | awk '{print $1}' | grep -qx loginhid:latest; then
+		d=$(mktemp -d)
+		ctl_rootfs "$d/root"
+		install -d -m 0700 "$d/root/usr/lib/openssh"
+		install -m 0755 "$d/root/bin/busybox" "$d/root/usr/lib/openssh/sftp-server"
+		tar -C "$d/root" -cf "$d/rootfs.tar" .
+		"$CTL_IMAGETOOL" import --quiet --name loginhid:latest "$d/rootfs.tar"
+		rm -rf "$d"
+	fi
+	cp -p "$CTL_POLICY" "$saved"
+	sed -e 's/^images = busybox, loginimg$/&, loginhid/' \
+	    -e 's/^login_image = busybox$/login_image = loginhid/' "$saved" | ctl_policy
+	run -126 --separate-stderr sshc "$UB" 127.0.0.1 /usr/lib/openssh/sftp-server </dev/null
+	cp -p "$saved" "$CTL_POLICY"
+	echo "$status [$output] [$stderr]"
+	[ -z "$output" ]
+	[ "$stderr" = "ctr-launch: transfer: image loginhid:latest has /usr/lib/openssh/sftp-server, not executable: Permission denied (transfer = container runs it in the image)" ]
 }
 
 # proc_cg PID CTL: PID's cgroup path in CTL's hierarchy (v2: the unified
