@@ -47,6 +47,7 @@
 #include "env.h"
 #include "filter.h"
 #include "init.h"
+#include "login.h"
 #include "log.h"
 
 /* A copy of the caller's stderr for P1's messages (-t), or -1. */
@@ -291,6 +292,9 @@ payload(const struct launch_plan *p)
 		die_errno("cannot make the pty the controlling terminal");
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 		die_errno("sigprocmask");
+	/* ctr-launch-shell, transfer = container: the program is looked up
+	 * here, as the caller, in the container (transfer.c). */
+	transfer_in_image(p);
 	code = init_exec(p->argv, p->env, err, sizeof(err));
 	n = snprintf(line, sizeof(line), "ctr-launch: %s\n", err);
 	if (n > 0)

@@ -15,6 +15,9 @@
  *   (login_transfer_argv), container runs it in the container.
  * - -i always; -t exactly when stdin is a terminal; nothing of ours on
  *   stdout.
+ * - transfer = container MUST name the program to the launch
+ *   (login_prog) only as a plain word, for a lookup in the container as
+ *   the caller (transfer_in_image); never anything looked up here.
  * - Nothing of the lifecycle (DESIGN section 10): the request is built
  *   from nothing (never -d, no detach keys), and main.c routes an argv[0]
  *   of the login shell here before any lifecycle verb is looked at.
@@ -31,6 +34,7 @@ static struct {
 	bool active;
 	enum login_shape shape;
 	const char *cmd;
+	char *prog; /* transfer = container: the program, for P1 to find */
 } st;
 
 bool
@@ -69,9 +73,20 @@ route_transfer(struct launch_plan *p, const struct plan_caller *c)
 	char err[256];
 	char **argv;
 
-	if (kind == LOGIN_PROG_NONE ||
-	    p->eff.transfer == POLICY_TRANSFER_CONTAINER)
+	if (kind == LOGIN_PROG_NONE)
 		return;
+	if (p->eff.transfer == POLICY_TRANSFER_CONTAINER) {
+		/* The first word, when it is a plain one (no quoting or
+		 * expansion for the shell to do). */
+		const char *w = st.cmd + strspn(st.cmd, " \t");
+		size_t n = strcspn(w, " \t\n;|&");
+
+		if (strcspn(w, "'\"\\$`~*?[{=<>()") < n)
+			return;
+		if ((st.prog = strndup(w, n)) == NULL)
+			die("out of memory");
+		return;
+	}
 	if (p->eff.transfer == POLICY_TRANSFER_DENY)
 		deny("%s refused: file transfers are denied to you (transfer = "
 		     "deny, %s)",
@@ -130,4 +145,5 @@ login_finish(struct launch_plan *p)
 {
 	p->workdir_strict = false;
 	p->login = true;
+	p->login_prog = st.prog;
 }

@@ -36,4 +36,12 @@ void login_finish(struct launch_plan *p);
 _Noreturn void
 transfer_host(struct launch_plan *p, char **argv, const struct plan_caller *c);
 
+/* transfer.c, in the container's payload process (P1's child, as the
+ * caller, after every drop, before the login shell is exec'd): with
+ * transfer = container, the transfer program (P->login_prog) is looked
+ * up in the container; missing, ctr-launch says so on stderr and the
+ * process exits 127 (126: there but not executable).  No-op without
+ * login_prog. */
+void transfer_in_image(const struct launch_plan *p);
+
 #endif

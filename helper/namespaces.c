@@ -13,6 +13,8 @@
  *   CLONE_INTO_CGROUP, or where clone3 or that flag is refused (ENOSYS
  *   under a seccomp profile, E2BIG before Linux 5.7) P1 moves itself
  *   first thing after clone(2), and dies (125) if it cannot.
+ * - ns_fork (a host transfer, transfer.c) MUST place its child exactly as
+ *   ns_clone places P1, with no new namespace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,15 +67,13 @@ join_leaf(int cgroup_fd)
 	(void)close(fd);
 }
 
-pid_t
-ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
+/* Clone (flags FLAGS) into the cgroup v2 leaf CGROUP_FD (or -1), with a
+ * pidfd: clone3, else clone(2) and the child joins the leaf itself. */
+static pid_t
+clone_placed(uint64_t flags, int cgroup_fd, int *pidfd)
 {
-	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-	    CLONE_NEWIPC;
 	pid_t pid;
 
-	if (p->net == PLAN_NET_NONE || p->net == PLAN_NET_PRIVATE)
-		flags |= CLONE_NEWNET;
 	*pidfd = -1;
 	pid = clone3_fork(flags, cgroup_fd, pidfd);
 	if (pid < 0 &&
@@ -85,11 +85,34 @@ ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
 				join_leaf(cgroup_fd);
 		}
 	}
-	if (pid == 0) /* P1: K's teardown is not P1's */
+	if (pid == 0) /* the child: K's teardown is not its own */
 		log_set_teardown(NULL, NULL);
-	if (pid < 0)
-		die_errno("cannot create the container's namespaces");
 	if (pid > 0 && *pidfd < 0)
 		die("clone returned no pidfd");
+	return pid;
+}
+
+pid_t
+ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
+{
+	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+	    CLONE_NEWIPC;
+	pid_t pid;
+
+	if (p->net == PLAN_NET_NONE || p->net == PLAN_NET_PRIVATE)
+		flags |= CLONE_NEWNET;
+	pid = clone_placed(flags, cgroup_fd, pidfd);
+	if (pid < 0)
+		die_errno("cannot create the container's namespaces");
+	return pid;
+}
+
+pid_t
+ns_fork(int cgroup_fd, int *pidfd)
+{
+	pid_t pid = clone_placed(0, cgroup_fd, pidfd);
+
+	if (pid < 0)
+		die_errno("cannot start the transfer in its cgroup");
 	return pid;
 }

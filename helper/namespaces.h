@@ -16,5 +16,8 @@
  * pid, with its pidfd in *PIDFD.  Dies on failure.
  */
 pid_t ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd);
+/* The same placement with no new namespace: a host transfer's program
+ * (transfer.c) into its cgroup v2 leaf CGROUP_FD (or -1 on v1). */
+pid_t ns_fork(int cgroup_fd, int *pidfd);
 
 #endif

@@ -112,6 +112,10 @@ struct launch_plan {
 	/* ctr-launch-shell (login.c): no detach keys; without -t the front
 	 * ends the container when the connection closes. */
 	bool login;
+	/* ... with transfer = container: the transfer program (the
+	 * command's first word), looked up in the image as the caller
+	 * before the login shell runs (transfer.c), or NULL. */
+	char *login_prog;
 };
 
 /* What step 0 saved of the caller's process state, for the payload. */

@@ -4,8 +4,12 @@
  * ctr-launch PAM service and written to the audit trail like a launch.
  *
  * This process becomes root in every id (so that the caller cannot
- * signal it while it holds the PAM session), opens the session, and
- * forks the program, which drops to exactly the caller and execs.
+ * signal it while it holds the PAM session) and acts as a launch's
+ * keeper does (main.c's launch(), in the same order, with the same
+ * calls): out of the caller's cgroups (place.c), the PAM session, a
+ * cgroup leaf with the policy's limits, counted like a container
+ * (cgroup.c), the program cloned into it (namespaces.c, no new
+ * namespace), which drops to exactly the caller and execs.
  *
  * Invariants:
  * - Only a vector from login_transfer_argv() MUST be executed, by its
@@ -22,8 +26,17 @@
  * - A closed connection (POLLHUP or POLLERR on stdout or stderr) MUST
  *   end the program (SIGKILL).
  * - Nothing MUST be written to stdout by this process.
+ * - The program MUST run in its own cgroup leaf under ctr-launch's tree,
+ *   with the policy's cpus, memory and pids and counted against
+ *   max_containers and max_total_containers, placed before it execs;
+ *   the leaf MUST be emptied and removed when the program ends or the
+ *   transfer fails.
+ * - transfer = container (transfer_in_image): the program missing from
+ *   the image MUST be said by ctr-launch, on stderr, 127; looked up only
+ *   in the container, as the caller, after every privilege is dropped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +44,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -39,33 +53,73 @@
 
 #include "audit.h"
 #include "auth.h"
+#include "cgroup.h"
 #include "creds.h"
+#include "env.h"
 #include "log.h"
 #include "login.h"
+#include "namespaces.h"
+#include "place.h"
 
-static struct auth tr_auth;
+/* What exists of a host transfer, for the failure hook. */
+static struct {
+	const struct launch_plan *p;
+	struct auth auth;
+	struct cgroup cg;
+	struct place pl;
+	bool placed, have_cg, granted;
+	int pidfd;
+} tr = { .pidfd = -1 };
 
 static void
 transfer_teardown(void *arg)
 {
 	(void)arg;
-	if (tr_auth.pamh != NULL)
-		auth_close(&tr_auth);
+	if (tr.pidfd >= 0) {
+		siginfo_t si;
+
+		(void)syscall(SYS_pidfd_send_signal, tr.pidfd, SIGKILL, NULL,
+		    0);
+		while (waitid(P_PIDFD, (id_t)tr.pidfd, &si, WEXITED) != 0 &&
+		    errno == EINTR)
+			;
+		close(tr.pidfd);
+		tr.pidfd = -1;
+	}
+	/* The leaf, then the placement (cgroup_destroy releases it). */
+	if (tr.have_cg)
+		cgroup_destroy(&tr.cg);
+	else if (tr.placed)
+		place_release(&tr.pl);
+	tr.have_cg = tr.placed = false;
+	if (tr.auth.pamh != NULL)
+		auth_close(&tr.auth);
+	if (tr.granted)
+		audit_end(tr.p, CTL_EXIT_FAIL);
+	tr.granted = false;
 }
 
 /* The program's side: drop to the caller for good, then execve. */
 static _Noreturn void
 child(const struct launch_plan *p, char **argv, const struct plan_caller *c,
-    const struct rlimit *rl)
+    const struct rlimit *rl, int go)
 {
 	char home[4200], user[300], logname[300], shell[300];
 	char path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
 	char *env[] = { home, user, logname, shell, path, NULL };
 	sigset_t all;
 	cap_t none;
+	char b;
 
 	log_set_child();
 	log_set_teardown(NULL, NULL);
+	/* Placed in the leaf (v1: by the parent's cgroup_attach) before
+	 * anything else runs. */
+	if (read(go, &b, 1) != 1)
+		die("the transfer was not placed in its cgroup");
+	close(go);
+	/* The caller's scheduling and oom_score_adj back (as P1). */
+	place_enter(&tr.pl);
 	/* Nothing but stdio reaches the program (PAM modules' files, the
 	 * syslog socket). */
 	if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0)
@@ -107,14 +161,12 @@ child(const struct launch_plan *p, char **argv, const struct plan_caller *c,
 
 /* Waits for the program; a closed connection kills it. */
 static int
-wait_program(pid_t pid)
+wait_program(pid_t pid, int pidfd)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), st = 0;
 	struct pollfd pf[3];
 	bool killed = false;
+	int st = 0;
 
-	if (pidfd < 0)
-		die_errno("pidfd_open");
 	for (;;) {
 		pf[0] = (struct pollfd){ pidfd, POLLIN, 0 };
 		/* events 0: only POLLHUP and POLLERR are reported. */
@@ -137,6 +189,7 @@ wait_program(pid_t pid)
 		if (errno != EINTR)
 			die_errno("waitpid");
 	close(pidfd);
+	tr.pidfd = -1;
 	if (WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);
 	return WEXITSTATUS(st);
@@ -145,27 +198,143 @@ wait_program(pid_t pid)
 _Noreturn void
 transfer_host(struct launch_plan *p, char **argv, const struct plan_caller *c)
 {
+	static struct cgroup_hier hier;
 	const char *b = strrchr(argv[0], '/');
 	struct rlimit rl[RLIM_NLIMITS];
-	int status;
+	unsigned char rnd[3];
+	int status, go[2];
 	pid_t pid;
 
-	snprintf(p->name, sizeof(p->name), "host-%s", b ? b + 1 : argv[0]);
-	p->cpus = p->memory = p->pids = POLICY_UNLIMITED;
+	/* A leaf of its own: host-PROGRAM-XXXXXX, like a default name. */
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		die_errno("getrandom");
+	snprintf(p->name, sizeof(p->name), "host-%s-%02x%02x%02x",
+	    b ? b + 1 : argv[0], rnd[0], rnd[1], rnd[2]);
+	/* The policy's limits, as a launch without --cpus, --memory and
+	 * --pids-limit gets them. */
+	p->cpus = p->eff.cpus.v;
+	p->memory = p->eff.memory.v;
+	p->pids = p->eff.pids.v;
 	p->net = PLAN_NET_HOST;
+	tr.p = p;
 	/* Root in every id: the caller can no longer signal this process. */
 	creds_keeper();
 	log_set_teardown(transfer_teardown, NULL);
-	auth_open(&tr_auth, p);
-	auth_rlimits(&tr_auth, c->rlimits, rl);
+	/* 6 (first part): out of the caller's cgroups, as a keeper. */
+	cgroup_open(&hier);
+	place_keeper(&hier, p->eff.cgroup_placement == POLICY_PLACEMENT_TOP,
+	    getpid(), &tr.pl);
+	tr.placed = true;
+	if (tr.pl.job)
+		audit_set_job(tr.pl.path);
+	/* 5. PAM account and session. */
+	auth_open(&tr.auth, p);
+	auth_rlimits(&tr.auth, c->rlimits, rl);
+	/* 6. The cgroup: counts, totals and limits. */
+	cgroup_setup(&tr.cg, p, &hier, &tr.pl);
+	tr.have_cg = true;
 	audit_grant(p);
-	if ((pid = fork()) < 0)
-		die_errno("fork");
-	if (pid == 0)
-		child(p, argv, c, rl);
-	status = wait_program(pid);
-	audit_end(p, status);
+	tr.granted = true;
+	if (pipe2(go, O_CLOEXEC) != 0)
+		die_errno("pipe2");
+	/* 7. Into the leaf: v2 at the clone, v1 by cgroup_attach. */
+	pid = ns_fork(cgroup_clone_fd(&tr.cg), &tr.pidfd);
+	if (pid == 0) {
+		close(go[1]);
+		child(p, argv, c, rl, go[0]);
+	}
+	close(go[0]);
+	cgroup_attach(&tr.cg, pid);
+	if (write(go[1], "g", 1) != 1)
+		die_errno("cannot start the transfer");
+	close(go[1]);
+	status = wait_program(pid, tr.pidfd);
+	/* The normal end: what is left of the leaf goes, then PAM. */
 	log_set_teardown(NULL, NULL);
-	auth_close(&tr_auth);
+	cgroup_destroy(&tr.cg);
+	tr.have_cg = tr.placed = false;
+	auth_close(&tr.auth);
+	audit_end(p, status);
 	exit(status);
+}
+
+/* Is PATH, seen by this process, something at all (0), absent (ENOENT
+ * and its kin), or present but no executable file (EACCES...)? */
+static int
+prog_state(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return errno;
+	if (!S_ISREG(st.st_mode))
+		return EACCES;
+	return access(path, X_OK) == 0 ? 0 : errno;
+}
+
+static bool
+absent(int e)
+{
+	return e == ENOENT || e == ENOTDIR || e == ELOOP || e == ENAMETOOLONG;
+}
+
+static _Noreturn void
+in_image_fail(const struct launch_plan *p, int code, const char *what)
+{
+	char line[600];
+	int n = snprintf(line, sizeof(line),
+	    "ctr-launch: transfer: image %s %s (transfer = container runs it "
+	    "in the image)\n",
+	    p->image != NULL ? p->image->name : "?", what);
+
+	if (n > 0)
+		(void)!write(STDERR_FILENO, line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	_exit(code);
+}
+
+void
+transfer_in_image(const struct launch_plan *p)
+{
+	static const char std_path[] =
+	    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	const char *prog = p->login_prog, *path;
+	char what[400];
+	int e;
+
+	if (prog == NULL || prog[0] == '\0')
+		return;
+	if (strchr(prog, '/') != NULL) {
+		if ((e = prog_state(prog)) == 0)
+			return;
+		if (absent(e)) {
+			snprintf(what, sizeof(what), "has no %.300s", prog);
+			in_image_fail(p, CTL_EXIT_NOTFOUND, what);
+		}
+		snprintf(what, sizeof(what), "has %.300s, not executable: %s",
+		    prog, strerror(e));
+		in_image_fail(p, CTL_EXIT_NOEXEC, what);
+	}
+	/* A bare name: the plan's PATH and the usual directories (a login
+	 * shell's profile may add them); only "nowhere at all" is said
+	 * here, anything else is the shell's to report. */
+	if ((path = env_lookup(p->env, "PATH", 4)) == NULL)
+		path = ENV_DEFAULT_PATH;
+	for (int round = 0; round < 2; round++) {
+		for (const char *d = round == 0 ? path : std_path;;) {
+			const char *end = strchrnul(d, ':');
+			char full[4096];
+
+			if (end > d && d[0] == '/' &&
+			    snprintf(full, sizeof(full), "%.*s/%s",
+				(int)(end - d), d, prog) < (int)sizeof(full) &&
+			    !absent(prog_state(full)))
+				return;
+			if (*end == '\0')
+				break;
+			d = end + 1;
+		}
+	}
+	snprintf(what, sizeof(what), "has no %.300s on its PATH", prog);
+	in_image_fail(p, CTL_EXIT_NOTFOUND, what);
 }

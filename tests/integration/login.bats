@@ -56,6 +56,9 @@ setup_file() {
 
 	[user:$UH]
 	transfer = host
+	memory = 300M
+	pids = 40
+	max_containers = 1
 
 	[user:$UD]
 	transfer = deny
@@ -272,9 +275,9 @@ xfer() {
 		echo "$t: $status $output"
 		[ "$status" -eq 0 ]
 	done
-	grep -q "user=\"$UH\".*event=grant name=\"host-sftp-server\"" "$D/log"
-	grep -q "user=\"$UH\".*event=grant name=\"host-rsync\"" "$D/log"
-	grep -q "user=\"$UH\".*event=end name=\"host-scp\" status=0" "$D/log"
+	grep -q "user=\"$UH\".*event=grant name=\"host-sftp-server-[0-9a-f]\{6\}\"" "$D/log"
+	grep -q "user=\"$UH\".*event=grant name=\"host-rsync-[0-9a-f]\{6\}\"" "$D/log"
+	grep -q "user=\"$UH\".*event=end name=\"host-scp-[0-9a-f]\{6\}\" status=0" "$D/log"
 }
 
 @test "login: transfer = deny refuses every transfer program, commands still run" {
@@ -536,12 +539,115 @@ gone() {
 }
 
 @test "login: transfer = container with an image lacking the programs says so" {
-	run -127 sshc "$UB" 127.0.0.1 /usr/lib/openssh/sftp-server </dev/null
-	echo "$output"
-	[ "$status" -eq 127 ]
-	[[ $output == *"/usr/lib/openssh/sftp-server: not found"* ]]
+	local c want
+	# busybox has none of them: ctr-launch says so in one line on
+	# stderr (stdout stays the protocol's), the image's shell never runs.
+	for c in /usr/lib/openssh/sftp-server "scp -t /tmp" "scp -f x" \
+	    "rsync --server -e.iLsfxCIvu . x" "/usr/bin/scp -t /tmp"; do
+		run -127 --separate-stderr sshc "$UB" 127.0.0.1 "$c" </dev/null
+		echo "$c: $status [$output] [$stderr]"
+		[ -z "$output" ]
+		case $c in
+		/*) want="has no ${c%% *}" ;;
+		*) want="has no ${c%% *} on its PATH" ;;
+		esac
+		[ "$stderr" = "ctr-launch: transfer: image busybox:latest $want (transfer = container runs it in the image)" ]
+	done
+	# The same programs where the image has them.
+	run sshc "$UC" 127.0.0.1 'scp -f /nonexistent' </dev/null
+	[[ $output != *"ctr-launch: transfer:"* ]]
 	run sshc "$UB" 127.0.0.1 'echo in'
 	[ "$status" -eq 0 ] && [ "$output" = in ]
+}
+
+@test "login: transfer = container looks the program up as the caller, in the container" {
+	local d saved=$D/policy.hid
+	# The program is there for root only: a directory the caller cannot
+	# search.  A lookup as root would find it; the caller's does not.
+	if ! "$CTL_IMAGETOOL" list | awk '{print $1}' | grep -qx loginhid:latest; then
+		d=$(mktemp -d)
+		ctl_rootfs "$d/root"
+		install -d -m 0700 "$d/root/usr/lib/openssh"
+		install -m 0755 "$d/root/bin/busybox" "$d/root/usr/lib/openssh/sftp-server"
+		tar -C "$d/root" -cf "$d/rootfs.tar" .
+		"$CTL_IMAGETOOL" import --quiet --name loginhid:latest "$d/rootfs.tar"
+		rm -rf "$d"
+	fi
+	cp -p "$CTL_POLICY" "$saved"
+	sed -e 's/^images = busybox, loginimg$/&, loginhid/' \
+	    -e 's/^login_image = busybox$/login_image = loginhid/' "$saved" | ctl_policy
+	run -126 --separate-stderr sshc "$UB" 127.0.0.1 /usr/lib/openssh/sftp-server </dev/null
+	cp -p "$saved" "$CTL_POLICY"
+	echo "$status [$output] [$stderr]"
+	[ -z "$output" ]
+	[ "$stderr" = "ctr-launch: transfer: image loginhid:latest has /usr/lib/openssh/sftp-server, not executable: Permission denied (transfer = container runs it in the image)" ]
+}
+
+# proc_cg PID CTL: PID's cgroup path in CTL's hierarchy (v2: the unified
+# one); cg_read CTL PATH V1FILE V2FILE: a file of that cgroup.
+proc_cg() {
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		sed -n 's/^0:://p' "/proc/$1/cgroup"
+	else
+		awk -F: -v c="$2" '{n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3}' "/proc/$1/cgroup"
+	fi
+}
+cg_read() {
+	if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+		cat "/sys/fs/cgroup$2/$4"
+	else
+		cat "/sys/fs/cgroup/$1$2/$3"
+	fi
+}
+cg_gone() {
+	local c
+	for c in "" memory cpu pids; do
+		[ ! -e "/sys/fs/cgroup/$c$1" ] || return 1
+	done
+}
+
+@test "login: transfer = host runs in a ctr-launch cgroup leaf with the policy's limits, counted, removed after" {
+	local dir=/home/$UH/cgx fifo=$D/scp-fifo uid pid mem st=0 bg
+	uid=$(id -u "$UH")
+	install -d -o "$UH" -g "$UH" -m 0700 "$dir"
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	# The shell as sshd runs it; the scp protocol on stdin, the file's
+	# bytes held back until the leaf is inspected.
+	ctl_as "$UH" "$SHELLBIN" -c "scp -t $dir" <"$fifo" >"$D/scp.out" 2>"$D/scp.err" &
+	bg=$!
+	exec 7>"$fifo"
+	printf 'C0644 6 f\n' >&7
+	pid=
+	for _ in $(seq 100); do pid=$(pgrep -u "$UH" -x scp) && break; sleep 0.1; done
+	[ -n "$pid" ]
+	mem=$(proc_cg "$pid" memory)
+	echo "scp $pid in $mem"
+	[[ $mem =~ ^/ctr-launch/u$uid/host-scp-[0-9a-f]{6}$ ]]
+	[ "$(proc_cg "$pid" pids)" = "$mem" ]
+	[ "$(proc_cg "$pid" cpu)" = "$mem" ]
+	[ "$(cg_read memory "$mem" memory.limit_in_bytes memory.max)" = $((300 * 1024 * 1024)) ]
+	[ "$(cg_read pids "$mem" pids.max pids.max)" = 40 ]
+	# Counted like a container: max_containers = 1 refuses another
+	# transfer and a login command while it runs.
+	run ctl_as "$UH" "$SHELLBIN" -c "scp -t $dir" </dev/null
+	echo "$output"
+	[ "$status" -eq 125 ]
+	[[ $output == *"refused: $UH already runs 1 container (max_containers = 1)"* ]]
+	run ctl_as "$UH" "$SHELLBIN" -c 'echo in' </dev/null
+	[ "$status" -eq 125 ]
+	printf 'hello\n\0' >&7
+	exec 7>&-
+	wait "$bg" || st=$?
+	cat "$D/scp.err"
+	[ "$st" -eq 0 ]
+	[ "$(cat "$dir/f")" = hello ]
+	[ "$(stat -c %U "$dir/f")" = "$UH" ]
+	# Only the protocol's acknowledgements on stdout.
+	[ -z "$(tr -d '\0' <"$D/scp.out")" ]
+	cg_gone "$mem"
+	! pgrep -u "$UH" >/dev/null
+	rm -rf "$dir"
 }
 
 @test "login: a login_image not granted by images is refused" {
