@@ -69,6 +69,8 @@ struct args_request {
 	char *image;    /* as written; canonicalised by the plan */
 	char **command; /* NULL-terminated, possibly empty */
 	size_t ncommand;
+	/* --detach-keys, validated, or NULL */
+	char *detach_keys;
 };
 
 /*

@@ -28,7 +28,14 @@
  * - Writing the log MUST NOT block the container: reads of its output go
  *   on whatever happens to the log (full, trimmed, file system short of
  *   space, slow followers, which are dropped); the log is kept within its
- *   cap, newest bytes kept, and writing stops below 5% free space.
+ *   cap, newest bytes kept, and writing stops below 5% free space.  The
+ *   one client the output waits for is the launcher of run -it (the
+ *   caller's terminal of a foreground run), and only until it detaches.
+ * - run -it (plan->fg_detach): the launcher MUST be attached before any
+ *   output is read; until it sends CTLP_DETACH, its connection closing,
+ *   P0's death or any message from P0 MUST kill the container, and the
+ *   container's end MUST leave no record (the status goes to the
+ *   launcher); after it, P0 MUST NOT be watched or held any more.
  * - When the container ends K MUST write the exit record before it
  *   answers any waiter, then tear down as the foreground keeper does.
  */
@@ -82,6 +89,11 @@ struct client {
 	bool attached; /* attach: its input goes to the pty */
 };
 
+/* A client's socket that takes a whole message from the log within this
+ * long at the container's end (the launcher's last output), else it is
+ * dropped. */
+#define LAUNCHER_FLUSH_MS 5000
+
 static struct kstate {
 	int udir;     /* RUNDIR/ctr-launch/c/u<uid> */
 	int dir;      /* the state directory (flocked) */
@@ -98,8 +110,19 @@ static struct kstate {
 	uid_t uid;
 	char name[64];
 	struct client cl[KEEPER_MAX_CLIENTS];
+	/* run -it (plan->fg_detach): the launcher, P0's attached client,
+	 * while it is connected; FG while it has not detached (a foreground
+	 * run: the launcher's loss kills the container, its end leaves no
+	 * record).  What the launcher's socket had no room for waits in
+	 * LPEND, and the output is not read meanwhile. */
+	struct client *lc;
+	bool fg;
+	int initfd; /* P1's pidfd */
+	unsigned char lpend[4 + CTLP_DATA_MAX];
+	size_t lpend_len;
 } ks = { -1, -1, -1, -1, { -1, -1 }, -1, -1, -1, false, false, false, 0, 0, 0,
-	"", { { -1, 0, false, false, 0, -1, -1, false } } };
+	"", { { -1, 0, false, false, 0, -1, -1, false } }, NULL, false, -1,
+	{ 0 }, 0 };
 
 static int
 pidfd_signal(int pidfd, int sig)
@@ -517,6 +540,18 @@ client_close(struct client *c)
 {
 	xclose(&c->fd);
 	c->waits = c->follow = c->attached = false;
+	if (c != ks.lc)
+		return;
+	/* The launcher is gone without a detach (P0 died, or could not
+	 * keep its connection): a foreground run ends with its front. */
+	ks.lc = NULL;
+	ks.lpend_len = 0;
+	if (ks.fg) {
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		    "container %s (uid %u): its launcher is gone, killed",
+		    ks.name, (unsigned)ks.uid);
+		(void)pidfd_signal(ks.initfd, SIGKILL);
+	}
 }
 
 /* An exec's child ended: its status to the client. */
@@ -565,6 +600,53 @@ resp_init(struct ctlp_resp *r, uint32_t op, int err)
 	r->running = 1;
 }
 
+/* Sends what waits for the launcher; with WAIT_MS > 0, waits that long
+ * for room (else the launcher is dropped).  True if nothing waits. */
+static bool
+launcher_flush(int wait_ms)
+{
+	while (ks.lc != NULL && ks.lpend_len > 0) {
+		struct pollfd pf = { ks.lc->fd, POLLOUT, 0 };
+		ssize_t w = send(ks.lc->fd, ks.lpend, ks.lpend_len,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w == (ssize_t)ks.lpend_len) {
+			ks.lpend_len = 0;
+			break;
+		}
+		if (w >= 0 || (errno != EAGAIN && errno != EINTR)) {
+			client_close(ks.lc);
+			break;
+		}
+		if (wait_ms <= 0)
+			return false;
+		if (poll(&pf, 1, wait_ms) == 0)
+			client_close(ks.lc);
+	}
+	return true;
+}
+
+/* The launcher is the caller's terminal: none of the output is dropped
+ * for it; what its socket has no room for waits (serve then stops
+ * reading the output, as a terminal stops a foreground run). */
+static void
+launcher_send(const unsigned char *b, size_t len)
+{
+	ssize_t w;
+
+	if (!launcher_flush(LAUNCHER_FLUSH_MS) || ks.lc == NULL)
+		return;
+	w = send(ks.lc->fd, b, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w == (ssize_t)len)
+		return;
+	if (w < 0 && errno == EAGAIN && len <= sizeof(ks.lpend)) {
+		memcpy(ks.lpend, b, len);
+		ks.lpend_len = len;
+		return;
+	}
+	client_close(ks.lc);
+}
+
 static void
 follow_send(const char *buf, size_t len)
 {
@@ -580,6 +662,10 @@ follow_send(const char *buf, size_t len)
 	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
 		struct client *c = &ks.cl[i];
 
+		if (c == ks.lc) {
+			launcher_send(b, len + 4);
+			continue;
+		}
 		/* A follower that does not keep up is dropped: the
 		 * container never waits for it. */
 		if (c->fd >= 0 && c->follow &&
@@ -614,6 +700,37 @@ accept_client(void)
 	c->fd = fd;
 	c->uid = uid;
 	c->xpidfd = c->xalive = -1;
+}
+
+/* A client of UID on one end of a new socket pair, as one that connected
+ * to the ctl socket, served the same way; the other
+ * end, blocking, in *PEER, for K to hand out.  NULL when full. */
+static struct client *
+keeper_client_pair(uid_t uid, int *peer)
+{
+	struct client *c = NULL;
+	int sv[2];
+
+	for (size_t i = 0; i < KEEPER_MAX_CLIENTS && c == NULL; i++)
+		if (ks.cl[i].fd < 0)
+			c = &ks.cl[i];
+	if (c == NULL) {
+		errno = EBUSY;
+		return NULL;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return NULL;
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	c->fd = sv[0];
+	c->uid = uid;
+	c->xpidfd = c->xalive = -1;
+	*peer = sv[1];
+	return c;
 }
 
 static void
@@ -771,6 +888,34 @@ client_request(struct client *c, const struct launch_plan *p, struct monitor *m)
 		if (r.err == CTLP_OK && c->fd >= 0)
 			c->waits = c->follow = c->attached = true;
 		return;
+	case CTLP_DETACH:
+		if (!c->attached) {
+			r.err = CTLP_EINVAL;
+			reply(c, &r);
+			return;
+		}
+		if (c == ks.lc) {
+			/* A detached container from here: P0 is not watched
+			 * any more, its end does not end the container. */
+			ks.lc = NULL;
+			ks.fg = false;
+			ks.lpend_len = 0;
+			xclose(&m->keeper_sock);
+			xclose(&m->front_pidfd);
+			syslog(LOG_AUTHPRIV | LOG_NOTICE,
+			    "container %s (uid %u): detached from its launcher",
+			    ks.name, (unsigned)ks.uid);
+		}
+		{
+			/* Room for the answer behind the output in flight:
+			 * the client reads until it comes. */
+			struct pollfd w = { c->fd, POLLOUT, 0 };
+
+			(void)poll(&w, 1, LAUNCHER_FLUSH_MS);
+		}
+		reply(c, &r);
+		client_close(c);
+		return;
 	case CTLP_WINSIZE:
 		if (c->attached) {
 			struct winsize ws;
@@ -865,13 +1010,20 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 	/* P1 is reaped: the forwarder's counts for the end line, and no
 	 * port stays bound past the container (ports.c). */
 	ports_end();
-	/* The last output first. */
+	/* The last output first, to the launcher too. */
 	if (ks.src >= 0)
-		while (log_read())
+		while (launcher_flush(LAUNCHER_FLUSH_MS) && log_read())
 			;
+	(void)launcher_flush(LAUNCHER_FLUSH_MS);
 	write_exit(status);
 	log_set_teardown(NULL, NULL);
 	m->ready = false;
+	/* A foreground run's front has the status once nothing of the
+	 * container runs, as without a keeper (monitor.c). */
+	if (ks.lc != NULL && m->cg != NULL)
+		cgroup_empty(m->cg);
+	/* The launcher is answered as any waiter from here. */
+	ks.lc = NULL;
 	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
 		struct client *c = &ks.cl[i];
 
@@ -902,16 +1054,19 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 		auth_close(m->auth);
 	m->auth = NULL;
 	audit_end(p, status);
-	if (p->auto_remove)
+	/* --rm, or a foreground run that ended before its launcher
+	 * detached: no record is left. */
+	if (p->auto_remove || ks.fg)
 		remove_state(true);
 	_exit(0);
 }
 
 /* ---- before the detach: P0 waits ---- */
 
-/* Detaches from the caller: stdio on /dev/null, P0's descriptors gone. */
+/* Detaches from the caller: stdio on /dev/null, P0's descriptors gone
+ * (unless KEEP_FRONT: the launcher's P0 is watched until it detaches). */
 static void
-detach(struct monitor *m)
+detach(struct monitor *m, bool keep_front)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -921,8 +1076,10 @@ detach(struct monitor *m)
 		if (dup3(fd, i, 0) != i)
 			die_errno("dup3");
 	close(fd);
-	xclose(&m->keeper_sock);
-	xclose(&m->front_pidfd);
+	if (!keep_front) {
+		xclose(&m->keeper_sock);
+		xclose(&m->front_pidfd);
+	}
 	/* Nor the caller's working directory (a file system it would keep
 	 * busy for weeks). */
 	if (chdir("/") != 0)
@@ -1014,6 +1171,22 @@ wait_ready(const struct launch_plan *p, struct monitor *m, int *status)
 
 /* ---- after the detach ---- */
 
+/* The launcher's P0 died, hung up or sent something (an abort that
+ * crossed MON_ATTACHED) before it detached: what it sent on its
+ * connection comes first (a detach), then a foreground run ends. */
+static void
+front_gone(const struct launch_plan *p, struct monitor *m)
+{
+	for (int i = 0; i < 64 && ks.lc != NULL && ks.fg; i++)
+		client_request(ks.lc, p, m);
+	if (ks.lc != NULL && ks.fg)
+		client_close(ks.lc);
+	else if (ks.fg)
+		(void)pidfd_signal(ks.initfd, SIGKILL);
+	xclose(&m->keeper_sock);
+	xclose(&m->front_pidfd);
+}
+
 static void
 serve(const struct launch_plan *p, struct monitor *m)
 {
@@ -1022,6 +1195,8 @@ serve(const struct launch_plan *p, struct monitor *m)
 		SRC,
 		LISTEN,
 		TIMER,
+		FRONT_PID,
+		FRONT_SOCK,
 		CL
 	};
 	struct pollfd pf[CL + 2 * KEEPER_MAX_CLIENTS];
@@ -1029,15 +1204,25 @@ serve(const struct launch_plan *p, struct monitor *m)
 
 	for (;;) {
 		pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
-		pf[SRC] = (struct pollfd){ src_open ? ks.src : -1, POLLIN, 0 };
+		/* Not while output waits for the launcher. */
+		pf[SRC] = (struct pollfd){
+			src_open && ks.lpend_len == 0 ? ks.src : -1, POLLIN, 0
+		};
 		pf[LISTEN] = (struct pollfd){ ks.listen, POLLIN, 0 };
 		pf[TIMER] = (struct pollfd){ ks.timer, POLLIN, 0 };
+		/* P0, until the launcher detached (-1 after). */
+		pf[FRONT_PID] = (struct pollfd){ m->front_pidfd, POLLIN, 0 };
+		pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
 		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
 			/* A client whose exec runs waits for its end. */
 			pf[CL + i] = (struct pollfd){ ks.cl[i].xpidfd < 0 ?
 				    ks.cl[i].fd :
 				    -1,
-				POLLIN, 0 };
+				POLLIN |
+				    (&ks.cl[i] == ks.lc && ks.lpend_len > 0 ?
+					    POLLOUT :
+					    0),
+				0 };
 			pf[CL + KEEPER_MAX_CLIENTS + i] = (struct pollfd){
 				ks.cl[i].xpidfd, POLLIN, 0
 			};
@@ -1056,10 +1241,16 @@ serve(const struct launch_plan *p, struct monitor *m)
 			/* The grace time is over: the whole container. */
 			(void)pidfd_signal(m->init_pidfd, SIGKILL);
 		}
-		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
-			if (pf[CL + i].revents && ks.cl[i].fd >= 0 &&
-			    ks.cl[i].xpidfd < 0)
+		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
+			if ((pf[CL + i].revents & POLLOUT) &&
+			    &ks.cl[i] == ks.lc)
+				(void)launcher_flush(0);
+			if ((pf[CL + i].revents & ~POLLOUT) &&
+			    ks.cl[i].fd >= 0 && ks.cl[i].xpidfd < 0)
 				client_request(&ks.cl[i], p, m);
+		}
+		if (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents)
+			front_gone(p, m);
 		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
 			if (pf[CL + KEEPER_MAX_CLIENTS + i].revents &&
 			    ks.cl[i].xpidfd >= 0)
@@ -1071,6 +1262,37 @@ serve(const struct launch_plan *p, struct monitor *m)
 	}
 }
 
+bool
+keeper_wanted(struct launch_plan *p, const struct place *pl)
+{
+	/* Inside a batch job the run stays in the foreground: the user did
+	 * not ask for -d, nothing is refused. */
+	if (pl->job)
+		p->fg_detach = false;
+	return p->detach || p->fg_detach;
+}
+
+/* run -it: the launcher, a client of the caller attached to the pty
+ * before any output is read, its other end and P1's pidfd to P0. */
+static void
+launcher_attach(const struct launch_plan *p, struct monitor *m)
+{
+	struct client *c;
+	int fds[2];
+
+	if ((c = keeper_client_pair(p->uid, &fds[0])) == NULL)
+		die_errno("the connection to the container's front");
+	c->op = CTLP_ATTACH;
+	c->waits = c->follow = c->attached = true;
+	ks.lc = c;
+	ks.fg = true;
+	fds[1] = m->init_pidfd;
+	/* P0 gone already: its connection closes with this end. */
+	if (mon_send(m->keeper_sock, MON_ATTACHED, 0, fds, 2) != 0)
+		client_close(c);
+	close(fds[0]);
+}
+
 void
 keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 {
@@ -1079,6 +1301,7 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 	int n;
 
 	m->init_pid = init;
+	ks.initfd = m->init_pidfd;
 	close(m->init_sock[1]);
 	close(m->alive[0]);
 	for (int fd = 0; fd < 3; fd++)
@@ -1099,13 +1322,20 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 	audit_grant(p);
 	m->plan = p;
 	m->ready = true;
+	if (p->fg_detach) {
+		/* run -it: P0 attaches as the launcher; the output waits in
+		 * its socket until then. */
+		launcher_attach(p, m);
+		detach(m, ks.fg);
+		serve(p, m);
+	}
 	/* The name, then the status: the caller sees the name before P0
 	 * exits 0. */
 	n = snprintf(line, sizeof(line), "%s\n", p->name);
 	if (write(STDOUT_FILENO, line, (size_t)n) != n)
 		warnmsg("cannot write the name to standard output");
 	(void)mon_send(m->keeper_sock, MON_STATUS, 0, NULL, 0);
-	detach(m);
+	detach(m, false);
 	serve(p, m);
 	_exit(0);
 }

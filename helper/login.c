@@ -130,4 +130,6 @@ login_finish(struct launch_plan *p)
 {
 	p->workdir_strict = false;
 	p->login = true;
+	/* No detach keys in a login: its bytes are the user's. */
+	p->fg_detach = false;
 }

@@ -136,8 +136,9 @@ launch(struct launch_plan *p)
 	    front, &pl);
 	if (pl.job)
 		audit_set_job(pl.path);
-	/* run -d: the container's name and state (keeper.c). */
-	if (p->detach)
+	/* run -d, or run -it outside a batch job: the container's name and
+	 * state (keeper.c). */
+	if (keeper_wanted(p, &pl))
 		keeper_reserve(p, &pl);
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
@@ -149,7 +150,7 @@ launch(struct launch_plan *p)
 	/* 7. Layer locks, then clone P1 into new namespaces, into its
 	 * cgroup (v2), or placed there before K releases it (v1). */
 	monitor_prepare_init(p, &m);
-	if (p->detach)
+	if (p->detach || p->fg_detach)
 		keeper_prepare(p, &m);
 	init = ns_clone(p, cgroup_clone_fd(&cg), &m.init_pidfd);
 	if (init == 0)
@@ -159,7 +160,7 @@ launch(struct launch_plan *p)
 	 * forwarder in the container's network namespace (ports.c). */
 	ports_bind(p);
 	ports_start(p, m.init_pidfd, &cg, &pl);
-	if (p->detach)
+	if (p->detach || p->fg_detach)
 		keeper_detached(p, &m, init);
 	/* 11. K: wait for the container and for P0; clean up. */
 	monitor_keeper(p, &m, init);

@@ -15,7 +15,14 @@
  *   capability, not dumpable) and MUST NOT keep the plan.
  * - K MUST treat whatever P0 sends as at most a request to tear down.
  * - When P0 dies, K MUST kill the container (SIGKILL to its init ends the
- *   whole pid namespace), wait for it and clean up.
+ *   whole pid namespace), wait for it and clean up.  With run -it
+ *   (plan->fg_detach, keeper.c) this holds until P0 has asked K to
+ *   detach: P0 dying, aborting or closing its connection before that
+ *   kills the container, and its end leaves no record.
+ * - The detach keys of run -it MUST NOT work as ctr-launch-shell
+ *   (plan->login), inside a batch job, with allow_detach = no, or
+ *   without -i, -t and a terminal on stdin: those runs stay plain
+ *   foreground ones and the keys reach the container as bytes.
  * - A signal that reaches P0 before the container runs MUST abort the
  *   launch (exit 128+N); afterwards HUP, INT, QUIT, TERM, USR1, USR2 and
  *   ALRM MUST be forwarded to the container's init.
@@ -62,6 +69,7 @@
 #include "auth.h"
 #include "cgroup.h"
 #include "creds.h"
+#include "ctl.h"
 #include "log.h"
 #include "monitor.h"
 #include "place.h"
@@ -580,6 +588,7 @@ struct front {
 	int abort_sig;
 	bool watch_hup; /* ctr-launch-shell */
 	int hup_fd[2];  /* what it watches: the pty, or stdout and stderr */
+	struct ctlp_detach keys; /* run -it: the detach keys (MON_ATTACHED) */
 };
 
 static struct front *front_for_exit;
@@ -874,6 +883,26 @@ front_exit(struct front *f, int status)
 	exit(status);
 }
 
+/* run -it (plan->fg_detach): K runs the container as a detached one and
+ * P0 is its launcher, the client SOCK attached to its pty: the relay of
+ * `attach`, with the signals to the init through PIDFD.  Closing SOCK
+ * without a detach ends the container (keeper.c). */
+static noreturn void
+front_attached(struct front *f, int sock, int pidfd)
+{
+	struct ctl_relay r;
+
+	/* An abort that crossed MON_ATTACHED: K kills the container. */
+	if (f->abort_sig != 0)
+		exit(128 + f->abort_sig);
+	f->running = true;
+	f->pidfd = pidfd;
+	r.keys = f->keys;
+	r.sfd = f->sfd;
+	r.pidfd = pidfd;
+	ctl_attach_relay(sock, &r);
+}
+
 static void
 front_message(struct front *f)
 {
@@ -896,6 +925,9 @@ front_message(struct front *f)
 		front_exit(f,
 		    msg.value < 0 || msg.value > 255 ? CTL_EXIT_FAIL :
 						       msg.value);
+	if (msg.type == MON_ATTACHED && fds[0] >= 0 && fds[1] >= 0 &&
+	    !f->running)
+		front_attached(f, fds[0], fds[1]);
 	if (msg.type != MON_RUNNING || fds[0] < 0 || f->running) {
 		for (int i = 0; i < 2; i++)
 			if (fds[i] >= 0)
@@ -991,6 +1023,8 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 	f.hup_fd[1] = tty ? -1 : STDERR_FILENO;
 	front_for_exit = &f;
 	atexit(tty_restore);
+	if (ctlp_detach_parse(p->detach_keys, &f.keys) != 0)
+		(void)ctlp_detach_parse("ctrl-p,ctrl-q", &f.keys);
 	creds_drop_front(p);
 	plan_free(p);
 	if ((f.sfd = mon_signalfd(SFD_CLOEXEC | SFD_NONBLOCK)) < 0)

@@ -24,6 +24,9 @@ enum mon_type {
 	MON_ABORT,   /* P0 to K: tear down (never trusted for more) */
 	MON_TERM,    /* P0 to K: the caller's SIGTERM, forwarded (in a job,
 			K's grace before the kill starts) */
+	/* K to P0 (run -it, plan->fg_detach): + a client connection of the
+	 * container's keeper, attached to its pty (keeper.c), + P1's pidfd */
+	MON_ATTACHED,
 };
 
 struct mon_msg {

@@ -73,6 +73,12 @@ struct launch_plan {
 	bool tty_wanted;  /* -t */
 	bool detach;      /* -d: K supervises it after P0 exits (keeper.h) */
 	bool auto_remove; /* --rm (with -d: the record goes when it ends) */
+	/* run -it from a terminal, the policy allowing detaching, not a
+	 * login: K runs it as a detached container with P0 as its attached
+	 * launcher, until the detach keys (keeper.c); cleared by K inside a
+	 * batch job and by login_finish. */
+	bool fg_detach;
+	char detach_keys[64]; /* --detach-keys, or "ctrl-p,ctrl-q" */
 	enum plan_net net;
 	/* -p (portplan.c): granted, host ports distinct; the forwarder
 	 * accepts on loopback addresses only the owner's sockets unless
