@@ -1476,6 +1476,10 @@ ctl_attach_relay(int sock, struct ctl_relay *r)
 				continue;
 			}
 			tty_back();
+			/* attach: a keeper that closed instead of answering
+			 * the detach (its socket was full) let it go. */
+			if (n <= 0 && detaching && r->pidfd < 0)
+				exit(0);
 			if (n <= 0 ||
 			    ctlp_resp_decode(in, (size_t)n, &resp) != 0)
 				die("%s", relay_gone);

@@ -896,7 +896,11 @@ client_request(struct client *c, const struct launch_plan *p, struct monitor *m)
 		}
 		if (c == ks.lc) {
 			/* A detached container from here: P0 is not watched
-			 * any more, its end does not end the container. */
+			 * any more, its end does not end the container.  Room
+			 * for the answer behind the output in flight (P0
+			 * reads until it comes). */
+			struct pollfd w = { c->fd, POLLOUT, 0 };
+
 			ks.lc = NULL;
 			ks.fg = false;
 			ks.lpend_len = 0;
@@ -905,12 +909,6 @@ client_request(struct client *c, const struct launch_plan *p, struct monitor *m)
 			syslog(LOG_AUTHPRIV | LOG_NOTICE,
 			    "container %s (uid %u): detached from its launcher",
 			    ks.name, (unsigned)ks.uid);
-		}
-		{
-			/* Room for the answer behind the output in flight:
-			 * the client reads until it comes. */
-			struct pollfd w = { c->fd, POLLOUT, 0 };
-
 			(void)poll(&w, 1, LAUNCHER_FLUSH_MS);
 		}
 		reply(c, &r);
