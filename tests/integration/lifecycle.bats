@@ -254,6 +254,22 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q .
 }
 
+@test "run -it: the keeper killed, the front exits 125 saying so and the container dies" {
+	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
+	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
+	wait_for pane_has hi-42
+	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" fg)/info")
+	kill -9 "$kpid"
+	wait_for pane_has "ENDED rc=125"
+	pane_has "keeper process died"
+	tmux -L "$LC_TMUX" kill-server
+	dead() { ! pgrep -u "$(uid_of "$LC_A")" >/dev/null; }
+	wait_for dead
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"fg "*"Exited (unknown)"* ]]
+	run -0 as "$LC_A" rm fg
+}
+
 @test "run -it --detach-keys: those keys detach, Ctrl-P Ctrl-Q reach the container" {
 	run -125 as "$LC_A" run -it --detach-keys ctrl-pp busybox true
 	[[ "$output" == *"--detach-keys"* ]]
