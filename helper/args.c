@@ -24,6 +24,7 @@
 
 #include "args.h"
 #include "cleanup.h"
+#include "ctlproto.h"
 #include "grammar.h"
 #include "optscan.h"
 
@@ -34,7 +35,8 @@ const char args_usage[] =
     "                      [--cpus N] [--memory SIZE] [--pids-limit N]\n"
     "                      [--network host|private|none] [--hostname NAME]\n"
     "                      [-p [ADDR:]HOSTPORT:PORT]... [-u UID[:GID]]\n"
-    "                      [--dry-run] IMAGE [COMMAND [ARG...]]\n"
+    "                      [--detach-keys KEYS] [--dry-run]\n"
+    "                      IMAGE [COMMAND [ARG...]]\n"
     "       ctr-launch ps [-a] [-q] [--format json] | logs [-f] [--tail N] NAME\n"
     "       ctr-launch stop [-t SECONDS] NAME... | kill [-s SIGNAL] NAME...\n"
     "       ctr-launch rm [-f] NAME... | wait NAME...\n"
@@ -46,6 +48,8 @@ const char args_usage[] =
     "  -i, --interactive      keep stdin attached (else /dev/null)\n"
     "  -t, --tty              allocate a pseudo-terminal\n"
     "      --rm               with -d: remove the record when it ends\n"
+    "      --detach-keys KEYS with -it: the keys that detach (default\n"
+    "                         ctrl-p,ctrl-q)\n"
     "      --name NAME        container name (default USER-XXXXXX)\n"
     "  -v, --volume SRC:DST[:ro|rw]  bind SRC (a path the policy lets\n"
     "                         you bind) on DST inside the container\n"
@@ -90,6 +94,7 @@ enum opt_id {
 	O_USER,
 	O_DETACH,
 	O_STEP_TASKS,
+	O_DETACH_KEYS,
 };
 
 static const struct optscan_def opts[] = {
@@ -113,6 +118,7 @@ static const struct optscan_def opts[] = {
 	{ "user", 'u', true, O_USER, 0 },
 	{ "detach", 'd', false, O_DETACH, 0 },
 	{ "step-tasks", 0, true, O_STEP_TASKS, 0 },
+	{ "detach-keys", 0, true, O_DETACH_KEYS, 0 },
 };
 
 /* --step-tasks: tasks of one step on one node. */
@@ -316,6 +322,15 @@ apply(struct parser *p, const struct optscan_def *o, const char *val)
 	case O_DETACH:
 		r->detach = true;
 		return 0;
+	case O_DETACH_KEYS: {
+		struct ctlp_detach d;
+
+		if (strlen(val) >= 64 || ctlp_detach_parse(val, &d) != 0)
+			return fail(p,
+			    "run: --detach-keys %.100s: keys like ctrl-p,ctrl-q",
+			    val);
+		return set_once(p, &r->detach_keys, "--detach-keys", val);
+	}
 	case O_NAME:
 		if (!args_valid_name(val))
 			return fail(p,
@@ -551,6 +566,7 @@ args_free(struct args_request *r)
 		free(r->command[i]);
 	free(r->command);
 	free(r->name);
+	free(r->detach_keys);
 	free(r->hostname);
 	free(r->workdir);
 	free(r->entrypoint);

@@ -72,6 +72,8 @@ struct args_request {
 	/* --step-tasks N: a Slurm step's N local tasks share one container
 	 * (keeper.c); 0 without it. */
 	unsigned step_tasks;
+	/* --detach-keys, validated, or NULL */
+	char *detach_keys;
 };
 
 /*

@@ -1287,6 +1287,12 @@ ctl_exec_handed(int sock, const char *payload, size_t len, bool tty,
 
 /* ---- attach ---- */
 
+/* The relay's end without an answer: K dropped a client that did not
+ * keep up, or K is gone (the launcher's only end). */
+static const char *relay_gone =
+    "attach: the container's output was more than could be relayed; attach again";
+static const char *relay_send_gone = "attach: the container's keeper is gone";
+
 static void
 send_data(int sock, const unsigned char *buf, size_t len)
 {
@@ -1301,7 +1307,7 @@ send_data(int sock, const unsigned char *buf, size_t len)
 		b[3] = (unsigned char)(CTLP_DATA_MAGIC >> 24);
 		memcpy(b + 4, buf, n);
 		if (send(sock, b, n + 4, MSG_NOSIGNAL) != (ssize_t)(n + 4))
-			die("attach: the container's keeper is gone");
+			die("%s", relay_send_gone);
 		buf += n;
 		len -= n;
 	}
@@ -1348,21 +1354,68 @@ copy_out(const char *buf, size_t len)
 	return true;
 }
 
-/* Relays the caller's terminal and the container's pty through its
- * keeper until the detach keys or the container's end. */
-static noreturn void
-attach_relay(int sock, struct ctlp_detach *d)
+/* The launcher's signals: to the container's init, as the front of a
+ * foreground run forwards them (monitor.c); SIGWINCH to the pty. */
+static void
+relay_signals(int sock, const struct ctl_relay *r)
 {
-	int sfd = winch_fd();
-	bool input = true;
+	struct signalfd_siginfo si;
 
+	while (read(r->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGWINCH:
+			send_winsize(sock);
+			break;
+		case SIGHUP:
+		case SIGINT:
+		case SIGQUIT:
+		case SIGTERM:
+		case SIGUSR1:
+		case SIGUSR2:
+		case SIGALRM:
+			if (r->pidfd >= 0)
+				(void)syscall(SYS_pidfd_send_signal, r->pidfd,
+				    (int)si.ssi_signo, NULL, 0);
+			break;
+		default:
+			break;
+		}
+		if (r->pidfd < 0)
+			break; /* attach's own descriptor blocks */
+	}
+}
+
+/* The detach keys were typed: K is told (it answers), the container
+ * runs on. */
+static void
+send_detach(int sock)
+{
+	struct ctlp_req q = { CTLP_VERSION, CTLP_DETACH, 0 };
+	unsigned char b[CTLP_REQ_LEN];
+
+	ctlp_req_encode(&q, b);
+	if (send(sock, b, sizeof(b), MSG_NOSIGNAL) != (ssize_t)sizeof(b))
+		die("%s", relay_send_gone);
+}
+
+noreturn void
+ctl_attach_relay(int sock, struct ctl_relay *r)
+{
+	bool input = true, detaching = false, out_failed = false;
+
+	if (r->pidfd >= 0)
+		relay_gone = relay_send_gone =
+		    "the keeper process died; the container is gone";
+	if (r->sfd < 0) {
+		r->sfd = winch_fd();
+		tty_raw();
+	}
 	send_winsize(sock);
-	tty_raw();
 	for (;;) {
 		struct pollfd pf[3] = {
 			{ sock, POLLIN, 0 },
-			{ input ? STDIN_FILENO : -1, POLLIN, 0 },
-			{ sfd, POLLIN, 0 },
+			{ input && !detaching ? STDIN_FILENO : -1, POLLIN, 0 },
+			{ r->sfd, POLLIN, 0 },
 		};
 		unsigned char in[4 + CTLP_DATA_MAX];
 		unsigned char out[4096 + CTLP_DETACH_MAX];
@@ -1374,41 +1427,58 @@ attach_relay(int sock, struct ctlp_detach *d)
 				continue;
 			die_errno("poll");
 		}
-		if (pf[2].revents) {
-			struct signalfd_siginfo si;
-
-			(void)!read(sfd, &si, sizeof(si));
-			send_winsize(sock);
-		}
+		if (pf[2].revents)
+			relay_signals(sock, r);
 		if (pf[1].revents) {
 			n = read(STDIN_FILENO, in, 4096);
 			if (n <= 0) {
 				input = false;
-			} else if (ctlp_detach_feed(d, in, (size_t)n, out,
-				       &olen)) {
+			} else if (ctlp_detach_feed(&r->keys, in, (size_t)n,
+				       out, &olen)) {
 				send_data(sock, out, olen);
-				tty_back();
-				/* The container keeps running. */
-				exit(0);
+				/* The answer, then exit 0 (the output that
+				 * comes first is still shown). */
+				send_detach(sock);
+				detaching = true;
 			} else {
 				send_data(sock, out, olen);
 			}
 		}
 		if (pf[0].revents) {
-			struct ctlp_resp r;
+			struct ctlp_resp resp;
 
 			n = recv(sock, in, sizeof(in), 0);
 			if (n > 0 && is_data(in, n)) {
-				if (!copy_out((const char *)in + 4,
+				if (out_failed)
+					continue;
+				if (copy_out((const char *)in + 4,
 					(size_t)n - 4))
+					continue;
+				if (r->pidfd < 0)
 					exit(0);
+				/* The launcher's output is gone (a closed
+				 * pipe): SIGPIPE inside, as in a pipeline,
+				 * and the output is dropped. */
+				(void)syscall(SYS_pidfd_send_signal, r->pidfd,
+				    SIGPIPE, NULL, 0);
+				out_failed = true;
 				continue;
 			}
 			tty_back();
-			if (n <= 0 || ctlp_resp_decode(in, (size_t)n, &r) != 0)
-				die("attach: the container's output was more than could be relayed; attach again");
-			exit(r.status < 0 || r.status > 255 ? CTL_EXIT_FAIL :
-							      r.status);
+			/* attach: a keeper that closed instead of answering
+			 * the detach (its socket was full) let it go. */
+			if (n <= 0 && detaching && r->pidfd < 0)
+				exit(0);
+			if (n <= 0 ||
+			    ctlp_resp_decode(in, (size_t)n, &resp) != 0)
+				die("%s", relay_gone);
+			/* Detached (a keeper without CTLP_DETACH says
+			 * EINVAL to it: detached all the same). */
+			if (resp.op == CTLP_DETACH)
+				exit(0);
+			exit(resp.status < 0 || resp.status > 255 ?
+				CTL_EXIT_FAIL :
+				resp.status);
 		}
 	}
 }
@@ -1422,12 +1492,12 @@ cmd_attach(struct ctx *c)
 	int udir, dir, sock;
 	struct entry e;
 	struct ctlp_resp r;
-	struct ctlp_detach d;
+	struct ctl_relay rl = { .sfd = -1, .pidfd = -1 };
 
 	if (ctlp_detach_parse(c->req->detach_keys != NULL ?
 		    c->req->detach_keys :
 		    "ctrl-p,ctrl-q",
-		&d) != 0)
+		&rl.keys) != 0)
 		die("attach: bad --detach-keys");
 	if (c->plan != NULL)
 		auth_account(c->plan);
@@ -1450,7 +1520,7 @@ cmd_attach(struct ctx *c)
 		die("attach: container %s refused it", name);
 	if (c->plan != NULL)
 		creds_drop_front(c->plan);
-	attach_relay(sock, &d);
+	ctl_attach_relay(sock, &rl);
 }
 
 /* ---- entry ---- */

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdnoreturn.h>
 
+#include "ctlproto.h"
+
 /* After step 0 (CALLER_ENV: its inert copy of the caller's environment,
  * for exec -e KEY): parses ARGV (argv[1] one of ctla_is_command's verbs),
  * identifies the caller from the kernel and runs the command; exits. */
@@ -19,5 +21,23 @@ noreturn void ctl_main(int argc, char **argv, char **caller_env);
  * container's own); relays and returns the status. */
 int ctl_exec_handed(int sock, const char *payload, size_t len, bool tty,
     bool interactive);
+
+/* How an attached client relays (attach, and the launcher of run -it,
+ * P0 in monitor.c). */
+struct ctl_relay {
+	struct ctlp_detach keys; /* the detach keys */
+	/* The launcher: a signalfd of every signal (blocked) and P1's
+	 * pidfd; HUP, INT, QUIT, TERM, USR1, USR2 and ALRM go to the
+	 * container's init, WINCH to the pty, and its stdin is already raw.
+	 * Else both -1: SIGWINCH only. */
+	int sfd;
+	int pidfd;
+};
+
+/* Relays the caller's terminal and an attached client's connection SOCK
+ * to a container's keeper until the detach keys (a CTLP_DETACH request,
+ * answered, then exit 0) or the container's end (exit with its status);
+ * 125 if the keeper goes. */
+noreturn void ctl_attach_relay(int sock, struct ctl_relay *r);
 
 #endif

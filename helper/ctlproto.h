@@ -43,6 +43,10 @@ enum ctlp_op {
 	CTLP_WINSIZE,    /* attached: arg = rows << 16 | columns */
 	CTLP_EXEC,       /* + the payload (ctlp_exec_encode) and 3 fds;
 			  * answered with the command's status */
+	CTLP_DETACH,     /* attached: the detach keys were typed; answered
+			  * (op CTLP_DETACH), then the connection closes and
+			  * the container runs on (a keeper without it says
+			  * CTLP_EINVAL: the client leaves all the same) */
 };
 
 enum ctlp_err {

@@ -212,7 +212,12 @@ init_ready(const struct launch_plan *p, struct monitor *m,
 	if (tty->master >= 0)
 		close(tty->master);
 	tty->master = -1;
-	if (p->detach && err_fd >= 0) {
+	if (p->fg_detach && err_fd >= 0) {
+		/* run -it: nor past a detach; P1's messages from here go
+		 * to the pty, relayed to the launcher (keeper.c). */
+		if (dup3(STDERR_FILENO, err_fd, O_CLOEXEC) != err_fd)
+			die_errno("dup3");
+	} else if (p->detach && err_fd >= 0) {
 		/* run -d -t: the caller's stderr is not kept past the setup
 		 * (keeper.c); the container's /dev/null in its place. */
 		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);

@@ -28,7 +28,14 @@
  * - Writing the log MUST NOT block the container: reads of its output go
  *   on whatever happens to the log (full, trimmed, file system short of
  *   space, slow followers, which are dropped); the log is kept within its
- *   cap, newest bytes kept, and writing stops below 5% free space.
+ *   cap, newest bytes kept, and writing stops below 5% free space.  The
+ *   one client the output waits for is the launcher of run -it (the
+ *   caller's terminal of a foreground run), and only until it detaches.
+ * - run -it (plan->fg_detach): the launcher MUST be attached before any
+ *   output is read; until it sends CTLP_DETACH, its connection closing,
+ *   P0's death or any message from P0 MUST kill the container, and the
+ *   container's end MUST leave no record (the status goes to the
+ *   launcher); after it, P0 MUST NOT be watched or held any more.
  * - When the container ends K MUST write the exit record before it
  *   answers any waiter, then tear down as the foreground keeper does.
  * - run --step-tasks (a Slurm step's tasks sharing one container): the
@@ -91,6 +98,11 @@ struct client {
 	bool attached; /* attach: its input goes to the pty */
 };
 
+/* A client's socket that takes a whole message from the log within this
+ * long at the container's end (the launcher's last output), else it is
+ * dropped. */
+#define LAUNCHER_FLUSH_MS 5000
+
 static struct kstate {
 	int udir;     /* RUNDIR/ctr-launch/c/u<uid> */
 	int dir;      /* the state directory (flocked) */
@@ -107,8 +119,19 @@ static struct kstate {
 	uid_t uid;
 	char name[64];
 	struct client cl[KEEPER_MAX_CLIENTS];
+	/* run -it (plan->fg_detach): the launcher, P0's attached client,
+	 * while it is connected; FG while it has not detached (a foreground
+	 * run: the launcher's loss kills the container, its end leaves no
+	 * record).  What the launcher's socket had no room for waits in
+	 * LPEND, and the output is not read meanwhile. */
+	struct client *lc;
+	bool fg;
+	int initfd; /* P1's pidfd */
+	unsigned char lpend[4 + CTLP_DATA_MAX];
+	size_t lpend_len;
 } ks = { -1, -1, -1, -1, { -1, -1 }, -1, -1, -1, false, false, false, 0, 0, 0,
-	"", { { -1, 0, false, false, 0, -1, -1, false } } };
+	"", { { -1, 0, false, false, 0, -1, -1, false } }, NULL, false, -1,
+	{ 0 }, 0 };
 
 static int
 pidfd_signal(int pidfd, int sig)
@@ -404,29 +427,6 @@ keeper_step(struct launch_plan *p, struct place *pl, struct monitor *m)
 	}
 }
 
-/* A client pair: K's end a client of the caller's uid, the other end
- * returned (blocking) for P0. */
-static int
-keeper_client_pair(uid_t uid)
-{
-	struct client *c = NULL;
-	int sv[2];
-
-	for (size_t i = 0; i < KEEPER_MAX_CLIENTS && c == NULL; i++)
-		if (ks.cl[i].fd < 0)
-			c = &ks.cl[i];
-	if (c == NULL)
-		die("no room for another client of the keeper");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0 ||
-	    fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0)
-		die_errno("socketpair");
-	memset(c, 0, sizeof(*c));
-	c->fd = sv[0];
-	c->uid = uid;
-	c->xpidfd = c->xalive = -1;
-	return sv[1];
-}
-
 /* ---- the log ---- */
 
 /* Room for the log: the policy's log_size, within what the user's other
@@ -717,6 +717,18 @@ client_close(struct client *c)
 {
 	xclose(&c->fd);
 	c->waits = c->follow = c->attached = false;
+	if (c != ks.lc)
+		return;
+	/* The launcher is gone without a detach (P0 died, or could not
+	 * keep its connection): a foreground run ends with its front. */
+	ks.lc = NULL;
+	ks.lpend_len = 0;
+	if (ks.fg) {
+		syslog(LOG_AUTHPRIV | LOG_NOTICE,
+		    "container %s (uid %u): its launcher is gone, killed",
+		    ks.name, (unsigned)ks.uid);
+		(void)pidfd_signal(ks.initfd, SIGKILL);
+	}
 }
 
 /* An exec's child ended: its status to the client. */
@@ -766,6 +778,53 @@ resp_init(struct ctlp_resp *r, uint32_t op, int err)
 	r->running = 1;
 }
 
+/* Sends what waits for the launcher; with WAIT_MS > 0, waits that long
+ * for room (else the launcher is dropped).  True if nothing waits. */
+static bool
+launcher_flush(int wait_ms)
+{
+	while (ks.lc != NULL && ks.lpend_len > 0) {
+		struct pollfd pf = { ks.lc->fd, POLLOUT, 0 };
+		ssize_t w = send(ks.lc->fd, ks.lpend, ks.lpend_len,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w == (ssize_t)ks.lpend_len) {
+			ks.lpend_len = 0;
+			break;
+		}
+		if (w >= 0 || (errno != EAGAIN && errno != EINTR)) {
+			client_close(ks.lc);
+			break;
+		}
+		if (wait_ms <= 0)
+			return false;
+		if (poll(&pf, 1, wait_ms) == 0)
+			client_close(ks.lc);
+	}
+	return true;
+}
+
+/* The launcher is the caller's terminal: none of the output is dropped
+ * for it; what its socket has no room for waits (serve then stops
+ * reading the output, as a terminal stops a foreground run). */
+static void
+launcher_send(const unsigned char *b, size_t len)
+{
+	ssize_t w;
+
+	if (!launcher_flush(LAUNCHER_FLUSH_MS) || ks.lc == NULL)
+		return;
+	w = send(ks.lc->fd, b, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w == (ssize_t)len)
+		return;
+	if (w < 0 && errno == EAGAIN && len <= sizeof(ks.lpend)) {
+		memcpy(ks.lpend, b, len);
+		ks.lpend_len = len;
+		return;
+	}
+	client_close(ks.lc);
+}
+
 static void
 follow_send(const char *buf, size_t len)
 {
@@ -781,6 +840,10 @@ follow_send(const char *buf, size_t len)
 	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
 		struct client *c = &ks.cl[i];
 
+		if (c == ks.lc) {
+			launcher_send(b, len + 4);
+			continue;
+		}
 		/* A follower that does not keep up is dropped: the
 		 * container never waits for it. */
 		if (c->fd >= 0 && c->follow &&
@@ -815,6 +878,37 @@ accept_client(void)
 	c->fd = fd;
 	c->uid = uid;
 	c->xpidfd = c->xalive = -1;
+}
+
+/* A client of UID on one end of a new socket pair, as one that connected
+ * to the ctl socket, served the same way; the other
+ * end, blocking, in *PEER, for K to hand out.  NULL when full. */
+static struct client *
+keeper_client_pair(uid_t uid, int *peer)
+{
+	struct client *c = NULL;
+	int sv[2];
+
+	for (size_t i = 0; i < KEEPER_MAX_CLIENTS && c == NULL; i++)
+		if (ks.cl[i].fd < 0)
+			c = &ks.cl[i];
+	if (c == NULL) {
+		errno = EBUSY;
+		return NULL;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return NULL;
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return NULL;
+	}
+	memset(c, 0, sizeof(*c));
+	c->fd = sv[0];
+	c->uid = uid;
+	c->xpidfd = c->xalive = -1;
+	*peer = sv[1];
+	return c;
 }
 
 static void
@@ -973,6 +1067,32 @@ client_request(struct client *c, const struct launch_plan *p, struct monitor *m)
 		if (r.err == CTLP_OK && c->fd >= 0)
 			c->waits = c->follow = c->attached = true;
 		return;
+	case CTLP_DETACH:
+		if (!c->attached) {
+			r.err = CTLP_EINVAL;
+			reply(c, &r);
+			return;
+		}
+		if (c == ks.lc) {
+			/* A detached container from here: P0 is not watched
+			 * any more, its end does not end the container.  Room
+			 * for the answer behind the output in flight (P0
+			 * reads until it comes). */
+			struct pollfd w = { c->fd, POLLOUT, 0 };
+
+			ks.lc = NULL;
+			ks.fg = false;
+			ks.lpend_len = 0;
+			xclose(&m->keeper_sock);
+			xclose(&m->front_pidfd);
+			syslog(LOG_AUTHPRIV | LOG_NOTICE,
+			    "container %s (uid %u): detached from its launcher",
+			    ks.name, (unsigned)ks.uid);
+			(void)poll(&w, 1, LAUNCHER_FLUSH_MS);
+		}
+		reply(c, &r);
+		client_close(c);
+		return;
 	case CTLP_WINSIZE:
 		if (c->attached) {
 			struct winsize ws;
@@ -1068,13 +1188,20 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 	/* P1 is reaped: the forwarder's counts for the end line, and no
 	 * port stays bound past the container (ports.c). */
 	ports_end();
-	/* The last output first. */
+	/* The last output first, to the launcher too. */
 	if (ks.src >= 0)
-		while (log_read())
+		while (launcher_flush(LAUNCHER_FLUSH_MS) && log_read())
 			;
+	(void)launcher_flush(LAUNCHER_FLUSH_MS);
 	write_exit(status);
 	log_set_teardown(NULL, NULL);
 	m->ready = false;
+	/* A foreground run's front has the status once nothing of the
+	 * container runs, as without a keeper (monitor.c). */
+	if (ks.lc != NULL && m->cg != NULL)
+		cgroup_empty(m->cg);
+	/* The launcher is answered as any waiter from here. */
+	ks.lc = NULL;
 	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
 		struct client *c = &ks.cl[i];
 
@@ -1105,16 +1232,19 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 		auth_close(m->auth);
 	m->auth = NULL;
 	audit_end(p, status);
-	if (p->auto_remove)
+	/* --rm, or a foreground run that ended before its launcher
+	 * detached: no record is left. */
+	if (p->auto_remove || ks.fg)
 		remove_state(true);
 	_exit(0);
 }
 
 /* ---- before the detach: P0 waits ---- */
 
-/* Detaches from the caller: stdio on /dev/null, P0's descriptors gone. */
+/* Detaches from the caller: stdio on /dev/null, P0's descriptors gone
+ * (unless KEEP_FRONT: the launcher's P0 is watched until it detaches). */
 static void
-detach(struct monitor *m)
+detach(struct monitor *m, bool keep_front)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -1124,8 +1254,10 @@ detach(struct monitor *m)
 		if (dup3(fd, i, 0) != i)
 			die_errno("dup3");
 	close(fd);
-	xclose(&m->keeper_sock);
-	xclose(&m->front_pidfd);
+	if (!keep_front) {
+		xclose(&m->keeper_sock);
+		xclose(&m->front_pidfd);
+	}
 	/* Nor the caller's working directory (a file system it would keep
 	 * busy for weeks). */
 	if (chdir("/") != 0)
@@ -1249,6 +1381,62 @@ step_check(struct monitor *m)
 	return kst.idle ? (int)ms : -1;
 }
 
+/* The launcher's P0 died, hung up or sent something (an abort that
+ * crossed MON_ATTACHED) before it detached: what it sent on its
+ * connection comes first (a detach), then a foreground run ends. */
+static void
+front_gone(const struct launch_plan *p, struct monitor *m)
+{
+	for (int i = 0; i < 64 && ks.lc != NULL && ks.fg; i++)
+		client_request(ks.lc, p, m);
+	if (ks.lc != NULL && ks.fg)
+		client_close(ks.lc);
+	else if (ks.fg)
+		(void)pidfd_signal(ks.initfd, SIGKILL);
+	xclose(&m->keeper_sock);
+	xclose(&m->front_pidfd);
+}
+
+/* A step's container: the first task's P0 and the scheduler.  Its
+ * signals go to every task (P1 passes them on), SIGTERM as K's own;
+ * anything else from P0, or its death, ends the container, as in the
+ * foreground. */
+static void
+step_front(struct monitor *m, short pid_ev, short sock_ev, short term_ev,
+    int term)
+{
+	bool gone = pid_ev != 0, terminate = term_ev != 0;
+
+	if (sock_ev) {
+		struct mon_msg msg = { 0, 0 };
+		int fd[1];
+		ssize_t n = mon_recv(m->keeper_sock, &msg, fd, 1);
+
+		if (fd[0] >= 0)
+			close(fd[0]);
+		if (n <= 0 || (msg.type != MON_SIGNAL && msg.type != MON_TERM))
+			gone = true;
+		else if (msg.type == MON_TERM || msg.value == SIGTERM)
+			terminate = true;
+		else if (msg.value > 0 && msg.value < 65 &&
+		    msg.value != SIGKILL && msg.value != SIGSTOP)
+			(void)pidfd_signal(m->init_pidfd, msg.value);
+	}
+	if (terminate) {
+		/* Slurm ends the step: SIGTERM to every task, what is left
+		 * killed after the grace. */
+		if (term >= 0 && term_ev)
+			mon_term_read(term);
+		(void)pidfd_signal(m->init_pidfd, SIGTERM);
+		stop_arm(STEP_GRACE_S);
+	}
+	if (gone) {
+		xclose(&m->front_pidfd);
+		xclose(&m->keeper_sock);
+		(void)pidfd_signal(m->init_pidfd, SIGKILL);
+	}
+}
+
 static void
 serve(const struct launch_plan *p, struct monitor *m)
 {
@@ -1257,33 +1445,40 @@ serve(const struct launch_plan *p, struct monitor *m)
 		SRC,
 		LISTEN,
 		TIMER,
-		FRONT_PID, /* a step's container: the task that made it, */
-		FRONT_SOCK,
-		TERM_SIG, /* and the scheduler's SIGTERM */
+		FRONT_PID,  /* P0: the launcher of run -it until it detached, */
+		FRONT_SOCK, /* or the first task of a step's container */
+		TERM_SIG,   /* a step's container: the scheduler's SIGTERM */
 		CL
 	};
 	struct pollfd pf[CL + 2 * KEEPER_MAX_CLIENTS];
 	bool src_open = true;
-	int front_pidfd = kst.tasks > 0 ? m->front_pidfd : -1;
-	int front_sock = kst.tasks > 0 ? m->keeper_sock : -1;
 	int term = kst.tasks > 0 ? mon_term_fd() : -1;
 
 	for (;;) {
 		int timeout = step_check(m);
 
 		pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
-		pf[SRC] = (struct pollfd){ src_open ? ks.src : -1, POLLIN, 0 };
+		/* Not while output waits for the launcher. */
+		pf[SRC] = (struct pollfd){
+			src_open && ks.lpend_len == 0 ? ks.src : -1, POLLIN, 0
+		};
 		pf[LISTEN] = (struct pollfd){ ks.listen, POLLIN, 0 };
 		pf[TIMER] = (struct pollfd){ ks.timer, POLLIN, 0 };
-		pf[FRONT_PID] = (struct pollfd){ front_pidfd, POLLIN, 0 };
-		pf[FRONT_SOCK] = (struct pollfd){ front_sock, POLLIN, 0 };
+		/* P0, until the launcher detached (-1 after), or the first
+		 * task of a step's container. */
+		pf[FRONT_PID] = (struct pollfd){ m->front_pidfd, POLLIN, 0 };
+		pf[FRONT_SOCK] = (struct pollfd){ m->keeper_sock, POLLIN, 0 };
 		pf[TERM_SIG] = (struct pollfd){ term, POLLIN, 0 };
 		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
 			/* A client whose exec runs waits for its end. */
 			pf[CL + i] = (struct pollfd){ ks.cl[i].xpidfd < 0 ?
 				    ks.cl[i].fd :
 				    -1,
-				POLLIN, 0 };
+				POLLIN |
+				    (&ks.cl[i] == ks.lc && ks.lpend_len > 0 ?
+					    POLLOUT :
+					    0),
+				0 };
 			pf[CL + KEEPER_MAX_CLIENTS + i] = (struct pollfd){
 				ks.cl[i].xpidfd, POLLIN, 0
 			};
@@ -1302,47 +1497,20 @@ serve(const struct launch_plan *p, struct monitor *m)
 			/* The grace time is over: the whole container. */
 			(void)pidfd_signal(m->init_pidfd, SIGKILL);
 		}
-		if (pf[FRONT_SOCK].revents) {
-			/* The first task's signals, for every task (P1 passes
-			 * them on); SIGTERM as K's own.  Anything else ends
-			 * it, as P0's death does. */
-			struct mon_msg msg = { 0, 0 };
-			int fd[1];
-			ssize_t n = mon_recv(front_sock, &msg, fd, 1);
-
-			if (fd[0] >= 0)
-				close(fd[0]);
-			if (n > 0 &&
-			    (msg.type == MON_SIGNAL || msg.type == MON_TERM)) {
-				pf[FRONT_SOCK].revents = 0;
-				if (msg.type == MON_TERM ||
-				    msg.value == SIGTERM)
-					pf[TERM_SIG].revents = POLLIN;
-				else if (msg.value > 0 && msg.value < 65 &&
-				    msg.value != SIGKILL &&
-				    msg.value != SIGSTOP)
-					(void)pidfd_signal(m->init_pidfd,
-					    msg.value);
-			}
-		}
-		if (pf[TERM_SIG].revents) {
-			/* Slurm ends the step: SIGTERM to every task, what
-			 * is left killed after the grace. */
-			if (term >= 0)
-				mon_term_read(term);
-			(void)pidfd_signal(m->init_pidfd, SIGTERM);
-			stop_arm(STEP_GRACE_S);
-		}
-		if (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents) {
-			/* The task that made it is gone (or asks to end):
-			 * as in the foreground, the container goes. */
-			front_pidfd = front_sock = -1;
-			(void)pidfd_signal(m->init_pidfd, SIGKILL);
-		}
-		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
-			if (pf[CL + i].revents && ks.cl[i].fd >= 0 &&
-			    ks.cl[i].xpidfd < 0)
+		if (kst.tasks > 0)
+			step_front(m, pf[FRONT_PID].revents,
+			    pf[FRONT_SOCK].revents, pf[TERM_SIG].revents, term);
+		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++) {
+			if ((pf[CL + i].revents & POLLOUT) &&
+			    &ks.cl[i] == ks.lc)
+				(void)launcher_flush(0);
+			if ((pf[CL + i].revents & ~POLLOUT) &&
+			    ks.cl[i].fd >= 0 && ks.cl[i].xpidfd < 0)
 				client_request(&ks.cl[i], p, m);
+		}
+		if (kst.tasks == 0 &&
+		    (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents))
+			front_gone(p, m);
 		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
 			if (pf[CL + KEEPER_MAX_CLIENTS + i].revents &&
 			    ks.cl[i].xpidfd >= 0)
@@ -1354,6 +1522,37 @@ serve(const struct launch_plan *p, struct monitor *m)
 	}
 }
 
+bool
+keeper_wanted(struct launch_plan *p, const struct place *pl)
+{
+	/* Inside a batch job the run stays in the foreground: the user did
+	 * not ask for -d, nothing is refused. */
+	if (pl->job)
+		p->fg_detach = false;
+	return p->detach || p->fg_detach;
+}
+
+/* run -it: the launcher, a client of the caller attached to the pty
+ * before any output is read, its other end and P1's pidfd to P0. */
+static void
+launcher_attach(const struct launch_plan *p, struct monitor *m)
+{
+	struct client *c;
+	int fds[2];
+
+	if ((c = keeper_client_pair(p->uid, &fds[0])) == NULL)
+		die_errno("the connection to the container's front");
+	c->op = CTLP_ATTACH;
+	c->waits = c->follow = c->attached = true;
+	ks.lc = c;
+	ks.fg = true;
+	fds[1] = m->init_pidfd;
+	/* P0 gone already: its connection closes with this end. */
+	if (mon_send(m->keeper_sock, MON_ATTACHED, 0, fds, 2) != 0)
+		client_close(c);
+	close(fds[0]);
+}
+
 void
 keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 {
@@ -1362,6 +1561,7 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 	int n;
 
 	m->init_pid = init;
+	ks.initfd = m->init_pidfd;
 	close(m->init_sock[1]);
 	close(m->alive[0]);
 	for (int fd = 0; fd < 3; fd++)
@@ -1386,13 +1586,21 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 		/* A step's container: the task that made it is its first
 		 * exec, through a connection handed to P0, which waits for
 		 * this K to exit (the step must find nothing left). */
-		int fd = keeper_client_pair(p->uid);
+		int fd = -1;
 
-		if (mon_send(m->keeper_sock, MON_CLIENT, 1, &fd, 1) != 0)
+		if (keeper_client_pair(p->uid, &fd) == NULL ||
+		    mon_send(m->keeper_sock, MON_CLIENT, 1, &fd, 1) != 0)
 			die_errno("cannot hand the container to the task");
 		close(fd);
 		serve(p, m);
 		_exit(0);
+	}
+	if (p->fg_detach) {
+		/* run -it: P0 attaches as the launcher; the output waits in
+		 * its socket until then. */
+		launcher_attach(p, m);
+		detach(m, ks.fg);
+		serve(p, m);
 	}
 	/* The name, then the status: the caller sees the name before P0
 	 * exits 0. */
@@ -1400,7 +1608,7 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 	if (write(STDOUT_FILENO, line, (size_t)n) != n)
 		warnmsg("cannot write the name to standard output");
 	(void)mon_send(m->keeper_sock, MON_STATUS, 0, NULL, 0);
-	detach(m);
+	detach(m, false);
 	serve(p, m);
 	_exit(0);
 }

@@ -19,6 +19,12 @@
 #define KEEPER_INFO_MAX    8192 /* bytes of an info or exit record */
 
 /*
+ * K, right after its placement: is the launch kept here?  run -d; run -it
+ * from a terminal (plan->fg_detach) unless the placement is inside a
+ * batch job, where it stays a plain foreground run (fg_detach cleared).
+ */
+bool keeper_wanted(struct launch_plan *p, const struct place *pl);
+/*
  * K, right after its placement (before PAM): refuses -d inside a batch
  * job's confinement, then takes the container's name for the caller:
  * creates RUNDIR/ctr-launch/c/u<uid>/<name>/ (root, 0700 all the way up)
@@ -50,7 +56,8 @@ void keeper_forget(void);
 void keeper_abandon(void);
 /*
  * K, step 11 of a detached launch: waits for P1's readiness (P0 gets its
- * errors, or the name and status 0), then detaches and serves the ctl
+ * errors, or the name and status 0; with plan->fg_detach an attached
+ * client connection, MON_ATTACHED), then detaches and serves the ctl
  * socket and the log until the container ends, writes the exit record,
  * tears down and exits.
  */

@@ -146,4 +146,6 @@ login_finish(struct launch_plan *p)
 	p->workdir_strict = false;
 	p->login = true;
 	p->login_prog = st.prog;
+	/* No detach keys in a login: its bytes are the user's. */
+	p->fg_detach = false;
 }

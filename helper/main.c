@@ -136,12 +136,12 @@ launch(struct launch_plan *p)
 	    front, &pl);
 	if (pl.job)
 		audit_set_job(pl.path);
-	/* run -d: the container's name and state (keeper.c); a Slurm
-	 * step's tasks: the first makes the container, the others join it
-	 * (and their K ends here). */
+	/* run -d, or run -it outside a batch job: the container's name and
+	 * state (keeper.c); a Slurm step's tasks: the first makes the
+	 * container, the others join it (and their K ends here). */
 	if (p->step_tasks > 0)
 		keeper_step(p, &pl, &m);
-	else if (p->detach)
+	else if (keeper_wanted(p, &pl))
 		keeper_reserve(p, &pl);
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
@@ -153,7 +153,7 @@ launch(struct launch_plan *p)
 	/* 7. Layer locks, then clone P1 into new namespaces, into its
 	 * cgroup (v2), or placed there before K releases it (v1). */
 	monitor_prepare_init(p, &m);
-	if (p->detach || p->step_tasks > 0)
+	if (p->detach || p->fg_detach || p->step_tasks > 0)
 		keeper_prepare(p, &m);
 	init = ns_clone(p, cgroup_clone_fd(&cg), &m.init_pidfd);
 	if (init == 0)
@@ -163,7 +163,7 @@ launch(struct launch_plan *p)
 	 * forwarder in the container's network namespace (ports.c). */
 	ports_bind(p);
 	ports_start(p, m.init_pidfd, &cg, &pl);
-	if (p->detach || p->step_tasks > 0)
+	if (p->detach || p->fg_detach || p->step_tasks > 0)
 		keeper_detached(p, &m, init);
 	/* 11. K: wait for the container and for P0; clean up. */
 	monitor_keeper(p, &m, init);

@@ -15,7 +15,14 @@
  *   capability, not dumpable) and MUST NOT keep the plan.
  * - K MUST treat whatever P0 sends as at most a request to tear down.
  * - When P0 dies, K MUST kill the container (SIGKILL to its init ends the
- *   whole pid namespace), wait for it and clean up.
+ *   whole pid namespace), wait for it and clean up.  With run -it
+ *   (plan->fg_detach, keeper.c) this holds until P0 has asked K to
+ *   detach: P0 dying, aborting or closing its connection before that
+ *   kills the container, and its end leaves no record.
+ * - The detach keys of run -it MUST NOT work as ctr-launch-shell
+ *   (plan->login), inside a batch job, with allow_detach = no, or
+ *   without -i, -t and a terminal on stdin: those runs stay plain
+ *   foreground ones and the keys reach the container as bytes.
  * - A signal that reaches P0 before the container runs MUST abort the
  *   launch (exit 128+N); afterwards HUP, INT, QUIT, TERM, USR1, USR2 and
  *   ALRM MUST be forwarded to the container's init.
@@ -587,6 +594,7 @@ struct front {
 	char *step_payload;
 	size_t step_len;
 	bool step_tty, step_interactive;
+	struct ctlp_detach keys; /* run -it: the detach keys (MON_ATTACHED) */
 };
 
 static struct front *front_for_exit;
@@ -934,6 +942,26 @@ front_step(struct front *f, int sock, bool own)
 	exit(status);
 }
 
+/* run -it (plan->fg_detach): K runs the container as a detached one and
+ * P0 is its launcher, the client SOCK attached to its pty: the relay of
+ * `attach`, with the signals to the init through PIDFD.  Closing SOCK
+ * without a detach ends the container (keeper.c). */
+static noreturn void
+front_attached(struct front *f, int sock, int pidfd)
+{
+	struct ctl_relay r;
+
+	/* An abort that crossed MON_ATTACHED: K kills the container. */
+	if (f->abort_sig != 0)
+		exit(128 + f->abort_sig);
+	f->running = true;
+	f->pidfd = pidfd;
+	r.keys = f->keys;
+	r.sfd = f->sfd;
+	r.pidfd = pidfd;
+	ctl_attach_relay(sock, &r);
+}
+
 static void
 front_message(struct front *f)
 {
@@ -958,6 +986,9 @@ front_message(struct front *f)
 		front_exit(f,
 		    msg.value < 0 || msg.value > 255 ? CTL_EXIT_FAIL :
 						       msg.value);
+	if (msg.type == MON_ATTACHED && fds[0] >= 0 && fds[1] >= 0 &&
+	    !f->running)
+		front_attached(f, fds[0], fds[1]);
 	if (msg.type != MON_RUNNING || fds[0] < 0 || f->running) {
 		for (int i = 0; i < 2; i++)
 			if (fds[i] >= 0)
@@ -1053,6 +1084,8 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 	f.hup_fd[1] = tty ? -1 : STDERR_FILENO;
 	front_for_exit = &f;
 	atexit(tty_restore);
+	if (ctlp_detach_parse(p->detach_keys, &f.keys) != 0)
+		(void)ctlp_detach_parse("ctrl-p,ctrl-q", &f.keys);
 	creds_drop_front(p);
 	if (p->step_tasks > 0) {
 		static char payload[CTLP_EXEC_MAX];

@@ -29,6 +29,9 @@ enum mon_type {
 	MON_CLIENT,  /* K to P0: + a connection to a keeper's ctl socket,
 			already accepted by that keeper; value 1 when K
 			is that keeper (P0 then waits for K to exit) */
+	/* K to P0 (run -it, plan->fg_detach): + a client connection of the
+	 * container's keeper, attached to its pty (keeper.c), + P1's pidfd */
+	MON_ATTACHED,
 };
 
 struct mon_msg {

@@ -464,7 +464,7 @@ plan_step(struct launch_plan *p, const struct args_request *req)
 		    "run --step-tasks refused: a step's container is named slurm-JOB.STEP (no --name)");
 	p->step_tty = p->tty_wanted;
 	p->step_interactive = p->interactive;
-	p->tty_wanted = p->interactive = false;
+	p->tty_wanted = p->interactive = p->fg_detach = false;
 	p->auto_remove = true;
 }
 
@@ -487,6 +487,12 @@ plan_run(struct launch_plan *p, const struct args_request *req,
 		    p->eff.allow_detach_from);
 	if (p->detach && !p->tty_wanted)
 		p->interactive = false;
+	/* run -it from a terminal: detachable when the policy allows it
+	 * (keeper.c; never for a login, login_finish). */
+	p->fg_detach = !p->detach && p->interactive && p->tty_wanted &&
+	    p->eff.allow_detach && isatty(STDIN_FILENO) == 1;
+	snprintf(p->detach_keys, sizeof(p->detach_keys), "%s",
+	    req->detach_keys != NULL ? req->detach_keys : "ctrl-p,ctrl-q");
 	plan_image(p, req->image);
 	p->argv = plan_argv(p->image->entrypoint, p->image->cmd,
 	    req->has_entrypoint, req->has_entrypoint ? req->entrypoint : "",

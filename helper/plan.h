@@ -79,6 +79,12 @@ struct launch_plan {
 	 * the holder's, false). */
 	unsigned step_tasks;
 	bool step_tty, step_interactive;
+	/* run -it from a terminal, the policy allowing detaching, not a
+	 * login: K runs it as a detached container with P0 as its attached
+	 * launcher, until the detach keys (keeper.c); cleared by K inside a
+	 * batch job and by login_finish. */
+	bool fg_detach;
+	char detach_keys[64]; /* --detach-keys, or "ctrl-p,ctrl-q" */
 	enum plan_net net;
 	/* -p (portplan.c): granted, host ports distinct; the forwarder
 	 * accepts on loopback addresses only the owner's sockets unless

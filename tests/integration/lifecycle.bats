@@ -174,6 +174,141 @@ pane_has() { pane | grep -q -- "$1"; }
 	[ "$output" = 6 ]
 }
 
+# front_pid USER PATTERN: the launching process (P0, the caller's own) of
+# the run whose command line matches PATTERN.
+front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
+
+@test "run -it: Ctrl-P Ctrl-Q detaches, the container runs on; attach gets back in" {
+	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
+	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
+	wait_for pane_has hi-42
+	# A foreground run is a container like the others while it runs,
+	# and its launcher is the one attached client.
+	run -0 as "$LC_A" ps
+	[[ "$output" == *"fg "*"Up "* ]]
+	run -125 as "$LC_A" attach fg
+	[[ "$output" == *"another client is attached"* ]]
+	tmux -L "$LC_TMUX" send-keys C-p C-q
+	wait_for pane_has "ENDED rc=0"
+	tmux -L "$LC_TMUX" kill-server
+	run -0 as "$LC_A" ps
+	[[ "$output" == *"fg "*"Up "* ]]
+	run -0 as "$LC_A" logs fg
+	[[ "$output" == *hi-42* ]]
+	# The keeper holds nothing of the caller's session once detached.
+	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" fg)/info")
+	[ "$(readlink /proc/"$kpid"/cwd)" = / ]
+	for fd in 0 1 2; do [ "$(readlink /proc/"$kpid"/fd/$fd)" = /dev/null ]; done
+	tmux_as "$LC_A" "$CTL_BIN attach fg"
+	tmux -L "$LC_TMUX" send-keys 'echo back-$((40+3))' Enter
+	wait_for pane_has back-43
+	tmux -L "$LC_TMUX" send-keys 'exit 7' Enter
+	wait_for pane_has "ENDED rc=7"
+	tmux -L "$LC_TMUX" kill-server
+	# Detached, it is kept as run -d keeps it.
+	run -0 as "$LC_A" wait fg
+	[ "$output" = 7 ]
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"fg "*"Exited (7) "* ]]
+}
+
+@test "run -it: its status comes back, nothing is left; the caller's SIGTERM reaches the payload" {
+	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
+	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2)); exit 5' Enter
+	wait_for pane_has "ENDED rc=5"
+	pane_has hi-42
+	tmux -L "$LC_TMUX" kill-server
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$(state_dir "$LC_A" fg)" ]
+	[ ! -e "$(log_file "$LC_A" fg)" ]
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q .
+	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh -c 'trap \"echo got-term; exit 9\" TERM; echo ready-\$((1+1)); while :; do sleep 1; done'"
+	wait_for pane_has ready-2
+	p0=$(front_pid "$LC_A" "run -it --name fg")
+	[ -n "$p0" ]
+	kill -TERM "$p0"
+	wait_for pane_has "ENDED rc=9"
+	pane_has got-term
+	tmux -L "$LC_TMUX" kill-server
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+}
+
+@test "run -it: the front killed before a detach ends the container; nothing is left" {
+	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
+	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
+	wait_for pane_has hi-42
+	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" fg)/info")
+	p0=$(front_pid "$LC_A" "run -it --name fg")
+	[ -n "$p0" ]
+	kill -9 "$p0"
+	wait_for pane_has "ENDED rc=137"
+	tmux -L "$LC_TMUX" kill-server
+	gone() { ! kill -0 "$kpid" 2>/dev/null; }
+	wait_for gone
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$(state_dir "$LC_A" fg)" ]
+	[ ! -e "$(log_file "$LC_A" fg)" ]
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q .
+}
+
+@test "run -it: the keeper killed, the front exits 125 saying so and the container dies" {
+	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
+	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
+	wait_for pane_has hi-42
+	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" fg)/info")
+	kill -9 "$kpid"
+	wait_for pane_has "ENDED rc=125"
+	pane_has "keeper process died"
+	tmux -L "$LC_TMUX" kill-server
+	dead() { ! pgrep -u "$(uid_of "$LC_A")" >/dev/null; }
+	wait_for dead
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"fg "*"Exited (unknown)"* ]]
+	run -0 as "$LC_A" rm fg
+}
+
+@test "run -it --detach-keys: those keys detach, Ctrl-P Ctrl-Q reach the container" {
+	run -125 as "$LC_A" run -it --detach-keys ctrl-pp busybox true
+	[[ "$output" == *"--detach-keys"* ]]
+	tmux_as "$LC_A" "$CTL_BIN run -it --detach-keys ctrl-x --name fg busybox sh"
+	tmux -L "$LC_TMUX" send-keys 'stty -ixon; cat -v' Enter
+	sleep 0.5
+	tmux -L "$LC_TMUX" send-keys C-p C-q Enter
+	wait_for pane_has '\^P\^Q'
+	tmux -L "$LC_TMUX" send-keys C-d C-x
+	wait_for pane_has "ENDED rc=0"
+	tmux -L "$LC_TMUX" kill-server
+	run -0 as "$LC_A" ps
+	[[ "$output" == *"fg "*"Up "* ]]
+	run -0 as "$LC_A" rm -f fg
+}
+
+@test "allow_detach = no: run -it stays in the foreground, the detach keys are bytes" {
+	lc_policy "allow_detach = no"
+	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
+	tmux -L "$LC_TMUX" send-keys 'stty -ixon; cat -v' Enter
+	sleep 0.5
+	tmux -L "$LC_TMUX" send-keys C-p C-q Enter
+	wait_for pane_has '\^P\^Q'
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	tmux -L "$LC_TMUX" send-keys C-d 'exit 3' Enter
+	wait_for pane_has "ENDED rc=3"
+	tmux -L "$LC_TMUX" kill-server
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+}
+
+@test "run -it without a terminal on stdin: no detach keys, no record" {
+	run -0 bash -c "printf '\\020\\021' | setpriv --reuid=$(uid_of "$LC_A") --regid=$(id -g "$LC_A") --init-groups -- '$CTL_BIN' run -it --name fg busybox sh -c 'sleep 1; echo done-\$((40+2))'"
+	[[ "$output" == *done-42* ]]
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+}
+
 @test "attach: refused without -t, to another user, and with bad detach keys" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
 	run -125 as "$LC_A" attach lab

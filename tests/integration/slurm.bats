@@ -337,6 +337,20 @@ payload_job() {
 	[[ "$output" != *"not a tty"* ]]
 }
 
+@test "slurm: srun --pty inside a job: run -it stays in the foreground, Ctrl-P Ctrl-Q are bytes" {
+	# Detached, the container would outlive the step: the keys are the
+	# shell's (^P recalls the last line), the step ends with it.
+	run bash -c "printf 'echo one-\$((40+2))\n\020\021\necho two-\$((40+3)); exit\n' | (cd /tmp && runuser -u '$SA' -- env SLURM_CONF='$SLURM_CONF' \
+	    script -qc 'srun --pty --container-image=slimg$TAG sh' /dev/null)"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *two-43* ]]
+	run as "$SA" "$CTL_BIN" ps -a -q
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	node_idle
+}
+
 @test "slurm: salloc --container-image reaches the steps of the allocation" {
 	run as "$SA" salloc --container-image="slimg$TAG" srun cat /etc/os-release
 	echo "$output"

@@ -234,6 +234,31 @@ test_unknown_and_malformed(void **state)
 	BAD("-e", "ctr-launch", "run", "-e", "A-B=x", "img");
 	BAD("-e", "ctr-launch", "run", "-e", "", "img");
 	BAD("empty", "ctr-launch", "run", "", "cmd");
+	BAD("--detach-keys", "ctr-launch", "run", "--detach-keys", "ctrl-pp",
+	    "img");
+	BAD("--detach-keys", "ctr-launch", "run", "--detach-keys", "", "img");
+	BAD("given twice", "ctr-launch", "run", "--detach-keys", "ctrl-x",
+	    "--detach-keys", "ctrl-y", "img");
+}
+
+static void
+test_detach_keys(void **state)
+{
+	struct args_request r;
+
+	(void)state;
+	ok_parse(&r,
+	    parse_v(&r,
+		(const char *const[]){ "ctr-launch", "run", "-it",
+		    "--detach-keys=ctrl-x,q", "img", NULL }));
+	assert_string_equal(r.detach_keys, "ctrl-x,q");
+	args_free(&r);
+	ok_parse(&r,
+	    parse_v(&r,
+		(const char *const[]){ "ctr-launch", "run", "-it", "img",
+		    NULL }));
+	assert_null(r.detach_keys);
+	args_free(&r);
 }
 
 static void
@@ -374,6 +399,7 @@ main(void)
 		cmocka_unit_test(test_short_clusters),
 		cmocka_unit_test(test_options_after_image),
 		cmocka_unit_test(test_unknown_and_malformed),
+		cmocka_unit_test(test_detach_keys),
 		cmocka_unit_test(test_volumes),
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_entrypoint_empty),
