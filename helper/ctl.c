@@ -1019,29 +1019,56 @@ copy_fd(int in, int out)
 	return true;
 }
 
+/* A step task's front (ctl_exec_handed): its signals, read from SFD, go
+ * to the step's keeper on KSOCK (-1: none); SIGWINCH resizes MASTER. */
+struct fwd {
+	int sfd, ksock, master;
+};
+
+static void winsize_to(int master);
+
+static void
+fwd_signals(const struct fwd *f)
+{
+	struct signalfd_siginfo si;
+
+	while (read(f->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+
+		if (sig == SIGWINCH && f->master >= 0)
+			winsize_to(f->master);
+		else if (sig != SIGCHLD && sig != SIGWINCH && sig != SIGPIPE &&
+		    f->ksock >= 0)
+			(void)mon_send(f->ksock, MON_SIGNAL, sig, NULL, 0);
+	}
+}
+
 /* Relays the pipes until the status comes; returns it. */
 static int
-exec_relay(int sock, int relay[3])
+exec_relay(int sock, int relay[3], const struct fwd *fw)
 {
 	struct ctlp_resp r;
 	int status = CTL_EXIT_FAIL;
 	bool have = false;
 
 	for (;;) {
-		struct pollfd pf[4] = {
+		struct pollfd pf[5] = {
 			{ have ? -1 : sock, POLLIN, 0 },
 			{ relay[0] >= 0 ? STDIN_FILENO : -1, POLLIN, 0 },
 			{ relay[1], POLLIN, 0 },
 			{ relay[2], POLLIN, 0 },
+			{ fw != NULL ? fw->sfd : -1, POLLIN, 0 },
 		};
 
 		if (have && relay[1] < 0 && relay[2] < 0)
 			return status;
-		if (poll(pf, 4, have ? 200 : -1) < 0) {
+		if (poll(pf, 5, have ? 200 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
 		}
+		if (pf[4].revents)
+			fwd_signals(fw);
 		if (pf[0].revents) {
 			unsigned char in[4 + CTLP_DATA_MAX];
 			ssize_t n = recv(sock, in, sizeof(in), 0);
@@ -1140,26 +1167,31 @@ winsize_to(int master)
 /* exec -t: relays the caller's terminal and the pty until the status
  * comes; returns it. */
 static int
-exec_pty(int sock, int master, bool input)
+exec_pty(int sock, int master, bool input, struct fwd *fw)
 {
 	struct ctlp_resp r;
-	int sfd = winch_fd();
+	int sfd = fw != NULL ? -1 : winch_fd();
 
 	winsize_to(master);
 	tty_raw();
 	for (;;) {
-		struct pollfd pf[4] = {
+		struct pollfd pf[5] = {
 			{ sock, POLLIN, 0 },
 			{ input ? STDIN_FILENO : -1, POLLIN, 0 },
 			{ master, POLLIN, 0 },
 			{ sfd, POLLIN, 0 },
+			{ fw != NULL ? fw->sfd : -1, POLLIN, 0 },
 		};
 
-		if (poll(pf, 4, -1) < 0) {
+		if (fw != NULL)
+			fw->master = master;
+		if (poll(pf, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
 		}
+		if (pf[4].revents)
+			fwd_signals(fw);
 		if (pf[3].revents) {
 			struct signalfd_siginfo si;
 
@@ -1190,7 +1222,7 @@ exec_pty(int sock, int master, bool input)
 }
 
 static int exec_over(int sock, const char *payload, size_t len, bool tty,
-    bool interactive, const struct launch_plan *plan);
+    bool interactive, const struct launch_plan *plan, struct fwd *fw);
 
 static noreturn void
 cmd_exec(struct ctx *c, char **caller_env)
@@ -1226,7 +1258,7 @@ cmd_exec(struct ctx *c, char **caller_env)
 	done_one(udir, dir);
 	free(t);
 	exit(exec_over(sock, payload, (size_t)len, c->req->tty,
-	    c->req->interactive, c->plan));
+	    c->req->interactive, c->plan, NULL));
 }
 
 /* The exec request on SOCK, the caller's stdio with it; PLAN (when not
@@ -1234,7 +1266,7 @@ cmd_exec(struct ctx *c, char **caller_env)
  * status. */
 static int
 exec_over(int sock, const char *payload, size_t len, bool tty, bool interactive,
-    const struct launch_plan *plan)
+    const struct launch_plan *plan, struct fwd *fw)
 {
 	int fds[3], relay[3];
 
@@ -1265,7 +1297,7 @@ exec_over(int sock, const char *payload, size_t len, bool tty, bool interactive,
 			die("exec -t: no pseudo-terminal came from the container (status %d)",
 			    r.status);
 		}
-		return exec_pty(sock, master, interactive);
+		return exec_pty(sock, master, interactive, fw);
 	}
 	exec_stdio(interactive, fds, relay);
 	send_exec(sock, payload, len, fds);
@@ -1275,14 +1307,16 @@ exec_over(int sock, const char *payload, size_t len, bool tty, bool interactive,
 	/* Everything is sent: the caller's own rights from here. */
 	if (plan != NULL)
 		creds_drop_front(plan);
-	return exec_relay(sock, relay);
+	return exec_relay(sock, relay, fw);
 }
 
 int
 ctl_exec_handed(int sock, const char *payload, size_t len, bool tty,
-    bool interactive)
+    bool interactive, int sfd, int ksock)
 {
-	return exec_over(sock, payload, len, tty, interactive, NULL);
+	struct fwd fw = { sfd, ksock, -1 };
+
+	return exec_over(sock, payload, len, tty, interactive, NULL, &fw);
 }
 
 /* ---- attach ---- */

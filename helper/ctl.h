@@ -18,9 +18,11 @@ noreturn void ctl_main(int argc, char **argv, char **caller_env);
 /* P0 of a Slurm step's task (run --step-tasks): the exec request PAYLOAD
  * (ctlp_exec_encode) on SOCK, a connection to the step container's keeper
  * that K handed over, with the caller's stdio (-t: a pty of the
- * container's own); relays and returns the status. */
+ * container's own); relays and returns the status.  The signals read from
+ * SFD (a signalfd of all of them) go to the step's keeper as MON_SIGNAL
+ * on KSOCK (-1: dropped). */
 int ctl_exec_handed(int sock, const char *payload, size_t len, bool tty,
-    bool interactive);
+    bool interactive, int sfd, int ksock);
 
 /* How an attached client relays (attach, and the launcher of run -it,
  * P0 in monitor.c). */

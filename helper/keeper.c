@@ -333,9 +333,9 @@ keeper_connect(int dir)
 /* The step's container DIR, when its record says it is this step's (its
  * K wrote the ids from its own cgroup path) and it runs: a connection
  * accepted by its K (a status round trip: K checks who connected while
- * this K still lives), handed to P0.  False while it is not ready. */
-static bool
-step_join(const struct launch_plan *p, struct monitor *m, int dir)
+ * this K still lives).  -1 while it is not ready. */
+static int
+step_join(const struct launch_plan *p, int dir)
 {
 	static char buf[KEEPER_INFO_MAX];
 	struct ctlp_info info = { 0 };
@@ -347,7 +347,7 @@ step_join(const struct launch_plan *p, struct monitor *m, int dir)
 	int sock;
 
 	if (n < 0)
-		return false; /* being created */
+		return -1; /* being created */
 	if (ctlp_info_parse(buf, (size_t)n, &info) != 0 ||
 	    strcmp(info.step, kst.ids) != 0)
 		deny(
@@ -355,7 +355,7 @@ step_join(const struct launch_plan *p, struct monitor *m, int dir)
 		    p->name, kst.ids, p->name);
 	if (faccessat(dir, "exit", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
 	    (sock = keeper_connect(dir)) < 0)
-		return false; /* ending: its name comes free */
+		return -1; /* ending: its name comes free */
 	ctlp_req_encode(&q, b);
 	if (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
 	    send(sock, b, CTLP_REQ_LEN, MSG_NOSIGNAL) != CTLP_REQ_LEN ||
@@ -365,15 +365,9 @@ step_join(const struct launch_plan *p, struct monitor *m, int dir)
 	    setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none)) !=
 		0) {
 		close(sock);
-		return false;
+		return -1;
 	}
-	syslog(LOG_AUTHPRIV | LOG_NOTICE,
-	    "container %s (uid %u): a task of step %s joins", p->name,
-	    (unsigned)p->uid, kst.ids);
-	if (mon_send(m->keeper_sock, MON_CLIENT, 0, &sock, 1) != 0)
-		die_errno("cannot hand the step's container to the task");
-	close(sock);
-	return true;
+	return sock;
 }
 
 void
@@ -402,21 +396,28 @@ keeper_step(struct launch_plan *p, struct place *pl, struct monitor *m)
 	until.tv_sec += STEP_WAIT_S;
 	for (;;) {
 		struct timespec pause = { 0, 20 * 1000 * 1000 };
-		bool joined = false;
-		int dir;
+		int dir, sock = -1;
 
 		if (take_name(p->name))
 			return; /* this task's K keeps the container */
 		dir = openat(ks.udir, p->name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dir >= 0) {
-			joined = step_join(p, m, dir);
+			sock = step_join(p, dir);
 			close(dir);
 		}
-		if (joined) {
-			/* P0 is an exec client of the step's K now. */
+		if (sock >= 0) {
+			/* P0 back where it was, then an exec client of the
+			 * step's K; this K is done. */
+			syslog(LOG_AUTHPRIV | LOG_NOTICE,
+			    "container %s (uid %u): a task of step %s joins",
+			    p->name, (unsigned)p->uid, kst.ids);
 			log_set_teardown(NULL, NULL);
 			place_release(pl);
+			if (mon_send(m->keeper_sock, MON_CLIENT, 0, &sock, 1) !=
+			    0)
+				die_errno(
+				    "cannot hand the step's container to the task");
 			_exit(0);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);

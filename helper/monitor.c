@@ -889,36 +889,34 @@ front_exit(struct front *f, int status)
 	exit(status);
 }
 
-/* run --step-tasks: the task's command is an exec on SOCK, relayed by a
- * child; P0 forwards the task's signals to the step's K when OWN (K is
- * the container's: it passes them to every task) and exits with the
- * command's status once both the child and K are gone (a step's K only
- * when the container is torn down). */
+/* run --step-tasks: the task's command is an exec on SOCK, relayed by
+ * P0 itself (a child would be left in the job's ctl-front cgroup), which
+ * forwards the task's signals to the step's K when OWN (K is the
+ * container's: it passes them to every task), and exits with the
+ * command's status once K is gone (a step's K only when the container is
+ * torn down). */
 static noreturn void
 front_step(struct front *f, int sock, bool own)
 {
-	pid_t relay = fork();
-	int status = CTL_EXIT_FAIL;
-	bool relay_done = false, keeper_done = false;
+	int status;
 
-	if (relay < 0)
-		die_errno("fork");
-	if (relay == 0) {
-		close(f->sfd);
-		_exit(ctl_exec_handed(sock, f->step_payload, f->step_len,
-		    f->step_tty, f->step_interactive));
-	}
-	close(sock);
 	if (!own) {
 		close(f->sock);
 		f->sock = -1;
 	}
-	while (!relay_done || !keeper_done) {
+	status = ctl_exec_handed(sock, f->step_payload, f->step_len,
+	    f->step_tty, f->step_interactive, f->sfd, f->sock);
+	close(sock);
+	for (;;) {
 		struct pollfd pf = { f->sfd, POLLIN, 0 };
 		struct signalfd_siginfo si;
-		int st;
 		pid_t w;
 
+		while ((w = waitpid(f->keeper, NULL, WNOHANG)) < 0 &&
+		    errno == EINTR)
+			;
+		if (w != 0)
+			exit(status);
 		if (poll(&pf, 1, -1) < 0 && errno != EINTR)
 			die_errno("poll");
 		while (read(f->sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -929,17 +927,7 @@ front_step(struct front *f, int sock, bool own)
 				(void)mon_send(f->sock, MON_SIGNAL, sig, NULL,
 				    0);
 		}
-		while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
-			if (w == relay) {
-				relay_done = true;
-				status = WIFEXITED(st) ? WEXITSTATUS(st) :
-							 128 + WTERMSIG(st);
-			} else if (w == f->keeper) {
-				keeper_done = true;
-			}
-		}
 	}
-	exit(status);
 }
 
 /* run -it (plan->fg_detach): K runs the container as a detached one and

@@ -123,7 +123,8 @@ no_leftovers() {
 	done
 	run pgrep -u "$UA"
 	[ "$status" -ne 0 ]
-	run find "$CG"/*/slurm_localhost -path "*$pat*"
+	run find "$CG"/*/slurm_localhost -path "*$pat*" -type d
+	echo "left: $output"
 	[ -z "$output" ]
 	run find "$CG"/memory/ctr-launch "$CG"/pids/ctr-launch "$CG"/cpu/ctr-launch -path "*/u$UA/*"
 	[ -z "$output" ]
@@ -425,7 +426,7 @@ payload_job() {
 	job=${names#slurm-}
 	job=${job%.0}
 	# Seen from the host: both tasks' commands in the one container
-	# cgroup, inside the first task's.
+	# cgroup, inside the cgroup of the task that made it.
 	local pids cgs
 	for _ in $(seq 50); do
 		pids=$(pgrep -u "$UA" -x sleep) && [ "$(echo "$pids" | wc -l)" -eq 2 ] && break
@@ -435,7 +436,7 @@ payload_job() {
 	echo "cgroups: $cgs"
 	[ "$(echo "$pids" | wc -l)" -eq 2 ]
 	[ "$(echo "$cgs" | wc -l)" -eq 1 ]
-	[[ "$cgs" == *"/job_$job/step_0/task_0/"* ]]
+	[[ "$cgs" =~ /job_$job/step_0/task_[01]/slurm-$job\.0$ ]]
 	wait
 	cat "$f"
 	[ "$(grep -c '^task=' "$f")" -eq 2 ]
@@ -449,8 +450,9 @@ payload_job() {
 	# One launch for the step: one grant, one end.
 	[ "$(grep -c "uid=$UA job=$job step=0 event=grant" "$AUDIT")" -eq 1 ]
 	no_leftovers "$job"
-	run as "$SA" "$CTL_BIN" ps -a -q
-	[ -z "$output" ]
+	run as "$SA" "$CTL_BIN" ps -a
+	echo "$output"
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
 	node_idle
 }
 
