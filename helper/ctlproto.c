@@ -251,7 +251,8 @@ lines(const char *buf, size_t len,
 	while (i < len) {
 		const char *nl = memchr(buf + i, '\n', len - i);
 		const char *eq;
-		char key[16], val[2048];
+		/* Room for the longest value (ports). */
+		char key[16], val[sizeof(((struct ctlp_info *)0)->ports)];
 		size_t ll, kl;
 
 		if (nl == NULL)

@@ -36,6 +36,11 @@
  *   P0's death or any message from P0 MUST kill the container, and the
  *   container's end MUST leave no record (the status goes to the
  *   launcher); after it, P0 MUST NOT be watched or held any more.
+ * - Output a failed write dropped MUST be told in the log (how many
+ *   bytes, why) once writing works again.
+ * - A failure of K's setup before P0 is told, the detach included, MUST
+ *   give exit 125 with the reason and leave nothing (no state directory,
+ *   no log), the name free.
  * - When the container ends K MUST write the exit record before it
  *   answers any waiter, then tear down as the foreground keeper does.
  * - run --step-tasks (a Slurm step's tasks sharing one container): the
@@ -116,6 +121,8 @@ static struct kstate {
 	bool running; /* P1 reported ready */
 	bool low;     /* writing stopped: file system short of space */
 	uint64_t log_size, cap;
+	uint64_t lost; /* bytes a failed write of the log dropped */
+	int lost_err;  /* its errno */
 	uid_t uid;
 	char name[64];
 	struct client cl[KEEPER_MAX_CLIENTS];
@@ -130,8 +137,8 @@ static struct kstate {
 	unsigned char lpend[4 + CTLP_DATA_MAX];
 	size_t lpend_len;
 } ks = { -1, -1, -1, -1, { -1, -1 }, -1, -1, -1, false, false, false, 0, 0, 0,
-	"", { { -1, 0, false, false, 0, -1, -1, false } }, NULL, false, -1,
-	{ 0 }, 0 };
+	0, 0, "", { { -1, 0, false, false, 0, -1, -1, false } }, NULL, false,
+	-1, { 0 }, 0 };
 
 static int
 pidfd_signal(int pidfd, int sig)
@@ -525,15 +532,35 @@ log_append(const char *buf, size_t len)
 	keep = ctlp_log_keep(ks.log_size, take, ks.cap);
 	if (keep < ks.log_size)
 		log_trim(keep);
+	if (ks.lost > 0) {
+		/* Writing works again: the log says what it misses. */
+		char note[160];
+		int n = snprintf(note, sizeof(note),
+		    "\n[ctr-launch: %llu bytes of output lost: %s]\n",
+		    (unsigned long long)ks.lost, strerror(ks.lost_err));
+
+		if (pwrite(ks.log, note, (size_t)n, (off_t)ks.log_size) != n)
+			goto lost;
+		ks.log_size += (uint64_t)n;
+		ks.lost = 0;
+	}
 	while (take > 0) {
 		ssize_t w = pwrite(ks.log, buf, take, (off_t)ks.log_size);
 
 		if (w <= 0)
-			return;
+			goto lost;
 		ks.log_size += (uint64_t)w;
 		buf += w;
 		take -= (uint64_t)w;
 	}
+	return;
+lost:
+	if (ks.lost == 0)
+		syslog(LOG_AUTHPRIV | LOG_WARNING,
+		    "log of %s (uid %u): write failed (%s): output lost",
+		    ks.name, (unsigned)ks.uid, strerror(errno));
+	ks.lost_err = errno;
+	ks.lost += take;
 }
 
 /* Reads what the container wrote; false at its end (EOF, or EIO of a pty
@@ -1242,23 +1269,27 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 
 /* ---- before the detach: P0 waits ---- */
 
-/* Detaches from the caller: stdio on /dev/null, P0's descriptors gone
- * (unless KEEP_FRONT: the launcher's P0 is watched until it detaches). */
+/* Detaches from the caller: stdio on /dev/null, not the caller's working
+ * directory.  Before P0 is told: any failure here still reaches the
+ * caller (125 and the reason, on *ERR, a copy of the caller's stderr) and
+ * gives the name back; *OUT is a copy of the caller's stdout, for the
+ * name. */
 static void
-detach(struct monitor *m, bool keep_front)
+detach(int *out, int *err)
 {
-	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int fd;
 
-	if (fd < 0)
+	if ((*err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) < 0)
+		die_errno("dup");
+	log_set_stderr_fd(*err);
+	if ((*out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3)) < 0)
+		die_errno("dup");
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
 		die_errno("/dev/null");
 	for (int i = 0; i < 3; i++)
 		if (dup3(fd, i, 0) != i)
 			die_errno("dup3");
 	close(fd);
-	if (!keep_front) {
-		xclose(&m->keeper_sock);
-		xclose(&m->front_pidfd);
-	}
 	/* Nor the caller's working directory (a file system it would keep
 	 * busy for weeks). */
 	if (chdir("/") != 0)
@@ -1559,7 +1590,7 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 {
 	int status = CTL_EXIT_FAIL;
 	char line[80];
-	int n;
+	int n, out = -1, err = -1;
 
 	m->init_pid = init;
 	ks.initfd = m->init_pidfd;
@@ -1579,6 +1610,7 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 		_exit(CTL_EXIT_FAIL);
 	}
 	write_info(p);
+	detach(&out, &err);
 	ks.running = true;
 	audit_grant(p);
 	m->plan = p;
@@ -1600,16 +1632,27 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 		/* run -it: P0 attaches as the launcher; the output waits in
 		 * its socket until then. */
 		launcher_attach(p, m);
-		detach(m, ks.fg);
+		log_set_stderr_fd(STDERR_FILENO);
+		xclose(&out);
+		xclose(&err);
+		if (!ks.fg) {
+			xclose(&m->keeper_sock);
+			xclose(&m->front_pidfd);
+		}
 		serve(p, m);
 	}
 	/* The name, then the status: the caller sees the name before P0
 	 * exits 0. */
 	n = snprintf(line, sizeof(line), "%s\n", p->name);
-	if (write(STDOUT_FILENO, line, (size_t)n) != n)
+	if (write(out, line, (size_t)n) != n)
 		warnmsg("cannot write the name to standard output");
 	(void)mon_send(m->keeper_sock, MON_STATUS, 0, NULL, 0);
-	detach(m, false);
+	/* Nothing of P0 from here. */
+	log_set_stderr_fd(STDERR_FILENO);
+	xclose(&out);
+	xclose(&err);
+	xclose(&m->keeper_sock);
+	xclose(&m->front_pidfd);
 	serve(p, m);
 	_exit(0);
 }

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,39 @@ test_info_refused(void **state)
 	assert_int_equal(ctlp_exit_parse("status=-1\nended=5\n", 18, &e), 0);
 	assert_int_equal(e.status, -1);
 	assert_int_equal(e.ended, 5);
+}
+
+/* The keeper's record of 64 -p at their longest (more than 2 KiB of
+ * ports) reads back: every field's whole length parses. */
+static void
+test_info_long_ports(void **state)
+{
+	struct ctlp_info i = { 1000, "lab", "busybox", "sleep 300", 5, 42,
+		false, false, "" };
+	static struct ctlp_info o;
+	static char buf[8192];
+	size_t off = 0;
+	int n;
+
+	(void)state;
+	for (int k = 0; k < 64; k++)
+		off += (size_t)snprintf(i.ports + off, sizeof(i.ports) - off,
+		    "%s255.255.255.255:65535->65535/tcp", k > 0 ? "," : "");
+	assert_true(off > 2048);
+	n = ctlp_info_format(&i, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(ctlp_info_parse(buf, (size_t)n, &o), 0);
+	assert_string_equal(o.ports, i.ports);
+	/* The field's full size, and not a byte more. */
+	memset(i.ports, 'p', sizeof(i.ports) - 1);
+	i.ports[sizeof(i.ports) - 1] = '\0';
+	n = ctlp_info_format(&i, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(ctlp_info_parse(buf, (size_t)n, &o), 0);
+	assert_int_equal(strlen(o.ports), sizeof(i.ports) - 1);
+	buf[n - 1] = 'p';
+	buf[n] = '\n';
+	assert_int_equal(ctlp_info_parse(buf, (size_t)n + 1, &o), -1);
 }
 
 static void
@@ -430,6 +464,7 @@ main(void)
 		cmocka_unit_test(test_resp_roundtrip),
 		cmocka_unit_test(test_info_roundtrip),
 		cmocka_unit_test(test_info_refused),
+		cmocka_unit_test(test_info_long_ports),
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_log_cap),
 		cmocka_unit_test(test_escape_tail_signal),

@@ -1,0 +1,257 @@
+#!/usr/bin/env bats
+# The keeper of a detached container (keeper.c) under injected faults, as
+# faultinject.bats does for the launch: strace fails K's own calls.
+#
+# During run -d's setup (strace -f follows K, which P0 forks), each of
+# the state directory's mkdirat, the log's creation, the info record's
+# write, fsync and rename, the ctl socket's socket, bind and listen,
+# timerfd_create, and the detach's dup3 onto stdio must give exit 125 and
+# one line "ctr-launch: <reason>" (no name printed), leave nothing (no
+# state directory, no log, no cgroup, no process of the user), and leave
+# the name free: a second run -d of it succeeds.  strace's counters are
+# per process, so each injection names K's call by its path (-P) or by
+# its ordinal among K's calls of that system call.
+#
+# For a running keeper (strace -p, K's pid from its info record): the
+# log's writes failing with ENOSPC keep the container running, and the
+# log says how many bytes were lost once writing works again; a failed
+# accept4 loses neither the client nor the container.
+
+load lib
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	export KF_U KF_UID
+	KF_U=kf$(ctl_tag)
+	ctl_useradd "$KF_U"
+	KF_UID=$(id -u "$KF_U")
+	ctl_policy <<-EOF
+	[default]
+	images = busybox
+	max_containers = 4
+	memory = 256M
+	pids = 64
+	network = host
+	EOF
+	ctl_image_busybox
+}
+
+teardown_file() {
+	ctl_userdel "$KF_U"
+}
+
+teardown() {
+	local n
+	for n in $(ctl_as "$KF_U" "$CTL_BIN" ps -a -q 2>/dev/null); do
+		ctl_as "$KF_U" "$CTL_BIN" rm -f "$n" >/dev/null 2>&1 || true
+	done
+}
+
+kf_state() { echo "$CTL_ROOT/run/ctr-launch/c/u$KF_UID/$1"; }
+kf_log() { echo "$CTL_ROOT/var/ctr-launch/logs/u$KF_UID/$1.log"; }
+
+wait_for() {
+	local i
+	for i in $(seq 1 100); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# kf_run NAME STRACE-ARGS...: run -d --name NAME as the user under
+# strace -f; sets $status and $output (stdout and stderr).
+kf_run() {
+	local n=$1
+	shift
+	run kf_exec "$n" "$@"
+}
+
+kf_exec() {
+	local n=$1
+	shift
+	cd "/home/$KF_U" || return 1
+	timeout -k 5 30 strace -f -qq -o "$BATS_TEST_TMPDIR/strace.log" -u "$KF_U" "$@" \
+	    env -i PATH=/usr/bin:/bin HOME="/home/$KF_U" USER="$KF_U" \
+	    "$CTL_BIN" run -d --name "$n" busybox sh -c 'while :; do sleep 1; done' 2>&1
+}
+
+# kf_nothing_left NAME: no state directory, log, cgroup or process.
+kf_nothing_left() {
+	local n=$1 left
+	[ ! -e "$(kf_state "$n")" ] || { echo "state directory left: $(ls -la "$(kf_state "$n")")" >&2; return 1; }
+	[ ! -e "$(kf_log "$n")" ] || { echo "log left" >&2; return 1; }
+	wait_for kf_no_procs "$n" || { echo "processes left: $(pgrep -a -u "$KF_UID")" >&2; return 1; }
+	left=$(kf_cgroups "$n")
+	[ -z "$left" ] || { echo "cgroups left: $left" >&2; return 1; }
+}
+
+# kf_cgroups NAME: the container's cgroup directories (v1 or v2).
+kf_cgroups() {
+	find /sys/fs/cgroup -mindepth 3 -maxdepth 4 -type d \
+	    -path "*/ctr-launch/u$KF_UID/$1" 2>/dev/null
+}
+
+# kf_no_procs NAME: no process of the user, no keeper of NAME (root).
+kf_no_procs() {
+	! pgrep -u "$KF_UID" >/dev/null &&
+	    ! pgrep -f "^$CTL_BIN run -d --name $1 " >/dev/null
+}
+
+# kf_refused NAME REASON: the launch failed with exactly the one line
+# "ctr-launch: REASON", the fault was injected, nothing is left, and the
+# name is free again.
+kf_refused() {
+	local n=$1 reason=$2
+	[ "$status" = 125 ] || { echo "status $status: $output" >&2; return 1; }
+	[ "$output" = "ctr-launch: $reason" ] || { echo "output: $output" >&2; return 1; }
+	grep -q '(INJECTED)' "$BATS_TEST_TMPDIR/strace.log" || { echo "nothing injected" >&2; return 1; }
+	kf_nothing_left "$n" || return 1
+	run ctl_as "$KF_U" "$CTL_BIN" run -d --name "$n" busybox true
+	if [ "$status" != 0 ] || [ "$output" != "$n" ]; then
+		echo "name not reusable: $status $output" >&2
+		return 1
+	fi
+	ctl_as "$KF_U" "$CTL_BIN" rm -f "$n" >/dev/null
+	kf_nothing_left "$n"
+}
+
+# kf_ordinal SYSCALL REGEX: K's ordinal of its first SYSCALL matching
+# REGEX in a traced run -d (K: the process that makes that call).
+kf_ordinal() {
+	local log=$BATS_TEST_TMPDIR/ordinal.log n=kfo$RANDOM k
+	(cd "/home/$KF_U" && strace -f -qq -o "$log" -u "$KF_U" -e trace="$1" \
+	    env -i PATH=/usr/bin:/bin "$CTL_BIN" run -d --name "$n" busybox true >/dev/null 2>&1)
+	ctl_as "$KF_U" "$CTL_BIN" rm -f "$n" >/dev/null 2>&1
+	k=$(grep -E "$2" "$log" | head -1 | awk '{print $1}')
+	[ -n "$k" ] || return 1
+	awk -v k="$k" -v s="$1(" -v re="$2" '$1 == k && index($2, s) == 1 {n++; if ($0 ~ re) {print n; exit}}' "$log"
+}
+
+@test "keeper faults: the state directory's mkdirat" {
+	kf_run kfa -P kfa -e trace=mkdirat -e inject=mkdirat:error=ENOSPC:when=1
+	kf_refused kfa "container kfa: mkdir: No space left on device"
+}
+
+@test "keeper faults: the log's creation" {
+	kf_run kfb -P kfb.log -e trace=openat -e inject=openat:error=ENOSPC:when=1
+	kf_refused kfb "log of kfb: No space left on device"
+}
+
+@test "keeper faults: the info record's write, fsync and rename" {
+	local tmp
+	tmp=$(kf_state kfc)/info.tmp
+	kf_run kfc -P "$tmp" -e trace=write -e inject=write:error=ENOSPC:when=1
+	kf_refused kfc "container kfc: its record: No space left on device"
+	kf_run kfc -P "$tmp" -e trace=fsync -e inject=fsync:error=EIO:when=1
+	kf_refused kfc "container kfc: its record: Input/output error"
+	kf_run kfc -P info.tmp -e trace=renameat,renameat2 -e inject=renameat,renameat2:error=EIO:when=1
+	kf_refused kfc "container kfc: its record: Input/output error"
+}
+
+@test "keeper faults: the ctl socket's socket, bind and listen, and timerfd_create" {
+	local n
+	# P0 and K's syslog make socket calls too: K's ctl socket by its
+	# ordinal.
+	n=$(kf_ordinal socket 'SOCK_SEQPACKET')
+	[ "$n" -gt 0 ]
+	kf_run kfd -e trace=socket -e inject=socket:error=EMFILE:when="$n"
+	kf_refused kfd "socket: Too many open files"
+	n=$(kf_ordinal bind 'sun_path="/proc/self/fd/[0-9]+/ctl"')
+	kf_run kfd -e trace=bind -e inject=bind:error=EADDRINUSE:when="$n"
+	kf_refused kfd "ctl socket of kfd: Address already in use"
+	n=$(kf_ordinal listen 'listen[(]')
+	kf_run kfd -e trace=listen -e inject=listen:error=ENOBUFS:when="$n"
+	kf_refused kfd "ctl socket of kfd: No buffer space available"
+	n=$(kf_ordinal timerfd_create 'timerfd_create[(]')
+	kf_run kfd -e trace=timerfd_create -e inject=timerfd_create:error=EMFILE:when="$n"
+	kf_refused kfd "timerfd_create: Too many open files"
+}
+
+@test "keeper faults: the detach's dup3 onto stdio, before the caller is told" {
+	local w
+	# The container's init makes one dup3 of /dev/null (its stdin),
+	# K three (stdin, stdout, stderr): the 2nd and 3rd are K's only.
+	for w in 2 3; do
+		kf_run kfe -P /dev/null -e trace=dup3 -e inject=dup3:error=EBUSY:when=$w
+		kf_refused kfe "dup3: Device or resource busy" || return 1
+		grep -qE "dup3[(][0-9]+, $((w - 1)), 0[)].*INJECTED" "$BATS_TEST_TMPDIR/strace.log"
+	done
+}
+
+# kf_keeper NAME: K's pid, from the info record it wrote.
+kf_keeper() {
+	sed -n 's/^keeper=//p' "$(kf_state "$1")/info"
+}
+
+# kf_trace PID STRACE-ARGS...: strace attached to PID in the background
+# (KF_ST its pid), once attached.
+kf_trace() {
+	local pid=$1
+	shift
+	strace -qq -o "$BATS_TEST_TMPDIR/attached.log" -p "$pid" "$@" &
+	KF_ST=$!
+	wait_for grep -qE '^TracerPid:[[:space:]]+[1-9]' "/proc/$pid/status"
+}
+
+kf_untrace() {
+	kill "$KF_ST" 2>/dev/null || true
+	wait "$KF_ST" 2>/dev/null || true
+}
+
+kf_injected() { grep -q "(INJECTED)" "$BATS_TEST_TMPDIR/attached.log"; }
+kf_log_has() { grep -q -- "$1" "$(kf_log "$2")"; }
+kf_usr1_count() { [ "$(grep -c got-usr1 "$(kf_log kfk)")" = "$1" ]; }
+kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
+
+@test "keeper faults: the log's writes fail with ENOSPC: the container runs on, the log tells the loss" {
+	local k last
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfl busybox sh -c \
+	    'i=0; while :; do i=$((i + 1)); echo "line $i"; sleep 0.2; done'
+	k=$(kf_keeper kfl)
+	[ -n "$k" ]
+	# What kf_nothing_left looks for exists while it runs.
+	[ -n "$(kf_cgroups kfl)" ]
+	[ -d "$(kf_state kfl)" ]
+	wait_for kf_log_has 'line 2' kfl
+	kf_trace "$k" -e trace=pwrite64 -e inject=pwrite64:error=ENOSPC
+	# Some of its output meets the full file system.
+	wait_for kf_injected
+	last=$(grep -c '^line ' "$(kf_log kfl)")
+	sleep 1
+	kf_untrace
+	# Nothing was written meanwhile; then writing resumes with the note.
+	wait_for kf_log_has 'bytes of output lost: No space left on device' kfl
+	grep -q "^line $((last + 1))\$" "$(kf_log kfl)" && { echo "a line written during the fault" >&2; return 1; }
+	wait_for kf_log_has "^line $((last + 8))\$" kfl
+	kf_running kfl
+	[ "$(kf_keeper kfl)" = "$k" ]
+	run -0 ctl_as "$KF_U" "$CTL_BIN" logs kfl
+	grep -q 'bytes of output lost' <<<"$output"
+	run -0 ctl_as "$KF_U" "$CTL_BIN" rm -f kfl
+	kf_nothing_left kfl
+}
+
+@test "keeper faults: a failed accept4 loses neither the client nor the container" {
+	local k err n=0
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfk busybox sh -c \
+	    'trap "echo got-usr1" USR1; while :; do sleep 1; done'
+	k=$(kf_keeper kfk)
+	[ -n "$k" ]
+	for err in EMFILE ECONNABORTED ENOMEM; do
+		kf_trace "$k" -e trace=accept4 -e inject=accept4:error=$err:when=1
+		run ctl_as "$KF_U" timeout 20 "$CTL_BIN" kill -s USR1 kfk
+		kf_untrace
+		[ "$status" = 0 ] || { echo "$err: status $status: $output" >&2; return 1; }
+		grep -q "accept4(.*$err.*(INJECTED)" "$BATS_TEST_TMPDIR/attached.log"
+		# The request reached the container.
+		n=$((n + 1))
+		wait_for kf_usr1_count "$n"
+	done
+	# The container is unharmed and served.
+	kf_running kfk
+	run -0 ctl_as "$KF_U" "$CTL_BIN" stop -t 1 kfk
+	run -0 ctl_as "$KF_U" "$CTL_BIN" rm kfk
+	kf_nothing_left kfk
+}
