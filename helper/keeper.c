@@ -29,6 +29,15 @@
  *   on whatever happens to the log (full, trimmed, file system short of
  *   space, slow followers, which are dropped); the log is kept within its
  *   cap, newest bytes kept, and writing stops below 5% free space.
+ * - The log MUST stay the container's raw bytes: its times (logs -t) are
+ *   kept apart, in NAME.idx next to it (root, 0600, logidx.h), removed
+ *   with it.  The index is bounded: a record only for a chunk read in
+ *   which a line starts, none within LIDX_COALESCE of the last one, so at
+ *   most one per chunk; it takes at most 1/LIDX_SHARE of the cap
+ *   (lidx_split: log and index together stay within it), and a full
+ *   index keeps its newest half with the log bytes they cover, as a full
+ *   log keeps its newest bytes with their records: every byte kept has
+ *   its time.
  * - When the container ends K MUST write the exit record before it
  *   answers any waiter, then tear down as the foreground keeper does.
  * - run --step-tasks (a Slurm step's tasks sharing one container): the
@@ -73,6 +82,7 @@
 #include "jobids.h"
 #include "kexec.h"
 #include "log.h"
+#include "logidx.h"
 #include "mounts.h"
 #include "ports.h"
 
@@ -473,8 +483,150 @@ space_low(void)
 	return sv.f_bavail * 100 < sv.f_blocks * 5;
 }
 
-/* Moves the newest KEEP bytes of the log to its start. */
+/* ---- the log's index (logs -t, logidx.h) ---- */
+
+static struct {
+	int fd;          /* NAME.idx, or -1 (none, or it failed) */
+	uint64_t n, max; /* records in it; the most it may hold */
+	struct lidx_rec last;
+	bool at_start; /* the log is empty or ends with a newline */
+} kidx = { -1, 0, 0, { 0, 0 }, true };
+
+static int
+idx_get(void *ctx, uint64_t i, struct lidx_rec *r)
+{
+	unsigned char b[LIDX_REC_LEN];
+
+	(void)ctx;
+	if (pread(kidx.fd, b, sizeof(b), (off_t)(i * LIDX_REC_LEN)) !=
+	    (ssize_t)sizeof(b))
+		return -1;
+	lidx_decode(b, r);
+	return 0;
+}
+
+/* A write or read of the index failed: it is emptied and no longer
+ * written, so that logs -t says it has no times rather than showing
+ * wrong ones. */
 static void
+idx_fail(void)
+{
+	int e = errno;
+
+	if (kidx.fd < 0)
+		return;
+	(void)!ftruncate(kidx.fd, 0);
+	xclose(&kidx.fd);
+	kidx.n = 0;
+	syslog(LOG_AUTHPRIV | LOG_WARNING,
+	    "log of %s (uid %u): its timestamps stopped: %s", ks.name,
+	    (unsigned)ks.uid, strerror(e));
+}
+
+/* The log keeps SIZE bytes from its offset FROM, moved to its start: the
+ * records covering them stay, rebased (the first to 0), the others go. */
+static void
+idx_rebase(uint64_t from, uint64_t size)
+{
+	unsigned char b[256 * LIDX_REC_LEN];
+	uint64_t i, out = 0;
+
+	if (kidx.fd < 0)
+		return;
+	i = size > 0 && kidx.n > 0 ? lidx_find(kidx.n, from, idx_get, NULL) :
+				     kidx.n;
+	/* In place, front to back: a block is read before anything is
+	 * written over it (out <= i). */
+	while (i < kidx.n) {
+		uint64_t k = kidx.n - i < 256 ? kidx.n - i : 256;
+		size_t len = (size_t)k * LIDX_REC_LEN;
+		bool done = false;
+
+		if (pread(kidx.fd, b, len, (off_t)(i * LIDX_REC_LEN)) !=
+		    (ssize_t)len) {
+			idx_fail();
+			return;
+		}
+		for (uint64_t j = 0; j < k && !done; j++) {
+			struct lidx_rec r;
+
+			lidx_decode(b + j * LIDX_REC_LEN, &r);
+			if (r.off >= from + size) {
+				done = true;
+				break;
+			}
+			r.off = r.off > from ? r.off - from : 0;
+			lidx_encode(&r, b + j * LIDX_REC_LEN);
+			kidx.last = r;
+			if (pwrite(kidx.fd, b + j * LIDX_REC_LEN, LIDX_REC_LEN,
+				(off_t)(out * LIDX_REC_LEN)) != LIDX_REC_LEN) {
+				idx_fail();
+				return;
+			}
+			out++;
+		}
+		if (done)
+			break;
+		i += k;
+	}
+	kidx.n = out;
+	if (ftruncate(kidx.fd, (off_t)(out * LIDX_REC_LEN)) != 0)
+		idx_fail();
+	if (size == 0)
+		kidx.at_start = true;
+}
+
+static uint64_t log_trim(uint64_t keep);
+
+/* LEN bytes BUF went into the log at OFF: a record for them if a line
+ * starts in them and the last record is not as recent (lidx_wants).  A
+ * full index keeps its newest half, and the log the bytes they cover. */
+static void
+idx_add(uint64_t off, const char *buf, size_t len)
+{
+	struct timespec ts;
+	struct lidx_rec r;
+	unsigned char b[LIDX_REC_LEN];
+	bool at_start = kidx.at_start;
+	int64_t now;
+
+	if (len == 0)
+		return;
+	kidx.at_start = buf[len - 1] == '\n';
+	if (kidx.fd < 0 || clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return;
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (!lidx_wants(at_start, buf, len, kidx.n, kidx.last.t, now))
+		return;
+	if (kidx.n >= kidx.max) {
+		struct lidx_rec half;
+
+		if (idx_get(NULL, kidx.n / 2, &half) != 0) {
+			idx_fail();
+			return;
+		}
+		off -= log_trim(ks.log_size - half.off);
+		if (kidx.fd < 0 || kidx.n >= kidx.max)
+			return;
+	}
+	/* Times never go back, whatever the clock does. */
+	r.off = off;
+	r.t = kidx.n > 0 && kidx.last.t > now ? kidx.last.t : now;
+	lidx_encode(&r, b);
+	if (pwrite(kidx.fd, b, sizeof(b), (off_t)(kidx.n * LIDX_REC_LEN)) !=
+	    (ssize_t)sizeof(b)) {
+		idx_fail();
+		return;
+	}
+	kidx.n++;
+	kidx.last = r;
+}
+
+/* ---- the log ---- */
+
+/* Moves the newest KEEP bytes of the log to its start, its index with
+ * them; returns how many bytes were dropped from its front. */
+static uint64_t
 log_trim(uint64_t keep)
 {
 	char buf[65536];
@@ -489,8 +641,13 @@ log_trim(uint64_t keep)
 			break;
 		done += (uint64_t)r;
 	}
-	if (ftruncate(ks.log, (off_t)done) == 0)
+	if (ftruncate(ks.log, (off_t)done) == 0) {
 		ks.log_size = done;
+		idx_rebase(from, done);
+	} else {
+		idx_fail();
+	}
+	return from;
 }
 
 static void follow_send(const char *buf, size_t len);
@@ -513,8 +670,12 @@ log_append(const char *buf, size_t len)
 			    "log of %s (uid %u) stopped: less than 5%% free",
 			    ks.name, (unsigned)ks.uid);
 			if (pwrite(ks.log, note, sizeof(note) - 1,
-				(off_t)ks.log_size) > 0)
+				(off_t)ks.log_size) ==
+			    (ssize_t)(sizeof(note) - 1)) {
 				ks.log_size += sizeof(note) - 1;
+				idx_add(ks.log_size - (sizeof(note) - 1), note,
+				    sizeof(note) - 1);
+			}
 		}
 		ks.low = true;
 		return;
@@ -530,6 +691,7 @@ log_append(const char *buf, size_t len)
 		if (w <= 0)
 			return;
 		ks.log_size += (uint64_t)w;
+		idx_add(ks.log_size - (uint64_t)w, buf, (size_t)w);
 		buf += w;
 		take -= (uint64_t)w;
 	}
@@ -565,7 +727,14 @@ keeper_prepare(const struct launch_plan *p, struct monitor *m)
 	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (ks.log < 0)
 		die_errno("log of %s", p->name);
-	ks.cap = log_cap(p);
+	/* Its index next to it: NAME.idx, a share of the cap. */
+	snprintf(lname, sizeof(lname), "%s.idx", p->name);
+	(void)unlinkat(ks.logdir, lname, 0);
+	kidx.fd = openat(ks.logdir, lname,
+	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (kidx.fd < 0)
+		die_errno("log index of %s", p->name);
+	lidx_split(log_cap(p), &ks.cap, &kidx.max);
 	if (!p->tty_wanted) {
 		/* One pipe for stdout and stderr: their order is kept. */
 		if (pipe2(ks.out, O_CLOEXEC) != 0)
@@ -608,6 +777,7 @@ keeper_forget(void)
 	xclose(&ks.dir);
 	xclose(&ks.logdir);
 	xclose(&ks.log);
+	xclose(&kidx.fd);
 	xclose(&ks.out[0]);
 	xclose(&ks.listen);
 	xclose(&ks.timer);
@@ -633,6 +803,8 @@ remove_state(bool with_log)
 	}
 	if (with_log && ks.logdir >= 0 && ks.name[0] != '\0') {
 		snprintf(lname, sizeof(lname), "%s.log", ks.name);
+		(void)unlinkat(ks.logdir, lname, 0);
+		snprintf(lname, sizeof(lname), "%s.idx", ks.name);
 		(void)unlinkat(ks.logdir, lname, 0);
 	}
 }
