@@ -15,7 +15,9 @@
  *   flock free) and has no exit record is swept: recorded as
  *   Exited (unknown), its socket removed.
  * - Exited records beyond the caller's keep_exited or max_exited are
- *   pruned, records and logs, by the caller's next command.
+ *   pruned, records and logs, by the caller's next command; a user's
+ *   directories left empty MUST be removed under that user's lock only
+ *   (keeper_udir_drop).
  * - Text from the records and logs reaches a terminal with its control
  *   bytes escaped unless --raw (logs are raw bytes when not a terminal).
  * - logs MUST drop to the caller once the log and the socket are open.
@@ -563,6 +565,7 @@ ps_user(struct ctx *c, const struct target *t, bool user_col)
 		die_errno("lock of the containers' directory");
 	if (t->uid == c->ruid)
 		prune(c, udir);
+	keeper_udir_drop(udir, t->uid);
 	names = list_names(udir, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct entry e;
@@ -732,6 +735,8 @@ act(struct ctx *c, const struct target *t, const char *name)
 
 			remove_entry(udir, logdir, name);
 		}
+		/* The user's last container: the empty directories go. */
+		keeper_udir_drop(udir, t->uid);
 		(void)flock(udir, LOCK_UN);
 		printf("%s\n", name);
 		break;

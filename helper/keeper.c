@@ -38,6 +38,10 @@
  *   index keeps its newest half with the log bytes they cover, as a full
  *   log keeps its newest bytes with their records: every byte kept has
  *   its time.
+ * - The user's directories (c/u<uid>, logs/u<uid>) MUST be removed only
+ *   empty and under the user's lock, logs first (keeper_udir_drop); a
+ *   reservation MUST start again when the directory it locked was
+ *   unlinked meanwhile.
  * - When the container ends K MUST write the exit record before it
  *   answers any waiter, then tear down as the foreground keeper does.
  * - run --step-tasks (a Slurm step's tasks sharing one container): the
@@ -222,6 +226,49 @@ record_write(int dir, const char *name, const char *buf, size_t len)
 	return renameat(dir, tmp, dir, name);
 }
 
+/*
+ * Under UDIR's lock (RUNDIR/ctr-launch/c/u<UID>): when no container is
+ * left in it, the user's log directory goes, then UDIR itself.  Logs
+ * first and only under this lock: keeper_reserve opens UDIR, then the log
+ * directory, and once it holds the lock starts again if UDIR is unlinked,
+ * so it never keeps a directory removed from under it.
+ */
+void
+keeper_udir_drop(int udir, uid_t uid)
+{
+	char u[32];
+	struct stat st, named;
+	cleanup_close int c = -1, l = -1;
+	int fd = fcntl(udir, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+	struct dirent *de;
+	bool empty = true;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_nlink == 0 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while (empty && (de = readdir(d)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	if (!empty)
+		return;
+	snprintf(u, sizeof(u), "u%u", (unsigned)uid);
+	l = open(KEEPER_LOG_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (l >= 0 && unlinkat(l, u, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		return; /* logs left: both stay */
+	c = open(KEEPER_C_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* The name is still the directory locked. */
+	if (c >= 0 && fstatat(c, u, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    named.st_dev == st.st_dev && named.st_ino == st.st_ino)
+		(void)unlinkat(c, u, AT_REMOVEDIR);
+}
+
 /* Takes NAME under the user's lock: true if this K created it (and holds
  * its flock), false if it exists. */
 static bool
@@ -229,9 +276,23 @@ take_name(const char *name)
 {
 	int fd;
 
-	/* Under the user's lock, as the commands that sweep (ctl.c). */
-	if (flock(ks.udir, LOCK_EX) != 0)
-		die_errno("lock of your containers' directory");
+	/* Under the user's lock, as the commands that sweep (ctl.c); the
+	 * directories removed meanwhile (keeper_udir_drop): opened again. */
+	for (int tries = 0;; tries++) {
+		struct stat us, ls;
+
+		if (flock(ks.udir, LOCK_EX) != 0)
+			die_errno("lock of your containers' directory");
+		if (fstat(ks.udir, &us) != 0 || fstat(ks.logdir, &ls) != 0)
+			die_errno("your containers' directory");
+		if (us.st_nlink > 0 && ls.st_nlink > 0)
+			break;
+		if (tries >= 100)
+			die("your containers' directory keeps being removed; try again");
+		xclose(&ks.udir);
+		xclose(&ks.logdir);
+		user_dirs(ks.uid);
+	}
 	if (mkdirat(ks.udir, name, 0700) != 0) {
 		int e = errno;
 
@@ -796,16 +857,20 @@ remove_state(bool with_log)
 		(void)unlinkat(ks.dir, "info.tmp", 0);
 		(void)unlinkat(ks.dir, "exit.tmp", 0);
 	}
-	if (ks.udir >= 0 && ks.name[0] != '\0') {
+	if (ks.udir >= 0 && ks.name[0] != '\0')
 		(void)flock(ks.udir, LOCK_EX);
+	if (ks.udir >= 0 && ks.name[0] != '\0')
 		(void)unlinkat(ks.udir, ks.name, AT_REMOVEDIR);
-		(void)flock(ks.udir, LOCK_UN);
-	}
 	if (with_log && ks.logdir >= 0 && ks.name[0] != '\0') {
 		snprintf(lname, sizeof(lname), "%s.log", ks.name);
 		(void)unlinkat(ks.logdir, lname, 0);
 		snprintf(lname, sizeof(lname), "%s.idx", ks.name);
 		(void)unlinkat(ks.logdir, lname, 0);
+	}
+	if (ks.udir >= 0 && ks.name[0] != '\0') {
+		/* Its user's last container: the empty directories go. */
+		keeper_udir_drop(ks.udir, ks.uid);
+		(void)flock(ks.udir, LOCK_UN);
 	}
 }
 

@@ -205,8 +205,8 @@ max_total_containers = 200"
 	[ "${#lines[@]}" = 20 ]
 	# shellcheck disable=SC2046
 	run -0 as "$LC_A" rm $(as "$LC_A" ps -a -q)
-	[ -z "$(ls -A "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")")" ]
-	[ -z "$(ls -A "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")")" ]
+	[ ! -e "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")" ]
+	[ ! -e "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")" ]
 	! pgrep -u "$LC_A" >/dev/null
 	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/c*" 2>/dev/null | grep -q .
 }
@@ -441,6 +441,75 @@ $late late" ]
 	wait_for bash -c "[ ! -e '$(state_dir "$LC_A" gone)' ]"
 	[ ! -e "$(idx_file "$LC_A" gone)" ]
 	[ ! -e "$(log_file "$LC_A" gone)" ]
+}
+
+@test "the user's last container removed: no empty u<uid> directory is left" {
+	cdir="$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")"
+	ldir="$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")"
+	run -0 as "$LC_A" run -d --name one busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" run -d --name two busybox true
+	run -0 as "$LC_A" wait two
+	run -0 as "$LC_A" rm two
+	[ -d "$cdir" ] && [ -d "$ldir" ]
+	run -0 as "$LC_A" rm -f one
+	[ ! -e "$cdir" ]
+	[ ! -e "$ldir" ]
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	# --rm: the keeper's own removal.
+	run -0 as "$LC_A" run -d --rm --name three busybox true
+	wait_for bash -c "[ ! -e '$cdir' ]"
+	[ ! -e "$ldir" ]
+	# Pruned by keep_exited: the same.
+	lc_policy "keep_exited = 0"
+	run -0 as "$LC_A" run -d --name four busybox true
+	run -0 as "$LC_A" wait four
+	sleep 1.1
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$cdir" ]
+	[ ! -e "$ldir" ]
+	# Another user's directories are theirs.
+	run -0 as "$LC_B" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ -d "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_B")" ]
+}
+
+@test "run -d racing rm of the user's last container never fails a launch" {
+	cdir="$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")"
+	fails="$BATS_TEST_TMPDIR/fails" done="$BATS_TEST_TMPDIR/done"
+	: >"$fails"
+	rm -f "$done"
+	# Launches and removals of the user's only container, while ps (which
+	# removes the emptied directories too) runs in a loop.
+	racer() {
+		local i
+		for i in $(seq 1 20); do
+			as "$LC_A" run -d --name "$1$i" busybox true >/dev/null 2>>"$fails" ||
+			    echo "run -d $1$i failed" >>"$fails"
+			as "$LC_A" rm -f "$1$i" >/dev/null 2>>"$fails" ||
+			    echo "rm $1$i failed" >>"$fails"
+		done
+	}
+	pser() {
+		while [ ! -e "$done" ]; do
+			as "$LC_A" ps -a -q >/dev/null 2>>"$fails" ||
+			    echo "ps failed" >>"$fails"
+		done
+	}
+	pser &
+	p0=$!
+	racer x &
+	p1=$!
+	racer y &
+	p2=$!
+	wait "$p1"
+	wait "$p2"
+	touch "$done"
+	wait "$p0"
+	cat "$fails"
+	[ ! -s "$fails" ]
+	[ ! -e "$cdir" ]
+	[ ! -e "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")" ]
 }
 
 @test "a setup failure of run -d exits 125 with the reason and frees the name" {
