@@ -426,6 +426,20 @@ $late late" ]
 	[ "${#lines[@]}" = "$(as "$LC_A" logs lab | wc -l)" ]
 	[[ "$output" != *"Z line 0
 "* ]]
+	# An index out of order (a trim under a reader) ends where it breaks:
+	# the rest has the last good time, nothing loops or fails.
+	python3 -c 'import struct, sys, time
+t = int(time.time() * 1e9)
+recs = [(0, t), (20, t + 5), (10, t + 9), (30, t - 7)]
+open(sys.argv[1], "wb").write(b"".join(struct.pack("<Qq", o, v) for o, v in recs))' "$idx"
+	run -0 as "$LC_A" logs -t lab
+	stamped "$t0" "$(( $(now_ns) + 1000000000 ))" "${lines[@]}"
+	[ "${texts[-1]}" = LAST ]
+	# An index emptied (its writes failed): no times rather than wrong ones.
+	: >"$idx"
+	run -125 as "$LC_A" logs -t lab
+	[[ "$output" == *"no timestamps"* ]]
+	run -0 as "$LC_A" logs lab
 	# A chatty burst: trimmed by the log's cap.
 	run -0 as "$LC_A" rm lab
 	[ ! -e "$log" ]
