@@ -25,10 +25,6 @@
  *   connected process, from the kernel (keeper_peer_uid); only that
  *   container's owner and root are served.  Requests are fixed-size,
  *   versioned (ctlproto.h); at most KEEPER_MAX_CLIENTS at once.
- * - Writing the log MUST NOT block the container: reads of its output go
- *   on whatever happens to the log (full, trimmed, file system short of
- *   space, slow followers, which are dropped); the log is kept within its
- *   cap, newest bytes kept, and writing stops below 5% free space.
  * - The log MUST stay the container's raw bytes: its times (logs -t) are
  *   kept apart, in NAME.idx next to it (root, 0600, logidx.h), removed
  *   with it.  The index is bounded: a record only for a chunk read in
@@ -42,6 +38,10 @@
  *   empty and under the user's lock, logs first (keeper_udir_drop); a
  *   reservation MUST start again when the directory it locked was
  *   unlinked meanwhile.
+ * - Writing the log MUST NOT block the container: reads of its output go
+ *   on whatever happens to the log (full, trimmed, file system short of
+ *   space, slow followers, which are dropped); the log is kept within its
+ *   cap, newest bytes kept, and writing stops below 5% free space.
  * - When the container ends K MUST write the exit record before it
  *   answers any waiter, then tear down as the foreground keeper does.
  * - run --step-tasks (a Slurm step's tasks sharing one container): the
