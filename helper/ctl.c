@@ -864,18 +864,35 @@ copy_log(const struct ctx *c, int log, uint64_t from, uint64_t to, bool tty)
 }
 
 /* logs -t, --since, --until (logidx.h): what is printed goes out as
- * out_bytes does. */
+ * out_bytes does, gathered (a stamp and a line are two pieces). */
 struct lines_out {
 	const struct ctx *c;
 	bool tty;
+	size_t len;
+	char buf[65536];
 };
+
+static void
+lines_flush(struct lines_out *o)
+{
+	if (o->len > 0)
+		out_bytes(o->c, o->buf, o->len, o->tty);
+	o->len = 0;
+}
 
 static void
 lines_out(void *ctx, const char *buf, size_t len)
 {
-	const struct lines_out *o = ctx;
+	struct lines_out *o = ctx;
 
-	out_bytes(o->c, buf, len, o->tty);
+	if (o->len + len > sizeof(o->buf))
+		lines_flush(o);
+	if (len > sizeof(o->buf)) {
+		out_bytes(o->c, buf, len, o->tty);
+		return;
+	}
+	memcpy(o->buf + o->len, buf, len);
+	o->len += len;
 }
 
 static int64_t
@@ -942,11 +959,14 @@ copy_log_timed(const char *name, int log, int idx, uint64_t from, uint64_t to,
 			    (size_t)(seg - from) :
 			    sizeof(buf);
 			ssize_t k = pread(log, buf, want, (off_t)from);
+			bool on;
 
 			if (k <= 0)
 				return true;
-			if (!lidx_lines_feed(l, buf, (size_t)k, r.t, lines_out,
-				o))
+			on = lidx_lines_feed(l, buf, (size_t)k, r.t, lines_out,
+			    o);
+			lines_flush(o);
+			if (!on)
 				return false;
 			from += (uint64_t)k;
 		}
@@ -996,7 +1016,7 @@ cmd_logs(struct ctx *c)
 	bool tty = isatty(STDOUT_FILENO);
 	bool timed = c->req->timestamps || c->req->since != NULL ||
 	    c->req->until != NULL;
-	struct lines_out o = { c, tty };
+	static struct lines_out o;
 	struct lidx_lines lines;
 	int64_t since = LIDX_NONE, until = LIDX_NEVER, now = now_ns();
 
@@ -1007,6 +1027,8 @@ cmd_logs(struct ctx *c)
 		lidx_parse_time(c->req->until, now, &until) != 0))
 		die("logs: --since or --until out of range");
 	lidx_lines_init(&lines, c->req->timestamps, since, until);
+	o.c = c;
+	o.tty = tty;
 
 	if (!find(c, &t[0], name, &udir, &dir, &e))
 		exit(CTL_EXIT_FAIL);
@@ -1067,9 +1089,15 @@ cmd_logs(struct ctx *c)
 			if (!timed)
 				out_bytes(c, (const char *)in + 4,
 				    (size_t)k - 4, tty);
-			else if (!lidx_lines_feed(&lines, (const char *)in + 4,
-				     (size_t)k - 4, now_ns(), lines_out, &o))
-				return;
+			else {
+				bool on = lidx_lines_feed(&lines,
+				    (const char *)in + 4, (size_t)k - 4,
+				    now_ns(), lines_out, &o);
+
+				lines_flush(&o);
+				if (!on)
+					return;
+			}
 			continue;
 		}
 		/* The end. */
