@@ -37,7 +37,7 @@ const char args_usage[] =
     "                      [-p [ADDR:]HOSTPORT:PORT]... [-u UID[:GID]]\n"
     "                      [--detach-keys KEYS] [--dry-run]\n"
     "                      IMAGE [COMMAND [ARG...]]\n"
-    "       ctr-launch ps [-a] [-q] [--format json] | logs [-f] [--tail N] NAME\n"
+    "       ctr-launch ps [-a] [-q] [--format json] | logs [-ft] [--tail N] NAME\n"
     "       ctr-launch stop [-t SECONDS] NAME... | kill [-s SIGNAL] NAME...\n"
     "       ctr-launch rm [-f] NAME... | wait NAME...\n"
     "       ctr-launch images [--format json] | info [--format json]\n"

@@ -15,10 +15,15 @@
  *   flock free) and has no exit record is swept: recorded as
  *   Exited (unknown), its socket removed.
  * - Exited records beyond the caller's keep_exited or max_exited are
- *   pruned, records and logs, by the caller's next command.
+ *   pruned, records and logs, by the caller's next command; a user's
+ *   directories left empty MUST be removed under that user's lock only
+ *   (keeper_udir_drop).
  * - Text from the records and logs reaches a terminal with its control
  *   bytes escaped unless --raw (logs are raw bytes when not a terminal).
  * - logs MUST drop to the caller once the log and the socket are open.
+ * - logs -t, --since and --until MUST take a line's time from the
+ *   keeper's index only (followed bytes: the clock when they arrive),
+ *   never from the log's bytes; a log without its index gets no times.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,6 +55,7 @@
 #include "ids.h"
 #include "keeper.h"
 #include "log.h"
+#include "logidx.h"
 #include "monitor.h"
 #include "plan.h"
 
@@ -228,6 +234,9 @@ remove_entry(int udir, int logdir, const char *name)
 	snprintf(lname, sizeof(lname), "%s.log", name);
 	if (logdir >= 0)
 		(void)unlinkat(logdir, lname, 0);
+	snprintf(lname, sizeof(lname), "%s.idx", name);
+	if (logdir >= 0)
+		(void)unlinkat(logdir, lname, 0);
 }
 
 /* The names of UDIR's entries, sorted. */
@@ -280,8 +289,9 @@ free_names(char **v, size_t n)
 	free(v);
 }
 
-/* Logs without a record (their records went with a reboot's RUNDIR, or
- * a keeper died between the two removals): removed.  Under UDIR's lock. */
+/* Logs and their indexes without a record (their records went with a
+ * reboot's RUNDIR, or a keeper died between the removals): removed.
+ * Under UDIR's lock. */
 static void
 sweep_logs(int udir, int logdir)
 {
@@ -300,7 +310,8 @@ sweep_logs(int udir, int logdir)
 		struct stat st;
 
 		if (n < 5 || n - 4 >= sizeof(name) ||
-		    strcmp(de->d_name + n - 4, ".log") != 0)
+		    (strcmp(de->d_name + n - 4, ".log") != 0 &&
+			strcmp(de->d_name + n - 4, ".idx") != 0))
 			continue;
 		memcpy(name, de->d_name, n - 4);
 		name[n - 4] = '\0';
@@ -554,6 +565,7 @@ ps_user(struct ctx *c, const struct target *t, bool user_col)
 		die_errno("lock of the containers' directory");
 	if (t->uid == c->ruid)
 		prune(c, udir);
+	keeper_udir_drop(udir, t->uid);
 	names = list_names(udir, &n);
 	for (size_t i = 0; i < n; i++) {
 		struct entry e;
@@ -723,6 +735,8 @@ act(struct ctx *c, const struct target *t, const char *name)
 
 			remove_entry(udir, logdir, name);
 		}
+		/* The user's last container: the empty directories go. */
+		keeper_udir_drop(udir, t->uid);
 		(void)flock(udir, LOCK_UN);
 		printf("%s\n", name);
 		break;
@@ -849,6 +863,143 @@ copy_log(const struct ctx *c, int log, uint64_t from, uint64_t to, bool tty)
 	}
 }
 
+/* logs -t, --since, --until (logidx.h): what is printed goes out as
+ * out_bytes does, gathered (a stamp and a line are two pieces). */
+struct lines_out {
+	const struct ctx *c;
+	bool tty;
+	size_t len;
+	char buf[65536];
+};
+
+static void
+lines_flush(struct lines_out *o)
+{
+	if (o->len > 0)
+		out_bytes(o->c, o->buf, o->len, o->tty);
+	o->len = 0;
+}
+
+static void
+lines_out(void *ctx, const char *buf, size_t len)
+{
+	struct lines_out *o = ctx;
+
+	if (o->len + len > sizeof(o->buf))
+		lines_flush(o);
+	if (len > sizeof(o->buf)) {
+		out_bytes(o->c, buf, len, o->tty);
+		return;
+	}
+	memcpy(o->buf + o->len, buf, len);
+	o->len += len;
+}
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		die_errno("clock_gettime");
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int
+idx_read(void *ctx, uint64_t i, struct lidx_rec *r)
+{
+	unsigned char b[LIDX_REC_LEN];
+
+	if (pread(*(const int *)ctx, b, sizeof(b), (off_t)(i * LIDX_REC_LEN)) !=
+	    (ssize_t)sizeof(b))
+		return -1;
+	lidx_decode(b, r);
+	return 0;
+}
+
+/*
+ * [FROM, TO) of the log LOG through L, each line with the time of the
+ * chunk holding its first byte, from the index IDX.  A record out of
+ * order (a trim meanwhile) ends the index: the rest has the last time.
+ * false once --until ended the output.
+ */
+static bool
+copy_log_timed(const char *name, int log, int idx, uint64_t from, uint64_t to,
+    struct lidx_lines *l, struct lines_out *o)
+{
+	char buf[65536];
+	struct stat st;
+	uint64_t n = 0, i = 0;
+	struct lidx_rec r, next;
+
+	if (from >= to)
+		return true;
+	if (fstat(idx, &st) == 0)
+		n = (uint64_t)st.st_size / LIDX_REC_LEN;
+	if (n > 0)
+		i = lidx_find(n, from, idx_read, &idx);
+	if (n == 0 || idx_read(&idx, i, &r) != 0)
+		die("logs: the log of %s has no timestamps", name);
+	while (from < to) {
+		uint64_t seg = to;
+		bool more = i + 1 < n && idx_read(&idx, i + 1, &next) == 0 &&
+		    next.off > r.off && next.t >= r.t;
+
+		if (!more)
+			n = i + 1;
+		if (more && next.off <= from) {
+			i++;
+			r = next;
+			continue;
+		}
+		if (more && next.off < to)
+			seg = next.off;
+		while (from < seg) {
+			size_t want = seg - from < sizeof(buf) ?
+			    (size_t)(seg - from) :
+			    sizeof(buf);
+			ssize_t k = pread(log, buf, want, (off_t)from);
+			bool on;
+
+			if (k <= 0)
+				return true;
+			on = lidx_lines_feed(l, buf, (size_t)k, r.t, lines_out,
+			    o);
+			lines_flush(o);
+			if (!on)
+				return false;
+			from += (uint64_t)k;
+		}
+		if (more) {
+			i++;
+			r = next;
+		}
+	}
+	return true;
+}
+
+/* Waits for the follow socket until --until (LIDX_NEVER: for ever);
+ * false once it passed. */
+static bool
+follow_wait(int sock, int64_t until)
+{
+	for (;;) {
+		struct pollfd pf = { sock, POLLIN, 0 };
+		int64_t left;
+		int ms;
+
+		if (until == LIDX_NEVER)
+			return true;
+		left = until - now_ns();
+		if (left <= 0)
+			return false;
+		ms = left / 1000000 >= 3600000 ? 3600000 :
+						 (int)(left / 1000000) + 1;
+		if (poll(&pf, 1, ms) > 0)
+			return true;
+	}
+}
+
 static void
 cmd_logs(struct ctx *c)
 {
@@ -856,13 +1007,28 @@ cmd_logs(struct ctx *c)
 	struct target *t = targets(c, &n);
 	const char *name = c->req->names[0];
 	int udir, dir, sock = -1;
-	cleanup_close int logdir = -1, log = -1;
+	cleanup_close int logdir = -1, log = -1, idx = -1;
 	struct entry e;
 	struct ctlp_resp r;
 	struct stat st;
 	char lname[80];
 	uint64_t end;
 	bool tty = isatty(STDOUT_FILENO);
+	bool timed = c->req->timestamps || c->req->since != NULL ||
+	    c->req->until != NULL;
+	static struct lines_out o;
+	struct lidx_lines lines;
+	int64_t since = LIDX_NONE, until = LIDX_NEVER, now = now_ns();
+
+	/* Checked by ctla_parse; durations count from now. */
+	if ((c->req->since != NULL &&
+		lidx_parse_time(c->req->since, now, &since) != 0) ||
+	    (c->req->until != NULL &&
+		lidx_parse_time(c->req->until, now, &until) != 0))
+		die("logs: --since or --until out of range");
+	lidx_lines_init(&lines, c->req->timestamps, since, until);
+	o.c = c;
+	o.tty = tty;
 
 	if (!find(c, &t[0], name, &udir, &dir, &e))
 		exit(CTL_EXIT_FAIL);
@@ -873,6 +1039,15 @@ cmd_logs(struct ctx *c)
 		 O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 ||
 	    fstat(log, &st) != 0 || !S_ISREG(st.st_mode))
 		die("logs: container %s has no log", name);
+	snprintf(lname, sizeof(lname), "%s.idx", name);
+	if (timed &&
+	    ((idx = openat(logdir, lname,
+		  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+		fstat(idx, &st) != 0 || !S_ISREG(st.st_mode)))
+		die("logs: container %s has no timestamps (its keeper predates them)",
+		    name);
+	if (fstat(log, &st) != 0)
+		die_errno("logs: %s", name);
 	end = (uint64_t)st.st_size;
 	if (c->req->follow && e.running) {
 		sock = keeper_connect(dir);
@@ -889,10 +1064,18 @@ cmd_logs(struct ctx *c)
 	/* Everything is open: the caller's own rights from here. */
 	if (c->plan != NULL)
 		creds_drop_front(c->plan);
-	copy_log(c, log, tail_start(log, end, c->req->tail), end, tty);
+	if (!timed)
+		copy_log(c, log, tail_start(log, end, c->req->tail), end, tty);
+	else if (!copy_log_timed(name, log, idx,
+		     tail_start(log, end, c->req->tail), end, &lines, &o))
+		return; /* past --until */
 	while (sock >= 0) {
 		unsigned char in[4 + CTLP_DATA_MAX];
-		ssize_t k = recv(sock, in, sizeof(in), 0);
+		ssize_t k;
+
+		if (!follow_wait(sock, until))
+			return;
+		k = recv(sock, in, sizeof(in), 0);
 
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -902,7 +1085,19 @@ cmd_logs(struct ctx *c)
 		    in[1] == ((CTLP_DATA_MAGIC >> 8) & 0xff) &&
 		    in[2] == ((CTLP_DATA_MAGIC >> 16) & 0xff) &&
 		    in[3] == (CTLP_DATA_MAGIC >> 24)) {
-			out_bytes(c, (const char *)in + 4, (size_t)k - 4, tty);
+			/* Followed bytes: stamped on arrival. */
+			if (!timed)
+				out_bytes(c, (const char *)in + 4,
+				    (size_t)k - 4, tty);
+			else {
+				bool on = lidx_lines_feed(&lines,
+				    (const char *)in + 4, (size_t)k - 4,
+				    now_ns(), lines_out, &o);
+
+				lines_flush(&o);
+				if (!on)
+					return;
+			}
 			continue;
 		}
 		/* The end. */

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "ctlproto.h"
+#include "logidx.h"
 #include "optscan.h"
 
 static void
@@ -659,6 +660,9 @@ enum ctla_opt {
 	A_ENV,
 	A_WORKDIR,
 	A_DETACH_KEYS,
+	A_TIMESTAMPS,
+	A_SINCE,
+	A_UNTIL,
 };
 
 /* The mask: a bit per enum ctla_cmd the option belongs to. */
@@ -669,6 +673,9 @@ static const struct optscan_def aopts[] = {
 	{ "raw", 0, false, A_RAW, 1u << CTLA_PS | 1u << CTLA_LOGS },
 	{ "follow", 'f', false, A_FOLLOW, 1u << CTLA_LOGS },
 	{ "tail", 'n', true, A_TAIL, 1u << CTLA_LOGS },
+	{ "timestamps", 't', false, A_TIMESTAMPS, 1u << CTLA_LOGS },
+	{ "since", 0, true, A_SINCE, 1u << CTLA_LOGS },
+	{ "until", 0, true, A_UNTIL, 1u << CTLA_LOGS },
 	{ "time", 't', true, A_TIME, 1u << CTLA_STOP },
 	{ "signal", 's', true, A_SIGNAL, 1u << CTLA_KILL },
 	{ "force", 'f', false, A_FORCE, 1u << CTLA_RM },
@@ -798,6 +805,25 @@ aapply(struct aparser *p, const struct optscan_def *o, const char *val)
 			    "%s: --detach-keys %s: keys like ctrl-p,ctrl-q",
 			    r->verb, shown);
 		r->detach_keys = val;
+		return 0;
+	}
+	case A_TIMESTAMPS:
+		r->timestamps = true;
+		return 0;
+	case A_SINCE:
+	case A_UNTIL: {
+		int64_t t;
+
+		/* The syntax here; the time when logs reads the clock. */
+		if (lidx_parse_time(val, 0, &t) != 0)
+			return afail(p,
+			    "%s: --%s %s: a time with its zone (2026-12-04T18:40:01Z, 2026-12-04Z), Unix seconds, or a duration (10m, 2h)",
+			    r->verb, o->id == A_SINCE ? "since" : "until",
+			    shown);
+		if (o->id == A_SINCE)
+			r->since = val;
+		else
+			r->until = val;
 		return 0;
 	}
 	case A_USER:

@@ -183,6 +183,8 @@ struct ctla_request {
 	bool all_users;                   /* root: --all-users */
 	const char *user;                 /* root: --user U */
 	uint64_t tail;                    /* logs --tail N (UINT64_MAX: all) */
+	bool timestamps;                  /* logs -t */
+	const char *since, *until;        /* logs --since, --until (checked) */
 	int time;                         /* stop -t (default 10) */
 	int signal;                       /* kill -s (default KILL) */
 	bool force;                       /* rm -f */

@@ -25,6 +25,19 @@
  *   connected process, from the kernel (keeper_peer_uid); only that
  *   container's owner and root are served.  Requests are fixed-size,
  *   versioned (ctlproto.h); at most KEEPER_MAX_CLIENTS at once.
+ * - The log MUST stay the container's raw bytes: its times (logs -t) are
+ *   kept apart, in NAME.idx next to it (root, 0600, logidx.h), removed
+ *   with it.  The index is bounded: a record only for a chunk read in
+ *   which a line starts, none within LIDX_COALESCE of the last one, so at
+ *   most one per chunk; it takes at most 1/LIDX_SHARE of the cap
+ *   (lidx_split: log and index together stay within it), and a full
+ *   index keeps its newest half with the log bytes they cover, as a full
+ *   log keeps its newest bytes with their records: every byte kept has
+ *   its time.
+ * - The user's directories (c/u<uid>, logs/u<uid>) MUST be removed only
+ *   empty and under the user's lock, logs first (keeper_udir_drop); a
+ *   reservation MUST start again when the directory it locked was
+ *   unlinked meanwhile.
  * - Writing the log MUST NOT block the container: reads of its output go
  *   on whatever happens to the log (full, trimmed, file system short of
  *   space, slow followers, which are dropped); the log is kept within its
@@ -85,6 +98,7 @@
 #include "jobids.h"
 #include "kexec.h"
 #include "log.h"
+#include "logidx.h"
 #include "mounts.h"
 #include "ports.h"
 
@@ -242,6 +256,49 @@ record_write(int dir, const char *name, const char *buf, size_t len)
 	return renameat(dir, tmp, dir, name);
 }
 
+/*
+ * Under UDIR's lock (RUNDIR/ctr-launch/c/u<UID>): when no container is
+ * left in it, the user's log directory goes, then UDIR itself.  Logs
+ * first and only under this lock: keeper_reserve opens UDIR, then the log
+ * directory, and once it holds the lock starts again if UDIR is unlinked,
+ * so it never keeps a directory removed from under it.
+ */
+void
+keeper_udir_drop(int udir, uid_t uid)
+{
+	char u[32];
+	struct stat st, named;
+	cleanup_close int c = -1, l = -1;
+	int fd = fcntl(udir, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+	struct dirent *de;
+	bool empty = true;
+
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_nlink == 0 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while (empty && (de = readdir(d)) != NULL)
+		empty = strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0;
+	closedir(d);
+	if (!empty)
+		return;
+	snprintf(u, sizeof(u), "u%u", (unsigned)uid);
+	l = open(KEEPER_LOG_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (l >= 0 && unlinkat(l, u, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		return; /* logs left: both stay */
+	c = open(KEEPER_C_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* The name is still the directory locked. */
+	if (c >= 0 && fstatat(c, u, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    named.st_dev == st.st_dev && named.st_ino == st.st_ino)
+		(void)unlinkat(c, u, AT_REMOVEDIR);
+}
+
 /* Takes NAME under the user's lock: true if this K created it (and holds
  * its flock), false if it exists. */
 static bool
@@ -249,9 +306,23 @@ take_name(const char *name)
 {
 	int fd;
 
-	/* Under the user's lock, as the commands that sweep (ctl.c). */
-	if (flock(ks.udir, LOCK_EX) != 0)
-		die_errno("lock of your containers' directory");
+	/* Under the user's lock, as the commands that sweep (ctl.c); the
+	 * directories removed meanwhile (keeper_udir_drop): opened again. */
+	for (int tries = 0;; tries++) {
+		struct stat us, ls;
+
+		if (flock(ks.udir, LOCK_EX) != 0)
+			die_errno("lock of your containers' directory");
+		if (fstat(ks.udir, &us) != 0 || fstat(ks.logdir, &ls) != 0)
+			die_errno("your containers' directory");
+		if (us.st_nlink > 0 && ls.st_nlink > 0)
+			break;
+		if (tries >= 100)
+			die("your containers' directory keeps being removed; try again");
+		xclose(&ks.udir);
+		xclose(&ks.logdir);
+		user_dirs(ks.uid);
+	}
 	if (mkdirat(ks.udir, name, 0700) != 0) {
 		int e = errno;
 
@@ -481,8 +552,150 @@ space_low(void)
 	return sv.f_bavail * 100 < sv.f_blocks * 5;
 }
 
-/* Moves the newest KEEP bytes of the log to its start. */
+/* ---- the log's index (logs -t, logidx.h) ---- */
+
+static struct {
+	int fd;          /* NAME.idx, or -1 (none, or it failed) */
+	uint64_t n, max; /* records in it; the most it may hold */
+	struct lidx_rec last;
+	bool at_start; /* the log is empty or ends with a newline */
+} kidx = { -1, 0, 0, { 0, 0 }, true };
+
+static int
+idx_get(void *ctx, uint64_t i, struct lidx_rec *r)
+{
+	unsigned char b[LIDX_REC_LEN];
+
+	(void)ctx;
+	if (pread(kidx.fd, b, sizeof(b), (off_t)(i * LIDX_REC_LEN)) !=
+	    (ssize_t)sizeof(b))
+		return -1;
+	lidx_decode(b, r);
+	return 0;
+}
+
+/* A write or read of the index failed: it is emptied and no longer
+ * written, so that logs -t says it has no times rather than showing
+ * wrong ones. */
 static void
+idx_fail(void)
+{
+	int e = errno;
+
+	if (kidx.fd < 0)
+		return;
+	(void)!ftruncate(kidx.fd, 0);
+	xclose(&kidx.fd);
+	kidx.n = 0;
+	syslog(LOG_AUTHPRIV | LOG_WARNING,
+	    "log of %s (uid %u): its timestamps stopped: %s", ks.name,
+	    (unsigned)ks.uid, strerror(e));
+}
+
+/* The log keeps SIZE bytes from its offset FROM, moved to its start: the
+ * records covering them stay, rebased (the first to 0), the others go. */
+static void
+idx_rebase(uint64_t from, uint64_t size)
+{
+	unsigned char b[256 * LIDX_REC_LEN];
+	uint64_t i, out = 0;
+
+	if (kidx.fd < 0)
+		return;
+	i = size > 0 && kidx.n > 0 ? lidx_find(kidx.n, from, idx_get, NULL) :
+				     kidx.n;
+	/* In place, front to back: a block is read before anything is
+	 * written over it (out <= i). */
+	while (i < kidx.n) {
+		uint64_t k = kidx.n - i < 256 ? kidx.n - i : 256;
+		size_t len = (size_t)k * LIDX_REC_LEN;
+		bool done = false;
+
+		if (pread(kidx.fd, b, len, (off_t)(i * LIDX_REC_LEN)) !=
+		    (ssize_t)len) {
+			idx_fail();
+			return;
+		}
+		for (uint64_t j = 0; j < k && !done; j++) {
+			struct lidx_rec r;
+
+			lidx_decode(b + j * LIDX_REC_LEN, &r);
+			if (r.off >= from + size) {
+				done = true;
+				break;
+			}
+			r.off = r.off > from ? r.off - from : 0;
+			lidx_encode(&r, b + j * LIDX_REC_LEN);
+			kidx.last = r;
+			if (pwrite(kidx.fd, b + j * LIDX_REC_LEN, LIDX_REC_LEN,
+				(off_t)(out * LIDX_REC_LEN)) != LIDX_REC_LEN) {
+				idx_fail();
+				return;
+			}
+			out++;
+		}
+		if (done)
+			break;
+		i += k;
+	}
+	kidx.n = out;
+	if (ftruncate(kidx.fd, (off_t)(out * LIDX_REC_LEN)) != 0)
+		idx_fail();
+	if (size == 0)
+		kidx.at_start = true;
+}
+
+static uint64_t log_trim(uint64_t keep);
+
+/* LEN bytes BUF went into the log at OFF: a record for them if a line
+ * starts in them and the last record is not as recent (lidx_wants).  A
+ * full index keeps its newest half, and the log the bytes they cover. */
+static void
+idx_add(uint64_t off, const char *buf, size_t len)
+{
+	struct timespec ts;
+	struct lidx_rec r;
+	unsigned char b[LIDX_REC_LEN];
+	bool at_start = kidx.at_start;
+	int64_t now;
+
+	if (len == 0)
+		return;
+	kidx.at_start = buf[len - 1] == '\n';
+	if (kidx.fd < 0 || clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return;
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (!lidx_wants(at_start, buf, len, kidx.n, kidx.last.t, now))
+		return;
+	if (kidx.n >= kidx.max) {
+		struct lidx_rec half;
+
+		if (idx_get(NULL, kidx.n / 2, &half) != 0) {
+			idx_fail();
+			return;
+		}
+		off -= log_trim(ks.log_size - half.off);
+		if (kidx.fd < 0 || kidx.n >= kidx.max)
+			return;
+	}
+	/* Times never go back, whatever the clock does. */
+	r.off = off;
+	r.t = kidx.n > 0 && kidx.last.t > now ? kidx.last.t : now;
+	lidx_encode(&r, b);
+	if (pwrite(kidx.fd, b, sizeof(b), (off_t)(kidx.n * LIDX_REC_LEN)) !=
+	    (ssize_t)sizeof(b)) {
+		idx_fail();
+		return;
+	}
+	kidx.n++;
+	kidx.last = r;
+}
+
+/* ---- the log ---- */
+
+/* Moves the newest KEEP bytes of the log to its start, its index with
+ * them; returns how many bytes were dropped from its front. */
+static uint64_t
 log_trim(uint64_t keep)
 {
 	char buf[65536];
@@ -497,8 +710,13 @@ log_trim(uint64_t keep)
 			break;
 		done += (uint64_t)r;
 	}
-	if (ftruncate(ks.log, (off_t)done) == 0)
+	if (ftruncate(ks.log, (off_t)done) == 0) {
 		ks.log_size = done;
+		idx_rebase(from, done);
+	} else {
+		idx_fail();
+	}
+	return from;
 }
 
 static void follow_send(const char *buf, size_t len);
@@ -521,8 +739,12 @@ log_append(const char *buf, size_t len)
 			    "log of %s (uid %u) stopped: less than 5%% free",
 			    ks.name, (unsigned)ks.uid);
 			if (pwrite(ks.log, note, sizeof(note) - 1,
-				(off_t)ks.log_size) > 0)
+				(off_t)ks.log_size) ==
+			    (ssize_t)(sizeof(note) - 1)) {
 				ks.log_size += sizeof(note) - 1;
+				idx_add(ks.log_size - (sizeof(note) - 1), note,
+				    sizeof(note) - 1);
+			}
 		}
 		ks.low = true;
 		return;
@@ -542,6 +764,7 @@ log_append(const char *buf, size_t len)
 		if (pwrite(ks.log, note, (size_t)n, (off_t)ks.log_size) != n)
 			goto lost;
 		ks.log_size += (uint64_t)n;
+		idx_add(ks.log_size - (uint64_t)n, note, (size_t)n);
 		ks.lost = 0;
 	}
 	while (take > 0) {
@@ -550,6 +773,7 @@ log_append(const char *buf, size_t len)
 		if (w <= 0)
 			goto lost;
 		ks.log_size += (uint64_t)w;
+		idx_add(ks.log_size - (uint64_t)w, buf, (size_t)w);
 		buf += w;
 		take -= (uint64_t)w;
 	}
@@ -593,7 +817,14 @@ keeper_prepare(const struct launch_plan *p, struct monitor *m)
 	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (ks.log < 0)
 		die_errno("log of %s", p->name);
-	ks.cap = log_cap(p);
+	/* Its index next to it: NAME.idx, a share of the cap. */
+	snprintf(lname, sizeof(lname), "%s.idx", p->name);
+	(void)unlinkat(ks.logdir, lname, 0);
+	kidx.fd = openat(ks.logdir, lname,
+	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (kidx.fd < 0)
+		die_errno("log index of %s", p->name);
+	lidx_split(log_cap(p), &ks.cap, &kidx.max);
 	if (!p->tty_wanted) {
 		/* One pipe for stdout and stderr: their order is kept. */
 		if (pipe2(ks.out, O_CLOEXEC) != 0)
@@ -636,6 +867,7 @@ keeper_forget(void)
 	xclose(&ks.dir);
 	xclose(&ks.logdir);
 	xclose(&ks.log);
+	xclose(&kidx.fd);
 	xclose(&ks.out[0]);
 	xclose(&ks.listen);
 	xclose(&ks.timer);
@@ -654,14 +886,20 @@ remove_state(bool with_log)
 		(void)unlinkat(ks.dir, "info.tmp", 0);
 		(void)unlinkat(ks.dir, "exit.tmp", 0);
 	}
-	if (ks.udir >= 0 && ks.name[0] != '\0') {
+	if (ks.udir >= 0 && ks.name[0] != '\0')
 		(void)flock(ks.udir, LOCK_EX);
+	if (ks.udir >= 0 && ks.name[0] != '\0')
 		(void)unlinkat(ks.udir, ks.name, AT_REMOVEDIR);
-		(void)flock(ks.udir, LOCK_UN);
-	}
 	if (with_log && ks.logdir >= 0 && ks.name[0] != '\0') {
 		snprintf(lname, sizeof(lname), "%s.log", ks.name);
 		(void)unlinkat(ks.logdir, lname, 0);
+		snprintf(lname, sizeof(lname), "%s.idx", ks.name);
+		(void)unlinkat(ks.logdir, lname, 0);
+	}
+	if (ks.udir >= 0 && ks.name[0] != '\0') {
+		/* Its user's last container: the empty directories go. */
+		keeper_udir_drop(ks.udir, ks.uid);
+		(void)flock(ks.udir, LOCK_UN);
 	}
 }
 

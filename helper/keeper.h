@@ -64,6 +64,10 @@ void keeper_abandon(void);
 noreturn void
 keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init);
 
+/* Under UDIR's lock: when the user UID has no container left, their log
+ * directory, then UDIR (RUNDIR/ctr-launch/c/u<UID>), are removed. */
+void keeper_udir_drop(int udir, uid_t uid);
+
 /* The kernel's word on who is at the other end of a unix socket: the
  * real uid of the connected process (SO_PEERPIDFD, else SO_PEERCRED's
  * pid as a pidfd, then /proc/PID/status; the pidfd still alive after the

@@ -340,8 +340,8 @@ max_total_containers = 200"
 	[ "${#lines[@]}" = 20 ]
 	# shellcheck disable=SC2046
 	run -0 as "$LC_A" rm $(as "$LC_A" ps -a -q)
-	[ -z "$(ls -A "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")")" ]
-	[ -z "$(ls -A "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")")" ]
+	[ ! -e "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")" ]
+	[ ! -e "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")" ]
 	! pgrep -u "$LC_A" >/dev/null
 	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/c*" 2>/dev/null | grep -q .
 }
@@ -451,6 +451,216 @@ max_total_containers = 200"
 	[ "$output" = 0 ]
 }
 
+now_ns() { date -u +%s%N; }
+
+# stamped T0 T1 LINE...: each LINE starts with an RFC3339Nano UTC time
+# (nine digits, Z) and a space, times never go back and lie within
+# [T0, T1] (nanoseconds); the lines' texts, unstamped, go to $texts and
+# their times to $times.
+stamped() {
+	local t0=$1 t1=$2 prev=0 l ns
+	shift 2
+	texts=() times=()
+	for l in "$@"; do
+		[[ "$l" =~ ^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})\.([0-9]{9})Z\ (.*)$ ]] ||
+		    { echo "not stamped: $l" >&2; return 1; }
+		ns=$(( $(date -u -d "${BASH_REMATCH[1]}Z" +%s) * 1000000000 + 10#${BASH_REMATCH[2]} ))
+		[ "$ns" -ge "$prev" ] && [ "$ns" -ge "$t0" ] && [ "$ns" -le "$t1" ] ||
+		    { echo "time out of order or range: $l" >&2; return 1; }
+		prev=$ns
+		texts+=("${BASH_REMATCH[3]}") times+=("$ns")
+	done
+}
+
+idx_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.idx"; }
+
+@test "logs -t: every line stamped (RFC3339Nano, UTC), in order, within the run; --tail N -t; the log stays raw" {
+	t0=$(now_ns)
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'echo "line 1"; sleep 1; echo "line 2"; echo "2000-01-01T00:00:00.000000000Z forged"; sleep 1; printf "no newline"'
+	run -0 as "$LC_A" wait lab
+	t1=$(now_ns)
+	run -0 as "$LC_A" logs -t lab
+	[ "${#lines[@]}" = 4 ]
+	stamped "$t0" "$t1" "${lines[@]}"
+	[ "${texts[0]}" = "line 1" ]
+	[ "${texts[1]}" = "line 2" ]
+	# A line cannot forge a time: the real one comes first.
+	[ "${texts[2]}" = "2000-01-01T00:00:00.000000000Z forged" ]
+	[ "${texts[3]}" = "no newline" ]
+	# Lines a second apart have different times.
+	[ "${times[1]}" -gt "${times[0]}" ]
+	[ "${times[3]}" -gt "${times[2]}" ]
+	full=("${lines[@]}")
+	run -0 as "$LC_A" logs --tail 2 --timestamps lab
+	[ "${#lines[@]}" = 2 ]
+	[ "${lines[0]}" = "${full[2]}" ]
+	[ "${lines[1]}" = "${full[3]}" ]
+	# Without -t: the container's bytes, as the log file holds them.
+	run -0 as "$LC_A" logs lab
+	[ "$output" = "$(cat "$(log_file "$LC_A" lab)")" ]
+	[[ "$output" != *"Z line 1"* ]]
+	# The index: root's, 0600, whole records.
+	[ "$(stat -c '%U %a' "$(idx_file "$LC_A" lab)")" = "root 600" ]
+	[ $(( $(stat -c %s "$(idx_file "$LC_A" lab)") % 16 )) = 0 ]
+	run -125 as "$LC_A" logs -t --since 2026-12-04T18:40 lab
+	[[ "$output" == *"--since"*zone* ]]
+}
+
+@test "logs -f -t: followed lines are stamped too" {
+	t0=$(now_ns)
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'echo before; sleep 2; echo after-1; sleep 1; echo after-2'
+	wait_for grep -q before "$(log_file "$LC_A" lab)"
+	run -0 as "$LC_A" logs -f -t lab
+	t1=$(now_ns)
+	[ "${#lines[@]}" = 3 ]
+	stamped "$t0" "$t1" "${lines[@]}"
+	[ "${texts[*]}" = "before after-1 after-2" ]
+	run -0 as "$LC_A" logs -f -t --tail 1 lab
+	stamped "$t0" "$t1" "${lines[@]}"
+	[ "${texts[*]}" = "after-2" ]
+}
+
+@test "logs --since and --until select lines by their time" {
+	t0=$(now_ns)
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'echo early; sleep 2; echo late'
+	run -0 as "$LC_A" wait lab
+	run -0 as "$LC_A" logs -t lab
+	stamped "$t0" "$(now_ns)" "${lines[@]}"
+	early=${lines[0]%% *} late=${lines[1]%% *}
+	run -0 as "$LC_A" logs --since "$late" lab
+	[ "$output" = late ]
+	run -0 as "$LC_A" logs --until "$early" lab
+	[ "$output" = early ]
+	run -0 as "$LC_A" logs -t --since 1h --until "$late" lab
+	[ "$output" = "$early early
+$late late" ]
+	# A time in the future, as Unix seconds and as a negative duration.
+	run -0 as "$LC_A" logs --since "$(( $(date +%s) + 3600 ))" lab
+	[ -z "$output" ]
+	run -0 as "$LC_A" logs --since -1h lab
+	[ -z "$output" ]
+	run -125 as "$LC_A" logs --until soon lab
+	[[ "$output" == *"--until soon"* ]]
+}
+
+@test "the log index: trimmed with the log to its cap, kept lines keep their times; rm removes it" {
+	lc_policy "log_size = 8K"
+	t0=$(now_ns)
+	# Lines a few milliseconds apart: a record each, until the index is
+	# full (8K: 64 records) and keeps its newest half.
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'i=0; while [ $i -lt 400 ]; do echo "line $i"; usleep 3000; i=$((i+1)); done; echo LAST'
+	run -0 as "$LC_A" wait lab
+	t1=$(now_ns)
+	log=$(log_file "$LC_A" lab) idx=$(idx_file "$LC_A" lab)
+	[ $(( $(stat -c %s "$log") + $(stat -c %s "$idx") )) -le 8192 ]
+	[ "$(stat -c %s "$idx")" -le 1024 ]
+	[ "$(stat -c '%U %a' "$idx")" = "root 600" ]
+	run -0 as "$LC_A" logs -t lab
+	stamped "$t0" "$t1" "${lines[@]}"
+	[ "${texts[-1]}" = LAST ]
+	[ "${#lines[@]}" = "$(as "$LC_A" logs lab | wc -l)" ]
+	[[ "$output" != *"Z line 0
+"* ]]
+	# An index out of order (a trim under a reader) ends where it breaks:
+	# the rest has the last good time, nothing loops or fails.
+	python3 -c 'import struct, sys, time
+t = int(time.time() * 1e9)
+recs = [(0, t), (20, t + 5), (10, t + 9), (30, t - 7)]
+open(sys.argv[1], "wb").write(b"".join(struct.pack("<Qq", o, v) for o, v in recs))' "$idx"
+	run -0 as "$LC_A" logs -t lab
+	stamped "$t0" "$(( $(now_ns) + 1000000000 ))" "${lines[@]}"
+	[ "${texts[-1]}" = LAST ]
+	# An index emptied (its writes failed): no times rather than wrong ones.
+	: >"$idx"
+	run -125 as "$LC_A" logs -t lab
+	[[ "$output" == *"no timestamps"* ]]
+	run -0 as "$LC_A" logs lab
+	# A chatty burst: trimmed by the log's cap.
+	run -0 as "$LC_A" rm lab
+	[ ! -e "$log" ]
+	[ ! -e "$idx" ]
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'i=0; while [ $i -lt 3000 ]; do echo "line $i"; i=$((i+1)); done; echo LAST'
+	run -0 as "$LC_A" wait lab
+	run -0 as "$LC_A" logs -t lab
+	stamped "$t0" "$(now_ns)" "${lines[@]}"
+	[ "${texts[-1]}" = LAST ]
+	# --rm takes the index with the log.
+	run -0 as "$LC_A" run -d --rm --name gone busybox sh -c 'echo x; sleep 1'
+	wait_for test -e "$(idx_file "$LC_A" gone)"
+	wait_for bash -c "[ ! -e '$(state_dir "$LC_A" gone)' ]"
+	[ ! -e "$(idx_file "$LC_A" gone)" ]
+	[ ! -e "$(log_file "$LC_A" gone)" ]
+}
+
+@test "the user's last container removed: no empty u<uid> directory is left" {
+	cdir="$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")"
+	ldir="$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")"
+	run -0 as "$LC_A" run -d --name one busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" run -d --name two busybox true
+	run -0 as "$LC_A" wait two
+	run -0 as "$LC_A" rm two
+	[ -d "$cdir" ] && [ -d "$ldir" ]
+	run -0 as "$LC_A" rm -f one
+	[ ! -e "$cdir" ]
+	[ ! -e "$ldir" ]
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	# --rm: the keeper's own removal.
+	run -0 as "$LC_A" run -d --rm --name three busybox true
+	wait_for bash -c "[ ! -e '$cdir' ]"
+	[ ! -e "$ldir" ]
+	# Pruned by keep_exited: the same.
+	lc_policy "keep_exited = 0"
+	run -0 as "$LC_A" run -d --name four busybox true
+	run -0 as "$LC_A" wait four
+	sleep 1.1
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$cdir" ]
+	[ ! -e "$ldir" ]
+	# Another user's directories are theirs.
+	run -0 as "$LC_B" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ -d "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_B")" ]
+}
+
+@test "run -d racing rm of the user's last container never fails a launch" {
+	cdir="$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")"
+	fails="$BATS_TEST_TMPDIR/fails" done="$BATS_TEST_TMPDIR/done"
+	: >"$fails"
+	rm -f "$done"
+	# Launches and removals of the user's only container, while ps (which
+	# removes the emptied directories too) runs in a loop.
+	racer() {
+		local i
+		for i in $(seq 1 20); do
+			as "$LC_A" run -d --name "$1$i" busybox true >/dev/null 2>>"$fails" ||
+			    echo "run -d $1$i failed" >>"$fails"
+			as "$LC_A" rm -f "$1$i" >/dev/null 2>>"$fails" ||
+			    echo "rm $1$i failed" >>"$fails"
+		done
+	}
+	pser() {
+		while [ ! -e "$done" ]; do
+			as "$LC_A" ps -a -q >/dev/null 2>>"$fails" ||
+			    echo "ps failed" >>"$fails"
+		done
+	}
+	pser &
+	p0=$!
+	racer x &
+	p1=$!
+	racer y &
+	p2=$!
+	wait "$p1"
+	wait "$p2"
+	touch "$done"
+	wait "$p0"
+	cat "$fails"
+	[ ! -s "$fails" ]
+	[ ! -e "$cdir" ]
+	[ ! -e "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")" ]
+}
+
 @test "a setup failure of run -d exits 125 with the reason and frees the name" {
 	run -125 as "$LC_A" run -d --name lab -v "/home/$LC_A/missing:/x" busybox true
 	[[ "$output" == *missing* ]]
@@ -536,6 +746,7 @@ max_containers = 1"
 	rm -rf "$(state_dir "$LC_A" lab)"
 	run -0 as "$LC_A" ps -a
 	[ ! -e "$(log_file "$LC_A" lab)" ]
+	[ ! -e "$(idx_file "$LC_A" lab)" ]
 }
 
 @test "the policy keys: ctr-policy explain shows them, check refuses bad values" {
