@@ -400,9 +400,11 @@ demo: deps
 	@bash tests/demo.sh $(MAKE) $(DEMOROOT) $(BUILDDIR)
 
 # BENCH_VM=0: without the cgroup v2 table measured in the VM (tests/vm).
+# The detached-container rows (bench-lifecycle) follow the launch report.
 BENCH_VM	?= 1
 bench: deps
 	@bash bench/run.sh $(MAKE) $(BUILDDIR)
+	@bash bench/lifecycle.sh $(BUILDDIR)
 	@if [ "$(BENCH_VM)" != 0 ]; then \
 	    $(MAKE) -s BUILDDIR=$(BUILDDIR) vm-bench && \
 	    cat $(BUILDDIR)/bench/results-v2.md; fi
@@ -420,6 +422,8 @@ bench-import: deps
 bench-login: deps
 	@bash bench/login.sh $(BUILDDIR)
 
+# exec into a running container next to crun and runc exec, ps, run -d,
+# the keeper's RSS (bench/lifecycle.sh; results-lifecycle.md).
 .PHONY: bench-lifecycle
 bench-lifecycle:
 	@bash bench/lifecycle.sh $(BUILDDIR)

@@ -1,9 +1,11 @@
 /*
  * measure.c: the benchmark's launch timer (bench/run.sh drives it).
  *
- * measure seq -n RUNS -w WARMUP [-t TIMEOUT] [-r RAWFILE] [-e DIR] SPECFILE
+ * measure seq -n RUNS -w WARMUP [-o] [-t TIMEOUT] [-r RAWFILE] [-e DIR] SPECFILE
  *	Runs every command of SPECFILE once per round, interleaved (round
- *	robin), WARMUP rounds unrecorded then RUNS recorded rounds, and prints
+ *	robin; with -o the order rotates, round R starting with command R
+ *	modulo their number, so that none always follows the same one),
+ *	WARMUP rounds unrecorded then RUNS recorded rounds, and prints
  *	one tab-separated line per command: name, launches that exited 0,
  *	launches that failed, median, min, max and mean wall time in
  *	microseconds, the peak RSS in KiB of the whole process tree, and the
@@ -39,6 +41,8 @@
  *   the launcher orphaned (child subreaper).
  * - In seq mode a launch MUST NOT start while a process of the previous
  *   one is still running.
+ * - With -o, every command MUST lead as many rounds as every other (give
+ *   or take one), in turn.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +94,7 @@ static FILE *raw;          /* -r: one line per recorded launch */
 static const char *errdir; /* -e: each recorded launch's stderr kept */
 static int stampfd = -1;   /* that launch's file, while it runs */
 static unsigned long nrec;
+static bool rotate; /* -o: round R starts with command R % ncmds */
 
 static void
 die(const char *msg)
@@ -422,7 +427,8 @@ seq(int runs, int warmup)
 			die("calloc");
 	for (r = 0; r < warmup + runs; r++)
 		for (i = 0; i < ncmds; i++)
-			one_launch(&cmds[i], r >= warmup);
+			one_launch(&cmds[rotate ? (r + i) % ncmds : i],
+			    r >= warmup);
 	for (i = 0; i < ncmds; i++) {
 		struct cmd *c = &cmds[i];
 		int64_t med = 0, sum = 0;
@@ -509,7 +515,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: measure seq -n RUNS -w WARMUP [-t SECS] [-r RAW] [-e DIR] "
+	    "usage: measure seq -n RUNS -w WARMUP [-o] [-t SECS] [-r RAW] "
+	    "[-e DIR] "
 	    "SPECFILE\n"
 	    "       measure rate -n LAUNCHES -j STREAMS [-t SECS] SPECFILE\n");
 	exit(2);
@@ -526,7 +533,7 @@ main(int argc, char *argv[])
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "n:w:j:t:r:e:")) != -1) {
+	while ((ch = getopt(argc, argv, "n:w:j:t:r:e:o")) != -1) {
 		switch (ch) {
 		case 'n':
 			n = atoi(optarg);
@@ -542,6 +549,9 @@ main(int argc, char *argv[])
 			break;
 		case 'e':
 			errdir = optarg;
+			break;
+		case 'o':
+			rotate = true;
 			break;
 		case 'r':
 			if ((raw = fopen(optarg, "ae")) == NULL)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""ocispec.py SPEC_IN SPEC_OUT ROOTFS UID GID GIDS HOME CGPARENT
+"""ocispec.py SPEC_IN SPEC_OUT ROOTFS UID GID GIDS HOME CGPARENT [ARG...]
 
 Adapts the config.json that `runc spec` / `crun spec` wrote so that runc and
 crun do the work ctr-launch does for `run --rm --network none busybox
@@ -9,6 +9,8 @@ groups, tmpfs /tmp, /var/tmp and /dev/shm, /sys read-only, the host's
 resolv.conf and hosts, the caller's home bound read-write, the same cgroup
 limits as the bench policy (1 CPU, 2G memory, 256 pids), no_new_privs, no
 capabilities, and a seccomp deny list comparable in size to ctr-launch's.
+ARG... replaces /bin/true as the container's command (bench/lifecycle.sh
+keeps a container running to exec into).
 """
 import json
 import sys
@@ -26,11 +28,12 @@ open_tree mount_setattr""".split()
 
 def main():
     (src, dst, rootfs, uid, gid, gids, home, cgparent) = sys.argv[1:9]
+    args = sys.argv[9:] or ["/bin/true"]
     c = json.load(open(src))
     c["root"] = {"path": rootfs, "readonly": True}
     p = c["process"]
     p["terminal"] = False
-    p["args"] = ["/bin/true"]
+    p["args"] = args
     p["cwd"] = "/"
     p["user"] = {"uid": int(uid), "gid": int(gid)}
     extra = [int(g) for g in gids.split(",") if g and g != gid]

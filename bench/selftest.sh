@@ -114,5 +114,12 @@ spec say /bin/sh -c 'echo said >&2' >"$d/s11"
     grep -q '^ctr-launch-trace: end [0-9.]*$' "$d/e/marks.2"
 check "stderr kept per recorded launch between stamps" $?
 
+# -o rotates the order: each command leads one round in turn.
+{ spec a /bin/true; spec b /bin/true; spec c /bin/true; } >"$d/s12"
+"$M" seq -n 3 -w 0 -o -r "$d/raw12" "$d/s12" >/dev/null
+order=$(cut -f1 "$d/raw12" | tr -d '\n')
+[ "$order" = abcbcacab ]
+check "-o rotates the order of each round ($order)" $?
+
 echo "selftest: $pass passed, $fail failed"
 [ "$fail" = 0 ]
