@@ -141,7 +141,7 @@ static void
 test_info_long_ports(void **state)
 {
 	struct ctlp_info i = { 1000, "lab", "busybox", "sleep 300", 5, 42,
-		false, false, "" };
+		false, false, "", "" };
 	static struct ctlp_info o;
 	static char buf[8192];
 	size_t off = 0;
