@@ -51,6 +51,9 @@
  *   launcher); after it, P0 MUST NOT be watched or held any more.
  * - Output a failed write dropped MUST be told in the log (how many
  *   bytes, why) once writing works again.
+ * - A failed accept4 that leaves the connection pending (EMFILE, ENFILE,
+ *   ENOMEM) MUST NOT make K spin: the listening socket rests
+ *   ACCEPT_REST_MS before the next try.
  * - A failure of K's setup before P0 is told, the detach included, MUST
  *   give exit 125 with the reason and leave nothing (no state directory,
  *   no log), the name free.
@@ -364,8 +367,8 @@ keeper_reserve(const struct launch_plan *p, const struct place *pl)
 	clients_init(p);
 	if (!take_name(p->name))
 		deny(
-		    "run -d refused: the name %s is already in use by one of your containers (ctr-launch ps -a; rm it first)",
-		    p->name);
+		    "run %s refused: the name %s is already in use by one of your containers (ctr-launch ps -a; rm it first)",
+		    p->detach ? "-d" : "-it", p->name);
 }
 
 /* ---- a Slurm step's shared container (run --step-tasks) ---- */
@@ -1119,6 +1122,31 @@ follow_send(const char *buf, size_t len)
 	}
 }
 
+/* After a failed accept4 other than a lost connection (EMFILE, ENFILE,
+ * ENOMEM: the connection stays pending), the listening socket rests for
+ * ACCEPT_REST_MS instead of waking poll at once, again and again. */
+#define ACCEPT_REST_MS 100
+static struct timespec accept_rest;
+
+/* Milliseconds the listening socket still rests, 0 when it does not. */
+static int
+accept_rest_left(void)
+{
+	struct timespec now;
+	long long ms;
+
+	if (accept_rest.tv_sec == 0 && accept_rest.tv_nsec == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(accept_rest.tv_sec - now.tv_sec) * 1000 +
+	    (accept_rest.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0) {
+		accept_rest.tv_sec = accept_rest.tv_nsec = 0;
+		return 0;
+	}
+	return (int)ms;
+}
+
 static void
 accept_client(void)
 {
@@ -1127,8 +1155,18 @@ accept_client(void)
 	struct ctlp_resp r;
 	uid_t uid;
 
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED) {
+			clock_gettime(CLOCK_MONOTONIC, &accept_rest);
+			accept_rest.tv_nsec += ACCEPT_REST_MS * 1000000L;
+			if (accept_rest.tv_nsec >= 1000000000L) {
+				accept_rest.tv_sec++;
+				accept_rest.tv_nsec -= 1000000000L;
+			}
+		}
 		return;
+	}
 	for (size_t i = 0; i < KEEPER_MAX_CLIENTS && c == NULL; i++)
 		if (ks.cl[i].fd < 0)
 			c = &ks.cl[i];
@@ -1725,14 +1763,17 @@ serve(const struct launch_plan *p, struct monitor *m)
 	int term = kst.tasks > 0 ? mon_term_fd() : -1;
 
 	for (;;) {
-		int timeout = step_check(m);
+		int timeout = step_check(m), rest = accept_rest_left();
 
 		pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
 		/* Not while output waits for the launcher. */
 		pf[SRC] = (struct pollfd){
 			src_open && ks.lpend_len == 0 ? ks.src : -1, POLLIN, 0
 		};
-		pf[LISTEN] = (struct pollfd){ ks.listen, POLLIN, 0 };
+		pf[LISTEN] = (struct pollfd){ rest > 0 ? -1 : ks.listen, POLLIN,
+			0 };
+		if (rest > 0 && (timeout < 0 || rest < timeout))
+			timeout = rest;
 		pf[TIMER] = (struct pollfd){ ks.timer, POLLIN, 0 };
 		/* P0, until the launcher detached (-1 after), or the first
 		 * task of a step's container. */

@@ -255,3 +255,27 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 	run -0 ctl_as "$KF_U" "$CTL_BIN" rm kfk
 	kf_nothing_left kfk
 }
+
+@test "keeper faults: while accept4 keeps failing, the keeper rests instead of spinning" {
+	local k calls
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfs busybox sh -c 'while :; do sleep 1; done'
+	k=$(kf_keeper kfs)
+	[ -n "$k" ]
+	# Every accept4 fails for 2 s while a client waits: EMFILE leaves the
+	# connection pending, so poll keeps reporting it.
+	kf_trace "$k" -e trace=accept4 -e inject=accept4:error=EMFILE
+	ctl_as "$KF_U" timeout 30 "$CTL_BIN" ps >/dev/null &
+	local client=$!
+	sleep 2
+	kf_untrace
+	calls=$(grep -c '^accept4(' "$BATS_TEST_TMPDIR/attached.log")
+	echo "accept4 calls in 2 s: $calls"
+	# ACCEPT_REST_MS (100 ms) between tries: about 20, never thousands.
+	[ "$calls" -ge 2 ]
+	[ "$calls" -le 60 ]
+	# Once accept4 works again the waiting client is served.
+	wait "$client"
+	kf_running kfs
+	run -0 ctl_as "$KF_U" "$CTL_BIN" rm -f kfs
+	kf_nothing_left kfs
+}
