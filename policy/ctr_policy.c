@@ -558,6 +558,21 @@ print_login(const struct policy_eff *eff)
 	    eff->transfer_from);
 }
 
+/* Appends PATH to B as the policy writes it in a binds or user_binds
+ * list: ':', ',' and '\\' escaped by a backslash. */
+static void
+put_escaped(char *b, size_t len, const char *path)
+{
+	size_t n = strlen(b);
+
+	for (; *path != '\0' && n + 2 < len; path++) {
+		if (*path == ':' || *path == ',' || *path == '\\')
+			b[n++] = '\\';
+		b[n++] = *path;
+	}
+	b[n] = '\0';
+}
+
 static void
 print_eff(const struct policy_eff *eff)
 {
@@ -587,18 +602,20 @@ print_eff(const struct policy_eff *eff)
 		printf("images               %-36s %s\n",
 		    eff->images[i].pattern, eff->images[i].from);
 	for (size_t i = 0; i < eff->nbinds; i++) {
-		char b[PATH_MAX * 2 + 8];
+		char b[PATH_MAX * 4 + 8] = "";
 
-		snprintf(b, sizeof(b), "%s:%s:%s", eff->binds[i].src,
-		    eff->binds[i].dst, eff->binds[i].ro ? "ro" : "rw");
+		put_escaped(b, sizeof(b) - 8, eff->binds[i].src);
+		strcat(b, ":");
+		put_escaped(b, sizeof(b) - 8, eff->binds[i].dst);
+		strcat(b, eff->binds[i].ro ? ":ro" : ":rw");
 		printf("binds                %-36s %s\n", b,
 		    eff->binds[i].from);
 	}
 	for (size_t i = 0; i < eff->nuser_binds; i++) {
-		char b[PATH_MAX + 8];
+		char b[PATH_MAX * 2 + 8] = "";
 
-		snprintf(b, sizeof(b), "%s:%s", eff->user_binds[i].path,
-		    eff->user_binds[i].ro ? "ro" : "rw");
+		put_escaped(b, sizeof(b) - 8, eff->user_binds[i].path);
+		strcat(b, eff->user_binds[i].ro ? ":ro" : ":rw");
 		printf("user_binds           %-36s %s\n", b,
 		    eff->user_binds[i].from);
 	}

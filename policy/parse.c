@@ -17,6 +17,9 @@
  *   sections included) and MUST evaluate for that caller as a full load;
  *   it only drops, once parsed, the [group:] and [user:] sections that
  *   cannot match the caller.
+ * - In binds and user_binds, a backslash MUST only escape ':', ',' or
+ *   itself (any other, or one ending the value, is an error with its
+ *   line), and the stored paths MUST be unescaped.
  */
 #include <errno.h>
 #include <ini.h>
@@ -290,12 +293,42 @@ ent_add(struct pctx *c, struct psec *s, enum pkey k, int line)
 	return v;
 }
 
-/* Splits ITEM at ':' into at most MAXP parts; the last part is a mode
- * ("ro" or "rw") only when ITEM has MAXP parts.  -1 on a bad shape. */
+/* The first C in S not escaped by a backslash, or NULL.  S has passed
+ * esc_check (a backslash is always followed by another byte). */
+static char *
+unesc_chr(char *s, char c)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			s++;
+		else if (*s == c)
+			return s;
+	}
+	return NULL;
+}
+
+/* Replaces each escape of S ("\:", "\," or "\\") by its character. */
+static void
+unescape(char *s)
+{
+	char *w = s;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\')
+			s++;
+		*w++ = *s;
+	}
+	*w = '\0';
+}
+
+/* Splits ITEM at unescaped ':' into at most MAXP parts; the last part is
+ * a mode ("ro" or "rw") only when ITEM has MAXP parts.  The paths are
+ * unescaped in place.  -1 on a bad shape. */
 static int
 split_item(char *item, int maxp, char **dst, bool *ro, const char **why)
 {
-	char *c1 = strchr(item, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char *c1 = unesc_chr(item, ':');
+	char *c2 = c1 ? unesc_chr(c1 + 1, ':') : NULL;
 	char *mode = NULL;
 
 	*ro = false;
@@ -305,19 +338,23 @@ split_item(char *item, int maxp, char **dst, bool *ro, const char **why)
 			return (*why = "needs PREFIX[:ro|rw]"), -1;
 		mode = c1;
 	} else { /* SRC:DST[:MODE] */
-		if (c1 == NULL || (c2 != NULL && strchr(c2 + 1, ':') != NULL))
+		if (c1 == NULL ||
+		    (c2 != NULL && unesc_chr(c2 + 1, ':') != NULL))
 			return (*why = "needs SRC:DST[:ro|rw]"), -1;
 		*dst = c1 + 1;
 		*c1 = '\0';
 		mode = c2;
 	}
-	if (mode == NULL)
-		return 0;
-	*mode++ = '\0';
-	if (strcmp(mode, "ro") == 0)
-		*ro = true;
-	else if (strcmp(mode, "rw") != 0)
-		return (*why = "has a bad mode (ro or rw)"), -1;
+	if (mode != NULL) {
+		*mode++ = '\0';
+		if (strcmp(mode, "ro") == 0)
+			*ro = true;
+		else if (strcmp(mode, "rw") != 0)
+			return (*why = "has a bad mode (ro or rw)"), -1;
+	}
+	unescape(item);
+	if (*dst != NULL)
+		unescape(*dst);
 	return 0;
 }
 
@@ -417,21 +454,51 @@ list_item(struct pctx *c, const struct pkeydef *kd, char *item, int line)
 		ERR(c, line, "out of memory");
 }
 
+/* Checks the escapes of a binds or user_binds VALUE: a backslash MUST
+ * be followed by ':', ',' or another backslash. */
+static int
+esc_check(struct pctx *c, const struct pkeydef *kd, const char *value, int line)
+{
+	for (const char *s = value; *s != '\0'; s++) {
+		if (*s != '\\')
+			continue;
+		if (s[1] == ':' || s[1] == ',' || s[1] == '\\') {
+			s++;
+			continue;
+		}
+		if (s[1] == '\0')
+			ERR(c, line,
+			    "backslash at the end of the %s list "
+			    "(escapes are \\:, \\, and \\\\)",
+			    kd->name);
+		else
+			ERR(c, line,
+			    "bad escape \"\\%c\" in the %s list "
+			    "(escapes are \\:, \\, and \\\\)",
+			    s[1], kd->name);
+		return -1;
+	}
+	return 0;
+}
+
 static void
 parse_list(struct pctx *c, const struct pkeydef *kd, const char *value,
     int line)
 {
-	cleanup_free char *copy = strdup(value);
+	bool esc = kd->key == PK_BINDS || kd->key == PK_USER_BINDS;
+	cleanup_free char *copy = NULL;
 	char *p, *next;
 
-	if (copy == NULL) {
+	if (esc && esc_check(c, kd, value, line) < 0)
+		return;
+	if ((copy = strdup(value)) == NULL) {
 		ERR(c, line, "out of memory");
 		return;
 	}
 	for (p = copy; p != NULL; p = next) {
 		char *end;
 
-		next = strchr(p, ',');
+		next = esc ? unesc_chr(p, ',') : strchr(p, ',');
 		if (next != NULL)
 			*next++ = '\0';
 		while (*p == ' ' || *p == '\t')

@@ -31,6 +31,7 @@ check_eff(const struct policy_eff *eff)
 	(void)policy_image_allowed(eff, "ghcr.io/org/app:v1", NULL);
 	(void)policy_user_bind(eff, "/home/alice/x", POLICY_MODE_RW, &ro, &e);
 	(void)policy_user_bind(eff, "/data", POLICY_MODE_DEFAULT, &ro, &e);
+	(void)policy_user_bind(eff, "/data/x:y,z", POLICY_MODE_RO, &ro, &e);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,7 +42,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const gid_t gids[] = { 1000, 1001, 1002 };
 	static const char *const gnames[] = { "alice", "datasci", "gpu" };
 	static const char *const users[][2] = { { "alice", "/home/alice" },
-		{ "..", "/" }, { "bob", "relative" } };
+		{ "..", "/" }, { "bob", "relative" },
+		{ "carol", "/home/c:a,r\\ol" } };
 	struct policy_errors errs = { NULL, 0 };
 	struct policy *p = NULL;
 

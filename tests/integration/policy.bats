@@ -410,3 +410,37 @@ opens() {
 	done
 }
 
+
+@test "policy: a bind whose paths hold ':' and ',' (escaped) reaches the container there" {
+	[ -x "$CTL_BIN" ] || skip "ctr-launch not installed"
+	ctl_image_busybox
+	local src="/home/$AL/run:1,2"
+	install -d -o "$AL" -g "$AL" -m 0755 "$src"
+	echo "esc-$TAG" >"$src/f"
+	chown "$AL:" "$src/f"
+	printf '[default]\nimages = busybox\nbinds = %%h/run\\:1\\,2:/mnt/a\\:b\\,c:ro\nuser_binds = %%h/x\\\\y, /srv\n' |
+	    ctl_policy
+	grep -F 'binds = %h/run\:1\,2:/mnt/a\:b\,c:ro' "$CTL_POLICY"
+	run "$CTL_POLICYTOOL" check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run "$CTL_POLICYTOOL" explain "$AL"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -E '^binds +/home/'"$AL"'/run\\:1\\,2:/mnt/a\\:b\\,c:ro +\[default\]$'
+	echo "$output" | grep -E '^user_binds +/home/'"$AL"'/x\\\\y:rw +\[default\]$'
+	run ctl_as "$AL" "$CTL_BIN" run busybox sh -c \
+	    'cat "/mnt/a:b,c/f"; touch "/mnt/a:b,c/g" 2>/dev/null || echo ro-ok; ls -d /mnt/*'
+	echo "$output"
+	rm -rf "$src"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "esc-$TAG" ]
+	[ "${lines[1]}" = ro-ok ]
+	[ "${lines[2]}" = "/mnt/a:b,c" ]
+	# any other escape is an error with file:line
+	printf '[default]\nimages = busybox\n\nbinds = /srv/a\\tb:/x\n' >"$POLDIR/draft.ini"
+	run "$CTL_POLICYTOOL" check "$POLDIR/draft.ini"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$POLDIR/draft.ini:4: bad escape \"\\t\" in the binds list"* ]]
+}

@@ -989,6 +989,74 @@ test_trust(void **state)
 	}
 }
 
+/* binds and user_binds: "\:", "\," and "\\" escape a path's ':', ',' and
+ * '\'; the stored paths are unescaped; any other escape is an error. */
+static void
+test_bind_escapes(void **state)
+{
+	struct policy *p = load(
+	    "[default]\nimages = a\n"
+	    "binds = /srv/a\\:b\\,c:/mnt/a\\:b:ro, %h/x\\\\y:/x\\,y\n"
+	    "user_binds = /data/x\\:y\\,z:ro, /d\\\\, /e\\:rw\n");
+	struct policy_eff eff;
+	struct policy_error e;
+	struct tid t;
+	bool ro = false;
+
+	eval_ok(p, mkid(&t, "alice", "/home/alice", "alice"), &eff);
+	assert_int_equal(eff.nbinds, 2);
+	assert_string_equal(eff.binds[0].src, "/srv/a:b,c");
+	assert_string_equal(eff.binds[0].dst, "/mnt/a:b");
+	assert_true(eff.binds[0].ro);
+	assert_string_equal(eff.binds[1].src, "/home/alice/x\\y");
+	assert_string_equal(eff.binds[1].dst, "/x,y");
+	assert_false(eff.binds[1].ro);
+	assert_int_equal(eff.nuser_binds, 3);
+	assert_string_equal(eff.user_binds[0].path, "/data/x:y,z");
+	assert_true(eff.user_binds[0].ro);
+	assert_string_equal(eff.user_binds[1].path, "/d\\");
+	assert_false(eff.user_binds[1].ro);
+	/* an escaped ':' is part of the path, not a mode */
+	assert_string_equal(eff.user_binds[2].path, "/e:rw");
+	assert_false(eff.user_binds[2].ro);
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(policy_user_bind(&eff, "/data/x:y,z/f",
+			     POLICY_MODE_DEFAULT, &ro, &e),
+	    0);
+	assert_true(ro);
+	assert_int_equal(policy_user_bind(&eff, "/data/x", POLICY_MODE_DEFAULT,
+			     &ro, &e),
+	    -1);
+	policy_eff_free(&eff);
+	policy_free(p);
+
+	/* any other backslash sequence is an error with its line */
+	assert_true(load_fails("[default]\nimages = a\nbinds = /a\\b:/b\n", 3,
+	    "bad escape \"\\b\" in the binds list"));
+	assert_true(load_fails("[default]\nimages = a\n\nuser_binds = /a\\%\n",
+	    4, "bad escape \"\\%\" in the user_binds list"));
+	assert_true(load_fails("[default]\nimages = a\nbinds = /a:/b\\\n", 3,
+	    "backslash at the end of the binds list"));
+	assert_true(load_fails("[default]\nimages = a\nbinds = /a:/b\\\\\\\n",
+	    3, "backslash at the end"));
+	/* an escaped ':' does not separate SRC from DST */
+	assert_true(load_fails("[default]\nimages = a\nbinds = /a\\:/b\n", 3,
+	    "needs SRC:DST"));
+	/* an escaped ',' does not separate items; an escaped '\' does not
+	 * escape the ',' after it */
+	p = load("[default]\nimages = a\nuser_binds = /a\\\\,/b\\,c\\:ro:ro\n");
+	eval_ok(p, mkid(&t, "alice", "/home/alice", "alice"), &eff);
+	assert_int_equal(eff.nuser_binds, 2);
+	assert_string_equal(eff.user_binds[0].path, "/a\\");
+	assert_string_equal(eff.user_binds[1].path, "/b,c:ro");
+	assert_true(eff.user_binds[1].ro);
+	policy_eff_free(&eff);
+	policy_free(p);
+	/* other lists take no escapes */
+	assert_true(
+	    load_fails("[default]\nimages = a\\,b\n", 2, "bad image pattern"));
+}
+
 int
 main(void)
 {
@@ -1004,6 +1072,7 @@ main(void)
 		cmocka_unit_test(test_seccomp_merge),
 		cmocka_unit_test(test_network),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_bind_escapes),
 		cmocka_unit_test(test_duplicate_destination),
 		cmocka_unit_test(test_group_dedup_and_unknown),
 		cmocka_unit_test(test_path_normal_covers),
