@@ -16,6 +16,9 @@
  *   copy that loads without error, and MUST install it atomically
  *   (fsync, rename) as root:root 0644; a failed edit MUST leave the
  *   installed policy unchanged.
+ * - An edit ended by a signal or by a failing editor MUST leave no
+ *   temporary copy; a signal MUST end and wait for the editor before the
+ *   copy is removed (else the editor could write it again).
  */
 #include <errno.h>
 #include <dirent.h>
@@ -736,6 +739,43 @@ cmd_explain(int argc, char **argv)
 	return rc;
 }
 
+/* The edit's temporary copy, removed if a signal ends the edit, and the
+ * editor editing it, ended and waited for first (else it could write the
+ * copy again once it is removed). */
+static char edit_tmp[PATH_MAX];
+static volatile pid_t edit_child;
+
+static const int edit_sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
+	SIGALRM, SIGUSR1, SIGUSR2 };
+
+static void
+edit_signal(int sig)
+{
+	pid_t child = edit_child;
+
+	if (child > 0) {
+		(void)kill(child, sig == SIGHUP ? SIGHUP : SIGTERM);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (edit_tmp[0] != '\0')
+		(void)unlink(edit_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+edit_on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = edit_signal;
+	sigfillset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(edit_sigs) / sizeof(edit_sigs[0]); i++)
+		sigaction(edit_sigs[i], &sa, NULL);
+}
+
 static int
 run_editor(const char *path)
 {
@@ -743,6 +783,8 @@ run_editor(const char *path)
 	cleanup_free char *copy = NULL;
 	char *argv[34], *save = NULL;
 	struct sigaction ign, oint, oquit;
+	sigset_t all, old;
+	siginfo_t info;
 	int n = 0, status;
 	pid_t pid;
 
@@ -763,17 +805,35 @@ run_editor(const char *path)
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGINT, &ign, &oint);
 	sigaction(SIGQUIT, &ign, &oquit);
+	/* The child has the default signal actions before it can take a
+	 * signal; the parent knows the child before it can. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
 	if (pid == 0) {
-		sigaction(SIGINT, &oint, NULL);
-		sigaction(SIGQUIT, &oquit, NULL);
+		for (size_t i = 0; i < sizeof(edit_sigs) / sizeof(edit_sigs[0]);
+		     i++)
+			signal(edit_sigs[i], SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		execvp(argv[0], argv);
 		fprintf(stderr, "ctr-policy: %s: %s\n", argv[0],
 		    strerror(errno));
 		_exit(127);
 	}
+	if (pid > 0)
+		edit_child = pid;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* Waits without reaping, so that a signal handled until the child
+	 * is forgotten still names this child. */
+	while (pid > 0 &&
+	    waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 &&
+	    errno == EINTR)
+		;
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	edit_child = 0;
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	sigaction(SIGINT, &oint, NULL);
 	sigaction(SIGQUIT, &oquit, NULL);
 	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -889,32 +949,6 @@ read_orig(char **out, size_t *len)
 		*len += (size_t)n;
 	*out = buf;
 	return 0;
-}
-
-/* The edit's temporary copy, removed if a signal ends the edit. */
-static char edit_tmp[PATH_MAX];
-
-static void
-edit_signal(int sig)
-{
-	if (edit_tmp[0] != '\0')
-		(void)unlink(edit_tmp);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void
-edit_on_signals(void)
-{
-	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGPIPE,
-		SIGALRM, SIGUSR1, SIGUSR2 };
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = edit_signal;
-	sigfillset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
 }
 
 static int

@@ -413,7 +413,11 @@ opens() {
 
 @test "policy: a bind whose paths hold ':' and ',' (escaped) reaches the container there" {
 	[ -x "$CTL_BIN" ] || skip "ctr-launch not installed"
+	# the suite's fake image (an empty descriptor) is out of the way of
+	# the import
+	mv "$FAKEIMG" "$BATS_TEST_TMPDIR/fakeimg" 2>/dev/null || true
 	ctl_image_busybox
+	mv "$BATS_TEST_TMPDIR/fakeimg" "$FAKEIMG" 2>/dev/null || true
 	local src="/home/$AL/run:1,2"
 	install -d -o "$AL" -g "$AL" -m 0755 "$src"
 	echo "esc-$TAG" >"$src/f"
@@ -443,4 +447,41 @@ opens() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ $output == *"$POLDIR/draft.ini:4: bad escape \"\\t\" in the binds list"* ]]
+}
+
+@test "policy: a signal during an edit ends the editor first; a failing editor saves nothing" {
+	local sig sum
+	sum=$(sha256sum <"$CTL_POLICY")
+	for sig in TERM HUP USR1; do
+		rm -f "$BATS_TEST_TMPDIR/ed.wrote"
+		# Once ctr-policy is gone, an editor still running would
+		# write the temporary copy again.
+		cat >"$BATS_TEST_TMPDIR/ed.sh" <<-EOF
+		#!/bin/sh
+		kill -$sig \$PPID
+		sleep 2
+		printf '[default]\\nimages = alpine\\n' >"\$1"
+		: >"$BATS_TEST_TMPDIR/ed.wrote"
+		EOF
+		chmod 0755 "$BATS_TEST_TMPDIR/ed.sh"
+		run env -u VISUAL EDITOR="$BATS_TEST_TMPDIR/ed.sh" "$CTL_POLICYTOOL" edit </dev/null
+		echo "$sig: $status $output"
+		[ "$status" -gt 128 ]
+		[ ! -e "$BATS_TEST_TMPDIR/ed.wrote" ]
+		[ -z "$(ls -A "$POLDIR" | grep '^\.policy\.ini\.')" ]
+		[ "$(sha256sum <"$CTL_POLICY")" = "$sum" ]
+	done
+	# an editor that changes the copy, then exits non-zero
+	cat >"$BATS_TEST_TMPDIR/ed.sh" <<-EOF
+	#!/bin/sh
+	printf '[default]\\nimages = alpine\\n' >"\$1"
+	exit 3
+	EOF
+	run env -u VISUAL EDITOR="$BATS_TEST_TMPDIR/ed.sh" "$CTL_POLICYTOOL" edit </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"editor $BATS_TEST_TMPDIR/ed.sh failed"* ]]
+	[[ $output == *"not changed"* ]]
+	[ -z "$(ls -A "$POLDIR" | grep '^\.policy\.ini\.')" ]
+	[ "$(sha256sum <"$CTL_POLICY")" = "$sum" ]
 }
