@@ -4,6 +4,7 @@
 # The container's share of a Slurm step's start-up: on a single-node
 # cluster (tests/slurm/start.sh, 127.0.0.1, proctrack/cgroup and
 # task/cgroup), `srun --container-image=busybox true` against `srun true`,
+# and the same with -n2 (the two tasks sharing one container),
 # interleaved, as a throwaway user, the median of BENCH_RUNS (20) each
 # after 3 warm-ups.  Everything lives in the root-owned prefix BENCH_ROOT
 # (default /var/lib/ctr-launch-bench-slurm); the cluster is stopped by pid,
@@ -48,10 +49,13 @@ one() { # CMD...: wall milliseconds of one srun as the user
 	echo $(((t1 - t0) / 1000))
 }
 for _ in 1 2 3; do one true >/dev/null; one --container-image=busybox true >/dev/null; done
-: >"$B/plain" ; : >"$B/ctr"
+: >"$B/plain" ; : >"$B/ctr" ; : >"$B/plain2" ; : >"$B/ctr2"
 for _ in $(seq "$RUNS"); do
 	one true >>"$B/plain"
 	one --container-image=busybox true >>"$B/ctr"
+	# Two tasks sharing one container (--step-tasks).
+	one -n2 true >>"$B/plain2"
+	one -n2 --container-image=busybox true >>"$B/ctr2"
 done
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 p=$(median "$B/plain")
@@ -59,3 +63,6 @@ c=$(median "$B/ctr")
 echo "| Slurm step, median of $RUNS (ms) | srun true | srun --container-image=busybox true | added |"
 echo "|---|---|---|---|"
 awk -v p="$p" -v c="$c" 'BEGIN {printf "| single node, 127.0.0.1 | %.1f | %.1f | %.1f |\n", p/1000, c/1000, (c-p)/1000}'
+p=$(median "$B/plain2")
+c=$(median "$B/ctr2")
+awk -v p="$p" -v c="$c" 'BEGIN {printf "| -n2, the tasks in one container | %.1f | %.1f | %.1f |\n", p/1000, c/1000, (c-p)/1000}'

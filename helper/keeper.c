@@ -476,7 +476,7 @@ keeper_step(struct launch_plan *p, struct place *pl, struct monitor *m)
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += STEP_WAIT_S;
 	for (;;) {
-		struct timespec pause = { 0, 20 * 1000 * 1000 };
+		struct timespec pause = { 0, 5 * 1000 * 1000 };
 		int dir, sock = -1;
 
 		if (take_name(p->name))
