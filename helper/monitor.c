@@ -30,6 +30,9 @@
  *   JOB_TERM_GRACE_MS after a SIGTERM (the scheduler ending the step)
  *   and finish its teardown, so that nothing of it is left for the
  *   scheduler's SIGKILL to strand.
+ * - Outside a batch job, K MUST hold none of the caller's stdio once the
+ *   status is sent: the teardown that follows is off the path of a pipe's
+ *   reader (sshd, a pipeline) as it is off the caller's.
  * - If K dies, P0 MUST exit 125 saying so; the container dies with K
  *   (PDEATHSIG and the liveness pipe, see creds.c and init.c).
  * - Without -t, the container MUST NOT get a descriptor of the caller's
@@ -442,6 +445,20 @@ in_job(const struct monitor *m)
 	return m->cg != NULL && m->cg->place != NULL && m->cg->place->job;
 }
 
+/* K's fds 0-2 (the caller's stdio, inherited from P0) onto /dev/null;
+ * best effort: failing, they are only held a little longer. */
+static void
+stdio_drop(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		(void)dup3(fd, i, 0);
+	close(fd);
+}
+
 void
 monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 {
@@ -544,6 +561,11 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 		(void)mon_send(m->keeper_sock, MON_STATUS, status, NULL, 0);
 		front_alive = false;
 	}
+	/* Nor does the teardown hold the caller's stdio: a pipe's reader
+	 * (sshd for ctr-launch-shell, `| cat`) sees its end with the
+	 * status, not after the cgroup's removal. */
+	if (!in_job(m))
+		stdio_drop();
 	fsutil_unlock_layers(m->locks, m->nlocks);
 	if (m->cg != NULL)
 		cgroup_destroy(m->cg);

@@ -79,3 +79,28 @@ sampler() {
 	[ -z "$(user_dirs)" ]
 	! pgrep -f "$CTL_BIN run --name td"
 }
+
+@test "teardown: a pipe's reader sees its end with the status, not after the keeper's teardown" {
+	command -v strace >/dev/null || skip "needs strace"
+	local f=/home/$TU/out e=$BATS_TEST_TMPDIR/eof t0 t1 eof
+	rm -f "$f"
+	mkfifo "$f"
+	chown "$TU:" "$f"
+	(cat "$f" >/dev/null; date +%s%N >"$e") &
+	t0=$(date +%s%N)
+	# Each of K's cgroup removals delayed by 0.5 s: its teardown takes
+	# seconds after the status.
+	strace -f -qq -o /dev/null -e trace=unlinkat \
+	    -e inject=unlinkat:delay_enter=500000 -- \
+	    setpriv --reuid="$TUID" --regid="$(id -g "$TU")" --init-groups -- \
+	    sh -c "cd / && exec '$CTL_BIN' run --rm busybox sh -c 'echo hi' >'$f'"
+	t1=$(date +%s%N)
+	wait
+	eof=$(cat "$e")
+	rm -f "$f"
+	echo "end of the pipe after $(((eof - t0) / 1000000)) ms, the keeper done after $(((t1 - t0) / 1000000)) ms"
+	# The delays held the keeper (six removals on v1, at least two on v2)...
+	[ $((t1 - t0)) -ge 1000000000 ]
+	# ...and the reader had its end long before.
+	[ $((eof - t0 + 800000000)) -lt $((t1 - t0)) ]
+}
