@@ -213,18 +213,17 @@ service_present(void)
 	die_errno("PAM service %s: %s", AUTH_SERVICE, path);
 }
 
-void
-auth_open(struct auth *a, const struct launch_plan *p)
+/* PAM's start for the caller (RUSER, TTY) into A->pamh, then its account
+ * check; PAM's user must still be the caller.  A refusal denies, an error
+ * dies. */
+static void
+account(struct auth *a, const struct launch_plan *p)
 {
 	const struct pam_conv pc = { conv, NULL };
 	pam_handle_t *pamh = NULL;
 	const void *item = NULL;
-	sigset_t mask;
 	int rc;
 
-	memset(a, 0, sizeof(*a));
-	if (sigprocmask(SIG_SETMASK, NULL, &mask) != 0)
-		die_errno("sigprocmask");
 	service_present();
 	if (CTL_PAMDIR[0] != '\0')
 		rc = pam_start_confdir(AUTH_SERVICE, p->user, &pc, CTL_PAMDIR,
@@ -239,15 +238,28 @@ auth_open(struct auth *a, const struct launch_plan *p)
 		rc = pam_set_item(pamh, PAM_TTY, p->tty);
 	if (rc != PAM_SUCCESS)
 		die("pam_set_item: %s", pam_strerror(pamh, rc));
-
-	rc = pam_acct_mgmt(pamh, 0); /* its messages (expiry) are shown */
+	rc = pam_acct_mgmt(pamh, 0);
 	if (rc != PAM_SUCCESS)
 		refused(a, rc, "account");
 	rc = pam_get_item(pamh, PAM_USER, &item);
 	if (rc != PAM_SUCCESS || item == NULL ||
 	    strcmp((const char *)item, p->user) != 0)
 		refused(a, PAM_USER_UNKNOWN, "account");
+}
 
+void
+auth_open(struct auth *a, const struct launch_plan *p)
+{
+	pam_handle_t *pamh;
+	sigset_t mask;
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if (sigprocmask(SIG_SETMASK, NULL, &mask) != 0)
+		die_errno("sigprocmask");
+	/* Its messages (expiry) are shown. */
+	account(a, p);
+	pamh = a->pamh;
 	get_rlimits(a->before);
 	rc = pam_open_session(pamh, PAM_SILENT);
 	/* pam_umask and the like change K's umask: K's is 077, always. */
@@ -265,35 +277,11 @@ auth_open(struct auth *a, const struct launch_plan *p)
 void
 auth_account(const struct launch_plan *p)
 {
-	const struct pam_conv pc = { conv, NULL };
-	pam_handle_t *pamh = NULL;
 	struct auth a;
-	const void *item = NULL;
-	int rc;
 
 	memset(&a, 0, sizeof(a));
-	service_present();
-	if (CTL_PAMDIR[0] != '\0')
-		rc = pam_start_confdir(AUTH_SERVICE, p->user, &pc, CTL_PAMDIR,
-		    &pamh);
-	else
-		rc = pam_start(AUTH_SERVICE, p->user, &pc, &pamh);
-	if (rc != PAM_SUCCESS)
-		die("pam_start: %s", pam_strerror(pamh, rc));
-	a.pamh = pamh;
-	rc = pam_set_item(pamh, PAM_RUSER, p->user);
-	if (rc == PAM_SUCCESS && p->tty != NULL)
-		rc = pam_set_item(pamh, PAM_TTY, p->tty);
-	if (rc != PAM_SUCCESS)
-		die("pam_set_item: %s", pam_strerror(pamh, rc));
-	rc = pam_acct_mgmt(pamh, 0);
-	if (rc != PAM_SUCCESS)
-		refused(&a, rc, "account");
-	rc = pam_get_item(pamh, PAM_USER, &item);
-	if (rc != PAM_SUCCESS || item == NULL ||
-	    strcmp((const char *)item, p->user) != 0)
-		refused(&a, PAM_USER_UNKNOWN, "account");
-	pam_end(pamh, PAM_SUCCESS);
+	account(&a, p);
+	pam_end(a.pamh, PAM_SUCCESS);
 }
 
 void

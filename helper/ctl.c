@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -78,45 +79,46 @@ struct ctx {
 
 /* ---- the state directories ---- */
 
-/* RUNDIR/ctr-launch/c/u<UID>, or -1 when there is none. */
+/* BASE/u<UID>, root-owned 0700, or -1 when there is none.  STRICT: any
+ * other failure, or a directory not as it must be, dies. */
 static int
-open_udir(uid_t uid)
+open_user_dir(const char *base, uid_t uid, bool strict)
 {
-	char path[sizeof(KEEPER_C_DIR) + 32];
+	char path[PATH_MAX];
 	struct stat st;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/u%u", KEEPER_C_DIR, (unsigned)uid);
+	snprintf(path, sizeof(path), "%s/u%u", base, (unsigned)uid);
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		if (errno == ENOENT || !strict)
 			return -1;
 		die_errno("%s", path);
 	}
-	if (fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0)
-		die("%s: not root-owned with mode 0700", path);
-	return fd;
-}
-
-static int
-open_logdir(uid_t uid)
-{
-	char path[sizeof(KEEPER_LOG_DIR) + 32];
-	struct stat st;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/u%u", KEEPER_LOG_DIR, (unsigned)uid);
-	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
 	if (fstat(fd, &st) != 0 || st.st_uid != 0 || (st.st_mode & 077) != 0) {
+		if (strict)
+			die("%s: not root-owned with mode 0700", path);
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-/* Reads DIR/NAME (a regular file, at most KEEPER_INFO_MAX bytes). */
+/* RUNDIR/ctr-launch/c/u<UID>, or -1 when there is none. */
+static int
+open_udir(uid_t uid)
+{
+	return open_user_dir(KEEPER_C_DIR, uid, true);
+}
+
+/* STATEDIR/ctr-launch/logs/u<UID>, or -1 (missing, or not as it must be:
+ * its logs are then not read). */
+static int
+open_logdir(uid_t uid)
+{
+	return open_user_dir(KEEPER_LOG_DIR, uid, false);
+}
+
 /* Sends OP(ARG) and reads the answer (skipping log data); -1 if the
  * keeper is gone. */
 static int
@@ -1113,28 +1115,10 @@ send_exec(int sock, const char *payload, size_t len, const int fds[3])
 {
 	static char buf[CTLP_REQ_LEN + CTLP_EXEC_MAX];
 	struct ctlp_req q = { CTLP_VERSION, CTLP_EXEC, 0 };
-	struct iovec iov = { buf, CTLP_REQ_LEN + len };
-	union {
-		char b[CMSG_SPACE(3 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh;
-	struct cmsghdr *cm;
 
 	ctlp_req_encode(&q, (unsigned char *)buf);
 	memcpy(buf + CTLP_REQ_LEN, payload, len);
-	memset(&mh, 0, sizeof(mh));
-	memset(&u, 0, sizeof(u));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.b;
-	mh.msg_controllen = sizeof(u.b);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, 3 * sizeof(int));
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) != (ssize_t)iov.iov_len)
+	if (mon_send_fds(sock, buf, CTLP_REQ_LEN + len, fds, 3) != 0)
 		die_errno("exec: sending the request");
 }
 
@@ -1202,16 +1186,7 @@ copy_fd(int in, int out)
 		return true;
 	if (n <= 0)
 		return false;
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(out, buf + off, (size_t)(n - off));
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		off += w;
-	}
-	return true;
+	return mon_write_all(out, buf, (size_t)n);
 }
 
 /* A step task's front (ctl_exec_handed): its signals, read from SFD, go
@@ -1566,23 +1541,6 @@ is_data(const unsigned char *b, ssize_t n)
 	    b[3] == (CTLP_DATA_MAGIC >> 24);
 }
 
-/* The pty's bytes to the caller's terminal, as they are (it is theirs). */
-static bool
-copy_out(const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(STDOUT_FILENO, buf, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return true;
-}
-
 /* The launcher's signals: to the container's init, as the front of a
  * foreground run forwards them (monitor.c); SIGWINCH to the pty. */
 static void
@@ -1680,8 +1638,10 @@ ctl_attach_relay(int sock, struct ctl_relay *r)
 			if (n > 0 && is_data(in, n)) {
 				if (out_failed)
 					continue;
-				if (copy_out((const char *)in + 4,
-					(size_t)n - 4))
+				/* The pty's bytes to the caller's terminal, as
+				 * they are (it is theirs). */
+				if (mon_write_all(STDOUT_FILENO,
+					(const char *)in + 4, (size_t)n - 4))
 					continue;
 				if (r->pidfd < 0)
 					exit(0);

@@ -68,6 +68,30 @@ fsutil_fd_magic(int fd, char *buf, size_t len)
 	return buf;
 }
 
+long
+fsutil_fdinfo(int fd, const char *key)
+{
+	char path[64], buf[1024], pat[32];
+	cleanup_close int f = -1;
+	ssize_t n;
+	char *s;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	if ((f = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (n = read(f, buf, sizeof(buf) - 1)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* A key is at the start of a line. */
+	snprintf(pat, sizeof(pat), "\n%s:", key);
+	if (strncmp(buf, pat + 1, strlen(pat + 1)) == 0)
+		s = buf + strlen(pat + 1);
+	else if ((s = strstr(buf, pat)) != NULL)
+		s += strlen(pat);
+	else
+		return -1;
+	return strtol(s, NULL, 10);
+}
+
 int
 fsutil_fd_path(int fd, char *buf, size_t len)
 {

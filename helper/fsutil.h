@@ -16,6 +16,9 @@ fsutil_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve);
 /* The path of FD as the kernel reports it (readlink /proc/self/fd/N);
  * -1 if it does not fit, is not absolute, or names a deleted file. */
 int fsutil_fd_path(int fd, char *buf, size_t len);
+/* The number after "KEY:" (e.g. "Pid", "mnt_id") in /proc/self/fdinfo/FD,
+ * or -1. */
+long fsutil_fdinfo(int fd, const char *key);
 /* "/proc/self/fd/N" into BUF. */
 const char *fsutil_fd_magic(int fd, char *buf, size_t len);
 /* Is F_TYPE a pseudo file system a bind source may never come from? */

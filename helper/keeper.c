@@ -806,27 +806,32 @@ log_read(void)
 	return true;
 }
 
+/* LOGDIR/NAME.EXT, new, root's 0600; one left by an earlier container of
+ * that name goes first.  Dies (WHAT names it). */
+static int
+log_file(const char *name, const char *ext, const char *what)
+{
+	char fname[80];
+	int fd;
+
+	snprintf(fname, sizeof(fname), "%s.%s", name, ext);
+	(void)unlinkat(ks.logdir, fname, 0);
+	fd = openat(ks.logdir, fname,
+	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die_errno("%s of %s", what, name);
+	return fd;
+}
+
 void
 keeper_prepare(const struct launch_plan *p, struct monitor *m)
 {
-	char lname[80];
 	char path[64];
 	struct sockaddr_un sa;
 
-	snprintf(lname, sizeof(lname), "%s.log", p->name);
-	/* A log left by an earlier container of that name goes. */
-	(void)unlinkat(ks.logdir, lname, 0);
-	ks.log = openat(ks.logdir, lname,
-	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (ks.log < 0)
-		die_errno("log of %s", p->name);
+	ks.log = log_file(p->name, "log", "log");
 	/* Its index next to it: NAME.idx, a share of the cap. */
-	snprintf(lname, sizeof(lname), "%s.idx", p->name);
-	(void)unlinkat(ks.logdir, lname, 0);
-	kidx.fd = openat(ks.logdir, lname,
-	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (kidx.fd < 0)
-		die_errno("log index of %s", p->name);
+	kidx.fd = log_file(p->name, "idx", "log index");
 	lidx_split(log_cap(p), &ks.cap, &kidx.max);
 	if (!p->tty_wanted) {
 		/* One pipe for stdout and stderr: their order is kept. */
@@ -917,24 +922,6 @@ keeper_abandon(void)
 
 /* ---- who asks ---- */
 
-static pid_t
-pidfd_pid(int pidfd)
-{
-	char path[64], buf[1024];
-	cleanup_close int fd = -1;
-	ssize_t n;
-	char *s;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((s = strstr(buf, "\nPid:\t")) == NULL)
-		return -1;
-	return (pid_t)strtol(s + 6, NULL, 10);
-}
-
 int
 keeper_peer_uid(int sock, uid_t *uid)
 {
@@ -949,7 +936,7 @@ keeper_peer_uid(int sock, uid_t *uid)
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &l) != 0)
 		pidfd = -1;
 	if (pidfd >= 0) {
-		pid = pidfd_pid(pidfd);
+		pid = (pid_t)fsutil_fdinfo(pidfd, "Pid");
 	} else {
 		l = sizeof(uc);
 		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &l) != 0)
@@ -1528,13 +1515,7 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 	}
 	xclose(&ks.listen);
 	(void)unlinkat(ks.dir, "ctl", 0);
-	fsutil_unlock_layers(m->locks, m->nlocks);
-	if (m->cg != NULL)
-		cgroup_destroy(m->cg);
-	m->cg = NULL;
-	if (m->auth != NULL)
-		auth_close(m->auth);
-	m->auth = NULL;
+	monitor_release(m);
 	audit_end(p, status);
 	/* --rm, or a foreground run that ended before its launcher
 	 * detached: no record is left. */

@@ -79,13 +79,6 @@ keep_only(const int *keep, size_t n)
 static void
 own_pty(void)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { (char[]){ 'M' }, 1 };
-	struct msghdr mh;
-	struct cmsghdr *cm;
 	int m, s;
 
 	m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -94,18 +87,7 @@ own_pty(void)
 	s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (s < 0)
 		die_errno("exec -t: the pseudo-terminal's slave");
-	memset(&mh, 0, sizeof(mh));
-	memset(&u, 0, sizeof(u));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.buf;
-	mh.msg_controllen = sizeof(u.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &m, sizeof(int));
-	if (sendmsg(STDIN_FILENO, &mh, MSG_NOSIGNAL) != 1)
+	if (mon_send_fds(STDIN_FILENO, "M", 1, &m, 1) != 0)
 		die_errno("exec -t: handing over the pseudo-terminal");
 	close(m);
 	for (int i = 0; i < 3; i++)

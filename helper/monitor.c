@@ -86,20 +86,24 @@
 #define JOB_TERM_GRACE_MS 2000
 
 int
-mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds)
+mon_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 {
-	struct mon_msg m = { type, value };
-	struct iovec iov = { &m, sizeof(m) };
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
 	union {
-		char buf[CMSG_SPACE(MON_MAXFDS * sizeof(int))];
+		char buf[CMSG_SPACE(MON_RECV_MAXFDS * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr mh;
+	ssize_t n;
 
+	if (nfds > MON_RECV_MAXFDS) {
+		errno = EINVAL;
+		return -1;
+	}
 	memset(&mh, 0, sizeof(mh));
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	if (nfds > 0 && nfds <= MON_MAXFDS) {
+	if (nfds > 0) {
 		struct cmsghdr *c;
 
 		memset(&u, 0, sizeof(u));
@@ -111,10 +115,23 @@ mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds)
 		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+	while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0)
 		if (errno != EINTR)
 			return -1;
+	if ((size_t)n != len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
 	return 0;
+}
+
+int
+mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds)
+{
+	struct mon_msg m = { type, value };
+
+	return mon_send_fds(sock, &m, sizeof(m), fds,
+	    nfds <= MON_MAXFDS ? nfds : 0);
 }
 
 ssize_t
@@ -355,6 +372,19 @@ forward_ready(struct monitor *m, bool front_alive, bool job)
 }
 
 void
+monitor_release(struct monitor *m)
+{
+	fsutil_unlock_layers(m->locks, m->nlocks);
+	m->locks = NULL;
+	if (m->cg != NULL)
+		cgroup_destroy(m->cg);
+	m->cg = NULL;
+	if (m->auth != NULL)
+		auth_close(m->auth);
+	m->auth = NULL;
+}
+
+void
 monitor_teardown(void *arg)
 {
 	struct monitor *m = arg;
@@ -370,12 +400,7 @@ monitor_teardown(void *arg)
 		close(m->init_pidfd);
 		m->init_pidfd = -1;
 	}
-	if (m->cg != NULL)
-		cgroup_destroy(m->cg);
-	m->cg = NULL;
-	if (m->auth != NULL)
-		auth_close(m->auth);
-	m->auth = NULL;
+	monitor_release(m);
 	if (m->ready && m->plan != NULL)
 		audit_end(m->plan, CTL_EXIT_FAIL);
 	m->ready = false;
@@ -566,13 +591,7 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init)
 	 * status, not after the cgroup's removal. */
 	if (!in_job(m))
 		stdio_drop();
-	fsutil_unlock_layers(m->locks, m->nlocks);
-	if (m->cg != NULL)
-		cgroup_destroy(m->cg);
-	m->cg = NULL;
-	if (m->auth != NULL)
-		auth_close(m->auth);
-	m->auth = NULL;
+	monitor_release(m);
 	if (ready)
 		audit_end(p, status);
 	if (front_alive)
@@ -693,8 +712,8 @@ winsize_copy(const struct front *f)
 		(void)ioctl(f->master, TIOCSWINSZ, &ws);
 }
 
-static bool
-write_all(int fd, const char *buf, size_t len)
+bool
+mon_write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
@@ -727,7 +746,7 @@ pump_to(int in, int out, bool *out_failed)
 		return true;
 	if (n <= 0)
 		return false;
-	if (out < 0 || write_all(out, buf, (size_t)n))
+	if (out < 0 || mon_write_all(out, buf, (size_t)n))
 		return true;
 	if (out_failed == NULL)
 		return false;
@@ -772,7 +791,7 @@ relay_drain(struct front *f)
 			continue;
 		while ((n = read(f->out[fd], buf, sizeof(buf))) > 0 ||
 		    (n < 0 && errno == EINTR))
-			if (n > 0 && !write_all(fd, buf, (size_t)n))
+			if (n > 0 && !mon_write_all(fd, buf, (size_t)n))
 				break;
 	}
 }

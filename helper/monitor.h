@@ -76,6 +76,9 @@ void monitor_prepare_init(const struct launch_plan *p, struct monitor *m);
  * for P0, kills what is left, cleans up and reports the status. */
 noreturn void
 monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init);
+/* K, once P1 is gone: the layer locks, the cgroup, the PAM session
+ * released.  Idempotent. */
+void monitor_release(struct monitor *m);
 /* K: kills P1 (if cloned) and waits for it, removes the cgroup, closes
  * the PAM session, audits the end if the grant was audited.  Idempotent;
  * the teardown hook of log.h from the PAM session on. */
@@ -94,6 +97,14 @@ int mon_signalfd(int flags);
 int
 mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds);
 ssize_t mon_recv(int sock, struct mon_msg *msg, int *fds, size_t maxfds);
+/* All of BUF to FD; EINTR retried, a full non-blocking FD waited for.
+ * False on any other failure. */
+bool mon_write_all(int fd, const char *buf, size_t len);
+/* The one sender of descriptors over a unix socket: BUF (LEN bytes, one
+ * datagram, all sent or -1) with FDS (at most MON_RECV_MAXFDS) as
+ * SCM_RIGHTS.  EINTR is retried. */
+int mon_send_fds(int sock, const void *buf, size_t len, const int *fds,
+    size_t nfds);
 /* The one receiver of descriptors over a unix socket (the keeper's
  * messages, ctl requests, exec's pty master): one datagram of at most LEN
  * bytes into BUF, and up to MAXFDS (at most MON_RECV_MAXFDS) descriptors

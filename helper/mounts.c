@@ -186,26 +186,6 @@ attr_to_ms(uint64_t a)
 	    ((a & MOUNT_ATTR_NOEXEC) ? MS_NOEXEC : 0);
 }
 
-/* The mount id of FD (from /proc/self/fdinfo), or -1. */
-static long
-fd_mnt_id(int fd)
-{
-	char path[64], buf[512];
-	cleanup_close int f = -1;
-	ssize_t n;
-	char *s;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	if ((f = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if ((n = read(f, buf, sizeof(buf) - 1)) <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((s = strstr(buf, "mnt_id:")) == NULL)
-		return -1;
-	return strtol(s + 7, NULL, 10);
-}
-
 /* Undoes mountinfo's octal escapes in place. */
 static void
 unescape(char *s)
@@ -275,7 +255,7 @@ remount_tree(int tree, unsigned long add, const char *what)
 {
 	struct minfo *v = NULL;
 	size_t n, rootlen;
-	long rid = fd_mnt_id(tree);
+	long rid = fsutil_fdinfo(tree, "mnt_id");
 	const char *rootmp = NULL;
 	bool grew = true;
 
@@ -312,7 +292,7 @@ remount_tree(int tree, unsigned long add, const char *what)
 		while (*rel == '/')
 			rel++;
 		fd = fsutil_openat2(tree, *rel ? rel : ".", O_PATH, BENEATH);
-		if (fd == -1 || fd_mnt_id(fd) != v[i].id)
+		if (fd == -1 || fsutil_fdinfo(fd, "mnt_id") != v[i].id)
 			die("mount %s: submount %s changed", what, v[i].mp);
 		if (fstatvfs(fd, &sv) == -1)
 			die_errno("mount %s: statvfs", what);

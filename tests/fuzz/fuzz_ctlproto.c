@@ -100,7 +100,7 @@ info_eq(const struct ctlp_info *a, const struct ctlp_info *b)
 	    strcmp(a->image, b->image) == 0 &&
 	    strcmp(a->command, b->command) == 0 && a->created == b->created &&
 	    a->keeper == b->keeper && a->tty == b->tty && a->rm == b->rm &&
-	    strcmp(a->ports, b->ports) == 0;
+	    strcmp(a->ports, b->ports) == 0 && strcmp(a->step, b->step) == 0;
 }
 
 /* A formatted record: "key=value\n" lines of plain bytes only. */
@@ -163,6 +163,7 @@ check_info_of(char *const *s, size_t ns, const uint8_t *d, size_t n)
 	cpy(i.image, sizeof(i.image), ns > 1 ? s[1] : "");
 	cpy(i.command, sizeof(i.command), ns > 2 ? s[2] : "");
 	cpy(i.ports, sizeof(i.ports), ns > 3 ? s[3] : "");
+	cpy(i.step, sizeof(i.step), ns > 4 ? s[4] : "");
 	if (n >= 8) {
 		i.uid = (uid_t)(d[0] | d[1] << 8 | (uint32_t)d[2] << 16);
 		i.created = (int64_t)(d[3] | d[4] << 8 | (uint32_t)d[5] << 16);
@@ -177,7 +178,8 @@ check_info_of(char *const *s, size_t ns, const uint8_t *d, size_t n)
 		/* Only a record too long for the keeper's buffer. */
 		if (3 *
 			    (strlen(i.name) + strlen(i.image) +
-				strlen(i.command) + strlen(i.ports)) +
+				strlen(i.command) + strlen(i.ports) +
+				strlen(i.step)) +
 			200 <
 		    sizeof(buf))
 			abort();

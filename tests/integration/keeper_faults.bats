@@ -51,15 +51,6 @@ teardown() {
 kf_state() { echo "$CTL_ROOT/run/ctr-launch/c/u$KF_UID/$1"; }
 kf_log() { echo "$CTL_ROOT/var/ctr-launch/logs/u$KF_UID/$1.log"; }
 
-wait_for() {
-	local i
-	for i in $(seq 1 100); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # kf_run NAME STRACE-ARGS...: run -d --name NAME as the user under
 # strace -f; sets $status and $output (stdout and stderr).
 kf_run() {
@@ -82,7 +73,7 @@ kf_nothing_left() {
 	local n=$1 left
 	[ ! -e "$(kf_state "$n")" ] || { echo "state directory left: $(ls -la "$(kf_state "$n")")" >&2; return 1; }
 	[ ! -e "$(kf_log "$n")" ] || { echo "log left" >&2; return 1; }
-	wait_for kf_no_procs "$n" || { echo "processes left: $(pgrep -a -u "$KF_UID")" >&2; return 1; }
+	ctl_wait_for kf_no_procs "$n" || { echo "processes left: $(pgrep -a -u "$KF_UID")" >&2; return 1; }
 	left=$(kf_cgroups "$n")
 	[ -z "$left" ] || { echo "cgroups left: $left" >&2; return 1; }
 }
@@ -192,7 +183,7 @@ kf_trace() {
 	shift
 	strace -qq -o "$BATS_TEST_TMPDIR/attached.log" -p "$pid" "$@" &
 	KF_ST=$!
-	wait_for grep -qE '^TracerPid:[[:space:]]+[1-9]' "/proc/$pid/status"
+	ctl_wait_for grep -qE '^TracerPid:[[:space:]]+[1-9]' "/proc/$pid/status"
 }
 
 kf_untrace() {
@@ -214,17 +205,17 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 	# What kf_nothing_left looks for exists while it runs.
 	[ -n "$(kf_cgroups kfl)" ]
 	[ -d "$(kf_state kfl)" ]
-	wait_for kf_log_has 'line 2' kfl
+	ctl_wait_for kf_log_has 'line 2' kfl
 	kf_trace "$k" -e trace=pwrite64 -e inject=pwrite64:error=ENOSPC
 	# Some of its output meets the full file system.
-	wait_for kf_injected
+	ctl_wait_for kf_injected
 	last=$(grep -c '^line ' "$(kf_log kfl)")
 	sleep 1
 	kf_untrace
 	# Nothing was written meanwhile; then writing resumes with the note.
-	wait_for kf_log_has 'bytes of output lost: No space left on device' kfl
+	ctl_wait_for kf_log_has 'bytes of output lost: No space left on device' kfl
 	grep -q "^line $((last + 1))\$" "$(kf_log kfl)" && { echo "a line written during the fault" >&2; return 1; }
-	wait_for kf_log_has "^line $((last + 8))\$" kfl
+	ctl_wait_for kf_log_has "^line $((last + 8))\$" kfl
 	kf_running kfl
 	[ "$(kf_keeper kfl)" = "$k" ]
 	run -0 ctl_as "$KF_U" "$CTL_BIN" logs kfl
@@ -247,7 +238,7 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 		grep -q "accept4(.*$err.*(INJECTED)" "$BATS_TEST_TMPDIR/attached.log"
 		# The request reached the container.
 		n=$((n + 1))
-		wait_for kf_usr1_count "$n"
+		ctl_wait_for kf_usr1_count "$n"
 	done
 	# The container is unharmed and served.
 	kf_running kfk

@@ -27,6 +27,17 @@ ctl_tag() {
 }
 
 # ctl_useradd NAME [useradd options...]: a throwaway user with a 0700 home.
+# ctl_wait_for CMD...: retries CMD for up to 20 seconds (a condition, not
+# a timing assertion).
+ctl_wait_for() {
+	local i
+	for i in $(seq 1 100); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 ctl_useradd() {
 	local name=$1
 	shift

@@ -63,17 +63,6 @@ uid_of() { id -u "$1"; }
 LC_SERVICE='echo "lab banner: token=abc123"; mkdir -p /tmp/www; echo hello >/tmp/www/index.html; exec httpd -f -p 127.0.0.1:0 -h /tmp/www'
 LC_LOOP='echo "lab banner"; while :; do sleep 1; done'
 
-# wait_for CMD...: retries CMD for up to 10 seconds (a condition, not a
-# timing assertion).
-wait_for() {
-	local i
-	for i in $(seq 1 50); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 state_dir() { echo "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$1")/$2"; }
 log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
 
@@ -83,7 +72,7 @@ log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
 	run -0 as "$LC_A" ps
 	[[ "$output" == *NAME*STATUS* ]]
 	[[ "$output" == *"lab "*busybox:latest*"Up "* ]]
-	wait_for grep -q 'token=abc123' "$(log_file "$LC_A" lab)"
+	ctl_wait_for grep -q 'token=abc123' "$(log_file "$LC_A" lab)"
 	run -0 as "$LC_A" logs lab
 	[[ "$output" == *"lab banner: token=abc123"* ]]
 	# The state and the log are root's alone.
@@ -153,12 +142,12 @@ pane_has() { pane | grep -q -- "$1"; }
 	run -0 as "$LC_A" run -d -t --name lab busybox sh
 	tmux_as "$LC_A" "$CTL_BIN attach lab"
 	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
-	wait_for pane_has hi-42
+	ctl_wait_for pane_has hi-42
 	# A second client gets a clear error.
 	run -125 as "$LC_A" attach lab
 	[[ "$output" == *"another client is attached"* ]]
 	tmux -L "$LC_TMUX" send-keys C-p C-q
-	wait_for pane_has "ENDED rc=0"
+	ctl_wait_for pane_has "ENDED rc=0"
 	# Still running; the session's output is in its log.
 	run -0 as "$LC_A" ps
 	[[ "$output" == *"lab "*"Up "* ]]
@@ -168,7 +157,7 @@ pane_has() { pane | grep -q -- "$1"; }
 	# Attach again; exit ends the container and the attach with its status.
 	tmux_as "$LC_A" "$CTL_BIN attach --detach-keys ctrl-x lab"
 	tmux -L "$LC_TMUX" send-keys 'exit 6' Enter
-	wait_for pane_has "ENDED rc=6"
+	ctl_wait_for pane_has "ENDED rc=6"
 	tmux -L "$LC_TMUX" kill-server
 	run -0 as "$LC_A" wait lab
 	[ "$output" = 6 ]
@@ -181,7 +170,7 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 @test "run -it: Ctrl-P Ctrl-Q detaches, the container runs on; attach gets back in" {
 	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
 	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
-	wait_for pane_has hi-42
+	ctl_wait_for pane_has hi-42
 	# A foreground run is a container like the others while it runs,
 	# and its launcher is the one attached client.
 	run -0 as "$LC_A" ps
@@ -189,7 +178,7 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	run -125 as "$LC_A" attach fg
 	[[ "$output" == *"another client is attached"* ]]
 	tmux -L "$LC_TMUX" send-keys C-p C-q
-	wait_for pane_has "ENDED rc=0"
+	ctl_wait_for pane_has "ENDED rc=0"
 	tmux -L "$LC_TMUX" kill-server
 	run -0 as "$LC_A" ps
 	[[ "$output" == *"fg "*"Up "* ]]
@@ -201,9 +190,9 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	for fd in 0 1 2; do [ "$(readlink /proc/"$kpid"/fd/$fd)" = /dev/null ]; done
 	tmux_as "$LC_A" "$CTL_BIN attach fg"
 	tmux -L "$LC_TMUX" send-keys 'echo back-$((40+3))' Enter
-	wait_for pane_has back-43
+	ctl_wait_for pane_has back-43
 	tmux -L "$LC_TMUX" send-keys 'exit 7' Enter
-	wait_for pane_has "ENDED rc=7"
+	ctl_wait_for pane_has "ENDED rc=7"
 	tmux -L "$LC_TMUX" kill-server
 	# Detached, it is kept as run -d keeps it.
 	run -0 as "$LC_A" wait fg
@@ -215,7 +204,7 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 @test "run -it: its status comes back, nothing is left; the caller's SIGTERM reaches the payload" {
 	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
 	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2)); exit 5' Enter
-	wait_for pane_has "ENDED rc=5"
+	ctl_wait_for pane_has "ENDED rc=5"
 	pane_has hi-42
 	tmux -L "$LC_TMUX" kill-server
 	run -0 as "$LC_A" ps -a -q
@@ -224,11 +213,11 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	[ ! -e "$(log_file "$LC_A" fg)" ]
 	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q .
 	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh -c 'trap \"echo got-term; exit 9\" TERM; echo ready-\$((1+1)); while :; do sleep 1; done'"
-	wait_for pane_has ready-2
+	ctl_wait_for pane_has ready-2
 	p0=$(front_pid "$LC_A" "run -it --name fg")
 	[ -n "$p0" ]
 	kill -TERM "$p0"
-	wait_for pane_has "ENDED rc=9"
+	ctl_wait_for pane_has "ENDED rc=9"
 	pane_has got-term
 	tmux -L "$LC_TMUX" kill-server
 	run -0 as "$LC_A" ps -a -q
@@ -238,15 +227,15 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 @test "run -it: the front killed before a detach ends the container; nothing is left" {
 	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
 	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
-	wait_for pane_has hi-42
+	ctl_wait_for pane_has hi-42
 	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" fg)/info")
 	p0=$(front_pid "$LC_A" "run -it --name fg")
 	[ -n "$p0" ]
 	kill -9 "$p0"
-	wait_for pane_has "ENDED rc=137"
+	ctl_wait_for pane_has "ENDED rc=137"
 	tmux -L "$LC_TMUX" kill-server
 	gone() { ! kill -0 "$kpid" 2>/dev/null; }
-	wait_for gone
+	ctl_wait_for gone
 	run -0 as "$LC_A" ps -a -q
 	[ -z "$output" ]
 	[ ! -e "$(state_dir "$LC_A" fg)" ]
@@ -257,14 +246,14 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 @test "run -it: the keeper killed, the front exits 125 saying so and the container dies" {
 	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
 	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
-	wait_for pane_has hi-42
+	ctl_wait_for pane_has hi-42
 	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" fg)/info")
 	kill -9 "$kpid"
-	wait_for pane_has "ENDED rc=125"
+	ctl_wait_for pane_has "ENDED rc=125"
 	pane_has "keeper process died"
 	tmux -L "$LC_TMUX" kill-server
 	dead() { ! pgrep -u "$(uid_of "$LC_A")" >/dev/null; }
-	wait_for dead
+	ctl_wait_for dead
 	run -0 as "$LC_A" ps -a
 	[[ "$output" == *"fg "*"Exited (unknown)"* ]]
 	run -0 as "$LC_A" rm fg
@@ -277,9 +266,9 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	tmux -L "$LC_TMUX" send-keys 'stty -ixon; cat -v' Enter
 	sleep 0.5
 	tmux -L "$LC_TMUX" send-keys C-p C-q Enter
-	wait_for pane_has '\^P\^Q'
+	ctl_wait_for pane_has '\^P\^Q'
 	tmux -L "$LC_TMUX" send-keys C-d C-x
-	wait_for pane_has "ENDED rc=0"
+	ctl_wait_for pane_has "ENDED rc=0"
 	tmux -L "$LC_TMUX" kill-server
 	run -0 as "$LC_A" ps
 	[[ "$output" == *"fg "*"Up "* ]]
@@ -292,11 +281,11 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	tmux -L "$LC_TMUX" send-keys 'stty -ixon; cat -v' Enter
 	sleep 0.5
 	tmux -L "$LC_TMUX" send-keys C-p C-q Enter
-	wait_for pane_has '\^P\^Q'
+	ctl_wait_for pane_has '\^P\^Q'
 	run -0 as "$LC_A" ps -a -q
 	[ -z "$output" ]
 	tmux -L "$LC_TMUX" send-keys C-d 'exit 3' Enter
-	wait_for pane_has "ENDED rc=3"
+	ctl_wait_for pane_has "ENDED rc=3"
 	tmux -L "$LC_TMUX" kill-server
 	run -0 as "$LC_A" ps -a -q
 	[ -z "$output" ]
@@ -378,7 +367,7 @@ max_total_containers = 200"
 
 @test "two users with the same name: neither sees, stops, kills, waits on, reads or removes the other's" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c 'echo A-secret; while :; do sleep 1; done'
-	wait_for grep -q A-secret "$(log_file "$LC_A" lab)"
+	ctl_wait_for grep -q A-secret "$(log_file "$LC_A" lab)"
 	# B has no lab: every command says so and nothing of A's moves.
 	run -0 as "$LC_B" ps -a
 	[[ "$output" != *lab* ]]
@@ -389,7 +378,7 @@ max_total_containers = 200"
 	done
 	# Then B's own lab: B's commands reach B's, never A's.
 	run -0 as "$LC_B" run -d --name lab busybox sh -c 'echo B-output; while :; do sleep 1; done'
-	wait_for grep -q B-output "$(log_file "$LC_B" lab)"
+	ctl_wait_for grep -q B-output "$(log_file "$LC_B" lab)"
 	run -0 as "$LC_B" logs lab
 	[[ "$output" == *B-output* ]]
 	[[ "$output" != *A-secret* ]]
@@ -437,7 +426,7 @@ max_total_containers = 200"
 
 @test "run -d --rm: the record goes when the container ends" {
 	run -0 as "$LC_A" run -d --rm --name lab busybox sh -c 'sleep 1; exit 3'
-	wait_for bash -c "[ ! -e '$(state_dir "$LC_A" lab)' ]"
+	ctl_wait_for bash -c "[ ! -e '$(state_dir "$LC_A" lab)' ]"
 	[ ! -e "$(log_file "$LC_A" lab)" ]
 }
 
@@ -509,7 +498,7 @@ idx_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.idx"; }
 @test "logs -f -t: followed lines are stamped too" {
 	t0=$(now_ns)
 	run -0 as "$LC_A" run -d --name lab busybox sh -c 'echo before; sleep 2; echo after-1; sleep 1; echo after-2'
-	wait_for grep -q before "$(log_file "$LC_A" lab)"
+	ctl_wait_for grep -q before "$(log_file "$LC_A" lab)"
 	run -0 as "$LC_A" logs -f -t lab
 	t1=$(now_ns)
 	[ "${#lines[@]}" = 3 ]
@@ -586,8 +575,8 @@ open(sys.argv[1], "wb").write(b"".join(struct.pack("<Qq", o, v) for o, v in recs
 	[ "${texts[-1]}" = LAST ]
 	# --rm takes the index with the log.
 	run -0 as "$LC_A" run -d --rm --name gone busybox sh -c 'echo x; sleep 1'
-	wait_for test -e "$(idx_file "$LC_A" gone)"
-	wait_for bash -c "[ ! -e '$(state_dir "$LC_A" gone)' ]"
+	ctl_wait_for test -e "$(idx_file "$LC_A" gone)"
+	ctl_wait_for bash -c "[ ! -e '$(state_dir "$LC_A" gone)' ]"
 	[ ! -e "$(idx_file "$LC_A" gone)" ]
 	[ ! -e "$(log_file "$LC_A" gone)" ]
 }
@@ -607,7 +596,7 @@ open(sys.argv[1], "wb").write(b"".join(struct.pack("<Qq", o, v) for o, v in recs
 	[ -z "$output" ]
 	# --rm: the keeper's own removal.
 	run -0 as "$LC_A" run -d --rm --name three busybox true
-	wait_for bash -c "[ ! -e '$cdir' ]"
+	ctl_wait_for bash -c "[ ! -e '$cdir' ]"
 	[ ! -e "$ldir" ]
 	# Pruned by keep_exited: the same.
 	lc_policy "keep_exited = 0"
@@ -708,7 +697,7 @@ max_containers = 1"
 	init=$(pgrep -P "$kpid" | head -1)
 	[ -n "$init" ]
 	kill -KILL "$kpid"
-	wait_for bash -c "! kill -0 $init 2>/dev/null"
+	ctl_wait_for bash -c "! kill -0 $init 2>/dev/null"
 	run -0 as "$LC_A" ps -a
 	[[ "$output" == *"lab "*"Exited (unknown)"* ]]
 	[ ! -e "$(state_dir "$LC_A" lab)/ctl" ]
