@@ -70,36 +70,34 @@ static const char *const ctl_name[CGROUP_NCTL] = { "memory", "cpu", "pids" };
 
 static uint64_t read_number(int dirfd, const char *file);
 
-static int fail(struct cgroup_err *e, int err, const char *fmt, ...)
+static int fail(struct ctl_err *e, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-fail(struct cgroup_err *e, int err, const char *fmt, ...)
+fail(struct ctl_err *e, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	e->denied = false;
-	e->err = err;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	err_vat(e, NULL, 0, fmt, ap);
 	va_end(ap);
+	e->err = err;
 	errno = err;
 	return -1;
 }
 
-static int refuse(struct cgroup_err *e, const char *fmt, ...)
+static int refuse(struct ctl_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
-refuse(struct cgroup_err *e, const char *fmt, ...)
+refuse(struct ctl_err *e, const char *fmt, ...)
 {
 	va_list ap;
 
-	e->denied = true;
-	e->err = 0;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	err_vat(e, NULL, 0, fmt, ap);
 	va_end(ap);
+	e->denied = true;
 	return -1;
 }
 
@@ -267,7 +265,7 @@ name_ok(const char *s)
 /* Checks that DIRFD is a directory owned by OWNER, not group/other
  * writable. */
 static int
-check_dir(int dirfd, uid_t owner, const char *what, struct cgroup_err *e)
+check_dir(int dirfd, uid_t owner, const char *what, struct ctl_err *e)
 {
 	struct stat st;
 
@@ -297,7 +295,7 @@ tree_owner(const struct cgroup_hier *h)
  * module may set one) never decides who can open a lock directory.
  */
 static int
-set_mode(int fd, mode_t mode, const char *what, struct cgroup_err *e)
+set_mode(int fd, mode_t mode, const char *what, struct ctl_err *e)
 {
 	struct stat st;
 
@@ -315,7 +313,7 @@ set_mode(int fd, mode_t mode, const char *what, struct cgroup_err *e)
  * exactly MODE. */
 static int
 open_dir(const struct cgroup_hier *h, int parent, const char *name, bool create,
-    mode_t mode, struct cgroup_err *e)
+    mode_t mode, struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 
@@ -372,7 +370,7 @@ remove_dir(const struct cgroup_hier *h, int parent, const char *name)
 
 /* Enables the available controllers for DIRFD's children (v2). */
 static int
-enable_controllers(const struct cgroup_hier *h, int dirfd, struct cgroup_err *e)
+enable_controllers(const struct cgroup_hier *h, int dirfd, struct ctl_err *e)
 {
 	char cur[512], want[64] = "";
 
@@ -416,7 +414,7 @@ cpu_quota(uint64_t milli)
 
 static int
 wr(const struct cgroup_hier *h, int dirfd, const char *file, const char *val,
-    struct cgroup_err *e)
+    struct ctl_err *e)
 {
 	if (write_file(h, dirfd, file, val) == -1)
 		return fail(e, errno, "cgroup %s: writing %s", file, val);
@@ -425,7 +423,7 @@ wr(const struct cgroup_hier *h, int dirfd, const char *file, const char *val,
 
 static int
 limit_memory(const struct cgroup_hier *h, int dirfd, uint64_t v,
-    struct cgroup_err *e)
+    struct ctl_err *e)
 {
 	char buf[32];
 
@@ -460,7 +458,7 @@ limit_memory(const struct cgroup_hier *h, int dirfd, uint64_t v,
 
 static int
 limit_cpu(const struct cgroup_hier *h, int dirfd, uint64_t milli,
-    struct cgroup_err *e)
+    struct ctl_err *e)
 {
 	char buf[64];
 	uint64_t q = milli == UNLIMITED ? UNLIMITED : cpu_quota(milli);
@@ -482,7 +480,7 @@ limit_cpu(const struct cgroup_hier *h, int dirfd, uint64_t milli,
 
 static int
 limit_pids(const struct cgroup_hier *h, int dirfd, uint64_t v,
-    struct cgroup_err *e)
+    struct ctl_err *e)
 {
 	char buf[32];
 
@@ -493,7 +491,7 @@ limit_pids(const struct cgroup_hier *h, int dirfd, uint64_t v,
 /* Writes the limit of controller C into DIRFD (the hierarchy of C). */
 static int
 write_limit(const struct cgroup_hier *h, int c, int dirfd,
-    const struct cgroup_limits *lim, struct cgroup_err *e)
+    const struct cgroup_limits *lim, struct ctl_err *e)
 {
 	const uint64_t v[CGROUP_NCTL] = { lim->memory, lim->cpus, lim->pids };
 
@@ -517,7 +515,7 @@ write_limit(const struct cgroup_hier *h, int c, int dirfd,
 /* Writes every limit of LIM into the directories DIRS (one per ctl). */
 static int
 write_limits(const struct cgroup_hier *h, const int *dirs,
-    const struct cgroup_limits *lim, struct cgroup_err *e)
+    const struct cgroup_limits *lim, struct ctl_err *e)
 {
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (write_limit(h, c, dirs[h->version == 2 ? 0 : c], lim, e) ==
@@ -535,7 +533,7 @@ write_limits(const struct cgroup_hier *h, const int *dirs,
  */
 static int
 lock_dir(const struct cgroup_hier *h, int dirfd, const char *what, bool nowait,
-    struct cgroup_err *e)
+    struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 	int waited = 0;
@@ -683,7 +681,7 @@ count_others(const struct cgroup_hier *h, int base, uid_t self)
 		if (n <= 0)
 			continue;
 		if (nempty > 0) {
-			struct cgroup_err e;
+			struct ctl_err e;
 			int l = lock_dir(h, u, "user", true, &e);
 
 			/* No launch in flight: stale.  A u<uid> removed
@@ -736,7 +734,7 @@ cg_release(struct cgroup *cg)
  * is written into it before the user's lock is held. */
 static int
 open_user(const struct cgroup_hier *h, const struct cgroup_req *r,
-    struct cgroup *cg, struct cgroup_err *e)
+    struct cgroup *cg, struct ctl_err *e)
 {
 	char uname[32];
 
@@ -791,7 +789,7 @@ user_lock(struct cgroup *cg)
 	if (cg->udir[p] < 0)
 		return -1;
 	for (int tries = 0; lock < 0 && tries < 100; tries++) {
-		struct cgroup_err e;
+		struct ctl_err e;
 
 		lock = lock_dir(h, cg->udir[p], "user", true, &e);
 		if (lock == -1)
@@ -864,7 +862,7 @@ remove_user(struct cgroup *cg)
  */
 static int
 make_nested(const struct cgroup_hier *h, const struct cgroup_req *r,
-    struct cgroup *cg, struct cgroup_err *e)
+    struct cgroup *cg, struct ctl_err *e)
 {
 	bool any = false;
 
@@ -931,7 +929,7 @@ read_limit(const struct cgroup_hier *h, int c, int fd)
  */
 static int
 admit(const struct cgroup_hier *h, const struct cgroup_req *r,
-    const struct cgroup *cg, struct cgroup_err *e)
+    const struct cgroup *cg, struct ctl_err *e)
 {
 	static const char *const total[CGROUP_NCTL] = { "user_memory",
 		"user_cpus", "user_pids" };
@@ -994,7 +992,7 @@ run_dir(const struct cgroup *cg, int c)
 /* Under the global lock: the host-wide count, then the directories. */
 static int
 make_leaves(const struct cgroup_hier *h, const struct cgroup_req *r, int mine,
-    struct cgroup *cg, struct cgroup_err *e)
+    struct cgroup *cg, struct ctl_err *e)
 {
 	cleanup_close int glock = -1, base = -1;
 	int p = nprimary(h), others;
@@ -1054,7 +1052,7 @@ remove_leaves(struct cgroup *cg)
 
 int
 cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
-    struct cgroup *cg, struct cgroup_err *e)
+    struct cgroup *cg, struct ctl_err *e)
 {
 	struct cgroup_limits lim = r->lim;
 	int mine, run[CGROUP_NCTL];
@@ -1135,7 +1133,7 @@ cgroup_clone_fd(const struct cgroup *cg)
 }
 
 int
-cgroup_attach_at(struct cgroup *cg, pid_t pid, struct cgroup_err *e)
+cgroup_attach_at(struct cgroup *cg, pid_t pid, struct ctl_err *e)
 {
 	char buf[32];
 	int rc = 0;
@@ -1342,7 +1340,7 @@ cgroup_current(const struct cgroup *cg, uint64_t *cpu_usec, uint64_t *mem,
 }
 
 int
-cgroup_empty_at(struct cgroup *cg, struct cgroup_err *e)
+cgroup_empty_at(struct cgroup *cg, struct ctl_err *e)
 {
 	const struct cgroup_hier *h = cg->h;
 	int rc = 0;
@@ -1366,7 +1364,7 @@ cgroup_empty_at(struct cgroup *cg, struct cgroup_err *e)
 }
 
 int
-cgroup_destroy_at(struct cgroup *cg, struct cgroup_err *e)
+cgroup_destroy_at(struct cgroup *cg, struct ctl_err *e)
 {
 	const struct cgroup_hier *h = cg->h;
 	int rc = cgroup_empty_at(cg, e), lock;
@@ -1435,7 +1433,7 @@ cgroup_detect_at(int rootfd, bool check_fs)
 
 int
 cgroup_hier_at(struct cgroup_hier *h, int rootfd, int version, bool fake,
-    struct cgroup_err *e)
+    struct ctl_err *e)
 {
 	char buf[512];
 
@@ -1503,7 +1501,7 @@ cgroup_format_limits(char *buf, size_t len, const struct cgroup_limits *l)
 /* The helper's wrappers: compiled-in paths, die or deny on failure. */
 
 static noreturn void
-cg_die(const struct cgroup_err *e)
+cg_die(const struct ctl_err *e)
 {
 	if (e->denied)
 		deny("%s", e->msg);
@@ -1517,7 +1515,7 @@ void
 cgroup_open(struct cgroup_hier *h)
 {
 	cleanup_close int root = -1;
-	struct cgroup_err e;
+	struct ctl_err e;
 	int version;
 
 	root = open(CTL_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -1540,7 +1538,7 @@ void
 cgroup_create(const struct cgroup_hier *h, const struct cgroup_req *r,
     struct cgroup *out)
 {
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	if (cgroup_create_at(h, r, out, &e) == -1)
 		cg_die(&e);
@@ -1549,7 +1547,7 @@ cgroup_create(const struct cgroup_hier *h, const struct cgroup_req *r,
 void
 cgroup_attach(struct cgroup *cg, pid_t pid)
 {
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	if (cgroup_attach_at(cg, pid, &e) == -1)
 		cg_die(&e);
@@ -1558,7 +1556,7 @@ cgroup_attach(struct cgroup *cg, pid_t pid)
 void
 cgroup_empty(struct cgroup *cg)
 {
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	if (cgroup_empty_at(cg, &e) == -1)
 		warnmsg("%s", e.msg);
@@ -1567,7 +1565,7 @@ cgroup_empty(struct cgroup *cg)
 void
 cgroup_destroy(struct cgroup *cg)
 {
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	if (cgroup_destroy_at(cg, &e) == -1)
 		warnmsg("%s (left for the next launch to remove)", e.msg);

@@ -28,6 +28,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "err.h"
+
 #define CGROUP_DIR "ctr-launch"
 
 enum cgroup_ctl {
@@ -94,12 +96,8 @@ struct cgroup {
 	bool usage_read;
 };
 
-/* Errors of the core functions: a denial (a limit) or a failure. */
-struct cgroup_err {
-	bool denied;
-	int err; /* errno of a failure, 0 for a denial */
-	char msg[256];
-};
+/* The core functions report a refusal (a limit; E->denied) or a failure
+ * (E->err) through lib/err.h's one error shape. */
 
 /*
  * Detects the version of the hierarchy under ROOTFD: 2 when it is a
@@ -116,7 +114,7 @@ int cgroup_detect_at(int rootfd, bool check_fs);
  * ctr-launch host-wide).  Returns 0, or -1 with *E.
  */
 int cgroup_hier_at(struct cgroup_hier *, int rootfd, int version, bool fake,
-    struct cgroup_err *e);
+    struct ctl_err *e);
 void cgroup_hier_close(struct cgroup_hier *);
 
 /*
@@ -127,7 +125,7 @@ void cgroup_hier_close(struct cgroup_hier *);
  * cgroup_attach.  Returns 0, or -1 with *E (nothing left behind).
  */
 int cgroup_create_at(const struct cgroup_hier *, const struct cgroup_req *,
-    struct cgroup *out, struct cgroup_err *e);
+    struct cgroup *out, struct ctl_err *e);
 
 /*
  * v2: the container directory's descriptor for clone3 CLONE_INTO_CGROUP;
@@ -137,17 +135,17 @@ int cgroup_clone_fd(const struct cgroup *);
 
 /* Places PID (v1: writes it into every controller's cgroup.procs; v2: it
  * was cloned there) and releases the per-user lock.  0 or -1 with *E. */
-int cgroup_attach_at(struct cgroup *, pid_t pid, struct cgroup_err *e);
+int cgroup_attach_at(struct cgroup *, pid_t pid, struct ctl_err *e);
 
 /* Kills every process in the container's cgroup (cgroup.kill, else a
  * pidfd loop) until it is empty, then reads what it used (once).  An
  * emptied cgroup no longer counts: the next launch may sweep it.  0 or -1
  * with *E. */
-int cgroup_empty_at(struct cgroup *, struct cgroup_err *e);
+int cgroup_empty_at(struct cgroup *, struct ctl_err *e);
 
 /* cgroup_empty_at, then removes its directories (those still its own,
  * under the user's lock).  0 or -1 (left for the next sweep) with *E. */
-int cgroup_destroy_at(struct cgroup *, struct cgroup_err *e);
+int cgroup_destroy_at(struct cgroup *, struct ctl_err *e);
 
 /* The number after KEY on a line "KEY N" of TEXT (cpu.stat, memory.events,
  * memory.oom_control), or CGROUP_UNKNOWN. */

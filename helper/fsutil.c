@@ -291,7 +291,7 @@ fsutil_open_bind(const struct launch_plan *p, const struct plan_bind *b)
 	char real[PATH_MAX];
 	cleanup_close int fd = -1;
 	int err = 0;
-	struct policy_error e;
+	struct ctl_err e;
 	bool ro;
 
 	as_caller(p, &s);

@@ -1122,7 +1122,7 @@ mount_bind(struct ctx *c, const struct plan_bind *b, int src)
 	if (fstat(src, &sst) == -1)
 		die_errno("bind %s", b->src);
 	if (b->from_user) {
-		struct policy_error e;
+		struct ctl_err e;
 		bool gro = false;
 
 		memset(&e, 0, sizeof(e));

@@ -198,7 +198,7 @@ plan_check_dst(const char *dst, char *err, size_t errlen)
 void
 plan_policy(struct launch_plan *p)
 {
-	struct policy_error e;
+	struct ctl_err e;
 	struct policy_errors errs = { NULL, 0 };
 	struct policy_ident id;
 	cleanup_free gid_t *gids = calloc(p->ngroups + 1, sizeof(gid_t));
@@ -315,7 +315,7 @@ plan_binds(struct launch_plan *p, const struct args_request *req)
 	}
 	for (size_t i = 0; i < req->nvolumes; i++) {
 		const struct args_volume *v = &req->volumes[i];
-		struct policy_error e;
+		struct ctl_err e;
 		bool ro = false;
 
 		if (plan_check_dst(v->dst, err, sizeof(err)) != 0)

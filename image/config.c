@@ -20,18 +20,18 @@
 #include "grammar.h"
 
 struct json_object *
-config_json(const char *buf, size_t len, const char *what, struct img_err *e)
+config_json(const char *buf, size_t len, const char *what, struct ctl_err *e)
 {
 	struct json_tokener *tok = json_tokener_new_ex(64);
 	struct json_object *o;
 
 	if (tok == NULL) {
-		img_err(e, "out of memory");
+		err_set(e, "out of memory");
 		return NULL;
 	}
 	if (len > 64u << 20) {
 		json_tokener_free(tok);
-		img_err(e, "%s: larger than 64 MiB", what);
+		err_set(e, "%s: larger than 64 MiB", what);
 		return NULL;
 	}
 	o = json_tokener_parse_ex(tok, buf, (int)len);
@@ -46,7 +46,7 @@ config_json(const char *buf, size_t len, const char *what, struct img_err *e)
 			    buf[i] != '\t')
 				ws = false;
 		if (!ws) {
-			img_err(e, "%s: not valid JSON (%s)", what,
+			err_set(e, "%s: not valid JSON (%s)", what,
 			    json_tokener_error_desc(
 				json_tokener_get_error(tok)));
 			json_object_put(o);
@@ -57,7 +57,7 @@ config_json(const char *buf, size_t len, const char *what, struct img_err *e)
 	json_tokener_free(tok);
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		img_err(e, "%s: not a JSON object", what);
+		err_set(e, "%s: not a JSON object", what);
 		return NULL;
 	}
 	return o;
@@ -85,27 +85,27 @@ jstr(struct json_object *o)
 /* An array of strings into a NULL-terminated vector; -1 if malformed. */
 static int
 strv_from(struct json_object *arr, char ***out, const char *what,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	size_t n, i;
 	char **v;
 
 	if (!json_object_is_type(arr, json_type_array))
-		return img_err(e, "config: %s is not an array of strings",
+		return err_set(e, "config: %s is not an array of strings",
 		    what);
 	n = json_object_array_length(arr);
 	if (n > DESC_MAX_STRINGS)
-		return img_err(e, "config: %s has more than %d entries", what,
+		return err_set(e, "config: %s has more than %d entries", what,
 		    DESC_MAX_STRINGS);
 	if ((v = calloc(n + 1, sizeof(*v))) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	for (i = 0; i < n; i++) {
 		struct json_object *s = json_object_array_get_idx(arr, i);
 
 		if (!json_object_is_type(s, json_type_string) ||
 		    (v[i] = jstr(s)) == NULL) {
 			strv_free(v);
-			return img_err(e,
+			return err_set(e,
 			    "config: %s[%zu] is not a string without NUL", what,
 			    i);
 		}
@@ -115,7 +115,7 @@ strv_from(struct json_object *arr, char ***out, const char *what,
 }
 
 static int
-opt_list(struct json_object *c, const char *key, char ***out, struct img_err *e)
+opt_list(struct json_object *c, const char *key, char ***out, struct ctl_err *e)
 {
 	struct json_object *v;
 
@@ -126,7 +126,7 @@ opt_list(struct json_object *c, const char *key, char ***out, struct img_err *e)
 }
 
 static int
-opt_str(struct json_object *c, const char *key, char **out, struct img_err *e)
+opt_str(struct json_object *c, const char *key, char **out, struct ctl_err *e)
 {
 	struct json_object *v;
 
@@ -135,18 +135,18 @@ opt_str(struct json_object *c, const char *key, char **out, struct img_err *e)
 	if (json_object_object_get_ex(c, key, &v) && v != NULL) {
 		if (!json_object_is_type(v, json_type_string) ||
 		    (*out = jstr(v)) == NULL)
-			return img_err(e, "config: %s is not a string", key);
+			return err_set(e, "config: %s is not a string", key);
 		return 0;
 	}
 	if ((*out = strdup("")) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	return 0;
 }
 
 /* Keys of an object ("ExposedPorts") or "k=v" of a string map. */
 static int
 obj_list(struct json_object *c, const char *key, bool kv, char ***out,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	struct json_object *o;
 	size_t n = 0;
@@ -154,17 +154,17 @@ obj_list(struct json_object *c, const char *key, bool kv, char ***out,
 
 	*out = calloc(1, sizeof(char *));
 	if (*out == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	if (!json_object_object_get_ex(c, key, &o) || o == NULL)
 		return 0;
 	if (!json_object_is_type(o, json_type_object))
-		return img_err(e, "config: %s is not an object", key);
+		return err_set(e, "config: %s is not an object", key);
 	if (json_object_object_length(o) > DESC_MAX_STRINGS)
-		return img_err(e, "config: too many %s", key);
+		return err_set(e, "config: too many %s", key);
 	free(*out);
 	if ((v = *out = calloc((size_t)json_object_object_length(o) + 1,
 		 sizeof(char *))) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	json_object_object_foreach(o, k, val)
 	{
 		const char *s = "";
@@ -173,7 +173,7 @@ obj_list(struct json_object *c, const char *key, bool kv, char ***out,
 			if (!json_object_is_type(val, json_type_string) ||
 			    strlen(json_object_get_string(val)) !=
 				(size_t)json_object_get_string_len(val))
-				return img_err(e,
+				return err_set(e,
 				    "config: %s value is not a string", key);
 			s = json_object_get_string(val);
 		}
@@ -181,10 +181,10 @@ obj_list(struct json_object *c, const char *key, bool kv, char ***out,
 			size_t len = strlen(k) + strlen(s) + 2;
 
 			if ((v[n] = malloc(len)) == NULL)
-				return img_err(e, "out of memory");
+				return err_set(e, "out of memory");
 			snprintf(v[n], len, "%s=%s", k, s);
 		} else if ((v[n] = strdup(k)) == NULL) {
-			return img_err(e, "out of memory");
+			return err_set(e, "out of memory");
 		}
 		n++;
 	}
@@ -193,7 +193,7 @@ obj_list(struct json_object *c, const char *key, bool kv, char ***out,
 
 static int
 diff_ids_from(struct json_object *cfg, char ***out, size_t *n,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	struct json_object *rootfs, *ids;
 	char **v = NULL;
@@ -202,13 +202,13 @@ diff_ids_from(struct json_object *cfg, char ***out, size_t *n,
 	*n = 0;
 	if (!json_object_object_get_ex(cfg, "rootfs", &rootfs) ||
 	    !json_object_object_get_ex(rootfs, "diff_ids", &ids))
-		return img_err(e, "config: no rootfs.diff_ids");
+		return err_set(e, "config: no rootfs.diff_ids");
 	if (strv_from(ids, &v, "rootfs.diff_ids", e) == -1)
 		return -1;
 	for (size_t i = 0; v[i] != NULL; i++) {
 		if (strncmp(v[i], "sha256:", 7) != 0 || !gram_hex64(v[i] + 7)) {
 			strv_free(v);
-			return img_err(e,
+			return err_set(e,
 			    "config: diff_id %zu is not sha256:<hex>", i);
 		}
 		memmove(v[i], v[i] + 7, 65);
@@ -220,7 +220,7 @@ diff_ids_from(struct json_object *cfg, char ***out, size_t *n,
 
 int
 config_fill(struct json_object *cfg, struct image_desc *d, char ***diff_ids,
-    size_t *ndiff, unsigned *badenv, struct img_err *e)
+    size_t *ndiff, unsigned *badenv, struct ctl_err *e)
 {
 	struct json_object *c = NULL;
 	char **env = NULL;
@@ -237,7 +237,7 @@ config_fill(struct json_object *cfg, struct image_desc *d, char ***diff_ids,
 		json_object_get(c);
 	int r = -1;
 	if (!json_object_is_type(c, json_type_object)) {
-		img_err(e, "config: \"config\" is not an object");
+		err_set(e, "config: \"config\" is not an object");
 		goto out;
 	}
 	if (opt_list(c, "Entrypoint", &d->entrypoint, e) == -1 ||
@@ -249,7 +249,7 @@ config_fill(struct json_object *cfg, struct image_desc *d, char ***diff_ids,
 	    obj_list(c, "Labels", true, &d->labels, e) == -1)
 		goto out;
 	if (env == NULL && (env = calloc(1, sizeof(char *))) == NULL) {
-		img_err(e, "out of memory");
+		err_set(e, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; env[i] != NULL; i++) {
@@ -286,7 +286,7 @@ host_arch(void)
 
 char *
 config_synth(struct json_object *user, const char *diff_id, const char *created,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	struct json_object *top = json_object_new_object(), *rootfs, *ids, *c;
 	char buf[80];
@@ -300,7 +300,7 @@ config_synth(struct json_object *user, const char *diff_id, const char *created,
 		c = user;
 	if (c != NULL && !json_object_is_type(c, json_type_object)) {
 		json_object_put(top);
-		img_err(e, "--config: \"config\" is not an object");
+		err_set(e, "--config: \"config\" is not an object");
 		return NULL;
 	}
 	c = c ? json_object_get(c) : json_object_new_object();
@@ -325,10 +325,10 @@ config_synth(struct json_object *user, const char *diff_id, const char *created,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(top);
 	if (out == NULL)
-		img_err(e, "out of memory");
+		err_set(e, "out of memory");
 	return out;
 oom:
 	json_object_put(top);
-	img_err(e, "out of memory");
+	err_set(e, "out of memory");
 	return NULL;
 }

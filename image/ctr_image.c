@@ -57,7 +57,7 @@ fail(const char *msg)
 }
 
 static int
-failerr(const struct img_err *e)
+failerr(const struct ctl_err *e)
 {
 	return fail(e->msg);
 }
@@ -95,7 +95,7 @@ cmd_import(int argc, char **argv)
 	};
 	struct import_opts o = { .max_size = DEFAULT_MAX_SIZE,
 		.max_entries = DEFAULT_MAX_ENTRIES };
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct store s;
 	uint64_t v;
 	int c, r;
@@ -168,7 +168,7 @@ cmd_pull(int argc, char **argv)
 		.max_entries = DEFAULT_MAX_ENTRIES,
 		.jobs = PULL_JOBS };
 	uint64_t v;
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct store s;
 	int c, r;
 
@@ -242,7 +242,7 @@ static int
 cmd_list(int argc, char **argv)
 {
 	struct image_desc **v = NULL;
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct store s;
 	size_t n = 0;
 
@@ -320,7 +320,7 @@ static int
 cmd_inspect(int argc, char **argv)
 {
 	char canon[NAME_MAX_LEN + 1], sz[32];
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct image_desc *d = NULL;
 	struct store s;
 	uint64_t total = 0;
@@ -398,7 +398,7 @@ static int
 cmd_rm(int argc, char **argv)
 {
 	char canon[NAME_MAX_LEN + 1];
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct store s;
 	struct gc_result gr;
 	int ret = 0;
@@ -441,7 +441,7 @@ cmd_rm(int argc, char **argv)
 static int
 cmd_gc(int argc, char **argv)
 {
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct gc_result gr;
 	struct store s;
 
@@ -468,7 +468,7 @@ static int
 cmd_tag(int argc, char **argv)
 {
 	char src[NAME_MAX_LEN + 1], dst[NAME_MAX_LEN + 1];
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct image_desc *d = NULL;
 	struct store s;
 	char *old;

@@ -53,7 +53,7 @@ struct xctx {
 	int root;
 	const struct extract_opts *o;
 	struct extract_stats *st;
-	struct img_err *e;
+	struct ctl_err *e;
 	char cpath[ENTRYPATH_MAX]; /* path of the cached parent */
 	int cfd;                   /* its descriptor, or -1 */
 	struct dirtime *dt;
@@ -86,7 +86,7 @@ xerr(struct xctx *x, const char *path, const char *why)
 {
 	char b[512];
 
-	return img_err(x->e, "entry \"%s\": %s", esc(path, b, sizeof(b)), why);
+	return err_set(x->e, "entry \"%s\": %s", esc(path, b, sizeof(b)), why);
 }
 
 static int
@@ -94,7 +94,7 @@ xerrno(struct xctx *x, const char *path, const char *what)
 {
 	char b[512];
 
-	return img_errno(x->e, "entry \"%s\": %s", esc(path, b, sizeof(b)),
+	return err_errno(x->e, "entry \"%s\": %s", esc(path, b, sizeof(b)),
 	    what);
 }
 
@@ -294,7 +294,7 @@ do_file(struct xctx *x, int pfd, const char *base, const char *path,
 			end = off + (la_int64_t)size;
 	}
 	if (r != ARCHIVE_EOF)
-		return img_err(x->e, "layer data: %s",
+		return err_set(x->e, "layer data: %s",
 		    archive_error_string(x->a));
 	if (want > 0 && (uint64_t)want > x->o->max_size)
 		return xerr(x, path, "refused: larger than --max-size");
@@ -316,12 +316,12 @@ push_dirtime(struct xctx *x, const char *path, struct archive_entry *ent)
 		struct dirtime *n = realloc(x->dt, cap * sizeof(*n));
 
 		if (n == NULL)
-			return img_err(x->e, "out of memory");
+			return err_set(x->e, "out of memory");
 		x->dt = n;
 		x->capdt = cap;
 	}
 	if ((x->dt[x->ndt].path = strdup(path)) == NULL)
-		return img_err(x->e, "out of memory");
+		return err_set(x->e, "out of memory");
 	entry_times(ent, x->dt[x->ndt].ts);
 	x->ndt++;
 	return 0;
@@ -395,7 +395,7 @@ do_hardlink(struct xctx *x, int pfd, const char *base, const char *path,
 	if (entrypath_clean(rawtarget, tpath, sizeof(tpath), &why) == -1) {
 		char b[512];
 
-		return img_err(x->e,
+		return err_set(x->e,
 		    "entry \"%s\": refused: hardlink target: %s",
 		    esc(path, b, sizeof(b)), why);
 	}
@@ -456,11 +456,11 @@ one_entry(struct xctx *x, struct archive_entry *ent)
 	int pfd;
 
 	if (raw == NULL)
-		return img_err(x->e, "entry without a path name");
+		return err_set(x->e, "entry without a path name");
 	if (entrypath_clean(raw, path, sizeof(path), &why) == -1) {
 		char b[512];
 
-		return img_err(x->e, "entry \"%s\": refused: %s",
+		return err_set(x->e, "entry \"%s\": refused: %s",
 		    esc(raw, b, sizeof(b)), why);
 	}
 	if (path[0] == '\0') {
@@ -532,7 +532,7 @@ apply_dirtimes(struct xctx *x)
 
 int
 extract_layer(struct archive *a, int rootfd, const struct extract_opts *o,
-    struct extract_stats *st, struct img_err *e)
+    struct extract_stats *st, struct ctl_err *e)
 {
 	struct xctx x = { .a = a,
 		.root = rootfd,
@@ -548,12 +548,12 @@ extract_layer(struct archive *a, int rootfd, const struct extract_opts *o,
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN) {
-			ret = img_err(e, "layer: %s", archive_error_string(a));
+			ret = err_set(e, "layer: %s", archive_error_string(a));
 			break;
 		}
 		st->entries++;
 		if (++*o->entries > o->max_entries) {
-			ret = img_err(e,
+			ret = err_set(e,
 			    "more than %llu entries (--max-entries)",
 			    (unsigned long long)o->max_entries);
 			break;

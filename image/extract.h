@@ -34,6 +34,6 @@ struct extract_opts {
 
 /* Reads every entry of A and creates it below directory ROOTFD. */
 int extract_layer(struct archive *a, int rootfd, const struct extract_opts *o,
-    struct extract_stats *st, struct img_err *e) CTL_WUR;
+    struct extract_stats *st, struct ctl_err *e) CTL_WUR;
 
 #endif

@@ -85,7 +85,7 @@ struct image_plan {
 struct imp {
 	struct store *s;
 	const struct import_opts *o;
-	struct img_err *e;
+	struct ctl_err *e;
 	struct progress pr;
 	int fd;
 	struct member *m;
@@ -119,17 +119,17 @@ outer_open(struct imp *x)
 	struct archive *a;
 
 	if (lseek(x->fd, 0, SEEK_SET) == -1) {
-		img_errno(x->e, "archive: seek");
+		err_errno(x->e, "archive: seek");
 		return NULL;
 	}
 	if ((a = archive_read_new()) == NULL) {
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		return NULL;
 	}
 	support_filters(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_fd(a, x->fd, BUF_SIZE) != ARCHIVE_OK) {
-		img_err(x->e,
+		err_set(x->e,
 		    "not a tar archive, plain or compressed with gzip, bzip2, xz or zstd (%s)",
 		    archive_error_string(a));
 		archive_read_free(a);
@@ -192,12 +192,12 @@ add_member(struct imp *x, struct archive *a, struct archive_entry *ent,
 	int64_t size = archive_entry_size(ent);
 
 	if ((nm = realloc(x->m, (x->nm + 1) * sizeof(*nm))) == NULL)
-		return img_err(x->e, "out of memory");
+		return err_set(x->e, "out of memory");
 	x->m = nm;
 	m = &x->m[x->nm];
 	memset(m, 0, sizeof(*m));
 	if ((m->name = strdup(name)) == NULL)
-		return img_err(x->e, "out of memory");
+		return err_set(x->e, "out of memory");
 	x->nm++;
 	m->size = size;
 	if (archive_entry_filetype(ent) == AE_IFLNK) {
@@ -239,13 +239,13 @@ add_member(struct imp *x, struct archive *a, struct archive_entry *ent,
 	if (archive_entry_filetype(ent) != AE_IFREG || !want_buffer(name, size))
 		return 0;
 	if (x->meta_total + (size_t)size > META_TOTAL)
-		return img_err(x->e, "archive: more than %u MiB of metadata",
+		return err_set(x->e, "archive: more than %u MiB of metadata",
 		    META_TOTAL >> 20);
 	if ((m->data = malloc((size_t)size + 1)) == NULL)
-		return img_err(x->e, "out of memory");
+		return err_set(x->e, "out of memory");
 	la_ssize_t r = archive_read_data(a, m->data, (size_t)size);
 	if (r != size)
-		return img_err(x->e, "archive: %s: short read", name);
+		return err_set(x->e, "archive: %s: short read", name);
 	m->data[size] = '\0';
 	m->len = (size_t)size;
 	x->meta_total += (size_t)size;
@@ -267,7 +267,7 @@ scan(struct imp *x, bool *rootfs)
 		return -1;
 	while ((r = archive_read_next_header(a, &ent)) != ARCHIVE_EOF) {
 		if (r < ARCHIVE_WARN) {
-			ret = img_err(x->e, "archive: %s",
+			ret = err_set(x->e, "archive: %s",
 			    archive_error_string(a));
 			break;
 		}
@@ -279,7 +279,7 @@ scan(struct imp *x, bool *rootfs)
 			break;
 		}
 		if (x->nm >= x->o->max_entries) {
-			ret = img_err(x->e, "archive: more than %llu members",
+			ret = err_set(x->e, "archive: more than %llu members",
 			    (unsigned long long)x->o->max_entries);
 			break;
 		}
@@ -327,18 +327,18 @@ blob(struct imp *x, const char *digest, const char *what)
 
 	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 ||
 	    !gram_hex64(digest + 7)) {
-		img_err(x->e, "%s: unsupported digest %s", what,
+		err_set(x->e, "%s: unsupported digest %s", what,
 		    digest ? digest : "(none)");
 		return NULL;
 	}
 	snprintf(path, sizeof(path), "blobs/sha256/%s", digest + 7);
 	if ((m = find_member(x, path)) == NULL || m->data == NULL) {
-		img_err(x->e, "%s: blob %s missing or too large", what, digest);
+		err_set(x->e, "%s: blob %s missing or too large", what, digest);
 		return NULL;
 	}
 	sha256_hex(m->data, m->len, hex);
 	if (strcmp(hex, digest + 7) != 0) {
-		img_err(x->e, "%s: blob %s: digest mismatch (content is %s)",
+		err_set(x->e, "%s: blob %s: digest mismatch (content is %s)",
 		    what, digest, hex);
 		return NULL;
 	}
@@ -355,14 +355,14 @@ add_ulayer(struct imp *x, const char *member, const char *blobhex,
 	struct member *m = member ? find_member(x, member) : NULL;
 
 	if (member != NULL && m == NULL)
-		return img_err(x->e, "archive: layer %s missing", member);
+		return err_set(x->e, "archive: layer %s missing", member);
 	for (size_t i = 0; i < x->nul; i++)
 		if (diff[0] != '\0' && strcmp(x->ul[i].diff, diff) == 0) {
 			*idx = i;
 			return 0;
 		}
 	if ((n = realloc(x->ul, (x->nul + 1) * sizeof(*n))) == NULL)
-		return img_err(x->e, "out of memory");
+		return err_set(x->e, "out of memory");
 	x->ul = n;
 	memset(&n[x->nul], 0, sizeof(*n));
 	n[x->nul].member = m ? m->name : NULL;
@@ -379,13 +379,13 @@ new_plan(struct imp *x)
 	struct image_plan *n = realloc(x->im, (x->nim + 1) * sizeof(*n));
 
 	if (n == NULL) {
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		return NULL;
 	}
 	x->im = n;
 	memset(&n[x->nim], 0, sizeof(*n));
 	if ((n[x->nim].d = calloc(1, sizeof(struct image_desc))) == NULL) {
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		return NULL;
 	}
 	return &n[x->nim++];
@@ -398,13 +398,13 @@ plan_name(struct imp *x, struct image_plan *p, const char *raw)
 	char **n;
 
 	if (name_canon(raw, canon, sizeof(canon)) == -1)
-		return img_err(x->e, "invalid image name \"%s\"", raw);
+		return err_set(x->e, "invalid image name \"%s\"", raw);
 	for (size_t i = 0; i < p->nnames; i++)
 		if (strcmp(p->names[i], canon) == 0)
 			return 0;
 	if ((n = realloc(p->names, (p->nnames + 1) * sizeof(*n))) == NULL ||
 	    (n[p->nnames] = strdup(canon)) == NULL)
-		return img_err(x->e, "out of memory");
+		return err_set(x->e, "out of memory");
 	p->names = n;
 	p->nnames++;
 	return 0;
@@ -432,20 +432,20 @@ plan_config(struct imp *x, struct image_plan *p, const char *cfg, size_t cfglen,
 	sha256_hex(cfg, cfglen, hex);
 	if (asprintf(&p->d->digest, "sha256:%s", hex) == -1) {
 		p->d->digest = NULL;
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		goto out;
 	}
 	if (ndiff != n) {
-		img_err(x->e, "config lists %zu diff_ids for %zu layers", ndiff,
+		err_set(x->e, "config lists %zu diff_ids for %zu layers", ndiff,
 		    n);
 		goto out;
 	}
 	if (n == 0) {
-		img_err(x->e, "image has no layers");
+		err_set(x->e, "image has no layers");
 		goto out;
 	}
 	if ((p->idx = calloc(n, sizeof(*p->idx))) == NULL) {
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		goto out;
 	}
 	/* Topmost occurrence of a diff_id wins. */
@@ -469,7 +469,7 @@ plan_config(struct imp *x, struct image_plan *p, const char *cfg, size_t cfglen,
 		p->idx[p->n - 1 - i] = t;
 	}
 	if (p->n > IMPORT_MAX_LAYERS) {
-		img_err(x->e,
+		err_set(x->e,
 		    "image has %zu layers; overlayfs stacks at most %d", p->n,
 		    IMPORT_MAX_LAYERS);
 		goto out;
@@ -525,15 +525,15 @@ plan_docker_one(struct imp *x, struct json_object *ent)
 	if (cfgname == NULL ||
 	    !json_object_object_get_ex(ent, "Layers", &layers) ||
 	    !json_object_is_type(layers, json_type_array))
-		return img_err(x->e,
+		return err_set(x->e,
 		    "manifest.json: entry without Config or Layers");
 	if ((cm = find_member(x, cfgname)) == NULL || cm->data == NULL)
-		return img_err(x->e, "archive: config %s missing", cfgname);
+		return err_set(x->e, "archive: config %s missing", cfgname);
 	hex_of_path(cfgname, hex);
 	if (hex[0] != '\0') {
 		sha256_hex(cm->data, cm->len, chex);
 		if (strcmp(hex, chex) != 0)
-			return img_err(x->e, "config %s: digest mismatch",
+			return err_set(x->e, "config %s: digest mismatch",
 			    cfgname);
 	}
 	if ((p = new_plan(x)) == NULL)
@@ -551,19 +551,19 @@ plan_docker_one(struct imp *x, struct json_object *ent)
 		}
 	n = json_object_array_length(layers);
 	if (n > 4 * DESC_MAX_LAYERS)
-		return img_err(x->e, "image has %zu layers", n);
+		return err_set(x->e, "image has %zu layers", n);
 	const char **names = calloc(n + 1, sizeof(*names));
 	char(*blobs)[65] = calloc(n + 1, sizeof(*blobs));
 	int r = -1;
 	if (names == NULL || blobs == NULL) {
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *l = json_object_array_get_idx(layers, i);
 
 		if (!json_object_is_type(l, json_type_string)) {
-			img_err(x->e, "manifest.json: layer %zu is not a path",
+			err_set(x->e, "manifest.json: layer %zu is not a path",
 			    i);
 			goto out;
 		}
@@ -593,11 +593,11 @@ plan_docker(struct imp *x, struct member *man)
 	if (!json_object_is_type(j, json_type_array) ||
 	    json_object_array_length(j) == 0) {
 		json_object_put(j);
-		return img_err(x->e, "manifest.json: not a list of images");
+		return err_set(x->e, "manifest.json: not a list of images");
 	}
 	if (x->o->name != NULL && json_object_array_length(j) > 1) {
 		json_object_put(j);
-		return img_err(x->e,
+		return err_set(x->e,
 		    "archive holds %zu images; --name needs one",
 		    json_object_array_length(j));
 	}
@@ -632,7 +632,7 @@ plan_oci_manifest(struct imp *x, struct json_object *desc, const char *refname)
 	if (!json_object_object_get_ex(man, "config", &cfgd) ||
 	    !json_object_object_get_ex(man, "layers", &layers) ||
 	    !json_object_is_type(layers, json_type_array)) {
-		img_err(x->e, "manifest: no config or layers");
+		err_set(x->e, "manifest: no config or layers");
 		goto out;
 	}
 	if ((cm = blob(x, jget_str(cfgd, "digest"), "config")) == NULL)
@@ -644,7 +644,7 @@ plan_oci_manifest(struct imp *x, struct json_object *desc, const char *refname)
 		goto out;
 	size_t n = json_object_array_length(layers);
 	if (n > 4 * DESC_MAX_LAYERS) {
-		img_err(x->e, "image has %zu layers", n);
+		err_set(x->e, "image has %zu layers", n);
 		goto out;
 	}
 	char path[80];
@@ -652,7 +652,7 @@ plan_oci_manifest(struct imp *x, struct json_object *desc, const char *refname)
 	char(*paths)[80] = calloc(n + 1, sizeof(*paths));
 	const char **names = calloc(n + 1, sizeof(*names));
 	if (blobs == NULL || paths == NULL || names == NULL) {
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		goto out2;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -661,7 +661,7 @@ plan_oci_manifest(struct imp *x, struct json_object *desc, const char *refname)
 
 		if (d == NULL || strncmp(d, "sha256:", 7) != 0 ||
 		    !gram_hex64(d + 7)) {
-			img_err(x->e, "manifest: layer %zu: unsupported digest",
+			err_set(x->e, "manifest: layer %zu: unsupported digest",
 			    i);
 			goto out2;
 		}
@@ -730,11 +730,11 @@ plan_oci(struct imp *x, struct member *idx)
 	    !json_object_is_type(mans, json_type_array) ||
 	    (n = json_object_array_length(mans)) == 0) {
 		json_object_put(j);
-		return img_err(x->e, "index.json: no manifests");
+		return err_set(x->e, "index.json: no manifests");
 	}
 	if (x->o->name != NULL && n > 1) {
 		json_object_put(j);
-		return img_err(x->e,
+		return err_set(x->e,
 		    "archive holds %zu images; --name needs one", n);
 	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
@@ -769,7 +769,7 @@ plan_oci(struct imp *x, struct member *idx)
 				}
 			json_object_put(sub);
 			if (!found)
-				r = img_err(x->e,
+				r = err_set(x->e,
 				    "index: no manifest for this platform");
 		} else {
 			r = plan_oci_manifest(x, d, ref);
@@ -887,17 +887,17 @@ run_chain(struct chain *c, int rootfd, struct extract_stats *st)
 	int r, ret = -1;
 
 	if ((c->raw = archive_read_new()) == NULL)
-		return img_err(x->e, "out of memory");
+		return err_set(x->e, "out of memory");
 	support_filters(c->raw);
 	archive_read_support_format_raw(c->raw);
 	archive_read_support_format_empty(c->raw);
 	if (archive_read_open(c->raw, c, NULL, src_read, NULL) != ARCHIVE_OK) {
-		img_err(x->e, "layer: %s", archive_error_string(c->raw));
+		err_set(x->e, "layer: %s", archive_error_string(c->raw));
 		goto out;
 	}
 	r = archive_read_next_header(c->raw, &ent);
 	if (r != ARCHIVE_OK && r != ARCHIVE_EOF) {
-		img_err(x->e, "layer: %s", archive_error_string(c->raw));
+		err_set(x->e, "layer: %s", archive_error_string(c->raw));
 		goto out;
 	}
 	if (r == ARCHIVE_OK && rootfd >= 0) {
@@ -906,31 +906,31 @@ run_chain(struct chain *c, int rootfd, struct extract_stats *st)
 			.entries = &x->entries };
 
 		if ((tar = archive_read_new()) == NULL) {
-			img_err(x->e, "out of memory");
+			err_set(x->e, "out of memory");
 			goto out;
 		}
 		archive_read_support_format_tar(tar);
 		archive_read_support_format_empty(tar);
 		if (archive_read_open(tar, c, NULL, unz_read, NULL) !=
 		    ARCHIVE_OK) {
-			img_err(x->e, "layer: %s", archive_error_string(tar));
+			err_set(x->e, "layer: %s", archive_error_string(tar));
 			goto out;
 		}
 		if (extract_layer(tar, rootfd, &eo, st, x->e) == -1)
 			goto out;
 	}
 	if (r == ARCHIVE_OK && drain(c->raw, c, unz_read) < 0) {
-		img_err(x->e, "layer: %s", archive_error_string(c->raw));
+		err_set(x->e, "layer: %s", archive_error_string(c->raw));
 		goto out;
 	}
 	if (drain(c->raw, c, src_read) < 0) {
-		img_err(x->e, "layer: %s", archive_error_string(c->raw));
+		err_set(x->e, "layer: %s", archive_error_string(c->raw));
 		goto out;
 	}
 	ret = 0;
 out:
 	if (c->over)
-		ret = img_err(x->e,
+		ret = err_set(x->e,
 		    "refused: more than %llu bytes decompressed (--max-size)",
 		    (unsigned long long)x->o->max_size);
 	if (tar != NULL)
@@ -992,7 +992,7 @@ do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) ==
 			-1 ||
 		    fchmod(dfd, 0755) == -1)
-			return img_errno(x->e, "%s/tmp/%s/%s", STORE_DIR,
+			return err_errno(x->e, "%s/tmp/%s/%s", STORE_DIR,
 			    x->s->workname, dir);
 	}
 	c.blob = EVP_MD_CTX_new();
@@ -1002,7 +1002,7 @@ do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 	    (outer == NULL && c.buf == NULL) ||
 	    !EVP_DigestInit_ex(c.blob, EVP_sha256(), NULL) ||
 	    !EVP_DigestInit_ex(c.diff, EVP_sha256(), NULL)) {
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		goto out;
 	}
 	progress_start(&x->pr, label, (uint64_t)u->size_in);
@@ -1011,13 +1011,13 @@ do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 	md_hex(c.blob, blobhex);
 	md_hex(c.diff, diffhex);
 	if (u->blob[0] != '\0' && strcmp(u->blob, blobhex) != 0) {
-		img_err(x->e,
+		err_set(x->e,
 		    "layer %s: blob digest mismatch (content is sha256:%s)",
 		    u->member ? u->member : u->blob, blobhex);
 		goto out;
 	}
 	if (u->diff[0] != '\0' && strcmp(u->diff, diffhex) != 0) {
-		img_err(x->e,
+		err_set(x->e,
 		    "layer %s: diff_id mismatch (config says sha256:%s, content is sha256:%s)",
 		    u->member ? u->member : u->blob, u->diff, diffhex);
 		goto out;
@@ -1069,7 +1069,7 @@ pass2(struct imp *x)
 	while (ret == 0 &&
 	    (r = archive_read_next_header(a, &ent)) != ARCHIVE_EOF) {
 		if (r < ARCHIVE_WARN) {
-			ret = img_err(x->e, "archive: %s",
+			ret = err_set(x->e, "archive: %s",
 			    archive_error_string(a));
 			break;
 		}
@@ -1091,7 +1091,7 @@ pass2(struct imp *x)
 	archive_read_free(a);
 	for (size_t i = 0; ret == 0 && i < x->nul; i++)
 		if (!x->ul[i].done)
-			ret = img_err(x->e, "archive: layer %s missing",
+			ret = err_set(x->e, "archive: layer %s missing",
 			    x->ul[i].member);
 	return ret;
 }
@@ -1109,23 +1109,23 @@ spool(struct imp *x, int in)
 	out = openat(x->s->work, "input",
 	    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out == -1)
-		return img_errno(x->e, "spooling the input");
+		return err_errno(x->e, "spooling the input");
 	for (;;) {
 		if (import_interrupted)
-			return img_err(x->e, "interrupted");
+			return err_set(x->e, "interrupted");
 		n = read(in, buf, BUF_SIZE);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			return img_errno(x->e, "reading the input");
+			return err_errno(x->e, "reading the input");
 		if (n == 0)
 			break;
 		total += (uint64_t)n;
 		if (total > x->o->max_size)
-			return img_err(x->e,
+			return err_set(x->e,
 			    "refused: input larger than --max-size");
 		if (img_write_all(out, buf, (size_t)n) == -1)
-			return img_errno(x->e, "spooling the input");
+			return err_errno(x->e, "spooling the input");
 	}
 	x->fd = steal_fd(&out);
 	return 0;
@@ -1141,7 +1141,7 @@ open_input(struct imp *x, const char *path)
 		return spool(x, STDIN_FILENO);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1)
-		return img_errno(x->e, "%s", path);
+		return err_errno(x->e, "%s", path);
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		x->fd = fd;
 		return 0;
@@ -1173,14 +1173,14 @@ read_user_config(struct imp *x, struct json_object **out)
 		return 0;
 	fd = open(x->o->config, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1)
-		return img_errno(x->e, "--config %s", x->o->config);
+		return err_errno(x->e, "--config %s", x->o->config);
 	if ((buf = malloc(1u << 20)) == NULL)
-		return img_err(x->e, "out of memory");
+		return err_set(x->e, "out of memory");
 	n = read(fd, buf, 1u << 20);
 	if (n < 0)
-		return img_errno(x->e, "--config %s", x->o->config);
+		return err_errno(x->e, "--config %s", x->o->config);
 	if (n == 1u << 20)
-		return img_err(x->e, "--config %s: larger than 1 MiB",
+		return err_set(x->e, "--config %s: larger than 1 MiB",
 		    x->o->config);
 	*out = config_json(buf, (size_t)n, x->o->config, x->e);
 	return *out ? 0 : -1;
@@ -1199,7 +1199,7 @@ import_rootfs(struct imp *x)
 	int r = -1;
 
 	if (x->o->name == NULL)
-		return img_err(x->e,
+		return err_set(x->e,
 		    "not a docker save or OCI archive (no manifest.json or index.json); a root filesystem tarball needs --name");
 	if (read_user_config(x, &user) == -1)
 		return -1;
@@ -1209,7 +1209,7 @@ import_rootfs(struct imp *x)
 	if (fstat(x->fd, &st) == 0)
 		x->ul[idx].size_in = st.st_size;
 	if (lseek(x->fd, 0, SEEK_SET) == -1) {
-		img_errno(x->e, "archive: seek");
+		err_errno(x->e, "archive: seek");
 		goto out;
 	}
 	if (do_layer(x, &x->ul[idx], NULL) == -1)
@@ -1234,11 +1234,11 @@ import_rootfs(struct imp *x)
 	sha256_hex(cfg, strlen(cfg), hex);
 	if (asprintf(&p->d->digest, "sha256:%s", hex) == -1) {
 		p->d->digest = NULL;
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		goto out;
 	}
 	if ((p->idx = calloc(1, sizeof(*p->idx))) == NULL) {
-		img_err(x->e, "out of memory");
+		err_set(x->e, "out of memory");
 		goto out;
 	}
 	p->idx[0] = idx;
@@ -1258,7 +1258,7 @@ import_image_archive(struct imp *x)
 	struct member *idx = find_member(x, "index.json");
 
 	if (x->o->config != NULL)
-		return img_err(x->e,
+		return err_set(x->e,
 		    "--config applies only to root filesystem tarballs");
 	if (man != NULL && man->data != NULL) {
 		if (plan_docker(x, man) == -1)
@@ -1267,12 +1267,12 @@ import_image_archive(struct imp *x)
 		if (plan_oci(x, idx) == -1)
 			return -1;
 	} else {
-		return img_err(x->e,
+		return err_set(x->e,
 		    "archive has neither manifest.json nor index.json");
 	}
 	for (size_t i = 0; x->o->name == NULL && i < x->nim; i++)
 		if (x->im[i].nnames == 0)
-			return img_err(x->e,
+			return err_set(x->e,
 			    "the archive names no image (no tag); give --name");
 	for (size_t i = 0; i < x->nul; i++) {
 		int k = store_layer_get(x->s, x->ul[i].diff, x->ul[i].link,
@@ -1313,7 +1313,7 @@ commit_images(struct imp *x)
 	char sz[32];
 
 	if (syncfs(x->s->fd) == -1)
-		return img_errno(x->e, "syncfs");
+		return err_errno(x->e, "syncfs");
 	for (size_t i = 0; i < x->nim; i++) {
 		struct image_plan *p = &x->im[i];
 		struct image_desc *d = p->d;
@@ -1327,10 +1327,10 @@ commit_images(struct imp *x)
 				return -1;
 		}
 		if (p->nnames == 0)
-			return img_err(x->e,
+			return err_set(x->e,
 			    "image has no name (tag); give --name");
 		if ((d->layers = calloc(p->n, sizeof(*d->layers))) == NULL)
-			return img_err(x->e, "out of memory");
+			return err_set(x->e, "out of memory");
 		d->nlayers = p->n;
 		for (size_t k = 0; k < p->n; k++) {
 			struct ulayer *u = &x->ul[p->idx[k]];
@@ -1344,7 +1344,7 @@ commit_images(struct imp *x)
 		}
 		for (size_t k = 0; k < p->nnames; k++) {
 			struct image_desc *old = NULL;
-			struct img_err ignored = { "" };
+			struct ctl_err ignored = { .line = 0 };
 
 			/* The image this name replaces, if any. */
 			if (store_desc_read(x->s, p->names[k], &old,
@@ -1396,7 +1396,7 @@ imp_free(struct imp *x)
 
 int
 import_archive(struct store *s, const char *path, const struct import_opts *o,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	struct imp x = { .s = s, .o = o, .e = e, .fd = -1 };
 	char canon[NAME_MAX_LEN + 1];
@@ -1405,7 +1405,7 @@ import_archive(struct store *s, const char *path, const struct import_opts *o,
 
 	progress_init(&x.pr, o->quiet);
 	if (o->name != NULL && name_canon(o->name, canon, sizeof(canon)) == -1)
-		return img_err(e, "invalid image name \"%s\"", o->name);
+		return err_set(e, "invalid image name \"%s\"", o->name);
 	if (store_clean_tmp(s, e) == -1 || store_mkwork(s, e) == -1)
 		return -1;
 	if (open_input(&x, path) == -1)
@@ -1428,9 +1428,9 @@ blobs_known(struct imp *x, struct ulayer *u)
 	char diff[65];
 
 	if (!u->present || blobmap_get(x->s, u->blob, diff) != 1)
-		return img_err(x->e, "layer sha256:%s: not fetched", u->blob);
+		return err_set(x->e, "layer sha256:%s: not fetched", u->blob);
 	if (strcmp(diff, u->diff) != 0)
-		return img_err(x->e,
+		return err_set(x->e,
 		    "layer sha256:%s: diff_id mismatch (config says sha256:%s, the blob unpacks to sha256:%s)",
 		    u->blob, u->diff, diff);
 	x->layer_no++;
@@ -1451,7 +1451,7 @@ blobs_layers(struct imp *x, const struct import_blobs *b)
 		while (j < b->n && strcmp(b->blobs[j], u->blob) != 0)
 			j++;
 		if (j == b->n)
-			return img_err(x->e, "layer sha256:%s: no blob",
+			return err_set(x->e, "layer sha256:%s: no blob",
 			    u->blob);
 		k = store_layer_get(x->s, u->diff, u->link, &u->size, x->e);
 		if (k == -1)
@@ -1468,7 +1468,7 @@ blobs_layers(struct imp *x, const struct import_blobs *b)
 			u->size_in = st.st_size; /* for the bar */
 		if (lseek(x->fd, 0, SEEK_SET) == -1) {
 			x->fd = -1;
-			return img_errno(x->e, "layer sha256:%s", u->blob);
+			return err_errno(x->e, "layer sha256:%s", u->blob);
 		}
 		k = do_layer(x, u, NULL);
 		x->fd = -1;
@@ -1480,7 +1480,7 @@ blobs_layers(struct imp *x, const struct import_blobs *b)
 
 int
 import_blobs(struct store *s, const struct import_blobs *b,
-    const struct import_opts *o, struct img_err *e)
+    const struct import_opts *o, struct ctl_err *e)
 {
 	struct imp x = { .s = s, .o = o, .e = e, .fd = -1 };
 	struct image_plan *p;
@@ -1489,9 +1489,9 @@ import_blobs(struct store *s, const struct import_blobs *b,
 
 	progress_init(&x.pr, o->quiet);
 	if (o->name == NULL)
-		return img_err(e, "no image name");
+		return err_set(e, "no image name");
 	if ((names = calloc(b->n + 1, sizeof(*names))) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	if ((p = new_plan(&x)) == NULL ||
 	    plan_config(&x, p, b->cfg, b->cfglen, names, b->blobs, b->n) ==
 		-1 ||

@@ -30,7 +30,7 @@ struct import_opts {
 extern volatile sig_atomic_t import_interrupted;
 
 int import_archive(struct store *s, const char *path,
-    const struct import_opts *o, struct img_err *e) CTL_WUR;
+    const struct import_opts *o, struct ctl_err *e) CTL_WUR;
 
 /* Verified blobs from a registry (pull.c): the image config CFG and, base
  * first, N layer blobs open on FDS with their sha256 hexes BLOBS.  Each
@@ -46,6 +46,6 @@ struct import_blobs {
 	size_t n;
 };
 int import_blobs(struct store *s, const struct import_blobs *b,
-    const struct import_opts *o, struct img_err *e) CTL_WUR;
+    const struct import_opts *o, struct ctl_err *e) CTL_WUR;
 
 #endif

@@ -120,7 +120,7 @@ pull_platform_parse(const char *in, struct pull_platform *p)
 }
 
 static int
-read_regconf(const char *host, struct regconf_entry *re, struct img_err *e)
+read_regconf(const char *host, struct regconf_entry *re, struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -132,27 +132,27 @@ read_regconf(const char *host, struct regconf_entry *re, struct img_err *e)
 	if (fd == -1 && errno == ENOENT)
 		return 0;
 	if (fd == -1)
-		return img_errno(e, "%s", PULL_REGCONF);
+		return err_errno(e, "%s", PULL_REGCONF);
 	if (fstat(fd, &st) == -1)
-		return img_errno(e, "%s", PULL_REGCONF);
+		return err_errno(e, "%s", PULL_REGCONF);
 	if (!S_ISREG(st.st_mode) || !st_trusted(&st, 0))
-		return img_err(e,
+		return err_set(e,
 		    "%s: refused: must be a regular file owned by root, not group/other-writable",
 		    PULL_REGCONF);
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0)
-		return img_errno(e, "%s", PULL_REGCONF);
+		return err_errno(e, "%s", PULL_REGCONF);
 	if ((size_t)n == sizeof(buf))
-		return img_err(e, "%s: larger than 64 KiB", PULL_REGCONF);
+		return err_set(e, "%s: larger than 64 KiB", PULL_REGCONF);
 	if (regconf_lookup(buf, (size_t)n, PULL_REGCONF, host, re, err,
 		sizeof(err)) == -1)
-		return img_err(e, "%s", err);
+		return err_set(e, "%s", err);
 	return 0;
 }
 
 /* The "ca" file of registries.conf: root's, not writable by others. */
 static int
-read_ca(const char *path, char **ca, size_t *calen, struct img_err *e)
+read_ca(const char *path, char **ca, size_t *calen, struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -160,18 +160,18 @@ read_ca(const char *path, char **ca, size_t *calen, struct img_err *e)
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd == -1 || fstat(fd, &st) == -1)
-		return img_errno(e, "%s: ca %s", PULL_REGCONF, path);
+		return err_errno(e, "%s: ca %s", PULL_REGCONF, path);
 	if (!S_ISREG(st.st_mode) || !st_trusted(&st, 0))
-		return img_err(e,
+		return err_set(e,
 		    "%s: refused: must be a regular file owned by root, not group/other-writable",
 		    path);
 	if (st.st_size > (1 << 20) || st.st_size == 0)
-		return img_err(e, "%s: empty or larger than 1 MiB", path);
+		return err_set(e, "%s: empty or larger than 1 MiB", path);
 	if ((*ca = malloc((size_t)st.st_size)) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	n = read(fd, *ca, (size_t)st.st_size);
 	if (n != st.st_size)
-		return img_err(e, "%s: short read", path);
+		return err_set(e, "%s: short read", path);
 	*calen = (size_t)n;
 	return 0;
 }
@@ -179,7 +179,7 @@ read_ca(const char *path, char **ca, size_t *calen, struct img_err *e)
 /* REF, registries.conf and auth.json -> J; NAME gets the image's name. */
 static int
 make_job(const char *ref, const struct pull_opts *o, struct pull_job *j,
-    char *name, struct img_err *e)
+    char *name, struct ctl_err *e)
 {
 	struct imgref r;
 	struct regconf_entry re;
@@ -187,16 +187,16 @@ make_job(const char *ref, const struct pull_opts *o, struct pull_job *j,
 
 	memset(j, 0, sizeof(*j));
 	if (imgref_parse(ref, IMGREF_NAME, &r, err, sizeof(err)) == -1)
-		return img_err(e, "invalid image reference \"%.255s\": %s", ref,
+		return err_set(e, "invalid image reference \"%.255s\": %s", ref,
 		    err);
 	if (imgref_format(&r, j->from, sizeof(j->from), err, sizeof(err)) ==
 		-1 ||
 	    name_canon(o->name ? o->name : j->from, name, NAME_MAX_LEN + 1) ==
 		-1)
-		return img_err(e, "invalid image name \"%.255s\"",
+		return err_set(e, "invalid image name \"%.255s\"",
 		    o->name ? o->name : ref);
 	if (pull_platform_parse(o->platform, &j->plat) == -1)
-		return img_err(e, "--platform: expected OS/ARCH[/VARIANT]");
+		return err_set(e, "--platform: expected OS/ARCH[/VARIANT]");
 	snprintf(j->hostport, sizeof(j->hostport), "%s",
 	    r.registry[0] ? r.registry : "docker.io");
 	snprintf(j->apihost, sizeof(j->apihost), "%s",
@@ -334,7 +334,7 @@ open_blob(struct store *s, const struct pull_msg *m, const char *fname)
 static bool
 known_blob(struct store *s, const char *hex)
 {
-	struct img_err ignored = { "" };
+	struct ctl_err ignored = { .line = 0 };
 	char diff[65], link[DESC_LINK_LEN + 1];
 	uint64_t size;
 
@@ -344,7 +344,7 @@ known_blob(struct store *s, const char *hex)
 
 /* Answers the child's requests until it is done or fails. */
 static int
-serve(struct store *s, int sock, struct img_err *e)
+serve(struct store *s, int sock, struct ctl_err *e)
 {
 	struct pull_msg m;
 	unsigned nreq = 0;
@@ -354,11 +354,11 @@ serve(struct store *s, int sock, struct img_err *e)
 	for (;;) {
 		n = recv(sock, &m, sizeof(m), 0);
 		if (import_interrupted)
-			return img_err(e, "interrupted");
+			return err_set(e, "interrupted");
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n != (ssize_t)sizeof(m))
-			return img_err(e, "the network child died");
+			return err_set(e, "the network child died");
 		if (m.kind == 'E')
 			return 0;
 		if (m.kind == 'X') { /* the registry's bytes may be in it */
@@ -366,23 +366,23 @@ serve(struct store *s, int sock, struct img_err *e)
 			for (char *p = m.text; *p != '\0'; p++)
 				if ((unsigned char)*p < 0x20 || *p == 0x7f)
 					*p = '?';
-			return img_err(e, "%s", m.text);
+			return err_set(e, "%s", m.text);
 		}
 		if (++nreq > PULL_MAX_LAYERS + 3 ||
 		    req_name(&m, fname, sizeof(fname)) == -1)
-			return img_err(e,
+			return err_set(e,
 			    "the network child sent a bad request");
 		if (m.kind == 'l' && known_blob(s, fname + 2)) {
 			if (send(sock, "k", 1, MSG_NOSIGNAL) != 1)
-				return img_err(e, "the network child died");
+				return err_set(e, "the network child died");
 			continue;
 		}
 		cleanup_close int fd = open_blob(s, &m, fname);
 		if (fd == -1)
-			return img_errno(e, "%s/tmp/%s/%s", STORE_DIR,
+			return err_errno(e, "%s/tmp/%s/%s", STORE_DIR,
 			    s->workname, fname);
 		if (send_fd(sock, fd) == -1)
-			return img_err(e, "the network child died");
+			return err_set(e, "the network child died");
 	}
 }
 
@@ -390,7 +390,7 @@ serve(struct store *s, int sock, struct img_err *e)
  * -1. */
 static int
 read_work(struct store *s, const char *name, char **buf, size_t *len,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -401,16 +401,16 @@ read_work(struct store *s, const char *name, char **buf, size_t *len,
 	if (fd == -1 && errno == ENOENT)
 		return 1;
 	if (fd == -1 || fstat(fd, &st) == -1)
-		return img_errno(e, "%s", name);
+		return err_errno(e, "%s", name);
 	if (!S_ISREG(st.st_mode) || st.st_size > PULL_META_MAX)
-		return img_err(e, "%s: larger than 4 MiB refused", name);
+		return err_set(e, "%s: larger than 4 MiB refused", name);
 	if ((*buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	n = read(fd, *buf, (size_t)st.st_size + 1);
 	if (n != st.st_size) {
 		free(*buf);
 		*buf = NULL;
-		return img_err(e, "%s: short read", name);
+		return err_set(e, "%s: short read", name);
 	}
 	*len = (size_t)n;
 	return 0;
@@ -441,7 +441,7 @@ jstr(struct json_object *o, const char *k)
  * the index. */
 static int
 bind_top(struct store *s, const struct pull_job *j, const char *mhex,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	cleanup_free char *ibuf = NULL;
 	struct json_object *idx, *ms;
@@ -454,13 +454,13 @@ bind_top(struct store *s, const struct pull_job *j, const char *mhex,
 		return -1;
 	if (k == 1)
 		return j->pinned && strcmp(j->ref + 7, mhex) != 0 ?
-		    img_err(e,
+		    err_set(e,
 			"manifest: digest mismatch (pinned %s, content sha256:%s)",
 			j->ref, mhex) :
 		    0;
 	sha256_hex(ibuf, ilen, ihex);
 	if (j->pinned && strcmp(j->ref + 7, ihex) != 0)
-		return img_err(e,
+		return err_set(e,
 		    "index: digest mismatch (pinned %s, content sha256:%s)",
 		    j->ref, ihex);
 	if ((idx = config_json(ibuf, ilen, "index", e)) == NULL)
@@ -478,13 +478,13 @@ bind_top(struct store *s, const struct pull_job *j, const char *mhex,
 	json_object_put(idx);
 	return listed ?
 	    0 :
-	    img_err(e, "manifest sha256:%s is not in the index", mhex);
+	    err_set(e, "manifest sha256:%s is not in the index", mhex);
 }
 
 /* Root's reading of the (bound) manifest: the config and layer hexes. */
 static int
 manifest_parts(struct json_object *m, char *cfg, char (**blobs)[65], size_t *n,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	struct json_object *ls, *c;
 	const char *d;
@@ -494,18 +494,18 @@ manifest_parts(struct json_object *m, char *cfg, char (**blobs)[65], size_t *n,
 	    !gram_hex64(d + 7) ||
 	    !json_object_object_get_ex(m, "layers", &ls) ||
 	    !json_object_is_type(ls, json_type_array))
-		return img_err(e, "manifest: no sha256 config or no layers");
+		return err_set(e, "manifest: no sha256 config or no layers");
 	memcpy(cfg, d + 7, 65);
 	*n = json_object_array_length(ls);
 	if (*n == 0 || *n > PULL_MAX_LAYERS)
-		return img_err(e, "manifest: %zu layers", *n);
+		return err_set(e, "manifest: %zu layers", *n);
 	if ((*blobs = calloc(*n, sizeof(**blobs))) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	for (size_t i = 0; i < *n; i++) {
 		d = jstr(json_object_array_get_idx(ls, i), "digest");
 		if (d == NULL || strncmp(d, "sha256:", 7) != 0 ||
 		    !gram_hex64(d + 7))
-			return img_err(e, "manifest: layer %zu: no sha256", i);
+			return err_set(e, "manifest: layer %zu: no sha256", i);
 		memcpy((*blobs)[i], d + 7, 65);
 	}
 	return 0;
@@ -513,7 +513,7 @@ manifest_parts(struct json_object *m, char *cfg, char (**blobs)[65], size_t *n,
 
 /* Is FD's content sha256 HEX? */
 static int
-check_fd(int fd, const char *hex, struct img_err *e)
+check_fd(int fd, const char *hex, struct ctl_err *e)
 {
 	static char buf[1u << 20];
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -524,17 +524,17 @@ check_fd(int fd, const char *hex, struct img_err *e)
 
 	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(md);
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		EVP_DigestUpdate(md, buf, (size_t)n);
 	EVP_DigestFinal_ex(md, d, &dn);
 	EVP_MD_CTX_free(md);
 	if (n < 0)
-		return img_errno(e, "layer sha256:%s", hex);
+		return err_errno(e, "layer sha256:%s", hex);
 	img_hex_encode(d, dn, got);
 	if (strcmp(got, hex) != 0)
-		return img_err(e,
+		return err_set(e,
 		    "layer sha256:%s: digest mismatch (content is sha256:%s)",
 		    hex, got);
 	return 0;
@@ -543,7 +543,7 @@ check_fd(int fd, const char *hex, struct img_err *e)
 static int
 import_parts(struct store *s, const char *from, const char *cfghex,
     char (*blobs)[65], size_t n, const struct pull_opts *o, const char *name,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	cleanup_free char *cfg = NULL;
 	cleanup_free int *fds = NULL;
@@ -562,27 +562,27 @@ import_parts(struct store *s, const char *from, const char *cfghex,
 	snprintf(origin, sizeof(origin), "pulled from %s", from);
 	snprintf(fname, sizeof(fname), "c-%s", cfghex);
 	if (read_work(s, fname, &cfg, &len, e) != 0)
-		return e->msg[0] ? -1 : img_err(e, "config: not fetched");
+		return e->msg[0] ? -1 : err_set(e, "config: not fetched");
 	sha256_hex(cfg, len, hex);
 	if (strcmp(hex, cfghex) != 0)
-		return img_err(e,
+		return err_set(e,
 		    "config sha256:%s: digest mismatch (content is sha256:%s)",
 		    cfghex, hex);
 	if ((fds = calloc(n, sizeof(*fds))) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
 	for (size_t i = 0; i < n; i++) {
 		if (known_blob(s, blobs[i]))
 			continue; /* not fetched: import_blobs checks it */
 		if (pdir == -1 && (pdir = partial_dir(s)) == -1) {
-			img_errno(e, "%s/%s", STORE_DIR, PULL_PARTIAL);
+			err_errno(e, "%s/%s", STORE_DIR, PULL_PARTIAL);
 			goto out;
 		}
 		fds[i] = openat(pdir, blobs[i],
 		    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fds[i] == -1) {
-			img_errno(e, "layer sha256:%s", blobs[i]);
+			err_errno(e, "layer sha256:%s", blobs[i]);
 			goto out;
 		}
 		if (check_fd(fds[i], blobs[i], e) == -1) {
@@ -606,7 +606,7 @@ out:
 
 static int
 bind_import(struct store *s, const struct pull_job *j,
-    const struct pull_opts *o, const char *name, struct img_err *e)
+    const struct pull_opts *o, const char *name, struct ctl_err *e)
 {
 	cleanup_free char *mbuf = NULL;
 	char(*blobs)[65] = NULL;
@@ -616,7 +616,7 @@ bind_import(struct store *s, const struct pull_job *j,
 	int r = -1;
 
 	if (read_work(s, "manifest", &mbuf, &mlen, e) != 0)
-		return e->msg[0] ? -1 : img_err(e, "manifest: not fetched");
+		return e->msg[0] ? -1 : err_set(e, "manifest: not fetched");
 	sha256_hex(mbuf, mlen, mhex);
 	if (bind_top(s, j, mhex, e) == -1)
 		return -1;
@@ -631,7 +631,7 @@ bind_import(struct store *s, const struct pull_job *j,
 
 static int
 pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
-    const char *name, struct img_err *e)
+    const char *name, struct ctl_err *e)
 {
 	struct passwd *pw;
 	int sv[2], st = 0, r;
@@ -639,19 +639,19 @@ pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
 
 	errno = 0;
 	if ((pw = getpwnam(PULL_USER)) == NULL || pw->pw_uid == 0)
-		return img_err(e,
+		return err_set(e,
 		    "the system user %s is missing (make install creates it)",
 		    PULL_USER);
 	if (store_clean_tmp(s, e) == -1 || store_mkwork(s, e) == -1)
 		return -1;
 	(void)blobmap_prune(s); /* records of layers removed since */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		return img_errno(e, "socketpair");
+		return err_errno(e, "socketpair");
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
-		return img_errno(e, "fork");
+		return err_errno(e, "fork");
 	}
 	if (pid == 0) {
 		close(sv[0]);
@@ -667,7 +667,7 @@ pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	if (r == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
-		r = img_err(e, "the network child failed");
+		r = err_set(e, "the network child failed");
 	if (r == 0)
 		r = bind_import(s, j, o, name, e);
 	return r;
@@ -675,7 +675,7 @@ pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
 
 int
 pull_image(struct store *s, const char *ref, const struct pull_opts *o,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	struct pull_job j;
 	char name[NAME_MAX_LEN + 1];

@@ -92,7 +92,7 @@ struct pull_job {
 };
 
 int pull_image(struct store *s, const char *ref, const struct pull_opts *o,
-    struct img_err *e) CTL_WUR;
+    struct ctl_err *e) CTL_WUR;
 
 /* "os/arch[/variant]" -> P; NULL: the host's platform. */
 int pull_platform_parse(const char *in, struct pull_platform *p) CTL_WUR;

@@ -213,7 +213,7 @@ jstr(struct json_object *o, const char *k)
 static struct json_object *
 get_manifest(struct child *ch, const char *ref, struct reg_doc *d)
 {
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct json_object *j, *v;
 	struct reg_client *c = conn_cur(ch, &ch->cn);
 	char hex[65], msg[700];

@@ -24,7 +24,7 @@
 
 static int
 read_authfile(const char *path, bool optional, char **buf, size_t *n,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -35,23 +35,23 @@ read_authfile(const char *path, bool optional, char **buf, size_t *n,
 	if (fd == -1 && errno == ENOENT && optional)
 		return 0;
 	if (fd == -1)
-		return img_errno(e, "%s", path);
+		return err_errno(e, "%s", path);
 	if (fstat(fd, &st) == -1)
-		return img_errno(e, "%s", path);
+		return err_errno(e, "%s", path);
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 077) != 0)
-		return img_err(e,
+		return err_set(e,
 		    "%s: refused: must be a regular file owned by root, mode 0600",
 		    path);
 	if (st.st_size > AUTH_FILE_MAX)
-		return img_err(e, "%s: larger than 1 MiB", path);
+		return err_set(e, "%s: larger than 1 MiB", path);
 	if ((*buf = malloc((size_t)st.st_size + 1)) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	r = read(fd, *buf, (size_t)st.st_size + 1);
 	if (r < 0 || r > st.st_size) {
 		free(*buf);
 		*buf = NULL;
-		return r < 0 ? img_errno(e, "%s", path) :
-			       img_err(e, "%s: changed while read", path);
+		return r < 0 ? err_errno(e, "%s", path) :
+			       err_set(e, "%s: changed while read", path);
 	}
 	*n = (size_t)r;
 	return 0;
@@ -59,20 +59,20 @@ read_authfile(const char *path, bool optional, char **buf, size_t *n,
 
 static int
 decode_cred(const char *b64, char *cred, size_t len, const char *path,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	size_t n = strlen(b64);
 	unsigned char *out;
 	int k;
 
 	if (n == 0 || n % 4 != 0 || n / 4 * 3 >= len)
-		return img_err(e, "%s: invalid \"auth\" value", path);
+		return err_set(e, "%s: invalid \"auth\" value", path);
 	if ((out = malloc(n / 4 * 3 + 1)) == NULL)
-		return img_err(e, "out of memory");
+		return err_set(e, "out of memory");
 	k = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n);
 	if (k < 0) {
 		free(out);
-		return img_err(e, "%s: invalid \"auth\" value", path);
+		return err_set(e, "%s: invalid \"auth\" value", path);
 	}
 	size_t got = (size_t)k;
 
@@ -85,15 +85,15 @@ decode_cred(const char *b64, char *cred, size_t len, const char *path,
 	free(out);
 	for (size_t i = 0; i < got; i++)
 		if ((unsigned char)cred[i] < 0x20 || cred[i] == 0x7f)
-			return img_err(e, "%s: invalid credential", path);
+			return err_set(e, "%s: invalid credential", path);
 	if (strchr(cred, ':') == NULL || cred[0] == ':')
-		return img_err(e, "%s: credential is not user:password", path);
+		return err_set(e, "%s: credential is not user:password", path);
 	return 0;
 }
 
 int
 regauth_lookup(const char *path, bool optional, const char *host, char *cred,
-    size_t len, struct img_err *e)
+    size_t len, struct ctl_err *e)
 {
 	cleanup_free char *buf = NULL;
 	struct json_object *j, *auths, *ent, *a;
@@ -114,7 +114,7 @@ regauth_lookup(const char *path, bool optional, const char *host, char *cred,
 	    json_object_is_type(ent, json_type_object) &&
 	    json_object_object_get_ex(ent, "auth", &a)) {
 		if (!json_object_is_type(a, json_type_string))
-			r = img_err(e, "%s: \"auth\" of %s is not a string",
+			r = err_set(e, "%s: \"auth\" of %s is not a string",
 			    path, host);
 		else
 			r = decode_cred(json_object_get_string(a), cred, len,

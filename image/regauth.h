@@ -24,6 +24,6 @@
 /* Looks HOST up in PATH.  CRED gets "user:pass" or "" (no entry).  A
  * missing file is no credentials when OPTIONAL.  0, or -1 with E. */
 int regauth_lookup(const char *path, bool optional, const char *host,
-    char *cred, size_t len, struct img_err *e) CTL_WUR;
+    char *cred, size_t len, struct ctl_err *e) CTL_WUR;
 
 #endif

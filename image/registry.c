@@ -355,7 +355,7 @@ token_life(struct reg_client *c, struct json_object *j)
 static int
 token_from_json(struct reg_client *c, const char *buf, size_t len)
 {
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct json_object *j = config_json(buf, len, "token", &e), *t;
 	const char *tok = NULL;
 	int r = -1;

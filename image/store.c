@@ -31,38 +31,38 @@
 #include "store.h"
 
 static int
-subdir(struct store *s, const char *name, int *fd, struct img_err *e)
+subdir(struct store *s, const char *name, int *fd, struct ctl_err *e)
 {
 	if (mkdirat(s->fd, name, 0700) == -1 && errno != EEXIST)
-		return img_errno(e, "%s/%s", STORE_DIR, name);
+		return err_errno(e, "%s/%s", STORE_DIR, name);
 	*fd = openat(s->fd, name,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd == -1)
-		return img_errno(e, "%s/%s", STORE_DIR, name);
+		return err_errno(e, "%s/%s", STORE_DIR, name);
 	return 0;
 }
 
 int
-store_open(struct store *s, struct img_err *e)
+store_open(struct store *s, struct ctl_err *e)
 {
 	struct stat st;
 
 	s->fd = s->images = s->layers = s->l = s->tmp = s->work = -1;
 	s->workname[0] = '\0';
 	if (mkdir(STORE_DIR, 0700) == -1 && errno != EEXIST)
-		return img_errno(e, "%s", STORE_DIR);
+		return err_errno(e, "%s", STORE_DIR);
 	s->fd = open(STORE_DIR,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->fd == -1)
-		return img_errno(e, "%s", STORE_DIR);
+		return err_errno(e, "%s", STORE_DIR);
 	if (fstat(s->fd, &st) == -1)
-		return img_errno(e, "%s", STORE_DIR);
+		return err_errno(e, "%s", STORE_DIR);
 	if (st.st_uid != 0)
-		return img_err(e, "%s: not owned by root", STORE_DIR);
+		return err_set(e, "%s: not owned by root", STORE_DIR);
 	if ((st.st_mode & 07777) != 0700 && fchmod(s->fd, 0700) == -1)
-		return img_errno(e, "%s: chmod 0700", STORE_DIR);
+		return err_errno(e, "%s: chmod 0700", STORE_DIR);
 	if (flock(s->fd, LOCK_EX) == -1)
-		return img_errno(e, "%s: lock", STORE_DIR);
+		return err_errno(e, "%s: lock", STORE_DIR);
 	if (subdir(s, "images", &s->images, e) == -1 ||
 	    subdir(s, "layers", &s->layers, e) == -1 ||
 	    subdir(s, "l", &s->l, e) == -1 ||
@@ -88,10 +88,10 @@ store_close(struct store *s)
 }
 
 int
-store_clean_tmp(struct store *s, struct img_err *e)
+store_clean_tmp(struct store *s, struct ctl_err *e)
 {
 	if (img_rmtree_contents(s->tmp) == -1)
-		return img_errno(e, "%s/tmp: cleaning", STORE_DIR);
+		return err_errno(e, "%s/tmp: cleaning", STORE_DIR);
 	return 0;
 }
 
@@ -109,7 +109,7 @@ random_chars(char *out, size_t n, const char *set, size_t setlen)
 }
 
 int
-store_mkwork(struct store *s, struct img_err *e)
+store_mkwork(struct store *s, struct ctl_err *e)
 {
 	char rnd[9];
 
@@ -117,17 +117,17 @@ store_mkwork(struct store *s, struct img_err *e)
 	snprintf(s->workname, sizeof(s->workname), "w%ld-%s", (long)getpid(),
 	    rnd);
 	if (mkdirat(s->tmp, s->workname, 0700) == -1)
-		return img_errno(e, "%s/tmp/%s", STORE_DIR, s->workname);
+		return err_errno(e, "%s/tmp/%s", STORE_DIR, s->workname);
 	s->work = openat(s->tmp, s->workname,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->work == -1)
-		return img_errno(e, "%s/tmp/%s", STORE_DIR, s->workname);
+		return err_errno(e, "%s/tmp/%s", STORE_DIR, s->workname);
 	return 0;
 }
 
 /* Makes l/<link> point at ../layers/<hex>/diff (atomically replaced). */
 static int
-fix_link(struct store *s, const char *hex, const char *link, struct img_err *e)
+fix_link(struct store *s, const char *hex, const char *link, struct ctl_err *e)
 {
 	char want[128], have[128], tmpn[64];
 	ssize_t n;
@@ -143,7 +143,7 @@ fix_link(struct store *s, const char *hex, const char *link, struct img_err *e)
 	unlinkat(s->l, tmpn, 0);
 	if (symlinkat(want, s->l, tmpn) == -1 ||
 	    renameat(s->l, tmpn, s->l, link) == -1)
-		return img_errno(e, "%s/l/%s", STORE_DIR, link);
+		return err_errno(e, "%s/l/%s", STORE_DIR, link);
 	return 0;
 }
 
@@ -169,7 +169,7 @@ layer_meta(int lfd, char *link, uint64_t *size)
 
 int
 store_layer_get(struct store *s, const char *hex, char *link, uint64_t *size,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -179,11 +179,11 @@ store_layer_get(struct store *s, const char *hex, char *link, uint64_t *size,
 	if (fd == -1 && errno == ENOENT)
 		return 0;
 	if (fd == -1)
-		return img_errno(e, "layer %s", hex);
+		return err_errno(e, "layer %s", hex);
 	if (layer_meta(fd, link, size) == -1 ||
 	    fstatat(fd, "diff", &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISDIR(st.st_mode))
-		return img_err(e, "layer %s: damaged (no link, size or diff)",
+		return err_set(e, "layer %s: damaged (no link, size or diff)",
 		    hex);
 	if (fix_link(s, hex, link, e) == -1)
 		return -1;
@@ -204,7 +204,7 @@ write_file_at(int dfd, const char *name, const char *text)
 
 int
 store_layer_commit(struct store *s, const char *dir, const char *hex,
-    uint64_t size, char *link, struct img_err *e)
+    uint64_t size, char *link, struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 	char num[32];
@@ -213,7 +213,7 @@ store_layer_commit(struct store *s, const char *dir, const char *hex,
 	fd = openat(s->work, dir,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
-		return img_errno(e, "layer %s", hex);
+		return err_errno(e, "layer %s", hex);
 	do {
 		random_chars(link, DESC_LINK_LEN,
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 36);
@@ -221,14 +221,14 @@ store_layer_commit(struct store *s, const char *dir, const char *hex,
 	snprintf(num, sizeof(num), "%llu\n", (unsigned long long)size);
 	if (write_file_at(fd, "link", link) == -1 ||
 	    write_file_at(fd, "size", num) == -1 || fchmod(fd, 0700) == -1)
-		return img_errno(e, "layer %s", hex);
+		return err_errno(e, "layer %s", hex);
 	if (renameat(s->work, dir, s->layers, hex) == -1)
-		return img_errno(e, "layer %s: rename into layers/", hex);
+		return err_errno(e, "layer %s: rename into layers/", hex);
 	return fix_link(s, hex, link, e);
 }
 
 int
-store_desc_write(struct store *s, const struct image_desc *d, struct img_err *e)
+store_desc_write(struct store *s, const struct image_desc *d, struct ctl_err *e)
 {
 	char enc[3 * NAME_MAX_LEN + 1], tmpn[32];
 	cleanup_free char *buf = NULL;
@@ -237,57 +237,57 @@ store_desc_write(struct store *s, const struct image_desc *d, struct img_err *e)
 	size_t len;
 
 	if (name_encode(d->name, enc, sizeof(enc)) == -1 || strlen(enc) > 255)
-		return img_err(e, "%s: name too long for the store", d->name);
+		return err_set(e, "%s: name too long for the store", d->name);
 	if (desc_serialize(d, &buf, &len) == -1)
-		return img_err(e, "%s: cannot serialise the descriptor",
+		return err_set(e, "%s: cannot serialise the descriptor",
 		    d->name);
 	snprintf(tmpn, sizeof(tmpn), "desc.%u", seq++);
 	fd = openat(s->work, tmpn,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1 || img_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
-		return img_errno(e, "%s: writing the descriptor", d->name);
+		return err_errno(e, "%s: writing the descriptor", d->name);
 	if (renameat(s->work, tmpn, s->images, enc) == -1)
-		return img_errno(e, "%s: rename into images/", d->name);
+		return err_errno(e, "%s: rename into images/", d->name);
 	fsync(s->images);
 	return 0;
 }
 
 int
 store_desc_read(struct store *s, const char *canon, struct image_desc **d,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	char enc[3 * NAME_MAX_LEN + 1], err[256];
 	cleanup_close int fd = -1;
 
 	*d = NULL;
 	if (name_encode(canon, enc, sizeof(enc)) == -1)
-		return img_err(e, "%s: bad name", canon);
+		return err_set(e, "%s: bad name", canon);
 	fd = openat(s->images, enc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT)
-		return img_err(e, "no image %s", canon);
+		return err_set(e, "no image %s", canon);
 	if (fd == -1)
-		return img_errno(e, "%s", canon);
+		return err_errno(e, "%s", canon);
 	if (desc_read_fd(fd, d, err, sizeof(err)) == -1)
-		return img_err(e, "%s: %s", canon, err);
+		return err_set(e, "%s: %s", canon, err);
 	if (strcmp((*d)->name, canon) != 0) {
 		desc_free(*d);
 		*d = NULL;
-		return img_err(e, "%s: descriptor names %s", canon, canon);
+		return err_set(e, "%s: descriptor names %s", canon, canon);
 	}
 	return 0;
 }
 
 int
-store_desc_remove(struct store *s, const char *canon, struct img_err *e)
+store_desc_remove(struct store *s, const char *canon, struct ctl_err *e)
 {
 	char enc[3 * NAME_MAX_LEN + 1];
 
 	if (name_encode(canon, enc, sizeof(enc)) == -1)
-		return img_err(e, "%s: bad name", canon);
+		return err_set(e, "%s: bad name", canon);
 	if (unlinkat(s->images, enc, 0) == -1) {
 		if (errno == ENOENT)
-			return img_err(e, "no image %s", canon);
-		return img_errno(e, "%s", canon);
+			return err_set(e, "no image %s", canon);
+		return err_errno(e, "%s", canon);
 	}
 	fsync(s->images);
 	return 0;
@@ -311,7 +311,7 @@ store_desc_all_free(struct image_desc **v, size_t n)
 
 int
 store_desc_all(struct store *s, struct image_desc ***out, size_t *nout,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	struct image_desc **v = NULL, *d;
 	size_t n = 0;
@@ -325,7 +325,7 @@ store_desc_all(struct store *s, struct image_desc ***out, size_t *nout,
 	if (dir == NULL) {
 		if (fd >= 0)
 			close(fd);
-		return img_errno(e, "%s/images", STORE_DIR);
+		return err_errno(e, "%s/images", STORE_DIR);
 	}
 	while ((de = readdir(dir)) != NULL) {
 		struct image_desc **nv;
@@ -335,13 +335,13 @@ store_desc_all(struct store *s, struct image_desc ***out, size_t *nout,
 		if (name_decode(de->d_name, canon, sizeof(canon)) == -1 ||
 		    store_desc_read(s, canon, &d, e) == -1) {
 			if (e->msg[0] == '\0' || strstr(e->msg, canon) == NULL)
-				img_err(e, "%s/images/%s: not a descriptor",
+				err_set(e, "%s/images/%s: not a descriptor",
 				    STORE_DIR, de->d_name);
 			goto fail;
 		}
 		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL) {
 			desc_free(d);
-			img_err(e, "out of memory");
+			err_set(e, "out of memory");
 			goto fail;
 		}
 		v = nv;
@@ -372,7 +372,7 @@ layer_used(struct image_desc **v, size_t n, const char *hex)
 /* 1 removed, 0 busy, -1 error. */
 static int
 remove_layer(struct store *s, const char *hex, uint64_t *freed,
-    struct img_err *e)
+    struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 	char link[DESC_LINK_LEN + 1], rm[80], want[128], have[128];
@@ -382,11 +382,11 @@ remove_layer(struct store *s, const char *hex, uint64_t *freed,
 	fd = openat(s->layers, hex,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
-		return errno == ENOENT ? 1 : img_errno(e, "layer %s", hex);
+		return errno == ENOENT ? 1 : err_errno(e, "layer %s", hex);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EWOULDBLOCK)
 			return 0;
-		return img_errno(e, "layer %s: lock", hex);
+		return err_errno(e, "layer %s: lock", hex);
 	}
 	if (layer_meta(fd, link, &size) == 0) {
 		snprintf(want, sizeof(want), "../layers/%s/diff", hex);
@@ -400,9 +400,9 @@ remove_layer(struct store *s, const char *hex, uint64_t *freed,
 	snprintf(rm, sizeof(rm), "rm-%s", hex);
 	img_rmtree_at(s->tmp, rm);
 	if (renameat(s->layers, hex, s->tmp, rm) == -1)
-		return img_errno(e, "layer %s: rename into tmp/", hex);
+		return err_errno(e, "layer %s: rename into tmp/", hex);
 	if (img_rmtree_at(s->tmp, rm) == -1)
-		return img_errno(e, "layer %s: remove", hex);
+		return err_errno(e, "layer %s: remove", hex);
 	*freed += size;
 	return 1;
 }
@@ -469,7 +469,7 @@ in_only(const struct image_desc *only, const char *hex)
 
 int
 store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
-    void (*busy)(const char *hex), struct img_err *e)
+    void (*busy)(const char *hex), struct ctl_err *e)
 {
 	struct image_desc **v = NULL;
 	size_t n = 0;
@@ -486,7 +486,7 @@ store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
 		if (fd >= 0)
 			close(fd);
 		store_desc_all_free(v, n);
-		return img_errno(e, "%s/layers", STORE_DIR);
+		return err_errno(e, "%s/layers", STORE_DIR);
 	}
 	while ((de = readdir(dir)) != NULL) {
 		int k;

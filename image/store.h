@@ -30,34 +30,34 @@ struct store {
 };
 
 /* Opens (creating if needed) and locks the store. */
-int store_open(struct store *s, struct img_err *e) CTL_WUR;
+int store_open(struct store *s, struct ctl_err *e) CTL_WUR;
 void store_close(struct store *s);
 
 /* Removes everything in tmp/ (stale work of interrupted commands). */
-int store_clean_tmp(struct store *s, struct img_err *e) CTL_WUR;
+int store_clean_tmp(struct store *s, struct ctl_err *e) CTL_WUR;
 /* Creates tmp/<work> for this command (s->work). */
-int store_mkwork(struct store *s, struct img_err *e) CTL_WUR;
+int store_mkwork(struct store *s, struct ctl_err *e) CTL_WUR;
 
 /* If layers/<hex> exists: fills LINK and SIZE, repairs l/<link>; 1.
  * Absent: 0.  Error: -1. */
 int store_layer_get(struct store *s, const char *hex, char *link,
-    uint64_t *size, struct img_err *e) CTL_WUR;
+    uint64_t *size, struct ctl_err *e) CTL_WUR;
 /* Moves work/<dir> (with diff/ inside) to layers/<hex> and links it. */
 int store_layer_commit(struct store *s, const char *dir, const char *hex,
-    uint64_t size, char *link, struct img_err *e) CTL_WUR;
+    uint64_t size, char *link, struct ctl_err *e) CTL_WUR;
 
 /* Writes D under images/<enc of d->name>, atomically. */
 int store_desc_write(struct store *s, const struct image_desc *d,
-    struct img_err *e) CTL_WUR;
+    struct ctl_err *e) CTL_WUR;
 /* Reads the descriptor of canonical NAME; 0 ok, -1 error (ENOENT kept). */
 int store_desc_read(struct store *s, const char *canon, struct image_desc **d,
-    struct img_err *e) CTL_WUR;
+    struct ctl_err *e) CTL_WUR;
 int store_desc_remove(struct store *s, const char *canon,
-    struct img_err *e) CTL_WUR;
+    struct ctl_err *e) CTL_WUR;
 
 /* Every descriptor, sorted by name; N set. */
 int store_desc_all(struct store *s, struct image_desc ***v, size_t *n,
-    struct img_err *e) CTL_WUR;
+    struct ctl_err *e) CTL_WUR;
 void store_desc_all_free(struct image_desc **v, size_t n);
 
 struct gc_result {
@@ -70,6 +70,6 @@ struct gc_result {
  * gone.  BUSY is called per busy layer. */
 int
 store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
-    void (*busy)(const char *hex), struct img_err *e) CTL_WUR;
+    void (*busy)(const char *hex), struct ctl_err *e) CTL_WUR;
 
 #endif

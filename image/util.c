@@ -1,5 +1,5 @@
 /*
- * util.c: error strings, safe recursive removal, size formatting.
+ * util.c: safe recursive removal, size formatting.
  *
  * Invariants:
  * - img_rmtree_at() MUST never follow a symbolic link: every directory is
@@ -16,33 +16,6 @@
 
 #include "cleanup.h"
 #include "util.h"
-
-int
-img_err(struct img_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-int
-img_errno(struct img_err *e, const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	n = strlen(e->msg);
-	snprintf(e->msg + n, sizeof(e->msg) - n, ": %s", strerror(saved));
-	errno = saved;
-	return -1;
-}
 
 int
 img_rmtree_contents(int dfd)

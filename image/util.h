@@ -12,18 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "err.h"
 #include "wur.h"
-
-struct img_err {
-	char msg[1024];
-};
-
-/* Sets E's message (printf format); returns -1. */
-int img_err(struct img_err *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* The same, with ": strerror(errno)" appended. */
-int img_errno(struct img_err *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 /* Removes NAME (any type) below directory DFD, recursively. */
 int img_rmtree_at(int dfd, const char *name); /* best effort on error paths */

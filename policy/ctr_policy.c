@@ -198,7 +198,7 @@ oom:
 static int
 open_for_check(const char *file, int *nwarn)
 {
-	struct policy_error e;
+	struct ctl_err e;
 	char abs[PATH_MAX];
 	int fd;
 
@@ -401,7 +401,7 @@ warn_users(const struct policy *p)
 	while ((pw = getpwent()) != NULL && count++ < 100000) {
 		struct ident x;
 		struct policy_eff eff;
-		struct policy_error e;
+		struct ctl_err e;
 		char err[128];
 		bool dup = false;
 
@@ -671,7 +671,7 @@ static int
 load_installed(struct policy **p)
 {
 	struct policy_errors errs = { NULL, 0 };
-	struct policy_error e;
+	struct ctl_err e;
 	int fd;
 
 	memset(&e, 0, sizeof(e));
@@ -694,7 +694,7 @@ cmd_explain(int argc, char **argv)
 {
 	struct policy *p = NULL;
 	struct policy_eff eff;
-	struct policy_error e;
+	struct ctl_err e;
 	struct passwd *pw;
 	struct ident x;
 	char err[128];
@@ -897,7 +897,7 @@ edit_install(const char *tmp, const char *dir)
 static void
 warn_untrusted(void)
 {
-	struct policy_error e;
+	struct ctl_err e;
 	int fd;
 
 	memset(&e, 0, sizeof(e));

@@ -287,7 +287,7 @@ note_add(struct policy_eff *eff, const struct psec *s, int line,
 
 static int
 merge_lists(const struct matched *m, const struct policy_ident *id,
-    struct policy_eff *eff, const char *file, struct policy_error *e)
+    struct policy_eff *eff, const char *file, struct ctl_err *e)
 {
 	char why[200];
 	size_t tot[PK_NLISTS] = { 0 };
@@ -378,7 +378,7 @@ dst_cmp(const void *a, const void *b)
 
 /* Sorted by destination, then by position: O(n log n) for any n. */
 static int
-check_dup_dst(const struct policy_eff *eff, struct policy_error *e)
+check_dup_dst(const struct policy_eff *eff, struct ctl_err *e)
 {
 	const struct policy_bind **v;
 
@@ -430,7 +430,7 @@ check_deny(const struct matched *m, struct policy_eff *eff)
 
 int
 policy_eval(const struct policy *p, const struct policy_ident *id,
-    struct policy_eff *eff, struct policy_error *e)
+    struct policy_eff *eff, struct ctl_err *e)
 {
 	static const enum pkey nums[] = { PK_CPUS, PK_MEMORY, PK_PIDS,
 		PK_TMPFS_SIZE, PK_MAX_CONTAINERS, PK_USER_CPUS, PK_USER_MEMORY,
@@ -528,7 +528,7 @@ policy_image_allowed(const struct policy_eff *eff, const char *canon,
 
 int
 policy_user_bind(const struct policy_eff *eff, const char *realpath,
-    enum policy_mode mode, bool *ro, struct policy_error *e)
+    enum policy_mode mode, bool *ro, struct ctl_err *e)
 {
 	const struct policy_prefix *rog = NULL;
 	bool rw = false, any = false;

@@ -129,7 +129,7 @@ same(enum pkey k, const struct pscalar *a, const struct pscalar *b)
  * section that decides, or NULL (built-in); -1 on disagreeing groups. */
 static int
 pick(const struct psec *const *v, size_t n, const struct psec *user,
-    enum pkey k, const struct psec **out, struct policy_error *e)
+    enum pkey k, const struct psec **out, struct ctl_err *e)
 {
 	const struct psec *g = NULL, *def = NULL;
 
@@ -196,7 +196,7 @@ merge_login(const struct psec *const *v, size_t n, const struct psec *user,
 
 int
 plogin_eval(const struct psec *const *v, size_t n, const struct psec *user,
-    struct policy_eff *eff, struct policy_error *e)
+    struct policy_eff *eff, struct ctl_err *e)
 {
 	const struct psec *s;
 

@@ -767,7 +767,7 @@ build_index(struct pctx *c)
 static int
 err_cmp(const void *a, const void *b)
 {
-	const struct policy_error *x = a, *y = b;
+	const struct ctl_err *x = a, *y = b;
 
 	return (x->line > y->line) - (x->line < y->line);
 }

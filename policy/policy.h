@@ -27,23 +27,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "err.h"
 #include "wur.h"
 
 #define POLICY_FILE      CTL_SYSCONFDIR "/ctr-launch/policy.ini"
 #define POLICY_MAX_SIZE  (4u << 20) /* bytes read at most */
 #define POLICY_UNLIMITED UINT64_MAX
 
-struct policy_error {
-	char file[256]; /* file name as given to the loader */
-	int line;       /* 1-based; 0 when not line-specific */
-	char msg[256];  /* one line, no trailing newline */
-};
-
 /* Every error of one load, in line order (ctr-policy check prints all),
  * at most POLICY_MAX_ERRORS: the last one then says there were more. */
 #define POLICY_MAX_ERRORS 200
 struct policy_errors {
-	struct policy_error *v;
+	struct ctl_err *v;
 	size_t n;
 };
 
@@ -55,7 +50,7 @@ void policy_errors_free(struct policy_errors *);
  * every parent directory owned by root and not group/other writable.
  * Returns the descriptor (O_CLOEXEC), or -1 with *e saying why.
  */
-int policy_open_trusted(const char *path, struct policy_error *e) CTL_WUR;
+int policy_open_trusted(const char *path, struct ctl_err *e) CTL_WUR;
 
 struct policy;
 
@@ -255,7 +250,7 @@ struct policy_eff {
  * policy that binds one destination twice is an error.
  */
 int policy_eval(const struct policy *, const struct policy_ident *,
-    struct policy_eff *out, struct policy_error *e) CTL_WUR;
+    struct policy_eff *out, struct ctl_err *e) CTL_WUR;
 void policy_eff_free(struct policy_eff *);
 
 /* Does any granted pattern cover CANON (a canonical image name, see
@@ -275,7 +270,7 @@ enum policy_mode {
  * or -1 with e->msg saying why (":rw under a read-only grant" is refused).
  */
 int policy_user_bind(const struct policy_eff *, const char *realpath,
-    enum policy_mode mode, bool *ro, struct policy_error *e) CTL_WUR;
+    enum policy_mode mode, bool *ro, struct ctl_err *e) CTL_WUR;
 
 /* Does PREFIX cover PATH by whole components?  Both absolute, normal. */
 bool policy_path_covers(const char *prefix, const char *path);

@@ -113,8 +113,8 @@ void pcheck_free(struct pcheck *);
  * treats errs->n > 0 or a lost error as a rejection). */
 void perr_add(struct policy_errors *errs, const char *file, int line,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-void perr_set(struct policy_error *e, const char *file, int line,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void perr_set(struct ctl_err *e, const char *file, int line, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 /* value.c */
 bool pval_name_ok(const char *s);
@@ -130,6 +130,6 @@ policy_find(const struct policy *, enum policy_section_kind, const char *name);
 int plogin_value(enum pkey k, const char *value, struct pscalar *sc, char *why,
     size_t whylen);
 int plogin_eval(const struct psec *const *v, size_t n, const struct psec *user,
-    struct policy_eff *eff, struct policy_error *e);
+    struct policy_eff *eff, struct ctl_err *e);
 
 #endif

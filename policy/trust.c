@@ -23,7 +23,7 @@
 #include "policy_int.h"
 
 int
-policy_open_trusted(const char *path, struct policy_error *e)
+policy_open_trusted(const char *path, struct ctl_err *e)
 {
 	cleanup_close int dir = -1;
 	cleanup_close int fd = -1;

@@ -35,25 +35,15 @@ policy_errors_free(struct policy_errors *errs)
 	errs->n = 0;
 }
 
-static void
-perr_vfill(struct policy_error *e, const char *file, int line, const char *fmt,
-    va_list ap)
-{
-	snprintf(e->file, sizeof(e->file), "%s", file ? file : "");
-	e->line = line;
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-}
-
 void
-perr_set(struct policy_error *e, const char *file, int line, const char *fmt,
-    ...)
+perr_set(struct ctl_err *e, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (e == NULL)
 		return;
 	va_start(ap, fmt);
-	perr_vfill(e, file, line, fmt, ap);
+	err_vat(e, file, line, fmt, ap);
 	va_end(ap);
 }
 
@@ -61,7 +51,7 @@ void
 perr_add(struct policy_errors *errs, const char *file, int line,
     const char *fmt, ...)
 {
-	struct policy_error *v;
+	struct ctl_err *v;
 	va_list ap;
 
 	if (errs == NULL || errs->n >= POLICY_MAX_ERRORS)
@@ -73,7 +63,7 @@ perr_add(struct policy_errors *errs, const char *file, int line,
 		return;
 	errs->v = v;
 	va_start(ap, fmt);
-	perr_vfill(&v[errs->n], file, line, fmt, ap);
+	err_vat(&v[errs->n], file, line, fmt, ap);
 	va_end(ap);
 	errs->n++;
 }

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct json_object *j = config_json((const char *)data, size, "f", &e);
 	struct image_desc *d, *back = NULL;
 	char **ids = NULL, *buf = NULL, err[256];

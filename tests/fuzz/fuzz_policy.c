@@ -16,7 +16,7 @@ static void
 check_eff(const struct policy_eff *eff)
 {
 	bool ro;
-	struct policy_error e;
+	struct ctl_err e;
 
 	for (size_t i = 0; i < eff->nbinds; i++)
 		if (!policy_path_normal(eff->binds[i].src) ||
@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct policy_ident id = { 1000, users[u][0], users[u][1], 1000,
 			3, gids, gnames };
 		struct policy_eff eff;
-		struct policy_error e;
+		struct ctl_err e;
 
 		if (policy_eval(p, &id, &eff, &e) == 0) {
 			check_eff(&eff);

@@ -55,7 +55,7 @@ policy_path_normal(const char *p)
 
 int
 policy_user_bind(const struct policy_eff *eff, const char *real,
-    enum policy_mode mode, bool *ro, struct policy_error *e)
+    enum policy_mode mode, bool *ro, struct ctl_err *e)
 {
 	for (size_t i = 0; i < eff->nuser_binds; i++) {
 		if (!policy_path_covers(eff->user_binds[i].path, real))

@@ -80,7 +80,7 @@ static int
 setup_common(void **state, int version, const char *controllers)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	struct cgroup_err e;
+	struct ctl_err e;
 	char path[128];
 
 	assert_non_null(fx);
@@ -150,7 +150,7 @@ req(uid_t uid, const char *name)
 /* Creates and attaches (releasing the lock); the cgroup stays open. */
 static int
 launch(struct fx *fx, const struct cgroup_req *r, struct cgroup *cg,
-    struct cgroup_err *e)
+    struct ctl_err *e)
 {
 	if (cgroup_create_at(&fx->h, r, cg, e) == -1)
 		return -1;
@@ -192,7 +192,7 @@ test_v2_layout_and_limits(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "c1");
 	struct cgroup cg;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	assert_int_equal(cgroup_create_at(&fx->h, &r, &cg, &e), 0);
 	assert_true(cgroup_clone_fd(&cg) >= 0);
@@ -228,7 +228,7 @@ test_v2_unlimited(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "c1");
 	struct cgroup cg;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	r.lim = (struct cgroup_limits){ UNL, UNL, UNL };
 	r.user_lim = r.lim;
@@ -252,7 +252,7 @@ test_max_containers(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "c1");
 	struct cgroup a, b, c;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	r.max_containers = 2;
 	assert_int_equal(launch(fx, &r, &a, &e), 0);
@@ -281,7 +281,7 @@ test_same_name_refused(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "web");
 	struct cgroup a, b;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	assert_int_equal(launch(fx, &r, &a, &e), 0);
 	mark_live(fx, "ctr-launch/u1000/web");
@@ -300,7 +300,7 @@ test_sweep_removes_only_empty(void **state)
 	struct cgroup_req r = req(1000, "new");
 	char path[256];
 	struct cgroup cg;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	r.max_containers = 2;
 	assert_int_equal(launch(fx, &r, &cg, &e), 0);
@@ -325,7 +325,7 @@ test_sweep_spares_other_users(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(2000, "b1");
 	struct cgroup b, a;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	/* bob's launch is in flight: its cgroup is still empty. */
 	assert_int_equal(cgroup_create_at(&fx->h, &r, &b, &e), 0);
@@ -343,7 +343,7 @@ test_sweep_stale_of_others(void **state)
 	struct cgroup_req r = req(2000, "b1");
 	char path[256];
 	struct cgroup b, a;
-	struct cgroup_err e;
+	struct ctl_err e;
 	int held;
 
 	/* bob: a live container, and a dead launch's empty cgroup. */
@@ -375,7 +375,7 @@ test_max_total(void **state)
 	struct cgroup_req r = req(2000, "live");
 	char path[256];
 	struct cgroup b, a;
-	struct cgroup_err e;
+	struct ctl_err e;
 	int held;
 
 	/* bob: one live container and one empty one. */
@@ -414,7 +414,7 @@ test_last_keeper_removes_user_dir(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "a1");
 	struct cgroup a, b, c;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	assert_int_equal(launch(fx, &r, &a, &e), 0);
 	mark_live(fx, "ctr-launch/u1000/a1");
@@ -445,7 +445,7 @@ test_last_keeper_removes_user_dir_v1(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "a1");
 	struct cgroup a;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	assert_int_equal(launch(fx, &r, &a, &e), 0);
 	assert_true(exists(fx, "memory/ctr-launch/u1000/a1"));
@@ -466,7 +466,7 @@ test_launch_survives_user_dir_removal(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "a1");
 	struct cgroup a;
-	struct cgroup_err e;
+	struct ctl_err e;
 	char path[512];
 	int sync[2], fd, st;
 	pid_t pid;
@@ -511,7 +511,7 @@ test_user_lock(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "a1");
 	struct cgroup a, b;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	/* alice's first launch holds her lock until it is placed. */
 	assert_int_equal(cgroup_create_at(&fx->h, &r, &a, &e), 0);
@@ -539,7 +539,7 @@ test_refuses_writable_dirs(void **state)
 	struct cgroup_req r = req(1000, "a1");
 	char path[256];
 	struct cgroup a;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	assert_int_equal(launch(fx, &r, &a, &e), 0);
 	cgroup_destroy_at(&a, &e);
@@ -567,7 +567,7 @@ test_bad_names(void **state)
 		"0123456789012345678901234567890123456789012345678901234567890123"
 	};
 	struct cgroup cg;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct cgroup_req r = req(1000, bad[i]);
@@ -588,7 +588,7 @@ test_missing_controller(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "a1");
 	struct cgroup cg;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	assert_int_equal(cgroup_create_at(&fx->h, &r, &cg, &e), -1);
 	assert_non_null(strstr(e.msg, "controller memory is not available"));
@@ -608,7 +608,7 @@ test_v1_layout(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "c1");
 	struct cgroup cg;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	r.lim.cpus = 3000; /* above the user's total of 2 CPUs */
 	assert_int_equal(cgroup_create_at(&fx->h, &r, &cg, &e), 0);
@@ -649,7 +649,7 @@ test_v1_unlimited(void **state)
 	struct fx *fx = *state;
 	struct cgroup_req r = req(1000, "c1");
 	struct cgroup cg;
-	struct cgroup_err e;
+	struct ctl_err e;
 
 	r.lim = (struct cgroup_limits){ UNL, UNL, UNL };
 	r.user_lim = r.lim;

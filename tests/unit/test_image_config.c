@@ -25,7 +25,7 @@
 static int
 fill(const char *js, struct image_desc **dp, unsigned *bad)
 {
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	struct json_object *j = config_json(js, strlen(js), "t", &e);
 	char **ids = NULL;
 	size_t n = 0;
@@ -132,7 +132,7 @@ test_refused(void **state)
 static void
 test_synth(void **state)
 {
-	struct img_err e = { "" };
+	struct ctl_err e = { .line = 0 };
 	const char *u = "{\"Cmd\":[\"x\"]}";
 	struct json_object *j = config_json(u, strlen(u), "u", &e);
 	char *s = config_synth(j, D + 7, "2024-01-01T00:00:00Z", &e);

@@ -96,7 +96,7 @@ static int
 run(const struct ent *e, struct extract_stats *st, uint64_t max, char *msg)
 {
 	struct archive *a = archive_read_new();
-	struct img_err err = { "" };
+	struct ctl_err err = { .line = 0 };
 	uint64_t count = 0;
 	struct extract_opts o = { .max_entries = max,
 		.max_size = 1000,

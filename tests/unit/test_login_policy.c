@@ -27,7 +27,7 @@ static const struct policy_ident alice = { 1000, "alice", "/home/alice", 100, 3,
 	gids2, gn2 };
 
 static int
-eval(const char *text, struct policy_eff *eff, struct policy_error *e)
+eval(const char *text, struct policy_eff *eff, struct ctl_err *e)
 {
 	struct policy *p = NULL;
 	struct policy_errors errs = { NULL, 0 };
@@ -66,7 +66,7 @@ static void
 test_policy_defaults(void **state)
 {
 	struct policy_eff eff;
-	struct policy_error e;
+	struct ctl_err e;
 
 	(void)state;
 	assert_int_equal(eval("[default]\nimages = busybox\n", &eff, &e), 0);
@@ -80,7 +80,7 @@ static void
 test_policy_merge(void **state)
 {
 	struct policy_eff eff;
-	struct policy_error e;
+	struct ctl_err e;
 
 	(void)state;
 	/* Groups that agree; [default] below them. */
@@ -133,7 +133,7 @@ static void
 test_policy_bad_values(void **state)
 {
 	struct policy_eff eff;
-	struct policy_error e;
+	struct ctl_err e;
 	static const char *const bad[] = {
 		"login = maybe",
 		"transfer = both",

@@ -150,7 +150,7 @@ placement_of(const char *text)
 		.gids = gids,
 		.gnames = names,
 		.ngroups = 1 };
-	struct policy_error e;
+	struct ctl_err e;
 	struct policy_eff eff;
 	enum policy_placement r;
 	int nerr;

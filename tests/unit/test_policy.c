@@ -228,7 +228,7 @@ static void
 eval_ok(const struct policy *p, const struct policy_ident *id,
     struct policy_eff *eff)
 {
-	struct policy_error e;
+	struct ctl_err e;
 
 	memset(&e, 0, sizeof(e));
 	if (policy_eval(p, id, eff, &e) < 0)
@@ -518,7 +518,7 @@ test_duplicate_destination(void **state)
 				"[group:g]\nbinds = /srv:/work:ro\n"
 				"[group:h]\nbinds = /opt:/opt\n");
 	struct policy_eff eff;
-	struct policy_error e;
+	struct ctl_err e;
 	struct tid t;
 
 	memset(&e, 0, sizeof(e));
@@ -595,7 +595,7 @@ test_user_bind(void **state)
 				"user_binds = /data:ro, /scratch/al, %h\n"
 				"[group:rw]\nuser_binds = /data/shared:rw\n");
 	struct policy_eff eff;
-	struct policy_error e;
+	struct ctl_err e;
 	struct tid t;
 	bool ro = false;
 
@@ -907,7 +907,7 @@ test_many_errors_and_binds(void **state)
 	struct policy_errors errs = { NULL, 0 };
 	struct policy *p = NULL;
 	struct policy_eff eff;
-	struct policy_error e;
+	struct ctl_err e;
 	struct tid t;
 
 	assert_non_null(buf);
@@ -945,7 +945,7 @@ test_many_errors_and_binds(void **state)
 static void
 test_trust(void **state)
 {
-	struct policy_error e;
+	struct ctl_err e;
 	int fd;
 
 	memset(&e, 0, sizeof(e));
@@ -999,7 +999,7 @@ test_bind_escapes(void **state)
 	    "binds = /srv/a\\:b\\,c:/mnt/a\\:b:ro, %h/x\\\\y:/x\\,y\n"
 	    "user_binds = /data/x\\:y\\,z:ro, /d\\\\, /e\\:rw\n");
 	struct policy_eff eff;
-	struct policy_error e;
+	struct ctl_err e;
 	struct tid t;
 	bool ro = false;
 

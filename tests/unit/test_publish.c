@@ -137,7 +137,7 @@ eval(const char *text, const char *g, struct policy_eff *eff)
 	const char *names[2] = { "alice", g };
 	struct policy_ident id = { 1000, "alice", "/home/alice", 1000,
 		g ? 2 : 1, gids, names };
-	struct policy_error e;
+	struct ctl_err e;
 	struct policy *p = load(text);
 
 	assert_non_null(p);
