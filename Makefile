@@ -53,7 +53,7 @@ DEFS	:= -D_GNU_SOURCE \
 	   -DCTL_SANITIZE=$(SANITIZE)
 
 OPT	:= -O2 -g
-BASE_CFLAGS := -std=c11 $(OPT) $(WARN) $(DEFS) -Ilib -Ipolicy -Iimage -Ihelper
+BASE_CFLAGS := -std=c11 $(OPT) $(WARN) $(DEFS) -I.
 LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS) $(IMAGE_PKGS) 2>/dev/null)
@@ -216,7 +216,7 @@ FUZZ_ENGINE = $(if $(FUZZ_HAVE_LIBFUZZER),-fsanitize=fuzzer$(comma)address$(comm
 comma := ,
 $(F)/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(F)/.flags
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -std=c11 -g -O1 $(DEFS) -Ilib -Ipolicy -Iimage -Ihelper $(PKG_CFLAGS) \
+	$(FUZZ_CC) -std=c11 -g -O1 $(DEFS) -I. $(PKG_CFLAGS) \
 	    $(FUZZ_ENGINE) -o $@ $(filter %.c,$^) \
 	    $(HELPER_LIBS) $(IMAGE_LIBS)
 
@@ -273,7 +273,7 @@ uninstall: uninstall-spank
 # plugin without the client-side checks is $(R)/spank/ctr_launch_lax.so.
 SPANKDIR	?= $(PREFIX)/lib/ctr-launch
 PLUGSTACKDIR	?= $(SYSCONFDIR)/slurm/plugstack.conf.d
-SPANK_CFLAGS = -std=gnu11 -O2 -g $(WARN) -Wno-write-strings -D_GNU_SOURCE \
+SPANK_CFLAGS = -std=gnu11 -O2 -g $(WARN) -Wno-write-strings -D_GNU_SOURCE -I. \
 	-DCTL_HELPER=\"$(BINDIR)/ctr-launch\" -fPIC -D_FORTIFY_SOURCE=2 \
 	-fstack-protector-strong -fstack-clash-protection -fcf-protection $(CFLAGS)
 SPANK_LDFLAGS = -shared -Wl,-z,relro,-z,now -Wl,-z,noexecstack \

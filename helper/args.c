@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
-#include "cleanup.h"
-#include "ctlproto.h"
-#include "grammar.h"
-#include "optscan.h"
+#include "helper/args.h"
+#include "lib/cleanup.h"
+#include "helper/ctlproto.h"
+#include "lib/grammar.h"
+#include "helper/optscan.h"
 
 const char args_usage[] =
     "usage: ctr-launch run [-d] [-i] [-t] [--rm] [--name NAME]\n"

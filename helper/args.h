@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #define ARGS_MAX_ARGC    4096  /* argument vector entries */
 #define ARGS_MAX_ARGLEN  4096  /* bytes in one option value or path */

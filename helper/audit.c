@@ -47,10 +47,10 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "audit.h"
-#include "cgroup.h"
-#include "jobids.h"
-#include "log.h"
+#include "helper/audit.h"
+#include "helper/cgroup.h"
+#include "helper/jobids.h"
+#include "helper/log.h"
 
 #define AUDIT_CUT       " truncated=yes"
 #define AUDIT_LIST_SEPS ",:"

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "plan.h"
+#include "helper/plan.h"
 
 /* The longest line sent (with its caller keys), so that a syslog daemon's
  * usual 8 KiB message limit never cuts it: a longer line is cut by the

@@ -31,9 +31,9 @@
 
 #include <security/pam_appl.h>
 
-#include "auth.h"
-#include "env.h"
-#include "log.h"
+#include "helper/auth.h"
+#include "helper/env.h"
+#include "helper/log.h"
 
 static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp,

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <sys/resource.h>
 
-#include "plan.h"
+#include "helper/plan.h"
 
 #define AUTH_SERVICE "ctr-launch"
 

@@ -51,13 +51,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "cgroup.h"
-#include "cleanup.h"
-#include "fdtrust.h"
-#include "log.h"
-#include "place.h"
-#include "plan.h"
+#include "helper/audit.h"
+#include "helper/cgroup.h"
+#include "lib/cleanup.h"
+#include "lib/fdtrust.h"
+#include "helper/log.h"
+#include "helper/place.h"
+#include "helper/plan.h"
 
 #define CPU_PERIOD 100000 /* microseconds */
 /* ctr-launch and u<uid> are locks: nobody but root may open them. */

@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "lib/err.h"
 
 #define CGROUP_DIR "ctr-launch"
 

@@ -42,10 +42,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "creds.h"
-#include "env.h"
-#include "log.h"
+#include "lib/cleanup.h"
+#include "helper/creds.h"
+#include "helper/env.h"
+#include "helper/log.h"
 
 #define CREDS_MAX_ENV   4096
 #define CREDS_ENV_TOTAL (4u << 20)

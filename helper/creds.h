@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "plan.h"
+#include "helper/plan.h"
 
 /* Step 0, the first thing main() does (see creds.c). */
 void creds_hygiene(int argc, char **argv, struct plan_caller *c);

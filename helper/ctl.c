@@ -47,18 +47,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth.h"
-#include "cgroup.h"
-#include "cleanup.h"
-#include "creds.h"
-#include "ctl.h"
-#include "ctlproto.h"
-#include "ids.h"
-#include "keeper.h"
-#include "log.h"
-#include "logidx.h"
-#include "monitor.h"
-#include "plan.h"
+#include "helper/auth.h"
+#include "helper/cgroup.h"
+#include "lib/cleanup.h"
+#include "helper/creds.h"
+#include "helper/ctl.h"
+#include "helper/ctlproto.h"
+#include "helper/ids.h"
+#include "helper/keeper.h"
+#include "helper/log.h"
+#include "helper/logidx.h"
+#include "helper/monitor.h"
+#include "helper/plan.h"
 
 /* One container as read from its state directory. */
 struct entry {

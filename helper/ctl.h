@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdnoreturn.h>
 
-#include "ctlproto.h"
+#include "helper/ctlproto.h"
 
 /* After step 0 (CALLER_ENV: its inert copy of the caller's environment,
  * for exec -e KEY): parses ARGV (argv[1] one of ctla_is_command's verbs),

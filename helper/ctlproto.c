@@ -14,9 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ctlproto.h"
-#include "logidx.h"
-#include "optscan.h"
+#include "helper/ctlproto.h"
+#include "helper/logidx.h"
+#include "helper/optscan.h"
 
 static void
 put32(unsigned char *b, uint32_t v)

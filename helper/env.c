@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
-#include "cleanup.h"
-#include "env.h"
+#include "helper/args.h"
+#include "lib/cleanup.h"
+#include "helper/env.h"
 
 struct envv {
 	char **v;

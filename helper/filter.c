@@ -43,8 +43,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "filter.h"
-#include "log.h"
+#include "helper/filter.h"
+#include "helper/log.h"
 
 /*
  * Allowed without conditions: Docker's default list, without what needs a

@@ -10,7 +10,7 @@
 
 #include <seccomp.h>
 
-#include "plan.h"
+#include "helper/plan.h"
 
 /*
  * Builds the filter for PLAN: the default allowlist (ctr-launch(1)),

@@ -39,11 +39,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fsutil.h"
-#include "grammar.h"
-#include "log.h"
-#include "mounts.h"
+#include "lib/cleanup.h"
+#include "helper/fsutil.h"
+#include "lib/grammar.h"
+#include "helper/log.h"
+#include "helper/mounts.h"
 
 #ifndef MQUEUE_MAGIC
 #define MQUEUE_MAGIC 0x19800202

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ids.h"
-#include "log.h"
+#include "helper/ids.h"
+#include "helper/log.h"
 
 #define IDS_MAX_GROUPS 65536
 

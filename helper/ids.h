@@ -4,7 +4,7 @@
 #ifndef CTL_IDS_H
 #define CTL_IDS_H
 
-#include "plan.h"
+#include "helper/plan.h"
 
 /* Fills P's caller fields from the kernel's credentials and NSS (uid,
  * gid, user, home, shell, gecos, groups, kgroups, tty); dies on any

@@ -43,12 +43,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "creds.h"
-#include "env.h"
-#include "filter.h"
-#include "init.h"
-#include "login.h"
-#include "log.h"
+#include "helper/creds.h"
+#include "helper/env.h"
+#include "helper/filter.h"
+#include "helper/init.h"
+#include "helper/login.h"
+#include "helper/log.h"
 
 /* A copy of the caller's stderr for P1's messages (-t), or -1. */
 static int err_fd = -1;

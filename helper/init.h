@@ -7,9 +7,9 @@
 
 #include <stdnoreturn.h>
 
-#include "monitor.h"
-#include "mounts.h"
-#include "plan.h"
+#include "helper/monitor.h"
+#include "helper/mounts.h"
+#include "helper/plan.h"
 
 /* P1 right after the clone: drops K's descriptors, keeps the container's
  * ends of the relay pipes (monitor.h) for init_stdio, and waits for K. */

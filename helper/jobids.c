@@ -12,7 +12,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "jobids.h"
+#include "helper/jobids.h"
 
 /* Copies the part of component C (length N) after PFX into OUT if it is
  * 1-20 bytes of [0-9] (DIGITS) or [A-Za-z0-9]. */

@@ -90,20 +90,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "args.h"
-#include "audit.h"
-#include "auth.h"
-#include "cgroup.h"
-#include "cleanup.h"
-#include "ctlproto.h"
-#include "fsutil.h"
-#include "keeper.h"
-#include "jobids.h"
-#include "kexec.h"
-#include "log.h"
-#include "logidx.h"
-#include "mounts.h"
-#include "ports.h"
+#include "helper/args.h"
+#include "helper/audit.h"
+#include "helper/auth.h"
+#include "helper/cgroup.h"
+#include "lib/cleanup.h"
+#include "helper/ctlproto.h"
+#include "helper/fsutil.h"
+#include "helper/keeper.h"
+#include "helper/jobids.h"
+#include "helper/kexec.h"
+#include "helper/log.h"
+#include "helper/logidx.h"
+#include "helper/mounts.h"
+#include "helper/ports.h"
 
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD 77

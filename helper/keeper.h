@@ -9,9 +9,9 @@
 #include <stdnoreturn.h>
 #include <sys/types.h>
 
-#include "monitor.h"
-#include "place.h"
-#include "plan.h"
+#include "helper/monitor.h"
+#include "helper/place.h"
+#include "helper/plan.h"
 
 #define KEEPER_C_DIR       CTL_RUNDIR "/ctr-launch/c"
 #define KEEPER_LOG_DIR     CTL_STATEDIR "/ctr-launch/logs"

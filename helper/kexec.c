@@ -39,12 +39,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "creds.h"
-#include "filter.h"
-#include "init.h"
-#include "kexec.h"
-#include "log.h"
+#include "helper/cgroup.h"
+#include "helper/creds.h"
+#include "helper/filter.h"
+#include "helper/init.h"
+#include "helper/kexec.h"
+#include "helper/log.h"
 
 static void
 say(const char *msg)

@@ -7,9 +7,9 @@
 
 #include <sys/types.h>
 
-#include "ctlproto.h"
-#include "monitor.h"
-#include "plan.h"
+#include "helper/ctlproto.h"
+#include "helper/monitor.h"
+#include "helper/plan.h"
 
 /*
  * K: starts X in the container of P (P1's pidfd and cgroup in M) with

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "log.h"
+#include "helper/audit.h"
+#include "helper/log.h"
 
 static bool in_child;
 static int err_fd = STDERR_FILENO;

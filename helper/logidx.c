@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "logidx.h"
+#include "helper/logidx.h"
 
 #define NS 1000000000LL
 

@@ -26,9 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "login.h"
-#include "loginargs.h"
+#include "helper/log.h"
+#include "helper/login.h"
+#include "helper/loginargs.h"
 
 static struct {
 	bool active;

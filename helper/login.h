@@ -13,8 +13,8 @@
 
 #include <stdbool.h>
 
-#include "args.h"
-#include "plan.h"
+#include "helper/args.h"
+#include "helper/plan.h"
 
 /* Step 1 for the shell: the two shapes, else exit 125 with the reason. */
 void login_parse(int argc, char *const argv[]);

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <stdio.h>
 
-#include "loginargs.h"
-#include "policy.h"
+#include "helper/loginargs.h"
+#include "policy/policy.h"
 
 static const char *
 base(const char *p)

@@ -68,17 +68,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "auth.h"
-#include "cgroup.h"
-#include "creds.h"
-#include "ctl.h"
-#include "ctlproto.h"
-#include "log.h"
-#include "monitor.h"
-#include "place.h"
-#include "ports.h"
-#include "mounts.h"
+#include "helper/audit.h"
+#include "helper/auth.h"
+#include "helper/cgroup.h"
+#include "helper/creds.h"
+#include "helper/ctl.h"
+#include "helper/ctlproto.h"
+#include "helper/log.h"
+#include "helper/monitor.h"
+#include "helper/place.h"
+#include "helper/ports.h"
+#include "helper/mounts.h"
 
 #define MON_MAXFDS 2
 /* Inside a batch job: from the keeper's SIGTERM to the container's

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include <termios.h>
 
-#include "plan.h"
+#include "helper/plan.h"
 
 /* One message on a P0-K or K-P1 socket; descriptors ride as SCM_RIGHTS. */
 enum mon_type {

@@ -56,15 +56,15 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fdtrust.h"
-#include "fsutil.h"
-#include "grammar.h"
-#include "log.h"
-#include "cgroup.h"
-#include "mounts.h"
-#include "passwd.h"
-#include "reserved.h"
+#include "lib/cleanup.h"
+#include "lib/fdtrust.h"
+#include "helper/fsutil.h"
+#include "lib/grammar.h"
+#include "helper/log.h"
+#include "helper/cgroup.h"
+#include "helper/mounts.h"
+#include "helper/passwd.h"
+#include "helper/reserved.h"
 
 #define IN_ROOT   (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 #define IN_IMAGE  (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)

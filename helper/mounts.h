@@ -5,7 +5,7 @@
 #ifndef CTL_MOUNTS_H
 #define CTL_MOUNTS_H
 
-#include "plan.h"
+#include "helper/plan.h"
 
 /*
  * Step 8 (P1, root, new mount namespace, before any mount): resolves the

@@ -26,8 +26,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "namespaces.h"
+#include "helper/log.h"
+#include "helper/namespaces.h"
 
 /* Without CLONE_VM and a stack, both calls return twice like fork(). */
 static pid_t

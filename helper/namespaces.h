@@ -6,7 +6,7 @@
 
 #include <sys/types.h>
 
-#include "plan.h"
+#include "helper/plan.h"
 
 /*
  * Forks P1 into new mount, pid, uts and ipc namespaces (and a new network

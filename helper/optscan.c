@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "optscan.h"
+#include "helper/optscan.h"
 
 static const struct optscan_def *
 find(const struct optscan_def *defs, size_t n, unsigned want, const char *lng,

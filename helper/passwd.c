@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "passwd.h"
+#include "helper/passwd.h"
 
 struct obuf {
 	char *p;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "plan.h"
+#include "helper/plan.h"
 
 #define PASSWD_MAX_INPUT (1u << 20) /* bytes of an image file, at most */
 #define PASSWD_MAX_LINE  4096       /* longer image lines are dropped */

@@ -47,10 +47,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fdtrust.h"
-#include "log.h"
-#include "place.h"
+#include "lib/cleanup.h"
+#include "lib/fdtrust.h"
+#include "helper/log.h"
+#include "helper/place.h"
 
 #define IOPRIO_WHO_PROCESS 1
 #define PLACE_MAXHIER      16

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "cgroup.h"
+#include "helper/cgroup.h"
 
 #define PLACE_KEEPERS "keepers"
 #define PLACE_FRONT   "ctl-front"

@@ -39,16 +39,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "args.h"
-#include "cleanup.h"
-#include "creds.h"
-#include "env.h"
-#include "fdtrust.h"
-#include "ids.h"
-#include "log.h"
-#include "name.h"
-#include "plan.h"
-#include "reserved.h"
+#include "helper/args.h"
+#include "lib/cleanup.h"
+#include "helper/creds.h"
+#include "helper/env.h"
+#include "lib/fdtrust.h"
+#include "helper/ids.h"
+#include "helper/log.h"
+#include "image/name.h"
+#include "helper/plan.h"
+#include "helper/reserved.h"
 
 /* ---- pure pieces ---- */
 

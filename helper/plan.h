@@ -22,8 +22,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-#include "desc.h"
-#include "policy.h"
+#include "image/desc.h"
+#include "policy/policy.h"
 
 #define PLAN_NAME_MAX 63 /* container names and hostnames */
 

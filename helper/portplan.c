@@ -20,9 +20,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "args.h"
-#include "log.h"
-#include "plan.h"
+#include "helper/args.h"
+#include "helper/log.h"
+#include "helper/plan.h"
 
 void
 portplan_format(const struct policy_publish *v, char *buf, size_t len)

@@ -60,13 +60,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "cgroup.h"
-#include "creds.h"
-#include "filter.h"
-#include "log.h"
-#include "place.h"
-#include "ports.h"
+#include "helper/audit.h"
+#include "helper/cgroup.h"
+#include "helper/creds.h"
+#include "helper/filter.h"
+#include "helper/log.h"
+#include "helper/place.h"
+#include "helper/ports.h"
 
 #define PORTS_BACKLOG  4096
 #define PORTS_ACCEPTS  64 /* accepts per listener per wakeup */

@@ -6,7 +6,7 @@
 #ifndef CTL_PORTS_H
 #define CTL_PORTS_H
 
-#include "plan.h"
+#include "helper/plan.h"
 
 struct cgroup;
 struct place;

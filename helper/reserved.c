@@ -8,8 +8,8 @@
  */
 #include <stddef.h>
 
-#include "policy.h"
-#include "reserved.h"
+#include "policy/policy.h"
+#include "helper/reserved.h"
 
 /* Kernel directories first, then the files init generates. */
 static const char *const reserved[] = { "/proc", "/sys", "/dev", "/etc/passwd",

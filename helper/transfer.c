@@ -51,15 +51,15 @@
 #include <grp.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "auth.h"
-#include "cgroup.h"
-#include "creds.h"
-#include "env.h"
-#include "log.h"
-#include "login.h"
-#include "namespaces.h"
-#include "place.h"
+#include "helper/audit.h"
+#include "helper/auth.h"
+#include "helper/cgroup.h"
+#include "helper/creds.h"
+#include "helper/env.h"
+#include "helper/log.h"
+#include "helper/login.h"
+#include "helper/namespaces.h"
+#include "helper/place.h"
 
 /* What exists of a host transfer, for the failure hook. */
 static struct {

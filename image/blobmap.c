@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blobmap.h"
-#include "cleanup.h"
-#include "grammar.h"
+#include "image/blobmap.h"
+#include "lib/cleanup.h"
+#include "lib/grammar.h"
 
 #define BLOBMAP_DIR "blobmap"
 

@@ -15,8 +15,8 @@
 #ifndef CTL_IMG_BLOBMAP_H
 #define CTL_IMG_BLOBMAP_H
 
-#include "store.h"
-#include "wur.h"
+#include "image/store.h"
+#include "lib/wur.h"
 
 /* Records BLOB -> DIFF (64-hex each); 0 or -1 with errno. */
 int blobmap_put(struct store *s, const char *blob, const char *diff) CTL_WUR;

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "config.h"
-#include "grammar.h"
+#include "image/config.h"
+#include "lib/grammar.h"
 
 struct json_object *
 config_json(const char *buf, size_t len, const char *what, struct ctl_err *e)

@@ -13,9 +13,9 @@
 
 #include <stddef.h>
 
-#include "desc.h"
-#include "util.h"
-#include "wur.h"
+#include "image/desc.h"
+#include "image/util.h"
+#include "lib/wur.h"
 
 struct json_object;
 

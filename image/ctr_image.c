@@ -20,14 +20,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "desc.h"
-#include "grammar.h"
-#include "import.h"
-#include "name.h"
-#include "origin.h"
-#include "pull.h"
-#include "store.h"
-#include "util.h"
+#include "image/desc.h"
+#include "lib/grammar.h"
+#include "image/import.h"
+#include "image/name.h"
+#include "image/origin.h"
+#include "image/pull.h"
+#include "image/store.h"
+#include "image/util.h"
 
 #define DEFAULT_MAX_SIZE    (64ULL << 30)
 #define DEFAULT_MAX_ENTRIES 10000000ULL

@@ -44,10 +44,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "desc.h"
-#include "grammar.h"
-#include "name.h"
+#include "lib/cleanup.h"
+#include "image/desc.h"
+#include "lib/grammar.h"
+#include "image/name.h"
 
 #define DESC_MAGIC "ctr-launch-image 1\n"
 

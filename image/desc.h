@@ -45,8 +45,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "grammar.h"
-#include "wur.h"
+#include "lib/grammar.h"
+#include "lib/wur.h"
 
 #define STORE_DIR        CTL_STATEDIR "/ctr-launch"
 #define DESC_MAX_SIZE    (1u << 20)

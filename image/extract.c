@@ -39,9 +39,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "extract.h"
-#include "sanitize.h"
+#include "lib/cleanup.h"
+#include "image/extract.h"
+#include "image/sanitize.h"
 
 struct dirtime {
 	char *path;

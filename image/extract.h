@@ -11,8 +11,8 @@
 
 #include <stdint.h>
 
-#include "util.h"
-#include "wur.h"
+#include "image/util.h"
+#include "lib/wur.h"
 
 struct archive;
 

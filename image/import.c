@@ -38,17 +38,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "blobmap.h"
-#include "config.h"
-#include "extract.h"
-#include "grammar.h"
-#include "import.h"
-#include "name.h"
-#include "origin.h"
-#include "progress.h"
-#include "sanitize.h"
-#include "store.h"
+#include "lib/cleanup.h"
+#include "image/blobmap.h"
+#include "image/config.h"
+#include "image/extract.h"
+#include "lib/grammar.h"
+#include "image/import.h"
+#include "image/name.h"
+#include "image/origin.h"
+#include "image/progress.h"
+#include "image/sanitize.h"
+#include "image/store.h"
 
 #define BUF_SIZE          (1u << 20)
 #define META_MAX          (16u << 20)  /* one buffered metadata member */

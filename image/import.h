@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "store.h"
-#include "util.h"
-#include "wur.h"
+#include "image/store.h"
+#include "image/util.h"
+#include "lib/wur.h"
 
 struct import_opts {
 	const char *name;   /* --name, or NULL */

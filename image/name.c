@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "imgref.h"
-#include "name.h"
+#include "lib/imgref.h"
+#include "image/name.h"
 
 int
 name_canon(const char *in, char *out, size_t outlen)

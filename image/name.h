@@ -21,7 +21,7 @@
 
 #include <stddef.h>
 
-#include "imgref.h"
+#include "lib/imgref.h"
 
 #define NAME_MAX_LEN IMGREF_MAX_LEN
 

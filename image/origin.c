@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "name.h"
-#include "origin.h"
+#include "lib/cleanup.h"
+#include "image/name.h"
+#include "image/origin.h"
 
 #define ORIGIN_DIR "origin"
 

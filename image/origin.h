@@ -13,8 +13,8 @@
 
 #include <stddef.h>
 
-#include "store.h"
-#include "wur.h"
+#include "image/store.h"
+#include "lib/wur.h"
 
 #define ORIGIN_MAX 300
 

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "progress.h"
-#include "util.h"
+#include "image/progress.h"
+#include "image/util.h"
 
 static double
 now(void)

@@ -33,10 +33,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "imgref.h"
-#include "store.h"
-#include "util.h"
-#include "wur.h"
+#include "lib/imgref.h"
+#include "image/store.h"
+#include "image/util.h"
+#include "lib/wur.h"
 
 #define PULL_USER     "ctr-pull"
 #define PULL_META_MAX (4u << 20) /* manifest, index, config */

@@ -27,11 +27,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "grammar.h"
-#include "progress.h"
-#include "pull.h"
-#include "registry.h"
+#include "image/config.h"
+#include "lib/grammar.h"
+#include "image/progress.h"
+#include "image/pull.h"
+#include "image/registry.h"
 
 #define MT_INDEX_OCI "application/vnd.oci.image.index.v1+json"
 #define MT_LIST_V2   "application/vnd.docker.distribution.manifest.list.v2+json"

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "pull.h"
+#include "image/pull.h"
 
 static const int pullsec_allow[] = {
 	SCMP_SYS(read),

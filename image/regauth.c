@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "regauth.h"
-#include "cleanup.h"
-#include "config.h"
+#include "image/regauth.h"
+#include "lib/cleanup.h"
+#include "image/config.h"
 
 #define AUTH_FILE_MAX (1u << 20)
 

@@ -16,8 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "util.h"
-#include "wur.h"
+#include "image/util.h"
+#include "lib/wur.h"
 
 #define AUTH_CRED_MAX 1024
 

@@ -24,10 +24,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "registry.h"
-#include "util.h"
-#include "wwwauth.h"
+#include "image/config.h"
+#include "image/registry.h"
+#include "image/util.h"
+#include "image/wwwauth.h"
 
 #define REG_MAX_REDIRS 5
 #define REG_TOKEN_MAX  (64u << 10)

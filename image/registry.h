@@ -22,8 +22,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "wwwauth.h"
-#include "wur.h"
+#include "image/wwwauth.h"
+#include "lib/wur.h"
 
 struct reg_client {
 	void *curl;

@@ -10,7 +10,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "sanitize.h"
+#include "image/sanitize.h"
 
 int
 entrypath_clean(const char *in, char *out, size_t outlen, const char **why)

@@ -17,7 +17,7 @@
 #define CTL_IMG_SANITIZE_H
 
 #include <stddef.h>
-#include "wur.h"
+#include "lib/wur.h"
 
 #define ENTRYPATH_MAX 4096
 

@@ -24,11 +24,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blobmap.h"
-#include "cleanup.h"
-#include "grammar.h"
-#include "name.h"
-#include "store.h"
+#include "image/blobmap.h"
+#include "lib/cleanup.h"
+#include "lib/grammar.h"
+#include "image/name.h"
+#include "image/store.h"
 
 static int
 subdir(struct store *s, const char *name, int *fd, struct ctl_err *e)

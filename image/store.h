@@ -19,9 +19,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "desc.h"
-#include "util.h"
-#include "wur.h"
+#include "image/desc.h"
+#include "image/util.h"
+#include "lib/wur.h"
 
 struct store {
 	int fd, images, layers, l, tmp;

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "util.h"
+#include "lib/cleanup.h"
+#include "image/util.h"
 
 int
 img_rmtree_contents(int dfd)

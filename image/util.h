@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "err.h"
-#include "wur.h"
+#include "lib/err.h"
+#include "lib/wur.h"
 
 /* Removes NAME (any type) below directory DFD, recursively. */
 int img_rmtree_at(int dfd, const char *name); /* best effort on error paths */

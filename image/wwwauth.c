@@ -14,7 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "wwwauth.h"
+#include "image/wwwauth.h"
 
 struct cur {
 	const char *p, *end;

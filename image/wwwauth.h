@@ -13,7 +13,7 @@
 #define CTL_IMG_WWWAUTH_H
 
 #include <stddef.h>
-#include "wur.h"
+#include "lib/wur.h"
 
 enum wwwauth_scheme {
 	WWWAUTH_BASIC = 1,

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "err.h"
+#include "lib/err.h"
 
 int
 err_vat(struct ctl_err *e, const char *file, int line, const char *fmt,

@@ -3,7 +3,7 @@
  */
 #include <stddef.h>
 
-#include "fdtrust.h"
+#include "lib/fdtrust.h"
 
 const char *
 st_untrusted_why(const struct stat *st, uid_t owner)

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "grammar.h"
+#include "lib/grammar.h"
 
 bool
 gram_hex64n(const char *s, size_t n)

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wur.h"
+#include "lib/wur.h"
 
 #define GRAM_HEX64_LEN 64
 #define GRAM_LINK_LEN  10

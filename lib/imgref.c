@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "imgref.h"
+#include "lib/imgref.h"
 
 /* At most this many components in a repository of IMGREF_MAX_LEN bytes. */
 #define IMGREF_MAX_COMPS (IMGREF_MAX_LEN / 2 + 1)

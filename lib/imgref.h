@@ -54,7 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "wur.h"
+#include "lib/wur.h"
 
 #define IMGREF_MAX_LEN    255 /* bytes, of an input and of a canonical form */
 #define IMGREF_TAG_MAX    128 /* bytes of a name's tag */

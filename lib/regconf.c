@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "regconf.h"
+#include "lib/regconf.h"
 
 #define REGCONF_MAX_SECTIONS 64
 #define REGCONF_MAX_HOST     256

@@ -22,7 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "wur.h"
+#include "lib/wur.h"
 
 #define REGCONF_MAX_LINE 512
 

@@ -37,11 +37,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "desc.h"
-#include "imgref.h"
-#include "name.h"
-#include "policy_int.h"
+#include "lib/cleanup.h"
+#include "image/desc.h"
+#include "lib/imgref.h"
+#include "image/name.h"
+#include "policy/policy_int.h"
 
 #define LOCK_DIR  CTL_RUNDIR "/ctr-launch"
 #define LOCK_FILE LOCK_DIR "/policy.lock"

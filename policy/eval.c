@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "imgref.h"
-#include "policy_int.h"
+#include "lib/imgref.h"
+#include "policy/policy_int.h"
 
 static const char builtin[] = "built-in";
 

@@ -28,9 +28,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "grammar.h"
-#include "policy_int.h"
+#include "lib/cleanup.h"
+#include "lib/grammar.h"
+#include "policy/policy_int.h"
 
 enum pwhere {
 	W_SECT = 1,   /* [default], [group:], [user:] */

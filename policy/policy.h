@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "err.h"
-#include "wur.h"
+#include "lib/err.h"
+#include "lib/wur.h"
 
 #define POLICY_FILE      CTL_SYSCONFDIR "/ctr-launch/policy.ini"
 #define POLICY_MAX_SIZE  (4u << 20) /* bytes read at most */

@@ -11,7 +11,7 @@
 #ifndef CTL_POLICY_INT_H
 #define CTL_POLICY_INT_H
 
-#include "policy.h"
+#include "policy/policy.h"
 
 enum pkey {
 	PK_IMAGES,

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy_int.h"
+#include "policy/policy_int.h"
 
 #define PCHECK_MAX_LINE    190
 #define PCHECK_MAX_SECTION 48

@@ -18,9 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cleanup.h"
-#include "fdtrust.h"
-#include "policy_int.h"
+#include "lib/cleanup.h"
+#include "lib/fdtrust.h"
+#include "policy/policy_int.h"
 
 int
 policy_open_trusted(const char *path, struct ctl_err *e)

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grammar.h"
-#include "imgref.h"
-#include "policy_int.h"
+#include "lib/grammar.h"
+#include "lib/imgref.h"
+#include "policy/policy_int.h"
 
 void
 policy_errors_free(struct policy_errors *errs)

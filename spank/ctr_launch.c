@@ -41,7 +41,7 @@
 #include <slurm/slurm.h>
 #include <slurm/spank.h>
 
-#include "opts.h"
+#include "spank/opts.h"
 
 SPANK_PLUGIN(ctr_launch, 1);
 

@@ -16,7 +16,7 @@
  */
 #include <string.h>
 
-#include "opts.h"
+#include "spank/opts.h"
 
 static int
 printable(const char *v, size_t max)

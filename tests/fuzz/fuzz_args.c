@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
+#include "helper/args.h"
 
 #define FUZZ_MAX_ARGS 256
 

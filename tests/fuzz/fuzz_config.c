@@ -12,8 +12,8 @@
 
 #include <json-c/json.h>
 
-#include "config.h"
-#include "desc.h"
+#include "image/config.h"
+#include "image/desc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -27,8 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctlproto.h"
-#include "keeper.h"
+#include "helper/ctlproto.h"
+#include "helper/keeper.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loginargs.h"
+#include "helper/loginargs.h"
 
 #define FUZZ_MAX_ARGS 8
 

@@ -43,7 +43,7 @@ setup_file() {
 	    -DCTL_STATEDIR="\"$CTL_ROOT/var\"" -DCTL_RUNDIR="\"$CTL_ROOT/run\"" \
 	    -DCTL_SYSCONFDIR="\"$CTL_ROOT/etc\"" -DCTL_VERSION='"t"' \
 	    -DCTL_CGROUP_ROOT='"/sys/fs/cgroup"' -DCTL_CGROUP_VERSION='"auto"' \
-	    -Ilib -Ipolicy -Iimage -Ihelper -o "$MT_DRV" \
+	    -I. -o "$MT_DRV" \
 	    tests/integration/mounts_driver.c helper/fsutil.c helper/mounts.c \
 	    helper/passwd.c helper/log.c helper/audit.c helper/cgroup.c \
 	    helper/place.c helper/reserved.c helper/jobids.c lib/*.c $pol \

@@ -30,8 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "mounts.h"
+#include "helper/log.h"
+#include "helper/mounts.h"
 
 #ifdef DRIVER_POLICY_STUBS
 bool

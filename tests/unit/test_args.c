@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "args.h"
+#include "helper/args.h"
 
 #define PARSE(req, ...) \
 	parse_v((req), (const char *const[]){ __VA_ARGS__, NULL })

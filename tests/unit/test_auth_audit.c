@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "audit.h"
-#include "auth.h"
+#include "helper/audit.h"
+#include "helper/auth.h"
 
 static void
 test_env_allowlist(void **state)

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "cgroup.h"
+#include "helper/cgroup.h"
 
 #define UNL UINT64_MAX
 

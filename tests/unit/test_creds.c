@@ -23,9 +23,9 @@
 
 #include <cmocka.h>
 
-#include "creds.h"
-#include "env.h"
-#include "log.h"
+#include "helper/creds.h"
+#include "helper/env.h"
+#include "helper/log.h"
 
 extern char **environ;
 

@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "ctlproto.h"
+#include "helper/ctlproto.h"
 
 static void
 test_req_roundtrip(void **state)

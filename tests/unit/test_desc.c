@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "desc.h"
-#include "name.h"
+#include "image/desc.h"
+#include "image/name.h"
 
 #define HEX1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define HEX2 "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "env.h"
+#include "helper/env.h"
 
 extern char **environ;
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "fdtrust.h"
+#include "lib/fdtrust.h"
 
 static struct stat
 st_of(uid_t uid, mode_t mode)

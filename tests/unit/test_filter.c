@@ -30,8 +30,8 @@
 #include <cmocka.h>
 #include <linux/filter.h>
 
-#include "filter.h"
-#include "log.h"
+#include "helper/filter.h"
+#include "helper/log.h"
 
 #define NOPATH "/nonexistent-ctr-launch-test"
 

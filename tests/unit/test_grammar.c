@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "grammar.h"
+#include "lib/grammar.h"
 
 static void
 test_size(void **state)

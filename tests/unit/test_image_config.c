@@ -17,7 +17,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "config.h"
+#include "image/config.h"
 
 #define D \
 	"sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

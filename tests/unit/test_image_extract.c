@@ -26,8 +26,8 @@
 
 #include <cmocka.h>
 
-#include "extract.h"
-#include "util.h"
+#include "image/extract.h"
+#include "image/util.h"
 
 /* Entry tables leave trailing fields zero. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "sanitize.h"
+#include "image/sanitize.h"
 
 static void
 test_clean_table(void **state)

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "imgref.h"
+#include "lib/imgref.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define U64 "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../helper/jobids.h"
+#include "helper/jobids.h"
 
 static void
 ok(const char *path, const char *job, const char *step)

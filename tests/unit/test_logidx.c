@@ -26,8 +26,8 @@
 
 #include <cmocka.h>
 
-#include "ctlproto.h"
-#include "logidx.h"
+#include "helper/ctlproto.h"
+#include "helper/logidx.h"
 
 #define S 1000000000LL
 

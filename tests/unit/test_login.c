@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "loginargs.h"
-#include "policy.h"
+#include "helper/loginargs.h"
+#include "policy/policy.h"
 
 static char err[256];
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "mounts.h"
+#include "helper/mounts.h"
 
 #define PAGE 4096
 

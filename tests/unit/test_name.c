@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "name.h"
+#include "image/name.h"
 
 #define D64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

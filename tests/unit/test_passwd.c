@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "passwd.h"
+#include "helper/passwd.h"
 
 static char n_alice[] = "alice", n_sudo[] = "sudo", n_datasci[] = "datasci";
 static char n_bad[] = "al:ice\nroot:x:0:alice", n_empty[] = "";

@@ -21,8 +21,8 @@
 
 #include <cmocka.h>
 
-#include "place.h"
-#include "policy.h"
+#include "helper/place.h"
+#include "policy/policy.h"
 
 static void
 test_job_path(void **state)

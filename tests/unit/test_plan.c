@@ -19,12 +19,12 @@
 
 #include <cmocka.h>
 
-#include "args.h"
-#include "env.h"
-#include "init.h"
-#include "log.h"
-#include "plan.h"
-#include "reserved.h"
+#include "helper/args.h"
+#include "helper/env.h"
+#include "helper/init.h"
+#include "helper/log.h"
+#include "helper/plan.h"
+#include "helper/reserved.h"
 
 static char errbuf[256];
 

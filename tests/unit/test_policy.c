@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "policy.h"
+#include "policy/policy.h"
 
 #define DATA "tests/data/policy"
 

@@ -19,10 +19,10 @@
 
 #include <cmocka.h>
 
-#include "args.h"
-#include "filter.h"
-#include "plan.h"
-#include "policy.h"
+#include "helper/args.h"
+#include "helper/filter.h"
+#include "helper/plan.h"
+#include "policy/policy.h"
 
 static char err[512];
 

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "regconf.h"
+#include "lib/regconf.h"
 
 static int
 look(const char *text, const char *host, struct regconf_entry *e, char *err)

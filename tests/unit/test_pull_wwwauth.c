@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "pull.h"
-#include "wwwauth.h"
+#include "image/pull.h"
+#include "image/wwwauth.h"
 
 static int
 parse(const char *s, struct wwwauth *w)

@@ -20,7 +20,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../spank/opts.c"
+#include "spank/opts.c"
 
 static void
 test_image(void **state)
