@@ -34,8 +34,8 @@ void auth_open(struct auth *, const struct launch_plan *);
 
 /* K, after the container ended: pam_close_session and pam_end. */
 void auth_close(struct auth *);
-/* exec and attach (ctl.c): PAM's account check alone, for P's caller;
- * denies when it refuses. */
+/* exec and attach (ctlexec.c, ctlattach.c): PAM's account check alone,
+ * for P's caller; denies when it refuses. */
 void auth_account(const struct launch_plan *p);
 
 /*

@@ -2,7 +2,10 @@
  * ctlproto.h: the pure pieces of detached containers (DESIGN section 10):
  * the ctl protocol between a lifecycle command and a container's keeper,
  * the state records, what ps prints, and the log cap.  No system call
- * here: everything is unit-tested without root.
+ * here: everything is unit-tested without root.  ctlproto.c has the
+ * messages, the exec payload and the detach keys; ctlrecord.c the records,
+ * the pruning and the log cap; ctltext.c what ps and logs print;
+ * ctlargs.c the lifecycle commands' command lines.
  *
  * Invariants:
  * - A request or response MUST be exactly CTLP_REQ_LEN or CTLP_RESP_LEN

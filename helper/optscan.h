@@ -1,7 +1,7 @@
 /*
  * optscan.h: the one scanner of option words for every command of the
  * helper (run in args.c; ps, logs, stop, kill, rm, wait, exec, attach in
- * ctlproto.c).  Pure.
+ * ctlargs.c).  Pure.
  *
  * Invariants:
  * - A word is "--name", "--name=value", "--name value" (when the option

@@ -1,5 +1,5 @@
 /*
- * fuzz_ctlproto.c: the decoders of ctlproto.c that read bytes from another
+ * fuzz_ctlproto.c: the decoders of ctlproto.h that read bytes from another
  * process or a file, on arbitrary bytes: the ctl request and response
  * (from the socket), the exec payload (from the socket), the info and
  * exit records (files of the state directory), the detach keys and the

@@ -1,0 +1,471 @@
+/*
+ * ctlargs.c: the command lines of the lifecycle commands ps, logs, stop,
+ * kill, rm, wait, exec and attach (ctlproto.h): their verbs, options and
+ * container names, and the signal names kill -s knows.
+ *
+ * Invariants:
+ * - Every NAME MUST be a valid container name (as args_valid_name) and
+ *   every option value MUST be checked here, before any command uses it;
+ *   a failure is one line, its values escaped (ctlp_escape).
+ * - An option MUST belong to the verb it is given to (optscan_word).
+ * - Nothing here makes a system call.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "helper/ctlproto.h"
+#include "helper/ctlproto_priv.h"
+#include "helper/logidx.h"
+#include "helper/optscan.h"
+
+/* ---- signal names ---- */
+
+static const struct {
+	const char *name;
+	int sig;
+} sigs[] = {
+	{ "HUP", SIGHUP },
+	{ "INT", SIGINT },
+	{ "QUIT", SIGQUIT },
+	{ "ILL", SIGILL },
+	{ "TRAP", SIGTRAP },
+	{ "ABRT", SIGABRT },
+	{ "BUS", SIGBUS },
+	{ "FPE", SIGFPE },
+	{ "KILL", SIGKILL },
+	{ "USR1", SIGUSR1 },
+	{ "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE },
+	{ "ALRM", SIGALRM },
+	{ "TERM", SIGTERM },
+	{ "CHLD", SIGCHLD },
+	{ "CONT", SIGCONT },
+	{ "STOP", SIGSTOP },
+	{ "TSTP", SIGTSTP },
+	{ "TTIN", SIGTTIN },
+	{ "TTOU", SIGTTOU },
+	{ "URG", SIGURG },
+	{ "XCPU", SIGXCPU },
+	{ "XFSZ", SIGXFSZ },
+	{ "VTALRM", SIGVTALRM },
+	{ "PROF", SIGPROF },
+	{ "WINCH", SIGWINCH },
+	{ "IO", SIGIO },
+	{ "PWR", SIGPWR },
+	{ "SYS", SIGSYS },
+};
+
+int
+ctlp_signal(const char *s)
+{
+	long long n;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	if (s[0] >= '0' && s[0] <= '9')
+		return ctlp_num(s, 1, 64, &n) == 0 ? (int)n : -1;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (strcasecmp(s, sigs[i].name) == 0)
+			return sigs[i].sig;
+	return -1;
+}
+
+/* ---- the lifecycle commands' command lines ---- */
+
+static const struct {
+	const char *verb;
+	enum ctla_cmd cmd;
+} verbs[] = {
+	{ "ps", CTLA_PS },
+	{ "logs", CTLA_LOGS },
+	{ "stop", CTLA_STOP },
+	{ "kill", CTLA_KILL },
+	{ "rm", CTLA_RM },
+	{ "wait", CTLA_WAIT },
+	{ "exec", CTLA_EXEC },
+	{ "attach", CTLA_ATTACH },
+};
+
+bool
+ctla_is_command(const char *verb)
+{
+	for (size_t i = 0; verb != NULL && i < sizeof(verbs) / sizeof(verbs[0]);
+	     i++)
+		if (strcmp(verb, verbs[i].verb) == 0)
+			return true;
+	return false;
+}
+
+enum ctla_opt {
+	A_ALL,
+	A_QUIET,
+	A_FORMAT,
+	A_RAW,
+	A_FOLLOW,
+	A_TAIL,
+	A_TIME,
+	A_SIGNAL,
+	A_FORCE,
+	A_ALL_USERS,
+	A_USER,
+	A_INTERACTIVE,
+	A_TTY,
+	A_ENV,
+	A_WORKDIR,
+	A_DETACH_KEYS,
+	A_TIMESTAMPS,
+	A_SINCE,
+	A_UNTIL,
+};
+
+/* The mask: a bit per enum ctla_cmd the option belongs to. */
+static const struct optscan_def aopts[] = {
+	{ "all", 'a', false, A_ALL, 1u << CTLA_PS },
+	{ "quiet", 'q', false, A_QUIET, 1u << CTLA_PS },
+	{ "format", 0, true, A_FORMAT, 1u << CTLA_PS },
+	{ "raw", 0, false, A_RAW, 1u << CTLA_PS | 1u << CTLA_LOGS },
+	{ "follow", 'f', false, A_FOLLOW, 1u << CTLA_LOGS },
+	{ "tail", 'n', true, A_TAIL, 1u << CTLA_LOGS },
+	{ "timestamps", 't', false, A_TIMESTAMPS, 1u << CTLA_LOGS },
+	{ "since", 0, true, A_SINCE, 1u << CTLA_LOGS },
+	{ "until", 0, true, A_UNTIL, 1u << CTLA_LOGS },
+	{ "time", 't', true, A_TIME, 1u << CTLA_STOP },
+	{ "signal", 's', true, A_SIGNAL, 1u << CTLA_KILL },
+	{ "force", 'f', false, A_FORCE, 1u << CTLA_RM },
+	{ "all-users", 0, false, A_ALL_USERS,
+	    1u << CTLA_PS | 1u << CTLA_STOP | 1u << CTLA_KILL },
+	{ "user", 'u', true, A_USER,
+	    1u << CTLA_PS | 1u << CTLA_LOGS | 1u << CTLA_STOP |
+		1u << CTLA_KILL | 1u << CTLA_RM | 1u << CTLA_WAIT |
+		1u << CTLA_EXEC | 1u << CTLA_ATTACH },
+	{ "interactive", 'i', false, A_INTERACTIVE, 1u << CTLA_EXEC },
+	{ "tty", 't', false, A_TTY, 1u << CTLA_EXEC },
+	{ "env", 'e', true, A_ENV, 1u << CTLA_EXEC },
+	{ "workdir", 'w', true, A_WORKDIR, 1u << CTLA_EXEC },
+	{ "detach-keys", 0, true, A_DETACH_KEYS, 1u << CTLA_ATTACH },
+};
+
+struct aparser {
+	struct ctla_request *r;
+	char *err;
+	size_t errlen;
+};
+
+static int afail(struct aparser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+afail(struct aparser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->err, p->errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The option ID's flag in R, or NULL when ID takes a value. */
+static bool *
+aflag(struct ctla_request *r, int id)
+{
+	switch (id) {
+	case A_ALL:
+		return &r->all;
+	case A_QUIET:
+		return &r->quiet;
+	case A_RAW:
+		return &r->raw;
+	case A_FOLLOW:
+		return &r->follow;
+	case A_FORCE:
+		return &r->force;
+	case A_ALL_USERS:
+		return &r->all_users;
+	case A_INTERACTIVE:
+		return &r->interactive;
+	case A_TTY:
+		return &r->tty;
+	case A_TIMESTAMPS:
+		return &r->timestamps;
+	default:
+		return NULL;
+	}
+}
+
+/* ps --format: json only. */
+static int
+aformat(struct aparser *p, const char *val, const char *shown)
+{
+	if (strcmp(val, "json") != 0 && strcmp(val, "{{json .}}") != 0)
+		return afail(p, "%s: --format %s: only json is known",
+		    p->r->verb, shown);
+	p->r->json = true;
+	return 0;
+}
+
+/* logs --tail N|all. */
+static int
+atail(struct aparser *p, const char *val, const char *shown)
+{
+	long long n;
+
+	if (strcmp(val, "all") == 0) {
+		p->r->tail = UINT64_MAX;
+		return 0;
+	}
+	if (ctlp_num(val, 0, INT64_MAX, &n) != 0)
+		return afail(p, "%s: --tail %s: a number of lines or all",
+		    p->r->verb, shown);
+	p->r->tail = (uint64_t)n;
+	return 0;
+}
+
+/* stop -t SECONDS. */
+static int
+atime(struct aparser *p, const char *val, const char *shown)
+{
+	long long n;
+
+	if (ctlp_num(val, 0, 86400 * 365, &n) != 0)
+		return afail(p, "%s: -t %s: a number of seconds", p->r->verb,
+		    shown);
+	p->r->time = (int)n;
+	return 0;
+}
+
+/* kill -s SIGNAL. */
+static int
+asignal(struct aparser *p, const char *val, const char *shown)
+{
+	if ((p->r->signal = ctlp_signal(val)) < 0)
+		return afail(p, "%s: -s %s: not a signal", p->r->verb, shown);
+	return 0;
+}
+
+/* exec -e KEY[=VALUE]: KEY as [A-Za-z_][A-Za-z0-9_]*. */
+static int
+aenv(struct aparser *p, const char *val, const char *shown)
+{
+	struct ctla_request *r = p->r;
+	size_t k = strcspn(val, "=");
+	bool ok = k > 0 && !(val[0] >= '0' && val[0] <= '9');
+
+	for (size_t j = 0; j < k && ok; j++)
+		ok = (val[j] >= 'A' && val[j] <= 'Z') ||
+		    (val[j] >= 'a' && val[j] <= 'z') ||
+		    (val[j] >= '0' && val[j] <= '9') || val[j] == '_';
+	if (!ok)
+		return afail(p,
+		    "%s: -e %s: the variable name must match [A-Za-z_][A-Za-z0-9_]*",
+		    r->verb, shown);
+	if (r->nenvs >= CTLP_EXEC_ARGS)
+		return afail(p, "%s: too many -e", r->verb);
+	r->envs[r->nenvs++] = val;
+	return 0;
+}
+
+/* exec -w DIR: absolute. */
+static int
+aworkdir(struct aparser *p, const char *val, const char *shown)
+{
+	if (val[0] != '/')
+		return afail(p, "%s: -w %s: an absolute path", p->r->verb,
+		    shown);
+	p->r->workdir = val;
+	return 0;
+}
+
+/* attach --detach-keys: as ctlp_detach_parse takes them. */
+static int
+adetach_keys(struct aparser *p, const char *val, const char *shown)
+{
+	struct ctlp_detach d;
+
+	if (ctlp_detach_parse(val, &d) != 0)
+		return afail(p, "%s: --detach-keys %s: keys like ctrl-p,ctrl-q",
+		    p->r->verb, shown);
+	p->r->detach_keys = val;
+	return 0;
+}
+
+/* logs --since, --until (SINCE false): the syntax here; the time when
+ * logs reads the clock. */
+static int
+abound(struct aparser *p, bool since, const char *val, const char *shown)
+{
+	int64_t t;
+
+	if (lidx_parse_time(val, 0, &t) != 0)
+		return afail(p,
+		    "%s: --%s %s: a time with its zone (2026-12-04T18:40:01Z, 2026-12-04Z), Unix seconds, or a duration (10m, 2h)",
+		    p->r->verb, since ? "since" : "until", shown);
+	if (since)
+		p->r->since = val;
+	else
+		p->r->until = val;
+	return 0;
+}
+
+/* --user U (root's; checked against the user database by the command). */
+static int
+auser(struct aparser *p, const char *val, const char *shown)
+{
+	if (*val == '\0' || strlen(val) > 64)
+		return afail(p, "%s: --user %s: not a user name", p->r->verb,
+		    shown);
+	p->r->user = val;
+	return 0;
+}
+
+static int
+aapply(struct aparser *p, const struct optscan_def *o, const char *val)
+{
+	bool *flag = aflag(p->r, o->id);
+	char shown[80];
+
+	if (flag != NULL) {
+		*flag = true;
+		return 0;
+	}
+	if (val == NULL)
+		return -1;
+	ctlp_escape(val, shown, sizeof(shown));
+	switch (o->id) {
+	case A_FORMAT:
+		return aformat(p, val, shown);
+	case A_TAIL:
+		return atail(p, val, shown);
+	case A_TIME:
+		return atime(p, val, shown);
+	case A_SIGNAL:
+		return asignal(p, val, shown);
+	case A_ENV:
+		return aenv(p, val, shown);
+	case A_WORKDIR:
+		return aworkdir(p, val, shown);
+	case A_DETACH_KEYS:
+		return adetach_keys(p, val, shown);
+	case A_SINCE:
+	case A_UNTIL:
+		return abound(p, o->id == A_SINCE, val, shown);
+	case A_USER:
+		return auser(p, val, shown);
+	}
+	return -1;
+}
+
+static int
+aapply_cb(void *ctx, const struct optscan_def *o, const char *val)
+{
+	return aapply(ctx, o, val);
+}
+
+/* [A-Za-z0-9][A-Za-z0-9_.-]{0,62}, as args_valid_name. */
+static bool
+name_ok(const char *s)
+{
+	size_t n = strnlen(s, 64);
+
+	if (n == 0 || n > 63 ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+		(s[0] >= '0' && s[0] <= '9')))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+			(s[i] >= 'A' && s[i] <= 'Z') ||
+			(s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+			s[i] == '.' || s[i] == '-'))
+			return false;
+	return true;
+}
+
+static int
+acheck(struct aparser *p)
+{
+	struct ctla_request *r = p->r;
+
+	if (r->all_users && r->user != NULL)
+		return afail(p, "%s: --all-users and --user together", r->verb);
+	if (r->cmd == CTLA_PS) {
+		if (r->nnames > 0)
+			return afail(p, "ps takes no container names");
+		return 0;
+	}
+	if (r->all_users && r->nnames > 0)
+		return afail(p,
+		    "%s: --all-users acts on every container; name none",
+		    r->verb);
+	if (r->nnames == 0 && !r->all_users)
+		return afail(p, "%s: no container name given", r->verb);
+	if ((r->cmd == CTLA_LOGS || r->cmd == CTLA_ATTACH) && r->nnames != 1)
+		return afail(p, "%s takes exactly one container name", r->verb);
+	return 0;
+}
+
+int
+ctla_parse(int argc, char *const argv[], struct ctla_request *r, char *err,
+    size_t errlen)
+{
+	struct aparser p = { r, err, errlen };
+	bool opts = true;
+
+	memset(r, 0, sizeof(*r));
+	if (errlen > 0)
+		err[0] = '\0';
+	r->tail = UINT64_MAX;
+	r->time = 10;
+	r->signal = SIGKILL;
+	if (argc < 2 || argv == NULL || argv[1] == NULL)
+		return afail(&p, "no command given");
+	r->verb = argv[1];
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i].verb) == 0)
+			r->cmd = verbs[i].cmd;
+	if (r->cmd == CTLA_NONE)
+		return afail(&p, "unknown command");
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		char shown[80];
+
+		if (strnlen(a, 4097) > 4096)
+			return afail(&p, "%s: an argument is too long",
+			    r->verb);
+		if (opts && strcmp(a, "--") == 0) {
+			opts = false;
+			continue;
+		}
+		if (opts && a[0] == '-' && a[1] != '\0') {
+			if (optscan_word(aopts,
+				sizeof(aopts) / sizeof(aopts[0]), 1u << r->cmd,
+				r->verb, argc, argv, &i, aapply_cb, &p, p.err,
+				p.errlen) != 0)
+				return -1;
+			continue;
+		}
+		if (!name_ok(a)) {
+			ctlp_escape(a, shown, sizeof(shown));
+			return afail(&p,
+			    "%s: %s: not a container name ([A-Za-z0-9][A-Za-z0-9_.-], at most 63)",
+			    r->verb, shown);
+		}
+		if (r->nnames >= CTLA_MAX_NAMES)
+			return afail(&p, "%s: more than %d names", r->verb,
+			    CTLA_MAX_NAMES);
+		r->names[r->nnames++] = a;
+		if (r->cmd == CTLA_EXEC) {
+			/* NAME COMMAND...: the rest is the command. */
+			if (i + 1 >= argc)
+				return afail(&p, "exec: no command given");
+			r->command = argv + i + 1;
+			break;
+		}
+	}
+	return acheck(&p);
+}

@@ -1,0 +1,173 @@
+/*
+ * ctlps.c: ps, the listing of a user's (or every user's) containers, in
+ * columns or as JSON lines.
+ *
+ * Invariants:
+ * - Text from the records reaches the output with its control bytes
+ *   escaped (ctlp_escape; ctlp_json for --format json) unless --raw.
+ * - The caller's own exited records are pruned first, under their lock;
+ *   a user's directories left empty MUST be removed under that user's
+ *   lock only (keeper_udir_drop).
+ * - A running container is asked for its use through its keeper's socket
+ *   only; an answer that does not come shows as unknown.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
+#include "helper/cgroup.h"
+#include "helper/ctl_priv.h"
+#include "helper/ctlproto.h"
+#include "helper/keeper.h"
+#include "helper/log.h"
+
+static void
+fmt_size(uint64_t v, char *out, size_t len)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v;
+	size_t i = 0;
+
+	if (v == CGROUP_UNKNOWN) {
+		snprintf(out, len, "-");
+		return;
+	}
+	while (d >= 1024 && i < 4) {
+		d /= 1024;
+		i++;
+	}
+	snprintf(out, len, i == 0 ? "%.0f%s" : "%.1f%s", d, u[i]);
+}
+
+static void
+ps_row(struct ctl_ctx *c, const struct ctl_entry *e, bool user_col)
+{
+	char name[300], image[2100], cmd[4200], created[64], status[96];
+	char cpu[32], mem[32], shortcmd[32], ports[4200];
+	int64_t now = (int64_t)time(NULL);
+	bool esc = !c->req->raw;
+
+	ctlp_status_text(e->running, e->has_exit ? &e->exit : NULL,
+	    e->info.created, now, status, sizeof(status));
+	ctlp_ago(e->info.created, now, created, sizeof(created));
+	if (c->req->json) {
+		ctlp_json(e->info.name, name, sizeof(name));
+		ctlp_json(e->info.image, image, sizeof(image));
+		ctlp_json(e->info.command, cmd, sizeof(cmd));
+		ctlp_json(e->info.ports, ports, sizeof(ports));
+		printf("{\"Names\":\"%s\",\"Image\":\"%s\",\"Command\":\"%s\","
+		       "\"CreatedAt\":%lld,\"RunningFor\":\"%s\","
+		       "\"State\":\"%s\",\"Status\":\"%s\",\"ExitCode\":%d,"
+		       "\"User\":\"%s\",\"Uid\":%u,\"Ports\":\"%s\"",
+		    name, image, cmd, (long long)e->info.created, created,
+		    e->running ? "running" : "exited", status,
+		    e->has_exit ? e->exit.status : 0, e->user,
+		    (unsigned)e->info.uid, ports);
+		if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN &&
+		    e->st.mem != CGROUP_UNKNOWN)
+			printf(",\"CPUSeconds\":%.2f,\"MemUsage\":%llu",
+			    (double)e->st.cpu_usec / 1e6,
+			    (unsigned long long)e->st.mem);
+		printf("}\n");
+		return;
+	}
+	if (esc) {
+		ctlp_escape(e->info.name, name, sizeof(name));
+		ctlp_escape(e->info.image, image, sizeof(image));
+		ctlp_escape(e->info.command, cmd, sizeof(cmd));
+		ctlp_escape(e->info.ports, ports, sizeof(ports));
+	} else {
+		snprintf(name, sizeof(name), "%s", e->info.name);
+		snprintf(image, sizeof(image), "%s", e->info.image);
+		snprintf(cmd, sizeof(cmd), "%s", e->info.command);
+		snprintf(ports, sizeof(ports), "%s", e->info.ports);
+	}
+	if (c->req->quiet) {
+		printf("%s\n", name);
+		return;
+	}
+	if (strlen(cmd) > 20)
+		snprintf(shortcmd, sizeof(shortcmd), "\"%.17s...\"", cmd);
+	else
+		snprintf(shortcmd, sizeof(shortcmd), "\"%.20s\"", cmd);
+	if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN) {
+		snprintf(cpu, sizeof(cpu), "%.2fs",
+		    (double)e->st.cpu_usec / 1e6);
+		fmt_size(e->st.mem, mem, sizeof(mem));
+	} else if (e->running) {
+		snprintf(cpu, sizeof(cpu), "-");
+		fmt_size(e->st.mem, mem, sizeof(mem));
+	} else {
+		snprintf(cpu, sizeof(cpu), "-");
+		snprintf(mem, sizeof(mem), "-");
+	}
+	if (user_col)
+		printf("%-12s ", e->user);
+	printf("%-20s %-24s %-24s %-16s %-26s %-24s %-9s %s\n", name, image,
+	    shortcmd, created, status, ports, cpu, mem);
+}
+
+static void
+ps_user(struct ctl_ctx *c, const struct ctl_target *t, bool user_col)
+{
+	cleanup_close int udir = ctl_open_udir(t->uid);
+	size_t n;
+	char **names;
+
+	if (udir < 0)
+		return;
+	if (flock(udir, LOCK_EX) != 0)
+		die_errno("lock of the containers' directory");
+	if (t->uid == c->ruid)
+		ctl_prune(c, udir);
+	keeper_udir_drop(udir, t->uid);
+	names = ctl_list_names(udir, &n);
+	for (size_t i = 0; i < n; i++) {
+		struct ctl_entry e;
+		int dir = -1;
+
+		if (ctl_load(udir, names[i], &e, &dir) != 0)
+			continue;
+		snprintf(e.user, sizeof(e.user), "%s", t->user);
+		if (e.running) {
+			int fd = keeper_connect(dir);
+
+			if (fd < 0 || ctl_ask(fd, CTLP_STATUS, 0, &e.st) != 0 ||
+			    e.st.err != CTLP_OK) {
+				e.st.cpu_usec = 0;
+				e.st.mem = CGROUP_UNKNOWN;
+			}
+			if (fd >= 0)
+				close(fd);
+		}
+		close(dir);
+		if (e.running || c->req->all)
+			ps_row(c, &e, user_col);
+	}
+	(void)flock(udir, LOCK_UN);
+	ctl_free_names(names, n);
+}
+
+void
+ctl_ps(struct ctl_ctx *c)
+{
+	size_t n;
+	struct ctl_target *t = ctl_targets(c, &n);
+	bool user_col = c->req->all_users;
+
+	if (!c->req->quiet && !c->req->json) {
+		if (user_col)
+			printf("%-12s ", "USER");
+		printf("%-20s %-24s %-24s %-16s %-26s %-24s %-9s %s\n", "NAME",
+		    "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "CPU",
+		    "MEMORY");
+	}
+	for (size_t i = 0; i < n; i++)
+		ps_user(c, &t[i], user_col);
+	free(t);
+}

@@ -1,0 +1,144 @@
+/*
+ * ctltext.c: the text the lifecycle commands print (ctlproto.h): ps's
+ * durations and statuses, the escapes for a terminal and for JSON, and
+ * where --tail starts in a buffer.
+ *
+ * Invariants:
+ * - Text for a terminal MUST have its control bytes, DEL and backslash
+ *   escaped (ctlp_escape); a JSON string body its quotes, backslashes,
+ *   control bytes and bytes above 0x7e (ctlp_json).  Both always
+ *   terminate their output within its length.
+ * - Nothing here makes a system call.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "helper/ctlproto.h"
+
+/* ---- what ps prints ---- */
+
+void
+ctlp_duration(int64_t secs, char *out, size_t len)
+{
+	int64_t m = secs / 60, h = secs / 3600;
+
+	if (secs < 1)
+		snprintf(out, len, "Less than a second");
+	else if (secs == 1)
+		snprintf(out, len, "1 second");
+	else if (secs < 60)
+		snprintf(out, len, "%lld seconds", (long long)secs);
+	else if (m == 1)
+		snprintf(out, len, "About a minute");
+	else if (m < 60)
+		snprintf(out, len, "%lld minutes", (long long)m);
+	else if (h == 1)
+		snprintf(out, len, "About an hour");
+	else if (h < 48)
+		snprintf(out, len, "%lld hours", (long long)h);
+	else if (h < 24 * 7 * 2)
+		snprintf(out, len, "%lld days", (long long)(h / 24));
+	else if (h < 24 * 30 * 2)
+		snprintf(out, len, "%lld weeks", (long long)(h / 24 / 7));
+	else if (h < 24 * 365 * 2)
+		snprintf(out, len, "%lld months", (long long)(h / 24 / 30));
+	else
+		snprintf(out, len, "%lld years", (long long)(h / 24 / 365));
+}
+
+void
+ctlp_status_text(bool running, const struct ctlp_exit *e, int64_t created,
+    int64_t now, char *out, size_t len)
+{
+	char d[64];
+
+	if (running) {
+		ctlp_duration(now - created, d, sizeof(d));
+		snprintf(out, len, "Up %s", d);
+	} else if (e == NULL || e->status < 0) {
+		snprintf(out, len, "Exited (unknown)");
+	} else {
+		ctlp_duration(now - e->ended, d, sizeof(d));
+		snprintf(out, len, "Exited (%d) %s ago", e->status, d);
+	}
+}
+
+void
+ctlp_ago(int64_t then, int64_t now, char *out, size_t len)
+{
+	char d[64];
+
+	ctlp_duration(now - then, d, sizeof(d));
+	snprintf(out, len, "%s ago", d);
+}
+
+/* ---- escapes ---- */
+
+void
+ctlp_escape(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+			if (o + 1 >= len)
+				break;
+			out[o++] = (char)*p;
+			continue;
+		}
+		if (o + 5 >= len)
+			break;
+		snprintf(out + o, 5, "\\x%02x", *p);
+		o += 4;
+	}
+	out[o] = '\0';
+}
+
+size_t
+ctlp_tail_offset(const char *buf, size_t len, uint64_t n)
+{
+	size_t i = len;
+
+	if (n == 0)
+		return len;
+	/* A last line without its newline counts as a line. */
+	if (i > 0 && buf[i - 1] == '\n')
+		i--;
+	while (i > 0) {
+		if (buf[i - 1] == '\n' && --n == 0)
+			return i;
+		i--;
+	}
+	return 0;
+}
+
+void
+ctlp_json(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+			if (o + 1 >= len)
+				break;
+			out[o++] = (char)*p;
+			continue;
+		}
+		if (*p == '"' || *p == '\\') {
+			if (o + 2 >= len)
+				break;
+			out[o++] = '\\';
+			out[o++] = (char)*p;
+			continue;
+		}
+		if (o + 6 >= len)
+			break;
+		snprintf(out + o, 7, "\\u%04x", *p);
+		o += 6;
+	}
+	out[o] = '\0';
+}
