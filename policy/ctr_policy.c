@@ -40,8 +40,7 @@
 #include "lib/cleanup.h"
 #include "image/desc.h"
 #include "lib/imgref.h"
-#include "image/name.h"
-#include "policy/policy_int.h"
+#include "policy/policy.h"
 
 #define LOCK_DIR  CTL_RUNDIR "/ctr-launch"
 #define LOCK_FILE LOCK_DIR "/policy.lock"
@@ -297,20 +296,24 @@ warn_sections(const struct policy *p)
 	size_t nu = 0, ng = 0;
 	char **users = NULL, **groups = NULL;
 
-	for (size_t i = 0; i < p->nsecs; i++) {
-		const struct psec *s = p->secs[i];
-		bool grp = s->kind == POLICY_SEC_GROUP;
+	for (size_t i = 0; i < policy_nsections(p); i++) {
+		enum policy_section_kind kind;
+		const char *name;
+		int line;
+		bool grp;
 
-		if (s->kind != POLICY_SEC_USER && !grp)
+		if (policy_section(p, i, &kind, &name, &line) != 0)
+			continue;
+		grp = kind == POLICY_SEC_GROUP;
+		if (kind != POLICY_SEC_USER && !grp)
 			continue;
 		if (!grp && users == NULL)
 			users = db_names(false, &nu);
 		if (grp && groups == NULL)
 			groups = db_names(true, &ng);
-		if (!name_known(grp, s->name, grp ? groups : users,
-			grp ? ng : nu))
-			warn_add(s->line, "no %s %s", grp ? "group" : "user",
-			    s->name);
+		if (!name_known(grp, name, grp ? groups : users, grp ? ng : nu))
+			warn_add(line, "no %s %s", grp ? "group" : "user",
+			    name);
 	}
 	free_names(users, nu);
 	free_names(groups, ng);
@@ -326,20 +329,21 @@ warn_images(const struct policy *p)
 
 	if (dir == -1 || desc_list_names(dir, &names, &n) != 0)
 		return;
-	for (size_t i = 0; i < p->nsecs; i++) {
-		const struct psec *s = p->secs[i];
-
-		for (size_t j = 0; j < s->nent[PK_IMAGES]; j++) {
+	for (size_t i = 0; i < policy_nsections(p); i++) {
+		for (size_t j = 0;
+		     j < policy_nentries(p, i, POLICY_LIST_IMAGES); j++) {
+			struct policy_entry e;
 			bool hit = false;
 
+			if (policy_entry(p, i, POLICY_LIST_IMAGES, j, &e) != 0)
+				continue;
 			for (size_t k = 0; k < n && !hit; k++)
-				hit = imgref_match_text(s->ent[PK_IMAGES][j].a,
-				    names[k]);
+				hit = imgref_match_text(e.text, names[k]);
 			if (!hit) {
-				warn_add(s->ent[PK_IMAGES][j].line,
+				warn_add(e.line,
 				    "image pattern %s matches no image in "
 				    "the store",
-				    s->ent[PK_IMAGES][j].a);
+				    e.text);
 			}
 		}
 	}
@@ -349,16 +353,18 @@ warn_images(const struct policy *p)
 static void
 warn_binds(const struct policy *p)
 {
-	for (size_t i = 0; i < p->nsecs; i++) {
-		const struct psec *s = p->secs[i];
+	for (size_t i = 0; i < policy_nsections(p); i++) {
 		struct stat st;
 
-		for (size_t j = 0; j < s->nent[PK_BINDS]; j++) {
-			const struct pent *e = &s->ent[PK_BINDS][j];
+		for (size_t j = 0; j < policy_nentries(p, i, POLICY_LIST_BINDS);
+		     j++) {
+			struct policy_entry e;
 
-			if (strchr(e->a, '%') != NULL || stat(e->a, &st) == 0)
+			if (policy_entry(p, i, POLICY_LIST_BINDS, j, &e) != 0 ||
+			    strchr(e.text, '%') != NULL ||
+			    stat(e.text, &st) == 0)
 				continue;
-			warn_add(e->line, "bind source %s: %s", e->a,
+			warn_add(e.line, "bind source %s: %s", e.text,
 			    strerror(errno));
 		}
 	}
@@ -435,27 +441,31 @@ warn_users(const struct policy *p)
 static void
 warn_ports(const struct policy *p)
 {
-	for (size_t i = 0; i < p->nsecs; i++) {
-		const struct psec *s = p->secs[i];
+	for (size_t i = 0; i < policy_nsections(p); i++) {
+		struct policy_entry e;
 
-		for (size_t j = 0; j < s->nent[PK_PORTS]; j++)
-			if (s->ent[PK_PORTS][j].lo < 1024)
-				warn_add(s->ent[PK_PORTS][j].line,
+		for (size_t j = 0; j < policy_nentries(p, i, POLICY_LIST_PORTS);
+		     j++)
+			if (policy_entry(p, i, POLICY_LIST_PORTS, j, &e) == 0 &&
+			    e.lo < 1024)
+				warn_add(e.line,
 				    "ports %u-%u includes privileged ports "
 				    "(below 1024)",
-				    s->ent[PK_PORTS][j].lo,
-				    s->ent[PK_PORTS][j].hi);
-		for (size_t j = 0; j < s->nent[PK_PUBLISH_ADDRS]; j++) {
-			const char *a = s->ent[PK_PUBLISH_ADDRS][j].a;
-
-			if (strcmp(a, "127.0.0.1") != 0 &&
-			    strcmp(a, "::1") != 0)
-				warn_add(s->ent[PK_PUBLISH_ADDRS][j].line,
+				    e.lo, e.hi);
+		for (size_t j = 0;
+		     j < policy_nentries(p, i, POLICY_LIST_PUBLISH_ADDRS);
+		     j++) {
+			if (policy_entry(p, i, POLICY_LIST_PUBLISH_ADDRS, j,
+				&e) != 0)
+				continue;
+			if (strcmp(e.text, "127.0.0.1") != 0 &&
+			    strcmp(e.text, "::1") != 0)
+				warn_add(e.line,
 				    "publish_addresses %s: ports published "
 				    "there are open to every peer that can "
 				    "reach it (publish_access applies to "
 				    "loopback only)",
-				    a);
+				    e.text);
 		}
 	}
 }
