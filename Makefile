@@ -90,7 +90,7 @@ SAN_LDFLAGS := $(SANFLAGS) -pie
 # from its library, so unit tests link everything else.
 LIB_SRCS	:= $(wildcard lib/*.c)
 POLICY_SRCS	:= $(filter-out policy/ctr_policy.c,$(wildcard policy/*.c))
-IMGLIB_SRCS	:= $(wildcard image/desc.c image/name.c)
+IMGLIB_SRCS	:= $(wildcard image/desc.c image/name.c image/storelist.c)
 IMGTOOL_SRCS	:= $(filter-out image/ctr_image.c $(IMGLIB_SRCS),$(wildcard image/*.c))
 HELPER_SRCS	:= $(filter-out helper/main.c helper/sanopts.c,$(wildcard helper/*.c))
 # The sanitizer runtime's compiled-in options: SANITIZE=1 helper only.
@@ -145,7 +145,7 @@ $(S)/%.o: %.c $(S)/.flags
 	$(CC) $(SAN_CFLAGS) $(PKGC) -MMD -MP -c -o $@ $<
 
 $(foreach d,$(R) $(S),$(d)/lib/%.o $(d)/policy/%.o $(d)/helper/%.o \
-    $(d)/image/desc.o $(d)/image/name.o): PKGC = $(HELPER_CFLAGS)
+    $(d)/image/desc.o $(d)/image/name.o $(d)/image/storelist.o): PKGC = $(HELPER_CFLAGS)
 
 $(R)/liblib.a: $(call obj,$(R),$(LIB_SRCS))
 $(R)/libpolicy.a: $(call obj,$(R),$(POLICY_SRCS))
@@ -182,7 +182,7 @@ SAN_LIBS := $(S)/libhelper.a $(S)/libimgtool.a $(S)/libpolicy.a $(S)/libimg.a \
 	$(S)/liblib.a
 UNIT_LIB	:= test_grammar test_fdtrust test_imgref test_pull_regconf
 UNIT_POLICY	:= test_policy test_login_policy test_policy_entries
-UNIT_IMG	:= test_desc test_name
+UNIT_IMG	:= test_desc test_name test_storelist
 UNIT_IMGTOOL	:= test_image_config test_image_extract test_image_sanitize \
 		   test_pull_wwwauth
 unit_libs = $(strip \

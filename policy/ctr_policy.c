@@ -40,6 +40,7 @@
 #include "lib/cleanup.h"
 #include "image/desc.h"
 #include "lib/imgref.h"
+#include "image/storelist.h"
 #include "policy/policy.h"
 
 #define LOCK_DIR  CTL_RUNDIR "/ctr-launch"
@@ -322,12 +323,10 @@ warn_sections(const struct policy *p)
 static void
 warn_images(const struct policy *p)
 {
-	cleanup_close int dir = open(STORE_DIR "/images",
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char **names;
 	size_t n;
 
-	if (dir == -1 || desc_list_names(dir, &names, &n) != 0)
+	if (storelist_names(&names, &n, NULL) != 0)
 		return;
 	for (size_t i = 0; i < policy_nsections(p); i++) {
 		for (size_t j = 0;
