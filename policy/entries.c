@@ -30,26 +30,37 @@ list_key(enum policy_list l)
 	return -1;
 }
 
+/* Section SEC of P, or NULL when out of range. */
+static const struct psec *
+section_at(const struct policy *p, size_t sec)
+{
+	if (p == NULL || sec >= p->nsecs)
+		return NULL;
+	return p->secs[sec];
+}
+
 size_t
 policy_nentries(const struct policy *p, size_t sec, enum policy_list l)
 {
+	const struct psec *s = section_at(p, sec);
 	int k = list_key(l);
 
-	if (p == NULL || sec >= p->nsecs || k < 0)
+	if (s == NULL || k < 0)
 		return 0;
-	return p->secs[sec]->nent[k];
+	return s->nent[k];
 }
 
 int
 policy_entry(const struct policy *p, size_t sec, enum policy_list l, size_t i,
     struct policy_entry *out)
 {
+	const struct psec *s = section_at(p, sec);
 	const struct pent *e;
 	int k = list_key(l);
 
-	if (p == NULL || sec >= p->nsecs || k < 0 || i >= p->secs[sec]->nent[k])
+	if (s == NULL || k < 0 || i >= s->nent[k])
 		return -1;
-	e = &p->secs[sec]->ent[k][i];
+	e = &s->ent[k][i];
 	memset(out, 0, sizeof(*out));
 	out->line = e->line;
 	switch (l) {
