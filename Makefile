@@ -71,6 +71,11 @@ STATIC_PKGS	:= inih libcap libseccomp
 HELPER_LINK = -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs $(STATIC_PKGS) 2>/dev/null) \
 	-Wl,-Bdynamic $(shell $(PKG_CONFIG) --libs pam 2>/dev/null)
 IMAGE_LIBS = $(shell $(PKG_CONFIG) --libs $(IMAGE_PKGS) 2>/dev/null)
+# The admin tools link only what they use: ctr-policy the policy parser's
+# inih; ctr-image the image libraries and libseccomp (its fetcher's
+# filter, image/pullsec.c).
+POLICYTOOL_LIBS = $(shell $(PKG_CONFIG) --libs inih 2>/dev/null)
+IMAGETOOL_LIBS = $(IMAGE_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -86,19 +91,23 @@ endif
 SAN_CFLAGS := $(BASE_CFLAGS) -O1 $(SANFLAGS) -fPIE $(CFLAGS)
 SAN_LDFLAGS := $(SANFLAGS) -pie
 
-# Source groups.  Each directory's main program is the one file excluded
-# from its library, so unit tests link everything else.
+# Source groups.  The libraries are whole directories (the helper's main
+# program excluded), so unit tests link everything else; the admin
+# programs are tools/ (DESIGN §2): ctr-policy is tools/ctr_policy.c and
+# tools/policy_*.c, ctr-image tools/ctr_image.c.
 LIB_SRCS	:= $(wildcard lib/*.c)
-POLICY_SRCS	:= $(filter-out policy/ctr_policy.c,$(wildcard policy/*.c))
-IMGLIB_SRCS	:= $(wildcard image/desc.c image/name.c)
-IMGTOOL_SRCS	:= $(filter-out image/ctr_image.c $(IMGLIB_SRCS),$(wildcard image/*.c))
+POLICY_SRCS	:= $(wildcard policy/*.c)
+IMGLIB_SRCS	:= $(wildcard image/desc.c image/name.c image/storelist.c)
+IMGTOOL_SRCS	:= $(filter-out $(IMGLIB_SRCS),$(wildcard image/*.c))
+POLICYTOOL_SRCS	:= $(wildcard tools/ctr_policy.c tools/policy_*.c)
+IMAGETOOL_SRCS	:= tools/ctr_image.c
 HELPER_SRCS	:= $(filter-out helper/main.c helper/sanopts.c,$(wildcard helper/*.c))
 # The sanitizer runtime's compiled-in options: SANITIZE=1 helper only.
 SANOPTS_OBJ	= $(if $(filter 1,$(SANITIZE)),$(R)/helper/sanopts.o)
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 ALL_C		:= $(wildcard lib/*.c lib/*.h helper/*.c helper/*.h policy/*.c policy/*.h \
-		   image/*.c image/*.h tests/unit/*.c tests/unit/*.h \
+		   image/*.c image/*.h tools/*.c tools/*.h tests/unit/*.c tests/unit/*.h \
 		   tests/fuzz/*.c tests/integration/*.c bench/*.c)
 
 R := $(BUILDDIR)/rel
@@ -145,7 +154,7 @@ $(S)/%.o: %.c $(S)/.flags
 	$(CC) $(SAN_CFLAGS) $(PKGC) -MMD -MP -c -o $@ $<
 
 $(foreach d,$(R) $(S),$(d)/lib/%.o $(d)/policy/%.o $(d)/helper/%.o \
-    $(d)/image/desc.o $(d)/image/name.o): PKGC = $(HELPER_CFLAGS)
+    $(d)/image/desc.o $(d)/image/name.o $(d)/image/storelist.o): PKGC = $(HELPER_CFLAGS)
 
 $(R)/liblib.a: $(call obj,$(R),$(LIB_SRCS))
 $(R)/libpolicy.a: $(call obj,$(R),$(POLICY_SRCS))
@@ -167,11 +176,13 @@ $(R)/ctr-launch: $(R)/helper/main.o $(SANOPTS_OBJ) $(R)/libhelper.a $(R)/libpoli
 	    $(R)/liblib.a
 	$(CC) $(REL_LDFLAGS) -o $@ $^ $(HELPER_LINK)
 
-$(R)/ctr-policy: $(R)/policy/ctr_policy.o $(R)/libpolicy.a $(R)/libimg.a $(R)/liblib.a
-	$(CC) $(REL_LDFLAGS) -o $@ $^ $(HELPER_LIBS)
+$(R)/ctr-policy: $(call obj,$(R),$(POLICYTOOL_SRCS)) $(R)/libpolicy.a $(R)/libimg.a \
+	    $(R)/liblib.a
+	$(CC) $(REL_LDFLAGS) -o $@ $^ $(POLICYTOOL_LIBS)
 
-$(R)/ctr-image: $(R)/image/ctr_image.o $(R)/libimgtool.a $(R)/libimg.a $(R)/liblib.a
-	$(CC) $(REL_LDFLAGS) -o $@ $^ $(IMAGE_LIBS) $(HELPER_LIBS)
+$(R)/ctr-image: $(call obj,$(R),$(IMAGETOOL_SRCS)) $(R)/libimgtool.a $(R)/libimg.a \
+	    $(R)/liblib.a
+	$(CC) $(REL_LDFLAGS) -o $@ $^ $(IMAGETOOL_LIBS)
 
 # Unit tests: ASan+UBSan, each linked with its own layer and the layers
 # below it only, in order and without --start-group, so that a call from
@@ -181,8 +192,8 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(S)/unit/%,$(UNIT_SRCS))
 SAN_LIBS := $(S)/libhelper.a $(S)/libimgtool.a $(S)/libpolicy.a $(S)/libimg.a \
 	$(S)/liblib.a
 UNIT_LIB	:= test_grammar test_fdtrust test_imgref test_pull_regconf
-UNIT_POLICY	:= test_policy test_login_policy
-UNIT_IMG	:= test_desc test_name
+UNIT_POLICY	:= test_policy test_login_policy test_policy_entries
+UNIT_IMG	:= test_desc test_name test_storelist
 UNIT_IMGTOOL	:= test_image_config test_image_extract test_image_sanitize \
 		   test_pull_wwwauth
 unit_libs = $(strip \

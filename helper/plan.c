@@ -47,6 +47,7 @@
 #include "helper/ids.h"
 #include "helper/log.h"
 #include "image/name.h"
+#include "image/storelist.h"
 #include "helper/plan.h"
 #include "helper/reserved.h"
 
@@ -731,13 +732,13 @@ plan_print_info(const struct launch_plan *p)
 void
 plan_print_images(const struct launch_plan *p)
 {
-	cleanup_close int dir = open_images_dir();
+	struct ctl_err e;
 	char **names;
 	size_t n, k = 0;
 	policy_from from;
 
-	if (desc_list_names(dir, &names, &n) != 0)
-		die_errno("the image store");
+	if (storelist_names(&names, &n, &e) != 0)
+		die("%s", e.msg);
 	/* Keep the granted names, in order, at the front. */
 	for (size_t i = 0; i < n; i++) {
 		if (!policy_image_allowed(&p->eff, names[i], &from)) {

@@ -87,6 +87,31 @@ size_t policy_nsections(const struct policy *);
 int policy_section(const struct policy *, size_t i,
     enum policy_section_kind *kind, const char **name, int *line) CTL_WUR;
 
+/*
+ * The entries of section SEC's list keys, for the checker (entries.c),
+ * read-only, in file order.  TEXT is: images, the canonical pattern;
+ * binds, the SRC template (unescaped) and DST the DST template;
+ * publish_addresses, the canonical address; NULL for ports, which have
+ * LO..HI.  Returned pointers live as long as the policy.
+ */
+enum policy_list {
+	POLICY_LIST_IMAGES,
+	POLICY_LIST_BINDS,
+	POLICY_LIST_PORTS,
+	POLICY_LIST_PUBLISH_ADDRS,
+};
+struct policy_entry {
+	int line;
+	const char *text;
+	const char *dst; /* binds only, else NULL */
+	uint16_t lo, hi; /* ports only, else 0 */
+};
+/* 0 when SEC or LIST is out of range. */
+size_t policy_nentries(const struct policy *, size_t sec, enum policy_list);
+/* -1 when SEC, LIST or I is out of range. */
+int policy_entry(const struct policy *, size_t sec, enum policy_list, size_t i,
+    struct policy_entry *out) CTL_WUR;
+
 /* The caller, as the kernel and NSS describe them (looked up by the caller
  * of policy_eval, never by the library). */
 struct policy_ident {

@@ -36,7 +36,7 @@ setup_file() {
 	MT_DATA=$CTL_ROOT-data
 	local stubs=-DDRIVER_POLICY_STUBS pol=
 	if grep -qs 'policy_user_bind' policy/*.c; then
-		stubs= pol=$(ls policy/*.c | grep -v ctr_policy.c)
+		stubs= pol=$(ls policy/*.c)
 	fi
 	# shellcheck disable=SC2086
 	cc -std=c11 -g -O1 -D_GNU_SOURCE $stubs \
