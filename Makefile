@@ -90,7 +90,7 @@ SAN_LDFLAGS := $(SANFLAGS) -pie
 # from its library, so unit tests link everything else.
 LIB_SRCS	:= $(wildcard lib/*.c)
 POLICY_SRCS	:= $(filter-out policy/ctr_policy.c,$(wildcard policy/*.c))
-IMGLIB_SRCS	:= $(wildcard image/desc.c image/name.c)
+IMGLIB_SRCS	:= $(wildcard image/desc.c image/desc_list.c image/name.c)
 IMGTOOL_SRCS	:= $(filter-out image/ctr_image.c $(IMGLIB_SRCS),$(wildcard image/*.c))
 HELPER_SRCS	:= $(filter-out helper/main.c helper/sanopts.c,$(wildcard helper/*.c))
 # The sanitizer runtime's compiled-in options: SANITIZE=1 helper only.
@@ -145,7 +145,7 @@ $(S)/%.o: %.c $(S)/.flags
 	$(CC) $(SAN_CFLAGS) $(PKGC) -MMD -MP -c -o $@ $<
 
 $(foreach d,$(R) $(S),$(d)/lib/%.o $(d)/policy/%.o $(d)/helper/%.o \
-    $(d)/image/desc.o $(d)/image/name.o): PKGC = $(HELPER_CFLAGS)
+    $(d)/image/desc.o $(d)/image/desc_list.o $(d)/image/name.o): PKGC = $(HELPER_CFLAGS)
 
 $(R)/liblib.a: $(call obj,$(R),$(LIB_SRCS))
 $(R)/libpolicy.a: $(call obj,$(R),$(POLICY_SRCS))
