@@ -97,7 +97,7 @@ SAN_LDFLAGS := $(SANFLAGS) -pie
 # tools/policy_*.c, ctr-image tools/ctr_image.c.
 LIB_SRCS	:= $(wildcard lib/*.c)
 POLICY_SRCS	:= $(wildcard policy/*.c)
-IMGLIB_SRCS	:= $(wildcard image/desc.c image/name.c image/storelist.c)
+IMGLIB_SRCS	:= $(wildcard image/desc.c image/desc_list.c image/name.c image/storelist.c)
 IMGTOOL_SRCS	:= $(filter-out $(IMGLIB_SRCS),$(wildcard image/*.c))
 POLICYTOOL_SRCS	:= $(wildcard tools/ctr_policy.c tools/policy_*.c)
 IMAGETOOL_SRCS	:= tools/ctr_image.c
@@ -154,7 +154,8 @@ $(S)/%.o: %.c $(S)/.flags
 	$(CC) $(SAN_CFLAGS) $(PKGC) -MMD -MP -c -o $@ $<
 
 $(foreach d,$(R) $(S),$(d)/lib/%.o $(d)/policy/%.o $(d)/helper/%.o \
-    $(d)/image/desc.o $(d)/image/name.o $(d)/image/storelist.o): PKGC = $(HELPER_CFLAGS)
+    $(d)/image/desc.o $(d)/image/desc_list.o $(d)/image/name.o \
+    $(d)/image/storelist.o): PKGC = $(HELPER_CFLAGS)
 
 $(R)/liblib.a: $(call obj,$(R),$(LIB_SRCS))
 $(R)/libpolicy.a: $(call obj,$(R),$(POLICY_SRCS))

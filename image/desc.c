@@ -33,9 +33,7 @@
  *   desc_serialize() and desc_parse().
  * - desc_parse() MUST be memory-safe on arbitrary input (fuzzed).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -632,72 +630,4 @@ desc_lowerdir(const struct image_desc *d, char *buf, size_t len)
 		buf[o++] = i > 0 ? ':' : '\0';
 	}
 	return 0;
-}
-
-static int
-cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void
-desc_free_names(char **names, size_t n)
-{
-	for (size_t i = 0; names != NULL && i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-int
-desc_list_names(int images, char ***names, size_t *n)
-{
-	int fd = openat(images, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd == -1 ? NULL : fdopendir(fd);
-	char **v = NULL;
-	size_t k = 0, cap = 0;
-	struct dirent *de;
-	int saved;
-
-	if (d == NULL) {
-		saved = errno;
-		if (fd != -1)
-			close(fd);
-		errno = saved;
-		return -1;
-	}
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		char canon[NAME_MAX_LEN + 1];
-
-		if (de->d_name[0] == '.' ||
-		    name_decode(de->d_name, canon, sizeof(canon)) != 0)
-			continue;
-		if (k == cap) {
-			char **nv = reallocarray(v, cap ? 2 * cap : 16,
-			    sizeof(*nv));
-
-			if (nv == NULL)
-				goto fail;
-			v = nv;
-			cap = cap ? 2 * cap : 16;
-		}
-		if ((v[k] = strdup(canon)) == NULL)
-			goto fail;
-		k++;
-		errno = 0;
-	}
-	if (errno != 0)
-		goto fail;
-	closedir(d);
-	if (k > 0)
-		qsort(v, k, sizeof(*v), cmp_name);
-	*names = v;
-	*n = k;
-	return 0;
-fail:
-	saved = errno ? errno : ENOMEM;
-	closedir(d);
-	desc_free_names(v, k);
-	errno = saved;
-	return -1;
 }

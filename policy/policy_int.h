@@ -1,6 +1,6 @@
 /*
  * policy_int.h: the policy library's internal representation, shared by
- * precheck.c, parse.c, value.c, eval.c and the checker.
+ * precheck.c, parse.c, keys.c, value.c, eval.c and the checker.
  *
  * Invariants:
  * - Every section and every entry MUST carry the line it came from, so
@@ -122,7 +122,9 @@ int pval_template_check(const char *t, char *why, size_t whylen);
 int pval_template_expand(const char *t, const struct policy_ident *id,
     char **out, char *why, size_t whylen);
 int pval_image_pattern(const char *in, char **out);
+/* keys.c */
 const char *pkey_name(enum pkey);
+/* parse.c */
 struct psec *
 policy_find(const struct policy *, enum policy_section_kind, const char *name);
 

@@ -131,8 +131,8 @@ for f in lib/*.[ch] policy/*.[ch] image/*.[ch] helper/*.[ch] tools/*.[ch] \
 		esac
 	done
 done
-for f in lib/*.[ch] policy/*.[ch] helper/*.[ch] image/desc.[ch] image/name.[ch] \
-    image/storelist.[ch]; do
+for f in lib/*.[ch] policy/*.[ch] helper/*.[ch] image/desc.[ch] image/desc_list.c \
+    image/name.[ch] image/storelist.[ch]; do
 	[ -e "$f" ] || continue
 	if grep -nE '^#include <(archive|archive_entry|json|json-c/[^>]*|openssl/[^>]*|curl/[^>]*)\.h>' "$f"; then
 		say "$f: the helper's side includes an archive/JSON/TLS/HTTP library"
