@@ -293,44 +293,46 @@ parse_env(struct parser *p, const char *val)
 	return 0;
 }
 
-static int
-apply(struct parser *p, const struct optscan_def *o, const char *val)
+/* The options without a value. */
+static void
+apply_flag(struct args_request *r, int id)
 {
-	struct args_request *r = p->req;
-	uint64_t n;
-
-	if (val != NULL &&
-	    strnlen(val, ARGS_MAX_CMDLEN + 1) >
-		(o->id == O_ENV ? ARGS_MAX_CMDLEN : ARGS_MAX_ARGLEN))
-		return fail(p, "run: --%s: value too long", o->lng);
-	switch (o->id) {
+	switch (id) {
 	case O_INTERACTIVE:
 		r->interactive = true;
-		return 0;
+		break;
 	case O_TTY:
 		r->tty = true;
-		return 0;
+		break;
 	case O_RM:
 		r->rm = true;
-		return 0;
+		break;
 	case O_DRY_RUN:
 		r->dry_run = true;
-		return 0;
+		break;
 	case O_HELP:
 		r->cmd = ARGS_CMD_HELP;
-		return 0;
+		break;
 	case O_DETACH:
 		r->detach = true;
-		return 0;
-	case O_DETACH_KEYS: {
-		struct ctlp_detach d;
+		break;
+	}
+}
 
+/* The options that set one string, each at most once. */
+static int
+apply_string(struct parser *p, int id, const char *val)
+{
+	struct args_request *r = p->req;
+	struct ctlp_detach d;
+
+	switch (id) {
+	case O_DETACH_KEYS:
 		if (strlen(val) >= 64 || ctlp_detach_parse(val, &d) != 0)
 			return fail(p,
 			    "run: --detach-keys %.100s: keys like ctrl-p,ctrl-q",
 			    val);
 		return set_once(p, &r->detach_keys, "--detach-keys", val);
-	}
 	case O_NAME:
 		if (!args_valid_name(val))
 			return fail(p,
@@ -362,10 +364,20 @@ apply(struct parser *p, const struct optscan_def *o, const char *val)
 		if (val[0] == '\0')
 			return fail(p, "run: --env-file: empty file name");
 		return set_once(p, &r->env_file, "--env-file", val);
-	case O_VOLUME:
-		return parse_volume(p, val);
-	case O_ENV:
-		return parse_env(p, val);
+	case O_USER:
+		return set_once(p, &r->user, "--user", val);
+	}
+	return fail(p, "run: internal error: unknown option");
+}
+
+/* The resource requests and --step-tasks: numbers, each at most once. */
+static int
+apply_number(struct parser *p, int id, const char *val)
+{
+	struct args_request *r = p->req;
+	uint64_t n;
+
+	switch (id) {
 	case O_CPUS:
 		if (r->has_cpus)
 			return fail(p, "run: --cpus given twice");
@@ -393,31 +405,6 @@ apply(struct parser *p, const struct optscan_def *o, const char *val)
 			    val, ARGS_PIDS_MAX);
 		r->has_pids = true;
 		return 0;
-	case O_NETWORK:
-		if (r->net != ARGS_NET_DEFAULT)
-			return fail(p, "run: --network given twice");
-		if (strcmp(val, "host") == 0)
-			r->net = ARGS_NET_HOST;
-		else if (strcmp(val, "none") == 0)
-			r->net = ARGS_NET_NONE;
-		else if (strcmp(val, "private") == 0)
-			r->net = ARGS_NET_PRIVATE;
-		else
-			return fail(p,
-			    "run: --network %.64s: the mode must be host, private or none",
-			    val);
-		return 0;
-	case O_PUBLISH:
-		if (r->npublish >= POLICY_PUBLISH_MAX)
-			return fail(p, "run: more than %d -p options",
-			    POLICY_PUBLISH_MAX);
-		if (policy_publish_parse(val, &r->publish[r->npublish], p->err,
-			p->errlen) != 0)
-			return -1;
-		r->npublish++;
-		return 0;
-	case O_USER:
-		return set_once(p, &r->user, "--user", val);
 	case O_STEP_TASKS:
 		if (r->step_tasks != 0)
 			return fail(p, "run: --step-tasks given twice");
@@ -427,6 +414,83 @@ apply(struct parser *p, const struct optscan_def *o, const char *val)
 			    val, ARGS_STEP_TASKS_MAX);
 		r->step_tasks = (unsigned)n;
 		return 0;
+	}
+	return fail(p, "run: internal error: unknown option");
+}
+
+static int
+parse_network(struct parser *p, const char *val)
+{
+	struct args_request *r = p->req;
+
+	if (r->net != ARGS_NET_DEFAULT)
+		return fail(p, "run: --network given twice");
+	if (strcmp(val, "host") == 0)
+		r->net = ARGS_NET_HOST;
+	else if (strcmp(val, "none") == 0)
+		r->net = ARGS_NET_NONE;
+	else if (strcmp(val, "private") == 0)
+		r->net = ARGS_NET_PRIVATE;
+	else
+		return fail(p,
+		    "run: --network %.64s: the mode must be host, private or none",
+		    val);
+	return 0;
+}
+
+static int
+parse_publish(struct parser *p, const char *val)
+{
+	struct args_request *r = p->req;
+
+	if (r->npublish >= POLICY_PUBLISH_MAX)
+		return fail(p, "run: more than %d -p options",
+		    POLICY_PUBLISH_MAX);
+	if (policy_publish_parse(val, &r->publish[r->npublish], p->err,
+		p->errlen) != 0)
+		return -1;
+	r->npublish++;
+	return 0;
+}
+
+/* One option of run: its value's length, then the option's own checks. */
+static int
+apply(struct parser *p, const struct optscan_def *o, const char *val)
+{
+	if (val != NULL &&
+	    strnlen(val, ARGS_MAX_CMDLEN + 1) >
+		(o->id == O_ENV ? ARGS_MAX_CMDLEN : ARGS_MAX_ARGLEN))
+		return fail(p, "run: --%s: value too long", o->lng);
+	switch (o->id) {
+	case O_INTERACTIVE:
+	case O_TTY:
+	case O_RM:
+	case O_DRY_RUN:
+	case O_HELP:
+	case O_DETACH:
+		apply_flag(p->req, o->id);
+		return 0;
+	case O_DETACH_KEYS:
+	case O_NAME:
+	case O_HOSTNAME:
+	case O_WORKDIR:
+	case O_ENTRYPOINT:
+	case O_ENV_FILE:
+	case O_USER:
+		return apply_string(p, o->id, val);
+	case O_CPUS:
+	case O_MEMORY:
+	case O_PIDS:
+	case O_STEP_TASKS:
+		return apply_number(p, o->id, val);
+	case O_VOLUME:
+		return parse_volume(p, val);
+	case O_ENV:
+		return parse_env(p, val);
+	case O_NETWORK:
+		return parse_network(p, val);
+	case O_PUBLISH:
+		return parse_publish(p, val);
 	}
 	return fail(p, "run: internal error: unknown option");
 }

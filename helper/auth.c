@@ -16,6 +16,8 @@
  * - Only TERM, LANG and LC_* MAY pass from PAM's environment.
  * - The payload's rlimits MUST be the caller's, except those the session
  *   changed in K (pam_limits), which win.
+ * - What the session gives the payload (rlimits, environment) MUST be kept
+ *   in struct auth (auth_payload), never written into the plan.
  * - After the session opens, K's signal dispositions MUST be the default
  *   and its mask what it was, and its umask MUST be 077 again: nothing a
  *   module set reaches the container or the directories K creates.
@@ -117,6 +119,22 @@ auth_env_merge(const struct auth *a, char ***envp)
 		env[++n] = NULL;
 	}
 	*envp = env;
+}
+
+void
+auth_payload(struct auth *a, const struct launch_plan *p)
+{
+	size_t n = 0;
+
+	auth_rlimits(a, p->rlimits, a->rlimits);
+	while (p->env != NULL && p->env[n] != NULL)
+		n++;
+	if ((a->payload_env = calloc(n + 1, sizeof(char *))) == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < n; i++)
+		if ((a->payload_env[i] = strdup(p->env[i])) == NULL)
+			die("out of memory");
+	auth_env_merge(a, &a->payload_env);
 }
 
 /* Puts back K's own rlimits (best effort: raising a hard limit needs
@@ -304,4 +322,6 @@ auth_close(struct auth *a)
 		free(a->env[i]);
 	free(a->env);
 	a->env = NULL;
+	env_free(a->payload_env);
+	a->payload_env = NULL;
 }

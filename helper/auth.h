@@ -22,6 +22,10 @@ struct auth {
 	struct rlimit after[RLIM_NLIMITS];
 	bool changed[RLIM_NLIMITS];
 	char **env; /* the session's environment, allowlisted; never NULL */
+	/* What the payload gets (auth_payload), kept here so that the plan
+	 * stays as step 3 built it. */
+	struct rlimit rlimits[RLIM_NLIMITS];
+	char **payload_env; /* NULL-terminated, malloc'd */
 };
 
 /*
@@ -51,6 +55,17 @@ void auth_rlimits(const struct auth *, const struct rlimit *caller,
  * *ENV lacks; the caller's own values and -e always win.  Dies on ENOMEM.
  */
 void auth_env_merge(const struct auth *, char ***env);
+
+/*
+ * K, right after auth_open and before the clone of P1: what the payload
+ * gets, into A (never into the plan): A->rlimits, P's rlimits (the
+ * caller's, saved at step 0) except those the session changed
+ * (auth_rlimits); A->payload_env, a copy of P's environment with the
+ * session's allowlisted variables it lacks added (auth_env_merge).  P1
+ * (creds_restore, the payload's exec) and the execs of `ctr-launch exec`
+ * (kexec.c) apply these.  Pure; dies on ENOMEM.
+ */
+void auth_payload(struct auth *, const struct launch_plan *p);
 
 /* Is "KEY=VALUE" allowed from PAM's environment (TERM, LANG, LC_*)? */
 bool auth_env_allowed(const char *kv);

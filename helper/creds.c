@@ -466,10 +466,10 @@ creds_verify(const struct launch_plan *p)
 }
 
 void
-creds_restore(const struct launch_plan *p)
+creds_restore(const struct launch_plan *p, const struct rlimit *rlimits)
 {
 	umask(p->umask);
 	for (int r = 0; r < RLIM_NLIMITS; r++)
-		if (setrlimit(r, &p->rlimits[r]) != 0)
+		if (setrlimit(r, &rlimits[r]) != 0)
 			die_errno("cannot restore your resource limit %d", r);
 }

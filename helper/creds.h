@@ -32,7 +32,8 @@ void creds_drop_front(const struct launch_plan *p);
 void creds_drop(const struct launch_plan *p, int keeper_fd);
 /* Step 13 (P1): tries to regain privilege; dies if anything is left. */
 void creds_verify(const struct launch_plan *p);
-/* Step 14 (P1, after the drop): the caller's umask and rlimits. */
-void creds_restore(const struct launch_plan *p);
+/* Step 14 (P1, after the drop): the caller's umask and RLIMITS (the
+ * caller's with the PAM session's, auth_payload). */
+void creds_restore(const struct launch_plan *p, const struct rlimit *rlimits);
 
 #endif

@@ -24,9 +24,11 @@
  * - No descriptor but 0, 1 and 2 MUST reach the payload.
  * - With -t, P1's own error messages MUST still reach the caller's
  *   stderr (the pty is only relayed once the setup is done).
- * - The payload MUST be executed with execve and the plan's environment;
- *   the command is found through the plan's PATH, never a shell: 127
- *   when not found, 126 when not executable.
+ * - The payload MUST be executed with execve and the plan's environment
+ *   with the PAM session's allowlisted variables (auth_payload, in K's
+ *   struct auth: the plan itself is never changed); the command is found
+ *   through that environment's PATH, never a shell: 127 when not found,
+ *   126 when not executable.
  * - The init MUST exit with the payload's status, 128+N for signal N.
  */
 #include <errno.h>
@@ -43,6 +45,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper/auth.h"
 #include "helper/creds.h"
 #include "helper/env.h"
 #include "helper/filter.h"
@@ -284,7 +287,7 @@ init_exec(char *const argv[], char *const env[], char *err, size_t errlen)
 }
 
 static noreturn void
-payload(const struct launch_plan *p)
+payload(const struct launch_plan *p, char *const *env)
 {
 	sigset_t none;
 	char err[512], line[600];
@@ -300,7 +303,7 @@ payload(const struct launch_plan *p)
 	/* ctr-launch-shell, transfer = container: the program is looked up
 	 * here, as the caller, in the container (transfer.c). */
 	transfer_in_image(p);
-	code = init_exec(p->argv, p->env, err, sizeof(err));
+	code = init_exec(p->argv, env, err, sizeof(err));
 	n = snprintf(line, sizeof(line), "ctr-launch: %s\n", err);
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line,
@@ -322,7 +325,7 @@ init_run(const struct launch_plan *p, struct monitor *m)
 	if (child < 0 && p->step_tasks == 0)
 		die_errno("fork");
 	if (child == 0)
-		payload(p);
+		payload(p, m->auth->payload_env);
 	for (;;) {
 		struct pollfd pf[2] = { { sfd, POLLIN, 0 },
 			{ m->alive[0], POLLIN, 0 } };

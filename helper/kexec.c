@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper/auth.h"
 #include "helper/cgroup.h"
 #include "helper/creds.h"
 #include "helper/filter.h"
@@ -100,8 +101,9 @@ own_pty(void)
 
 /* C2: inside the pid namespace.  Never returns. */
 static noreturn void
-inside(const struct launch_plan *p, const int procs[CGROUP_NCTL], int alive,
-    char *const *argv, char *const *env, const char *workdir, bool tty)
+inside(const struct launch_plan *p, const struct auth *a,
+    const int procs[CGROUP_NCTL], int alive, char *const *argv,
+    char *const *env, const char *workdir, bool tty)
 {
 	char err[512], line[600];
 	sigset_t none;
@@ -129,7 +131,7 @@ inside(const struct launch_plan *p, const int procs[CGROUP_NCTL], int alive,
 	} else if (chdir(p->workdir) != 0 && chdir("/") != 0) {
 		die_errno("chdir /");
 	}
-	creds_restore(p);
+	creds_restore(p, a->rlimits);
 	if (tty)
 		own_pty();
 	/* Step 15: nothing but stdio, then the filter, last. */
@@ -171,8 +173,12 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		die("exec: the container's keeper is gone");
 	if (cgroup_procs_open(m->cg, procs) != 0)
 		die_errno("exec: the container's cgroup");
-	/* Everything computed before setns. */
-	if ((env = ctlp_env_merge(p->env, x->env)) == NULL)
+	/* Everything computed before setns: the environment is the
+	 * container's payload's (the plan's with the PAM session's,
+	 * auth_payload), the exec's -e over it. */
+	if (m->auth == NULL)
+		die("exec: the container's PAM session is closed");
+	if ((env = ctlp_env_merge(m->auth->payload_env, x->env)) == NULL)
 		die("out of memory");
 	filter_prepare(p);
 	keep[nk++] = alive;
@@ -193,7 +199,8 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 	if ((c2 = fork()) < 0)
 		die_errno("fork");
 	if (c2 == 0)
-		inside(p, procs, alive, x->argv, env, x->workdir, x->tty);
+		inside(p, m->auth, procs, alive, x->argv, env, x->workdir,
+		    x->tty);
 	close(alive);
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (procs[c] >= 0)

@@ -78,7 +78,7 @@ container(const struct launch_plan *p, struct monitor *m, struct place *pl)
 	init_ready(p, m, &tty);
 	/* 14. Working directory, umask and rlimits, as the caller. */
 	init_workdir(p);
-	creds_restore(p);
+	creds_restore(p, m->auth->rlimits);
 	/* 15. The seccomp filter, last. */
 	filter_load(p);
 	/* 16. Stay as the init; exec the payload. */
@@ -145,8 +145,7 @@ launch(struct launch_plan *p)
 		keeper_reserve(p, &pl);
 	/* 5. PAM account and session; the session's rlimits win. */
 	auth_open(&auth, p);
-	auth_rlimits(&auth, p->rlimits, p->rlimits);
-	auth_env_merge(&auth, &p->env);
+	auth_payload(&auth, p);
 	/* 6. The cgroup: counts, totals and limits. */
 	cgroup_setup(&cg, p, &hier, &pl);
 	m.cg = &cg;

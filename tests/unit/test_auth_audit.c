@@ -21,6 +21,7 @@
 
 #include "helper/audit.h"
 #include "helper/auth.h"
+#include "helper/env.h"
 
 static void
 test_env_allowlist(void **state)
@@ -97,6 +98,55 @@ test_env_merge(void **state)
 	for (size_t i = 0; env[i] != NULL; i++)
 		free(env[i]);
 	free(env);
+}
+
+/* The payload's rlimits and environment go into the auth state; the
+ * plan is left as step 3 built it. */
+static void
+test_payload_leaves_plan(void **state)
+{
+	char t[] = "TERM=vt100", l[] = "LANG=C.UTF-8", p1[] = "PATH=/tmp";
+	char e0[] = "TERM=xterm", e1[] = "HOME=/home/u";
+	char *pam[] = { t, l, p1, NULL };
+	char *penv[] = { e0, e1, NULL };
+	struct launch_plan p;
+	struct rlimit saved[RLIM_NLIMITS];
+	struct auth a;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	memset(&p, 0, sizeof(p));
+	a.env = pam;
+	p.env = penv;
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		p.rlimits[i].rlim_cur = 10 + (rlim_t)i;
+		p.rlimits[i].rlim_max = 20 + (rlim_t)i;
+		a.after[i].rlim_cur = a.after[i].rlim_max = 5;
+	}
+	a.changed[RLIMIT_NOFILE] = true;
+	memcpy(saved, p.rlimits, sizeof(saved));
+	auth_payload(&a, &p);
+	/* The plan: unchanged. */
+	assert_ptr_equal(p.env, penv);
+	assert_string_equal(p.env[0], "TERM=xterm");
+	assert_string_equal(p.env[1], "HOME=/home/u");
+	assert_null(p.env[2]);
+	assert_memory_equal(p.rlimits, saved, sizeof(saved));
+	/* The payload's: the plan's, the session's added or winning. */
+	assert_non_null(a.payload_env);
+	assert_ptr_not_equal(a.payload_env[0], p.env[0]);
+	assert_string_equal(a.payload_env[0], "TERM=xterm");
+	assert_string_equal(a.payload_env[1], "HOME=/home/u");
+	assert_string_equal(a.payload_env[2], "LANG=C.UTF-8");
+	assert_null(a.payload_env[3]);
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		const struct rlimit *want = i == RLIMIT_NOFILE ? &a.after[i] :
+								 &saved[i];
+
+		assert_int_equal(a.rlimits[i].rlim_cur, want->rlim_cur);
+		assert_int_equal(a.rlimits[i].rlim_max, want->rlim_max);
+	}
+	env_free(a.payload_env);
 }
 
 /* ---- The audit lines: a strict reader of the format in audit.c. ---- */
@@ -650,6 +700,7 @@ main(void)
 		cmocka_unit_test(test_env_allowlist),
 		cmocka_unit_test(test_session_rlimits_win),
 		cmocka_unit_test(test_env_merge),
+		cmocka_unit_test(test_payload_leaves_plan),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_every_byte),
 		cmocka_unit_test(test_grant_line),

@@ -24,6 +24,7 @@
 #include "helper/init.h"
 #include "helper/log.h"
 #include "helper/plan.h"
+#include "helper/planrules.h"
 #include "helper/reserved.h"
 
 static char errbuf[256];
