@@ -89,26 +89,17 @@ plan_policy(struct launch_plan *p)
 
 /* ---- the image ---- */
 
+/* The store's images/ directory, after the store's trust check
+ * (image/storelist.c, the same check `ctr-launch images` and ctr-policy
+ * make). */
 static int
 open_images_dir(void)
 {
-	cleanup_close int store = -1;
-	struct stat st;
-	int d;
+	struct ctl_err e;
+	int d = storelist_open(STORE_DIR, 0, &e);
 
-	store = open(STORE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (store < 0)
-		die_errno("the image store %s cannot be opened", STORE_DIR);
-	if (fstat(store, &st) != 0)
-		die_errno("the image store %s", STORE_DIR);
-	if (!st_trusted(&st, 0))
-		die("the image store %s is not root-owned or is writable by others",
-		    STORE_DIR);
-	d = openat(store, "images",
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (d < 0)
-		die_errno("the image store %s/images cannot be opened",
-		    STORE_DIR);
+		die("%s", e.msg);
 	return d;
 }
 
