@@ -157,12 +157,6 @@ static struct kstate {
 	0, 0, "", { { -1, 0, false, false, 0, -1, -1, false } }, NULL, false,
 	-1, { 0 }, 0 };
 
-static int
-pidfd_signal(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
 static void
 xclose(int *fd)
 {
@@ -958,7 +952,7 @@ keeper_peer_uid(int sock, uid_t *uid)
 	if (errno != 0 || end == s + 6 || *end != '\t' || v > 0xfffffffeUL)
 		return -1;
 	/* The process read is the one connected: alive after the read. */
-	if (pidfd_signal(pidfd, 0) != 0)
+	if (mon_pidfd_signal(pidfd, 0) != 0)
 		return -1;
 	*uid = (uid_t)v;
 	return 0;
@@ -983,7 +977,7 @@ client_close(struct client *c)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE,
 		    "container %s (uid %u): its launcher is gone, killed",
 		    ks.name, (unsigned)ks.uid);
-		(void)pidfd_signal(ks.initfd, SIGKILL);
+		(void)mon_pidfd_signal(ks.initfd, SIGKILL);
 	}
 }
 
@@ -1316,7 +1310,7 @@ client_request(struct client *c, const struct launch_plan *p, struct monitor *m)
 	case CTLP_KILL:
 		if (q.arg < 1 || q.arg > 64) {
 			r.err = CTLP_EINVAL;
-		} else if (pidfd_signal(m->init_pidfd, q.arg) != 0) {
+		} else if (mon_pidfd_signal(m->init_pidfd, q.arg) != 0) {
 			r.err = CTLP_EINVAL;
 		} else {
 			syslog(LOG_AUTHPRIV | LOG_NOTICE,
@@ -1334,7 +1328,7 @@ client_request(struct client *c, const struct launch_plan *p, struct monitor *m)
 		syslog(LOG_AUTHPRIV | LOG_NOTICE,
 		    "container %s (uid %u): stop by uid %u", ks.name,
 		    (unsigned)ks.uid, (unsigned)c->uid);
-		(void)pidfd_signal(m->init_pidfd, SIGTERM);
+		(void)mon_pidfd_signal(m->init_pidfd, SIGTERM);
 		stop_arm(q.arg);
 		c->waits = true;
 		return;
@@ -1486,7 +1480,6 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 	(void)launcher_flush(LAUNCHER_FLUSH_MS);
 	write_exit(status);
 	log_set_teardown(NULL, NULL);
-	m->ready = false;
 	/* A foreground run's front has the status once nothing of the
 	 * container runs, as without a keeper (monitor.c). */
 	if (ks.lc != NULL && m->cg != NULL)
@@ -1515,8 +1508,9 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 	}
 	xclose(&ks.listen);
 	(void)unlinkat(ks.dir, "ctl", 0);
-	monitor_release(m);
-	audit_end(p, status);
+	/* K's teardown, as a foreground run's (keeper_fg.c): the end
+	 * audited with the status. */
+	keeper_end(m, status);
 	/* --rm, or a foreground run that ended before its launcher
 	 * detached: no record is left. */
 	if (p->auto_remove || ks.fg)
@@ -1600,7 +1594,7 @@ wait_ready(const struct launch_plan *p, struct monitor *m, int *status)
 	pf[INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
 	pf[OUT] = (struct pollfd){ ks.out[0], POLLIN, 0 };
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
-		killed = pidfd_signal(m->init_pidfd, SIGKILL) == 0;
+		killed = mon_pidfd_signal(m->init_pidfd, SIGKILL) == 0;
 	for (;;) {
 		if (poll(pf, N, -1) < 0) {
 			if (errno == EINTR)
@@ -1610,8 +1604,8 @@ wait_ready(const struct launch_plan *p, struct monitor *m, int *status)
 		if (pf[FRONT_PID].revents || pf[FRONT_SOCK].revents) {
 			pf[FRONT_PID].fd = pf[FRONT_SOCK].fd = -1;
 			if (!killed)
-				killed = pidfd_signal(m->init_pidfd, SIGKILL) ==
-				    0;
+				killed = mon_pidfd_signal(m->init_pidfd,
+					     SIGKILL) == 0;
 		}
 		if (pf[INIT_SOCK].revents) {
 			pf[INIT_SOCK].fd = -1;
@@ -1664,7 +1658,7 @@ step_check(struct monitor *m)
 	    (kst.idle_at.tv_nsec - now.tv_nsec) / 1000000;
 	if (kst.done >= kst.tasks || (kst.idle && ms <= 0)) {
 		kst.killed = true;
-		(void)pidfd_signal(m->init_pidfd, SIGKILL);
+		(void)mon_pidfd_signal(m->init_pidfd, SIGKILL);
 		return -1;
 	}
 	return kst.idle ? (int)ms : -1;
@@ -1681,7 +1675,7 @@ front_gone(const struct launch_plan *p, struct monitor *m)
 	if (ks.lc != NULL && ks.fg)
 		client_close(ks.lc);
 	else if (ks.fg)
-		(void)pidfd_signal(ks.initfd, SIGKILL);
+		(void)mon_pidfd_signal(ks.initfd, SIGKILL);
 	xclose(&m->keeper_sock);
 	xclose(&m->front_pidfd);
 }
@@ -1709,20 +1703,20 @@ step_front(struct monitor *m, short pid_ev, short sock_ev, short term_ev,
 			terminate = true;
 		else if (msg.value > 0 && msg.value < 65 &&
 		    msg.value != SIGKILL && msg.value != SIGSTOP)
-			(void)pidfd_signal(m->init_pidfd, msg.value);
+			(void)mon_pidfd_signal(m->init_pidfd, msg.value);
 	}
 	if (terminate) {
 		/* Slurm ends the step: SIGTERM to every task, what is left
 		 * killed after the grace. */
 		if (term >= 0 && term_ev)
 			mon_term_read(term);
-		(void)pidfd_signal(m->init_pidfd, SIGTERM);
+		(void)mon_pidfd_signal(m->init_pidfd, SIGTERM);
 		stop_arm(STEP_GRACE_S);
 	}
 	if (gone) {
 		xclose(&m->front_pidfd);
 		xclose(&m->keeper_sock);
-		(void)pidfd_signal(m->init_pidfd, SIGKILL);
+		(void)mon_pidfd_signal(m->init_pidfd, SIGKILL);
 	}
 }
 
@@ -1787,7 +1781,7 @@ serve(const struct launch_plan *p, struct monitor *m)
 
 			(void)!read(ks.timer, &x, sizeof(x));
 			/* The grace time is over: the whole container. */
-			(void)pidfd_signal(m->init_pidfd, SIGKILL);
+			(void)mon_pidfd_signal(m->init_pidfd, SIGKILL);
 		}
 		if (kst.tasks > 0)
 			step_front(m, pf[FRONT_PID].revents,
