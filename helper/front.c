@@ -400,7 +400,7 @@ front_step(struct front *f, int sock, bool own)
 /* run -it (plan->fg_detach): K runs the container as a detached one and
  * P0 is its launcher, the client SOCK attached to its pty: the relay of
  * `attach`, with the signals to the init through PIDFD.  Closing SOCK
- * without a detach ends the container (keeper.c). */
+ * without a detach ends the container (keeper_ctl.c). */
 static noreturn void
 front_attached(struct front *f, int sock, int pidfd)
 {

@@ -168,7 +168,7 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 	write_exit(status);
 	log_set_teardown(NULL, NULL);
 	/* A foreground run's front has the status once nothing of the
-	 * container runs, as without a keeper (monitor.c). */
+	 * container runs, as without a keeper (keeper_fg.c). */
 	if (ks.lc != NULL && m->cg != NULL)
 		cgroup_empty(m->cg);
 	/* The launcher is answered as any waiter from here. */

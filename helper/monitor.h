@@ -26,12 +26,12 @@ enum mon_type {
 	MON_TERM,    /* P0 to K: the caller's SIGTERM, forwarded (in a job,
 			K's grace before the kill starts) */
 	MON_SIGNAL,  /* P0 to K, a step's container: the signal (value) the
-			task got, for every task (keeper.c) */
+			task got, for every task (keeper_step.c) */
 	MON_CLIENT,  /* K to P0: + a connection to a keeper's ctl socket,
 			already accepted by that keeper; value 1 when K
 			is that keeper (P0 then waits for K to exit) */
 	/* K to P0 (run -it, plan->fg_detach): + a client connection of the
-	 * container's keeper, attached to its pty (keeper.c), + P1's pidfd */
+	 * container's keeper, attached to its pty (keeper_ctl.c), + P1's pidfd */
 	MON_ATTACHED,
 };
 
