@@ -486,9 +486,7 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 	ks.initfd = m->init_pidfd;
 	close(m->init_sock[1]);
 	close(m->alive[0]);
-	for (int fd = 0; fd < 3; fd++)
-		for (int e = 0; e < 2; e++)
-			xclose(&m->relay[fd][e]);
+	monitor_relay_close(m);
 	if (!wait_ready(p, m, &status)) {
 		/* P1 ended before it was ready: as in the foreground, P0 gets
 		 * 125 (P1 said why on the caller's stderr). */
