@@ -1,6 +1,8 @@
 /*
- * keeper.h: K as the supervisor of a detached container (run -d, DESIGN
- * section 10): its state directory and name, its log, its ctl socket.
+ * keeper.h: K, the keeper: the supervisor of a foreground run
+ * (keeper_fg.c) and of a detached container (run -d, DESIGN section 10):
+ * its state directory and name, its log, its ctl socket (keeper.c and the
+ * keeper_*.c beside it).
  */
 #ifndef CTL_KEEPER_H
 #define CTL_KEEPER_H
@@ -63,6 +65,20 @@ void keeper_abandon(void);
  */
 noreturn void
 keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init);
+
+/* K, step 11 of a foreground run: releases P1, relays its readiness to
+ * P0, waits for P1 and for P0, kills what is left, cleans up and reports
+ * the status. */
+noreturn void
+monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init);
+/* K's one teardown, for the failure hook and the normal end of every run:
+ * kills P1 (if cloned; a no-op once it is reaped) and waits for it,
+ * releases the layer locks, removes the cgroup, closes the PAM session,
+ * audits the end with STATUS if the grant was audited.  Idempotent. */
+void keeper_end(struct monitor *m, int status);
+/* K's failure hook (log.h) from the PAM session on: keeper_end with
+ * CTL_EXIT_FAIL. */
+void monitor_teardown(void *m);
 
 /* Under UDIR's lock: when the user UID has no container left, their log
  * directory, then UDIR (RUNDIR/ctr-launch/c/u<UID>), are removed. */

@@ -28,6 +28,7 @@
 #include "helper/ctlproto.h"
 #include "helper/env.h"
 #include "helper/filter.h"
+#include "helper/front.h"
 #include "helper/ids.h"
 #include "helper/init.h"
 #include "helper/keeper.h"

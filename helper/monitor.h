@@ -1,6 +1,7 @@
 /*
- * monitor.h: the three processes of DESIGN section 5 and their wiring:
- * P0 (the front), K (the keeper) and P1 (the container's init).
+ * monitor.h: the wiring of the three processes of DESIGN section 5: P0
+ * (the front, front.h), K (the keeper, keeper.h) and P1 (the container's
+ * init, init.h), and the messages between them.
  */
 #ifndef CTL_MONITOR_H
 #define CTL_MONITOR_H
@@ -25,12 +26,12 @@ enum mon_type {
 	MON_TERM,    /* P0 to K: the caller's SIGTERM, forwarded (in a job,
 			K's grace before the kill starts) */
 	MON_SIGNAL,  /* P0 to K, a step's container: the signal (value) the
-			task got, for every task (keeper.c) */
+			task got, for every task (keeper_step.c) */
 	MON_CLIENT,  /* K to P0: + a connection to a keeper's ctl socket,
 			already accepted by that keeper; value 1 when K
 			is that keeper (P0 then waits for K to exit) */
 	/* K to P0 (run -it, plan->fg_detach): + a client connection of the
-	 * container's keeper, attached to its pty (keeper.c), + P1's pidfd */
+	 * container's keeper, attached to its pty (keeper_ctl.c), + P1's pidfd */
 	MON_ATTACHED,
 };
 
@@ -72,20 +73,9 @@ struct monitor {
 pid_t monitor_fork_keeper(const struct launch_plan *p, struct monitor *m);
 /* K, step 7, before the clone: layer locks, the K-P1 socket and pipe. */
 void monitor_prepare_init(const struct launch_plan *p, struct monitor *m);
-/* K, step 11: releases P1, relays its readiness to P0, waits for P1 and
- * for P0, kills what is left, cleans up and reports the status. */
-noreturn void
-monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init);
-/* K, once P1 is gone: the layer locks, the cgroup, the PAM session
- * released.  Idempotent. */
-void monitor_release(struct monitor *m);
-/* K: kills P1 (if cloned) and waits for it, removes the cgroup, closes
- * the PAM session, audits the end if the grant was audited.  Idempotent;
- * the teardown hook of log.h from the PAM session on. */
-void monitor_teardown(void *m);
-/* P0, step 11: drops to the caller, relays the pty and signals, exits
- * with the status K reports (125 if K dies). */
-noreturn void monitor_front(struct launch_plan *p, struct monitor *m);
+/* K, once P1 is cloned: closes K's ends of the relay pipes (P1's alone
+ * from here). */
+void monitor_relay_close(struct monitor *m);
 
 /* Inside a batch job: SIGTERM (blocked since step 0) through a signalfd,
  * and draining it. */
@@ -93,6 +83,8 @@ int mon_term_fd(void);
 void mon_term_read(int fd);
 /* A signalfd for every signal (all are blocked since step 0). */
 int mon_signalfd(int flags);
+/* SIG to the process of PIDFD (pidfd_send_signal); 0, or -1. */
+int mon_pidfd_signal(int pidfd, int sig);
 /* Message helpers (FD -1 for none; *FD -1 when none came). */
 int
 mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds);

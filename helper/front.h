@@ -1,0 +1,17 @@
+/*
+ * front.h: P0, the front (front.c): the caller's own process once K is
+ * forked.
+ */
+#ifndef CTL_FRONT_H
+#define CTL_FRONT_H
+
+#include <stdnoreturn.h>
+
+#include "helper/monitor.h"
+#include "helper/plan.h"
+
+/* P0, step 11: drops to the caller, relays the pty and signals, exits
+ * with the status K reports (125 if K dies). */
+noreturn void monitor_front(struct launch_plan *p, struct monitor *m);
+
+#endif
