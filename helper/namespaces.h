@@ -8,6 +8,7 @@
 
 #include "helper/plan.h"
 #include "lib/err.h"
+#include "lib/wur.h"
 
 /*
  * Forks P1 into new mount, pid, uts and ipc namespaces (and a new network
@@ -27,7 +28,7 @@ pid_t ns_fork(int cgroup_fd, int *pidfd);
  * clone(2) child that cannot join its leaf still dies (125), in the
  * child. */
 pid_t ns_clone_at(const struct launch_plan *p, int cgroup_fd, int *pidfd,
-    struct ctl_err *e);
-pid_t ns_fork_at(int cgroup_fd, int *pidfd, struct ctl_err *e);
+    struct ctl_err *e) CTL_WUR;
+pid_t ns_fork_at(int cgroup_fd, int *pidfd, struct ctl_err *e) CTL_WUR;
 
 #endif
