@@ -41,9 +41,9 @@ void creds_restore(const struct launch_plan *p);
  * The cores of the functions above, for a caller that must not exit:
  * each does the same steps in the same order, but a failure is -1 with
  * *E (the message the wrapper dies with) instead of death.  A failed
- * keeper, front or drop core leaves the process's credentials partly
- * changed: the caller MUST NOT go on in that process (it reports, then
- * ends it).  creds_read_file_as_caller_at reports a finding about the
+ * keeper, front, drop or verify core leaves the process's credentials
+ * partly changed (a failed verification may even have regained root):
+ * the caller MUST NOT go on in that process (it reports, then ends it).  creds_read_file_as_caller_at reports a finding about the
  * file as E->file = PATH with E->err 0 (the wrapper's ERR), and a
  * failure of its own pipe, fork or wait with E->err set (the wrapper
  * dies).  Step 0 and step 14 have no core: step 0 is the setuid
