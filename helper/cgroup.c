@@ -79,6 +79,25 @@ cg_release(struct cgroup *cg)
 	cg->ulock = -1;
 }
 
+/* Opens ctr-launch/u<uid> (UNAME) in hierarchy C, creating it (v2: the
+ * controllers enabled for the children on the way down). */
+static int
+open_user_in(const struct cgroup_hier *h, int c, const char *uname,
+    struct cgroup *cg, struct ctl_err *e)
+{
+	cleanup_close int base = -1;
+
+	if (h->version == 2 && cg_enable_controllers(h, h->fd[c], e) == -1)
+		return -1;
+	base = cg_open_dir(h, h->fd[c], CGROUP_DIR, true, CGROUP_LOCK_MODE, e);
+	if (base < 0)
+		return -1;
+	if (h->version == 2 && cg_enable_controllers(h, base, e) == -1)
+		return -1;
+	cg->udir[c] = cg_open_dir(h, base, uname, true, CGROUP_LOCK_MODE, e);
+	return cg->udir[c] < 0 ? -1 : 0;
+}
+
 /* Opens ctr-launch/u<uid> in every used hierarchy, creating it; nothing
  * is written into it before the user's lock is held. */
 static int
@@ -88,25 +107,9 @@ open_user(const struct cgroup_hier *h, const struct cgroup_req *r,
 	char uname[32];
 
 	snprintf(uname, sizeof(uname), "u%lu", (unsigned long)r->uid);
-	for (int c = 0; c < CGROUP_NCTL; c++) {
-		cleanup_close int base = -1;
-
-		if (!cg_used(h, c))
-			continue;
-		if (h->version == 2 &&
-		    cg_enable_controllers(h, h->fd[c], e) == -1)
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		if (cg_used(h, c) && open_user_in(h, c, uname, cg, e) == -1)
 			return -1;
-		base = cg_open_dir(h, h->fd[c], CGROUP_DIR, true,
-		    CGROUP_LOCK_MODE, e);
-		if (base < 0)
-			return -1;
-		if (h->version == 2 && cg_enable_controllers(h, base, e) == -1)
-			return -1;
-		cg->udir[c] = cg_open_dir(h, base, uname, true,
-		    CGROUP_LOCK_MODE, e);
-		if (cg->udir[c] < 0)
-			return -1;
-	}
 	return 0;
 }
 

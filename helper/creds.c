@@ -309,7 +309,8 @@ creds_read_file_as_caller_at(const struct launch_plan *p,
 		err_errno(e, "fork");
 		close(pfd[0]);
 		close(pfd[1]);
-		return -1;
+		/* buf is cleanup_free, which cppcheck does not follow. */
+		return -1; /* cppcheck-suppress memleak */
 	}
 	if (pid == 0) {
 		close(pfd[0]);
