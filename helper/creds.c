@@ -24,6 +24,10 @@
  * - The verification MUST fail closed: any way back to root, any
  *   capability in any set, any id or group other than the caller's, or
  *   no_new_privs unset ends the launch with 125.
+ *
+ * The privileged steps after step 0 are each a core that reports through
+ * lib/err.h's struct ctl_err (creds_*_at, for a caller that must not exit)
+ * and a wrapper of today's name that dies with the core's message.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +50,7 @@
 #include "helper/creds.h"
 #include "helper/env.h"
 #include "helper/log.h"
+#include "lib/err.h"
 
 #define CREDS_MAX_ENV   4096
 #define CREDS_ENV_TOTAL (4u << 20)
@@ -287,9 +292,9 @@ read_all(int fd, char *buf, size_t max, size_t *len)
 }
 
 int
-creds_read_file_as_caller(const struct launch_plan *p,
+creds_read_file_as_caller_at(const struct launch_plan *p,
     const struct plan_caller *c, const char *path, size_t max, char **out,
-    size_t *outlen, char *err, size_t errlen)
+    size_t *outlen, struct ctl_err *e)
 {
 	int pfd[2], status;
 	int32_t rc = -1;
@@ -299,9 +304,14 @@ creds_read_file_as_caller(const struct launch_plan *p,
 	int ok;
 
 	if ((buf = malloc(max + 2)) == NULL || pipe2(pfd, O_CLOEXEC) != 0)
-		die_errno("cannot read %s", path);
-	if ((pid = fork()) < 0)
-		die_errno("fork");
+		return err_errno(e, "cannot read %s", path);
+	if ((pid = fork()) < 0) {
+		err_errno(e, "fork");
+		close(pfd[0]);
+		close(pfd[1]);
+		/* buf is cleanup_free, which cppcheck does not follow. */
+		return -1; /* cppcheck-suppress memleak */
+	}
 	if (pid == 0) {
 		close(pfd[0]);
 		reader(p, c, path, max, pfd[1]);
@@ -312,157 +322,243 @@ creds_read_file_as_caller(const struct launch_plan *p,
 	close(pfd[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			die_errno("waitpid");
-	if (rc > 0) {
-		snprintf(err, errlen, "%s: %s", path,
+			return err_errno(e, "waitpid");
+	if (rc > 0)
+		return err_at(e, path, 0, "%s: %s", path,
 		    rc == EINVAL ? "not a regular file" : strerror(rc));
-		return -1;
-	}
-	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    len > max) {
-		snprintf(err, errlen, "%s: %s", path,
+	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || len > max)
+		return err_at(e, path, 0, "%s: %s", path,
 		    len > max ? "larger than the limit" : "cannot be read");
-		return -1;
-	}
 	buf[len] = '\0';
 	*out = steal_pointer(&buf);
 	*outlen = len;
 	return 0;
 }
 
-void
-creds_keeper(void)
+int
+creds_keeper_at(struct ctl_err *e)
 {
-	uid_t r, e, s;
+	uid_t r, eu, s;
 
 	if (setgroups(0, NULL) != 0 || setresgid(0, 0, 0) != 0 ||
 	    setresuid(0, 0, 0) != 0)
-		die_errno("cannot become root in the keeper");
-	if (getresuid(&r, &e, &s) != 0 || r != 0 || e != 0 || s != 0)
-		die("the keeper is not root");
+		return err_errno(e, "cannot become root in the keeper");
+	if (getresuid(&r, &eu, &s) != 0 || r != 0 || eu != 0 || s != 0)
+		return err_set(e, "the keeper is not root");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-		die_errno("prctl");
+		return err_errno(e, "prctl");
+	return 0;
 }
 
-void
-creds_drop_front(const struct launch_plan *p)
+int
+creds_drop_front_at(const struct launch_plan *p, struct ctl_err *e)
 {
-	uid_t r, e, s;
+	uid_t r, eu, s;
 
 	if (setgroups(p->nkgroups, p->kgroups) != 0 ||
 	    setresgid(p->gid, p->gid, p->gid) != 0 ||
 	    setresuid(p->uid, p->uid, p->uid) != 0)
-		die_errno("cannot drop privileges");
+		return err_errno(e, "cannot drop privileges");
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-		die_errno("prctl");
-	if (getresuid(&r, &e, &s) != 0 || r != p->uid || e != p->uid ||
+		return err_errno(e, "prctl");
+	if (getresuid(&r, &eu, &s) != 0 || r != p->uid || eu != p->uid ||
 	    s != p->uid || setresuid(0, 0, 0) == 0)
-		die("the front process kept privileges");
+		return err_set(e, "the front process kept privileges");
+	return 0;
 }
 
-static void
-caps_clear(cap_flag_t only, bool all)
+static int
+caps_clear(cap_flag_t only, bool all, struct ctl_err *e)
 {
 	cap_t caps = all ? cap_init() : cap_get_proc();
 
 	if (caps == NULL)
-		die_errno("cap_get_proc");
+		return err_errno(e, "cap_get_proc");
 	if ((all ? cap_clear(caps) : cap_clear_flag(caps, only)) != 0 ||
 	    cap_set_proc(caps) != 0) {
 		cap_free(caps);
-		die_errno("cannot clear capabilities");
+		return err_errno(e, "cannot clear capabilities");
 	}
 	cap_free(caps);
+	return 0;
 }
 
-void
-creds_drop(const struct launch_plan *p, int keeper_fd)
+/* The bounding set (while CAP_SETPCAP is held), then ambient and
+ * inheritable. */
+static int
+caps_drop_inherited(struct ctl_err *e)
 {
-	struct pollfd pfd = { keeper_fd, POLLIN, 0 };
 	cap_value_t last = (cap_value_t)cap_max_bits();
 
 	for (cap_value_t cap = 0; cap < last; cap++)
 		if (cap_drop_bound(cap) != 0)
-			die_errno(
+			return err_errno(e,
 			    "cannot drop capability %d from the bounding set",
 			    (int)cap);
 	if (cap_reset_ambient() != 0)
-		die_errno("cannot clear the ambient capabilities");
-	caps_clear(CAP_INHERITABLE, false);
-	if (setgroups(p->nkgroups, p->kgroups) != 0)
-		die_errno("setgroups");
-	if (setresgid(p->gid, p->gid, p->gid) != 0)
-		die_errno("setresgid");
-	if (setresuid(p->uid, p->uid, p->uid) != 0)
-		die_errno("setresuid");
-	caps_clear(CAP_EFFECTIVE, true);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		die_errno("cannot set no_new_privs");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-		die_errno("prctl PR_SET_DUMPABLE");
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
-		die_errno("prctl PR_SET_PDEATHSIG");
-	/* The keeper may have died before PDEATHSIG was armed. */
-	if (poll(&pfd, 1, 0) != 0)
-		die("the keeper process died");
+		return err_errno(e, "cannot clear the ambient capabilities");
+	return caps_clear(CAP_INHERITABLE, false, e);
 }
 
-static bool
-groups_equal(const struct launch_plan *p)
+int
+creds_drop_at(const struct launch_plan *p, int keeper_fd, struct ctl_err *e)
+{
+	struct pollfd pfd = { keeper_fd, POLLIN, 0 };
+
+	if (caps_drop_inherited(e) == -1)
+		return -1;
+	if (setgroups(p->nkgroups, p->kgroups) != 0)
+		return err_errno(e, "setgroups");
+	if (setresgid(p->gid, p->gid, p->gid) != 0)
+		return err_errno(e, "setresgid");
+	if (setresuid(p->uid, p->uid, p->uid) != 0)
+		return err_errno(e, "setresuid");
+	if (caps_clear(CAP_EFFECTIVE, true, e) == -1)
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return err_errno(e, "cannot set no_new_privs");
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return err_errno(e, "prctl PR_SET_DUMPABLE");
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+		return err_errno(e, "prctl PR_SET_PDEATHSIG");
+	/* The keeper may have died before PDEATHSIG was armed. */
+	if (poll(&pfd, 1, 0) != 0)
+		return err_set(e, "the keeper process died");
+	return 0;
+}
+
+/* 0 when the process's groups are exactly the caller's, else -1 with E. */
+static int
+groups_check(const struct launch_plan *p, struct ctl_err *e)
 {
 	cleanup_free gid_t *g = calloc(p->nkgroups + 1, sizeof(gid_t));
 	int n;
 
 	if (g == NULL)
-		die("out of memory");
+		return err_set(e, "out of memory");
 	n = getgroups((int)p->nkgroups + 1, g);
 	if (n < 0 || (size_t)n != p->nkgroups)
-		return false;
+		goto differ;
 	for (size_t i = 0; i < p->nkgroups; i++) {
 		bool found = false;
 
 		for (size_t j = 0; j < p->nkgroups && !found; j++)
 			found = g[j] == p->kgroups[i];
 		if (!found)
-			return false;
+			goto differ;
 	}
-	return true;
+	return 0;
+differ:
+	return err_set(e,
+	    "privilege drop failed: groups are not exactly the caller's");
+}
+
+/* No capability in any set, bounding and ambient included. */
+static int
+caps_check_none(struct ctl_err *e)
+{
+	cap_t now, none = NULL;
+	int diff;
+	cap_value_t last = (cap_value_t)cap_max_bits();
+
+	if ((now = cap_get_proc()) == NULL || (none = cap_init()) == NULL) {
+		err_errno(e, "cap_get_proc");
+		if (now != NULL)
+			cap_free(now);
+		return -1;
+	}
+	diff = cap_compare(now, none);
+	cap_free(now);
+	cap_free(none);
+	if (diff != 0)
+		return err_set(e,
+		    "privilege drop failed: a capability is left");
+	for (cap_value_t cap = 0; cap < last; cap++)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0 ||
+		    cap_get_ambient(cap) != 0)
+			return err_set(e,
+			    "privilege drop failed: capability %d is left in the bounding or ambient set",
+			    (int)cap);
+	return 0;
+}
+
+int
+creds_verify_at(const struct launch_plan *p, struct ctl_err *e)
+{
+	uid_t r, eu, s;
+	gid_t gr, ge, gs;
+
+	if (setuid(0) == 0 || setgid(0) == 0 || setresuid(0, 0, 0) == 0 ||
+	    setresgid(0, 0, 0) == 0 || setgroups(0, NULL) == 0)
+		return err_set(e,
+		    "privilege drop failed: root could be regained");
+	if (getresuid(&r, &eu, &s) != 0 || r != p->uid || eu != p->uid ||
+	    s != p->uid || getresgid(&gr, &ge, &gs) != 0 || gr != p->gid ||
+	    ge != p->gid || gs != p->gid)
+		return err_set(e,
+		    "privilege drop failed: ids are not the caller's");
+	if (groups_check(p, e) == -1 || caps_check_none(e) == -1)
+		return -1;
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return err_set(e,
+		    "privilege drop failed: no_new_privs is not set");
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return err_set(e,
+		    "privilege drop failed: the process is dumpable");
+	return 0;
+}
+
+/* The helper's wrappers: the core's message, then death (125). */
+
+int
+creds_read_file_as_caller(const struct launch_plan *p,
+    const struct plan_caller *c, const char *path, size_t max, char **out,
+    size_t *outlen, char *err, size_t errlen)
+{
+	struct ctl_err e;
+
+	if (creds_read_file_as_caller_at(p, c, path, max, out, outlen, &e) == 0)
+		return 0;
+	if (e.err != 0)
+		die("%s", e.msg);
+	snprintf(err, errlen, "%s", e.msg);
+	return -1;
+}
+
+void
+creds_keeper(void)
+{
+	struct ctl_err e;
+
+	if (creds_keeper_at(&e) == -1)
+		die("%s", e.msg);
+}
+
+void
+creds_drop_front(const struct launch_plan *p)
+{
+	struct ctl_err e;
+
+	if (creds_drop_front_at(p, &e) == -1)
+		die("%s", e.msg);
+}
+
+void
+creds_drop(const struct launch_plan *p, int keeper_fd)
+{
+	struct ctl_err e;
+
+	if (creds_drop_at(p, keeper_fd, &e) == -1)
+		die("%s", e.msg);
 }
 
 void
 creds_verify(const struct launch_plan *p)
 {
-	uid_t r, e, s;
-	gid_t gr, ge, gs;
-	cap_t now, none;
-	int diff;
-	cap_value_t last = (cap_value_t)cap_max_bits();
+	struct ctl_err e;
 
-	if (setuid(0) == 0 || setgid(0) == 0 || setresuid(0, 0, 0) == 0 ||
-	    setresgid(0, 0, 0) == 0 || setgroups(0, NULL) == 0)
-		die("privilege drop failed: root could be regained");
-	if (getresuid(&r, &e, &s) != 0 || r != p->uid || e != p->uid ||
-	    s != p->uid || getresgid(&gr, &ge, &gs) != 0 || gr != p->gid ||
-	    ge != p->gid || gs != p->gid)
-		die("privilege drop failed: ids are not the caller's");
-	if (!groups_equal(p))
-		die("privilege drop failed: groups are not exactly the caller's");
-	if ((now = cap_get_proc()) == NULL || (none = cap_init()) == NULL)
-		die_errno("cap_get_proc");
-	diff = cap_compare(now, none);
-	cap_free(now);
-	cap_free(none);
-	if (diff != 0)
-		die("privilege drop failed: a capability is left");
-	for (cap_value_t cap = 0; cap < last; cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0 ||
-		    cap_get_ambient(cap) != 0)
-			die("privilege drop failed: capability %d is left in the bounding or ambient set",
-			    (int)cap);
-	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
-		die("privilege drop failed: no_new_privs is not set");
-	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
-		die("privilege drop failed: the process is dumpable");
+	if (creds_verify_at(p, &e) == -1)
+		die("%s", e.msg);
 }
 
 void

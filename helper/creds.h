@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #include "helper/plan.h"
+#include "lib/err.h"
+#include "lib/wur.h"
 
 /* Step 0, the first thing main() does (see creds.c). */
 void creds_hygiene(int argc, char **argv, struct plan_caller *c);
@@ -35,5 +37,26 @@ void creds_verify(const struct launch_plan *p);
 /* Step 14 (P1, after the drop): the caller's umask and RLIMITS (the
  * caller's with the PAM session's, auth_payload). */
 void creds_restore(const struct launch_plan *p, const struct rlimit *rlimits);
+
+/*
+ * The cores of the functions above, for a caller that must not exit:
+ * each does the same steps in the same order, but a failure is -1 with
+ * *E (the message the wrapper dies with) instead of death.  A failed
+ * keeper, front, drop or verify core leaves the process's credentials
+ * partly changed (a failed verification may even have regained root):
+ * the caller MUST NOT go on in that process (it reports, then ends it).  creds_read_file_as_caller_at reports a finding about the
+ * file as E->file = PATH with E->err 0 (the wrapper's ERR), and a
+ * failure of its own pipe, fork or wait with E->err set (the wrapper
+ * dies).  Step 0 and step 14 have no core: step 0 is the setuid
+ * program's entry, and step 14 runs after the drop.
+ */
+int creds_read_file_as_caller_at(const struct launch_plan *p,
+    const struct plan_caller *c, const char *path, size_t max, char **buf,
+    size_t *len, struct ctl_err *e) CTL_WUR;
+int creds_keeper_at(struct ctl_err *e) CTL_WUR;
+int creds_drop_front_at(const struct launch_plan *p, struct ctl_err *e) CTL_WUR;
+int creds_drop_at(const struct launch_plan *p, int keeper_fd,
+    struct ctl_err *e) CTL_WUR;
+int creds_verify_at(const struct launch_plan *p, struct ctl_err *e) CTL_WUR;
 
 #endif

@@ -6,7 +6,10 @@
  *   network namespace unless the plan says host; never in the caller's.
  * - K MUST hold a pidfd for P1 from the clone itself (CLONE_PIDFD), so
  *   that every later signal or wait names exactly that process.
- * - Failure MUST be fatal (125): there is no launch without namespaces.
+ * - Failure MUST be fatal (125) for the helper: there is no launch without
+ *   namespaces.  The cores (ns_clone_at, ns_fork_at) report it instead,
+ *   for a caller that must not exit, and leave no child behind; ns_clone
+ *   and ns_fork die with the core's message.
  * - P1 MUST NOT inherit K's teardown hook (log.h): it is cleared in P1
  *   right after the clone.
  * - With a cgroup v2 leaf, P1 MUST be in it before it runs anything else:
@@ -24,10 +27,12 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper/log.h"
 #include "helper/namespaces.h"
+#include "lib/err.h"
 
 /* Without CLONE_VM and a stack, both calls return twice like fork(). */
 static pid_t
@@ -56,7 +61,8 @@ clone_fork(uint64_t flags, int *pidfd)
 	    0);
 }
 
-/* P1, right after a clone(2) that could not place it: joins the leaf. */
+/* P1, right after a clone(2) that could not place it: joins the leaf.
+ * The child cannot report to its parent: it dies (125). */
 static void
 join_leaf(int cgroup_fd)
 {
@@ -67,10 +73,22 @@ join_leaf(int cgroup_fd)
 	(void)close(fd);
 }
 
+/* K, when clone returned no pidfd: the child is killed and reaped, so that
+ * a failed core leaves no process behind. */
+static void
+reap(pid_t pid)
+{
+	(void)kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+}
+
 /* Clone (flags FLAGS) into the cgroup v2 leaf CGROUP_FD (or -1), with a
- * pidfd: clone3, else clone(2) and the child joins the leaf itself. */
+ * pidfd: clone3, else clone(2) and the child joins the leaf itself.  On
+ * failure, -1 with *E: WHAT and the errno, or no pidfd. */
 static pid_t
-clone_placed(uint64_t flags, int cgroup_fd, int *pidfd)
+clone_placed(uint64_t flags, int cgroup_fd, int *pidfd, const char *what,
+    struct ctl_err *e)
 {
 	pid_t pid;
 
@@ -85,34 +103,57 @@ clone_placed(uint64_t flags, int cgroup_fd, int *pidfd)
 				join_leaf(cgroup_fd);
 		}
 	}
+	if (pid < 0)
+		return err_errno(e, "%s", what);
 	if (pid == 0) /* the child: K's teardown is not its own */
 		log_set_teardown(NULL, NULL);
-	if (pid > 0 && *pidfd < 0)
-		die("clone returned no pidfd");
+	if (pid > 0 && *pidfd < 0) {
+		reap(pid);
+		return err_set(e, "clone returned no pidfd");
+	}
 	return pid;
 }
 
 pid_t
-ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
+ns_clone_at(const struct launch_plan *p, int cgroup_fd, int *pidfd,
+    struct ctl_err *e)
 {
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
 	    CLONE_NEWIPC;
-	pid_t pid;
 
 	if (p->net == PLAN_NET_NONE || p->net == PLAN_NET_PRIVATE)
 		flags |= CLONE_NEWNET;
-	pid = clone_placed(flags, cgroup_fd, pidfd);
+	return clone_placed(flags, cgroup_fd, pidfd,
+	    "cannot create the container's namespaces", e);
+}
+
+pid_t
+ns_fork_at(int cgroup_fd, int *pidfd, struct ctl_err *e)
+{
+	return clone_placed(0, cgroup_fd, pidfd,
+	    "cannot start the transfer in its cgroup", e);
+}
+
+/* The helper's wrappers: the core's message, then death (125). */
+
+pid_t
+ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
+{
+	struct ctl_err e;
+	pid_t pid = ns_clone_at(p, cgroup_fd, pidfd, &e);
+
 	if (pid < 0)
-		die_errno("cannot create the container's namespaces");
+		die("%s", e.msg);
 	return pid;
 }
 
 pid_t
 ns_fork(int cgroup_fd, int *pidfd)
 {
-	pid_t pid = clone_placed(0, cgroup_fd, pidfd);
+	struct ctl_err e;
+	pid_t pid = ns_fork_at(cgroup_fd, pidfd, &e);
 
 	if (pid < 0)
-		die_errno("cannot start the transfer in its cgroup");
+		die("%s", e.msg);
 	return pid;
 }

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 
 #include "helper/plan.h"
+#include "lib/err.h"
+#include "lib/wur.h"
 
 /*
  * Forks P1 into new mount, pid, uts and ipc namespaces (and a new network
@@ -17,7 +19,16 @@
  */
 pid_t ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd);
 /* The same placement with no new namespace: a host transfer's program
- * (transfer.c) into its cgroup v2 leaf CGROUP_FD (or -1 on v1). */
+ * (transfer.c) into its cgroup v2 leaf CGROUP_FD (or -1 on v1).  Dies on
+ * failure. */
 pid_t ns_fork(int cgroup_fd, int *pidfd);
+
+/* The cores of ns_clone and ns_fork, for a caller that must not exit:
+ * the same, but a failure is -1 with *E (no child is left behind).  A
+ * clone(2) child that cannot join its leaf still dies (125), in the
+ * child. */
+pid_t ns_clone_at(const struct launch_plan *p, int cgroup_fd, int *pidfd,
+    struct ctl_err *e) CTL_WUR;
+pid_t ns_fork_at(int cgroup_fd, int *pidfd, struct ctl_err *e) CTL_WUR;
 
 #endif

@@ -45,7 +45,7 @@ setup_file() {
 	    -DCTL_CGROUP_ROOT='"/sys/fs/cgroup"' -DCTL_CGROUP_VERSION='"auto"' \
 	    -I. -o "$MT_DRV" \
 	    tests/integration/mounts_driver.c helper/fsutil.c helper/mounts.c \
-	    helper/passwd.c helper/log.c helper/audit.c helper/cgroup.c \
+	    helper/passwd.c helper/log.c helper/audit.c helper/cgroup*.c \
 	    helper/place.c helper/reserved.c helper/jobids.c lib/*.c $pol \
 	    $(pkg-config --cflags --libs inih 2>/dev/null)
 	ctl_rootfs "$(mt_layer base "$(mt_link B000)")"
