@@ -25,7 +25,7 @@ int ctl_exec_handed(int sock, const char *payload, size_t len, bool tty,
     bool interactive, int sfd, int ksock);
 
 /* How an attached client relays (attach, and the launcher of run -it,
- * P0 in monitor.c). */
+ * P0 in front.c). */
 struct ctl_relay {
 	struct ctlp_detach keys; /* the detach keys */
 	/* The launcher: a signalfd of every signal (blocked) and P1's

@@ -1,7 +1,7 @@
 /*
  * ctlattach.c: attach, the caller's terminal to the pty of a container
  * started with -t, and the relay it shares with the launcher of run -it
- * (ctl_attach_relay, monitor.c) until the detach keys or the end.
+ * (ctl_attach_relay, front.c) until the detach keys or the end.
  *
  * Invariants:
  * - attach MUST drop to the caller once the keeper accepted the client;
@@ -74,7 +74,7 @@ send_winsize(int sock)
 }
 
 /* The launcher's signals: to the container's init, as the front of a
- * foreground run forwards them (monitor.c); SIGWINCH to the pty. */
+ * foreground run forwards them (front.c); SIGWINCH to the pty. */
 static void
 relay_signals(int sock, const struct ctl_relay *r)
 {

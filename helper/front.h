@@ -10,7 +10,7 @@
 #include "helper/monitor.h"
 #include "helper/plan.h"
 
-/* P0, step 11: drops to the caller, relays the pty and signals, exits
+/* P0, step 3.1: drops to the caller, relays the pty and signals, exits
  * with the status K reports (125 if K dies). */
 noreturn void monitor_front(struct launch_plan *p, struct monitor *m);
 

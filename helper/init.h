@@ -25,7 +25,7 @@ init_stdio(const struct launch_plan *p, int *bind_fds, struct mounts_tty *tty);
 void init_session(const struct launch_plan *p);
 /* Step 14 (after the drop): the working directory. */
 void init_workdir(const struct launch_plan *p);
-/* Step 15: closes every descriptor but stdio and the keeper's; tells K
+/* Step 13.1: closes every descriptor but stdio and the keeper's; tells K
  * the setup is done, handing over the pty master. */
 void init_ready(const struct launch_plan *p, struct monitor *m,
     struct mounts_tty *tty);

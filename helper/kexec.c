@@ -134,7 +134,7 @@ inside(const struct launch_plan *p, const struct auth *a,
 	creds_restore(p, a->rlimits);
 	if (tty)
 		own_pty();
-	/* Step 15: nothing but stdio, then the filter, last. */
+	/* Steps 13.1 and 15: nothing but stdio, then the filter, last. */
 	if (close_range(3, ~0U, 0) != 0)
 		die_errno("close_range");
 	filter_load(p);

@@ -3,9 +3,11 @@
  * DESIGN section 5, one call per numbered step.
  *
  * P0 (this process, started by the caller) runs steps 0 to 3, forks the
- * keeper K and becomes the caller entirely (step 11).  K, root in every
- * id, runs steps 4 to 7 and clones P1, the container's init, which runs
- * steps 8 to 16.
+ * keeper K and becomes the caller entirely (step 3.1, front.c).  K, root
+ * in every id, runs steps 4 to 7.1, clones P1, the container's init,
+ * which runs steps 7.2 to 16, and waits for it (step 11).  The numbers
+ * are SECURITY.md's; within each function here they only go up (make
+ * lint checks both).
  *
  * Invariants:
  * - Step 0 MUST come before anything else, and any error before the fork
@@ -50,7 +52,7 @@ print_done(void)
 	return 0;
 }
 
-/* P1: steps 8 to 16.  Never returns. */
+/* P1: steps 7.2 to 16.  Never returns. */
 static noreturn void
 container(const struct launch_plan *p, struct monitor *m, struct place *pl)
 {
@@ -60,7 +62,7 @@ container(const struct launch_plan *p, struct monitor *m, struct place *pl)
 
 	init_start(p, m);
 	keeper_forget();
-	/* 7 (P1). Placed by K: a cgroup namespace of its own; the caller's
+	/* 7.2. Placed by K: a cgroup namespace of its own; the caller's
 	 * scheduling and oom_score_adj back. */
 	cgroup_enter(m->cg, &view);
 	place_enter(pl);
@@ -75,7 +77,7 @@ container(const struct launch_plan *p, struct monitor *m, struct place *pl)
 	creds_drop(p, m->alive[0]);
 	/* 13. Prove it. */
 	creds_verify(p);
-	/* 15 (first half). Close stray descriptors, report to K. */
+	/* 13.1. Close stray descriptors, report to K. */
 	init_ready(p, m, &tty);
 	/* 14. Working directory, umask and rlimits, as the caller. */
 	init_workdir(p);
@@ -118,18 +120,18 @@ launch(struct launch_plan *p)
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		pl.parent[c] = pl.front[c] = -1;
 	if (monitor_fork_keeper(p, &m) != 0) {
-		/* 11. P0: the caller's own process from here on. */
+		/* 3.1. P0: the caller's own process from here on. */
 		monitor_front(p, &m);
 	}
 	/* K from here. */
 	/* 4. Audit: denials where they happen; the grant and the end are
 	 * written by K's monitor (audit.c). */
-	/* From here any failure in K tears down what exists (monitor.c):
+	/* From here any failure in K tears down what exists (keeper_fg.c):
 	 * the PAM session from the moment it opens, the cgroup, P1. */
 	memset(&auth, 0, sizeof(auth));
 	m.auth = &auth;
 	log_set_teardown(keeper_teardown, &k);
-	/* 6 (first part, before any lock and before PAM). K out of every
+	/* 4.1 (before any lock and before PAM). K out of every
 	 * cgroup the caller can write; inside a batch job, K and P0 into
 	 * the job's ctl-front; K's scheduling reset, oom_score_adj -1000. */
 	cgroup_open(&hier);
@@ -159,7 +161,7 @@ launch(struct launch_plan *p)
 	if (init == 0)
 		container(p, &m, &pl);
 	cgroup_attach(&cg, init);
-	/* 7 (network). -p host sockets bound as root; lo up and the port
+	/* 7.1. -p host sockets bound as root; lo up and the port
 	 * forwarder in the container's network namespace (ports.c). */
 	ports_bind(p);
 	ports_start(p, m.init_pidfd, &cg, &pl);

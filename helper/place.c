@@ -1,6 +1,6 @@
 /*
  * place.c: where the keeper K, the front P0 and the container's cgroup go
- * (DESIGN section 5, step 6, placement).  K runs this before PAM and
+ * (step 4.1 of the launch sequence in SECURITY.md).  K runs this before PAM and
  * before it takes any lock.
  *
  * The caller's *confinement* is the chain of root-owned cgroups above the

@@ -1,6 +1,6 @@
 /*
  * place.h: where the keeper K, the front P0 and the container's cgroup go
- * (DESIGN section 5, step 6, placement), decided by K before PAM and
+ * (step 4.1 of the launch sequence in SECURITY.md), decided by K before PAM and
  * before any lock.
  */
 #ifndef CTL_PLACE_H
@@ -51,7 +51,7 @@ bool place_job_path(const char *path, int version);
 int place_self_path(const char *text, const char *key, char *out, size_t len);
 
 /*
- * K, step 6 (first part): K leaves every cgroup the caller can write, in
+ * K, step 4.1: K leaves every cgroup the caller can write, in
  * every hierarchy: into ctr-launch/keepers, or, inside a batch job (with
  * cgroup_placement auto), K and FRONT (P0's pid) into the caller's
  * cgroup's ctl-front child, with the container's cgroup to be created

@@ -139,17 +139,28 @@ for f in lib/*.[ch] policy/*.[ch] helper/*.[ch] image/desc.[ch] image/desc_list.
 	fi
 done
 
-# 9. The launch's step numbers: every step SECURITY.md's launch sequence
-#    lists ("N. **...") is marked in helper/main.c ("/* N." or "/* N
-#    (part)"), and no other.
+# 9. The launch's step numbers: the steps SECURITY.md's launch sequence
+#    lists ("N. **..." or, for a sub-step, "N.M. **...") are exactly those
+#    helper/main.c marks ("/* N." or "/* N.M." or "/* N (part)"), and
+#    within each function of main.c the marks never go down.
 if [ -f helper/main.c ] && [ -f SECURITY.md ]; then
-	doc=$(sed -n '/^## The launch sequence/,/^## /s/^\([0-9][0-9]*\)\. \*\*.*/\1/p' SECURITY.md |
-	    sort -un | tr '\n' ' ')
-	code=$(grep -oE '/\* [0-9]+[. ]' helper/main.c | grep -oE '[0-9]+' | sort -un | tr '\n' ' ')
+	doc=$(sed -n '/^## The launch sequence/,/^## /s/^\([0-9][0-9.]*[0-9]\|[0-9]\)\. \*\*.*/\1/p' SECURITY.md |
+	    sort -uV | tr '\n' ' ')
+	code=$(grep -oE '/\* [0-9]+(\.[0-9]+)?[. ]' helper/main.c |
+	    grep -oE '[0-9]+(\.[0-9]+)?' | sort -uV | tr '\n' ' ')
 	[ -n "$doc" ] && [ "$doc" = "$code" ] ||
 	    say "launch steps: SECURITY.md lists ${doc:-none}, helper/main.c marks ${code:-none}"
+	awk '/^[A-Za-z_][A-Za-z_0-9]*\(/ { last = -1; fn = $0; sub(/\(.*/, "", fn) }
+	    match($0, /\/\* [0-9]+(\.[0-9]+)?[. ]/) {
+		n = substr($0, RSTART + 3, RLENGTH - 4) + 0
+		if (n < last) {
+			printf "lint: helper/main.c:%d: step %s after step %s in %s()\n", NR, n, last, fn > "/dev/stderr"
+			bad = 1
+		}
+		last = n
+	    }
+	    END { exit bad }' helper/main.c || fail=1
 fi
-
 # 6. No absolute paths of a build machine in tracked text.
 if git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh' >/dev/null 2>&1; then
 	git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh'
