@@ -72,6 +72,8 @@ static struct timespec started;
 static bool granted;
 static uid_t caller_uid = (uid_t)-1;
 static char *caller_user;
+/* The container's name as K settled it (audit_set_name), else the plan's. */
+static const char *run_name;
 static struct cgroup_usage usage;
 static bool usage_set;
 static uint64_t rusage_cpu[2];
@@ -311,7 +313,7 @@ static void
 grant_pairs(struct audit_line *l, const struct launch_plan *p)
 {
 	put_token(l, "event", "grant");
-	put_str(l, "name", p->name);
+	put_str(l, "name", run_name ? run_name : p->name);
 	put_str(l, "image", p->image ? p->image->name : "");
 	put_str(l, "digest", p->image ? p->image->digest : "");
 	limit_pairs(l, p);
@@ -426,7 +428,7 @@ end_pairs(struct audit_line *l, const struct launch_plan *p, int status,
 	char run[40];
 
 	put_token(l, "event", "end");
-	put_str(l, "name", p->name);
+	put_str(l, "name", run_name ? run_name : p->name);
 	put_num(l, "status", status);
 	if (status > 128 && status < 128 + 65)
 		put_num(l, "signal", status - 128);
@@ -499,6 +501,12 @@ audit_set_caller(uid_t uid, const char *user)
 	free(caller_user);
 	caller_uid = uid;
 	caller_user = user ? strdup(user) : NULL;
+}
+
+void
+audit_set_name(const char *name)
+{
+	run_name = name;
 }
 
 void

@@ -44,6 +44,9 @@ void audit_set_caller(uid_t uid, const char *user);
 /* Inside a batch job: the job and step ids of its cgroup path
  * (jobids.c) go on every line from here on. */
 void audit_set_job(const char *cgroup_path);
+/* K: the container's name on the grant and end lines, when K named it (a
+ * Slurm step's container); NAME must outlive the run. */
+void audit_set_name(const char *name);
 /* Any process: the denial line (deny() of log.c calls it first). */
 void audit_deny(const char *reason);
 /* K: the grant, once P1 reported its setup done (starts the run time). */

@@ -517,14 +517,14 @@ cgroup_destroy(struct cgroup *cg)
 }
 
 void
-cgroup_setup(struct cgroup *out, const struct launch_plan *p,
+cgroup_setup(struct cgroup *out, const struct launch_plan *p, const char *name,
     const struct cgroup_hier *h, struct place *pl)
 {
 	const struct policy_eff *e = &p->eff;
 	struct cgroup_req r = {
 		.uid = p->uid,
 		.user = p->user,
-		.name = p->name,
+		.name = name,
 		.lim = { p->cpus, p->memory, p->pids },
 		.user_lim = { e->user_cpus.v, e->user_memory.v,
 		    e->user_pids.v },

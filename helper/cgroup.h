@@ -182,7 +182,7 @@ struct launch_plan;
  * the caller's totals and counts), nested in PL's job cgroups where it
  * has them; dies or denies. */
 void cgroup_setup(struct cgroup *out, const struct launch_plan *plan,
-    const struct cgroup_hier *h, struct place *pl);
+    const char *name, const struct cgroup_hier *h, struct place *pl);
 /* The container's own cgroup directories, for its view of them (P1). */
 struct cgroup_view {
 	int version;

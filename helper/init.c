@@ -50,6 +50,7 @@
 #include "helper/env.h"
 #include "helper/filter.h"
 #include "helper/init.h"
+#include "helper/keeper.h"
 #include "helper/login.h"
 #include "helper/log.h"
 
@@ -215,7 +216,7 @@ init_ready(const struct launch_plan *p, struct monitor *m,
 	if (tty->master >= 0)
 		close(tty->master);
 	tty->master = -1;
-	if (p->fg_detach && err_fd >= 0) {
+	if (keeper_fg_detach() && err_fd >= 0) {
 		/* run -it: nor past a detach; P1's messages from here go
 		 * to the pty, relayed to the launcher (keeper.c). */
 		if (dup3(STDERR_FILENO, err_fd, O_CLOEXEC) != err_fd)

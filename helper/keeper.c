@@ -57,7 +57,7 @@
 
 struct kstate ks = { -1, -1, -1, -1, { -1, -1 }, -1, -1, -1, false, false,
 	false, 0, 0, 0, 0, 0, "", { { -1, 0, false, false, 0, -1, -1, false } },
-	NULL, false, -1, { 0 }, 0 };
+	NULL, false, false, -1, { 0 }, 0 };
 
 /* ---- before the clone ---- */
 
@@ -81,7 +81,7 @@ keeper_prepare(const struct launch_plan *p, struct monitor *m)
 	(void)unlinkat(ks.dir, "ctl", 0);
 	if (bind(ks.listen, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    listen(ks.listen, 16) != 0)
-		die_errno("ctl socket of %s", p->name);
+		die_errno("ctl socket of %s", ks.name);
 	if ((ks.timer = timerfd_create(CLOCK_MONOTONIC,
 		 TFD_CLOEXEC | TFD_NONBLOCK)) < 0)
 		die_errno("timerfd_create");
@@ -129,7 +129,7 @@ write_info(const struct launch_plan *p)
 
 	memset(&i, 0, sizeof(i));
 	i.uid = p->uid;
-	snprintf(i.name, sizeof(i.name), "%s", p->name);
+	snprintf(i.name, sizeof(i.name), "%s", ks.name);
 	snprintf(i.image, sizeof(i.image), "%s", p->image->name);
 	ctlp_join(p->argv, i.command, sizeof(i.command));
 	i.created = (int64_t)time(NULL);
@@ -148,7 +148,7 @@ write_info(const struct launch_plan *p)
 	}
 	if ((n = ctlp_info_format(&i, buf, sizeof(buf))) < 0 ||
 	    keeper_record_write(ks.dir, "info", buf, (size_t)n) != 0)
-		die_errno("container %s: its record", p->name);
+		die_errno("container %s: its record", ks.name);
 }
 
 static noreturn void
@@ -445,13 +445,24 @@ serve(const struct launch_plan *p, struct monitor *m)
 }
 
 bool
-keeper_wanted(struct launch_plan *p, const struct place *pl)
+keeper_wanted(const struct launch_plan *p, const struct place *pl)
 {
 	/* Inside a batch job the run stays in the foreground: the user did
 	 * not ask for -d, nothing is refused. */
-	if (pl->job)
-		p->fg_detach = false;
-	return p->detach || p->fg_detach;
+	ks.fg_detach = p->fg_detach && !pl->job;
+	return p->detach || ks.fg_detach;
+}
+
+bool
+keeper_fg_detach(void)
+{
+	return ks.fg_detach;
+}
+
+const char *
+keeper_name(const struct launch_plan *p)
+{
+	return ks.name[0] != '\0' ? ks.name : p->name;
 }
 
 /* run -it: the launcher, a client of the caller attached to the pty
@@ -516,7 +527,7 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 		serve(p, m);
 		_exit(0);
 	}
-	if (p->fg_detach) {
+	if (ks.fg_detach) {
 		/* run -it: P0 attaches as the launcher; the output waits in
 		 * its socket until then. */
 		launcher_attach(p, m);
@@ -531,7 +542,7 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 	}
 	/* The name, then the status: the caller sees the name before P0
 	 * exits 0. */
-	n = snprintf(line, sizeof(line), "%s\n", p->name);
+	n = snprintf(line, sizeof(line), "%s\n", ks.name);
 	if (write(out, line, (size_t)n) != n)
 		warnmsg("cannot write the name to standard output");
 	(void)mon_send(m->keeper_sock, MON_STATUS, 0, NULL, 0);

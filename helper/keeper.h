@@ -23,9 +23,15 @@
 /*
  * K, right after its placement: is the launch kept here?  run -d; run -it
  * from a terminal (plan->fg_detach) unless the placement is inside a
- * batch job, where it stays a plain foreground run (fg_detach cleared).
+ * batch job, where it stays a plain foreground run.  The plan is not
+ * changed: the decision is K's (keeper_fg_detach()).
  */
-bool keeper_wanted(struct launch_plan *p, const struct place *pl);
+bool keeper_wanted(const struct launch_plan *p, const struct place *pl);
+/* K and P1, after keeper_wanted: does this run -it detach? */
+bool keeper_fg_detach(void);
+/* K, after keeper_reserve or keeper_step: the container's name (a Slurm
+ * step's container is named by K); the plan's when the run is not kept. */
+const char *keeper_name(const struct launch_plan *p);
 /*
  * K, right after its placement (before PAM): refuses -d inside a batch
  * job's confinement, then takes the container's name for the caller:
@@ -43,7 +49,8 @@ void keeper_reserve(const struct launch_plan *p, const struct place *pl);
  * it to run, hand P0 a connection to its keeper (MON_CLIENT) and exit.
  * Denies when a container of that name is not the step's.
  */
-void keeper_step(struct launch_plan *p, struct place *pl, struct monitor *m);
+void
+keeper_step(const struct launch_plan *p, struct place *pl, struct monitor *m);
 /* DIR/NAME, a regular file, into BUF; its length, or -1 (missing, or
  * LEN bytes or more). */
 ssize_t keeper_record_read(int dir, const char *name, char *buf, size_t len);

@@ -352,9 +352,9 @@ log_file(const char *name, const char *ext, const char *what)
 void
 keeper_log_open(const struct launch_plan *p, struct monitor *m)
 {
-	ks.log = log_file(p->name, "log", "log");
+	ks.log = log_file(ks.name, "log", "log");
 	/* Its index next to it: NAME.idx, a share of the cap. */
-	kidx.fd = log_file(p->name, "idx", "log index");
+	kidx.fd = log_file(ks.name, "idx", "log index");
 	lidx_split(log_cap(p), &ks.cap, &kidx.max);
 	if (!p->tty_wanted) {
 		/* One pipe for stdout and stderr: their order is kept. */

@@ -199,12 +199,12 @@ keeper_take_name(const char *name)
 }
 
 void
-keeper_state_init(const struct launch_plan *p)
+keeper_state_init(const struct launch_plan *p, const char *name)
 {
 	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
 		ks.cl[i].fd = ks.cl[i].xpidfd = ks.cl[i].xalive = -1;
 	ks.uid = p->uid;
-	snprintf(ks.name, sizeof(ks.name), "%s", p->name);
+	snprintf(ks.name, sizeof(ks.name), "%s", name);
 	user_dirs(p->uid);
 }
 
@@ -217,7 +217,7 @@ keeper_reserve(const struct launch_plan *p, const struct place *pl)
 		    pl->path);
 	if (!args_valid_name(p->name))
 		die("the name %s is not valid", p->name);
-	keeper_state_init(p);
+	keeper_state_init(p, p->name);
 	if (!keeper_take_name(p->name))
 		deny(
 		    "run %s refused: the name %s is already in use by one of your containers (ctr-launch ps -a; rm it first)",

@@ -52,7 +52,7 @@ struct kstate {
 	uint64_t lost; /* bytes a failed write of the log dropped */
 	int lost_err;  /* its errno */
 	uid_t uid;
-	char name[64];
+	char name[PLAN_NAME_MAX + 1];
 	struct client cl[KEEPER_MAX_CLIENTS];
 	/* run -it (plan->fg_detach): the launcher, P0's attached client,
 	 * while it is connected; FG while it has not detached (a foreground
@@ -61,7 +61,8 @@ struct kstate {
 	 * LPEND, and the output is not read meanwhile. */
 	struct client *lc;
 	bool fg;
-	int initfd; /* P1's pidfd */
+	bool fg_detach; /* run -it detaches (keeper_wanted) */
+	int initfd;     /* P1's pidfd */
 	unsigned char lpend[4 + CTLP_DATA_MAX];
 	size_t lpend_len;
 };
@@ -92,7 +93,7 @@ xclose(int *fd)
 
 /* K's state for the caller of P (uid, name), the user's directories
  * opened; the clients' slots empty. */
-void keeper_state_init(const struct launch_plan *p);
+void keeper_state_init(const struct launch_plan *p, const char *name);
 /* Takes NAME under the user's lock: true if this K created it (and holds
  * its flock), false if it exists. */
 bool keeper_take_name(const char *name);

@@ -62,7 +62,7 @@ step_join(const struct launch_plan *p, int dir)
 	    strcmp(info.step, kst.ids) != 0)
 		deny(
 		    "run --step-tasks refused: your container %s is not step %s's own (ctr-launch rm -f %s)",
-		    p->name, kst.ids, p->name);
+		    ks.name, kst.ids, ks.name);
 	if (faccessat(dir, "exit", F_OK, AT_SYMLINK_NOFOLLOW) == 0 ||
 	    (sock = keeper_connect(dir)) < 0)
 		return -1; /* ending: its name comes free */
@@ -81,9 +81,9 @@ step_join(const struct launch_plan *p, int dir)
 }
 
 void
-keeper_step(struct launch_plan *p, struct place *pl, struct monitor *m)
+keeper_step(const struct launch_plan *p, struct place *pl, struct monitor *m)
 {
-	char job[32], step[32];
+	char job[32], step[32], name[PLAN_NAME_MAX + 1];
 	struct timespec until, now;
 
 	if (!pl->job)
@@ -95,22 +95,22 @@ keeper_step(struct launch_plan *p, struct place *pl, struct monitor *m)
 	snprintf(kst.ids, sizeof(kst.ids), "%s.%s", job, step);
 	/* The name comes from the kernel's cgroup path, never from the
 	 * command line; set here, before P1 exists. */
-	if (snprintf(p->name, sizeof(p->name), "slurm-%s", kst.ids) >=
-		(int)sizeof(p->name) ||
-	    !args_valid_name(p->name))
+	if (snprintf(name, sizeof(name), "slurm-%s", kst.ids) >=
+		(int)sizeof(name) ||
+	    !args_valid_name(name))
 		deny("run --step-tasks refused: job %s step %s give no name",
 		    job, step);
 	kst.tasks = p->step_tasks;
-	keeper_state_init(p);
+	keeper_state_init(p, name);
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += STEP_WAIT_S;
 	for (;;) {
 		struct timespec pause = { 0, 5 * 1000 * 1000 };
 		int dir, sock = -1;
 
-		if (keeper_take_name(p->name))
+		if (keeper_take_name(ks.name))
 			return; /* this task's K keeps the container */
-		dir = openat(ks.udir, p->name,
+		dir = openat(ks.udir, ks.name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (dir >= 0) {
 			sock = step_join(p, dir);
@@ -121,7 +121,7 @@ keeper_step(struct launch_plan *p, struct place *pl, struct monitor *m)
 			 * step's K; this K is done. */
 			syslog(LOG_AUTHPRIV | LOG_NOTICE,
 			    "container %s (uid %u): a task of step %s joins",
-			    p->name, (unsigned)p->uid, kst.ids);
+			    ks.name, (unsigned)p->uid, kst.ids);
 			log_set_teardown(NULL, NULL);
 			place_release(pl);
 			if (mon_send(m->keeper_sock, MON_CLIENT, 0, &sock, 1) !=

@@ -105,31 +105,25 @@ keeper_teardown(void *arg)
 }
 
 static noreturn void
-launch(struct launch_plan *p)
+launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 {
 	static struct cgroup_hier hier;
-	struct monitor m;
 	struct auth auth;
 	struct cgroup cg;
 	struct place pl;
-	struct keeper k = { &m, &pl };
-	pid_t init, front = getpid();
+	struct keeper k = { m, &pl };
+	pid_t init;
+	bool kept = false;
 
-	memset(&m, 0, sizeof(m));
 	memset(&pl, 0, sizeof(pl));
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		pl.parent[c] = pl.front[c] = -1;
-	if (monitor_fork_keeper(p, &m) != 0) {
-		/* 3.1. P0: the caller's own process from here on. */
-		monitor_front(p, &m);
-	}
-	/* K from here. */
 	/* 4. Audit: denials where they happen; the grant and the end are
-	 * written by K's monitor (audit.c). */
+	 * written by K (audit.c). */
 	/* From here any failure in K tears down what exists (keeper_fg.c):
 	 * the PAM session from the moment it opens, the cgroup, P1. */
 	memset(&auth, 0, sizeof(auth));
-	m.auth = &auth;
+	m->auth = &auth;
 	log_set_teardown(keeper_teardown, &k);
 	/* 4.1 (before any lock and before PAM). K out of every
 	 * cgroup the caller can write; inside a batch job, K and P0 into
@@ -141,34 +135,40 @@ launch(struct launch_plan *p)
 		audit_set_job(pl.path);
 	/* run -d, or run -it outside a batch job: the container's name and
 	 * state (keeper.c); a Slurm step's tasks: the first makes the
-	 * container, the others join it (and their K ends here). */
-	if (p->step_tasks > 0)
-		keeper_step(p, &pl, &m);
-	else if (keeper_wanted(p, &pl))
+	 * container, the others join it (and their K ends here).  What K
+	 * decides here is K's own; the plan stays as step 3 built it. */
+	if (p->step_tasks > 0) {
+		keeper_step(p, &pl, m);
+		kept = true;
+	} else if (keeper_wanted(p, &pl)) {
 		keeper_reserve(p, &pl);
-	/* 5. PAM account and session; the session's rlimits win. */
+		kept = true;
+	}
+	audit_set_name(keeper_name(p));
+	/* 5. PAM account and session; the session's rlimits and
+	 * environment are kept for the payload in the auth state. */
 	auth_open(&auth, p);
 	auth_payload(&auth, p);
 	/* 6. The cgroup: counts, totals and limits. */
-	cgroup_setup(&cg, p, &hier, &pl);
-	m.cg = &cg;
+	cgroup_setup(&cg, p, keeper_name(p), &hier, &pl);
+	m->cg = &cg;
 	/* 7. Layer locks, then clone P1 into new namespaces, into its
 	 * cgroup (v2), or placed there before K releases it (v1). */
-	monitor_prepare_init(p, &m);
-	if (p->detach || p->fg_detach || p->step_tasks > 0)
-		keeper_prepare(p, &m);
-	init = ns_clone(p, cgroup_clone_fd(&cg), &m.init_pidfd);
+	monitor_prepare_init(p, m);
+	if (kept)
+		keeper_prepare(p, m);
+	init = ns_clone(p, cgroup_clone_fd(&cg), &m->init_pidfd);
 	if (init == 0)
-		container(p, &m, &pl);
+		container(p, m, &pl);
 	cgroup_attach(&cg, init);
 	/* 7.1. -p host sockets bound as root; lo up and the port
 	 * forwarder in the container's network namespace (ports.c). */
 	ports_bind(p);
-	ports_start(p, m.init_pidfd, &cg, &pl);
-	if (p->detach || p->fg_detach || p->step_tasks > 0)
-		keeper_detached(p, &m, init);
+	ports_start(p, m->init_pidfd, &cg, &pl);
+	if (kept)
+		keeper_detached(p, m, init);
 	/* 11. K: wait for the container and for P0; clean up. */
-	monitor_keeper(p, &m, init);
+	monitor_keeper(p, m, init);
 }
 
 int
@@ -177,7 +177,9 @@ main(int argc, char **argv)
 	struct plan_caller caller;
 	struct args_request req;
 	struct launch_plan plan;
+	struct monitor m;
 	char err[512];
+	pid_t front;
 
 	memset(&caller, 0, sizeof(caller));
 	memset(&req, 0, sizeof(req));
@@ -228,5 +230,11 @@ main(int argc, char **argv)
 		plan_print(&plan);
 		return print_done();
 	}
-	launch(&plan);
+	/* 3.1. K forked; P0: the caller's own process from here on
+	 * (front.c). */
+	memset(&m, 0, sizeof(m));
+	front = getpid();
+	if (monitor_fork_keeper(&plan, &m) != 0)
+		monitor_front(&plan, &m);
+	launch(&plan, &m, front);
 }

@@ -231,7 +231,7 @@ transfer_host(struct launch_plan *p, char **argv, const struct plan_caller *c)
 	auth_open(&tr.auth, p);
 	auth_rlimits(&tr.auth, c->rlimits, rl);
 	/* 6. The cgroup: counts, totals and limits. */
-	cgroup_setup(&tr.cg, p, &hier, &tr.pl);
+	cgroup_setup(&tr.cg, p, p->name, &hier, &tr.pl);
 	tr.have_cg = true;
 	audit_grant(p);
 	tr.granted = true;

@@ -161,6 +161,25 @@ if [ -f helper/main.c ] && [ -f SECURITY.md ]; then
 	    }
 	    END { exit bad }' helper/main.c || fail=1
 fi
+# 10. Size: no .c file over 700 lines and no function over 80 lines (from
+#     the line with its name to its closing brace) in lib/, policy/,
+#     image/, helper/ and tools/.
+for f in $(ls lib/*.c policy/*.c image/*.c helper/*.c tools/*.c 2>/dev/null); do
+	n=$(wc -l <"$f")
+	[ "$n" -le 700 ] || say "$f: $n lines (at most 700: split it along a seam)"
+	awk -v F="$f" '
+	    /^[A-Za-z_][A-Za-z_0-9]*\(/ { start = NR; name = $0; sub(/\(.*/, "", name) }
+	    /^\{/ && start { body = 1 }
+	    /^\}/ && body {
+		if (NR - start + 1 > 80) {
+			printf "lint: %s:%d: %s() is %d lines (at most 80)\n", F, start, name, NR - start + 1 > "/dev/stderr"
+			bad = 1
+		}
+		body = 0; start = 0
+	    }
+	    END { exit bad }' "$f" || fail=1
+done
+
 # 6. No absolute paths of a build machine in tracked text.
 if git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh' >/dev/null 2>&1; then
 	git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh'
