@@ -2,7 +2,7 @@
  * init.c: P1, the container's init (steps 8, 10, 14 to 16).
  *
  * P1 is cloned by K into the new namespaces.  It resolves the bind
- * sources as the caller (fsutil.c), builds the container's file system
+ * sources as the caller (binds.c), builds the container's file system
  * (mounts.c), becomes the caller (creds.c), and then stays as a tiny init:
  * it forks the payload, reaps zombies, forwards signals to the payload
  * and exits with its status.
@@ -43,10 +43,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper/binds.h"
 #include "helper/creds.h"
 #include "helper/env.h"
 #include "helper/filter.h"
 #include "helper/init.h"
+#include "helper/layers.h"
 #include "helper/login.h"
 #include "helper/log.h"
 
@@ -90,12 +92,11 @@ init_start(const struct launch_plan *p, struct monitor *m)
 int *
 init_binds(const struct launch_plan *p)
 {
-	int *fds = calloc(p->nbinds + 1, sizeof(int));
+	struct ctl_err e;
+	int *fds;
 
-	if (fds == NULL)
-		die("out of memory");
-	for (size_t i = 0; i < p->nbinds; i++)
-		fds[i] = fsutil_open_bind(p, &p->binds[i]);
+	if ((fds = binds_open_all_at(p, &e)) == NULL)
+		die_err(&e);
 	return fds;
 }
 

@@ -78,6 +78,7 @@
 #include "helper/monitor.h"
 #include "helper/place.h"
 #include "helper/ports.h"
+#include "helper/layers.h"
 #include "helper/mounts.h"
 
 #define MON_MAXFDS 2

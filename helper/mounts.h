@@ -1,34 +1,12 @@
 /*
- * mounts.h: the container's filesystem (steps 8 and 9 of DESIGN section 5),
- * built by P1 in its new mount namespace, and the layer locks K holds.
+ * mounts.h: the container's filesystem (step 9 of DESIGN section 5),
+ * built by P1 in its new mount namespace.  Step 8 (the bind sources) is
+ * binds.h; the layer locks K holds are layers.h.
  */
 #ifndef CTL_MOUNTS_H
 #define CTL_MOUNTS_H
 
 #include "helper/plan.h"
-
-/*
- * Step 8 (P1, root, new mount namespace, before any mount): resolves the
- * source of BIND as the caller (fsuid/fsgid and the caller's groups), to
- * an O_PATH descriptor; requires that the caller may read the file or
- * search the directory; checks the descriptor's real path by component
- * against the grant (the admin bind's source, or policy_user_bind for -v).
- * Returns the descriptor; denies (exit 125) with the reason otherwise.
- */
-int fsutil_open_bind(const struct launch_plan *, const struct plan_bind *);
-
-/*
- * K, before the clone: flock(LOCK_SH) every layer of the image for the
- * container's life; returns image->nlayers descriptors (O_CLOEXEC), or
- * dies ("image ... is damaged: layer <hex> missing; re-import it").
- * K keeps them until the container is gone.  P1 inherits copies of them
- * through the clone: it MUST close them (fsutil_unlock_layers) before the
- * payload runs; the lock stays held while K's descriptors are open.
- */
-int *fsutil_lock_layers(const struct image_desc *);
-/* Closes N layer descriptors and frees the array (K at the end, P1 right
- * after the clone).  A lock is released when its last copy is closed. */
-void fsutil_unlock_layers(int *fds, size_t n);
 
 struct mounts_tty {
 	int master; /* the container devpts' ptmx, or -1 */

@@ -30,6 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper/binds.h"
+#include "helper/layers.h"
 #include "helper/log.h"
 #include "helper/mounts.h"
 
