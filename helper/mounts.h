@@ -6,6 +6,7 @@
 #ifndef CTL_MOUNTS_H
 #define CTL_MOUNTS_H
 
+#include "lib/err.h"
 #include "helper/plan.h"
 
 struct mounts_tty {
@@ -32,12 +33,19 @@ int mounts_ovl_options(const struct image_desc *d, const char *upper,
  * directory; v1 a read-only tmpfs holding each controller's own directory;
  * VIEW's descriptors are closed); pivot_root and detach of the old root.
  * With -t, opens a pty
- * pair from the container's devpts into *TTY.  Dies on any failure.
+ * pair from the container's devpts into *TTY.
  * Every descriptor of BIND_FDS is closed before it returns (they are O_PATH
  * descriptors of host directories: none may reach the payload).  On return
  * the root and the working directory are the container's "/".
+ *
+ * mounts_setup_at: the core: 0, or -1 with E set (E->denied for a refused
+ * bind destination), the pty and VIEW's descriptors closed; the mount
+ * namespace is then half built and only good for the process's exit.
+ * mounts_setup: the same, or dies (exit 125) with E's message.
  */
 struct cgroup_view;
+int mounts_setup_at(const struct launch_plan *, const int *bind_fds,
+    struct cgroup_view *view, struct mounts_tty *tty, struct ctl_err *e);
 void mounts_setup(const struct launch_plan *, const int *bind_fds,
     struct cgroup_view *view, struct mounts_tty *tty);
 
