@@ -109,6 +109,20 @@ mask_proc(struct ctx *c, int proc, const char *name)
 	    t, ATTR_MASK, false, name, c->e);
 }
 
+/* Makes /proc/NAME read-only, with everything below it. */
+static int
+ro_proc(struct ctx *c, int proc, const char *name)
+{
+	cleanup_close int t = -1;
+
+	t = fsutil_openat2(proc, name, O_PATH, BENEATH);
+	if (t == -1 && errno == ENOENT)
+		return 0;
+	if (t == -1)
+		return err_errno(c->e, "/proc/%s", name);
+	return mnt_bind_fd(t, t, ATTR_MASK, true, name, c->e);
+}
+
 int
 mnt_proc(struct ctx *c)
 {
@@ -126,21 +140,28 @@ mnt_proc(struct ctx *c)
 	for (size_t i = 0; i < sizeof(proc_masked) / sizeof(*proc_masked); i++)
 		if (mask_proc(c, proc, proc_masked[i]) == -1)
 			return -1;
-	for (size_t i = 0; i < sizeof(proc_ro) / sizeof(*proc_ro); i++) {
-		cleanup_close int t = -1;
-
-		t = fsutil_openat2(proc, proc_ro[i], O_PATH, BENEATH);
-		if (t == -1 && errno == ENOENT)
-			continue;
-		if (t == -1)
-			return err_errno(c->e, "/proc/%s", proc_ro[i]);
-		if (mnt_bind_fd(t, t, ATTR_MASK, true, proc_ro[i], c->e) == -1)
+	for (size_t i = 0; i < sizeof(proc_ro) / sizeof(*proc_ro); i++)
+		if (ro_proc(c, proc, proc_ro[i]) == -1)
 			return -1;
-	}
 	return 0;
 }
 
 /* /dev. */
+
+/* The host's device node I bound onto an empty file of the /dev tmpfs:
+ * nosuid and noexec, never nodev. */
+static int
+dev_node(struct ctx *c, int dev, size_t i)
+{
+	cleanup_close int t = -1;
+
+	t = mnt_mkfile_open(dev, hostdevs[i].name, 0644, c->e);
+	if (t == -1)
+		return -1;
+	return mnt_bind_fd(c->hostdev[i], t,
+	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, hostdevs[i].name,
+	    c->e);
+}
 
 /* The host's device nodes and the standard links, in the /dev tmpfs. */
 static int
@@ -150,16 +171,9 @@ dev_nodes(struct ctx *c, int dev)
 		{ "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
 		{ "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" } };
 
-	for (size_t i = 0; i < MNT_NHOSTDEVS; i++) {
-		cleanup_close int t = -1;
-
-		t = mnt_mkfile_open(dev, hostdevs[i].name, 0644, c->e);
-		if (t == -1 ||
-		    mnt_bind_fd(c->hostdev[i], t,
-			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
-			hostdevs[i].name, c->e) == -1)
+	for (size_t i = 0; i < MNT_NHOSTDEVS; i++)
+		if (dev_node(c, dev, i) == -1)
 			return -1;
-	}
 	for (size_t i = 0; i < sizeof(links) / sizeof(*links); i++)
 		if (symlinkat(links[i][1], dev, links[i][0]) == -1)
 			return err_errno(c->e, "/dev/%s", links[i][0]);
@@ -215,6 +229,20 @@ mnt_dev(struct ctx *c)
 
 /* /sys, read-only on every submount. */
 
+/* Hides the directory /sys/NAME under an empty read-only directory. */
+static int
+mask_sys(struct ctx *c, int sys, const char *name)
+{
+	cleanup_close int t = -1;
+
+	t = fsutil_openat2(sys, name, O_PATH | O_DIRECTORY, BENEATH);
+	if (t == -1 && errno == ENOENT)
+		return 0;
+	if (t == -1)
+		return err_errno(c->e, "/sys/%s", name);
+	return mnt_bind_fd(c->empty_dir, t, ATTR_MASK, false, name, c->e);
+}
+
 int
 mnt_sys(struct ctx *c)
 {
@@ -236,20 +264,21 @@ mnt_sys(struct ctx *c)
 	sys = fsutil_openat2(c->root, "sys", O_PATH | O_DIRECTORY, IN_ROOT);
 	if (sys == -1)
 		return err_errno(c->e, "/sys");
-	for (size_t i = 0; i < sizeof(sys_masked) / sizeof(*sys_masked); i++) {
-		cleanup_close int t = -1;
-
-		t = fsutil_openat2(sys, sys_masked[i], O_PATH | O_DIRECTORY,
-		    BENEATH);
-		if (t == -1 && errno == ENOENT)
-			continue;
-		if (t == -1)
-			return err_errno(c->e, "/sys/%s", sys_masked[i]);
-		if (mnt_bind_fd(c->empty_dir, t, ATTR_MASK, false,
-			sys_masked[i], c->e) == -1)
+	for (size_t i = 0; i < sizeof(sys_masked) / sizeof(*sys_masked); i++)
+		if (mask_sys(c, sys, sys_masked[i]) == -1)
 			return -1;
-	}
 	return 0;
+}
+
+/* v1: controller I's own directory bound read-only into the tmpfs T. */
+static int
+view_ctl(struct ctx *c, int t, const struct cgroup_view *v, int i)
+{
+	cleanup_close int d = -1;
+
+	if ((d = mnt_mkdir_open(t, v->name[i], 0755, c->e)) == -1)
+		return -1;
+	return mnt_bind_fd(v->fd[i], d, ATTR_MASK, false, v->name[i], c->e);
 }
 
 /* v1: a read-only tmpfs at MP holding each controller's own directory. */
@@ -265,16 +294,9 @@ cgroup_view_v1(struct ctx *c, int mp, struct cgroup_view *v)
 	    IN_ROOT);
 	if (t == -1)
 		return err_errno(c->e, "/sys/fs/cgroup");
-	for (int i = 0; i < CGROUP_NCTL; i++) {
-		cleanup_close int d = -1;
-
-		if (v->fd[i] < 0)
-			continue;
-		if ((d = mnt_mkdir_open(t, v->name[i], 0755, c->e)) == -1 ||
-		    mnt_bind_fd(v->fd[i], d, ATTR_MASK, false, v->name[i],
-			c->e) == -1)
+	for (int i = 0; i < CGROUP_NCTL; i++)
+		if (v->fd[i] >= 0 && view_ctl(c, t, v, i) == -1)
 			return -1;
-	}
 	return mnt_setattr_fd(t, ATTR_MASK, "/sys/fs/cgroup", c->e);
 }
 
