@@ -1,6 +1,6 @@
 /*
- * fsutil.h: descriptor-based file system helpers shared by fsutil.c and
- * mounts.c (the two files allowed to use them as root).
+ * fsutil.h: generic descriptor-based file system helpers of the helper's
+ * executors (binds.c, mounts*.c, keeper.c).
  */
 #ifndef CTL_FSUTIL_H
 #define CTL_FSUTIL_H

@@ -2,7 +2,7 @@
  * init.c: P1, the container's init (steps 8, 10, 14 to 16).
  *
  * P1 is cloned by K into the new namespaces.  It resolves the bind
- * sources as the caller (fsutil.c), builds the container's file system
+ * sources as the caller (binds.c), builds the container's file system
  * (mounts.c), becomes the caller (creds.c), and then stays as a tiny init:
  * it forks the payload, reaps zombies, forwards signals to the payload
  * and exits with its status.
@@ -46,11 +46,13 @@
 #include <unistd.h>
 
 #include "helper/auth.h"
+#include "helper/binds.h"
 #include "helper/creds.h"
 #include "helper/env.h"
 #include "helper/filter.h"
 #include "helper/init.h"
 #include "helper/keeper.h"
+#include "helper/layers.h"
 #include "helper/login.h"
 #include "helper/log.h"
 
@@ -80,7 +82,7 @@ init_start(const struct launch_plan *p, struct monitor *m)
 	relay_fd[STDERR_FILENO] = m->relay[STDERR_FILENO][1];
 	for (int i = 0; i < 3; i++)
 		m->relay[i][0] = m->relay[i][1] = -1;
-	fsutil_unlock_layers(m->locks, m->nlocks);
+	layers_release(m->locks, m->nlocks);
 	m->locks = NULL;
 	/* While K writes us into the v1 cgroups (milliseconds in the
 	 * kernel), compile the seccomp filter loaded at step 15. */
@@ -94,12 +96,11 @@ init_start(const struct launch_plan *p, struct monitor *m)
 int *
 init_binds(const struct launch_plan *p)
 {
-	int *fds = calloc(p->nbinds + 1, sizeof(int));
+	struct ctl_err e;
+	int *fds;
 
-	if (fds == NULL)
-		die("out of memory");
-	for (size_t i = 0; i < p->nbinds; i++)
-		fds[i] = fsutil_open_bind(p, &p->binds[i]);
+	if ((fds = binds_open_all_at(p, &e)) == NULL)
+		die_err(&e);
 	return fds;
 }
 

@@ -40,6 +40,7 @@
 #include "helper/auth.h"
 #include "helper/cgroup.h"
 #include "helper/keeper.h"
+#include "helper/layers.h"
 #include "helper/log.h"
 #include "helper/monitor.h"
 #include "helper/mounts.h"
@@ -103,7 +104,7 @@ forward_ready(struct monitor *m, bool front_alive, bool job)
 static void
 release(struct monitor *m)
 {
-	fsutil_unlock_layers(m->locks, m->nlocks);
+	layers_release(m->locks, m->nlocks);
 	m->locks = NULL;
 	if (m->cg != NULL)
 		cgroup_destroy(m->cg);

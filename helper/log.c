@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "helper/audit.h"
 #include "helper/log.h"
 
@@ -149,6 +150,14 @@ deny(const char *fmt, ...)
 	sanitize(msg);
 	emit(msg, 0);
 	leave();
+}
+
+void
+die_err(const struct ctl_err *e)
+{
+	if (e->denied)
+		deny("%s", e->msg);
+	die("%s", e->msg);
 }
 
 void

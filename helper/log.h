@@ -43,6 +43,10 @@ void die_errno(const char *fmt, ...)
  * (audit_deny(), the reason escaped there), then die. */
 void
 deny(const char *fmt, ...) __attribute__((__noreturn__, format(printf, 1, 2)));
+/* Ends the launch with E's finding, as its core wrote it (err_errno
+ * already appended the strerror): deny() for a refusal, else die(). */
+struct ctl_err;
+void die_err(const struct ctl_err *e) __attribute__((__noreturn__));
 /* strdup(S), or die("out of memory"); the helper's one copy. */
 char *xstrdup(const char *s) __attribute__((returns_nonnull));
 /* A warning on stderr that does not end the launch. */

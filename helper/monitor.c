@@ -36,6 +36,7 @@
 #include "helper/creds.h"
 #include "helper/log.h"
 #include "helper/monitor.h"
+#include "helper/layers.h"
 #include "helper/mounts.h"
 
 #define MON_MAXFDS 2
@@ -316,7 +317,7 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 void
 monitor_prepare_init(const struct launch_plan *p, struct monitor *m)
 {
-	m->locks = fsutil_lock_layers(p->image);
+	m->locks = layers_hold(p->image);
 	m->nlocks = p->image->nlayers;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 		m->init_sock) != 0)

@@ -1,34 +1,13 @@
 /*
- * mounts.h: the container's filesystem (steps 8 and 9 of DESIGN section 5),
- * built by P1 in its new mount namespace, and the layer locks K holds.
+ * mounts.h: the container's filesystem (step 9 of DESIGN section 5),
+ * built by P1 in its new mount namespace.  Step 8 (the bind sources) is
+ * binds.h; the layer locks K holds are layers.h.
  */
 #ifndef CTL_MOUNTS_H
 #define CTL_MOUNTS_H
 
+#include "lib/err.h"
 #include "helper/plan.h"
-
-/*
- * Step 8 (P1, root, new mount namespace, before any mount): resolves the
- * source of BIND as the caller (fsuid/fsgid and the caller's groups), to
- * an O_PATH descriptor; requires that the caller may read the file or
- * search the directory; checks the descriptor's real path by component
- * against the grant (the admin bind's source, or policy_user_bind for -v).
- * Returns the descriptor; denies (exit 125) with the reason otherwise.
- */
-int fsutil_open_bind(const struct launch_plan *, const struct plan_bind *);
-
-/*
- * K, before the clone: flock(LOCK_SH) every layer of the image for the
- * container's life; returns image->nlayers descriptors (O_CLOEXEC), or
- * dies ("image ... is damaged: layer <hex> missing; re-import it").
- * K keeps them until the container is gone.  P1 inherits copies of them
- * through the clone: it MUST close them (fsutil_unlock_layers) before the
- * payload runs; the lock stays held while K's descriptors are open.
- */
-int *fsutil_lock_layers(const struct image_desc *);
-/* Closes N layer descriptors and frees the array (K at the end, P1 right
- * after the clone).  A lock is released when its last copy is closed. */
-void fsutil_unlock_layers(int *fds, size_t n);
 
 struct mounts_tty {
 	int master; /* the container devpts' ptmx, or -1 */
@@ -54,12 +33,19 @@ int mounts_ovl_options(const struct image_desc *d, const char *upper,
  * directory; v1 a read-only tmpfs holding each controller's own directory;
  * VIEW's descriptors are closed); pivot_root and detach of the old root.
  * With -t, opens a pty
- * pair from the container's devpts into *TTY.  Dies on any failure.
+ * pair from the container's devpts into *TTY.
  * Every descriptor of BIND_FDS is closed before it returns (they are O_PATH
  * descriptors of host directories: none may reach the payload).  On return
  * the root and the working directory are the container's "/".
+ *
+ * mounts_setup_at: the core: 0, or -1 with E set (E->denied for a refused
+ * bind destination), the pty and VIEW's descriptors closed; the mount
+ * namespace is then half built and only good for the process's exit.
+ * mounts_setup: the same, or dies (exit 125) with E's message.
  */
 struct cgroup_view;
+int mounts_setup_at(const struct launch_plan *, const int *bind_fds,
+    struct cgroup_view *view, struct mounts_tty *tty, struct ctl_err *e);
 void mounts_setup(const struct launch_plan *, const int *bind_fds,
     struct cgroup_view *view, struct mounts_tty *tty);
 

@@ -2,8 +2,8 @@
  * passwd.c: the container's /etc/passwd and /etc/group, generated from the
  * image's files and the caller's identity (DESIGN section 5, step 9).
  *
- * The image is hostile: its files are read by mounts.c as bounded bytes and
- * handed here; nothing here touches the file system or NSS.
+ * The image is hostile: its files are read by mounts_etc.c as bounded bytes
+ * and handed here; nothing here touches the file system or NSS.
  *
  * Invariants:
  * - The output MUST contain exactly one passwd entry with the caller's name

@@ -10,7 +10,7 @@
  * - Every string in the plan MUST have been validated when the plan was
  *   built (names, paths, sizes); executors never re-interpret user input.
  * - Bind sources in the plan MUST NOT have been opened or stat()ed as root:
- *   they are resolved only in P1, as the user (fsutil_open_bind).
+ *   they are resolved only in P1, as the user (binds.c).
  * - The plan MUST NOT carry anything read from the caller's environment
  *   except the allowlisted TERM, LANG, LC_* and the -e KEY values.
  */

@@ -2,7 +2,7 @@
  * reserved.h: the one list of bind destinations no bind may take.
  *
  * Checked on the requested string in P0 (plan_check_dst) and on the
- * resolved container path in P1 (mounts.c), so the two can never drift:
+ * resolved container path in P1 (mounts_binds.c), so the two can never drift:
  * the kernel's /proc, /sys and /dev, and the files init generates
  * (/etc/passwd, /etc/group, /etc/resolv.conf, /etc/hosts).
  */

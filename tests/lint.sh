@@ -38,7 +38,7 @@ if [ -n "$helper" ]; then
 		say "banned call in helper/ (see above)"
 	fi
 	# Privileged syscalls only in the executor files.
-	exec_files='helper/(fsutil|namespaces|mounts|cgroup|cgroup_view|creds|auth|monitor|front|init|filter|place|transfer|ports|keeper|keeper_ctl|kexec|ctl|ctltty)\.c'
+	exec_files='helper/(fsutil|binds|layers|namespaces|mounts|mounts_fd|mounts_overlay|cgroup|cgroup_view|creds|auth|monitor|front|init|filter|place|transfer|ports|keeper|keeper_ctl|kexec|ctl|ctltty)\.c'
 	priv='(mount|umount2?|pivot_root|setns|unshare|clone3?|setres[ug]id|set[ug]id|setgroups|setfs[ug]id|capset|cap_set_proc|cap_drop_bound|prctl|sethostname|chroot|seccomp_load|pam_[a-z_]+|move_mount|open_tree|fsopen|fsconfig|fsmount|fspick|mount_setattr|ioctl)'
 	for f in helper/*.c; do
 		[[ $f =~ ^$exec_files$ ]] && continue

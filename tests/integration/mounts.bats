@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The container's file system (helper/mounts.c, helper/fsutil.c), checked
+# The container's file system (helper/mounts*.c, helper/binds.c), checked
 # through tests/integration/mounts_driver.c: steps 8 and 9 of the launch
 # sequence run as in ctr-launch's P1, then the command runs as a throwaway
 # user with no privilege.  Layers are written into the test store directly
@@ -44,7 +44,10 @@ setup_file() {
 	    -DCTL_SYSCONFDIR="\"$CTL_ROOT/etc\"" -DCTL_VERSION='"t"' \
 	    -DCTL_CGROUP_ROOT='"/sys/fs/cgroup"' -DCTL_CGROUP_VERSION='"auto"' \
 	    -I. -o "$MT_DRV" \
-	    tests/integration/mounts_driver.c helper/fsutil.c helper/mounts.c \
+	    tests/integration/mounts_driver.c helper/fsutil.c helper/binds.c \
+	    helper/layers.c helper/mounts.c helper/mounts_fd.c \
+	    helper/mounts_overlay.c helper/mounts_sys.c helper/mounts_etc.c \
+	    helper/mounts_binds.c \
 	    helper/passwd.c helper/log.c helper/audit.c helper/cgroup*.c \
 	    helper/place.c helper/reserved.c helper/jobids.c lib/*.c $pol \
 	    $(pkg-config --cflags --libs inih 2>/dev/null)

@@ -1,6 +1,6 @@
 /*
  * mounts_driver.c: a test harness (root only, never installed) that runs
- * steps 8 and 9 of the launch sequence (fsutil_open_bind, mounts_setup)
+ * steps 8 and 9 of the launch sequence (binds_open, mounts_setup)
  * in new mount and pid namespaces, drops to the given user and executes a
  * command, so that tests/integration/mounts*.bats can check the container's
  * file system on its own.
@@ -30,6 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "helper/binds.h"
+#include "helper/layers.h"
 #include "helper/log.h"
 #include "helper/mounts.h"
 
@@ -174,7 +176,7 @@ main(int argc, char **argv)
 		return 2;
 	p.image = &img;
 	log_set_caller(p.uid, p.user);
-	fds = fsutil_lock_layers(&img);
+	fds = layers_hold(&img);
 	if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC) == -1)
 		die_errno("unshare");
 	if ((pid = fork()) == -1)
@@ -186,9 +188,9 @@ main(int argc, char **argv)
 		log_set_child();
 		if (bfds == NULL || g == NULL)
 			die("calloc");
-		fsutil_unlock_layers(fds, img.nlayers);
+		layers_release(fds, img.nlayers);
 		for (size_t i = 0; i < p.nbinds; i++)
-			bfds[i] = fsutil_open_bind(&p, &p.binds[i]);
+			bfds[i] = binds_open(&p, &p.binds[i]);
 		mounts_setup(&p, bfds, NULL, &tty);
 		for (size_t i = 0; i < p.ngroups; i++)
 			g[i] = p.groups[i].gid;
