@@ -107,22 +107,24 @@ keeper_teardown(void *arg)
 static noreturn void
 launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 {
+	/* K's state for its whole life (launch never returns): the monitor
+	 * points at it. */
 	static struct cgroup_hier hier;
-	struct auth auth;
-	struct cgroup cg;
-	struct place pl;
-	struct keeper k = { m, &pl };
+	static struct auth auth;
+	static struct cgroup cg;
+	static struct place pl;
+	static struct keeper k;
 	pid_t init;
 	bool kept = false;
 
-	memset(&pl, 0, sizeof(pl));
+	k.m = m;
+	k.pl = &pl;
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		pl.parent[c] = pl.front[c] = -1;
 	/* 4. Audit: denials where they happen; the grant and the end are
 	 * written by K (audit.c). */
 	/* From here any failure in K tears down what exists (keeper_fg.c):
 	 * the PAM session from the moment it opens, the cgroup, P1. */
-	memset(&auth, 0, sizeof(auth));
 	m->auth = &auth;
 	log_set_teardown(keeper_teardown, &k);
 	/* 4.1 (before any lock and before PAM). K out of every
