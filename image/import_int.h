@@ -80,7 +80,6 @@ struct archive *imp_outer_open(struct imp *x);
 int imp_scan(struct imp *x, bool *rootfs) CTL_WUR;
 /* The member NAME, symlinks followed, or NULL. */
 struct member *imp_find_member(struct imp *x, const char *name);
-void imp_sha256_hex(const void *buf, size_t len, char *out);
 /* The buffered blob DIGEST ("sha256:<hex>"), verified. */
 struct member *imp_blob(struct imp *x, const char *digest, const char *what);
 

@@ -15,7 +15,6 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,16 +235,6 @@ imp_find_member(struct imp *x, const char *name)
 	return NULL;
 }
 
-void
-imp_sha256_hex(const void *buf, size_t len, char *out)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-	img_hex_encode(md, n, out);
-}
-
 /* The buffered blob DIGEST ("sha256:<hex>"), verified. */
 struct member *
 imp_blob(struct imp *x, const char *digest, const char *what)
@@ -264,7 +253,7 @@ imp_blob(struct imp *x, const char *digest, const char *what)
 		err_set(x->e, "%s: blob %s missing or too large", what, digest);
 		return NULL;
 	}
-	imp_sha256_hex(m->data, m->len, hex);
+	img_sha256_hex(m->data, m->len, hex);
 	if (strcmp(hex, digest + 7) != 0) {
 		err_set(x->e, "%s: blob %s: digest mismatch (content is %s)",
 		    what, digest, hex);

@@ -19,7 +19,6 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,16 +178,6 @@ ask_fd(struct child *ch, char kind, const char *hex)
 }
 
 static void
-sha256_hex(const void *buf, size_t len, char *out)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-	img_hex_encode(md, n, out);
-}
-
-static void
 put_doc(struct child *ch, char kind, const struct reg_doc *d)
 {
 	int fd = ask_fd(ch, kind, "");
@@ -226,7 +215,7 @@ get_manifest(struct child *ch, const char *ref, struct reg_doc *d)
 		if (reg_manifest(c, ch->j->repo, ref, PULL_META_MAX, d) == -1)
 			child_fail(ch, c->err);
 	}
-	sha256_hex(d->buf, d->len, hex);
+	img_sha256_hex(d->buf, d->len, hex);
 	if (d->digest[0] != '\0' &&
 	    (strncmp(d->digest, "sha256:", 7) != 0 ||
 		strcmp(d->digest + 7, hex) != 0)) {
