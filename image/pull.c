@@ -262,25 +262,31 @@ static void __attribute__((noreturn)) child_start(struct store *s, int sock,
 	pull_child(sock, j);
 }
 
+void
+pull_answer_init(struct pull_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->iov.iov_base = &a->b;
+	a->iov.iov_len = 1;
+	a->mh.msg_iov = &a->iov;
+	a->mh.msg_iovlen = 1;
+	a->mh.msg_control = a->cbuf;
+	a->mh.msg_controllen = sizeof(a->cbuf);
+}
+
 static int
 send_fd(int sock, int fd)
 {
-	char b = 0;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &b, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf) };
+	struct pull_answer a;
 	struct cmsghdr *cm;
 
-	memset(cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&mh);
+	pull_answer_init(&a);
+	cm = CMSG_FIRSTHDR(&a.mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return sendmsg(sock, &a.mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
 /* tmp/<work>/ file name of a request, or -1 if the request is bad. */

@@ -148,27 +148,22 @@ may_fall_back(struct child *ch, struct conn *cn, struct reg_client *c,
 static int
 ask_fd(struct child *ch, char kind, const char *hex)
 {
+	struct pull_answer a;
 	struct pull_msg m;
-	char b = 0;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &b, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
 	int fd;
 
 	memset(&m, 0, sizeof(m));
 	m.kind = kind;
 	snprintf(m.hex, sizeof(m.hex), "%s", hex);
+	pull_answer_init(&a);
 	pthread_mutex_lock(&ch->mu);
 	if (send(ch->sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m) ||
-	    recvmsg(ch->sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+	    recvmsg(ch->sock, &a.mh, MSG_CMSG_CLOEXEC) != 1)
 		child_fail(ch, "lost the connection to root");
 	pthread_mutex_unlock(&ch->mu);
-	cm = CMSG_FIRSTHDR(&mh);
-	if (b == 'k' && cm == NULL)
+	cm = CMSG_FIRSTHDR(&a.mh);
+	if (a.b == 'k' && cm == NULL)
 		return -1; /* root holds it already */
 	if (cm == NULL || cm->cmsg_type != SCM_RIGHTS ||
 	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
