@@ -177,7 +177,7 @@ make_leaves(const struct cgroup_hier *h, const struct cgroup_req *r, int mine,
 		return cg_fail(e, errno, "cgroup: counting containers");
 	if (r->max_total_containers != UNLIMITED &&
 	    (uint64_t)others + (uint64_t)mine >= r->max_total_containers)
-		return cg_refuse(e,
+		return err_deny(e,
 		    "refused: the host already runs %d container%s (max_total_containers = %" PRIu64
 		    ")",
 		    others + mine, others + mine == 1 ? "" : "s",
@@ -187,7 +187,7 @@ make_leaves(const struct cgroup_hier *h, const struct cgroup_req *r, int mine,
 			continue;
 		if (mkdirat(cg->udir[c], r->name, 0755) == -1) {
 			if (errno == EEXIST)
-				return cg_refuse(e,
+				return err_deny(e,
 				    "refused: %s already runs a container named %s",
 				    r->user, r->name);
 			return cg_fail(e, errno, "cgroup %s: mkdir", r->name);
@@ -267,7 +267,7 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 	}
 	if (r->max_containers != UNLIMITED &&
 	    (uint64_t)mine >= r->max_containers) {
-		cg_refuse(e,
+		err_deny(e,
 		    "refused: %s already runs %d container%s (max_containers = %" PRIu64
 		    ")",
 		    r->user, mine, mine == 1 ? "" : "s", r->max_containers);

@@ -82,20 +82,14 @@ leaf_held(int fd)
 int
 cg_scan_user(const struct cgroup_hier *h, int udir, bool sweep, int *nempty)
 {
-	cleanup_close int fd = -1;
 	DIR *d;
 	struct dirent *de;
 	int n = 0;
 
 	if (nempty)
 		*nempty = 0;
-	fd = openat(udir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if ((d = cg_opendir(udir, ".")) == NULL)
 		return -1;
-	d = fdopendir(fd);
-	if (d == NULL)
-		return -1;
-	fd = -1;
 	while ((de = readdir(d)) != NULL) {
 		cleanup_close int c = -1;
 		int np;
@@ -152,18 +146,12 @@ sweep_user(const struct cgroup_hier *h, const char *uname)
 int
 cg_count_others(const struct cgroup_hier *h, int base, uid_t self)
 {
-	cleanup_close int fd = -1;
 	DIR *d;
 	struct dirent *de;
 	int total = 0;
 
-	fd = openat(base, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if ((d = cg_opendir(base, ".")) == NULL)
 		return -1;
-	d = fdopendir(fd);
-	if (d == NULL)
-		return -1;
-	fd = -1;
 	while ((de = readdir(d)) != NULL) {
 		cleanup_close int u = -1;
 		unsigned long uid;

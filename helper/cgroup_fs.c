@@ -45,18 +45,6 @@ cg_fail(struct ctl_err *e, int err, const char *fmt, ...)
 	return -1;
 }
 
-int
-cg_refuse(struct ctl_err *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	err_vat(e, NULL, 0, fmt, ap);
-	va_end(ap);
-	e->denied = true;
-	return -1;
-}
-
 void
 cg_sleep_ms(int ms)
 {
@@ -273,22 +261,36 @@ cg_same_dir(int parent, const char *name, int fd)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+/*
+ * A directory stream on directory NAME under PARENT ("." for PARENT
+ * itself): a new open file description, so that reading it moves no
+ * offset of PARENT's.  NULL with errno.
+ */
+DIR *
+cg_opendir(int parent, const char *name)
+{
+	cleanup_close int fd = openat(parent, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (d != NULL)
+		fd = -1;
+	return d;
+}
+
 /* Removes cgroup NAME under PARENT (fake: its files first). */
 int
 cg_remove_dir(const struct cgroup_hier *h, int parent, const char *name)
 {
 	if (h->fake) {
-		cleanup_close int fd = openat(parent, name,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *d;
+		DIR *d = cg_opendir(parent, name);
 		struct dirent *de;
 
-		if (fd < 0)
-			return -1;
-		d = fdopendir(fd);
 		if (d == NULL)
 			return -1;
-		fd = -1;
 		while ((de = readdir(d)) != NULL)
 			if (de->d_type == DT_REG)
 				(void)unlinkat(dirfd(d), de->d_name, 0);

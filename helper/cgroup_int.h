@@ -14,11 +14,12 @@
  *
  * The functions that report do so through lib/err.h's struct ctl_err and
  * return -1 (cg_fail: a failure with its errno, kept out of the message;
- * cg_refuse: a refusal); cg_die turns that into the helper's death.
+ * err_deny: a refusal); cg_die turns that into the helper's death.
  */
 #ifndef CTL_CGROUP_INT_H
 #define CTL_CGROUP_INT_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,8 +61,6 @@ cg_run_dir(const struct cgroup *cg, int c)
 /* cgroup_fs.c: errors, files and directories. */
 int cg_fail(struct ctl_err *e, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int cg_refuse(struct ctl_err *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 void cg_sleep_ms(int ms);
 int cg_write_file(const struct cgroup_hier *h, int dirfd, const char *file,
     const char *val);
@@ -71,6 +70,7 @@ ssize_t cg_read_pids(int dirfd, pid_t **out);
 int cg_open_dir(const struct cgroup_hier *h, int parent, const char *name,
     bool create, mode_t mode, struct ctl_err *e);
 bool cg_same_dir(int parent, const char *name, int fd);
+DIR *cg_opendir(int parent, const char *name);
 int cg_remove_dir(const struct cgroup_hier *h, int parent, const char *name);
 uint64_t cg_read_number(int dirfd, const char *file);
 void cg_close_fds(int *v, int n);

@@ -257,7 +257,7 @@ cg_admit(const struct cgroup_hier *h, const struct cgroup_req *r,
 		}
 		closedir(d);
 		if (sum == UNLIMITED || sum > cap[c])
-			return cg_refuse(e,
+			return err_deny(e,
 			    "refused: with this container %s's containers would together exceed %s",
 			    r->user, total[c]);
 	}

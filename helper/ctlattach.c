@@ -28,6 +28,7 @@
 #include "helper/ctl.h"
 #include "helper/ctl_priv.h"
 #include "helper/ctlproto.h"
+#include "helper/front.h"
 #include "helper/keeper.h"
 #include "helper/log.h"
 #include "helper/monitor.h"
@@ -74,31 +75,18 @@ send_winsize(int sock)
 }
 
 /* The launcher's signals: to the container's init, as the front of a
- * foreground run forwards them (front.c); SIGWINCH to the pty. */
+ * foreground run forwards them (front_forwards); SIGWINCH to the pty. */
 static void
 relay_signals(int sock, const struct ctl_relay *r)
 {
 	struct signalfd_siginfo si;
 
 	while (read(r->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGWINCH:
+		if (si.ssi_signo == SIGWINCH)
 			send_winsize(sock);
-			break;
-		case SIGHUP:
-		case SIGINT:
-		case SIGQUIT:
-		case SIGTERM:
-		case SIGUSR1:
-		case SIGUSR2:
-		case SIGALRM:
-			if (r->pidfd >= 0)
-				(void)syscall(SYS_pidfd_send_signal, r->pidfd,
-				    (int)si.ssi_signo, NULL, 0);
-			break;
-		default:
-			break;
-		}
+		else if (front_forwards((int)si.ssi_signo) && r->pidfd >= 0)
+			(void)syscall(SYS_pidfd_send_signal, r->pidfd,
+			    (int)si.ssi_signo, NULL, 0);
 		if (r->pidfd < 0)
 			break; /* attach's own descriptor blocks */
 	}

@@ -16,56 +16,82 @@
 
 #include "helper/ctlproto.h"
 
+/* The fields are little-endian: V's low N bytes into B, and back. */
+static void
+put_le(unsigned char *b, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t
+get_le(const unsigned char *b, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = (v << 8) | b[i];
+	return v;
+}
+
 static void
 put32(unsigned char *b, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
+	put_le(b, v, 4);
 }
 
 static void
 put64(unsigned char *b, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
+	put_le(b, v, 8);
 }
 
 static uint32_t
 get32(const unsigned char *b)
 {
-	uint32_t v = 0;
-
-	for (int i = 3; i >= 0; i--)
-		v = (v << 8) | b[i];
-	return v;
+	return (uint32_t)get_le(b, 4);
 }
 
 static uint64_t
 get64(const unsigned char *b)
 {
-	uint64_t v = 0;
+	return get_le(b, 8);
+}
 
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | b[i];
-	return v;
+/* Both messages begin with CTLP_MAGIC, the version and the op. */
+static void
+put_head(unsigned char *b, uint32_t version, uint32_t op)
+{
+	put32(b, CTLP_MAGIC);
+	put32(b + 4, version);
+	put32(b + 8, op);
+}
+
+/* The version and the op of message B, when its length LEN is exactly WANT
+ * and its magic CTLP_MAGIC; -1 otherwise. */
+static int
+get_head(const unsigned char *b, size_t len, size_t want, uint32_t *version,
+    uint32_t *op)
+{
+	if (len != want || get32(b) != CTLP_MAGIC)
+		return -1;
+	*version = get32(b + 4);
+	*op = get32(b + 8);
+	return 0;
 }
 
 void
 ctlp_req_encode(const struct ctlp_req *r, unsigned char out[CTLP_REQ_LEN])
 {
-	put32(out, CTLP_MAGIC);
-	put32(out + 4, r->version);
-	put32(out + 8, r->op);
+	put_head(out, r->version, r->op);
 	put32(out + 12, (uint32_t)r->arg);
 }
 
 int
 ctlp_req_decode(const unsigned char *b, size_t len, struct ctlp_req *r)
 {
-	if (len != CTLP_REQ_LEN || get32(b) != CTLP_MAGIC)
+	if (get_head(b, len, CTLP_REQ_LEN, &r->version, &r->op) == -1)
 		return -1;
-	r->version = get32(b + 4);
-	r->op = get32(b + 8);
 	r->arg = (int32_t)get32(b + 12);
 	return 0;
 }
@@ -73,9 +99,7 @@ ctlp_req_decode(const unsigned char *b, size_t len, struct ctlp_req *r)
 void
 ctlp_resp_encode(const struct ctlp_resp *r, unsigned char out[CTLP_RESP_LEN])
 {
-	put32(out, CTLP_MAGIC);
-	put32(out + 4, r->version);
-	put32(out + 8, r->op);
+	put_head(out, r->version, r->op);
 	put32(out + 12, (uint32_t)r->err);
 	put32(out + 16, (uint32_t)r->status);
 	put32(out + 20, r->running);
@@ -88,10 +112,8 @@ ctlp_resp_encode(const struct ctlp_resp *r, unsigned char out[CTLP_RESP_LEN])
 int
 ctlp_resp_decode(const unsigned char *b, size_t len, struct ctlp_resp *r)
 {
-	if (len != CTLP_RESP_LEN || get32(b) != CTLP_MAGIC)
+	if (get_head(b, len, CTLP_RESP_LEN, &r->version, &r->op) == -1)
 		return -1;
-	r->version = get32(b + 4);
-	r->op = get32(b + 8);
 	r->err = (int32_t)get32(b + 12);
 	r->status = (int32_t)get32(b + 16);
 	r->running = get32(b + 20);

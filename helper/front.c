@@ -297,13 +297,10 @@ feed_read(struct front *f)
 	feed_write(f);
 }
 
-static void
-front_signal(struct front *f, int sig)
+bool
+front_forwards(int sig)
 {
 	switch (sig) {
-	case SIGWINCH:
-		winsize_copy(f);
-		return;
 	case SIGHUP:
 	case SIGINT:
 	case SIGQUIT:
@@ -311,10 +308,21 @@ front_signal(struct front *f, int sig)
 	case SIGUSR1:
 	case SIGUSR2:
 	case SIGALRM:
-		break;
+		return true;
 	default:
+		return false;
+	}
+}
+
+static void
+front_signal(struct front *f, int sig)
+{
+	if (sig == SIGWINCH) {
+		winsize_copy(f);
 		return;
 	}
+	if (!front_forwards(sig))
+		return;
 	if (f->running && f->abort_sig == 0) {
 		(void)mon_pidfd_signal(f->pidfd, sig);
 		if (sig == SIGTERM)

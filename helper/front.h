@@ -5,6 +5,7 @@
 #ifndef CTL_FRONT_H
 #define CTL_FRONT_H
 
+#include <stdbool.h>
 #include <stdnoreturn.h>
 
 #include "helper/monitor.h"
@@ -13,5 +14,9 @@
 /* P0, step 3.1: drops to the caller, relays the pty and signals, exits
  * with the status K reports (125 if K dies). */
 noreturn void monitor_front(struct launch_plan *p, struct monitor *m);
+/* Whether P0 forwards the caller's signal SIG (HUP, INT, QUIT, TERM, USR1,
+ * USR2, ALRM) to the container's init once it runs; an attached client
+ * forwards the same ones (ctlattach.c). */
+bool front_forwards(int sig);
 
 #endif

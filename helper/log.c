@@ -103,37 +103,38 @@ leave(void)
 	exit(CTL_EXIT_FAIL);
 }
 
+/* One stderr line: the message formatted, sanitized, and ": strerror(ERR)"
+ * when ERR is not 0. */
 static void
-format(char *buf, size_t len, const char *fmt, va_list ap)
+say(int err, const char *fmt, va_list ap)
 {
-	vsnprintf(buf, len, fmt, ap);
-	sanitize(buf);
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	sanitize(msg);
+	emit(msg, err);
 }
 
 void
 die(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	format(msg, sizeof(msg), fmt, ap);
+	say(0, fmt, ap);
 	va_end(ap);
-	emit(msg, 0);
 	leave();
 }
 
 void
 die_errno(const char *fmt, ...)
 {
-	char msg[1024];
 	int saved = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	format(msg, sizeof(msg), fmt, ap);
+	say(saved, fmt, ap);
 	va_end(ap);
-	emit(msg, saved);
 	leave();
 }
 
@@ -163,13 +164,11 @@ die_err(const struct ctl_err *e)
 void
 warnmsg(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	format(msg, sizeof(msg), fmt, ap);
+	say(0, fmt, ap);
 	va_end(ap);
-	emit(msg, 0);
 }
 
 char *

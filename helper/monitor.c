@@ -41,14 +41,27 @@
 
 #define MON_MAXFDS 2
 
+/* The control part of a message: room for MON_RECV_MAXFDS descriptors,
+ * aligned for its header. */
+union mon_cmsg {
+	char buf[CMSG_SPACE(MON_RECV_MAXFDS * sizeof(int))];
+	struct cmsghdr align;
+};
+
+/* MH: one datagram, the bytes of IOV, no control part (yet). */
+static void
+msg_init(struct msghdr *mh, struct iovec *iov)
+{
+	memset(mh, 0, sizeof(*mh));
+	mh->msg_iov = iov;
+	mh->msg_iovlen = 1;
+}
+
 int
 mon_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 {
 	struct iovec iov = { (void *)(uintptr_t)buf, len };
-	union {
-		char buf[CMSG_SPACE(MON_RECV_MAXFDS * sizeof(int))];
-		struct cmsghdr align;
-	} u;
+	union mon_cmsg u;
 	struct msghdr mh;
 	ssize_t n;
 
@@ -56,9 +69,7 @@ mon_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 		errno = EINVAL;
 		return -1;
 	}
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
+	msg_init(&mh, &iov);
 	if (nfds > 0) {
 		struct cmsghdr *c;
 
@@ -95,18 +106,13 @@ mon_recv_fds(int sock, void *buf, size_t len, int flags, int *fds,
     size_t maxfds)
 {
 	struct iovec iov = { buf, len };
-	union {
-		char buf[CMSG_SPACE(MON_RECV_MAXFDS * sizeof(int))];
-		struct cmsghdr align;
-	} u;
+	union mon_cmsg u;
 	struct msghdr mh;
 	ssize_t n;
 
 	for (size_t i = 0; i < maxfds; i++)
 		fds[i] = -1;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
+	msg_init(&mh, &iov);
 	mh.msg_control = u.buf;
 	mh.msg_controllen = sizeof(u.buf);
 	while ((n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC)) < 0)

@@ -215,6 +215,14 @@ finish(struct obuf *b, char **out, size_t *outlen)
 	return 0;
 }
 
+/* A generation that failed: what it wrote so far is freed. */
+static int
+discard(struct obuf *b)
+{
+	free(b->p);
+	return -1;
+}
+
 int
 passwd_gen_passwd(const char *img, size_t len, const struct passwd_caller *c,
     char **out, size_t *outlen)
@@ -230,28 +238,20 @@ passwd_gen_passwd(const char *img, size_t len, const struct passwd_caller *c,
 		snprintf(home, sizeof(home), "/");
 	if (strcmp(shell, c->shell ? c->shell : "") != 0 || *shell != '/')
 		snprintf(shell, sizeof(shell), "/bin/sh");
-	if (copy_image(&b, img, len, 7, keep_user, c) == -1)
-		goto fail;
 	snprintf(line, sizeof(line), "%s:x:%lu:%lu:%s:%s:%s\n", user,
 	    (unsigned long)c->uid, (unsigned long)c->gid, gecos, home, shell);
-	if (ob_str(&b, line) == -1)
-		goto fail;
+	if (copy_image(&b, img, len, 7, keep_user, c) == -1 ||
+	    ob_str(&b, line) == -1)
+		return discard(&b);
 	return finish(&b, out, outlen);
-fail:
-	free(b.p);
-	return -1;
 }
 
-int
-passwd_gen_group(const char *img, size_t len, const struct passwd_caller *c,
-    char **out, size_t *outlen)
+/* The caller's groups, each once (by gid), with USER as their member. */
+static int
+add_groups(struct obuf *b, const struct passwd_caller *c, const char *user)
 {
-	struct obuf b = { 0 };
-	char user[256], line[600], buf[32];
+	char line[600], buf[32];
 
-	passwd_field(user, sizeof(user), c->user);
-	if (copy_image(&b, img, len, 4, keep_group, c) == -1)
-		goto fail;
 	for (size_t i = 0; i < c->ngroups; i++) {
 		const struct plan_group *g = &c->groups[i];
 		bool dup = false;
@@ -263,11 +263,22 @@ passwd_gen_group(const char *img, size_t len, const struct passwd_caller *c,
 		snprintf(line, sizeof(line), "%s:x:%lu:%s\n",
 		    group_name(g, buf, sizeof(buf)), (unsigned long)g->gid,
 		    user);
-		if (ob_str(&b, line) == -1)
-			goto fail;
+		if (ob_str(b, line) == -1)
+			return -1;
 	}
+	return 0;
+}
+
+int
+passwd_gen_group(const char *img, size_t len, const struct passwd_caller *c,
+    char **out, size_t *outlen)
+{
+	struct obuf b = { 0 };
+	char user[256];
+
+	passwd_field(user, sizeof(user), c->user);
+	if (copy_image(&b, img, len, 4, keep_group, c) == -1 ||
+	    add_groups(&b, c, user) == -1)
+		return discard(&b);
 	return finish(&b, out, outlen);
-fail:
-	free(b.p);
-	return -1;
 }

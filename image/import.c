@@ -182,7 +182,7 @@ import_rootfs(struct imp *x)
 	if (badenv > 0)
 		progress_warn(&x->pr,
 		    "dropped %u Env entries without KEY=", badenv);
-	imp_sha256_hex(cfg, strlen(cfg), hex);
+	img_sha256_hex(cfg, strlen(cfg), hex);
 	if (asprintf(&p->d->digest, "sha256:%s", hex) == -1) {
 		p->d->digest = NULL;
 		err_set(x->e, "out of memory");

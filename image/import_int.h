@@ -18,6 +18,7 @@
 #include "image/desc.h"
 #include "image/import.h"
 #include "image/progress.h"
+#include "image/sanitize.h"
 #include "image/store.h"
 #include "lib/err.h"
 #include "lib/wur.h"
@@ -25,6 +26,7 @@
 #define BUF_SIZE (1u << 20) /* one read of the input or a layer */
 
 struct archive;
+struct archive_entry;
 
 /* An archive member seen by pass 1. */
 struct member {
@@ -76,11 +78,15 @@ struct imp {
 void imp_support_filters(struct archive *a);
 /* The input x->fd from its start as a tar archive, or NULL. */
 struct archive *imp_outer_open(struct imp *x);
+/* The next member of the input archive A (imp_outer_open): 1 with *ENT,
+ * and *NAMED when it has a path entrypath_clean() accepts, cleaned into
+ * NAME; 0 at the end of A; -1 with x->e set. */
+int imp_next_member(struct imp *x, struct archive *a,
+    struct archive_entry **ent, char name[ENTRYPATH_MAX], bool *named) CTL_WUR;
 /* Pass 1.  Sets *ROOTFS when a member shows a root filesystem tarball. */
 int imp_scan(struct imp *x, bool *rootfs) CTL_WUR;
 /* The member NAME, symlinks followed, or NULL. */
 struct member *imp_find_member(struct imp *x, const char *name);
-void imp_sha256_hex(const void *buf, size_t len, char *out);
 /* The buffered blob DIGEST ("sha256:<hex>"), verified. */
 struct member *imp_blob(struct imp *x, const char *digest, const char *what);
 

@@ -354,22 +354,17 @@ imp_pass2(struct imp *x)
 	struct archive *a;
 	struct archive_entry *ent;
 	char name[ENTRYPATH_MAX];
-	const char *why;
+	bool named;
 	int r, ret = 0;
 
 	if ((a = imp_outer_open(x)) == NULL)
 		return -1;
-	while (ret == 0 &&
-	    (r = archive_read_next_header(a, &ent)) != ARCHIVE_EOF) {
-		if (r < ARCHIVE_WARN) {
-			ret = err_set(x->e, "archive: %s",
-			    archive_error_string(a));
+	while (ret == 0) {
+		if ((r = imp_next_member(x, a, &ent, name, &named)) <= 0) {
+			ret = r; /* the end (0), or a failure */
 			break;
 		}
-		const char *raw = archive_entry_pathname(ent);
-		if (raw == NULL ||
-		    entrypath_clean(raw, name, sizeof(name), &why) == -1 ||
-		    archive_entry_filetype(ent) != AE_IFREG)
+		if (!named || archive_entry_filetype(ent) != AE_IFREG)
 			continue;
 		for (size_t i = 0; i < x->nul; i++) {
 			struct ulayer *u = &x->ul[i];

@@ -21,6 +21,7 @@
 #include "image/config.h"
 #include "image/import_int.h"
 #include "image/name.h"
+#include "image/util.h"
 #include "lib/grammar.h"
 
 #define IMPORT_MAX_LAYERS 500 /* overlayfs' OVL_MAX_STACK */
@@ -107,7 +108,7 @@ imp_plan_config(struct imp *x, struct image_plan *p, const char *cfg,
 	if (badenv > 0)
 		progress_warn(&x->pr,
 		    "dropped %u Env entries without KEY=", badenv);
-	imp_sha256_hex(cfg, cfglen, hex);
+	img_sha256_hex(cfg, cfglen, hex);
 	if (asprintf(&p->d->digest, "sha256:%s", hex) == -1) {
 		p->d->digest = NULL;
 		err_set(x->e, "out of memory");
@@ -209,7 +210,7 @@ plan_docker_one(struct imp *x, struct json_object *ent)
 		return err_set(x->e, "archive: config %s missing", cfgname);
 	hex_of_path(cfgname, hex);
 	if (hex[0] != '\0') {
-		imp_sha256_hex(cm->data, cm->len, chex);
+		img_sha256_hex(cm->data, cm->len, chex);
 		if (strcmp(hex, chex) != 0)
 			return err_set(x->e, "config %s: digest mismatch",
 			    cfgname);

@@ -15,7 +15,6 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +179,23 @@ add_member(struct imp *x, struct archive *a, struct archive_entry *ent,
 	return 0;
 }
 
+int
+imp_next_member(struct imp *x, struct archive *a, struct archive_entry **ent,
+    char name[ENTRYPATH_MAX], bool *named)
+{
+	const char *raw, *why;
+	int r = archive_read_next_header(a, ent);
+
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r < ARCHIVE_WARN)
+		return err_set(x->e, "archive: %s", archive_error_string(a));
+	raw = archive_entry_pathname(*ent);
+	*named = raw != NULL &&
+	    entrypath_clean(raw, name, ENTRYPATH_MAX, &why) == 0;
+	return 1;
+}
+
 /* Pass 1.  Sets *ROOTFS when a member shows a root filesystem tarball. */
 int
 imp_scan(struct imp *x, bool *rootfs)
@@ -187,22 +203,18 @@ imp_scan(struct imp *x, bool *rootfs)
 	struct archive *a = imp_outer_open(x);
 	struct archive_entry *ent;
 	char name[ENTRYPATH_MAX];
-	const char *why;
+	bool named;
 	int r, ret = 0;
 
 	*rootfs = false;
 	if (a == NULL)
 		return -1;
-	while ((r = archive_read_next_header(a, &ent)) != ARCHIVE_EOF) {
-		if (r < ARCHIVE_WARN) {
-			ret = err_set(x->e, "archive: %s",
-			    archive_error_string(a));
+	while ((r = imp_next_member(x, a, &ent, name, &named)) != 0) {
+		if (r == -1) {
+			ret = -1;
 			break;
 		}
-		const char *raw = archive_entry_pathname(ent);
-		if (raw == NULL ||
-		    entrypath_clean(raw, name, sizeof(name), &why) == -1 ||
-		    !image_member(name)) {
+		if (!named || !image_member(name)) {
 			*rootfs = true;
 			break;
 		}
@@ -236,16 +248,6 @@ imp_find_member(struct imp *x, const char *name)
 	return NULL;
 }
 
-void
-imp_sha256_hex(const void *buf, size_t len, char *out)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-	img_hex_encode(md, n, out);
-}
-
 /* The buffered blob DIGEST ("sha256:<hex>"), verified. */
 struct member *
 imp_blob(struct imp *x, const char *digest, const char *what)
@@ -264,7 +266,7 @@ imp_blob(struct imp *x, const char *digest, const char *what)
 		err_set(x->e, "%s: blob %s missing or too large", what, digest);
 		return NULL;
 	}
-	imp_sha256_hex(m->data, m->len, hex);
+	img_sha256_hex(m->data, m->len, hex);
 	if (strcmp(hex, digest + 7) != 0) {
 		err_set(x->e, "%s: blob %s: digest mismatch (content is %s)",
 		    what, digest, hex);

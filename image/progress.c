@@ -79,6 +79,15 @@ progress_update(struct progress *p, uint64_t done)
 	draw(p, t);
 }
 
+/* One status line on stdout, flushed. */
+static void
+put_line(const char *fmt, va_list ap)
+{
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
 void
 progress_end(struct progress *p, const char *fmt, ...)
 {
@@ -91,10 +100,8 @@ progress_end(struct progress *p, const char *fmt, ...)
 		printf("\r\033[K");
 	}
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	put_line(fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 void
@@ -105,10 +112,8 @@ progress_say(const struct progress *p, const char *fmt, ...)
 	if (p->quiet)
 		return;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	put_line(fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 void

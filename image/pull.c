@@ -262,25 +262,31 @@ static void __attribute__((noreturn)) child_start(struct store *s, int sock,
 	pull_child(sock, j);
 }
 
+void
+pull_answer_init(struct pull_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->iov.iov_base = &a->b;
+	a->iov.iov_len = 1;
+	a->mh.msg_iov = &a->iov;
+	a->mh.msg_iovlen = 1;
+	a->mh.msg_control = a->cbuf;
+	a->mh.msg_controllen = sizeof(a->cbuf);
+}
+
 static int
 send_fd(int sock, int fd)
 {
-	char b = 0;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &b, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf) };
+	struct pull_answer a;
 	struct cmsghdr *cm;
 
-	memset(cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&mh);
+	pull_answer_init(&a);
+	cm = CMSG_FIRSTHDR(&a.mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+	return sendmsg(sock, &a.mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
 /* tmp/<work>/ file name of a request, or -1 if the request is bad. */
@@ -416,16 +422,6 @@ read_work(struct store *s, const char *name, char **buf, size_t *len,
 	return 0;
 }
 
-static void
-sha256_hex(const void *buf, size_t len, char *out)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-	img_hex_encode(md, n, out);
-}
-
 static const char *
 jstr(struct json_object *o, const char *k)
 {
@@ -458,7 +454,7 @@ bind_top(struct store *s, const struct pull_job *j, const char *mhex,
 			"manifest: digest mismatch (pinned %s, content sha256:%s)",
 			j->ref, mhex) :
 		    0;
-	sha256_hex(ibuf, ilen, ihex);
+	img_sha256_hex(ibuf, ilen, ihex);
 	if (j->pinned && strcmp(j->ref + 7, ihex) != 0)
 		return err_set(e,
 		    "index: digest mismatch (pinned %s, content sha256:%s)",
@@ -563,7 +559,7 @@ import_parts(struct store *s, const char *from, const char *cfghex,
 	snprintf(fname, sizeof(fname), "c-%s", cfghex);
 	if (read_work(s, fname, &cfg, &len, e) != 0)
 		return e->msg[0] ? -1 : err_set(e, "config: not fetched");
-	sha256_hex(cfg, len, hex);
+	img_sha256_hex(cfg, len, hex);
 	if (strcmp(hex, cfghex) != 0)
 		return err_set(e,
 		    "config sha256:%s: digest mismatch (content is sha256:%s)",
@@ -617,7 +613,7 @@ bind_import(struct store *s, const struct pull_job *j,
 
 	if (read_work(s, "manifest", &mbuf, &mlen, e) != 0)
 		return e->msg[0] ? -1 : err_set(e, "manifest: not fetched");
-	sha256_hex(mbuf, mlen, mhex);
+	img_sha256_hex(mbuf, mlen, mhex);
 	if (bind_top(s, j, mhex, e) == -1)
 		return -1;
 	if ((m = config_json(mbuf, mlen, "manifest", e)) == NULL)

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "lib/imgref.h"
 #include "image/store.h"
@@ -63,6 +64,15 @@ struct pull_msg {
 	char kind;
 	char hex[65];
 	char text[446];
+};
+
+/* Root's answer to a request as sendmsg(2) and recvmsg(2) see it: the one
+ * byte B and room for the one descriptor. */
+struct pull_answer {
+	char b;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov;
+	struct msghdr mh;
 };
 
 /* What the child needs, all decided by root before the fork. */
@@ -98,6 +108,8 @@ int pull_image(struct store *s, const char *ref, const struct pull_opts *o,
 int pull_platform_parse(const char *in, struct pull_platform *p) CTL_WUR;
 /* Loads the network child's seccomp allowlist (pullsec.c); 0 or -1. */
 int pull_seccomp(void) CTL_WUR;
+/* A's message: its byte (0) and its descriptor room, zeroed (pull.c). */
+void pull_answer_init(struct pull_answer *a);
 /* Runs in the child after the drop; exits the process. */
 void pull_child(int sock, const struct pull_job *j) __attribute__((noreturn));
 

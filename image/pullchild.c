@@ -19,7 +19,6 @@
 #include <curl/curl.h>
 #include <pthread.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,43 +148,28 @@ may_fall_back(struct child *ch, struct conn *cn, struct reg_client *c,
 static int
 ask_fd(struct child *ch, char kind, const char *hex)
 {
+	struct pull_answer a;
 	struct pull_msg m;
-	char b = 0;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &b, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
 	int fd;
 
 	memset(&m, 0, sizeof(m));
 	m.kind = kind;
 	snprintf(m.hex, sizeof(m.hex), "%s", hex);
+	pull_answer_init(&a);
 	pthread_mutex_lock(&ch->mu);
 	if (send(ch->sock, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m) ||
-	    recvmsg(ch->sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+	    recvmsg(ch->sock, &a.mh, MSG_CMSG_CLOEXEC) != 1)
 		child_fail(ch, "lost the connection to root");
 	pthread_mutex_unlock(&ch->mu);
-	cm = CMSG_FIRSTHDR(&mh);
-	if (b == 'k' && cm == NULL)
+	cm = CMSG_FIRSTHDR(&a.mh);
+	if (a.b == 'k' && cm == NULL)
 		return -1; /* root holds it already */
 	if (cm == NULL || cm->cmsg_type != SCM_RIGHTS ||
 	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
 		child_fail(ch, "root sent no descriptor");
 	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	return fd;
-}
-
-static void
-sha256_hex(const void *buf, size_t len, char *out)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
-	img_hex_encode(md, n, out);
 }
 
 static void
@@ -226,7 +210,7 @@ get_manifest(struct child *ch, const char *ref, struct reg_doc *d)
 		if (reg_manifest(c, ch->j->repo, ref, PULL_META_MAX, d) == -1)
 			child_fail(ch, c->err);
 	}
-	sha256_hex(d->buf, d->len, hex);
+	img_sha256_hex(d->buf, d->len, hex);
 	if (d->digest[0] != '\0' &&
 	    (strncmp(d->digest, "sha256:", 7) != 0 ||
 		strcmp(d->digest + 7, hex) != 0)) {

@@ -1,5 +1,5 @@
 /*
- * util.c: safe recursive removal, size formatting.
+ * util.c: safe recursive removal, size formatting, hex and sha256 digests.
  *
  * Invariants:
  * - img_rmtree_at() MUST never follow a symbolic link: every directory is
@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +90,16 @@ img_hex_encode(const unsigned char *in, size_t len, char *out)
 		out[2 * i + 1] = hex[in[i] & 15];
 	}
 	out[2 * len] = '\0';
+}
+
+void
+img_sha256_hex(const void *buf, size_t len, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_Digest(buf, len, md, &n, EVP_sha256(), NULL);
+	img_hex_encode(md, n, out);
 }
 
 int

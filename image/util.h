@@ -24,6 +24,9 @@ int img_rmtree_contents(int dfd);
 const char *img_fmt_size(uint64_t n, char *buf, size_t len);
 /* Lowercase hex of LEN bytes. */
 void img_hex_encode(const unsigned char *in, size_t len, char *out);
+/* The sha256 of LEN bytes at BUF, as 64 lowercase hex digits into OUT
+ * (65 bytes). */
+void img_sha256_hex(const void *buf, size_t len, char *out);
 
 /* Reads a whole small file NAME below DFD (no symlinks) into a string. */
 int img_read_small_at(int dfd, const char *name, char *buf, size_t len) CTL_WUR;

@@ -354,6 +354,21 @@ parse_list(struct pctx *c, const struct pkeydef *kd, const char *value,
 	}
 }
 
+/* A key of two words: *V is VA when VALUE is A, VB when it is B; -1 when
+ * it is neither. */
+static int
+one_of_two(const char *value, const char *a, uint64_t va, const char *b,
+    uint64_t vb, uint64_t *v)
+{
+	if (strcmp(value, a) == 0)
+		*v = va;
+	else if (strcmp(value, b) == 0)
+		*v = vb;
+	else
+		return -1;
+	return 0;
+}
+
 /* The value of scalar key KD (not a login key) into *V; < 0 when VALUE is
  * malformed. */
 static int
@@ -376,32 +391,18 @@ scalar_value(const struct pkeydef *kd, const char *value, uint64_t *v)
 			r = -1;
 		break;
 	case T_SECCOMP:
-		r = strcmp(value, "default") == 0    ? 0 :
-		    strcmp(value, "unconfined") == 0 ? 1 :
-						       -1;
-		*v = (uint64_t)r;
-		r = r < 0 ? -1 : 0;
+		r = one_of_two(value, "default", 0, "unconfined", 1, v);
 		break;
 	case T_DENY:
-		r = strcmp(value, "yes") == 0 ? 1 :
-		    strcmp(value, "no") == 0  ? 0 :
-						-1;
-		*v = (uint64_t)r;
-		r = r < 0 ? -1 : 0;
+		r = one_of_two(value, "yes", 1, "no", 0, v);
 		break;
 	case T_PLACEMENT:
-		r = strcmp(value, "auto") == 0 ? POLICY_PLACEMENT_AUTO :
-		    strcmp(value, "top") == 0  ? POLICY_PLACEMENT_TOP :
-						 -1;
-		*v = (uint64_t)r;
-		r = r < 0 ? -1 : 0;
+		r = one_of_two(value, "auto", POLICY_PLACEMENT_AUTO, "top",
+		    POLICY_PLACEMENT_TOP, v);
 		break;
 	case T_ACCESS:
-		r = strcmp(value, "owner") == 0 ? POLICY_ACCESS_OWNER :
-		    strcmp(value, "any") == 0   ? POLICY_ACCESS_ANY :
-						  -1;
-		*v = (uint64_t)r;
-		r = r < 0 ? -1 : 0;
+		r = one_of_two(value, "owner", POLICY_ACCESS_OWNER, "any",
+		    POLICY_ACCESS_ANY, v);
 		break;
 	case T_DURATION:
 		r = policy_parse_duration(value, v);

@@ -82,6 +82,26 @@ catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/*
+ * What import and pull start with once their options are read: exactly
+ * one operand left, the store opened (under its lock), Ctrl-C caught.
+ * 0, or the exit status (1) with the usage or the failure printed.
+ */
+static int
+begin_transfer(int argc, struct store *s, struct ctl_err *e)
+{
+	if (argc - optind != 1) {
+		usage(stderr);
+		return 1;
+	}
+	if (store_open(s, e) == -1) {
+		store_close(s);
+		return failerr(e);
+	}
+	catch_signals();
+	return 0;
+}
+
 static int
 cmd_import(int argc, char **argv)
 {
@@ -128,15 +148,8 @@ cmd_import(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (argc - optind != 1) {
-		usage(stderr);
+	if (begin_transfer(argc, &s, &e) != 0)
 		return 1;
-	}
-	if (store_open(&s, &e) == -1) {
-		store_close(&s);
-		return failerr(&e);
-	}
-	catch_signals();
 	char origin[ORIGIN_MAX];
 	snprintf(origin, sizeof(origin), "imported from %s",
 	    strcmp(argv[optind], "-") == 0 ? "stdin" : argv[optind]);
@@ -192,15 +205,8 @@ cmd_pull(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (argc - optind != 1) {
-		usage(stderr);
+	if (begin_transfer(argc, &s, &e) != 0)
 		return 1;
-	}
-	if (store_open(&s, &e) == -1) {
-		store_close(&s);
-		return failerr(&e);
-	}
-	catch_signals();
 	r = pull_image(&s, argv[optind], &o, &e);
 	store_close(&s);
 	if (r == -1) {
