@@ -412,9 +412,10 @@ int
 ctla_parse(int argc, char *const argv[], struct ctla_request *r,
     struct ctl_err *e)
 {
-	struct aparser p = { r, e };
+	struct aparser p = { r, NULL };
 	bool opts = true;
 
+	p.e = e;
 	memset(r, 0, sizeof(*r));
 	if (e != NULL)
 		e->msg[0] = '\0';

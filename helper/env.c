@@ -240,8 +240,9 @@ add_image(struct envv *e, const struct env_input *in)
 int
 env_build(const struct env_input *in, char ***out, struct ctl_err *e)
 {
-	struct envv ev = { NULL, 0, 0, e };
+	struct envv ev = { NULL, 0, 0, NULL };
 
+	ev.err = e;
 	*out = NULL;
 	if ((ev.v = calloc(ENV_MAX_ENTRIES + 1, sizeof(char *))) == NULL)
 		return env_fail(&ev, "out of memory");
