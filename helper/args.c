@@ -126,8 +126,7 @@ static const struct optscan_def opts[] = {
 
 struct parser {
 	struct args_request *req;
-	char *err;
-	size_t errlen;
+	struct ctl_err *e;
 };
 
 static int fail(struct parser *p, const char *fmt, ...)
@@ -139,7 +138,7 @@ fail(struct parser *p, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(p->err, p->errlen, fmt, ap);
+	err_vat(p->e, NULL, 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -446,8 +445,7 @@ parse_publish(struct parser *p, const char *val)
 	if (r->npublish >= POLICY_PUBLISH_MAX)
 		return fail(p, "run: more than %d -p options",
 		    POLICY_PUBLISH_MAX);
-	if (policy_publish_parse(val, &r->publish[r->npublish], p->err,
-		p->errlen) != 0)
+	if (policy_publish_parse(val, &r->publish[r->npublish], p->e) != 0)
 		return -1;
 	r->npublish++;
 	return 0;
@@ -522,7 +520,7 @@ parse_run(struct parser *p, int argc, char *const argv[])
 		if (a[0] != '-' || a[1] == '\0')
 			break;
 		if (optscan_word(opts, sizeof(opts) / sizeof(opts[0]), 0, "run",
-			argc, argv, &i, apply_cb, p, p->err, p->errlen) != 0)
+			argc, argv, &i, apply_cb, p, p->e) != 0)
 			return -1;
 		if (r->cmd == ARGS_CMD_HELP)
 			return 0;
@@ -559,18 +557,17 @@ parse_run(struct parser *p, int argc, char *const argv[])
 }
 
 int
-args_parse(int argc, char *const argv[], struct args_request *req, char *err,
-    size_t errlen)
+args_parse(int argc, char *const argv[], struct args_request *req,
+    struct ctl_err *e)
 {
 	struct parser p;
 	const char *c;
 
 	memset(req, 0, sizeof(*req));
 	p.req = req;
-	p.err = err;
-	p.errlen = errlen;
-	if (errlen > 0)
-		err[0] = '\0';
+	p.e = e;
+	if (e != NULL)
+		e->msg[0] = '\0';
 	if (argc < 1 || argv == NULL || argv[0] == NULL)
 		return fail(&p, "refusing an empty argument vector");
 	if (argc > ARGS_MAX_ARGC)

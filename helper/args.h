@@ -78,11 +78,11 @@ struct args_request {
 
 /*
  * Parses ARGV (ARGC entries, argv[0] the program name) into *REQ.  Returns
- * 0, or -1 with one line in ERR saying what was refused and why.  Touches
- * nothing outside *REQ and ERR.
+ * 0, or -1 with one line in E saying what was refused and why.  Touches
+ * nothing outside *REQ and E.
  */
 int args_parse(int argc, char *const argv[], struct args_request *req,
-    char *err, size_t errlen);
+    struct ctl_err *e);
 void args_free(struct args_request *req);
 
 /* Validators shared with the plan. */

@@ -513,15 +513,17 @@ creds_verify_at(const struct launch_plan *p, struct ctl_err *e)
 int
 creds_read_file_as_caller(const struct launch_plan *p,
     const struct plan_caller *c, const char *path, size_t max, char **out,
-    size_t *outlen, char *err, size_t errlen)
+    size_t *outlen, struct ctl_err *e)
 {
-	struct ctl_err e;
+	struct ctl_err ce;
 
-	if (creds_read_file_as_caller_at(p, c, path, max, out, outlen, &e) == 0)
+	if (creds_read_file_as_caller_at(p, c, path, max, out, outlen, &ce) ==
+	    0)
 		return 0;
-	if (e.err != 0)
-		die("%s", e.msg);
-	snprintf(err, errlen, "%s", e.msg);
+	if (ce.err != 0)
+		die("%s", ce.msg);
+	if (e != NULL)
+		*e = ce;
 	return -1;
 }
 

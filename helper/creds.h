@@ -19,11 +19,11 @@ void creds_hygiene(int argc, char **argv, struct plan_caller *c);
  * Reads at most MAX bytes of PATH (relative to the caller's working
  * directory) in a child process that has fully become the caller, and
  * returns them through a pipe.  0 with *BUF (NUL-terminated) and *LEN, or
- * -1 with ERR.
+ * -1 with E.
  */
 int creds_read_file_as_caller(const struct launch_plan *p,
     const struct plan_caller *c, const char *path, size_t max, char **buf,
-    size_t *len, char *err, size_t errlen);
+    size_t *len, struct ctl_err *e);
 
 /* K: real, effective and saved uid and gid 0, no supplementary groups. */
 void creds_keeper(void);
@@ -45,7 +45,7 @@ void creds_restore(const struct launch_plan *p, const struct rlimit *rlimits);
  * keeper, front, drop or verify core leaves the process's credentials
  * partly changed (a failed verification may even have regained root):
  * the caller MUST NOT go on in that process (it reports, then ends it).  creds_read_file_as_caller_at reports a finding about the
- * file as E->file = PATH with E->err 0 (the wrapper's ERR), and a
+ * file as E->file = PATH with E->err 0 (the wrapper's E), and a
  * failure of its own pipe, fork or wait with E->err set (the wrapper
  * dies).  Step 0 and step 14 have no core: step 0 is the setuid
  * program's entry, and step 14 runs after the drop.

@@ -515,7 +515,7 @@ ctl_main(int argc, char **argv, char **caller_env)
 	struct ctla_request req;
 	struct launch_plan plan;
 	struct ctl_ctx c;
-	char err[512];
+	struct ctl_err pe;
 	uid_t r, e, s;
 	sigset_t none;
 
@@ -527,8 +527,8 @@ ctl_main(int argc, char **argv, char **caller_env)
 		die_errno("sigprocmask");
 	memset(&plan, 0, sizeof(plan));
 	memset(&c, 0, sizeof(c));
-	if (ctla_parse(argc, argv, &req, err, sizeof(err)) != 0)
-		die("%s", err);
+	if (ctla_parse(argc, argv, &req, &pe) != 0)
+		die("%s", pe.msg);
 	c.req = &req;
 	if (getresuid(&r, &e, &s) != 0)
 		die_errno("getresuid");

@@ -153,8 +153,7 @@ static const struct optscan_def aopts[] = {
 
 struct aparser {
 	struct ctla_request *r;
-	char *err;
-	size_t errlen;
+	struct ctl_err *e;
 };
 
 static int afail(struct aparser *p, const char *fmt, ...)
@@ -166,7 +165,7 @@ afail(struct aparser *p, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(p->err, p->errlen, fmt, ap);
+	err_vat(p->e, NULL, 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -410,15 +409,16 @@ acheck(struct aparser *p)
 }
 
 int
-ctla_parse(int argc, char *const argv[], struct ctla_request *r, char *err,
-    size_t errlen)
+ctla_parse(int argc, char *const argv[], struct ctla_request *r,
+    struct ctl_err *e)
 {
-	struct aparser p = { r, err, errlen };
+	struct aparser p = { r, NULL };
 	bool opts = true;
 
+	p.e = e;
 	memset(r, 0, sizeof(*r));
-	if (errlen > 0)
-		err[0] = '\0';
+	if (e != NULL)
+		e->msg[0] = '\0';
 	r->tail = UINT64_MAX;
 	r->time = 10;
 	r->signal = SIGKILL;
@@ -444,8 +444,8 @@ ctla_parse(int argc, char *const argv[], struct ctla_request *r, char *err,
 		if (opts && a[0] == '-' && a[1] != '\0') {
 			if (optscan_word(aopts,
 				sizeof(aopts) / sizeof(aopts[0]), 1u << r->cmd,
-				r->verb, argc, argv, &i, aapply_cb, &p, p.err,
-				p.errlen) != 0)
+				r->verb, argc, argv, &i, aapply_cb, &p,
+				p.e) != 0)
 				return -1;
 			continue;
 		}

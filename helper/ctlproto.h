@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/err.h"
+
 #define CTLP_MAGIC      0x4b4c5443u /* "CTLK" */
 #define CTLP_VERSION    1
 #define CTLP_REQ_LEN    16
@@ -207,10 +209,10 @@ bool ctla_is_command(const char *verb);
 /*
  * Parses ARGV (argv[1] the verb) into *R (pointing into ARGV).  Every
  * NAME must be a valid container name (args_valid_name).  0, or -1 with
- * one line in ERR.
+ * one line in E.
  */
-int ctla_parse(int argc, char *const argv[], struct ctla_request *r, char *err,
-    size_t errlen);
+int ctla_parse(int argc, char *const argv[], struct ctla_request *r,
+    struct ctl_err *e);
 
 /* S as the body of a JSON string (quotes, backslashes, control bytes and
  * bytes above 0x7e escaped as \u00XX).  Always terminates OUT. */

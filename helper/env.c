@@ -31,8 +31,7 @@ struct envv {
 	char **v;
 	size_t n;
 	size_t total;
-	char *err;
-	size_t errlen;
+	struct ctl_err *err;
 };
 
 static int env_fail(struct envv *e, const char *fmt, ...)
@@ -44,7 +43,7 @@ env_fail(struct envv *e, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(e->err, e->errlen, fmt, ap);
+	err_vat(e->err, NULL, 0, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -239,33 +238,34 @@ add_image(struct envv *e, const struct env_input *in)
 }
 
 int
-env_build(const struct env_input *in, char ***out, char *err, size_t errlen)
+env_build(const struct env_input *in, char ***out, struct ctl_err *e)
 {
-	struct envv e = { NULL, 0, 0, err, errlen };
+	struct envv ev = { NULL, 0, 0, NULL };
 
+	ev.err = e;
 	*out = NULL;
-	if ((e.v = calloc(ENV_MAX_ENTRIES + 1, sizeof(char *))) == NULL)
-		return env_fail(&e, "out of memory");
-	if (add_image(&e, in) != 0)
+	if ((ev.v = calloc(ENV_MAX_ENTRIES + 1, sizeof(char *))) == NULL)
+		return env_fail(&ev, "out of memory");
+	if (add_image(&ev, in) != 0)
 		goto bad;
-	if (env_setstr(&e, "HOME", in->home) != 0 ||
-	    env_setstr(&e, "USER", in->user) != 0 ||
-	    env_setstr(&e, "LOGNAME", in->user) != 0 ||
-	    env_setstr(&e, "SHELL", in->shell) != 0)
+	if (env_setstr(&ev, "HOME", in->home) != 0 ||
+	    env_setstr(&ev, "USER", in->user) != 0 ||
+	    env_setstr(&ev, "LOGNAME", in->user) != 0 ||
+	    env_setstr(&ev, "SHELL", in->shell) != 0)
 		goto bad;
-	if (env_lookup(e.v, "PATH", 4) == NULL &&
-	    env_setstr(&e, "PATH", ENV_DEFAULT_PATH) != 0)
+	if (env_lookup(ev.v, "PATH", 4) == NULL &&
+	    env_setstr(&ev, "PATH", ENV_DEFAULT_PATH) != 0)
 		goto bad;
-	if (add_caller_words(&e, in) != 0 || add_env_file(&e, in) != 0)
+	if (add_caller_words(&ev, in) != 0 || add_env_file(&ev, in) != 0)
 		goto bad;
 	for (size_t i = 0; i < in->nopts; i++)
-		if (add_assignment(&e, in, in->opts[i], strlen(in->opts[i]),
+		if (add_assignment(&ev, in, in->opts[i], strlen(in->opts[i]),
 			"-e", 0) != 0)
 			goto bad;
-	*out = e.v;
+	*out = ev.v;
 	return 0;
 bad:
-	env_free(e.v);
+	env_free(ev.v);
 	return -1;
 }
 

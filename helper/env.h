@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/err.h"
+
 #define ENV_MAX_ENTRIES 4096
 #define ENV_MAX_ENTRY   (128u << 10) /* the kernel's MAX_ARG_STRLEN */
 #define ENV_MAX_TOTAL   (1u << 20)
@@ -33,10 +35,9 @@ struct env_input {
  * order, a later KEY replacing an earlier one: the image's Env; HOME,
  * USER, LOGNAME, SHELL (and PATH if the image sets none); TERM, LANG,
  * LANGUAGE and LC_* from the caller when their values are sane; the
- * --env-file lines; the -e options.  Returns 0, or -1 with ERR.
+ * --env-file lines; the -e options.  Returns 0, or -1 with E.
  */
-int
-env_build(const struct env_input *in, char ***out, char *err, size_t errlen);
+int env_build(const struct env_input *in, char ***out, struct ctl_err *e);
 void env_free(char **env);
 
 /* The value of KEY in ENV ("KEY=VALUE" entries), or NULL. */

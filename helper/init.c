@@ -234,28 +234,28 @@ init_ready(const struct launch_plan *p, struct monitor *m,
 }
 
 static int
-exec_fail(char *err, size_t errlen, const char *cmd, int e, int code)
+exec_fail(struct ctl_err *e, const char *cmd, int en, int code)
 {
-	if (code == CTL_EXIT_NOTFOUND && e == ENOENT)
-		snprintf(err, errlen, "%.200s: command not found", cmd);
+	if (code == CTL_EXIT_NOTFOUND && en == ENOENT)
+		err_set(e, "%.200s: command not found", cmd);
 	else
-		snprintf(err, errlen, "%.200s: %s", cmd, strerror(e));
+		err_set(e, "%.200s: %s", cmd, strerror(en));
 	return code;
 }
 
 int
-init_exec(char *const argv[], char *const env[], char *err, size_t errlen)
+init_exec(char *const argv[], char *const env[], struct ctl_err *e)
 {
 	const char *cmd = argv[0], *path, *p;
 	bool eacces = false;
-	int e;
+	int en;
 
 	if (strchr(cmd, '/') != NULL) {
 		execve(cmd, argv, env);
-		e = errno;
-		return exec_fail(err, errlen, cmd, e,
-		    e == ENOENT || e == ENOTDIR ? CTL_EXIT_NOTFOUND :
-						  CTL_EXIT_NOEXEC);
+		en = errno;
+		return exec_fail(e, cmd, en,
+		    en == ENOENT || en == ENOTDIR ? CTL_EXIT_NOTFOUND :
+						    CTL_EXIT_NOEXEC);
 	}
 	if ((path = env_lookup(env, "PATH", 4)) == NULL)
 		path = ENV_DEFAULT_PATH;
@@ -271,28 +271,28 @@ init_exec(char *const argv[], char *const env[], char *err, size_t errlen)
 			full[dl] = '/';
 			memcpy(full + dl + 1, cmd, strlen(cmd) + 1);
 			execve(full, argv, env);
-			e = errno;
-			if (e == EACCES)
+			en = errno;
+			if (en == EACCES)
 				eacces = true;
-			else if (e != ENOENT && e != ENOTDIR && e != ELOOP &&
-			    e != ENAMETOOLONG)
-				return exec_fail(err, errlen, cmd, e,
-				    CTL_EXIT_NOEXEC);
+			else if (en != ENOENT && en != ENOTDIR && en != ELOOP &&
+			    en != ENAMETOOLONG)
+				return exec_fail(e, cmd, en, CTL_EXIT_NOEXEC);
 		}
 		if (*end == '\0')
 			break;
 		p = end;
 	}
 	if (eacces)
-		return exec_fail(err, errlen, cmd, EACCES, CTL_EXIT_NOEXEC);
-	return exec_fail(err, errlen, cmd, ENOENT, CTL_EXIT_NOTFOUND);
+		return exec_fail(e, cmd, EACCES, CTL_EXIT_NOEXEC);
+	return exec_fail(e, cmd, ENOENT, CTL_EXIT_NOTFOUND);
 }
 
 static noreturn void
 payload(const struct launch_plan *p, char *const *env)
 {
 	sigset_t none;
-	char err[512], line[600];
+	struct ctl_err e;
+	char line[600];
 	int code, n;
 
 	sigemptyset(&none);
@@ -305,8 +305,8 @@ payload(const struct launch_plan *p, char *const *env)
 	/* ctr-launch-shell, transfer = container: the program is looked up
 	 * here, as the caller, in the container (transfer.c). */
 	transfer_in_image(p);
-	code = init_exec(p->argv, env, err, sizeof(err));
-	n = snprintf(line, sizeof(line), "ctr-launch: %s\n", err);
+	code = init_exec(p->argv, env, &e);
+	n = snprintf(line, sizeof(line), "ctr-launch: %.511s\n", e.msg);
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line,
 		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);

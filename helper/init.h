@@ -35,7 +35,7 @@ noreturn void init_run(const struct launch_plan *p, struct monitor *m);
 
 /* The payload's exec, exposed for tests: resolves ARGV[0] through ENV's
  * PATH like a shell (no shell fallback) and execs it; on failure returns
- * 126 (not executable) or 127 (not found) with a message in ERR. */
-int init_exec(char *const argv[], char *const env[], char *err, size_t errlen);
+ * 126 (not executable) or 127 (not found) with a message in E. */
+int init_exec(char *const argv[], char *const env[], struct ctl_err *e);
 
 #endif

@@ -105,7 +105,8 @@ inside(const struct launch_plan *p, const struct auth *a,
     const int procs[CGROUP_NCTL], int alive, char *const *argv,
     char *const *env, const char *workdir, bool tty)
 {
-	char err[512], line[600];
+	struct ctl_err ie;
+	char line[600];
 	sigset_t none;
 	int code, n;
 
@@ -141,8 +142,8 @@ inside(const struct launch_plan *p, const struct auth *a,
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 		die_errno("sigprocmask");
-	code = init_exec(argv, env, err, sizeof(err));
-	n = snprintf(line, sizeof(line), "ctr-launch: %s\n", err);
+	code = init_exec(argv, env, &ie);
+	n = snprintf(line, sizeof(line), "ctr-launch: %.511s\n", ie.msg);
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line,
 		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);

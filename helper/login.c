@@ -46,11 +46,11 @@ login_active(void)
 void
 login_parse(int argc, char *const argv[])
 {
-	char err[256];
+	struct ctl_err e;
 
 	st.active = true;
-	if (login_shape(argc, argv, &st.shape, &st.cmd, err, sizeof(err)) != 0)
-		die("%s", err);
+	if (login_shape(argc, argv, &st.shape, &st.cmd, &e) != 0)
+		die("%s", e.msg);
 }
 
 static char *
@@ -70,7 +70,7 @@ static void
 route_transfer(struct launch_plan *p, const struct plan_caller *c)
 {
 	enum login_prog kind = login_transfer_kind(st.cmd);
-	char err[256];
+	struct ctl_err e;
 	char **argv;
 
 	if (kind == LOGIN_PROG_NONE)
@@ -91,9 +91,9 @@ route_transfer(struct launch_plan *p, const struct plan_caller *c)
 		deny("%s refused: file transfers are denied to you (transfer = "
 		     "deny, %s)",
 		    prog_name[kind], p->eff.transfer_from);
-	argv = login_transfer_argv(st.cmd, &kind, err, sizeof(err));
+	argv = login_transfer_argv(st.cmd, &kind, &e);
 	if (argv == NULL)
-		deny("host transfer refused: %s (transfer = host, %s)", err,
+		deny("host transfer refused: %s (transfer = host, %s)", e.msg,
 		    p->eff.transfer_from);
 	transfer_host(p, argv, c);
 }

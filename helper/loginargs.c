@@ -44,7 +44,7 @@ login_is_shell(const char *argv0)
 
 int
 login_shape(int argc, char *const argv[], enum login_shape *shape,
-    const char **cmd, char *err, size_t errlen)
+    const char **cmd, struct ctl_err *e)
 {
 	*cmd = NULL;
 	if (argc == 1 && argv[0] != NULL && argv[0][0] == '-') {
@@ -53,8 +53,7 @@ login_shape(int argc, char *const argv[], enum login_shape *shape,
 	}
 	if (argc == 3 && argv[0][0] != '-' && strcmp(argv[1], "-c") == 0) {
 		if (strlen(argv[2]) > LOGIN_MAX_CMD) {
-			snprintf(err, errlen,
-			    "the command string is longer than %d bytes",
+			err_set(e, "the command string is longer than %d bytes",
 			    LOGIN_MAX_CMD);
 			return -1;
 		}
@@ -62,7 +61,7 @@ login_shape(int argc, char *const argv[], enum login_shape *shape,
 		*cmd = argv[2];
 		return 0;
 	}
-	snprintf(err, errlen,
+	err_set(e,
 	    "%s accepts only a login (-%s) or -c COMMAND, as sshd runs it",
 	    LOGIN_SHELL_NAME, LOGIN_SHELL_NAME);
 	return -1;
@@ -83,7 +82,7 @@ login_argv_free(char **v)
 /* Splits CMD as sh would read a plain command of literal words; -1 on
  * anything a shell would treat specially. */
 static char **
-split_words(const char *cmd, size_t *nout, char *err, size_t errlen)
+split_words(const char *cmd, size_t *nout, struct ctl_err *e)
 {
 	size_t len = strlen(cmd), n = 0;
 	char **v = calloc(LOGIN_MAX_WORDS + 1, sizeof(*v));
@@ -99,8 +98,7 @@ split_words(const char *cmd, size_t *nout, char *err, size_t errlen)
 		if (*c == '\0')
 			break;
 		if (n == LOGIN_MAX_WORDS) {
-			snprintf(err, errlen, "more than %d words",
-			    LOGIN_MAX_WORDS);
+			err_set(e, "more than %d words", LOGIN_MAX_WORDS);
 			goto fail;
 		}
 		if ((w = malloc(len + 1)) == NULL)
@@ -108,20 +106,20 @@ split_words(const char *cmd, size_t *nout, char *err, size_t errlen)
 		wl = 0;
 		while (*c != '\0' && *c != ' ') {
 			if (*c == '\'') {
-				const char *e = strchr(c + 1, '\'');
+				const char *q = strchr(c + 1, '\'');
 
-				if (e == NULL)
+				if (q == NULL)
 					goto unbalanced;
-				memcpy(w + wl, c + 1, (size_t)(e - c - 1));
-				wl += (size_t)(e - c - 1);
-				c = e + 1;
+				memcpy(w + wl, c + 1, (size_t)(q - c - 1));
+				wl += (size_t)(q - c - 1);
+				c = q + 1;
 			} else if (*c == '"') {
 				for (c++; *c != '"'; c++) {
 					if (*c == '\0')
 						goto unbalanced;
 					if (*c == '$' || *c == '`' ||
 					    *c == '!') {
-						snprintf(err, errlen,
+						err_set(e,
 						    "'%c' inside double quotes",
 						    *c);
 						goto fail;
@@ -138,7 +136,7 @@ split_words(const char *cmd, size_t *nout, char *err, size_t errlen)
 				w[wl++] = c[1];
 				c += 2;
 			} else if (strchr(meta, *c) != NULL) {
-				snprintf(err, errlen,
+				err_set(e,
 				    "'%c' is a shell metacharacter (no shell "
 				    "runs a host transfer)",
 				    *c == '\n' ? ' ' : *c);
@@ -154,10 +152,10 @@ split_words(const char *cmd, size_t *nout, char *err, size_t errlen)
 	*nout = n;
 	return v;
 unbalanced:
-	snprintf(err, errlen, "unbalanced quote or trailing backslash");
+	err_set(e, "unbalanced quote or trailing backslash");
 	goto fail;
 nomem:
-	snprintf(err, errlen, "out of memory");
+	err_set(e, "out of memory");
 fail:
 	free(w);
 	login_argv_free(v);
@@ -210,7 +208,7 @@ login_transfer_kind(const char *cmd)
 
 /* scp [-r] [-p] [-d] [-v] -t|-f [--] PATH... (flags bundled or not). */
 static int
-check_scp(char **v, size_t n, char *err, size_t errlen)
+check_scp(char **v, size_t n, struct ctl_err *e)
 {
 	size_t i = 1;
 	int dir = 0;
@@ -226,7 +224,7 @@ check_scp(char **v, size_t n, char *err, size_t errlen)
 		}
 	}
 	if (dir != 1) {
-		snprintf(err, errlen, "scp needs exactly one of -t or -f");
+		err_set(e, "scp needs exactly one of -t or -f");
 		return -1;
 	}
 	if (i < n && strcmp(v[i], "--") == 0)
@@ -234,13 +232,12 @@ check_scp(char **v, size_t n, char *err, size_t errlen)
 	else if (i < n && v[i][0] == '-')
 		goto bad;
 	if (i == n) {
-		snprintf(err, errlen, "scp without a path");
+		err_set(e, "scp without a path");
 		return -1;
 	}
 	return 0;
 bad:
-	snprintf(err, errlen,
-	    "scp option %.40s is not one of -r -p -d -v -t -f", v[i]);
+	err_set(e, "scp option %.40s is not one of -r -p -d -v -t -f", v[i]);
 	return -1;
 }
 
@@ -339,42 +336,41 @@ rsync_opt_ok(const char *w)
 
 /* rsync --server [--sender] OPTIONS . PATH... */
 static int
-check_rsync(char **v, size_t n, char *err, size_t errlen)
+check_rsync(char **v, size_t n, struct ctl_err *e)
 {
 	size_t i = 2;
 
 	if (n < 2 || strcmp(v[1], "--server") != 0) {
-		snprintf(err, errlen,
+		err_set(e,
 		    "rsync is accepted only as rsync --server (never --daemon)");
 		return -1;
 	}
 	for (; i < n && v[i][0] == '-'; i++)
 		if (!rsync_opt_ok(v[i])) {
-			snprintf(err, errlen,
+			err_set(e,
 			    "rsync option %.40s is not allowed for a host "
 			    "transfer",
 			    v[i]);
 			return -1;
 		}
 	if (i == n || strcmp(v[i], ".") != 0 || i + 1 == n) {
-		snprintf(err, errlen, "rsync --server without . PATH");
+		err_set(e, "rsync --server without . PATH");
 		return -1;
 	}
 	for (i++; i < n; i++)
 		if (v[i][0] == '-') {
-			snprintf(err, errlen,
-			    "rsync path %.40s looks like an option", v[i]);
+			err_set(e, "rsync path %.40s looks like an option",
+			    v[i]);
 			return -1;
 		}
 	return 0;
 }
 
 char **
-login_transfer_argv(const char *cmd, enum login_prog *kind, char *err,
-    size_t errlen)
+login_transfer_argv(const char *cmd, enum login_prog *kind, struct ctl_err *e)
 {
 	size_t n = 0;
-	char **v = split_words(cmd, &n, err, errlen);
+	char **v = split_words(cmd, &n, e);
 	const char *path = NULL;
 	int r = -1;
 
@@ -382,7 +378,7 @@ login_transfer_argv(const char *cmd, enum login_prog *kind, char *err,
 	if (v == NULL)
 		return NULL;
 	if (n == 0) {
-		snprintf(err, errlen, "an empty command");
+		err_set(e, "an empty command");
 		goto out;
 	}
 	switch (prog_of(v[0])) {
@@ -391,10 +387,10 @@ login_transfer_argv(const char *cmd, enum login_prog *kind, char *err,
 		path = LOGIN_SFTP_SERVER;
 		if (strcmp(v[0], "internal-sftp") == 0 ||
 		    strcmp(base(v[0]), "sftp-server") != 0 || v[0][0] != '/')
-			snprintf(err, errlen,
+			err_set(e,
 			    "sftp-server must be run by its absolute path");
 		else if (n != 1)
-			snprintf(err, errlen,
+			err_set(e,
 			    "sftp-server takes no option for a host transfer");
 		else
 			r = 0;
@@ -402,22 +398,22 @@ login_transfer_argv(const char *cmd, enum login_prog *kind, char *err,
 	case LOGIN_PROG_SCP:
 		*kind = LOGIN_PROG_SCP;
 		path = LOGIN_SCP;
-		r = check_scp(v, n, err, errlen);
+		r = check_scp(v, n, e);
 		break;
 	case LOGIN_PROG_RSYNC:
 		*kind = LOGIN_PROG_RSYNC;
 		path = LOGIN_RSYNC;
-		r = check_rsync(v, n, err, errlen);
+		r = check_rsync(v, n, e);
 		break;
 	default:
-		snprintf(err, errlen, "not a transfer command");
+		err_set(e, "not a transfer command");
 		break;
 	}
 	if (r == 0) {
 		char *p = strdup(path);
 
 		if (p == NULL) {
-			snprintf(err, errlen, "out of memory");
+			err_set(e, "out of memory");
 			r = -1;
 		} else {
 			free(v[0]);

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/err.h"
+
 #define LOGIN_SHELL_NAME "ctr-launch-shell"
 #define LOGIN_MAX_WORDS  256   /* words of a host transfer command */
 #define LOGIN_MAX_CMD    65536 /* bytes of a -c STRING */
@@ -42,9 +44,9 @@ enum login_prog {
  * "-ctr-launch-shell", any directory)?  ARGV0 may be NULL. */
 bool login_is_shell(const char *argv0);
 
-/* The two shapes; -1 with ERR for anything else.  *CMD is STRING. */
+/* The two shapes; -1 with E for anything else.  *CMD is STRING. */
 int login_shape(int argc, char *const argv[], enum login_shape *shape,
-    const char **cmd, char *err, size_t errlen);
+    const char **cmd, struct ctl_err *e);
 
 /* Which transfer program does CMD start (by its first word only)?  Used
  * to route it (transfer = container|host|deny); NONE for anything else. */
@@ -58,11 +60,11 @@ enum login_prog login_transfer_kind(const char *cmd);
  *   scp [-r] [-p] [-d] [-v] -t|-f [--] PATH...
  *   rsync --server [--sender] ALLOWED-OPTION... . PATH...
  * Returns a NULL-terminated vector whose first element is the program's
- * fixed absolute path (never a path from CMD), or NULL with ERR.  Free
+ * fixed absolute path (never a path from CMD), or NULL with E.  Free
  * with login_argv_free().
  */
-char **login_transfer_argv(const char *cmd, enum login_prog *kind, char *err,
-    size_t errlen);
+char **
+login_transfer_argv(const char *cmd, enum login_prog *kind, struct ctl_err *e);
 void login_argv_free(char **v);
 
 /* LOGIN_SHELL's words (single spaces, checked by the policy), followed by

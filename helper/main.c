@@ -180,7 +180,7 @@ main(int argc, char **argv)
 	struct args_request req;
 	struct launch_plan plan;
 	struct monitor m;
-	char err[512];
+	struct ctl_err e;
 	pid_t front;
 
 	memset(&caller, 0, sizeof(caller));
@@ -194,8 +194,8 @@ main(int argc, char **argv)
 		login_parse(argc, argv);
 	else if (argc >= 2 && ctla_is_command(argv[1]))
 		ctl_main(argc, argv, caller.env);
-	else if (args_parse(argc, argv, &req, err, sizeof(err)) != 0)
-		die("%s", err);
+	else if (args_parse(argc, argv, &req, &e) != 0)
+		die("%s", e.msg);
 	if (req.cmd == ARGS_CMD_HELP) {
 		fputs(args_usage, stdout);
 		return print_done();

@@ -38,7 +38,7 @@ shown(const char *s, size_t len, char out[65])
 int
 optscan_word(const struct optscan_def *defs, size_t n, unsigned want,
     const char *what, int argc, char *const argv[], int *i, optscan_apply apply,
-    void *ctx, char *err, size_t errlen)
+    void *ctx, struct ctl_err *e)
 {
 	const char *a = argv[*i];
 	char s[65];
@@ -50,14 +50,13 @@ optscan_word(const struct optscan_def *defs, size_t n, unsigned want,
 
 		if (o == NULL) {
 			shown(name, len, s);
-			snprintf(err, errlen, "%s: unknown option --%s", what,
-			    s);
+			err_set(e, "%s: unknown option --%s", what, s);
 			return -1;
 		}
 		if (!o->arg) {
 			if (eq != NULL) {
-				snprintf(err, errlen, "%s: --%s takes no value",
-				    what, o->lng);
+				err_set(e, "%s: --%s takes no value", what,
+				    o->lng);
 				return -1;
 			}
 			return apply(ctx, o, NULL);
@@ -65,8 +64,7 @@ optscan_word(const struct optscan_def *defs, size_t n, unsigned want,
 		if (eq != NULL)
 			return apply(ctx, o, eq + 1);
 		if (*i + 1 >= argc) {
-			snprintf(err, errlen, "%s: --%s needs a value", what,
-			    o->lng);
+			err_set(e, "%s: --%s needs a value", what, o->lng);
 			return -1;
 		}
 		return apply(ctx, o, argv[++*i]);
@@ -78,8 +76,7 @@ optscan_word(const struct optscan_def *defs, size_t n, unsigned want,
 
 		if (o == NULL) {
 			shown(a + j, 1, s);
-			snprintf(err, errlen, "%s: unknown option -%s", what,
-			    s);
+			err_set(e, "%s: unknown option -%s", what, s);
 			return -1;
 		}
 		if (!o->arg) {
@@ -92,8 +89,8 @@ optscan_word(const struct optscan_def *defs, size_t n, unsigned want,
 			val++;
 		else if (*val == '\0') {
 			if (*i + 1 >= argc) {
-				snprintf(err, errlen, "%s: -%c needs a value",
-				    what, o->shrt);
+				err_set(e, "%s: -%c needs a value", what,
+				    o->shrt);
 				return -1;
 			}
 			val = argv[++*i];

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/err.h"
+
 struct optscan_def {
 	const char *lng; /* long name, without "--" */
 	char shrt;       /* short letter, or 0 */
@@ -26,16 +28,16 @@ struct optscan_def {
 };
 
 /* APPLY(CTX, O, VAL): one option found (VAL NULL when it takes none); 0,
- * or -1 with its own reason already in the caller's ERR. */
+ * or -1 with its own reason already in the caller's E. */
 typedef int (
     *optscan_apply)(void *ctx, const struct optscan_def *o, const char *val);
 
 /* Scans the option word argv[*i] against DEFS[0..N) (those whose mask is
  * 0 or shares a bit with WANT), calling APPLY for each option in it;
  * advances *i past a value given as the next word.  0, or -1 with one
- * line "WHAT: ..." in ERR. */
+ * line "WHAT: ..." in E. */
 int optscan_word(const struct optscan_def *defs, size_t n, unsigned want,
     const char *what, int argc, char *const argv[], int *i, optscan_apply apply,
-    void *ctx, char *err, size_t errlen) __attribute__((warn_unused_result));
+    void *ctx, struct ctl_err *e) __attribute__((warn_unused_result));
 
 #endif

@@ -106,7 +106,8 @@ open_images_dir(void)
 static void
 plan_image(struct launch_plan *p, const char *requested)
 {
-	char canon[NAME_MAX_LEN + 1], enc[3 * NAME_MAX_LEN + 1], err[256];
+	char canon[NAME_MAX_LEN + 1], enc[3 * NAME_MAX_LEN + 1];
+	struct ctl_err e;
 	cleanup_close int dir = -1, fd = -1;
 	policy_from from = NULL;
 	struct stat st;
@@ -127,8 +128,8 @@ plan_image(struct launch_plan *p, const char *requested)
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !st_trusted(&st, 0))
 		die("image %s: the descriptor is not a root-owned regular file",
 		    canon);
-	if (desc_read_fd(fd, &p->image, err, sizeof(err)) != 0)
-		die("image %s: bad descriptor: %s", canon, err);
+	if (desc_read_fd(fd, &p->image, &e) != 0)
+		die("image %s: bad descriptor: %.255s", canon, e.msg);
 	if (strcmp(p->image->name, canon) != 0)
 		die("image %s: the descriptor names %s", canon, p->image->name);
 }
@@ -152,15 +153,15 @@ static void
 plan_binds(struct launch_plan *p, const struct args_request *req)
 {
 	const struct policy_eff *eff = &p->eff;
-	char err[256];
+	struct ctl_err derr;
 
 	p->binds = calloc(eff->nbinds + req->nvolumes + 1, sizeof(*p->binds));
 	if (p->binds == NULL)
 		die("out of memory");
 	for (size_t i = 0; i < eff->nbinds; i++) {
-		if (plan_check_dst(eff->binds[i].dst, err, sizeof(err)) != 0)
+		if (plan_check_dst(eff->binds[i].dst, &derr) != 0)
 			die("policy bind %s:%s %s: %s", eff->binds[i].src,
-			    eff->binds[i].dst, eff->binds[i].from, err);
+			    eff->binds[i].dst, eff->binds[i].from, derr.msg);
 		add_bind(p, eff->binds[i].src, eff->binds[i].dst,
 		    POLICY_MODE_DEFAULT, eff->binds[i].ro, false);
 	}
@@ -169,8 +170,8 @@ plan_binds(struct launch_plan *p, const struct args_request *req)
 		struct ctl_err e;
 		bool ro = false;
 
-		if (plan_check_dst(v->dst, err, sizeof(err)) != 0)
-			deny("-v %s:%s refused: %s", v->src, v->dst, err);
+		if (plan_check_dst(v->dst, &derr) != 0)
+			deny("-v %s:%s refused: %s", v->src, v->dst, derr.msg);
 		for (size_t j = 0; j < p->nbinds; j++)
 			if (strcmp(p->binds[j].dst, v->dst) == 0)
 				deny(
@@ -267,12 +268,12 @@ void
 plan_env_file(struct launch_plan *p, const struct args_request *req,
     const struct plan_caller *c)
 {
-	char err[512];
+	struct ctl_err e;
 
 	if (req->cmd == ARGS_CMD_RUN && req->env_file != NULL &&
 	    creds_read_file_as_caller(p, c, req->env_file, ENV_MAX_FILE,
-		&p->env_file, &p->env_file_len, err, sizeof(err)) != 0)
-		die("--env-file %s", err);
+		&p->env_file, &p->env_file_len, &e) != 0)
+		die("--env-file %.511s", e.msg);
 }
 
 static void
@@ -280,7 +281,7 @@ plan_env(struct launch_plan *p, const struct args_request *req,
     const struct plan_caller *c)
 {
 	struct env_input in;
-	char err[512];
+	struct ctl_err e;
 
 	memset(&in, 0, sizeof(in));
 	in.image_env = p->image->env;
@@ -293,8 +294,8 @@ plan_env(struct launch_plan *p, const struct args_request *req,
 	in.env_file_len = p->env_file_len;
 	in.opts = req->envs;
 	in.nopts = req->nenvs;
-	if (env_build(&in, &p->env, err, sizeof(err)) != 0)
-		die("%s", err);
+	if (env_build(&in, &p->env, &e) != 0)
+		die("%.511s", e.msg);
 	free(p->env_file);
 	p->env_file = NULL;
 }
@@ -323,7 +324,7 @@ void
 plan_run(struct launch_plan *p, const struct args_request *req,
     const struct plan_caller *c)
 {
-	char err[256];
+	struct ctl_err e;
 	const char *wd;
 
 	p->dry_run = req->dry_run;
@@ -347,9 +348,9 @@ plan_run(struct launch_plan *p, const struct args_request *req,
 	plan_image(p, req->image);
 	p->argv = plan_argv(p->image->entrypoint, p->image->cmd,
 	    req->has_entrypoint, req->has_entrypoint ? req->entrypoint : "",
-	    req->command, req->ncommand, err, sizeof(err));
+	    req->command, req->ncommand, &e);
 	if (p->argv == NULL)
-		die("image %s: %s", p->image->name, err);
+		die("image %s: %s", p->image->name, e.msg);
 	plan_binds(p, req);
 	plan_limits(p, req);
 	portplan_network(p, req);

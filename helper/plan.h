@@ -161,9 +161,9 @@ void plan_print_images(const struct launch_plan *p);
 void portplan_network(struct launch_plan *p, const struct args_request *req);
 void portplan_user(const struct launch_plan *p, const struct args_request *req);
 /* Pure: does SPEC (-u UID|NAME[:GID|GROUP]) name exactly the caller?  0,
- * or -1 with ERR. */
+ * or -1 with E. */
 int portplan_user_check(const char *spec, uid_t uid, const char *user,
-    gid_t gid, const char *group, char *err, size_t errlen);
+    gid_t gid, const char *group, struct ctl_err *e);
 /* The dry run's and the audit's "ADDR:HOSTPORT->PORT/tcp" of V into BUF. */
 void portplan_format(const struct policy_publish *v, char *buf, size_t len);
 /* --format json of info and images (stable keys, ctr-launch(1)). */

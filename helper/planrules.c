@@ -36,8 +36,7 @@ strv_len(char *const *v)
 
 char **
 plan_argv(char *const *img_ep, char *const *img_cmd, bool has_ep,
-    const char *ep, char *const *command, size_t ncommand, char *err,
-    size_t errlen)
+    const char *ep, char *const *command, size_t ncommand, struct ctl_err *e)
 {
 	char *const one[] = { (char *)(uintptr_t)ep, NULL };
 	char *const *head, *const *tail;
@@ -57,7 +56,7 @@ plan_argv(char *const *img_ep, char *const *img_cmd, bool has_ep,
 	nh = strv_len(head);
 	nt = ncommand > 0 && tail == command ? ncommand : strv_len(tail);
 	if (nh + nt == 0) {
-		snprintf(err, errlen,
+		err_set(e,
 		    "no command: the image has no Entrypoint or Cmd, and none was given");
 		return NULL;
 	}
@@ -71,12 +70,12 @@ plan_argv(char *const *img_ep, char *const *img_cmd, bool has_ep,
 		}
 	if (argv[0][0] == '\0') {
 		env_free(argv);
-		snprintf(err, errlen, "the command is an empty string");
+		err_set(e, "the command is an empty string");
 		return NULL;
 	}
 	return argv;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_set(e, "out of memory");
 	return NULL;
 }
 
@@ -147,19 +146,19 @@ plan_hostname(const char *name, char out[PLAN_NAME_MAX + 1])
 }
 
 int
-plan_check_dst(const char *dst, char *err, size_t errlen)
+plan_check_dst(const char *dst, struct ctl_err *e)
 {
 	const char *r;
 	bool file;
 
 	if (!policy_path_normal(dst) || strcmp(dst, "/") == 0) {
-		snprintf(err, errlen,
+		err_set(e,
 		    "the destination must be an absolute, normal path other than /");
 		return -1;
 	}
 	if ((r = reserved_dst(dst, &file)) != NULL) {
-		snprintf(err, errlen,
-		    "a bind destination may not cover or lie under %s", r);
+		err_set(e, "a bind destination may not cover or lie under %s",
+		    r);
 		return -1;
 	}
 	return 0;

@@ -12,10 +12,10 @@
 
 /* Docker's rule: Entrypoint + Cmd, where COMMAND replaces Cmd and
  * --entrypoint replaces Entrypoint and drops the image's Cmd.  NULL with
- * ERR when the result is empty. */
+ * E when the result is empty. */
 char **plan_argv(char *const *img_entrypoint, char *const *img_cmd,
     bool has_entrypoint, const char *entrypoint, char *const *command,
-    size_t ncommand, char *err, size_t errlen);
+    size_t ncommand, struct ctl_err *e);
 /* -w, else the image's WorkingDir, else CWD when a bind shows it at the
  * same path inside, else "/".  Returns one of its arguments or "/". */
 const char *plan_workdir(const char *w, const char *image_wd, const char *cwd,
@@ -26,8 +26,8 @@ void plan_default_name(const char *user, const unsigned char rnd[3],
 /* The hostname for NAME: NAME when it is a valid label, else NAME with
  * every other character made "-". */
 void plan_hostname(const char *name, char out[PLAN_NAME_MAX + 1]);
-/* May a bind use DST as its destination?  -1 with ERR if it is "/", not
+/* May a bind use DST as its destination?  -1 with E if it is "/", not
  * normal, or covers or lies under /proc, /sys, /dev or a generated file. */
-int plan_check_dst(const char *dst, char *err, size_t errlen);
+int plan_check_dst(const char *dst, struct ctl_err *e);
 
 #endif

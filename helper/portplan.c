@@ -36,7 +36,7 @@ void
 portplan_network(struct launch_plan *p, const struct args_request *req)
 {
 	const struct policy_eff *eff = &p->eff;
-	char err[512];
+	struct ctl_err e;
 
 	if (req->net != ARGS_NET_PRIVATE)
 		return;
@@ -44,9 +44,8 @@ portplan_network(struct launch_plan *p, const struct args_request *req)
 		deny(
 		    "%s refused: the policy does not grant you the private network",
 		    req->npublish > 0 ? "-p" : "--network private");
-	if (policy_publish_check(eff, req->publish, req->npublish, err,
-		sizeof(err)) != 0)
-		deny("%s", err);
+	if (policy_publish_check(eff, req->publish, req->npublish, &e) != 0)
+		deny("%.511s", e.msg);
 	p->net = PLAN_NET_PRIVATE;
 	p->publish_any = eff->publish_access == POLICY_ACCESS_ANY;
 	p->max_connections = eff->max_connections.v;
@@ -73,7 +72,7 @@ is_id(const char *s, unsigned long *v)
 
 int
 portplan_user_check(const char *spec, uid_t uid, const char *user, gid_t gid,
-    const char *group, char *err, size_t errlen)
+    const char *group, struct ctl_err *e)
 {
 	char buf[256], *g;
 	unsigned long v;
@@ -92,7 +91,7 @@ portplan_user_check(const char *spec, uid_t uid, const char *user, gid_t gid,
 				    group != NULL && strcmp(g, group) == 0);
 	if (ok)
 		return 0;
-	snprintf(err, errlen,
+	err_set(e,
 	    "-u %.64s refused: ctr-launch always runs you as yourself (uid %lu, gid %lu)",
 	    spec, (unsigned long)uid, (unsigned long)gid);
 	return -1;
@@ -101,14 +100,13 @@ portplan_user_check(const char *spec, uid_t uid, const char *user, gid_t gid,
 void
 portplan_user(const struct launch_plan *p, const struct args_request *req)
 {
-	char err[256];
+	struct ctl_err e;
 
 	if (req->user == NULL)
 		return;
 	if (portplan_user_check(req->user, p->uid, p->user, p->gid,
-		p->ngroups > 0 ? p->groups[0].name : NULL, err,
-		sizeof(err)) != 0)
-		deny("%s", err);
+		p->ngroups > 0 ? p->groups[0].name : NULL, &e) != 0)
+		deny("%s", e.msg);
 }
 
 /* ---- JSON ---- */

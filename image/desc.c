@@ -59,8 +59,7 @@ struct parse {
 	struct image_desc *d;
 	struct strv ep, cmd, env, ports, labels;
 	bool have_workdir, have_user, have_created;
-	char *err;
-	size_t errlen;
+	struct ctl_err *e;
 	size_t line;
 };
 
@@ -68,15 +67,14 @@ static int
 perr(struct parse *p, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	size_t n;
 
-	if (p->errlen == 0)
+	if (p->e == NULL)
 		return -1;
-	n = snprintf(p->err, p->errlen, "descriptor line %zu: ", p->line);
-	if (n < 0 || (size_t)n >= p->errlen)
-		return -1;
+	err_set(p->e, "descriptor line %zu: ", p->line);
+	n = strlen(p->e->msg);
 	va_start(ap, fmt);
-	vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+	vsnprintf(p->e->msg + n, sizeof(p->e->msg) - n, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -410,15 +408,15 @@ parse_lines(struct parse *p, const char *buf, size_t len)
 }
 
 int
-desc_parse(const char *buf, size_t len, struct image_desc **out, char *err,
-    size_t errlen)
+desc_parse(const char *buf, size_t len, struct image_desc **out,
+    struct ctl_err *e)
 {
-	struct parse p = { .err = err, .errlen = errlen };
+	struct parse p = { .e = e };
 	int r;
 
 	*out = NULL;
-	if (errlen > 0)
-		err[0] = '\0';
+	if (e != NULL)
+		e->msg[0] = '\0';
 	if (len > DESC_MAX_SIZE) {
 		p.line = 0;
 		return perr(&p, "larger than %u bytes", DESC_MAX_SIZE);
@@ -440,7 +438,7 @@ desc_parse(const char *buf, size_t len, struct image_desc **out, char *err,
 }
 
 int
-desc_read_fd(int fd, struct image_desc **out, char *err, size_t errlen)
+desc_read_fd(int fd, struct image_desc **out, struct ctl_err *e)
 {
 	cleanup_free char *buf = NULL;
 	struct stat st;
@@ -448,11 +446,11 @@ desc_read_fd(int fd, struct image_desc **out, char *err, size_t errlen)
 
 	*out = NULL;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "descriptor is not a regular file");
+		err_set(e, "descriptor is not a regular file");
 		return -1;
 	}
 	if ((buf = malloc(DESC_MAX_SIZE + 1)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+		err_set(e, "out of memory");
 		return -1;
 	}
 	while (len <= DESC_MAX_SIZE) {
@@ -461,8 +459,7 @@ desc_read_fd(int fd, struct image_desc **out, char *err, size_t errlen)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			snprintf(err, errlen, "descriptor: %s",
-			    strerror(errno));
+			err_errno(e, "descriptor");
 			return -1;
 		}
 		if (r == 0)
@@ -470,11 +467,10 @@ desc_read_fd(int fd, struct image_desc **out, char *err, size_t errlen)
 		len += (size_t)r;
 	}
 	if (len > DESC_MAX_SIZE) {
-		snprintf(err, errlen, "descriptor larger than %u bytes",
-		    DESC_MAX_SIZE);
+		err_set(e, "descriptor larger than %u bytes", DESC_MAX_SIZE);
 		return -1;
 	}
-	return desc_parse(buf, len, out, err, errlen);
+	return desc_parse(buf, len, out, e);
 }
 
 static void
@@ -606,7 +602,7 @@ desc_serialize(const struct image_desc *d, char **buf, size_t *len)
 		return -1;
 	}
 	/* Never write what the reader would refuse. */
-	if (desc_parse(w.b, w.n, &check, NULL, 0) == -1) {
+	if (desc_parse(w.b, w.n, &check, NULL) == -1) {
 		free(w.b);
 		errno = EINVAL;
 		return -1;

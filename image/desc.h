@@ -45,6 +45,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/err.h"
 #include "lib/grammar.h"
 #include "lib/wur.h"
 
@@ -76,12 +77,11 @@ struct image_desc {
 	char **labels;     /* NULL-terminated "KEY=VALUE", informational */
 };
 
-/* Parses a descriptor; -1 with ERR (one line) on any defect. */
-int desc_parse(const char *buf, size_t len, struct image_desc **out, char *err,
-    size_t errlen) CTL_WUR;
+/* Parses a descriptor; -1 with E (one line) on any defect. */
+int desc_parse(const char *buf, size_t len, struct image_desc **out,
+    struct ctl_err *e) CTL_WUR;
 /* Reads at most DESC_MAX_SIZE bytes from FD, then desc_parse(). */
-int
-desc_read_fd(int fd, struct image_desc **out, char *err, size_t errlen) CTL_WUR;
+int desc_read_fd(int fd, struct image_desc **out, struct ctl_err *e) CTL_WUR;
 /* Serialises D into a malloc'd buffer (ctr-image). */
 int desc_serialize(const struct image_desc *d, char **buf, size_t *len) CTL_WUR;
 void desc_free(struct image_desc *);

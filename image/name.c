@@ -19,7 +19,7 @@
 int
 name_canon(const char *in, char *out, size_t outlen)
 {
-	return imgref_canon(in, IMGREF_NAME, out, outlen, NULL, 0);
+	return imgref_canon(in, IMGREF_NAME, out, outlen, NULL);
 }
 
 static bool

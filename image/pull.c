@@ -124,7 +124,7 @@ read_regconf(const char *host, struct regconf_entry *re, struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
-	char buf[64 * 1024], err[600];
+	char buf[64 * 1024];
 	ssize_t n;
 
 	memset(re, 0, sizeof(*re));
@@ -144,9 +144,8 @@ read_regconf(const char *host, struct regconf_entry *re, struct ctl_err *e)
 		return err_errno(e, "%s", PULL_REGCONF);
 	if ((size_t)n == sizeof(buf))
 		return err_set(e, "%s: larger than 64 KiB", PULL_REGCONF);
-	if (regconf_lookup(buf, (size_t)n, PULL_REGCONF, host, re, err,
-		sizeof(err)) == -1)
-		return err_set(e, "%s", err);
+	if (regconf_lookup(buf, (size_t)n, PULL_REGCONF, host, re, e) == -1)
+		return -1;
 	return 0;
 }
 
@@ -183,14 +182,13 @@ make_job(const char *ref, const struct pull_opts *o, struct pull_job *j,
 {
 	struct imgref r;
 	struct regconf_entry re;
-	char err[200];
+	struct ctl_err rerr;
 
 	memset(j, 0, sizeof(*j));
-	if (imgref_parse(ref, IMGREF_NAME, &r, err, sizeof(err)) == -1)
-		return err_set(e, "invalid image reference \"%.255s\": %s", ref,
-		    err);
-	if (imgref_format(&r, j->from, sizeof(j->from), err, sizeof(err)) ==
-		-1 ||
+	if (imgref_parse(ref, IMGREF_NAME, &r, &rerr) == -1)
+		return err_set(e, "invalid image reference \"%.255s\": %.199s",
+		    ref, rerr.msg);
+	if (imgref_format(&r, j->from, sizeof(j->from), &rerr) == -1 ||
 	    name_canon(o->name ? o->name : j->from, name, NAME_MAX_LEN + 1) ==
 		-1)
 		return err_set(e, "invalid image name \"%.255s\"",

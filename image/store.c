@@ -256,7 +256,8 @@ int
 store_desc_read(struct store *s, const char *canon, struct image_desc **d,
     struct ctl_err *e)
 {
-	char enc[3 * NAME_MAX_LEN + 1], err[256];
+	char enc[3 * NAME_MAX_LEN + 1];
+	struct ctl_err derr;
 	cleanup_close int fd = -1;
 
 	*d = NULL;
@@ -267,8 +268,8 @@ store_desc_read(struct store *s, const char *canon, struct image_desc **d,
 		return err_set(e, "no image %s", canon);
 	if (fd == -1)
 		return err_errno(e, "%s", canon);
-	if (desc_read_fd(fd, d, err, sizeof(err)) == -1)
-		return err_set(e, "%s: %s", canon, err);
+	if (desc_read_fd(fd, d, &derr) == -1)
+		return err_set(e, "%s: %.255s", canon, derr.msg);
 	if (strcmp((*d)->name, canon) != 0) {
 		desc_free(*d);
 		*d = NULL;

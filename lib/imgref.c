@@ -37,21 +37,21 @@ enum imgref_part {
 	PART_TAG,
 };
 
-static int imgref_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int imgref_fail(struct ctl_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static int
-imgref_fail(char *err, size_t errlen, const char *fmt, ...)
+imgref_fail(struct ctl_err *e, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err == NULL || errlen == 0)
+	if (e == NULL)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	err_vat(e, NULL, 0, fmt, ap);
 	va_end(ap);
 	/* The reason quotes the input: no control byte gets through. */
-	for (char *c = err; *c != '\0'; c++)
+	for (char *c = e->msg; *c != '\0'; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
 			*c = '?';
 	return -1;
@@ -243,8 +243,8 @@ host_like(const char *s, size_t n)
 }
 
 static int
-check_registry(const char *s, size_t n, enum imgref_kind kind, char *err,
-    size_t errlen)
+check_registry(const char *s, size_t n, enum imgref_kind kind,
+    struct ctl_err *e)
 {
 	bool ok;
 
@@ -253,14 +253,13 @@ check_registry(const char *s, size_t n, enum imgref_kind kind, char *err,
 	else
 		ok = valid_host(s, n);
 	if (!ok)
-		return imgref_fail(err, errlen, "bad registry \"%.*s\"", (int)n,
-		    s);
+		return imgref_fail(e, "bad registry \"%.*s\"", (int)n, s);
 	return 0;
 }
 
 static int
-check_component(const char *s, size_t n, enum imgref_kind kind, char *err,
-    size_t errlen)
+check_component(const char *s, size_t n, enum imgref_kind kind,
+    struct ctl_err *e)
 {
 	bool ok;
 
@@ -271,24 +270,22 @@ check_component(const char *s, size_t n, enum imgref_kind kind, char *err,
 	else
 		ok = valid_component(s, n);
 	if (!ok)
-		return imgref_fail(err, errlen,
-		    "bad repository component \"%.*s\"", (int)n, s);
+		return imgref_fail(e, "bad repository component \"%.*s\"",
+		    (int)n, s);
 	return 0;
 }
 
 static int
-check_repo(const char *s, size_t n, enum imgref_kind kind, char *err,
-    size_t errlen)
+check_repo(const char *s, size_t n, enum imgref_kind kind, struct ctl_err *e)
 {
 	size_t start = 0;
 
 	if (n == 0)
-		return imgref_fail(err, errlen, "no repository");
+		return imgref_fail(e, "no repository");
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && s[i] != '/')
 			continue;
-		if (check_component(s + start, i - start, kind, err, errlen) <
-		    0)
+		if (check_component(s + start, i - start, kind, e) < 0)
 			return -1;
 		start = i + 1;
 	}
@@ -296,8 +293,7 @@ check_repo(const char *s, size_t n, enum imgref_kind kind, char *err,
 }
 
 static int
-check_tag(const char *s, size_t n, enum imgref_kind kind, char *err,
-    size_t errlen)
+check_tag(const char *s, size_t n, enum imgref_kind kind, struct ctl_err *e)
 {
 	bool ok;
 
@@ -306,7 +302,7 @@ check_tag(const char *s, size_t n, enum imgref_kind kind, char *err,
 	else
 		ok = valid_tag(s, n);
 	if (!ok)
-		return imgref_fail(err, errlen, "bad tag \"%.*s\"", (int)n, s);
+		return imgref_fail(e, "bad tag \"%.*s\"", (int)n, s);
 	return 0;
 }
 
@@ -337,7 +333,7 @@ copy_part(char *dst, const char *s, size_t n)
 /* Splits and checks [REGISTRY/]REPOSITORY, the N bytes at S. */
 static int
 parse_path(const char *s, size_t n, enum imgref_kind kind, const char *dropped,
-    struct imgref *out, char *err, size_t errlen)
+    struct imgref *out, struct ctl_err *e)
 {
 	const char *slash = memchr(s, '/', n);
 	size_t rn = 0;
@@ -345,16 +341,16 @@ parse_path(const char *s, size_t n, enum imgref_kind kind, const char *dropped,
 	if (slash != NULL && host_like(s, (size_t)(slash - s))) {
 		rn = (size_t)(slash - s);
 		if (dropped != NULL)
-			return imgref_fail(err, errlen,
+			return imgref_fail(e,
 			    "\"%.*s\" after \"%s\" would name a registry",
 			    (int)rn, s, dropped);
-		if (check_registry(s, rn, kind, err, errlen) < 0)
+		if (check_registry(s, rn, kind, e) < 0)
 			return -1;
 		copy_part(out->registry, s, rn);
 		s += rn + 1;
 		n -= rn + 1;
 	}
-	if (check_repo(s, n, kind, err, errlen) < 0)
+	if (check_repo(s, n, kind, e) < 0)
 		return -1;
 	copy_part(out->repo, s, n);
 	return 0;
@@ -363,14 +359,14 @@ parse_path(const char *s, size_t n, enum imgref_kind kind, const char *dropped,
 /* Splits and checks REST = [REGISTRY/]REPOSITORY[:TAG][@DIGEST]. */
 static int
 parse_rest(const char *rest, enum imgref_kind kind, const char *dropped,
-    struct imgref *out, char *err, size_t errlen)
+    struct imgref *out, struct ctl_err *e)
 {
 	const char *end = rest + strlen(rest), *at = strchr(rest, '@');
 	const char *colon = NULL;
 
 	if (at != NULL) {
 		if (!valid_digest(at + 1, (size_t)(end - at - 1)))
-			return imgref_fail(err, errlen,
+			return imgref_fail(e,
 			    "bad digest (sha256: and 64 lowercase hex digits)");
 		copy_part(out->digest, at + 1, (size_t)(end - at - 1));
 		end = at;
@@ -381,43 +377,41 @@ parse_rest(const char *rest, enum imgref_kind kind, const char *dropped,
 			break;
 		}
 	if (colon != NULL) {
-		if (check_tag(colon + 1, (size_t)(end - colon - 1), kind, err,
-			errlen) < 0)
+		if (check_tag(colon + 1, (size_t)(end - colon - 1), kind, e) <
+		    0)
 			return -1;
 		copy_part(out->tag, colon + 1, (size_t)(end - colon - 1));
 		end = colon;
 	}
-	return parse_path(rest, (size_t)(end - rest), kind, dropped, out, err,
-	    errlen);
+	return parse_path(rest, (size_t)(end - rest), kind, dropped, out, e);
 }
 
 int
 imgref_parse(const char *in, enum imgref_kind kind, struct imgref *out,
-    char *err, size_t errlen)
+    struct ctl_err *e)
 {
 	const char *dropped, *rest;
 	char canon[IMGREF_MAX_LEN + 1];
 	size_t n;
 
 	if (out == NULL)
-		return imgref_fail(err, errlen, "no result buffer");
+		return imgref_fail(e, "no result buffer");
 	memset(out, 0, sizeof(*out));
 	if (in == NULL || (n = strnlen(in, IMGREF_MAX_LEN + 1)) == 0)
-		return imgref_fail(err, errlen, "empty image reference");
+		return imgref_fail(e, "empty image reference");
 	if (n > IMGREF_MAX_LEN)
-		return imgref_fail(err, errlen, "longer than %d bytes",
-		    IMGREF_MAX_LEN);
+		return imgref_fail(e, "longer than %d bytes", IMGREF_MAX_LEN);
 	if (kind != IMGREF_NAME && kind != IMGREF_PATTERN)
-		return imgref_fail(err, errlen, "unknown reference kind");
+		return imgref_fail(e, "unknown reference kind");
 	rest = drop_prefix(in, &dropped);
-	if (parse_rest(rest, kind, dropped, out, err, errlen) < 0) {
+	if (parse_rest(rest, kind, dropped, out, e) < 0) {
 		memset(out, 0, sizeof(*out));
 		return -1;
 	}
 	if (out->tag[0] == '\0' && out->digest[0] == '\0')
 		copy_part(out->tag, kind == IMGREF_NAME ? "latest" : "*",
 		    kind == IMGREF_NAME ? 6 : 1);
-	if (imgref_format(out, canon, sizeof(canon), err, errlen) < 0) {
+	if (imgref_format(out, canon, sizeof(canon), e) < 0) {
 		memset(out, 0, sizeof(*out));
 		return -1;
 	}
@@ -444,27 +438,26 @@ append(char *out, size_t o, const char *sep, const char *s)
 }
 
 int
-imgref_format(const struct imgref *r, char *out, size_t outlen, char *err,
-    size_t errlen)
+imgref_format(const struct imgref *r, char *out, size_t outlen,
+    struct ctl_err *e)
 {
 	size_t need, o = 0;
 
 	if (r == NULL || out == NULL)
-		return imgref_fail(err, errlen, "no reference");
+		return imgref_fail(e, "no reference");
 	if (!terminated(r->registry, sizeof(r->registry)) ||
 	    !terminated(r->repo, sizeof(r->repo)) ||
 	    !terminated(r->tag, sizeof(r->tag)) ||
 	    !terminated(r->digest, sizeof(r->digest)) || r->repo[0] == '\0')
-		return imgref_fail(err, errlen, "not a parsed reference");
+		return imgref_fail(e, "not a parsed reference");
 	need = (r->registry[0] ? strlen(r->registry) + 1 : 0) +
 	    strlen(r->repo) + (r->tag[0] ? strlen(r->tag) + 1 : 0) +
 	    (r->digest[0] ? strlen(r->digest) + 1 : 0);
 	if (need > IMGREF_MAX_LEN)
-		return imgref_fail(err, errlen,
-		    "canonical form longer than %d bytes", IMGREF_MAX_LEN);
+		return imgref_fail(e, "canonical form longer than %d bytes",
+		    IMGREF_MAX_LEN);
 	if (need >= outlen)
-		return imgref_fail(err, errlen,
-		    "no room for the canonical form");
+		return imgref_fail(e, "no room for the canonical form");
 	o = append(out, o, NULL, r->registry);
 	if (r->registry[0] != '\0')
 		out[o++] = '/';
@@ -477,13 +470,13 @@ imgref_format(const struct imgref *r, char *out, size_t outlen, char *err,
 
 int
 imgref_canon(const char *in, enum imgref_kind kind, char *out, size_t outlen,
-    char *err, size_t errlen)
+    struct ctl_err *e)
 {
 	struct imgref r;
 
-	if (imgref_parse(in, kind, &r, err, errlen) < 0)
+	if (imgref_parse(in, kind, &r, e) < 0)
 		return -1;
-	return imgref_format(&r, out, outlen, err, errlen);
+	return imgref_format(&r, out, outlen, e);
 }
 
 /*
@@ -634,8 +627,8 @@ imgref_match_text(const char *pattern, const char *name)
 {
 	struct imgref p, n;
 
-	if (imgref_parse(pattern, IMGREF_PATTERN, &p, NULL, 0) < 0 ||
-	    imgref_parse(name, IMGREF_NAME, &n, NULL, 0) < 0)
+	if (imgref_parse(pattern, IMGREF_PATTERN, &p, NULL) < 0 ||
+	    imgref_parse(name, IMGREF_NAME, &n, NULL) < 0)
 		return false;
 	return imgref_match(&p, &n);
 }

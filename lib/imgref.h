@@ -54,6 +54,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/err.h"
 #include "lib/wur.h"
 
 #define IMGREF_MAX_LEN    255 /* bytes, of an input and of a canonical form */
@@ -73,18 +74,18 @@ struct imgref {
 };
 
 /* Parses IN as KIND into OUT, canonical parts; 0, or -1 with a reason in
- * ERR (ERRLEN bytes; ERR may be NULL). */
+ * E (E may be NULL). */
 int imgref_parse(const char *in, enum imgref_kind kind, struct imgref *out,
-    char *err, size_t errlen) CTL_WUR;
+    struct ctl_err *e) CTL_WUR;
 
 /* Writes R's canonical text into OUT; -1 if it would exceed
  * IMGREF_MAX_LEN bytes or OUTLEN - 1. */
-int imgref_format(const struct imgref *r, char *out, size_t outlen, char *err,
-    size_t errlen) CTL_WUR;
+int imgref_format(const struct imgref *r, char *out, size_t outlen,
+    struct ctl_err *e) CTL_WUR;
 
 /* imgref_parse() then imgref_format(); OUT may be IN. */
 int imgref_canon(const char *in, enum imgref_kind kind, char *out,
-    size_t outlen, char *err, size_t errlen) CTL_WUR;
+    size_t outlen, struct ctl_err *e) CTL_WUR;
 
 /* Does PATTERN (parsed as IMGREF_PATTERN) cover NAME (IMGREF_NAME)? */
 bool imgref_match(const struct imgref *pattern, const struct imgref *name);

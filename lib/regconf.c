@@ -18,8 +18,7 @@
 struct rstate {
 	const char *fname, *host;
 	struct regconf_entry *out;
-	char *err;
-	size_t errlen;
+	struct ctl_err *e;
 	int line;
 	bool in_section, cur_is_host, cur_has_insecure, cur_has_ca;
 	bool cur_has_mirror;
@@ -30,10 +29,7 @@ struct rstate {
 static int
 rerr(struct rstate *st, const char *why)
 {
-	if (st->err != NULL)
-		snprintf(st->err, st->errlen, "%s:%d: %s", st->fname, st->line,
-		    why);
-	return -1;
+	return err_set(st->e, "%s:%d: %s", st->fname, st->line, why);
 }
 
 static void
@@ -183,7 +179,7 @@ one_line(struct rstate *st, const char *s, size_t n)
 
 int
 regconf_lookup(const char *buf, size_t len, const char *fname, const char *host,
-    struct regconf_entry *out, char *err, size_t errlen)
+    struct regconf_entry *out, struct ctl_err *e)
 {
 	struct rstate st;
 	size_t i = 0;
@@ -192,8 +188,7 @@ regconf_lookup(const char *buf, size_t len, const char *fname, const char *host,
 	st.fname = fname;
 	st.host = host;
 	st.out = out;
-	st.err = err;
-	st.errlen = errlen;
+	st.e = e;
 	memset(out, 0, sizeof(*out));
 	while (i < len) {
 		const char *nl = memchr(buf + i, '\n', len - i);

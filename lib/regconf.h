@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "lib/err.h"
 #include "lib/wur.h"
 
 #define REGCONF_MAX_LINE 512
@@ -34,9 +35,8 @@ struct regconf_entry {
 };
 
 /* Checks all of BUF (LEN bytes, named FNAME in errors) and fills OUT with
- * HOST's settings; 0, or -1 with ERR. */
-int
-regconf_lookup(const char *buf, size_t len, const char *fname, const char *host,
-    struct regconf_entry *out, char *err, size_t errlen) CTL_WUR;
+ * HOST's settings; 0, or -1 with E. */
+int regconf_lookup(const char *buf, size_t len, const char *fname,
+    const char *host, struct regconf_entry *out, struct ctl_err *e) CTL_WUR;
 
 #endif

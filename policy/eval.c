@@ -279,7 +279,8 @@ note_add(struct policy_eff *eff, const struct psec *s, int line,
 		return -1;
 	eff->notes = v;
 	v += eff->nnotes++;
-	snprintf(v->msg, sizeof(v->msg), "%s unusable: %s", what, why);
+	/* WHY as the 200-byte reason buffer it once was. */
+	snprintf(v->msg, sizeof(v->msg), "%s unusable: %.199s", what, why);
 	v->from = s->label;
 	v->line = line;
 	return 0;
@@ -289,7 +290,7 @@ static int
 merge_lists(const struct matched *m, const struct policy_ident *id,
     struct policy_eff *eff, const char *file, struct ctl_err *e)
 {
-	char why[200];
+	struct ctl_err why;
 	size_t tot[PK_NLISTS] = { 0 };
 
 	for (size_t i = 0; i < m->n; i++)
@@ -327,13 +328,14 @@ merge_lists(const struct matched *m, const struct policy_ident *id,
 			const struct pent *pe = &s->ent[PK_BINDS][j];
 			struct policy_bind *b = &eff->binds[eff->nbinds];
 
-			if (pval_template_expand(pe->a, id, &b->src, why,
-				sizeof(why)) < 0 ||
-			    pval_template_expand(pe->b, id, &b->dst, why,
-				sizeof(why)) < 0) {
+			if (pval_template_expand(pe->a, id, &b->src, &why) <
+				0 ||
+			    pval_template_expand(pe->b, id, &b->dst, &why) <
+				0) {
 				free(b->src);
 				b->src = NULL;
-				if (note_add(eff, s, pe->line, "bind", why) < 0)
+				if (note_add(eff, s, pe->line, "bind",
+					why.msg) < 0)
 					goto oom;
 				continue;
 			}
@@ -347,10 +349,10 @@ merge_lists(const struct matched *m, const struct policy_ident *id,
 			struct policy_prefix *u =
 			    &eff->user_binds[eff->nuser_binds];
 
-			if (pval_template_expand(pe->a, id, &u->path, why,
-				sizeof(why)) < 0) {
+			if (pval_template_expand(pe->a, id, &u->path, &why) <
+			    0) {
 				if (note_add(eff, s, pe->line, "user_binds",
-					why) < 0)
+					why.msg) < 0)
 					goto oom;
 				continue;
 			}

@@ -239,7 +239,7 @@ list_publish_addr(struct pctx *c, const struct pkeydef *kd, const char *item,
 static void
 list_bind(struct pctx *c, const struct pkeydef *kd, char *item, int line)
 {
-	char why[160];
+	struct ctl_err why;
 	struct pent *e;
 	const char *shape = "";
 	char *dst = NULL, whole[200];
@@ -251,14 +251,14 @@ list_bind(struct pctx *c, const struct pkeydef *kd, char *item, int line)
 		ERR(c, line, "%s entry \"%s\" %s", kd->name, whole, shape);
 		return;
 	}
-	if (dst != NULL && pval_template_check(dst, why, sizeof(why)) < 0) {
-		ERR(c, line, "bad bind destination \"%s\": %s", dst, why);
+	if (dst != NULL && pval_template_check(dst, &why) < 0) {
+		ERR(c, line, "bad bind destination \"%s\": %s", dst, why.msg);
 		return;
 	}
-	if (pval_template_check(item, why, sizeof(why)) < 0) {
+	if (pval_template_check(item, &why) < 0) {
 		ERR(c, line, "bad %s \"%s\": %s",
 		    kd->key == PK_BINDS ? "bind source" : "user_binds prefix",
-		    item, why);
+		    item, why.msg);
 		return;
 	}
 	if ((e = ent_add(c, c->cur, kd->key, line)) == NULL)
@@ -448,11 +448,11 @@ parse_scalar(struct pctx *c, const struct pkeydef *kd, const char *value,
 		return;
 	}
 	if (kd->type == T_LOGIN) {
-		char why[200];
+		struct ctl_err why;
 
-		if (plogin_value(kd->key, value, sc, why, sizeof(why)) < 0)
+		if (plogin_value(kd->key, value, sc, &why) < 0)
 			ERR(c, line, "bad %s value \"%s\" (%s)", kd->name,
-			    value, why);
+			    value, why.msg);
 		else
 			sc->line = line;
 		return;

@@ -28,60 +28,53 @@
 static const char builtin[] = "built-in";
 
 static int
-shell_ok(const char *v, char *why, size_t whylen)
+shell_ok(const char *v, struct ctl_err *e)
 {
 	const char *w = v;
 	size_t words = 0;
 
 	for (const char *c = v; *c; c++)
 		if ((unsigned char)*c < 0x21 && *c != ' ')
-			return snprintf(why, whylen, "control character"), -1;
+			return err_set(e, "control character");
 	for (;;) {
-		const char *e = strchr(w, ' ');
-		size_t n = e ? (size_t)(e - w) : strlen(w);
+		const char *sp = strchr(w, ' ');
+		size_t n = sp ? (size_t)(sp - w) : strlen(w);
 
 		if (n == 0)
-			return snprintf(why, whylen,
-				   "words separated by single spaces"),
-			       -1;
+			return err_set(e, "words separated by single spaces");
 		if (++words > POLICY_SHELL_WORDS)
-			return snprintf(why, whylen, "at most %d words",
-				   POLICY_SHELL_WORDS),
-			       -1;
-		if (e == NULL)
+			return err_set(e, "at most %d words",
+			    POLICY_SHELL_WORDS);
+		if (sp == NULL)
 			break;
-		w = e + 1;
+		w = sp + 1;
 	}
 	if (v[0] != '/')
-		return snprintf(why, whylen,
-			   "the program must be an absolute path"),
-		       -1;
+		return err_set(e, "the program must be an absolute path");
 	{
 		char prog[4096];
 		size_t n = strcspn(v, " ");
 
 		if (n >= sizeof(prog))
-			return snprintf(why, whylen, "path too long"), -1;
+			return err_set(e, "path too long");
 		memcpy(prog, v, n);
 		prog[n] = '\0';
 		if (!policy_path_normal(prog) || strcmp(prog, "/") == 0)
-			return snprintf(why, whylen,
-				   "the program must be a normal path"),
-			       -1;
+			return err_set(e, "the program must be a normal path");
 	}
 	return 0;
 }
 
 int
-plogin_value(enum pkey k, const char *value, struct pscalar *sc, char *why,
-    size_t whylen)
+plogin_value(enum pkey k, const char *value, struct pscalar *sc,
+    struct ctl_err *e)
 {
 	char canon[IMGREF_MAX_LEN + 1];
 
 	switch (k) {
 	case PK_LOGIN:
 		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
-			return snprintf(why, whylen, "yes or no"), -1;
+			return err_set(e, "yes or no");
 		sc->v = strcmp(value, "yes") == 0;
 		break;
 	case PK_TRANSFER:
@@ -92,26 +85,23 @@ plogin_value(enum pkey k, const char *value, struct pscalar *sc, char *why,
 		else if (strcmp(value, "deny") == 0)
 			sc->v = POLICY_TRANSFER_DENY;
 		else
-			return snprintf(why, whylen, "container, host or deny"),
-			       -1;
+			return err_set(e, "container, host or deny");
 		break;
 	case PK_LOGIN_IMAGE:
-		if (imgref_canon(value, IMGREF_NAME, canon, sizeof(canon), NULL,
-			0) < 0)
-			return snprintf(why, whylen,
-				   "an image name, no pattern"),
-			       -1;
+		if (imgref_canon(value, IMGREF_NAME, canon, sizeof(canon),
+			NULL) < 0)
+			return err_set(e, "an image name, no pattern");
 		if ((sc->s = strdup(canon)) == NULL)
-			return snprintf(why, whylen, "out of memory"), -1;
+			return err_set(e, "out of memory");
 		break;
 	case PK_LOGIN_SHELL:
-		if (shell_ok(value, why, whylen) < 0)
+		if (shell_ok(value, e) < 0)
 			return -1;
 		if ((sc->s = strdup(value)) == NULL)
-			return snprintf(why, whylen, "out of memory"), -1;
+			return err_set(e, "out of memory");
 		break;
 	default:
-		return snprintf(why, whylen, "not a login key"), -1;
+		return err_set(e, "not a login key");
 	}
 	sc->set = true;
 	return 0;

@@ -318,17 +318,17 @@ struct policy_publish {
 	uint16_t hostport, port;
 	bool loopback; /* 127.0.0.0/8 or ::1 */
 };
-/* Parses SPEC (a -p value).  0, or -1 with one line in ERR. */
+/* Parses SPEC (a -p value).  0, or -1 with one line in E. */
 int policy_publish_parse(const char *spec, struct policy_publish *out,
-    char *err, size_t errlen) CTL_WUR;
+    struct ctl_err *e) CTL_WUR;
 /*
  * May the caller publish V[0..N-1]?  Each host port MUST be granted by a
  * ports entry (a port below 1024 only by an entry naming it: there is no
  * wildcard), each address MUST be in publish_addresses, and no host port
- * may be asked for twice.  0, or -1 with one line in ERR naming the port.
+ * may be asked for twice.  0, or -1 with one line in E naming the port.
  */
 int policy_publish_check(const struct policy_eff *,
-    const struct policy_publish *v, size_t n, char *err, size_t errlen) CTL_WUR;
+    const struct policy_publish *v, size_t n, struct ctl_err *e) CTL_WUR;
 /* Canonical text of an IPv4 or IPv6 address IN (no brackets, no port);
  * -1 when IN is not one. */
 int policy_addr_canon(const char *in, char *out, size_t len) CTL_WUR;

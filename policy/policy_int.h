@@ -118,9 +118,9 @@ void perr_set(struct ctl_err *e, const char *file, int line, const char *fmt,
 
 /* value.c */
 bool pval_name_ok(const char *s);
-int pval_template_check(const char *t, char *why, size_t whylen);
+int pval_template_check(const char *t, struct ctl_err *e);
 int pval_template_expand(const char *t, const struct policy_ident *id,
-    char **out, char *why, size_t whylen);
+    char **out, struct ctl_err *e);
 int pval_image_pattern(const char *in, char **out);
 /* keys.c */
 const char *pkey_name(enum pkey);
@@ -129,8 +129,8 @@ struct psec *
 policy_find(const struct policy *, enum policy_section_kind, const char *name);
 
 /* login.c: the login keys (login, login_image, login_shell, transfer). */
-int plogin_value(enum pkey k, const char *value, struct pscalar *sc, char *why,
-    size_t whylen);
+int plogin_value(enum pkey k, const char *value, struct pscalar *sc,
+    struct ctl_err *e);
 int plogin_eval(const struct psec *const *v, size_t n, const struct psec *user,
     struct policy_eff *eff, struct ctl_err *e);
 

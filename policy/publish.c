@@ -80,15 +80,15 @@ policy_addr_canon(const char *in, char *out, size_t len)
 }
 
 static int
-perr(char *err, size_t errlen, const char *spec, const char *why)
+perr(struct ctl_err *e, const char *spec, const char *why)
 {
-	snprintf(err, errlen, "run: -p %.100s: %s", spec, why);
+	err_set(e, "run: -p %.100s: %s", spec, why);
 	return -1;
 }
 
 int
-policy_publish_parse(const char *spec, struct policy_publish *out, char *err,
-    size_t errlen)
+policy_publish_parse(const char *spec, struct policy_publish *out,
+    struct ctl_err *e)
 {
 	char buf[128], *s = buf, *proto, *c1, *hp, *addr = NULL;
 	static const unsigned char lo6[16] = { [15] = 1 };
@@ -96,31 +96,30 @@ policy_publish_parse(const char *spec, struct policy_publish *out, char *err,
 
 	memset(out, 0, sizeof(*out));
 	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
-		return perr(err, errlen, spec, "value too long");
+		return perr(e, spec, "value too long");
 	if ((proto = strchr(s, '/')) != NULL) {
 		*proto++ = '\0';
 		if (strcmp(proto, "udp") == 0 || strcmp(proto, "sctp") == 0)
-			return perr(err, errlen, spec,
+			return perr(e, spec,
 			    "only tcp ports can be published (udp and sctp are not supported)");
 		if (strcmp(proto, "tcp") != 0)
-			return perr(err, errlen, spec,
-			    "the protocol must be tcp");
+			return perr(e, spec, "the protocol must be tcp");
 	}
 	if (s[0] == '[') { /* [IPv6]:HOSTPORT:PORT */
 		char *close = strchr(s, ']');
 
 		if (close == NULL || close[1] != ':')
-			return perr(err, errlen, spec,
+			return perr(e, spec,
 			    "expected [ADDR]:HOSTPORT:PORT for an IPv6 address");
 		*close = '\0';
 		addr = s + 1;
 		s = close + 2;
 		if (strchr(addr, ':') == NULL)
-			return perr(err, errlen, spec,
+			return perr(e, spec,
 			    "brackets are for IPv6 addresses only");
 	}
 	if ((c1 = strrchr(s, ':')) == NULL)
-		return perr(err, errlen, spec,
+		return perr(e, spec,
 		    "expected [ADDR:]HOSTPORT:PORT (a port range or a container port alone is not supported)");
 	*c1 = '\0';
 	hp = s;
@@ -128,23 +127,23 @@ policy_publish_parse(const char *spec, struct policy_publish *out, char *err,
 		*hp++ = '\0';
 		addr = s;
 		if (strchr(addr, ':') != NULL)
-			return perr(err, errlen, spec,
+			return perr(e, spec,
 			    "write an IPv6 address in brackets: [ADDR]:HOSTPORT:PORT");
 	} else if (hp == NULL) {
 		hp = s;
 	}
 	if (port_num(hp, strlen(hp), &out->hostport) != 0)
-		return perr(err, errlen, spec,
+		return perr(e, spec,
 		    "the host port must be a number from 1 to 65535");
 	if (port_num(c1 + 1, strlen(c1 + 1), &out->port) != 0)
-		return perr(err, errlen, spec,
+		return perr(e, spec,
 		    "the container port must be a number from 1 to 65535");
 	if (addr == NULL || addr[0] == '\0')
 		addr = deflt;
 	if (addr_parse(addr, &out->family, out->addr) != 0 ||
 	    inet_ntop(out->family, out->addr, out->addrtext,
 		sizeof(out->addrtext)) == NULL)
-		return perr(err, errlen, spec,
+		return perr(e, spec,
 		    "the address must be an IPv4 address or an IPv6 address in brackets");
 	out->loopback = out->family == AF_INET ?
 	    out->addr[0] == 127 :
@@ -154,11 +153,10 @@ policy_publish_parse(const char *spec, struct policy_publish *out, char *err,
 
 int
 policy_publish_check(const struct policy_eff *eff,
-    const struct policy_publish *v, size_t n, char *err, size_t errlen)
+    const struct policy_publish *v, size_t n, struct ctl_err *e)
 {
 	if (n > POLICY_PUBLISH_MAX) {
-		snprintf(err, errlen, "run: more than %d -p options",
-		    POLICY_PUBLISH_MAX);
+		err_set(e, "run: more than %d -p options", POLICY_PUBLISH_MAX);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -166,8 +164,7 @@ policy_publish_check(const struct policy_eff *eff,
 
 		for (size_t j = 0; j < i; j++)
 			if (v[j].hostport == v[i].hostport) {
-				snprintf(err, errlen,
-				    "-p: host port %u requested twice",
+				err_set(e, "-p: host port %u requested twice",
 				    v[i].hostport);
 				return -1;
 			}
@@ -175,7 +172,7 @@ policy_publish_check(const struct policy_eff *eff,
 			port_ok = eff->ports[j].lo <= v[i].hostport &&
 			    v[i].hostport <= eff->ports[j].hi;
 		if (!port_ok) {
-			snprintf(err, errlen,
+			err_set(e,
 			    "-p %s:%u:%u refused: host port %u is not among the ports the policy lets you publish",
 			    v[i].addrtext, v[i].hostport, v[i].port,
 			    v[i].hostport);
@@ -185,7 +182,7 @@ policy_publish_check(const struct policy_eff *eff,
 			addr_ok = strcmp(eff->publish_addrs[j].addr,
 				      v[i].addrtext) == 0;
 		if (!addr_ok) {
-			snprintf(err, errlen,
+			err_set(e,
 			    "-p %s:%u:%u refused: address %s is not among the publish_addresses the policy grants you",
 			    v[i].addrtext, v[i].hostport, v[i].port,
 			    v[i].addrtext);

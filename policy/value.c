@@ -190,14 +190,13 @@ struct subst {
 };
 
 static int
-expand(const char *t, const struct subst *s, char **out, char *why,
-    size_t whylen)
+expand(const char *t, const struct subst *s, char **out, struct ctl_err *e)
 {
 	size_t cap = 64, n = 0;
 	char *buf = malloc(cap);
 
 	if (buf == NULL) {
-		snprintf(why, whylen, "out of memory");
+		err_set(e, "out of memory");
 		return -1;
 	}
 	for (const char *p = t; *p; p++) {
@@ -225,7 +224,7 @@ expand(const char *t, const struct subst *s, char **out, char *why,
 				add = "%";
 				break;
 			default:
-				snprintf(why, whylen, "unknown template %%%c%s",
+				err_set(e, "unknown template %%%c%s",
 				    *p ? *p : '?',
 				    *p ? "" : " (a lone % ends it)");
 				free(buf);
@@ -235,7 +234,7 @@ expand(const char *t, const struct subst *s, char **out, char *why,
 			    (strchr(add, '/') != NULL || *add == '\0' ||
 				strcmp(add, ".") == 0 ||
 				strcmp(add, "..") == 0)) {
-				snprintf(why, whylen,
+				err_set(e,
 				    "%%%c expands to \"%s\", not one path component",
 				    p[0], add);
 				free(buf);
@@ -249,7 +248,7 @@ expand(const char *t, const struct subst *s, char **out, char *why,
 			while (n + an + 1 > cap)
 				cap *= 2;
 			if (cap > 65536 || (nb = realloc(buf, cap)) == NULL) {
-				snprintf(why, whylen, "expansion too long");
+				err_set(e, "expansion too long");
 				free(buf);
 				return -1;
 			}
@@ -260,7 +259,7 @@ expand(const char *t, const struct subst *s, char **out, char *why,
 	}
 	buf[n] = '\0';
 	if (!policy_path_normal(buf) || strcmp(buf, "/") == 0) {
-		snprintf(why, whylen,
+		err_set(e,
 		    "\"%.100s\" is not an absolute, normal path other than /",
 		    buf);
 		free(buf);
@@ -271,12 +270,12 @@ expand(const char *t, const struct subst *s, char **out, char *why,
 }
 
 int
-pval_template_check(const char *t, char *why, size_t whylen)
+pval_template_check(const char *t, struct ctl_err *e)
 {
 	static const struct subst dummy = { "u", "0", "/h", "g" };
 	char *out = NULL;
 
-	if (expand(t, &dummy, &out, why, whylen) < 0)
+	if (expand(t, &dummy, &out, e) < 0)
 		return -1;
 	free(out);
 	return 0;
@@ -284,7 +283,7 @@ pval_template_check(const char *t, char *why, size_t whylen)
 
 int
 pval_template_expand(const char *t, const struct policy_ident *id, char **out,
-    char *why, size_t whylen)
+    struct ctl_err *e)
 {
 	char uid[24], gname[64] = "";
 	struct subst s;
@@ -300,7 +299,7 @@ pval_template_expand(const char *t, const struct policy_ident *id, char **out,
 	s.U = uid;
 	s.h = id->home ? id->home : "";
 	s.g = gname;
-	return expand(t, &s, out, why, whylen);
+	return expand(t, &s, out, e);
 }
 
 /*
@@ -313,7 +312,7 @@ pval_image_pattern(const char *in, char **out)
 {
 	char canon[IMGREF_MAX_LEN + 1];
 
-	if (imgref_canon(in, IMGREF_PATTERN, canon, sizeof(canon), NULL, 0) < 0)
+	if (imgref_canon(in, IMGREF_PATTERN, canon, sizeof(canon), NULL) < 0)
 		return -1;
 	return (*out = strdup(canon)) != NULL ? 0 : -1;
 }

@@ -125,8 +125,7 @@ ident_free(struct ident *x)
 }
 
 static int
-ident_from_pw(const struct passwd *pw, struct ident *x, char *err,
-    size_t errlen)
+ident_from_pw(const struct passwd *pw, struct ident *x, struct ctl_err *e)
 {
 	int n = 64;
 
@@ -144,7 +143,7 @@ ident_from_pw(const struct passwd *pw, struct ident *x, char *err,
 			break;
 		}
 		if (want <= n || want > 65536) {
-			snprintf(err, errlen, "getgrouplist failed");
+			err_set(e, "getgrouplist failed");
 			return -1;
 		}
 		n = want;
@@ -155,7 +154,7 @@ ident_from_pw(const struct passwd *pw, struct ident *x, char *err,
 		struct group *gr = getgrgid(x->gids[i]);
 
 		if (gr == NULL) {
-			snprintf(err, errlen, "no name for gid %lu",
+			err_set(e, "no name for gid %lu",
 			    (unsigned long)x->gids[i]);
 			x->id.ngroups = (size_t)i;
 			ident_free(x);
@@ -178,7 +177,7 @@ ident_from_pw(const struct passwd *pw, struct ident *x, char *err,
 	x->id.gnames = (const char *const *)x->names;
 	return 0;
 oom:
-	snprintf(err, errlen, "out of memory");
+	err_set(e, "out of memory");
 	ident_free(x);
 	return -1;
 }
@@ -396,10 +395,9 @@ warn_users(const struct policy *p)
 		struct ident x;
 		struct policy_eff eff;
 		struct ctl_err e;
-		char err[128];
 		bool dup = false;
 
-		if (ident_from_pw(pw, &x, err, sizeof(err)) < 0)
+		if (ident_from_pw(pw, &x, NULL) < 0)
 			continue;
 		memset(&e, 0, sizeof(e));
 		if (policy_eval(p, &x.id, &eff, &e) == 0) {
@@ -535,7 +533,6 @@ cmd_explain(int argc, char **argv)
 	struct ctl_err e;
 	struct passwd *pw;
 	struct ident x;
-	char err[128];
 	int rc;
 
 	if (argc != 2) {
@@ -546,8 +543,8 @@ cmd_explain(int argc, char **argv)
 		fprintf(stderr, "ctr-policy: %s: no such user\n", argv[1]);
 		return 1;
 	}
-	if (ident_from_pw(pw, &x, err, sizeof(err)) < 0) {
-		fprintf(stderr, "ctr-policy: %s: %s\n", argv[1], err);
+	if (ident_from_pw(pw, &x, &e) < 0) {
+		fprintf(stderr, "ctr-policy: %s: %s\n", argv[1], e.msg);
 		return 1;
 	}
 	if (load_installed(&p) < 0) {

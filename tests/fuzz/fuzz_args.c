@@ -41,7 +41,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1), *argv[FUZZ_MAX_ARGS + 2];
-	char self[] = "ctr-launch", err[512];
+	char self[] = "ctr-launch";
+	struct ctl_err err;
 	struct args_request r;
 	int argc = 1;
 
@@ -55,7 +56,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p += strlen(p) + 1;
 	}
 	argv[argc] = NULL;
-	if (args_parse(argc, argv, &r, err, sizeof(err)) == 0) {
+	if (args_parse(argc, argv, &r, &err) == 0) {
 		check(&r);
 		args_free(&r);
 	}

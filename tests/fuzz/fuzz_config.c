@@ -23,7 +23,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ctl_err e = { .line = 0 };
 	struct json_object *j = config_json((const char *)data, size, "f", &e);
 	struct image_desc *d, *back = NULL;
-	char **ids = NULL, *buf = NULL, err[256];
+	char **ids = NULL, *buf = NULL;
+	struct ctl_err err;
 	size_t n = 0, len;
 	unsigned bad;
 
@@ -41,7 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(d->layers[0].link, 'A', DESC_LINK_LEN);
 		/* Over DESC_MAX_SIZE is refused by the writer, never mangled. */
 		if (desc_serialize(d, &buf, &len) == 0) {
-			if (desc_parse(buf, len, &back, err, sizeof(err)) == -1)
+			if (desc_parse(buf, len, &back, &err) == -1)
 				abort();
 			desc_free(back);
 			free(buf);

@@ -260,12 +260,12 @@ static void
 check_args(char **argv, int argc)
 {
 	static struct ctla_request r;
-	char err[512];
+	struct ctl_err err;
 
-	if (ctla_parse(argc, argv, &r, err, sizeof(err)) != 0) {
-		if (err[0] == '\0')
+	if (ctla_parse(argc, argv, &r, &err) != 0) {
+		if (err.msg[0] == '\0')
 			abort();
-		for (const char *p = err; *p; p++)
+		for (const char *p = err.msg; *p; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				abort();
 		return;

@@ -17,14 +17,15 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct image_desc *d = NULL, *e = NULL;
-	char err[256], *buf = NULL, *buf2 = NULL;
+	char *buf = NULL, *buf2 = NULL;
+	struct ctl_err err;
 	size_t len, len2;
 
-	if (desc_parse((const char *)data, size, &d, err, sizeof(err)) == -1)
+	if (desc_parse((const char *)data, size, &d, &err) == -1)
 		return 0;
 	if (desc_serialize(d, &buf, &len) == -1)
 		abort();
-	if (desc_parse(buf, len, &e, err, sizeof(err)) == -1)
+	if (desc_parse(buf, len, &e, &err) == -1)
 		abort();
 	if (desc_serialize(e, &buf2, &len2) == -1 || len != len2 ||
 	    memcmp(buf, buf2, len) != 0)

@@ -56,21 +56,20 @@ static bool
 check_fixpoint(const char *in, enum imgref_kind kind, struct imgref *r,
     char *canon)
 {
-	char again[IMGREF_MAX_LEN + 1], err[160];
+	char again[IMGREF_MAX_LEN + 1];
+	struct ctl_err err;
 	struct imgref r2;
 
-	if (imgref_parse(in, kind, r, err, sizeof(err)) != 0) {
-		if (err[0] == '\0')
+	if (imgref_parse(in, kind, r, &err) != 0) {
+		if (err.msg[0] == '\0')
 			abort();
 		return false;
 	}
-	if (imgref_format(r, canon, IMGREF_MAX_LEN + 1, err, sizeof(err)) !=
-		0 ||
-	    imgref_canon(canon, kind, again, sizeof(again), err, sizeof(err)) !=
-		0 ||
+	if (imgref_format(r, canon, IMGREF_MAX_LEN + 1, &err) != 0 ||
+	    imgref_canon(canon, kind, again, sizeof(again), &err) != 0 ||
 	    strcmp(canon, again) != 0)
 		abort();
-	if (imgref_parse(canon, kind, &r2, err, sizeof(err)) != 0 ||
+	if (imgref_parse(canon, kind, &r2, &err) != 0 ||
 	    memcmp(r, &r2, sizeof(r2)) != 0)
 		abort();
 	return true;
@@ -86,7 +85,7 @@ check_tagless(const struct imgref *a, const struct imgref *b)
 
 	snprintf(text, sizeof(text), "%s%s%s", a->registry,
 	    a->registry[0] != '\0' ? "/" : "", a->repo);
-	if (imgref_parse(text, IMGREF_PATTERN, &p, NULL, 0) != 0) {
+	if (imgref_parse(text, IMGREF_PATTERN, &p, NULL) != 0) {
 		/* Only too long once ":*" is added. */
 		if (strlen(text) + 2 <= IMGREF_MAX_LEN)
 			abort();
@@ -136,7 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (a_name) {
 		check_name_text(canon, &na);
 		/* A name is a pattern for itself (canon is A's name form). */
-		if (imgref_parse(canon, IMGREF_PATTERN, &pself, NULL, 0) != 0 ||
+		if (imgref_parse(canon, IMGREF_PATTERN, &pself, NULL) != 0 ||
 		    !imgref_match(&pself, &na) || !a_pat)
 			abort();
 		check_tagless(&na, &na);

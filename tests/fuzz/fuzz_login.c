@@ -18,12 +18,12 @@ static void
 check_transfer(const char *cmd)
 {
 	enum login_prog k = LOGIN_PROG_NONE;
-	char err[256];
-	char **v = login_transfer_argv(cmd, &k, err, sizeof(err));
+	struct ctl_err err;
+	char **v = login_transfer_argv(cmd, &k, &err);
 	size_t n = 0;
 
 	if (v == NULL) {
-		if (memchr(err, '\0', sizeof(err)) == NULL)
+		if (memchr(err.msg, '\0', sizeof(err.msg)) == NULL)
 			abort();
 		return;
 	}
@@ -65,7 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *buf, *argv[FUZZ_MAX_ARGS + 1], err[256];
+	char *buf, *argv[FUZZ_MAX_ARGS + 1];
+	struct ctl_err err;
 	enum login_shape shape;
 	const char *cmd;
 	int argc = 0;
@@ -99,8 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			p += strlen(p) + 1;
 		}
 		argv[argc] = NULL;
-		if (login_shape(argc, argv, &shape, &cmd, err, sizeof(err)) ==
-		    0) {
+		if (login_shape(argc, argv, &shape, &cmd, &err) == 0) {
 			if (shape == LOGIN_SHAPE_LOGIN ?
 				(argc != 1 || argv[0][0] != '-') :
 				(argc != 3 || strcmp(argv[1], "-c") != 0 ||

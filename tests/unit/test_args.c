@@ -19,7 +19,7 @@
 #define PARSE(req, ...) \
 	parse_v((req), (const char *const[]){ __VA_ARGS__, NULL })
 
-static char errbuf[512];
+static struct ctl_err errbuf;
 
 /* args_parse() on a writable copy of V (string literals are const). */
 static int
@@ -31,7 +31,7 @@ parse_n(int n, const char *const *v, struct args_request *req)
 	assert_non_null(c);
 	for (int i = 0; i < n; i++)
 		assert_non_null(c[i] = strdup(v[i]));
-	rc = args_parse(n, c, req, errbuf, sizeof(errbuf));
+	rc = args_parse(n, c, req, &errbuf);
 	for (int i = 0; i < n; i++)
 		free(c[i]);
 	free(c);
@@ -52,7 +52,7 @@ static void
 ok_parse(struct args_request *req, int rc)
 {
 	if (rc != 0)
-		fail_msg("unexpected refusal: %s", errbuf);
+		fail_msg("unexpected refusal: %s", errbuf.msg);
 }
 
 static void
@@ -64,8 +64,8 @@ bad(const char *const *v, const char *needle)
 		args_free(&r);
 		fail_msg("accepted: %s ...", v[2] ? v[2] : v[1]);
 	}
-	if (needle != NULL && strstr(errbuf, needle) == NULL)
-		fail_msg("error '%s' lacks '%s'", errbuf, needle);
+	if (needle != NULL && strstr(errbuf.msg, needle) == NULL)
+		fail_msg("error '%s' lacks '%s'", errbuf.msg, needle);
 }
 
 #define BAD(needle, ...) \
@@ -100,8 +100,8 @@ test_empty_argv(void **state)
 	struct args_request r;
 	char *none[] = { NULL };
 
-	assert_int_equal(args_parse(0, none, &r, errbuf, sizeof(errbuf)), -1);
-	assert_non_null(strstr(errbuf, "empty argument vector"));
+	assert_int_equal(args_parse(0, none, &r, &errbuf), -1);
+	assert_non_null(strstr(errbuf.msg, "empty argument vector"));
 }
 
 static void
@@ -345,7 +345,7 @@ test_bounds(void **state)
 	for (int i = 3; i <= ARGS_MAX_ARGC; i++)
 		v[i] = "x";
 	assert_int_equal(parse_n(ARGS_MAX_ARGC + 1, v, &r), -1);
-	assert_non_null(strstr(errbuf, "more than"));
+	assert_non_null(strstr(errbuf.msg, "more than"));
 	ok_parse(&r, parse_n(ARGS_MAX_ARGC, v, &r));
 	args_free(&r);
 
@@ -363,7 +363,7 @@ test_bounds(void **state)
 	}
 	v[4 + 2 * ARGS_MAX_VOLUMES] = "img";
 	assert_int_equal(parse_n(5 + 2 * ARGS_MAX_VOLUMES, v, &r), -1);
-	assert_non_null(strstr(errbuf, "volumes"));
+	assert_non_null(strstr(errbuf.msg, "volumes"));
 	free(vol);
 	free(big);
 	free(v);

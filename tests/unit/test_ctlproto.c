@@ -364,14 +364,14 @@ static char **held;
 static int
 parse_v(struct ctla_request *r, const char *const *v)
 {
-	static char err[256];
+	static struct ctl_err err;
 	int argc, rc;
 
 	if (held != NULL)
 		freev(held);
 	held = dupv(v, &argc);
-	rc = ctla_parse(argc, held, r, err, sizeof(err));
-	assert_true(rc == 0 || err[0] != '\0');
+	rc = ctla_parse(argc, held, r, &err);
+	assert_true(rc == 0 || err.msg[0] != '\0');
 	return rc;
 }
 

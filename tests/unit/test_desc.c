@@ -32,11 +32,11 @@ static struct image_desc *
 parse_ok(const char *s)
 {
 	struct image_desc *d = NULL;
-	char err[256];
-	int r = desc_parse(s, strlen(s), &d, err, sizeof(err));
+	struct ctl_err err;
+	int r = desc_parse(s, strlen(s), &d, &err);
 
 	if (r != 0)
-		print_error("unexpected error: %s\n", err);
+		print_error("unexpected error: %s\n", err.msg);
 	assert_int_equal(r, 0);
 	assert_non_null(d);
 	return d;
@@ -46,12 +46,12 @@ static void
 parse_bad(const char *s, size_t len)
 {
 	struct image_desc *d = (struct image_desc *)1;
-	char err[256] = "";
+	struct ctl_err err;
 
-	assert_int_equal(desc_parse(s, len, &d, err, sizeof(err)), -1);
+	assert_int_equal(desc_parse(s, len, &d, &err), -1);
 	assert_null(d);
-	assert_true(strlen(err) > 0);
-	assert_null(strchr(err, '\n'));
+	assert_true(strlen(err.msg) > 0);
+	assert_null(strchr(err.msg, '\n'));
 }
 
 static void
@@ -164,11 +164,12 @@ static void
 test_roundtrip(void **state)
 {
 	struct image_desc *d = make_desc(), *e = NULL;
-	char *buf = NULL, err[256];
+	char *buf = NULL;
+	struct ctl_err err;
 	size_t len;
 
 	assert_int_equal(desc_serialize(d, &buf, &len), 0);
-	assert_int_equal(desc_parse(buf, len, &e, err, sizeof(err)), 0);
+	assert_int_equal(desc_parse(buf, len, &e, &err), 0);
 	assert_string_equal(d->name, e->name);
 	assert_string_equal(d->digest, e->digest);
 	assert_string_equal(d->created, e->created);
@@ -194,7 +195,7 @@ test_roundtrip(void **state)
 	d->cmd = calloc(2, sizeof(char *));
 	d->cmd[0] = strdup(all);
 	assert_int_equal(desc_serialize(d, &buf, &len), 0);
-	assert_int_equal(desc_parse(buf, len, &e, err, sizeof(err)), 0);
+	assert_int_equal(desc_parse(buf, len, &e, &err), 0);
 	assert_string_equal(e->cmd[0], all);
 	/* The encoded form has no byte outside 0x21..0x7e but space and \n. */
 	for (size_t i = 0; i < len; i++)
@@ -308,8 +309,8 @@ test_limits(void **state)
 		n += (size_t)sprintf(buf + n, "layer %064x %010d 1\n", i, i);
 	n += (size_t)sprintf(buf + n, "end\n");
 	struct image_desc *d = NULL;
-	char err[256];
-	assert_int_equal(desc_parse(buf, n, &d, err, sizeof(err)), 0);
+	struct ctl_err err;
+	assert_int_equal(desc_parse(buf, n, &d, &err), 0);
 	assert_int_equal(d->nlayers, DESC_MAX_LAYERS);
 	desc_free(d);
 	/* Over DESC_MAX_SIZE. */

@@ -20,7 +20,7 @@
 
 extern char **environ;
 
-static char errbuf[512];
+static struct ctl_err errbuf;
 
 /* Writable copies of literal vectors (-Wwrite-strings), freed at the end. */
 static char **owned[64];
@@ -73,8 +73,8 @@ build(const struct env_input *in)
 {
 	char **env = NULL;
 
-	if (env_build(in, &env, errbuf, sizeof(errbuf)) != 0)
-		fail_msg("refused: %s", errbuf);
+	if (env_build(in, &env, &errbuf) != 0)
+		fail_msg("refused: %s", errbuf.msg);
 	return env;
 }
 
@@ -204,15 +204,15 @@ test_env_file_errors(void **state)
 	input(&in);
 	in.env_file = nul;
 	in.env_file_len = sizeof(nul) - 1;
-	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
-	assert_non_null(strstr(errbuf, "NUL"));
+	assert_int_equal(env_build(&in, &env, &errbuf), -1);
+	assert_non_null(strstr(errbuf.msg, "NUL"));
 	in.env_file = badkey;
 	in.env_file_len = sizeof(badkey) - 1;
-	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
-	assert_non_null(strstr(errbuf, "line 2"));
+	assert_int_equal(env_build(&in, &env, &errbuf), -1);
+	assert_non_null(strstr(errbuf.msg, "line 2"));
 	in.env_file = badkey2;
 	in.env_file_len = sizeof(badkey2) - 1;
-	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
+	assert_int_equal(env_build(&in, &env, &errbuf), -1);
 	assert_null(env);
 }
 
@@ -251,16 +251,16 @@ test_bounds(void **state)
 	big[ENV_MAX_ENTRY + 2] = '\0';
 	in.opts = &big;
 	in.nopts = 1;
-	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
-	assert_non_null(strstr(errbuf, "too long"));
+	assert_int_equal(env_build(&in, &env, &errbuf), -1);
+	assert_non_null(strstr(errbuf.msg, "too long"));
 	for (int i = 0; i <= ENV_MAX_ENTRIES; i++) {
 		snprintf(names[i], 16, "V%d=1", i);
 		many[i] = names[i];
 	}
 	in.opts = many;
 	in.nopts = ENV_MAX_ENTRIES + 1;
-	assert_int_equal(env_build(&in, &env, errbuf, sizeof(errbuf)), -1);
-	assert_non_null(strstr(errbuf, "too large"));
+	assert_int_equal(env_build(&in, &env, &errbuf), -1);
+	assert_non_null(strstr(errbuf.msg, "too large"));
 	free(names);
 	free(many);
 	free(big);

@@ -32,18 +32,18 @@ struct canon_case {
 static void
 check_canon(const struct canon_case *c, enum imgref_kind kind)
 {
-	char out[IMGREF_MAX_LEN + 1], again[IMGREF_MAX_LEN + 1], err[160];
+	char out[IMGREF_MAX_LEN + 1], again[IMGREF_MAX_LEN + 1];
+	struct ctl_err err;
 
 	for (size_t i = 0; c[i].in != NULL; i++) {
-		if (imgref_canon(c[i].in, kind, out, sizeof(out), err,
-			sizeof(err)) != 0)
-			fail_msg("refused %s: %s", c[i].in, err);
+		if (imgref_canon(c[i].in, kind, out, sizeof(out), &err) != 0)
+			fail_msg("refused %s: %s", c[i].in, err.msg);
 		if (strcmp(out, c[i].out) != 0)
 			fail_msg("%s -> %s, expected %s", c[i].in, out,
 			    c[i].out);
 		/* Canonical forms are fixpoints. */
 		assert_int_equal(imgref_canon(out, kind, again, sizeof(again),
-				     err, sizeof(err)),
+				     &err),
 		    0);
 		assert_string_equal(again, out);
 	}
@@ -52,14 +52,14 @@ check_canon(const struct canon_case *c, enum imgref_kind kind)
 static void
 check_bad(const char *const *bad, enum imgref_kind kind)
 {
-	char out[IMGREF_MAX_LEN + 1], err[160];
+	char out[IMGREF_MAX_LEN + 1];
+	struct ctl_err err;
 
 	for (size_t i = 0; bad[i] != NULL; i++) {
-		err[0] = '\0';
-		if (imgref_canon(bad[i], kind, out, sizeof(out), err,
-			sizeof(err)) != -1)
+		err.msg[0] = '\0';
+		if (imgref_canon(bad[i], kind, out, sizeof(out), &err) != -1)
 			fail_msg("accepted %s as %s", bad[i], out);
-		if (err[0] == '\0')
+		if (err.msg[0] == '\0')
 			fail_msg("no reason given for %s", bad[i]);
 	}
 }
@@ -130,49 +130,43 @@ test_name_bad(void **state)
 static void
 test_name_lengths(void **state)
 {
-	char in[IMGREF_MAX_LEN + 2], out[IMGREF_MAX_LEN + 1], err[160];
+	char in[IMGREF_MAX_LEN + 2], out[IMGREF_MAX_LEN + 1];
+	struct ctl_err err;
 
 	/* 255 bytes with a tag: fine; 256: refused. */
 	memset(in, 'a', IMGREF_MAX_LEN);
 	in[IMGREF_MAX_LEN - 2] = ':';
 	in[IMGREF_MAX_LEN] = '\0';
-	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), err,
-			     sizeof(err)),
+	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), &err),
 	    0);
 	in[IMGREF_MAX_LEN] = 'a';
 	in[IMGREF_MAX_LEN + 1] = '\0';
-	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), err,
-			     sizeof(err)),
+	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), &err),
 	    -1);
 	/* 250 bytes whose canonical form (":latest") passes 255: refused. */
 	memset(in, 'a', 250);
 	in[250] = '\0';
-	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), err,
-			     sizeof(err)),
+	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), &err),
 	    -1);
-	assert_non_null(strstr(err, "longer"));
+	assert_non_null(strstr(err.msg, "longer"));
 	/* A tag of 128 bytes: fine; 129: refused. */
 	memcpy(in, "a:", 2);
 	memset(in + 2, 'T', IMGREF_TAG_MAX);
 	in[2 + IMGREF_TAG_MAX] = '\0';
-	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), err,
-			     sizeof(err)),
+	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), &err),
 	    0);
 	in[2 + IMGREF_TAG_MAX] = 'T';
 	in[3 + IMGREF_TAG_MAX] = '\0';
-	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), err,
-			     sizeof(err)),
+	assert_int_equal(imgref_canon(in, IMGREF_NAME, out, sizeof(out), &err),
 	    -1);
 	/* Output buffer too small; OUT may be IN. */
-	assert_int_equal(imgref_canon("ubuntu", IMGREF_NAME, out, 8, err,
-			     sizeof(err)),
-	    -1);
+	assert_int_equal(imgref_canon("ubuntu", IMGREF_NAME, out, 8, &err), -1);
 	strcpy(in, "docker.io/library/ubuntu");
-	assert_int_equal(imgref_canon(in, IMGREF_NAME, in, sizeof(in), NULL, 0),
+	assert_int_equal(imgref_canon(in, IMGREF_NAME, in, sizeof(in), NULL),
 	    0);
 	assert_string_equal(in, "ubuntu:latest");
-	assert_int_equal(imgref_canon(NULL, IMGREF_NAME, out, sizeof(out), NULL,
-			     0),
+	assert_int_equal(imgref_canon(NULL, IMGREF_NAME, out, sizeof(out),
+			     NULL),
 	    -1);
 }
 
@@ -180,47 +174,39 @@ static void
 test_name_parts(void **state)
 {
 	struct imgref r;
-	char err[160];
+	struct ctl_err err;
 
 	assert_int_equal(imgref_parse("probe:5000/other/repo:tag", IMGREF_NAME,
-			     &r, err, sizeof(err)),
+			     &r, &err),
 	    0);
 	assert_string_equal(r.registry, "probe:5000");
 	assert_string_equal(r.repo, "other/repo");
 	assert_string_equal(r.tag, "tag");
 	assert_string_equal(r.digest, "");
-	assert_int_equal(imgref_parse("probe:tag", IMGREF_NAME, &r, err,
-			     sizeof(err)),
-	    0);
+	assert_int_equal(imgref_parse("probe:tag", IMGREF_NAME, &r, &err), 0);
 	assert_string_equal(r.registry, "");
 	assert_string_equal(r.repo, "probe");
 	assert_string_equal(r.tag, "tag");
-	assert_int_equal(imgref_parse("probe.io/x", IMGREF_NAME, &r, err,
-			     sizeof(err)),
-	    0);
+	assert_int_equal(imgref_parse("probe.io/x", IMGREF_NAME, &r, &err), 0);
 	assert_string_equal(r.registry, "probe.io");
 	assert_string_equal(r.tag, "latest");
 	/* No '/' follows: a repository with a dot, not a registry. */
-	assert_int_equal(imgref_parse("probe.io", IMGREF_NAME, &r, err,
-			     sizeof(err)),
-	    0);
+	assert_int_equal(imgref_parse("probe.io", IMGREF_NAME, &r, &err), 0);
 	assert_string_equal(r.registry, "");
 	assert_string_equal(r.repo, "probe.io");
-	assert_int_equal(imgref_parse("a:v1@sha256:" D64, IMGREF_NAME, &r, err,
-			     sizeof(err)),
+	assert_int_equal(imgref_parse("a:v1@sha256:" D64, IMGREF_NAME, &r,
+			     &err),
 	    0);
 	assert_string_equal(r.tag, "v1");
 	assert_string_equal(r.digest, "sha256:" D64);
-	assert_int_equal(imgref_parse("a@sha256:" D64, IMGREF_NAME, &r, err,
-			     sizeof(err)),
+	assert_int_equal(imgref_parse("a@sha256:" D64, IMGREF_NAME, &r, &err),
 	    0);
 	assert_string_equal(r.tag, "");
 	/* A refusal leaves no half-parsed parts behind. */
-	assert_int_equal(imgref_parse("ghcr.io/Bad", IMGREF_NAME, &r, err,
-			     sizeof(err)),
+	assert_int_equal(imgref_parse("ghcr.io/Bad", IMGREF_NAME, &r, &err),
 	    -1);
 	assert_string_equal(r.registry, "");
-	assert_non_null(strstr(err, "Bad"));
+	assert_non_null(strstr(err.msg, "Bad"));
 }
 
 static void
@@ -368,7 +354,7 @@ test_match_self(void **state)
 
 	for (size_t i = 0; names[i] != NULL; i++) {
 		assert_int_equal(imgref_canon(names[i], IMGREF_NAME, canon,
-				     sizeof(canon), NULL, 0),
+				     sizeof(canon), NULL),
 		    0);
 		if (!imgref_match_text(canon, canon))
 			fail_msg("%s does not match itself", canon);

@@ -279,7 +279,7 @@ test_lines(void **state)
 
 /* ARGV (NULL-terminated) parsed by ctla_parse from copies. */
 static int
-parse(struct ctla_request *r, char *err, size_t len, const char *const *argv)
+parse(struct ctla_request *r, struct ctl_err *e, const char *const *argv)
 {
 	static char *held[16];
 	int argc = 0;
@@ -293,7 +293,7 @@ parse(struct ctla_request *r, char *err, size_t len, const char *const *argv)
 		assert_non_null(held[argc]);
 		argc++;
 	}
-	return ctla_parse(argc, held, r, err, len);
+	return ctla_parse(argc, held, r, e);
 }
 
 /* ctla_parse of logs' options: -t, --since, --until checked early. */
@@ -301,7 +301,7 @@ static void
 test_logs_options(void **state)
 {
 	static struct ctla_request r;
-	char err[256];
+	struct ctl_err err;
 	static const char *const ok[] = { "ctr-launch", "logs", "-ft", "--tail",
 		"2", "--since", "10m", "--until", "2026-12-04T18:40:01Z", "lab",
 		NULL };
@@ -316,24 +316,24 @@ test_logs_options(void **state)
 	static const char *const none[] = { NULL };
 
 	(void)state;
-	assert_int_equal(parse(&r, err, sizeof(err), ok), 0);
+	assert_int_equal(parse(&r, &err, ok), 0);
 	assert_true(r.timestamps && r.follow);
 	assert_true(r.tail == 2);
 	assert_string_equal(r.since, "10m");
 	assert_string_equal(r.until, "2026-12-04T18:40:01Z");
-	assert_int_equal(parse(&r, err, sizeof(err), ok2), 0);
+	assert_int_equal(parse(&r, &err, ok2), 0);
 	assert_true(r.timestamps);
 	assert_null(r.since);
 	assert_null(r.until);
-	assert_int_equal(parse(&r, err, sizeof(err), bad), -1);
-	assert_non_null(strstr(err, "--since"));
-	assert_int_equal(parse(&r, err, sizeof(err), bad2), -1);
-	assert_non_null(strstr(err, "--until"));
+	assert_int_equal(parse(&r, &err, bad), -1);
+	assert_non_null(strstr(err.msg, "--since"));
+	assert_int_equal(parse(&r, &err, bad2), -1);
+	assert_non_null(strstr(err.msg, "--until"));
 	/* -t stays stop's seconds. */
-	assert_int_equal(parse(&r, err, sizeof(err), stop), 0);
+	assert_int_equal(parse(&r, &err, stop), 0);
 	assert_int_equal(r.time, 5);
 	assert_false(r.timestamps);
-	(void)parse(&r, err, sizeof(err), none);
+	(void)parse(&r, &err, none);
 }
 
 int

@@ -19,7 +19,7 @@
 #include "helper/loginargs.h"
 #include "policy/policy.h"
 
-static char err[256];
+static struct ctl_err err;
 
 static int
 shape(int argc, const char *a0, const char *a1, const char *a2,
@@ -31,7 +31,7 @@ shape(int argc, const char *a0, const char *a1, const char *a2,
 	snprintf(b0, sizeof(b0), "%s", a0 ? a0 : "");
 	snprintf(b1, sizeof(b1), "%s", a1 ? a1 : "");
 	snprintf(b2, sizeof(b2), "%s", a2 ? a2 : "");
-	return login_shape(argc, v, s, cmd, err, sizeof(err));
+	return login_shape(argc, v, s, cmd, &err);
 }
 
 static void
@@ -52,7 +52,7 @@ test_shapes(void **state)
 	/* Everything else. */
 	assert_int_equal(shape(1, "ctr-launch-shell", NULL, NULL, &s, &cmd),
 	    -1);
-	assert_non_null(strstr(err, "accepts only a login"));
+	assert_non_null(strstr(err.msg, "accepts only a login"));
 	assert_int_equal(shape(2, "ctr-launch-shell", "-c", NULL, &s, &cmd),
 	    -1);
 	assert_int_equal(shape(2, "-ctr-launch-shell", "-l", NULL, &s, &cmd),
@@ -101,10 +101,10 @@ static char **
 ok(const char *cmd, enum login_prog want)
 {
 	enum login_prog k;
-	char **v = login_transfer_argv(cmd, &k, err, sizeof(err));
+	char **v = login_transfer_argv(cmd, &k, &err);
 
 	if (v == NULL)
-		fail_msg("%s: %s", cmd, err);
+		fail_msg("%s: %s", cmd, err.msg);
 	assert_int_equal(k, want);
 	return v;
 }
@@ -113,12 +113,12 @@ static void
 refused(const char *cmd, const char *why)
 {
 	enum login_prog k;
-	char **v = login_transfer_argv(cmd, &k, err, sizeof(err));
+	char **v = login_transfer_argv(cmd, &k, &err);
 
 	if (v != NULL)
 		fail_msg("accepted: %s", cmd);
-	if (why != NULL && strstr(err, why) == NULL)
-		fail_msg("%s: %s (wanted %s)", cmd, err, why);
+	if (why != NULL && strstr(err.msg, why) == NULL)
+		fail_msg("%s: %s (wanted %s)", cmd, err.msg, why);
 }
 
 static void

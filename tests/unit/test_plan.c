@@ -27,7 +27,7 @@
 #include "helper/planrules.h"
 #include "helper/reserved.h"
 
-static char errbuf[256];
+static struct ctl_err errbuf;
 
 /* Writable strings (-Wwrite-strings makes literals const). */
 static char s_entry[] = "/entry", s_x[] = "-x", s_run[] = "run", s_it[] = "it";
@@ -55,30 +55,25 @@ static void
 test_argv_docker_rules(void **state)
 {
 	/* Image defaults: Entrypoint + Cmd. */
-	expect_argv(plan_argv(img_ep, img_cmd, false, "", NULL, 0, errbuf,
-			sizeof(errbuf)),
+	expect_argv(plan_argv(img_ep, img_cmd, false, "", NULL, 0, &errbuf),
 	    (const char *[]){ "/entry", "-x", "run", "it", NULL });
 	/* COMMAND replaces Cmd, keeps Entrypoint. */
-	expect_argv(plan_argv(img_ep, img_cmd, false, "", user_cmd, 3, errbuf,
-			sizeof(errbuf)),
+	expect_argv(plan_argv(img_ep, img_cmd, false, "", user_cmd, 3, &errbuf),
 	    (const char *[]){ "/entry", "-x", "sh", "-c", "id", NULL });
 	/* --entrypoint replaces Entrypoint and drops the image's Cmd. */
-	expect_argv(plan_argv(img_ep, img_cmd, true, "/bin/ls", NULL, 0, errbuf,
-			sizeof(errbuf)),
+	expect_argv(plan_argv(img_ep, img_cmd, true, "/bin/ls", NULL, 0,
+			&errbuf),
 	    (const char *[]){ "/bin/ls", NULL });
 	expect_argv(plan_argv(img_ep, img_cmd, true, "/bin/ls", user_cmd, 3,
-			errbuf, sizeof(errbuf)),
+			&errbuf),
 	    (const char *[]){ "/bin/ls", "sh", "-c", "id", NULL });
 	/* --entrypoint "" resets it: Cmd (or COMMAND) alone. */
-	expect_argv(plan_argv(img_ep, img_cmd, true, "", NULL, 0, errbuf,
-			sizeof(errbuf)),
+	expect_argv(plan_argv(img_ep, img_cmd, true, "", NULL, 0, &errbuf),
 	    (const char *[]){ "run", "it", NULL });
-	expect_argv(plan_argv(img_ep, img_cmd, true, "", user_cmd, 3, errbuf,
-			sizeof(errbuf)),
+	expect_argv(plan_argv(img_ep, img_cmd, true, "", user_cmd, 3, &errbuf),
 	    (const char *[]){ "sh", "-c", "id", NULL });
 	/* No Entrypoint in the image. */
-	expect_argv(plan_argv(NULL, img_cmd, false, "", NULL, 0, errbuf,
-			sizeof(errbuf)),
+	expect_argv(plan_argv(NULL, img_cmd, false, "", NULL, 0, &errbuf),
 	    (const char *[]){ "run", "it", NULL });
 }
 
@@ -87,14 +82,11 @@ test_argv_empty(void **state)
 {
 	char *empty[] = { s_empty, NULL };
 
-	assert_null(
-	    plan_argv(NULL, NULL, false, "", NULL, 0, errbuf, sizeof(errbuf)));
-	assert_non_null(strstr(errbuf, "no command"));
-	assert_null(
-	    plan_argv(NULL, NULL, true, "", NULL, 0, errbuf, sizeof(errbuf)));
-	assert_null(
-	    plan_argv(NULL, empty, false, "", NULL, 0, errbuf, sizeof(errbuf)));
-	assert_non_null(strstr(errbuf, "empty"));
+	assert_null(plan_argv(NULL, NULL, false, "", NULL, 0, &errbuf));
+	assert_non_null(strstr(errbuf.msg, "no command"));
+	assert_null(plan_argv(NULL, NULL, true, "", NULL, 0, &errbuf));
+	assert_null(plan_argv(NULL, empty, false, "", NULL, 0, &errbuf));
+	assert_non_null(strstr(errbuf.msg, "empty"));
 }
 
 static void
@@ -166,11 +158,12 @@ test_dst(void **state)
 		"/process", "/home/alice", "/tmp", "/etc/passwd.d" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-		if (plan_check_dst(bad[i], errbuf, sizeof(errbuf)) == 0)
+		if (plan_check_dst(bad[i], &errbuf) == 0)
 			fail_msg("destination %s accepted", bad[i]);
 	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
-		if (plan_check_dst(good[i], errbuf, sizeof(errbuf)) != 0)
-			fail_msg("destination %s refused: %s", good[i], errbuf);
+		if (plan_check_dst(good[i], &errbuf) != 0)
+			fail_msg("destination %s refused: %s", good[i],
+			    errbuf.msg);
 }
 
 /* One list for P0's string check and P1's resolved-path check. */
@@ -228,18 +221,14 @@ test_exec_codes(void **state)
 	chmod(path, 0644);
 	snprintf(envpath, sizeof(envpath), "PATH=/nonexistent:%s", dir);
 
-	assert_int_equal(init_exec(argv_nf, env, errbuf, sizeof(errbuf)),
-	    CTL_EXIT_NOTFOUND);
-	assert_non_null(strstr(errbuf, "command not found"));
-	assert_int_equal(init_exec(argv_abs, env, errbuf, sizeof(errbuf)),
-	    CTL_EXIT_NOTFOUND);
+	assert_int_equal(init_exec(argv_nf, env, &errbuf), CTL_EXIT_NOTFOUND);
+	assert_non_null(strstr(errbuf.msg, "command not found"));
+	assert_int_equal(init_exec(argv_abs, env, &errbuf), CTL_EXIT_NOTFOUND);
 	/* Found but not executable: 126, and no shell fallback. */
-	assert_int_equal(init_exec(argv_noexec, env, errbuf, sizeof(errbuf)),
-	    CTL_EXIT_NOEXEC);
+	assert_int_equal(init_exec(argv_noexec, env, &errbuf), CTL_EXIT_NOEXEC);
 	chmod(path, 0755);
 	/* Executable text without #!: ENOEXEC, still 126 (no sh). */
-	assert_int_equal(init_exec(argv_noexec, env, errbuf, sizeof(errbuf)),
-	    CTL_EXIT_NOEXEC);
+	assert_int_equal(init_exec(argv_noexec, env, &errbuf), CTL_EXIT_NOEXEC);
 	unlink(path);
 	rmdir(dir);
 }

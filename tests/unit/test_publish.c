@@ -24,12 +24,12 @@
 #include "helper/plan.h"
 #include "policy/policy.h"
 
-static char err[512];
+static struct ctl_err err;
 
 static int
 pp(const char *spec, struct policy_publish *out)
 {
-	return policy_publish_parse(spec, out, err, sizeof(err));
+	return policy_publish_parse(spec, out, &err);
 }
 
 static void
@@ -76,8 +76,8 @@ test_publish_parse_refused(void **state)
 		if (pp(bad[i], &v) == 0)
 			fail_msg("-p %s accepted", bad[i]);
 	assert_int_equal(pp("80:80/udp", &v), -1);
-	assert_non_null(strstr(err, "udp"));
-	assert_non_null(strstr(err, "not supported"));
+	assert_non_null(strstr(err.msg, "udp"));
+	assert_non_null(strstr(err.msg, "not supported"));
 	assert_int_equal(pp("80:80/sctp", &v), -1);
 }
 
@@ -231,7 +231,7 @@ check(const char *text, const char *spec1, const char *spec2)
 	assert_int_equal(pp(spec1, &v[n++]), 0);
 	if (spec2 != NULL)
 		assert_int_equal(pp(spec2, &v[n++]), 0);
-	rc = policy_publish_check(&eff, v, n, err, sizeof(err));
+	rc = policy_publish_check(&eff, v, n, &err);
 	drop(&eff);
 	return rc;
 }
@@ -249,19 +249,19 @@ test_publish_check(void **state)
 	assert_int_equal(check(pol, "1023:80", NULL), 0);
 	/* Outside the grant, on either side of a range. */
 	assert_int_equal(check(pol, "8799:80", NULL), -1);
-	assert_non_null(strstr(err, "host port 8799"));
+	assert_non_null(strstr(err.msg, "host port 8799"));
 	assert_int_equal(check(pol, "8900:80", NULL), -1);
 	/* Below 1024 only where an entry names it. */
 	assert_int_equal(check(pol, "1022:80", NULL), -1);
 	assert_int_equal(check(pol, "80:80", NULL), -1);
 	/* Addresses exactly: 0.0.0.0 grants no other address. */
 	assert_int_equal(check(pol, "10.1.2.3:8800:80", NULL), -1);
-	assert_non_null(strstr(err, "address 10.1.2.3"));
+	assert_non_null(strstr(err.msg, "address 10.1.2.3"));
 	assert_int_equal(check(pol, "[::]:8800:80", NULL), -1);
 	assert_int_equal(check(pol, "[::1]:8800:80", NULL), -1);
 	/* Twice, even on two addresses. */
 	assert_int_equal(check(pol, "8800:80", "8800:81"), -1);
-	assert_non_null(strstr(err, "requested twice"));
+	assert_non_null(strstr(err.msg, "requested twice"));
 	assert_int_equal(check(pol, "8800:80", "0.0.0.0:8800:81"), -1);
 	/* No ports granted: none. */
 	assert_int_equal(check("[default]\nimages = busybox\n", "8800:80",
@@ -282,7 +282,7 @@ parse_v(struct args_request *req, const char *const *v)
 	assert_non_null(c);
 	for (int i = 0; i < n; i++)
 		c[i] = strdup(v[i]);
-	rc = args_parse(n, c, req, err, sizeof(err));
+	rc = args_parse(n, c, req, &err);
 	for (int i = 0; i < n; i++)
 		free(c[i]);
 	free(c);
@@ -316,7 +316,7 @@ test_args(void **state)
 	assert_int_equal(PARSE(&r, "ctl", "run", "--network", "host", "-p",
 			     "1:2", "busybox"),
 	    -1);
-	assert_non_null(strstr(err, "--network host"));
+	assert_non_null(strstr(err.msg, "--network host"));
 	assert_int_equal(PARSE(&r, "ctl", "run", "-p", "1:2", "--network",
 			     "none", "busybox"),
 	    -1);
@@ -369,7 +369,7 @@ test_args_publish_bounded(void **state)
 	v[n++] = "busybox";
 	v[n] = NULL;
 	assert_int_equal(parse_v(&r, v), -1);
-	assert_non_null(strstr(err, "more than"));
+	assert_non_null(strstr(err.msg, "more than"));
 }
 
 static void
@@ -377,29 +377,29 @@ test_user_check(void **state)
 {
 	(void)state;
 	assert_int_equal(portplan_user_check("1000", 1000, "alice", 1000,
-			     "alice", err, sizeof(err)),
+			     "alice", &err),
 	    0);
 	assert_int_equal(portplan_user_check("1000:1000", 1000, "alice", 1000,
-			     "alice", err, sizeof(err)),
+			     "alice", &err),
 	    0);
 	assert_int_equal(portplan_user_check("alice:alice", 1000, "alice", 1000,
-			     "alice", err, sizeof(err)),
+			     "alice", &err),
 	    0);
 	assert_int_equal(portplan_user_check("alice:1000", 1000, "alice", 1000,
-			     "staff", err, sizeof(err)),
+			     "staff", &err),
 	    0);
 	static const char *const bad[] = { "0", "root", "1001", "1000:0",
 		"1000:root", "alice:", ":1000", "", "01000x", "1000 ", "bob",
 		"1000:1000:1000", "4294968296", "alic", "alice2" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (portplan_user_check(bad[i], 1000, "alice", 1000, "alice",
-			err, sizeof(err)) == 0)
+			&err) == 0)
 			fail_msg("-u %s accepted", bad[i]);
 	assert_int_equal(portplan_user_check("0", 1000, "alice", 1000, "alice",
-			     err, sizeof(err)),
+			     &err),
 	    -1);
-	assert_non_null(
-	    strstr(err, "ctr-launch always runs you as yourself (uid 1000"));
+	assert_non_null(strstr(err.msg,
+	    "ctr-launch always runs you as yourself (uid 1000"));
 }
 
 /* The forwarder's filter (filter.c): an allowlist, anything else kills. */

@@ -20,9 +20,10 @@
 #include "lib/regconf.h"
 
 static int
-look(const char *text, const char *host, struct regconf_entry *e, char *err)
+look(const char *text, const char *host, struct regconf_entry *e,
+    struct ctl_err *err)
 {
-	return regconf_lookup(text, strlen(text), "r.conf", host, e, err, 200);
+	return regconf_lookup(text, strlen(text), "r.conf", host, e, err);
 }
 
 static void
@@ -33,23 +34,23 @@ test_read(void **state)
 			"  insecure=no  \nca = /etc/ca.pem\n"
 			"mirror = mirror.lan:5000\n";
 	struct regconf_entry e;
-	char err[200];
+	struct ctl_err err;
 
-	assert_int_equal(look(t, "127.0.0.1:5000", &e, err), 0);
+	assert_int_equal(look(t, "127.0.0.1:5000", &e, &err), 0);
 	assert_true(e.found);
 	assert_true(e.insecure);
-	assert_int_equal(look(t, "reg.example:443", &e, err), 0);
+	assert_int_equal(look(t, "reg.example:443", &e, &err), 0);
 	assert_true(e.found);
 	assert_false(e.insecure);
 	assert_string_equal(e.ca, "/etc/ca.pem");
 	assert_string_equal(e.mirror, "mirror.lan:5000");
-	assert_int_equal(look(t, "127.0.0.1:5001", &e, err), 0);
+	assert_int_equal(look(t, "127.0.0.1:5001", &e, &err), 0);
 	assert_false(e.found);
 	assert_false(e.insecure);
-	assert_int_equal(look("", "x", &e, err), 0);
+	assert_int_equal(look("", "x", &e, &err), 0);
 	/* no newline at the end */
 	assert_int_equal(look("[registry \"a:1\"]\ninsecure = yes", "a:1", &e,
-			     err),
+			     &err),
 	    0);
 	assert_true(e.insecure);
 }
@@ -94,13 +95,13 @@ test_refused(void **state)
 		{ NULL, NULL },
 	};
 	struct regconf_entry e;
-	char err[200];
+	struct ctl_err err;
 
 	for (size_t i = 0; bad[i].text != NULL; i++) {
-		if (look(bad[i].text, "a", &e, err) != -1)
+		if (look(bad[i].text, "a", &e, &err) != -1)
 			fail_msg("accepted: %s", bad[i].text);
-		if (strncmp(err, bad[i].err, strlen(bad[i].err)) != 0)
-			fail_msg("%s: got \"%s\"", bad[i].text, err);
+		if (strncmp(err.msg, bad[i].err, strlen(bad[i].err)) != 0)
+			fail_msg("%s: got \"%s\"", bad[i].text, err.msg);
 		assert_false(e.insecure);
 	}
 }
@@ -109,16 +110,17 @@ static void
 test_nul_and_long(void **state)
 {
 	static const char nul[] = "[registry \"a\"]\ninsecure = yes\0\n";
-	char line[REGCONF_MAX_LINE + 20], err[200];
+	char line[REGCONF_MAX_LINE + 20];
+	struct ctl_err err;
 	struct regconf_entry e;
 
 	assert_int_equal(regconf_lookup(nul, sizeof(nul) - 1, "r.conf", "a", &e,
-			     err, sizeof(err)),
+			     &err),
 	    -1);
 	memset(line, '#', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
-	assert_int_equal(look(line, "a", &e, err), -1);
-	assert_string_equal(err, "r.conf:1: line too long");
+	assert_int_equal(look(line, "a", &e, &err), -1);
+	assert_string_equal(err.msg, "r.conf:1: line too long");
 }
 
 int
