@@ -46,6 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "lib/cleanup.h"
 #include "helper/creds.h"
 #include "helper/env.h"
@@ -262,13 +263,8 @@ reader(const struct launch_plan *p, const struct plan_caller *c,
 			continue;
 		if (n <= 0 || (done += (size_t)n) > max)
 			_exit(n < 0 ? CTL_EXIT_FAIL : 0);
-		for (ssize_t w = 0; w < n;) {
-			ssize_t k = write(out, buf + w, (size_t)(n - w));
-
-			if (k <= 0)
-				_exit(CTL_EXIT_FAIL);
-			w += k;
-		}
+		if (io_write_all(out, buf, (size_t)n) != 0)
+			_exit(CTL_EXIT_FAIL);
 	}
 }
 

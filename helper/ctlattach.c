@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "helper/auth.h"
 #include "helper/creds.h"
 #include "helper/ctl.h"
@@ -145,8 +146,8 @@ relay_output(int sock, const struct ctl_relay *r, bool detaching,
 			return;
 		/* The pty's bytes to the caller's terminal, as they are (it
 		 * is theirs). */
-		if (mon_write_all(STDOUT_FILENO, (const char *)in + 4,
-			(size_t)n - 4))
+		if (io_write_all(STDOUT_FILENO, (const char *)in + 4,
+			(size_t)n - 4) == 0)
 			return;
 		if (r->pidfd < 0)
 			exit(0);

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "helper/auth.h"
 #include "helper/creds.h"
 #include "helper/ctl.h"
@@ -110,7 +111,7 @@ copy_fd(int in, int out)
 		return true;
 	if (n <= 0)
 		return false;
-	return mon_write_all(out, buf, (size_t)n);
+	return io_write_all(out, buf, (size_t)n) == 0;
 }
 
 /* A step task's front (ctl_exec_handed): its signals, read from SFD, go

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "lib/cleanup.h"
 #include "helper/creds.h"
 #include "helper/ctl_priv.h"
@@ -37,17 +38,8 @@ static void
 out_bytes(const struct ctl_ctx *c, const char *buf, size_t len, bool tty)
 {
 	if (!tty || c->req->raw) {
-		size_t off = 0;
-
-		while (off < len) {
-			ssize_t w = write(STDOUT_FILENO, buf + off, len - off);
-
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				exit(0);
-			off += (size_t)w;
-		}
+		if (io_write_all(STDOUT_FILENO, buf, len) != 0)
+			exit(0);
 		return;
 	}
 	/* To a terminal: newlines and tabs as they are, other control

@@ -42,6 +42,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "helper/creds.h"
 #include "helper/ctl.h"
 #include "helper/ctlproto.h"
@@ -172,7 +173,7 @@ pump_to(int in, int out, bool *out_failed)
 		return true;
 	if (n <= 0)
 		return false;
-	if (out < 0 || mon_write_all(out, buf, (size_t)n))
+	if (out < 0 || io_write_all(out, buf, (size_t)n) == 0)
 		return true;
 	if (out_failed == NULL)
 		return false;
@@ -217,7 +218,7 @@ relay_drain(struct front *f)
 			continue;
 		while ((n = read(f->out[fd], buf, sizeof(buf))) > 0 ||
 		    (n < 0 && errno == EINTR))
-			if (n > 0 && !mon_write_all(fd, buf, (size_t)n))
+			if (n > 0 && io_write_all(fd, buf, (size_t)n) != 0)
 				break;
 	}
 }

@@ -201,28 +201,6 @@ mon_term_read(int fd)
 		;
 }
 
-bool
-mon_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			struct pollfd pf = { fd, POLLOUT, 0 };
-
-			(void)poll(&pf, 1, 1000);
-			continue;
-		}
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
 /* ---- The relay pipes (K's side of the wiring) ---- */
 
 /* P0, before the fork of K: the modes of the terminals among fds 0-2, and

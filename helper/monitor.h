@@ -89,9 +89,6 @@ int mon_pidfd_signal(int pidfd, int sig);
 int
 mon_send(int sock, uint32_t type, int32_t value, const int *fds, size_t nfds);
 ssize_t mon_recv(int sock, struct mon_msg *msg, int *fds, size_t maxfds);
-/* All of BUF to FD; EINTR retried, a full non-blocking FD waited for.
- * False on any other failure. */
-bool mon_write_all(int fd, const char *buf, size_t len);
 /* The one sender of descriptors over a unix socket: BUF (LEN bytes, one
  * datagram, all sent or -1) with FDS (at most MON_RECV_MAXFDS) as
  * SCM_RIGHTS.  EINTR is retried. */

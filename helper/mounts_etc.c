@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "lib/cleanup.h"
 #include "helper/fsutil.h"
 #include "helper/mounts_int.h"
@@ -167,14 +168,8 @@ write_scratch(struct ctx *c, const char *name, const char *s, size_t len)
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd == -1)
 		return err_errno(c->e, "create %s", name);
-	while (len > 0) {
-		ssize_t w = write(fd, s, len);
-
-		if (w <= 0)
-			return err_errno(c->e, "write %s", name);
-		s += w;
-		len -= (size_t)w;
-	}
+	if (io_write_all(fd, s, len) != 0)
+		return err_errno(c->e, "write %s", name);
 	ret = openat(c->scratch, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (ret == -1)
 		return err_errno(c->e, "%s", name);

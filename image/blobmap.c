@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "image/blobmap.h"
 #include "lib/cleanup.h"
 #include "lib/grammar.h"
@@ -45,7 +46,7 @@ blobmap_put(struct store *s, const char *blob, const char *diff)
 	snprintf(line, sizeof(line), "%s\n", diff);
 	fd = openat(dfd, tmp,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || img_write_all(fd, line, 65) == -1 || fsync(fd) == -1 ||
+	if (fd == -1 || io_write_all(fd, line, 65) == -1 || fsync(fd) == -1 ||
 	    renameat(dfd, tmp, dfd, blob) == -1) {
 		unlinkat(dfd, tmp, 0);
 		return -1;

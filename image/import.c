@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "lib/cleanup.h"
 #include "image/blobmap.h"
 #include "image/config.h"
@@ -75,7 +76,7 @@ spool(struct imp *x, int in)
 		if (total > x->o->max_size)
 			return err_set(x->e,
 			    "refused: input larger than --max-size");
-		if (img_write_all(out, buf, (size_t)n) == -1)
+		if (io_write_all(out, buf, (size_t)n) == -1)
 			return err_errno(x->e, "spooling the input");
 	}
 	x->fd = steal_fd(&out);

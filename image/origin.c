@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "lib/cleanup.h"
 #include "image/name.h"
 #include "image/origin.h"
@@ -50,7 +51,7 @@ origin_put(struct store *s, const char *name, const char *text)
 		return -1;
 	fd = openat(dfd, tmp,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || img_write_all(fd, line, n) == -1 ||
+	if (fd == -1 || io_write_all(fd, line, n) == -1 ||
 	    renameat(dfd, tmp, dfd, enc) == -1) {
 		unlinkat(dfd, tmp, 0);
 		return -1;

@@ -26,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "image/config.h"
 #include "lib/grammar.h"
 #include "image/progress.h"
@@ -177,7 +178,7 @@ put_doc(struct child *ch, char kind, const struct reg_doc *d)
 {
 	int fd = ask_fd(ch, kind, "");
 
-	if (img_write_all(fd, d->buf, d->len) == -1)
+	if (io_write_all(fd, d->buf, d->len) == -1)
 		child_fail(ch, "writing the manifest: I/O error");
 	close(fd);
 }

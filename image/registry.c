@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "image/config.h"
 #include "image/registry.h"
 #include "image/util.h"
@@ -90,7 +91,7 @@ on_body(char *p, size_t sz, size_t n, void *ud)
 		return 0;
 	}
 	if (s->fd >= 0) {
-		if (img_write_all(s->fd, p, len) == -1) {
+		if (io_write_all(s->fd, p, len) == -1) {
 			s->ioerr = true;
 			return 0;
 		}

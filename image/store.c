@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/io.h"
 #include "image/blobmap.h"
 #include "lib/cleanup.h"
 #include "lib/grammar.h"
@@ -197,7 +198,7 @@ write_file_at(int dfd, const char *name, const char *text)
 
 	fd = openat(dfd, name,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || img_write_all(fd, text, strlen(text)) == -1)
+	if (fd == -1 || io_write_all(fd, text, strlen(text)) == -1)
 		return -1;
 	return 0;
 }
@@ -244,7 +245,7 @@ store_desc_write(struct store *s, const struct image_desc *d, struct ctl_err *e)
 	snprintf(tmpn, sizeof(tmpn), "desc.%u", seq++);
 	fd = openat(s->work, tmpn,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || img_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
+	if (fd == -1 || io_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
 		return err_errno(e, "%s: writing the descriptor", d->name);
 	if (renameat(s->work, tmpn, s->images, enc) == -1)
 		return err_errno(e, "%s: rename into images/", d->name);

@@ -119,21 +119,3 @@ img_read_small_at(int dfd, const char *name, char *buf, size_t len)
 		buf[--n] = '\0';
 	return 0;
 }
-
-int
-img_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}

@@ -30,7 +30,5 @@ void img_sha256_hex(const void *buf, size_t len, char *out);
 
 /* Reads a whole small file NAME below DFD (no symlinks) into a string. */
 int img_read_small_at(int dfd, const char *name, char *buf, size_t len) CTL_WUR;
-/* Writes LEN bytes to FD, retrying on EINTR and short writes. */
-int img_write_all(int fd, const void *buf, size_t len) CTL_WUR;
 
 #endif
