@@ -232,11 +232,19 @@ row "$B/ps.spec" ps "$U_UID:$U_GID:$U_GIDS" - / "$U_ENV" "$BIN" ps
 "$M" seq -n 20 -w 2 -r "$B/ps.raw" "$B/ps.spec" >"$B/ps.tsv"
 touch "$B/ps.raw"
 running=$(as "$BIN" ps -q | wc -l)
-rss=0
+# The keepers' memory: the peak RSS counts every page a keeper maps, the
+# C library's and PAM's shared ones included; the proportional set size
+# and the private pages say what each keeper costs the host on its own.
+rss=0 pss=0 priv=0
 for dir in "$ROOT"/run/ctr-launch/c/u"$U_UID"/*/; do
 	k=$(sed -n 's/^keeper=//p' "$dir/info" 2>/dev/null || true)
 	h=$(awk '/^VmHWM:/ {print $2}' "/proc/${k:-0}/status" 2>/dev/null || true)
 	[ -n "$h" ] && [ "$h" -gt "$rss" ] && rss=$h
+	read -r ps pv < <(awk '/^Pss:/ {p = $2} /^Private_(Clean|Dirty):/ {v += $2}
+	    END {print p + 0, v + 0}' "/proc/${k:-0}/smaps_rollup" 2>/dev/null ||
+	    echo 0 0)
+	[ "$ps" -gt "$pss" ] && pss=$ps
+	[ "$pv" -gt "$priv" ] && priv=$pv
 done
 
 {
@@ -294,6 +302,8 @@ done
 	    "$(verdict "$x" 1.2) |"
 	echo "| keeper peak RSS, largest of $running | $((rss / 1024)).$((rss % 1024 * 10 / 1024)) MiB" \
 	    "| | ≤ 3 MiB | $(verdict "$rss" 3072) |"
+	echo "| keeper proportional set size (PSS), largest of $running | $pss KiB | | (reported) | - |"
+	echo "| keeper private pages, largest of $running | $priv KiB | | (reported) | - |"
 } >"$RES.new"
 mv -f "$RES.new" "$RES"
 cat "$RES"
