@@ -192,7 +192,8 @@ $(R)/ctr-image: $(call obj,$(R),$(IMAGETOOL_SRCS)) $(R)/libimgtool.a $(R)/libimg
 UNIT_BINS := $(patsubst tests/unit/%.c,$(S)/unit/%,$(UNIT_SRCS))
 SAN_LIBS := $(S)/libhelper.a $(S)/libimgtool.a $(S)/libpolicy.a $(S)/libimg.a \
 	$(S)/liblib.a
-UNIT_LIB	:= test_grammar test_fdtrust test_imgref test_pull_regconf test_io
+UNIT_LIB	:= test_grammar test_fdtrust test_imgref test_pull_regconf test_io \
+		   test_ini
 UNIT_POLICY	:= test_policy test_login_policy test_policy_entries
 UNIT_IMG	:= test_desc test_name test_storelist
 UNIT_IMGTOOL	:= test_image_config test_image_extract test_image_sanitize \

@@ -1,19 +1,37 @@
 /*
- * regconf.c: the strict reader of registries.conf (see regconf.h).
+ * regconf.c: the strict reader of registries.conf (see regconf.h).  Its
+ * lines are read by lib/ini.c (line length, control bytes, '#' comments,
+ * blank lines, KEY = VALUE split); the section and key grammar is here.
  *
  * Invariants:
  * - Every byte of the input MUST be looked at once, by line; nothing past
- *   BUF + LEN is read.
+ *   BUF + LEN is read (ini_read).
  * - A key outside a section, an unknown key, a key given twice in one
  *   section and a value other than "yes" or "no" MUST refuse the file.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/ini.h"
 #include "lib/regconf.h"
 
 #define REGCONF_MAX_SECTIONS 64
 #define REGCONF_MAX_HOST     256
+
+/* The line checks registries.conf has always had: length, control bytes
+ * (reported before the length, all as "control character"), '#' comments;
+ * leading blanks are dropped. */
+static const struct ini_rules regconf_rules = {
+	.max_line = REGCONF_MAX_LINE,
+	.flags = INI_BYTES_FIRST,
+	.why = {
+		[INI_LONG] = "line too long",
+		[INI_NUL] = "control character",
+		[INI_CR] = "control character",
+		[INI_CONTROL] = "control character",
+		[INI_NO_EQ] = "expected KEY = VALUE",
+	},
+};
 
 struct rstate {
 	const char *fname, *host;
@@ -29,18 +47,7 @@ struct rstate {
 static int
 rerr(struct rstate *st, const char *why)
 {
-	return err_set(st->e, "%s:%d: %s", st->fname, st->line, why);
-}
-
-static void
-trim(const char **s, size_t *n)
-{
-	while (*n > 0 && (**s == ' ' || **s == '\t')) {
-		(*s)++;
-		(*n)--;
-	}
-	while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-		(*n)--;
+	return err_at(st->e, st->fname, st->line, "%s", why);
 }
 
 static bool
@@ -124,21 +131,14 @@ mirror_value(struct rstate *st, const char *v, size_t vn)
 }
 
 static int
-keyline(struct rstate *st, const char *s, size_t n)
+keyline(struct rstate *st, const struct ini_item *it)
 {
-	const char *eq = memchr(s, '=', n), *v;
-	size_t kn, vn;
+	const char *s = it->key, *v = it->val;
+	size_t kn = it->klen, vn = it->vlen;
 	bool yes;
 
-	if (eq == NULL)
-		return rerr(st, "expected KEY = VALUE");
 	if (!st->in_section)
 		return rerr(st, "key outside a [registry] section");
-	kn = (size_t)(eq - s);
-	v = eq + 1;
-	vn = n - kn - 1;
-	trim(&s, &kn);
-	trim(&v, &vn);
 	if (kn == 2 && memcmp(s, "ca", 2) == 0)
 		return ca_value(st, v, vn);
 	if (kn == 6 && memcmp(s, "mirror", 6) == 0)
@@ -160,21 +160,32 @@ keyline(struct rstate *st, const char *s, size_t n)
 	return 0;
 }
 
+/* One section or key line that passed ini_read's checks. */
 static int
-one_line(struct rstate *st, const char *s, size_t n)
+one_item(void *arg, const struct ini_item *it, struct ctl_err *e)
 {
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') ||
-		    s[i] == 0x7f)
-			return rerr(st, "control character");
-	if (n > REGCONF_MAX_LINE)
-		return rerr(st, "line too long");
-	trim(&s, &n);
-	if (n == 0 || s[0] == '#')
-		return 0;
-	if (s[0] == '[')
-		return section(st, s, n);
-	return keyline(st, s, n);
+	struct rstate *st = arg;
+
+	st->e = e;
+	st->line = it->line;
+	if (it->section)
+		return section(st, it->text, it->len);
+	return keyline(st, it);
+}
+
+/* registries.conf's findings have always been one line of text,
+ * "FILE:LINE: reason", in E's message. */
+static int
+flatten(struct ctl_err *e, const char *fname)
+{
+	char why[sizeof(e->msg)];
+	int line;
+
+	if (e == NULL)
+		return -1;
+	line = e->line;
+	memcpy(why, e->msg, sizeof(why));
+	return err_set(e, "%s:%d: %s", fname, line, why);
 }
 
 int
@@ -182,24 +193,15 @@ regconf_lookup(const char *buf, size_t len, const char *fname, const char *host,
     struct regconf_entry *out, struct ctl_err *e)
 {
 	struct rstate st;
-	size_t i = 0;
 
 	memset(&st, 0, sizeof(st));
 	st.fname = fname;
 	st.host = host;
 	st.out = out;
-	st.e = e;
 	memset(out, 0, sizeof(*out));
-	while (i < len) {
-		const char *nl = memchr(buf + i, '\n', len - i);
-		size_t n = nl ? (size_t)(nl - (buf + i)) : len - i;
-
-		st.line++;
-		if (one_line(&st, buf + i, n) == -1) {
-			memset(out, 0, sizeof(*out));
-			return -1;
-		}
-		i += n + 1;
+	if (ini_read(buf, len, fname, &regconf_rules, one_item, &st, e) == -1) {
+		memset(out, 0, sizeof(*out));
+		return flatten(e, fname);
 	}
 	return 0;
 }

@@ -8,6 +8,12 @@
  * continuation of the previous value.  This file rejects every text on
  * which any of that could change the meaning of a policy.
  *
+ * The checks themselves are lib/ini.c's, every one of them asked for
+ * (INI_STRICT); what is the policy's here is the limits below inih's
+ * (PCHECK_MAX_LINE, PCHECK_MAX_SECTION), the wording that names the inih
+ * quirk a refusal guards against, and the list of section and key lines
+ * that parse.c matches inih's callbacks against.
+ *
  * Invariants:
  * - A line longer than PCHECK_MAX_LINE bytes MUST be rejected.
  * - NUL, CR and every control character except TAB and LF MUST be rejected.
@@ -21,181 +27,87 @@
  *   PCHECK_MAX_SECTION bytes, followed by nothing but blanks or a comment.
  * - Every error MUST be reported with its line; any error rejects the file.
  */
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
+#include "lib/ini.h"
 #include "policy/policy_int.h"
 
 #define PCHECK_MAX_LINE    190
 #define PCHECK_MAX_SECTION 48
-#define BAD_KEY            "bad key (keys are lowercase letters and '_')"
 
-static bool
-is_blank(char c)
+struct pcheck_run {
+	struct pcheck pc;
+	struct policy_errors *errs;
+	bool oom;
+};
+
+static void
+report(void *arg, const struct ctl_err *f)
 {
-	return c == ' ' || c == '\t';
+	struct pcheck_run *run = arg;
+
+	perr_add(run->errs, f->file, f->line, "%s", f->msg);
 }
 
+static const struct ini_rules pcheck_rules = {
+	.max_line = PCHECK_MAX_LINE,
+	.max_section = PCHECK_MAX_SECTION - 1,
+	.flags = INI_STRICT,
+	.report = report,
+	.why = {
+		[INI_LONG] = "line longer than 190 bytes (inih would split it)",
+		[INI_INDENT] =
+		    "indented line (inih would continue the previous value)",
+		[INI_SEC_LONG] = "section name too long (inih truncates it)",
+	},
+};
+
+/* Records one section or key line for parse.c; never fails the line (a
+ * lost event is reported once, as "out of memory"). */
 static int
-ev_add(struct pcheck *pc, bool section, int line, const char *name, size_t n)
+ev_add(void *arg, const struct ini_item *it, struct ctl_err *e)
 {
+	struct pcheck_run *run = arg;
+	struct pcheck *pc = &run->pc;
 	struct pcheck_ev *v;
 
+	(void)e;
 	if (pc->n == pc->cap) {
 		size_t cap = pc->cap ? pc->cap * 2 : 256;
 
 		v = reallocarray(pc->v, cap, sizeof(*v));
-		if (v == NULL)
-			return -1;
+		if (v == NULL) {
+			run->oom = true;
+			return 0;
+		}
 		pc->v = v;
 		pc->cap = cap;
 	}
 	v = &pc->v[pc->n++];
-	v->section = section;
-	v->line = line;
-	v->name = section ? name : NULL;
-	v->nlen = section && n < PCHECK_MAX_SECTION ? (unsigned char)n : 0;
+	v->section = it->section;
+	v->line = it->line;
+	v->name = it->section ? it->name : NULL;
+	v->nlen = it->section ? (unsigned char)it->nlen : 0;
 	return 0;
-}
-
-/* Checks a value as inih will see it: a ';' after a blank starts a
- * comment; any other ';', and any '#', is refused.  *vlen is the length
- * of the value up to the comment, trailing blanks dropped. */
-static const char *
-check_value(const char *s, size_t n, size_t *vlen)
-{
-	size_t end = n;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '#')
-			return "'#' in a value (comments start a line, or "
-			       "follow whitespace with ';')";
-		if (s[i] == ';') {
-			if (i == 0 || !is_blank(s[i - 1]))
-				return "';' in a value (an inline comment "
-				       "needs whitespace before ';')";
-			end = i;
-			break;
-		}
-	}
-	while (end > 0 && is_blank(s[end - 1]))
-		end--;
-	*vlen = end;
-	return NULL;
-}
-
-static const char *
-check_section(const char *s, size_t n, struct pcheck *pc, int line, bool *oom)
-{
-	const char *close = memchr(s, ']', n);
-	if (close == NULL)
-		return "section line without ']'";
-	if ((size_t)(close - s - 1) >= PCHECK_MAX_SECTION)
-		return "section name too long (inih truncates it)";
-	for (const char *c = s + 1; c < close; c++)
-		if (is_blank(*c) || *c == '[' || *c == ';' || *c == '#')
-			return "blank, '[', ';' or '#' in a section name";
-	if (close == s + 1)
-		return "empty section name";
-	for (const char *c = close + 1; c < s + n; c++) {
-		if (*c == ';' && is_blank(c[-1]))
-			break;
-		if (!is_blank(*c))
-			return "text after a section's ']'";
-	}
-	if (ev_add(pc, true, line, s + 1, (size_t)(close - s - 1)) < 0)
-		*oom = true;
-	return NULL;
-}
-
-static const char *
-check_key(const char *s, size_t n, struct pcheck *pc, int line, bool *oom)
-{
-	const char *eq = memchr(s, '=', n), *colon = memchr(s, ':', n);
-	size_t k = 0, vlen;
-	const char *v, *why;
-
-	if (colon != NULL && (eq == NULL || colon < eq))
-		return "':' before '=' (write KEY = VALUE)";
-	if (eq == NULL)
-		return "not a section, a comment or KEY = VALUE";
-	while (s + k < eq && ((s[k] >= 'a' && s[k] <= 'z') || s[k] == '_'))
-		k++;
-	if (k == 0)
-		return s[0] == '=' ? "missing key before '='" : BAD_KEY;
-	for (const char *c = s + k; c < eq; c++)
-		if (!is_blank(*c))
-			return BAD_KEY;
-	v = eq + 1;
-	why = check_value(v, (size_t)(s + n - v), &vlen);
-	if (why != NULL)
-		return why;
-	if (ev_add(pc, false, line, NULL, 0) < 0)
-		*oom = true;
-	return NULL;
-}
-
-static const char *
-check_line(const char *s, size_t n, struct pcheck *pc, int line, bool *oom)
-{
-	size_t i = 0;
-
-	if (n > PCHECK_MAX_LINE)
-		return "line longer than 190 bytes (inih would split it)";
-	for (size_t j = 0; j < n; j++) {
-		unsigned char c = (unsigned char)s[j];
-
-		/* One test per byte; which one, only on the error path. */
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return c == '\0' ? "NUL byte" :
-			    c == '\r' ? "carriage return (use Unix line ends)" :
-					"control character";
-	}
-	if (line == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-		return "byte-order mark";
-	while (i < n && is_blank(s[i]))
-		i++;
-	if (i == n || s[i] == ';' || s[i] == '#')
-		return NULL;
-	if (i > 0)
-		return "indented line (inih would continue the previous value)";
-	if (s[0] == '[')
-		return check_section(s, n, pc, line, oom);
-	return check_key(s, n, pc, line, oom);
 }
 
 int
 pcheck_run(const char *buf, size_t len, const char *name, struct pcheck *out,
     struct policy_errors *errs)
 {
-	struct pcheck pc = { NULL, 0, 0 };
-	size_t off = 0;
-	int line = 0, bad = 0;
-	bool oom = false;
+	struct pcheck_run run = { { NULL, 0, 0 }, errs, false };
+	int bad;
 
-	while (off < len) {
-		const char *nl = memchr(buf + off, '\n', len - off);
-		size_t n = nl ? (size_t)(nl - buf - off) : len - off;
-		const char *why;
-
-		line++;
-		why = check_line(buf + off, n, &pc, line, &oom);
-		if (why != NULL) {
-			perr_add(errs, name, line, "%s", why);
-			bad = 1;
-		}
-		off += n + (nl ? 1 : 0);
-	}
-	if (oom) {
+	bad = ini_read(buf, len, name, &pcheck_rules, ev_add, &run, NULL);
+	if (run.oom) {
 		perr_add(errs, name, 0, "out of memory");
-		bad = 1;
+		bad = -1;
 	}
-	if (bad) {
-		free(pc.v);
+	if (bad != 0) {
+		free(run.pc.v);
 		return -1;
 	}
-	*out = pc;
+	*out = run.pc;
 	return 0;
 }
 
