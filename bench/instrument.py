@@ -2,8 +2,9 @@
 """instrument.py MAIN_C OUT_C: the benchmark's tracing copy of helper/main.c.
 
 Writes OUT_C, a copy of MAIN_C with a stamp before each numbered step of the
-launch sequence: every line that opens a comment "/* N. ..." (or
-"/* N (first half). ...") gets, just before it and at its indentation,
+launch sequence: every line that opens a comment "/* N. ...", "/* N.M. ..."
+(a sub-step) or "/* N (first half). ..." gets, just before it and at its
+indentation,
 BENCH_MARK("N-first-words"); compiled only with -DCTL_BENCH_TRACE, the stamp
 writes "ctr-launch-trace: LABEL SECONDS MAXRSS_KIB PID" (CLOCK_MONOTONIC,
 getrusage) to stderr in one write(2).  Step 11 is skipped: it is P0 and K waiting, and P0's stamps would
@@ -15,7 +16,7 @@ make bench builds the tracing binary from a copy of the tree.
 import re
 import sys
 
-STEP = re.compile(r"^(\s+)/\* (\d+)( \([a-z ]+\))?\. (.*)$")
+STEP = re.compile(r"^(\s+)/\* (\d+(?:\.\d+)?)( \([^)]*\))?\. (.*)$")
 
 HOOK = r'''
 #ifdef CTL_BENCH_TRACE
@@ -51,7 +52,7 @@ bench_mark(const char *step)
 def label(num, part, text):
     text = re.split(r"[;:,.(]|\*/", text)[0]
     words = re.sub(r"[^A-Za-z0-9 ]", "", text).split()[:4]
-    tag = num + ("a" if part else "")
+    tag = num + ("a" if part and "." not in num else "")
     return "-".join([tag] + words)
 
 
