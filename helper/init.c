@@ -62,7 +62,7 @@ static int err_fd = -1;
 static int relay_fd[3] = { -1, -1, -1 };
 
 void
-init_start(const struct launch_plan *p, struct monitor *m)
+init_start(const struct launch_plan *p, struct init_wiring *w)
 {
 	struct mon_msg msg = { 0, 0 };
 	int fd;
@@ -70,24 +70,19 @@ init_start(const struct launch_plan *p, struct monitor *m)
 	log_set_child();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
 		die_errno("prctl PR_SET_PDEATHSIG");
-	close(m->init_sock[0]);
-	close(m->alive[1]);
-	close(m->keeper_sock);
-	close(m->front_pidfd);
-	m->init_sock[0] = m->alive[1] = m->keeper_sock = m->front_pidfd = -1;
-	/* K kept only the container's ends: stdin's read end, stdout's and
-	 * stderr's write ends. */
-	relay_fd[STDIN_FILENO] = m->relay[STDIN_FILENO][0];
-	relay_fd[STDOUT_FILENO] = m->relay[STDOUT_FILENO][1];
-	relay_fd[STDERR_FILENO] = m->relay[STDERR_FILENO][1];
+	for (size_t i = 0; i < sizeof(w->kfds) / sizeof(w->kfds[0]); i++) {
+		if (w->kfds[i] >= 0)
+			close(w->kfds[i]);
+		w->kfds[i] = -1;
+	}
 	for (int i = 0; i < 3; i++)
-		m->relay[i][0] = m->relay[i][1] = -1;
-	layers_release(m->locks, m->nlocks);
-	m->locks = NULL;
+		relay_fd[i] = w->relay[i];
+	layers_release(w->locks, w->nlocks);
+	w->locks = NULL;
 	/* While K writes us into the v1 cgroups (milliseconds in the
 	 * kernel), compile the seccomp filter loaded at step 15. */
 	filter_prepare(p);
-	if (mon_recv(m->init_sock[1], &msg, &fd, 1) <= 0 || msg.type != MON_GO)
+	if (mon_recv(w->sock, &msg, &fd, 1) <= 0 || msg.type != MON_GO)
 		_exit(CTL_EXIT_FAIL);
 	if (fd >= 0)
 		close(fd);
@@ -203,15 +198,15 @@ init_workdir(const struct launch_plan *p)
 }
 
 void
-init_ready(const struct launch_plan *p, struct monitor *m,
+init_ready(const struct launch_plan *p, const struct init_wiring *w,
     struct mounts_tty *tty)
 {
-	int keep[4] = { m->init_sock[1], m->alive[0], tty->master, err_fd };
+	int keep[4] = { w->sock, w->alive, tty->master, err_fd };
 
 	close_others(keep, 4);
-	if (tty->master >= 0 && m->has_ws)
-		(void)ioctl(tty->master, TIOCSWINSZ, &m->ws);
-	if (mon_send(m->init_sock[1], MON_READY, 0, &tty->master,
+	if (tty->master >= 0 && w->has_ws)
+		(void)ioctl(tty->master, TIOCSWINSZ, &w->ws);
+	if (mon_send(w->sock, MON_READY, 0, &tty->master,
 		tty->master >= 0 ? 1 : 0) != 0)
 		die_errno("cannot report to the keeper");
 	if (tty->master >= 0)
@@ -314,7 +309,7 @@ payload(const struct launch_plan *p, char *const *env)
 }
 
 void
-init_run(const struct launch_plan *p, struct monitor *m)
+init_run(const struct launch_plan *p, const struct init_wiring *w)
 {
 	pid_t child;
 	int sfd;
@@ -327,10 +322,10 @@ init_run(const struct launch_plan *p, struct monitor *m)
 	if (child < 0 && p->step_tasks == 0)
 		die_errno("fork");
 	if (child == 0)
-		payload(p, m->auth->payload_env);
+		payload(p, w->env);
 	for (;;) {
 		struct pollfd pf[2] = { { sfd, POLLIN, 0 },
-			{ m->alive[0], POLLIN, 0 } };
+			{ w->alive, POLLIN, 0 } };
 		struct signalfd_siginfo si;
 
 		if (poll(pf, 2, -1) < 0) {
@@ -354,11 +349,11 @@ init_run(const struct launch_plan *p, struct monitor *m)
 		}
 		for (;;) {
 			int st;
-			pid_t w = waitpid(-1, &st, WNOHANG);
+			pid_t r = waitpid(-1, &st, WNOHANG);
 
-			if (w <= 0)
+			if (r <= 0)
 				break;
-			if (w != child)
+			if (r != child)
 				continue;
 			if (WIFEXITED(st))
 				_exit(WEXITSTATUS(st));

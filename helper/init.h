@@ -13,7 +13,7 @@
 
 /* P1 right after the clone: drops K's descriptors, keeps the container's
  * ends of the relay pipes (monitor.h) for init_stdio, and waits for K. */
-void init_start(const struct launch_plan *p, struct monitor *m);
+void init_start(const struct launch_plan *p, struct init_wiring *w);
 /* Step 8: one O_PATH descriptor per plan bind, resolved as the caller. */
 int *init_binds(const struct launch_plan *p);
 /* After step 9 (which closed the bind descriptors): sets up stdio: the
@@ -27,11 +27,12 @@ void init_session(const struct launch_plan *p);
 void init_workdir(const struct launch_plan *p);
 /* Step 13.1: closes every descriptor but stdio and the keeper's; tells K
  * the setup is done, handing over the pty master. */
-void init_ready(const struct launch_plan *p, struct monitor *m,
+void init_ready(const struct launch_plan *p, const struct init_wiring *w,
     struct mounts_tty *tty);
 /* Step 16: the container's init: forks and execs the payload, reaps,
  * forwards signals, exits with the payload's status. */
-noreturn void init_run(const struct launch_plan *p, struct monitor *m);
+noreturn void
+init_run(const struct launch_plan *p, const struct init_wiring *w);
 
 /* The payload's exec, exposed for tests: resolves ARGV[0] through ENV's
  * PATH like a shell (no shell fallback) and execs it; on failure returns

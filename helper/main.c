@@ -52,20 +52,20 @@ print_done(void)
 	return 0;
 }
 
-/* P1: steps 7.2 to 16.  Never returns. */
+/* P1: steps 7.2 to 16, with nothing of K but W.  Never returns. */
 static noreturn void
-container(const struct launch_plan *p, struct monitor *m, struct place *pl)
+container(const struct launch_plan *p, struct init_wiring *w)
 {
 	struct mounts_tty tty = { -1, -1 };
 	struct cgroup_view view;
 	int *bind_fds;
 
-	init_start(p, m);
+	init_start(p, w);
 	keeper_forget();
 	/* 7.2. Placed by K: a cgroup namespace of its own; the caller's
 	 * scheduling and oom_score_adj back. */
-	cgroup_enter(m->cg, &view);
-	place_enter(pl);
+	cgroup_enter(w->cg, &view);
+	place_enter(w->pl);
 	/* 8. Bind sources, resolved as the caller. */
 	bind_fds = init_binds(p);
 	/* 9. The container's file system; pivot_root. */
@@ -74,18 +74,18 @@ container(const struct launch_plan *p, struct monitor *m, struct place *pl)
 	/* 10. Hostname, a new session. */
 	init_session(p);
 	/* 12. Drop every privilege. */
-	creds_drop(p, m->alive[0]);
+	creds_drop(p, w->alive);
 	/* 13. Prove it. */
 	creds_verify(p);
 	/* 13.1. Close stray descriptors, report to K. */
-	init_ready(p, m, &tty);
+	init_ready(p, w, &tty);
 	/* 14. Working directory, umask and rlimits, as the caller. */
 	init_workdir(p);
-	creds_restore(p, m->auth->rlimits);
+	creds_restore(p, w->rlimits);
 	/* 15. The seccomp filter, last. */
 	filter_load(p);
 	/* 16. Stay as the init; exec the payload. */
-	init_run(p, m);
+	init_run(p, w);
 }
 
 /* K's failure hook: the monitor's teardown, then the placement's. */
@@ -114,6 +114,7 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 	static struct cgroup cg;
 	static struct place pl;
 	static struct keeper k;
+	struct init_wiring wiring;
 	pid_t init;
 	bool kept = false;
 
@@ -159,9 +160,10 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 	monitor_prepare_init(p, m);
 	if (kept)
 		keeper_prepare(p, m);
+	monitor_wiring(m, &pl, &wiring);
 	init = ns_clone(p, cgroup_clone_fd(&cg), &m->init_pidfd);
 	if (init == 0)
-		container(p, m, &pl);
+		container(p, &wiring);
 	cgroup_attach(&cg, init);
 	/* 7.1. -p host sockets bound as root; lo up and the port
 	 * forwarder in the container's network namespace (ports.c). */

@@ -33,6 +33,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "helper/auth.h"
 #include "helper/creds.h"
 #include "helper/log.h"
 #include "helper/monitor.h"
@@ -199,6 +200,31 @@ mon_term_read(int fd)
 
 	while (read(fd, &si, sizeof(si)) == sizeof(si))
 		;
+}
+
+void
+monitor_wiring(const struct monitor *m, struct place *pl, struct init_wiring *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->sock = m->init_sock[1];
+	w->alive = m->alive[0];
+	/* K keeps only the container's ends: stdin's read end, stdout's and
+	 * stderr's write ends. */
+	w->relay[STDIN_FILENO] = m->relay[STDIN_FILENO][0];
+	w->relay[STDOUT_FILENO] = m->relay[STDOUT_FILENO][1];
+	w->relay[STDERR_FILENO] = m->relay[STDERR_FILENO][1];
+	w->kfds[0] = m->init_sock[0];
+	w->kfds[1] = m->alive[1];
+	w->kfds[2] = m->keeper_sock;
+	w->kfds[3] = m->front_pidfd;
+	w->locks = m->locks;
+	w->nlocks = m->nlocks;
+	w->ws = m->ws;
+	w->has_ws = m->has_ws;
+	w->cg = m->cg;
+	w->pl = pl;
+	w->rlimits = m->auth->rlimits;
+	w->env = m->auth->payload_env;
 }
 
 /* ---- The relay pipes (K's side of the wiring) ---- */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
 #include <termios.h>
@@ -67,6 +68,33 @@ struct monitor {
 	const struct launch_plan *plan; /* K: for the audit end */
 	bool ready;                     /* K: P1 reported its setup done */
 };
+
+/*
+ * All P1 receives from K: built by K just before the clone
+ * (monitor_wiring) and taken by init_start in P1, which closes K's own
+ * descriptors (KFDS) and releases its copies of the layer locks first.
+ * From there on P1 uses nothing of struct monitor (main.c, init.c).
+ */
+struct place;
+
+struct init_wiring {
+	int sock;     /* P1's end of the K-P1 socket */
+	int alive;    /* the liveness pipe's read end (POLLHUP: K died) */
+	int relay[3]; /* the container's ends of the relay pipes, or -1 */
+	int kfds[4];  /* K's own ends, closed first in P1 (-1: none) */
+	int *locks;   /* P1's copies of K's layer locks (layers.h) */
+	size_t nlocks;
+	struct winsize ws; /* -t: the caller's window size, if HAS_WS */
+	bool has_ws;
+	struct cgroup *cg;            /* the container's cgroup (cgroup.h) */
+	struct place *pl;             /* the caller's scheduling (place.h) */
+	const struct rlimit *rlimits; /* the payload's (auth.h) */
+	char *const *env;             /* the payload's environment (auth.h) */
+};
+
+/* K, just before the clone: P1's wiring from the monitor and PL. */
+void monitor_wiring(const struct monitor *m, struct place *pl,
+    struct init_wiring *w);
 
 /* P0: forks K.  Returns 0 in K (now root entirely, in its own session)
  * and K's pid in P0. */
