@@ -89,8 +89,9 @@ void desc_free(struct image_desc *);
  * the layers' links, topmost first, joined by ':' ("LINK3:LINK2:LINK1");
  * -1 if it does not fit in LEN bytes. */
 int desc_lowerdir(const struct image_desc *d, char *buf, size_t len) CTL_WUR;
-/* The one read-only listing of the store (desc_list.c; ctr-launch images,
- * ctr-policy check): the canonical names of the descriptors in IMAGES, a
+/* The names in an images/ directory already opened (desc_list.c); callers
+ * list the store through storelist.h, which makes the store's trust check
+ * first.  The canonical names of the descriptors in IMAGES, a
  * descriptor of STORE_DIR/images the caller keeps, sorted, into a malloc'd
  * *NAMES of *N strings (desc_free_names).  Entries that do not decode to a
  * name are skipped.  -1 with errno set on failure, nothing allocated. */
