@@ -19,6 +19,10 @@
  *   and the 0xffffffff query.
  * - seccomp_load MUST be called here only, after no_new_privs, and a
  *   failure MUST end the launch (never a container without its filter).
+ * - The program a child of K compiled (step 4.2) MUST be taken only
+ *   whole: an error it reports, no program, none or more than
+ *   BPF_MAXINSNS instructions, or a program cut short or followed by
+ *   more bytes MUST end the launch.
  *
  * ptrace, process_vm_readv/writev and kcmp are allowed, as in Docker's
  * profile on kernels >= 4.8 (where seccomp is re-checked after a tracer
@@ -27,7 +31,9 @@
  * Unknown and future syscalls answer EPERM, not ENOSYS.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,10 +47,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helper/filter.h"
 #include "helper/log.h"
+#include "lib/err.h"
+#include "lib/io.h"
 
 /*
  * Allowed without conditions: Docker's default list, without what needs a
@@ -358,6 +367,120 @@ filter_prepare(const struct launch_plan *p)
 		return;
 	if (compile(p, &prepared, &nprepared) == -1)
 		die_errno("seccomp: compiling the filter");
+}
+
+/* ---- compiled by a child of K (step 4.2) ---- */
+
+/* What the child sends: its errno (0 when the program follows), the
+ * number of instructions, then the instructions. */
+struct prog_head {
+	int32_t err;
+	uint32_t n;
+};
+
+static pid_t spawned = -1; /* the compiling child, until collected */
+static int spawned_fd = -1;
+
+/* The child: compiles, sends, exits; nothing of K's but the pipe W. */
+static noreturn void
+compiler(const struct launch_plan *p, int w, pid_t keeper)
+{
+	struct prog_head h = { 0, 0 };
+	struct sock_filter *v = NULL;
+	unsigned short n = 0;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    getppid() != keeper)
+		_exit(1);
+	if ((w > 0 && close_range(0, (unsigned int)w - 1, 0) != 0) ||
+	    close_range((unsigned int)w + 1, ~0U, 0) != 0)
+		_exit(1);
+	if (compile(p, &v, &n) != 0)
+		h.err = errno != 0 ? errno : EINVAL;
+	else
+		h.n = n;
+	if (io_write_all(w, &h, sizeof(h)) != 0 ||
+	    (h.err == 0 && io_write_all(w, v, n * sizeof(*v)) != 0))
+		_exit(1);
+	_exit(0);
+}
+
+void
+filter_spawn(const struct launch_plan *p)
+{
+	int pp[2];
+	pid_t keeper = getpid();
+
+	if (p->seccomp == POLICY_SECCOMP_UNCONFINED || prepared != NULL ||
+	    spawned > 0)
+		return;
+	if (pipe2(pp, O_CLOEXEC) != 0)
+		die_errno("seccomp: a pipe for the filter's compiler");
+	if ((spawned = fork()) < 0)
+		die_errno("seccomp: forking the filter's compiler");
+	if (spawned == 0) {
+		close(pp[0]);
+		compiler(p, pp[1], keeper);
+	}
+	close(pp[1]);
+	spawned_fd = pp[0];
+}
+
+int
+filter_receive_at(int fd, struct ctl_err *e)
+{
+	struct prog_head h;
+	struct sock_filter *v;
+	char extra;
+	ssize_t r;
+
+	r = io_read_full(fd, &h, sizeof(h));
+	if (r < 0)
+		return err_errno(e, "seccomp: reading the compiled filter");
+	if (r != (ssize_t)sizeof(h))
+		return err_set(e,
+		    "seccomp: the filter's compiler sent no program");
+	if (h.err != 0) {
+		errno = h.err;
+		return err_errno(e, "seccomp: compiling the filter");
+	}
+	if (h.n == 0 || h.n > BPF_MAXINSNS)
+		return err_set(e,
+		    "seccomp: the filter's compiler sent %u instructions",
+		    (unsigned)h.n);
+	if ((v = calloc(h.n, sizeof(*v))) == NULL)
+		return err_errno(e, "seccomp: the compiled filter");
+	r = io_read_full(fd, v, h.n * sizeof(*v));
+	if (r != (ssize_t)(h.n * sizeof(*v)) ||
+	    io_read_full(fd, &extra, 1) != 0) {
+		free(v);
+		return err_set(e,
+		    "seccomp: the filter's compiler sent a damaged program");
+	}
+	free(prepared);
+	prepared = v;
+	nprepared = (unsigned short)h.n;
+	return 0;
+}
+
+void
+filter_collect(void)
+{
+	struct ctl_err e;
+	int st = 0;
+
+	if (spawned <= 0)
+		return;
+	if (filter_receive_at(spawned_fd, &e) != 0)
+		die_err(&e);
+	close(spawned_fd);
+	spawned_fd = -1;
+	while (waitpid(spawned, &st, 0) < 0)
+		if (errno != EINTR)
+			die_errno("seccomp: the filter's compiler");
+	spawned = -1;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("seccomp: the filter's compiler failed");
 }
 
 void

@@ -1,9 +1,11 @@
 /*
  * filter.h: the container's seccomp filter (step 15 of DESIGN section 5).
  *
- * Building is pure (libseccomp context, no kernel call).  P1 compiles
- * the filter to BPF while it waits for K to place it in its cgroups
- * (filter_prepare), and loads it with seccomp(2) last before exec.
+ * Building is pure (libseccomp context, no kernel call).  A child of K
+ * compiles the filter to BPF once per container while K opens the PAM
+ * session and the cgroup (filter_spawn, filter_collect); P1 and every
+ * exec's process inherit the program and load it with seccomp(2) last
+ * before exec.
  */
 #ifndef CTL_FILTER_H
 #define CTL_FILTER_H
@@ -11,6 +13,7 @@
 #include <seccomp.h>
 
 #include "helper/plan.h"
+#include "lib/err.h"
 
 /*
  * Builds the filter for PLAN: the default allowlist (ctr-launch(1)),
@@ -25,8 +28,29 @@ int filter_export_bpf(scmp_filter_ctx, int fd);
 void filter_free(scmp_filter_ctx);
 
 /*
- * P1, before its setup: builds the filter and compiles it to BPF, kept
- * for filter_load().  A failure ends the launch with 125.
+ * K, step 4.2: forks a child that builds the filter and compiles it to
+ * BPF, while K goes on (PAM, the cgroup); nothing for seccomp =
+ * unconfined.  filter_collect(), before K clones P1, reads the program
+ * from that child (kept for filter_load() in P1 and in every exec's
+ * process, which inherit it) and reaps the child.  Any failure, or a
+ * program that is empty, too long or cut short, ends the launch with 125.
+ * The child dies with K (PDEATHSIG) and holds nothing of K's but its pipe.
+ */
+void filter_spawn(const struct launch_plan *);
+void filter_collect(void);
+
+/* filter_collect()'s core: reads the compiler's message from FD (its
+ * errno, the number of instructions, the instructions, then end of
+ * file) and keeps the program for filter_load().  0, or -1 with E set
+ * (nothing kept) on an error reported, a read error, no program, none or
+ * more than BPF_MAXINSNS instructions, a program cut short or followed by
+ * more bytes. */
+int filter_receive_at(int fd, struct ctl_err *e);
+
+/*
+ * Builds the filter and compiles it to BPF in this process, kept for
+ * filter_load(); nothing when a program is kept already.  A failure ends
+ * the launch with 125.
  */
 void filter_prepare(const struct launch_plan *);
 

@@ -79,8 +79,8 @@ init_start(const struct launch_plan *p, struct init_wiring *w)
 		relay_fd[i] = w->relay[i];
 	layers_release(w->locks, w->nlocks);
 	w->locks = NULL;
-	/* While K writes us into the v1 cgroups (milliseconds in the
-	 * kernel), compile the seccomp filter loaded at step 15. */
+	/* The seccomp filter loaded at step 15 came compiled from K (step
+	 * 4.2); compiled here only if it did not. */
 	filter_prepare(p);
 	if (mon_recv(w->sock, &msg, &fd, 1) <= 0 || msg.type != MON_GO)
 		_exit(CTL_EXIT_FAIL);

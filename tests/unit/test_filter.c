@@ -4,7 +4,9 @@
  * loading it in a forked child with filter_load() and calling each
  * denied syscall with harmless arguments (bubblewrap's try-syscall
  * technique).  Each probe is also run without the filter, so that a
- * denial the kernel would give anyway cannot pass for the filter's.
+ * denial the kernel would give anyway cannot pass for the filter's.  The
+ * program compiled by a child of K is loaded the same way, and only a
+ * whole one is taken.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -596,6 +598,113 @@ test_unconfined_loads_nothing(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* The filter compiled by a child (step 4.2): what filter_collect() takes
+ * is loaded by filter_load() without compiling again, denies what the
+ * filter denies, and the child is reaped. */
+static void
+test_spawned_program_loads(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct launch_plan p;
+
+		memset(&p, 0, sizeof(p));
+		log_set_child();
+		filter_spawn(&p);
+		filter_collect();
+		if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
+			_exit(2);
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		filter_load(&p);
+		if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
+			_exit(3);
+		/* Denied by the filter (the test runs as root, or unshare
+		 * would fail anyway: then only the seccomp state counts). */
+		if (geteuid() == 0 &&
+		    (unshare(CLONE_NEWUTS) == 0 || errno != EPERM))
+			_exit(4);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* The message of filter.c's compiling child, as filter.c sends it. */
+struct sent_head {
+	int32_t err;
+	uint32_t n;
+};
+
+/* Writes HEAD (unless NULL), then LEN bytes of BODY, to a pipe, closes it,
+ * and has filter_receive_at() read it. */
+static int
+receive(const struct sent_head *head, const void *body, size_t len,
+    struct ctl_err *e)
+{
+	int p[2], rc;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	if (head != NULL)
+		assert_int_equal(write(p[1], head, sizeof(*head)),
+		    (ssize_t)sizeof(*head));
+	if (len > 0)
+		assert_int_equal(write(p[1], body, len), (ssize_t)len);
+	close(p[1]);
+	rc = filter_receive_at(p[0], e);
+	close(p[0]);
+	return rc;
+}
+
+/* Only a whole program is taken. */
+static void
+test_receive_refuses_damage(void **state)
+{
+	struct sock_filter allow[2] = {
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sent_head h;
+	struct ctl_err e;
+
+	(void)state;
+	/* Nothing at all: the child died before it sent. */
+	assert_int_equal(receive(NULL, NULL, 0, &e), -1);
+	assert_non_null(strstr(e.msg, "sent no program"));
+	/* Half a head. */
+	h.err = 0;
+	h.n = 1;
+	assert_int_equal(receive(NULL, &h, 3, &e), -1);
+	/* An error reported. */
+	h.err = EACCES;
+	h.n = 0;
+	assert_int_equal(receive(&h, NULL, 0, &e), -1);
+	assert_int_equal(e.err, EACCES);
+	assert_non_null(strstr(e.msg, "compiling the filter"));
+	/* No instruction, or more than the kernel takes. */
+	h.err = 0;
+	h.n = 0;
+	assert_int_equal(receive(&h, NULL, 0, &e), -1);
+	h.n = BPF_MAXINSNS + 1;
+	assert_int_equal(receive(&h, allow, sizeof(allow), &e), -1);
+	assert_non_null(strstr(e.msg, "instructions"));
+	/* Cut short, and followed by more. */
+	h.n = 2;
+	assert_int_equal(receive(&h, allow, sizeof(allow[0]), &e), -1);
+	assert_non_null(strstr(e.msg, "damaged"));
+	h.n = 1;
+	assert_int_equal(receive(&h, allow, sizeof(allow), &e), -1);
+	assert_non_null(strstr(e.msg, "damaged"));
+	/* Whole. */
+	h.n = 2;
+	assert_int_equal(receive(&h, allow, sizeof(allow), &e), 0);
+}
+
 int
 main(void)
 {
@@ -610,6 +719,8 @@ main(void)
 		cmocka_unit_test(test_ioctl_complement),
 		cmocka_unit_test(test_load_requires_nnp),
 		cmocka_unit_test(test_unconfined_loads_nothing),
+		cmocka_unit_test(test_spawned_program_loads),
+		cmocka_unit_test(test_receive_refuses_damage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
