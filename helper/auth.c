@@ -4,7 +4,10 @@
  * Invariants:
  * - pam_acct_mgmt MUST run for every launch, and anything but PAM_SUCCESS
  *   (PAM_NEW_AUTHTOK_REQD included) MUST deny the launch with PAM's
- *   reason; so MUST a failed pam_open_session.
+ *   reason; so MUST a failed pam_open_session.  It MUST run again, on a
+ *   handle of its own (the service's file read again), for every exec
+ *   and attach by the container's owner: in the exec's first process
+ *   (kexec.c) with the exec caller's terminal, in attach's launcher.
  * - The PAM user MUST be the caller's name from getpwuid (the plan); a
  *   module that changes PAM_USER MUST cause a denial.
  * - PAM_RUSER MUST be the caller and PAM_TTY their terminal as found by
@@ -235,7 +238,7 @@ service_present(void)
  * check; PAM's user must still be the caller.  A refusal denies, an error
  * dies. */
 static void
-account(struct auth *a, const struct launch_plan *p)
+account(struct auth *a, const char *user, const char *tty)
 {
 	const struct pam_conv pc = { conv, NULL };
 	pam_handle_t *pamh = NULL;
@@ -244,16 +247,16 @@ account(struct auth *a, const struct launch_plan *p)
 
 	service_present();
 	if (CTL_PAMDIR[0] != '\0')
-		rc = pam_start_confdir(AUTH_SERVICE, p->user, &pc, CTL_PAMDIR,
+		rc = pam_start_confdir(AUTH_SERVICE, user, &pc, CTL_PAMDIR,
 		    &pamh);
 	else
-		rc = pam_start(AUTH_SERVICE, p->user, &pc, &pamh);
+		rc = pam_start(AUTH_SERVICE, user, &pc, &pamh);
 	if (rc != PAM_SUCCESS)
 		die("pam_start: %s", pam_strerror(pamh, rc));
 	a->pamh = pamh;
-	rc = pam_set_item(pamh, PAM_RUSER, p->user);
-	if (rc == PAM_SUCCESS && p->tty != NULL)
-		rc = pam_set_item(pamh, PAM_TTY, p->tty);
+	rc = pam_set_item(pamh, PAM_RUSER, user);
+	if (rc == PAM_SUCCESS && tty != NULL)
+		rc = pam_set_item(pamh, PAM_TTY, tty);
 	if (rc != PAM_SUCCESS)
 		die("pam_set_item: %s", pam_strerror(pamh, rc));
 	rc = pam_acct_mgmt(pamh, 0);
@@ -261,7 +264,7 @@ account(struct auth *a, const struct launch_plan *p)
 		refused(a, rc, "account");
 	rc = pam_get_item(pamh, PAM_USER, &item);
 	if (rc != PAM_SUCCESS || item == NULL ||
-	    strcmp((const char *)item, p->user) != 0)
+	    strcmp((const char *)item, user) != 0)
 		refused(a, PAM_USER_UNKNOWN, "account");
 }
 
@@ -276,7 +279,7 @@ auth_open(struct auth *a, const struct launch_plan *p)
 	if (sigprocmask(SIG_SETMASK, NULL, &mask) != 0)
 		die_errno("sigprocmask");
 	/* Its messages (expiry) are shown. */
-	account(a, p);
+	account(a, p->user, p->tty);
 	pamh = a->pamh;
 	get_rlimits(a->before);
 	rc = pam_open_session(pamh, PAM_SILENT);
@@ -298,8 +301,24 @@ auth_account(const struct launch_plan *p)
 	struct auth a;
 
 	memset(&a, 0, sizeof(a));
-	account(&a, p);
+	account(&a, p->user, p->tty);
 	pam_end(a.pamh, PAM_SUCCESS);
+}
+
+void
+auth_account_exec(const struct launch_plan *p, const char *terminal)
+{
+	struct auth a;
+	sigset_t mask;
+
+	if (sigprocmask(SIG_SETMASK, NULL, &mask) != 0)
+		die_errno("sigprocmask");
+	memset(&a, 0, sizeof(a));
+	account(&a, p->user, terminal[0] != '\0' ? terminal : NULL);
+	pam_end(a.pamh, PAM_SUCCESS);
+	/* Nothing a module set reaches the command (as auth_open). */
+	(void)umask(077);
+	restore_signals(&mask);
 }
 
 void

@@ -38,9 +38,18 @@ void auth_open(struct auth *, const struct launch_plan *);
 
 /* K, after the container ended: pam_close_session and pam_end. */
 void auth_close(struct auth *);
-/* exec and attach (ctlexec.c, ctlattach.c): PAM's account check alone,
- * for P's caller; denies when it refuses. */
+/* attach (ctlattach.c), and exec into a keeper that predates
+ * auth_account_exec (ctlexec.c): PAM's account check alone, for P's
+ * caller; denies when it refuses. */
 void auth_account(const struct launch_plan *p);
+/* The first process of an exec (kexec.c), a child of K: the same check
+ * for the container's owner (P's user), on a handle of its own (the
+ * service's file read again; the modules K loaded are not mapped again),
+ * with TERMINAL, the exec caller's terminal as their launcher found it
+ * ("" for none), as PAM_TTY.  Denies when it refuses; afterwards the
+ * signal dispositions are the defaults, the mask what it was and the
+ * umask 077. */
+void auth_account_exec(const struct launch_plan *p, const char *terminal);
 
 /*
  * P1: the payload's rlimits: CALLER's (the rlimits saved at step 0),

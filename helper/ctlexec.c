@@ -270,7 +270,7 @@ ctl_exec(struct ctl_ctx *c, char **caller_env)
 {
 	size_t n;
 	struct ctl_target *t = ctl_targets(c, &n);
-	const char *name = c->req->names[0];
+	const char *name = c->req->names[0], *terminal = "";
 	static char payload[CTLP_EXEC_MAX];
 	int udir, dir, sock;
 	struct ctl_entry e;
@@ -281,17 +281,27 @@ ctl_exec(struct ctl_ctx *c, char **caller_env)
 		deny(
 		    "exec refused: the policy does not allow exec (allow_exec = no, %s)",
 		    c->plan->eff.allow_exec_from);
-	/* PAM's account check, every time (an account expired since). */
-	if (c->plan != NULL)
-		auth_account(c->plan);
 	if (!ctl_find(c, &t[0], name, &udir, &dir, &e))
 		exit(CTL_EXIT_FAIL);
 	if (!e.running)
 		die("exec: container %s is not running", name);
+	/* PAM's account check, every time (an account expired since): by
+	 * the keeper's child, on the modules the keeper loaded, given the
+	 * caller's terminal; here for a keeper that predates that. */
+	if (e.info.exec_account) {
+		if (c->plan != NULL && c->plan->tty != NULL)
+			terminal = c->plan->tty;
+		if (!ctlp_terminal_ok(terminal))
+			die("exec: your terminal's name is too long or unusual to pass on");
+	} else {
+		terminal = NULL;
+		if (c->plan != NULL)
+			auth_account(c->plan);
+	}
 	env = exec_env(c->req, caller_env);
 	len = ctlp_exec_encode(c->req->command, env,
 	    c->req->workdir != NULL ? c->req->workdir : "", c->req->tty,
-	    payload, sizeof(payload));
+	    terminal, payload, sizeof(payload));
 	if (len < 0)
 		die("exec: the command and its environment are too long");
 	if ((sock = keeper_connect(dir)) < 0)

@@ -128,7 +128,7 @@ ctlp_resp_decode(const unsigned char *b, size_t len, struct ctlp_resp *r)
 
 ssize_t
 ctlp_exec_encode(char *const *argv, char *const *env, const char *workdir,
-    bool tty, char *buf, size_t len)
+    bool tty, const char *terminal, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -142,7 +142,14 @@ ctlp_exec_encode(char *const *argv, char *const *env, const char *workdir,
 		memcpy(buf + o, (s), n_);  \
 		o += n_;                   \
 	} while (0)
-	PUT(tty ? "E1" : "E0");
+	if (terminal == NULL) {
+		PUT(tty ? "E1" : "E0");
+	} else {
+		if (!ctlp_terminal_ok(terminal))
+			return -1;
+		PUT(tty ? "P1" : "P0");
+		PUT(terminal);
+	}
 	PUT(workdir != NULL ? workdir : "");
 	for (size_t i = 0; argv[i] != NULL; i++)
 		PUT(argv[i]);
@@ -151,6 +158,21 @@ ctlp_exec_encode(char *const *argv, char *const *env, const char *workdir,
 		PUT(env[i]);
 #undef PUT
 	return (ssize_t)o;
+}
+
+bool
+ctlp_terminal_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return true;
+	if (n >= CTLP_TERMINAL_MAX || strncmp(s, "/dev/", 5) != 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
 }
 
 static bool
@@ -187,10 +209,16 @@ ctlp_exec_decode(const char *in, size_t len, struct ctlp_exec *x)
 	if (x->argv == NULL || x->env == NULL)
 		goto bad;
 	s = x->buf;
-	if (strcmp(s, "E0") != 0 && strcmp(s, "E1") != 0)
+	if (strcmp(s, "P0") != 0 && strcmp(s, "P1") != 0)
 		goto bad;
 	x->tty = s[1] == '1';
 	o = 3;
+	if (o >= len)
+		goto bad;
+	x->terminal = x->buf + o;
+	if (!ctlp_terminal_ok(x->terminal))
+		goto bad;
+	o += strlen(x->terminal) + 1;
 	if (o >= len)
 		goto bad;
 	x->workdir = x->buf + o;

@@ -105,6 +105,11 @@ struct ctlp_info {
 	 * job and step ids K read from its own cgroup path; empty otherwise
 	 * (an optional key). */
 	char step[64];
+	/* The keeper runs PAM's account check of every exec in the exec's
+	 * own first process (kexec.c), and takes only the payload with the
+	 * caller's terminal; older keepers' records lack the key, and their
+	 * exec's launcher runs the check. */
+	bool exec_account;
 };
 
 /* The end (the exit file): status -1 when unknown (the keeper died). */
@@ -220,23 +225,37 @@ void ctlp_json(const char *s, char *out, size_t len);
 
 /* ---- exec ---- */
 
-/* What exec asks for: argv (non-empty), -e entries "KEY=VALUE", and -w
- * (absolute, or "" for the container's working directory). */
+#define CTLP_TERMINAL_MAX 128 /* bytes of a terminal's name, with the NUL */
+
+/* What exec asks for: argv (non-empty), -e entries "KEY=VALUE", -w
+ * (absolute, or "" for the container's working directory), and the
+ * caller's terminal as their launcher found it ("" for none), PAM_TTY of
+ * the account check the keeper's child runs (kexec.c). */
 struct ctlp_exec {
 	char **argv;
 	char **env;
 	char *workdir;
+	char *terminal;
 	bool tty;
 	char *buf; /* the strings point into it */
 };
 
-/* The payload: "E1" tty(0|1) NUL, workdir NUL, argc entries each NUL
- * terminated, a lone NUL, env entries each NUL-terminated.  Returns its
- * length, or -1 when it would not fit LEN or CTLP_EXEC_MAX. */
+/* A terminal's name as a payload carries it: "", or "/dev/..." shorter
+ * than CTLP_TERMINAL_MAX with no space or control byte. */
+bool ctlp_terminal_ok(const char *s);
+
+/* The payload: "P0" or "P1" (-t) NUL, the caller's terminal NUL, workdir
+ * NUL, argc entries each NUL terminated, a lone NUL, env entries each
+ * NUL-terminated.  With TERMINAL NULL, the payload of a keeper that
+ * predates the account check in its child (the record lacks
+ * exec_account): "E0" or "E1" and no terminal; this keeper refuses it.
+ * Returns its length, or -1 when it would not fit LEN or CTLP_EXEC_MAX or
+ * TERMINAL is not ctlp_terminal_ok. */
 ssize_t ctlp_exec_encode(char *const *argv, char *const *env,
-    const char *workdir, bool tty, char *buf, size_t len);
-/* 0, or -1 for anything else (bounds, an empty argv, a bad -e key, a
- * relative workdir, a missing terminator).  Free with ctlp_exec_free. */
+    const char *workdir, bool tty, const char *terminal, char *buf, size_t len);
+/* 0, or -1 for anything else (bounds, the older "E" payload, a bad
+ * terminal, an empty argv, a bad -e key, a relative workdir, a missing
+ * terminator).  Free with ctlp_exec_free. */
 int ctlp_exec_decode(const char *buf, size_t len, struct ctlp_exec *out);
 void ctlp_exec_free(struct ctlp_exec *);
 /* BASE's entries, each replaced by an OVER entry of the same key, then

@@ -80,7 +80,8 @@ ctlp_info_format(const struct ctlp_info *i, char *buf, size_t len)
 	    put_num(buf, len, &off, "rm", i->rm) ||
 	    (i->ports[0] != '\0' &&
 		put_kv(buf, len, &off, "ports", i->ports)) ||
-	    (i->step[0] != '\0' && put_kv(buf, len, &off, "step", i->step)))
+	    (i->step[0] != '\0' && put_kv(buf, len, &off, "step", i->step)) ||
+	    (i->exec_account && put_num(buf, len, &off, "exec_account", 1)))
 		return -1;
 	return (int)off;
 }
@@ -208,7 +209,8 @@ info_kv(const char *k, const char *v, void *arg)
 	struct ctlp_info *i = c->i;
 	long long n;
 	static const char *const keys[] = { "uid", "name", "image", "command",
-		"created", "keeper", "tty", "rm", "ports", "step" };
+		"created", "keeper", "tty", "rm", "ports", "step",
+		"exec_account" };
 	size_t which = sizeof(keys) / sizeof(keys[0]);
 
 	for (size_t j = 0; j < sizeof(keys) / sizeof(keys[0]); j++)
@@ -249,8 +251,10 @@ info_kv(const char *k, const char *v, void *arg)
 			return -1;
 		if (which == 6)
 			i->tty = n != 0;
-		else
+		else if (which == 7)
 			i->rm = n != 0;
+		else
+			i->exec_account = n != 0;
 		return 0;
 	}
 }

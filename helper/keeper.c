@@ -136,6 +136,7 @@ write_info(const struct launch_plan *p)
 	i.keeper = getpid();
 	i.tty = p->tty_wanted;
 	i.rm = p->auto_remove;
+	i.exec_account = true;
 	snprintf(i.step, sizeof(i.step), "%s", kst.ids);
 	/* -p for ps, as Docker shows it; K's record, never the container's. */
 	for (size_t j = 0; j < p->nports; j++) {

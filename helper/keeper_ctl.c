@@ -375,7 +375,8 @@ client_exec(struct client *c, const struct launch_plan *p, struct monitor *m,
 	syslog(LOG_AUTHPRIV | LOG_NOTICE,
 	    "container %s (uid %u): exec by uid %u", ks.name, (unsigned)ks.uid,
 	    (unsigned)c->uid);
-	if (kexec_start(p, m, &x, fds, &c->xpidfd, &c->xalive) < 0) {
+	if (kexec_start(p, m, &x, fds, c->uid != 0, &c->xpidfd, &c->xalive) <
+	    0) {
 		c->xpidfd = c->xalive = -1;
 		kst.done++;
 		keeper_reply(c, &r);

@@ -2,8 +2,11 @@
  * kexec.c: exec into a running detached container, as DESIGN section 10
  * says.
  *
- * K forks C1, which keeps only the descriptors it needs (close_range),
- * computes everything (environment, argv, the seccomp filter), sets
+ * K forks C1, which runs PAM's account check for the container's owner
+ * (auth_account_exec: on a handle of its own, with the exec caller's
+ * terminal; K's modules are mapped already), keeps only the descriptors
+ * it needs (close_range), computes everything (environment, argv; the
+ * seccomp filter came compiled from K, step 4.2), sets
  * PR_SET_DUMPABLE 0 and joins the container's mount, uts, ipc, net,
  * cgroup and pid namespaces through P1's pidfd, then forks C2: inside the
  * pid namespace, C2 joins the container's cgroup before anything else,
@@ -12,6 +15,9 @@
  * for C2 and exits with its status.
  *
  * Invariants:
+ * - An exec by the container's owner MUST pass PAM's account check, run
+ *   by C1 on the host before it opens anything of the container; a
+ *   refusal ends C1 with 125 and PAM's reason, and nothing runs.
  * - After setns of the mount namespace nothing MUST be looked up or
  *   loaded from the container's files while privileged: no NSS, no
  *   dlopen; argv[0] is resolved by init_exec after the drop.
@@ -153,7 +159,8 @@ inside(const struct launch_plan *p, const struct auth *a,
 /* C1: joins the container, forks C2, reports its status. */
 static noreturn void
 joiner(const struct launch_plan *p, const struct monitor *m,
-    const struct ctlp_exec *x, const int fds[3], int alive, pid_t keeper)
+    const struct ctlp_exec *x, const int fds[3], bool account, int alive,
+    pid_t keeper)
 {
 	int procs[CGROUP_NCTL], keep[CGROUP_NCTL + 2], nk = 0, st = 0;
 	char **env;
@@ -172,6 +179,10 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		    "exec: cannot tie the command to the container's keeper");
 	if (getppid() != keeper)
 		die("exec: the container's keeper is gone");
+	/* PAM's account check for the owner, every exec: on the host,
+	 * before anything of the container is touched. */
+	if (account)
+		auth_account_exec(p, x->terminal);
 	if (cgroup_procs_open(m->cg, procs) != 0)
 		die_errno("exec: the container's cgroup");
 	/* Everything computed before setns: the environment is the
@@ -218,7 +229,8 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 
 pid_t
 kexec_start(const struct launch_plan *p, const struct monitor *m,
-    const struct ctlp_exec *x, const int fds[3], int *pidfd, int *alive)
+    const struct ctlp_exec *x, const int fds[3], bool account, int *pidfd,
+    int *alive)
 {
 	int pipefd[2];
 	pid_t keeper = getpid(), pid;
@@ -232,7 +244,7 @@ kexec_start(const struct launch_plan *p, const struct monitor *m,
 	}
 	if (pid == 0) {
 		close(pipefd[1]);
-		joiner(p, m, x, fds, pipefd[0], keeper);
+		joiner(p, m, x, fds, account, pipefd[0], keeper);
 	}
 	close(pipefd[0]);
 	*alive = pipefd[1];

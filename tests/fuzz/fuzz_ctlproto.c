@@ -82,11 +82,13 @@ check_exec(const uint8_t *d, size_t n)
 
 	if (ctlp_exec_decode((const char *)d, n, &x) != 0)
 		return;
-	if (x.argv[0] == NULL || (x.workdir[0] != '\0' && x.workdir[0] != '/'))
+	if (x.argv[0] == NULL ||
+	    (x.workdir[0] != '\0' && x.workdir[0] != '/') ||
+	    !ctlp_terminal_ok(x.terminal))
 		abort();
 	if ((b = malloc(n)) == NULL)
 		abort();
-	m = ctlp_exec_encode(x.argv, x.env, x.workdir, x.tty, b, n);
+	m = ctlp_exec_encode(x.argv, x.env, x.workdir, x.tty, x.terminal, b, n);
 	if (m < 0 || (size_t)m != n || memcmp(b, d, n) != 0)
 		abort();
 	free(b);
@@ -100,7 +102,8 @@ info_eq(const struct ctlp_info *a, const struct ctlp_info *b)
 	    strcmp(a->image, b->image) == 0 &&
 	    strcmp(a->command, b->command) == 0 && a->created == b->created &&
 	    a->keeper == b->keeper && a->tty == b->tty && a->rm == b->rm &&
-	    strcmp(a->ports, b->ports) == 0 && strcmp(a->step, b->step) == 0;
+	    strcmp(a->ports, b->ports) == 0 && strcmp(a->step, b->step) == 0 &&
+	    a->exec_account == b->exec_account;
 }
 
 /* A formatted record: "key=value\n" lines of plain bytes only. */

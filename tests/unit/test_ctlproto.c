@@ -103,6 +103,16 @@ test_info_roundtrip(void **state)
 	assert_non_null(strstr(buf, "step=123.4\n"));
 	assert_int_equal(ctlp_info_parse(buf, (size_t)n, &o), 0);
 	assert_string_equal(o.step, "123.4");
+	/* A keeper that checks PAM's account for exec says so; an older
+	 * one's record lacks the key. */
+	assert_null(strstr(buf, "exec_account="));
+	assert_false(o.exec_account);
+	i.exec_account = true;
+	n = ctlp_info_format(&i, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "exec_account=1\n"));
+	assert_int_equal(ctlp_info_parse(buf, (size_t)n, &o), 0);
+	assert_true(o.exec_account);
 }
 
 static void
@@ -120,6 +130,8 @@ test_info_refused(void **state)
 		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\nports=x\nports=y\n",
 		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nports=x\n",
 		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\nstep=1.0\nstep=1.0\n",
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\nexec_account=2\n",
+		"uid=1\nname=a\nimage=b\ncommand=c\ncreated=1\nkeeper=2\ntty=0\nrm=0\nexec_account=1\nexec_account=1\n",
 	};
 	struct ctlp_info o = { 0 };
 	struct ctlp_exit e = { 0, 0 };
@@ -141,7 +153,7 @@ static void
 test_info_long_ports(void **state)
 {
 	struct ctlp_info i = { 1000, "lab", "busybox", "sleep 300", 5, 42,
-		false, false, "", "" };
+		false, false, "", "", false };
 	static struct ctlp_info o;
 	static char buf[8192];
 	size_t off = 0;
@@ -292,26 +304,47 @@ test_exec_roundtrip(void **state)
 	ssize_t n;
 
 	(void)state;
-	n = ctlp_exec_encode(argv, env, "/tmp", false, buf, sizeof(buf));
+	n = ctlp_exec_encode(argv, env, "/tmp", false, "/dev/pts/7", buf,
+	    sizeof(buf));
 	assert_true(n > 0);
 	assert_int_equal(ctlp_exec_decode(buf, (size_t)n, &x), 0);
 	assert_string_equal(x.argv[2], a2);
 	assert_null(x.argv[3]);
 	assert_string_equal(x.env[1], "EMPTY=");
 	assert_string_equal(x.workdir, "/tmp");
+	assert_string_equal(x.terminal, "/dev/pts/7");
 	assert_false(x.tty);
 	ctlp_exec_free(&x);
 	/* Truncated, unterminated, relative workdir, bad -e, empty argv. */
 	assert_int_equal(ctlp_exec_decode(buf, (size_t)n - 1, &x), -1);
-	assert_int_equal(DEC("E0\0rel\0sh\0\0"), -1);
-	assert_int_equal(DEC("E0\0\0sh\0\0=x\0"), -1);
-	assert_int_equal(DEC("E0\0\0sh\0\0A-B=x\0"), -1);
-	assert_int_equal(DEC("E0\0\0\0"), -1);
-	assert_int_equal(DEC("E2\0\0sh\0\0"), -1);
-	assert_int_equal(DEC("E0\0\0sh\0\0"), 0);
+	assert_int_equal(DEC("P0\0\0rel\0sh\0\0"), -1);
+	assert_int_equal(DEC("P0\0\0\0sh\0\0=x\0"), -1);
+	assert_int_equal(DEC("P0\0\0\0sh\0\0A-B=x\0"), -1);
+	assert_int_equal(DEC("P0\0\0\0\0"), -1);
+	assert_int_equal(DEC("P2\0\0\0sh\0\0"), -1);
+	assert_int_equal(DEC("P0\0\0\0sh\0\0"), 0);
+	assert_string_equal(x.terminal, "");
 	ctlp_exec_free(&x);
+	assert_int_equal(DEC("P1\0/dev/tty1\0\0sh\0\0"), 0);
+	assert_true(x.tty);
+	ctlp_exec_free(&x);
+	/* A terminal that is not a device's name, or has a control byte. */
+	assert_int_equal(DEC("P0\0tty1\0\0sh\0\0"), -1);
+	assert_int_equal(DEC("P0\0/dev/pts/1\n\0\0sh\0\0"), -1);
+	assert_int_equal(DEC("P0\0/dev/pts 1\0\0sh\0\0"), -1);
+	assert_int_equal(ctlp_exec_encode(argv, env, "", false, "/etc/x", buf,
+			     sizeof(buf)),
+	    -1);
+	/* The payload of older keepers is encoded for them, and refused
+	 * here: it leaves PAM's account check to the launcher. */
+	n = ctlp_exec_encode(argv, env, "", true, NULL, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_memory_equal(buf, "E1\0\0sh\0", 7);
+	assert_int_equal(ctlp_exec_decode(buf, (size_t)n, &x), -1);
+	assert_int_equal(DEC("E0\0\0sh\0\0"), -1);
 	/* Too big to encode. */
-	assert_int_equal(ctlp_exec_encode(argv, env, "", false, buf, 8), -1);
+	assert_int_equal(ctlp_exec_encode(argv, env, "", false, "", buf, 8),
+	    -1);
 }
 
 static void

@@ -205,3 +205,48 @@ LC_LOOP='while :; do sleep 1; done'
 	atk_run "$ATK_A" exec lab true
 	[ "$status" = 0 ]
 }
+
+@test "exec's account check sees the exec caller's terminal as PAM_TTY, not the run's" {
+	atk_need_helper
+	local log=$BATS_TEST_TMPDIR/pamtty.log
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP" </dev/null
+	[ "$status" = 0 ]
+	printf '#!/bin/sh\necho "$PAM_TYPE user=$PAM_USER ruser=$PAM_RUSER tty=$PAM_TTY" >>%s\n' \
+	    "$log" >"$BATS_TEST_TMPDIR/pamtty.sh"
+	chmod 0755 "$BATS_TEST_TMPDIR/pamtty.sh"
+	printf 'account required pam_exec.so %s\naccount required pam_permit.so\nsession required pam_permit.so\n' \
+	    "$BATS_TEST_TMPDIR/pamtty.sh" >"$CTL_PAMD/ctr-launch"
+	# From a terminal: that terminal (the run had none).
+	run ctl_as "$ATK_A" script -qec "$CTL_BIN exec lab true" /dev/null
+	[ "$status" = 0 ]
+	cat "$log"
+	[ "$(wc -l <"$log")" = 1 ]
+	grep -Eq "^account user=$ATK_A ruser=$ATK_A tty=/dev/pts/[0-9]+\$" "$log"
+	# Without one: none.
+	: >"$log"
+	atk_run "$ATK_A" exec lab true </dev/null
+	[ "$status" = 0 ]
+	grep -qx "account user=$ATK_A ruser=$ATK_A tty=" "$log"
+}
+
+@test "exec into a keeper whose record predates its own account check: the launcher checks" {
+	atk_need_helper
+	local info
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	info=$(lc_state "$ATK_A")/lab/info
+	grep -qx 'exec_account=1' "$info"
+	# The record of a keeper that predates the key (an older ctr-launch,
+	# still running after an upgrade): the launcher checks, and sends
+	# that keeper's payload, which this keeper refuses.
+	sed -i '/^exec_account=/d' "$info"
+	printf 'account required pam_deny.so\nsession required pam_permit.so\n' \
+	    >"$CTL_PAMD/ctr-launch"
+	atk_run "$ATK_A" exec lab true
+	atk_refused
+	[[ "$output" == *"refused by PAM (account)"* ]]
+	atk_pam_permit
+	atk_run "$ATK_A" exec lab true
+	atk_refused
+	[[ "$output" != *"refused by PAM"* ]]
+}
