@@ -43,6 +43,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -625,10 +626,20 @@ void
 place_keeper(const struct cgroup_hier *h, bool top, pid_t front,
     struct place *pl)
 {
-	struct hier v[PLACE_MAXHIER];
-	size_t n = list_hiers(v, PLACE_MAXHIER);
+	/* Mapped apart: 16 entries of two paths each are 135 KiB, which
+	 * the stack-clash probes would make K's resident stack for its
+	 * whole life (and P1's and every exec's), and malloc might carve
+	 * out of the heap and clear; a fresh mapping costs only the pages
+	 * written, and all of them go back when it is unmapped. */
+	const size_t vlen = PLACE_MAXHIER * sizeof(struct hier);
+	struct hier *v = mmap(NULL, vlen, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t n;
 	int job_ver = 0;
 
+	if (v == MAP_FAILED)
+		die_errno("out of memory");
+	n = list_hiers(v, PLACE_MAXHIER);
 	memset(pl, 0, sizeof(*pl));
 	pl->front_pid = front;
 	for (int c = 0; c < CGROUP_NCTL; c++)
@@ -656,6 +667,7 @@ place_keeper(const struct cgroup_hier *h, bool top, pid_t front,
 			to_keepers(mnt);
 	}
 	pl->job = job_ver != 0;
+	(void)munmap(v, vlen);
 }
 
 void
