@@ -63,11 +63,14 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS) $(IMAGE_PKGS) 2>/dev/
 HELPER_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(HELPER_PKGS) 2>/dev/null)
 PKGC = $(PKG_CFLAGS)
 HELPER_LIBS = $(shell $(PKG_CONFIG) --libs $(HELPER_PKGS) 2>/dev/null)
-# The setuid helper links inih, libcap and libseccomp statically (their
-# Debian -dev packages ship PIC archives): fewer objects for the loader to
-# map and relocate at every launch, RELRO and BIND_NOW unchanged.  libpam
-# stays shared: the modules it loads link against it.
-STATIC_PKGS	:= inih libcap libseccomp
+# The setuid helper links inih and libcap statically (their Debian -dev
+# packages ship PIC archives): fewer objects for the loader to map and
+# relocate at every launch, RELRO and BIND_NOW unchanged.  libpam stays
+# shared: the modules it loads link against it.  libseccomp is used when
+# the helper is built, not by it: helper/filter_gen.c compiles the
+# seccomp filters' rules (helper/filter_rules.c) to BPF arrays
+# ($(R)/gen/filter_prog.c) linked into the helper.
+STATIC_PKGS	:= inih libcap
 HELPER_LINK = -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs $(STATIC_PKGS) 2>/dev/null) \
 	-Wl,-Bdynamic $(shell $(PKG_CONFIG) --libs pam 2>/dev/null)
 IMAGE_LIBS = $(shell $(PKG_CONFIG) --libs $(IMAGE_PKGS) 2>/dev/null)
@@ -101,7 +104,7 @@ IMGLIB_SRCS	:= $(wildcard image/desc.c image/desc_list.c image/name.c image/stor
 IMGTOOL_SRCS	:= $(filter-out $(IMGLIB_SRCS),$(wildcard image/*.c))
 POLICYTOOL_SRCS	:= $(wildcard tools/ctr_policy.c tools/policy_*.c)
 IMAGETOOL_SRCS	:= tools/ctr_image.c
-HELPER_SRCS	:= $(filter-out helper/main.c helper/sanopts.c,$(wildcard helper/*.c))
+HELPER_SRCS	:= $(filter-out helper/main.c helper/sanopts.c helper/filter_gen.c,$(wildcard helper/*.c))
 # The sanitizer runtime's compiled-in options: SANITIZE=1 helper only.
 SANOPTS_OBJ	= $(if $(filter 1,$(SANITIZE)),$(R)/helper/sanopts.o)
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
@@ -157,16 +160,31 @@ $(foreach d,$(R) $(S),$(d)/lib/%.o $(d)/policy/%.o $(d)/helper/%.o \
     $(d)/image/desc.o $(d)/image/desc_list.o $(d)/image/name.o \
     $(d)/image/storelist.o): PKGC = $(HELPER_CFLAGS)
 
+# The seccomp filters, compiled to BPF at build time (filter.h): the
+# generator links the rules and libseccomp, and writes C arrays.
+SECCOMP_LIBS = $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
+$(foreach d,$(R) $(S),$(d)/filter_gen): %/filter_gen: %/helper/filter_gen.o \
+	    %/helper/filter_rules.o
+	$(CC) $(if $(filter $(S)/%,$@),$(SAN_LDFLAGS),$(REL_LDFLAGS)) -o $@ $^ \
+	    $(SECCOMP_LIBS)
+$(foreach d,$(R) $(S),$(d)/gen/filter_prog.c): %/gen/filter_prog.c: %/filter_gen
+	@mkdir -p $(dir $@)
+	ASAN_OPTIONS=detect_leaks=0 $< >$@.tmp && mv $@.tmp $@
+$(R)/gen/filter_prog.o: $(R)/gen/filter_prog.c
+	$(CC) $(REL_CFLAGS) $(HELPER_CFLAGS) -c -o $@ $<
+$(S)/gen/filter_prog.o: $(S)/gen/filter_prog.c
+	$(CC) $(SAN_CFLAGS) $(HELPER_CFLAGS) -c -o $@ $<
+
 $(R)/liblib.a: $(call obj,$(R),$(LIB_SRCS))
 $(R)/libpolicy.a: $(call obj,$(R),$(POLICY_SRCS))
 $(R)/libimg.a: $(call obj,$(R),$(IMGLIB_SRCS))
 $(R)/libimgtool.a: $(call obj,$(R),$(IMGTOOL_SRCS))
-$(R)/libhelper.a: $(call obj,$(R),$(HELPER_SRCS))
+$(R)/libhelper.a: $(call obj,$(R),$(HELPER_SRCS)) $(R)/gen/filter_prog.o
 $(S)/liblib.a: $(call obj,$(S),$(LIB_SRCS))
 $(S)/libpolicy.a: $(call obj,$(S),$(POLICY_SRCS))
 $(S)/libimg.a: $(call obj,$(S),$(IMGLIB_SRCS))
 $(S)/libimgtool.a: $(call obj,$(S),$(IMGTOOL_SRCS))
-$(S)/libhelper.a: $(call obj,$(S),$(HELPER_SRCS))
+$(S)/libhelper.a: $(call obj,$(S),$(HELPER_SRCS)) $(S)/gen/filter_prog.o
 
 %.a:
 	@mkdir -p $(dir $@)

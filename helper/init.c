@@ -49,7 +49,6 @@
 #include "helper/binds.h"
 #include "helper/creds.h"
 #include "helper/env.h"
-#include "helper/filter.h"
 #include "helper/init.h"
 #include "helper/keeper.h"
 #include "helper/layers.h"
@@ -79,9 +78,6 @@ init_start(const struct launch_plan *p, struct init_wiring *w)
 		relay_fd[i] = w->relay[i];
 	layers_release(w->locks, w->nlocks);
 	w->locks = NULL;
-	/* The seccomp filter loaded at step 15 came compiled from K (step
-	 * 4.2); compiled here only if it did not. */
-	filter_prepare(p);
 	if (mon_recv(w->sock, &msg, &fd, 1) <= 0 || msg.type != MON_GO)
 		_exit(CTL_EXIT_FAIL);
 	if (fd >= 0)

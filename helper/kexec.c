@@ -6,7 +6,7 @@
  * (auth_account_exec: on a handle of its own, with the exec caller's
  * terminal; K's modules are mapped already), keeps only the descriptors
  * it needs (close_range), computes everything (environment, argv; the
- * seccomp filter came compiled from K, step 4.2), sets
+ * seccomp filter was compiled when ctr-launch was built), sets
  * PR_SET_DUMPABLE 0 and joins the container's mount, uts, ipc, net,
  * cgroup and pid namespaces through P1's pidfd, then forks C2: inside the
  * pid namespace, C2 joins the container's cgroup before anything else,
@@ -192,7 +192,6 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		die("exec: the container's PAM session is closed");
 	if ((env = ctlp_env_merge(m->auth->payload_env, x->env)) == NULL)
 		die("out of memory");
-	filter_prepare(p);
 	keep[nk++] = alive;
 	keep[nk++] = m->init_pidfd;
 	for (int c = 0; c < CGROUP_NCTL; c++)

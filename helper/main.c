@@ -148,10 +148,6 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 		kept = true;
 	}
 	audit_set_name(keeper_name(p));
-	/* 4.2. The seccomp filter, compiled by a child of K while K goes
-	 * on; collected before the clone, inherited by P1 and by every
-	 * exec (filter.c). */
-	filter_spawn(p);
 	/* 5. PAM account and session; the session's rlimits and
 	 * environment are kept for the payload in the auth state. */
 	auth_open(&auth, p);
@@ -165,7 +161,6 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 	if (kept)
 		keeper_prepare(p, m);
 	monitor_wiring(m, &pl, &wiring);
-	filter_collect();
 	init = ns_clone(p, cgroup_clone_fd(&cg), &m->init_pidfd);
 	if (init == 0)
 		container(p, &wiring);

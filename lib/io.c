@@ -1,5 +1,5 @@
 /*
- * io.c: the one write-all loop and its reading twin (io.h).
+ * io.c: the one write-all loop (io.h).
  */
 #include <errno.h>
 #include <poll.h>
@@ -31,24 +31,4 @@ io_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
-}
-
-ssize_t
-io_read_full(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, p + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
 }

@@ -5,8 +5,8 @@
  * denied syscall with harmless arguments (bubblewrap's try-syscall
  * technique).  Each probe is also run without the filter, so that a
  * denial the kernel would give anyway cannot pass for the filter's.  The
- * program compiled by a child of K is loaded the same way, and only a
- * whole one is taken.
+ * programs the helper loads, compiled when it was built, are the rules
+ * compiled now, byte for byte.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +33,7 @@
 #include <linux/filter.h>
 
 #include "helper/filter.h"
+#include "helper/filter_rules.h"
 #include "helper/log.h"
 
 #define NOPATH "/nonexistent-ctr-launch-test"
@@ -598,111 +599,43 @@ test_unconfined_loads_nothing(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-/* The filter compiled by a child (step 4.2): what filter_collect() takes
- * is loaded by filter_load() without compiling again, denies what the
- * filter denies, and the child is reaped. */
+/* The program the helper loads is the rules compiled now: the generator
+ * ran them through this libseccomp at build time, and nothing changed
+ * them since. */
 static void
-test_spawned_program_loads(void **state)
+test_embedded_is_compiled_rules(void **state)
 {
-	int status;
-	pid_t pid;
+	size_t len;
+	char *bpf = export(true, &len);
 
 	(void)state;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct launch_plan p;
-
-		memset(&p, 0, sizeof(p));
-		log_set_child();
-		filter_spawn(&p);
-		filter_collect();
-		if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD)
-			_exit(2);
-		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		filter_load(&p);
-		if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2)
-			_exit(3);
-		/* Denied by the filter (the test runs as root, or unshare
-		 * would fail anyway: then only the seccomp state counts). */
-		if (geteuid() == 0 &&
-		    (unshare(CLONE_NEWUTS) == 0 || errno != EPERM))
-			_exit(4);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(len, (size_t)filter_prog_len * sizeof(filter_prog[0]));
+	assert_memory_equal(bpf, filter_prog, len);
+	free(bpf);
 }
 
-/* The message of filter.c's compiling child, as filter.c sends it. */
-struct sent_head {
-	int32_t err;
-	uint32_t n;
-};
-
-/* Writes HEAD (unless NULL), then LEN bytes of BODY, to a pipe, closes it,
- * and has filter_receive_at() read it. */
-static int
-receive(const struct sent_head *head, const void *body, size_t len,
-    struct ctl_err *e)
-{
-	int p[2], rc;
-
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	if (head != NULL)
-		assert_int_equal(write(p[1], head, sizeof(*head)),
-		    (ssize_t)sizeof(*head));
-	if (len > 0)
-		assert_int_equal(write(p[1], body, len), (ssize_t)len);
-	close(p[1]);
-	rc = filter_receive_at(p[0], e);
-	close(p[0]);
-	return rc;
-}
-
-/* Only a whole program is taken. */
 static void
-test_receive_refuses_damage(void **state)
+test_embedded_forwarder_is_compiled_rules(void **state)
 {
-	struct sock_filter allow[2] = {
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sent_head h;
-	struct ctl_err e;
+	scmp_filter_ctx ctx = NULL;
+	int fd = memfd_create("bpf", MFD_CLOEXEC);
+	off_t n;
+	char *buf;
 
 	(void)state;
-	/* Nothing at all: the child died before it sent. */
-	assert_int_equal(receive(NULL, NULL, 0, &e), -1);
-	assert_non_null(strstr(e.msg, "sent no program"));
-	/* Half a head. */
-	h.err = 0;
-	h.n = 1;
-	assert_int_equal(receive(NULL, &h, 3, &e), -1);
-	/* An error reported. */
-	h.err = EACCES;
-	h.n = 0;
-	assert_int_equal(receive(&h, NULL, 0, &e), -1);
-	assert_int_equal(e.err, EACCES);
-	assert_non_null(strstr(e.msg, "compiling the filter"));
-	/* No instruction, or more than the kernel takes. */
-	h.err = 0;
-	h.n = 0;
-	assert_int_equal(receive(&h, NULL, 0, &e), -1);
-	h.n = BPF_MAXINSNS + 1;
-	assert_int_equal(receive(&h, allow, sizeof(allow), &e), -1);
-	assert_non_null(strstr(e.msg, "instructions"));
-	/* Cut short, and followed by more. */
-	h.n = 2;
-	assert_int_equal(receive(&h, allow, sizeof(allow[0]), &e), -1);
-	assert_non_null(strstr(e.msg, "damaged"));
-	h.n = 1;
-	assert_int_equal(receive(&h, allow, sizeof(allow), &e), -1);
-	assert_non_null(strstr(e.msg, "damaged"));
-	/* Whole. */
-	h.n = 2;
-	assert_int_equal(receive(&h, allow, sizeof(allow), &e), 0);
+	assert_true(fd >= 0);
+	assert_int_equal(filter_build_forwarder(&ctx), 0);
+	assert_int_equal(filter_export_bpf(ctx, fd), 0);
+	filter_free(ctx);
+	n = lseek(fd, 0, SEEK_END);
+	assert_int_equal(n,
+	    (off_t)filter_fwd_prog_len * (off_t)sizeof(filter_fwd_prog[0]));
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
+	assert_memory_equal(buf, filter_fwd_prog, (size_t)n);
+	free(buf);
+	close(fd);
 }
 
 int
@@ -719,8 +652,8 @@ main(void)
 		cmocka_unit_test(test_ioctl_complement),
 		cmocka_unit_test(test_load_requires_nnp),
 		cmocka_unit_test(test_unconfined_loads_nothing),
-		cmocka_unit_test(test_spawned_program_loads),
-		cmocka_unit_test(test_receive_refuses_damage),
+		cmocka_unit_test(test_embedded_is_compiled_rules),
+		cmocka_unit_test(test_embedded_forwarder_is_compiled_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,6 @@
 /*
  * test_io.c: unit tests of lib/io.h's write-all loop: everything arrives
- * through a full non-blocking pipe, and a reader gone is an error; and of
- * its reading twin: short reads are joined, end of file ends it.
+ * through a full non-blocking pipe, and a reader gone is an error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,47 +75,12 @@ test_no_reader(void **state)
 	close(p[1]);
 }
 
-/* The reading twin: whole pieces written in several writes come back in
- * one call; at end of file it returns what there was. */
-static void
-test_read_full(void **state)
-{
-	char in[10];
-	int p[2];
-	pid_t pid;
-
-	(void)state;
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		for (int i = 0; i < 6; i++) {
-			if (write(p[1], "ab", 2) != 2)
-				_exit(1);
-			usleep(2000);
-		}
-		_exit(0);
-	}
-	close(p[1]);
-	assert_int_equal(io_read_full(p[0], in, 5), 5);
-	assert_memory_equal(in, "ababa", 5);
-	assert_int_equal(io_read_full(p[0], in, sizeof(in)), 7);
-	assert_memory_equal(in, "bababab", 7);
-	assert_int_equal(io_read_full(p[0], in, sizeof(in)), 0);
-	close(p[0]);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
-	assert_int_equal(io_read_full(-1, in, 1), -1);
-	assert_int_equal(errno, EBADF);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_nonblocking_pipe),
 		cmocka_unit_test(test_no_reader),
-		cmocka_unit_test(test_read_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "helper/args.h"
-#include "helper/filter.h"
+#include "helper/filter_rules.h"
 #include "helper/plan.h"
 #include "policy/policy.h"
 
