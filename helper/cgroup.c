@@ -257,10 +257,7 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 		goto err;
 	if (cg_write_limits(h, cg->udir, &r->user_lim, e) == -1)
 		goto err;
-	for (int c = 0; c < CGROUP_NCTL; c++)
-		if (cg_used(h, c))
-			(void)cg_scan_user(h, cg->udir[c], true, NULL);
-	mine = cg_scan_user(h, cg->udir[cg_primary(h)], false, NULL);
+	mine = cg_sweep_own(h, cg->udir);
 	if (mine < 0) {
 		cg_fail(e, errno, "cgroup: counting containers");
 		goto err;

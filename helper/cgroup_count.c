@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helper/cgroup_int.h"
@@ -75,9 +76,22 @@ leaf_held(int fd)
 	return errno == EWOULDBLOCK;
 }
 
+/* Whether container directory NAME under UDIR is stale: no process, and
+ * no keeper holding it (an empty leaf locked by its keeper registers a
+ * container nested in a batch job's cgroup, cgroup_create_at: live). */
+static bool
+leaf_stale(int udir, const char *name)
+{
+	cleanup_close int c = openat(udir, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	return c >= 0 && cgroup_nprocs(c) == 0 && !leaf_held(c);
+}
+
 /*
- * Visits each container directory under UDIR: counts them, and the empty
- * ones into *NEMPTY; with SWEEP, removes the empty ones instead.
+ * Visits each container directory under UDIR: counts them, and the stale
+ * ones into *NEMPTY; with SWEEP, removes the stale ones instead.  Without
+ * either, nothing but the directory is read.
  */
 int
 cg_scan_user(const struct cgroup_hier *h, int udir, bool sweep, int *nempty)
@@ -91,28 +105,70 @@ cg_scan_user(const struct cgroup_hier *h, int udir, bool sweep, int *nempty)
 	if ((d = cg_opendir(udir, ".")) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
-		cleanup_close int c = -1;
-		int np;
-
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		c = openat(dirfd(d), de->d_name,
-		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (c < 0)
-			continue;
-		np = cgroup_nprocs(c);
-		/* An empty leaf locked by its keeper registers a container
-		 * nested in a batch job's cgroup (cgroup_create_at): live. */
-		if (np == 0 && leaf_held(c))
-			np = 1;
-		if (np == 0 && sweep &&
-		    cg_remove_dir(h, dirfd(d), de->d_name) == 0)
-			continue;
-		if (np == 0 && nempty)
-			(*nempty)++;
+		if ((sweep || nempty) && leaf_stale(dirfd(d), de->d_name)) {
+			if (sweep &&
+			    cg_remove_dir(h, dirfd(d), de->d_name) == 0)
+				continue;
+			if (nempty)
+				(*nempty)++;
+		}
 		n++;
 	}
 	closedir(d);
+	return n;
+}
+
+/*
+ * The caller's own container directories, under the caller's lock:
+ * removes the stale ones in every used hierarchy and returns how many are
+ * left in the primary one, or -1.  A container's processes are in every
+ * hierarchy, so cgroup.procs is read in the primary only, and in another
+ * only for a directory that is stale in the primary or that the primary
+ * lacks (left by a launch that failed between its mkdirs): with 50
+ * containers running, 50 reads instead of 150.
+ */
+int
+cg_sweep_own(const struct cgroup_hier *h, const int udir[CGROUP_NCTL])
+{
+	int p = cg_primary(h), n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = cg_opendir(udir[p], ".")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (leaf_stale(dirfd(d), de->d_name)) {
+			for (int c = 0; c < CGROUP_NCTL; c++)
+				if (c != p && cg_used(h, c) &&
+				    leaf_stale(udir[c], de->d_name))
+					(void)cg_remove_dir(h, udir[c],
+					    de->d_name);
+			if (cg_remove_dir(h, dirfd(d), de->d_name) == 0)
+				continue;
+		}
+		n++;
+	}
+	closedir(d);
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (c == p || !cg_used(h, c) ||
+		    (d = cg_opendir(udir[c], ".")) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			struct stat st;
+
+			if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+			    fstatat(udir[p], de->d_name, &st,
+				AT_SYMLINK_NOFOLLOW) == 0)
+				continue;
+			if (leaf_stale(dirfd(d), de->d_name))
+				(void)cg_remove_dir(h, dirfd(d), de->d_name);
+		}
+		closedir(d);
+	}
 	return n;
 }
 

@@ -88,6 +88,7 @@ int cg_lock_dir(const struct cgroup_hier *h, int dirfd, const char *what,
     bool nowait, struct ctl_err *e);
 int
 cg_scan_user(const struct cgroup_hier *h, int udir, bool sweep, int *nempty);
+int cg_sweep_own(const struct cgroup_hier *h, const int udir[CGROUP_NCTL]);
 int cg_count_others(const struct cgroup_hier *h, int base, uid_t self);
 bool cg_user_current(const struct cgroup_hier *h, const struct cgroup *cg);
 int cg_user_lock(struct cgroup *cg);

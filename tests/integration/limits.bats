@@ -397,6 +397,25 @@ mine() {
 	[ ! -e "$CG/pids/ctr-launch/u$UA" ]
 }
 
+@test "limits: the caller's stale directories go at their next launch, in every hierarchy, a live one stays" {
+	bg "$LA" keep busybox sleep 30
+	wait_procs "$(leaf pids "$UA" keep)"
+	# Stale in all three hierarchies; and left in memory or cpu only (a
+	# launch that failed between its mkdirs), which the pids hierarchy,
+	# where the count is read, does not show.
+	for c in memory cpu pids; do mkdir "$CG/$c/ctr-launch/u$UA/ghost"; done
+	mkdir "$CG/memory/ctr-launch/u$UA/ghostm" "$CG/cpu/ctr-launch/u$UA/ghostc"
+	run ctl_as "$LA" "$CTL_BIN" run busybox true
+	[ "$status" -eq 0 ]
+	for c in memory cpu pids; do [ ! -e "$CG/$c/ctr-launch/u$UA/ghost" ]; done
+	[ ! -e "$CG/memory/ctr-launch/u$UA/ghostm" ]
+	[ ! -e "$CG/cpu/ctr-launch/u$UA/ghostc" ]
+	for c in memory cpu pids; do [ -d "$(leaf $c "$UA" keep)" ]; done
+	[ -n "$(cat "$(leaf memory "$UA" keep)/cgroup.procs")" ]
+	kill -TERM "$(front "$LA")"
+	wait_gone "$CG/pids/ctr-launch/u$UA"
+}
+
 @test "limits: a dead keeper's cgroup is swept by the next launch" {
 	bg "$LA" orphan busybox sleep 30
 	wait_procs "$(leaf pids "$UA" orphan)"
