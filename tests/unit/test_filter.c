@@ -599,6 +599,26 @@ test_unconfined_loads_nothing(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* Whether the mapping that holds P is writable (/proc/self/maps). */
+static bool
+writable(const void *p)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512], perms[8];
+	unsigned long lo, hi, a = (unsigned long)(uintptr_t)p;
+	bool w = true;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 &&
+		    a >= lo && a < hi) {
+			w = perms[1] == 'w';
+			break;
+		}
+	fclose(f);
+	return w;
+}
+
 /* The program the helper loads is the rules compiled now: the generator
  * ran them through this libseccomp at build time, and nothing changed
  * them since. */
@@ -612,6 +632,9 @@ test_embedded_is_compiled_rules(void **state)
 	assert_int_equal(len, (size_t)filter_prog_len * sizeof(filter_prog[0]));
 	assert_memory_equal(bpf, filter_prog, len);
 	free(bpf);
+	/* Linked read-only: both programs lie in mappings without write. */
+	assert_false(writable(filter_prog));
+	assert_false(writable(filter_fwd_prog));
 }
 
 static void

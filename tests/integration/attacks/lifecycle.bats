@@ -195,7 +195,7 @@ LC_LOOP='while :; do sleep 1; done'
 	[ "$status" = 0 ]
 	printf 'account required pam_deny.so\nsession required pam_permit.so\n' \
 	    >"$CTL_PAMD/ctr-launch"
-	atk_run "$ATK_A" exec lab true
+	atk_run "$ATK_A" exec lab sh -c 'echo ran >/tmp/ran'
 	atk_refused
 	[[ "$output" == *"refused by PAM (account)"* ]]
 	atk_run "$ATK_A" attach lab
@@ -204,6 +204,9 @@ LC_LOOP='while :; do sleep 1; done'
 	atk_pam_permit
 	atk_run "$ATK_A" exec lab true
 	[ "$status" = 0 ]
+	# Nothing of the refused exec ran.
+	atk_run "$ATK_A" exec lab test -e /tmp/ran
+	[ "$status" = 1 ]
 }
 
 @test "exec's account check sees the exec caller's terminal as PAM_TTY, not the run's" {
