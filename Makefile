@@ -236,7 +236,8 @@ FUZZ_TIME ?= 600
 FUZZ_SMOKE ?= 10
 FUZZ_CC ?= clang
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRCS))
-FUZZ_LIBSRC := $(LIB_SRCS) $(POLICY_SRCS) $(IMGLIB_SRCS) $(IMGTOOL_SRCS) $(HELPER_SRCS)
+FUZZ_LIBSRC := $(LIB_SRCS) $(POLICY_SRCS) $(IMGLIB_SRCS) $(IMGTOOL_SRCS) $(HELPER_SRCS) \
+	$(R)/gen/filter_prog.c
 # Without clang's fuzzer runtime the targets are linked with a replay
 # driver instead (tests/fuzz/replay_main.c): the corpora still replay.
 FUZZ_HAVE_LIBFUZZER = $(shell echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, \
