@@ -78,7 +78,8 @@ IMAGE_LIBS = $(shell $(PKG_CONFIG) --libs $(IMAGE_PKGS) 2>/dev/null)
 # inih; ctr-image the image libraries and libseccomp (its fetcher's
 # filter, image/pullsec.c).
 POLICYTOOL_LIBS = $(shell $(PKG_CONFIG) --libs inih 2>/dev/null)
-IMAGETOOL_LIBS = $(IMAGE_LIBS) $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
+SECCOMP_LIBS = $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
+IMAGETOOL_LIBS = $(IMAGE_LIBS) $(SECCOMP_LIBS)
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -162,7 +163,6 @@ $(foreach d,$(R) $(S),$(d)/lib/%.o $(d)/policy/%.o $(d)/helper/%.o \
 
 # The seccomp filters, compiled to BPF at build time (filter.h): the
 # generator links the rules and libseccomp, and writes C arrays.
-SECCOMP_LIBS = $(shell $(PKG_CONFIG) --libs libseccomp 2>/dev/null)
 $(foreach d,$(R) $(S),$(d)/filter_gen): %/filter_gen: %/helper/filter_gen.o \
 	    %/helper/filter_rules.o
 	$(CC) $(if $(filter $(S)/%,$@),$(SAN_LDFLAGS),$(REL_LDFLAGS)) -o $@ $^ \
