@@ -31,6 +31,13 @@
  *
  * The port forwarder's filter: what it does after its drop; anything
  * else kills it.
+ *
+ * Both are compiled as a binary tree of syscall numbers (libseccomp's
+ * optimization level 2), not a chain: at every load the kernel emulates
+ * the program for each syscall number to fill its per-syscall action
+ * cache, and on a chain of 350 comparisons that emulation made the load
+ * cost about 0.3 ms instead of 0.1.  The tree decides exactly as the chain
+ * does (tests/unit/test_filter.c runs both for every syscall number).
  */
 #include <errno.h>
 #include <sched.h>
@@ -240,6 +247,8 @@ filter_build(const struct launch_plan *p, scmp_filter_ctx *out)
 	if (rc == 0)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (rc == 0)
 		rc = allow_names(ctx);
 	if (rc == 0)
 		rc = allow_conditional(ctx);
@@ -308,6 +317,8 @@ filter_build_forwarder(scmp_filter_ctx *out)
 	}
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS);
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (size_t i = 0;
 	     rc == 0 && i < sizeof(fwd_allowed) / sizeof(fwd_allowed[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(fwd_allowed[i]);

@@ -6,7 +6,9 @@
  * technique).  Each probe is also run without the filter, so that a
  * denial the kernel would give anyway cannot pass for the filter's.  The
  * programs the helper loads, compiled when it was built, are the rules
- * compiled now, byte for byte.
+ * compiled now, byte for byte; and, run by a small classic-BPF evaluator,
+ * they decide every syscall number and argument the rules compare exactly
+ * as the same rules compiled as a plain chain of comparisons.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +32,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include "helper/filter.h"
 #include "helper/filter_rules.h"
@@ -662,6 +666,231 @@ test_embedded_forwarder_is_compiled_rules(void **state)
 	free(bpf);
 }
 
+#ifdef __x86_64__
+/* A classic-BPF evaluator for seccomp programs: what the kernel returns
+ * for D; *ARGS is set when the program read a syscall argument.  Fails the
+ * test on an instruction it does not know. */
+static uint32_t
+bpf_run(const struct sock_filter *f, size_t n, const struct seccomp_data *d,
+    bool *args)
+{
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = { 0 };
+
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct sock_filter *i = &f[pc];
+
+		switch (i->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			assert_true(i->k % 4 == 0 && i->k < sizeof(*d));
+			memcpy(&a, (const char *)d + i->k, 4);
+			if (i->k >= offsetof(struct seccomp_data, args))
+				*args = true;
+			break;
+		case BPF_LD | BPF_IMM: a = i->k; break;
+		case BPF_LDX | BPF_IMM: x = i->k; break;
+		case BPF_LD | BPF_MEM: a = mem[i->k % BPF_MEMWORDS]; break;
+		case BPF_LDX | BPF_MEM: x = mem[i->k % BPF_MEMWORDS]; break;
+		case BPF_ST: mem[i->k % BPF_MEMWORDS] = a; break;
+		case BPF_STX: mem[i->k % BPF_MEMWORDS] = x; break;
+		case BPF_ALU | BPF_AND | BPF_K: a &= i->k; break;
+		case BPF_ALU | BPF_OR | BPF_K: a |= i->k; break;
+		case BPF_MISC | BPF_TAX: x = a; break;
+		case BPF_MISC | BPF_TXA: a = x; break;
+		case BPF_JMP | BPF_JA: pc += i->k; break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == i->k ? i->jt : i->jf;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			pc += a > i->k ? i->jt : i->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= i->k ? i->jt : i->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			pc += (a & i->k) != 0 ? i->jt : i->jf;
+			break;
+		case BPF_RET | BPF_K: return i->k;
+		default:
+			fail_msg("unknown BPF instruction %#x at %zu", i->code,
+			    pc);
+		}
+	}
+	fail_msg("the program runs off its end");
+	return 0;
+}
+
+/* Whether A and B decide D alike; *ARGS as bpf_run. */
+static bool
+alike(const struct sock_filter *a, size_t na, const struct sock_filter *b,
+    size_t nb, const struct seccomp_data *d, bool *args)
+{
+	return bpf_run(a, na, d, args) == bpf_run(b, nb, d, args);
+}
+
+static int
+cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* How many cases A and B decide differently: every syscall number below
+ * 1024 and in the x32 range on the native arch (and below 1024 on i386),
+ * with all arguments 0 and all ~0; and, for each number whose decision
+ * reads an argument, each argument (alone, and all six at once) set to
+ * every constant either program compares, one below and one above it, in
+ * the low and in the high word. */
+static size_t
+differences(const struct sock_filter *a, size_t na,
+    const struct sock_filter *b, size_t nb)
+{
+	const struct sock_filter *progs[2] = { a, b };
+	size_t lens[2] = { na, nb }, nv = 0, diff = 0, checked = 0;
+	uint64_t *vals = calloc(6 * (na + nb) + 2, sizeof(*vals));
+
+	assert_non_null(vals);
+	vals[nv++] = 0;
+	vals[nv++] = ~(uint64_t)0;
+	for (int p = 0; p < 2; p++)
+		for (size_t i = 0; i < lens[p]; i++) {
+			uint16_t c = progs[p][i].code;
+
+			if (BPF_CLASS(c) != BPF_JMP || BPF_OP(c) == BPF_JA)
+				continue;
+			for (int dk = -1; dk <= 1; dk++) {
+				uint32_t v = progs[p][i].k + (uint32_t)dk;
+
+				vals[nv++] = v;
+				vals[nv++] = (uint64_t)v << 32;
+			}
+		}
+	qsort(vals, nv, sizeof(*vals), cmp_u64);
+	for (int arch = 0; arch < 2; arch++)
+		for (int64_t k = -1; k < (arch == 0 ? 2048 : 1024); k++) {
+			struct seccomp_data d;
+			bool args = false;
+
+			memset(&d, 0, sizeof(d));
+			d.arch = arch == 0 ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_I386;
+			d.nr = k < 1024 ? (int)k : (int)(0x40000000 + k - 1024);
+			diff += !alike(a, na, b, nb, &d, &args);
+			memset(d.args, 0xff, sizeof(d.args));
+			diff += !alike(a, na, b, nb, &d, &args);
+			checked += 2;
+			if (!args)
+				continue;
+			for (size_t vi = 0; vi < nv; vi++) {
+				if (vi > 0 && vals[vi] == vals[vi - 1])
+					continue;
+				for (int pos = -1; pos < 6; pos++) {
+					for (int j = 0; j < 6; j++)
+						d.args[j] = pos < 0 || pos == j ?
+							      vals[vi] :
+							      0;
+					diff += !alike(a, na, b, nb, &d, &args);
+					checked++;
+				}
+			}
+		}
+	free(vals);
+	assert_true(checked > 10000);
+	return diff;
+}
+
+/* CTX (consumed) compiled as a chain of comparisons (libseccomp's default
+ * optimization), as BPF; *N instructions. */
+static struct sock_filter *
+chain_of(scmp_filter_ctx ctx, size_t *n)
+{
+	size_t len;
+
+	assert_int_equal(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 1),
+	    0);
+	struct sock_filter *f = (struct sock_filter *)export_ctx(ctx, true,
+	    &len);
+	*n = len / sizeof(*f);
+	return f;
+}
+
+/* The shipped tree decides as the chain of the same rules; and the chain
+ * is not the tree (the comparison compares two different programs). */
+static void
+test_tree_decides_as_chain(void **state)
+{
+	struct launch_plan p;
+	scmp_filter_ctx ctx = NULL;
+	struct sock_filter *chain, *mutant;
+	size_t n;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(filter_build(&p, &ctx), 0);
+	chain = chain_of(ctx, &n);
+	assert_true(n != filter_prog_len ||
+	    memcmp(chain, filter_prog, n * sizeof(*chain)) != 0);
+	assert_int_equal(differences(chain, n, filter_prog, filter_prog_len),
+	    0);
+	/* The comparison sees a change: the tree with its last comparison
+	 * (an argument's) turned around. */
+	mutant = malloc(filter_prog_len * sizeof(*mutant));
+	assert_non_null(mutant);
+	memcpy(mutant, filter_prog, filter_prog_len * sizeof(*mutant));
+	for (size_t i = filter_prog_len; i-- > 0;)
+		if (mutant[i].code == (BPF_JMP | BPF_JEQ | BPF_K) &&
+		    mutant[i].jt != mutant[i].jf) {
+			uint8_t t = mutant[i].jt;
+
+			mutant[i].jt = mutant[i].jf;
+			mutant[i].jf = t;
+			break;
+		}
+	assert_true(differences(chain, n, mutant, filter_prog_len) > 0);
+	free(mutant);
+	free(chain);
+	assert_int_equal(filter_build_forwarder(&ctx), 0);
+	chain = chain_of(ctx, &n);
+	assert_int_equal(differences(chain, n, filter_fwd_prog,
+			     filter_fwd_prog_len),
+	    0);
+	free(chain);
+}
+
+/* The evaluator itself: the shipped program allows read, denies mount
+ * with EPERM, answers clone3 with ENOSYS and kills another arch. */
+static void
+test_evaluator(void **state)
+{
+	struct seccomp_data d;
+	bool args = false;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.arch = AUDIT_ARCH_X86_64;
+	d.nr = SYS_read;
+	assert_int_equal(bpf_run(filter_prog, filter_prog_len, &d, &args),
+	    SECCOMP_RET_ALLOW);
+	d.nr = SYS_mount;
+	assert_int_equal(bpf_run(filter_prog, filter_prog_len, &d, &args),
+	    SECCOMP_RET_ERRNO | EPERM);
+	d.nr = SYS_clone3;
+	assert_int_equal(bpf_run(filter_prog, filter_prog_len, &d, &args),
+	    SECCOMP_RET_ERRNO | ENOSYS);
+	d.arch = AUDIT_ARCH_I386;
+	d.nr = 3;
+	assert_int_equal(bpf_run(filter_prog, filter_prog_len, &d, &args),
+	    SECCOMP_RET_KILL_PROCESS);
+	assert_false(args);
+	/* ioctl(TIOCSTI) reads its request argument and is refused. */
+	d.arch = AUDIT_ARCH_X86_64;
+	d.nr = SYS_ioctl;
+	d.args[1] = TIOCSTI;
+	assert_int_equal(bpf_run(filter_prog, filter_prog_len, &d, &args),
+	    SECCOMP_RET_ERRNO | EPERM);
+	assert_true(args);
+}
+#endif
+
 int
 main(void)
 {
@@ -678,6 +907,10 @@ main(void)
 		cmocka_unit_test(test_unconfined_loads_nothing),
 		cmocka_unit_test(test_embedded_is_compiled_rules),
 		cmocka_unit_test(test_embedded_forwarder_is_compiled_rules),
+#ifdef __x86_64__
+		cmocka_unit_test(test_evaluator),
+		cmocka_unit_test(test_tree_decides_as_chain),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
