@@ -686,17 +686,39 @@ bpf_run(const struct sock_filter *f, size_t n, const struct seccomp_data *d,
 			if (i->k >= offsetof(struct seccomp_data, args))
 				*args = true;
 			break;
-		case BPF_LD | BPF_IMM: a = i->k; break;
-		case BPF_LDX | BPF_IMM: x = i->k; break;
-		case BPF_LD | BPF_MEM: a = mem[i->k % BPF_MEMWORDS]; break;
-		case BPF_LDX | BPF_MEM: x = mem[i->k % BPF_MEMWORDS]; break;
-		case BPF_ST: mem[i->k % BPF_MEMWORDS] = a; break;
-		case BPF_STX: mem[i->k % BPF_MEMWORDS] = x; break;
-		case BPF_ALU | BPF_AND | BPF_K: a &= i->k; break;
-		case BPF_ALU | BPF_OR | BPF_K: a |= i->k; break;
-		case BPF_MISC | BPF_TAX: x = a; break;
-		case BPF_MISC | BPF_TXA: a = x; break;
-		case BPF_JMP | BPF_JA: pc += i->k; break;
+		case BPF_LD | BPF_IMM:
+			a = i->k;
+			break;
+		case BPF_LDX | BPF_IMM:
+			x = i->k;
+			break;
+		case BPF_LD | BPF_MEM:
+			a = mem[i->k % BPF_MEMWORDS];
+			break;
+		case BPF_LDX | BPF_MEM:
+			x = mem[i->k % BPF_MEMWORDS];
+			break;
+		case BPF_ST:
+			mem[i->k % BPF_MEMWORDS] = a;
+			break;
+		case BPF_STX:
+			mem[i->k % BPF_MEMWORDS] = x;
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= i->k;
+			break;
+		case BPF_ALU | BPF_OR | BPF_K:
+			a |= i->k;
+			break;
+		case BPF_MISC | BPF_TAX:
+			x = a;
+			break;
+		case BPF_MISC | BPF_TXA:
+			a = x;
+			break;
+		case BPF_JMP | BPF_JA:
+			pc += i->k;
+			break;
 		case BPF_JMP | BPF_JEQ | BPF_K:
 			pc += a == i->k ? i->jt : i->jf;
 			break;
@@ -709,7 +731,8 @@ bpf_run(const struct sock_filter *f, size_t n, const struct seccomp_data *d,
 		case BPF_JMP | BPF_JSET | BPF_K:
 			pc += (a & i->k) != 0 ? i->jt : i->jf;
 			break;
-		case BPF_RET | BPF_K: return i->k;
+		case BPF_RET | BPF_K:
+			return i->k;
 		default:
 			fail_msg("unknown BPF instruction %#x at %zu", i->code,
 			    pc);
@@ -742,8 +765,8 @@ cmp_u64(const void *x, const void *y)
  * every constant either program compares, one below and one above it, in
  * the low and in the high word. */
 static size_t
-differences(const struct sock_filter *a, size_t na,
-    const struct sock_filter *b, size_t nb)
+differences(const struct sock_filter *a, size_t na, const struct sock_filter *b,
+    size_t nb)
 {
 	const struct sock_filter *progs[2] = { a, b };
 	size_t lens[2] = { na, nb }, nv = 0, diff = 0, checked = 0;
@@ -772,7 +795,8 @@ differences(const struct sock_filter *a, size_t na,
 			bool args = false;
 
 			memset(&d, 0, sizeof(d));
-			d.arch = arch == 0 ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_I386;
+			d.arch = arch == 0 ? AUDIT_ARCH_X86_64 :
+					     AUDIT_ARCH_I386;
 			d.nr = k < 1024 ? (int)k : (int)(0x40000000 + k - 1024);
 			diff += !alike(a, na, b, nb, &d, &args);
 			memset(d.args, 0xff, sizeof(d.args));
@@ -785,9 +809,10 @@ differences(const struct sock_filter *a, size_t na,
 					continue;
 				for (int pos = -1; pos < 6; pos++) {
 					for (int j = 0; j < 6; j++)
-						d.args[j] = pos < 0 || pos == j ?
-							      vals[vi] :
-							      0;
+						d.args[j] = pos < 0 ||
+							pos == j ?
+						    vals[vi] :
+						    0;
 					diff += !alike(a, na, b, nb, &d, &args);
 					checked++;
 				}
@@ -805,8 +830,7 @@ chain_of(scmp_filter_ctx ctx, size_t *n)
 {
 	size_t len;
 
-	assert_int_equal(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 1),
-	    0);
+	assert_int_equal(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 1), 0);
 	struct sock_filter *f = (struct sock_filter *)export_ctx(ctx, true,
 	    &len);
 	*n = len / sizeof(*f);
