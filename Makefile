@@ -66,13 +66,15 @@ HELPER_LIBS = $(shell $(PKG_CONFIG) --libs $(HELPER_PKGS) 2>/dev/null)
 # The setuid helper links inih and libcap statically (their Debian -dev
 # packages ship PIC archives): fewer objects for the loader to map and
 # relocate at every launch, RELRO and BIND_NOW unchanged.  libpam stays
-# shared: the modules it loads link against it.  libseccomp is used when
-# the helper is built, not by it: helper/filter_gen.c compiles the
-# seccomp filters' rules (helper/filter_rules.c) to BPF arrays
-# ($(R)/gen/filter_prog.c) linked into the helper.
+# shared (the modules it loads link against it) but is not linked: the
+# processes that call PAM load it (helper/pamdl.c), the others never map
+# it.  libseccomp is used when the helper is built, not by it:
+# helper/filter_gen.c compiles the seccomp filters' rules
+# (helper/filter_rules.c) to BPF arrays ($(R)/gen/filter_prog.c) linked
+# into the helper.
 STATIC_PKGS	:= inih libcap
 HELPER_LINK = -Wl,-Bstatic $(shell $(PKG_CONFIG) --libs $(STATIC_PKGS) 2>/dev/null) \
-	-Wl,-Bdynamic $(shell $(PKG_CONFIG) --libs pam 2>/dev/null)
+	-Wl,-Bdynamic
 IMAGE_LIBS = $(shell $(PKG_CONFIG) --libs $(IMAGE_PKGS) 2>/dev/null)
 # The admin tools link only what they use: ctr-policy the policy parser's
 # inih; ctr-image the image libraries and libseccomp (its fetcher's

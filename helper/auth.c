@@ -39,6 +39,7 @@
 #include "helper/auth.h"
 #include "helper/env.h"
 #include "helper/log.h"
+#include "helper/pamdl.h"
 
 static int
 conv(int n, const struct pam_message **msg, struct pam_response **resp,
@@ -180,7 +181,7 @@ get_rlimits(struct rlimit *v)
 static char **
 session_env(pam_handle_t *pamh)
 {
-	char **all = pam_getenvlist(pamh);
+	char **all = pamdl()->getenvlist(pamh);
 	char **out;
 	size_t n = 0, k = 0;
 
@@ -207,10 +208,10 @@ refused(struct auth *a, int rc, const char *what)
 	pam_handle_t *pamh = a->pamh;
 	char reason[256];
 
-	snprintf(reason, sizeof(reason), "%s", pam_strerror(pamh, rc));
+	snprintf(reason, sizeof(reason), "%s", pamdl()->strerror(pamh, rc));
 	if (a->open)
-		pam_close_session(pamh, PAM_SILENT);
-	pam_end(pamh, rc);
+		pamdl()->close_session(pamh, PAM_SILENT);
+	pamdl()->end(pamh, rc);
 	a->pamh = NULL;
 	deny("refused by PAM (%s): %s", what, reason);
 }
@@ -247,22 +248,22 @@ account(struct auth *a, const char *user, const char *tty)
 
 	service_present();
 	if (CTL_PAMDIR[0] != '\0')
-		rc = pam_start_confdir(AUTH_SERVICE, user, &pc, CTL_PAMDIR,
+		rc = pamdl()->start_confdir(AUTH_SERVICE, user, &pc, CTL_PAMDIR,
 		    &pamh);
 	else
-		rc = pam_start(AUTH_SERVICE, user, &pc, &pamh);
+		rc = pamdl()->start(AUTH_SERVICE, user, &pc, &pamh);
 	if (rc != PAM_SUCCESS)
-		die("pam_start: %s", pam_strerror(pamh, rc));
+		die("pam_start: %s", pamdl()->strerror(pamh, rc));
 	a->pamh = pamh;
-	rc = pam_set_item(pamh, PAM_RUSER, user);
+	rc = pamdl()->set_item(pamh, PAM_RUSER, user);
 	if (rc == PAM_SUCCESS && tty != NULL)
-		rc = pam_set_item(pamh, PAM_TTY, tty);
+		rc = pamdl()->set_item(pamh, PAM_TTY, tty);
 	if (rc != PAM_SUCCESS)
-		die("pam_set_item: %s", pam_strerror(pamh, rc));
-	rc = pam_acct_mgmt(pamh, 0);
+		die("pam_set_item: %s", pamdl()->strerror(pamh, rc));
+	rc = pamdl()->acct_mgmt(pamh, 0);
 	if (rc != PAM_SUCCESS)
 		refused(a, rc, "account");
-	rc = pam_get_item(pamh, PAM_USER, &item);
+	rc = pamdl()->get_item(pamh, PAM_USER, &item);
 	if (rc != PAM_SUCCESS || item == NULL ||
 	    strcmp((const char *)item, user) != 0)
 		refused(a, PAM_USER_UNKNOWN, "account");
@@ -282,7 +283,7 @@ auth_open(struct auth *a, const struct launch_plan *p)
 	account(a, p->user, p->tty);
 	pamh = a->pamh;
 	get_rlimits(a->before);
-	rc = pam_open_session(pamh, PAM_SILENT);
+	rc = pamdl()->open_session(pamh, PAM_SILENT);
 	/* pam_umask and the like change K's umask: K's is 077, always. */
 	(void)umask(077);
 	if (rc != PAM_SUCCESS)
@@ -302,7 +303,7 @@ auth_account(const struct launch_plan *p)
 
 	memset(&a, 0, sizeof(a));
 	account(&a, p->user, p->tty);
-	pam_end(a.pamh, PAM_SUCCESS);
+	pamdl()->end(a.pamh, PAM_SUCCESS);
 }
 
 void
@@ -315,7 +316,7 @@ auth_account_exec(const struct launch_plan *p, const char *terminal)
 		die_errno("sigprocmask");
 	memset(&a, 0, sizeof(a));
 	account(&a, p->user, terminal[0] != '\0' ? terminal : NULL);
-	pam_end(a.pamh, PAM_SUCCESS);
+	pamdl()->end(a.pamh, PAM_SUCCESS);
 	/* Nothing a module set reaches the command (as auth_open). */
 	(void)umask(077);
 	restore_signals(&mask);
@@ -329,11 +330,11 @@ auth_close(struct auth *a)
 
 	if (pamh != NULL) {
 		if (a->open)
-			rc = pam_close_session(pamh, PAM_SILENT);
+			rc = pamdl()->close_session(pamh, PAM_SILENT);
 		if (rc != PAM_SUCCESS)
 			warnmsg("pam_close_session: %s",
-			    pam_strerror(pamh, rc));
-		pam_end(pamh, rc);
+			    pamdl()->strerror(pamh, rc));
+		pamdl()->end(pamh, rc);
 	}
 	a->pamh = NULL;
 	a->open = false;

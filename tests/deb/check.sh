@@ -321,6 +321,9 @@ t "the .deb: helper 4755 root, login shell link, store 0700, conffiles, man page
 	grep -q "./usr/share/bash-completion/completions/ctr-image -> ctr-launch$" <<<"$c"
 	grep -q "./usr/share/bash-completion/completions/ctr-policy -> ctr-launch$" <<<"$c"
 	[ "$(dpkg-deb -f "$deb" Depends | grep -o "libpam-modules")" = libpam-modules ]
+	# libpam is loaded when PAM is first needed (helper/pamdl.c), not
+	# linked: shlibs cannot see it, the control file names it.
+	dpkg-deb -f "$deb" Depends | grep -q "libpam0g (>= 1.4.0)"
 	[ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles | sort)" = \
 	    "$(printf "/etc/ctr-launch/policy.ini\n/etc/ctr-launch/sshd-login.conf\n/etc/pam.d/ctr-launch\n")" ]
 	grep -q "./usr/bin/ctr-launch-shell -> ctr-launch$" <<<"$c"

@@ -295,6 +295,24 @@ EOF
 	nothing_left "$m" "$RT_A"
 }
 
+@test "libpam: not linked into the helper; loaded by the keeper that runs PAM, never by the front" {
+	local m=rt-pamdl-$RT_TAG p0 k
+	run readelf -d "$CTL_BIN"
+	[ "$status" = 0 ]
+	[[ "$output" == *"(NEEDED)"* ]]
+	[[ "$output" != *libpam* ]]
+	ctl_as "$RT_A" "$CTL_BIN" run busybox sh -c 'sleep 60' "$m" &
+	local bg=$!
+	p0=$(wait_pid "$m" front)
+	k=$(find_pid "$m" keeper)
+	[ -n "$p0" ] && [ -n "$k" ]
+	grep -q '/libpam\.so' "/proc/$k/maps"
+	! grep -q '/libpam\.so' "/proc/$p0/maps"
+	kill -TERM "$p0"
+	wait $bg || true
+	nothing_left "$m" "$RT_A"
+}
+
 # early_abort MARKER: launches with the container's setup held 3 s at
 # sethostname (strace runs the helper as the user, setuid honoured), sends
 # SIGINT to the front, prints "status N" and the output.
