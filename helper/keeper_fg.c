@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -100,10 +101,13 @@ forward_ready(struct monitor *m, bool front_alive, bool job)
 	return true;
 }
 
-/* The layer locks, the cgroup, the PAM session released.  Idempotent. */
+/* The container's mounts, the layer locks, the cgroup, the PAM session
+ * released.  Idempotent. */
 static void
 release(struct monitor *m)
 {
+	/* The file systems first: the layers stay locked while mounted. */
+	monitor_release_mounts(m);
 	layers_release(m->locks, m->nlocks);
 	m->locks = NULL;
 	if (m->cg != NULL)
@@ -324,6 +328,9 @@ fg_end(struct monitor *m, struct fg_watch *w)
 			cgroup_empty(m->cg);
 		(void)mon_send(m->keeper_sock, MON_STATUS, status, NULL, 0);
 		front_alive = false;
+		/* P0 was just woken, most often onto this CPU: let it
+		 * exit before the teardown below, not after it. */
+		(void)sched_yield();
 	}
 	/* Nor does the teardown hold the caller's stdio: a pipe's reader
 	 * (sshd for ctr-launch-shell, `| cat`) sees its end with the

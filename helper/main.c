@@ -169,6 +169,8 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 	 * forwarder in the container's network namespace (ports.c). */
 	ports_bind(p);
 	ports_start(p, m->init_pidfd, &cg, &pl);
+	/* After the forwarder's fork: K's alone. */
+	monitor_hold_mounts(m, init);
 	if (kept)
 		keeper_detached(p, m, init);
 	/* 11. K: wait for the container and for P0; clean up. */

@@ -289,6 +289,7 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 	m->init_sock[0] = m->init_sock[1] = -1;
 	m->alive[0] = m->alive[1] = -1;
 	m->init_pidfd = -1;
+	m->init_mntns = -1;
 	m->locks = NULL;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
 		die_errno("socketpair");
@@ -322,6 +323,33 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 	if (setsid() < 0)
 		die_errno("setsid");
 	return 0;
+}
+
+/*
+ * The container's file systems go when the last reference to its mount
+ * namespace does: at P1's exit, which unmounts them all (and waits for
+ * RCU grace periods) before K can see the exit, so before the caller gets
+ * the status.  K holds a reference from the clone on and drops it after
+ * the status is sent (keeper_end), before the layer locks are released.
+ */
+void
+monitor_hold_mounts(struct monitor *m, pid_t init)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)init);
+	/* INIT is K's unreaped child: the pid is still its. */
+	m->init_mntns = open(path, O_RDONLY | O_CLOEXEC);
+	if (m->init_mntns < 0)
+		die_errno("the container's mount namespace");
+}
+
+void
+monitor_release_mounts(struct monitor *m)
+{
+	if (m->init_mntns >= 0)
+		close(m->init_mntns);
+	m->init_mntns = -1;
 }
 
 void

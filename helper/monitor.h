@@ -49,6 +49,7 @@ struct monitor {
 	int init_sock[2]; /* K-P1: [0] K's end, [1] P1's end */
 	int alive[2];     /* pipe: [0] P1 reads (POLLHUP: K died), [1] K */
 	int init_pidfd;   /* K: P1's pidfd */
+	int init_mntns;   /* K: P1's mount namespace, held (monitor_hold) */
 	pid_t init_pid;
 	struct winsize ws; /* -t: the caller's window size, if any */
 	bool has_ws;
@@ -101,6 +102,12 @@ void monitor_wiring(const struct monitor *m, struct place *pl,
 pid_t monitor_fork_keeper(const struct launch_plan *p, struct monitor *m);
 /* K, step 7, before the clone: layer locks, the K-P1 socket and pipe. */
 void monitor_prepare_init(const struct launch_plan *p, struct monitor *m);
+
+/* K: hold P1's mount namespace (INIT, its unreaped child), so that P1's
+ * exit does not unmount the container's file systems on the caller's
+ * path; monitor_release_mounts drops it in K's teardown. */
+void monitor_hold_mounts(struct monitor *m, pid_t init);
+void monitor_release_mounts(struct monitor *m);
 /* K, once P1 is cloned: closes K's ends of the relay pipes (P1's alone
  * from here). */
 void monitor_relay_close(struct monitor *m);
