@@ -242,6 +242,38 @@ fi_occurrences() {
 	done
 }
 
+# exec's account check (kexec.c, in the keeper's child, on a PAM handle of
+# its own) failing every way the launch's can: a refusal, a module that
+# fails, the service's file gone.  Each exec ends in 125 with one line and
+# runs nothing; the container keeps running.
+@test "fault injection: exec's PAM account check (pam_deny, pam_exec /bin/false, no service file)" {
+	atk_need_helper
+	local n=fip$ATK_TAG stack
+	run ctl_as "$ATK_A" "$CTL_BIN" run -d --name "$n" busybox sleep 300
+	[ "$status" = 0 ] || { echo "$output" >&2; return 1; }
+	for stack in 'account required pam_deny.so\nsession required pam_permit.so' \
+	    'account required pam_exec.so quiet /bin/false\nsession required pam_permit.so' \
+	    ''; do
+		rm -f "$FI_MARK"
+		if [ -n "$stack" ]; then
+			printf "$stack\n" >"$CTL_PAMD/ctr-launch"
+		else
+			rm -f "$CTL_PAMD/ctr-launch"
+		fi
+		# shellcheck disable=SC2016 # expanded in the container
+		run ctl_as "$ATK_A" "$CTL_BIN" exec "$n" sh -c 'echo ran >"$HOME/fi-marker"'
+		[ ! -e "$FI_MARK" ] || { echo "exec ran with PAM stack: ${stack:-none}" >&2; return 1; }
+		[ "$status" = 125 ] || { echo "status $status: $output" >&2; return 1; }
+		[ "$(grep -c '^ctr-launch: ' <<<"$output")" = 1 ] || { echo "$output" >&2; return 1; }
+		ctl_as "$ATK_A" "$CTL_BIN" ps -q | grep -qx "$n"
+	done
+	atk_pam_permit
+	run ctl_as "$ATK_A" "$CTL_BIN" exec "$n" sh -c 'echo ran >"$HOME/fi-marker"'
+	[ "$status" = 0 ] && [ -e "$FI_MARK" ]
+	ctl_as "$ATK_A" "$CTL_BIN" rm -f "$n" >/dev/null
+	fi_clean "exec pam"
+}
+
 # exec's privileged join runs in the detached container's keeper (kexec.c),
 # which the caller's strace cannot reach: strace attaches to that keeper
 # (-p, following its children) and fails each call of the join's setns and
