@@ -394,7 +394,8 @@ mine() {
 	# The next launch recreates it, with the totals.
 	run ctl_as "$LA" "$CTL_BIN" run busybox cat /proc/self/cgroup
 	[ "$status" -eq 0 ]
-	[ ! -e "$CG/pids/ctr-launch/u$UA" ]
+	# Removed again by that launch's teardown, after its status.
+	wait_gone "$CG/pids/ctr-launch/u$UA"
 }
 
 @test "limits: the caller's stale directories go at their next launch, in every hierarchy, a live one stays" {

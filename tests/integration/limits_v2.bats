@@ -117,7 +117,8 @@ wait_gone() {
 @test "cgroup v2: normal exit leaves nothing; max_containers counts" {
 	run ctl_as "$VU" "$V2BIN" run --name v2n busybox true
 	[ "$status" -eq 0 ]
-	[ ! -e "$V2/ctr-launch/u$VUID/v2n" ]
+	# The caller has the status first; the keeper's teardown follows.
+	wait_gone "$V2/ctr-launch/u$VUID/v2n"
 	bgv2 m1 sleep 30
 	bgv2 m2 sleep 30
 	wait_procs "$V2/ctr-launch/u$VUID/m1"

@@ -184,7 +184,8 @@ helper_pid() {
 	echo "$output"
 	[ "$status" -eq 137 ]
 	dmesg | grep -q "oom_memcg=/ctr-launch/u$UA/hog"
-	[ ! -e "$(leaf "$UA" hog)" ]
+	# Removed by the keeper's teardown, which follows the status.
+	wait_for 5 "gone '$(leaf "$UA" hog)'"
 }
 
 @test "v2: a CPU burner is throttled at its cpu.max" {
