@@ -1,10 +1,13 @@
 /*
  * measure.c: the benchmark's launch timer (bench/run.sh drives it).
  *
- * measure seq -n RUNS -w WARMUP [-o] [-t TIMEOUT] [-r RAWFILE] [-e DIR] SPECFILE
+ * measure seq -n RUNS -w WARMUP [-o] [-p MS] [-t TIMEOUT] [-r RAWFILE] [-e DIR]
+ *     SPECFILE
  *	Runs every command of SPECFILE once per round, interleaved (round
  *	robin; with -o the order rotates, round R starting with command R
- *	modulo their number, so that none always follows the same one),
+ *	modulo their number, so that none always follows the same one;
+ *	with -p, each launch after a pause of MS milliseconds, untimed, as
+ *	a command typed at a prompt finds the machine),
  *	WARMUP rounds unrecorded then RUNS recorded rounds, and prints
  *	one tab-separated line per command: name, launches that exited 0,
  *	launches that failed, median, min, max and mean wall time in
@@ -94,7 +97,8 @@ static FILE *raw;          /* -r: one line per recorded launch */
 static const char *errdir; /* -e: each recorded launch's stderr kept */
 static int stampfd = -1;   /* that launch's file, while it runs */
 static unsigned long nrec;
-static bool rotate; /* -o: round R starts with command R % ncmds */
+static bool rotate;   /* -o: round R starts with command R % ncmds */
+static long pause_ms; /* -p: the pause before each launch */
 
 static void
 die(const char *msg)
@@ -426,9 +430,18 @@ seq(int runs, int warmup)
 		if ((cmds[i].t = calloc((size_t)runs, sizeof(int64_t))) == NULL)
 			die("calloc");
 	for (r = 0; r < warmup + runs; r++)
-		for (i = 0; i < ncmds; i++)
+		for (i = 0; i < ncmds; i++) {
+			if (pause_ms > 0) {
+				struct timespec ts = { pause_ms / 1000,
+					(pause_ms % 1000) * 1000000L };
+
+				while (
+				    nanosleep(&ts, &ts) != 0 && errno == EINTR)
+					;
+			}
 			one_launch(&cmds[rotate ? (r + i) % ncmds : i],
 			    r >= warmup);
+		}
 	for (i = 0; i < ncmds; i++) {
 		struct cmd *c = &cmds[i];
 		int64_t med = 0, sum = 0;
@@ -515,8 +528,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: measure seq -n RUNS -w WARMUP [-o] [-t SECS] [-r RAW] "
-	    "[-e DIR] "
+	    "usage: measure seq -n RUNS -w WARMUP [-o] [-p MS] [-t SECS] "
+	    "[-r RAW] [-e DIR] "
 	    "SPECFILE\n"
 	    "       measure rate -n LAUNCHES -j STREAMS [-t SECS] SPECFILE\n");
 	exit(2);
@@ -533,7 +546,7 @@ main(int argc, char *argv[])
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((ch = getopt(argc, argv, "n:w:j:t:r:e:o")) != -1) {
+	while ((ch = getopt(argc, argv, "n:w:j:t:r:e:op:")) != -1) {
 		switch (ch) {
 		case 'n':
 			n = atoi(optarg);
@@ -552,6 +565,9 @@ main(int argc, char *argv[])
 			break;
 		case 'o':
 			rotate = true;
+			break;
+		case 'p':
+			pause_ms = atol(optarg);
 			break;
 		case 'r':
 			if ((raw = fopen(optarg, "ae")) == NULL)

@@ -361,6 +361,41 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 step "main comparison: $RUNS launches each, $WARM warm-up, interleaved"
 "$M" seq -n "$RUNS" -w "$WARM" -r "$OUT/main.raw" "$SPEC" >"$OUT/main.tsv" \
     2>>"$LOG/steps.log"
+# --- 5a. Cold launches: each after a pause, as a command typed at a
+# prompt finds the machine (the table above runs them back to back). ---
+COLD_MD=
+COLD_RUNS=$((QUICK == 1 ? 8 : 20))
+COLD_PAUSE_MS=500
+awk -F'\t' '$1 == "ctr-launch" || $1 == "bwrap" || $1 == "crun" ||
+    $1 == "setuid floor"' "$SPEC" >"$OUT/cold.spec"
+if [ -s "$OUT/cold.spec" ]; then
+	step "cold launches: $COLD_RUNS each, ${COLD_PAUSE_MS} ms pause before each"
+	if "$M" seq -n "$COLD_RUNS" -w 1 -o -p "$COLD_PAUSE_MS" "$OUT/cold.spec" \
+	    >"$OUT/cold.tsv" 2>>"$LOG/steps.log"; then
+		COLD_MD=$(python3 - "$OUT/cold.tsv" "$OUT/main.tsv" \
+		    "$COLD_RUNS" "$COLD_PAUSE_MS" <<-'PY'
+		import sys
+		cold = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+		warm = {l.split("\t")[0]: l.split("\t") for l in open(sys.argv[2])}
+		print("## Cold launches\n")
+		print("Each launch after a pause of %s ms (%s recorded launches "
+		      "each, interleaved, rotating order); the main table's "
+		      "launches run back to back.\n" % (sys.argv[4], sys.argv[3]))
+		print("| launcher | cold median ms | min ms | max ms | back-to-back "
+		      "median ms | cold ÷ back-to-back | failed |")
+		print("|---|---:|---:|---:|---:|---:|---:|")
+		for f in cold:
+		    ok, med = int(f[1]), int(f[3]) / 1000
+		    w = warm.get(f[0])
+		    wm = int(w[3]) / 1000 if w and int(w[1]) > 0 else 0
+		    print("| %s | %.2f | %.2f | %.2f | %.2f | %s | %s |" % (
+		        f[0], med, int(f[4]) / 1000, int(f[5]) / 1000, wm,
+		        "%.2fx" % (med / wm) if wm and ok else "-", f[2]))
+		PY
+		)
+	fi
+fi
+
 # Sections 5b to 8 are left out in the VM's guest (BENCH_MAIN=1).
 PHASES= IMPORT= HYPER= PULL= PORTS_MD=
 if [ "$MAIN_ONLY" != 1 ]; then
@@ -634,6 +669,7 @@ R_RUNS=$RUNS R_WARM=$WARM R_RATE_N=$RATE_N R_SCALE_RUNS=$SCALE_RUNS \
     R_LOAD="$LOAD_START / $(cut -d' ' -f1-3 /proc/loadavg)" \
     R_PAM=$PAM_NOTE R_IMPORT=$IMPORT R_PULL=${PULL:-} R_HYPER=$HYPER R_ALIVE=${ALIVE_NOTE:-} R_NET="${NET[*]}" R_NO="$(printf '%s\n' "${NO[@]}")" \
     python3 bench/report.py "$OUT" >"$RES"
+[ -n "$COLD_MD" ] && printf '\n%s\n' "$COLD_MD" >>"$RES"
 [ -n "$PORTS_MD" ] && printf '%s\n' "$PORTS_MD" >>"$RES"
 cat "$RES"
 say "written to $RES"

@@ -121,5 +121,14 @@ order=$(cut -f1 "$d/raw12" | tr -d '\n')
 [ "$order" = abcbcacab ]
 check "-o rotates the order of each round ($order)" $?
 
+# -p pauses before each launch, outside the timed span.
+spec t /bin/true >"$d/s13"
+t0=$(date +%s%N)
+out=$("$M" seq -n 3 -w 1 -p 200 "$d/s13")
+t1=$(date +%s%N)
+IFS=$'\t' read -r _ ok _ med _ <<<"$out"
+[ "$ok" = 3 ] && [ "$med" -lt 100000 ] && [ $(((t1 - t0) / 1000000)) -ge 800 ]
+check "-p pauses before each launch, untimed (median $med us)" $?
+
 echo "selftest: $pass passed, $fail failed"
 [ "$fail" = 0 ]
