@@ -240,6 +240,9 @@ main(int argc, char **argv)
 	 * (front.c). */
 	memset(&m, 0, sizeof(m));
 	front = getpid();
+	/* v2 alone: K cloned straight into its leaf (place.c). */
+	m.keeper_cg = place_keeper_target(
+	    plan.eff.cgroup_placement == POLICY_PLACEMENT_TOP);
 	if (monitor_fork_keeper(&plan, &m) != 0)
 		monitor_front(&plan, &m);
 	launch(&plan, &m, front);

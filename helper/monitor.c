@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -280,6 +281,24 @@ monitor_relay_close(struct monitor *m)
 
 /* ---- The fork of K ---- */
 
+/* fork(), into the cgroup CG (CLONE_INTO_CGROUP) when CG >= 0 and the
+ * kernel takes it; else a plain fork (K then places itself, place.c). */
+static pid_t
+fork_into(int cg)
+{
+	struct clone_args ca;
+	pid_t pid;
+
+	if (cg < 0)
+		return fork();
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_INTO_CGROUP;
+	ca.cgroup = (uint64_t)cg;
+	ca.exit_signal = SIGCHLD;
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	return pid < 0 ? fork() : pid;
+}
+
 pid_t
 monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 {
@@ -303,8 +322,11 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 	if (m->front_pidfd < 0)
 		die_errno("pidfd_open");
 	relay_open(p, m);
-	if ((pid = fork()) < 0)
+	if ((pid = fork_into(m->keeper_cg)) < 0)
 		die_errno("fork");
+	if (m->keeper_cg >= 0)
+		close(m->keeper_cg);
+	m->keeper_cg = -1;
 	relay_split(m, pid > 0);
 	if (pid > 0) {
 		close(sv[1]);

@@ -46,6 +46,7 @@ struct monitor {
 	int front_sock;   /* P0's end of the P0-K socket */
 	int keeper_sock;  /* K's end of it */
 	int front_pidfd;  /* K: P0's pidfd, opened before the fork */
+	int keeper_cg;    /* P0: the cgroup K is cloned into, or -1 */
 	int init_sock[2]; /* K-P1: [0] K's end, [1] P1's end */
 	int alive[2];     /* pipe: [0] P1 reads (POLLHUP: K died), [1] K */
 	int init_pidfd;   /* K: P1's pidfd */

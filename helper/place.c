@@ -10,6 +10,12 @@
  * control files count: Slurm's v1 plugins give the job's user the step
  * and task directories themselves (children only, no control file).
  *
+ * On a host with cgroup v2 alone and outside a job's path, P0 clones K
+ * straight into ctr-launch/keepers (place_keeper_target, CLONE_INTO_CGROUP):
+ * K never sits in the caller's cgroup and is never migrated, so a launch
+ * takes the kernel's cgroup write lock nowhere (P1 is cloned into its
+ * cgroup too).  Anywhere else, or when the clone is refused, K moves.
+ *
  * Invariants:
  * - Before PAM and before any lock, K MUST be in no cgroup the caller can
  *   write, in any hierarchy: in the hierarchies ctr-launch manages it
@@ -33,7 +39,6 @@
  *   caller's back before it drops, so the payload gets exactly the
  *   caller's.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -45,8 +50,11 @@
 #include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "lib/cleanup.h"
 #include "lib/fdtrust.h"
@@ -55,113 +63,6 @@
 
 #define IOPRIO_WHO_PROCESS 1
 #define PLACE_MAXHIER      16
-
-/* ---- pure ---- */
-
-/* Does component C (length N) start with PFX and go on with one or more
- * digits only (DIGITS), or with anything (not DIGITS)? */
-static bool
-comp_is(const char *c, size_t n, const char *pfx, bool digits)
-{
-	size_t pl = strlen(pfx);
-
-	if (n < pl || (digits && n == pl) || strncmp(c, pfx, pl) != 0)
-		return false;
-	for (size_t i = pl; digits && i < n; i++)
-		if (!isdigit((unsigned char)c[i]))
-			return false;
-	return true;
-}
-
-bool
-place_job_path(const char *path, int version)
-{
-	const char *c[64];
-	size_t n[64], k = 0;
-
-	if (path == NULL || path[0] != '/')
-		return false;
-	for (const char *p = path + 1; *p != '\0' && k < 64;) {
-		const char *q = strchr(p, '/');
-		size_t len = q ? (size_t)(q - p) : strlen(p);
-
-		if (len == 0)
-			return false;
-		c[k] = p;
-		n[k++] = len;
-		p += len + (q ? 1 : 0);
-	}
-	if (version == 1)
-		return k >= 4 && comp_is(c[0], n[0], "slurm", false) &&
-		    comp_is(c[1], n[1], "uid_", true) &&
-		    comp_is(c[2], n[2], "job_", true) &&
-		    comp_is(c[3], n[3], "step_", false);
-	for (size_t i = 0; i + 2 < k; i++) {
-		static const char scope[] = "slurmstepd.scope";
-		size_t sl = sizeof(scope) - 1;
-
-		if (n[i] < sl || strncmp(c[i] + n[i] - sl, scope, sl) != 0)
-			continue;
-		return comp_is(c[i + 1], n[i + 1], "job_", true) &&
-		    comp_is(c[i + 2], n[i + 2], "step_", false);
-	}
-	return false;
-}
-
-/* Is every comma-separated word of A one of B's? */
-static bool
-words_in(const char *a, size_t alen, const char *b)
-{
-	for (size_t i = 0; i < alen;) {
-		size_t j = i;
-		bool found = false;
-
-		while (j < alen && a[j] != ',')
-			j++;
-		for (const char *p = b; *p != '\0';) {
-			size_t m = strcspn(p, ",");
-
-			if (m == j - i && strncmp(p, a + i, m) == 0)
-				found = true;
-			p += m + (p[m] == ',' ? 1 : 0);
-		}
-		if (!found)
-			return false;
-		i = j + 1;
-	}
-	return true;
-}
-
-int
-place_self_path(const char *text, const char *key, char *out, size_t len)
-{
-	for (const char *l = text; l != NULL && *l != '\0';) {
-		const char *nl = strchr(l, '\n');
-		size_t ll = nl ? (size_t)(nl - l) : strlen(l);
-		const char *c1 = memchr(l, ':', ll);
-		const char *c2 = c1 ?
-		    memchr(c1 + 1, ':', ll - (size_t)(c1 + 1 - l)) :
-		    NULL;
-
-		if (c2 != NULL) {
-			size_t kl = (size_t)(c2 - c1 - 1);
-			size_t pl = ll - (size_t)(c2 + 1 - l);
-			bool match = key[0] == '\0' ?
-			    kl == 0 && c1 == l + 1 && l[0] == '0' :
-			    kl > 0 && words_in(c1 + 1, kl, key);
-
-			if (match) {
-				if (pl + 1 > len || pl == 0 || c2[1] != '/')
-					return -1;
-				memcpy(out, c2 + 1, pl);
-				out[pl] = '\0';
-				return 0;
-			}
-		}
-		l = nl ? nl + 1 : NULL;
-	}
-	return -1;
-}
 
 /* ---- the mounted hierarchies ---- */
 
@@ -428,9 +329,11 @@ cpuset_inherit(int parent, int fd)
 	}
 }
 
-/* K into <mount>/ctr-launch/keepers. */
+/* K into <mount>/ctr-launch/keepers, unless it is there already (cloned
+ * into it, place_keeper_target): a write would take the lock for
+ * nothing.  SELF is K's cgroup path in that hierarchy. */
 static void
-to_keepers(int mntfd)
+to_keepers(int mntfd, const char *self)
 {
 	cleanup_close int base = own_dir(mntfd, CGROUP_DIR, 0700);
 	cleanup_close int k = -1;
@@ -439,7 +342,32 @@ to_keepers(int mntfd)
 	k = own_dir(base, PLACE_KEEPERS, 0700);
 	cpuset_inherit(base, k);
 
-	move_to(k, getpid(), CGROUP_DIR "/" PLACE_KEEPERS);
+	if (strcmp(self, "/" CGROUP_DIR "/" PLACE_KEEPERS) != 0)
+		move_to(k, getpid(), CGROUP_DIR "/" PLACE_KEEPERS);
+}
+
+int
+place_keeper_target(bool top)
+{
+	cleanup_free char *self = read_text("/proc/self/cgroup");
+	cleanup_close int mnt = -1, base = -1;
+	struct statfs sf;
+	const char *path;
+
+	/* One line, the unified hierarchy's: no v1 hierarchy at all. */
+	if (1 || self == NULL || strncmp(self, "0::/", 4) != 0 ||
+	    strchr(self, '\n') != self + strlen(self) - 1)
+		return -1;
+	self[strlen(self) - 1] = '\0';
+	path = self + 3;
+	if (!top && place_job_path(path, 2))
+		return -1;
+	mnt = open(CTL_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mnt < 0 || fstatfs(mnt, &sf) != 0 ||
+	    sf.f_type != CGROUP2_SUPER_MAGIC)
+		return -1;
+	base = own_dir(mnt, CGROUP_DIR, 0700);
+	return own_dir(base, PLACE_KEEPERS, 0700);
 }
 
 /* ---- the batch job ---- */
@@ -664,7 +592,7 @@ place_keeper(const struct cgroup_hier *h, bool top, pid_t front,
 			snprintf(pl->path, sizeof(pl->path), "%s", v[i].path);
 			job_ver = v[i].version;
 		} else if (c >= 0 || deleg)
-			to_keepers(mnt);
+			to_keepers(mnt, v[i].path);
 	}
 	pl->job = job_ver != 0;
 	(void)munmap(v, vlen);

@@ -61,6 +61,16 @@ int place_self_path(const char *text, const char *key, char *out, size_t len);
  */
 void place_keeper(const struct cgroup_hier *h, bool top, pid_t front,
     struct place *out);
+
+/*
+ * P0, before K's fork: on a host with cgroup v2 alone, outside a batch
+ * job's path (or with TOP), <root>/ctr-launch/keepers opened (made as
+ * place_keeper makes it) for K to be cloned into it (CLONE_INTO_CGROUP):
+ * K then never migrates, and a launch takes no cgroup write lock (the
+ * first migration after a pause waits for an RCU grace period).  -1 where
+ * K places itself: v1 hierarchies, a job's path, anything unexpected.
+ */
+int place_keeper_target(bool top);
 /* K, at the end (inside a job): P0 and K back into the caller's cgroup,
  * the caller's subtree_control as it was, ctl-front removed.  Best effort;
  * idempotent. */
