@@ -180,6 +180,15 @@ for f in $(ls lib/*.c policy/*.c image/*.c helper/*.c tools/*.c 2>/dev/null); do
 	    END { exit bad }' "$f" || fail=1
 done
 
+# 11. No bare negated statement in the tests: bash's set -e (bats) does
+#     not stop at `! cmd` when it succeeds, so the assertion would never
+#     fail; write `! cmd || false` (or make it the condition of an if).
+if git grep -nE '^[[:space:]]+! ' -- 'tests/*.bats' 'tests/*.bash' |
+    grep -vE '\|\| *(false|\{)|(&&|\|\||\\)[[:space:]]*$' |
+    grep . >&2; then
+	say "a bare '! cmd' in a test cannot fail: add '|| false'"
+fi
+
 # 6. No absolute paths of a build machine in tracked text.
 if git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh' >/dev/null 2>&1; then
 	git grep -nE '/work/|/home/[a-z]+/src' -- ':!tests/lint.sh'

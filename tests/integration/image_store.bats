@@ -62,7 +62,7 @@ consistent() {
 	compgen -G "$CTL_STORE/tmp/w*/L1/diff/d1" >/dev/null # caught mid-unpack
 	[ ! -e "$CTL_STORE/images/t$TAG-many%3Alatest" ]
 	[ "$(nlayers)" -eq "$n0" ]
-	! "$CTL_IMAGETOOL" list | awk '{print $1}' | grep -qx "t$TAG-many:latest"
+	! "$CTL_IMAGETOOL" list | awk '{print $1}' | grep -qx "t$TAG-many:latest" || false
 	consistent
 	# The next import cleans tmp/ and succeeds.
 	run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-many" "$FX/many.tar"

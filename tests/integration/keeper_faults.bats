@@ -87,7 +87,7 @@ kf_cgroups() {
 # kf_no_procs NAME: no process of the user, no keeper of NAME (root).
 kf_no_procs() {
 	! pgrep -u "$KF_UID" >/dev/null &&
-	    ! pgrep -f "^$CTL_BIN run -d --name $1 " >/dev/null
+	    ! pgrep -f "^$CTL_BIN run -d --name $1 " >/dev/null || false
 }
 
 # kf_refused NAME REASON: the launch failed with exactly the one line

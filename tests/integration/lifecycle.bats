@@ -111,8 +111,8 @@ log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
 	[ -z "$output" ]
 	[ ! -e "$(state_dir "$LC_A" lab)" ]
 	[ ! -e "$(log_file "$LC_A" lab)" ]
-	! kill -0 "$kpid" 2>/dev/null
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q .
+	! kill -0 "$kpid" 2>/dev/null || false
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q . || false
 }
 
 @test "exec -t: a new terminal of the container's own, the status, input with -i" {
@@ -211,7 +211,7 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	[ -z "$output" ]
 	[ ! -e "$(state_dir "$LC_A" fg)" ]
 	[ ! -e "$(log_file "$LC_A" fg)" ]
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q .
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q . || false
 	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh -c 'trap \"echo got-term; exit 9\" TERM; echo ready-\$((1+1)); while :; do sleep 1; done'"
 	ctl_wait_for pane_has ready-2
 	p0=$(front_pid "$LC_A" "run -it --name fg")
@@ -240,7 +240,7 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	[ -z "$output" ]
 	[ ! -e "$(state_dir "$LC_A" fg)" ]
 	[ ! -e "$(log_file "$LC_A" fg)" ]
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q .
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q . || false
 }
 
 @test "run -it: the keeper killed, the front exits 125 saying so and the container dies" {
@@ -331,8 +331,8 @@ max_total_containers = 200"
 	run -0 as "$LC_A" rm $(as "$LC_A" ps -a -q)
 	[ ! -e "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")" ]
 	[ ! -e "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")" ]
-	! pgrep -u "$LC_A" >/dev/null
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/c*" 2>/dev/null | grep -q .
+	! pgrep -u "$LC_A" >/dev/null || false
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/c*" 2>/dev/null | grep -q . || false
 }
 
 @test "ps --format json and -q" {
@@ -707,7 +707,7 @@ max_containers = 1"
 	[ ! -e "$(state_dir "$LC_A" lab)" ]
 	# The next launch sweeps its stale cgroup.
 	run -0 as "$LC_A" run --rm busybox true
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q .
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q . || false
 }
 
 @test "exited records beyond keep_exited and max_exited are pruned with their logs" {

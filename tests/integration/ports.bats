@@ -116,11 +116,11 @@ pt_nothing_left() {
 		pgrep -u "$1" >/dev/null || break
 		sleep 0.1
 	done
-	! pgrep -u "$1"
-	! pt_listening "$2"
+	! pgrep -u "$1" || false
+	! pt_listening "$2" || false
 	local uid
 	uid=$(id -u "$1")
-	! find /sys/fs/cgroup -maxdepth 4 -path "*ctr-launch/u$uid/*" -type d 2>/dev/null | grep .
+	! find /sys/fs/cgroup -maxdepth 4 -path "*ctr-launch/u$uid/*" -type d 2>/dev/null | grep . || false
 }
 
 @test "ports: --dry-run lists the published ports; -p implies private" {
@@ -130,7 +130,7 @@ pt_nothing_left() {
 	[[ "$output" == *"network      private"* ]]
 	[[ "$output" == *"publish      127.0.0.1:$PT_BASE->8080/tcp"* ]]
 	[[ "$output" == *"publish      127.0.0.1:$((PT_BASE + 1))->9000/tcp"* ]]
-	! pt_listening "$PT_BASE"
+	! pt_listening "$PT_BASE" || false
 }
 
 @test "ports: --network private has lo up and nothing else" {
@@ -455,7 +455,7 @@ pt_info() {
 	grep -q "\"Names\":\"web\".*\"Ports\":\"127.0.0.1:$hp->8080/tcp,127.0.0.1:$hp2->8081/tcp\"" "$BATS_TEST_TMPDIR/json"
 	grep -q "^web .* Exited .* 127.0.0.1:$hp->8080/tcp," "$BATS_TEST_TMPDIR/psa"
 	pt_nothing_left "$PT_A" "$hp"
-	! pt_listening "$hp2"
+	! pt_listening "$hp2" || false
 	# The end line, once, with the forwarder's counts (two pages at least).
 	[ "$(grep -c 'event=end' "$log")" -eq 1 ]
 	grep 'event=end' "$log" | grep -Eq 'conn_forwarded=([2-9]|[1-9][0-9])'
@@ -466,7 +466,7 @@ pt_info() {
 	ctl_as "$PT_A" "$CTL_BIN" run -d --name plain busybox sleep 1000
 	run -0 ctl_as "$PT_A" "$CTL_BIN" ps --format json
 	[[ "$output" == *'"Names":"plain"'*'"Ports":""'* ]]
-	! grep -q '^ports=' "$(pt_info "$PT_A" plain)"
+	! grep -q '^ports=' "$(pt_info "$PT_A" plain)" || false
 	ctl_as "$PT_A" "$CTL_BIN" rm -f plain
 	ctl_as "$PT_A" "$CTL_BIN" run -d --name k -p "$hp:8080" busybox \
 	    httpd -f -p 127.0.0.1:8080 -h "/home/$PT_A"
@@ -479,7 +479,7 @@ pt_info() {
 	grep -qx "ports=127.0.0.1:$hp->8080/tcp" "$(pt_info "$PT_A" k)"
 	ctl_as "$PT_A" "$CTL_BIN" kill k
 	ctl_as "$PT_A" "$CTL_BIN" wait k
-	! pt_listening "$hp"
+	! pt_listening "$hp" || false
 	ctl_as "$PT_A" "$CTL_BIN" rm -f r
 	pt_nothing_left "$PT_A" "$hp2"
 	ctl_as "$PT_A" "$CTL_BIN" rm k
@@ -501,8 +501,8 @@ pt_info() {
 		pgrep -u "$PT_A" >/dev/null || break
 		sleep 0.1
 	done
-	! pgrep -u "$PT_A"
-	! pt_listening "$hp"
+	! pgrep -u "$PT_A" || false
+	! pt_listening "$hp" || false
 	# The port is free: the same user publishes it again.
 	ctl_as "$PT_A" "$CTL_BIN" run -d --name again -p "$hp:8080" busybox \
 	    httpd -f -p 127.0.0.1:8080 -h "/home/$PT_A"
@@ -531,7 +531,7 @@ pt_info() {
 	run ctl_as "$PT_A" "$CTL_BIN" exec priv wget -q -O - \
 	    http://127.0.0.1:8081/index.html
 	[ "$status" -ne 0 ]
-	! pt_listening 8080
+	! pt_listening 8080 || false
 	run -0 ctl_as "$PT_A" "$CTL_BIN" exec pub cat /proc/net/dev
 	[[ $output == *" lo:"* ]]
 	[ "$(grep -c ':' <<<"$output")" -eq 1 ]

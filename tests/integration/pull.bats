@@ -132,7 +132,7 @@ free_port() {
 	"$CTL_IMAGETOOL" tag "p$TAG-from" "p$TAG-from2"
 	"$CTL_IMAGETOOL" list | grep -E "^p$TAG-from2:latest .* pulled from $R/t$TAG/oci:1\$"
 	"$CTL_IMAGETOOL" rm "p$TAG-from2" "p$TAG-imp" >/dev/null
-	! ls "$CTL_STORE/origin" | grep -q "p$TAG-from2"
+	! ls "$CTL_STORE/origin" | grep -q "p$TAG-from2" || false
 }
 
 @test "pull a docker v2 schema 2 image, with --name" {
@@ -481,7 +481,7 @@ free_port() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"note: mirror $F failed"* ]]
 	grep -q " tok\$" "$PD/fake/creds"
-	! grep -q puller "$PD/fake/creds"
+	! grep -q puller "$PD/fake/creds" || false
 	# the other way round: the Basic registry mirrors the Bearer one
 	: >"$PD/fake/creds"
 	local n0
@@ -496,7 +496,7 @@ free_port() {
 	tail -n +"$((n0 + 1))" "$PD/regauth/log" | grep -q 'GET /v2/private/img/manifests/1 HTTP/1.1" 404'
 	# ... and the registry got its own only
 	grep -q "/token.* tok\$" "$PD/fake/creds"
-	! grep -q puller "$PD/fake/creds"
+	! grep -q puller "$PD/fake/creds" || false
 }
 
 @test "blob map: records of removed layers are pruned by rm, gc and the next pull" {

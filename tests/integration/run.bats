@@ -139,9 +139,9 @@ nothing_left() {
 		fi
 		sleep 0.1
 	done
-	! pgrep -af -- "$1"
-	! pgrep -u "$2"
-	! grep -F "$CTL_STORE" /proc/self/mountinfo
+	! pgrep -af -- "$1" || false
+	! pgrep -u "$2" || false
+	! grep -F "$CTL_STORE" /proc/self/mountinfo || false
 	# The scratch tmpfs over the runtime directory never shows on the host:
 	# as many mounts there as before the suite (the installed package's
 	# is /run, itself a mount on most hosts).
@@ -307,7 +307,7 @@ EOF
 	k=$(find_pid "$m" keeper)
 	[ -n "$p0" ] && [ -n "$k" ]
 	grep -q '/libpam\.so' "/proc/$k/maps"
-	! grep -q '/libpam\.so' "/proc/$p0/maps"
+	! grep -q '/libpam\.so' "/proc/$p0/maps" || false
 	kill -TERM "$p0"
 	wait $bg || true
 	nothing_left "$m" "$RT_A"

@@ -128,7 +128,7 @@ no_leftovers() {
 	[ -z "$output" ]
 	run find "$CG"/memory/ctr-launch "$CG"/pids/ctr-launch "$CG"/cpu/ctr-launch -path "*/u$UA/*"
 	[ -z "$output" ]
-	! grep -q "$CTL_ROOT/var" /proc/self/mountinfo
+	! grep -q "$CTL_ROOT/var" /proc/self/mountinfo || false
 }
 
 # payload_job NAME: waits for the user's process NAME; prints
@@ -481,7 +481,7 @@ payload_job() {
 	done
 	cat "$out"
 	grep -q "is not step $job.0's own" "$out"
-	! grep -q "slurm image $TAG" "$out"
+	! grep -q "slurm image $TAG" "$out" || false
 	# The user's container is untouched.
 	run as "$SA" "$CTL_BIN" ps -q
 	[ "$output" = "slurm-$job.0" ]

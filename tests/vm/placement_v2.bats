@@ -31,7 +31,8 @@ setup_file() {
 teardown_file() {
 	ctl_userdel "$PA"
 	local d
-	for d in "$CG/deleg$TAG" "$CG/system.slice/slurmstepd.scope/job_$JOB"; do
+	for d in "$CG/deleg$TAG" "$CG/plain$TAG" \
+	    "$CG/system.slice/slurmstepd.scope/job_$JOB"; do
 		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	return 0
@@ -60,7 +61,7 @@ no_subdirs() {
 
 # no_procs USER: true once USER has no process (re-evaluated per try).
 no_procs() {
-	! pgrep -u "$1" >/dev/null
+	! pgrep -u "$1" >/dev/null || false
 }
 
 # keeper_pid: the keeper K (our helper, root in every id, host pid ns).
@@ -109,7 +110,7 @@ start_in() {
 	echo "K=$k: $(cat "/proc/$k/cgroup")"
 	[ "$(cut -d: -f3 "/proc/$k/cgroup")" = /ctr-launch/keepers ]
 	[ "$(stat -c '%U %a' "$CG/ctr-launch/keepers")" = "root 700" ]
-	! grep -qx "$k" "$d/s/cgroup.procs"
+	! grep -qx "$k" "$d/s/cgroup.procs" || false
 	# The caller owns cgroup.freeze of its own cgroup: K keeps running.
 	ctl_as "$PA" sh -c "echo 1 >'$d/s/cgroup.freeze'"
 	sleep 1
@@ -120,6 +121,26 @@ start_in() {
 	wait_for 60 test ! -e "/proc/$k"
 	wait_for 30 test ! -e "$CG/ctr-launch/u$UA"
 	[ -z "$(pgrep -u "$UA")" ]
+}
+
+@test "v2: a launch migrates nothing: K is cloned into ctr-launch/keepers, P1 into its cgroup; no cgroup.procs is written" {
+	local log=$BATS_TEST_TMPDIR/open.log k
+	# The front as the user, setuid honoured; every process's opens.
+	run strace -f -qq -e trace=openat -o "$log" -u "$PA" \
+	    "$CTL_BIN" run --rm busybox cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" = 0 ] && [ "$output" = 0::/ ]
+	grep cgroup.procs "$log"
+	! grep -E 'cgroup\.procs", O_WRONLY' "$log" || false
+	# And K sits in the keepers' leaf, out of the caller's cgroup.
+	mkdir "$CG/plain$TAG"
+	start_in "$CG/plain$TAG" "exec $CTL_BIN run busybox sleep 60"
+	wait_for 60 sleeper 60
+	k=$(keeper_pid)
+	[ "$(cut -d: -f3 "/proc/$k/cgroup")" = /ctr-launch/keepers ]
+	! grep -qx "$k" "$CG/plain$TAG/cgroup.procs" || false
+	kill -TERM "$(pgrep -u "$UA" -x ctr-launch | head -1)"
+	wait_for 60 test ! -e "/proc/$k"
 }
 
 # cage: a root-owned Slurm-shaped v2 job cgroup with controllers down to

@@ -97,7 +97,7 @@ atk_store_clean() {
 		# The caller's own entry wins; the image cannot make them root's group.
 		[[ "${lines[0]}" == "uid=$(id -u "$ATK_A")("$ATK_A") gid=$(id -g "$ATK_A")"* ]]
 		[[ "${lines[0]}" != *"gid=0("* ]]
-		! grep -q ':/root:' <<<"${lines[1]}"
+		! grep -q ':/root:' <<<"${lines[1]}" || false
 	else
 		atk_refused
 	fi

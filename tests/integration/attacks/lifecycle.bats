@@ -110,7 +110,7 @@ LC_LOOP='while :; do sleep 1; done'
 	# Not one namespace of the host's (the network is the host's by policy).
 	for n in mnt pid uts ipc cgroup; do
 		host=$(readlink "/proc/self/ns/$n")
-		! grep -qx "$n $host" <<<"$exec_out"
+		! grep -qx "$n $host" <<<"$exec_out" || false
 	done
 	grep -qE '^CapEff:[[:space:]]+0000000000000000$' <<<"$exec_out"
 	grep -qE '^NoNewPrivs:[[:space:]]+1$' <<<"$exec_out"

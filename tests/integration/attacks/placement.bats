@@ -100,9 +100,9 @@ start_in() {
 	cat "/proc/$k/cgroup"
 	# K is in none of the caller's cgroups, and in root's keepers where
 	# it had to leave one.
-	! grep -qx "$k" "$v2/cgroup.procs"
-	! grep -qx "$k" "$v2/s/cgroup.procs"
-	! grep -qx "$k" "$fz/cgroup.procs"
+	! grep -qx "$k" "$v2/cgroup.procs" || false
+	! grep -qx "$k" "$v2/s/cgroup.procs" || false
+	! grep -qx "$k" "$fz/cgroup.procs" || false
 	[ "$(cg_path "$k" "")" = /ctr-launch/keepers ]
 	[ "$(cg_path "$k" freezer)" = /ctr-launch/keepers ]
 	[ "$(cg_path "$k" pids)" = /ctr-launch/keepers ]
