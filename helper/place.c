@@ -355,7 +355,7 @@ place_keeper_target(bool top)
 	const char *path;
 
 	/* One line, the unified hierarchy's: no v1 hierarchy at all. */
-	if (1 || self == NULL || strncmp(self, "0::/", 4) != 0 ||
+	if (self == NULL || strncmp(self, "0::/", 4) != 0 ||
 	    strchr(self, '\n') != self + strlen(self) - 1)
 		return -1;
 	self[strlen(self) - 1] = '\0';

@@ -126,11 +126,13 @@ start_in() {
 @test "v2: a launch migrates nothing: K is cloned into ctr-launch/keepers, P1 into its cgroup; no cgroup.procs is written" {
 	local log=$BATS_TEST_TMPDIR/open.log k
 	# The front as the user, setuid honoured; every process's opens.
-	run strace -f -qq -e trace=openat -o "$log" -u "$PA" \
+	run strace -f -qq -e trace=openat,clone3 -o "$log" -u "$PA" \
 	    "$CTL_BIN" run --rm busybox cat /proc/self/cgroup
 	echo "$output"
 	[ "$status" = 0 ] && [ "$output" = 0::/ ]
-	grep cgroup.procs "$log"
+	grep -E 'cgroup\.procs|clone3|keepers' "$log" || true
+	# P0 cloned K into the leaf.
+	grep -qE 'clone3\(\{flags=CLONE_INTO_CGROUP, .*exit_signal=SIGCHLD' "$log"
 	! grep -E 'cgroup\.procs", O_WRONLY' "$log" || false
 	# And K sits in the keepers' leaf, out of the caller's cgroup.
 	mkdir "$CG/plain$TAG"
