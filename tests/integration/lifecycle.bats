@@ -65,6 +65,11 @@ LC_LOOP='echo "lab banner"; while :; do sleep 1; done'
 
 state_dir() { echo "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$1")/$2"; }
 log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
+# no_cgroup USER NAME-GLOB: no container cgroup of USER matches, in any
+# hierarchy (the keeper removes it after it has answered).
+no_cgroup() {
+	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$1")/$2" 2>/dev/null | grep -q . || false
+}
 
 @test "the seed's story: run -d --name, ps, logs, stop, ps -a, wait, rm, nothing left" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_SERVICE"
@@ -111,8 +116,10 @@ log_file() { echo "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$1")/$2.log"; }
 	[ -z "$output" ]
 	[ ! -e "$(state_dir "$LC_A" lab)" ]
 	[ ! -e "$(log_file "$LC_A" lab)" ]
-	! kill -0 "$kpid" 2>/dev/null || false
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q . || false
+	# The keeper ends after its last answer, its teardown done.
+	gone() { ! kill -0 "$kpid" 2>/dev/null; }
+	ctl_wait_for gone
+	no_cgroup "$LC_A" lab
 }
 
 @test "exec -t: a new terminal of the container's own, the status, input with -i" {
@@ -211,7 +218,7 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	[ -z "$output" ]
 	[ ! -e "$(state_dir "$LC_A" fg)" ]
 	[ ! -e "$(log_file "$LC_A" fg)" ]
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q . || false
+	ctl_wait_for no_cgroup "$LC_A" fg
 	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh -c 'trap \"echo got-term; exit 9\" TERM; echo ready-\$((1+1)); while :; do sleep 1; done'"
 	ctl_wait_for pane_has ready-2
 	p0=$(front_pid "$LC_A" "run -it --name fg")
@@ -240,7 +247,7 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	[ -z "$output" ]
 	[ ! -e "$(state_dir "$LC_A" fg)" ]
 	[ ! -e "$(log_file "$LC_A" fg)" ]
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/fg" 2>/dev/null | grep -q . || false
+	no_cgroup "$LC_A" fg
 }
 
 @test "run -it: the keeper killed, the front exits 125 saying so and the container dies" {
@@ -332,7 +339,7 @@ max_total_containers = 200"
 	[ ! -e "$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")" ]
 	[ ! -e "$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")" ]
 	! pgrep -u "$LC_A" >/dev/null || false
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/c*" 2>/dev/null | grep -q . || false
+	ctl_wait_for no_cgroup "$LC_A" "c*"
 }
 
 @test "ps --format json and -q" {
@@ -707,7 +714,7 @@ max_containers = 1"
 	[ ! -e "$(state_dir "$LC_A" lab)" ]
 	# The next launch sweeps its stale cgroup.
 	run -0 as "$LC_A" run --rm busybox true
-	! find /sys/fs/cgroup -path "*ctr-launch/u$(uid_of "$LC_A")/lab" 2>/dev/null | grep -q . || false
+	no_cgroup "$LC_A" lab
 }
 
 @test "exited records beyond keep_exited and max_exited are pruned with their logs" {

@@ -49,7 +49,8 @@ setup_file() {
 	    helper/mounts_overlay.c helper/mounts_sys.c helper/mounts_etc.c \
 	    helper/mounts_binds.c \
 	    helper/passwd.c helper/log.c helper/audit.c helper/cgroup*.c \
-	    helper/place.c helper/reserved.c helper/jobids.c lib/*.c $pol \
+	    helper/place.c helper/place_path.c helper/reserved.c \
+	    helper/jobids.c lib/*.c $pol \
 	    $(pkg-config --cflags --libs inih 2>/dev/null)
 	ctl_rootfs "$(mt_layer base "$(mt_link B000)")"
 	MT_A=mta$MT_TAG MT_B=mtb$MT_TAG
