@@ -39,6 +39,7 @@
 #include "helper/filter.h"
 #include "helper/filter_rules.h"
 #include "helper/log.h"
+#include "tests/unit/maps.h"
 
 #define NOPATH "/nonexistent-ctr-launch-test"
 
@@ -612,26 +613,6 @@ test_unconfined_loads_nothing(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-/* Whether the mapping that holds P is writable (/proc/self/maps). */
-static bool
-writable(const void *p)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512], perms[8];
-	unsigned long lo, hi, a = (unsigned long)(uintptr_t)p;
-	bool w = true;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 &&
-		    a >= lo && a < hi) {
-			w = perms[1] == 'w';
-			break;
-		}
-	fclose(f);
-	return w;
-}
-
 /* The program the helper loads is the rules compiled now: the generator
  * ran them through this libseccomp at build time, and nothing changed
  * them since. */
@@ -646,8 +627,8 @@ test_embedded_is_compiled_rules(void **state)
 	assert_memory_equal(bpf, filter_prog, len);
 	free(bpf);
 	/* Linked read-only: both programs lie in mappings without write. */
-	assert_false(writable(filter_prog));
-	assert_false(writable(filter_fwd_prog));
+	assert_false(mapping_writable(filter_prog));
+	assert_false(mapping_writable(filter_fwd_prog));
 }
 
 static void

@@ -20,26 +20,7 @@
 
 #include "helper/log.h"
 #include "helper/pamdl.h"
-
-/* Whether the mapping that holds P is writable (/proc/self/maps). */
-static bool
-writable(const void *p)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[512], perms[8];
-	unsigned long lo, hi, a = (unsigned long)(uintptr_t)p;
-	bool w = true;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 &&
-		    a >= lo && a < hi) {
-			w = perms[1] == 'w';
-			break;
-		}
-	fclose(f);
-	return w;
-}
+#include "tests/unit/maps.h"
 
 static void
 same(const void *fn, const char *name)
@@ -73,7 +54,7 @@ test_table(void **state)
 	same((const void *)(uintptr_t)t->getenvlist, "pam_getenvlist");
 	same((const void *)(uintptr_t)t->strerror, "pam_strerror");
 	assert_string_equal(t->strerror(NULL, PAM_SUCCESS), "Success");
-	assert_false(writable(t));
+	assert_false(mapping_writable(t));
 }
 
 /* pamdl_load(SONAME) in a child: its exit status, its stderr in OUT. */
