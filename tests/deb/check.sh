@@ -253,8 +253,11 @@ t "the .deb landed in build/deb of the tree, not its parent" \
     test -z "$(ls "$TMP"/*.deb 2>/dev/null)"
 
 s=$SECONDS
+# lintian's scratch files (it leaves some) go with $TMP, not into /tmp.
+install -d -o nobody -g nogroup -m 0700 "$TMP/lintian-tmp"
 lint=$(cd "$TMP/v1" && setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
     env -i PATH=/usr/bin:/bin HOME="$TMP/v1" LANG=C.UTF-8 \
+    TMPDIR="$TMP/lintian-tmp" \
     lintian -I --pedantic --show-overrides ./*.changes 2>&1)
 T_LINT=$((SECONDS - s))
 printf '%s\n' "$lint" | sed 's/^/#   lintian: /'
