@@ -363,7 +363,7 @@ monitor_hold_mounts(struct monitor *m, pid_t init)
 	/* INIT is K's unreaped child: the pid is still its. */
 	m->init_mntns = open(path, O_RDONLY | O_CLOEXEC);
 	if (m->init_mntns < 0)
-		die_errno("the container's mount namespace");
+		die_errno("cannot hold the container's mount namespace");
 }
 
 void
