@@ -110,7 +110,8 @@ keeper_client_close(struct client *c)
 	}
 }
 
-/* An exec's child ended: its status to the client. */
+/* An exec's child ended: its status to the client, unless the child
+ * sent it (kexec_start). */
 void
 keeper_exec_done(struct client *c)
 {
@@ -126,6 +127,10 @@ keeper_exec_done(struct client *c)
 	kst.done++;
 	if (c->fd < 0)
 		return;
+	if (si.si_code == CLD_EXITED && si.si_status == KEXEC_ANSWERED) {
+		keeper_client_close(c);
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.version = CTLP_VERSION;
 	r.op = CTLP_EXEC;
@@ -375,8 +380,8 @@ client_exec(struct client *c, const struct launch_plan *p, struct monitor *m,
 	syslog(LOG_AUTHPRIV | LOG_NOTICE,
 	    "container %s (uid %u): exec by uid %u", ks.name, (unsigned)ks.uid,
 	    (unsigned)c->uid);
-	if (kexec_start(p, m, &x, fds, c->uid != 0, &c->xpidfd, &c->xalive) <
-	    0) {
+	if (kexec_start(p, m, &x, fds, c->fd, c->uid != 0, &c->xpidfd,
+		&c->xalive) < 0) {
 		c->xpidfd = c->xalive = -1;
 		kst.done++;
 		keeper_reply(c, &r);

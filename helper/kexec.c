@@ -8,11 +8,14 @@
  * it needs (close_range), computes everything (environment, argv; the
  * seccomp filter was compiled when ctr-launch was built), sets
  * PR_SET_DUMPABLE 0 and joins the container's mount, uts, ipc, net,
- * cgroup and pid namespaces through P1's pidfd, then forks C2: inside the
- * pid namespace, C2 joins the container's cgroup before anything else,
- * then drops exactly as P1 does (steps 12 to 15: creds_drop, creds_verify,
- * the working directory, creds_restore, the filter) and execs.  C1 waits
- * for C2 and exits with its status.
+ * cgroup and pid namespaces through P1's pidfd, then starts C2 (on C1's
+ * memory, as posix_spawn starts its child, unless fs.suid_dumpable is 1;
+ * see start_inside): inside the pid namespace, C2 joins the container's
+ * cgroup before anything else, then drops exactly as P1 does (steps 12 to
+ * 15: creds_drop, creds_verify, the working directory, creds_restore, the
+ * filter) and execs.  C1 waits
+ * for C2, sends its status to the client and exits KEXEC_ANSWERED: the
+ * caller has the status before C1's own exit is torn down.
  *
  * Invariants:
  * - An exec by the container's owner MUST pass PAM's account check, run
@@ -30,6 +33,10 @@
  *   it in the host's namespaces: a failed setns ends C1.
  * - C1 and C2 MUST die with K (PDEATHSIG, and the liveness pipe checked
  *   after the drop).
+ * - C2 MUST NOT share C1's memory when fs.suid_dumpable is 1 (read on the
+ *   host before setns): a process of the caller's could then open C2's
+ *   memory, C1's, between C2's credential change and its
+ *   PR_SET_DUMPABLE 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -105,6 +113,17 @@ own_pty(void)
 		die_errno("exec -t: the controlling terminal");
 }
 
+/* What C2 needs, on C1's memory (C2 shares it until its execve). */
+struct inside_args {
+	const struct launch_plan *p;
+	const struct auth *a;
+	const int *procs;
+	int alive;
+	char *const *argv, *const *env;
+	const char *workdir;
+	bool tty;
+};
+
 /* C2: inside the pid namespace.  Never returns. */
 static noreturn void
 inside(const struct launch_plan *p, const struct auth *a,
@@ -156,13 +175,104 @@ inside(const struct launch_plan *p, const struct auth *a,
 	_exit(code);
 }
 
+static int
+inside_fn(void *arg)
+{
+	const struct inside_args *i = arg;
+
+	inside(i->p, i->a, i->procs, i->alive, i->argv, i->env, i->workdir,
+	    i->tty);
+}
+
+/* C2's stack: its own mapping under a guard page, since C2 runs on C1's
+ * memory (CLONE_VM) while C1 waits (CLONE_VFORK). */
+#define C2_STACK (256 * 1024)
+
+/* True when fs.suid_dumpable is 0 or 2: a credential change then leaves
+ * a process not dumpable, or dumpable by root only.  Read on the host,
+ * before setns. */
+static bool
+dumpable_safe(void)
+{
+	char b[8] = { 0 };
+	int fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof(b) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n >= 1 && (b[0] == '0' || b[0] == '2') &&
+	    (n == 1 || b[1] == '\n');
+}
+
+/*
+ * Starts C2.  With SHARED, as posix_spawn starts its child: on C1's
+ * memory, C1 stopped until C2's execve or exit, so the fork copies no
+ * page table and C2 takes no copy-on-write fault.  C2 writes its own
+ * stack, its descriptors and credentials, and the heap (libcap, the
+ * search of PATH): C1 is not in the allocator when it clones and
+ * allocates nothing after.  The caller MUST never reach that memory
+ * through C2: C1 made it not dumpable, but the kernel sets a process's
+ * dumpable flag to fs.suid_dumpable at every credential change, so
+ * between C2's last one and its PR_SET_DUMPABLE 0 a value of 1 would let
+ * a process of the caller's open /proc/<C2>/mem, which would be C1's, a
+ * root process's, memory.  SHARED is therefore false unless
+ * dumpable_safe(), and C2 is then an ordinary fork with memory of its
+ * own.
+ */
+static pid_t
+start_inside(struct inside_args *i, bool shared)
+{
+	char *stk;
+	pid_t pid;
+
+	if (!shared) {
+		if ((pid = fork()) < 0)
+			die_errno("fork");
+		if (pid == 0)
+			(void)inside_fn(i);
+		return pid;
+	}
+	stk = mmap(NULL, C2_STACK, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	if (stk == MAP_FAILED ||
+	    mprotect(stk, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) != 0)
+		die_errno("exec: a stack for the command's process");
+	pid = clone(inside_fn, stk + C2_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
+	    i);
+	if (pid < 0)
+		die_errno("clone");
+	return pid;
+}
+
+/* C1, once C2 ended: its status to the client, as K answers an exec. */
+static noreturn void
+answer(int client, int st)
+{
+	struct ctlp_resp r;
+	unsigned char b[CTLP_RESP_LEN];
+
+	memset(&r, 0, sizeof(r));
+	r.version = CTLP_VERSION;
+	r.op = CTLP_EXEC;
+	r.err = CTLP_OK;
+	r.running = 1;
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	ctlp_resp_encode(&r, b);
+	/* A client that is gone or does not take it gets nothing from K
+	 * either. */
+	(void)!send(client, b, sizeof(b), MSG_NOSIGNAL | MSG_DONTWAIT);
+	_exit(KEXEC_ANSWERED);
+}
+
 /* C1: joins the container, forks C2, reports its status. */
 static noreturn void
 joiner(const struct launch_plan *p, const struct monitor *m,
-    const struct ctlp_exec *x, const int fds[3], bool account, int alive,
-    pid_t keeper)
+    const struct ctlp_exec *x, const int fds[3], int client, bool account,
+    int alive, pid_t keeper)
 {
-	int procs[CGROUP_NCTL], keep[CGROUP_NCTL + 2], nk = 0, st = 0;
+	int procs[CGROUP_NCTL], keep[CGROUP_NCTL + 3], nk = 0, st = 0;
+	struct inside_args ia;
+	bool shared;
 	char **env;
 	pid_t c2;
 
@@ -192,8 +302,10 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		die("exec: the container's PAM session is closed");
 	if ((env = ctlp_env_merge(m->auth->payload_env, x->env)) == NULL)
 		die("out of memory");
+	shared = dumpable_safe();
 	keep[nk++] = alive;
 	keep[nk++] = m->init_pidfd;
+	keep[nk++] = client;
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (procs[c] >= 0)
 			keep[nk++] = procs[c];
@@ -207,11 +319,9 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		_exit(CTL_EXIT_FAIL);
 	}
 	close(m->init_pidfd);
-	if ((c2 = fork()) < 0)
-		die_errno("fork");
-	if (c2 == 0)
-		inside(p, m->auth, procs, alive, x->argv, env, x->workdir,
-		    x->tty);
+	ia = (struct inside_args){ p, m->auth, procs, alive, x->argv, env,
+		x->workdir, x->tty };
+	c2 = start_inside(&ia, shared);
 	close(alive);
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (procs[c] >= 0)
@@ -221,15 +331,13 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 	while (waitpid(c2, &st, 0) < 0)
 		if (errno != EINTR)
 			_exit(CTL_EXIT_FAIL);
-	if (WIFEXITED(st))
-		_exit(WEXITSTATUS(st));
-	_exit(128 + WTERMSIG(st));
+	answer(client, st);
 }
 
 pid_t
 kexec_start(const struct launch_plan *p, const struct monitor *m,
-    const struct ctlp_exec *x, const int fds[3], bool account, int *pidfd,
-    int *alive)
+    const struct ctlp_exec *x, const int fds[3], int client, bool account,
+    int *pidfd, int *alive)
 {
 	int pipefd[2];
 	pid_t keeper = getpid(), pid;
@@ -243,7 +351,7 @@ kexec_start(const struct launch_plan *p, const struct monitor *m,
 	}
 	if (pid == 0) {
 		close(pipefd[1]);
-		joiner(p, m, x, fds, account, pipefd[0], keeper);
+		joiner(p, m, x, fds, client, account, pipefd[0], keeper);
 	}
 	close(pipefd[0]);
 	*alive = pipefd[1];

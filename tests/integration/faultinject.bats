@@ -277,35 +277,44 @@ fi_occurrences() {
 # exec's privileged join runs in the detached container's keeper (kexec.c),
 # which the caller's strace cannot reach: strace attaches to that keeper
 # (-p, following its children) and fails each call of the join's setns and
-# drop in turn.  Every exec must then end in 125 with a message and run
-# nothing, or run fully confined; the container keeps running.
-@test "fault injection: exec's join and drop in the keeper (setns, setgroups, setresuid, capset, prctl, seccomp)" {
+# drop in turn, and the start of the child (clone), with fs.suid_dumpable 1
+# (the command's process forks) and 0 (it starts on its parent's memory,
+# on a stack of its own: the first mmap and mprotect of the keeper's child
+# are that stack's; the command's own loader is not reached).  Every exec
+# must then end in 125 with a message and run nothing, or run fully
+# confined; the container keeps running.
+@test "fault injection: exec's join and drop in the keeper (setns, setgroups, setresuid, capset, prctl, seccomp, clone, mmap, mprotect)" {
 	atk_need_helper
-	local n=fix$ATK_TAG k sc st
+	local n=fix$ATK_TAG k sc st v calls
 	run ctl_as "$ATK_A" "$CTL_BIN" run -d --name "$n" busybox sleep 300
 	[ "$status" = 0 ] || { echo "$output" >&2; return 1; }
 	k=$(pgrep -f "^$CTL_BIN run -d --name $n" | while read -r p; do
 		grep -qE '^Uid:[[:space:]]+0[[:space:]]' "/proc/$p/status" && echo "$p"; done | head -1)
 	[ -n "$k" ]
-	for sc in setns setgroups setresuid capset prctl seccomp; do
-		rm -f "$FI_MARK"
-		strace -f -qq -o /dev/null -p "$k" -e trace="$sc" \
-		    -e inject="$sc:error=EPERM:when=1" &
-		st=$!
-		sleep 1
-		# shellcheck disable=SC2016 # expanded in the container
-		run ctl_as "$ATK_A" "$CTL_BIN" exec "$n" sh -c \
-		    'exec cat /proc/self/status /proc/self/mountinfo >"$HOME/fi-marker"'
-		kill "$st" 2>/dev/null
-		wait "$st" 2>/dev/null || true
-		if [ -e "$FI_MARK" ]; then
-			fi_confined || { echo "exec $sc: PARTIALLY CONFINED" >&2; return 1; }
-		else
-			[ "$status" = 125 ] || { echo "exec $sc: status $status: $output" >&2; return 1; }
-			grep -q '^ctr-launch: ' <<<"$output" || { echo "exec $sc: no message: $output" >&2; return 1; }
-		fi
-		# The container is unharmed.
-		ctl_as "$ATK_A" "$CTL_BIN" ps -q | grep -qx "$n"
+	for v in 1 0; do
+		atk_sysctl_tmp fs.suid_dumpable "$v"
+		calls="setns setgroups setresuid capset prctl seccomp clone"
+		[ "$v" = 0 ] && calls="$calls mmap mprotect"
+		for sc in $calls; do
+			rm -f "$FI_MARK"
+			strace -f -qq -o /dev/null -p "$k" -e trace="$sc" \
+			    -e inject="$sc:error=EPERM:when=1" &
+			st=$!
+			sleep 1
+			# shellcheck disable=SC2016 # expanded in the container
+			run ctl_as "$ATK_A" "$CTL_BIN" exec "$n" sh -c \
+			    'exec cat /proc/self/status /proc/self/mountinfo >"$HOME/fi-marker"'
+			kill "$st" 2>/dev/null
+			wait "$st" 2>/dev/null || true
+			if [ -e "$FI_MARK" ]; then
+				fi_confined || { echo "exec $sc: PARTIALLY CONFINED" >&2; return 1; }
+			else
+				[ "$status" = 125 ] || { echo "exec $sc: status $status: $output" >&2; return 1; }
+				grep -q '^ctr-launch: ' <<<"$output" || { echo "exec $sc: no message: $output" >&2; return 1; }
+			fi
+			# The container is unharmed.
+			ctl_as "$ATK_A" "$CTL_BIN" ps -q | grep -qx "$n"
+		done
 	done
 	ctl_as "$ATK_A" "$CTL_BIN" rm -f "$n" >/dev/null
 	fi_clean "exec"

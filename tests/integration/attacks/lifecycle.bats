@@ -101,12 +101,18 @@ LC_LOOP='while :; do sleep 1; done'
 	atk_run "$ATK_A" run -d --name lab busybox sh -c "sh -c '$probe' >/tmp/main.txt; $LC_LOOP"
 	[ "$status" = 0 ]
 	atk_wait_for 50 ctl_as "$ATK_A" "$CTL_BIN" exec lab test -s /tmp/main.txt
-	atk_run "$ATK_A" exec lab sh -c "$probe"
-	[ "$status" = 0 ]
-	exec_out=$output
 	atk_run "$ATK_A" exec lab cat /tmp/main.txt
 	[ "$status" = 0 ]
-	[ "$exec_out" = "$output" ]
+	main_out=$output
+	# The same whether the command's process starts on the joining
+	# process's memory (fs.suid_dumpable 0 or 2) or forks (1).
+	for v in 0 2 1; do
+		atk_sysctl_tmp fs.suid_dumpable "$v"
+		atk_run "$ATK_A" exec lab sh -c "$probe"
+		[ "$status" = 0 ]
+		[ "$output" = "$main_out" ]
+	done
+	exec_out=$output
 	# Not one namespace of the host's (the network is the host's by policy).
 	for n in mnt pid uts ipc cgroup; do
 		host=$(readlink "/proc/self/ns/$n")
@@ -126,14 +132,58 @@ LC_LOOP='while :; do sleep 1; done'
 	atk_need_helper
 	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
 	[ "$status" = 0 ]
-	# ls's own directory descriptor is 3; nothing else beyond stdio.
-	atk_run "$ATK_A" exec lab ls /proc/self/fd
-	[ "$status" = 0 ]
-	[ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ]
+	# ls's own directory descriptor is 3; nothing else beyond stdio,
+	# whether the command's process shares the joining process's memory
+	# (fs.suid_dumpable 0) or not (1).
+	for v in 0 1; do
+		atk_sysctl_tmp fs.suid_dumpable "$v"
+		atk_run "$ATK_A" exec lab ls /proc/self/fd
+		[ "$status" = 0 ]
+		[ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ]
+	done
 	# And nothing of the host's file system through /proc/self/cwd or root.
 	atk_run "$ATK_A" exec lab sh -c 'readlink /proc/self/root; ls /proc/1/root/ | head -3'
 	[ "$status" = 0 ]
 	[ "${lines[0]}" = / ]
+}
+
+# lc_keeper NAME: the pid of ATK_A's container NAME's keeper (root's).
+lc_keeper() { pgrep -u 0 -f "^$CTL_BIN run -d --name $1 "; }
+
+# lc_traced PID: true once a tracer is attached to PID.
+lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
+
+@test "exec: the command's process never shares the root joining process's memory when fs.suid_dumpable is 1" {
+	atk_need_helper
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	local k v t
+	k=$(lc_keeper lab)
+	[ -n "$k" ]
+	# With 1, every credential change leaves a process dumpable by its
+	# uid: between the drop and PR_SET_DUMPABLE 0 the caller could open
+	# the command's process's memory, which must then be its own.  With
+	# 0 and 2 (not dumpable, root only) it starts as posix_spawn's child.
+	for v in 1 0 2; do
+		atk_sysctl_tmp fs.suid_dumpable "$v"
+		t=$BATS_TEST_TMPDIR/clone.$v
+		strace -f -qq -e trace=clone,clone3 -o "$t" -p "$k" &
+		local tracer=$!
+		atk_wait_for 100 lc_traced "$k"
+		atk_run "$ATK_A" exec lab id -u
+		kill "$tracer"
+		wait "$tracer" || true
+		[ "$status" = 0 ]
+		[ "$output" = "$(atk_uid "$ATK_A")" ]
+		# Two clones: the keeper's child, and its child, the command.
+		[ "$(grep -c 'clone(' "$t")" = 2 ] || { cat "$t" >&2; return 1; }
+		if [ "$v" = 1 ]; then
+			! grep -q CLONE_VM "$t" || { cat "$t" >&2; return 1; }
+		else
+			grep -q 'flags=CLONE_VM|CLONE_VFORK|SIGCHLD' "$t" ||
+			    { cat "$t" >&2; return 1; }
+		fi
+	done
 }
 
 @test "CVE-2025-32463 class: an image's nsswitch.conf and libnss are never loaded by exec while privileged" {
