@@ -33,6 +33,15 @@ teardown() {
 		done
 	done
 	lc_policy
+	[ -z "${LC_DUMPABLE:-}" ] || sysctl -q -w fs.suid_dumpable="$LC_DUMPABLE"
+}
+
+# lc_dumpable VALUE: fs.suid_dumpable for this test (teardown puts the
+# host's back).  exec's command process starts on its parent's memory
+# with 0 and 2 and forks with 1 (kexec.c): the exec tests run both ways.
+lc_dumpable() {
+	[ -n "${LC_DUMPABLE:-}" ] || LC_DUMPABLE=$(sysctl -n fs.suid_dumpable)
+	sysctl -q -w fs.suid_dumpable="$1"
 }
 
 # lc_policy [EXTRA LINES]: the suite's policy, EXTRA added to [default].
@@ -89,19 +98,26 @@ no_cgroup() {
 	[ "$(readlink /proc/"$kpid"/cwd)" = / ]
 	for fd in 0 1 2; do [ "$(readlink /proc/"$kpid"/fd/$fd)" = /dev/null ]; done
 	[ "$(ps -o tty= -p "$kpid" | tr -d ' ')" = "?" ]
-	# exec sees the service's files and processes, as the caller.
-	run -0 as "$LC_A" exec lab cat /tmp/www/index.html
-	[ "$output" = hello ]
-	run -0 as "$LC_A" exec lab ps
-	[[ "$output" == *"httpd -f -p 127.0.0.1:0"* ]]
-	run -0 as "$LC_A" exec -e GREETING=hi -w /tmp/www lab sh -c 'id -u; echo $GREETING; pwd'
-	[ "${lines[0]}" = "$(uid_of "$LC_A")" ]
-	[ "${lines[1]}" = hi ]
-	[ "${lines[2]}" = /tmp/www ]
-	run -3 as "$LC_A" exec lab sh -c 'exit 3'
-	run -127 as "$LC_A" exec lab no-such-command
-	run -0 bash -c "echo piped-in | setpriv --reuid=$(uid_of "$LC_A") --regid=$(id -g "$LC_A") --init-groups -- '$CTL_BIN' exec -i lab cat"
-	[ "$output" = piped-in ]
+	# exec sees the service's files and processes, as the caller, its
+	# command's process forked or started on its parent's memory.
+	for v in 1 0; do
+		lc_dumpable "$v"
+		run -0 as "$LC_A" exec lab cat /tmp/www/index.html
+		[ "$output" = hello ]
+		run -0 as "$LC_A" exec lab ps
+		[[ "$output" == *"httpd -f -p 127.0.0.1:0"* ]]
+		run -0 as "$LC_A" exec -e GREETING=hi -w /tmp/www lab sh -c 'id -u; echo $GREETING; pwd'
+		[ "${lines[0]}" = "$(uid_of "$LC_A")" ]
+		[ "${lines[1]}" = hi ]
+		[ "${lines[2]}" = /tmp/www ]
+		run -3 as "$LC_A" exec lab sh -c 'exit 3'
+		run -137 as "$LC_A" exec lab sh -c 'kill -9 $$'
+		run -127 as "$LC_A" exec lab no-such-command
+		run -125 as "$LC_A" exec -w /no/such/dir lab true
+		[[ "$output" == "ctr-launch: exec: cannot enter the working directory /no/such/dir"* ]]
+		run -0 bash -c "echo piped-in | setpriv --reuid=$(uid_of "$LC_A") --regid=$(id -g "$LC_A") --init-groups -- '$CTL_BIN' exec -i lab cat"
+		[ "$output" = piped-in ]
+	done
 	run -0 as "$LC_A" stop -t 5 lab
 	[ "$output" = lab ]
 	run -0 as "$LC_A" ps
@@ -124,10 +140,13 @@ no_cgroup() {
 
 @test "exec -t: a new terminal of the container's own, the status, input with -i" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
-	run -4 ctl_as "$LC_A" script -qec "$CTL_BIN exec -t lab sh -c 'tty; exit 4'" /dev/null
-	[[ "$output" == */dev/pts/0* ]]
-	run -5 bash -c "printf 'echo typed-\$((40+2))\nexit 5\n' | setpriv --reuid=$(uid_of "$LC_A") --regid=$(id -g "$LC_A") --init-groups -- script -qec '$CTL_BIN exec -it lab sh' /dev/null"
-	[[ "$output" == *typed-42* ]]
+	for v in 1 0; do
+		lc_dumpable "$v"
+		run -4 ctl_as "$LC_A" script -qec "$CTL_BIN exec -t lab sh -c 'tty; exit 4'" /dev/null
+		[[ "$output" == */dev/pts/0* ]]
+		run -5 bash -c "printf 'echo typed-\$((40+2))\nexit 5\n' | setpriv --reuid=$(uid_of "$LC_A") --regid=$(id -g "$LC_A") --init-groups -- script -qec '$CTL_BIN exec -it lab sh' /dev/null"
+		[[ "$output" == *typed-42* ]]
+	done
 	# Without -t the container never gets the caller's terminal.
 	run -0 ctl_as "$LC_A" script -qec "$CTL_BIN exec lab sh -c 'tty; ls -l /proc/self/fd/1'" /dev/null
 	[[ "$output" == *"not a tty"* ]]
