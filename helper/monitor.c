@@ -20,6 +20,7 @@
  *   control part) is an error and leaves no descriptor open.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -322,6 +323,9 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 	if (m->front_pidfd < 0)
 		die_errno("pidfd_open");
 	relay_open(p, m);
+	/* The heap P0 freed (the policy's and the image's parse) is not
+	 * copied into K, which lives as long as the container. */
+	(void)malloc_trim(0);
 	if ((pid = fork_into(m->keeper_cg)) < 0)
 		die_errno("fork");
 	if (m->keeper_cg >= 0)
