@@ -18,9 +18,14 @@
  *   entirely become the caller (uid, gid, groups, no capability).
  * - The drop MUST clear the bounding set first (while CAP_SETPCAP is
  *   held), then ambient and inheritable, set exactly the caller's groups,
- *   then gid, then uid (setres*id), then clear every capability set, then
- *   set no_new_privs, not dumpable, and PDEATHSIG (after the credential
- *   change, which clears it), and then check that the keeper still lives.
+ *   then gid, then the effective uid alone, then not dumpable, then the
+ *   real and saved uid, then clear every capability set, then set
+ *   no_new_privs and PDEATHSIG (after the credential change, which clears
+ *   it), and then check that the keeper still lives.
+ * - A dropping process MUST never be dumpable while the caller's uid is
+ *   its real or saved one (creds_ids_at), whatever fs.suid_dumpable says:
+ *   the caller could otherwise stop it there and trace it, before
+ *   no_new_privs and the filter.  The front drops the same way.
  * - The verification MUST fail closed: any way back to root, any
  *   capability in any set, any id or group other than the caller's, or
  *   no_new_privs unset ends the launch with 125.
@@ -347,16 +352,35 @@ creds_keeper_at(struct ctl_err *e)
 }
 
 int
+creds_ids_at(const struct launch_plan *p, struct ctl_err *e)
+{
+	if (setgroups(p->nkgroups, p->kgroups) != 0)
+		return err_errno(e, "setgroups");
+	if (setresgid(p->gid, p->gid, p->gid) != 0)
+		return err_errno(e, "setresgid");
+	/* The effective uid first: root still the real and saved one, the
+	 * caller can neither signal nor trace the process. */
+	if (setresuid(0, p->uid, 0) != 0)
+		return err_errno(e, "setresuid");
+	/* The kernel has just set the dumpable flag to fs.suid_dumpable (1
+	 * makes it the caller's to trace): cleared before the caller's uid
+	 * is the real one.  The last change below moves no effective or
+	 * filesystem id and only shrinks the capabilities, which leaves the
+	 * flag as it is. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return err_errno(e, "prctl PR_SET_DUMPABLE");
+	if (setresuid(p->uid, p->uid, p->uid) != 0)
+		return err_errno(e, "setresuid");
+	return 0;
+}
+
+int
 creds_drop_front_at(const struct launch_plan *p, struct ctl_err *e)
 {
 	uid_t r, eu, s;
 
-	if (setgroups(p->nkgroups, p->kgroups) != 0 ||
-	    setresgid(p->gid, p->gid, p->gid) != 0 ||
-	    setresuid(p->uid, p->uid, p->uid) != 0)
-		return err_errno(e, "cannot drop privileges");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-		return err_errno(e, "prctl");
+	if (creds_ids_at(p, e) == -1)
+		return -1;
 	if (getresuid(&r, &eu, &s) != 0 || r != p->uid || eu != p->uid ||
 	    s != p->uid || setresuid(0, 0, 0) == 0)
 		return err_set(e, "the front process kept privileges");
@@ -403,18 +427,12 @@ creds_drop_at(const struct launch_plan *p, int keeper_fd, struct ctl_err *e)
 
 	if (caps_drop_inherited(e) == -1)
 		return -1;
-	if (setgroups(p->nkgroups, p->kgroups) != 0)
-		return err_errno(e, "setgroups");
-	if (setresgid(p->gid, p->gid, p->gid) != 0)
-		return err_errno(e, "setresgid");
-	if (setresuid(p->uid, p->uid, p->uid) != 0)
-		return err_errno(e, "setresuid");
+	if (creds_ids_at(p, e) == -1)
+		return -1;
 	if (caps_clear(CAP_EFFECTIVE, true, e) == -1)
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return err_errno(e, "cannot set no_new_privs");
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-		return err_errno(e, "prctl PR_SET_DUMPABLE");
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
 		return err_errno(e, "prctl PR_SET_PDEATHSIG");
 	/* The keeper may have died before PDEATHSIG was armed. */

@@ -54,6 +54,10 @@ int creds_read_file_as_caller_at(const struct launch_plan *p,
     const struct plan_caller *c, const char *path, size_t max, char **buf,
     size_t *len, struct ctl_err *e) CTL_WUR;
 int creds_keeper_at(struct ctl_err *e) CTL_WUR;
+/* Exactly the caller's groups, gid and uid, never dumpable while the
+ * caller's uid is the real or saved one (the effective uid first, then
+ * PR_SET_DUMPABLE 0, then the real and saved uid). */
+int creds_ids_at(const struct launch_plan *p, struct ctl_err *e) CTL_WUR;
 int creds_drop_front_at(const struct launch_plan *p, struct ctl_err *e) CTL_WUR;
 int creds_drop_at(const struct launch_plan *p, int keeper_fd,
     struct ctl_err *e) CTL_WUR;

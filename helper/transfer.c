@@ -107,6 +107,7 @@ child(const struct launch_plan *p, char **argv, const struct plan_caller *c,
 	char home[4200], user[300], logname[300], shell[300];
 	char path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
 	char *env[] = { home, user, logname, shell, path, NULL };
+	struct ctl_err e;
 	sigset_t all;
 	cap_t none;
 	char b;
@@ -127,10 +128,8 @@ child(const struct launch_plan *p, char **argv, const struct plan_caller *c,
 	/* The caller's rlimits, except those pam_limits set, which win. */
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		(void)setrlimit(r, &rl[r]);
-	if (setgroups(p->nkgroups, p->kgroups) != 0 ||
-	    setresgid(p->gid, p->gid, p->gid) != 0 ||
-	    setresuid(p->uid, p->uid, p->uid) != 0)
-		die_errno("cannot drop privileges");
+	if (creds_ids_at(p, &e) == -1)
+		die("cannot drop privileges: %s", e.msg);
 	if ((none = cap_init()) == NULL || cap_set_proc(none) != 0)
 		die_errno("cannot clear capabilities");
 	cap_free(none);

@@ -265,6 +265,30 @@ atk_helper_pids() {
 	return 0
 }
 
+# atk_probe_held USER TRACER OUT: while TRACER (a strace that holds each
+# setresuid of the helper's processes open for a while) runs, reads as
+# USER the /proc/PID/environ of every helper process whose real,
+# effective or saved uid is USER's; appends "r e s READ|DENIED" per look
+# to OUT.  A helper process in the middle of its drop must never be
+# readable by the caller (creds.c, creds_ids_at).
+atk_probe_held() {
+	local u p ids n=0
+	u=$(atk_uid "$1")
+	while kill -0 "$2" 2>/dev/null && [ "$n" -lt 300 ]; do
+		for p in $(atk_helper_pids); do
+			ids=$(awk '/^Uid:/ {print $2, $3, $4}' "/proc/$p/status" 2>/dev/null) || continue
+			case " $ids " in *" $u "*) ;; *) continue ;; esac
+			if ctl_as "$1" cat "/proc/$p/environ" >/dev/null 2>&1; then
+				echo "$ids READ" >>"$3"
+			else
+				echo "$ids DENIED" >>"$3"
+			fi
+		done
+		sleep 0.05
+		n=$((n + 1))
+	done
+}
+
 # atk_wait_for COUNT CMD...: poll CMD every 0.1 s, at most COUNT times.
 atk_wait_for() {
 	local n=$1

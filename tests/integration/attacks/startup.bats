@@ -229,6 +229,27 @@ teardown_file() { atk_teardown_file; }
 	[ "$n" -ge 2 ]
 }
 
+@test "CVE-2016-8659 class T1.6.1: held in the middle of its drop, no helper process of a launch is readable by the caller, even with suid_dumpable=1" {
+	atk_need_helper
+	atk_sysctl_tmp fs.suid_dumpable 1
+	local u out=$BATS_TEST_TMPDIR/held
+	u=$(atk_uid "$ATK_A")
+	: >"$out"
+	# Every setresuid of the launch (the front's and P1's drops) held for
+	# 1.5 s after it returns: the caller looks at each process then.
+	strace -f -qq -o /dev/null -u "$ATK_A" -e trace=setresuid \
+	    -e inject=setresuid:delay_exit=1500000 "$CTL_BIN" run busybox true \
+	    </dev/null >/dev/null 2>&1 &
+	local tracer=$!
+	atk_probe_held "$ATK_A" "$tracer" "$out"
+	wait "$tracer"
+	# Both steps of a drop were seen held: root still the real and saved
+	# uid, then the caller's alone.
+	grep -q "^0 $u 0 " "$out" || { cat "$out" >&2; return 1; }
+	grep -q "^$u $u $u " "$out" || { cat "$out" >&2; return 1; }
+	! grep -q READ "$out" || { cat "$out" >&2; return 1; }
+}
+
 @test "CVE-2020-5291 (bwrap) T1.6.2: traced by the caller, the helper runs unprivileged and refuses" {
 	atk_need_helper
 	run ctl_as "$ATK_A" strace -f -qq -o /dev/null "$CTL_BIN" run busybox id -u
