@@ -10,12 +10,6 @@
 # and a throwaway user, both removed at the end.  It measures; it asserts
 # nothing.
 #
-# The exec rows are timed with fs.suid_dumpable = 0, the kernel's and
-# Debian's default, under which ctr-launch starts the command's process
-# on its parent's memory (helper/kexec.c); on a host set otherwise they
-# are timed a second time with the host's own value (with 1 that process
-# is an ordinary fork) and the setting is put back at the end.
-#
 # The three execs run in one interleaved harness (bench/measure.c seq -o):
 # one round is one exec of each, in an order that rotates from round to
 # round, after a warm-up.  The three containers run the same busybox root
@@ -87,9 +81,7 @@ cleanup() {
 		userdel -r -f "$U" >/dev/null 2>&1 || true
 	fi
 	rm -rf "$ROOT" "$B"
-	sysctl -q -w fs.suid_dumpable="$SD_HOST" >/dev/null
 }
-SD_HOST=$(sysctl -n fs.suid_dumpable)
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
@@ -180,16 +172,8 @@ for r in crun runc; do
 	    "$(command -v $r)" --root "$OCIRUN/$r" exec "life-$r" /bin/true
 done
 say "exec: $RUNS rounds after $WARMUP warm-up, interleaved in rotating order"
-sysctl -q -w fs.suid_dumpable=0 >/dev/null
 "$M" seq -n "$RUNS" -w "$WARMUP" -o -r "$B/exec.raw" "$SPEC" >"$B/exec.tsv"
-touch "$B/exec.raw" "$B/exec-host.raw"
-if [ "$SD_HOST" != 0 ]; then
-	say "exec again with this host's fs.suid_dumpable = $SD_HOST"
-	sysctl -q -w fs.suid_dumpable="$SD_HOST" >/dev/null
-	"$M" seq -n "$RUNS" -w "$WARMUP" -o -r "$B/exec-host.raw" "$SPEC" \
-	    >"$B/exec-host.tsv"
-fi
-sysctl -q -w fs.suid_dumpable="$SD_HOST" >/dev/null
+touch "$B/exec.raw"
 
 # stats NAME RAW: "median p95" in microseconds of NAME's times in RAW
 # (median of the middle two for an even count; p95 the nearest rank).
@@ -272,9 +256,7 @@ done
 	    "into a running container by each launcher per round, in rotating" \
 	    "order (bench/measure.c); ctr-launch as the user, crun and runc as" \
 	    "root with bench/run.sh's spec (the user's uid, same root, limits" \
-	    "and namespaces), with fs.suid_dumpable = 0$([ "$SD_HOST" = 0 ] ||
-	    echo ", then again with this host's $SD_HOST")." \
-	    "run -d and the foreground run alternate, 20 each" \
+	    "and namespaces). run -d and the foreground run alternate, 20 each" \
 	    "(wall time through setpriv); ps: 20 runs with $running containers running."
 	echo
 	echo "| detached containers | median ms | p95 ms | goal | |"
@@ -308,14 +290,6 @@ done
 			echo "| ctr-launch exec ÷ runc exec, medians | ${x}x$cx | | (reported) | - |"
 		fi
 	done
-	if [ -s "$B/exec-host.raw" ]; then
-		read -r m p < <(stats "ctr-launch exec" "$B/exec-host.raw")
-		read -r o _ < <(stats "crun exec" "$B/exec-host.raw")
-		echo "| ctr-launch exec, fs.suid_dumpable = $SD_HOST (the command's process forks) | $(msf "$m") | $(msf "$p") | | |"
-		if [ "$m" != - ] && [ "$o" != - ] && [ "$o" != 0 ]; then
-			echo "| ÷ crun exec of the same run, medians | $(ratio "$m" "$o")x$(ci "$B/exec-host.raw" "ctr-launch exec" "crun exec") | | (reported) | - |"
-		fi
-	fi
 	read -r m p < <(stats ps "$B/ps.raw")
 	echo "| ps, $running running containers | $(msf "$m") | $(msf "$p") | < 20 ms |" \
 	    "$([ "$m" = - ] && echo - || verdict "$m" 19999) |"

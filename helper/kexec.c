@@ -8,14 +8,14 @@
  * it needs (close_range), computes everything (environment, argv; the
  * seccomp filter was compiled when ctr-launch was built), sets
  * PR_SET_DUMPABLE 0 and joins the container's mount, uts, ipc, net,
- * cgroup and pid namespaces through P1's pidfd, then starts C2 (on C1's
- * memory, as posix_spawn starts its child, unless fs.suid_dumpable is 1;
- * see start_inside): inside the pid namespace, C2 joins the container's
- * cgroup before anything else, then drops exactly as P1 does (steps 12 to
- * 15: creds_drop, creds_verify, the working directory, creds_restore, the
- * filter) and execs.  C1 waits
- * for C2, sends its status to the client and exits KEXEC_ANSWERED: the
- * caller has the status before C1's own exit is torn down.
+ * cgroup and pid namespaces through P1's pidfd, then starts C2 on C1's
+ * memory, as posix_spawn starts its child (start_inside): inside the
+ * pid namespace, C2 joins the container's cgroup before anything else,
+ * then drops exactly as P1 does (steps 12 to 15: creds_drop,
+ * creds_verify, the working directory, creds_restore, the filter) and
+ * execs.  C1 waits for C2, sends its status to the client and exits
+ * KEXEC_ANSWERED: the caller has the status before C1's own exit is torn
+ * down.
  *
  * Invariants:
  * - An exec by the container's owner MUST pass PAM's account check, run
@@ -33,10 +33,11 @@
  *   it in the host's namespaces: a failed setns ends C1.
  * - C1 and C2 MUST die with K (PDEATHSIG, and the liveness pipe checked
  *   after the drop).
- * - C2 MUST NOT share C1's memory when fs.suid_dumpable is 1 (read on the
- *   host before setns): a process of the caller's could then open C2's
- *   memory, C1's, between C2's credential change and its
- *   PR_SET_DUMPABLE 0.
+ * - C2 runs on C1's memory until its execve: no process of the caller's
+ *   MUST reach that memory (a root process's) through C2.  C1 makes it
+ *   not dumpable, and C2's drop never leaves it dumpable while the
+ *   caller's uid is C2's real or saved uid (creds_ids_at), whatever
+ *   fs.suid_dumpable says.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -135,7 +136,8 @@ inside(const struct launch_plan *p, const struct auth *a,
 	sigset_t none;
 	int code, n;
 
-	/* The container's cgroup first (its pids and memory count us). */
+	/* The container's cgroup first (its pids count us; its memory counts
+	 * the command once exec'd, C1's memory being charged until then). */
 	for (int c = 0; c < CGROUP_NCTL; c++) {
 		if (procs[c] < 0)
 			continue;
@@ -188,52 +190,24 @@ inside_fn(void *arg)
  * memory (CLONE_VM) while C1 waits (CLONE_VFORK). */
 #define C2_STACK (256 * 1024)
 
-/* True when fs.suid_dumpable is 0 or 2: a credential change then leaves
- * a process not dumpable, or dumpable by root only.  Read on the host,
- * before setns. */
-static bool
-dumpable_safe(void)
-{
-	char b[8] = { 0 };
-	int fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, b, sizeof(b) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	return n >= 1 && (b[0] == '0' || b[0] == '2') &&
-	    (n == 1 || b[1] == '\n');
-}
-
 /*
- * Starts C2.  With SHARED, as posix_spawn starts its child: on C1's
- * memory, C1 stopped until C2's execve or exit, so the fork copies no
- * page table and C2 takes no copy-on-write fault.  C2 writes its own
- * stack, its descriptors and credentials, and the heap (libcap, the
- * search of PATH): C1 is not in the allocator when it clones and
- * allocates nothing after.  The caller MUST never reach that memory
- * through C2: C1 made it not dumpable, but the kernel sets a process's
- * dumpable flag to fs.suid_dumpable at every credential change, so
- * between C2's last one and its PR_SET_DUMPABLE 0 a value of 1 would let
- * a process of the caller's open /proc/<C2>/mem, which would be C1's, a
- * root process's, memory.  SHARED is therefore false unless
- * dumpable_safe(), and C2 is then an ordinary fork with memory of its
- * own.
+ * Starts C2 as posix_spawn starts its child: on C1's memory, C1 stopped
+ * until C2's execve or exit, so the fork copies no page table and C2
+ * takes no copy-on-write fault.  C2 writes its own stack, its descriptors
+ * and credentials, and the heap (libcap's and the drop's checks): C1 is
+ * not in the allocator when it clones and allocates nothing after.  The
+ * kernel sets the dumpable flag of that memory to fs.suid_dumpable at
+ * C2's changes of gid and effective uid; C2 clears it again before the
+ * caller's uid becomes its real and saved one (creds_ids_at), so the
+ * caller can neither signal, trace nor read C2 while it is set.
  */
 static pid_t
-start_inside(struct inside_args *i, bool shared)
+start_inside(struct inside_args *i)
 {
-	char *stk;
+	char *stk = mmap(NULL, C2_STACK, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 	pid_t pid;
 
-	if (!shared) {
-		if ((pid = fork()) < 0)
-			die_errno("fork");
-		if (pid == 0)
-			(void)inside_fn(i);
-		return pid;
-	}
-	stk = mmap(NULL, C2_STACK, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 	if (stk == MAP_FAILED ||
 	    mprotect(stk, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) != 0)
 		die_errno("exec: a stack for the command's process");
@@ -264,7 +238,7 @@ answer(int client, int st)
 	_exit(KEXEC_ANSWERED);
 }
 
-/* C1: joins the container, forks C2, reports its status. */
+/* C1: joins the container, starts C2, reports its status. */
 static noreturn void
 joiner(const struct launch_plan *p, const struct monitor *m,
     const struct ctlp_exec *x, const int fds[3], int client, bool account,
@@ -272,7 +246,6 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 {
 	int procs[CGROUP_NCTL], keep[CGROUP_NCTL + 3], nk = 0, st = 0;
 	struct inside_args ia;
-	bool shared;
 	char **env;
 	pid_t c2;
 
@@ -302,7 +275,6 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		die("exec: the container's PAM session is closed");
 	if ((env = ctlp_env_merge(m->auth->payload_env, x->env)) == NULL)
 		die("out of memory");
-	shared = dumpable_safe();
 	keep[nk++] = alive;
 	keep[nk++] = m->init_pidfd;
 	keep[nk++] = client;
@@ -321,7 +293,7 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 	close(m->init_pidfd);
 	ia = (struct inside_args){ p, m->auth, procs, alive, x->argv, env,
 		x->workdir, x->tty };
-	c2 = start_inside(&ia, shared);
+	c2 = start_inside(&ia);
 	close(alive);
 	for (int c = 0; c < CGROUP_NCTL; c++)
 		if (procs[c] >= 0)

@@ -12,8 +12,10 @@
 #include "helper/monitor.h"
 #include "helper/plan.h"
 
-/* The exit status of an exec's child that answered the client itself. */
-#define KEXEC_ANSWERED 0
+/* The exit status of an exec's child that answered the client itself:
+ * none of its other ends (125 with a reason, a signal), nor a 0 from
+ * code that would exit early, means that. */
+#define KEXEC_ANSWERED 100
 
 /*
  * K: starts X in the container of P (P1's pidfd and cgroup in M) with

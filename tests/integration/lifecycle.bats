@@ -37,8 +37,9 @@ teardown() {
 }
 
 # lc_dumpable VALUE: fs.suid_dumpable for this test (teardown puts the
-# host's back).  exec's command process starts on its parent's memory
-# with 0 and 2 and forks with 1 (kexec.c): the exec tests run both ways.
+# host's back).  The kernel sets a dropping process's dumpable flag from
+# it, and exec's command process runs on its parent's memory until its
+# execve (kexec.c): the exec tests run under 1 and 0.
 lc_dumpable() {
 	[ -n "${LC_DUMPABLE:-}" ] || LC_DUMPABLE=$(sysctl -n fs.suid_dumpable)
 	sysctl -q -w fs.suid_dumpable="$1"
@@ -98,8 +99,8 @@ no_cgroup() {
 	[ "$(readlink /proc/"$kpid"/cwd)" = / ]
 	for fd in 0 1 2; do [ "$(readlink /proc/"$kpid"/fd/$fd)" = /dev/null ]; done
 	[ "$(ps -o tty= -p "$kpid" | tr -d ' ')" = "?" ]
-	# exec sees the service's files and processes, as the caller, its
-	# command's process forked or started on its parent's memory.
+	# exec sees the service's files and processes, as the caller, under
+	# either fs.suid_dumpable.
 	for v in 1 0; do
 		lc_dumpable "$v"
 		run -0 as "$LC_A" exec lab cat /tmp/www/index.html
