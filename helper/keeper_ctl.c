@@ -131,11 +131,8 @@ keeper_exec_done(struct client *c)
 		keeper_client_close(c);
 		return;
 	}
-	memset(&r, 0, sizeof(r));
-	r.version = CTLP_VERSION;
-	r.op = CTLP_EXEC;
-	r.running = 1;
-	r.status = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+	kexec_resp(&r,
+	    si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status);
 	keeper_reply(c, &r);
 	keeper_client_close(c);
 }

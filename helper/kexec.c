@@ -218,6 +218,17 @@ start_inside(struct inside_args *i)
 	return pid;
 }
 
+void
+kexec_resp(struct ctlp_resp *r, int status)
+{
+	memset(r, 0, sizeof(*r));
+	r->version = CTLP_VERSION;
+	r->op = CTLP_EXEC;
+	r->err = CTLP_OK;
+	r->running = 1;
+	r->status = status;
+}
+
 /* C1, once C2 ended: its status to the client, as K answers an exec. */
 static noreturn void
 answer(int client, int st)
@@ -225,12 +236,7 @@ answer(int client, int st)
 	struct ctlp_resp r;
 	unsigned char b[CTLP_RESP_LEN];
 
-	memset(&r, 0, sizeof(r));
-	r.version = CTLP_VERSION;
-	r.op = CTLP_EXEC;
-	r.err = CTLP_OK;
-	r.running = 1;
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	kexec_resp(&r, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	ctlp_resp_encode(&r, b);
 	/* A client that is gone or does not take it gets nothing from K
 	 * either. */

@@ -17,6 +17,10 @@
  * code that would exit early, means that. */
 #define KEXEC_ANSWERED 100
 
+/* R: the response to an exec whose command ended with STATUS (its exit
+ * status, or 128 + the signal). */
+void kexec_resp(struct ctlp_resp *r, int status);
+
 /*
  * K: starts X in the container of P (P1's pidfd and cgroup in M) with
  * FDS as its stdin, stdout and stderr; with ACCOUNT (the caller is the

@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/sched.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -41,6 +40,7 @@
 #include "helper/monitor.h"
 #include "helper/layers.h"
 #include "helper/mounts.h"
+#include "helper/namespaces.h"
 
 #define MON_MAXFDS 2
 
@@ -282,24 +282,6 @@ monitor_relay_close(struct monitor *m)
 
 /* ---- The fork of K ---- */
 
-/* fork(), into the cgroup CG (CLONE_INTO_CGROUP) when CG >= 0 and the
- * kernel takes it; else a plain fork (K then places itself, place.c). */
-static pid_t
-fork_into(int cg)
-{
-	struct clone_args ca;
-	pid_t pid;
-
-	if (cg < 0)
-		return fork();
-	memset(&ca, 0, sizeof(ca));
-	ca.flags = CLONE_INTO_CGROUP;
-	ca.cgroup = (uint64_t)cg;
-	ca.exit_signal = SIGCHLD;
-	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-	return pid < 0 ? fork() : pid;
-}
-
 pid_t
 monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 {
@@ -326,7 +308,7 @@ monitor_fork_keeper(const struct launch_plan *p, struct monitor *m)
 	/* The heap P0 freed (the policy's and the image's parse) is not
 	 * copied into K, which lives as long as the container. */
 	(void)malloc_trim(0);
-	if ((pid = fork_into(m->keeper_cg)) < 0)
+	if ((pid = ns_fork_into(m->keeper_cg)) < 0)
 		die_errno("fork");
 	if (m->keeper_cg >= 0)
 		close(m->keeper_cg);

@@ -34,7 +34,8 @@
 #include "helper/namespaces.h"
 #include "lib/err.h"
 
-/* Without CLONE_VM and a stack, both calls return twice like fork(). */
+/* Without CLONE_VM and a stack, both calls return twice like fork().
+ * PIDFD NULL: none asked for. */
 static pid_t
 clone3_fork(uint64_t flags, int cgroup_fd, int *pidfd)
 {
@@ -45,8 +46,11 @@ clone3_fork(uint64_t flags, int cgroup_fd, int *pidfd)
 		flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)cgroup_fd;
 	}
-	ca.flags = flags | CLONE_PIDFD;
-	ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+	if (pidfd != NULL) {
+		flags |= CLONE_PIDFD;
+		ca.pidfd = (uint64_t)(uintptr_t)pidfd;
+	}
+	ca.flags = flags;
 	ca.exit_signal = SIGCHLD;
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
@@ -132,6 +136,14 @@ ns_fork_at(int cgroup_fd, int *pidfd, struct ctl_err *e)
 {
 	return clone_placed(0, cgroup_fd, pidfd,
 	    "cannot start the transfer in its cgroup", e);
+}
+
+pid_t
+ns_fork_into(int cgroup_fd)
+{
+	pid_t pid = cgroup_fd < 0 ? -1 : clone3_fork(0, cgroup_fd, NULL);
+
+	return pid < 0 ? fork() : pid;
 }
 
 /* The helper's wrappers: the core's message, then death (125). */

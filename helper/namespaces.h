@@ -23,6 +23,11 @@ pid_t ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd);
  * failure. */
 pid_t ns_fork(int cgroup_fd, int *pidfd);
 
+/* fork(), into the cgroup v2 directory CGROUP_FD (CLONE_INTO_CGROUP) when
+ * CGROUP_FD >= 0 and the kernel takes it; else a plain fork(), whose
+ * child is where its parent is (K then places itself, place.c). */
+pid_t ns_fork_into(int cgroup_fd);
+
 /* The cores of ns_clone and ns_fork, for a caller that must not exit:
  * the same, but a failure is -1 with *E (no child is left behind).  A
  * clone(2) child that cannot join its leaf still dies (125), in the

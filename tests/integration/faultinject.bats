@@ -288,8 +288,7 @@ fi_occurrences() {
 	local n=fix$ATK_TAG k sc st v want
 	run ctl_as "$ATK_A" "$CTL_BIN" run -d --name "$n" busybox sleep 300
 	[ "$status" = 0 ] || { echo "$output" >&2; return 1; }
-	k=$(pgrep -f "^$CTL_BIN run -d --name $n" | while read -r p; do
-		grep -qE '^Uid:[[:space:]]+0[[:space:]]' "/proc/$p/status" && echo "$p"; done | head -1)
+	k=$(atk_keeper_pid "$n")
 	[ -n "$k" ]
 	for v in 1 0; do
 		atk_sysctl_tmp fs.suid_dumpable "$v"

@@ -265,6 +265,10 @@ atk_helper_pids() {
 	return 0
 }
 
+# atk_keeper_pid NAME: the pid of the keeper (root's) of a detached
+# container NAME started with `run -d --name NAME`.
+atk_keeper_pid() { pgrep -U 0 -u 0 -f "^$CTL_BIN run -d --name $1 "; }
+
 # atk_probe_held USER TRACER OUT: while TRACER (a strace that holds each
 # setresuid of the helper's processes open for a while) runs, reads as
 # USER the /proc/PID/environ of every helper process whose real,

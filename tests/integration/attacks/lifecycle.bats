@@ -146,9 +146,6 @@ LC_LOOP='while :; do sleep 1; done'
 	[ "${lines[0]}" = / ]
 }
 
-# lc_keeper NAME: the pid of ATK_A's container NAME's keeper (root's).
-lc_keeper() { pgrep -u 0 -f "^$CTL_BIN run -d --name $1 "; }
-
 # lc_traced PID: true once a tracer is attached to PID.
 lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
 
@@ -157,7 +154,7 @@ lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
 	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
 	[ "$status" = 0 ]
 	local k v u out tracer
-	k=$(lc_keeper lab)
+	k=$(atk_keeper_pid lab)
 	[ -n "$k" ]
 	u=$(atk_uid "$ATK_A")
 	for v in 1 0; do
