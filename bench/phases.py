@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""phases.py POLICY_PATH CGROUP_ROOT TRACE...
+"""phases.py POLICY_PATH TRACE...
    phases.py --marks STDERR_FILE...
    phases.py --compare A_NAME B_NAME A_FILE... -- B_FILE...
 
@@ -11,7 +11,9 @@ share of the traced launch.  Markers (first occurrence, in this order):
   start    the first line (execve of ctr-launch)
   policy   open of the policy file (full path or, openat, its base name)
   pam      open of the PAM service file (pam.d/ctr-launch)
-  cgroup   the first open or mkdir of a path under the cgroup root
+  cgroup   the first mkdir after the PAM marker (the cgroup layout's
+           directories; the keeper's placement before PAM opens the
+           cgroup hierarchies too)
   clone    clone/clone3 with CLONE_NEWNS or CLONE_NEWPID
   mounts   the first mount(2)-family call after the clone
   drop     the first setgroups/setresgid/setresuid by the mounting process
@@ -54,7 +56,7 @@ LABEL = {
 }
 
 
-def markers(path, policy, cgroot):
+def markers(path, policy):
     m = {}
     front = None
     mounter = None
@@ -74,8 +76,8 @@ def markers(path, policy, cgroot):
         elif "pam" not in m and "pam.d/ctr-launch" in rest and \
                 "open" in rest:
             m["pam"] = t
-        elif "cgroup" not in m and rest.startswith(("mkdir", "open")) and \
-                '"%s' % cgroot in rest:
+        elif "cgroup" not in m and "pam" in m and \
+                rest.startswith("mkdir"):
             m["cgroup"] = t
         elif "clone" not in m and rest.startswith("clone") and \
                 ("CLONE_NEWNS" in rest or "CLONE_NEWPID" in rest):
@@ -246,11 +248,11 @@ def main():
         cut = rest.index("--")
         compare_main(rest[:cut], rest[cut + 1:], sys.argv[2], sys.argv[3])
         return
-    policy, cgroot, traces = sys.argv[1], sys.argv[2], sys.argv[3:]
+    policy, traces = sys.argv[1], sys.argv[2:]
     per = {k: [] for k in ORDER[:-1]}
     totals = []
     for tr in traces:
-        m = markers(tr, policy, cgroot)
+        m = markers(tr, policy)
         if "start" not in m or "end" not in m:
             continue
         totals.append((m["end"] - m["start"]) * 1000)

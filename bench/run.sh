@@ -571,7 +571,7 @@ if [ -z "$CTL_REASON" ]; then
 		    >/dev/null 2>>"$LOG/steps.log") && traces+=("$t")
 	done
 	[ ${#traces[@]} -gt 0 ] &&
-	    PHASES=$(python3 bench/phases.py "$POLICY" /sys/fs/cgroup "${traces[@]}")
+	    PHASES=$(python3 bench/phases.py "$POLICY" "${traces[@]}")
 	# A tracing build: the same sources and paths, with a stamp before each
 	# step of helper/main.c (bench/instrument.py edits a copy of the tree,
 	# never the repository's file), installed next to ctr-launch.
