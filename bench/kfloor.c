@@ -119,16 +119,18 @@ cg_create(const char *name)
 	}
 }
 
+/* The calling process joins its cgroups, as ctr-launch's init does: on
+ * v1 by a "0" in each controller's tasks, which takes no cgroup lock (a
+ * thread moving itself), on v2 by a "0" in cgroup.procs. */
 static void
-cg_enter(const char *name, pid_t pid)
+cg_enter(const char *name)
 {
-	char p[512], v[32];
+	char p[512];
 	size_t i;
 
-	snprintf(v, sizeof(v), "%d", (int)pid);
 	for (i = 0; i < (v2 ? 1 : sizeof(ctrls) / sizeof(ctrls[0])); i++) {
 		cg_path(p, sizeof(p), ctrls[i], name);
-		put(p, "cgroup.procs", v);
+		put(p, v2 ? "cgroup.procs" : "tasks", "0");
 	}
 }
 
@@ -323,6 +325,8 @@ main(int argc, char *argv[])
 		fail("clone");
 	if (pid == 0) {
 		close(sync[1]);
+		if (usecg)
+			cg_enter(argv[3]);
 		if (read(sync[0], &go, 1) != 1)
 			_exit(1);
 		if (unshare(CLONE_NEWCGROUP))
@@ -343,8 +347,6 @@ main(int argc, char *argv[])
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
 	close(sync[0]);
-	if (usecg)
-		cg_enter(argv[3], pid);
 	if (write(sync[1], "g", 1) != 1)
 		fail("sync");
 	close(sync[1]);

@@ -237,7 +237,7 @@ cgroup_create_at(const struct cgroup_hier *h, const struct cgroup_req *r,
 	for (int tries = 0;; tries++) {
 		if (open_user(h, r, cg, e) == -1)
 			goto err;
-		/* The caller's lock, until P1 is placed (cgroup_attach). */
+		/* The caller's lock, until P1 is placed (cgroup_placed). */
 		cg->ulock = cg_lock_dir(h, cg->udir[cg_primary(h)], "user",
 		    false, e);
 		if (cg->ulock < 0)
@@ -297,23 +297,12 @@ cgroup_clone_fd(const struct cgroup *cg)
 	return cg->h->version == 2 ? cg_run_dir(cg, 0) : -1;
 }
 
-int
-cgroup_attach_at(struct cgroup *cg, pid_t pid, struct ctl_err *e)
+void
+cgroup_placed(struct cgroup *cg)
 {
-	char buf[32];
-	int rc = 0;
-
-	snprintf(buf, sizeof(buf), "%ld", (long)pid);
-	if (cg->h->version == 1)
-		for (int c = 0; c < CGROUP_NCTL && rc == 0; c++)
-			if (cg_write_file(cg->h, cg_run_dir(cg, c),
-				"cgroup.procs", buf) == -1)
-				rc = cg_fail(e, errno, "cgroup %s: placing %s",
-				    cg_ctl_name[c], cg->name);
 	if (cg->ulock >= 0)
 		close(cg->ulock);
 	cg->ulock = -1;
-	return rc;
 }
 
 static bool
@@ -382,16 +371,17 @@ rmdir_wait(const struct cgroup_hier *h, int parent, const char *name)
 }
 
 int
-cgroup_procs_open(const struct cgroup *cg, int out[CGROUP_NCTL])
+cgroup_join_open(const struct cgroup *cg, int out[CGROUP_NCTL])
 {
+	const char *file = cg->h->version == 1 ? "tasks" : "cgroup.procs";
+
 	for (int c = 0; c < CGROUP_NCTL; c++) {
 		int d = cg_run_dir(cg, c);
 
 		out[c] = -1;
 		if (d < 0)
 			continue;
-		out[c] = openat(d, "cgroup.procs",
-		    O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		out[c] = openat(d, file, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (out[c] < 0) {
 			for (int k = 0; k < c; k++)
 				if (out[k] >= 0)
@@ -400,6 +390,22 @@ cgroup_procs_open(const struct cgroup *cg, int out[CGROUP_NCTL])
 		}
 	}
 	return 0;
+}
+
+bool
+cgroup_join(const int fds[CGROUP_NCTL])
+{
+	bool any = false;
+
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (fds[c] < 0)
+			continue;
+		if (write(fds[c], "0", 1) != 1)
+			die_errno("cannot join the container's cgroup");
+		close(fds[c]);
+		any = true;
+	}
+	return any;
 }
 
 int
@@ -480,15 +486,6 @@ cgroup_create(const struct cgroup_hier *h, const struct cgroup_req *r,
 	struct ctl_err e;
 
 	if (cgroup_create_at(h, r, out, &e) == -1)
-		cg_die(&e);
-}
-
-void
-cgroup_attach(struct cgroup *cg, pid_t pid)
-{
-	struct ctl_err e;
-
-	if (cgroup_attach_at(cg, pid, &e) == -1)
 		cg_die(&e);
 }
 

@@ -12,8 +12,9 @@
  *   not root-owned or is group/other writable is refused.
  * - The per-user container count MUST be decided under the caller's
  *   per-user lock, held from before the count until the container's
- *   first process is placed (cgroup_attach); the host-wide count MUST be
- *   decided under the global lock.  The locks are flocks on u<uid> and on
+ *   first process is in it (cgroup_placed: P1 cloned into it, v2, or
+ *   joined it itself, v1); the host-wide count MUST be decided under the
+ *   global lock.  The locks are flocks on u<uid> and on
  *   ctr-launch (in the v2 hierarchy, or the v1 pids one).
  * - The stale sweep MUST remove only empty container cgroups, each under
  *   its owner's lock, so that a concurrent launch's still-empty cgroup
@@ -89,7 +90,7 @@ struct cgroup {
 	int leaf[CGROUP_NCTL]; /* the container's directories (-1 if none) */
 	int nest[CGROUP_NCTL]; /* nested in a job: the real ones (-1 if not) */
 	int parent[CGROUP_NCTL]; /* their parents (not owned) */
-	int ulock;               /* per-user lock, held until cgroup_attach */
+	int ulock;               /* per-user lock, held until cgroup_placed */
 	uid_t uid;
 	char name[64];
 	struct cgroup_usage usage; /* filled by cgroup_empty_at */
@@ -122,7 +123,7 @@ void cgroup_hier_close(struct cgroup_hier *);
  * caller's stale cgroups, enforces max_containers and (under the global
  * lock) max_total_containers, writes the totals on u<uid> and the limits
  * on the container.  On success the per-user lock stays held until
- * cgroup_attach.  Returns 0, or -1 with *E (nothing left behind).
+ * cgroup_placed.  Returns 0, or -1 with *E (nothing left behind).
  */
 int cgroup_create_at(const struct cgroup_hier *, const struct cgroup_req *,
     struct cgroup *out, struct ctl_err *e);
@@ -132,10 +133,6 @@ int cgroup_create_at(const struct cgroup_hier *, const struct cgroup_req *,
  * v1: -1.
  */
 int cgroup_clone_fd(const struct cgroup *);
-
-/* Places PID (v1: writes it into every controller's cgroup.procs; v2: it
- * was cloned there) and releases the per-user lock.  0 or -1 with *E. */
-int cgroup_attach_at(struct cgroup *, pid_t pid, struct ctl_err *e);
 
 /* Kills every process in the container's cgroup (cgroup.kill, else a
  * pidfd loop) until it is empty, then reads what it used (once).  An
@@ -164,11 +161,24 @@ void cgroup_format_limits(char *buf, size_t len, const struct cgroup_limits *);
 void cgroup_open(struct cgroup_hier *);
 void cgroup_create(const struct cgroup_hier *, const struct cgroup_req *,
     struct cgroup *out);
-void cgroup_attach(struct cgroup *, pid_t pid);
 void cgroup_destroy(struct cgroup *);
-/* K: the cgroup.procs of each of the container's directories, open for
- * writing (-1 where none), for an exec'd process to join.  0, or -1. */
-int cgroup_procs_open(const struct cgroup *, int out[CGROUP_NCTL]);
+/*
+ * K: the file through which a process joins each of the container's
+ * directories, open for writing (-1 where none), for P1 (v1) or an exec's
+ * process to write "0" to, itself, before it runs anything else: v1's
+ * tasks, where such a write moves the writing thread alone (the process:
+ * it is single-threaded) without the cgroup lock that a cgroup.procs
+ * write or a write of another pid takes, whose first taking after a
+ * pause waits for an RCU grace period (5 to 15 ms here); v2's
+ * cgroup.procs.  0, or -1.
+ */
+int cgroup_join_open(const struct cgroup *, int out[CGROUP_NCTL]);
+/* The joining process: "0" to each of FDS (cgroup_join_open's), each
+ * closed; dies on failure.  False when FDS holds none. */
+bool cgroup_join(const int fds[CGROUP_NCTL]);
+/* K: the container's first process is in its cgroup (cloned into it, or
+ * joined it itself): the caller's lock goes. */
+void cgroup_placed(struct cgroup *);
 /* K: what the container uses now (CGROUP_UNKNOWN where not told). */
 void cgroup_current(const struct cgroup *, uint64_t *cpu_usec, uint64_t *mem,
     uint64_t *pids);

@@ -47,6 +47,7 @@
 
 #include "helper/auth.h"
 #include "helper/binds.h"
+#include "helper/cgroup.h"
 #include "helper/creds.h"
 #include "helper/env.h"
 #include "helper/init.h"
@@ -69,6 +70,11 @@ init_start(const struct launch_plan *p, struct init_wiring *w)
 	log_set_child();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
 		die_errno("prctl PR_SET_PDEATHSIG");
+	/* v1: into the container's cgroup before anything else; K holds the
+	 * caller's lock until it has the word. */
+	if (cgroup_join(w->join) &&
+	    mon_send(w->sock, MON_JOINED, 0, NULL, 0) != 0)
+		die_errno("telling the keeper");
 	for (size_t i = 0; i < sizeof(w->kfds) / sizeof(w->kfds[0]); i++) {
 		if (w->kfds[i] >= 0)
 			close(w->kfds[i]);

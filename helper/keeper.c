@@ -496,7 +496,6 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 
 	m->init_pid = init;
 	ks.initfd = m->init_pidfd;
-	close(m->init_sock[1]);
 	close(m->alive[0]);
 	monitor_relay_close(m);
 	if (!wait_ready(p, m, &status)) {

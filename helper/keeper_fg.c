@@ -235,7 +235,6 @@ fg_start(struct monitor *m, pid_t init, struct fg_watch *w)
 	w->status = CTL_EXIT_FAIL;
 	w->wait_ms = -1;
 	m->init_pid = init;
-	close(m->init_sock[1]);
 	close(m->alive[0]);
 	monitor_relay_close(m);
 	w->pf[FG_FRONT_PID] = (struct pollfd){ m->front_pidfd, POLLIN, 0 };

@@ -10,8 +10,9 @@
  * PR_SET_DUMPABLE 0 and joins the container's mount, uts, ipc, net,
  * cgroup and pid namespaces through P1's pidfd, then starts C2 on C1's
  * memory, as posix_spawn starts its child (start_inside): inside the
- * pid namespace, C2 joins the container's cgroup before anything else,
- * then drops exactly as P1 does (steps 12 to 15: creds_drop,
+ * pid namespace, C2 joins the container's cgroup before anything else
+ * (v1; on v2 K cloned C1 into it, so C2 starts there), then drops
+ * exactly as P1 does (steps 12 to 15: creds_drop,
  * creds_verify, the working directory, creds_restore, the filter) and
  * execs.  C1 waits for C2, sends its status to the client and exits
  * KEXEC_ANSWERED: the caller has the status before C1's own exit is torn
@@ -61,6 +62,7 @@
 #include "helper/init.h"
 #include "helper/kexec.h"
 #include "helper/log.h"
+#include "helper/namespaces.h"
 
 static void
 say(const char *msg)
@@ -118,7 +120,7 @@ own_pty(void)
 struct inside_args {
 	const struct launch_plan *p;
 	const struct auth *a;
-	const int *procs;
+	const int *join; /* cgroup_join_open's */
 	int alive;
 	char *const *argv, *const *env;
 	const char *workdir;
@@ -128,23 +130,18 @@ struct inside_args {
 /* C2: inside the pid namespace.  Never returns. */
 static noreturn void
 inside(const struct launch_plan *p, const struct auth *a,
-    const int procs[CGROUP_NCTL], int alive, char *const *argv,
-    char *const *env, const char *workdir, bool tty)
+    const int join[CGROUP_NCTL], int alive, char *const *argv, char *const *env,
+    const char *workdir, bool tty)
 {
 	struct ctl_err ie;
 	char line[600];
 	sigset_t none;
 	int code, n;
 
-	/* The container's cgroup first (its pids count us; its memory counts
-	 * the command once exec'd, C1's memory being charged until then). */
-	for (int c = 0; c < CGROUP_NCTL; c++) {
-		if (procs[c] < 0)
-			continue;
-		if (write(procs[c], "0", 1) != 1)
-			die_errno("cannot join the container's cgroup");
-		close(procs[c]);
-	}
+	/* The container's cgroup first, on v1 (its pids count us; its
+	 * memory counts the command once exec'd, C1's memory being charged
+	 * until then); on v2, C1 and so C2 are there already. */
+	(void)cgroup_join(join);
 	if (setsid() < 0)
 		die_errno("setsid");
 	/* Steps 12 and 13, as P1. */
@@ -182,7 +179,7 @@ inside_fn(void *arg)
 {
 	const struct inside_args *i = arg;
 
-	inside(i->p, i->a, i->procs, i->alive, i->argv, i->env, i->workdir,
+	inside(i->p, i->a, i->join, i->alive, i->argv, i->env, i->workdir,
 	    i->tty);
 }
 
@@ -248,9 +245,9 @@ answer(int client, int st)
 static noreturn void
 joiner(const struct launch_plan *p, const struct monitor *m,
     const struct ctlp_exec *x, const int fds[3], int client, bool account,
-    int alive, pid_t keeper)
+    bool placed, int alive, pid_t keeper)
 {
-	int procs[CGROUP_NCTL], keep[CGROUP_NCTL + 3], nk = 0, st = 0;
+	int join[CGROUP_NCTL], keep[CGROUP_NCTL + 3], nk = 0, st = 0;
 	struct inside_args ia;
 	char **env;
 	pid_t c2;
@@ -272,7 +269,11 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 	 * before anything of the container is touched. */
 	if (account)
 		auth_account_exec(p, x->terminal);
-	if (cgroup_procs_open(m->cg, procs) != 0)
+	/* Cloned into the container's cgroup (v2), C2 is there from its
+	 * start; else C2 joins it first thing (cgroup_join_open). */
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		join[c] = -1;
+	if (!placed && cgroup_join_open(m->cg, join) != 0)
 		die_errno("exec: the container's cgroup");
 	/* Everything computed before setns: the environment is the
 	 * container's payload's (the plan's with the PAM session's,
@@ -285,8 +286,8 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 	keep[nk++] = m->init_pidfd;
 	keep[nk++] = client;
 	for (int c = 0; c < CGROUP_NCTL; c++)
-		if (procs[c] >= 0)
-			keep[nk++] = procs[c];
+		if (join[c] >= 0)
+			keep[nk++] = join[c];
 	keep_only(keep, (size_t)nk);
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		die_errno("prctl");
@@ -297,13 +298,13 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		_exit(CTL_EXIT_FAIL);
 	}
 	close(m->init_pidfd);
-	ia = (struct inside_args){ p, m->auth, procs, alive, x->argv, env,
+	ia = (struct inside_args){ p, m->auth, join, alive, x->argv, env,
 		x->workdir, x->tty };
 	c2 = start_inside(&ia);
 	close(alive);
 	for (int c = 0; c < CGROUP_NCTL; c++)
-		if (procs[c] >= 0)
-			close(procs[c]);
+		if (join[c] >= 0)
+			close(join[c]);
 	for (int i = 0; i < 3; i++)
 		close(i);
 	while (waitpid(c2, &st, 0) < 0)
@@ -319,17 +320,22 @@ kexec_start(const struct launch_plan *p, const struct monitor *m,
 {
 	int pipefd[2];
 	pid_t keeper = getpid(), pid;
+	bool placed;
 
 	if (pipe2(pipefd, O_CLOEXEC) != 0)
 		return -1;
-	if ((pid = fork()) < 0) {
+	/* v2: C1 into the container's cgroup (its account check is counted
+	 * there too), for C2 to start there without a cgroup.procs write,
+	 * which takes the cgroup lock (cgroup_join_open). */
+	if ((pid = ns_fork_placed(cgroup_clone_fd(m->cg), &placed)) < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 		return -1;
 	}
 	if (pid == 0) {
 		close(pipefd[1]);
-		joiner(p, m, x, fds, client, account, pipefd[0], keeper);
+		joiner(p, m, x, fds, client, account, placed, pipefd[0],
+		    keeper);
 	}
 	close(pipefd[0]);
 	*alive = pipefd[1];

@@ -156,7 +156,8 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 	cgroup_setup(&cg, p, keeper_name(p), &hier, &pl);
 	m->cg = &cg;
 	/* 7. Layer locks, then clone P1 into new namespaces, into its
-	 * cgroup (v2), or placed there before K releases it (v1). */
+	 * cgroup (v2), or joining it first thing before K releases the
+	 * caller's lock (v1). */
 	monitor_prepare_init(p, m);
 	if (kept)
 		keeper_prepare(p, m);
@@ -164,7 +165,8 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 	init = ns_clone(p, cgroup_clone_fd(&cg), &m->init_pidfd);
 	if (init == 0)
 		container(p, &wiring);
-	cgroup_attach(&cg, init);
+	monitor_init_joined(m, &wiring);
+	cgroup_placed(&cg);
 	/* 7.1. -p host sockets bound as root; lo up and the port
 	 * forwarder in the container's network namespace (ports.c). */
 	ports_bind(p);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <termios.h>
 
+#include "helper/cgroup.h"
 #include "helper/plan.h"
 
 /* One message on a P0-K or K-P1 socket; descriptors ride as SCM_RIGHTS. */
@@ -34,6 +35,7 @@ enum mon_type {
 	/* K to P0 (run -it, plan->fg_detach): + a client connection of the
 	 * container's keeper, attached to its pty (keeper_ctl.c), + P1's pidfd */
 	MON_ATTACHED,
+	MON_JOINED, /* P1 to K (v1): P1 is in the container's cgroup */
 };
 
 struct mon_msg {
@@ -88,15 +90,24 @@ struct init_wiring {
 	size_t nlocks;
 	struct winsize ws; /* -t: the caller's window size, if HAS_WS */
 	bool has_ws;
-	struct cgroup *cg;            /* the container's cgroup (cgroup.h) */
+	struct cgroup *cg; /* the container's cgroup (cgroup.h) */
+	/* v1: the files P1 joins that cgroup by, first thing (-1: none;
+	 * cloned into it, v2) */
+	int join[CGROUP_NCTL];
 	struct place *pl;             /* the caller's scheduling (place.h) */
 	const struct rlimit *rlimits; /* the payload's (auth.h) */
 	char *const *env;             /* the payload's environment (auth.h) */
 };
 
-/* K, just before the clone: P1's wiring from the monitor and PL. */
+/* K, just before the clone: P1's wiring from the monitor and PL, and on
+ * v1 the files P1 joins the container's cgroup by (cgroup_join_open). */
 void monitor_wiring(const struct monitor *m, struct place *pl,
     struct init_wiring *w);
+/* K, just after the clone: on v1, waits for P1's word that it joined the
+ * container's cgroup (or for its end: K finds out why as for any early
+ * end of P1), and closes K's copies of those files and P1's end of the
+ * K-P1 socket. */
+void monitor_init_joined(struct monitor *m, struct init_wiring *w);
 
 /* P0: forks K.  Returns 0 in K (now root entirely, in its own session)
  * and K's pid in P0. */

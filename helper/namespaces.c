@@ -139,11 +139,20 @@ ns_fork_at(int cgroup_fd, int *pidfd, struct ctl_err *e)
 }
 
 pid_t
-ns_fork_into(int cgroup_fd)
+ns_fork_placed(int cgroup_fd, bool *placed)
 {
 	pid_t pid = cgroup_fd < 0 ? -1 : clone3_fork(0, cgroup_fd, NULL);
 
+	*placed = pid >= 0;
 	return pid < 0 ? fork() : pid;
+}
+
+pid_t
+ns_fork_into(int cgroup_fd)
+{
+	bool placed;
+
+	return ns_fork_placed(cgroup_fd, &placed);
 }
 
 /* The helper's wrappers: the core's message, then death (125). */

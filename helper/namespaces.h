@@ -27,6 +27,9 @@ pid_t ns_fork(int cgroup_fd, int *pidfd);
  * CGROUP_FD >= 0 and the kernel takes it; else a plain fork(), whose
  * child is where its parent is (K then places itself, place.c). */
 pid_t ns_fork_into(int cgroup_fd);
+/* ns_fork_into, with *PLACED true when the child was cloned into
+ * CGROUP_FD (in both processes). */
+pid_t ns_fork_placed(int cgroup_fd, bool *placed);
 
 /* The cores of ns_clone and ns_fork, for a caller that must not exit:
  * the same, but a failure is -1 with *E (no child is left behind).  A

@@ -305,6 +305,16 @@ move_to(int dirfd, pid_t pid, const char *what)
 		die_errno("cgroup: moving the keeper into %s", what);
 }
 
+/* Moves K itself into the cgroup DIRFD of a VERSION hierarchy: on v1 by
+ * a "0" in tasks, which takes no cgroup lock (K is single-threaded;
+ * cgroup_join_open says why that matters). */
+static void
+move_self(int dirfd, int version, const char *what)
+{
+	if (write_at(dirfd, version == 1 ? "tasks" : "cgroup.procs", "0") == -1)
+		die_errno("cgroup: moving the keeper into %s", what);
+}
+
 static void read_words(int dirfd, const char *file, char *buf, size_t len);
 
 /* v1 cpuset: a new cgroup has no CPUs and no memory nodes (unless the
@@ -331,9 +341,9 @@ cpuset_inherit(int parent, int fd)
 
 /* K into <mount>/ctr-launch/keepers, unless it is there already (cloned
  * into it, place_keeper_target): a write would take the lock for
- * nothing.  SELF is K's cgroup path in that hierarchy. */
+ * nothing.  SELF is K's cgroup path in that hierarchy, of VERSION. */
 static void
-to_keepers(int mntfd, const char *self)
+to_keepers(int mntfd, const char *self, int version)
 {
 	cleanup_close int base = own_dir(mntfd, CGROUP_DIR, 0700);
 	cleanup_close int k = -1;
@@ -343,7 +353,7 @@ to_keepers(int mntfd, const char *self)
 	cpuset_inherit(base, k);
 
 	if (strcmp(self, "/" CGROUP_DIR "/" PLACE_KEEPERS) != 0)
-		move_to(k, getpid(), CGROUP_DIR "/" PLACE_KEEPERS);
+		move_self(k, version, CGROUP_DIR "/" PLACE_KEEPERS);
 }
 
 int
@@ -476,7 +486,7 @@ nest_in(struct place *pl, int c, int version, int fd, const char *path)
 		     "(run ctr-launch as the step's only process)",
 		    path, n, n == 1 ? "" : "es");
 	pl->front[c] = own_dir(fd, PLACE_FRONT, 0700);
-	move_to(pl->front[c], getpid(), PLACE_FRONT);
+	move_self(pl->front[c], version, PLACE_FRONT);
 	move_to(pl->front[c], pl->front_pid, PLACE_FRONT);
 	if (version == 2) {
 		pl->v2 = true;
@@ -592,7 +602,7 @@ place_keeper(const struct cgroup_hier *h, bool top, pid_t front,
 			snprintf(pl->path, sizeof(pl->path), "%s", v[i].path);
 			job_ver = v[i].version;
 		} else if (c >= 0 || deleg)
-			to_keepers(mnt, v[i].path);
+			to_keepers(mnt, v[i].path, v[i].version);
 	}
 	pl->job = job_ver != 0;
 	(void)munmap(v, vlen);

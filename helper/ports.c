@@ -179,17 +179,18 @@ close_others(int *keep, size_t n)
 
 /* The forwarder process: never returns. */
 static noreturn void
-forwarder(const struct launch_plan *p, struct place *pl, int init_pidfd, int go,
-    int ready, int alive)
+forwarder(const struct launch_plan *p, struct place *pl, int init_pidfd,
+    const int join[CGROUP_NCTL], int ready, int alive)
 {
 	struct portrelay f;
 	struct rlimit rl;
-	int keep[POLICY_PUBLISH_MAX + 4];
+	int keep[POLICY_PUBLISH_MAX + 3];
 	size_t nk = 0;
-	char c = 0;
 
 	log_set_teardown(NULL, NULL);
 	log_set_child();
+	/* v1: into the container's cgroups before anything else. */
+	(void)cgroup_join(join);
 	/* The caller's oom_score_adj, nice and I/O priority, not K's; the
 	 * placement's descriptors closed (before close_others, whose new
 	 * descriptors could take their numbers). */
@@ -199,12 +200,7 @@ forwarder(const struct launch_plan *p, struct place *pl, int init_pidfd, int go,
 	keep[nk++] = init_pidfd;
 	keep[nk++] = ready;
 	keep[nk++] = alive;
-	if (go >= 0)
-		keep[nk++] = go;
 	close_others(keep, nk);
-	/* v1: wait until K placed this process in the container's cgroups. */
-	if (go >= 0 && (read(go, &c, 1) != 1 || close(go) != 0))
-		_exit(CTL_EXIT_FAIL);
 	memset(&f, 0, sizeof(f));
 	f.p = p;
 	f.stats = stats;
@@ -268,7 +264,7 @@ void
 ports_start(const struct launch_plan *p, int init_pidfd, struct cgroup *cg,
     struct place *pl)
 {
-	int ready[2], alive[2], go[2] = { -1, -1 };
+	int ready[2], alive[2], join[CGROUP_NCTL];
 	int cgfd = cgroup_clone_fd(cg);
 	char c;
 	ssize_t n;
@@ -280,29 +276,28 @@ ports_start(const struct launch_plan *p, int init_pidfd, struct cgroup *cg,
 	if (stats == MAP_FAILED)
 		die_errno("port forwarder: mmap");
 	memset(stats, 0, sizeof(*stats));
-	if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(alive, O_CLOEXEC) != 0 ||
-	    (cgfd < 0 && pipe2(go, O_CLOEXEC) != 0))
+	if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(alive, O_CLOEXEC) != 0)
 		die_errno("pipe2");
+	/* v2: cloned into the container's cgroup; v1: it joins by itself,
+	 * first thing (cgroup_join_open). */
+	for (int i = 0; i < CGROUP_NCTL; i++)
+		join[i] = -1;
+	if (cgfd < 0 && cgroup_join_open(cg, join) != 0)
+		die_errno("port forwarder: the container's cgroup");
 	fwd_pid = clone_into(cgfd, &fwd_pidfd);
 	if (fwd_pid < 0)
 		die_errno("cannot start the port forwarder");
 	if (fwd_pid == 0) {
 		close(ready[0]);
 		close(alive[1]);
-		if (go[1] >= 0)
-			close(go[1]);
-		forwarder(p, pl, init_pidfd, go[0], ready[1], alive[0]);
+		forwarder(p, pl, init_pidfd, join, ready[1], alive[0]);
 	}
+	for (int i = 0; i < CGROUP_NCTL; i++)
+		if (join[i] >= 0)
+			close(join[i]);
 	close(ready[1]);
 	close(alive[0]);
 	fwd_alive = alive[1];
-	if (go[0] >= 0) {
-		close(go[0]);
-		cgroup_attach(cg, fwd_pid);
-		if (write(go[1], "G", 1) != 1)
-			die_errno("port forwarder: starting");
-		close(go[1]);
-	}
 	while ((n = read(ready[0], &c, 1)) < 0 && errno == EINTR)
 		;
 	close(ready[0]);

@@ -102,7 +102,7 @@ transfer_teardown(void *arg)
 /* The program's side: drop to the caller for good, then execve. */
 static _Noreturn void
 child(const struct launch_plan *p, char **argv, const struct plan_caller *c,
-    const struct rlimit *rl, int go)
+    const struct rlimit *rl, const int join[CGROUP_NCTL], int joined)
 {
 	char home[4200], user[300], logname[300], shell[300];
 	char path[] = "PATH=/usr/local/bin:/usr/bin:/bin";
@@ -110,15 +110,16 @@ child(const struct launch_plan *p, char **argv, const struct plan_caller *c,
 	struct ctl_err e;
 	sigset_t all;
 	cap_t none;
-	char b;
 
 	log_set_child();
 	log_set_teardown(NULL, NULL);
-	/* Placed in the leaf (v1: by the parent's cgroup_attach) before
-	 * anything else runs. */
-	if (read(go, &b, 1) != 1)
-		die("the transfer was not placed in its cgroup");
-	close(go);
+	/* In the leaf before anything else runs: v1 by joining it itself
+	 * (no cgroup lock), v2 since the clone; then the word for the
+	 * keeper, which holds the caller's lock until it has it. */
+	(void)cgroup_join(join);
+	if (write(joined, "j", 1) != 1)
+		die_errno("the transfer's cgroup");
+	close(joined);
 	/* The caller's scheduling and oom_score_adj back (as P1). */
 	place_enter(&tr.pl);
 	/* Nothing but stdio reaches the program (PAM modules' files, the
@@ -201,8 +202,9 @@ transfer_host(struct launch_plan *p, char **argv, const struct plan_caller *c)
 	const char *b = strrchr(argv[0], '/');
 	struct rlimit rl[RLIM_NLIMITS];
 	unsigned char rnd[3];
-	int status, go[2];
+	int status, joined[2], join[CGROUP_NCTL];
 	pid_t pid;
+	char w;
 
 	/* A leaf of its own: host-PROGRAM-XXXXXX, like a default name. */
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
@@ -234,19 +236,29 @@ transfer_host(struct launch_plan *p, char **argv, const struct plan_caller *c)
 	tr.have_cg = true;
 	audit_grant(p);
 	tr.granted = true;
-	if (pipe2(go, O_CLOEXEC) != 0)
+	if (pipe2(joined, O_CLOEXEC) != 0)
 		die_errno("pipe2");
-	/* 7. Into the leaf: v2 at the clone, v1 by cgroup_attach. */
+	/* 7. Into the leaf: v2 at the clone, v1 by the program's process
+	 * itself, first thing (cgroup_join_open). */
+	for (int i = 0; i < CGROUP_NCTL; i++)
+		join[i] = -1;
+	if (cgroup_clone_fd(&tr.cg) < 0 && cgroup_join_open(&tr.cg, join) != 0)
+		die_errno("cgroup: the transfer's cgroup");
 	pid = ns_fork(cgroup_clone_fd(&tr.cg), &tr.pidfd);
 	if (pid == 0) {
-		close(go[1]);
-		child(p, argv, c, rl, go[0]);
+		close(joined[0]);
+		child(p, argv, c, rl, join, joined[1]);
 	}
-	close(go[0]);
-	cgroup_attach(&tr.cg, pid);
-	if (write(go[1], "g", 1) != 1)
-		die_errno("cannot start the transfer");
-	close(go[1]);
+	for (int i = 0; i < CGROUP_NCTL; i++)
+		if (join[i] >= 0)
+			close(join[i]);
+	close(joined[1]);
+	/* Its word, or its end (its reason on the caller's stderr; the
+	 * status below says so). */
+	while (read(joined[0], &w, 1) < 0 && errno == EINTR)
+		;
+	close(joined[0]);
+	cgroup_placed(&tr.cg);
 	status = wait_program(pid, tr.pidfd);
 	/* The normal end: what is left of the leaf goes, then PAM. */
 	log_set_teardown(NULL, NULL);

@@ -147,14 +147,27 @@ req(uid_t uid, const char *name)
 	return r;
 }
 
-/* Creates and attaches (releasing the lock); the cgroup stays open. */
+/* Creates, then the init joins (v1: the kernel then lists it in each
+ * controller's cgroup.procs; v2 places by clone3) and the lock goes; the
+ * cgroup stays open. */
 static int
 launch(struct fx *fx, const struct cgroup_req *r, struct cgroup *cg,
     struct ctl_err *e)
 {
+	static const char *const ctl[] = { "memory", "cpu", "pids" };
+
 	if (cgroup_create_at(&fx->h, r, cg, e) == -1)
 		return -1;
-	return cgroup_attach_at(cg, 999999999, e);
+	for (size_t i = 0; fx->h.version == 1 && i < 3; i++) {
+		char rel[256];
+
+		snprintf(rel, sizeof(rel), "%s/ctr-launch/u%u/%s", ctl[i],
+		    (unsigned)r->uid, r->name);
+		if (exists(fx, rel))
+			mark_live(fx, rel);
+	}
+	cgroup_placed(cg);
+	return 0;
 }
 
 static void
@@ -215,9 +228,22 @@ test_v2_layout_and_limits(void **state)
 	assert_string_equal(slurp(fx,
 				"ctr-launch/u1000/cgroup.subtree_control"),
 	    "+memory +cpu +pids");
-	/* v2 places by clone3: nothing written to cgroup.procs. */
-	assert_int_equal(cgroup_attach_at(&cg, 99, &e), 0);
-	assert_false(exists(fx, "ctr-launch/u1000/c1/cgroup.procs"));
+	/* v2: an exec's process that was not cloned into the leaf joins by
+	 * its cgroup.procs, one descriptor for the one hierarchy. */
+	{
+		char path[512];
+		int j[CGROUP_NCTL];
+
+		snprintf(path, sizeof(path),
+		    "%s/ctr-launch/u1000/c1/cgroup.procs", fx->root);
+		put(path, "");
+		assert_int_equal(cgroup_join_open(&cg, j), 0);
+		assert_true(j[0] >= 0);
+		for (int c = 1; c < CGROUP_NCTL; c++)
+			assert_int_equal(j[c], -1);
+		close(j[0]);
+	}
+	cgroup_placed(&cg);
 	assert_int_equal(cgroup_destroy_at(&cg, &e), 0);
 	assert_false(exists(fx, "ctr-launch/u1000/c1"));
 }
@@ -524,7 +550,7 @@ test_user_lock(void **state)
 	assert_int_equal(launch(fx, &r, &b, &e), 0);
 	cgroup_destroy_at(&b, &e);
 	/* Once placed, alice may launch again. */
-	assert_int_equal(cgroup_attach_at(&a, 999999999, &e), 0);
+	cgroup_placed(&a);
 	mark_live(fx, "ctr-launch/u1000/a1");
 	r = req(1000, "a2");
 	assert_int_equal(launch(fx, &r, &b, &e), 0);
@@ -598,7 +624,7 @@ test_missing_controller(void **state)
 	assert_int_equal(cgroup_create_at(&fx->h, &r, &cg, &e), 0);
 	assert_false(exists(fx, "ctr-launch/u1000/a1/memory.max"));
 	assert_string_equal(slurp(fx, "cgroup.subtree_control"), "+cpu +pids");
-	cgroup_attach_at(&cg, 1, &e);
+	cgroup_placed(&cg);
 	cgroup_destroy_at(&cg, &e);
 }
 
@@ -632,15 +658,35 @@ test_v1_layout(void **state)
 	    "64");
 	assert_string_equal(slurp(fx, "pids/ctr-launch/u1000/pids.max"), "256");
 	assert_false(exists(fx, "cgroup.subtree_control"));
-	/* v1 placement: the pid goes into every controller. */
-	assert_int_equal(cgroup_attach_at(&cg, 999999999, &e), 0);
-	assert_string_equal(slurp(fx,
-				"memory/ctr-launch/u1000/c1/cgroup.procs"),
-	    "999999999");
-	assert_string_equal(slurp(fx, "cpu/ctr-launch/u1000/c1/cgroup.procs"),
-	    "999999999");
-	assert_string_equal(slurp(fx, "pids/ctr-launch/u1000/c1/cgroup.procs"),
-	    "999999999");
+	/* v1 placement: the joining process writes 0 into every
+	 * controller's tasks (a thread moving itself, no cgroup lock), never
+	 * into cgroup.procs. */
+	{
+		static const char *const ctl[] = { "memory", "cpu", "pids" };
+		char path[512];
+		int j[CGROUP_NCTL];
+
+		for (int c = 0; c < 3; c++) {
+			snprintf(path, sizeof(path),
+			    "%s/%s/ctr-launch/u1000/c1/tasks", fx->root,
+			    ctl[c]);
+			put(path, "");
+		}
+		assert_int_equal(cgroup_join_open(&cg, j), 0);
+		assert_true(cgroup_join(j));
+		for (int c = 0; c < 3; c++) {
+			snprintf(path, sizeof(path),
+			    "%s/ctr-launch/u1000/c1/tasks", ctl[c]);
+			assert_string_equal(slurp(fx, path), "0");
+			snprintf(path, sizeof(path),
+			    "%s/ctr-launch/u1000/c1/cgroup.procs", ctl[c]);
+			assert_false(exists(fx, path));
+		}
+		for (int c = 0; c < CGROUP_NCTL; c++)
+			j[c] = -1;
+		assert_false(cgroup_join(j));
+	}
+	cgroup_placed(&cg);
 }
 
 static void

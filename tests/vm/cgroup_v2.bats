@@ -3,8 +3,9 @@
 # hierarchy alone at /sys/fs/cgroup with +memory +cpu +pids), as throwaway
 # users: placement under ctr-launch/u<uid>/<name>, the limits and the
 # per-user totals in the v2 files, a fork bomb held at pids.max, an OOM
-# kill, cgroup.kill leaving nothing, nothing left by a refused launch, and
-# the init in its leaf when clone3 is refused.
+# kill, cgroup.kill leaving nothing, nothing left by a refused launch, the
+# init in its leaf when clone3 is refused, and an exec'd command in the
+# container's leaf, with clone3 or without.
 # Outside such a VM every test fails: it is run by `make vm-check` only.
 
 load ../integration/lib
@@ -289,4 +290,41 @@ helper_pid() {
 		pkill -KILL -u "$VA" || true
 		wait_for 60 '[ -z "$(pgrep -u "$VA")" ] && gone "$d"'
 	done
+}
+
+# exec: the keeper's child is cloned into the container's leaf, so the
+# command's process starts there; where clone3 is refused, that process
+# joins the leaf itself before anything else.  Either way the exec'd
+# command is in the leaf, seen from inside and from the host.
+@test "v2: an exec'd command runs in the container's leaf, also where clone3 is refused" {
+	local d k pid err
+	d=$(leaf "$UA" ex)
+	run ctl_as "$VA" "$CTL_BIN" run -d --name ex busybox sleep 600
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	k=$(pgrep -u 0 -f "ctr-launch run -d --name ex" | head -1)
+	[ -n "$k" ]
+	for err in none ENOSYS; do
+		st=
+		if [ "$err" != none ]; then
+			strace -f -qq -o /dev/null -p "$k" -e trace=clone3 \
+			    -e inject=clone3:error=$err &
+			st=$!
+			sleep 2
+		fi
+		run ctl_as "$VA" "$CTL_BIN" exec ex cat /proc/self/cgroup
+		[ "$status" -eq 0 ] || { echo "$err: $output" >&2; return 1; }
+		[ "$output" = "0::/" ] || { echo "$err: $output" >&2; return 1; }
+		ctl_as "$VA" "$CTL_BIN" exec ex sleep 77 </dev/null >/dev/null 2>&1 &
+		wait_for 60 'pgrep -u "$VA" -f "^sleep 77" >/dev/null'
+		pid=$(pgrep -u "$VA" -f "^sleep 77")
+		grep -qx "0::/ctr-launch/u$UA/ex" "/proc/$pid/cgroup" ||
+		    { echo "$err: $(cat "/proc/$pid/cgroup")" >&2; return 1; }
+		kill "$pid"
+		if [ -n "$st" ]; then
+			kill "$st" 2>/dev/null
+			wait "$st" 2>/dev/null || true
+		fi
+	done
+	ctl_as "$VA" "$CTL_BIN" rm -f ex >/dev/null
+	wait_for 60 'gone "$d"'
 }
