@@ -1,8 +1,9 @@
 /*
  * cgroup.c: the container's cgroup, v2 or v1, created, limited, counted
  * and destroyed by the keeper K (steps 6 and 7 of DESIGN section 5): the
- * core that creates the container's directories, places its first
- * process, empties and removes them, and the helper's die()-ing wrappers.
+ * core that creates the container's directories, opens the files a
+ * process joins them by, empties and removes them, and the helper's
+ * die()-ing wrappers.
  * The other pieces are listed in cgroup_int.h.
  *
  * The core works on descriptors (a hierarchy root and a lock directory),
