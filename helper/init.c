@@ -70,10 +70,11 @@ init_start(const struct launch_plan *p, struct init_wiring *w)
 	log_set_child();
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
 		die_errno("prctl PR_SET_PDEATHSIG");
-	/* v1: into the container's cgroup before anything else; K holds the
+	/* Into the container's cgroup before anything else (v1; v2: cloned
+	 * into it, or joined it right after a clone(2) fallback); K holds the
 	 * caller's lock until it has the word. */
-	if (cgroup_join(w->join) &&
-	    mon_send(w->sock, MON_JOINED, 0, NULL, 0) != 0)
+	(void)cgroup_join(w->join);
+	if (!w->placed && mon_send(w->sock, MON_JOINED, 0, NULL, 0) != 0)
 		die_errno("telling the keeper");
 	for (size_t i = 0; i < sizeof(w->kfds) / sizeof(w->kfds[0]); i++) {
 		if (w->kfds[i] >= 0)

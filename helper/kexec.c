@@ -29,7 +29,8 @@
  * - C2 MUST be in the container's pid namespace and cgroup before it
  *   runs anything of the caller's, and MUST end with the same uid, gids,
  *   no capability, no_new_privs and seccomp filter as the container's
- *   init's child.
+ *   init's child, and its nice, scheduling policy, I/O priority and
+ *   oom_score_adj (the caller's at the launch, never K's).
  * - A container that is ending MUST make the exec fail (125), never run
  *   it in the host's namespaces: a failed setns ends C1.
  * - C1 and C2 MUST die with K (PDEATHSIG, and the liveness pipe checked
@@ -63,6 +64,7 @@
 #include "helper/kexec.h"
 #include "helper/log.h"
 #include "helper/namespaces.h"
+#include "helper/place.h"
 
 static void
 say(const char *msg)
@@ -120,7 +122,8 @@ own_pty(void)
 struct inside_args {
 	const struct launch_plan *p;
 	const struct auth *a;
-	const int *join; /* cgroup_join_open's */
+	const int *join;                 /* cgroup_join_open's */
+	const struct place_sched *sched; /* the container's, K's copy */
 	int alive;
 	char *const *argv, *const *env;
 	const char *workdir;
@@ -129,10 +132,9 @@ struct inside_args {
 
 /* C2: inside the pid namespace.  Never returns. */
 static noreturn void
-inside(const struct launch_plan *p, const struct auth *a,
-    const int join[CGROUP_NCTL], int alive, char *const *argv, char *const *env,
-    const char *workdir, bool tty)
+inside(const struct inside_args *i)
 {
+	const struct launch_plan *p = i->p;
 	struct ctl_err ie;
 	char line[600];
 	sigset_t none;
@@ -141,23 +143,26 @@ inside(const struct launch_plan *p, const struct auth *a,
 	/* The container's cgroup first, on v1 (its pids count us; its
 	 * memory counts the command once exec'd, C1's memory being charged
 	 * until then); on v2, C1 and so C2 are there already. */
-	(void)cgroup_join(join);
+	(void)cgroup_join(i->join);
+	/* The caller's nice, scheduling and oom_score_adj, as the container's
+	 * init took them (place_enter): not K's. */
+	place_sched_enter(i->sched);
 	if (setsid() < 0)
 		die_errno("setsid");
 	/* Steps 12 and 13, as P1. */
-	creds_drop(p, alive);
+	creds_drop(p, i->alive);
 	creds_verify(p);
-	close(alive);
+	close(i->alive);
 	/* Step 14: the working directory, as the caller. */
-	if (workdir[0] != '\0') {
-		if (chdir(workdir) != 0)
+	if (i->workdir[0] != '\0') {
+		if (chdir(i->workdir) != 0)
 			die_errno("exec: cannot enter the working directory %s",
-			    workdir);
+			    i->workdir);
 	} else if (chdir(p->workdir) != 0 && chdir("/") != 0) {
 		die_errno("chdir /");
 	}
-	creds_restore(p, a->rlimits);
-	if (tty)
+	creds_restore(p, i->a->rlimits);
+	if (i->tty)
 		own_pty();
 	/* Steps 13.1 and 15: nothing but stdio, then the filter, last. */
 	if (close_range(3, ~0U, 0) != 0)
@@ -166,7 +171,7 @@ inside(const struct launch_plan *p, const struct auth *a,
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 		die_errno("sigprocmask");
-	code = init_exec(argv, env, &ie);
+	code = init_exec(i->argv, i->env, &ie);
 	n = snprintf(line, sizeof(line), "ctr-launch: %.511s\n", ie.msg);
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line,
@@ -177,10 +182,7 @@ inside(const struct launch_plan *p, const struct auth *a,
 static int
 inside_fn(void *arg)
 {
-	const struct inside_args *i = arg;
-
-	inside(i->p, i->a, i->join, i->alive, i->argv, i->env, i->workdir,
-	    i->tty);
+	inside(arg);
 }
 
 /* C2's stack: its own mapping under a guard page, since C2 runs on C1's
@@ -298,8 +300,8 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		_exit(CTL_EXIT_FAIL);
 	}
 	close(m->init_pidfd);
-	ia = (struct inside_args){ p, m->auth, join, alive, x->argv, env,
-		x->workdir, x->tty };
+	ia = (struct inside_args){ p, m->auth, join, m->sched, alive, x->argv,
+		env, x->workdir, x->tty };
 	c2 = start_inside(&ia);
 	close(alive);
 	for (int c = 0; c < CGROUP_NCTL; c++)

@@ -116,7 +116,7 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 	static struct keeper k;
 	struct init_wiring wiring;
 	pid_t init;
-	bool kept = false;
+	bool kept = false, joined;
 
 	k.m = m;
 	k.pl = &pl;
@@ -127,6 +127,7 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 	/* From here any failure in K tears down what exists (keeper_fg.c):
 	 * the PAM session from the moment it opens, the cgroup, P1. */
 	m->auth = &auth;
+	m->sched = &pl.sched;
 	log_set_teardown(keeper_teardown, &k);
 	/* 4.1 (before any lock and before PAM). K out of every
 	 * cgroup the caller can write; inside a batch job, K and P0 into
@@ -162,17 +163,22 @@ launch(const struct launch_plan *p, struct monitor *m, pid_t front)
 	if (kept)
 		keeper_prepare(p, m);
 	monitor_wiring(m, &pl, &wiring);
-	init = ns_clone(p, cgroup_clone_fd(&cg), &m->init_pidfd);
+	init = ns_clone(p, cgroup_clone_fd(&cg), &m->init_pidfd,
+	    &wiring.placed);
 	if (init == 0)
 		container(p, &wiring);
-	monitor_init_joined(m, &wiring);
+	/* P1 in its cgroup: the caller's lock goes.  A P1 that ended before
+	 * (with its reason) is found below, as any early end of P1. */
+	joined = monitor_init_joined(m, &wiring);
 	cgroup_placed(&cg);
-	/* 7.1. -p host sockets bound as root; lo up and the port
-	 * forwarder in the container's network namespace (ports.c). */
-	ports_bind(p);
-	ports_start(p, m->init_pidfd, &cg, &pl);
-	/* After the forwarder's fork: K's alone. */
-	monitor_hold_mounts(m, init);
+	if (joined) {
+		/* 7.1. -p host sockets bound as root; lo up and the port
+		 * forwarder in the container's network namespace (ports.c). */
+		ports_bind(p);
+		ports_start(p, m->init_pidfd, &cg, &pl);
+		/* After the forwarder's fork: K's alone. */
+		monitor_hold_mounts(m, init);
+	}
 	if (kept)
 		keeper_detached(p, m, init);
 	/* 11. K: wait for the container and for P0; clean up. */

@@ -234,29 +234,27 @@ monitor_wiring(const struct monitor *m, struct place *pl, struct init_wiring *w)
 		die_errno("cgroup: opening the container's cgroup");
 }
 
-void
+bool
 monitor_init_joined(struct monitor *m, struct init_wiring *w)
 {
 	struct mon_msg msg = { 0, 0 };
-	bool any = false;
 	int fd = -1;
 
 	for (int c = 0; c < CGROUP_NCTL; c++) {
-		if (w->join[c] >= 0) {
+		if (w->join[c] >= 0)
 			close(w->join[c]);
-			any = true;
-		}
 		w->join[c] = -1;
 	}
 	/* P1's end goes: an end of P1 is an end of file here. */
 	close(m->init_sock[1]);
 	m->init_sock[1] = -1;
-	if (!any)
-		return;
-	/* Anything else: P1 ended, with its reason on the caller's stderr;
-	 * K finds that out as for any end of P1 before it is ready. */
-	if (mon_recv(m->init_sock[0], &msg, &fd, 1) > 0 && fd >= 0)
+	if (w->placed)
+		return true;
+	if (mon_recv(m->init_sock[0], &msg, &fd, 1) <= 0)
+		return false;
+	if (fd >= 0)
 		close(fd);
+	return msg.type == MON_JOINED;
 }
 
 /* ---- The relay pipes (K's side of the wiring) ---- */

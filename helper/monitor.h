@@ -45,6 +45,9 @@ struct mon_msg {
 
 struct monitor {
 	pid_t keeper_pid; /* P0: K */
+	/* K: the caller's scheduling and oom_score_adj as K found them
+	 * (place.h), for an exec's process */
+	const struct place_sched *sched;
 	int front_sock;   /* P0's end of the P0-K socket */
 	int keeper_sock;  /* K's end of it */
 	int front_pidfd;  /* K: P0's pidfd, opened before the fork */
@@ -80,6 +83,7 @@ struct monitor {
  * From there on P1 uses nothing of struct monitor (main.c, init.c).
  */
 struct place;
+struct place_sched;
 
 struct init_wiring {
 	int sock;     /* P1's end of the K-P1 socket */
@@ -94,6 +98,9 @@ struct init_wiring {
 	/* v1: the files P1 joins that cgroup by, first thing (-1: none;
 	 * cloned into it, v2) */
 	int join[CGROUP_NCTL];
+	/* P1 was cloned into that cgroup (v2); else P1 joins it itself and
+	 * says so (MON_JOINED).  Set in both processes after the clone. */
+	bool placed;
 	struct place *pl;             /* the caller's scheduling (place.h) */
 	const struct rlimit *rlimits; /* the payload's (auth.h) */
 	char *const *env;             /* the payload's environment (auth.h) */
@@ -103,11 +110,12 @@ struct init_wiring {
  * v1 the files P1 joins the container's cgroup by (cgroup_join_open). */
 void monitor_wiring(const struct monitor *m, struct place *pl,
     struct init_wiring *w);
-/* K, just after the clone: on v1, waits for P1's word that it joined the
- * container's cgroup (or for its end: K finds out why as for any early
- * end of P1), and closes K's copies of those files and P1's end of the
- * K-P1 socket. */
-void monitor_init_joined(struct monitor *m, struct init_wiring *w);
+/* K, just after the clone: closes K's copies of the files P1 joins by
+ * and P1's end of the K-P1 socket; unless P1 was cloned into its cgroup,
+ * waits for P1's word that it joined it.  False when P1 ended first (its
+ * reason on the caller's stderr): K then finds that end as for any early
+ * end of P1, without a word of its own. */
+bool monitor_init_joined(struct monitor *m, struct init_wiring *w);
 
 /* P0: forks K.  Returns 0 in K (now root entirely, in its own session)
  * and K's pid in P0. */

@@ -88,18 +88,21 @@ reap(pid_t pid)
 }
 
 /* Clone (flags FLAGS) into the cgroup v2 leaf CGROUP_FD (or -1), with a
- * pidfd: clone3, else clone(2) and the child joins the leaf itself.  On
- * failure, -1 with *E: WHAT and the errno, or no pidfd. */
+ * pidfd: clone3, else clone(2) and the child joins the leaf itself.
+ * *PLACED (unless NULL), in both processes: the child was cloned into
+ * CGROUP_FD.  On failure, -1 with *E: WHAT and the errno, or no pidfd. */
 static pid_t
-clone_placed(uint64_t flags, int cgroup_fd, int *pidfd, const char *what,
-    struct ctl_err *e)
+clone_placed(uint64_t flags, int cgroup_fd, int *pidfd, bool *placed,
+    const char *what, struct ctl_err *e)
 {
+	bool in = cgroup_fd >= 0;
 	pid_t pid;
 
 	*pidfd = -1;
 	pid = clone3_fork(flags, cgroup_fd, pidfd);
 	if (pid < 0 &&
 	    (errno == ENOSYS || (errno == E2BIG && cgroup_fd >= 0))) {
+		in = false;
 		pid = clone_fork(flags, pidfd);
 		if (pid == 0) {
 			log_set_teardown(NULL, NULL);
@@ -107,6 +110,8 @@ clone_placed(uint64_t flags, int cgroup_fd, int *pidfd, const char *what,
 				join_leaf(cgroup_fd);
 		}
 	}
+	if (placed != NULL)
+		*placed = in;
 	if (pid < 0)
 		return err_errno(e, "%s", what);
 	if (pid == 0) /* the child: K's teardown is not its own */
@@ -120,21 +125,21 @@ clone_placed(uint64_t flags, int cgroup_fd, int *pidfd, const char *what,
 
 pid_t
 ns_clone_at(const struct launch_plan *p, int cgroup_fd, int *pidfd,
-    struct ctl_err *e)
+    bool *placed, struct ctl_err *e)
 {
 	uint64_t flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
 	    CLONE_NEWIPC;
 
 	if (p->net == PLAN_NET_NONE || p->net == PLAN_NET_PRIVATE)
 		flags |= CLONE_NEWNET;
-	return clone_placed(flags, cgroup_fd, pidfd,
+	return clone_placed(flags, cgroup_fd, pidfd, placed,
 	    "cannot create the container's namespaces", e);
 }
 
 pid_t
 ns_fork_at(int cgroup_fd, int *pidfd, struct ctl_err *e)
 {
-	return clone_placed(0, cgroup_fd, pidfd,
+	return clone_placed(0, cgroup_fd, pidfd, NULL,
 	    "cannot start the transfer in its cgroup", e);
 }
 
@@ -158,10 +163,10 @@ ns_fork_into(int cgroup_fd)
 /* The helper's wrappers: the core's message, then death (125). */
 
 pid_t
-ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd)
+ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd, bool *placed)
 {
 	struct ctl_err e;
-	pid_t pid = ns_clone_at(p, cgroup_fd, pidfd, &e);
+	pid_t pid = ns_clone_at(p, cgroup_fd, pidfd, placed, &e);
 
 	if (pid < 0)
 		die("%s", e.msg);

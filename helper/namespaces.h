@@ -4,6 +4,7 @@
 #ifndef CTL_NAMESPACES_H
 #define CTL_NAMESPACES_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "helper/plan.h"
@@ -14,10 +15,13 @@
  * Forks P1 into new mount, pid, uts and ipc namespaces (and a new network
  * namespace for --network none), with clone3 and CLONE_PIDFD, falling
  * back to clone(2) where clone3 is missing; with CGROUP_FD >= 0, into that
- * cgroup (clone3 CLONE_INTO_CGROUP, no fallback).  Returns 0 in P1; in K, P1's
- * pid, with its pidfd in *PIDFD.  Dies on failure.
+ * cgroup (clone3 CLONE_INTO_CGROUP; after the fallback P1 joins it
+ * itself, first thing).  Returns 0 in P1; in K, P1's pid, with its pidfd
+ * in *PIDFD; in both, *PLACED true when P1 was cloned into CGROUP_FD.
+ * Dies on failure.
  */
-pid_t ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd);
+pid_t
+ns_clone(const struct launch_plan *p, int cgroup_fd, int *pidfd, bool *placed);
 /* The same placement with no new namespace: a host transfer's program
  * (transfer.c) into its cgroup v2 leaf CGROUP_FD (or -1 on v1).  Dies on
  * failure. */
@@ -27,8 +31,9 @@ pid_t ns_fork(int cgroup_fd, int *pidfd);
  * CGROUP_FD >= 0 and the kernel takes it; else a plain fork(), whose
  * child is where its parent is (K then places itself, place.c). */
 pid_t ns_fork_into(int cgroup_fd);
-/* ns_fork_into, with *PLACED true when the child was cloned into
- * CGROUP_FD (in both processes). */
+/* ns_fork_into, with *PLACED true (in both processes) when the child was
+ * cloned into CGROUP_FD.  A refused clone (clone3 missing, or EAGAIN at
+ * that cgroup's pids.max) is a plain fork(), *PLACED false. */
 pid_t ns_fork_placed(int cgroup_fd, bool *placed);
 
 /* The cores of ns_clone and ns_fork, for a caller that must not exit:
@@ -36,7 +41,7 @@ pid_t ns_fork_placed(int cgroup_fd, bool *placed);
  * clone(2) child that cannot join its leaf still dies (125), in the
  * child. */
 pid_t ns_clone_at(const struct launch_plan *p, int cgroup_fd, int *pidfd,
-    struct ctl_err *e) CTL_WUR;
+    bool *placed, struct ctl_err *e) CTL_WUR;
 pid_t ns_fork_at(int cgroup_fd, int *pidfd, struct ctl_err *e) CTL_WUR;
 
 #endif

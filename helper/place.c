@@ -535,10 +535,6 @@ sched_save_reset(struct place_sched *s)
 void
 place_enter(struct place *pl)
 {
-	const struct place_sched *s = &pl->sched;
-	struct sched_param sp = { .sched_priority = s->prio };
-	char buf[16];
-
 	for (int c = 0; c < CGROUP_NCTL; c++) {
 		if (pl->parent[c] >= 0)
 			close(pl->parent[c]);
@@ -546,6 +542,15 @@ place_enter(struct place *pl)
 			close(pl->front[c]);
 		pl->parent[c] = pl->front[c] = -1;
 	}
+	place_sched_enter(&pl->sched);
+}
+
+void
+place_sched_enter(const struct place_sched *s)
+{
+	struct sched_param sp = { .sched_priority = s->prio };
+	char buf[16];
+
 	snprintf(buf, sizeof(buf), "%d", s->oom_score_adj);
 	if (write_at(AT_FDCWD, "/proc/self/oom_score_adj", buf) == -1)
 		die_errno(

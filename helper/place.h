@@ -79,5 +79,9 @@ void place_release(struct place *);
  * the caller's nice, scheduling policy, I/O priority and oom_score_adj,
  * as K found them. */
 void place_enter(struct place *);
+/* The caller's nice, scheduling policy, I/O priority and oom_score_adj
+ * of S (as K found them) for the calling process: place_enter's second
+ * half, also an exec's process's, before its drop.  Dies on failure. */
+void place_sched_enter(const struct place_sched *s);
 
 #endif

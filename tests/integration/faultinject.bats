@@ -321,3 +321,23 @@ fi_occurrences() {
 	ctl_as "$ATK_A" "$CTL_BIN" rm -f "$n" >/dev/null
 	fi_clean "exec"
 }
+
+# The container's init joins its v1 cgroups itself, first thing (cgroup.c
+# cgroup_join_open), while the keeper waits for its word: a join refused in
+# any controller ends the launch in 125 with that one line, the payload
+# never run, and nothing left.
+@test "fault injection: the container's init cannot join its v1 cgroup (one line, 125, nothing left)" {
+	atk_need_helper
+	local uid c
+	[ -d /sys/fs/cgroup/pids ] || skip "no cgroup v1 hierarchy"
+	uid=$(id -u "$ATK_A")
+	for c in memory cpu pids; do
+		fi_launch -P "/sys/fs/cgroup/$c/ctr-launch/u$uid/fi$ATK_TAG/tasks" \
+		    -e trace=write -e inject=write:error=EPERM:when=1
+		[ ! -e "$FI_MARK" ] || { echo "$c: the payload ran" >&2; return 1; }
+		[ "$status" = 125 ] || { echo "$c: status $status: $output" >&2; return 1; }
+		[ "$(grep -c '^ctr-launch: ' <<<"$output")" = 1 ] || { echo "$c: $output" >&2; return 1; }
+		grep -q "^ctr-launch: cannot join the container's cgroup" <<<"$output"
+		fi_clean "$c join" || return 1
+	done
+}

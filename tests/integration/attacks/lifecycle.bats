@@ -97,8 +97,12 @@ LC_LOOP='while :; do sleep 1; done'
 
 @test "CVE-2019-5736 class: an exec'd process has the container's namespaces, cgroup, ids, no capability and its filter, never the host's" {
 	atk_need_helper
-	local probe='for n in mnt pid net uts ipc cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done; grep -E "^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status; cat /proc/self/cgroup; sed "s/^[0-9]* [0-9]* //" /proc/self/mountinfo'
-	atk_run "$ATK_A" run -d --name lab busybox sh -c "sh -c '$probe' >/tmp/main.txt; $LC_LOOP"
+	local probe='for n in mnt pid net uts ipc cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done; grep -E "^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status; cat /proc/self/cgroup; echo "oom_score_adj $(cat /proc/self/oom_score_adj) nice $(cut -d" " -f19 /proc/self/stat)"; sed "s/^[0-9]* [0-9]* //" /proc/self/mountinfo'
+	# Started with a raised oom_score_adj and nice, which the container
+	# keeps (the keeper resets its own): an exec'd process gets the
+	# container's, never the keeper's.
+	run ctl_as "$ATK_A" sh -c 'echo 500 >/proc/self/oom_score_adj && exec nice -n 5 "$@"' sh \
+	    "$CTL_BIN" run -d --name lab busybox sh -c "sh -c '$probe' >/tmp/main.txt; $LC_LOOP"
 	[ "$status" = 0 ]
 	atk_wait_for 50 ctl_as "$ATK_A" "$CTL_BIN" exec lab test -s /tmp/main.txt
 	atk_run "$ATK_A" exec lab cat /tmp/main.txt
@@ -122,6 +126,7 @@ LC_LOOP='while :; do sleep 1; done'
 	grep -qE '^NoNewPrivs:[[:space:]]+1$' <<<"$exec_out"
 	grep -qE '^Seccomp:[[:space:]]+2$' <<<"$exec_out"
 	grep -qE "^Uid:[[:space:]]+$(id -u "$ATK_A")[[:space:]]+$(id -u "$ATK_A")[[:space:]]" <<<"$exec_out"
+	grep -qx "oom_score_adj 500 nice 5" <<<"$exec_out"
 	# It counts in the container's cgroup (pids).
 	atk_run "$ATK_A" exec lab sh -c 'cat /sys/fs/cgroup/pids/pids.current 2>/dev/null || cat /sys/fs/cgroup/pids.current'
 	[ "$status" = 0 ]
