@@ -20,8 +20,10 @@
  *
  * Invariants:
  * - An exec by the container's owner MUST pass PAM's account check, run
- *   by C1 on the host before it opens anything of the container; a
- *   refusal ends C1 with 125 and PAM's reason, and nothing runs.
+ *   by C1 in the host's namespaces before it opens anything of the
+ *   container or joins any of its namespaces (on v2 C1 is counted in the
+ *   container's cgroup meanwhile); a refusal ends C1 with 125 and PAM's
+ *   reason, and nothing runs.
  * - After setns of the mount namespace nothing MUST be looked up or
  *   loaded from the container's files while privileged: no NSS, no
  *   dlopen; argv[0] is resolved by init_exec after the drop.
@@ -267,8 +269,8 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		    "exec: cannot tie the command to the container's keeper");
 	if (getppid() != keeper)
 		die("exec: the container's keeper is gone");
-	/* PAM's account check for the owner, every exec: on the host,
-	 * before anything of the container is touched. */
+	/* PAM's account check for the owner, every exec: in the host's
+	 * namespaces, before anything of the container is opened. */
 	if (account)
 		auth_account_exec(p, x->terminal);
 	/* Cloned into the container's cgroup (v2), C2 is there from its
