@@ -5,15 +5,20 @@
 set -u
 
 # rm_cgroups UID: rmdir the empty container cgroups of ctr-launch/u<UID>,
-# then u<UID>, in every hierarchy; nothing else.
+# then u<UID>, in every hierarchy; nothing else.  A container whose keeper
+# a test killed empties once its processes have died (PDEATHSIG, just
+# after the pkill): each directory gets 3 s.
 rm_cgroups() {
-	local u c
+	local u c i
 	for u in /sys/fs/cgroup/*/ctr-launch/u"$1" /sys/fs/cgroup/ctr-launch/u"$1"; do
 		[ -d "$u" ] && [ ! -L "$u" ] || continue
-		for c in "$u"/*/; do
-			[ -d "$c" ] && rmdir "$c" 2>/dev/null
+		for c in "$u"/*/ "$u"; do
+			for i in $(seq 30); do
+				[ -d "$c" ] || break
+				rmdir "$c" 2>/dev/null && break
+				sleep 0.1
+			done
 		done
-		rmdir "$u" 2>/dev/null
 	done
 	return 0
 }
