@@ -142,9 +142,10 @@ inside(const struct inside_args *i)
 	sigset_t none;
 	int code, n;
 
-	/* The container's cgroup first, on v1 (its pids count us; its
-	 * memory counts the command once exec'd, C1's memory being charged
-	 * until then); on v2, C1 and so C2 are there already. */
+	/* The container's cgroup first, on v1 or where the clone into it
+	 * was refused (its pids count us; its memory counts the command
+	 * once exec'd, C1's memory being charged until then); else C1, and
+	 * so C2, is there already. */
 	(void)cgroup_join(i->join);
 	/* The caller's nice, scheduling and oom_score_adj, as the container's
 	 * init took them (place_enter): not K's. */
