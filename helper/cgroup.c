@@ -393,6 +393,24 @@ cgroup_join_open(const struct cgroup *cg, int out[CGROUP_NCTL])
 	return 0;
 }
 
+int
+cgroup_join_open_if(const struct cgroup *cg, bool want, int out[CGROUP_NCTL])
+{
+	for (int c = 0; c < CGROUP_NCTL; c++)
+		out[c] = -1;
+	return want ? cgroup_join_open(cg, out) : 0;
+}
+
+void
+cgroup_join_close(int fds[CGROUP_NCTL])
+{
+	for (int c = 0; c < CGROUP_NCTL; c++) {
+		if (fds[c] >= 0)
+			close(fds[c]);
+		fds[c] = -1;
+	}
+}
+
 bool
 cgroup_join(const int fds[CGROUP_NCTL])
 {

@@ -176,6 +176,12 @@ int cgroup_join_open(const struct cgroup *, int out[CGROUP_NCTL]);
 /* The joining process: "0" to each of FDS (cgroup_join_open's), each
  * closed; dies on failure.  False when FDS holds none. */
 bool cgroup_join(const int fds[CGROUP_NCTL]);
+/* cgroup_join_open when WANT, else OUT all -1 (the process is cloned into
+ * the cgroup).  0, or -1. */
+int cgroup_join_open_if(const struct cgroup *, bool want, int out[CGROUP_NCTL]);
+/* Closes those of FDS that are open (K's copies, once the process is
+ * started) and sets them to -1. */
+void cgroup_join_close(int fds[CGROUP_NCTL]);
 /* K: the container's first process is in its cgroup (cloned into it, or
  * joined it itself): the caller's lock goes. */
 void cgroup_placed(struct cgroup *);

@@ -75,7 +75,8 @@ init_start(const struct launch_plan *p, struct init_wiring *w)
 	 * caller's lock until it has the word. */
 	(void)cgroup_join(w->join);
 	if (!w->placed && mon_send(w->sock, MON_JOINED, 0, NULL, 0) != 0)
-		die_errno("telling the keeper");
+		die_errno("cannot tell the keeper the container joined its "
+			  "cgroup");
 	for (size_t i = 0; i < sizeof(w->kfds) / sizeof(w->kfds[0]); i++) {
 		if (w->kfds[i] >= 0)
 			close(w->kfds[i]);

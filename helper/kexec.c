@@ -276,9 +276,7 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		auth_account_exec(p, x->terminal);
 	/* Cloned into the container's cgroup (v2), C2 is there from its
 	 * start; else C2 joins it first thing (cgroup_join_open). */
-	for (int c = 0; c < CGROUP_NCTL; c++)
-		join[c] = -1;
-	if (!placed && cgroup_join_open(m->cg, join) != 0)
+	if (cgroup_join_open_if(m->cg, !placed, join) != 0)
 		die_errno("exec: the container's cgroup");
 	/* Everything computed before setns: the environment is the
 	 * container's payload's (the plan's with the PAM session's,
@@ -307,9 +305,7 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 		env, x->workdir, x->tty };
 	c2 = start_inside(&ia);
 	close(alive);
-	for (int c = 0; c < CGROUP_NCTL; c++)
-		if (join[c] >= 0)
-			close(join[c]);
+	cgroup_join_close(join);
 	for (int i = 0; i < 3; i++)
 		close(i);
 	while (waitpid(c2, &st, 0) < 0)

@@ -227,10 +227,9 @@ monitor_wiring(const struct monitor *m, struct place *pl, struct init_wiring *w)
 	w->pl = pl;
 	w->rlimits = m->auth->rlimits;
 	w->env = m->auth->payload_env;
-	for (int c = 0; c < CGROUP_NCTL; c++)
-		w->join[c] = -1;
 	/* v1: P1 joins by itself (no cgroup lock); v2: cloned into it. */
-	if (cgroup_clone_fd(m->cg) < 0 && cgroup_join_open(m->cg, w->join) != 0)
+	if (cgroup_join_open_if(m->cg, cgroup_clone_fd(m->cg) < 0, w->join) !=
+	    0)
 		die_errno("cgroup: opening the container's cgroup");
 }
 
@@ -240,11 +239,7 @@ monitor_init_joined(struct monitor *m, struct init_wiring *w)
 	struct mon_msg msg = { 0, 0 };
 	int fd = -1;
 
-	for (int c = 0; c < CGROUP_NCTL; c++) {
-		if (w->join[c] >= 0)
-			close(w->join[c]);
-		w->join[c] = -1;
-	}
+	cgroup_join_close(w->join);
 	/* P1's end goes: an end of P1 is an end of file here. */
 	close(m->init_sock[1]);
 	m->init_sock[1] = -1;

@@ -280,9 +280,7 @@ ports_start(const struct launch_plan *p, int init_pidfd, struct cgroup *cg,
 		die_errno("pipe2");
 	/* v2: cloned into the container's cgroup; v1: it joins by itself,
 	 * first thing (cgroup_join_open). */
-	for (int i = 0; i < CGROUP_NCTL; i++)
-		join[i] = -1;
-	if (cgfd < 0 && cgroup_join_open(cg, join) != 0)
+	if (cgroup_join_open_if(cg, cgfd < 0, join) != 0)
 		die_errno("port forwarder: the container's cgroup");
 	fwd_pid = clone_into(cgfd, &fwd_pidfd);
 	if (fwd_pid < 0)
@@ -292,9 +290,7 @@ ports_start(const struct launch_plan *p, int init_pidfd, struct cgroup *cg,
 		close(alive[1]);
 		forwarder(p, pl, init_pidfd, join, ready[1], alive[0]);
 	}
-	for (int i = 0; i < CGROUP_NCTL; i++)
-		if (join[i] >= 0)
-			close(join[i]);
+	cgroup_join_close(join);
 	close(ready[1]);
 	close(alive[0]);
 	fwd_alive = alive[1];

@@ -118,7 +118,8 @@ child(const struct launch_plan *p, char **argv, const struct plan_caller *c,
 	 * keeper, which holds the caller's lock until it has it. */
 	(void)cgroup_join(join);
 	if (write(joined, "j", 1) != 1)
-		die_errno("the transfer's cgroup");
+		die_errno("cannot tell the keeper the transfer joined its "
+			  "cgroup");
 	close(joined);
 	/* The caller's scheduling and oom_score_adj back (as P1). */
 	place_enter(&tr.pl);
@@ -240,18 +241,14 @@ transfer_host(struct launch_plan *p, char **argv, const struct plan_caller *c)
 		die_errno("pipe2");
 	/* 7. Into the leaf: v2 at the clone, v1 by the program's process
 	 * itself, first thing (cgroup_join_open). */
-	for (int i = 0; i < CGROUP_NCTL; i++)
-		join[i] = -1;
-	if (cgroup_clone_fd(&tr.cg) < 0 && cgroup_join_open(&tr.cg, join) != 0)
+	if (cgroup_join_open_if(&tr.cg, cgroup_clone_fd(&tr.cg) < 0, join) != 0)
 		die_errno("cgroup: the transfer's cgroup");
 	pid = ns_fork(cgroup_clone_fd(&tr.cg), &tr.pidfd);
 	if (pid == 0) {
 		close(joined[0]);
 		child(p, argv, c, rl, join, joined[1]);
 	}
-	for (int i = 0; i < CGROUP_NCTL; i++)
-		if (join[i] >= 0)
-			close(join[i]);
+	cgroup_join_close(join);
 	close(joined[1]);
 	/* Its word, or its end (its reason on the caller's stderr; the
 	 * status below says so). */
