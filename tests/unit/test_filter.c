@@ -534,6 +534,11 @@ run_killer(bool filtered, int which)
 
 		memset(&p, 0, sizeof(p));
 		log_set_child();
+		/* The test runner's handlers would catch a fault and run the
+		 * rest of the tests in this child: a kernel without ia32
+		 * emulation answers int 0x80 with SIGSEGV. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGSYS, SIG_DFL);
 		if (filtered) {
 			prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 			filter_load(&p);
@@ -558,9 +563,16 @@ test_other_arches_killed(void **state)
 	st = run_killer(true, 0);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 	assert_true(WIFEXITED(run_killer(false, 0)));
-	/* i386 through int 0x80, where the kernel has ia32 emulation. */
-	if (!WIFEXITED(run_killer(false, 1)))
-		skip();
+	/* i386 through int 0x80: killed by the filter where the kernel has
+	 * ia32 emulation; a kernel without it faults int 0x80 itself,
+	 * filtered or not, and no i386 call runs either way. */
+	st = run_killer(false, 1);
+	if (!WIFEXITED(st)) {
+		assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+		st = run_killer(true, 1);
+		assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+		return;
+	}
 	st = run_killer(true, 1);
 	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
