@@ -90,18 +90,27 @@ ctl_open_logdir(uid_t uid)
 	return open_user_dir(KEEPER_LOG_DIR, uid, false);
 }
 
-/* Sends OP(ARG) and reads the answer (skipping log data); -1 if the
- * keeper is gone. */
+/* Sends OP(ARG); -1 if the keeper is gone. */
 int
-ctl_ask(int fd, uint32_t op, int32_t arg, struct ctlp_resp *r)
+ctl_send(int fd, uint32_t op, int32_t arg)
 {
 	struct ctlp_req q = { CTLP_VERSION, op, arg };
-	unsigned char b[CTLP_REQ_LEN], in[4 + CTLP_DATA_MAX];
-	ssize_t n;
+	unsigned char b[CTLP_REQ_LEN];
 
 	ctlp_req_encode(&q, b);
 	if (send(fd, b, sizeof(b), MSG_NOSIGNAL) != (ssize_t)sizeof(b))
 		return -1;
+	return 0;
+}
+
+/* Reads the answer to what was sent (skipping log data); -1 if the
+ * keeper is gone. */
+int
+ctl_recv(int fd, struct ctlp_resp *r)
+{
+	unsigned char in[4 + CTLP_DATA_MAX];
+	ssize_t n;
+
 	for (;;) {
 		n = recv(fd, in, sizeof(in), 0);
 		if (n < 0 && errno == EINTR)
@@ -109,9 +118,16 @@ ctl_ask(int fd, uint32_t op, int32_t arg, struct ctlp_resp *r)
 		if (n <= 0)
 			return -1;
 		if (ctlp_resp_decode(in, (size_t)n, r) == 0)
-			break;
+			return 0;
 	}
-	return 0;
+}
+
+/* Sends OP(ARG) and reads the answer (skipping log data); -1 if the
+ * keeper is gone. */
+int
+ctl_ask(int fd, uint32_t op, int32_t arg, struct ctlp_resp *r)
+{
+	return ctl_send(fd, op, arg) == 0 ? ctl_recv(fd, r) : -1;
 }
 
 /* Is B[0..N) a CTLP_DATA_MAGIC message (log or pty bytes follow)? */

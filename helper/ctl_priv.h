@@ -50,8 +50,11 @@ int ctl_open_udir(uid_t uid);
  * its logs are then not read). */
 int ctl_open_logdir(uid_t uid);
 /* Sends OP(ARG) on FD and reads the answer (skipping log data); -1 if
- * the keeper is gone. */
+ * the keeper is gone.  ctl_send and ctl_recv are its two halves, for a
+ * command that asks several keepers at once. */
 int ctl_ask(int fd, uint32_t op, int32_t arg, struct ctlp_resp *r);
+int ctl_send(int fd, uint32_t op, int32_t arg);
+int ctl_recv(int fd, struct ctlp_resp *r);
 /* Is B[0..N) a CTLP_DATA_MAGIC message (log or pty bytes follow)? */
 bool ctl_is_data(const unsigned char *b, ssize_t n);
 /* Dies on an answer of another protocol version, not the caller's, or

@@ -9,7 +9,8 @@
  *   a user's directories left empty MUST be removed under that user's
  *   lock only (keeper_udir_drop).
  * - A running container is asked for its use through its keeper's socket
- *   only; an answer that does not come shows as unknown.
+ *   only; an answer that does not come shows as unknown.  Up to
+ *   PS_ASKING keepers are asked at once, each on a socket of its own.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -112,10 +113,62 @@ ps_row(struct ctl_ctx *c, const struct ctl_entry *e, bool user_col)
 	    shortcmd, created, status, ports, cpu, mem);
 }
 
+/* The keepers asked for their use at once, at most: each answers on its
+ * own socket while ps reads the records and the answers before it. */
+#define PS_ASKING 8
+
+/* A record read, its keeper asked: the row to print once it answers. */
+struct ps_slot {
+	struct ctl_entry e;
+	bool ok;  /* a record was read */
+	int sock; /* the keeper's answer comes here; -1: none will */
+};
+
+/* Reads NAME's record into S and, when it runs, asks its keeper for its
+ * use (a keeper that cannot be asked leaves its use unknown). */
+static void
+ps_start(int udir, const char *name, struct ps_slot *s)
+{
+	int dir = -1;
+
+	s->sock = -1;
+	s->ok = ctl_load(udir, name, &s->e, &dir) == 0;
+	if (!s->ok)
+		return;
+	if (s->e.running && (s->sock = keeper_connect(dir)) >= 0 &&
+	    ctl_send(s->sock, CTLP_STATUS, 0) != 0) {
+		close(s->sock);
+		s->sock = -1;
+	}
+	close(dir);
+}
+
+/* S's row, once its keeper answered. */
+static void
+ps_finish(struct ctl_ctx *c, const struct ctl_target *t, struct ps_slot *s,
+    bool user_col)
+{
+	if (!s->ok)
+		return;
+	if (s->e.running &&
+	    (s->sock < 0 || ctl_recv(s->sock, &s->e.st) != 0 ||
+		s->e.st.err != CTLP_OK)) {
+		s->e.st.cpu_usec = 0;
+		s->e.st.mem = CGROUP_UNKNOWN;
+	}
+	if (s->sock >= 0)
+		close(s->sock);
+	s->sock = -1;
+	snprintf(s->e.user, sizeof(s->e.user), "%s", t->user);
+	if (s->e.running || c->req->all)
+		ps_row(c, &s->e, user_col);
+}
+
 static void
 ps_user(struct ctl_ctx *c, const struct ctl_target *t, bool user_col)
 {
 	cleanup_close int udir = ctl_open_udir(t->uid);
+	struct ps_slot *ring;
 	size_t n;
 	char **names;
 
@@ -127,29 +180,20 @@ ps_user(struct ctl_ctx *c, const struct ctl_target *t, bool user_col)
 		ctl_prune(c, udir);
 	keeper_udir_drop(udir, t->uid);
 	names = ctl_list_names(udir, &n);
-	for (size_t i = 0; i < n; i++) {
-		struct ctl_entry e;
-		int dir = -1;
+	if ((ring = calloc(PS_ASKING, sizeof(*ring))) == NULL)
+		die("out of memory");
+	/* Row I is printed just before record I + PS_ASKING is read into
+	 * its slot: up to PS_ASKING keepers are asked at once. */
+	for (size_t i = 0; i < n + PS_ASKING; i++) {
+		struct ps_slot *s = &ring[i % PS_ASKING];
 
-		if (ctl_load(udir, names[i], &e, &dir) != 0)
-			continue;
-		snprintf(e.user, sizeof(e.user), "%s", t->user);
-		if (e.running) {
-			int fd = keeper_connect(dir);
-
-			if (fd < 0 || ctl_ask(fd, CTLP_STATUS, 0, &e.st) != 0 ||
-			    e.st.err != CTLP_OK) {
-				e.st.cpu_usec = 0;
-				e.st.mem = CGROUP_UNKNOWN;
-			}
-			if (fd >= 0)
-				close(fd);
-		}
-		close(dir);
-		if (e.running || c->req->all)
-			ps_row(c, &e, user_col);
+		if (i >= PS_ASKING)
+			ps_finish(c, t, s, user_col);
+		if (i < n)
+			ps_start(udir, names[i], s);
 	}
 	(void)flock(udir, LOCK_UN);
+	free(ring);
 	ctl_free_names(names, n);
 }
 

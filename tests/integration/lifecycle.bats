@@ -342,10 +342,21 @@ max_containers = 60
 [global]
 max_total_containers = 200"
 	for i in $(seq 1 50); do
-		run -0 as "$LC_A" run -d --name "c$i" busybox sh -c "$LC_LOOP"
+		cmd=$LC_LOOP
+		[ "$i" != 37 ] || cmd="head -c 12000000 /dev/zero >/dev/shm/big; $LC_LOOP"
+		run -0 as "$LC_A" run -d --name "c$i" busybox sh -c "$cmd"
 	done
 	run -0 as "$LC_A" ps -q
 	[ "${#lines[@]}" = 50 ]
+	# ps asks several keepers at once: every row, in name order, has its
+	# own keeper's answer (c37 alone holds 12 MB).
+	run -0 as "$LC_A" ps
+	[ "${#lines[@]}" = 51 ]
+	[ "$(printf '%s\n' "${lines[@]:1}" | awk '{print $1}')" = \
+	    "$(seq -f 'c%g' 1 50 | LC_ALL=C sort)" ]
+	[ -z "$(printf '%s\n' "${lines[@]:1}" | awk '$NF == "-"')" ]
+	[ "$(printf '%s\n' "${lines[@]:1}" |
+	    awk '$NF ~ /MiB$/ && $NF + 0 >= 10 {print $1}')" = c37 ]
 	# shellcheck disable=SC2046
 	run -0 as "$LC_A" stop -t 2 $(seq -f 'c%g' 1 50)
 	[ "${#lines[@]}" = 50 ]
