@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,34 @@
 #define SO_PEERPIDFD 77
 #endif
 
+/* Linux 6.13's PIDFD_GET_INFO (linux/pidfd.h): the first version of its
+ * structure, all that is asked here. */
+struct peer_pidfd_info {
+	uint64_t mask;
+	uint64_t cgroupid;
+	uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid,
+	    fsgid, spare0[1];
+};
+#define PEER_PIDFD_GET_INFO   _IOWR(0xFF, 11, struct peer_pidfd_info)
+#define PEER_PIDFD_INFO_CREDS (1UL << 1)
+
+/* The real uid of the process PIDFD refers to, from the kernel's answer
+ * about that very process; -1 where the kernel has no such question
+ * (before 6.13) or the process is gone. */
+static int
+pidfd_ruid(int pidfd, uid_t *uid)
+{
+	struct peer_pidfd_info in;
+
+	memset(&in, 0, sizeof(in));
+	in.mask = PEER_PIDFD_INFO_CREDS;
+	if (ioctl(pidfd, PEER_PIDFD_GET_INFO, &in) != 0 ||
+	    !(in.mask & PEER_PIDFD_INFO_CREDS) || in.ruid == (uint32_t)-1)
+		return -1;
+	*uid = (uid_t)in.ruid;
+	return 0;
+}
+
 int
 keeper_peer_uid(int sock, uid_t *uid)
 {
@@ -60,6 +89,10 @@ keeper_peer_uid(int sock, uid_t *uid)
 
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &l) != 0)
 		pidfd = -1;
+	/* One question about the connected process itself where the kernel
+	 * answers it; else its status, by pid, checked alive after. */
+	if (pidfd >= 0 && pidfd_ruid(pidfd, uid) == 0)
+		return 0;
 	if (pidfd >= 0) {
 		pid = (pid_t)fsutil_fdinfo(pidfd, "Pid");
 	} else {
