@@ -438,8 +438,14 @@ serve(const struct launch_plan *p, struct monitor *m)
 		for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
 			if (pf[SV_XPID + i].revents && ks.cl[i].xpidfd >= 0)
 				keeper_exec_done(&ks.cl[i]);
-		if (pf[SV_LISTEN].revents)
-			keeper_accept();
+		if (pf[SV_LISTEN].revents) {
+			struct client *c = keeper_accept();
+
+			/* Its request is usually there already: served now,
+			 * without another round of poll. */
+			if (c != NULL)
+				keeper_client_request(c, p, m);
+		}
 		if (pf[SV_INIT_PID].revents)
 			finish(p, m, reap(m));
 	}

@@ -292,7 +292,7 @@ keeper_accept_rest_left(void)
 	return (int)ms;
 }
 
-void
+struct client *
 keeper_accept(void)
 {
 	int fd = accept4(ks.listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -310,7 +310,7 @@ keeper_accept(void)
 				accept_rest.tv_nsec -= 1000000000L;
 			}
 		}
-		return;
+		return NULL;
 	}
 	for (size_t i = 0; i < KEEPER_MAX_CLIENTS && c == NULL; i++)
 		if (ks.cl[i].fd < 0)
@@ -321,12 +321,13 @@ keeper_accept(void)
 		keeper_resp_init(&r, 0, c == NULL ? CTLP_EBUSY : CTLP_EPERM);
 		keeper_reply(&tmp, &r);
 		xclose(&tmp.fd);
-		return;
+		return NULL;
 	}
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->uid = uid;
 	c->xpidfd = c->xalive = -1;
+	return c;
 }
 
 /* A client of UID on one end of a new socket pair, as one that connected

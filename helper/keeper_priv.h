@@ -141,7 +141,9 @@ bool keeper_launcher_flush(int wait_ms);
 void keeper_follow_send(const char *buf, size_t len);
 /* Milliseconds the listening socket still rests, 0 when it does not. */
 int keeper_accept_rest_left(void);
-void keeper_accept(void);
+/* A new client of the ctl socket, its caller known; NULL when none came
+ * or it was refused. */
+struct client *keeper_accept(void);
 /* A client of UID on one end of a new socket pair, as one that connected
  * to the ctl socket, served the same way; the other end, blocking, in
  * *PEER, for K to hand out.  NULL when full. */
