@@ -92,6 +92,16 @@ personality-query ok" ]
 }
 
 @test "seccomp: an int 0x80 (i386) syscall kills the process (SIGSYS)" {
+	# Without the filter (seccomp = unconfined) the call runs where the
+	# kernel has ia32 emulation; a kernel without it faults int 0x80
+	# itself (SIGSEGV), filtered or not, and no i386 call runs.
+	run try "$UNC" int80
+	if [ "$status" -eq 139 ]; then
+		run try "$SU" int80
+		[ "$status" -eq 139 ]
+		return
+	fi
+	[ "$status" -eq 0 ]
 	run try "$SU" int80
 	[ "$status" -eq 159 ]
 }
