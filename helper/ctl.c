@@ -103,16 +103,16 @@ ctl_send(int fd, uint32_t op, int32_t arg)
 	return 0;
 }
 
-/* Reads the answer to what was sent (skipping log data); -1 if the
- * keeper is gone. */
-int
-ctl_recv(int fd, struct ctlp_resp *r)
+/* The answer to what was sent (skipping log data), recv(2) FLAGS; -1 if
+ * none comes. */
+static int
+recv_resp(int fd, struct ctlp_resp *r, int flags)
 {
 	unsigned char in[4 + CTLP_DATA_MAX];
 	ssize_t n;
 
 	for (;;) {
-		n = recv(fd, in, sizeof(in), 0);
+		n = recv(fd, in, sizeof(in), flags);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -122,12 +122,24 @@ ctl_recv(int fd, struct ctlp_resp *r)
 	}
 }
 
+/* Reads the answer to what was sent (skipping log data); -1 if the
+ * keeper is gone. */
+int
+ctl_recv(int fd, struct ctlp_resp *r)
+{
+	return recv_resp(fd, r, 0);
+}
+
 /* Sends OP(ARG) and reads the answer (skipping log data); -1 if the
  * keeper is gone. */
 int
 ctl_ask(int fd, uint32_t op, int32_t arg, struct ctlp_resp *r)
 {
-	return ctl_send(fd, op, arg) == 0 ? ctl_recv(fd, r) : -1;
+	if (ctl_send(fd, op, arg) == 0)
+		return ctl_recv(fd, r);
+	/* A keeper that refused the client (not its owner's, or busy)
+	 * answered before it closed the connection: that answer says why. */
+	return recv_resp(fd, r, MSG_DONTWAIT);
 }
 
 /* Is B[0..N) a CTLP_DATA_MAGIC message (log or pty bytes follow)? */

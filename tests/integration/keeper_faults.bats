@@ -247,6 +247,34 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 	kf_nothing_left kfk
 }
 
+@test "keeper faults: without PIDFD_GET_INFO the keeper knows the caller from /proc; unable to read it, it serves nobody" {
+	local k
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfp busybox sh -c \
+	    'trap "echo got-usr1" USR1; while :; do sleep 1; done'
+	k=$(kf_keeper kfp)
+	[ -n "$k" ]
+	# As on a kernel before 6.13: the caller's real uid from its status.
+	kf_trace "$k" -e trace=ioctl -e inject=ioctl:error=ENOTTY
+	run ctl_as "$KF_U" timeout 20 "$CTL_BIN" kill -s USR1 kfp
+	kf_untrace
+	[ "$status" = 0 ] || { echo "status $status: $output" >&2; return 1; }
+	grep -q 'ioctl(.*ENOTTY.*(INJECTED)' "$BATS_TEST_TMPDIR/attached.log"
+	ctl_wait_for kf_log_has got-usr1 kfp
+	# Neither answer: the client is refused, the container untouched.
+	kf_trace "$k" -e trace=ioctl,openat -e inject=ioctl:error=ENOTTY \
+	    -e inject=openat:error=EACCES
+	run ctl_as "$KF_U" timeout 20 "$CTL_BIN" kill -s USR1 kfp
+	kf_untrace
+	[ "$status" = 125 ]
+	[[ "$output" == *"container kfp: not yours"* ]]
+	grep -q 'openat(.*EACCES.*(INJECTED)' "$BATS_TEST_TMPDIR/attached.log"
+	sleep 1.5
+	[ "$(grep -c got-usr1 "$(kf_log kfp)")" = 1 ]
+	kf_running kfp
+	run -0 ctl_as "$KF_U" "$CTL_BIN" rm -f kfp
+	kf_nothing_left kfp
+}
+
 @test "keeper faults: while accept4 keeps failing, the keeper rests instead of spinning" {
 	local k calls
 	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfs busybox sh -c 'while :; do sleep 1; done'
