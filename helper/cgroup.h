@@ -169,7 +169,7 @@ void cgroup_destroy(struct cgroup *);
  * tasks, where such a write moves the writing thread alone (the process:
  * it is single-threaded) without the cgroup lock that a cgroup.procs
  * write or a write of another pid takes, whose first taking after a
- * pause waits for an RCU grace period (5 to 15 ms here); v2's
+ * pause waits for an RCU grace period (milliseconds); v2's
  * cgroup.procs.  0, or -1.
  */
 int cgroup_join_open(const struct cgroup *, int out[CGROUP_NCTL]);
