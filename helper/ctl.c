@@ -109,12 +109,20 @@ static int
 recv_resp(int fd, struct ctlp_resp *r, int flags)
 {
 	unsigned char in[4 + CTLP_DATA_MAX];
+	bool reset = false;
 	ssize_t n;
 
 	for (;;) {
 		n = recv(fd, in, sizeof(in), flags);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A keeper that closed with the request unread: the reset is
+		 * told once, then its answer still reads. */
+		if (n < 0 && errno == ECONNRESET && !reset) {
+			reset = true;
+			flags |= MSG_DONTWAIT;
+			continue;
+		}
 		if (n <= 0)
 			return -1;
 		if (ctlp_resp_decode(in, (size_t)n, r) == 0)
