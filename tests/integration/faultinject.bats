@@ -322,6 +322,51 @@ fi_occurrences() {
 	fi_clean "exec"
 }
 
+# An exec's command process (C2, kexec.c) joins the container's v1 cgroups
+# itself, first thing inside the pid namespace: a join refused in any
+# controller ends the exec in 125 with that one line, nothing of the
+# command's run, and the container keeps running.  strace attaches to the
+# detached container's keeper with the leaf's tasks file as its path
+# filter: only C2 writes it there.
+@test "fault injection: an exec's command process cannot join the container's v1 cgroup (one line, 125, ran nothing)" {
+	atk_need_helper
+	local n=fij$ATK_TAG uid k c st
+	[ -d /sys/fs/cgroup/pids ] || skip "no cgroup v1 hierarchy"
+	uid=$(id -u "$ATK_A")
+	run ctl_as "$ATK_A" "$CTL_BIN" run -d --name "$n" busybox sleep 300
+	[ "$status" = 0 ] || { echo "$output" >&2; return 1; }
+	k=$(atk_keeper_pid "$n")
+	[ -n "$k" ]
+	for c in memory cpu pids; do
+		rm -f "$FI_MARK" "$BATS_TEST_TMPDIR/join.log"
+		strace -f -qq -o "$BATS_TEST_TMPDIR/join.log" -p "$k" \
+		    -P "/sys/fs/cgroup/$c/ctr-launch/u$uid/$n/tasks" \
+		    -e trace=write -e inject=write:error=EPERM:when=1 &
+		st=$!
+		sleep 1
+		# shellcheck disable=SC2016 # expanded in the container
+		run ctl_as "$ATK_A" "$CTL_BIN" exec "$n" sh -c 'echo ran >"$HOME/fi-marker"'
+		kill "$st" 2>/dev/null
+		wait "$st" 2>/dev/null || true
+		# The fault hit the join.
+		grep -q 'INJECTED' "$BATS_TEST_TMPDIR/join.log" || { echo "$c: no join write: $(cat "$BATS_TEST_TMPDIR/join.log")" >&2; return 1; }
+		[ ! -e "$FI_MARK" ] || { echo "$c: the command ran" >&2; return 1; }
+		[ "$status" = 125 ] || { echo "$c: status $status: $output" >&2; return 1; }
+		[ "$(grep -c '^ctr-launch: ' <<<"$output")" = 1 ] || { echo "$c: $output" >&2; return 1; }
+		grep -q "^ctr-launch: cannot join the container's cgroup" <<<"$output" || { echo "$c: $output" >&2; return 1; }
+		# Nothing of the exec is left in the container's cgroup: its
+		# init and the sleep, no more.
+		[ "$(wc -l <"/sys/fs/cgroup/pids/ctr-launch/u$uid/$n/cgroup.procs")" = 2 ] ||
+		    { echo "$c: $(cat "/sys/fs/cgroup/pids/ctr-launch/u$uid/$n/cgroup.procs")" >&2; return 1; }
+		ctl_as "$ATK_A" "$CTL_BIN" ps -q | grep -qx "$n"
+	done
+	# The next exec runs.
+	run ctl_as "$ATK_A" "$CTL_BIN" exec "$n" true
+	[ "$status" = 0 ]
+	ctl_as "$ATK_A" "$CTL_BIN" rm -f "$n" >/dev/null
+	fi_clean "exec join"
+}
+
 # The container's init joins its v1 cgroups itself, first thing (cgroup.c
 # cgroup_join_open), while the keeper waits for its word: a join refused in
 # any controller ends the launch in 125 with that one line, the payload

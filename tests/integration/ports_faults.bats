@@ -111,3 +111,48 @@ pf_syscall() {
 @test "ports fault injection: seccomp" { pf_syscall seccomp; }
 @test "ports fault injection: prctl" { pf_syscall prctl; }
 @test "ports fault injection: setresuid" { pf_syscall setresuid; }
+
+# v1: the keeper opens the leaf's tasks files for the container's init,
+# then for the port forwarder (ports_start), each of which joins by
+# itself: the forwarder's open refused in any controller ends the launch
+# in 125 with one line, the payload never run, nothing left and nothing
+# listening.  The keeper opens the leaf's files relative to the leaf's
+# directory, strace's path filter: a first launch counts the keeper's
+# opens there, the second open of "tasks" is the forwarder's.
+pf_join_exec() {
+	local dir=$1 log=$2
+	shift 2
+	cd "/home/$ATK_A" || return 1
+	# shellcheck disable=SC2016 # expanded in the container
+	timeout -k 5 30 strace -f -qq -o "$log" -u "$ATK_A" -P "$dir" -e trace=openat "$@" \
+	    env -i PATH=/usr/bin:/bin HOME="/home/$ATK_A" USER="$ATK_A" \
+	    "$CTL_BIN" run --name "pfj$ATK_TAG" -p "$PF_PORT:8080" busybox sh -c \
+	    'cat /proc/self/status >"$HOME/pf-marker"' 2>&1
+}
+
+@test "ports fault injection: the forwarder's v1 cgroup cannot be opened (one line, 125, nothing left)" {
+	atk_need_helper
+	local uid c dir at log=$BATS_TEST_TMPDIR/open.log
+	[ -d /sys/fs/cgroup/pids ] || skip "no cgroup v1 hierarchy"
+	uid=$(id -u "$ATK_A")
+	for c in memory cpu pids; do
+		dir=/sys/fs/cgroup/$c/ctr-launch/u$uid/pfj$ATK_TAG
+		run pf_join_exec "$dir" "$log"
+		[ "$status" = 0 ] || { echo "$c count: $status $output" >&2; return 1; }
+		at=$(awk '$2 ~ /^openat\(/ {n[$1]++} /"tasks"/ && ++t[$1] == 2 {print n[$1]; exit}' "$log")
+		[ -n "$at" ] || { echo "$c: no second tasks open: $(cat "$log")" >&2; return 1; }
+		atk_wait_for 50 post_no_procs || true
+		rm -f "$PF_MARK"
+		run pf_join_exec "$dir" "$log" -e inject=openat:error=EPERM:when="$at"
+		grep -q '"tasks".*(INJECTED)' "$log" || { echo "$c: $(cat "$log")" >&2; return 1; }
+		[ ! -e "$PF_MARK" ] || { echo "$c: the payload ran" >&2; return 1; }
+		[ "$status" = 125 ] || { echo "$c: status $status: $output" >&2; return 1; }
+		[ "$(grep -c '^ctr-launch: ' <<<"$output")" = 1 ] || { echo "$c: $output" >&2; return 1; }
+		grep -q "^ctr-launch: port forwarder: the container's cgroup" <<<"$output" || { echo "$c: $output" >&2; return 1; }
+		atk_wait_for 50 post_no_procs || true
+		[ -z "$(post_procs)$(post_cgroups)" ] ||
+		    { echo "$c: left behind: $(post_procs)$(post_cgroups)" >&2; return 1; }
+		! ss -Htln "sport = :$PF_PORT" | grep -q LISTEN ||
+		    { echo "$c: port still listening" >&2; return 1; }
+	done
+}

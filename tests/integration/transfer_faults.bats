@@ -213,11 +213,21 @@ tf_attach_run() {
 		sleep 0.05
 	done
 	[ -n "$k" ] || { flock -u 8; exec 8<&-; wait; echo "no keeper at the lock" >&2; return 1; }
-	strace -f -qq -o "$TF_LOG" -p "$k" "$@" 8<&- &
+	local leafp=()
+	if [ -n "${TF_LEAF_TASKS:-}" ]; then
+		# The leaf is named before the lock (host-scp-XXXXXX, random):
+		# read from the keeper's memory, its tasks file the path filter.
+		TF_LEAF=$(tf_leaf_name "$k")
+		[ -n "$TF_LEAF" ] || { flock -u 8; exec 8<&-; wait; echo "no leaf name in the keeper's memory" >&2; return 1; }
+		# Its lock loop and scp's execve still show.
+		leafp=(-P "/sys/fs/cgroup/$TF_LEAF_TASKS/ctr-launch/u$TUID/$TF_LEAF/tasks"
+		    -P "$lock" -P /usr/bin/scp)
+	fi
+	strace -f -qq -o "$TF_LOG" -p "$k" "${leafp[@]}" "$@" 8<&- &
 	st=$!
 	# Attached once its sleeps show in the log.
 	for _ in $(seq 100); do
-		grep -q 'nanosleep' "$TF_LOG" 2>/dev/null && break
+		grep -qE 'nanosleep|flock' "$TF_LOG" 2>/dev/null && break
 		sleep 0.05
 	done
 	flock -u 8
@@ -230,6 +240,29 @@ tf_attach_run() {
 	status=$(cat "$BATS_TEST_TMPDIR/rc" 2>/dev/null || echo none)
 	output=$(cat "$BATS_TEST_TMPDIR/stderr")
 	rmdir "$lock" 2>/dev/null || true
+}
+
+# tf_leaf_name PID: the transfer's leaf name (host-PROGRAM-XXXXXX) as it
+# stands in the writable memory of the keeper PID.
+tf_leaf_name() {
+	python3 - "$1" <<-'PY'
+	import re, sys
+	pid = sys.argv[1]
+	found = set()
+	with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb") as mem:
+	    for line in maps:
+	        addr, perms = line.split()[:2]
+	        if not perms.startswith("rw"):
+	            continue
+	        lo, hi = (int(x, 16) for x in addr.split("-"))
+	        try:
+	            mem.seek(lo)
+	            found.update(re.findall(rb"host-scp-[0-9a-f]{6}(?=\0)", mem.read(hi - lo)))
+	        except OSError:
+	            pass
+	if len(found) == 1:
+	    print(found.pop().decode())
+	PY
 }
 
 # tf_attach_syscall SYSCALL [ERRNO]: as tf_syscall, from the keeper's
@@ -320,4 +353,25 @@ tf_attach_syscall() {
 	tf_attach_syscall write
 	tf_attach_syscall read
 	tf_attach_syscall chdir
+}
+
+# The program's process joins its v1 leaf itself, first thing (cgroup.c
+# cgroup_join_open), while the keeper waits for its word: a join refused
+# in any controller ends the transfer in 125 with that one line, scp never
+# run, nothing written and nothing left.  Only the program writes the
+# leaf's tasks file, the path filter.
+@test "transfer faults: the program cannot join its v1 cgroup (one line, 125, nothing left)" {
+	local c
+	[ -d /sys/fs/cgroup/pids ] || skip "no cgroup v1 hierarchy"
+	for c in memory cpu pids; do
+		TF_LEAF_TASKS=$c tf_attach_run -e trace=write,execve,flock \
+		    -e inject=write:error=EPERM:when=1
+		grep -q "write(.*(INJECTED)" "$TF_LOG" || { echo "$c: no join write in $TF_LEAF: $(cat "$TF_LOG")" >&2; return 1; }
+		! grep -q 'execve("/usr/bin/scp"' "$TF_LOG" || { echo "$c: scp ran" >&2; return 1; }
+		[ ! -e "$TF_DIR/f" ]
+		[ "$status" = 125 ] || { echo "$c: status $status: $output" >&2; return 1; }
+		[ "$(grep -c '^ctr-launch: ' <<<"$output")" = 1 ] || { echo "$c: $output" >&2; return 1; }
+		grep -q "^ctr-launch: cannot join the container's cgroup" <<<"$output" || { echo "$c: $output" >&2; return 1; }
+		tf_clean "$c join" || return 1
+	done
 }
