@@ -92,9 +92,14 @@ void monitor_teardown(void *m);
 void keeper_udir_drop(int udir, uid_t uid);
 
 /* The kernel's word on who is at the other end of a unix socket: the
- * real uid of the connected process (SO_PEERPIDFD, else SO_PEERCRED's
- * pid as a pidfd, then /proc/PID/status; the pidfd still alive after the
- * read).  0, or -1. */
+ * real uid of the connected process (SO_PEERPIDFD: PIDFD_GET_INFO, else
+ * /proc/PID/status with the pidfd still alive after the read).  A
+ * refused SO_PEERPIDFD (the process gone) gives no identity; only a
+ * kernel without it (before 6.5) takes keeper_peer_uid_cred.  0, or -1. */
 int keeper_peer_uid(int sock, uid_t *uid);
+/* Before Linux 6.5: SO_PEERCRED's pid as a pidfd, taken only while the
+ * client's end is still open (the connected process alive, its pid not
+ * reused), then /proc/PID/status.  0, or -1. */
+int keeper_peer_uid_cred(int sock, uid_t *uid);
 
 #endif

@@ -5,8 +5,9 @@
  *
  * Invariants:
  * - K MUST take the caller of every ctl request to be the real uid of the
- *   connected process, from the kernel (keeper_peer_uid); only that
- *   container's owner and root are served.  Requests are fixed-size,
+ *   connected process, from the kernel (keeper_peer_uid), never by a pid
+ *   number another process may hold by then; only that container's owner
+ *   and root are served.  Requests are fixed-size,
  *   versioned (ctlproto.h); at most KEEPER_MAX_CLIENTS at once.
  * - A failed accept4 that leaves the connection pending (EMFILE, ENFILE,
  *   ENOMEM) MUST NOT make K spin: the listening socket rests
@@ -76,32 +77,16 @@ pidfd_ruid(int pidfd, uid_t *uid)
 	return 0;
 }
 
-int
-keeper_peer_uid(int sock, uid_t *uid)
+/* The real uid in PID's /proc/PID/status, read while PIDFD (the same
+ * process) is alive after the read.  0, or -1. */
+static int
+status_ruid(int pidfd, pid_t pid, uid_t *uid)
 {
-	struct ucred uc;
-	socklen_t l = sizeof(int);
-	cleanup_close int pidfd = -1, fd = -1;
+	cleanup_close int fd = -1;
 	char path[64], buf[2048], *s, *end;
-	pid_t pid;
 	ssize_t n;
 	unsigned long v;
 
-	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &l) != 0)
-		pidfd = -1;
-	/* One question about the connected process itself where the kernel
-	 * answers it; else its status, by pid, checked alive after. */
-	if (pidfd >= 0 && pidfd_ruid(pidfd, uid) == 0)
-		return 0;
-	if (pidfd >= 0) {
-		pid = (pid_t)fsutil_fdinfo(pidfd, "Pid");
-	} else {
-		l = sizeof(uc);
-		if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &l) != 0)
-			return -1;
-		pid = uc.pid;
-		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	}
 	if (pidfd < 0 || pid <= 0)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
@@ -115,11 +100,53 @@ keeper_peer_uid(int sock, uid_t *uid)
 	v = strtoul(s + 6, &end, 10);
 	if (errno != 0 || end == s + 6 || *end != '\t' || v > 0xfffffffeUL)
 		return -1;
-	/* The process read is the one connected: alive after the read. */
+	/* The process read is the one the pidfd names: alive after. */
 	if (mon_pidfd_signal(pidfd, 0) != 0)
 		return -1;
 	*uid = (uid_t)v;
 	return 0;
+}
+
+int
+keeper_peer_uid_cred(int sock, uid_t *uid)
+{
+	struct ucred uc;
+	socklen_t l = sizeof(uc);
+	cleanup_close int pidfd = -1;
+	struct pollfd pf = { sock, POLLRDHUP, 0 };
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &uc, &l) != 0 ||
+	    uc.pid <= 0)
+		return -1;
+	/* SO_PEERCRED's pid is a number from the connect: once that process
+	 * is reaped, another may hold it.  A client holds its end alone
+	 * (no launcher forks or passes its ctl socket): that end still open
+	 * after pidfd_open means the pidfd names the connected process. */
+	pidfd = (int)syscall(SYS_pidfd_open, uc.pid, 0);
+	if (pidfd < 0 || poll(&pf, 1, 0) < 0 ||
+	    (pf.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0)
+		return -1;
+	return status_ruid(pidfd, uc.pid, uid);
+}
+
+int
+keeper_peer_uid(int sock, uid_t *uid)
+{
+	socklen_t l = sizeof(int);
+	cleanup_close int pidfd = -1;
+
+	/* The connected process itself, as the kernel holds it (Linux 6.5
+	 * on).  Any refusal but an unknown option is the kernel's word that
+	 * the process is gone (or no descriptor was to be had): never the
+	 * pid number instead, which another process may hold by now. */
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &l) != 0)
+		return errno == ENOPROTOOPT ? keeper_peer_uid_cred(sock, uid) :
+					      -1;
+	/* One question about that process where the kernel answers it
+	 * (6.13 on); else its status, by its pid, the pidfd alive after. */
+	if (pidfd_ruid(pidfd, uid) == 0)
+		return 0;
+	return status_ruid(pidfd, (pid_t)fsutil_fdinfo(pidfd, "Pid"), uid);
 }
 
 /* ---- the ctl socket ---- */

@@ -275,6 +275,45 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 	kf_nothing_left kfp
 }
 
+# Before Linux 6.5 (no SO_PEERPIDFD) the caller comes from SO_PEERCRED's
+# pid, a number taken at the connect: once that process is reaped another
+# may hold it.  The keeper takes that pid only while the client's end is
+# still open.  Here the client is killed after sending, its zombie kept
+# unreaped (as if its pid had gone to another process): its request is
+# served nobody.
+@test "keeper faults: without SO_PEERPIDFD the keeper knows the caller by pid only while its connection lives" {
+	local k c
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfc busybox sh -c \
+	    'trap "echo got-usr1" USR1; while :; do sleep 1; done'
+	k=$(kf_keeper kfc)
+	[ -n "$k" ]
+	# A live client, by SO_PEERCRED: served.
+	kf_trace "$k" -e trace=getsockopt -e inject=getsockopt:error=ENOPROTOOPT:when=1
+	run ctl_as "$KF_U" timeout 20 "$CTL_BIN" kill -s USR1 kfc
+	kf_untrace
+	[ "$status" = 0 ] || { echo "status $status: $output" >&2; return 1; }
+	grep -q 'getsockopt(.*ENOPROTOOPT.*(INJECTED)' "$BATS_TEST_TMPDIR/attached.log"
+	grep -q 'SO_PEERCRED' "$BATS_TEST_TMPDIR/attached.log"
+	ctl_wait_for kf_log_has got-usr1 kfc
+	# The keeper slow to accept (3 s); meanwhile the client sends its
+	# request and is killed, its parent (sleep) never reaping it.
+	kf_trace "$k" -e trace=accept4,getsockopt,pidfd_open \
+	    -e inject=accept4:delay_enter=3000000:when=1 \
+	    -e inject=getsockopt:error=ENOPROTOOPT:when=1
+	ctl_as "$KF_U" sh -c '"$1" kill -s USR1 kfc & sleep 1; kill -KILL $!; exec sleep 5' _ "$CTL_BIN" &
+	c=$!
+	sleep 4.5
+	kf_untrace
+	wait "$c" || true
+	# The keeper found the zombie's pid but not its connection.
+	grep -q 'pidfd_open(' "$BATS_TEST_TMPDIR/attached.log" || { cat "$BATS_TEST_TMPDIR/attached.log" >&2; return 1; }
+	sleep 1.5
+	[ "$(grep -c got-usr1 "$(kf_log kfc)")" = 1 ]
+	kf_running kfc
+	run -0 ctl_as "$KF_U" "$CTL_BIN" rm -f kfc
+	kf_nothing_left kfc
+}
+
 @test "keeper faults: while accept4 keeps failing, the keeper rests instead of spinning" {
 	local k calls
 	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfs busybox sh -c 'while :; do sleep 1; done'
