@@ -193,16 +193,26 @@ exec_relay(int sock, int relay[3], const struct fwd *fw)
 }
 
 /* exec -t: the pty master, sent by the exec'd process over PTY_SOCK;
- * -1 if the exec failed first (its status then comes on SOCK). */
+ * -1 if the exec failed first (its status then comes on SOCK).  What
+ * comes before it is the keeper's child's stderr (PAM's messages, a
+ * refusal's reason): to the caller's stderr, *TOLD set. */
 static int
-recv_master(int pty_sock)
+recv_master(int pty_sock, bool *told)
 {
-	char b = 0;
+	char b[4096];
 	int fd;
+	ssize_t n;
 
-	if (mon_recv_fds(pty_sock, &b, 1, 0, &fd, 1) != 1)
-		return -1;
-	return fd;
+	*told = false;
+	for (;;) {
+		n = mon_recv_fds(pty_sock, b, sizeof(b), 0, &fd, 1);
+		if (n <= 0)
+			return -1;
+		if (fd >= 0)
+			return fd;
+		(void)!io_write_all(STDERR_FILENO, b, (size_t)n);
+		*told = true;
+	}
 }
 
 /* exec -t: relays the caller's terminal and the pty until the status
@@ -323,6 +333,7 @@ exec_over(int sock, const char *payload, size_t len, bool tty, bool interactive,
 
 	if (tty) {
 		int sv[2], master;
+		bool told;
 
 		/* The exec'd process sends its pty's master over sv[1]. */
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) !=
@@ -334,17 +345,19 @@ exec_over(int sock, const char *payload, size_t len, bool tty, bool interactive,
 		close(sv[1]);
 		if (plan != NULL)
 			creds_drop_front(plan);
-		master = recv_master(sv[0]);
+		master = recv_master(sv[0], &told);
 		close(sv[0]);
 		if (master < 0) {
-			/* It failed before: its reason went to the socket's
-			 * peer; the status follows. */
+			/* It failed before, its reason told (above); the
+			 * status follows. */
 			struct ctlp_resp r;
 			unsigned char in[CTLP_RESP_LEN + 1];
 			ssize_t k = recv(sock, in, sizeof(in), 0);
 
 			if (k <= 0 || ctlp_resp_decode(in, (size_t)k, &r) != 0)
 				die("exec: the container's keeper is gone");
+			if (told && r.status == CTL_EXIT_FAIL)
+				exit(CTL_EXIT_FAIL);
 			die("exec -t: no pseudo-terminal came from the container (status %d)",
 			    r.status);
 		}

@@ -244,9 +244,10 @@ fi_occurrences() {
 
 # exec's account check (kexec.c, in the keeper's child, on a PAM handle of
 # its own) failing every way the launch's can: a refusal, a module that
-# fails, the service's file gone.  Each exec ends in 125 with one line and
-# runs nothing; the container keeps running.
-@test "fault injection: exec's PAM account check (pam_deny, pam_exec /bin/false, no service file)" {
+# fails, the service's file gone.  Each exec, with -t or without, ends in
+# 125 with one line and runs nothing; the container keeps running.  A
+# notice from a stack that passes reaches the caller, -t or not.
+@test "fault injection: exec's PAM account check (pam_deny, pam_exec /bin/false, no service file; a notice)" {
 	atk_need_helper
 	local n=fip$ATK_TAG stack
 	run ctl_as "$ATK_A" "$CTL_BIN" run -d --name "$n" busybox sleep 300
@@ -265,8 +266,29 @@ fi_occurrences() {
 		[ ! -e "$FI_MARK" ] || { echo "exec ran with PAM stack: ${stack:-none}" >&2; return 1; }
 		[ "$status" = 125 ] || { echo "status $status: $output" >&2; return 1; }
 		[ "$(grep -c '^ctr-launch: ' <<<"$output")" = 1 ] || { echo "$output" >&2; return 1; }
+		# With -t (the keeper's child's stderr then the socket that
+		# brings the terminal): the same one line, PAM's reason.
+		run ctl_as "$ATK_A" script -qec "$CTL_BIN exec -t $n sh -c 'echo ran >\$HOME/fi-marker'" /dev/null
+		[ ! -e "$FI_MARK" ] || { echo "exec -t ran with PAM stack: ${stack:-none}" >&2; return 1; }
+		[ "$status" = 125 ] || { echo "-t: status $status: $output" >&2; return 1; }
+		[ "$(grep -c '^ctr-launch: ' <<<"$output")" = 1 ] || { echo "-t: $output" >&2; return 1; }
+		! grep -q 'no pseudo-terminal' <<<"$output" || { echo "-t: $output" >&2; return 1; }
 		ctl_as "$ATK_A" "$CTL_BIN" ps -q | grep -qx "$n"
 	done
+	# A stack that passes with a notice (as pam_unix's "your password
+	# will expire"): the notice is shown, with -t too, and the command
+	# runs.
+	echo "fi-notice-$ATK_TAG" >"$BATS_TEST_TMPDIR/notice"
+	chmod 0644 "$BATS_TEST_TMPDIR/notice"
+	printf 'account required pam_echo.so file=%s\naccount required pam_permit.so\nsession required pam_permit.so\n' \
+	    "$BATS_TEST_TMPDIR/notice" >"$CTL_PAMD/ctr-launch"
+	run ctl_as "$ATK_A" "$CTL_BIN" exec "$n" sh -c 'exit 3'
+	[ "$status" = 3 ] || { echo "notice: status $status: $output" >&2; return 1; }
+	grep -q "^ctr-launch: pam: fi-notice-$ATK_TAG" <<<"$output" || { echo "notice: $output" >&2; return 1; }
+	run ctl_as "$ATK_A" script -qec "$CTL_BIN exec -t $n sh -c 'tty; exit 3'" /dev/null
+	[ "$status" = 3 ] || { echo "notice -t: status $status: $output" >&2; return 1; }
+	grep -q "^ctr-launch: pam: fi-notice-$ATK_TAG" <<<"$output" || { echo "notice -t: $output" >&2; return 1; }
+	grep -q '^/dev/pts/' <<<"$output" || { echo "notice -t: $output" >&2; return 1; }
 	atk_pam_permit
 	run ctl_as "$ATK_A" "$CTL_BIN" exec "$n" sh -c 'echo ran >"$HOME/fi-marker"'
 	[ "$status" = 0 ] && [ -e "$FI_MARK" ]
