@@ -305,6 +305,10 @@ ctl_exec(struct ctl_ctx *c, char **caller_env)
 			die("exec: your terminal's name is too long or unusual to pass on");
 	} else {
 		terminal = NULL;
+		for (size_t i = 0; c->req->command[i] != NULL; i++)
+			if (c->req->command[i][0] == '\0')
+				die("exec: container %s's keeper predates empty arguments (started by an older ctr-launch)",
+				    name);
 		if (c->plan != NULL)
 			auth_account(c->plan);
 	}

@@ -11,6 +11,7 @@
  *   bounds, an empty argv, a bad -e key or a relative workdir.
  * - Nothing here makes a system call.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,18 +143,35 @@ ctlp_exec_encode(char *const *argv, char *const *env, const char *workdir,
 		memcpy(buf + o, (s), n_);  \
 		o += n_;                   \
 	} while (0)
+	size_t argc = 0;
+	bool empty = false;
+	char count[24];
+
+	for (; argv[argc] != NULL; argc++)
+		empty = empty || argv[argc][0] == '\0';
+	if (argc > CTLP_EXEC_ARGS)
+		return -1;
 	if (terminal == NULL) {
+		if (empty)
+			return -1;
 		PUT(tty ? "E1" : "E0");
 	} else {
 		if (!ctlp_terminal_ok(terminal))
 			return -1;
-		PUT(tty ? "P1" : "P0");
+		/* An empty argument: counted ("C"); else the lone NUL ends
+		 * argv ("P", which keepers before the count also read). */
+		PUT(empty ? (tty ? "C1" : "C0") : (tty ? "P1" : "P0"));
 		PUT(terminal);
 	}
 	PUT(workdir != NULL ? workdir : "");
-	for (size_t i = 0; argv[i] != NULL; i++)
+	if (empty) {
+		snprintf(count, sizeof(count), "%zu", argc);
+		PUT(count);
+	}
+	for (size_t i = 0; i < argc; i++)
 		PUT(argv[i]);
-	PUT("");
+	if (!empty)
+		PUT("");
 	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
 		PUT(env[i]);
 #undef PUT
@@ -195,7 +213,8 @@ env_entry_ok(const char *s)
 int
 ctlp_exec_decode(const char *in, size_t len, struct ctlp_exec *x)
 {
-	size_t o = 0, na = 0, ne = 0;
+	size_t o = 0, na = 0, ne = 0, argc = 0;
+	bool counted;
 	char *s;
 
 	memset(x, 0, sizeof(*x));
@@ -209,8 +228,10 @@ ctlp_exec_decode(const char *in, size_t len, struct ctlp_exec *x)
 	if (x->argv == NULL || x->env == NULL)
 		goto bad;
 	s = x->buf;
-	if (strcmp(s, "P0") != 0 && strcmp(s, "P1") != 0)
+	if ((s[0] != 'P' && s[0] != 'C') || (s[1] != '0' && s[1] != '1') ||
+	    s[2] != '\0')
 		goto bad;
+	counted = s[0] == 'C';
 	x->tty = s[1] == '1';
 	o = 3;
 	if (o >= len)
@@ -225,16 +246,35 @@ ctlp_exec_decode(const char *in, size_t len, struct ctlp_exec *x)
 	if (x->workdir[0] != '\0' && x->workdir[0] != '/')
 		goto bad;
 	o += strlen(x->workdir) + 1;
-	for (;;) {
+	if (counted) {
+		/* 1 to CTLP_EXEC_ARGS in decimal, then that many entries,
+		 * empty ones among them. */
 		if (o >= len)
 			goto bad;
 		s = x->buf + o;
 		o += strlen(s) + 1;
-		if (*s == '\0')
-			break;
-		if (na >= CTLP_EXEC_ARGS)
+		if (s[0] < '1' || s[0] > '9' || strlen(s) > 4 ||
+		    strspn(s, "0123456789") != strlen(s) ||
+		    (argc = strtoul(s, NULL, 10)) > CTLP_EXEC_ARGS)
 			goto bad;
-		x->argv[na++] = s;
+		for (; na < argc; na++) {
+			if (o >= len)
+				goto bad;
+			x->argv[na] = x->buf + o;
+			o += strlen(x->argv[na]) + 1;
+		}
+	} else {
+		for (;;) {
+			if (o >= len)
+				goto bad;
+			s = x->buf + o;
+			o += strlen(s) + 1;
+			if (*s == '\0')
+				break;
+			if (na >= CTLP_EXEC_ARGS)
+				goto bad;
+			x->argv[na++] = s;
+		}
 	}
 	if (na == 0)
 		goto bad;

@@ -139,7 +139,7 @@ no_cgroup() {
 	no_cgroup "$LC_A" lab
 }
 
-@test "exec -t: a new terminal of the container's own, the status, input with -i" {
+@test "exec -t: a new terminal of the container's own, the status, input with -i; empty arguments" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
 	for v in 1 0; do
 		lc_dumpable "$v"
@@ -152,6 +152,11 @@ no_cgroup() {
 	run -0 ctl_as "$LC_A" script -qec "$CTL_BIN exec lab sh -c 'tty; ls -l /proc/self/fd/1'" /dev/null
 	[[ "$output" == *"not a tty"* ]]
 	[[ "$output" == *pipe:* ]]
+	# Empty arguments stay arguments, with -t or without.
+	run -0 as "$LC_A" exec lab printf '[%s]' '' x ''
+	[ "$output" = "[][x][]" ]
+	run -0 ctl_as "$LC_A" script -qec "$CTL_BIN exec -t lab printf '<%s>' '' y" /dev/null
+	[[ "$output" == *"<><y>"* ]]
 }
 
 # tmux_as USER CMD: a detached tmux session (its own server) running CMD

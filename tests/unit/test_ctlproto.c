@@ -348,6 +348,87 @@ test_exec_roundtrip(void **state)
 }
 
 static void
+test_exec_empty_args(void **state)
+{
+	char a0[] = "printf", a1[] = "[%s]", a2[] = "", a3[] = "x", a4[] = "";
+	char e0[] = "X=1";
+	char *argv[] = { a0, a1, a2, a3, a4, NULL }, *env[] = { e0, NULL };
+	char buf[CTLP_EXEC_MAX];
+	struct ctlp_exec x;
+	ssize_t n;
+
+	(void)state;
+	n = ctlp_exec_encode(argv, env, "/", true, "/dev/pts/7", buf,
+	    sizeof(buf));
+	assert_true(n > 0);
+	assert_memory_equal(buf,
+	    "C1\0/dev/pts/7\0/\0"
+	    "5\0printf\0",
+	    24);
+	assert_int_equal(ctlp_exec_decode(buf, (size_t)n, &x), 0);
+	for (int i = 0; i < 5; i++)
+		assert_string_equal(x.argv[i], argv[i]);
+	assert_null(x.argv[5]);
+	assert_string_equal(x.env[0], "X=1");
+	assert_null(x.env[1]);
+	assert_true(x.tty);
+	ctlp_exec_free(&x);
+	/* Without an empty entry, the payload every keeper reads. */
+	argv[2] = a3;
+	argv[4] = NULL;
+	n = ctlp_exec_encode(argv, env, "/", false, "", buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_memory_equal(buf, "P0\0", 3);
+	/* An older keeper's payload has no way to say it. */
+	argv[2] = a2;
+	assert_int_equal(ctlp_exec_encode(argv, env, "", false, NULL, buf,
+			     sizeof(buf)),
+	    -1);
+	/* The count: decimal 1 to CTLP_EXEC_ARGS, that many entries. */
+	assert_int_equal(DEC("C0\0\0\0"
+			     "1\0\0"),
+	    0);
+	assert_string_equal(x.argv[0], "");
+	assert_null(x.argv[1]);
+	ctlp_exec_free(&x);
+	assert_int_equal(DEC("C0\0\0\0"
+			     "2\0\0\0X=1\0"),
+	    0);
+	assert_string_equal(x.env[0], "X=1");
+	ctlp_exec_free(&x);
+	assert_int_equal(DEC("C0\0\0\0"
+			     "0\0"),
+	    -1);
+	assert_int_equal(DEC("C0\0\0\0"
+			     "01\0sh\0"),
+	    -1);
+	assert_int_equal(DEC("C0\0\0\0"
+			     "+1\0sh\0"),
+	    -1);
+	assert_int_equal(DEC("C0\0\0\0"
+			     "1x\0sh\0"),
+	    -1);
+	assert_int_equal(DEC("C0\0\0\0"
+			     "1025\0sh\0"),
+	    -1);
+	assert_int_equal(DEC("C0\0\0\0"
+			     "99999\0sh\0"),
+	    -1);
+	assert_int_equal(DEC("C0\0\0\0"
+			     "3\0sh\0\0"),
+	    -1);
+	assert_int_equal(DEC("C0\0\0\0"
+			     "2\0sh\0\0=x\0"),
+	    -1);
+	assert_int_equal(DEC("C2\0\0\0"
+			     "1\0sh\0"),
+	    -1);
+	assert_int_equal(DEC("C\0\0\0"
+			     "1\0sh\0"),
+	    -1);
+}
+
+static void
 test_env_merge(void **state)
 {
 	char b0[] = "PATH=/bin", b1[] = "HOME=/h", o0[] = "HOME=/x",
@@ -504,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_exec_roundtrip),
+		cmocka_unit_test(test_exec_empty_args),
 		cmocka_unit_test(test_env_merge),
 		cmocka_unit_test(test_ctla_parse),
 		cmocka_unit_test(test_detach_keys),
