@@ -237,7 +237,9 @@ ctl_attach(struct ctl_ctx *c)
 		die("attach: container %s is not running", name);
 	ctl_done_one(udir, dir);
 	free(t);
-	if (r.err == CTLP_EBUSY)
+	/* Busy with an attached client (the keeper's answer to attach);
+	 * busy with as many clients as it takes is ctl_resp_check's. */
+	if (r.err == CTLP_EBUSY && r.op == CTLP_ATTACH)
 		die("attach: another client is attached to %s", name);
 	ctl_resp_check(name, &r);
 	if (r.err != CTLP_OK)

@@ -8,7 +8,8 @@
  *   connected process, from the kernel (keeper_peer_uid), never by a pid
  *   number another process may hold by then; only that container's owner
  *   and root are served.  Requests are fixed-size,
- *   versioned (ctlproto.h); at most KEEPER_MAX_CLIENTS at once.
+ *   versioned (ctlproto.h); at most KEEPER_MAX_CLIENTS at once, the last
+ *   place root's alone.
  * - A failed accept4 that leaves the connection pending (EMFILE, ENFILE,
  *   ENOMEM) MUST NOT make K spin: the listening socket rests
  *   ACCEPT_REST_MS before the next try.
@@ -325,7 +326,9 @@ keeper_accept(void)
 	int fd = accept4(ks.listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	struct client *c = NULL;
 	struct ctlp_resp r;
-	uid_t uid;
+	size_t nfree = 0;
+	uid_t uid = (uid_t)-1;
+	int err;
 
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EINTR &&
@@ -339,13 +342,26 @@ keeper_accept(void)
 		}
 		return NULL;
 	}
-	for (size_t i = 0; i < KEEPER_MAX_CLIENTS && c == NULL; i++)
-		if (ks.cl[i].fd < 0)
-			c = &ks.cl[i];
-	if (c == NULL || keeper_peer_uid(fd, &uid) != 0) {
+	for (size_t i = 0; i < KEEPER_MAX_CLIENTS; i++)
+		if (ks.cl[i].fd < 0) {
+			if (c == NULL)
+				c = &ks.cl[i];
+			nfree++;
+		}
+	/* The last client's place is root's: the owner's execs, followers
+	 * and attaches never keep the admin out. */
+	if (c == NULL)
+		err = CTLP_EBUSY;
+	else if (keeper_peer_uid(fd, &uid) != 0)
+		err = CTLP_EPERM;
+	else if (nfree == 1 && uid != 0)
+		err = CTLP_EBUSY;
+	else
+		err = CTLP_OK;
+	if (err != CTLP_OK) {
 		struct client tmp = { fd, 0, false, false, 0, -1, -1, false };
 
-		keeper_resp_init(&r, 0, c == NULL ? CTLP_EBUSY : CTLP_EPERM);
+		keeper_resp_init(&r, 0, err);
 		keeper_reply(&tmp, &r);
 		xclose(&tmp.fd);
 		return NULL;

@@ -314,6 +314,37 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 	kf_nothing_left kfc
 }
 
+# A keeper serves KEEPER_MAX_CLIENTS (32) clients at once, the last place
+# root's: with 31 of the owner's followers connected, the owner's next
+# command is told the keeper is busy (attach too: not "another client is
+# attached"), and root is still served.
+kf_busy() {
+	run ctl_as "$KF_U" "$CTL_BIN" kill -s CONT kfb
+	[ "$status" = 125 ] && [[ "$output" == *"container kfb: its keeper is busy, try again"* ]]
+}
+
+@test "keeper faults: a full keeper says it is busy; its last place is root's" {
+	local i pids=()
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d -t --name kfb busybox sh -c 'while :; do sleep 1; done'
+	for i in $(seq 31); do
+		ctl_as "$KF_U" "$CTL_BIN" logs -f kfb >/dev/null 2>&1 &
+		pids+=("$!")
+	done
+	ctl_wait_for kf_busy
+	run ctl_as "$KF_U" script -qec "$CTL_BIN attach kfb" /dev/null
+	[ "$status" = 125 ] || { echo "attach: $status $output" >&2; return 1; }
+	[[ "$output" == *"its keeper is busy, try again"* ]]
+	[[ "$output" != *"another client is attached"* ]]
+	run "$CTL_BIN" kill --user "$KF_U" -s CONT kfb
+	[ "$status" = 0 ] || { echo "root: $status $output" >&2; return 1; }
+	pkill -KILL -f "^$CTL_BIN logs -f kfb\$" || true
+	wait "${pids[@]}" 2>/dev/null || true
+	# Room again for the owner.
+	ctl_wait_for ctl_as "$KF_U" "$CTL_BIN" kill -s CONT kfb
+	run -0 ctl_as "$KF_U" "$CTL_BIN" rm -f kfb
+	kf_nothing_left kfb
+}
+
 @test "keeper faults: while accept4 keeps failing, the keeper rests instead of spinning" {
 	local k calls
 	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfs busybox sh -c 'while :; do sleep 1; done'
