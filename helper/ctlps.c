@@ -153,7 +153,7 @@ ps_finish(struct ctl_ctx *c, const struct ctl_target *t, struct ps_slot *s,
 	if (s->e.running &&
 	    (s->sock < 0 || ctl_recv(s->sock, &s->e.st) != 0 ||
 		s->e.st.err != CTLP_OK)) {
-		s->e.st.cpu_usec = 0;
+		s->e.st.cpu_usec = CGROUP_UNKNOWN;
 		s->e.st.mem = CGROUP_UNKNOWN;
 	}
 	if (s->sock >= 0)

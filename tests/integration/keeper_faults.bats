@@ -268,6 +268,12 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 	[ "$status" = 125 ]
 	[[ "$output" == *"container kfp: not yours"* ]]
 	grep -q 'openat(.*EACCES.*(INJECTED)' "$BATS_TEST_TMPDIR/attached.log"
+	# ps lists it with its use unknown: CPU and MEMORY "-".
+	kf_trace "$k" -e trace=ioctl,openat -e inject=ioctl:error=ENOTTY \
+	    -e inject=openat:error=EACCES
+	run -0 ctl_as "$KF_U" timeout 20 "$CTL_BIN" ps
+	kf_untrace
+	[ "$(awk '$1 == "kfp" {print $(NF - 1), $NF}' <<<"$output")" = "- -" ] || { echo "$output" >&2; return 1; }
 	sleep 1.5
 	[ "$(grep -c got-usr1 "$(kf_log kfp)")" = 1 ]
 	kf_running kfp
