@@ -4,17 +4,18 @@
  *
  * K forks C1, which runs PAM's account check for the container's owner
  * (auth_account_exec: on a handle of its own, with the exec caller's
- * terminal; K's modules are mapped already), keeps only the descriptors
- * it needs (close_range), computes everything (environment, argv; the
- * seccomp filter was compiled when ctr-launch was built), sets
- * PR_SET_DUMPABLE 0 and joins the container's mount, uts, ipc, net,
- * cgroup and pid namespaces through P1's pidfd, then starts C2 on C1's
- * memory, as posix_spawn starts its child (start_inside): inside the
- * pid namespace, C2 joins the container's cgroup before anything else
- * (v1; on v2 K cloned C1 into it, so C2 starts there), then drops
- * exactly as P1 does (steps 12 to 15: creds_drop,
- * creds_verify, the working directory, creds_restore, the filter) and
- * execs.  C1 waits for C2, sends its status to the client and exits
+ * terminal; K's modules are mapped already), takes the caller's
+ * oom_score_adj through the host's /proc (C2 inherits it), keeps only
+ * the descriptors it needs (close_range), computes everything
+ * (environment, argv; the seccomp filter was compiled when ctr-launch
+ * was built), sets PR_SET_DUMPABLE 0 and joins the container's mount,
+ * uts, ipc, net, cgroup and pid namespaces through P1's pidfd, then
+ * starts C2 on C1's memory, as posix_spawn starts its child
+ * (start_inside): inside the pid namespace, C2 joins the container's
+ * cgroup before anything else (v1; on v2 K cloned C1 into it, so C2
+ * starts there), takes the caller's scheduling, then drops exactly as P1
+ * does (steps 12 to 15: creds_drop, creds_verify, the working directory,
+ * creds_restore, the filter) and execs.  C1 waits for C2, sends its status to the client and exits
  * KEXEC_ANSWERED: the caller has the status before C1's own exit is torn
  * down.
  *
@@ -147,9 +148,10 @@ inside(const struct inside_args *i)
 	 * once exec'd, C1's memory being charged until then); else C1, and
 	 * so C2, is there already. */
 	(void)cgroup_join(i->join);
-	/* The caller's nice, scheduling and oom_score_adj, as the container's
-	 * init took them (place_enter): not K's. */
-	place_sched_enter(i->sched);
+	/* The caller's nice, scheduling and I/O priority, as the container's
+	 * init took them (place_enter): not K's (the oom_score_adj came from
+	 * C1). */
+	place_prio_enter(i->sched);
 	if (setsid() < 0)
 		die_errno("setsid");
 	/* Steps 12 and 13, as P1. */
@@ -274,6 +276,9 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 	 * namespaces, before anything of the container is opened. */
 	if (account)
 		auth_account_exec(p, x->terminal);
+	/* The caller's oom_score_adj, as the container's init took it, not
+	 * K's: through the host's /proc, before setns; C2 inherits it. */
+	place_oom_enter(m->sched);
 	/* Cloned into the container's cgroup (v2), C2 is there from its
 	 * start; else C2 joins it first thing (cgroup_join_open). */
 	if (cgroup_join_open_if(m->cg, !placed, join) != 0)

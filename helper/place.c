@@ -546,15 +546,28 @@ place_enter(struct place *pl)
 }
 
 void
-place_sched_enter(const struct place_sched *s)
+place_oom_enter(const struct place_sched *s)
 {
-	struct sched_param sp = { .sched_priority = s->prio };
 	char buf[16];
 
 	snprintf(buf, sizeof(buf), "%d", s->oom_score_adj);
 	if (write_at(AT_FDCWD, "/proc/self/oom_score_adj", buf) == -1)
 		die_errno(
 		    "cannot give the container the caller's oom_score_adj");
+}
+
+void
+place_sched_enter(const struct place_sched *s)
+{
+	place_oom_enter(s);
+	place_prio_enter(s);
+}
+
+void
+place_prio_enter(const struct place_sched *s)
+{
+	struct sched_param sp = { .sched_priority = s->prio };
+
 	if ((s->nice != 0 && setpriority(PRIO_PROCESS, 0, s->nice) != 0) ||
 	    ((s->policy != SCHED_OTHER || s->prio != 0) &&
 		sched_setscheduler(0, s->policy, &sp) != 0) ||

@@ -81,7 +81,14 @@ void place_release(struct place *);
 void place_enter(struct place *);
 /* The caller's nice, scheduling policy, I/O priority and oom_score_adj
  * of S (as K found them) for the calling process: place_enter's second
- * half, also an exec's process's, before its drop.  Dies on failure. */
+ * half.  Dies on failure. */
 void place_sched_enter(const struct place_sched *s);
+/* Its two halves, for an exec: the oom_score_adj, written through the
+ * /proc of the calling process's mount namespace (the keeper's child's,
+ * the host's: never a container's while privileged), which its children
+ * inherit; and the rest, system calls only (the command's process, in
+ * the container, after joining its cgroup). */
+void place_oom_enter(const struct place_sched *s);
+void place_prio_enter(const struct place_sched *s);
 
 #endif

@@ -206,6 +206,51 @@ lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
 	[ "$status" != 0 ]
 }
 
+# kexec.c: after setns of the container's mount namespace nothing is
+# looked up in the container's files while privileged.  strace follows the
+# keeper through an exec (-t too): a process that has called setns, or
+# first appears after one (C2, cloned by C1 inside), opens no path before
+# its final setresuid to the caller; after that its opens are the
+# caller's.
+@test "exec: no path is opened in the container by a privileged process (after setns, before the drop)" {
+	atk_need_helper
+	local k st log=$BATS_TEST_TMPDIR/exec.log uid
+	uid=$(id -u "$ATK_A")
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	k=$(atk_keeper_pid lab)
+	[ -n "$k" ]
+	strace -f -qq -o "$log" -p "$k" \
+	    -e trace=open,openat,openat2,setns,setresuid,execve,clone,clone3 &
+	st=$!
+	ctl_wait_for grep -qE '^TracerPid:[[:space:]]+[1-9]' "/proc/$k/status"
+	atk_run "$ATK_A" exec lab cat /proc/self/status
+	[ "$status" = 0 ]
+	run ctl_as "$ATK_A" script -qec "$CTL_BIN exec -t lab true" /dev/null
+	[ "$status" = 0 ]
+	kill "$st"
+	wait "$st" 2>/dev/null || true
+	grep -q 'setns(' "$log"
+	# Inside: a process after its setns, and every process it cloned
+	# after that (first pass); dropped: after its setresuid to the
+	# caller's uid (second pass, in order).
+	run awk -v u="$uid" '
+	    NR == FNR {
+		if ($2 ~ /^setns\(/ && $0 ~ /= 0$/ && !($1 in ns)) ns[$1] = FNR
+		if (($1 in ns) && FNR > ns[$1] && $0 ~ /clone/ && $NF ~ /^[0-9]+$/ && $(NF - 1) == "=")
+			kid[$NF] = 1
+		next
+	    }
+	    { p = $1 }
+	    $2 ~ "^setresuid\\(" u "," { down[p] = 1 }
+	    $2 ~ /^(open|openat|openat2)\(/ && !down[p] &&
+		(kid[p] || ((p in ns) && FNR > ns[p])) { print; bad = 1 }
+	    END { exit bad }' "$log" "$log"
+	[ "$status" = 0 ] || { echo "opened while privileged inside: $output" >&2; return 1; }
+	# The command's own opens are there, after the drop.
+	grep -q 'openat(.*"/proc/self/status"' "$log"
+}
+
 @test "exec into a container that has ended fails cleanly (125), and allow_exec = no refuses it" {
 	atk_need_helper
 	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
