@@ -508,6 +508,37 @@ ctl_targets(struct ctl_ctx *c, size_t *n)
 	return targets_all(n);
 }
 
+/* ---- the user's lock ---- */
+
+/* How long root waits for another user's lock. */
+#define CTL_OTHER_LOCK_MS 5000
+
+bool
+ctl_lock_udir(struct ctl_ctx *c, const struct ctl_target *t, int udir)
+{
+	const struct timespec rest = { 0, 10 * 1000000L };
+
+	if (t->uid == c->ruid) {
+		if (flock(udir, LOCK_EX) != 0)
+			die_errno("lock of the containers' directory");
+		return true;
+	}
+	for (int ms = 0;; ms += 10) {
+		if (flock(udir, LOCK_EX | LOCK_NB) == 0)
+			return true;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			die_errno("lock of the containers' directory");
+		if (ms >= CTL_OTHER_LOCK_MS)
+			break;
+		(void)nanosleep(&rest, NULL);
+	}
+	warnmsg(
+	    "%s: %s's containers are held by a command of theirs that does not end (%d s): skipped",
+	    c->req->verb, t->user, CTL_OTHER_LOCK_MS / 1000);
+	c->failed = true;
+	return false;
+}
+
 /* ---- one container by name ---- */
 
 /* Opens NAME of T: its directory, and its record.  false (reported) if
@@ -519,8 +550,11 @@ ctl_find(struct ctl_ctx *c, const struct ctl_target *t, const char *name,
 	*udir = ctl_open_udir(t->uid);
 	*dir = -1;
 	if (*udir >= 0) {
-		if (flock(*udir, LOCK_EX) != 0)
-			die_errno("lock of the containers' directory");
+		if (!ctl_lock_udir(c, t, *udir)) {
+			close(*udir);
+			*udir = -1;
+			return false;
+		}
 		if (ctl_load(*udir, name, e, dir) == 0) {
 			(void)flock(*udir, LOCK_UN);
 			return true;

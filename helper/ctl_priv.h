@@ -49,6 +49,11 @@ int ctl_open_udir(uid_t uid);
 /* STATEDIR/ctr-launch/logs/u<UID>, or -1 (missing, or not as it must be:
  * its logs are then not read). */
 int ctl_open_logdir(uid_t uid);
+/* T's directory UDIR locked (flock): the caller's own, waited for; another
+ * user's (root acting for them), waited for 5 s at most, since a command
+ * of theirs that does not end (stopped, its output never read) holds it:
+ * then false, told, and C failed. */
+bool ctl_lock_udir(struct ctl_ctx *c, const struct ctl_target *t, int udir);
 /* Sends OP(ARG) on FD and reads the answer (skipping log data); -1 if
  * the keeper is gone.  ctl_send and ctl_recv are its two halves, for a
  * command that asks several keepers at once. */

@@ -105,8 +105,8 @@ act(struct ctl_ctx *c, const struct ctl_target *t, const char *name)
 			if (fd >= 0)
 				(void)ctl_ask(fd, CTLP_WAIT, 0, &w);
 		}
-		if (flock(udir, LOCK_EX) != 0)
-			die_errno("lock of the containers' directory");
+		if (!ctl_lock_udir(c, t, udir))
+			break;
 		{
 			cleanup_close int logdir = ctl_open_logdir(t->uid);
 
@@ -143,8 +143,8 @@ ctl_each(struct ctl_ctx *c)
 			for (size_t j = 0; j < k; j++) {
 				struct ctl_entry e;
 
-				if (flock(udir, LOCK_EX) != 0)
-					die_errno("lock");
+				if (!ctl_lock_udir(c, &t[i], udir))
+					break;
 				if (ctl_load(udir, names[j], &e, NULL) == 0 &&
 				    e.running) {
 					(void)flock(udir, LOCK_UN);

@@ -46,7 +46,7 @@ fmt_size(uint64_t v, char *out, size_t len)
 }
 
 static void
-ps_row(struct ctl_ctx *c, const struct ctl_entry *e, bool user_col)
+ps_row(FILE *out, struct ctl_ctx *c, const struct ctl_entry *e, bool user_col)
 {
 	char name[300], image[2100], cmd[4200], created[64], status[96];
 	char cpu[32], mem[32], shortcmd[32], ports[4200];
@@ -61,20 +61,21 @@ ps_row(struct ctl_ctx *c, const struct ctl_entry *e, bool user_col)
 		ctlp_json(e->info.image, image, sizeof(image));
 		ctlp_json(e->info.command, cmd, sizeof(cmd));
 		ctlp_json(e->info.ports, ports, sizeof(ports));
-		printf("{\"Names\":\"%s\",\"Image\":\"%s\",\"Command\":\"%s\","
-		       "\"CreatedAt\":%lld,\"RunningFor\":\"%s\","
-		       "\"State\":\"%s\",\"Status\":\"%s\",\"ExitCode\":%d,"
-		       "\"User\":\"%s\",\"Uid\":%u,\"Ports\":\"%s\"",
+		fprintf(out,
+		    "{\"Names\":\"%s\",\"Image\":\"%s\",\"Command\":\"%s\","
+		    "\"CreatedAt\":%lld,\"RunningFor\":\"%s\","
+		    "\"State\":\"%s\",\"Status\":\"%s\",\"ExitCode\":%d,"
+		    "\"User\":\"%s\",\"Uid\":%u,\"Ports\":\"%s\"",
 		    name, image, cmd, (long long)e->info.created, created,
 		    e->running ? "running" : "exited", status,
 		    e->has_exit ? e->exit.status : 0, e->user,
 		    (unsigned)e->info.uid, ports);
 		if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN &&
 		    e->st.mem != CGROUP_UNKNOWN)
-			printf(",\"CPUSeconds\":%.2f,\"MemUsage\":%llu",
+			fprintf(out, ",\"CPUSeconds\":%.2f,\"MemUsage\":%llu",
 			    (double)e->st.cpu_usec / 1e6,
 			    (unsigned long long)e->st.mem);
-		printf("}\n");
+		fprintf(out, "}\n");
 		return;
 	}
 	if (esc) {
@@ -89,7 +90,7 @@ ps_row(struct ctl_ctx *c, const struct ctl_entry *e, bool user_col)
 		snprintf(ports, sizeof(ports), "%s", e->info.ports);
 	}
 	if (c->req->quiet) {
-		printf("%s\n", name);
+		fprintf(out, "%s\n", name);
 		return;
 	}
 	if (strlen(cmd) > 20)
@@ -108,9 +109,9 @@ ps_row(struct ctl_ctx *c, const struct ctl_entry *e, bool user_col)
 		snprintf(mem, sizeof(mem), "-");
 	}
 	if (user_col)
-		printf("%-12s ", e->user);
-	printf("%-20s %-24s %-24s %-16s %-26s %-24s %-9s %s\n", name, image,
-	    shortcmd, created, status, ports, cpu, mem);
+		fprintf(out, "%-12s ", e->user);
+	fprintf(out, "%-20s %-24s %-24s %-16s %-26s %-24s %-9s %s\n", name,
+	    image, shortcmd, created, status, ports, cpu, mem);
 }
 
 /* The keepers asked for their use at once, at most: each answers on its
@@ -145,8 +146,8 @@ ps_start(int udir, const char *name, struct ps_slot *s)
 
 /* S's row, once its keeper answered. */
 static void
-ps_finish(struct ctl_ctx *c, const struct ctl_target *t, struct ps_slot *s,
-    bool user_col)
+ps_finish(FILE *out, struct ctl_ctx *c, const struct ctl_target *t,
+    struct ps_slot *s, bool user_col)
 {
 	if (!s->ok)
 		return;
@@ -161,7 +162,7 @@ ps_finish(struct ctl_ctx *c, const struct ctl_target *t, struct ps_slot *s,
 	s->sock = -1;
 	snprintf(s->e.user, sizeof(s->e.user), "%s", t->user);
 	if (s->e.running || c->req->all)
-		ps_row(c, &s->e, user_col);
+		ps_row(out, c, &s->e, user_col);
 }
 
 static void
@@ -169,13 +170,16 @@ ps_user(struct ctl_ctx *c, const struct ctl_target *t, bool user_col)
 {
 	cleanup_close int udir = ctl_open_udir(t->uid);
 	struct ps_slot *ring;
-	size_t n;
-	char **names;
+	size_t n, len = 0;
+	char **names, *rows = NULL;
+	FILE *out;
 
-	if (udir < 0)
+	if (udir < 0 || !ctl_lock_udir(c, t, udir))
 		return;
-	if (flock(udir, LOCK_EX) != 0)
-		die_errno("lock of the containers' directory");
+	/* The rows wait in memory until the lock is released: a reader of
+	 * the output that does not keep up never holds the user's lock. */
+	if ((out = open_memstream(&rows, &len)) == NULL)
+		die("out of memory");
 	if (t->uid == c->ruid)
 		ctl_prune(c, udir);
 	keeper_udir_drop(udir, t->uid);
@@ -188,11 +192,15 @@ ps_user(struct ctl_ctx *c, const struct ctl_target *t, bool user_col)
 		struct ps_slot *s = &ring[i % PS_ASKING];
 
 		if (i >= PS_ASKING)
-			ps_finish(c, t, s, user_col);
+			ps_finish(out, c, t, s, user_col);
 		if (i < n)
 			ps_start(udir, names[i], s);
 	}
 	(void)flock(udir, LOCK_UN);
+	if (fclose(out) != 0)
+		die("out of memory");
+	(void)fwrite(rows, 1, len, stdout);
+	free(rows);
 	free(ring);
 	ctl_free_names(names, n);
 }

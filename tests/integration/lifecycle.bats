@@ -447,6 +447,36 @@ max_total_containers = 200"
 	[[ "$output" == *"lab "*Exited* ]]
 }
 
+# A command of the user's that never ends (stopped, its output never
+# read) holds their directory's lock: root's commands for that user wait
+# 5 s at most, then skip them with the reason (125), and still serve the
+# others.  The lock is held here by flock(1) on the user's directory.
+@test "root: a user's lock held by a command that does not end delays root's ps and stop 5 s at most" {
+	local d holder
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_B" run -d --name lab busybox sh -c "$LC_LOOP"
+	d=$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")
+	[ -d "$d" ]
+	flock -x -o "$d" sleep 60 &
+	holder=$!
+	ctl_wait_for bash -c "! flock -x -n '$d' true"
+	SECONDS=0
+	run -125 timeout 30 "$CTL_BIN" ps --all-users
+	[ "$SECONDS" -le 15 ]
+	[[ "$output" == *"ps: $LC_A's containers are held by a command of theirs that does not end (5 s): skipped"* ]]
+	[[ "$output" == *"$LC_B"*lab*"Up "* ]]
+	[[ "$output" != *"$LC_A "*lab* ]]
+	run -125 timeout 30 "$CTL_BIN" stop --user "$LC_A" lab
+	[[ "$output" == *"$LC_A's containers are held"* ]]
+	# Their own ps waits for their own lock.
+	run -124 timeout 3 setpriv --reuid="$LC_A" --regid="$(id -g "$LC_A")" \
+	    --init-groups -- "$CTL_BIN" ps
+	kill "$holder"
+	wait "$holder" 2>/dev/null || true
+	run -0 "$CTL_BIN" stop --user "$LC_A" lab
+	run -0 "$CTL_BIN" stop --user "$LC_B" lab
+}
+
 @test "kill -s sends the signal; wait prints the status" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c 'trap "exit 7" USR1; while :; do sleep 1; done'
 	run -0 as "$LC_A" kill -s USR1 lab
