@@ -178,8 +178,11 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 		struct client *c = &ks.cl[i];
 
 		if (c->xpidfd >= 0) {
-			/* Its process died with the container's pid
-			 * namespace. */
+			/* The command's process died with the container's
+			 * pid namespace; the keeper's child, in the host's,
+			 * may still be in PAM's account check (a slow
+			 * directory): it ends now, not the teardown later. */
+			(void)mon_pidfd_signal(c->xpidfd, SIGKILL);
 			keeper_exec_done(c);
 			continue;
 		}

@@ -296,6 +296,34 @@ fi_occurrences() {
 	fi_clean "exec pam"
 }
 
+# A container that ends while an exec's account check hangs (a slow
+# directory; here pam_exec of a long sleep): its keeper kills its child
+# instead of waiting for PAM, so the stop that ended it is answered at
+# once and the keeper's teardown goes on.
+@test "fault injection: a container that ends during an exec's hanging account check is torn down at once" {
+	atk_need_helper
+	local n=fis$ATK_TAG k ex
+	run ctl_as "$ATK_A" "$CTL_BIN" run -d --name "$n" busybox sleep 300
+	[ "$status" = 0 ] || { echo "$output" >&2; return 1; }
+	k=$(atk_keeper_pid "$n")
+	[ -n "$k" ]
+	printf 'account required pam_exec.so quiet /bin/sleep 47\nsession required pam_permit.so\n' \
+	    >"$CTL_PAMD/ctr-launch"
+	ctl_as "$ATK_A" "$CTL_BIN" exec "$n" true >/dev/null 2>&1 &
+	ex=$!
+	ctl_wait_for pgrep -xf "/bin/sleep 47"
+	run ctl_as "$ATK_A" timeout 20 "$CTL_BIN" stop -t 1 "$n"
+	pkill -KILL -xf "/bin/sleep 47" || true
+	[ "$status" = 0 ] || { echo "stop: $status $output" >&2; return 1; }
+	# The exec is answered too (not run), and the keeper is gone.
+	run wait "$ex"
+	[ "$status" != 0 ]
+	ctl_wait_for bash -c "! kill -0 $k 2>/dev/null"
+	atk_pam_permit
+	ctl_as "$ATK_A" "$CTL_BIN" rm -f "$n" >/dev/null
+	fi_clean "exec pam hang"
+}
+
 # exec's privileged join runs in the detached container's keeper (kexec.c),
 # which the caller's strace cannot reach: strace attaches to that keeper
 # (-p, following its children) and fails each call of the join's setns and
