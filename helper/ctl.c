@@ -147,6 +147,12 @@ ctl_ask(int fd, uint32_t op, int32_t arg, struct ctlp_resp *r)
 		return ctl_recv(fd, r);
 	/* A keeper that refused the client (not its owner's, or busy)
 	 * answered before it closed the connection: that answer says why. */
+	return ctl_recv_queued(fd, r);
+}
+
+int
+ctl_recv_queued(int fd, struct ctlp_resp *r)
+{
 	return recv_resp(fd, r, MSG_DONTWAIT);
 }
 

@@ -60,6 +60,10 @@ bool ctl_lock_udir(struct ctl_ctx *c, const struct ctl_target *t, int udir);
 int ctl_ask(int fd, uint32_t op, int32_t arg, struct ctlp_resp *r);
 int ctl_send(int fd, uint32_t op, int32_t arg);
 int ctl_recv(int fd, struct ctlp_resp *r);
+/* After a send that failed: the answer a keeper that refused the client
+ * (not its owner's, or busy) left before it closed, without waiting; -1
+ * if there is none. */
+int ctl_recv_queued(int fd, struct ctlp_resp *r);
 /* Is B[0..N) a CTLP_DATA_MAGIC message (log or pty bytes follow)? */
 bool ctl_is_data(const unsigned char *b, ssize_t n);
 /* Dies on an answer of another protocol version, not the caller's, or

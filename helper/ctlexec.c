@@ -34,17 +34,26 @@
 #include "helper/monitor.h"
 #include "helper/plan.h"
 
-/* Sends the exec request with FDS as SCM_RIGHTS. */
+/* Sends the exec request with FDS as SCM_RIGHTS to NAME's keeper.  A
+ * keeper that refused the client before it read the request says why. */
 static void
-send_exec(int sock, const char *payload, size_t len, const int fds[3])
+send_exec(int sock, const char *name, const char *payload, size_t len,
+    const int fds[3])
 {
 	static char buf[CTLP_REQ_LEN + CTLP_EXEC_MAX];
 	struct ctlp_req q = { CTLP_VERSION, CTLP_EXEC, 0 };
+	struct ctlp_resp r;
+	int e;
 
 	ctlp_req_encode(&q, (unsigned char *)buf);
 	memcpy(buf + CTLP_REQ_LEN, payload, len);
-	if (mon_send_fds(sock, buf, CTLP_REQ_LEN + len, fds, 3) != 0)
-		die_errno("exec: sending the request");
+	if (mon_send_fds(sock, buf, CTLP_REQ_LEN + len, fds, 3) == 0)
+		return;
+	e = errno;
+	if (ctl_recv_queued(sock, &r) == 0)
+		ctl_resp_check(name, &r);
+	errno = e;
+	die_errno("exec: sending the request");
 }
 
 /* -e KEY: from the caller's environment (as run does); KEY=VALUE as is.
@@ -138,7 +147,7 @@ fwd_signals(const struct fwd *f)
 
 /* Relays the pipes until the status comes; returns it. */
 static int
-exec_relay(int sock, int relay[3], const struct fwd *fw)
+exec_relay(int sock, const char *name, int relay[3], const struct fwd *fw)
 {
 	struct ctlp_resp r;
 	int status = CTL_EXIT_FAIL;
@@ -163,12 +172,9 @@ exec_relay(int sock, int relay[3], const struct fwd *fw)
 		if (pf[4].revents)
 			fwd_signals(fw);
 		if (pf[0].revents) {
-			unsigned char in[4 + CTLP_DATA_MAX];
-			ssize_t n = recv(sock, in, sizeof(in), 0);
-
-			if (n <= 0 || ctlp_resp_decode(in, (size_t)n, &r) != 0)
+			if (ctl_recv(sock, &r) != 0)
 				die("exec: the container's keeper is gone");
-			ctl_resp_check("the container", &r);
+			ctl_resp_check(name, &r);
 			if (r.err != CTLP_OK)
 				die("exec: refused by the container's keeper");
 			status = r.status < 0 || r.status > 255 ?
@@ -218,7 +224,7 @@ recv_master(int pty_sock, bool *told)
 /* exec -t: relays the caller's terminal and the pty until the status
  * comes; returns it. */
 static int
-exec_pty(int sock, int master, bool input, struct fwd *fw)
+exec_pty(int sock, const char *name, int master, bool input, struct fwd *fw)
 {
 	struct ctlp_resp r;
 	int sfd = fw != NULL ? -1 : ctl_winch_fd();
@@ -254,12 +260,9 @@ exec_pty(int sock, int master, bool input, struct fwd *fw)
 		if (pf[1].revents && !copy_fd(STDIN_FILENO, master))
 			input = false;
 		if (pf[0].revents) {
-			unsigned char in[CTLP_RESP_LEN + 1];
-			ssize_t n = recv(sock, in, sizeof(in), 0);
-
-			if (n <= 0 || ctlp_resp_decode(in, (size_t)n, &r) != 0)
+			if (ctl_recv(sock, &r) != 0)
 				die("exec: the container's keeper is gone");
-			ctl_resp_check("the container", &r);
+			ctl_resp_check(name, &r);
 			/* The last output, then the status. */
 			if (master >= 0 &&
 			    fcntl(master, F_SETFL, O_NONBLOCK) == 0)
@@ -272,7 +275,8 @@ exec_pty(int sock, int master, bool input, struct fwd *fw)
 	}
 }
 
-static int exec_over(int sock, const char *payload, size_t len, bool tty,
+static int
+exec_over(int sock, const char *name, const char *payload, size_t len, bool tty,
     bool interactive, const struct launch_plan *plan, struct fwd *fw);
 
 noreturn void
@@ -322,7 +326,7 @@ ctl_exec(struct ctl_ctx *c, char **caller_env)
 		die("exec: container %s is not running", name);
 	ctl_done_one(udir, dir);
 	free(t);
-	exit(exec_over(sock, payload, (size_t)len, c->req->tty,
+	exit(exec_over(sock, name, payload, (size_t)len, c->req->tty,
 	    c->req->interactive, c->plan, NULL));
 }
 
@@ -330,8 +334,8 @@ ctl_exec(struct ctl_ctx *c, char **caller_env)
  * NULL) is dropped to once everything is sent.  Relays, returns the
  * status. */
 static int
-exec_over(int sock, const char *payload, size_t len, bool tty, bool interactive,
-    const struct launch_plan *plan, struct fwd *fw)
+exec_over(int sock, const char *name, const char *payload, size_t len, bool tty,
+    bool interactive, const struct launch_plan *plan, struct fwd *fw)
 {
 	int fds[3], relay[3];
 
@@ -345,7 +349,7 @@ exec_over(int sock, const char *payload, size_t len, bool tty, bool interactive,
 			die_errno("socketpair");
 		fds[0] = sv[1];
 		fds[1] = fds[2] = sv[1];
-		send_exec(sock, payload, len, fds);
+		send_exec(sock, name, payload, len, fds);
 		close(sv[1]);
 		if (plan != NULL)
 			creds_drop_front(plan);
@@ -355,27 +359,26 @@ exec_over(int sock, const char *payload, size_t len, bool tty, bool interactive,
 			/* It failed before, its reason told (above); the
 			 * status follows. */
 			struct ctlp_resp r;
-			unsigned char in[CTLP_RESP_LEN + 1];
-			ssize_t k = recv(sock, in, sizeof(in), 0);
 
-			if (k <= 0 || ctlp_resp_decode(in, (size_t)k, &r) != 0)
+			if (ctl_recv(sock, &r) != 0)
 				die("exec: the container's keeper is gone");
+			ctl_resp_check(name, &r);
 			if (told && r.status == CTL_EXIT_FAIL)
 				exit(CTL_EXIT_FAIL);
 			die("exec -t: no pseudo-terminal came from the container (status %d)",
 			    r.status);
 		}
-		return exec_pty(sock, master, interactive, fw);
+		return exec_pty(sock, name, master, interactive, fw);
 	}
 	exec_stdio(interactive, fds, relay);
-	send_exec(sock, payload, len, fds);
+	send_exec(sock, name, payload, len, fds);
 	for (int fd = 0; fd < 3; fd++)
 		if (fds[fd] != fd)
 			close(fds[fd]);
 	/* Everything is sent: the caller's own rights from here. */
 	if (plan != NULL)
 		creds_drop_front(plan);
-	return exec_relay(sock, relay, fw);
+	return exec_relay(sock, name, relay, fw);
 }
 
 int
@@ -384,5 +387,6 @@ ctl_exec_handed(int sock, const char *payload, size_t len, bool tty,
 {
 	struct fwd fw = { sfd, ksock, -1 };
 
-	return exec_over(sock, payload, len, tty, interactive, NULL, &fw);
+	return exec_over(sock, "the container", payload, len, tty, interactive,
+	    NULL, &fw);
 }
