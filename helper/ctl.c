@@ -176,6 +176,9 @@ ctl_resp_check(const char *name, const struct ctlp_resp *r)
 		die("container %s: not yours", name);
 	if (r->err == CTLP_EBUSY)
 		die("container %s: its keeper is busy, try again", name);
+	if (r->err == CTLP_EWHO)
+		die("container %s: its keeper could not tell who asked, try again",
+		    name);
 }
 
 /*

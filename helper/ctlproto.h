@@ -60,6 +60,8 @@ enum ctlp_err {
 	CTLP_EPERM,    /* the caller does not own the container */
 	CTLP_EINVAL,   /* a bad operation or argument */
 	CTLP_EBUSY,    /* too many clients */
+	CTLP_EWHO,     /* the caller could not be identified (its process
+			* gone, or the keeper out of descriptors) */
 };
 
 struct ctlp_req {

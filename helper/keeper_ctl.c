@@ -353,7 +353,7 @@ keeper_accept(void)
 	if (c == NULL)
 		err = CTLP_EBUSY;
 	else if (keeper_peer_uid(fd, &uid) != 0)
-		err = CTLP_EPERM;
+		err = CTLP_EWHO;
 	else if (nfree == 1 && uid != 0)
 		err = CTLP_EBUSY;
 	else
@@ -361,6 +361,10 @@ keeper_accept(void)
 	if (err != CTLP_OK) {
 		struct client tmp = { fd, 0, false, false, 0, -1, -1, false };
 
+		if (err == CTLP_EWHO)
+			syslog(LOG_AUTHPRIV | LOG_WARNING,
+			    "container %s (uid %u): a client the kernel could not name was refused",
+			    ks.name, (unsigned)ks.uid);
 		keeper_resp_init(&r, 0, err);
 		keeper_reply(&tmp, &r);
 		xclose(&tmp.fd);

@@ -266,17 +266,17 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 	run ctl_as "$KF_U" timeout 20 "$CTL_BIN" kill -s USR1 kfp
 	kf_untrace
 	[ "$status" = 125 ]
-	[[ "$output" == *"container kfp: not yours"* ]]
+	[[ "$output" == *"container kfp: its keeper could not tell who asked, try again"* ]]
 	grep -q 'openat(.*EACCES.*(INJECTED)' "$BATS_TEST_TMPDIR/attached.log"
 	# exec (its own request, with the caller's stdio) says so too, with
 	# -t or without, and runs nothing.
 	kf_trace "$k" -e trace=ioctl,openat -e inject=ioctl:error=ENOTTY \
 	    -e inject=openat:error=EACCES
 	run ctl_as "$KF_U" timeout 20 "$CTL_BIN" exec kfp touch /tmp/kf-ran
-	[ "$status" = 125 ] && [[ "$output" == *"container kfp: not yours"* ]] || { kf_untrace; echo "exec: $status $output" >&2; return 1; }
+	[ "$status" = 125 ] && [[ "$output" == *"container kfp: its keeper could not tell who asked, try again"* ]] || { kf_untrace; echo "exec: $status $output" >&2; return 1; }
 	run ctl_as "$KF_U" timeout 20 script -qec "$CTL_BIN exec -t kfp touch /tmp/kf-ran" /dev/null
 	kf_untrace
-	[ "$status" = 125 ] && [[ "$output" == *"container kfp: not yours"* ]] || { echo "exec -t: $status $output" >&2; return 1; }
+	[ "$status" = 125 ] && [[ "$output" == *"container kfp: its keeper could not tell who asked, try again"* ]] || { echo "exec -t: $status $output" >&2; return 1; }
 	run -0 ctl_as "$KF_U" "$CTL_BIN" exec kfp sh -c '[ ! -e /tmp/kf-ran ]'
 	# ps lists it with its use unknown: CPU and MEMORY "-".
 	kf_trace "$k" -e trace=ioctl,openat -e inject=ioctl:error=ENOTTY \
