@@ -5,8 +5,10 @@
  * front (ctl_exec_handed).
  *
  * Invariants:
- * - exec is refused when the policy does not allow it, and PAM's
- *   account check runs every time, before the container is looked up.
+ * - exec is refused when the policy does not allow it, before the
+ *   container is looked up; PAM's account check runs every time, before
+ *   anything of the container is opened or joined (by the keeper's child,
+ *   kexec.c; for a keeper that predates that, here).
  * - A terminal of the caller's never goes to the container: it gets a
  *   pipe the front relays, or (-t) a pty of its own.
  * - The front MUST drop to the caller once the request and its
