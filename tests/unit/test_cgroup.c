@@ -505,9 +505,13 @@ test_launch_survives_user_dir_removal(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		/* The "keeper": holds the lock, then removes u1000. */
+		struct stat sb;
+		int old;
+
 		snprintf(path, sizeof(path), "%s/ctr-launch/u1000", fx->root);
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || flock(fd, LOCK_EX) != 0)
+		old = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || old < 0 || flock(fd, LOCK_EX) != 0)
 			_exit(1);
 		if (write(sync[1], "x", 1) != 1)
 			_exit(1);
@@ -515,7 +519,9 @@ test_launch_survives_user_dir_removal(void **state)
 		a.ulock = fd; /* destroyed under the lock it holds */
 		if (cgroup_destroy_at(&a, &e) != 0)
 			_exit(2);
-		_exit(access(path, F_OK) == 0 ? 3 : 0);
+		/* That directory is removed (the launch may have made a new
+		 * u1000 already, once the lock went with it). */
+		_exit(fstat(old, &sb) == 0 && sb.st_nlink == 0 ? 0 : 3);
 	}
 	assert_int_equal(read(sync[0], &x, 1), 1);
 	/* Opens u1000 now, gets its lock after the removal. */
