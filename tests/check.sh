@@ -19,7 +19,11 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 
+# phase NAME: its heading; the one before it ends with its duration.
+phase_name= phase_start=$SECONDS
 phase() {
+	[ -z "$phase_name" ] || echo "=== $phase_name: $((SECONDS - phase_start)) s"
+	phase_name=$1 phase_start=$SECONDS
 	echo "=== $1"
 }
 
@@ -102,4 +106,7 @@ for d in /sys/fs/cgroup/*/ctr-launch /sys/fs/cgroup/ctr-launch; do
 	rmdir "$d" 2>/dev/null
 done
 
+phase_end=$SECONDS
+[ -z "$phase_name" ] || echo "=== $phase_name: $((phase_end - phase_start)) s"
+echo "=== make check: $((phase_end / 60)) min $((phase_end % 60)) s"
 awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0 || p == 0)}' "$CTL_COUNTS"

@@ -7,11 +7,12 @@ export CTL_ROOT=$1
 export CTL_BUILDDIR=$2
 export CTL_SRC=$PWD
 out=$(mktemp)
+# --timing: each test's duration on its line ("in N ms").
 if [ -n "${3:-}" ]; then
 	# shellcheck disable=SC2086 # the glob is meant to expand
-	bats --tap $3 | tee "$out"
+	bats --tap --timing $3 | tee "$out"
 else
-	bats --tap -r tests/integration | tee "$out"
+	bats --tap --timing -r tests/integration | tee "$out"
 fi
 skip=$(grep -c '^ok .*# skip' "$out")
 pass=$(( $(grep -c '^ok ' "$out") - skip ))
