@@ -7,9 +7,9 @@
  * - K MUST take the caller of every ctl request to be the real uid of the
  *   connected process, from the kernel (keeper_peer_uid), never by a pid
  *   number another process may hold by then; only that container's owner
- *   and root are served.  Requests are fixed-size,
- *   versioned (ctlproto.h); at most KEEPER_MAX_CLIENTS at once, the last
- *   place root's alone.
+ *   and root are served.  Requests are fixed-size, versioned
+ *   (ctlproto.h); at most KEEPER_MAX_CLIENTS at once, the last place
+ *   root's alone.
  * - A failed accept4 that leaves the connection pending (EMFILE, ENFILE,
  *   ENOMEM) MUST NOT make K spin: the listening socket rests
  *   ACCEPT_REST_MS before the next try.
