@@ -195,6 +195,11 @@ kf_injected() { grep -q "(INJECTED)" "$BATS_TEST_TMPDIR/attached.log"; }
 kf_log_has() { grep -q -- "$1" "$(kf_log "$2")"; }
 kf_usr1_count() { [ "$(grep -c got-usr1 "$(kf_log kfk)")" = "$1" ]; }
 kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
+# kf_run_usr1 NAME: a detached container that logs each SIGUSR1 it gets.
+kf_run_usr1() {
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name "$1" busybox sh -c \
+	    'trap "echo got-usr1" USR1; while :; do sleep 1; done'
+}
 
 @test "keeper faults: the log's writes fail with ENOSPC: the container runs on, the log tells the loss" {
 	local k last
@@ -226,8 +231,7 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 
 @test "keeper faults: a failed accept4 loses neither the client nor the container" {
 	local k err n=0
-	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfk busybox sh -c \
-	    'trap "echo got-usr1" USR1; while :; do sleep 1; done'
+	kf_run_usr1 kfk
 	k=$(kf_keeper kfk)
 	[ -n "$k" ]
 	for err in EMFILE ECONNABORTED ENOMEM; do
@@ -249,8 +253,7 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 
 @test "keeper faults: without PIDFD_GET_INFO the keeper knows the caller from /proc; unable to read it, it serves nobody" {
 	local k
-	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfp busybox sh -c \
-	    'trap "echo got-usr1" USR1; while :; do sleep 1; done'
+	kf_run_usr1 kfp
 	k=$(kf_keeper kfp)
 	[ -n "$k" ]
 	# As on a kernel before 6.13: the caller's real uid from its status.
@@ -299,8 +302,7 @@ kf_running() { ctl_as "$KF_U" "$CTL_BIN" ps -q | grep -qx "$1"; }
 # served nobody.
 @test "keeper faults: without SO_PEERPIDFD the keeper knows the caller by pid only while its connection lives" {
 	local k c
-	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfc busybox sh -c \
-	    'trap "echo got-usr1" USR1; while :; do sleep 1; done'
+	kf_run_usr1 kfc
 	k=$(kf_keeper kfc)
 	[ -n "$k" ]
 	# A live client, by SO_PEERCRED: served.

@@ -69,6 +69,16 @@ pf_count() {
 	grep -v 'resumed>' "$log" | awk -v s="$1" '$2 ~ "^" s "\\(" {n[$1]++} END {m = 0; for (p in n) if (n[p] > m) m = n[p]; print m}'
 }
 
+# pf_nothing_left LABEL: no process, no cgroup, nothing listening on the
+# port (the processes waited for).
+pf_nothing_left() {
+	atk_wait_for 50 post_no_procs || true
+	[ -z "$(post_procs)$(post_cgroups)" ] ||
+	    { echo "$1: left behind: $(post_procs)$(post_cgroups)" >&2; return 1; }
+	! ss -Htln "sport = :$PF_PORT" | grep -q LISTEN ||
+	    { echo "$1: port still listening" >&2; return 1; }
+}
+
 pf_syscall() {
 	local sc=$1 err=${2:-EPERM} max n refused=0 ran=0
 	atk_need_helper
@@ -89,11 +99,7 @@ pf_syscall() {
 			    { echo "$sc when=$n: no message: $output" >&2; return 1; }
 			refused=$((refused + 1))
 		fi
-		atk_wait_for 50 post_no_procs || true
-		[ -z "$(post_procs)$(post_cgroups)" ] ||
-		    { echo "$sc when=$n: left behind: $(post_procs)$(post_cgroups)" >&2; return 1; }
-		! ss -Htln "sport = :$PF_PORT" | grep -q LISTEN ||
-		    { echo "$sc when=$n: port still listening" >&2; return 1; }
+		pf_nothing_left "$sc when=$n" || return 1
 	done
 	echo "# $sc ($err): refused $refused, confined run $ran" >&3
 }
@@ -149,10 +155,6 @@ pf_join_exec() {
 		[ "$status" = 125 ] || { echo "$c: status $status: $output" >&2; return 1; }
 		[ "$(grep -c '^ctr-launch: ' <<<"$output")" = 1 ] || { echo "$c: $output" >&2; return 1; }
 		grep -q "^ctr-launch: port forwarder: the container's cgroup" <<<"$output" || { echo "$c: $output" >&2; return 1; }
-		atk_wait_for 50 post_no_procs || true
-		[ -z "$(post_procs)$(post_cgroups)" ] ||
-		    { echo "$c: left behind: $(post_procs)$(post_cgroups)" >&2; return 1; }
-		! ss -Htln "sport = :$PF_PORT" | grep -q LISTEN ||
-		    { echo "$c: port still listening" >&2; return 1; }
+		pf_nothing_left "$c" || return 1
 	done
 }

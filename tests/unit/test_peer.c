@@ -30,6 +30,27 @@
 
 #include "helper/keeper.h"
 
+/* A listening SOCK_SEQPACKET socket on the abstract address NAME.PID
+ * (nothing on disk), its address in *SA and *LEN; -1 on failure. */
+static int
+listen_abstract(const char *name, int pid, struct sockaddr_un *sa,
+    socklen_t *len)
+{
+	int l;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1, "%s.%d", name,
+	    pid);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(sa->sun_path + 1));
+	l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)sa, *len) != 0 ||
+	    listen(l, 1) != 0)
+		return -1;
+	return l;
+}
+
 static void
 test_real_uid_not_effective(void **state)
 {
@@ -42,17 +63,8 @@ test_real_uid_not_effective(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		skip();
-	/* An abstract socket: nothing on disk. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "test_peer.%d",
-	    (int)getpid());
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-	    strlen(sa.sun_path + 1));
-	l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	l = listen_abstract("test_peer", (int)getpid(), &sa, &len);
 	assert_true(l >= 0);
-	assert_int_equal(bind(l, (struct sockaddr *)&sa, len), 0);
-	assert_int_equal(listen(l, 1), 0);
 	assert_int_equal(pipe(go), 0);
 	k = fork();
 	assert_true(k >= 0);
@@ -110,15 +122,7 @@ reused_in_ns(void)
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		NULL) != 0)
 		return 20;
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "test_peer.r.%d",
-	    (int)getppid());
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-	    strlen(sa.sun_path + 1));
-	l = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&sa, len) != 0 ||
-	    listen(l, 1) != 0)
+	if ((l = listen_abstract("test_peer.r", (int)getppid(), &sa, &len)) < 0)
 		return 21;
 	k = fork();
 	if (k == 0) {
