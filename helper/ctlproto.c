@@ -210,10 +210,52 @@ env_entry_ok(const char *s)
 	return true;
 }
 
+/* X's argv from X->buf + *O on (LEN bytes in all), *O past it: COUNTED,
+ * a decimal count of 1 to CTLP_EXEC_ARGS then that many entries, one at
+ * least empty (one payload per request); else entries up to a lone NUL.
+ * The number of entries, 0 if malformed. */
+static size_t
+decode_argv(struct ctlp_exec *x, size_t len, size_t *o, bool counted)
+{
+	size_t na = 0, argc;
+	bool empty = false;
+	char *s;
+
+	if (!counted) {
+		for (;;) {
+			if (*o >= len)
+				return 0;
+			s = x->buf + *o;
+			*o += strlen(s) + 1;
+			if (*s == '\0')
+				return na;
+			if (na >= CTLP_EXEC_ARGS)
+				return 0;
+			x->argv[na++] = s;
+		}
+	}
+	if (*o >= len)
+		return 0;
+	s = x->buf + *o;
+	*o += strlen(s) + 1;
+	if (s[0] < '1' || s[0] > '9' || strlen(s) > 4 ||
+	    strspn(s, "0123456789") != strlen(s) ||
+	    (argc = strtoul(s, NULL, 10)) > CTLP_EXEC_ARGS)
+		return 0;
+	for (; na < argc; na++) {
+		if (*o >= len)
+			return 0;
+		x->argv[na] = x->buf + *o;
+		*o += strlen(x->argv[na]) + 1;
+		empty = empty || x->argv[na][0] == '\0';
+	}
+	return empty ? na : 0;
+}
+
 int
 ctlp_exec_decode(const char *in, size_t len, struct ctlp_exec *x)
 {
-	size_t o = 0, na = 0, ne = 0, argc = 0;
+	size_t o = 0, ne = 0;
 	bool counted;
 	char *s;
 
@@ -246,37 +288,7 @@ ctlp_exec_decode(const char *in, size_t len, struct ctlp_exec *x)
 	if (x->workdir[0] != '\0' && x->workdir[0] != '/')
 		goto bad;
 	o += strlen(x->workdir) + 1;
-	if (counted) {
-		/* 1 to CTLP_EXEC_ARGS in decimal, then that many entries,
-		 * empty ones among them. */
-		if (o >= len)
-			goto bad;
-		s = x->buf + o;
-		o += strlen(s) + 1;
-		if (s[0] < '1' || s[0] > '9' || strlen(s) > 4 ||
-		    strspn(s, "0123456789") != strlen(s) ||
-		    (argc = strtoul(s, NULL, 10)) > CTLP_EXEC_ARGS)
-			goto bad;
-		for (; na < argc; na++) {
-			if (o >= len)
-				goto bad;
-			x->argv[na] = x->buf + o;
-			o += strlen(x->argv[na]) + 1;
-		}
-	} else {
-		for (;;) {
-			if (o >= len)
-				goto bad;
-			s = x->buf + o;
-			o += strlen(s) + 1;
-			if (*s == '\0')
-				break;
-			if (na >= CTLP_EXEC_ARGS)
-				goto bad;
-			x->argv[na++] = s;
-		}
-	}
-	if (na == 0)
+	if (decode_argv(x, len, &o, counted) == 0)
 		goto bad;
 	while (o < len) {
 		s = x->buf + o;

@@ -249,8 +249,8 @@ bool ctlp_terminal_ok(const char *s);
 /* The payload: "P0" or "P1" (-t) NUL, the caller's terminal NUL, workdir
  * NUL, argc entries each NUL terminated, a lone NUL, env entries each
  * NUL-terminated.  An argv with an empty entry is counted instead: "C0"
- * or "C1", terminal, workdir, argc in decimal NUL, the argc entries
- * (keepers before it refuse that payload), env entries.  With TERMINAL
+ * or "C1", terminal, workdir, argc in decimal NUL, the argc entries, one
+ * at least empty (keepers before it refuse that payload), env entries.  With TERMINAL
  * NULL, the payload of a keeper that predates the account check in its
  * child (the record lacks exec_account): "E0" or "E1" and no terminal;
  * this keeper refuses it.  Returns its length, or -1 when it would not

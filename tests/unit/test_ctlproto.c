@@ -391,6 +391,10 @@ test_exec_empty_args(void **state)
 	assert_string_equal(x.argv[0], "");
 	assert_null(x.argv[1]);
 	ctlp_exec_free(&x);
+	/* Counted without an empty entry: not that argv's payload. */
+	assert_int_equal(DEC("C0\0\0\0"
+			     "1\0sh\0"),
+	    -1);
 	assert_int_equal(DEC("C0\0\0\0"
 			     "2\0\0\0X=1\0"),
 	    0);
