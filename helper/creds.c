@@ -154,7 +154,9 @@ rlimits_safe(struct plan_caller *c)
 			nl.rlim_cur == RLIM_INFINITY ?
 		    RLIM_INFINITY :
 		    (old->rlim_max > nl.rlim_cur ? old->rlim_max : nl.rlim_cur);
-		if (setrlimit(r, &nl) == 0)
+		if ((nl.rlim_cur == old->rlim_cur &&
+			nl.rlim_max == old->rlim_max) ||
+		    setrlimit(r, &nl) == 0)
 			continue;
 		/* Without CAP_SYS_RESOURCE the hard limit cannot rise. */
 		nl.rlim_max = old->rlim_max;
@@ -172,14 +174,18 @@ rlimits_safe(struct plan_caller *c)
 static void
 env_copy(struct plan_caller *c)
 {
-	size_t n = 0, total = 0;
+	size_t n = 0, total = 0, max = 0;
 
-	if ((c->env = calloc(CREDS_MAX_ENV + 1, sizeof(char *))) == NULL)
+	/* As many slots as entries (at most CREDS_MAX_ENV), not the most a
+	 * caller may pass: no 32 KiB to zero on every start. */
+	while (max < CREDS_MAX_ENV && environ != NULL && environ[max] != NULL)
+		max++;
+	if ((c->env = calloc(max + 1, sizeof(char *))) == NULL)
 		die("out of memory");
 	for (size_t i = 0; environ != NULL && environ[i] != NULL; i++) {
 		size_t len = strnlen(environ[i], ENV_MAX_ENTRY);
 
-		if (n >= CREDS_MAX_ENV || len >= ENV_MAX_ENTRY ||
+		if (n >= max || len >= ENV_MAX_ENTRY ||
 		    total + len + 1 > CREDS_ENV_TOTAL)
 			continue;
 		if ((c->env[n] = strdup(environ[i])) == NULL)
@@ -415,7 +421,9 @@ caps_drop_inherited(struct ctl_err *e)
 			return err_errno(e,
 			    "cannot drop capability %d from the bounding set",
 			    (int)cap);
-	if (cap_reset_ambient() != 0)
+	/* One call, where libcap's cap_reset_ambient asks about every
+	 * capability first. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
 		return err_errno(e, "cannot clear the ambient capabilities");
 	return caps_clear(CAP_INHERITABLE, false, e);
 }
@@ -467,7 +475,10 @@ differ:
 	    "privilege drop failed: groups are not exactly the caller's");
 }
 
-/* No capability in any set, bounding and ambient included. */
+/* No capability in any set, bounding and ambient included.  The ambient
+ * set needs no question of its own: the kernel keeps it within both the
+ * permitted and the inheritable set (capabilities(7)), which must be
+ * empty. */
 static int
 caps_check_none(struct ctl_err *e)
 {
@@ -488,10 +499,9 @@ caps_check_none(struct ctl_err *e)
 		return err_set(e,
 		    "privilege drop failed: a capability is left");
 	for (cap_value_t cap = 0; cap < last; cap++)
-		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0 ||
-		    cap_get_ambient(cap) != 0)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 0)
 			return err_set(e,
-			    "privilege drop failed: capability %d is left in the bounding or ambient set",
+			    "privilege drop failed: capability %d is left in the bounding set",
 			    (int)cap);
 	return 0;
 }
