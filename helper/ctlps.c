@@ -45,8 +45,81 @@ fmt_size(uint64_t v, char *out, size_t len)
 	snprintf(out, len, i == 0 ? "%.0f%s" : "%.1f%s", d, u[i]);
 }
 
+/* The text table: every row's cells, printed once all are in (after
+ * every lock is released), each column as wide as its widest cell plus
+ * three spaces and at least ten, as docker's tabwriter lays out its ps,
+ * so that a long name or "About an hour ago" keeps the columns straight.
+ * Cell 0 is USER, NULL without --all-users. */
+#define PS_COLS 9
+
+struct ps_table {
+	char *(*rows)[PS_COLS];
+	size_t n, cap;
+};
+
 static void
-ps_row(FILE *out, struct ctl_ctx *c, const struct ctl_entry *e, bool user_col)
+table_add(struct ps_table *t, const char *const cells[PS_COLS])
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		char *(*r)[PS_COLS] = reallocarray(t->rows, cap, sizeof(*r));
+
+		if (r == NULL)
+			die("out of memory");
+		t->rows = r;
+		t->cap = cap;
+	}
+	for (int i = 0; i < PS_COLS; i++) {
+		t->rows[t->n][i] = cells[i] != NULL ? strdup(cells[i]) : NULL;
+		if (cells[i] != NULL && t->rows[t->n][i] == NULL)
+			die("out of memory");
+	}
+	t->n++;
+}
+
+/* Characters, not bytes: a UTF-8 name takes the room it shows. */
+static size_t
+text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s != '\0'; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+static void
+table_print(struct ps_table *t)
+{
+	size_t w[PS_COLS] = { 0 };
+
+	for (size_t r = 0; r < t->n; r++)
+		for (int i = 0; i < PS_COLS; i++)
+			if (t->rows[r][i] != NULL &&
+			    text_width(t->rows[r][i]) + 3 > w[i])
+				w[i] = text_width(t->rows[r][i]) + 3;
+	for (size_t r = 0; r < t->n; r++) {
+		for (int i = 0; i < PS_COLS; i++) {
+			const char *v = t->rows[r][i];
+
+			if (v == NULL)
+				continue;
+			if (i == PS_COLS - 1)
+				printf("%s\n", v);
+			else
+				printf("%s%*s", v,
+				    (int)((w[i] < 10 ? 10 : w[i]) -
+					text_width(v)),
+				    "");
+			free(t->rows[r][i]);
+		}
+	}
+	free(t->rows);
+}
+
+static void
+ps_row(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
+    const struct ctl_entry *e, bool user_col)
 {
 	char name[300], image[2100], cmd[4200], created[64], status[96];
 	char cpu[32], mem[32], shortcmd[32], ports[4200];
@@ -108,10 +181,9 @@ ps_row(FILE *out, struct ctl_ctx *c, const struct ctl_entry *e, bool user_col)
 		snprintf(cpu, sizeof(cpu), "-");
 		snprintf(mem, sizeof(mem), "-");
 	}
-	if (user_col)
-		fprintf(out, "%-12s ", e->user);
-	fprintf(out, "%-20s %-24s %-24s %-16s %-26s %-24s %-9s %s\n", name,
-	    image, shortcmd, created, status, ports, cpu, mem);
+	table_add(tab,
+	    (const char *const[PS_COLS]){ user_col ? e->user : NULL, name,
+		image, shortcmd, created, status, ports, cpu, mem });
 }
 
 /* The keepers asked for their use at once, at most: each answers on its
@@ -146,8 +218,8 @@ ps_start(int udir, const char *name, struct ps_slot *s)
 
 /* S's row, once its keeper answered. */
 static void
-ps_finish(FILE *out, struct ctl_ctx *c, const struct ctl_target *t,
-    struct ps_slot *s, bool user_col)
+ps_finish(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
+    const struct ctl_target *t, struct ps_slot *s, bool user_col)
 {
 	if (!s->ok)
 		return;
@@ -162,11 +234,12 @@ ps_finish(FILE *out, struct ctl_ctx *c, const struct ctl_target *t,
 	s->sock = -1;
 	snprintf(s->e.user, sizeof(s->e.user), "%s", t->user);
 	if (s->e.running || c->req->all)
-		ps_row(out, c, &s->e, user_col);
+		ps_row(out, tab, c, &s->e, user_col);
 }
 
 static void
-ps_user(struct ctl_ctx *c, const struct ctl_target *t, bool user_col)
+ps_user(struct ctl_ctx *c, struct ps_table *tab, const struct ctl_target *t,
+    bool user_col)
 {
 	cleanup_close int udir = ctl_open_udir(t->uid);
 	struct ps_slot *ring;
@@ -192,7 +265,7 @@ ps_user(struct ctl_ctx *c, const struct ctl_target *t, bool user_col)
 		struct ps_slot *s = &ring[i % PS_ASKING];
 
 		if (i >= PS_ASKING)
-			ps_finish(out, c, t, s, user_col);
+			ps_finish(out, tab, c, t, s, user_col);
 		if (i < n)
 			ps_start(udir, names[i], s);
 	}
@@ -210,16 +283,18 @@ ctl_ps(struct ctl_ctx *c)
 {
 	size_t n;
 	struct ctl_target *t = ctl_targets(c, &n);
-	bool user_col = c->req->all_users;
+	bool user_col = c->req->all_users,
+	     table = !c->req->quiet && !c->req->json;
+	struct ps_table tab = { NULL, 0, 0 };
 
-	if (!c->req->quiet && !c->req->json) {
-		if (user_col)
-			printf("%-12s ", "USER");
-		printf("%-20s %-24s %-24s %-16s %-26s %-24s %-9s %s\n", "NAME",
-		    "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "CPU",
-		    "MEMORY");
-	}
+	if (table)
+		table_add(&tab,
+		    (const char *const[PS_COLS]){ user_col ? "USER" : NULL,
+			"NAME", "IMAGE", "COMMAND", "CREATED", "STATUS",
+			"PORTS", "CPU", "MEMORY" });
 	for (size_t i = 0; i < n; i++)
-		ps_user(c, &t[i], user_col);
+		ps_user(c, &tab, &t[i], user_col);
+	if (table)
+		table_print(&tab);
 	free(t);
 }

@@ -447,6 +447,35 @@ max_total_containers = 200"
 	[[ "$output" == *"lab "*Exited* ]]
 }
 
+# lc_aligned HEADER-COLUMN...: in $lines, every row's cell of each named
+# column starts where the header's name does, after a space.
+lc_aligned() {
+	local h=${lines[0]} col off row
+	for col in "$@"; do
+		off=${h%%"$col"*}
+		off=${#off}
+		for row in "${lines[@]:1}"; do
+			if [ "${row:$((off - 1)):1}" != " " ] || [ "${row:$off:1}" = " " ]; then
+				echo "column $col (at $off) out of line: $row" >&2
+				return 1
+			fi
+		done
+	done
+}
+
+@test "ps: the columns stay in line whatever the widths of names and times (docker's layout)" {
+	local long=a-lab-with-a-name-longer-than-its-column
+	run -0 as "$LC_A" run -d --name "$long" busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" run -d --name x busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" ps
+	[ "${#lines[@]}" = 3 ]
+	[[ "${lines[1]}" == "$long "* ]]
+	lc_aligned IMAGE COMMAND CREATED STATUS CPU MEMORY
+	run -0 "$CTL_BIN" ps --all-users
+	[[ "$output" == *"$LC_A"*"$long"* ]]
+	lc_aligned NAME IMAGE COMMAND CREATED STATUS CPU MEMORY
+}
+
 # A command of the user's that never ends (stopped, its output never
 # read) holds their directory's lock: root's commands for that user wait
 # 5 s at most, then skip them with the reason (125), and still serve the
