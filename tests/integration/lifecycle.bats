@@ -447,6 +447,18 @@ max_total_containers = 200"
 	[[ "$output" == *"lab "*Exited* ]]
 }
 
+@test "--help names every command and long option of ctr-launch(1)'s synopsis" {
+	run -0 "$CTL_BIN" --help
+	local syn w
+	syn=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$CTL_SRC/man/ctr-launch.1")
+	for w in $(sed -n 's/^\.Cm //p' <<<"$syn" | tr ' |' '\n\n' | grep -E '^[a-z]+$'); do
+		[[ "$output" == *" $w "* ]] || { echo "--help lacks the command $w" >&2; return 1; }
+	done
+	for w in $(grep -oE 'Fl -[a-z-]+' <<<"$syn" | cut -d' ' -f2); do
+		[[ "$output" == *"-$w"* ]] || { echo "--help lacks the option -$w" >&2; return 1; }
+	done
+}
+
 # lc_aligned HEADER-COLUMN...: in $lines, every row's cell of each named
 # column starts where the header's name does, after a space.
 lc_aligned() {
