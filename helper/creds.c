@@ -8,7 +8,8 @@
  *
  * Invariants:
  * - Step 0 MUST run before anything reads the environment or opens a
- *   file: fds 0-2 open (else /dev/null), every other inherited fd closed,
+ *   file: fds 0-2 open for I/O (closed or path-only (O_PATH): /dev/null
+ *   in their place), every other inherited fd closed,
  *   all signals blocked with default dispositions, umask 077, rlimits that
  *   a caller cannot use to kill the process at a moment of their choosing
  *   (CPU and FSIZE unlimited, CORE 0), the environment copied as inert
@@ -69,13 +70,18 @@ static void
 stdio_open(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
-		int n;
+		int n, fl = fcntl(fd, F_GETFL);
 
-		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+		/* Open for reading or writing: kept.  Closed, or path-only
+		 * (O_PATH: no I/O, but reopenable through /proc/self/fd,
+		 * a terminal's included, wherever it is passed on): /dev/null
+		 * in its place. */
+		if (fl == -1 ? errno != EBADF : (fl & O_PATH) == 0)
 			continue;
-		/* The lowest free descriptor is FD itself. */
+		/* Closed, the lowest free descriptor is FD itself. */
 		n = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (n != fd || fcntl(n, F_SETFD, 0) != 0)
+		if (n == fd ? fcntl(n, F_SETFD, 0) != 0 :
+			      n < 0 || dup3(n, fd, 0) != fd || close(n) != 0)
 			_exit(CTL_EXIT_FAIL);
 	}
 }

@@ -152,6 +152,20 @@ tty_echo_on() {
 	[[ "$output" == *"fd2=pipe:"* ]]
 }
 
+@test "T12.4.1: a path-only (O_PATH) descriptor of the terminal among fds 0-2 reaches the container as /dev/null, and no reopening makes it the terminal" {
+	atk_need_helper
+	# The caller's stderr is an O_PATH descriptor of its terminal: no I/O
+	# through it, but reopened through /proc it would be the terminal.
+	local steal='echo "fd2=$(readlink /proc/$$/fd/2)"; exec 3</proc/$$/fd/2 || exit 7; echo READY; a=$(dd bs=1 count=7 <&3 2>/dev/null); echo "GOT[$a]"'
+	local opath='import os, sys; os.dup2(os.open(os.ttyname(0), os.O_PATH), 2); os.execv(sys.argv[1], sys.argv[1:])'
+	tty_run -e READY -s 'hunter2\n' -w 0.5 -- python3 -c "$opath" \
+	    "$CTL_BIN" run busybox sh -c "$steal"
+	[ "$tty_status" = 0 ]
+	[[ "$output" == *"fd2=/dev/null"* ]]
+	[[ "$output" == *"GOT[]"* ]]
+	[[ "$output" != *"GOT[hunter"* ]]
+}
+
 @test "T12.5: the container cannot read what the caller types into the terminal" {
 	atk_need_helper
 	# Read 7 bytes from the terminal through fd 1, then through fd 2,
