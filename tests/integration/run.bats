@@ -766,4 +766,15 @@ many_env_a() {
 	[ "${status:-0}" -eq 125 ]
 	grep -q "keeper process died" "$BATS_TEST_TMPDIR/out"
 	nothing_left "$m" "$RT_A"
+	# Its cgroup, which the keeper would have removed, the user's next
+	# launch sweeps.
+	[ -n "$(rt_cgroups "$RT_A")" ]
+	run -0 as "$RT_A" run busybox true
+	ctl_wait_for rt_no_cgroups "$RT_A"
 }
+
+# rt_cgroups USER: USER's container cgroups, in every hierarchy.
+rt_cgroups() {
+	find /sys/fs/cgroup -mindepth 2 -path "*/ctr-launch/u$(id -u "$1")/*" -type d 2>/dev/null
+}
+rt_no_cgroups() { [ -z "$(rt_cgroups "$1")" ]; }
