@@ -238,8 +238,7 @@ FUZZ_TIME ?= 600
 FUZZ_SMOKE ?= 10
 FUZZ_CC ?= clang
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(F)/%,$(FUZZ_SRCS))
-FUZZ_LIBSRC := $(LIB_SRCS) $(POLICY_SRCS) $(IMGLIB_SRCS) $(IMGTOOL_SRCS) $(HELPER_SRCS) \
-	$(R)/gen/filter_prog.c
+FUZZ_LIBSRC := $(LIB_SRCS) $(POLICY_SRCS) $(IMGLIB_SRCS) $(IMGTOOL_SRCS) $(HELPER_SRCS)
 # Without clang's fuzzer runtime the targets are linked with a replay
 # driver instead (tests/fuzz/replay_main.c): the corpora still replay.
 FUZZ_HAVE_LIBFUZZER = $(shell echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, \
@@ -247,11 +246,25 @@ FUZZ_HAVE_LIBFUZZER = $(shell echo 'int LLVMFuzzerTestOneInput(const unsigned ch
 	$(FUZZ_CC) -fsanitize=fuzzer -x c -o /dev/null - 2>/dev/null && echo 1)
 FUZZ_ENGINE = $(if $(FUZZ_HAVE_LIBFUZZER),-fsanitize=fuzzer$(comma)address$(comma)undefined,\
 	-fsanitize=address$(comma)undefined tests/fuzz/replay_main.c)
+# The code under test is compiled once, instrumented for the fuzzer
+# (fuzzer-no-link) and the sanitizers, into one archive each target links.
+FUZZ_LIBCFLAGS = -std=c11 -g -O1 $(DEFS) -I. $(PKG_CFLAGS) \
+	$(if $(FUZZ_HAVE_LIBFUZZER),-fsanitize=fuzzer-no-link$(comma)address$(comma)undefined,\
+	-fsanitize=address$(comma)undefined)
 comma := ,
-$(F)/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(F)/.flags
+$(F)/o/%.o: %.c $(F)/.flags
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_LIBCFLAGS) -MMD -MP -c -o $@ $<
+$(F)/o/filter_prog.o: $(R)/gen/filter_prog.c $(F)/.flags
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_LIBCFLAGS) -c -o $@ $<
+$(F)/libfuzzed.a: $(call obj,$(F)/o,$(FUZZ_LIBSRC)) $(F)/o/filter_prog.o
+	@rm -f $@
+	$(AR) rcs $@ $^
+$(F)/%: tests/fuzz/%.c $(F)/libfuzzed.a $(F)/.flags
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -g -O1 $(DEFS) -I. $(PKG_CFLAGS) \
-	    $(FUZZ_ENGINE) -o $@ $(filter %.c,$^) \
+	    $(FUZZ_ENGINE) -o $@ $(filter %.c,$^) $(F)/libfuzzed.a \
 	    $(HELPER_LIBS) $(IMAGE_LIBS)
 
 fuzz: $(FUZZ_BINS)
