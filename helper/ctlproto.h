@@ -250,10 +250,10 @@ bool ctlp_terminal_ok(const char *s);
  * NUL, argc entries each NUL terminated, a lone NUL, env entries each
  * NUL-terminated.  An argv with an empty entry is counted instead: "C0"
  * or "C1", terminal, workdir, argc in decimal NUL, the argc entries, one
- * at least empty (keepers before it refuse that payload), env entries.  With TERMINAL
- * NULL, the payload of a keeper that predates the account check in its
- * child (the record lacks exec_account): "E0" or "E1" and no terminal;
- * this keeper refuses it.  Returns its length, or -1 when it would not
+ * at least empty (keepers before it refuse that payload), env entries.
+ * With TERMINAL NULL, the payload of a keeper that predates the account
+ * check in its child (the record lacks exec_account): "E0" or "E1" and no
+ * terminal; this keeper refuses it.  Returns its length, or -1 when it would not
  * fit LEN or CTLP_EXEC_MAX, TERMINAL is not ctlp_terminal_ok, or an
  * empty entry is to go to such an older keeper. */
 ssize_t ctlp_exec_encode(char *const *argv, char *const *env,
