@@ -421,6 +421,20 @@ early_abort() {
 	done
 }
 
+@test "fault injection: a failed clear of the ambient set ends the drop, saying so" {
+	local log=$BATS_TEST_TMPDIR/prctl.log n
+	strace -f -qq -o "$log" -e trace=prctl -u "$RT_A" "$CTL_BIN" run busybox true
+	# Which prctl call of its process the clear is (strace counts each
+	# tracee's calls apart).
+	n=$(awk '{c[$1]++} /PR_CAP_AMBIENT_CLEAR_ALL/ {print c[$1]; exit}' "$log")
+	[ -n "$n" ]
+	run strace -f -o /dev/null -e trace=prctl -e inject=prctl:error=EPERM:when="$n" \
+	    -u "$RT_A" "$CTL_BIN" run busybox sh -c 'echo payload-ran'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot clear the ambient capabilities"* ]]
+	[[ "$output" != *payload-ran* ]]
+}
+
 # lim_a ULIMIT-ARGS: ctr-launch run under hostile resource limits.
 lim_a() {
 	# (127, the loader's failure, is reported as 98 for bats' sake.)
