@@ -4,8 +4,9 @@
  * P1 is cloned by K into the new namespaces.  It resolves the bind
  * sources as the caller (binds.c), builds the container's file system
  * (mounts.c), becomes the caller (creds.c), and then stays as a tiny init:
- * it forks the payload, reaps zombies, forwards signals to the payload
- * and exits with its status.
+ * it starts the payload (on its own memory until the payload's execve,
+ * ns_spawn), reaps zombies, forwards signals to the payload and exits
+ * with its status.
  *
  * Invariants:
  * - P1 MUST NOT start its setup before K says so, and MUST die when K
@@ -55,6 +56,7 @@
 #include "helper/layers.h"
 #include "helper/login.h"
 #include "helper/log.h"
+#include "helper/namespaces.h"
 
 /* A copy of the caller's stderr for P1's messages (-t), or -1. */
 static int err_fd = -1;
@@ -312,6 +314,36 @@ payload(const struct launch_plan *p, char *const *env)
 	_exit(code);
 }
 
+struct payload_args {
+	const struct launch_plan *p;
+	char *const *env;
+};
+
+static int
+payload_fn(void *arg)
+{
+	const struct payload_args *a = arg;
+
+	payload(a->p, a->env);
+}
+
+/* The payload's process, as posix_spawn starts its child (ns_spawn): on
+ * P1's memory until its execve, P1 stopped meanwhile, so that no page
+ * table is copied and neither takes a copy-on-write fault.  P1 has
+ * dropped every privilege already, that memory is the one a fork would
+ * have copied, and every signal's disposition is the default (step 0,
+ * and K after PAM). */
+static pid_t
+start_payload(const struct launch_plan *p, char *const *env)
+{
+	struct payload_args a = { p, env };
+	pid_t child = ns_spawn(payload_fn, &a);
+
+	if (child < 0)
+		die_errno("cannot start the payload's process");
+	return child;
+}
+
 void
 init_run(const struct launch_plan *p, const struct init_wiring *w)
 {
@@ -322,11 +354,7 @@ init_run(const struct launch_plan *p, const struct init_wiring *w)
 		die_errno("signalfd");
 	/* A step's container (--step-tasks): no payload; P1 holds the
 	 * namespaces for the tasks' execs until K ends it. */
-	child = p->step_tasks > 0 ? -1 : fork();
-	if (child < 0 && p->step_tasks == 0)
-		die_errno("fork");
-	if (child == 0)
-		payload(p, w->env);
+	child = p->step_tasks > 0 ? -1 : start_payload(p, w->env);
 	for (;;) {
 		struct pollfd pf[2] = { { sfd, POLLIN, 0 },
 			{ w->alive, POLLIN, 0 } };

@@ -190,35 +190,25 @@ inside_fn(void *arg)
 	inside(arg);
 }
 
-/* C2's stack: its own mapping under a guard page, since C2 runs on C1's
- * memory (CLONE_VM) while C1 waits (CLONE_VFORK). */
-#define C2_STACK (256 * 1024)
-
 /*
- * Starts C2 as posix_spawn starts its child: on C1's memory, C1 stopped
- * until C2's execve or exit, so the fork copies no page table and C2
- * takes no copy-on-write fault.  C2 writes its own stack, its descriptors
- * and credentials, and the heap (libcap's and the drop's checks): C1 is
- * not in the allocator when it clones and allocates nothing after.  The
- * kernel sets the dumpable flag of that memory to fs.suid_dumpable at
- * C2's changes of gid and effective uid; C2 clears it again before the
- * caller's uid becomes its real and saved one (creds_ids_at), so the
- * caller can neither signal, trace nor read C2 while it is set.
+ * Starts C2 as posix_spawn starts its child (ns_spawn): on C1's memory,
+ * C1 stopped until C2's execve or exit, so the fork copies no page table
+ * and C2 takes no copy-on-write fault.  C2 writes its own stack, its
+ * descriptors and credentials, and the heap (libcap's and the drop's
+ * checks): C1 is not in the allocator when it clones and allocates
+ * nothing after.  The kernel sets the dumpable flag of that memory to
+ * fs.suid_dumpable at C2's changes of gid and effective uid; C2 clears it
+ * again before the caller's uid becomes its real and saved one
+ * (creds_ids_at), so the caller can neither signal, trace nor read C2
+ * while it is set.
  */
 static pid_t
 start_inside(struct inside_args *i)
 {
-	char *stk = mmap(NULL, C2_STACK, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-	pid_t pid;
+	pid_t pid = ns_spawn(inside_fn, i);
 
-	if (stk == MAP_FAILED ||
-	    mprotect(stk, (size_t)sysconf(_SC_PAGESIZE), PROT_NONE) != 0)
-		die_errno("exec: a stack for the command's process");
-	pid = clone(inside_fn, stk + C2_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD,
-	    i);
 	if (pid < 0)
-		die_errno("clone");
+		die_errno("exec: cannot start the command's process");
 	return pid;
 }
 

@@ -18,6 +18,9 @@
  *   first thing after clone(2), and dies (125) if it cannot.
  * - ns_fork (a host transfer, transfer.c) MUST place its child exactly as
  *   ns_clone places P1, with no new namespace.
+ * - ns_spawn's child runs on its parent's memory: its parent MUST be
+ *   stopped until the child's execve or exit (CLONE_VFORK), and the
+ *   child MUST end in one or the other.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +29,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,6 +162,31 @@ ns_fork_into(int cgroup_fd)
 	bool placed;
 
 	return ns_fork_placed(cgroup_fd, &placed);
+}
+
+/* A spawned child's stack: a mapping of its own under a guard page. */
+#define SPAWN_STACK (256 * 1024)
+
+pid_t
+ns_spawn(int (*fn)(void *), void *arg)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	char *stk = mmap(NULL, SPAWN_STACK, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	pid_t pid = -1;
+	int en;
+
+	if (stk == MAP_FAILED)
+		return -1;
+	if (mprotect(stk, pg, PROT_NONE) == 0)
+		pid = clone(fn, stk + SPAWN_STACK,
+		    CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+	en = errno;
+	/* CLONE_VFORK: the child has exec'd or exited by now, and is done
+	 * with its stack. */
+	(void)munmap(stk, SPAWN_STACK);
+	errno = en;
+	return pid;
 }
 
 /* The helper's wrappers: the core's message, then death (125). */

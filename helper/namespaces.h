@@ -36,6 +36,19 @@ pid_t ns_fork_into(int cgroup_fd);
  * that cgroup's pids.max) is a plain fork(), *PLACED false. */
 pid_t ns_fork_placed(int cgroup_fd, bool *placed);
 
+/*
+ * Starts FN(ARG) in a child as posix_spawn starts its own: on the
+ * caller's memory (CLONE_VM), the caller stopped until the child's execve
+ * or exit (CLONE_VFORK), so that no page table is copied and neither
+ * process takes a copy-on-write fault.  FN MUST end in execve or _exit,
+ * and MUST NOT return; it writes its own stack and what the caller will
+ * no longer read.  Signal dispositions are the child's own copy: with a
+ * handler installed, FN must reset it before it unblocks the signal.
+ * Returns the child's pid (once it has exec'd or exited), or -1 with
+ * errno when neither its stack nor the child could be made.
+ */
+pid_t ns_spawn(int (*fn)(void *), void *arg);
+
 /* The cores of ns_clone and ns_fork, for a caller that must not exit:
  * the same, but a failure is -1 with *E (no child is left behind).  A
  * clone(2) child that cannot join its leaf still dies (125), in the

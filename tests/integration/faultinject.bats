@@ -359,7 +359,7 @@ fi_occurrences() {
 				[ "$status" = 125 ] || { echo "exec $sc: status $status: $output" >&2; return 1; }
 				case $sc in
 				clone) want="refused by the container's keeper" ;;
-				mmap | mprotect) want="a stack for the command's process" ;;
+				mmap | mprotect) want="cannot start the command's process" ;;
 				*) want= ;;
 				esac
 				grep -q "^ctr-launch: .*$want" <<<"$output" || { echo "exec $sc: no message: $output" >&2; return 1; }

@@ -435,6 +435,25 @@ early_abort() {
 	[[ "$output" != *payload-ran* ]]
 }
 
+# The init starts the payload's process as posix_spawn starts its child
+# (init.c, ns_spawn): on the init's memory, the init stopped until the
+# payload's execve.  In strace's log (one line per call, in order), the
+# payload's first execve comes before the init's next call, the unmapping
+# of that process's stack.
+@test "the payload's process starts on the init's memory, the init stopped until its execve" {
+	local log=$BATS_TEST_TMPDIR/spawn.log
+	strace -f -qq -o "$log" -e trace=clone,execve,munmap -u "$RT_A" \
+	    "$CTL_BIN" run busybox /bin/true
+	# (strace shows the clone's result as the pid inside the container:
+	# the payload is the process that executes /bin/true.)
+	awk '
+	    /clone\(.*CLONE_VM\|CLONE_VFORK/ && !p {p = $1; v = NR}
+	    /execve\("\/bin\/true"/ && !c {c = $1; e = NR}
+	    p && $1 == p && /munmap\(.*262144/ && !m {m = NR}
+	    END {exit !(v && e && m && v < e && e < m && c != p)}' "$log" ||
+	    { cat "$log" >&2; return 1; }
+}
+
 # lim_a ULIMIT-ARGS: ctr-launch run under hostile resource limits.
 lim_a() {
 	# (127, the loader's failure, is reported as 98 for bats' sake.)
