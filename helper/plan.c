@@ -74,7 +74,12 @@ plan_policy(struct launch_plan *p)
 	/* Only the caller's sections are kept (the whole file is checked). */
 	ids_policy_ident(p, &id, gids, gnames);
 	if (policy_load_fd_for(fd, POLICY_FILE, &id, &p->policy, &errs) != 0) {
+		int en = policy_errors_errno(&errs);
+
 		policy_errors_free(&errs);
+		if (en != 0)
+			die("cannot read the policy %s: %s", POLICY_FILE,
+			    strerror(en));
 		die("policy %s is invalid, see ctr-policy check", POLICY_FILE);
 	}
 	policy_errors_free(&errs);

@@ -24,7 +24,9 @@
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/cleanup.h"
@@ -405,33 +407,85 @@ policy_load_buf(const char *buf, size_t len, const char *name,
 	return load_text(copy, len, name, NULL, out, errs);
 }
 
+/* The file's bytes, at most POLICY_MAX_SIZE + 1 of them (one more than
+ * the limit says it is too large), NUL-terminated, in a buffer sized from
+ * fstat and grown if the file is longer than that. */
+static int
+read_text(int fd, const char *name, char **text, size_t *len,
+    struct policy_errors *errs)
+{
+	struct stat st;
+	size_t cap = 4096, n = 0;
+	char *buf, *nb;
+
+	*text = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+		cap = (uintmax_t)st.st_size < POLICY_MAX_SIZE ?
+		    (size_t)st.st_size + 1 :
+		    POLICY_MAX_SIZE + 1;
+	if ((buf = malloc(cap + 1)) == NULL) {
+		perr_add(errs, name, 0, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {
+			if (cap > POLICY_MAX_SIZE)
+				break;
+			cap = cap > POLICY_MAX_SIZE / 2 ? POLICY_MAX_SIZE + 1 :
+							  cap * 2;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				free(buf);
+				perr_add(errs, name, 0, "out of memory");
+				return -1;
+			}
+			buf = nb;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int en = errno;
+
+			free(buf);
+			perr_add(errs, name, 0, "read: %s", strerror(en));
+			if (errs != NULL && errs->n > 0)
+				errs->v[errs->n - 1].err = en;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
 int
 policy_load_fd_for(int fd, const char *name, const struct policy_ident *keep,
     struct policy **out, struct policy_errors *errs)
 {
-	cleanup_free char *buf = malloc(POLICY_MAX_SIZE + 2);
+	cleanup_free char *buf = NULL;
 	size_t len = 0;
 
 	*out = NULL;
-	if (buf == NULL) {
-		perr_add(errs, name, 0, "out of memory");
+	if (read_text(fd, name, &buf, &len, errs) != 0)
 		return -1;
-	}
-	while (len <= POLICY_MAX_SIZE) {
-		ssize_t n = read(fd, buf + len, POLICY_MAX_SIZE + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			perr_add(errs, name, 0, "read: %s", strerror(errno));
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
 	return load_text(buf, len, name, keep, out, errs);
+}
+
+int
+policy_errors_errno(const struct policy_errors *errs)
+{
+	if (errs->n == 0)
+		return ENOMEM; /* nothing could be recorded */
+	for (size_t i = 0; i < errs->n; i++)
+		if (errs->v[i].err != 0)
+			return errs->v[i].err;
+	return 0;
 }
 
 int

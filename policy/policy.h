@@ -44,6 +44,11 @@ struct policy_errors {
 
 void policy_errors_free(struct policy_errors *);
 
+/* The errno of a failed load that was the machine's, not the file's (a
+ * read error, no memory: ENOMEM also when no error could be recorded at
+ * all), or 0 when every error is a finding in the file. */
+int policy_errors_errno(const struct policy_errors *errs);
+
 /*
  * Opens PATH for reading after the trust check: O_NOFOLLOW, fstat on the
  * descriptor (a regular file owned by root, not group/other writable), and
@@ -54,7 +59,8 @@ int policy_open_trusted(const char *path, struct ctl_err *e) CTL_WUR;
 
 struct policy;
 
-/* Reads at most POLICY_MAX_SIZE bytes from FD and loads them. */
+/* Reads at most POLICY_MAX_SIZE bytes from FD (one more says it is too
+ * large) and loads them. */
 int policy_load_fd(int fd, const char *name, struct policy **out,
     struct policy_errors *errs) CTL_WUR;
 struct policy_ident;

@@ -65,6 +65,9 @@ perr_add(struct policy_errors *errs, const char *file, int line,
 	va_start(ap, fmt);
 	err_vat(&v[errs->n], file, line, fmt, ap);
 	va_end(ap);
+	/* A failure of the machine, not a finding in the file. */
+	if (strcmp(fmt, "out of memory") == 0)
+		v[errs->n].err = ENOMEM;
 	errs->n++;
 }
 

@@ -398,6 +398,18 @@ early_abort() {
 	[ "$status" -eq 0 ]
 }
 
+# A policy the helper cannot read (here an injected I/O error on its
+# file) is said to be unreadable, with the reason, not invalid: the admin
+# is not sent to ctr-policy check for a file that is fine.
+@test "policy: a read error of the policy is told as such, not as an invalid policy" {
+	run strace -f -o /dev/null -P "$CTL_POLICY" -e trace=read \
+	    -e inject=read:error=EIO -u "$RT_A" "$CTL_BIN" run busybox sh -c 'echo payload-ran'
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"cannot read the policy $CTL_POLICY: Input/output error"* ]]
+	[[ "$output" != *invalid* ]]
+	[[ "$output" != *payload-ran* ]]
+}
+
 @test "policy: --network host refused unless granted; the default is then none" {
 	rt_policy none
 	run as "$RT_A" run --network host busybox true

@@ -7,6 +7,7 @@
  * path matching, bind grants and image matching.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -775,6 +776,58 @@ test_too_large(void **state)
 	free(buf);
 }
 
+/* The file is read whatever fstat says of its size: a pipe (size 0) of
+ * more than the first buffer loads whole; a read error and a finding in
+ * the file are told apart (policy_errors_errno). */
+static void
+test_load_fd_read(void **state)
+{
+	struct policy_errors errs = { NULL, 0 };
+	struct policy *p = NULL;
+	char *text = NULL, path[] = "/tmp/ctl-unit-policy-XXXXXX";
+	size_t len = 0;
+	int fds[2], fd;
+	FILE *m = open_memstream(&text, &len);
+
+	(void)state;
+	assert_non_null(m);
+	fputs("[default]\nimages = busybox\n", m);
+	for (int i = 0; i < 400; i++)
+		fprintf(m, "[user:u%03d]\nmax_containers = %d\n", i, i % 9 + 1);
+	fclose(m);
+	assert_true(len > 3 * 4096);
+	assert_int_equal(pipe(fds), 0);
+	assert_true(len < 65536); /* the pipe holds it all */
+	assert_int_equal(write(fds[1], text, len), (ssize_t)len);
+	close(fds[1]);
+	assert_int_equal(policy_load_fd(fds[0], "pipe", &p, &errs), 0);
+	close(fds[0]);
+	assert_int_equal(policy_nsections(p), 401);
+	policy_free(p);
+	p = NULL;
+	/* A read that fails: the machine's failure, with its errno. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(policy_load_fd(fd, path, &p, &errs), -1);
+	assert_null(p);
+	assert_int_equal(policy_errors_errno(&errs), EBADF);
+	policy_errors_free(&errs);
+	close(fd);
+	unlink(path);
+	/* A finding in the file is not. */
+	assert_int_equal(policy_load_buf("[default]\nbogus = 1\n", 20, "t", &p,
+			     &errs),
+	    -1);
+	assert_true(errs.n > 0);
+	assert_int_equal(policy_errors_errno(&errs), 0);
+	policy_errors_free(&errs);
+	free(text);
+}
+
 /* Loads TEXT through a file for one caller (policy_load_fd_for). */
 static int
 load_for(const char *text, const struct policy_ident *id, struct policy **p,
@@ -1081,6 +1134,7 @@ main(void)
 		cmocka_unit_test(test_parse_cpus),
 		cmocka_unit_test(test_inih_hazards_inline),
 		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_load_fd_read),
 		cmocka_unit_test(test_10000_sections),
 		cmocka_unit_test(test_load_for_one_caller),
 		cmocka_unit_test(test_many_errors_and_binds),
