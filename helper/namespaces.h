@@ -45,7 +45,9 @@ pid_t ns_fork_placed(int cgroup_fd, bool *placed);
  * no longer read.  Signal dispositions are the child's own copy: with a
  * handler installed, FN must reset it before it unblocks the signal.
  * Returns the child's pid (once it has exec'd or exited), or -1 with
- * errno when neither its stack nor the child could be made.
+ * errno when neither its stack nor the child could be made.  (The
+ * AddressSanitizer build forks: the child has a copy of the memory and
+ * the caller goes on at once.)
  */
 pid_t ns_spawn(int (*fn)(void *), void *arg);
 

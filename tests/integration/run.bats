@@ -454,6 +454,7 @@ early_abort() {
 # of that process's stack.
 @test "the payload's process starts on the init's memory, the init stopped until its execve" {
 	local log=$BATS_TEST_TMPDIR/spawn.log
+	[ "${CTL_SANITIZE:-0}" = 1 ] && skip "the sanitizer build forks it (namespaces.c)"
 	strace -f -qq -o "$log" -e trace=clone,execve,munmap -u "$RT_A" \
 	    "$CTL_BIN" run busybox /bin/true
 	# (strace shows the clone's result as the pid inside the container:
