@@ -447,11 +447,14 @@ read_text(int fd, const char *name, char **text, size_t *len,
 			continue;
 		if (r < 0) {
 			int en = errno;
+			size_t before = errs != NULL ? errs->n : 0;
 
 			free(buf);
 			perr_add(errs, name, 0, "read: %s", strerror(en));
-			if (errs != NULL && errs->n > 0)
-				errs->v[errs->n - 1].err = en;
+			/* Its errno on this error, never on an earlier one
+			 * when this one could not be recorded. */
+			if (errs != NULL && errs->n > before)
+				errs->v[before].err = en;
 			return -1;
 		}
 		if (r == 0)
