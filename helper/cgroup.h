@@ -147,6 +147,10 @@ int cgroup_destroy_at(struct cgroup *, struct ctl_err *e);
 /* The number after KEY on a line "KEY N" of TEXT (cpu.stat, memory.events,
  * memory.oom_control), or CGROUP_UNKNOWN. */
 uint64_t cgroup_stat_value(const char *text, const char *key);
+/* The user and system time of a process and of the children it reaped
+ * (utime + stime + cutime + cstime), in clock ticks, from its
+ * /proc/PID/stat line STAT; CGROUP_UNKNOWN if STAT is not such a line. */
+uint64_t cgroup_proc_ticks(const char *stat);
 
 /* Counts the processes in a cgroup directory (cgroup.procs), -1 on error. */
 int cgroup_nprocs(int dirfd);

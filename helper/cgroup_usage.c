@@ -2,14 +2,23 @@
  * cgroup_usage.c: what the container's processes use now (K's status)
  * and used in all (read once, just before its cgroup is removed), from
  * the v2 or v1 interface files; CGROUP_UNKNOWN where the kernel does not
- * tell.
+ * tell.  On v1 with cpuacct mounted apart from cpu, the CPU time K shows
+ * is summed from /proc over the container's processes instead.
+ *
+ * Invariants:
+ * - A /proc/PID/stat line MUST be read after the last ')' only: the
+ *   command name before it is the container's to choose.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helper/cgroup_int.h"
+#include "lib/cleanup.h"
 
 uint64_t
 cgroup_stat_value(const char *text, const char *key)
@@ -43,6 +52,72 @@ read_stat(int dirfd, const char *file, const char *key)
 	if (dirfd < 0 || cg_read_file(dirfd, file, buf, sizeof(buf)) == -1)
 		return CGROUP_UNKNOWN;
 	return cgroup_stat_value(buf, key);
+}
+
+uint64_t
+cgroup_proc_ticks(const char *stat)
+{
+	/* After ") ": the state (field 3), ten more, then utime, stime,
+	 * cutime and cstime (fields 14 to 17, proc(5)). */
+	const char *p = strrchr(stat, ')');
+	uint64_t sum = 0;
+
+	if (p == NULL || p[1] != ' ')
+		return CGROUP_UNKNOWN;
+	p += 2;
+	for (int field = 3; field <= 17; field++) {
+		const char *end = p;
+
+		while (*end != '\0' && *end != ' ' && *end != '\n')
+			end++;
+		if (end == p)
+			return CGROUP_UNKNOWN;
+		if (field >= 14) {
+			unsigned long long v;
+			char *stop;
+
+			if (!isdigit((unsigned char)*p))
+				return CGROUP_UNKNOWN;
+			errno = 0;
+			v = strtoull(p, &stop, 10);
+			if (errno != 0 || stop != end || v > UINT64_MAX - sum)
+				return CGROUP_UNKNOWN;
+			sum += v;
+		}
+		if (field < 17 && *end != ' ')
+			return CGROUP_UNKNOWN;
+		p = end + (*end == ' ');
+	}
+	return sum;
+}
+
+/* The CPU time of the processes in DIRFD's cgroup.procs, each one's own
+ * and that of the children it reaped: every process of a container ends
+ * reaped inside it (P1 reaps the orphans), so this is what the container
+ * used so far, give or take a process that ended between the two reads. */
+static uint64_t
+procs_cpu_usec(int dirfd)
+{
+	cleanup_free pid_t *pids = NULL;
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ticks = 0;
+	ssize_t n;
+
+	if (dirfd < 0 || hz <= 0 || hz > 1000000 ||
+	    (n = cg_read_pids(dirfd, &pids)) <= 0)
+		return CGROUP_UNKNOWN;
+	for (ssize_t i = 0; i < n; i++) {
+		char path[32], buf[1024];
+		uint64_t t;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pids[i]);
+		/* Gone meanwhile: nothing, its time is its reaper's now. */
+		if (cg_read_file(AT_FDCWD, path, buf, sizeof(buf)) != 0 ||
+		    (t = cgroup_proc_ticks(buf)) == CGROUP_UNKNOWN)
+			continue;
+		ticks += t;
+	}
+	return ticks * (uint64_t)(1000000 / hz);
 }
 
 static uint64_t
@@ -93,6 +168,8 @@ cgroup_current(const struct cgroup *cg, uint64_t *cpu_usec, uint64_t *mem,
 	}
 	*cpu_usec = ns_to_us(
 	    cg_read_number(cg_run_dir(cg, CGROUP_CPU), "cpuacct.usage"));
+	if (*cpu_usec == CGROUP_UNKNOWN)
+		*cpu_usec = procs_cpu_usec(cg_run_dir(cg, CGROUP_PIDS));
 	*mem = cg_read_number(cg_run_dir(cg, CGROUP_MEMORY),
 	    "memory.usage_in_bytes");
 	*pids = cg_read_number(cg_run_dir(cg, CGROUP_PIDS), "pids.current");

@@ -143,10 +143,11 @@ ps_row(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
 		    e->running ? "running" : "exited", status,
 		    e->has_exit ? e->exit.status : 0, e->user,
 		    (unsigned)e->info.uid, ports);
-		if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN &&
-		    e->st.mem != CGROUP_UNKNOWN)
-			fprintf(out, ",\"CPUSeconds\":%.2f,\"MemUsage\":%llu",
-			    (double)e->st.cpu_usec / 1e6,
+		if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN)
+			fprintf(out, ",\"CPUSeconds\":%.2f",
+			    (double)e->st.cpu_usec / 1e6);
+		if (e->running && e->st.mem != CGROUP_UNKNOWN)
+			fprintf(out, ",\"MemUsage\":%llu",
 			    (unsigned long long)e->st.mem);
 		fprintf(out, "}\n");
 		return;

@@ -387,6 +387,30 @@ max_total_containers = 200"
 	[ "$output" = lab ]
 }
 
+@test "ps: a running container's CPU time (its reaped children's too) and memory, in the table and in JSON" {
+	# The shell's child burns the CPU and is reaped before the sleep.
+	run -0 as "$LC_A" run -d --name lab busybox sh -c \
+	    '(i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done); echo burned; exec sleep 1000'
+	for _ in $(seq 300); do
+		as "$LC_A" logs lab 2>/dev/null | grep -q burned && break
+		sleep 0.1
+	done
+	run -0 as "$LC_A" ps
+	echo "$output"
+	local cpu mem
+	cpu=$(awk '$1 == "lab" {print $(NF - 1)}' <<<"$output")
+	mem=$(awk '$1 == "lab" {print $NF}' <<<"$output")
+	[[ $cpu =~ ^[0-9]+\.[0-9][0-9]s$ ]]
+	awk -v c="${cpu%s}" 'BEGIN { exit !(c >= 0.05) }'
+	[[ $mem =~ ^[0-9.]+(B|KiB|MiB)$ ]]
+	run -0 as "$LC_A" ps --format json
+	echo "$output"
+	cpu=$(sed -nE 's/.*"CPUSeconds":([0-9.]+).*/\1/p' <<<"$output")
+	[ -n "$cpu" ]
+	awk -v c="$cpu" 'BEGIN { exit !(c >= 0.05) }'
+	[[ "$output" =~ \"MemUsage\":[1-9][0-9]* ]]
+}
+
 @test "a default name is readable, unique and a valid hostname" {
 	run -0 as "$LC_A" run -d busybox sh -c "$LC_LOOP"
 	n1=$output

@@ -10,6 +10,9 @@
  *   for, v2 only from a "0::" line.
  * - cgroup_stat_value() MUST read only a whole "KEY N" line, never a
  *   prefix of another key or a number that does not fit.
+ * - cgroup_proc_ticks() MUST take the fields after the last ')' of a
+ *   /proc/PID/stat line, whatever the command name before it holds, and
+ *   give CGROUP_UNKNOWN for a line cut short or a negative time.
  * - cgroup_placement MUST be auto unless [global] says top; any other
  *   value or place MUST be an error.
  */
@@ -17,10 +20,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "helper/cgroup.h"
 #include "helper/place.h"
 #include "policy/policy.h"
 
@@ -124,6 +129,35 @@ test_stat_value(void **state)
 	assert_true(cgroup_stat_value("", "k") == CGROUP_UNKNOWN);
 }
 
+/* cgroup_proc_ticks: utime + stime + cutime + cstime of a stat line. */
+static void
+test_proc_ticks(void **state)
+{
+	const char *tail = " S 1 7 7 0 -1 4194560 100 0 0 0 7 3 2 1 20 0 1 0 "
+			   "12345 1000 10 18446744073709551615\n";
+	char line[256];
+
+	(void)state;
+	snprintf(line, sizeof(line), "7 (sleep)%s", tail);
+	assert_int_equal(cgroup_proc_ticks(line), 13);
+	/* A name made to look like the fields: the last ')' ends it. */
+	snprintf(line, sizeof(line),
+	    "7 (x) S 1 7 7 0 -1 0 0 0 0 0 900 900 900 900)%s", tail);
+	assert_int_equal(cgroup_proc_ticks(line), 13);
+	snprintf(line, sizeof(line), "7 (a b\n) c)%s", tail);
+	assert_int_equal(cgroup_proc_ticks(line), 13);
+	assert_true(cgroup_proc_ticks("7 (x) S 1 7 7 0 -1 0 0 0 0 0 7 3 2") ==
+	    CGROUP_UNKNOWN);
+	assert_true(
+	    cgroup_proc_ticks("7 (x) S 1 7 7 0 -1 0 0 0 0 0 7 3 -2 1 20\n") ==
+	    CGROUP_UNKNOWN);
+	assert_true(
+	    cgroup_proc_ticks("7 (x) S 1 7 7 0 -1 0 0 0 0 0 7 3 2x 1 20\n") ==
+	    CGROUP_UNKNOWN);
+	assert_true(cgroup_proc_ticks("7 x S 1 7 7 0") == CGROUP_UNKNOWN);
+	assert_true(cgroup_proc_ticks("") == CGROUP_UNKNOWN);
+}
+
 static struct policy *
 load(const char *text, int *nerr)
 {
@@ -192,6 +226,7 @@ main(void)
 		cmocka_unit_test(test_job_path),
 		cmocka_unit_test(test_self_path),
 		cmocka_unit_test(test_stat_value),
+		cmocka_unit_test(test_proc_ticks),
 		cmocka_unit_test(test_policy_key),
 	};
 

@@ -5,7 +5,8 @@
 # per-user totals in the v2 files, a fork bomb held at pids.max, an OOM
 # kill, cgroup.kill leaving nothing, nothing left by a refused launch, the
 # init in its leaf when clone3 is refused, and an exec'd command in the
-# container's leaf, with clone3 or without.
+# container's leaf, with clone3 or without, and ps showing what a container
+# uses.
 # Outside such a VM every test fails: it is run by `make vm-check` only.
 
 load ../integration/lib
@@ -326,5 +327,28 @@ helper_pid() {
 		fi
 	done
 	ctl_as "$VA" "$CTL_BIN" rm -f ex >/dev/null
+	wait_for 60 'gone "$d"'
+}
+
+@test "v2: ps shows a detached container's CPU time (cpu.stat, its reaped children's too) and memory" {
+	local d cpu mem
+	d=$(leaf "$UA" psv)
+	run ctl_as "$VA" "$CTL_BIN" run -d --name psv busybox sh -c \
+	    '(i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done); echo burned; exec sleep 600'
+	[ "$status" -eq 0 ] || { echo "$output" >&2; return 1; }
+	wait_for 120 'ctl_as "$VA" "$CTL_BIN" logs psv 2>/dev/null | grep -q burned'
+	run ctl_as "$VA" "$CTL_BIN" ps
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cpu=$(awk '$1 == "psv" {print $(NF - 1)}' <<<"$output")
+	mem=$(awk '$1 == "psv" {print $NF}' <<<"$output")
+	[[ $cpu =~ ^[0-9]+\.[0-9][0-9]s$ ]]
+	awk -v c="${cpu%s}" 'BEGIN { exit !(c >= 0.02) }'
+	[[ $mem =~ ^[0-9.]+(B|KiB|MiB)$ ]]
+	run ctl_as "$VA" "$CTL_BIN" ps --format json
+	echo "$output"
+	[[ "$output" =~ \"CPUSeconds\":[0-9.]+ ]]
+	[[ "$output" =~ \"MemUsage\":[1-9][0-9]* ]]
+	ctl_as "$VA" "$CTL_BIN" rm -f psv >/dev/null
 	wait_for 60 'gone "$d"'
 }
