@@ -161,18 +161,29 @@ as_user() {
 
 # --- 3. The timer. ---
 KF=$OUT/kfloor
+MC=$OUT/machine
 if [ -n "$STAGE" ]; then
 	cp "$STAGE/measure" "$M" || exit 1
 	cp "$STAGE/kfloor" "$KF" 2>/dev/null || KF=
+	cp "$STAGE/machine" "$MC" 2>/dev/null || MC=
 else
 	step "building the timer"
 	cc -std=c11 -O2 -Wall -D_GNU_SOURCE -static -o "$M" bench/measure.c 2>>"$LOG/steps.log" ||
 	    cc -std=c11 -O2 -Wall -D_GNU_SOURCE -o "$M" bench/measure.c || exit 1
 	cc -std=c11 -O2 -Wall -D_GNU_SOURCE -o "$KF" bench/kfloor.c -lseccomp \
 	    2>>"$LOG/steps.log" || KF=
+	cc -std=c11 -O2 -Wall -D_GNU_SOURCE -o "$MC" bench/machine.c \
+	    2>>"$LOG/steps.log" || MC=
 fi
 bash bench/selftest.sh "$M" >"$LOG/selftest.log" 2>&1 ||
     { cat "$LOG/selftest.log" >&2; say "the timer failed its self-test"; exit 1; }
+# What the machine charges for a system call, a page fault and a fork
+# (bench/machine.c): the launch table's ratios are read against it.
+MACHINE_MD=
+if [ -n "$MC" ]; then
+	step "the machine's costs (bench/machine.c)"
+	MACHINE_MD=$("$MC" 2>>"$LOG/steps.log") || MACHINE_MD=
+fi
 
 # --- 4. ctr-launch, built with its paths in the prefix. ---
 CTL=$B/usr/bin/ctr-launch
@@ -670,6 +681,9 @@ R_RUNS=$RUNS R_WARM=$WARM R_RATE_N=$RATE_N R_SCALE_RUNS=$SCALE_RUNS \
     R_PAM=$PAM_NOTE R_IMPORT=$IMPORT R_PULL=${PULL:-} R_HYPER=$HYPER R_ALIVE=${ALIVE_NOTE:-} R_NET="${NET[*]}" R_NO="$(printf '%s\n' "${NO[@]}")" \
     python3 bench/report.py "$OUT" >"$RES"
 [ -n "$COLD_MD" ] && printf '\n%s\n' "$COLD_MD" >>"$RES"
+[ -n "$MACHINE_MD" ] && printf '\n## The machine\n\n%s\n\n%s\n' \
+    "What one operation costs on this machine (bench/machine.c): the launchers above differ in how many system calls, page faults and new address spaces (forks) a launch takes." \
+    "$MACHINE_MD" >>"$RES"
 [ -n "$PORTS_MD" ] && printf '%s\n' "$PORTS_MD" >>"$RES"
 cat "$RES"
 say "written to $RES"

@@ -61,7 +61,8 @@ bash tests/vm/initramfs.sh "$kdir" "$scratch/initramfs" ||
     fail "building the initramfs"
 if [ "${VM_MODE:-check}" = bench ]; then
 	# make vm-bench: bench/run.sh's comparison table in the guest, from
-	# a build made here (its prefix, the timer, the kernel floor).
+	# a build made here (its prefix, the timer, the kernel floor, the
+	# machine's costs).
 	bs=$scratch/bench
 	mkdir -p "$bs" &&
 	    $MAKE -s BUILDDIR="$BUILDDIR/bench" PREFIX="$VM_BENCH_ROOT/usr" \
@@ -71,7 +72,9 @@ if [ "${VM_MODE:-check}" = bench ]; then
 	    cc -std=c11 -O2 -Wall -D_GNU_SOURCE -static -o "$bs/measure" \
 	        bench/measure.c &&
 	    cc -std=c11 -O2 -Wall -D_GNU_SOURCE -o "$bs/kfloor" bench/kfloor.c \
-	        -lseccomp || fail "building the benchmark for the guest"
+	        -lseccomp &&
+	    cc -std=c11 -O2 -Wall -D_GNU_SOURCE -static -o "$bs/machine" \
+	        bench/machine.c || fail "building the benchmark for the guest"
 else
 	# The test build, installed as `make test-install` would, into the
 	# scratch directory (0700: its setuid helper is nobody else's to run).
