@@ -275,7 +275,10 @@ atk_keeper_pid() { pgrep -U 0 -u 0 -f "^$CTL_BIN run -d --name $1 "; }
 # USER the /proc/PID/environ of every helper process whose real,
 # effective or saved uid is USER's; appends "r e s READ|DENIED" per look
 # to OUT.  A helper process in the middle of its drop must never be
-# readable by the caller (creds.c, creds_ids_at).
+# readable by the caller (creds.c, creds_ids_at).  A read counts only if
+# the process still runs the helper after it: an exec only ever leaves
+# the helper, so it did during the read; one that exec'd its command
+# meanwhile (the caller's own, readable) is not a look at the helper.
 atk_probe_held() {
 	local u p ids n=0
 	u=$(atk_uid "$1")
@@ -284,7 +287,8 @@ atk_probe_held() {
 			ids=$(awk '/^Uid:/ {print $2, $3, $4}' "/proc/$p/status" 2>/dev/null) || continue
 			case " $ids " in *" $u "*) ;; *) continue ;; esac
 			if ctl_as "$1" cat "/proc/$p/environ" >/dev/null 2>&1; then
-				echo "$ids READ" >>"$3"
+				[ "/proc/$p/exe" -ef "$CTL_BIN" ] &&
+				    echo "$ids READ" >>"$3"
 			else
 				echo "$ids DENIED" >>"$3"
 			fi
