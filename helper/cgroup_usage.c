@@ -94,18 +94,22 @@ cgroup_proc_ticks(const char *stat)
 /* The CPU time of the processes in DIRFD's cgroup.procs, each one's own
  * and that of the children it reaped: every process of a container ends
  * reaped inside it (P1 reaps the orphans), so this is what the container
- * used so far, give or take a process that ended between the two reads. */
+ * used so far, give or take a process that ended between the two reads.
+ * CGROUP_UNKNOWN when not one of them could be read: an unreadable /proc
+ * is no proof of an idle container. */
 static uint64_t
 procs_cpu_usec(int dirfd)
 {
 	cleanup_free pid_t *pids = NULL;
 	long hz = sysconf(_SC_CLK_TCK);
-	uint64_t ticks = 0;
+	uint64_t ticks = 0, per_tick;
+	bool read_one = false;
 	ssize_t n;
 
 	if (dirfd < 0 || hz <= 0 || hz > 1000000 ||
 	    (n = cg_read_pids(dirfd, &pids)) <= 0)
 		return CGROUP_UNKNOWN;
+	per_tick = (uint64_t)(1000000 / hz);
 	for (ssize_t i = 0; i < n; i++) {
 		char path[32], buf[1024];
 		uint64_t t;
@@ -115,9 +119,12 @@ procs_cpu_usec(int dirfd)
 		if (cg_read_file(AT_FDCWD, path, buf, sizeof(buf)) != 0 ||
 		    (t = cgroup_proc_ticks(buf)) == CGROUP_UNKNOWN)
 			continue;
+		if (t > UINT64_MAX / per_tick - ticks)
+			return CGROUP_UNKNOWN;
 		ticks += t;
+		read_one = true;
 	}
-	return ticks * (uint64_t)(1000000 / hz);
+	return read_one ? ticks * per_tick : CGROUP_UNKNOWN;
 }
 
 static uint64_t

@@ -300,6 +300,31 @@ kf_run_usr1() {
 # still open.  Here the client is killed after sending, its zombie kept
 # unreaped (as if its pid had gone to another process): its request is
 # served nobody.
+@test "keeper faults: ps's CPU time from /proc unreadable: the column says \"-\", never 0; the memory still shows" {
+	ctl_cpu_from_proc || skip "the CPU time comes from the cgroup here, not /proc"
+	local k p args=()
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfc busybox sleep 1000
+	k=$(kf_keeper kfc)
+	[ -n "$k" ]
+	# Every process of the container (the init and sleep, no other).
+	for p in $(find $(kf_cgroups kfc | grep /pids/) -name cgroup.procs -exec cat {} +); do
+		args+=(-P "/proc/$p/stat")
+	done
+	[ "${#args[@]}" -ge 4 ]
+	kf_trace "$k" -e trace=openat -e inject=openat:error=EACCES "${args[@]}"
+	run -0 ctl_as "$KF_U" timeout 20 "$CTL_BIN" ps
+	kf_untrace
+	echo "$output"
+	kf_injected
+	[ "$(awk '$1 == "kfc" {print $(NF - 1)}' <<<"$output")" = - ]
+	[[ "$(awk '$1 == "kfc" {print $NF}' <<<"$output")" =~ ^[0-9.]+(B|KiB|MiB)$ ]]
+	# Readable again: a time.
+	run -0 ctl_as "$KF_U" "$CTL_BIN" ps
+	[[ "$(awk '$1 == "kfc" {print $(NF - 1)}' <<<"$output")" =~ ^[0-9]+\.[0-9][0-9]s$ ]]
+	run -0 ctl_as "$KF_U" "$CTL_BIN" rm -f kfc
+	kf_nothing_left kfc
+}
+
 @test "keeper faults: without SO_PEERPIDFD the keeper knows the caller by pid only while its connection lives" {
 	local k c
 	kf_run_usr1 kfc

@@ -26,6 +26,13 @@ ctl_tag() {
 	printf 'ct%04x' $((RANDOM ^ ($$ & 0xffff)))
 }
 
+# ctl_cpu_from_proc: the keeper reads a container's CPU time from /proc
+# here (cgroup v1 with cpuacct mounted apart from cpu), not its cgroup.
+ctl_cpu_from_proc() {
+	[ ! -e /sys/fs/cgroup/cgroup.controllers ] &&
+	    [ -d /sys/fs/cgroup/cpu ] && [ ! -e /sys/fs/cgroup/cpu/cpuacct.usage ]
+}
+
 # ctl_useradd NAME [useradd options...]: a throwaway user with a 0700 home.
 # ctl_wait_for CMD...: retries CMD for up to 20 seconds (a condition, not
 # a timing assertion).

@@ -184,6 +184,28 @@ lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
 	done
 }
 
+@test "a container's process named like /proc/PID/stat's fields neither hides nor inflates its CPU time in ps" {
+	atk_need_helper
+	ctl_cpu_from_proc || skip "the CPU time comes from the cgroup here, not /proc"
+	local cpu
+	# The shell reaps its CPU-burning child, then takes a name that would
+	# shift every field after it for a reader stopping at the first ')'.
+	atk_run "$ATK_A" run -d --name lab busybox sh -c \
+	    '(i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done); printf "x) R 9 9 9 9 9" >/proc/$$/comm; echo burned; while :; do sleep 1; done'
+	[ "$status" = 0 ]
+	for _ in $(seq 300); do
+		ctl_as "$ATK_A" "$CTL_BIN" logs lab 2>/dev/null | grep -q burned && break
+		sleep 0.1
+	done
+	grep -qx 'x) R 9 9 9 9 9' /proc/[0-9]*/comm 2>/dev/null
+	atk_run "$ATK_A" ps
+	[ "$status" = 0 ]
+	echo "$output"
+	cpu=$(awk '$1 == "lab" {print $(NF - 1)}' <<<"$output")
+	[[ $cpu =~ ^[0-9]+\.[0-9][0-9]s$ ]]
+	awk -v c="${cpu%s}" 'BEGIN { exit !(c >= 0.05 && c < 100) }'
+}
+
 @test "CVE-2025-32463 class: an image's nsswitch.conf and libnss are never loaded by exec while privileged" {
 	atk_need_helper
 	local d=$BATS_TEST_TMPDIR/nss
