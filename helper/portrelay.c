@@ -18,6 +18,12 @@
  *   pipe per direction.
  * - A half-close MUST be passed on (SHUT_WR after the last byte), so a
  *   client that shuts its write side still gets the whole reply.
+ * - A connection MUST NOT keep the forwarder awake without moving a byte:
+ *   a socket error (a reset) closes it, and a side that hung up leaves
+ *   the epoll set, which reports hang-ups whatever the interest.
+ * - A client of the caller's connecting over IPv4 from an IPv6 socket
+ *   (::ffff:127.0.0.1, as dual-stack programs do) MUST be recognised as
+ *   the caller's, by the same exact-connection lookup.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +54,7 @@ struct conn {
 	bool eof[2];  /* fd[d] sent its last byte */
 	bool full[2]; /* pipe[d] took no more: wait for the other side */
 	bool shut[2]; /* SHUT_WR done on fd[1 - d] */
+	bool hup[2];  /* fd[d] hung up: out of the epoll set */
 	bool connecting, closed;
 	uint32_t mask[2]; /* current epoll interest of fd[0], fd[1] */
 	struct evsrc src[2];
@@ -58,6 +65,24 @@ static void
 count(uint64_t *c)
 {
 	__atomic_fetch_add(c, 1, __ATOMIC_RELAXED);
+}
+
+/* M's source address is the one REQ asked for: byte for byte, or, for an
+ * IPv4 connection made from an IPv6 socket (a dual-stack client's), as
+ * the IPv4-mapped address ::ffff:a.b.c.d that such a socket reports. */
+static bool
+same_src(const struct inet_diag_msg *m, const struct inet_diag_req_v2 *req)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff };
+	const unsigned char *got = (const unsigned char *)m->id.idiag_src;
+
+	if (memcmp(m->id.idiag_src, req->id.idiag_src,
+		sizeof(m->id.idiag_src)) == 0)
+		return true;
+	return req->sdiag_family == AF_INET && m->idiag_family == AF_INET6 &&
+	    memcmp(got, mapped, sizeof(mapped)) == 0 &&
+	    memcmp(got + 12, req->id.idiag_src, 4) == 0;
 }
 
 /*
@@ -130,8 +155,7 @@ peer_uid(int diag, const struct sockaddr_storage *peer,
 		if (m->idiag_state == TCP_LISTEN ||
 		    m->id.idiag_sport != req.r.id.idiag_sport ||
 		    m->id.idiag_dport != req.r.id.idiag_dport ||
-		    memcmp(m->id.idiag_src, req.r.id.idiag_src,
-			sizeof(m->id.idiag_src)) != 0)
+		    !same_src(m, &req.r))
 			return -1;
 		return (long)m->idiag_uid;
 	}
@@ -206,7 +230,7 @@ set_mask(struct portrelay *f, struct conn *c, int s, uint32_t want)
 {
 	struct epoll_event ev = { want, { .ptr = &c->src[s] } };
 
-	if (c->mask[s] == want)
+	if (c->hup[s] || c->mask[s] == want)
 		return 0;
 	c->mask[s] = want;
 	return epoll_ctl(f->ep, EPOLL_CTL_MOD, c->fd[s], &ev);
@@ -232,15 +256,46 @@ update(struct portrelay *f, struct conn *c)
 	return 0;
 }
 
+/* The pending error of socket FD (reading it clears it); -1 when it
+ * cannot be read. */
+static int
+sock_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+		return -1;
+	return err;
+}
+
+/* fd[S] hung up: nothing more can be written to it, and what it still
+ * holds to read is read as the other side takes it.  Epoll reports a
+ * hang-up whatever the interest, so fd[S] leaves the set: the other
+ * side's events move the rest. */
+static int
+hung_up(struct portrelay *f, struct conn *c, int s)
+{
+	if (c->hup[s])
+		return 0;
+	c->hup[s] = true;
+	return epoll_ctl(f->ep, EPOLL_CTL_DEL, c->fd[s], NULL);
+}
+
+/* A side that hung up and whose last byte went on: nothing is left for
+ * the connection to carry. */
+static bool
+spent(const struct conn *c, int s)
+{
+	return c->hup[s] && c->eof[s] && c->inpipe[s] == 0 && c->shut[s];
+}
+
 static void
 conn_event(struct portrelay *f, struct conn *c, int s, uint32_t ev)
 {
 	if (c->closed)
 		return;
 	if (c->connecting) {
-		int err = 0;
-		socklen_t len = sizeof(err);
-
 		if (s == 0) { /* the client left before the service answered */
 			if (ev & (EPOLLERR | EPOLLHUP)) {
 				count(&f->stats->failed);
@@ -250,9 +305,7 @@ conn_event(struct portrelay *f, struct conn *c, int s, uint32_t ev)
 		}
 		if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return;
-		if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &err, &len) !=
-			0 ||
-		    err != 0) {
+		if (sock_error(c->fd[1]) != 0) {
 			count(&f->stats->failed);
 			conn_close(f, c);
 			return;
@@ -260,10 +313,17 @@ conn_event(struct portrelay *f, struct conn *c, int s, uint32_t ev)
 		c->connecting = false;
 		count(&f->stats->forwarded);
 	}
-	if (pump(c, 0) != 0 || pump(c, 1) != 0 || update(f, c) != 0) {
+	if ((ev & EPOLLERR) && sock_error(c->fd[s]) != 0) {
 		count(&f->stats->broken);
 		conn_close(f, c);
-	} else if (c->shut[0] && c->shut[1]) {
+		return;
+	}
+	if (pump(c, 0) != 0 || pump(c, 1) != 0 || update(f, c) != 0 ||
+	    ((ev & EPOLLHUP) && hung_up(f, c, s) != 0)) {
+		count(&f->stats->broken);
+		conn_close(f, c);
+	} else if ((c->shut[0] && c->shut[1]) || (c->hup[0] && c->hup[1]) ||
+	    spent(c, 0) || spent(c, 1)) {
 		conn_close(f, c);
 	}
 }

@@ -4,13 +4,16 @@
  *   echod PORT [sink]  listens on 127.0.0.1:PORT (backlog 4096), one
  *                process per connection, echoes every byte and closes after
  *                EOF; with "sink", reads to EOF and answers "ok\n" (the
- *                throughput benchmark).
+ *                throughput benchmark); with "hold", reads to EOF and then
+ *                neither writes nor closes until it is killed (a service
+ *                still working on its answer).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -24,6 +27,15 @@ sink(int c)
 	while ((n = read(c, buf, sizeof(buf))) > 0)
 		;
 	_exit(n == 0 && write(c, "ok\n", 3) == 3 ? 0 : 1);
+}
+
+static void
+hold(int c)
+{
+	while (read(c, buf, sizeof(buf)) > 0)
+		;
+	for (;;)
+		pause();
 }
 
 static void
@@ -68,6 +80,8 @@ main(int argc, char **argv)
 			continue;
 		if (fork() == 0) {
 			close(s);
+			if (argc == 3 && strcmp(argv[2], "hold") == 0)
+				hold(c);
 			if (argc == 3)
 				sink(c);
 			serve(c);

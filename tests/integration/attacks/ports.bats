@@ -228,3 +228,79 @@ print("up", flush=True); time.sleep(30)' "$hp" >"$BATS_TEST_TMPDIR/hostsvc" &
 	atk_refused
 	! pa_listening $((PA_BASE + 4)) || false
 }
+
+# pa_ticks PID: the user and system CPU time of PID, in clock ticks
+# (/proc/PID/stat's fields 14 and 15, counted after the command's ')').
+pa_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+pa_nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+
+@test "P7: a client that half-closes, then resets, leaves the forwarder idle and frees its connection" {
+	local hp=$((PA_BASE + 5)) f n0 t0 t1
+	ctl_as "$ATK_A" "$CTL_BIN" run -p "$hp:7000" busybox "$ATK_BIN/echod" 7000 hold \
+	    </dev/null >"$BATS_TEST_TMPDIR/$ATK_A.out" 2>&1 3>&- &
+	echo "$ATK_A" >>"$BATS_TEST_TMPDIR/pa.users"
+	atk_wait_for 100 pa_listening "$hp"
+	f=$(pa_forwarder "$hp")
+	[ -n "$f" ]
+	n0=$(pa_nfds "$f")
+	# Held by the service (it read the byte and the end, and keeps
+	# silent), the client resets: the forwarder's side of it now has an
+	# error pending and a hang-up, and nothing left to read or write.
+	run ctl_as "$ATK_A" python3 -c '
+import socket, struct, sys, time
+port = int(sys.argv[1])
+for _ in range(100):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"x")
+    s.shutdown(socket.SHUT_WR)
+    s.settimeout(0.5)
+    try:
+        s.recv(1)
+    except socket.timeout:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+        print("reset")
+        sys.exit(0)
+    s.close()
+    time.sleep(0.1)
+sys.exit(1)' "$hp"
+	[ "$output" = "reset" ]
+	# The connection's sockets and pipes are closed...
+	atk_wait_for 50 bash -c "[ \$(find /proc/$f/fd -mindepth 1 -maxdepth 1 | wc -l) -eq $n0 ]"
+	# ...and the forwarder sleeps: a loop on the reset would take the
+	# two seconds' 200 ticks.
+	t0=$(pa_ticks "$f")
+	sleep 2
+	t1=$(pa_ticks "$f")
+	[ $((t1 - t0)) -lt 50 ]
+}
+
+@test "P8: a dual-stack client (::ffff:127.0.0.1) is judged by its socket's owner like any other" {
+	local hp=$((PA_BASE + 6)) py
+	python3 -c 'import socket; socket.socket(socket.AF_INET6)' 2>/dev/null ||
+	    skip "no IPv6 sockets on this host"
+	pa_start "$ATK_A" "$hp"
+	py='
+import socket, sys
+s = socket.socket(socket.AF_INET6)
+s.connect(("::ffff:127.0.0.1", int(sys.argv[1])))
+b = b""
+try:
+    s.sendall(b"hello")
+    s.shutdown(socket.SHUT_WR)
+    while True:
+        x = s.recv(100)
+        if not x:
+            break
+        b += x
+except OSError:
+    pass
+print("got", len(b))'
+	run ctl_as "$ATK_A" python3 -c "$py" "$hp"
+	[ "$output" = "got 5" ]
+	run ctl_as "$ATK_B" python3 -c "$py" "$hp"
+	[ "$output" = "got 0" ]
+}
