@@ -227,10 +227,19 @@ check_scp(char **v, size_t n, struct ctl_err *e)
 		err_set(e, "scp needs exactly one of -t or -f");
 		return -1;
 	}
-	if (i < n && strcmp(v[i], "--") == 0)
+	if (i < n && strcmp(v[i], "--") == 0) {
 		i++;
-	else if (i < n && v[i][0] == '-')
-		goto bad;
+	} else {
+		/* scp's getopt takes a '-' word after a path as an option
+		 * too: every word from here is a path. */
+		for (size_t k = i; k < n; k++)
+			if (v[k][0] == '-') {
+				err_set(e,
+				    "scp path %.40s looks like an option (put -- before such a path)",
+				    v[k]);
+				return -1;
+			}
+	}
 	if (i == n) {
 		err_set(e, "scp without a path");
 		return -1;

@@ -195,6 +195,10 @@ test_host_refused(void **state)
 	refused("scp -r x", "exactly one");
 	refused("scp -t -x", "not one of");
 	refused("scp - -t x", "not one of");
+	/* GNU getopt reads options after the paths too. */
+	refused("scp -t /tmp -S /bin/sh", "looks like an option");
+	refused("scp -t x -f", "looks like an option");
+	refused("scp -t x y -o ProxyCommand=sh", "looks like an option");
 	/* rsync. */
 	refused("rsync --daemon", "only as rsync --server");
 	refused("rsync --server --daemon . x", "not allowed");
