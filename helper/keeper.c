@@ -160,11 +160,21 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 	/* P1 is reaped: the forwarder's counts for the end line, and no
 	 * port stays bound past the container (ports.c). */
 	ports_end();
-	/* The last output first, to the launcher too. */
-	if (ks.src >= 0)
-		while (keeper_launcher_flush(LAUNCHER_FLUSH_MS) &&
-		    keeper_log_read())
-			;
+	/* The last output first, to the launcher too.  What the container
+	 * wrote is in its pipe or pty already, its writers dead with
+	 * its pid namespace: read until nothing is there, never until the
+	 * end, which a process outside (the caller's, holding the pty's
+	 * slave or a descriptor passed out) could put off for ever; and at
+	 * most KEEPER_DRAIN_MAX bytes, which such a process could keep
+	 * coming.  Then the source is closed: its writes fail. */
+	if (ks.src >= 0) {
+		size_t left = KEEPER_DRAIN_MAX, n;
+
+		while (left > 0 && keeper_launcher_flush(LAUNCHER_FLUSH_MS) &&
+		    (n = keeper_log_take()) > 0)
+			left -= n < left ? n : left;
+		xclose(&ks.src);
+	}
 	(void)keeper_launcher_flush(LAUNCHER_FLUSH_MS);
 	write_exit(status);
 	log_set_teardown(NULL, NULL);

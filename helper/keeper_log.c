@@ -332,6 +332,22 @@ keeper_log_read(void)
 	return true;
 }
 
+/* One read of what the container wrote: the bytes taken into the log,
+ * 0 when nothing is there now, at its end, or on an error. */
+size_t
+keeper_log_take(void)
+{
+	char buf[CTLP_DATA_MAX];
+	ssize_t n;
+
+	while ((n = read(ks.src, buf, sizeof(buf))) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		return 0;
+	keeper_log_append(buf, (size_t)n);
+	return (size_t)n;
+}
+
 /* LOGDIR/NAME.EXT, new, root's 0600; one left by an earlier container of
  * that name goes first.  Dies (WHAT names it). */
 static int

@@ -34,6 +34,8 @@ struct client {
  * long at the container's end (the launcher's last output), else it is
  * dropped. */
 #define LAUNCHER_FLUSH_MS 5000
+/* At most this much output is read once the container has ended. */
+#define KEEPER_DRAIN_MAX (1024 * 1024)
 
 /* K's state as the keeper of a detached container (keeper.c). */
 struct kstate {
@@ -126,6 +128,9 @@ void keeper_log_append(const char *buf, size_t len);
 /* Reads what the container wrote; false at its end (EOF, or EIO of a pty
  * whose slaves are all closed). */
 bool keeper_log_read(void);
+/* One read of what is there now: the bytes taken, 0 when none (nothing
+ * now, the end, an error). */
+size_t keeper_log_take(void);
 
 /* ---- keeper_ctl.c: the clients of the ctl socket ---- */
 

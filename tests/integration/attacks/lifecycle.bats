@@ -273,6 +273,33 @@ lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
 	grep -q 'openat(.*"/proc/self/status"' "$log"
 }
 
+@test "the caller holding a container's output open (its pty's slave) past its end neither keeps its keeper busy nor holds up its teardown" {
+	atk_need_helper
+	local k p
+	atk_run "$ATK_A" run -d -t --name held busybox sh -c 'sleep 3; echo last'
+	[ "$status" = 0 ]
+	k=$(sed -n 's/^keeper=//p' "$(lc_state "$ATK_A")/held/info")
+	[ -n "$k" ]
+	atk_wait_for 50 pgrep -u "$(atk_uid "$ATK_A")" -x sleep
+	p=$(pgrep -u "$(atk_uid "$ATK_A")" -x sleep)
+	# The caller reopens the pty's slave through the container's sleep,
+	# a process of theirs, and keeps writing to it after the container
+	# ends (a descriptor passed out over a socket does the same).
+	ctl_as "$ATK_A" timeout 30 bash -c '
+	    exec 3<>"/proc/$1/fd/0" || exit 1
+	    while echo x >&3; do sleep 0.2; done' _ "$p" 2>/dev/null &
+	# The container ends: its keeper records the end, tears down and
+	# exits (it used to read the pty for ever, at full CPU, its end and
+	# the PAM session's close never coming).
+	atk_wait_for 100 bash -c "! kill -0 $k 2>/dev/null"
+	atk_run "$ATK_A" ps -a
+	[[ "$output" == *"held "*"Exited (0)"* ]]
+	atk_run "$ATK_A" logs held
+	[[ "$output" == *last* ]]
+	# The holder's writes fail once the keeper has closed the master.
+	atk_wait_for 100 bash -c "! pgrep -u $(atk_uid "$ATK_A") -x timeout >/dev/null"
+}
+
 @test "exec into a container that has ended fails cleanly (125), and allow_exec = no refuses it" {
 	atk_need_helper
 	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
