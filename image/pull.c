@@ -19,15 +19,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <pwd.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -234,32 +233,6 @@ make_job(const char *ref, const struct pull_opts *o, struct pull_job *j,
 	    o->authfile == NULL, j->hostport, j->cred, sizeof(j->cred), e);
 }
 
-/* In the child: nothing of the store, then ctr-pull, no privilege. */
-static void __attribute__((noreturn)) child_start(struct store *s, int sock,
-    const struct pull_job *j, uid_t uid, gid_t gid)
-{
-	int fds[] = { s->fd, s->images, s->layers, s->l, s->tmp, s->work };
-	struct pull_msg m;
-
-	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
-	    setresuid(uid, uid, uid) == -1 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 || chdir("/") == -1 ||
-	    setuid(0) != -1 || pull_seccomp() == -1) {
-		memset(&m, 0, sizeof(m));
-		m.kind = 'X';
-		snprintf(m.text, sizeof(m.text),
-		    "cannot drop to the user %s: %s", PULL_USER,
-		    strerror(errno));
-		(void)!send(sock, &m, sizeof(m), MSG_NOSIGNAL);
-		_exit(1);
-	}
-	pull_child(sock, j);
-}
-
 void
 pull_answer_init(struct pull_answer *a)
 {
@@ -346,9 +319,10 @@ known_blob(struct store *s, const char *hex)
 	    store_layer_get(s, diff, link, &size, &ignored) == 1;
 }
 
-/* Answers the child's requests until it is done or fails. */
+/* Answers the child's requests until it is done or fails, relaying
+ * what it prints (R). */
 static int
-serve(struct store *s, int sock, struct ctl_err *e)
+serve(struct store *s, int sock, struct relay r[2], struct ctl_err *e)
 {
 	struct pull_msg m;
 	unsigned nreq = 0;
@@ -356,6 +330,21 @@ serve(struct store *s, int sock, struct ctl_err *e)
 	ssize_t n;
 
 	for (;;) {
+		struct pollfd pf[3] = { { .fd = sock, .events = POLLIN },
+			{ .fd = r[0].from, .events = POLLIN },
+			{ .fd = r[1].from, .events = POLLIN } };
+
+		if (poll(pf, 3, -1) == -1 && errno != EINTR)
+			return err_errno(e, "poll");
+		if (import_interrupted)
+			return err_set(e, "interrupted");
+		for (size_t i = 0; i < 2; i++)
+			if (pf[i + 1].revents && pull_relay_run(&r[i]) == -1) {
+				close(r[i].from);
+				r[i].from = -1;
+			}
+		if (pf[0].revents == 0)
+			continue;
 		n = recv(sock, &m, sizeof(m), 0);
 		if (import_interrupted)
 			return err_set(e, "interrupted");
@@ -628,8 +617,10 @@ pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
     const char *name, struct ctl_err *e)
 {
 	struct passwd *pw;
-	int sv[2], st = 0, r;
-	pid_t pid;
+	int sv[2], out[2] = { -1, -1 }, errp[2] = { -1, -1 }, st = 0, r;
+	struct relay rl[2] = { { .from = -1, .to = STDOUT_FILENO },
+		{ .from = -1, .to = STDERR_FILENO } };
+	pid_t pid, parent = getpid();
 
 	errno = 0;
 	if ((pw = getpwnam(PULL_USER)) == NULL || pw->pw_uid == 0)
@@ -639,31 +630,55 @@ pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
 	if (store_clean_tmp(s, e) == -1 || store_mkwork(s, e) == -1)
 		return -1;
 	(void)blobmap_prune(s); /* records of layers removed since */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
-		return err_errno(e, "socketpair");
+	j->tty = !o->quiet && isatty(STDOUT_FILENO);
+	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
+		r = err_errno(e, "pipe");
+		goto closepipes;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		r = err_errno(e, "socketpair");
+		goto closepipes;
+	}
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
-		return err_errno(e, "fork");
+		r = err_errno(e, "fork");
+		goto closepipes;
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		child_start(s, sv[1], j, pw->pw_uid, pw->pw_gid);
+		pull_child_start(s, sv[1], out, errp, j, pw->pw_uid, pw->pw_gid,
+		    parent);
 	}
 	close(sv[1]);
+	close(out[1]);
+	close(errp[1]);
+	rl[0].from = out[0];
+	rl[1].from = errp[0];
+	out[0] = out[1] = errp[0] = errp[1] = -1;
 	explicit_bzero(j->cred, sizeof(j->cred));
 	explicit_bzero(j->up_cred, sizeof(j->up_cred));
-	r = serve(s, sv[0], e);
+	r = serve(s, sv[0], rl, e);
 	close(sv[0]);
 	if (r == -1)
 		kill(pid, SIGKILL);
+	pull_relay_drain(rl);
 	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 		;
 	if (r == 0 && (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
 		r = err_set(e, "the network child failed");
 	if (r == 0)
 		r = bind_import(s, j, o, name, e);
+closepipes:
+	for (size_t i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+		if (rl[i].from >= 0)
+			close(rl[i].from);
+	}
 	return r;
 }
 

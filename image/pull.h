@@ -18,7 +18,11 @@
  *   digest from the files it holds and MUST only open files it names
  *   itself, from a kind byte and 64 lowercase hex digits.
  * - The child MUST never hold a descriptor of the store other than the
- *   blob files passed to it.
+ *   blob files passed to it, nor one of root's terminal: it runs in a
+ *   session of its own, stdin on /dev/null, stdout and stderr on pipes
+ *   that root relays with every control byte escaped but the progress
+ *   display's CR, LF, ESC [ K and ESC [ N A.
+ * - The child MUST die with root (PR_SET_PDEATHSIG).
  * - A failed pull MUST leave the store as it was (its work stays in tmp/).
  * - With a mirror, the mirror's credential MUST only go to the mirror and
  *   the registry's only to the registry; a mirror that is unreachable or
@@ -33,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "lib/imgref.h"
 #include "image/store.h"
@@ -89,6 +94,7 @@ struct pull_job {
 	char *ca;        /* registries.conf "ca" file's PEM, or NULL */
 	size_t calen;
 	bool quiet;
+	bool tty; /* root's stdout is a terminal (the child's is a pipe) */
 	/* With a registries.conf "mirror", the fields above are the
 	 * mirror's (its host, its settings, its credential) and these the
 	 * registry's own, tried when the mirror is down or lacks the image
@@ -101,6 +107,16 @@ struct pull_job {
 	size_t up_calen;
 };
 
+/* What the child writes to its stdout or stderr, on its way to root's:
+ * printable ASCII, CR, LF and the two cursor controls of the progress
+ * display (ESC [ K, ESC [ N A) pass; any other byte is escaped as
+ * text_escape() does (pullproc.c). */
+struct relay {
+	int from, to;
+	char seq[8]; /* an escape sequence being read */
+	size_t nseq;
+};
+
 int pull_image(struct store *s, const char *ref, const struct pull_opts *o,
     struct ctl_err *e) CTL_WUR;
 
@@ -110,6 +126,16 @@ int pull_platform_parse(const char *in, struct pull_platform *p) CTL_WUR;
 int pull_seccomp(void) CTL_WUR;
 /* A's message: its byte (0) and its descriptor room, zeroed (pull.c). */
 void pull_answer_init(struct pull_answer *a);
+/* In the forked child: closes the store, leaves root's session and
+ * terminal (stdin /dev/null, stdout OUT[1], stderr ERR[1]), drops to
+ * UID:GID with the filter, dies with PARENT; runs pull_child(). */
+void pull_child_start(struct store *s, int sock, const int out[2],
+    const int err[2], const struct pull_job *j, uid_t uid, gid_t gid,
+    pid_t parent) __attribute__((noreturn));
+/* Reads once from R and relays it: 0, or -1 at its end or on an error. */
+int pull_relay_run(struct relay *r);
+/* Relays R[0] and R[1] until both end (or an interruption). */
+void pull_relay_drain(struct relay r[2]);
 /* Runs in the child after the drop; exits the process. */
 void pull_child(int sock, const struct pull_job *j) __attribute__((noreturn));
 

@@ -551,6 +551,7 @@ pull_child(int sock, const struct pull_job *j)
 	ch.cn.m = &ch.c;
 
 	progress_init(&ch.pr, j->quiet);
+	ch.pr.tty = j->tty; /* stdout is root's pipe to the terminal */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0 ||
 	    reg_init(&ch.c, j->apihost, j->insecure, j->cred, j->ca,
 		j->calen) == -1)

@@ -8,8 +8,12 @@
  *
  * Invariants:
  * - The child MUST NOT be able to open a file for writing, create or
- *   remove a path, change ownership or modes, execve, ptrace, mount, or
- *   create a process (only a thread).
+ *   remove a path (bind(2) is refused: it would create a socket file),
+ *   change ownership or modes, execve, ptrace, mount, or create a
+ *   process (only a thread).
+ * - ioctl(2) MUST be limited to FIONREAD, FIONBIO and TCGETS: nothing
+ *   that writes to or reconfigures a terminal (TIOCSTI, TIOCLINUX,
+ *   TCSETS...), even one the child should not hold.
  * - The filter MUST be loaded after no_new_privs and before any network
  *   I/O; a failure to load MUST abort the pull.
  */
@@ -18,7 +22,9 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <termios.h>
 
 #include "image/pull.h"
 
@@ -35,7 +41,6 @@ static const int pullsec_allow[] = {
 	SCMP_SYS(lseek),
 	SCMP_SYS(ftruncate),
 	SCMP_SYS(fcntl),
-	SCMP_SYS(ioctl),
 	SCMP_SYS(mmap),
 	SCMP_SYS(munmap),
 	SCMP_SYS(mprotect),
@@ -67,7 +72,6 @@ static const int pullsec_allow[] = {
 	SCMP_SYS(setsockopt),
 	SCMP_SYS(getsockname),
 	SCMP_SYS(getpeername),
-	SCMP_SYS(bind),
 	SCMP_SYS(shutdown),
 	SCMP_SYS(poll),
 	SCMP_SYS(ppoll),
@@ -106,6 +110,8 @@ static int
 pullsec_rules(scmp_filter_ctx f)
 {
 	const int domains[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+	/* libcurl's and OpenSSL's socket calls; isatty(3). */
+	const scmp_datum_t ioctls[] = { FIONREAD, FIONBIO, TCGETS };
 	const scmp_datum_t thread = CLONE_VM | CLONE_FS | CLONE_FILES |
 	    CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
 	int r = 0;
@@ -116,6 +122,9 @@ pullsec_rules(scmp_filter_ctx f)
 	for (size_t i = 0; r == 0 && i < 4; i++)
 		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i]));
+	for (size_t i = 0; r == 0 && i < 3; i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_EQ, ioctls[i]));
 	/* Read-only opens: resolv.conf, hosts, CA certificates. */
 	if (r == 0)
 		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,

@@ -351,6 +351,39 @@ free_port() {
 	[[ "$st" =~ Seccomp:[[:space:]]+2 ]]
 }
 
+@test "the network child: its own session, no terminal descriptor, killed with root" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	# root on a terminal (script's pty), the child in a slow pull
+	script -qec "$CTL_IMAGETOOL pull --name p$TAG-sess $F/slow/img:1" /dev/null \
+	    >/dev/null 2>&1 &
+	local spid=$! root="" child="" st="" stat="" fd
+	for _ in $(seq 50); do
+		root=$(pgrep -f "^$CTL_IMAGETOOL pull --name p$TAG-sess " | head -n 1)
+		[ -n "$root" ] && child=$(pgrep -P "$root" | head -n 1)
+		[ -n "$child" ] && st=$(cat "/proc/$child/status" 2>/dev/null)
+		[[ "$st" == *"Seccomp:"*2* ]] && break
+		sleep 0.1
+	done
+	[[ "$st" == *"Seccomp:"*2* ]]
+	stat=$(sed 's/.*) //' "/proc/$child/stat")
+	local -a f=($stat)
+	[ -n "$(readlink "/proc/$root/fd/0" | grep /dev/pts/)" ] # root has one
+	[ "${f[3]}" = "$child" ]                                    # session
+	[ "${f[4]}" = 0 ]                                           # no ctty
+	for fd in "/proc/$child/fd/"*; do
+		[[ "$(readlink "$fd")" != /dev/pts/* && "$(readlink "$fd")" != /dev/tty* ]]
+	done
+	[ "$(readlink "/proc/$child/fd/0")" = /dev/null ]
+	kill -KILL "$root"
+	gone() { [[ "$(awk '{print $3}' "/proc/$child/stat" 2>/dev/null)" =~ ^(Z|)$ ]]; }
+	for _ in $(seq 10); do
+		gone && break
+		sleep 0.1
+	done
+	gone # PR_SET_PDEATHSIG: gone with root, not waiting for the registry
+	wait "$spid" || true
+}
+
 @test "a stalled transfer fails after 30 seconds, store unchanged" {
 	refused "$F/stall/img:1"
 	[[ "$output" == *"stalled: no data for 30 seconds"* ]]
