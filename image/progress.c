@@ -4,6 +4,8 @@
  * Invariants:
  * - The bar MUST only be drawn when stdout is a terminal and --quiet is
  *   not given; warnings MUST always reach stderr.
+ * - Lines and warnings MUST be escaped (text_escape): they may name
+ *   what an image holds.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 
 #include "image/progress.h"
 #include "image/util.h"
+#include "lib/textesc.h"
 
 static double
 now(void)
@@ -81,11 +84,14 @@ progress_update(struct progress *p, uint64_t done)
 
 /* One status line on stdout, flushed. */
 static void
-put_line(const char *fmt, va_list ap)
+put_line(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
-	vprintf(fmt, ap);
-	putchar('\n');
-	fflush(stdout);
+	char line[2048], shown[8192];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	text_escape(line, shown, sizeof(shown));
+	fprintf(f, "%s%s\n", prefix, shown);
+	fflush(f);
 }
 
 void
@@ -100,7 +106,7 @@ progress_end(struct progress *p, const char *fmt, ...)
 		printf("\r\033[K");
 	}
 	va_start(ap, fmt);
-	put_line(fmt, ap);
+	put_line(stdout, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -112,7 +118,7 @@ progress_say(const struct progress *p, const char *fmt, ...)
 	if (p->quiet)
 		return;
 	va_start(ap, fmt);
-	put_line(fmt, ap);
+	put_line(stdout, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -126,9 +132,7 @@ progress_warn(struct progress *p, const char *fmt, ...)
 		fflush(stdout);
 	}
 	fflush(stdout);
-	fputs("ctr-image: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_line(stderr, "ctr-image: warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }

@@ -354,11 +354,8 @@ serve(struct store *s, int sock, struct relay r[2], struct ctl_err *e)
 			return err_set(e, "the network child died");
 		if (m.kind == 'E')
 			return 0;
-		if (m.kind == 'X') { /* the registry's bytes may be in it */
+		if (m.kind == 'X') { /* escaped when printed (fail()) */
 			m.text[sizeof(m.text) - 1] = '\0';
-			for (char *p = m.text; *p != '\0'; p++)
-				if ((unsigned char)*p < 0x20 || *p == 0x7f)
-					*p = '?';
 			return err_set(e, "%s", m.text);
 		}
 		if (++nreq > PULL_MAX_LAYERS + 3 ||

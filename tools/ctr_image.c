@@ -4,7 +4,8 @@
  *
  * Invariants:
  * - It MUST refuse to run unless the effective uid is 0.
- * - Every failure MUST print one line "ctr-image: ..." on stderr and exit 1.
+ * - Every failure MUST print one line "ctr-image: ..." on stderr and exit 1,
+ *   its bytes escaped (text_escape: no control byte reaches a terminal).
  * - Every store mutation MUST run under the store lock (store_open), so
  *   tmp/ only ever holds this command's work or stale work.
  * - rm and gc MUST never remove a layer whose lock is held (busy layers
@@ -28,6 +29,7 @@
 #include "image/pull.h"
 #include "image/store.h"
 #include "image/util.h"
+#include "lib/textesc.h"
 
 #define DEFAULT_MAX_SIZE    (64ULL << 30)
 #define DEFAULT_MAX_ENTRIES 10000000ULL
@@ -48,11 +50,15 @@ usage(FILE *f)
 	    f);
 }
 
+/* MSG may hold an image's or a registry's bytes: escaped. */
 static int
 fail(const char *msg)
 {
+	char shown[8192];
+
+	text_escape(msg, shown, sizeof(shown));
 	fflush(stdout);
-	fprintf(stderr, "ctr-image: %s\n", msg);
+	fprintf(stderr, "ctr-image: %s\n", shown);
 	return 1;
 }
 

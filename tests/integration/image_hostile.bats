@@ -156,3 +156,47 @@ diff_of() {
 	[[ "$output" == *"its parent is a symlink"* ]]
 	[ -z "$(ls -A "$CANARY")" ]
 }
+
+# Terminal escapes in what an archive names reach the administrator's
+# terminal escaped (\x1b), never as the byte, even with --quiet.
+noesc() { # OUTPUT: no ESC or BEL byte, the escaped ESC shown
+	! printf '%s' "$1" | grep -q $'[\033\007]' || false
+	[[ "$1" == *'\x1b'* ]]
+}
+
+@test "a dropped device's name with terminal escapes is printed escaped" {
+	python3 - "$BATS_TEST_TMPDIR/esc.tar" <<'PY'
+import sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    d = tarfile.TarInfo("dev\x1b]0;pwned\x07\x1b[2J")
+    d.type = tarfile.CHRTYPE
+    d.devmajor, d.devminor = 1, 1
+    t.addfile(d)
+PY
+	python3 "$CTL_SRC/tests/mkarchive.py" --format oci --out "$BATS_TEST_TMPDIR/esc-oci.tar" \
+	    "$BATS_TEST_TMPDIR/esc.tar"
+	local st=0 stderr
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-esc" \
+	    "$BATS_TEST_TMPDIR/esc-oci.tar" 2>"$BATS_TEST_TMPDIR/err" >/dev/null || st=$?
+	"$CTL_IMAGETOOL" rm "t$TAG-esc" >/dev/null 2>&1 || true
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+	echo "$stderr"
+	[ "$st" -eq 0 ]
+	noesc "$stderr"
+	[[ "$stderr" == *'(first: dev\x1b]0;pwned\x07\x1b[2J)'* ]]
+}
+
+@test "a RepoTags name with terminal escapes is refused, printed escaped" {
+	mkdir -p "$BATS_TEST_TMPDIR/l"
+	echo x >"$BATS_TEST_TMPDIR/l/x"
+	python3 "$CTL_SRC/tests/mkarchive.py" --format docker --out "$BATS_TEST_TMPDIR/tag.tar" \
+	    --tag $'x\033[2J\033]0;pwned\007:1' "$BATS_TEST_TMPDIR/l"
+	local st=0 stderr
+	"$CTL_IMAGETOOL" import --quiet "$BATS_TEST_TMPDIR/tag.tar" \
+	    2>"$BATS_TEST_TMPDIR/err" >/dev/null || st=$?
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+	echo "$stderr"
+	[ "$st" -eq 1 ]
+	noesc "$stderr"
+	[[ "$stderr" == 'ctr-image: import '*'x\x1b[2J\x1b]0;pwned\x07:1'* ]]
+}
