@@ -1,11 +1,17 @@
 /*
- * import_commit.c: the last step of an import: the store is synced, then
- * each image's descriptor is written under each of its names, and the
- * layers of an image a name replaced are removed when no image uses them.
+ * import_commit.c: the last step of an import: the store is synced, the
+ * layers staged in tmp/<work>/ are renamed into layers/ (their blob ->
+ * diff_id records written), the store is synced again, then each image's
+ * descriptor is written under each of its names, and the layers of an
+ * image a name replaced are removed when no image uses them.
  *
  * Invariants:
  * - An image MUST become visible in images/ only after all its layers are
  *   in layers/ and synced, and only by rename(2) (store_desc_write).
+ * - A layer MUST enter layers/ only after every layer of the import
+ *   verified, and only after its files were synced (syncfs).
+ * - A failed import MUST leave layers/, l/ and blobmap/ as they were: if
+ *   no descriptor could be written, every layer it added is taken back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "image/blobmap.h"
 #include "image/import_int.h"
 #include "image/origin.h"
 #include "image/util.h"
@@ -39,8 +46,79 @@ drop_replaced(struct imp *x, const struct image_desc *old)
 	return 0;
 }
 
+/* Takes back every layer this import added to layers/ (no descriptor
+ * names them yet, so no launch uses them), with its l/ link. */
+static void
+rollback_layers(struct imp *x)
+{
+	for (size_t i = 0; i < x->nul; i++) {
+		struct ulayer *u = &x->ul[i];
+
+		if (!u->added)
+			continue;
+		unlinkat(x->s->l, u->link, 0);
+		img_rmtree_at(x->s->layers, u->diff);
+		u->added = false;
+	}
+	(void)blobmap_prune(x->s);
+}
+
+/* The staged layers into layers/: their files synced first, so that a
+ * layer is never visible with contents a power loss could lose; then
+ * the blob -> diff_id records of every blob verified. */
+static int
+commit_layers(struct imp *x)
+{
+	if (syncfs(x->s->fd) == -1)
+		return err_errno(x->e, "syncfs");
+	for (size_t i = 0; i < x->nul; i++) {
+		struct ulayer *u = &x->ul[i];
+		int k;
+
+		if (u->stage[0] == '\0')
+			continue;
+		/* the same diff_id from another blob of this import */
+		k = store_layer_get(x->s, u->diff, u->link, &u->size, x->e);
+		if (k == 0 &&
+		    store_layer_commit(x->s, u->stage, u->diff, u->size,
+			u->link, x->e) == -1)
+			k = -1;
+		if (k == -1) {
+			rollback_layers(x);
+			return -1;
+		}
+		if (k == 1)
+			img_rmtree_at(x->s->work, u->stage);
+		u->added = k == 0;
+		u->stage[0] = '\0';
+	}
+	for (size_t i = 0; i < x->nul; i++)
+		if (x->ul[i].map &&
+		    blobmap_put(x->s, x->ul[i].blob, x->ul[i].diff) == -1)
+			progress_warn(&x->pr,
+			    "layer sha256:%.12s: recording its blob: %s",
+			    x->ul[i].diff, strerror(errno));
+	return 0;
+}
+
+static int commit_descs(struct imp *x, bool *written);
+
 int
 imp_commit_images(struct imp *x)
+{
+	bool written = false;
+
+	if (commit_layers(x) == -1)
+		return -1;
+	if (commit_descs(x, &written) == 0)
+		return 0;
+	if (!written)
+		rollback_layers(x);
+	return -1;
+}
+
+static int
+commit_descs(struct imp *x, bool *written)
 {
 	char sz[32];
 
@@ -85,6 +163,7 @@ imp_commit_images(struct imp *x)
 			d->name = p->names[k];
 			int r = store_desc_write(x->s, d, x->e);
 			d->name = NULL;
+			*written = *written || r == 0;
 			if (r == 0 && x->o->origin != NULL &&
 			    origin_put(x->s, p->names[k], x->o->origin) == -1)
 				progress_warn(&x->pr,

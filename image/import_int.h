@@ -44,6 +44,9 @@ struct ulayer {
 	char diff[65];      /* expected diff_id ("" for a rootfs tarball) */
 	int64_t size_in;    /* member size, for the bar */
 	bool present, done;
+	bool map;       /* its blob verified: recorded in blobmap/ at commit */
+	char stage[32]; /* tmp/<work>/ directory it waits in, or "" */
+	bool added;     /* entered layers/ in this import's commit */
 	char link[DESC_LINK_LEN + 1];
 	uint64_t size;
 };
@@ -114,6 +117,9 @@ int imp_pass2(struct imp *x) CTL_WUR;
 
 /* import_commit.c */
 /* Syncs the store, then writes each plan's descriptor under its names. */
+/* The staged layers into layers/ (with their l/ links and blobmap/
+ * records), then the descriptors into images/; a failure before any
+ * descriptor is written takes back every layer this import added. */
 int imp_commit_images(struct imp *x) CTL_WUR;
 
 #endif

@@ -12,7 +12,8 @@
  * - The bytes decompressed across the import MUST stay within --max-size
  *   and the entries within --max-entries.
  * - A layer MUST enter layers/ only by store_layer_commit (rename out of
- *   tmp/); a failed one is removed from tmp/.
+ *   tmp/), and only at the import's commit (import_commit.c), once every
+ *   layer verified; a failed one is removed from tmp/.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -26,7 +27,6 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
-#include "image/blobmap.h"
 #include "image/extract.h"
 #include "image/import_int.h"
 #include "image/sanitize.h"
@@ -264,8 +264,7 @@ chain_free(struct chain *c)
 /* Checks the digests of what C read against those U expects; U's diff
  * becomes the diff_id read, recorded as what U's blob unpacks to. */
 static int
-layer_verify(struct imp *x, struct ulayer *u, struct chain *c,
-    const char *label)
+layer_verify(struct imp *x, struct ulayer *u, struct chain *c)
 {
 	char blobhex[65], diffhex[65];
 
@@ -280,13 +279,11 @@ layer_verify(struct imp *x, struct ulayer *u, struct chain *c,
 		    "layer %s: diff_id mismatch (config says sha256:%s, content is sha256:%s)",
 		    u->member ? u->member : u->blob, u->diff, diffhex);
 	memcpy(u->diff, diffhex, 65);
-	if (u->blob[0] != '\0' && blobmap_put(x->s, u->blob, u->diff) == -1)
-		progress_warn(&x->pr, "%s: recording its blob: %s", label,
-		    strerror(errno));
+	u->map = u->blob[0] != '\0'; /* recorded at the commit */
 	return 0;
 }
 
-/* Moves layer U, unpacked and verified in tmp/<work>/DIR, into layers/,
+/* Keeps layer U, unpacked and verified in tmp/<work>/DIR, for the commit,
  * unless the store has its diff_id already (a root filesystem tarball's
  * is known only once read). */
 static int
@@ -299,12 +296,10 @@ layer_store(struct imp *x, struct ulayer *u, const char *dir, const char *label,
 	k = store_layer_get(x->s, u->diff, u->link, &u->size, x->e);
 	if (k == -1)
 		return -1;
-	if (k == 0 &&
-	    store_layer_commit(x->s, dir, u->diff, st->bytes, u->link, x->e) ==
-		-1)
-		return -1;
-	if (k == 0)
+	if (k == 0) {
+		snprintf(u->stage, sizeof(u->stage), "%s", dir);
 		u->size = st->bytes;
+	}
 	if (k == 1)
 		u->present = true;
 	return 0;
@@ -330,8 +325,7 @@ imp_do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 	if (chain_init(&c) == -1)
 		goto out;
 	progress_start(&x->pr, label, (uint64_t)u->size_in);
-	if (run_chain(&c, dfd, &st) == -1 ||
-	    layer_verify(x, u, &c, label) == -1)
+	if (run_chain(&c, dfd, &st) == -1 || layer_verify(x, u, &c) == -1)
 		goto out;
 	if (!u->present && layer_store(x, u, dir, label, &st) == -1)
 		goto out;
@@ -343,8 +337,10 @@ imp_do_layer(struct imp *x, struct ulayer *u, struct archive *outer)
 	ret = 0;
 out:
 	chain_free(&c);
-	if (ret == -1 && !u->present)
+	if (ret == -1 && !u->present) {
 		img_rmtree_at(x->s->work, dir);
+		u->stage[0] = '\0';
+	}
 	return ret;
 }
 

@@ -225,3 +225,28 @@ consistent() {
 	# Nothing listed under any of the four directories.
 	[ "$(echo "$output" | grep -vcE '^(ctr-image: |rc=|/|$)')" -eq 0 ]
 }
+
+@test "a failed import leaves layers/, l/ and blobmap/ exactly as they were" {
+	local fmt bad before
+	snap() { ls -A "$CTL_STORE/layers" "$CTL_STORE/l" "$CTL_STORE/blobmap" 2>/dev/null; }
+	for fmt in oci docker; do
+		for bad in 0 1; do
+			# two layers new to the store, one of them claiming
+			# a wrong diff_id: whichever is read first
+			mkdir -p "$BATS_TEST_TMPDIR/$fmt$bad/a" "$BATS_TEST_TMPDIR/$fmt$bad/b"
+			echo "a $TAG $fmt $bad" >"$BATS_TEST_TMPDIR/$fmt$bad/a/a"
+			echo "b $TAG $fmt $bad" >"$BATS_TEST_TMPDIR/$fmt$bad/b/b"
+			python3 "$CTL_SRC/tests/mkarchive.py" --format "$fmt" \
+			    --out "$BATS_TEST_TMPDIR/$fmt$bad.tar" --tag "t$TAG-half:1" \
+			    --bad-diffid "$bad" "$BATS_TEST_TMPDIR/$fmt$bad/a" \
+			    "$BATS_TEST_TMPDIR/$fmt$bad/b"
+			before=$(snap)
+			run "$CTL_IMAGETOOL" import --quiet "$BATS_TEST_TMPDIR/$fmt$bad.tar"
+			echo "$fmt $bad: $output"
+			[ "$status" -eq 1 ]
+			[[ "$output" == *"diff_id mismatch"* ]]
+			[ "$(snap)" = "$before" ]
+			[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+		done
+	done
+}
