@@ -21,6 +21,9 @@
  *   without a valid name refuses the import.
  * - The entry count MUST stay within max_entries, and no file (a sparse
  *   one included) MUST be larger than max_size.
+ * - The directory times kept until the layer's end (with their paths)
+ *   MUST stay within DIRTIME_BUDGET (64 MiB); a layer needing more is
+ *   refused.
  * - Owners, modes (less setuid/setgid) and mtimes MUST be those of the
  *   archive.
  */
@@ -58,7 +61,11 @@ struct xctx {
 	int cfd;                   /* its descriptor, or -1 */
 	struct dirtime *dt;
 	size_t ndt, capdt;
+	size_t dtbytes; /* memory the pending directory times hold */
 };
+
+/* The directory times a layer may keep pending until its end. */
+#define DIRTIME_BUDGET (64u << 20)
 
 /* A one-line, printable copy of an archive path for messages. */
 static const char *
@@ -311,6 +318,10 @@ do_file(struct xctx *x, int pfd, const char *base, const char *path,
 static int
 push_dirtime(struct xctx *x, const char *path, struct archive_entry *ent)
 {
+	x->dtbytes += sizeof(struct dirtime) * 2 + strlen(path) + 1;
+	if (x->dtbytes > DIRTIME_BUDGET)
+		return xerr(x, path,
+		    "refused: the layer's directories hold more than 64 MiB of paths");
 	if (x->ndt == x->capdt) {
 		size_t cap = x->capdt ? 2 * x->capdt : 64;
 		struct dirtime *n = realloc(x->dt, cap * sizeof(*n));

@@ -200,3 +200,26 @@ PY
 	noesc "$stderr"
 	[[ "$stderr" == 'ctr-image: import '*'x\x1b[2J\x1b]0;pwned\x07:1'* ]]
 }
+
+@test "a layer whose directories would hold more than 64 MiB of paths is refused" {
+	# 19000 directories with 3.9 KB paths: 75 MB of pending times
+	python3 - "$BATS_TEST_TMPDIR/dirs.tar" <<'PY'
+import sys, tarfile
+p = "/".join(["d" * 240] * 16)
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    for k in range(16):
+        d = tarfile.TarInfo("/".join(["d" * 240] * (k + 1)))
+        d.type = tarfile.DIRTYPE
+        t.addfile(d)
+    for i in range(19000):
+        d = tarfile.TarInfo("%s/%08d" % (p, i))
+        d.type = tarfile.DIRTYPE
+        t.addfile(d)
+PY
+	run /usr/bin/time -f 'maxrss %M' "$CTL_IMAGETOOL" import --quiet --name "t$TAG-dirs" "$BATS_TEST_TMPDIR/dirs.tar"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"refused: the layer's directories hold more than 64 MiB of paths"* ]]
+	[ ! -e "$CTL_STORE/images/t$TAG-dirs%3Alatest" ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+}
