@@ -206,6 +206,7 @@ make_job(const char *ref, const struct pull_opts *o, struct pull_job *j,
 	snprintf(j->ref, sizeof(j->ref), "%s", j->pinned ? r.digest : r.tag);
 	j->quiet = o->quiet;
 	j->jobs = o->jobs;
+	j->max_size = o->max_size;
 	if (read_regconf(j->hostport, &re, e) == -1)
 		return -1;
 	if (re.mirror[0] !=

@@ -23,6 +23,9 @@
  *   that root relays with every control byte escaped but the progress
  *   display's CR, LF, ESC [ K and ESC [ N A.
  * - The child MUST die with root (PR_SET_PDEATHSIG).
+ * - The child MUST refuse a manifest whose layers declare more than
+ *   --max-size bytes altogether, and MUST be unable to write a file
+ *   larger than --max-size (RLIMIT_FSIZE).
  * - A failed pull MUST leave the store as it was (its work stays in tmp/).
  * - With a mirror, the mirror's credential MUST only go to the mirror and
  *   the registry's only to the registry; a mirror that is unreachable or
@@ -95,6 +98,7 @@ struct pull_job {
 	size_t calen;
 	bool quiet;
 	bool tty; /* root's stdout is a terminal (the child's is a pipe) */
+	uint64_t max_size; /* --max-size: the layers' declared sizes, summed */
 	/* With a registries.conf "mirror", the fields above are the
 	 * mirror's (its host, its settings, its credential) and these the
 	 * registry's own, tried when the mirror is down or lacks the image

@@ -475,6 +475,7 @@ fetch_layers(struct child *ch, struct json_object *layers)
 	struct layer_q q = { .ch = ch };
 	pthread_t t[PULL_MAX_JOBS];
 	unsigned nt = 0;
+	uint64_t total = 0;
 
 	q.n = json_object_array_length(layers);
 	q.hex = calloc(q.n + 1, sizeof(*q.hex));
@@ -494,6 +495,19 @@ fetch_layers(struct child *ch, struct json_object *layers)
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(q.hex[k], q.hex[i]) == 0)
 				q.hex[i][0] = '\0';
+	}
+	for (size_t i = 0; i < q.n; i++) {
+		char msg[200];
+
+		if (q.hex[i][0] == '\0')
+			continue;
+		if ((uint64_t)q.size[i] > ch->j->max_size - total) {
+			snprintf(msg, sizeof(msg),
+			    "manifest: the layers declare more than --max-size (%llu bytes) altogether; refused before downloading",
+			    (unsigned long long)ch->j->max_size);
+			child_fail(ch, msg);
+		}
+		total += (uint64_t)q.size[i];
 	}
 	q.board = ch->j->jobs > 1 && q.n <= BOARD_MAX && ch->pr.tty;
 	if (q.board) {

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +36,8 @@ pull_child_start(struct store *s, int sock, const int out[2], const int err[2],
 {
 	int fds[] = { s->fd, s->images, s->layers, s->l, s->tmp, s->work };
 	struct pull_msg m;
+	rlim_t cap = j->max_size > PULL_META_MAX ? j->max_size : PULL_META_MAX;
+	struct rlimit fsize = { .rlim_cur = cap, .rlim_max = cap };
 	int null;
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -47,6 +50,7 @@ pull_child_start(struct store *s, int sock, const int out[2], const int err[2],
 	    dup3(err[1], STDERR_FILENO, O_CLOEXEC) == -1 ||
 	    setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(uid, uid, uid) == -1 ||
+	    setrlimit(RLIMIT_FSIZE, &fsize) == -1 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
 	    getppid() != parent ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||

@@ -41,7 +41,8 @@ usage(FILE *f)
 	    "usage: ctr-image import [--name NAME] [--config FILE] [--quiet]\n"
 	    "                        [--max-size SIZE] [--max-entries N] ARCHIVE|-\n"
 	    "       ctr-image pull [--platform OS/ARCH[/VARIANT]] [--name NAME]\n"
-	    "                      [--jobs N] [--authfile FILE] [--quiet] REF\n"
+	    "                      [--jobs N] [--authfile FILE] [--max-size SIZE]\n"
+	    "                      [--quiet] REF\n"
 	    "       ctr-image list\n"
 	    "       ctr-image inspect NAME\n"
 	    "       ctr-image rm NAME...\n"
@@ -180,6 +181,7 @@ cmd_pull(int argc, char **argv)
 		{ "platform", required_argument, NULL, 'p' },
 		{ "authfile", required_argument, NULL, 'a' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "max-size", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -204,6 +206,11 @@ cmd_pull(int argc, char **argv)
 			    v > PULL_MAX_JOBS)
 				return fail("--jobs: a number from 1 to 16");
 			o.jobs = (unsigned)v;
+		} else if (c == 's') {
+			if (gram_size(optarg, &v) == -1 || v == 0)
+				return fail(
+				    "--max-size: not a size (e.g. 64G)");
+			o.max_size = v;
 		} else if (c == 'q')
 			o.quiet = true;
 		else {

@@ -384,6 +384,16 @@ free_port() {
 	wait "$spid" || true
 }
 
+@test "--max-size: layers declaring more are refused before any layer download" {
+	"$CTL_IMAGETOOL" rm "p$TAG-max" >/dev/null 2>&1 || true
+	rm -rf "$CTL_STORE/blobmap" "$CTL_STORE/partial"
+	: >"$PD/fake/log"
+	refused --max-size 100 --name "p$TAG-max" "$F/many/img:1"
+	[[ "$output" == *"the layers declare more than --max-size (100 bytes) altogether"* ]]
+	[ "$(blob_gets "$PD/fake/log" many/img)" -le 1 ] # the config only
+	[ -z "$(ls -A "$CTL_STORE/partial" 2>/dev/null)" ]
+}
+
 @test "a stalled transfer fails after 30 seconds, store unchanged" {
 	refused "$F/stall/img:1"
 	[[ "$output" == *"stalled: no data for 30 seconds"* ]]
