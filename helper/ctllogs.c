@@ -34,25 +34,62 @@
 #include "helper/logidx.h"
 #include "helper/plan.h"
 
+/* The start of a UTF-8 sequence that a piece of the log cut short: it
+ * goes before the next piece (at most 3 bytes). */
+static unsigned char held[4];
+static size_t nheld;
+
+/* At the end, a sequence still cut short is escaped. */
+static void
+flush_held(void)
+{
+	for (size_t i = 0; i < nheld; i++)
+		printf("\\x%02x", held[i]);
+	nheld = 0;
+	(void)fflush(stdout);
+}
+
 static void
 out_bytes(const struct ctl_ctx *c, const char *buf, size_t len, bool tty)
 {
+	static bool registered;
+	const unsigned char *p = (const unsigned char *)buf;
+	unsigned char *joined = NULL;
+
 	if (!tty || c->req->raw) {
 		if (io_write_all(STDOUT_FILENO, buf, len) != 0)
 			exit(0);
 		return;
 	}
-	/* To a terminal: newlines and tabs as they are, other control
-	 * bytes escaped. */
-	for (size_t i = 0; i < len; i++) {
-		unsigned char b = (unsigned char)buf[i];
-
-		if (b == '\n' || b == '\t' || (b >= 0x20 && b < 0x7f) ||
-		    b >= 0x80)
-			putchar(b);
-		else
-			printf("\\x%02x", b);
+	/* To a terminal: newlines, tabs, printable ASCII and well-formed
+	 * UTF-8 text as they are; other bytes escaped, C1 controls too. */
+	if (!registered && atexit(flush_held) == 0)
+		registered = true;
+	if (nheld > 0) {
+		if ((joined = malloc(nheld + len)) == NULL)
+			die("out of memory");
+		memcpy(joined, held, nheld);
+		memcpy(joined + nheld, buf, len);
+		p = joined;
+		len += nheld;
+		nheld = 0;
 	}
+	for (size_t i = 0; i < len;) {
+		size_t u = ctlp_term_unit(p + i, len - i);
+
+		if (u == CTLP_TERM_MORE) {
+			nheld = len - i;
+			memcpy(held, p + i, nheld);
+			break;
+		}
+		if (u == 0) {
+			printf("\\x%02x", p[i++]);
+			continue;
+		}
+		(void)fwrite(p + i, 1, u, stdout);
+		i += u;
+	}
+	free(joined);
 	(void)fflush(stdout);
 }
 

@@ -153,6 +153,13 @@ uint64_t ctlp_log_take(uint64_t n, uint64_t cap);
 /* Copies S into OUT with every control byte, DEL and backslash escaped as
  * \xHH (for a terminal).  Always terminates OUT. */
 void ctlp_escape(const char *s, char *out, size_t len);
+/* How many bytes at P (N of them, N > 0) a log shown on a terminal prints
+ * as they are: 1 for newline, tab or printable ASCII, 2 to 4 for
+ * well-formed UTF-8 of a character other than a C1 control; 0 when P[0]
+ * is to be escaped; CTLP_TERM_MORE when P[0..N) begins such a sequence
+ * that N cuts short. */
+#define CTLP_TERM_MORE ((size_t)-1)
+size_t ctlp_term_unit(const unsigned char *p, size_t n);
 
 /* --tail N: the offset in BUF[0..LEN) where the last N lines start. */
 size_t ctlp_tail_offset(const char *buf, size_t len, uint64_t n);

@@ -5,14 +5,19 @@
  *
  * Invariants:
  * - Text for a terminal MUST have its control bytes, DEL and backslash
- *   escaped (ctlp_escape); a JSON string body its quotes, backslashes,
- *   control bytes and bytes above 0x7e (ctlp_json).  Both always
- *   terminate their output within its length.
+ *   escaped (ctlp_escape); a log's bytes for a terminal pass only as
+ *   newline, tab, printable ASCII or well-formed UTF-8 of a character
+ *   that is not a C1 control (ctlp_term_unit); a JSON string body its
+ *   quotes, backslashes, control bytes and bytes above 0x7e
+ *   (ctlp_json).  Both escapes always terminate their output within its
+ *   length.
  * - Nothing here makes a system call.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/textesc.h"
 #include "helper/ctlproto.h"
 
 /* ---- what ps prints ---- */
@@ -77,23 +82,38 @@ ctlp_ago(int64_t then, int64_t now, char *out, size_t len)
 void
 ctlp_escape(const char *s, char *out, size_t len)
 {
-	size_t o = 0;
+	(void)text_escape_mem(s, strlen(s), out, len);
+}
 
-	if (len == 0)
-		return;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
-			if (o + 1 >= len)
-				break;
-			out[o++] = (char)*p;
-			continue;
-		}
-		if (o + 5 >= len)
-			break;
-		snprintf(out + o, 5, "\\x%02x", *p);
-		o += 4;
+size_t
+ctlp_term_unit(const unsigned char *p, size_t n)
+{
+	unsigned char b = p[0];
+	size_t len;
+	uint32_t cp;
+
+	if (b == '\n' || b == '\t' || (b >= 0x20 && b < 0x7f))
+		return 1;
+	/* C0, DEL, a continuation byte, an overlong lead (0xc0, 0xc1) or
+	 * one beyond U+10FFFF's. */
+	if (b < 0xc2 || b > 0xf4)
+		return 0;
+	len = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+	cp = b & (0x7fu >> len);
+	for (size_t i = 1; i < len; i++) {
+		if (i >= n)
+			return CTLP_TERM_MORE;
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3fu);
 	}
-	out[o] = '\0';
+	/* Overlong, a surrogate, beyond U+10FFFF, or a C1 control (which
+	 * terminals take as ESC's sequences). */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return len;
 }
 
 size_t

@@ -260,6 +260,48 @@ test_escape_tail_signal(void **state)
 	assert_int_equal(ctlp_signal("9x"), -1);
 }
 
+#define U(s) ctlp_term_unit((const unsigned char *)(s), sizeof(s) - 1)
+
+/* What a log shown on a terminal passes: text, UTF-8 included; never a
+ * C0 or C1 control, nor a byte of a malformed sequence. */
+static void
+test_term_unit(void **state)
+{
+	(void)state;
+	assert_int_equal(U("a"), 1);
+	assert_int_equal(U("\n"), 1);
+	assert_int_equal(U("\t"), 1);
+	assert_int_equal(U("\x1b[2J"), 0);
+	assert_int_equal(U("\r"), 0);
+	assert_int_equal(U("\x7f"), 0);
+	/* é, €, U+10FFFF, an emoji. */
+	assert_int_equal(U("\xc3\xa9"), 2);
+	assert_int_equal(U("\xe2\x82\xac"), 3);
+	assert_int_equal(U("\xf4\x8f\xbf\xbf"), 4);
+	assert_int_equal(U("\xf0\x9f\x98\x80"), 4);
+	/* C1 controls as UTF-8 (CSI, OSC, ST) and as raw bytes. */
+	assert_int_equal(U("\xc2\x9b"), 0);
+	assert_int_equal(U("\xc2\x9d"), 0);
+	assert_int_equal(U("\xc2\x9c"), 0);
+	assert_int_equal(U("\xc2\x80"), 0);
+	assert_int_equal(U("\xc2\xa0"), 2);
+	assert_int_equal(U("\x9b"), 0);
+	/* Malformed: overlong, surrogate, beyond U+10FFFF, a bad
+	 * continuation, a lone continuation byte. */
+	assert_int_equal(U("\xc0\x9b"), 0);
+	assert_int_equal(U("\xe0\x82\x9b"), 0);
+	assert_int_equal(U("\xf0\x80\x82\x9b"), 0);
+	assert_int_equal(U("\xed\xa0\x80"), 0);
+	assert_int_equal(U("\xf4\x90\x80\x80"), 0);
+	assert_int_equal(U("\xf5\x80\x80\x80"), 0);
+	assert_int_equal(U("\xe2\x28\xac"), 0);
+	assert_int_equal(U("\x80"), 0);
+	/* Cut short by the end of the piece: wait for the next. */
+	assert_int_equal(U("\xe2\x82"), CTLP_TERM_MORE);
+	assert_int_equal(U("\xf0"), CTLP_TERM_MORE);
+	assert_int_equal(U("\xc2"), CTLP_TERM_MORE);
+}
+
 static void
 test_prune(void **state)
 {
@@ -586,6 +628,7 @@ main(void)
 		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_log_cap),
 		cmocka_unit_test(test_escape_tail_signal),
+		cmocka_unit_test(test_term_unit),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_exec_roundtrip),

@@ -300,6 +300,27 @@ lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
 	atk_wait_for 100 bash -c "! pgrep -u $(atk_uid "$ATK_A") -x timeout >/dev/null"
 }
 
+@test "logs to a terminal escapes C0 and C1 controls, raw or as UTF-8, and passes UTF-8 text; --raw passes everything" {
+	atk_need_helper
+	local out
+	atk_run "$ATK_A" run -d --name lab busybox sh -c \
+	    "printf 'A\033[2JB\302\2332JC\233D\303\251E\342\202\254F\302\235X\n'; $LC_LOOP"
+	[ "$status" = 0 ]
+	atk_wait_for 50 grep -q X "$(lc_logs "$ATK_A")/lab.log"
+	# Root's terminal, as an administrator reads a user's log.
+	out=$BATS_TEST_TMPDIR/logs.out
+	script -qec "$CTL_BIN logs --user $ATK_A lab" "$out" >/dev/null
+	# No ESC, no CSI (0x9b) nor OSC (0x9d), raw or encoded, reaches it.
+	! LC_ALL=C grep -q $'\x1b' "$out" || false
+	! LC_ALL=C grep -q $'\x9b' "$out" || false
+	! LC_ALL=C grep -q $'\x9d' "$out" || false
+	LC_ALL=C grep -qF 'A\x1b[2JB\xc2\x9b2JC\x9bD' "$out"
+	LC_ALL=C grep -qF $'D\xc3\xa9E\xe2\x82\xacF\\xc2\\x9dX' "$out"
+	# --raw gives the bytes as written.
+	script -qec "$CTL_BIN logs --raw --user $ATK_A lab" "$out" >/dev/null
+	LC_ALL=C grep -qF $'A\x1b[2JB\xc2\x9b2JC\x9bD' "$out"
+}
+
 @test "exec into a container that has ended fails cleanly (125), and allow_exec = no refuses it" {
 	atk_need_helper
 	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
