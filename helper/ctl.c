@@ -332,6 +332,9 @@ sweep_logs(int udir, int logdir)
 			close(fd);
 		return;
 	}
+	/* The duplicate shares LOGDIR's offset (a keeper's is read more
+	 * than once). */
+	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		char name[64];
 		size_t n = strlen(de->d_name);
@@ -354,16 +357,23 @@ sweep_logs(int udir, int logdir)
 void
 ctl_prune(struct ctl_ctx *c, int udir)
 {
-	size_t n, k = 0;
-	char **names;
-	int64_t *ended;
-	bool *pr;
-	size_t *idx;
 	cleanup_close int logdir = -1;
 
 	if (c->plan == NULL)
 		return;
 	logdir = ctl_open_logdir(c->ruid);
+	ctl_prune_dir(c->plan, udir, logdir);
+}
+
+void
+ctl_prune_dir(const struct launch_plan *p, int udir, int logdir)
+{
+	size_t n, k = 0;
+	char **names;
+	int64_t *ended;
+	bool *pr;
+	size_t *idx;
+
 	if (logdir >= 0)
 		sweep_logs(udir, logdir);
 	names = ctl_list_names(udir, &n);
@@ -375,15 +385,23 @@ ctl_prune(struct ctl_ctx *c, int udir)
 	for (size_t i = 0; i < n; i++) {
 		struct ctl_entry e;
 
-		if (ctl_load(udir, names[i], &e, NULL) != 0 || !e.has_exit)
+		int dir;
+		bool held;
+
+		if (ctl_load(udir, names[i], &e, &dir) != 0)
+			continue;
+		/* Ended, and its keeper gone, not still tearing down: a
+		 * keeper of --rm removes its record by name at its end. */
+		held = flock(dir, LOCK_SH | LOCK_NB) != 0;
+		close(dir);
+		if (!e.has_exit || held)
 			continue;
 		ended[k] = e.exit.ended;
 		idx[k++] = i;
 	}
 	if (k > 0 &&
-	    ctlp_prune(ended, k, (int64_t)time(NULL),
-		c->plan->eff.keep_exited.v, c->plan->eff.max_exited.v,
-		pr) > 0) {
+	    ctlp_prune(ended, k, (int64_t)time(NULL), p->eff.keep_exited.v,
+		p->eff.max_exited.v, pr) > 0) {
 		for (size_t j = 0; j < k; j++)
 			if (pr[j])
 				ctl_remove_entry(udir, logdir, names[idx[j]]);

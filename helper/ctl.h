@@ -15,6 +15,11 @@
  * for exec -e KEY): parses ARGV (argv[1] one of ctla_is_command's verbs),
  * identifies the caller from the kernel and runs the command; exits. */
 noreturn void ctl_main(int argc, char **argv, char **caller_env);
+/* Under the user's lock: removes the records (in UDIR) and logs (in
+ * LOGDIR, or -1) of the user's ended containers beyond P's keep_exited
+ * and max_exited, and logs whose record is gone. */
+struct launch_plan;
+void ctl_prune_dir(const struct launch_plan *p, int udir, int logdir);
 /* P0 of a Slurm step's task (run --step-tasks): the exec request PAYLOAD
  * (ctlp_exec_encode) on SOCK, a connection to the step container's keeper
  * that K handed over, with the caller's stdio (-t: a pty of the

@@ -22,12 +22,18 @@
  *   (keeper_ctl.c).
  * - Output a failed write dropped MUST be told in the log (how many
  *   bytes, why) once writing works again.
+ * - A new log's cap MUST leave the user's logs within user_log_size
+ *   (beyond the 4 KiB each log has at least): the other logs count at
+ *   their size when their container has ended and at the whole log_size
+ *   while it lives, since they still grow; the count is taken under the
+ *   user's lock.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <syslog.h>
@@ -39,37 +45,95 @@
 #include "helper/log.h"
 #include "helper/logidx.h"
 
-/* Room for the log: the policy's log_size, within what the user's other
- * logs leave of user_log_size. */
-static uint64_t
-log_cap(const struct launch_plan *p)
+/* Is NAME one of the user's other containers whose keeper lives (its
+ * state directory's flock held)? */
+static bool
+kept_elsewhere(const char *name)
 {
-	uint64_t cap = p->eff.log_size.v, others = 0, user;
+	int dir;
+	bool held;
+
+	if (strcmp(name, ks.name) == 0)
+		return false;
+	dir = openat(ks.udir, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dir < 0)
+		return false;
+	held = flock(dir, LOCK_SH | LOCK_NB) != 0;
+	close(dir);
+	return held;
+}
+
+/* What the user's other logs hold or may come to hold: a living
+ * container's its whole log_size (it is still writing), an ended one's
+ * its size. */
+static uint64_t
+others_reserved(const struct launch_plan *p)
+{
+	uint64_t sum = 0;
 	DIR *d;
 	struct dirent *de;
-	int fd = fcntl(ks.logdir, F_DUPFD_CLOEXEC, 3);
+	int fd = fcntl(ks.udir, F_DUPFD_CLOEXEC, 3);
 
+	/* A duplicate shares the directory's offset, which an earlier
+	 * listing may have left at its end: rewound. */
+	if (fd >= 0 && (d = fdopendir(fd)) != NULL) {
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' && kept_elsewhere(de->d_name))
+				sum += p->eff.log_size.v;
+		closedir(d);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	fd = fcntl(ks.logdir, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
-		return cap;
+		return sum;
 	}
+	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
+		char name[80];
+		size_t n = strlen(de->d_name);
 		struct stat st;
 
-		if (de->d_name[0] == '.' ||
+		if (de->d_name[0] == '.' || n < 5 || n - 4 >= sizeof(name) ||
 		    fstatat(ks.logdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
 			0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		others += (uint64_t)st.st_size;
+		memcpy(name, de->d_name, n - 4);
+		name[n - 4] = '\0';
+		/* This container's own (an earlier one's of its name goes),
+		 * or counted above. */
+		if (strcmp(name, ks.name) == 0 || kept_elsewhere(name))
+			continue;
+		sum += (uint64_t)st.st_size;
 	}
 	closedir(d);
-	user = p->eff.user_log_size.v;
-	if (user != POLICY_UNLIMITED)
+	return sum;
+}
+
+/* Room for the log: the policy's log_size, within what the user's other
+ * logs leave of user_log_size (others_reserved); at least 4 KiB. */
+static uint64_t
+log_cap(const struct launch_plan *p)
+{
+	uint64_t cap = p->eff.log_size.v, others, user = p->eff.user_log_size.v;
+
+	if (user != POLICY_UNLIMITED) {
+		/* Under the user's lock, as names are taken (keeper_name.c):
+		 * a probe of a state directory's flock never meets a new one
+		 * between its mkdir and its keeper's flock. */
+		if (flock(ks.udir, LOCK_EX) != 0)
+			die_errno("lock of your containers' directory");
+		others = others_reserved(p);
+		(void)flock(ks.udir, LOCK_UN);
 		cap = others >= user ?
 		    4096 :
 		    (user - others < cap ? user - others : cap);
+	}
 	return cap < 4096 ? 4096 : cap;
 }
 

@@ -19,6 +19,10 @@
  *   unlinked meanwhile.
  * - A failure of K's setup before P0 is told MUST leave nothing (no state
  *   directory, no log), the name free (keeper_abandon).
+ * - A new name MUST be taken only after the user's ended containers
+ *   beyond keep_exited and max_exited are removed (ctl_prune_dir), so
+ *   that a user who never runs ps still keeps at most max_exited records
+ *   and their logs.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +36,7 @@
 #include <unistd.h>
 
 #include "helper/args.h"
+#include "helper/ctl.h"
 #include "helper/keeper.h"
 #include "helper/keeper_priv.h"
 #include "helper/log.h"
@@ -156,9 +161,10 @@ keeper_udir_drop(int udir, uid_t uid)
 }
 
 /* Takes NAME under the user's lock: true if this K created it (and holds
- * its flock), false if it exists. */
+ * its flock), false if it exists.  The user's ended containers beyond P's
+ * keep_exited and max_exited go first, as with the user's next ps. */
 bool
-keeper_take_name(const char *name)
+keeper_take_name(const struct launch_plan *p, const char *name)
 {
 	int fd;
 
@@ -179,6 +185,7 @@ keeper_take_name(const char *name)
 		xclose(&ks.logdir);
 		user_dirs(ks.uid);
 	}
+	ctl_prune_dir(p, ks.udir, ks.logdir);
 	if (mkdirat(ks.udir, name, 0700) != 0) {
 		int e = errno;
 
@@ -218,7 +225,7 @@ keeper_reserve(const struct launch_plan *p, const struct place *pl)
 	if (!args_valid_name(p->name))
 		die("the name %s is not valid", p->name);
 	keeper_state_init(p, p->name);
-	if (!keeper_take_name(p->name))
+	if (!keeper_take_name(p, p->name))
 		deny(
 		    "run %s refused: the name %s is already in use by one of your containers (ctr-launch ps -a; rm it first)",
 		    p->detach ? "-d" : "-it", p->name);

@@ -108,7 +108,7 @@ keeper_step(const struct launch_plan *p, struct place *pl, struct monitor *m)
 		struct timespec pause = { 0, 5 * 1000 * 1000 };
 		int dir, sock = -1;
 
-		if (keeper_take_name(ks.name))
+		if (keeper_take_name(p, ks.name))
 			return; /* this task's K keeps the container */
 		dir = openat(ks.udir, ks.name,
 		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

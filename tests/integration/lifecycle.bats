@@ -865,6 +865,50 @@ max_containers = 1"
 	[ ! -e "$(log_file "$LC_A" two)" ]
 }
 
+# keeper_gone USER NAME: NAME's keeper has exited (its teardown done).
+keeper_gone() {
+	local k
+	k=$(sed -n 's/^keeper=//p' "$(state_dir "$1" "$2")/info" 2>/dev/null)
+	[ -n "$k" ] && ! kill -0 "$k" 2>/dev/null
+}
+
+@test "run -d prunes ended records beyond max_exited, also for a user who never runs ps" {
+	lc_policy "max_exited = 2"
+	for n in c1 c2 c3 c4 c5 c6; do
+		run -0 as "$LC_A" run -d --name "$n" busybox true
+		run -0 as "$LC_A" wait "$n"
+		ctl_wait_for keeper_gone "$LC_A" "$n"
+	done
+	# The last launch found five ended and kept two: with its own, three
+	# records and their logs, where nothing used to remove any.
+	run ls "$(dirname "$(state_dir "$LC_A" x)")"
+	[ "${#lines[@]}" = 3 ]
+	[ "${lines[*]}" = "c4 c5 c6" ]
+	run ls "$(dirname "$(log_file "$LC_A" x)")"
+	[ "${lines[*]}" = "c4.idx c4.log c5.idx c5.log c6.idx c6.log" ]
+}
+
+@test "user_log_size holds for containers started together: a living container's log counts at its whole log_size" {
+	local d total=0 sz f
+	lc_policy "log_size = 64K
+user_log_size = 64K"
+	# Four containers started before any writes: each used to be given
+	# the whole remaining budget (the others' logs were still empty).
+	for n in l1 l2 l3 l4; do
+		run -0 as "$LC_A" run -d --name "$n" busybox sh -c \
+		    'sleep 2; yes x | head -c 200000; sleep 100'
+	done
+	d=$(dirname "$(log_file "$LC_A" x)")
+	ctl_wait_for bash -c "[ \$(stat -c %s $d/l1.log) -gt 16384 ] && [ \$(stat -c %s $d/l4.log) -gt 2048 ]"
+	sleep 1
+	for f in "$d"/*; do
+		sz=$(stat -c %s "$f")
+		total=$((total + sz))
+	done
+	# Within user_log_size, but for the 4 KiB each log has at least.
+	[ "$total" -le $((64 * 1024 + 4 * 4096)) ]
+}
+
 @test "a log whose record is gone (a reboot emptied RUNDIR) is swept by the next ps" {
 	run -0 as "$LC_A" run -d --name lab busybox true
 	run -0 as "$LC_A" wait lab
