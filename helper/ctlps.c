@@ -11,12 +11,17 @@
  * - A running container is asked for its use through its keeper's socket
  *   only; an answer that does not come shows as unknown.  Up to
  *   PS_ASKING keepers are asked at once, each on a socket of its own.
+ * - A keeper that does not answer (stopped, stuck) MUST NOT hold up the
+ *   listing, nor the user's lock it runs under, longer than
+ *   PS_ANSWER_S: its use shows as unknown.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,6 +195,8 @@ ps_row(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
 /* The keepers asked for their use at once, at most: each answers on its
  * own socket while ps reads the records and the answers before it. */
 #define PS_ASKING 8
+/* How long a keeper's answer is waited for. */
+#define PS_ANSWER_S 5
 
 /* A record read, its keeper asked: the row to print once it answers. */
 struct ps_slot {
@@ -209,10 +216,15 @@ ps_start(int udir, const char *name, struct ps_slot *s)
 	s->ok = ctl_load(udir, name, &s->e, &dir) == 0;
 	if (!s->ok)
 		return;
-	if (s->e.running && (s->sock = keeper_connect(dir)) >= 0 &&
-	    ctl_send(s->sock, CTLP_STATUS, 0) != 0) {
-		close(s->sock);
-		s->sock = -1;
+	if (s->e.running && (s->sock = keeper_connect(dir)) >= 0) {
+		const struct timeval tv = { PS_ANSWER_S, 0 };
+
+		if (setsockopt(s->sock, SOL_SOCKET, SO_RCVTIMEO, &tv,
+			sizeof(tv)) != 0 ||
+		    ctl_send(s->sock, CTLP_STATUS, 0) != 0) {
+			close(s->sock);
+			s->sock = -1;
+		}
 	}
 	close(dir);
 }

@@ -909,6 +909,28 @@ user_log_size = 64K"
 	[ "$total" -le $((64 * 1024 + 4 * 4096)) ]
 }
 
+@test "ps waits at most a few seconds for a keeper that does not answer: its use shows -, the other rows come" {
+	local k
+	run -0 as "$LC_A" run -d --name stuck busybox sleep 1000
+	run -0 as "$LC_A" run -d --name fine busybox sleep 1000
+	k=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" stuck)/info")
+	[ -n "$k" ]
+	# A keeper that accepts (the kernel does) but never answers.
+	kill -STOP "$k"
+	run timeout 30 setpriv --reuid="$(uid_of "$LC_A")" --regid="$(id -g "$LC_A")" --init-groups -- "$CTL_BIN" ps
+	kill -CONT "$k"
+	[ "$status" = 0 ]
+	[[ "$output" == *"stuck "*"Up "*" -  "*"-"* ]]
+	[[ "$output" == *"fine "*"Up "*"iB"* ]]
+	# root's listing of every user's too.
+	kill -STOP "$k"
+	run timeout 30 "$CTL_BIN" ps --all-users
+	kill -CONT "$k"
+	[ "$status" = 0 ]
+	[[ "$output" == *"stuck"* ]]
+	[[ "$output" == *"fine"* ]]
+}
+
 @test "a log whose record is gone (a reboot emptied RUNDIR) is swept by the next ps" {
 	run -0 as "$LC_A" run -d --name lab busybox true
 	run -0 as "$LC_A" wait lab
