@@ -625,7 +625,8 @@ pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
 		return err_set(e,
 		    "the system user %s is missing (make install creates it)",
 		    PULL_USER);
-	if (store_clean_tmp(s, e) == -1 || store_mkwork(s, e) == -1)
+	if (store_clean_tmp(s, e) == -1 || store_mkwork(s, e) == -1 ||
+	    store_partial_trim(s, j->max_size, e) == -1)
 		return -1;
 	(void)blobmap_prune(s); /* records of layers removed since */
 	j->tty = !o->quiet && isatty(STDOUT_FILENO);

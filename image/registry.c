@@ -105,8 +105,10 @@ on_body(char *p, size_t sz, size_t n, void *ud)
 	return len;
 }
 
+/* The header's value V (N bytes) into DST (LEN bytes), trimmed; a value
+ * too long for it is TOOLONG (NULL: treated as absent), never cut. */
 static void
-hdr_copy(char *dst, size_t len, const char *v, size_t n)
+hdr_copy(char *dst, size_t len, const char *v, size_t n, const char *toolong)
 {
 	while (
 	    n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
@@ -115,8 +117,10 @@ hdr_copy(char *dst, size_t len, const char *v, size_t n)
 		v++;
 		n--;
 	}
-	if (n >= len)
-		n = 0; /* too long: treated as absent, never cut */
+	if (n >= len) {
+		snprintf(dst, len, "%s", toolong != NULL ? toolong : "");
+		return;
+	}
 	memcpy(dst, v, n);
 	dst[n] = '\0';
 }
@@ -126,13 +130,18 @@ on_header(char *p, size_t sz, size_t n, void *ud)
 {
 	struct sink *s = ud;
 	size_t len = sz * n;
+	/* A digest too long to keep is present all the same: it cannot be
+	 * the content's sha256, and the pull is refused (pullchild.c). */
 	static const struct {
 		const char *name;
 		size_t off, size;
+		const char *toolong;
 	} h[] = {
-		{ "www-authenticate:", offsetof(struct sink, chal), 2048 },
-		{ "content-type:", offsetof(struct sink, ctype), 128 },
-		{ "docker-content-digest:", offsetof(struct sink, digest), 80 },
+		{ "www-authenticate:", offsetof(struct sink, chal), 2048,
+		    NULL },
+		{ "content-type:", offsetof(struct sink, ctype), 128, NULL },
+		{ "docker-content-digest:", offsetof(struct sink, digest), 80,
+		    "(too long)" },
 	};
 
 	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) { /* a new response */
@@ -144,7 +153,7 @@ on_header(char *p, size_t sz, size_t n, void *ud)
 
 		if (len > k && strncasecmp(p, h[i].name, k) == 0)
 			hdr_copy((char *)s + h[i].off, h[i].size, p + k,
-			    len - k);
+			    len - k, h[i].toolong);
 	}
 	return len;
 }

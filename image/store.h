@@ -35,6 +35,10 @@ void store_close(struct store *s);
 
 /* Removes everything in tmp/ (stale work of interrupted commands). */
 int store_clean_tmp(struct store *s, struct ctl_err *e) CTL_WUR;
+/* Trims partial/ (unfinished layer downloads) to the newest ones that
+ * hold at most KEEP bytes together (partial.c). */
+int
+store_partial_trim(struct store *s, uint64_t keep, struct ctl_err *e) CTL_WUR;
 /* Creates tmp/<work> for this command (s->work). */
 int store_mkwork(struct store *s, struct ctl_err *e) CTL_WUR;
 

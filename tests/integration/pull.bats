@@ -248,6 +248,9 @@ free_port() {
 	[[ "$output" == *"refused: larger than"* ]]
 	refused "$F/baddcd/img:1"
 	[[ "$output" == *"Docker-Content-Digest"*"does not match"* ]]
+	# Too long to be kept: present all the same, and not the sha256.
+	refused "$F/longdcd/img:1"
+	[[ "$output" == *"Docker-Content-Digest (too long) does not match"* ]]
 	refused "$F/badblob/img:1"
 	[[ "$output" == *"digest mismatch"* ]]
 	refused "$F/loop/img:1"
@@ -392,6 +395,31 @@ free_port() {
 	[[ "$output" == *"the layers declare more than --max-size (100 bytes) altogether"* ]]
 	[ "$(blob_gets "$PD/fake/log" many/img)" -le 1 ] # the config only
 	[ -z "$(ls -A "$CTL_STORE/partial" 2>/dev/null)" ]
+}
+
+@test "partial downloads are trimmed to the pull's --max-size, newest kept; other files there removed, never followed" {
+	local a b c l
+	"$CTL_IMAGETOOL" rm "p$TAG-max" >/dev/null 2>&1 || true
+	rm -rf "$CTL_STORE/partial"
+	mkdir -m 0700 "$CTL_STORE/partial"
+	a=$(printf 'a%.0s' $(seq 64)) b=$(printf 'b%.0s' $(seq 64))
+	c=$(printf 'c%.0s' $(seq 64)) l=$(printf 'd%.0s' $(seq 64))
+	head -c 60 /dev/zero >"$CTL_STORE/partial/$a"
+	head -c 60 /dev/zero >"$CTL_STORE/partial/$b"
+	head -c 60 /dev/zero >"$CTL_STORE/partial/$c"
+	touch -d '-3 hours' "$CTL_STORE/partial/$a"
+	touch -d '-2 hours' "$CTL_STORE/partial/$b"
+	touch -d '-1 hour' "$CTL_STORE/partial/$c"
+	ln -s "$PD/victim" "$CTL_STORE/partial/$l"
+	echo keep >"$PD/victim"
+	refused --max-size 100 --name "p$TAG-max" "$F/many/img:1"
+	# 100 bytes: the newest download only.
+	[ -f "$CTL_STORE/partial/$c" ]
+	[ ! -e "$CTL_STORE/partial/$b" ]
+	[ ! -e "$CTL_STORE/partial/$a" ]
+	[ ! -L "$CTL_STORE/partial/$l" ]
+	[ "$(cat "$PD/victim")" = keep ]
+	rm -rf "$CTL_STORE/partial" "$PD/victim"
 }
 
 @test "a stalled transfer fails after 30 seconds, store unchanged" {

@@ -18,6 +18,7 @@ Repositories:
   bigcfg/img     a manifest whose config declares 5 MiB
   biglayer/img   the layer blob sends more bytes than declared
   baddcd/img     a wrong Docker-Content-Digest header
+  longdcd/img    a Docker-Content-Digest too long to be a sha256 (sha512:)
   badblob/img    the layer blob does not hash to its digest
   loop/img       the manifest redirects to itself
   slow/img       the manifest comes after 3 seconds
@@ -114,8 +115,8 @@ def image_many(n):
 
 def setup():
     manifests[("many/img", "1")] = (OCI_M, image_many(4))
-    for repo in ("private", "biglayer", "baddcd", "loop", "redir", "slow",
-                 "stall", "resume"):
+    for repo in ("private", "biglayer", "baddcd", "longdcd", "loop",
+                 "redir", "slow", "stall", "resume"):
         manifests[(repo + "/img", "1")] = (OCI_M, image(repo))
     # Its config claims the diff_id of private/img's layer; its blob is
     # another one.
@@ -239,6 +240,8 @@ class H(http.server.BaseHTTPRequestHandler):
         if repo == "slow/img":
             time.sleep(3)
         dg = sha(body) if repo != "baddcd/img" else sha(b"other")
+        if repo == "longdcd/img":
+            dg = "sha512:" + hashlib.sha512(body).hexdigest()
         self.send(200, body, [("Content-Type", mt),
                               ("Docker-Content-Digest", dg)])
 
