@@ -337,15 +337,10 @@ sweep_logs(int udir, int logdir)
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		char name[64];
-		size_t n = strlen(de->d_name);
 		struct stat st;
 
-		if (n < 5 || n - 4 >= sizeof(name) ||
-		    (strcmp(de->d_name + n - 4, ".log") != 0 &&
-			strcmp(de->d_name + n - 4, ".idx") != 0))
+		if (!ctlp_log_name(de->d_name, name, sizeof(name)))
 			continue;
-		memcpy(name, de->d_name, n - 4);
-		name[n - 4] = '\0';
 		if (fstatat(udir, name, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
 		    errno == ENOENT)
 			(void)unlinkat(logdir, de->d_name, 0);
@@ -392,7 +387,7 @@ ctl_prune_dir(const struct launch_plan *p, int udir, int logdir)
 			continue;
 		/* Ended, and its keeper gone, not still tearing down: a
 		 * keeper of --rm removes its record by name at its end. */
-		held = flock(dir, LOCK_SH | LOCK_NB) != 0;
+		held = keeper_lives(dir);
 		close(dir);
 		if (!e.has_exit || held)
 			continue;

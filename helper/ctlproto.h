@@ -158,6 +158,9 @@ void ctlp_escape(const char *s, char *out, size_t len);
  * well-formed UTF-8 of a character other than a C1 control; 0 when P[0]
  * is to be escaped; CTLP_TERM_MORE when P[0..N) begins such a sequence
  * that N cuts short. */
+/* The container FILE belongs to when it is a log or its index
+ * (NAME.log, NAME.idx): NAME into OUT (LEN bytes); false otherwise. */
+bool ctlp_log_name(const char *file, char *out, size_t len);
 #define CTLP_TERM_MORE ((size_t)-1)
 size_t ctlp_term_unit(const unsigned char *p, size_t n);
 

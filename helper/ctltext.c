@@ -85,6 +85,20 @@ ctlp_escape(const char *s, char *out, size_t len)
 	(void)text_escape_mem(s, strlen(s), out, len);
 }
 
+bool
+ctlp_log_name(const char *file, char *out, size_t len)
+{
+	size_t n = strlen(file);
+
+	if (n < 5 || n - 4 >= len ||
+	    (strcmp(file + n - 4, ".log") != 0 &&
+		strcmp(file + n - 4, ".idx") != 0))
+		return false;
+	memcpy(out, file, n - 4);
+	out[n - 4] = '\0';
+	return true;
+}
+
 size_t
 ctlp_term_unit(const unsigned char *p, size_t n)
 {

@@ -56,6 +56,9 @@ keeper_step(const struct launch_plan *p, struct place *pl, struct monitor *m);
 ssize_t keeper_record_read(int dir, const char *name, char *buf, size_t len);
 /* A connection to the ctl socket in the state directory DIR, or -1. */
 int keeper_connect(int dir);
+/* Does a keeper hold the flock of its container's state directory DIR
+ * (it lives, running or tearing down)? */
+bool keeper_lives(int dir);
 /* K, before the clone of P1: the log file and its pipe (in place of
  * stdout and stderr without -t), the ctl socket. */
 void keeper_prepare(const struct launch_plan *p, struct monitor *m);

@@ -45,8 +45,7 @@
 #include "helper/log.h"
 #include "helper/logidx.h"
 
-/* Is NAME one of the user's other containers whose keeper lives (its
- * state directory's flock held)? */
+/* Is NAME one of the user's other containers whose keeper lives? */
 static bool
 kept_elsewhere(const char *name)
 {
@@ -59,7 +58,7 @@ kept_elsewhere(const char *name)
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0)
 		return false;
-	held = flock(dir, LOCK_SH | LOCK_NB) != 0;
+	held = keeper_lives(dir);
 	close(dir);
 	return held;
 }
@@ -95,16 +94,13 @@ others_reserved(const struct launch_plan *p)
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		char name[80];
-		size_t n = strlen(de->d_name);
 		struct stat st;
 
-		if (de->d_name[0] == '.' || n < 5 || n - 4 >= sizeof(name) ||
+		if (!ctlp_log_name(de->d_name, name, sizeof(name)) ||
 		    fstatat(ks.logdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) !=
 			0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		memcpy(name, de->d_name, n - 4);
-		name[n - 4] = '\0';
 		/* This container's own (an earlier one's of its name goes),
 		 * or counted above. */
 		if (strcmp(name, ks.name) == 0 || kept_elsewhere(name))

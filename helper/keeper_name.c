@@ -231,6 +231,15 @@ keeper_reserve(const struct launch_plan *p, const struct place *pl)
 		    p->detach ? "-d" : "-it", p->name);
 }
 
+bool
+keeper_lives(int dir)
+{
+	if (flock(dir, LOCK_SH | LOCK_NB) != 0)
+		return true;
+	(void)flock(dir, LOCK_UN);
+	return false;
+}
+
 ssize_t
 keeper_record_read(int dir, const char *name, char *buf, size_t len)
 {

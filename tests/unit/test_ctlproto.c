@@ -303,6 +303,20 @@ test_term_unit(void **state)
 }
 
 static void
+test_log_name(void **state)
+{
+	char n[8];
+
+	(void)state;
+	assert_true(ctlp_log_name("lab.log", n, sizeof(n)));
+	assert_string_equal(n, "lab");
+	assert_true(ctlp_log_name("lab.idx", n, sizeof(n)));
+	assert_false(ctlp_log_name("lab.tmp", n, sizeof(n)));
+	assert_false(ctlp_log_name(".log", n, sizeof(n)));
+	assert_false(ctlp_log_name("toolong8.log", n, sizeof(n)));
+}
+
+static void
 test_prune(void **state)
 {
 	int64_t ended[] = { 100, 500, 900, 950, 990 };
@@ -629,6 +643,7 @@ main(void)
 		cmocka_unit_test(test_log_cap),
 		cmocka_unit_test(test_escape_tail_signal),
 		cmocka_unit_test(test_term_unit),
+		cmocka_unit_test(test_log_name),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_exec_roundtrip),
