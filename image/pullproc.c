@@ -59,8 +59,8 @@ pull_child_start(struct store *s, int sock, const int out[2], const int err[2],
 		memset(&m, 0, sizeof(m));
 		m.kind = 'X';
 		snprintf(m.text, sizeof(m.text),
-		    "cannot drop to the user %s: %s", PULL_USER,
-		    strerror(errno));
+		    "cannot set up the download process as the user %s: %s",
+		    PULL_USER, strerror(errno));
 		(void)!send(sock, &m, sizeof(m), MSG_NOSIGNAL);
 		_exit(1);
 	}
