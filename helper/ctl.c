@@ -354,7 +354,7 @@ ctl_prune(struct ctl_ctx *c, int udir)
 {
 	cleanup_close int logdir = -1;
 
-	if (c->plan == NULL)
+	if (c->plan == NULL || !c->prune)
 		return;
 	logdir = ctl_open_logdir(c->ruid);
 	ctl_prune_dir(c->plan, udir, logdir);
@@ -626,9 +626,16 @@ ctl_main(int argc, char **argv, char **caller_env)
 		die_errno("getresuid");
 	c.ruid = r;
 	if (r != 0) {
-		/* Who, from the kernel; the policy for the pruning. */
+		/* Who, from the kernel.  exec and attach run something new
+		 * in the container: the policy must allow it.  The others
+		 * look at or end the caller's own containers, which a denied
+		 * caller or a broken policy must not keep running; the
+		 * policy only says how to prune. */
 		ids_identify(&plan);
-		plan_policy(&plan);
+		if (req.cmd == CTLA_EXEC || req.cmd == CTLA_ATTACH)
+			plan_policy(&plan);
+		else
+			c.prune = plan_policy_quiet(&plan) == 0;
 		c.plan = &plan;
 	}
 	switch (req.cmd) {

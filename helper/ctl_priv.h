@@ -32,6 +32,7 @@ struct ctl_ctx {
 	struct ctla_request *req;
 	struct launch_plan *plan; /* the caller (not root) */
 	uid_t ruid;
+	bool prune; /* the policy loaded and allows the caller */
 	bool failed;
 };
 

@@ -55,22 +55,28 @@
 
 /* ---- the policy ---- */
 
-void
-plan_policy(struct launch_plan *p)
+/* Loads and evaluates the policy for the caller in P: 0, or -1 with the
+ * reason in WHY (DENIED when the policy denies the caller). */
+static int
+policy_try(struct launch_plan *p, char *why, size_t n, bool *denied)
 {
 	struct ctl_err e;
 	struct policy_errors errs = { NULL, 0 };
 	struct policy_ident id;
-	cleanup_free gid_t *gids = calloc(p->ngroups + 1, sizeof(gid_t));
-	cleanup_free const char **gnames = calloc(p->ngroups + 1,
-	    sizeof(char *));
+	cleanup_free gid_t *gids = NULL;
+	cleanup_free const char **gnames = NULL;
 	cleanup_close int fd = -1;
 
+	*denied = false;
+	memset(&e, 0, sizeof(e));
+	if ((fd = policy_open_trusted(POLICY_FILE, &e)) < 0) {
+		snprintf(why, n, "policy %s refused: %s", POLICY_FILE, e.msg);
+		return -1;
+	}
+	gids = calloc(p->ngroups + 1, sizeof(gid_t));
+	gnames = calloc(p->ngroups + 1, sizeof(char *));
 	if (gids == NULL || gnames == NULL)
 		die("out of memory");
-	memset(&e, 0, sizeof(e));
-	if ((fd = policy_open_trusted(POLICY_FILE, &e)) < 0)
-		die("policy %s refused: %s", POLICY_FILE, e.msg);
 	/* Only the caller's sections are kept (the whole file is checked). */
 	ids_policy_ident(p, &id, gids, gnames);
 	if (policy_load_fd_for(fd, POLICY_FILE, &id, &p->policy, &errs) != 0) {
@@ -78,18 +84,51 @@ plan_policy(struct launch_plan *p)
 
 		policy_errors_free(&errs);
 		if (en != 0)
-			die("cannot read the policy %s: %s", POLICY_FILE,
-			    strerror(en));
-		die("policy %s is invalid, see ctr-policy check", POLICY_FILE);
+			snprintf(why, n, "cannot read the policy %s: %s",
+			    POLICY_FILE, strerror(en));
+		else
+			snprintf(why, n,
+			    "policy %s is invalid, see ctr-policy check",
+			    POLICY_FILE);
+		return -1;
 	}
 	policy_errors_free(&errs);
-	if (policy_eval(p->policy, &id, &p->eff, &e) != 0)
-		die("policy %s is invalid for you (%s), see ctr-policy check",
+	if (policy_eval(p->policy, &id, &p->eff, &e) != 0) {
+		snprintf(why, n,
+		    "policy %s is invalid for you (%s), see ctr-policy check",
 		    POLICY_FILE, e.msg);
-	if (p->eff.denied)
-		deny("denied by the policy: %s",
+		return -1;
+	}
+	if (p->eff.denied) {
+		*denied = true;
+		snprintf(why, n, "denied by the policy: %s",
 		    p->eff.deny_reason[0] ? p->eff.deny_reason :
 					    "no reason given");
+		return -1;
+	}
+	return 0;
+}
+
+void
+plan_policy(struct launch_plan *p)
+{
+	char why[1280];
+	bool denied;
+
+	if (policy_try(p, why, sizeof(why), &denied) == 0)
+		return;
+	if (denied)
+		deny("%s", why);
+	die("%s", why);
+}
+
+int
+plan_policy_quiet(struct launch_plan *p)
+{
+	char why[1280];
+	bool denied;
+
+	return policy_try(p, why, sizeof(why), &denied);
 }
 
 /* ---- the image ---- */

@@ -142,6 +142,10 @@ struct args_request;
  * (exit 125) on any error; nothing has been created at that point.
  */
 void plan_policy(struct launch_plan *p);
+/* The same without dying: 0 when the policy loads and does not deny the
+ * caller (for the commands that only look at or end the caller's own
+ * containers, and prune by the policy's keep_exited and max_exited). */
+int plan_policy_quiet(struct launch_plan *p);
 /* First of step 3, before the policy is even loaded (so that the reading
  * child, which becomes the caller, holds nothing but the caller's own
  * data): reads --env-file as the caller into P. */

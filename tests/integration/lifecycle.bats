@@ -955,6 +955,44 @@ keep_exited = 2h"
 	lc_policy "keep_exited = soon"
 	run -1 "$CTL_POLICYTOOL" check
 	[[ "$output" == *"keep_exited"* ]]
-	run -125 as "$LC_A" ps
+	run -125 as "$LC_A" run --rm busybox true
 	[[ "$output" == *"ctr-policy check"* ]]
+}
+
+@test "a denied user, or a broken policy, still lists, reads and ends their own containers; exec and attach are refused" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" run -d -t --name tty busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" run -d --name done busybox true
+	run -0 as "$LC_A" wait done
+	ctl_wait_for grep -q 'lab banner' "$(log_file "$LC_A" lab)"
+	lc_policy "max_exited = 0
+[user:$LC_A]
+deny = yes"
+	run -125 as "$LC_A" exec lab true
+	[[ "$output" == *"denied"* ]]
+	run -125 as "$LC_A" attach tty
+	[[ "$output" == *"denied"* ]]
+	run -125 as "$LC_A" run --rm busybox true
+	[[ "$output" == *"denied"* ]]
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"lab "*"Up "* ]]
+	# Denied, the policy's max_exited = 0 does not apply: no pruning.
+	[[ "$output" == *"done "*"Exited (0)"* ]]
+	run -0 as "$LC_A" logs lab
+	[[ "$output" == *"lab banner"* ]]
+	run -0 as "$LC_A" stop -t 1 lab
+	run -0 as "$LC_A" rm lab done
+	# A policy that does not load at all (a direct edit's typo).
+	lc_policy "cpus = 0"
+	run -125 as "$LC_A" exec tty true
+	[[ "$output" == *"ctr-policy check"* ]]
+	run -0 as "$LC_A" ps -q
+	[ "$output" = tty ]
+	run -0 as "$LC_A" kill tty
+	run -0 as "$LC_A" wait tty
+	run -0 as "$LC_A" rm tty
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	lc_policy
+	no_cgroup "$LC_A" '*'
 }
