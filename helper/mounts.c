@@ -125,7 +125,7 @@ ctx_init(struct ctx *c, const struct launch_plan *p, struct ctl_err *e)
 	c->p = p;
 	c->e = e;
 	c->scratch = c->root = c->empty_file = c->empty_dir = -1;
-	c->hostsys = c->resolv = c->hosts = c->pts = -1;
+	c->resolv = c->hosts = c->pts = -1;
 	c->etc_passwd = c->etc_group = -1;
 	for (size_t i = 0; i < MNT_NHOSTDEVS; i++)
 		c->hostdev[i] = -1;
@@ -140,7 +140,6 @@ ctx_free(struct ctx *c)
 	mnt_close(&c->empty_dir);
 	for (size_t i = 0; i < MNT_NHOSTDEVS; i++)
 		mnt_close(&c->hostdev[i]);
-	mnt_close(&c->hostsys);
 	mnt_close(&c->resolv);
 	mnt_close(&c->hosts);
 	mnt_close(&c->etc_passwd);

@@ -40,7 +40,6 @@ struct ctx {
 	int root;    /* the overlay root */
 	int empty_file, empty_dir;
 	int hostdev[MNT_NHOSTDEVS];
-	int hostsys;
 	int resolv, hosts;         /* host files, or -1 */
 	int etc_passwd, etc_group; /* the generated files, or -1 */
 	int pts;                   /* the container's devpts */

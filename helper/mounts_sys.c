@@ -5,14 +5,15 @@
  * container's own cgroup at /sys/fs/cgroup, and tmpfs /tmp and /var/tmp.
  *
  * Invariants:
- * - Host files bound in (device nodes, /sys) MUST be opened and verified
- *   before any image path is looked at; device nodes MUST be character
- *   devices with their expected numbers.
+ * - Host device nodes bound in MUST be opened and verified before any
+ *   image path is looked at, and MUST be character devices with their
+ *   expected numbers.
  * - Every mount MUST be nosuid; every mount MUST be nodev except the
  *   device binds of /dev (null, zero, full, random, urandom, tty) and
  *   devpts.
- * - /sys MUST be read-only on every submount: the host's, bound, or with
- *   --network none a fresh sysfs of the container's network namespace.
+ * - /sys MUST be a fresh read-only sysfs of the container's network
+ *   namespace in every network mode, with nothing of what the host mounts
+ *   under its /sys (debugfs, tracefs, securityfs, bpf, cgroups).
  * - /sys/fs/cgroup MUST show the container's own cgroup and nothing else,
  *   read-only.
  */
@@ -87,8 +88,7 @@ mnt_open_host_sys(struct ctx *c)
 			return err_set(c->e, "/dev/%s: not the expected device",
 			    h->name);
 	}
-	c->hostsys = open_host_dir("/sys", SYSFS_MAGIC, c->e);
-	return c->hostsys == -1 ? -1 : 0;
+	return 0;
 }
 
 /* /proc. */
@@ -247,19 +247,16 @@ int
 mnt_sys(struct ctx *c)
 {
 	cleanup_close int mp = -1, sys = -1;
-	int r;
 
 	if ((mp = mnt_sys_mountpoint(c, "sys", true)) == -1)
 		return -1;
-	if (c->p->net == PLAN_NET_NONE || c->p->net == PLAN_NET_PRIVATE)
-		/* Its own network namespace: a fresh sysfs shows only its
-		 * devices (and no cgroup hierarchy). */
-		r = mnt_on("sysfs", mp, "sysfs",
-		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys",
-		    c->e);
-	else
-		r = mnt_bind_fd(c->hostsys, mp, ATTR_MASK, true, "/sys", c->e);
-	if (r == -1)
+	/* A fresh sysfs in every network mode: it shows the devices of the
+	 * network namespace it is mounted in (the host's with host
+	 * networking) and nothing mounted under the host's /sys (cgroup
+	 * hierarchies, debugfs, tracefs, securityfs, bpf, pstore). */
+	if (mnt_on("sysfs", mp, "sysfs",
+		MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys",
+		c->e) == -1)
 		return -1;
 	sys = fsutil_openat2(c->root, "sys", O_PATH | O_DIRECTORY, IN_ROOT);
 	if (sys == -1)

@@ -203,3 +203,23 @@ evil_image() {
 	as_a busybox ls /sys/class/net
 	[ "${#lines[@]}" -gt 1 ]
 }
+
+@test "ctr-launch: --network host gets a fresh sysfs too: nothing the host mounts under /sys" {
+	local own=
+	# The host's /sys carries a tracefs (mounted here when it is not).
+	if ! awk '$5 == "/sys/kernel/tracing"' /proc/self/mountinfo | grep -q .; then
+		mount -t tracefs tracefs /sys/kernel/tracing
+		own=1
+	fi
+	as_a --network host busybox sh -c 'ls /sys/class/net | wc -l;
+	    awk "\$5 ~ /^\/sys/ {print \$5, \$(NF-2)}" /proc/self/mountinfo'
+	[ -z "$own" ] || umount /sys/kernel/tracing
+	[ "$status" -eq 0 ]
+	# The host's network devices, in a sysfs of its own.
+	[ "${lines[0]}" -gt 1 ]
+	[[ "$output" == *"/sys sysfs"* ]]
+	[[ "$output" != *tracefs* ]]
+	[[ "$output" != *debugfs* ]]
+	[[ "$output" != *securityfs* ]]
+	[[ "$output" != *"/sys/kernel/"* ]]
+}
