@@ -18,8 +18,11 @@
  *   falls back to clone, whose flags the filter can inspect.
  * - The mount family, keyctl/add_key/request_key, bpf, perf_event_open,
  *   userfaultfd, kexec, module loading and io_uring MUST NOT be allowed.
- * - ioctl MUST be refused for TIOCSTI and TIOCLINUX compared on the low
- *   32 bits of the request (the kernel ignores the high ones).
+ * - ioctl MUST be refused for TIOCSTI, TIOCLINUX and TIOCSETD compared on
+ *   the low 32 bits of the request (the kernel ignores the high ones).
+ * - socket MUST be refused for AF_VSOCK compared on the low 32 bits of
+ *   the family (an int to the kernel): vsock is not per network
+ *   namespace, and would reach the hypervisor from --network none.
  * - personality MUST be allowed only for PER_LINUX, PER_LINUX32, UNAME26
  *   and the 0xffffffff query.
  *
@@ -40,6 +43,7 @@
  * does (tests/unit/test_filter.c runs both for every syscall number).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -140,8 +144,12 @@ static const char *const allowed[] = { "accept", "accept4", "access",
 static const uint32_t personas[] = { PER_LINUX, PER_LINUX32, UNAME26,
 	UNAME26 | PER_LINUX32, 0xffffffffu };
 
-/* The ioctl requests refused, as the kernel sees them (32 bits). */
-static const uint32_t bad_ioctls[2] = { TIOCSTI, TIOCLINUX };
+/* The ioctl requests refused, as the kernel sees them (32 bits): typing
+ * into the terminal, the console's tricks, and line disciplines (a way to
+ * reach n_gsm, n_hdlc and the like). */
+static const uint32_t bad_ioctls[] = { TIOCSTI, TIOCLINUX, TIOCSETD };
+/* The socket families refused (32 bits). */
+static const uint32_t bad_families[] = { AF_VSOCK };
 
 static int
 allow_names(scmp_filter_ctx ctx)
@@ -160,38 +168,50 @@ allow_names(scmp_filter_ctx ctx)
 }
 
 /*
- * ioctl is allowed unless the low 32 bits of the request are TIOCSTI or
- * TIOCLINUX.  libseccomp has no masked "not equal", so the complement is
- * spelled as allow rules: the request differs from both in a bit they
- * share, or it agrees on every shared bit and differs in the others.
+ * NR is allowed unless the low 32 bits of argument ARG are one of BAD[N]
+ * (the kernel reads an int there; the high bits are the caller's to set).
+ * libseccomp has no masked "not equal", so the complement is spelled as
+ * allow rules: the value differs from all of BAD in a bit they share, or
+ * it agrees on every shared bit and is one of the other combinations of
+ * the bits where they differ (few: BAD's values are close).
  */
 static int
-allow_ioctl(scmp_filter_ctx ctx)
+allow_unless_low32(scmp_filter_ctx ctx, int nr, unsigned int arg,
+    const uint32_t *bad, size_t n)
 {
-	const uint32_t a = bad_ioctls[0], b = bad_ioctls[1];
-	const uint32_t shared = ~(a ^ b), diff = a ^ b;
-	int nr = SCMP_SYS(ioctl), rc;
+	uint32_t shared = 0xffffffffu, diff;
+	struct scmp_arg_cmp c = { .arg = arg, .op = SCMP_CMP_MASKED_EQ };
+	int rc;
 
+	for (size_t k = 1; k < n; k++)
+		shared &= ~(bad[0] ^ bad[k]);
+	diff = ~shared;
+	if (__builtin_popcount(diff) > 8)
+		return -EINVAL;
 	for (int i = 0; i < 32; i++) {
 		uint64_t bit = (uint64_t)1 << i;
 
 		if (!(shared & bit))
 			continue;
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, bit, ~(uint64_t)a & bit));
-		if (rc < 0)
+		c.datum_a = bit;
+		c.datum_b = ~(uint64_t)bad[0] & bit;
+		if ((rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1,
+			 &c)) < 0)
 			return rc;
 	}
 	/* Every subset of the differing bits, on top of the shared ones. */
 	for (uint32_t sub = diff;; sub = (sub - 1) & diff) {
-		uint32_t v = (a & shared) | sub;
+		uint32_t v = (bad[0] & shared) | sub;
+		bool listed = false;
 
-		if (v != a && v != b) {
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-			    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL, v));
-			if (rc < 0)
-				return rc;
-		}
+		for (size_t k = 0; k < n; k++)
+			listed |= v == bad[k];
+		c.datum_a = 0xffffffffULL;
+		c.datum_b = v;
+		if (!listed &&
+		    (rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, 1,
+			 &c)) < 0)
+			return rc;
 		if (sub == 0)
 			break;
 	}
@@ -220,11 +240,12 @@ allow_conditional(scmp_filter_ctx ctx)
 			return rc;
 	}
 	/* Every socket family but vsock (as Docker). */
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_NE, AF_VSOCK));
+	rc = allow_unless_low32(ctx, SCMP_SYS(socket), 0, bad_families,
+	    sizeof(bad_families) / sizeof(bad_families[0]));
 	if (rc < 0)
 		return rc;
-	return allow_ioctl(ctx);
+	return allow_unless_low32(ctx, SCMP_SYS(ioctl), 1, bad_ioctls,
+	    sizeof(bad_ioctls) / sizeof(bad_ioctls[0]));
 }
 
 int

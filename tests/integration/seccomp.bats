@@ -72,12 +72,20 @@ setns EPERM" ]
 	[ "$(echo "$output" | wc -l)" = 8 ]
 }
 
-@test "seccomp: TIOCSTI and TIOCLINUX refused on 32 bits, other ioctls pass" {
-	run try "$SU" tiocsti tiocsti-high tioclinux tcgets
+@test "seccomp: TIOCSTI, TIOCLINUX and TIOCSETD refused on 32 bits, other ioctls pass" {
+	run try "$SU" tiocsti tiocsti-high tioclinux tiocsetd tcgets
 	[ "$output" = "tiocsti EPERM
 tiocsti-high EPERM
 tioclinux EPERM
+tiocsetd EPERM
 tcgets EBADF" ]
+}
+
+@test "seccomp: AF_VSOCK refused on 32 bits, even with --network none" {
+	run ctl_as "$SU" "$CTL_BIN" run --network none busybox \
+	    "/home/$SU/try-syscall" vsock vsock-high
+	[ "$output" = "vsock EPERM
+vsock-high EPERM" ]
 }
 
 @test "seccomp: personality only for the harmless personas" {

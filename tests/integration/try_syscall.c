@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/personality.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -88,6 +89,13 @@ call(const char *n)
 		return syscall(SYS_ioctl, -1, (1UL << 32) | sti, &c);
 	if (strcmp(n, "tioclinux") == 0)
 		return syscall(SYS_ioctl, -1, lin, &c);
+	if (strcmp(n, "tiocsetd") == 0)
+		return syscall(SYS_ioctl, -1, (unsigned long)TIOCSETD, &c);
+	if (strcmp(n, "vsock") == 0)
+		return syscall(SYS_socket, AF_VSOCK, SOCK_STREAM, 0);
+	if (strcmp(n, "vsock-high") == 0)
+		return syscall(SYS_socket, (1UL << 32) | AF_VSOCK, SOCK_STREAM,
+		    0);
 	if (strcmp(n, "tcgets") == 0)
 		return syscall(SYS_ioctl, -1, (unsigned long)TCGETS, &c);
 	if (strcmp(n, "personality-exec") == 0)

@@ -206,6 +206,8 @@ enum probe {
 	PR_PERSONA_BAD,
 	PR_PERSONA_NORAND,
 	PR_VSOCK,
+	PR_VSOCK_HI,
+	PR_TIOCSETD,
 	PR_CHROOT,
 	PR_UNKNOWN,
 	/* Above: refused with EPERM.  Below: other expectations. */
@@ -344,6 +346,12 @@ probe(enum probe p)
 	case PR_VSOCK:
 		r = syscall(SYS_socket, AF_VSOCK, SOCK_STREAM, 0);
 		break;
+	case PR_VSOCK_HI: /* the kernel reads an int */
+		r = syscall(SYS_socket, (1UL << 32) | AF_VSOCK, SOCK_STREAM, 0);
+		break;
+	case PR_TIOCSETD:
+		r = syscall(SYS_ioctl, -1, (unsigned long)TIOCSETD, &c);
+		break;
 	case PR_CHROOT:
 		r = syscall(SYS_chroot, NOPATH);
 		break;
@@ -458,8 +466,16 @@ test_denials_from_inside(void **state)
 	assert_int_equal(off[PR_TIOCSTI_HI], -EBADF);
 }
 
-/* Every ioctl request other than TIOCSTI and TIOCLINUX (on 32 bits) gets
- * through to the kernel (EBADF on fd -1). */
+static bool
+bad_ioctl(unsigned long req)
+{
+	unsigned long low = req & 0xffffffffUL;
+
+	return low == TIOCSTI || low == TIOCLINUX || low == TIOCSETD;
+}
+
+/* Every ioctl request other than TIOCSTI, TIOCLINUX and TIOCSETD (on 32
+ * bits) gets through to the kernel (EBADF on fd -1). */
 static void
 test_ioctl_complement(void **state)
 {
@@ -484,21 +500,63 @@ test_ioctl_complement(void **state)
 			unsigned long req = r < 0x10000 ? r : (r << 16) | 0x54;
 			long e = syscall(SYS_ioctl, -1, req, NULL) < 0 ? errno :
 									 0;
-			bool deny = (req & 0xffffffffUL) == TIOCSTI ||
-			    (req & 0xffffffffUL) == TIOCLINUX;
+			bool deny = bad_ioctl(req);
 			if ((deny && e != EPERM) || (!deny && e != EBADF))
 				n++;
 		}
 		for (int i = 0; i < 100000; i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			unsigned long req = i & 1 ?
+			unsigned long req = i % 3 == 1 ?
 			    (x & ~0xffffffffUL) | TIOCSTI :
-			    x;
+			    i % 3 == 2 ? (x & ~0xffffffffUL) | TIOCSETD :
+					 x;
 			long e = syscall(SYS_ioctl, -1, req, NULL) < 0 ? errno :
 									 0;
-			bool deny = (req & 0xffffffffUL) == TIOCSTI ||
-			    (req & 0xffffffffUL) == TIOCLINUX;
+			bool deny = bad_ioctl(req);
 			if ((deny && e != EPERM) || (!deny && e != EBADF))
+				n++;
+		}
+		(void)!write(fds[1], &n, sizeof(n));
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &bad, sizeof(bad)), sizeof(bad));
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	assert_int_equal(bad, 0);
+}
+
+/* Every socket family but AF_VSOCK (on 32 bits) gets through to the
+ * kernel: with an invalid type (-1) that is EINVAL, whatever the family. */
+static void
+test_socket_complement(void **state)
+{
+	int fds[2], status;
+	pid_t pid;
+	long bad = 0;
+
+	(void)state;
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct launch_plan p;
+		unsigned long x = 88172645463325252UL;
+		long n = 0;
+
+		memset(&p, 0, sizeof(p));
+		log_set_child();
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		filter_load(&p);
+		for (int i = 0; i < 20000; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			unsigned long fam = i < 256 ? (unsigned long)i :
+			    i % 2 ? (x & ~0xffffffffUL) | AF_VSOCK :
+				    x;
+			long e = syscall(SYS_socket, fam, -1, 0) < 0 ? errno :
+								       0;
+			bool deny = (fam & 0xffffffffUL) == AF_VSOCK;
+			if ((deny && e != EPERM) || (!deny && e != EINVAL))
 				n++;
 		}
 		(void)!write(fds[1], &n, sizeof(n));
@@ -920,6 +978,7 @@ main(void)
 #endif
 		cmocka_unit_test(test_denials_from_inside),
 		cmocka_unit_test(test_ioctl_complement),
+		cmocka_unit_test(test_socket_complement),
 		cmocka_unit_test(test_load_requires_nnp),
 		cmocka_unit_test(test_unconfined_loads_nothing),
 		cmocka_unit_test(test_embedded_is_compiled_rules),
