@@ -8,6 +8,8 @@
  * - Host device nodes bound in MUST be opened and verified before any
  *   image path is looked at, and MUST be character devices with their
  *   expected numbers.
+ * - The container's devpts MUST hold at most the policy's max_ptys
+ *   terminals.
  * - Every mount MUST be nosuid; every mount MUST be nodev except the
  *   device binds of /dev (null, zero, full, random, urandom, tty) and
  *   devpts.
@@ -19,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -188,9 +191,15 @@ dev_mounts(struct ctx *c, int dev)
 	struct statfs sf;
 	char opt[128];
 
+	/* At most max_ptys terminals: every devpts but the host's draws on
+	 * one kernel pool (kernel.pty.max less kernel.pty.reserve), which
+	 * one container must not drain for every other user's -t. */
+	snprintf(opt, sizeof(opt),
+	    "newinstance,ptmxmode=0666,mode=0620,max=%llu",
+	    (unsigned long long)c->p->max_ptys);
 	if ((pts = mnt_mkdir_open(dev, "pts", 0755, c->e)) == -1 ||
-	    mnt_on("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC,
-		"newinstance,ptmxmode=0666,mode=0620", "/dev/pts", c->e) == -1)
+	    mnt_on("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, opt,
+		"/dev/pts", c->e) == -1)
 		return -1;
 	c->pts = openat(dev, "pts",
 	    O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

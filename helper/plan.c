@@ -278,6 +278,7 @@ plan_limits(struct launch_plan *p, const struct args_request *req)
 	p->pids = plan_limit(req->has_pids, req->pids, &eff->pids,
 	    "--pids-limit", "pids");
 	p->tmpfs_size = eff->tmpfs_size.v;
+	p->max_ptys = eff->max_ptys.v;
 	p->seccomp = eff->seccomp;
 	if (req->net == ARGS_NET_HOST && !eff->net_host)
 		deny(
@@ -541,6 +542,8 @@ plan_print(const struct launch_plan *p)
 	put_field("pids", buf);
 	fmt_num(buf, sizeof(buf), "memory", p->tmpfs_size);
 	put_field("tmpfs_size", buf);
+	fmt_num(buf, sizeof(buf), "count", p->max_ptys);
+	put_field("max_ptys", buf);
 	for (size_t i = 0; i < p->nbinds; i++) {
 		const struct plan_bind *b = &p->binds[i];
 
@@ -609,6 +612,7 @@ plan_print_info(const struct launch_plan *p)
 	print_num("memory", "memory", &e->memory);
 	print_num("pids", "pids", &e->pids);
 	print_num("tmpfs_size", "memory", &e->tmpfs_size);
+	print_num("max_ptys", "count", &e->max_ptys);
 	print_num("containers", "count", &e->max_containers);
 	print_num("user_cpus", "cpus", &e->user_cpus);
 	print_num("user_memory", "memory", &e->user_memory);

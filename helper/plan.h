@@ -97,6 +97,7 @@ struct launch_plan {
 	struct plan_bind *binds; /* admin binds first, then -v */
 	size_t nbinds;
 	uint64_t tmpfs_size;
+	uint64_t max_ptys; /* its devpts' max= */
 
 	/* Limits (bytes, thousandths of a CPU, count; POLICY_UNLIMITED). */
 	uint64_t cpus;

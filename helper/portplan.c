@@ -161,6 +161,7 @@ json_limits(const struct policy_eff *e)
 	json_num("memory", &e->memory, false, &first);
 	json_num("pids", &e->pids, false, &first);
 	json_num("tmpfs_size", &e->tmpfs_size, false, &first);
+	json_num("max_ptys", &e->max_ptys, false, &first);
 	json_num("max_containers", &e->max_containers, false, &first);
 	json_num("user_cpus", &e->user_cpus, true, &first);
 	json_num("user_memory", &e->user_memory, false, &first);

@@ -48,6 +48,7 @@ static const uint64_t builtin_v[PK_NKEYS] = {
 	[PK_USER_LOG_SIZE] = 256ull << 20,
 	[PK_KEEP_EXITED] = 3600,
 	[PK_MAX_EXITED] = 20,
+	[PK_MAX_PTYS] = 64,
 };
 
 struct matched {
@@ -437,12 +438,13 @@ policy_eval(const struct policy *p, const struct policy_ident *id,
 	static const enum pkey nums[] = { PK_CPUS, PK_MEMORY, PK_PIDS,
 		PK_TMPFS_SIZE, PK_MAX_CONTAINERS, PK_USER_CPUS, PK_USER_MEMORY,
 		PK_USER_PIDS, PK_MAX_TOTAL, PK_LOG_SIZE, PK_USER_LOG_SIZE,
-		PK_KEEP_EXITED, PK_MAX_EXITED, PK_MAX_CONNECTIONS };
+		PK_KEEP_EXITED, PK_MAX_EXITED, PK_MAX_CONNECTIONS,
+		PK_MAX_PTYS };
 	struct policy_num *outs[] = { &eff->cpus, &eff->memory, &eff->pids,
 		&eff->tmpfs_size, &eff->max_containers, &eff->user_cpus,
 		&eff->user_memory, &eff->user_pids, &eff->max_total_containers,
 		&eff->log_size, &eff->user_log_size, &eff->keep_exited,
-		&eff->max_exited, &eff->max_connections };
+		&eff->max_exited, &eff->max_connections, &eff->max_ptys };
 	struct matched m = { NULL, 0, NULL, NULL };
 
 	memset(eff, 0, sizeof(*eff));

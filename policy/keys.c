@@ -57,6 +57,7 @@ static const struct pkeydef keys[] = {
 	{ "keep_exited", PK_KEEP_EXITED, T_DURATION, W_SECT, false, 0,
 	    3650ull * 86400 },
 	{ "max_exited", PK_MAX_EXITED, T_COUNT, W_SECT, false, 0, 100000 },
+	{ "max_ptys", PK_MAX_PTYS, T_COUNT, W_SECT, false, 1, 4096 },
 };
 
 const char *

@@ -237,6 +237,7 @@ struct policy_eff {
 	struct policy_num memory; /* bytes */
 	struct policy_num pids;
 	struct policy_num tmpfs_size; /* bytes */
+	struct policy_num max_ptys;   /* terminals of one container's devpts */
 	struct policy_num max_containers;
 	struct policy_num user_cpus; /* per-user totals */
 	struct policy_num user_memory;

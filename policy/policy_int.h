@@ -45,6 +45,7 @@ enum pkey {
 	PK_USER_LOG_SIZE,
 	PK_KEEP_EXITED,
 	PK_MAX_EXITED,
+	PK_MAX_PTYS,
 	PK_NKEYS,
 };
 

@@ -149,6 +149,7 @@ print_limits(const struct policy_eff *eff)
 		{ "memory", &eff->memory, true, false },
 		{ "pids", &eff->pids, false, false },
 		{ "tmpfs_size", &eff->tmpfs_size, true, false },
+		{ "max_ptys", &eff->max_ptys, false, false },
 		{ "max_containers", &eff->max_containers, false, false },
 		{ "user_cpus", &eff->user_cpus, false, true },
 		{ "user_memory", &eff->user_memory, true, false },

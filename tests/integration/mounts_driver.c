@@ -109,6 +109,7 @@ main(int argc, char **argv)
 	if (getuid() != 0)
 		return 2;
 	p.tmpfs_size = 64 << 20;
+	p.max_ptys = 64;
 	p.shell = (char *)"/bin/sh";
 	while ((c = getopt(argc, argv, "l:u:g:b:p:s:t")) != -1) {
 		s = optarg;

@@ -395,6 +395,7 @@ test_builtin_defaults(void **state)
 	assert_int_equal(eff.memory.v, 1ull << 30);
 	assert_int_equal(eff.pids.v, 256);
 	assert_int_equal(eff.tmpfs_size.v, 256ull << 20);
+	assert_int_equal(eff.max_ptys.v, 64);
 	assert_int_equal(eff.max_containers.v, 4);
 	assert_true(eff.user_cpus.v == POLICY_UNLIMITED);
 	assert_true(eff.user_memory.v == POLICY_UNLIMITED);
@@ -720,6 +721,8 @@ test_inih_hazards_inline(void **state)
 
 		policy_free(p);
 	}
+	assert_true(load_fails("[default]\nmax_ptys = 0\n", 2, "max_ptys"));
+	assert_true(load_fails("[default]\nmax_ptys = 4097\n", 2, "max_ptys"));
 	assert_true(load_fails("[default]\nimages = a\n\tb\n", 3, "indented"));
 	assert_true(load_fails("[default]\nimages : a\n", 2, "':'"));
 	assert_true(load_fails("[default]\nimages = a;b\n", 2, "';'"));

@@ -91,6 +91,25 @@ atk_cgroup_dirs() {
 	done
 }
 
+@test "T14.4: a container cannot drain the host's pool of terminals (max_ptys)" {
+	atk_need_helper
+	# Every devpts but the host's draws on one pool (kernel.pty.max less
+	# kernel.pty.reserve): unbounded, one container took every terminal
+	# and other users' -t, exec -t and logins failed.
+	{ atk_policy_default_text; echo "max_ptys = 3"; } | ctl_policy
+	atk_run "$ATK_A" run busybox sh -c 'n=0
+	    for fd in 3 4 5 6 7 8 9; do command eval "exec $fd<>/dev/ptmx" 2>/dev/null && n=$((n + 1)); done
+	    echo $n'
+	echo "$output"
+	[ "$status" = 0 ]
+	[ "$output" = 3 ]
+	atk_policy_default
+	atk_run "$ATK_A" run busybox sh -c 'n=0
+	    for fd in 3 4 5 6 7 8 9; do command eval "exec $fd<>/dev/ptmx" 2>/dev/null && n=$((n + 1)); done
+	    echo $n'
+	[ "$output" = 7 ]
+}
+
 @test "T14.1: max_containers holds for one user and not for another" {
 	atk_need_opt --pids-limit
 	{ atk_policy_default_text | sed 's/^max_containers = 4/max_containers = 2/'; } | ctl_policy
