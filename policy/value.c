@@ -288,14 +288,15 @@ int
 pval_template_expand(const char *t, const struct policy_ident *id, char **out,
     struct ctl_err *e)
 {
-	char uid[24], gname[64] = "";
+	char uid[24];
+	const char *gname = ""; /* whole: a cut name would name another */
 	struct subst s;
 
 	snprintf(uid, sizeof(uid), "%lu", (unsigned long)id->uid);
 	for (size_t i = 0; i < id->ngroups; i++)
 		if (id->gids != NULL && id->gnames != NULL &&
 		    id->gids[i] == id->gid && id->gnames[i] != NULL) {
-			snprintf(gname, sizeof(gname), "%s", id->gnames[i]);
+			gname = id->gnames[i];
 			break;
 		}
 	s.u = id->user ? id->user : "";

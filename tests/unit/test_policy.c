@@ -510,6 +510,18 @@ test_templates(void **state)
 	eval_ok(p, mkid(&t, "alice", "/home/alice", ".."), &eff);
 	assert_int_equal(eff.nbinds, 1);
 	policy_eff_free(&eff);
+	/* a long group name is used whole, never cut to another's */
+	{
+		char g[101];
+
+		memset(g, 'g', 100);
+		g[100] = '\0';
+		eval_ok(p, mkid(&t, "alice", "/home/alice", g), &eff);
+		assert_int_equal(eff.nbinds, 2);
+		assert_int_equal(strlen(eff.binds[1].src),
+		    strlen("/srv//1000") + 100);
+		policy_eff_free(&eff);
+	}
 	policy_free(p);
 }
 
