@@ -65,6 +65,11 @@ check_bytes(const char *s, size_t n)
 			return c == '\0' ? INI_NUL :
 			    c == '\r'    ? INI_CR :
 					   INI_CONTROL;
+		/* A C1 control in UTF-8 (U+0080 to U+009F: CSI, OSC...),
+		 * which terminals obey as they obey ESC. */
+		if (c == 0xc2 && j + 1 < n && (unsigned char)s[j + 1] >= 0x80 &&
+		    (unsigned char)s[j + 1] <= 0x9f)
+			return INI_CONTROL;
 	}
 	return INI_OK;
 }

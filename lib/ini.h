@@ -8,7 +8,7 @@
  * Always checked, on every line:
  * - A line longer than the caller's max_line bytes MUST be refused.
  * - NUL, CR and every control character except TAB (LF ends the line)
- *   MUST be refused.
+ *   MUST be refused: C0, DEL, and C1 written in UTF-8.
  * Checked when the caller asks for them (INI_STRICT asks for all; they
  * are the rules under which a reader such as inih, which splits long
  * lines, continues indented lines, takes ':' for '=' and strips " ;"

@@ -110,6 +110,10 @@ test_hazards(void **state)
 		{ "k = v\r\n", "carriage return (use Unix line ends)", 1 },
 		{ "k = v\x01\n", "control character", 1 },
 		{ "k = v\x7f\n", "control character", 1 },
+		{ "k = v\xc2\x9b"
+		  "2J\n",
+		    "control character", 1 },
+		{ "[user:\xc2\x85]\n", "control character", 1 },
 		{ "\xef\xbb\xbf[a]\n", "byte-order mark", 1 },
 		{ "[a]\n  k = v\n", "indented line", 2 },
 		{ "\tk = v\n", "indented line", 1 },
