@@ -26,6 +26,8 @@ list_key(enum policy_list l)
 		return PK_PORTS;
 	case POLICY_LIST_PUBLISH_ADDRS:
 		return PK_PUBLISH_ADDRS;
+	case POLICY_LIST_USER_BINDS:
+		return PK_USER_BINDS;
 	}
 	return -1;
 }
@@ -66,6 +68,7 @@ policy_entry(const struct policy *p, size_t sec, enum policy_list l, size_t i,
 	switch (l) {
 	case POLICY_LIST_IMAGES:
 	case POLICY_LIST_PUBLISH_ADDRS:
+	case POLICY_LIST_USER_BINDS:
 		out->text = e->a;
 		break;
 	case POLICY_LIST_BINDS:

@@ -105,6 +105,7 @@ enum policy_list {
 	POLICY_LIST_BINDS,
 	POLICY_LIST_PORTS,
 	POLICY_LIST_PUBLISH_ADDRS,
+	POLICY_LIST_USER_BINDS, /* TEXT: the PREFIX template */
 };
 struct policy_entry {
 	int line;

@@ -188,16 +188,28 @@ open_for_check(const char *file, int *nwarn)
 {
 	struct ctl_err e;
 	char abs[PATH_MAX];
+	struct stat a, b;
 	int fd;
 
 	memset(&e, 0, sizeof(e));
-	if (strcmp(file, POLICY_FILE) == 0) {
-		fd = policy_open_trusted(file, &e);
+	/* The installed policy, however it is spelled (a relative path,
+	 * "//", "..", or the file a symlinked policy.ini points to), is
+	 * checked as ctr-launch opens it. */
+	if (strcmp(file, POLICY_FILE) == 0 ||
+	    (stat(file, &a) == 0 && stat(POLICY_FILE, &b) == 0 &&
+		a.st_dev == b.st_dev && a.st_ino == b.st_ino)) {
+		fd = policy_open_trusted(POLICY_FILE, &e);
 		if (fd < 0)
-			fprintf(stderr, "%s: %s\n", file, e.msg);
+			fprintf(stderr, "%s: %s\n", POLICY_FILE, e.msg);
 		return fd;
 	}
-	if (realpath(file, abs) != NULL &&
+	if (lstat(file, &a) == 0 && S_ISLNK(a.st_mode)) {
+		fprintf(stderr,
+		    "%s: warning: would be refused as the installed policy: "
+		    "a symlink\n",
+		    file);
+		(*nwarn)++;
+	} else if (realpath(file, abs) != NULL &&
 	    (fd = policy_open_trusted(abs, &e)) >= 0)
 		return fd;
 	if (e.msg[0] != '\0') {
@@ -337,24 +349,44 @@ warn_images(const struct policy *p)
 	desc_free_names(names, n);
 }
 
+/* A path of binds or user_binds written without templates: missing, or
+ * reached through a symlink (ctr-launch takes a bind's real path, which
+ * must be the one the policy names). */
+static void
+warn_path(const char *what, const char *path, int line)
+{
+	char real[PATH_MAX];
+
+	if (realpath(path, real) == NULL)
+		warn_add(line, "%s %s: %s", what, path, strerror(errno));
+	else if (strcmp(real, path) != 0)
+		warn_add(line,
+		    "%s %s resolves to %s: ctr-launch refuses what it "
+		    "reaches there",
+		    what, path, real);
+}
+
 static void
 warn_binds(const struct policy *p)
 {
-	for (size_t i = 0; i < policy_nsections(p); i++) {
-		struct stat st;
+	static const struct {
+		enum policy_list list;
+		const char *what;
+	} lists[] = { { POLICY_LIST_BINDS, "bind source" },
+		{ POLICY_LIST_USER_BINDS, "user_binds path" } };
 
-		for (size_t j = 0; j < policy_nentries(p, i, POLICY_LIST_BINDS);
-		     j++) {
-			struct policy_entry e;
+	for (size_t i = 0; i < policy_nsections(p); i++)
+		for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+			for (size_t j = 0;
+			     j < policy_nentries(p, i, lists[l].list); j++) {
+				struct policy_entry e;
 
-			if (policy_entry(p, i, POLICY_LIST_BINDS, j, &e) != 0 ||
-			    strchr(e.text, '%') != NULL ||
-			    stat(e.text, &st) == 0)
-				continue;
-			warn_add(e.line, "bind source %s: %s", e.text,
-			    strerror(errno));
-		}
-	}
+				if (policy_entry(p, i, lists[l].list, j, &e) ==
+					0 &&
+				    strchr(e.text, '%') == NULL)
+					warn_path(lists[l].what, e.text,
+					    e.line);
+			}
 }
 
 /* A login_image that images does not grant: every login of that user is

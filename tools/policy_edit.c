@@ -138,7 +138,9 @@ run_editor(const char *path)
 	return 0;
 }
 
-/* Loads the edited copy; 0 when it is good, 1 when unchanged. */
+/* Loads the edited copy; 0 when it is good, 1 when unchanged and good,
+ * -1 when it does not load (unchanged or not: an installed policy that
+ * does not load refuses every launch). */
 static int
 edit_check(const char *tmp, const char *orig, size_t origlen)
 {
@@ -157,15 +159,13 @@ edit_check(const char *tmp, const char *orig, size_t origlen)
 	while (len <= POLICY_MAX_SIZE &&
 	    (n = read(fd, buf + len, POLICY_MAX_SIZE + 1 - len)) > 0)
 		len += (size_t)n;
-	if (orig != NULL && len == origlen && memcmp(buf, orig, len) == 0)
-		return 1;
 	if (policy_load_buf(buf, len, POLICY_FILE, &p, &errs) < 0) {
 		print_errors(&errs, POLICY_FILE);
 		policy_errors_free(&errs);
 		return -1;
 	}
 	policy_free(p);
-	return 0;
+	return orig != NULL && len == origlen && memcmp(buf, orig, len) == 0;
 }
 
 static int
@@ -189,7 +189,8 @@ edit_install(const char *tmp, const char *dir)
 
 /* The file is installed root:root 0644, but a directory above it may
  * still make ctr-launch refuse it: say so. */
-static void
+/* 0 when ctr-launch would take the installed policy, else -1 and why. */
+static int
 warn_untrusted(void)
 {
 	struct ctl_err e;
@@ -197,11 +198,12 @@ warn_untrusted(void)
 
 	memset(&e, 0, sizeof(e));
 	fd = policy_open_trusted(POLICY_FILE, &e);
-	if (fd >= 0)
+	if (fd >= 0) {
 		close(fd);
-	else
-		fprintf(stderr, "%s: warning: ctr-launch will refuse it: %s\n",
-		    POLICY_FILE, e.msg);
+		return 0;
+	}
+	fprintf(stderr, "%s: ctr-launch refuses it: %s\n", POLICY_FILE, e.msg);
+	return -1;
 }
 
 static bool
@@ -306,14 +308,13 @@ cmd_edit(int argc, char **argv)
 			fprintf(stderr, "ctr-policy: %s unchanged\n",
 			    POLICY_FILE);
 			unlink(tmp);
-			return 0;
+			return warn_untrusted() < 0 ? 1 : 0;
 		}
 		if (r == 0) {
 			if (edit_install(tmp, dir) < 0)
 				break;
 			printf("%s: OK, installed\n", POLICY_FILE);
-			warn_untrusted();
-			return 0;
+			return warn_untrusted() < 0 ? 1 : 0;
 		}
 		if (!ask_again())
 			break;

@@ -156,6 +156,51 @@ teardown() {
 	[ "$status" -eq 0 ]
 }
 
+@test "policy: warnings for binds and user_binds reached through a symlink or missing" {
+	local real
+	mkdir "$BATS_TEST_TMPDIR/real"
+	ln -s real "$BATS_TEST_TMPDIR/sl"
+	real=$(realpath "$BATS_TEST_TMPDIR/real")
+	ctl_policy <<-EOF
+	[default]
+	images = busybox
+	binds = $BATS_TEST_TMPDIR/sl:/mnt/y
+	user_binds = $BATS_TEST_TMPDIR/sl
+	user_binds = /nonexistent-$TAG
+	user_binds = $real
+	EOF
+	run "$CTL_POLICYTOOL" check
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *":3: warning: bind source $BATS_TEST_TMPDIR/sl resolves to $real"* ]]
+	[[ $output == *":4: warning: user_binds path $BATS_TEST_TMPDIR/sl resolves to $real"* ]]
+	[[ $output == *":5: warning: user_binds path /nonexistent-$TAG"* ]]
+	[[ $output != *":6:"* ]]
+}
+
+@test "policy: check of the installed policy by another name is as strict as ctr-launch" {
+	cp "$CTL_POLICY" "$POLDIR/target.ini"
+	ln -sf target.ini "$CTL_POLICY"
+	run "$CTL_POLICYTOOL" check
+	[ "$status" -eq 1 ]
+	[[ $output == *symlink* ]]
+	run sh -c "cd '$POLDIR' && '$CTL_POLICYTOOL' check policy.ini"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *symlink* ]]
+	run "$CTL_POLICYTOOL" check "$POLDIR//target.ini"
+	[ "$status" -eq 1 ]
+	[[ $output == *symlink* ]]
+	# A draft that is a symlink is checked, with a warning.
+	rm -f "$CTL_POLICY"
+	cp "$POLDIR/target.ini" "$CTL_POLICY"
+	ln -s target.ini "$POLDIR/draft.ini"
+	run "$CTL_POLICYTOOL" check "$POLDIR/draft.ini"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"draft.ini: warning: would be refused as the installed policy: a symlink"* ]]
+}
+
 @test "policy: warning for an image pattern that matches no stored image" {
 	[ -e "$FAKEIMG" ] || skip "no image store in the test prefix"
 	run "$CTL_POLICYTOOL" check
@@ -278,14 +323,20 @@ images = busybox, alpine"
 	[ "$status" -eq 0 ]
 }
 
-@test "policy: edit warns when a directory above makes the policy untrusted" {
+@test "policy: edit fails when a directory above makes the policy untrusted" {
 	make_editor "[default]
 images = busybox, alpine"
 	chmod 0775 "$POLDIR"
 	run env -u VISUAL EDITOR="$BATS_TEST_TMPDIR/ed.sh" "$CTL_POLICYTOOL" edit </dev/null
 	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ $output == *"warning: ctr-launch will refuse it: refused: directory $POLDIR is group-writable"* ]]
+	[ "$status" -eq 1 ]
+	[[ $output == *"OK, installed"* ]]
+	[[ $output == *"ctr-launch refuses it: refused: directory $POLDIR is group-writable"* ]]
+	# Unchanged, the same.
+	run env VISUAL=true "$CTL_POLICYTOOL" edit </dev/null
+	[ "$status" -eq 1 ]
+	[[ $output == *"ctr-launch refuses it"* ]]
+	chmod 0755 "$POLDIR"
 }
 
 @test "policy: a bad edit leaves the installed policy unchanged" {
@@ -314,6 +365,17 @@ memroy = 1G"
 	[ "$status" -eq 1 ]
 	[ "$(sha256sum <"$CTL_POLICY")" = "$sum" ]
 	[ -z "$(ls -A "$POLDIR" | grep '^\.policy\.ini\.')" ]
+	# An installed policy that does not load (written by hand), left
+	# as it is: not a success, it still refuses every launch.
+	ctl_policy <<-EOF
+	[default]
+	memroy = 1G
+	EOF
+	run env VISUAL=true "$CTL_POLICYTOOL" edit </dev/null
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$CTL_POLICY:2: unknown key \"memroy\""* ]]
+	[[ $output == *"not changed"* ]]
 }
 
 @test "policy: edit refuses while another edit holds the lock" {
