@@ -39,9 +39,10 @@
  * keep up, or K is gone (the launcher's only end). */
 static const char *relay_gone =
     "attach: the container's output was more than could be relayed; attach again";
-static const char *relay_send_gone = "attach: the container's keeper is gone";
 
-static void
+/* False when K takes no more: it is ending, and its last answer (the
+ * status) is still to be read. */
+static bool
 send_data(int sock, const unsigned char *buf, size_t len)
 {
 	unsigned char b[4 + CTLP_DATA_MAX];
@@ -55,10 +56,11 @@ send_data(int sock, const unsigned char *buf, size_t len)
 		b[3] = (unsigned char)(CTLP_DATA_MAGIC >> 24);
 		memcpy(b + 4, buf, n);
 		if (send(sock, b, n + 4, MSG_NOSIGNAL) != (ssize_t)(n + 4))
-			die("%s", relay_send_gone);
+			return false;
 		buf += n;
 		len -= n;
 	}
+	return true;
 }
 
 static void
@@ -95,20 +97,20 @@ relay_signals(int sock, const struct ctl_relay *r)
 
 /* The detach keys were typed: K is told (it answers), the container
  * runs on. */
-static void
+static bool
 send_detach(int sock)
 {
 	struct ctlp_req q = { CTLP_VERSION, CTLP_DETACH, 0 };
 	unsigned char b[CTLP_REQ_LEN];
 
 	ctlp_req_encode(&q, b);
-	if (send(sock, b, sizeof(b), MSG_NOSIGNAL) != (ssize_t)sizeof(b))
-		die("%s", relay_send_gone);
+	return send(sock, b, sizeof(b), MSG_NOSIGNAL) == (ssize_t)sizeof(b);
 }
 
 /* The caller's input on stdin to the container, less the detach keys:
  * once they are typed, K is asked to detach (*DETACHING).  *INPUT false
- * at the input's end. */
+ * at the input's end, and when K takes no more (the container ended as
+ * the keys were typed: its status comes all the same). */
 static void
 relay_input(int sock, struct ctl_relay *r, bool *input, bool *detaching)
 {
@@ -120,13 +122,14 @@ relay_input(int sock, struct ctl_relay *r, bool *input, bool *detaching)
 	if (n <= 0) {
 		*input = false;
 	} else if (ctlp_detach_feed(&r->keys, in, (size_t)n, out, &olen)) {
-		send_data(sock, out, olen);
 		/* The answer, then exit 0 (the output that comes first is
 		 * still shown). */
-		send_detach(sock);
-		*detaching = true;
-	} else {
-		send_data(sock, out, olen);
+		if (send_data(sock, out, olen) && send_detach(sock))
+			*detaching = true;
+		else
+			*input = false;
+	} else if (!send_data(sock, out, olen)) {
+		*input = false;
 	}
 }
 
@@ -179,8 +182,7 @@ ctl_attach_relay(int sock, struct ctl_relay *r)
 	bool input = true, detaching = false, out_failed = false;
 
 	if (r->pidfd >= 0)
-		relay_gone = relay_send_gone =
-		    "the keeper process died; the container is gone";
+		relay_gone = "the keeper process died; the container is gone";
 	if (r->sfd < 0) {
 		r->sfd = ctl_winch_fd();
 		ctl_tty_raw();

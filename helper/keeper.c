@@ -205,7 +205,7 @@ finish(const struct launch_plan *p, struct monitor *m, int status)
 			r.log_off = ks.log_size;
 			keeper_reply(c, &r);
 		}
-		keeper_client_close(c);
+		keeper_client_end(c);
 	}
 	xclose(&ks.listen);
 	(void)unlinkat(ks.dir, "ctl", 0);

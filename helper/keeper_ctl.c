@@ -171,6 +171,21 @@ keeper_client_close(struct client *c)
 	}
 }
 
+void
+keeper_client_end(struct client *c)
+{
+	char b[64];
+
+	if (c->fd >= 0) {
+		/* Its sends fail from here (EPIPE); a message longer than B
+		 * is dropped whole by one recv. */
+		(void)shutdown(c->fd, SHUT_RD);
+		while (recv(c->fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+			;
+	}
+	keeper_client_close(c);
+}
+
 /* An exec's child ended: its status to the client, unless the child
  * sent it (kexec_start). */
 void
@@ -189,13 +204,13 @@ keeper_exec_done(struct client *c)
 	if (c->fd < 0)
 		return;
 	if (si.si_code == CLD_EXITED && si.si_status == KEXEC_ANSWERED) {
-		keeper_client_close(c);
+		keeper_client_end(c);
 		return;
 	}
 	kexec_resp(&r,
 	    si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status);
 	keeper_reply(c, &r);
-	keeper_client_close(c);
+	keeper_client_end(c);
 }
 
 void

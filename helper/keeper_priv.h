@@ -135,6 +135,10 @@ size_t keeper_log_take(void);
 /* ---- keeper_ctl.c: the clients of the ctl socket ---- */
 
 void keeper_client_close(struct client *c);
+/* After C's last answer: takes no more of its bytes and drops those it
+ * sent unread (which, left at the close, would reset its connection
+ * before it read the answer), then closes it. */
+void keeper_client_end(struct client *c);
 /* An exec's child ended: its status to the client. */
 void keeper_exec_done(struct client *c);
 void keeper_reply(struct client *c, const struct ctlp_resp *r);

@@ -256,6 +256,22 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	[ -z "$output" ]
 }
 
+@test "run -it: the status comes back when the caller's input is still coming as the container ends" {
+	# The input floods the container's terminal, which is never read:
+	# unread bytes of the caller are in the keeper's socket when the
+	# container ends; the status must come before the connection closes.
+	run ctl_as "$LC_A" sh -c "yes | head -c 4000000 | script -qec '$CTL_BIN run -it busybox sh -c \"sleep 2; exit 7\"; echo rc=\$?' /dev/null"
+	echo "$output" | tail -n 3
+	[[ "$output" == *"rc=7"* ]]
+	[[ "$output" != *"keeper process died"* ]]
+	# A setup failure after the terminal exists says why, once.
+	run ctl_as "$LC_A" sh -c "yes | head -c 100000 | script -qec '$CTL_BIN run -it -w /nonexist busybox sh; echo rc=\$?' /dev/null"
+	echo "$output" | tail -n 3
+	[[ "$output" == *"cannot enter the working directory /nonexist"* ]]
+	[[ "$output" == *"rc=125"* ]]
+	[[ "$output" != *"keeper process died"* ]]
+}
+
 @test "run -it: the front killed before a detach ends the container; nothing is left" {
 	tmux_as "$LC_A" "$CTL_BIN run -it --name fg busybox sh"
 	tmux -L "$LC_TMUX" send-keys 'echo hi-$((40+2))' Enter
