@@ -285,8 +285,14 @@ install: $(PROGS)
 	@if [ "$(SANITIZE)" != 0 ]; then \
 	    echo "make install: refusing to install a SANITIZE build" >&2; exit 1; fi
 	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(SYSCONFDIR)/ctr-launch
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	@# An administrator's tighter mode of the directory stays.
+	@[ -d $(DESTDIR)$(SYSCONFDIR)/ctr-launch ] || \
+	    install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/ctr-launch
+	@# The old setuid helper loses its mode before it is replaced, as
+	@# dpkg does: a hard link a user made to it keeps no setuid copy.
+	@if [ -f $(DESTDIR)$(BINDIR)/ctr-launch ] && [ ! -L $(DESTDIR)$(BINDIR)/ctr-launch ]; then \
+	    chmod 0 $(DESTDIR)$(BINDIR)/ctr-launch; fi
 	install -m 4755 $(HELPER_OWNER) $(R)/ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch
 	ln -sfn ctr-launch $(DESTDIR)$(BINDIR)/ctr-launch-shell
 	install -m 0755 $(R)/ctr-policy $(DESTDIR)$(SBINDIR)/ctr-policy
@@ -307,6 +313,8 @@ install: $(PROGS)
 
 uninstall: uninstall-spank
 	rm -f $(DESTDIR)$(BINDIR)/ctr-launch-shell $(DESTDIR)$(MANDIR)/man1/ctr-launch-shell.1
+	@if [ -f $(DESTDIR)$(BINDIR)/ctr-launch ] && [ ! -L $(DESTDIR)$(BINDIR)/ctr-launch ]; then \
+	    chmod 0 $(DESTDIR)$(BINDIR)/ctr-launch; fi
 	rm -f $(DESTDIR)$(BINDIR)/ctr-launch $(DESTDIR)$(SBINDIR)/ctr-policy \
 	    $(DESTDIR)$(SBINDIR)/ctr-image
 	for m in $(MANS); do \

@@ -623,7 +623,7 @@ pull_run(struct store *s, struct pull_job *j, const struct pull_opts *o,
 	errno = 0;
 	if ((pw = getpwnam(PULL_USER)) == NULL || pw->pw_uid == 0)
 		return err_set(e,
-		    "the system user %s is missing (make install creates it)",
+		    "the system user %s is missing (installing the package or make install creates it)",
 		    PULL_USER);
 	if (store_clean_tmp(s, e) == -1 || store_mkwork(s, e) == -1 ||
 	    store_partial_trim(s, j->max_size, e) == -1)

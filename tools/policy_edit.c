@@ -266,7 +266,7 @@ cmd_edit(int argc, char **argv)
 	}
 	snprintf(dirbuf, sizeof(dirbuf), "%s", POLICY_FILE);
 	dir = dirname(dirbuf);
-	if (mkdir(LOCK_DIR, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(LOCK_DIR, 0700) < 0 && errno != EEXIST) {
 		fprintf(stderr, "ctr-policy: %s: %s\n", LOCK_DIR,
 		    strerror(errno));
 		return 1;

@@ -6,7 +6,9 @@
 # .debs (ctr-launch and the Slurm plugin's ctr-launch-spank) as nobody
 # (Rules-Requires-Root: no), runs lintian and hardening-check, installs
 # both with apt-get (dependencies from the archive), launches busybox as a
-# throwaway user, runs make check-installed (tests/deb/spank.bats among
+# throwaway user, checks the system user ctr-pull its postinst makes (a
+# ctr-pull made before goes for the run and comes back at its end), runs
+# make check-installed (tests/deb/spank.bats among
 # its suites), removes and purges ctr-launch-spank (ctr-launch stays, srun
 # works again, nothing of the plugin's stays), checks that make uninstall
 # removes what make install-spank installed, upgrades ctr-launch to a
@@ -111,6 +113,16 @@ for c in dpkg-buildpackage dh lintian hardening-check bats git; do
 	fi
 done
 
+# The system user ctr-pull is the package's to make (postinst) and to
+# remove (purge): one made before (make install, the pull suite) goes for
+# the run, and is made again at its end.
+PULL_BEFORE=
+if getent passwd ctr-pull >/dev/null && ! pgrep -u ctr-pull >/dev/null; then
+	PULL_BEFORE=1
+	deluser --system --quiet ctr-pull >/dev/null 2>&1
+	delgroup --system --quiet ctr-pull >/dev/null 2>&1
+fi
+
 TMP=$(mktemp -d /var/tmp/ctl-deb.XXXXXX) || exit 1
 chmod 0755 "$TMP" # apt's _apt user reads the .deb files
 CREATED=$TMP/created
@@ -156,6 +168,9 @@ cleanup() {
 			mv "$ASIDE$p" "$p"
 		fi
 	done
+	if [ -n "$PULL_BEFORE" ] && ! getent passwd ctr-pull >/dev/null; then
+		adduser --system --no-create-home --group ctr-pull >/dev/null 2>&1
+	fi
 	for p in /sys/fs/cgroup/*/ctr-launch /sys/fs/cgroup/ctr-launch; do
 		[ -d "$p" ] || continue
 		grep -qxF "$p" <<<"$cg_before" && continue
@@ -300,7 +315,8 @@ t "the plugin .deb: ctr_launch.so 0644 root, the conffile, the plugstack.conf.d 
 	grep -q "^-rw-r--r-- root/root .* ./etc/ctr-launch/plugstack.conf$" <<<"$c"
 	grep -q "^lrwxrwxrwx root/root .* ./etc/slurm/plugstack.conf.d/ctr-launch.conf -> ../../ctr-launch/plugstack.conf$" <<<"$c"
 	grep -q "./usr/share/doc/ctr-launch-spank/README.Debian$" <<<"$c"
-	[ "$(grep -c "^-" <<<"$c")" = 5 ]	# and the copyright and changelog only
+	grep -q "./usr/share/man/man8/ctr-launch-spank.8.gz$" <<<"$c"
+	[ "$(grep -c "^-" <<<"$c")" = 6 ]	# and the copyright and changelog only
 	[ "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./conffiles)" = /etc/ctr-launch/plugstack.conf ]
 	[ "$(dpkg-deb -f "$deb" Architecture)" = "$(dpkg --print-architecture)" ]
 	d=$(dpkg-deb -f "$deb" Depends)
@@ -318,6 +334,7 @@ t "the .deb: helper 4755 root, login shell link, store 0700, conffiles, man page
 	for m in man1/ctr-launch.1 man5/ctr-launch.policy.5 man8/ctr-image.8 man8/ctr-policy.8; do
 		grep -q "./usr/share/man/$m.gz$" <<<"$c"
 	done
+	! grep -q "ctr-launch-spank.8" <<<"$c"
 	for f in README.md SECURITY.md; do grep -q "./usr/share/doc/ctr-launch/$f" <<<"$c"; done
 	grep -q "./usr/lib/tmpfiles.d/ctr-launch.conf$" <<<"$c"
 	grep -q "./usr/share/bash-completion/completions/ctr-launch$" <<<"$c"
@@ -349,6 +366,11 @@ t "installed: helper 4755 root:root, tools 0755, store 0700 root, policy and PAM
 	[ "$(stat -c "%a %U %G" /var/lib/ctr-launch)" = "700 root root" ] &&
 	[ -f /etc/ctr-launch/policy.ini ] && [ -f /etc/pam.d/ctr-launch ] &&
 	/usr/sbin/ctr-policy check >/dev/null'
+t "installed: the system user ctr-pull, no login, and ctr-image pull runs as it" bash -c '
+	getent passwd ctr-pull | grep -q ":/nonexistent:/usr/sbin/nologin$" &&
+	! out=$(/usr/sbin/ctr-image pull 127.0.0.1:1/none:latest 2>&1) &&
+	echo "$out" && ! grep -q "ctr-pull is missing" <<<"$out" &&
+	grep -q "127.0.0.1:1" <<<"$out"'
 if command -v systemd-tmpfiles >/dev/null; then
 	t "tmpfiles.d made /run/ctr-launch root 0700" \
 	    test "$(stat -c '%a %U %G' /run/ctr-launch 2>&1)" = "700 root root"
@@ -660,13 +682,14 @@ t "remove keeps the store, its images, the policy and /run/ctr-launch" bash -c '
 	{ ! command -v systemd-tmpfiles >/dev/null || [ -d /run/ctr-launch ]; } &&
 	dpkg-query -W -f "\${db:Status-Abbrev}" ctr-launch | grep -q "^rc"'
 if out=$("${APT[@]}" purge ctr-launch 2>&1 </dev/null); then ok "apt-get purge ctr-launch"; else notok "apt-get purge ctr-launch" "$out"; fi
-t "purge deletes the store, the runtime state and the configuration" bash -c '
+t "purge deletes the store, the runtime state, the configuration and the user ctr-pull" bash -c '
 	for p in /var/lib/ctr-launch /run/ctr-launch /etc/ctr-launch /etc/pam.d/ctr-launch \
 	    /usr/lib/tmpfiles.d/ctr-launch.conf /usr/share/bash-completion/completions/ctr-launch; do
 		[ ! -e "$p" ] || { echo "$p left"; exit 1; }
 	done
 	! ls /var/lib/dpkg/info/ctr-launch.* 2>/dev/null &&
-	! dpkg-query -W ctr-launch 2>/dev/null | grep -q .'
+	! dpkg-query -W ctr-launch 2>/dev/null | grep -q . &&
+	! getent passwd ctr-pull && ! getent group ctr-pull'
 # Dependencies apt-get pulled in for the package go too.
 if [ -n "$new_pkgs" ]; then
 	# shellcheck disable=SC2086

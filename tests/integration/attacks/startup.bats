@@ -278,3 +278,21 @@ teardown_file() { atk_teardown_file; }
 	run find "/home/$ATK_A" / -maxdepth 1 -name 'core*' -newer "$POST_DIR/stamp"
 	[ "$output" = "" ]
 }
+
+@test "T1.8: make install leaves no setuid copy of the old helper under a hard link" {
+	atk_need_helper
+	# A user's hard link to the helper (where fs.protected_hardlinks is
+	# 0, or made by root) keeps its inode: after the reinstall (a
+	# security update), that inode must be no setuid program.
+	local link=$CTL_ROOT/old-helper
+	ln "$CTL_BIN" "$link"
+	make -s -C "$CTL_SRC" BUILDDIR="$CTL_BUILDDIR" TESTROOT="$CTL_ROOT" \
+	    test-install >/dev/null
+	# The reinstall is this test's own change to the helper's file.
+	post_before
+	local mode
+	mode=$(stat -c %a "$link")
+	rm -f "$link"
+	[ "$mode" = 0 ]
+	[ "$(stat -c '%a %U' "$CTL_BIN")" = "4755 root" ]
+}
