@@ -14,6 +14,11 @@
  *   a caller cannot use to kill the process at a moment of their choosing
  *   (CPU and FSIZE unlimited, CORE 0), the environment copied as inert
  *   data and cleared, and the process not dumpable.
+ * - Standard input, output or error that is a directory, or a file of a
+ *   kernel file system whose writes are checked against the writer
+ *   (procfs, sysfs, cgroupfs...), MUST be refused: root (this process,
+ *   its keeper) writes names and numbers the caller chooses to them, and
+ *   a directory would hand the container a host directory.
  * - An empty argument vector (argc == 0) MUST be refused.
  * - A file named by the caller MUST only be opened by a process that has
  *   entirely become the caller (uid, gid, groups, no capability).
@@ -39,6 +44,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -47,6 +53,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -84,6 +91,69 @@ stdio_open(void)
 			      n < 0 || dup3(n, fd, 0) != fd || close(n) != 0)
 			_exit(CTL_EXIT_FAIL);
 	}
+}
+
+/* Kernel file systems whose files act on a write as the writer may: root
+ * writing the caller's bytes there would do what the caller may not (a
+ * process's timerslack_ns, oom_score_adj, cgroup files). */
+static bool
+stdio_fs_refused(long t)
+{
+	switch (t) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case SECURITYFS_MAGIC:
+	case BPF_FS_MAGIC:
+	case SELINUX_MAGIC:
+	case SMACK_MAGIC:
+	case EFIVARFS_MAGIC:
+	case PSTOREFS_MAGIC:
+	case 0x62656570: /* configfs */
+	case 0x42494e4d: /* binfmt_misc */
+	case 0x65735543: /* fusectl */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Refuses a directory or a kernel file system's file as fd 0-2 (each put
+ * on /dev/null first, so that the message never goes to one). */
+static void
+stdio_refuse(void)
+{
+	static const char *const what[3] = { "standard input",
+		"standard output", "standard error" };
+	const char *bad = NULL, *why = NULL;
+
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		struct statfs sf;
+		const char *w = NULL;
+		int n;
+
+		if (fstat(fd, &st) != 0 || fstatfs(fd, &sf) != 0)
+			_exit(CTL_EXIT_FAIL);
+		if (S_ISDIR(st.st_mode))
+			w = "a directory";
+		else if (stdio_fs_refused((long)sf.f_type))
+			w = "a file of /proc, /sys or another kernel file system";
+		if (w == NULL)
+			continue;
+		if (bad == NULL) {
+			bad = what[fd];
+			why = w;
+		}
+		n = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (n < 0 || dup3(n, fd, 0) != fd || close(n) != 0)
+			_exit(CTL_EXIT_FAIL);
+	}
+	if (bad != NULL)
+		die("%s is %s: refused", bad, why);
 }
 
 static void
@@ -230,6 +300,7 @@ creds_hygiene(int argc, char **argv, struct plan_caller *c)
 	core0.rlim_max = core.rlim_max;
 	(void)setrlimit(RLIMIT_CORE, &core0);
 	stdio_open();
+	stdio_refuse();
 	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
 		die("cannot make the process non-dumpable");
 	if (argc < 1 || argv == NULL || argv[0] == NULL || argv[0][0] == '\0')

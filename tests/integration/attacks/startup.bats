@@ -296,3 +296,30 @@ teardown_file() { atk_teardown_file; }
 	[ "$mode" = 0 ]
 	[ "$(stat -c '%a %U' "$CTL_BIN")" = "4755 root" ]
 }
+
+@test "T1.3.5: stdio on /proc or a directory is refused: root never writes the caller's numbers to /proc/PID files, no host directory reaches the container" {
+	atk_need_helper
+	# A root process whose timer slack only root (CAP_SYS_NICE) may set:
+	# /proc/PID/timerslack_ns is 0666 and checks its writer, not its
+	# opener.  A container named with digits, or an exit status, written
+	# there by a root process (the keeper, a command) would set it.
+	sleep 120 &
+	local v=$! before after
+	before=$(cat "/proc/$v/timerslack_ns")
+	run ctl_as "$ATK_A" sh -c "'$CTL_BIN' run -d --rm --name 30000000000 busybox true >/proc/$v/timerslack_ns"
+	[ "$status" = 125 ]
+	run ctl_as "$ATK_A" sh -c "'$CTL_BIN' ps -q >/proc/$v/timerslack_ns 2>/dev/null"
+	[ "$status" = 125 ]
+	run ctl_as "$ATK_A" sh -c "'$CTL_BIN' run busybox true 2>/proc/$v/timerslack_ns"
+	[ "$status" = 125 ]
+	after=$(cat "/proc/$v/timerslack_ns")
+	kill "$v"
+	[ "$before" = "$after" ]
+	run ctl_as "$ATK_A" sh -c "'$CTL_BIN' run -d --rm --name 30000000000 busybox true >/dev/null"
+	[ "$status" = 0 ]
+	# A directory as stdin would be a host directory handle inside.
+	run ctl_as "$ATK_A" sh -c "'$CTL_BIN' run -i busybox ls /proc/self/fd/0/ </"
+	[ "$status" = 125 ]
+	[[ "$output" == *"standard input is a directory: refused"* ]]
+	[[ "$output" != *bin* ]]
+}
