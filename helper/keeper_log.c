@@ -122,8 +122,8 @@ log_cap(const struct launch_plan *p)
 		/* Under the user's lock, as names are taken (keeper_name.c):
 		 * a probe of a state directory's flock never meets a new one
 		 * between its mkdir and its keeper's flock. */
-		if (flock(ks.udir, LOCK_EX) != 0)
-			die_errno("lock of your containers' directory");
+		if (!keeper_lock_user())
+			die(KEEPER_LOCK_BUSY);
 		others = others_reserved(p);
 		(void)flock(ks.udir, LOCK_UN);
 		cap = others >= user ?

@@ -33,6 +33,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helper/args.h"
@@ -173,8 +174,8 @@ keeper_take_name(const struct launch_plan *p, const char *name)
 	for (int tries = 0;; tries++) {
 		struct stat us, ls;
 
-		if (flock(ks.udir, LOCK_EX) != 0)
-			die_errno("lock of your containers' directory");
+		if (!keeper_lock_user())
+			die(KEEPER_LOCK_BUSY);
 		if (fstat(ks.udir, &us) != 0 || fstat(ks.logdir, &ls) != 0)
 			die_errno("your containers' directory");
 		if (us.st_nlink > 0 && ls.st_nlink > 0)
@@ -229,6 +230,21 @@ keeper_reserve(const struct launch_plan *p, const struct place *pl)
 		deny(
 		    "run %s refused: the name %s is already in use by one of your containers (ctr-launch ps -a; rm it first)",
 		    p->detach ? "-d" : "-it", p->name);
+}
+
+bool
+keeper_lock_user(void)
+{
+	const struct timespec rest = { 0, 10 * 1000000L };
+
+	for (int ms = 0; ms < KEEPER_LOCK_MS; ms += 10) {
+		if (flock(ks.udir, LOCK_EX | LOCK_NB) == 0)
+			return true;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			die_errno("lock of your containers' directory");
+		(void)nanosleep(&rest, NULL);
+	}
+	return false;
 }
 
 bool
@@ -291,6 +307,7 @@ void
 keeper_remove_state(bool with_log)
 {
 	char lname[80];
+	bool locked;
 
 	if (ks.dir >= 0) {
 		(void)unlinkat(ks.dir, "ctl", 0);
@@ -299,9 +316,10 @@ keeper_remove_state(bool with_log)
 		(void)unlinkat(ks.dir, "info.tmp", 0);
 		(void)unlinkat(ks.dir, "exit.tmp", 0);
 	}
-	if (ks.udir >= 0 && ks.name[0] != '\0')
-		(void)flock(ks.udir, LOCK_EX);
-	if (ks.udir >= 0 && ks.name[0] != '\0')
+	/* The directory goes under the user's lock; a lock held too long
+	 * leaves it, empty, to the next command's sweep. */
+	locked = ks.udir >= 0 && ks.name[0] != '\0' && keeper_lock_user();
+	if (locked)
 		(void)unlinkat(ks.udir, ks.name, AT_REMOVEDIR);
 	if (with_log && ks.logdir >= 0 && ks.name[0] != '\0') {
 		snprintf(lname, sizeof(lname), "%s.log", ks.name);
@@ -309,7 +327,7 @@ keeper_remove_state(bool with_log)
 		snprintf(lname, sizeof(lname), "%s.idx", ks.name);
 		(void)unlinkat(ks.logdir, lname, 0);
 	}
-	if (ks.udir >= 0 && ks.name[0] != '\0') {
+	if (locked) {
 		/* Its user's last container: the empty directories go. */
 		keeper_udir_drop(ks.udir, ks.uid);
 		(void)flock(ks.udir, LOCK_UN);

@@ -135,6 +135,16 @@ size_t keeper_log_take(void);
 /* ---- keeper_ctl.c: the clients of the ctl socket ---- */
 
 void keeper_client_close(struct client *c);
+
+/* keeper_name.c: the user's lock (the flock of RUNDIR/.../u<uid>), which
+ * the user's own commands take and a stopped one could hold for ever:
+ * taken within KEEPER_LOCK_MS, else false (a root process outside every
+ * per-user total never waits on the caller without end). */
+#define KEEPER_LOCK_MS 10000
+#define KEEPER_LOCK_BUSY                                                  \
+	"your containers' directory is held by another command of yours " \
+	"that does not end (10 s): try again"
+bool keeper_lock_user(void);
 /* After C's last answer: takes no more of its bytes and drops those it
  * sent unread (which, left at the close, would reset its connection
  * before it read the answer), then closes it. */

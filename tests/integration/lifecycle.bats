@@ -1012,3 +1012,27 @@ deny = yes"
 	lc_policy
 	no_cgroup "$LC_A" '*'
 }
+
+@test "a command of the user's holding their lock for ever never holds a root keeper with it" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	local udir
+	udir=$(dirname "$(state_dir "$LC_A" lab)")
+	# What a SIGSTOPped `ps` of the user's does: their lock held.
+	flock -F "$udir" sleep 60 >/dev/null 2>&1 3>&- &
+	local holder=$! t0=$SECONDS
+	sleep 0.5
+	run timeout 40 setpriv --reuid="$(uid_of "$LC_A")" --regid="$(id -g "$LC_A")" \
+	    --init-groups -- "$CTL_BIN" run -d --name stuck busybox true
+	local took=$((SECONDS - t0))
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+	echo "$output, $took s"
+	[ "$status" = 125 ]
+	[[ "$output" == *"held by another command of yours"* ]]
+	[ "$took" -lt 30 ]
+	# Nothing of it stays; the user's commands work again.
+	! pgrep -f -- "--name stuck" || false
+	run -0 as "$LC_A" ps -a -q
+	[ "$output" = lab ]
+	run -0 as "$LC_A" rm -f lab
+}
