@@ -127,7 +127,7 @@ ps_row(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
     const struct ctl_entry *e, bool user_col)
 {
 	char name[300], image[2100], cmd[4200], created[64], status[96];
-	char cpu[32], mem[32], shortcmd[32], ports[4200];
+	char cpu[32], mem[32], shortcmd[32], ports[4200], user[400];
 	int64_t now = (int64_t)time(NULL);
 	bool esc = !c->req->raw;
 
@@ -139,6 +139,7 @@ ps_row(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
 		ctlp_json(e->info.image, image, sizeof(image));
 		ctlp_json(e->info.command, cmd, sizeof(cmd));
 		ctlp_json(e->info.ports, ports, sizeof(ports));
+		ctlp_json(e->user, user, sizeof(user));
 		fprintf(out,
 		    "{\"Names\":\"%s\",\"Image\":\"%s\",\"Command\":\"%s\","
 		    "\"CreatedAt\":%lld,\"RunningFor\":\"%s\","
@@ -146,7 +147,7 @@ ps_row(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
 		    "\"User\":\"%s\",\"Uid\":%u,\"Ports\":\"%s\"",
 		    name, image, cmd, (long long)e->info.created, created,
 		    e->running ? "running" : "exited", status,
-		    e->has_exit ? e->exit.status : 0, e->user,
+		    e->has_exit ? e->exit.status : 0, user,
 		    (unsigned)e->info.uid, ports);
 		if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN)
 			fprintf(out, ",\"CPUSeconds\":%.2f",

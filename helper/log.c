@@ -60,13 +60,22 @@ log_set_stderr_fd(int fd)
 		err_fd = fd;
 }
 
-/* Replaces control characters so that one message is one line. */
+/* Replaces control characters so that one message is one line and no
+ * terminal obeys it: C0, DEL, and C1 written in UTF-8 (U+0080 to
+ * U+009F). */
 static void
 sanitize(char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s, d = (unsigned char)s[1];
+
+		if (c < 0x20 || c == 0x7f) {
 			*s = '?';
+		} else if (c == 0xc2 && d >= 0x80 && d <= 0x9f) {
+			s[0] = s[1] = '?';
+			s++;
+		}
+	}
 }
 
 static void

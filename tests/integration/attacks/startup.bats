@@ -323,3 +323,12 @@ teardown_file() { atk_teardown_file; }
 	[[ "$output" == *"standard input is a directory: refused"* ]]
 	[[ "$output" != *bin* ]]
 }
+
+@test "T1.2.6: a refusal's one-line message carries no C1 control back to the terminal" {
+	atk_need_helper
+	atk_run "$ATK_A" run $'busy\xc2\x9b31mbox' true
+	[ "$status" = 125 ]
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" != *$'\xc2\x9b'* ]]
+	[[ "$output" == *"busy??31mbox"* ]]
+}
