@@ -63,6 +63,7 @@
 #include "lib/cleanup.h"
 #include "helper/creds.h"
 #include "helper/env.h"
+#include "helper/fsutil.h"
 #include "helper/log.h"
 #include "lib/err.h"
 
@@ -99,15 +100,9 @@ stdio_open(void)
 static bool
 stdio_fs_refused(long t)
 {
+	if (fsutil_fstype_kernel(t))
+		return true;
 	switch (t) {
-	case PROC_SUPER_MAGIC:
-	case SYSFS_MAGIC:
-	case CGROUP_SUPER_MAGIC:
-	case CGROUP2_SUPER_MAGIC:
-	case DEBUGFS_MAGIC:
-	case TRACEFS_MAGIC:
-	case SECURITYFS_MAGIC:
-	case BPF_FS_MAGIC:
 	case SELINUX_MAGIC:
 	case SMACK_MAGIC:
 	case EFIVARFS_MAGIC:
@@ -137,7 +132,7 @@ stdio_refuse(void)
 		int n;
 
 		if (fstat(fd, &st) != 0 || fstatfs(fd, &sf) != 0)
-			_exit(CTL_EXIT_FAIL);
+			die_errno("%s", what[fd]);
 		if (S_ISDIR(st.st_mode))
 			w = "a directory";
 		else if (stdio_fs_refused((long)sf.f_type))

@@ -83,7 +83,7 @@ fsutil_fd_path(int fd, char *buf, size_t len)
 }
 
 bool
-fsutil_fstype_refused(long t)
+fsutil_fstype_kernel(long t)
 {
 	switch (t) {
 	case PROC_SUPER_MAGIC:
@@ -94,11 +94,15 @@ fsutil_fstype_refused(long t)
 	case TRACEFS_MAGIC:
 	case SECURITYFS_MAGIC:
 	case BPF_FS_MAGIC:
-	case NSFS_MAGIC:
-	case DEVPTS_SUPER_MAGIC:
-	case MQUEUE_MAGIC:
 		return true;
 	default:
 		return false;
 	}
+}
+
+bool
+fsutil_fstype_refused(long t)
+{
+	return fsutil_fstype_kernel(t) || t == NSFS_MAGIC ||
+	    t == DEVPTS_SUPER_MAGIC || t == MQUEUE_MAGIC;
 }

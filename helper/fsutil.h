@@ -21,7 +21,11 @@ int fsutil_fd_path(int fd, char *buf, size_t len);
 long fsutil_fdinfo(int fd, const char *key);
 /* "/proc/self/fd/N" into BUF. */
 const char *fsutil_fd_magic(int fd, char *buf, size_t len);
-/* Is F_TYPE a pseudo file system a bind source may never come from? */
+/* Is F_TYPE a kernel file system whose files act on what is written to
+ * them (procfs, sysfs, cgroupfs, debugfs, tracefs, securityfs, bpf)? */
+bool fsutil_fstype_kernel(long f_type);
+/* Is F_TYPE a pseudo file system a bind source may never come from (those
+ * above, nsfs, devpts, mqueue)? */
 bool fsutil_fstype_refused(long f_type);
 
 #endif
