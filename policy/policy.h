@@ -340,6 +340,9 @@ int policy_publish_check(const struct policy_eff *,
 /* Canonical text of an IPv4 or IPv6 address IN (no brackets, no port);
  * -1 when IN is not one. */
 int policy_addr_canon(const char *in, char *out, size_t len) CTL_WUR;
+/* Is IN a loopback address (127.0.0.0/8 or ::1)?  False when not an
+ * address. */
+bool policy_addr_loopback(const char *in);
 /* A ports entry "N" or "N-M" (1 <= N <= M <= 65535); -1 when malformed. */
 int policy_port_range(const char *in, uint16_t *lo, uint16_t *hi) CTL_WUR;
 

@@ -18,6 +18,7 @@
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -79,6 +80,24 @@ policy_addr_canon(const char *in, char *out, size_t len)
 	return inet_ntop(family, a, out, (socklen_t)len) == NULL ? -1 : 0;
 }
 
+/* 127.0.0.0/8 or ::1, given its family and 16 bytes. */
+static bool
+addr_loopback(int family, const unsigned char addr[16])
+{
+	static const unsigned char lo6[16] = { [15] = 1 };
+
+	return family == AF_INET ? addr[0] == 127 : memcmp(addr, lo6, 16) == 0;
+}
+
+bool
+policy_addr_loopback(const char *in)
+{
+	unsigned char a[16];
+	int family;
+
+	return addr_parse(in, &family, a) == 0 && addr_loopback(family, a);
+}
+
 static int
 perr(struct ctl_err *e, const char *spec, const char *why)
 {
@@ -91,7 +110,6 @@ policy_publish_parse(const char *spec, struct policy_publish *out,
     struct ctl_err *e)
 {
 	char buf[128], *s = buf, *proto, *c1, *hp, *addr = NULL;
-	static const unsigned char lo6[16] = { [15] = 1 };
 	static char deflt[] = "127.0.0.1";
 
 	memset(out, 0, sizeof(*out));
@@ -145,9 +163,7 @@ policy_publish_parse(const char *spec, struct policy_publish *out,
 		sizeof(out->addrtext)) == NULL)
 		return perr(e, spec,
 		    "the address must be an IPv4 address or an IPv6 address in brackets");
-	out->loopback = out->family == AF_INET ?
-	    out->addr[0] == 127 :
-	    memcmp(out->addr, lo6, 16) == 0;
+	out->loopback = addr_loopback(out->family, out->addr);
 	return 0;
 }
 

@@ -476,8 +476,7 @@ warn_ports(const struct policy *p)
 			if (policy_entry(p, i, POLICY_LIST_PUBLISH_ADDRS, j,
 				&e) != 0)
 				continue;
-			if (strcmp(e.text, "127.0.0.1") != 0 &&
-			    strcmp(e.text, "::1") != 0)
+			if (!policy_addr_loopback(e.text))
 				warn_add(e.line,
 				    "publish_addresses %s: ports published "
 				    "there are open to every peer that can "

@@ -600,6 +600,11 @@ EOF
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"privileged ports"* ]]
 	[[ "$output" == *"publish_addresses 0.0.0.0"* ]]
+	# All of 127.0.0.0/8 is loopback, where publish_access applies.
+	printf '[default]\nimages = busybox\npublish_addresses = 127.0.0.2, ::1\n' >"$f"
+	run "$CTL_POLICYTOOL" check "$f"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"publish_addresses"* ]]
 	printf '[default]\nimages = busybox\nports = 8800-8700\n' >"$f"
 	run "$CTL_POLICYTOOL" check "$f"
 	[ "$status" -eq 1 ]

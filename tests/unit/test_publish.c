@@ -102,6 +102,33 @@ test_port_range(void **state)
 	assert_int_equal(policy_port_range("8 0", &lo, &hi), -1);
 }
 
+/* Loopback is 127.0.0.0/8 and ::1, for -p and for ctr-policy's warning. */
+static void
+test_addr_loopback(void **state)
+{
+	struct policy_publish v;
+	struct ctl_err e;
+
+	(void)state;
+	assert_true(policy_addr_loopback("127.0.0.1"));
+	assert_true(policy_addr_loopback("127.0.0.2"));
+	assert_true(policy_addr_loopback("127.255.255.254"));
+	assert_true(policy_addr_loopback("::1"));
+	assert_false(policy_addr_loopback("0.0.0.0"));
+	assert_false(policy_addr_loopback("128.0.0.1"));
+	assert_false(policy_addr_loopback("10.127.0.1"));
+	assert_false(policy_addr_loopback("::"));
+	assert_false(policy_addr_loopback("::ffff:127.0.0.1"));
+	assert_false(policy_addr_loopback("127.0.0"));
+	assert_false(policy_addr_loopback(""));
+	assert_int_equal(policy_publish_parse("127.0.0.9:8080:80", &v, &e), 0);
+	assert_true(v.loopback);
+	assert_int_equal(policy_publish_parse("[::1]:8080:80", &v, &e), 0);
+	assert_true(v.loopback);
+	assert_int_equal(policy_publish_parse("10.0.0.1:8080:80", &v, &e), 0);
+	assert_false(v.loopback);
+}
+
 static struct policy *
 load(const char *text)
 {
@@ -449,6 +476,7 @@ main(void)
 		cmocka_unit_test(test_publish_parse),
 		cmocka_unit_test(test_publish_parse_refused),
 		cmocka_unit_test(test_port_range),
+		cmocka_unit_test(test_addr_loopback),
 		cmocka_unit_test(test_policy_keys),
 		cmocka_unit_test(test_policy_keys_refused),
 		cmocka_unit_test(test_publish_check),
