@@ -140,7 +140,7 @@ static const struct optscan_def aopts[] = {
 	{ "force", 'f', false, A_FORCE, 1u << CTLA_RM },
 	{ "all-users", 0, false, A_ALL_USERS,
 	    1u << CTLA_PS | 1u << CTLA_STOP | 1u << CTLA_KILL },
-	{ "user", 'u', true, A_USER,
+	{ "user", 0, true, A_USER,
 	    1u << CTLA_PS | 1u << CTLA_LOGS | 1u << CTLA_STOP |
 		1u << CTLA_KILL | 1u << CTLA_RM | 1u << CTLA_WAIT |
 		1u << CTLA_EXEC | 1u << CTLA_ATTACH },

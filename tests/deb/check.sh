@@ -617,6 +617,23 @@ complete_as() {
 		printf "%s\n" "${COMPREPLY[@]}"' sh "$@" 2>&1
 }
 teq "ctr-launch ru<TAB> completes to run" run complete_as "$U" ctr-launch ru
+teq "ctr-launch st<TAB> completes to stop" stop complete_as "$U" ctr-launch st
+teq "ctr-launch exec -<TAB> offers exec's options" "-i
+--interactive
+-t
+--tty
+-e
+--env
+-w
+--workdir" complete_as "$U" ctr-launch exec -
+teq "ctr-launch kill -s <TAB> offers signals" "TERM
+KILL
+HUP
+INT
+QUIT
+USR1
+USR2" complete_as "$U" ctr-launch kill -s ''
+teq "ctr-image pu<TAB> completes to pull" pull complete_as root ctr-image pu
 teq "ctr-launch run <TAB> offers the user's images (ctr-launch images)" \
     "$IMG" complete_as "$U" ctr-launch run ''
 teq "ctr-launch run ${IMG%:*}:<TAB> offers the tag (':' is a word break)" \

@@ -582,6 +582,11 @@ test_ctla_parse(void **state)
 	assert_int_equal(PARSE(&r, "kill", "-s", "NOPE", "lab"), -1);
 	assert_int_equal(PARSE(&r, "stop", "--all-users", "lab"), -1);
 	assert_int_equal(PARSE(&r, "ps", "--all-users", "--user", "u"), -1);
+	/* --user (root's) has no short form: docker's exec -u means
+	 * something else. */
+	assert_int_equal(PARSE(&r, "ps", "--user", "u"), 0);
+	assert_int_equal(PARSE(&r, "ps", "-u", "u"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-u", "0", "lab", "id"), -1);
 	assert_int_equal(PARSE(&r, "stop"), -1);
 	freev(held);
 	held = NULL;

@@ -322,6 +322,16 @@ teardown_file() { atk_teardown_file; }
 	[ "$status" = 125 ]
 	[[ "$output" == *"standard input is a directory: refused"* ]]
 	[[ "$output" != *bin* ]]
+	# A sysfs file and a cgroup file are kernel files too.
+	run ctl_as "$ATK_A" sh -c "'$CTL_BIN' run -i busybox cat </sys/kernel/uevent_seqnum"
+	[ "$status" = 125 ]
+	[[ "$output" == *"standard input is a file of /proc, /sys or another kernel file system: refused"* ]]
+	local procs
+	procs=$(ls /sys/fs/cgroup/cgroup.procs /sys/fs/cgroup/pids/cgroup.procs 2>/dev/null | head -n 1)
+	[ -n "$procs" ]
+	run ctl_as "$ATK_A" sh -c "'$CTL_BIN' ps -q <$procs"
+	[ "$status" = 125 ]
+	[[ "$output" == *"standard input is a file of /proc, /sys or another kernel file system: refused"* ]]
 }
 
 @test "T1.2.6: a refusal's one-line message carries no C1 control back to the terminal" {
@@ -331,4 +341,10 @@ teardown_file() { atk_teardown_file; }
 	[ "${#lines[@]}" = 1 ]
 	[[ "$output" != *$'\xc2\x9b'* ]]
 	[[ "$output" == *"busy??31mbox"* ]]
+	# C0 controls, ESC and newline among them, as well.
+	atk_run "$ATK_A" run $'busy\x1b[31mbox\nsecond line' true
+	[ "$status" = 125 ]
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" != *$'\x1b'* ]]
+	[[ "$output" == *"busy?[31mbox?second line"* ]]
 }
