@@ -201,10 +201,10 @@ ctl_load(int udir, const char *name, struct ctl_entry *e, int *dirfd)
 		return -1;
 	n = keeper_record_read(dir, "info", buf, sizeof(buf));
 	if (n < 0 || ctlp_info_parse(buf, (size_t)n, &e->info) != 0) {
-		/* Being created (its keeper holds the lock), or debris. */
+		/* Being created (its keeper holds the lock), or debris: a
+		 * removal cut short, a record never completed. */
 		if (flock(dir, LOCK_EX | LOCK_NB) == 0) {
-			(void)unlinkat(dir, "ctl", 0);
-			(void)unlinkat(dir, "info.tmp", 0);
+			keeper_record_unlink(dir);
 			(void)unlinkat(udir, name, AT_REMOVEDIR);
 		}
 		close(dir);
@@ -214,20 +214,17 @@ ctl_load(int udir, const char *name, struct ctl_entry *e, int *dirfd)
 	e->has_exit = n >= 0 && ctlp_exit_parse(buf, (size_t)n, &e->exit) == 0;
 	if (!e->has_exit) {
 		if (flock(dir, LOCK_EX | LOCK_NB) == 0) {
-			/* The keeper died: the container died with it. */
+			/* The keeper died: the container died with it.  The
+			 * record is written whole or not at all, so that its
+			 * time is kept and keep_exited applies. */
 			char rec[128];
 			struct ctlp_exit x = { -1, (int64_t)time(NULL) };
-			int fd, len = ctlp_exit_format(&x, rec, sizeof(rec));
+			int len = ctlp_exit_format(&x, rec, sizeof(rec));
 
 			(void)unlinkat(dir, "ctl", 0);
-			fd = openat(dir, "exit",
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				O_CLOEXEC,
-			    0600);
-			if (fd >= 0) {
-				(void)!write(fd, rec, (size_t)len);
-				close(fd);
-			}
+			if (len > 0)
+				(void)keeper_record_write(dir, "exit", rec,
+				    (size_t)len);
 			(void)flock(dir, LOCK_UN);
 			e->exit = x;
 			e->has_exit = true;
@@ -250,13 +247,8 @@ ctl_remove_entry(int udir, int logdir, const char *name)
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char lname[80];
 
-	if (dir >= 0) {
-		static const char *const files[] = { "ctl", "info", "exit",
-			"info.tmp", "exit.tmp" };
-
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-			(void)unlinkat(dir, files[i], 0);
-	}
+	if (dir >= 0)
+		keeper_record_unlink(dir);
 	if (unlinkat(udir, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
 		warnmsg("rm %s: %s", name, strerror(errno));
 	snprintf(lname, sizeof(lname), "%s.log", name);

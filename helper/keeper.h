@@ -54,6 +54,14 @@ keeper_step(const struct launch_plan *p, struct place *pl, struct monitor *m);
 /* DIR/NAME, a regular file, into BUF; its length, or -1 (missing, or
  * LEN bytes or more). */
 ssize_t keeper_record_read(int dir, const char *name, char *buf, size_t len);
+/* Writes BUF as DIR/NAME atomically (NAME.tmp, synced, then renamed);
+ * 0 or -1. */
+int keeper_record_write(int dir, const char *name, const char *buf, size_t len);
+/* Removes the files of the state directory DIR, "info" last: a removal
+ * cut short leaves either a record that still names the container or an
+ * empty directory, never a directory that is neither (its name taken,
+ * and no command seeing a container to remove). */
+void keeper_record_unlink(int dir);
 /* A connection to the ctl socket in the state directory DIR, or -1. */
 int keeper_connect(int dir);
 /* Does a keeper hold the flock of its container's state directory DIR

@@ -256,6 +256,16 @@ keeper_lives(int dir)
 	return false;
 }
 
+void
+keeper_record_unlink(int dir)
+{
+	static const char *const files[] = { "ctl", "exit", "info.tmp",
+		"exit.tmp", "info" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		(void)unlinkat(dir, files[i], 0);
+}
+
 ssize_t
 keeper_record_read(int dir, const char *name, char *buf, size_t len)
 {
@@ -309,13 +319,8 @@ keeper_remove_state(bool with_log)
 	char lname[80];
 	bool locked;
 
-	if (ks.dir >= 0) {
-		(void)unlinkat(ks.dir, "ctl", 0);
-		(void)unlinkat(ks.dir, "info", 0);
-		(void)unlinkat(ks.dir, "exit", 0);
-		(void)unlinkat(ks.dir, "info.tmp", 0);
-		(void)unlinkat(ks.dir, "exit.tmp", 0);
-	}
+	if (ks.dir >= 0)
+		keeper_record_unlink(ks.dir);
 	/* The directory goes under the user's lock; a lock held too long
 	 * leaves it, empty, to the next command's sweep. */
 	locked = ks.udir >= 0 && ks.name[0] != '\0' && keeper_lock_user();

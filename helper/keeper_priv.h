@@ -99,8 +99,6 @@ void keeper_state_init(const struct launch_plan *p, const char *name);
 /* Takes NAME under the user's lock: true if this K created it (and holds
  * its flock), false if it exists. */
 bool keeper_take_name(const struct launch_plan *p, const char *name);
-/* Writes BUF as DIR/NAME atomically (NAME.tmp, then renamed). */
-int keeper_record_write(int dir, const char *name, const char *buf, size_t len);
 /* The state directory's files and the directory itself (and WITH_LOG the
  * log and its index); the user's empty directories after the last. */
 void keeper_remove_state(bool with_log);

@@ -411,3 +411,52 @@ kf_busy() {
 	run -0 ctl_as "$KF_U" "$CTL_BIN" rm -f kfs
 	kf_nothing_left kfs
 }
+
+# An rm the user kills (the front keeps their real uid, so they may) at
+# each of its unlinks of the record's files: what is left is either a
+# record rm still finds or debris the next command sweeps; never a name
+# that is taken while no command sees a container to remove.
+@test "keeper faults: an rm killed at each unlink leaves the name to rm or to reuse, and no log" {
+	local n at
+	for at in 1 2 3 4 5 6; do
+		n=kfr$at
+		run ctl_as "$KF_U" "$CTL_BIN" run -d --name "$n" busybox true
+		[ "$status" = 0 ]
+		run ctl_as "$KF_U" "$CTL_BIN" wait "$n"
+		[ "$output" = 0 ]
+		run bash -c "cd /home/$KF_U && timeout -k 5 30 strace -f -qq -o '$BATS_TEST_TMPDIR/strace.log' \
+		    -u '$KF_U' -e trace=unlinkat -e inject=unlinkat:signal=KILL:when=$at \
+		    env -i PATH=/usr/bin:/bin '$CTL_BIN' rm '$n'"
+		grep -q 'killed by SIGKILL' "$BATS_TEST_TMPDIR/strace.log" || { echo "rm not killed at $at" >&2; return 1; }
+		# Either rm finds it still, or the name is free.
+		ctl_as "$KF_U" "$CTL_BIN" rm "$n" >/dev/null 2>&1 || true
+		run ctl_as "$KF_U" "$CTL_BIN" run -d --name "$n" busybox true
+		[ "$status" = 0 ] || { echo "at $at: $output" >&2; return 1; }
+		[ "$output" = "$n" ]
+		run ctl_as "$KF_U" "$CTL_BIN" wait "$n"
+		ctl_as "$KF_U" "$CTL_BIN" rm "$n"
+		[ ! -e "$(kf_state "$n")" ] || { echo "at $at: state left: $(ls -A "$(kf_state "$n")")" >&2; return 1; }
+		[ ! -e "$(kf_log "$n")" ] || { echo "at $at: log left" >&2; return 1; }
+	done
+}
+
+# The record a command writes for a container whose keeper was killed is
+# written whole (a temporary file renamed): a command killed while writing
+# it leaves no empty record that keep_exited would never expire.
+@test "keeper faults: the exit record of a killed keeper is written whole" {
+	local n=kfx k
+	run ctl_as "$KF_U" "$CTL_BIN" run -d --name "$n" busybox sh -c 'while :; do sleep 1; done'
+	[ "$status" = 0 ]
+	k=$(sed -n 's/^keeper=//p' "$(kf_state "$n")/info")
+	[ -n "$k" ]
+	kill -KILL "$k"
+	ctl_wait_for kf_no_procs "$n"
+	# The ps that writes the record is killed at its write.
+	run bash -c "cd /home/$KF_U && timeout -k 5 30 strace -f -qq -o '$BATS_TEST_TMPDIR/strace.log' \
+	    -u '$KF_U' -e trace=write -e inject=write:signal=KILL:when=1 \
+	    env -i PATH=/usr/bin:/bin '$CTL_BIN' ps -a -q"
+	[ ! -e "$(kf_state "$n")/exit" ] || [ -s "$(kf_state "$n")/exit" ]
+	run ctl_as "$KF_U" "$CTL_BIN" ps -a
+	[[ "$output" == *"Exited (unknown)"* ]]
+	[ -s "$(kf_state "$n")/exit" ]
+}
