@@ -166,19 +166,34 @@ ctl_is_data(const unsigned char *b, ssize_t n)
 	    b[3] == (CTLP_DATA_MAGIC >> 24);
 }
 
+const char *
+ctl_resp_why(const char *name, const struct ctlp_resp *r, char *buf, size_t len)
+{
+	if (r->err == CTLP_EVERSION)
+		snprintf(buf, len,
+		    "the keeper of %s speaks ctl protocol version %u, this ctr-launch %u: use the ctr-launch that started it (stop and kill reach it from any; so does a SIGTERM to its keeper, as root)",
+		    name, r->version, (unsigned)CTLP_VERSION);
+	else if (r->err == CTLP_EPERM)
+		snprintf(buf, len, "container %s: not yours", name);
+	else if (r->err == CTLP_EBUSY)
+		snprintf(buf, len,
+		    "container %s: its keeper is busy, try again", name);
+	else if (r->err == CTLP_EWHO)
+		snprintf(buf, len,
+		    "container %s: its keeper could not tell who asked, try again",
+		    name);
+	else
+		return NULL;
+	return buf;
+}
+
 void
 ctl_resp_check(const char *name, const struct ctlp_resp *r)
 {
-	if (r->err == CTLP_EVERSION)
-		die("the keeper of %s speaks ctl protocol version %u, this ctr-launch %u: use the ctr-launch that started it, or stop it as root",
-		    name, r->version, CTLP_VERSION);
-	if (r->err == CTLP_EPERM)
-		die("container %s: not yours", name);
-	if (r->err == CTLP_EBUSY)
-		die("container %s: its keeper is busy, try again", name);
-	if (r->err == CTLP_EWHO)
-		die("container %s: its keeper could not tell who asked, try again",
-		    name);
+	char why[320];
+
+	if (ctl_resp_why(name, r, why, sizeof(why)) != NULL)
+		die("%s", why);
 }
 
 /*

@@ -67,8 +67,11 @@ int ctl_recv(int fd, struct ctlp_resp *r);
 int ctl_recv_queued(int fd, struct ctlp_resp *r);
 /* Is B[0..N) a CTLP_DATA_MAGIC message (log or pty bytes follow)? */
 bool ctl_is_data(const unsigned char *b, ssize_t n);
-/* Dies on an answer of another protocol version, not the caller's, or
- * busy. */
+/* Why the answer R about NAME is refused (another protocol version, not
+ * the caller's, busy, who asked unknown), in BUF; NULL for any other. */
+const char *ctl_resp_why(const char *name, const struct ctlp_resp *r, char *buf,
+    size_t len);
+/* Dies with ctl_resp_why's reason, if any. */
 void ctl_resp_check(const char *name, const struct ctlp_resp *r);
 /* Loads NAME's record from UDIR (under UDIR's lock), sweeping a dead
  * keeper's; its directory in *DIRFD (NULL: closed).  -1 if there is no

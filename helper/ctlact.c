@@ -49,13 +49,39 @@ request(struct ctl_ctx *c, const char *name, int dir, uint32_t op, int32_t arg,
 		c->failed = true;
 		return false;
 	}
-	ctl_resp_check(name, r);
 	if (r->err != CTLP_OK) {
-		warnmsg("%s: container %s refused the request", c->req->verb,
-		    name);
+		char why[320];
+
+		/* Said, and the other containers named are still acted on. */
+		if (ctl_resp_why(name, r, why, sizeof(why)) != NULL)
+			warnmsg("%s: %s", c->req->verb, why);
+		else
+			warnmsg("%s: container %s refused the request",
+			    c->req->verb, name);
 		c->failed = true;
 		return false;
 	}
+	return true;
+}
+
+/* rm -f of a running container: its keeper kills it and answers once
+ * it ended (a keeper gone took it down).  false (said) when the keeper
+ * refuses: the record stays. */
+static bool
+kill_wait(struct ctl_ctx *c, const char *name, int dir)
+{
+	cleanup_close int fd = keeper_connect(dir);
+	struct ctlp_resp r, w;
+	char why[320];
+
+	if (fd >= 0 && ctl_ask(fd, CTLP_KILL, SIGKILL, &r) == 0 &&
+	    ctl_resp_why(name, &r, why, sizeof(why)) != NULL) {
+		warnmsg("rm: %s", why);
+		c->failed = true;
+		return false;
+	}
+	if (fd >= 0)
+		(void)ctl_ask(fd, CTLP_WAIT, 0, &w);
 	return true;
 }
 
@@ -96,15 +122,8 @@ act(struct ctl_ctx *c, const struct ctl_target *t, const char *name)
 			c->failed = true;
 			break;
 		}
-		if (e.running) {
-			cleanup_close int fd = keeper_connect(dir);
-			struct ctlp_resp w;
-
-			if (fd >= 0 && ctl_ask(fd, CTLP_KILL, SIGKILL, &r) == 0)
-				ctl_resp_check(name, &r);
-			if (fd >= 0)
-				(void)ctl_ask(fd, CTLP_WAIT, 0, &w);
-		}
+		if (e.running && !kill_wait(c, name, dir))
+			break;
 		if (!ctl_lock_udir(c, t, udir))
 			break;
 		{

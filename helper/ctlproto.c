@@ -81,6 +81,12 @@ get_head(const unsigned char *b, size_t len, size_t want, uint32_t *version,
 	return 0;
 }
 
+bool
+ctlp_op_frozen(uint32_t op)
+{
+	return op == CTLP_STOP || op == CTLP_KILL || op == CTLP_WAIT;
+}
+
 void
 ctlp_req_encode(const struct ctlp_req *r, unsigned char out[CTLP_REQ_LEN])
 {

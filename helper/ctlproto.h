@@ -11,6 +11,11 @@
  * - A request or response MUST be exactly CTLP_REQ_LEN or CTLP_RESP_LEN
  *   bytes with the magic and a known version, else it is refused; nothing
  *   in a request names who asks (identity comes from the kernel).
+ * - STOP, KILL and WAIT (ctlp_op_frozen) MUST keep their numbers, their
+ *   request and their response as they are in version 1, in every
+ *   version: a keeper serves them whatever version they carry, so that a
+ *   ctr-launch of another version can still end a container (upgrades);
+ *   any other request of another version is answered CTLP_EVERSION.
  * - A record line MUST NOT carry a newline or a control byte: values are
  *   percent-encoded (ctlp_info_format), and decoded bounded.
  * - Text for a terminal MUST have its control bytes escaped
@@ -63,6 +68,9 @@ enum ctlp_err {
 	CTLP_EWHO,     /* the caller could not be identified (its process
 			* gone, or the keeper out of descriptors) */
 };
+
+/* STOP, KILL or WAIT: served whatever the request's version. */
+bool ctlp_op_frozen(uint32_t op);
 
 struct ctlp_req {
 	uint32_t version;

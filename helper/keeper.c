@@ -349,6 +349,20 @@ front_gone(const struct launch_plan *p, struct monitor *m)
 	xclose(&m->front_pidfd);
 }
 
+/* The keeper's SIGTERM (TERM, its signalfd): the container is stopped as
+ * by stop with Docker's default grace. */
+#define KEEPER_TERM_GRACE_S 10
+static void
+keeper_term(struct monitor *m, int term)
+{
+	mon_term_read(term);
+	syslog(LOG_AUTHPRIV | LOG_NOTICE,
+	    "container %s (uid %u): stop by SIGTERM to its keeper", ks.name,
+	    (unsigned)ks.uid);
+	(void)mon_pidfd_signal(m->init_pidfd, SIGTERM);
+	keeper_stop_arm(KEEPER_TERM_GRACE_S);
+}
+
 /* What serve polls: P1, the output, the ctl socket and stop's timer; P0
  * (the launcher of run -it until it detached, or the first task of a
  * step's container) and a step's SIGTERM; each client's socket and, while
@@ -421,7 +435,10 @@ serve(const struct launch_plan *p, struct monitor *m)
 {
 	struct pollfd pf[SV_N];
 	bool src_open = true;
-	int term = kst.tasks > 0 ? mon_term_fd() : -1;
+	/* SIGTERM: a step's end, or, for any other container, a stop with
+	 * the default grace (an administrator's kill, the system's
+	 * shutdown, a ctr-launch of another version). */
+	int term = mon_term_fd();
 
 	for (;;) {
 		int timeout = serve_poll_set(m, pf, src_open, term);
@@ -444,6 +461,8 @@ serve(const struct launch_plan *p, struct monitor *m)
 			keeper_step_front(m, pf[SV_FRONT_PID].revents,
 			    pf[SV_FRONT_SOCK].revents, pf[SV_TERM].revents,
 			    term);
+		else if (pf[SV_TERM].revents)
+			keeper_term(m, term);
 		serve_clients(p, m, pf);
 		if (kst.tasks == 0 &&
 		    (pf[SV_FRONT_PID].revents || pf[SV_FRONT_SOCK].revents))

@@ -665,16 +665,21 @@ keeper_client_request(struct client *c, const struct launch_plan *p,
 		return;
 	}
 	close3(fds);
+	/* Another version: answered so (an exec's request too), except
+	 * for the requests every version serves alike (ctlp_op_frozen). */
+	if (n >= CTLP_REQ_LEN && ctlp_req_decode(b, CTLP_REQ_LEN, &q) == 0 &&
+	    q.version != CTLP_VERSION &&
+	    !(n == CTLP_REQ_LEN && ctlp_op_frozen(q.op))) {
+		c->op = q.op;
+		keeper_resp_init(&r, q.op, CTLP_EVERSION);
+		keeper_reply(c, &r);
+		return;
+	}
 	if (n <= 0 || ctlp_req_decode(b, (size_t)n, &q) != 0) {
 		keeper_client_close(c);
 		return;
 	}
 	c->op = q.op;
-	if (q.version != CTLP_VERSION) {
-		keeper_resp_init(&r, q.op, CTLP_EVERSION);
-		keeper_reply(c, &r);
-		return;
-	}
 	if (c->uid != 0 && c->uid != ks.uid) {
 		keeper_resp_init(&r, q.op, CTLP_EPERM);
 		keeper_reply(c, &r);

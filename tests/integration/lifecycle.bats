@@ -864,6 +864,66 @@ max_containers = 1"
 	no_cgroup "$LC_A" lab
 }
 
+@test "a SIGTERM to a keeper stops its container as stop does: the command's status is kept, nothing is left" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	kpid=$(sed -n 's/^keeper=//p' "$(state_dir "$LC_A" lab)/info")
+	kill -TERM "$kpid"
+	run -0 as "$LC_A" wait lab
+	[ "$output" = 143 ]
+	ctl_wait_for bash -c "! kill -0 $kpid 2>/dev/null"
+	run -0 as "$LC_A" ps -a
+	[[ "$output" == *"lab "*"Exited (143)"* ]]
+	run -0 as "$LC_A" rm lab
+	no_cgroup "$LC_A" lab
+}
+
+# lc_ask SOCKET VERSION OP ARG [PAD [SENT]]: one request to a keeper, as
+# root, in ctl protocol VERSION (PAD bytes more: a longer request; SENT,
+# a file made once it is sent); prints the answer's version, err and
+# status.
+lc_ask() {
+	python3 - "$@" <<'PY'
+import socket, struct, sys
+path, version, op, arg = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+pad = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(20)
+s.connect(path)
+s.send(struct.pack("<IIIi", 0x4b4c5443, version, op, arg) + b"\0" * pad)
+if len(sys.argv) > 6:
+    open(sys.argv[6], "w").close()
+r = s.recv(4096)
+magic, v, o, err, status = struct.unpack("<IIIii", r[:20])
+print(v, err, status)
+PY
+}
+
+@test "upgrades: stop, kill and wait of another protocol version reach a keeper; any other request is answered with the version, exec too" {
+	local ctl w sent=$BATS_TEST_TMPDIR/sent
+	run -0 as "$LC_A" run -d --name lab busybox sh -c 'trap "echo got usr1" USR1; while :; do sleep 1; done'
+	ctl=$(state_dir "$LC_A" lab)/ctl
+	# STATUS (1) and EXEC (8, longer) of version 2: CTLP_EVERSION (1)
+	# with the keeper's version.
+	run -0 lc_ask "$ctl" 2 1 0
+	[[ "$output" == "1 1 "* ]]
+	run -0 lc_ask "$ctl" 2 8 0 64
+	[[ "$output" == "1 1 "* ]]
+	run -0 as "$LC_A" exec lab true
+	# KILL (3) with SIGUSR1 (10) of version 2: served.
+	run -0 lc_ask "$ctl" 2 3 10
+	[[ "$output" == "1 0 "* ]]
+	ctl_wait_for grep -q "got usr1" "$(log_file "$LC_A" lab)"
+	# WAIT (4) of version 3, then STOP (2) of version 9 with one second
+	# of grace: both served, answered at the end with the status.
+	lc_ask "$ctl" 3 4 0 0 "$sent" >"$BATS_TEST_TMPDIR/wait.out" &
+	w=$!
+	ctl_wait_for test -e "$sent"
+	run -0 lc_ask "$ctl" 9 2 1
+	[ "$output" = "1 0 143" ]
+	wait "$w"
+	[ "$(cat "$BATS_TEST_TMPDIR/wait.out")" = "1 0 143" ]
+}
+
 @test "exited records beyond keep_exited and max_exited are pruned with their logs" {
 	lc_policy "max_exited = 1"
 	run -0 as "$LC_A" run -d --name one busybox true

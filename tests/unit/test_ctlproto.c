@@ -594,6 +594,24 @@ test_ctla_parse(void **state)
 	assert_false(ctla_is_command("run"));
 }
 
+/* The requests every version serves alike keep version 1's numbers. */
+static void
+test_op_frozen(void **state)
+{
+	(void)state;
+	assert_int_equal(CTLP_STOP, 2);
+	assert_int_equal(CTLP_KILL, 3);
+	assert_int_equal(CTLP_WAIT, 4);
+	assert_int_equal(CTLP_REQ_LEN, 16);
+	assert_int_equal(CTLP_RESP_LEN, 56);
+	assert_true(ctlp_op_frozen(CTLP_STOP));
+	assert_true(ctlp_op_frozen(CTLP_KILL));
+	assert_true(ctlp_op_frozen(CTLP_WAIT));
+	for (uint32_t op = 0; op < 64; op++)
+		if (op != CTLP_STOP && op != CTLP_KILL && op != CTLP_WAIT)
+			assert_false(ctlp_op_frozen(op));
+}
+
 static void
 test_detach_keys(void **state)
 {
@@ -655,6 +673,7 @@ main(void)
 		cmocka_unit_test(test_exec_empty_args),
 		cmocka_unit_test(test_env_merge),
 		cmocka_unit_test(test_ctla_parse),
+		cmocka_unit_test(test_op_frozen),
 		cmocka_unit_test(test_detach_keys),
 	};
 
