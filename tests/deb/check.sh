@@ -544,6 +544,9 @@ debs=("$TMP"/v2/ctr-launch_"$V2"_*.deb)
 DEB2=${debs[0]}
 [ -e "$DEB2" ] || DEB2=
 
+# A detached container too: the new ctr-launch must still reach its keeper.
+t "a detached container runs before the upgrade" as "$U" "$BIN" run -d --name up busybox \
+    sh -c 'while :; do sleep 1; done'
 # The container waits for a file in the user's home (bound at %h).
 as "$U" "$BIN" run busybox sh -c \
     "echo up >$UHOME/up; while [ ! -e $UHOME/stop ]; do sleep 0.2; done; echo done" \
@@ -589,6 +592,10 @@ else
 	fi
 fi
 BG=
+teq "the detached container started before the upgrade still runs" up as "$U" "$BIN" ps -q
+teq "the upgraded ctr-launch stops it" up as "$U" "$BIN" stop up
+teq "and tells how it ended" 143 as "$U" "$BIN" wait up
+t "and removes its record" as "$U" "$BIN" rm up
 t "nothing of the user's left running" bash -c '! pgrep -u "$1"' sh "$U"
 
 # ---- bash completion ------------------------------------------------------
@@ -690,7 +697,19 @@ t "without the override a reinstall restores 4755 root:root" \
 # ---- remove, purge --------------------------------------------------------
 
 bash "$SRC/tests/integration/cleanup.sh" "$TMP"
+# A detached container running at the removal is stopped (prerm): its
+# keeper would outlive the programs that serve it.
+R=dbr$TAG
+ctl_useradd "$R" >/dev/null 2>&1
+t "a detached container runs before the removal" as "$R" "$BIN" run -d --name rmlab busybox \
+    sh -c 'while :; do sleep 1; done'
+RK=$(sed -n 's/^keeper=//p' "/run/ctr-launch/c/u$(id -u "$R")/rmlab/info" 2>/dev/null)
 if out=$("${APT[@]}" remove ctr-launch 2>&1 </dev/null); then ok "apt-get remove ctr-launch"; else notok "apt-get remove ctr-launch" "$out"; fi
+t "remove stopped the detached container: no process of its user, its keeper gone" bash -c '
+	[ -n "$2" ] || exit 1
+	for _ in $(seq 100); do kill -0 "$2" 2>/dev/null || break; sleep 0.2; done
+	! kill -0 "$2" 2>/dev/null && ! pgrep -u "$1"' sh "$R" "$RK"
+t "remove said so" grep -q "stopping the detached containers" <<<"$out"
 t "remove keeps the store, its images, the policy and /run/ctr-launch" bash -c '
 	[ ! -e /usr/bin/ctr-launch ] && [ ! -e /usr/sbin/ctr-image ] &&
 	[ -n "$(ls -A /var/lib/ctr-launch/images)" ] &&
