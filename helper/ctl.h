@@ -47,4 +47,10 @@ struct ctl_relay {
  * 125 if the keeper goes. */
 noreturn void ctl_attach_relay(int sock, struct ctl_relay *r);
 
+/* The caller's standard input ended under -t -i (a pipe, a file): the
+ * terminal's end-of-file character to MASTER, twice (the first ends a line
+ * not ended), so that a reader of the pty in canonical mode sees the end
+ * as at the keyboard; a pty in raw mode gets nothing. */
+void ctl_pty_eof(int master);
+
 #endif

@@ -232,7 +232,9 @@ exec_pty(int sock, const char *name, int master, bool input, struct fwd *fw)
 	int sfd = fw != NULL ? -1 : ctl_winch_fd();
 
 	ctl_winsize_to(master);
-	ctl_tty_raw();
+	/* Raw only with -i: without it the terminal's keys stay signals. */
+	if (input)
+		ctl_tty_raw();
 	for (;;) {
 		struct pollfd pf[5] = {
 			{ sock, POLLIN, 0 },
@@ -259,8 +261,11 @@ exec_pty(int sock, const char *name, int master, bool input, struct fwd *fw)
 		}
 		if (pf[2].revents && !copy_fd(master, STDOUT_FILENO))
 			master = -1;
-		if (pf[1].revents && !copy_fd(STDIN_FILENO, master))
+		if (pf[1].revents && !copy_fd(STDIN_FILENO, master)) {
 			input = false;
+			if (master >= 0)
+				ctl_pty_eof(master);
+		}
 		if (pf[0].revents) {
 			if (ctl_recv(sock, &r) != 0)
 				die("exec: the container's keeper is gone");

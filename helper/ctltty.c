@@ -1,6 +1,7 @@
 /*
  * ctltty.c: the caller's terminal for exec -t and attach: raw mode until
- * exit, and its window size for the container's pty.
+ * exit, and its window size for the container's pty; the end of a
+ * caller's input that is not a terminal, for run -it and exec -it.
  *
  * Invariants:
  * - A terminal put in raw mode MUST get its mode back at exit.
@@ -14,6 +15,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "lib/io.h"
+#include "helper/ctl.h"
 #include "helper/ctl_priv.h"
 #include "helper/log.h"
 
@@ -73,4 +76,21 @@ ctl_winsize_to(int master)
 
 	if (ctl_winsize(&ws))
 		(void)ioctl(master, TIOCSWINSZ, &ws);
+}
+
+void
+ctl_pty_eof(int master)
+{
+	struct termios t;
+
+	if (tcgetattr(master, &t) != 0 || !(t.c_lflag & ICANON) ||
+	    t.c_cc[VEOF] == _POSIX_VDISABLE)
+		return;
+	{
+		char eof[2] = { (char)t.c_cc[VEOF], (char)t.c_cc[VEOF] };
+
+		/* A failure: the container is gone, nothing to tell. */
+		if (io_write_all(master, eof, sizeof(eof)) != 0)
+			return;
+	}
 }

@@ -489,10 +489,12 @@ front_master(struct front *f)
 static void
 front_input(struct front *f)
 {
-	if (f->master < 0)
+	if (f->master < 0) {
 		feed_read(f);
-	else if (!pump(STDIN_FILENO, f->master))
+	} else if (!pump(STDIN_FILENO, f->master)) {
 		f->interactive = false;
+		ctl_pty_eof(f->master);
+	}
 }
 
 /* What P0 waits for.  Input is read only once the container runs. */
@@ -567,7 +569,9 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 	plan_free(p);
 	if ((f.sfd = mon_signalfd(SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		die_errno("signalfd");
-	if (tty)
+	/* Raw only with -i: without it nothing is read from the terminal,
+	 * whose keys (Ctrl-C, Ctrl-\) then stay signals, passed on. */
+	if (tty && f.interactive)
 		tty_raw(&f);
 	for (;;) {
 		struct pollfd pf[PF_N];

@@ -346,6 +346,13 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	[ -z "$output" ]
 }
 
+@test "exec -it with a pipe for input: its end reaches the reader" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run ctl_as "$LC_A" bash -c "printf 'hi\n' | timeout 20 '$CTL_BIN' exec -it lab cat"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *hi* ]]
+}
+
 @test "attach: refused without -t, to another user, and with bad detach keys" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
 	run -125 as "$LC_A" attach lab

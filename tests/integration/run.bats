@@ -683,6 +683,21 @@ many_env_a() {
 	[[ "$output" != *"-icanon"* ]]
 }
 
+@test "-t without -i: the terminal's Ctrl-C is a signal, passed on; -it with a pipe for input: its end reaches the reader" {
+	# Raw mode only with -i: without it ^C stays SIGINT for the front,
+	# which passes it to the container.
+	run late_a $'\003' "$CTL_BIN" run -t busybox sleep 30
+	[ "$status" -eq 130 ]
+	# A pipe into -it: the pty gets the end-of-file character when the
+	# pipe ends, and cat ends instead of waiting for ever.
+	run ctl_as "$RT_A" bash -c "printf 'hi\n' | timeout 20 $CTL_BIN run -it busybox cat"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *hi* ]]
+	run ctl_as "$RT_A" bash -c "printf 'no newline' | timeout 20 $CTL_BIN run -it busybox sh -c 'cat; echo end-\$((6*7))'"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *end-42* ]]
+}
+
 @test "working directory, umask and rlimits follow the caller" {
 	run limits_a
 	[ "$status" -eq 0 ]
