@@ -107,6 +107,18 @@ reap(struct monitor *m)
 	return 128 + si.si_status;
 }
 
+void
+keeper_early_death(int status)
+{
+	int sig = status - 128;
+
+	if (sig > 0 && sig < 65)
+		warnmsg(
+		    "the container was killed by SIG%s before its command started%s",
+		    sigabbrev_np(sig) != NULL ? sigabbrev_np(sig) : "?",
+		    sig == SIGKILL ? " (too little memory for it?)" : "");
+}
+
 static void
 write_exit(int status)
 {
@@ -294,8 +306,9 @@ wait_ready(const struct launch_plan *p, struct monitor *m, int *status)
 	pf[INIT_PID] = (struct pollfd){ m->init_pidfd, POLLIN, 0 };
 	pf[INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
 	pf[OUT] = (struct pollfd){ ks.out[0], POLLIN, 0 };
+	/* Not told to go: P1 is gone already (keeper_early_death). */
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
-		killed = mon_pidfd_signal(m->init_pidfd, SIGKILL) == 0;
+		(void)mon_pidfd_signal(m->init_pidfd, SIGKILL);
 	for (;;) {
 		if (poll(pf, N, -1) < 0) {
 			if (errno == EINTR)
@@ -326,6 +339,9 @@ wait_ready(const struct launch_plan *p, struct monitor *m, int *status)
 		}
 		if (pf[INIT_PID].revents) {
 			*status = reap(m);
+			/* K's own kill (P0 gone) is no death to tell. */
+			if (killed)
+				*status = CTL_EXIT_FAIL;
 			return false;
 		}
 	}
@@ -538,7 +554,8 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 	monitor_relay_close(m);
 	if (!wait_ready(p, m, &status)) {
 		/* P1 ended before it was ready: as in the foreground, P0 gets
-		 * 125 (P1 said why on the caller's stderr). */
+		 * 125 (P1 said why on the caller's stderr, unless killed). */
+		keeper_early_death(status);
 		close(m->init_pidfd);
 		m->init_pidfd = -1;
 		log_set_teardown(NULL, NULL);

@@ -94,6 +94,9 @@ monitor_keeper(const struct launch_plan *p, struct monitor *m, pid_t init);
  * releases the layer locks, removes the cgroup, closes the PAM session,
  * audits the end with STATUS if the grant was audited.  Idempotent. */
 void keeper_end(struct monitor *m, int status);
+/* P1 ended with STATUS before it was ready: when a signal killed it (the
+ * OOM killer under a tiny memory limit) it said nothing; this says it. */
+void keeper_early_death(int status);
 /* K's failure hook (log.h) from the PAM session on: keeper_end with
  * CTL_EXIT_FAIL. */
 void monitor_teardown(void *m);

@@ -243,9 +243,11 @@ fg_start(struct monitor *m, pid_t init, struct fg_watch *w)
 	w->pf[FG_INIT_SOCK] = (struct pollfd){ m->init_sock[0], POLLIN, 0 };
 	w->pf[FG_TERM] = (struct pollfd){ in_job(m) ? mon_term_fd() : -1,
 		POLLIN, 0 };
-	/* P1 is in its cgroup already (main.c, step 7). */
+	/* P1 is in its cgroup already (main.c, step 7).  It cannot be told
+	 * to go only when it is gone already (killed at its cgroup's join:
+	 * too little memory): not a kill of K's, fg_end says why. */
 	if (mon_send(m->init_sock[0], MON_GO, 0, NULL, 0) != 0)
-		fg_kill(m, w);
+		(void)mon_pidfd_signal(m->init_pidfd, SIGKILL);
 }
 
 /* Inside a job: SIGTERM (scancel, the time limit: Slurm sends it to the
@@ -315,6 +317,9 @@ fg_end(struct monitor *m, struct fg_watch *w)
 {
 	int status = w->ready ? w->status : CTL_EXIT_FAIL;
 	bool front_alive = w->front_alive;
+
+	if (!w->ready && !w->killed && front_alive)
+		keeper_early_death(w->status);
 
 	/* The normal end, no failure hook from here. */
 	log_set_teardown(NULL, NULL);

@@ -189,6 +189,19 @@ front() {
 	wait_gone "$(leaf memory "$UA" hog)" "$(leaf pids "$UA" hog)"
 }
 
+@test "limits: a memory limit too small for the container to start is said, not a silent 125; nothing is left" {
+	run ctl_as "$LA" "$CTL_BIN" run --rm --name tiny --memory 100 busybox true
+	[ "$status" -eq 125 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ $output == "ctr-launch: the container was killed by SIGKILL before its command started (too little memory for it?)" ]]
+	run ctl_as "$LA" "$CTL_BIN" run -d --name tinyd --memory 100 busybox true
+	[ "$status" -eq 125 ]
+	[[ $output == *"killed by SIGKILL before its command started"* ]]
+	run ctl_as "$LA" "$CTL_BIN" ps -a -q
+	[ -z "$output" ]
+	wait_gone "$(leaf memory "$UA" tiny)" "$(leaf memory "$UA" tinyd)"
+}
+
 @test "limits: a fork bomb stops at pids; killing ctr-launch ends it all" {
 	bg "$LA" bomb --pids-limit 16 busybox sh -c 'b() { b | b & }; b; exec sleep 60'
 	d=$(leaf pids "$UA" bomb)
