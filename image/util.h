@@ -17,7 +17,8 @@
 
 /* Removes NAME (any type) below directory DFD, recursively. */
 int img_rmtree_at(int dfd, const char *name); /* best effort on error paths */
-/* Empties directory DFD (removes every entry, recursively). */
+/* Empties directory DFD (removes every entry, recursively), holding at
+ * most three descriptors however deep the tree. */
 int img_rmtree_contents(int dfd);
 
 /* Formats N bytes as "12.3MiB" into BUF. */

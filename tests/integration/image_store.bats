@@ -24,7 +24,7 @@ for d in range(30):
 }
 
 teardown_file() {
-	"$CTL_IMAGETOOL" rm "t$TAG-many" "t$TAG-spool" "t$TAG-busy" "t$TAG-gc" >/dev/null 2>&1 || true
+	"$CTL_IMAGETOOL" rm "t$TAG-many" "t$TAG-spool" "t$TAG-busy" "t$TAG-gc" "t$TAG-deep" >/dev/null 2>&1 || true
 	"$CTL_IMAGETOOL" gc >/dev/null 2>&1 || true
 }
 
@@ -249,4 +249,51 @@ consistent() {
 			[ -z "$(ls -A "$CTL_STORE/tmp")" ]
 		done
 	done
+}
+
+@test "a layer 2000 directories deep is removed with 64 descriptors, and so is a failed import of it" {
+	# a/a/.../a (4000 bytes of path, below PATH_MAX) with a file at the
+	# bottom; the second archive ends with an entry that refuses it.
+	python3 -c '
+import io, sys, tarfile
+for out, bad in ((sys.argv[1], False), (sys.argv[2], True)):
+    with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
+        p = ""
+        for _ in range(2000):
+            p += "a/"
+            ti = tarfile.TarInfo(p.rstrip("/"))
+            ti.type = tarfile.DIRTYPE
+            ti.mode = 0o755
+            t.addfile(ti)
+        ti = tarfile.TarInfo(p + "f")
+        ti.size = 4
+        t.addfile(ti, io.BytesIO(b"deep"))
+        if bad:
+            ti = tarfile.TarInfo("../escape")
+            ti.size = 0
+            t.addfile(ti, io.BytesIO(b""))
+' "$BATS_TEST_TMPDIR/deep.tar" "$BATS_TEST_TMPDIR/deepbad.tar"
+	few() { bash -c 'ulimit -n 64 && exec "$@"' few "$CTL_IMAGETOOL" "$@"; }
+	run few import --quiet --name "t$TAG-deep" "$BATS_TEST_TMPDIR/deep.tar"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	h=$(sha256sum "$BATS_TEST_TMPDIR/deep.tar" | cut -c1-64)
+	(cd "$CTL_STORE/layers/$h/diff" && [ "$(cat "$(printf 'a/%.0s' $(seq 2000))f")" = deep ])
+	run few rm "t$TAG-deep"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$CTL_STORE/layers/$h" ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	run few import --quiet --name "t$TAG-deep" "$BATS_TEST_TMPDIR/deepbad.tar"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" != *"Too many open files"* ]]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	# The store works as before.
+	run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-deep" "$FX/rootfs.tar"
+	[ "$status" -eq 0 ]
+	run "$CTL_IMAGETOOL" gc
+	[ "$status" -eq 0 ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	consistent
 }
