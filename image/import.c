@@ -271,6 +271,8 @@ import_archive(struct store *s, const char *path, const struct import_opts *o,
 	progress_init(&x.pr, o->quiet);
 	if (o->name != NULL && name_canon(o->name, canon, sizeof(canon)) == -1)
 		return err_set(e, "invalid image name \"%s\"", o->name);
+	if (o->name != NULL && store_name_check(canon, e) == -1)
+		return -1;
 	if (store_clean_tmp(s, e) == -1 || store_mkwork(s, e) == -1)
 		return -1;
 	if (open_input(&x, path) == -1)

@@ -78,6 +78,8 @@ imp_plan_name(struct imp *x, struct image_plan *p, const char *raw)
 
 	if (name_canon(raw, canon, sizeof(canon)) == -1)
 		return err_set(x->e, "invalid image name \"%s\"", raw);
+	if (store_name_check(canon, x->e) == -1)
+		return -1;
 	for (size_t i = 0; i < p->nnames; i++)
 		if (strcmp(p->names[i], canon) == 0)
 			return 0;

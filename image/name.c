@@ -95,3 +95,15 @@ name_decode(const char *enc, char *out, size_t outlen)
 	out[o] = '\0';
 	return 0;
 }
+
+bool
+name_fits_store(const char *canon, size_t *enclen)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)canon; *p; p++)
+		n += is_plain(*p) ? 1 : 3;
+	if (enclen != NULL)
+		*enclen = n;
+	return n > 0 && n <= NAME_STORE_MAX;
+}

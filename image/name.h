@@ -19,6 +19,7 @@
 #ifndef CTL_NAME_H
 #define CTL_NAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/imgref.h"
@@ -30,5 +31,11 @@ int name_canon(const char *in, char *out, size_t outlen) CTL_WUR;
 /* Percent-encodes every byte outside [A-Za-z0-9_-]; -1 if OUT too small. */
 int name_encode(const char *canon, char *out, size_t outlen) CTL_WUR;
 int name_decode(const char *enc, char *out, size_t outlen) CTL_WUR;
+/* The longest name_encode() of a name the store holds: one file name. */
+#define NAME_STORE_MAX 255
+/* True if canonical CANON, once encoded, is at most NAME_STORE_MAX bytes
+ * (a canonical name of NAME_MAX_LEN bytes may encode to three times as
+ * many); its encoded length into *ENCLEN if not NULL. */
+bool name_fits_store(const char *canon, size_t *enclen);
 
 #endif

@@ -19,6 +19,7 @@
 #include "image/origin.h"
 
 #define ORIGIN_DIR "origin"
+#define ORIGIN_TMP ".tmp" /* never an encoded name: those have no "." */
 
 static int
 origin_dir(struct store *s, int create)
@@ -33,11 +34,13 @@ int
 origin_put(struct store *s, const char *name, const char *text)
 {
 	cleanup_close int dfd = -1, fd = -1;
-	char enc[4 * NAME_MAX_LEN], tmp[4 * NAME_MAX_LEN + 8];
+	char enc[4 * NAME_MAX_LEN];
 	char line[ORIGIN_MAX + 2];
 	size_t n;
 
-	if (name_encode(name, enc, sizeof(enc)) == -1 || strlen(enc) > 250) {
+	/* the store's rule for a name (store_desc_write) */
+	if (!name_fits_store(name, NULL) ||
+	    name_encode(name, enc, sizeof(enc)) == -1) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
@@ -46,14 +49,14 @@ origin_put(struct store *s, const char *name, const char *text)
 		if ((unsigned char)line[n] < 0x20 || line[n] == 0x7f)
 			line[n] = '?';
 	line[n++] = '\n';
-	snprintf(tmp, sizeof(tmp), ".tmp-%s", enc);
 	if ((dfd = origin_dir(s, 1)) == -1)
 		return -1;
-	fd = openat(dfd, tmp,
+	/* one writer at a time (the store's lock): one temporary name */
+	fd = openat(dfd, ORIGIN_TMP,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1 || io_write_all(fd, line, n) == -1 ||
-	    renameat(dfd, tmp, dfd, enc) == -1) {
-		unlinkat(dfd, tmp, 0);
+	    renameat(dfd, ORIGIN_TMP, dfd, enc) == -1) {
+		unlinkat(dfd, ORIGIN_TMP, 0);
 		return -1;
 	}
 	return 0;

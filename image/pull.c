@@ -689,7 +689,7 @@ pull_image(struct store *s, const char *ref, const struct pull_opts *o,
 	char name[NAME_MAX_LEN + 1];
 	int r;
 
-	r = make_job(ref, o, &j, name, e);
+	r = make_job(ref, o, &j, name, e) == 0 ? store_name_check(name, e) : -1;
 	if (r == 0)
 		r = pull_run(s, &j, o, name, e);
 	explicit_bzero(j.cred, sizeof(j.cred));

@@ -229,6 +229,18 @@ store_layer_commit(struct store *s, const char *dir, const char *hex,
 }
 
 int
+store_name_check(const char *canon, struct ctl_err *e)
+{
+	size_t n;
+
+	if (name_fits_store(canon, &n))
+		return 0;
+	return err_set(e,
+	    "%s: name too long for the store (%zu bytes once encoded, at most %d)",
+	    canon, n, NAME_STORE_MAX);
+}
+
+int
 store_desc_write(struct store *s, const struct image_desc *d, struct ctl_err *e)
 {
 	char enc[3 * NAME_MAX_LEN + 1], tmpn[32];
@@ -237,7 +249,9 @@ store_desc_write(struct store *s, const struct image_desc *d, struct ctl_err *e)
 	static unsigned seq;
 	size_t len;
 
-	if (name_encode(d->name, enc, sizeof(enc)) == -1 || strlen(enc) > 255)
+	if (store_name_check(d->name, e) == -1)
+		return -1;
+	if (name_encode(d->name, enc, sizeof(enc)) == -1)
 		return err_set(e, "%s: name too long for the store", d->name);
 	if (desc_serialize(d, &buf, &len) == -1)
 		return err_set(e, "%s: cannot serialise the descriptor",

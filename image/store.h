@@ -50,6 +50,9 @@ int store_layer_get(struct store *s, const char *hex, char *link,
 int store_layer_commit(struct store *s, const char *dir, const char *hex,
     uint64_t size, char *link, struct ctl_err *e) CTL_WUR;
 
+/* 0 if the store can hold canonical name CANON (images/<enc> is one file
+ * name: at most NAME_STORE_MAX bytes once encoded); -1 with the reason. */
+int store_name_check(const char *canon, struct ctl_err *e) CTL_WUR;
 /* Writes D under images/<enc of d->name>, atomically. */
 int store_desc_write(struct store *s, const struct image_desc *d,
     struct ctl_err *e) CTL_WUR;

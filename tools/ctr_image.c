@@ -499,6 +499,8 @@ cmd_tag(int argc, char **argv)
 	}
 	if (canon_arg(argv[1], src) != 0 || canon_arg(argv[2], dst) != 0)
 		return 1;
+	if (store_name_check(dst, &e) == -1)
+		return failerr(&e);
 	if (store_open(&s, &e) == -1 ||
 	    store_desc_read(&s, src, &d, &e) == -1 ||
 	    store_clean_tmp(&s, &e) == -1 || store_mkwork(&s, &e) == -1) {

@@ -336,3 +336,41 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 	[[ "$output" == *"imported t$TAG-multi:1 "* ]]
 	"$CTL_IMAGETOOL" rm "t$TAG-multi:1" >/dev/null
 }
+
+@test "a name too long for the store refuses the import before anything is written" {
+	# 214 bytes, so a valid name, but each "/" is 3 bytes once encoded.
+	long="t$TAG-long$(printf '/a%.0s' $(seq 100)):1"
+	mkdir -p "$BATS_TEST_TMPDIR/own"
+	echo "long $TAG" >"$BATS_TEST_TMPDIR/own/f"
+	python3 "$CTL_SRC/tests/mkarchive.py" --format docker --out "$BATS_TEST_TMPDIR/two.tar" \
+	    --tag "t$TAG-okname:1" --tag "$long" "$FX/base" "$BATS_TEST_TMPDIR/own"
+	snap() { ls -A "$CTL_STORE/images" "$CTL_STORE/layers" "$CTL_STORE/l"; }
+	before=$(snap)
+	run "$CTL_IMAGETOOL" import "$BATS_TEST_TMPDIR/two.tar"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" != *imported* ]]
+	[[ "$output" == *"name too long for the store"* ]]
+	run "$CTL_IMAGETOOL" inspect "t$TAG-okname:1"
+	[ "$status" -eq 1 ]
+	[ "$(snap)" = "$before" ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	# --name and tag check it before they start.
+	run "$CTL_IMAGETOOL" import --name "$long" "$FX/rootfs.tar"
+	[ "$status" -eq 1 ]
+	[[ "$output" == "ctr-image: "*"$long: name too long for the store (416 bytes once encoded, at most 255)" ]]
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-okname:1" "$FX/rootfs.tar"
+	run "$CTL_IMAGETOOL" tag "t$TAG-okname:1" "$long"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"name too long for the store"* ]]
+	# The longest name the store holds is imported with its origin.
+	edge="t$TAG-e$(printf 'x%.0s' $(seq 242)):1"
+	[ "$(printf '%s' "$edge" | sed 's/:/%3A/' | wc -c)" -eq 255 ]
+	run "$CTL_IMAGETOOL" import --quiet --name "$edge" "$FX/rootfs.tar"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	"$CTL_IMAGETOOL" list | grep -q "^$edge .* imported from "
+	run "$CTL_IMAGETOOL" tag "t$TAG-okname:1" "$edge"
+	[ "$status" -eq 0 ]
+	"$CTL_IMAGETOOL" rm "$edge" "t$TAG-okname:1" >/dev/null
+}
