@@ -11,7 +11,8 @@
  * - A layer MUST enter layers/ only after every layer of the import
  *   verified, and only after its files were synced (syncfs).
  * - A failed import MUST leave layers/, l/ and blobmap/ as they were: if
- *   no descriptor could be written, every layer it added is taken back.
+ *   no descriptor could be written, every layer it added is taken back,
+ *   renamed into tmp/ before it is deleted (store_layer_remove).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,17 +48,22 @@ drop_replaced(struct imp *x, const struct image_desc *old)
 }
 
 /* Takes back every layer this import added to layers/ (no descriptor
- * names them yet, so no launch uses them), with its l/ link. */
+ * names them yet, so no launch uses them), with its l/ link, the way
+ * every layer leaves the store: renamed into tmp/ first. */
 static void
 rollback_layers(struct imp *x)
 {
 	for (size_t i = 0; i < x->nul; i++) {
 		struct ulayer *u = &x->ul[i];
+		struct ctl_err ignored = { .line = 0 };
+		uint64_t freed = 0;
 
 		if (!u->added)
 			continue;
-		unlinkat(x->s->l, u->link, 0);
-		img_rmtree_at(x->s->layers, u->diff);
+		if (store_layer_remove(x->s, u->diff, &freed, &ignored) != 1)
+			progress_warn(&x->pr,
+			    "layer sha256:%.12s: not taken back (gc removes it)",
+			    u->diff);
 		u->added = false;
 	}
 	(void)blobmap_prune(x->s);

@@ -5,7 +5,7 @@
  * - Every path below STORE_DIR MUST be reached through *at() calls on the
  *   store's directory descriptors, with O_NOFOLLOW on the last component.
  * - A layer MUST appear under layers/<hex> only by renaming a complete
- *   directory out of tmp/, and an image under images/ only by renaming a
+ *   directory out of tmp/ (its files, link and size synced first), and an image under images/ only by renaming a
  *   complete descriptor that was synced (after syncfs of the store).
  * - A layer MUST be removed only under flock(LOCK_EX|LOCK_NB) on its
  *   directory descriptor, by renaming it into tmp/ first, so a removal
@@ -191,6 +191,7 @@ store_layer_get(struct store *s, const char *hex, char *link, uint64_t *size,
 	return 1;
 }
 
+/* Writes NAME below DFD and syncs it. */
 static int
 write_file_at(int dfd, const char *name, const char *text)
 {
@@ -198,7 +199,8 @@ write_file_at(int dfd, const char *name, const char *text)
 
 	fd = openat(dfd, name,
 	    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || io_write_all(fd, text, strlen(text)) == -1)
+	if (fd == -1 || io_write_all(fd, text, strlen(text)) == -1 ||
+	    fsync(fd) == -1)
 		return -1;
 	return 0;
 }
@@ -220,11 +222,16 @@ store_layer_commit(struct store *s, const char *dir, const char *hex,
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 36);
 	} while (fstatat(s->l, link, &st, AT_SYMLINK_NOFOLLOW) == 0);
 	snprintf(num, sizeof(num), "%llu\n", (unsigned long long)size);
+	/* link and size synced, and their names in the directory, before
+	 * the layer is visible: its files were synced by the caller
+	 * (syncfs), so layers/<hex> is never found without them. */
 	if (write_file_at(fd, "link", link) == -1 ||
-	    write_file_at(fd, "size", num) == -1 || fchmod(fd, 0700) == -1)
+	    write_file_at(fd, "size", num) == -1 || fchmod(fd, 0700) == -1 ||
+	    fsync(fd) == -1)
 		return err_errno(e, "layer %s", hex);
 	if (renameat(s->work, dir, s->layers, hex) == -1)
 		return err_errno(e, "layer %s: rename into layers/", hex);
+	fsync(s->layers);
 	return fix_link(s, hex, link, e);
 }
 
@@ -385,9 +392,8 @@ layer_used(struct image_desc **v, size_t n, const char *hex)
 	return false;
 }
 
-/* 1 removed, 0 busy, -1 error. */
-static int
-remove_layer(struct store *s, const char *hex, uint64_t *freed,
+int
+store_layer_remove(struct store *s, const char *hex, uint64_t *freed,
     struct ctl_err *e)
 {
 	cleanup_close int fd = -1;
@@ -510,7 +516,7 @@ store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
 		if (!gram_hex64(de->d_name) || layer_used(v, n, de->d_name) ||
 		    (only != NULL && !in_only(only, de->d_name)))
 			continue;
-		k = remove_layer(s, de->d_name, &r->freed, e);
+		k = store_layer_remove(s, de->d_name, &r->freed, e);
 		if (k == -1) {
 			ret = -1;
 			break;

@@ -53,6 +53,12 @@ int store_layer_commit(struct store *s, const char *dir, const char *hex,
 /* 0 if the store can hold canonical name CANON (images/<enc> is one file
  * name: at most NAME_STORE_MAX bytes once encoded); -1 with the reason. */
 int store_name_check(const char *canon, struct ctl_err *e) CTL_WUR;
+/* Removes layers/<hex> and its l/ link the one safe way: under the
+ * layer's lock, renamed into tmp/ before anything in it is deleted (an
+ * interruption leaves garbage in tmp/ only).  Adds its size to *FREED.
+ * 1 removed (or absent), 0 busy (skipped), -1 error. */
+int store_layer_remove(struct store *s, const char *hex, uint64_t *freed,
+    struct ctl_err *e) CTL_WUR;
 /* Writes D under images/<enc of d->name>, atomically. */
 int store_desc_write(struct store *s, const struct image_desc *d,
     struct ctl_err *e) CTL_WUR;

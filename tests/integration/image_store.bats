@@ -297,3 +297,31 @@ for out, bad in ((sys.argv[1], False), (sys.argv[2], True)):
 	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
 	consistent
 }
+
+@test "a rolled-back import renames its layer into tmp/ before deleting it; a layer's link and size are synced before it enters layers/" {
+	mkdir -p "$BATS_TEST_TMPDIR/rb"
+	echo "rollback $TAG" >"$BATS_TEST_TMPDIR/rb/f"
+	tar -C "$BATS_TEST_TMPDIR/rb" -cf "$BATS_TEST_TMPDIR/rb.tar" .
+	h=$(sha256sum "$BATS_TEST_TMPDIR/rb.tar" | cut -c1-64)
+	tr=$BATS_TEST_TMPDIR/trace
+	before=$(ls -A "$CTL_STORE/layers" "$CTL_STORE/l")
+	# The second syncfs (the one before the descriptors) fails: the
+	# layer this import just put into layers/ is taken back.
+	run strace -f -y -qq -o "$tr" -e trace=syncfs,fsync,renameat,renameat2,unlinkat \
+	    -e inject=syncfs:error=EIO:when=2 \
+	    "$CTL_IMAGETOOL" import --quiet --name "t$TAG-rb" "$BATS_TEST_TMPDIR/rb.tar"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"syncfs: Input/output error"* ]]
+	[ "$(ls -A "$CTL_STORE/layers" "$CTL_STORE/l")" = "$before" ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	cat "$tr"
+	grep -qE "rename(at|at2)\(.*/layers>, \"$h\"" "$tr" # it was committed
+	# Nothing of it was deleted while it was in layers/.
+	! grep -E "unlinkat\([0-9]+<[^>]*/layers/$h[/>]" "$tr" || false
+	! grep -E "unlinkat\([0-9]+<[^>]*/layers>, \"$h\"" "$tr" || false
+	# Its link and size were synced before it entered layers/.
+	awk -v h="$h" '/fsync\(.*\/link>/ { l = 1 } /fsync\(.*\/size>/ { s = 1 }
+	    /rename/ && index($0, "layers>, \"" h "\"") { ok = l && s; exit }
+	    END { exit !ok }' "$tr"
+}
