@@ -20,7 +20,8 @@
  *   the xattr trusted.overlay.opaque="y" on its directory; a whiteout
  *   without a valid name refuses the import.
  * - The entry count MUST stay within max_entries, and no file (a sparse
- *   one included) MUST be larger than max_size.
+ *   one included) MUST be larger than max_size: its declared size is
+ *   checked first, and no data block may end past that size.
  * - The directory times kept until the layer's end (with their paths)
  *   MUST stay within DIRTIME_BUDGET (64 MiB); a layer needing more is
  *   refused.
@@ -293,8 +294,15 @@ do_file(struct xctx *x, int pfd, const char *base, const char *path,
 	}
 	if (fd == -1)
 		return xerrno(x, path, "create");
+	if (want < 0 || (uint64_t)want > x->o->max_size)
+		return xerr(x, path, "refused: larger than --max-size");
 	while ((r = archive_read_data_block(x->a, &buf, &size, &off)) ==
 	    ARCHIVE_OK) {
+		/* A sparse entry's map places blocks anywhere: none may end
+		 * past the size it declares (which --max-size bounds). */
+		if (off < 0 || off > want || (la_int64_t)size > want - off)
+			return xerr(x, path,
+			    "refused: data beyond its declared size");
 		if (write_at(fd, buf, size, (off_t)off) == -1)
 			return xerrno(x, path, "write");
 		if (off + (la_int64_t)size > end)
@@ -303,7 +311,7 @@ do_file(struct xctx *x, int pfd, const char *base, const char *path,
 	if (r != ARCHIVE_EOF)
 		return err_set(x->e, "layer data: %s",
 		    archive_error_string(x->a));
-	if (want > 0 && (uint64_t)want > x->o->max_size)
+	if ((uint64_t)end > x->o->max_size)
 		return xerr(x, path, "refused: larger than --max-size");
 	if (want > end && ftruncate(fd, (off_t)want) == -1)
 		return xerrno(x, path, "truncate");

@@ -223,3 +223,41 @@ PY
 	[ ! -e "$CTL_STORE/images/t$TAG-dirs%3Alatest" ]
 	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
 }
+
+@test "a sparse entry cannot place data past the size it declares (--max-size holds for sparse files)" {
+	# pax sparse 0.1: 10 bytes declared, one byte mapped at 10^12.
+	python3 -c '
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo("big")
+    ti.size = 1
+    ti.pax_headers = {"GNU.sparse.size": "10", "GNU.sparse.numblocks": "1",
+                      "GNU.sparse.map": sys.argv[2] + ",1", "GNU.sparse.name": "big"}
+    t.addfile(ti, io.BytesIO(b"x"))
+' "$BATS_TEST_TMPDIR/far.tar" 1000000000000
+	run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-sparse" "$BATS_TEST_TMPDIR/far.tar"
+	echo "$output"
+	h=$(sha256sum "$BATS_TEST_TMPDIR/far.tar" | cut -c1-64)
+	ls -ls "$CTL_STORE/layers/$h/diff" || true
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"\"big\": refused: data beyond its declared size"* ]]
+	[ ! -e "$CTL_STORE/layers/$h" ]
+	[ ! -e "$CTL_STORE/images/t$TAG-sparse%3Alatest" ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	# A block within the declared size is a sparse file of that size.
+	python3 -c '
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as t:
+    ti = tarfile.TarInfo("big")
+    ti.size = 1
+    ti.pax_headers = {"GNU.sparse.size": "10", "GNU.sparse.numblocks": "1",
+                      "GNU.sparse.map": "9,1", "GNU.sparse.name": "big"}
+    t.addfile(ti, io.BytesIO(b"x"))
+' "$BATS_TEST_TMPDIR/near.tar"
+	run "$CTL_IMAGETOOL" import --quiet --name "t$TAG-sparse" "$BATS_TEST_TMPDIR/near.tar"
+	[ "$status" -eq 0 ]
+	h=$(sha256sum "$BATS_TEST_TMPDIR/near.tar" | cut -c1-64)
+	[ "$(stat -c %s "$CTL_STORE/layers/$h/diff/big")" -eq 10 ]
+	[ "$(tail -c 1 "$CTL_STORE/layers/$h/diff/big")" = x ]
+	"$CTL_IMAGETOOL" rm "t$TAG-sparse" >/dev/null
+}
