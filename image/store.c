@@ -10,8 +10,10 @@
  * - A layer MUST be removed only under flock(LOCK_EX|LOCK_NB) on its
  *   directory descriptor, by renaming it into tmp/ first, so a removal
  *   that is interrupted leaves garbage only in tmp/.
- * - gc MUST refuse to collect anything while any descriptor is unreadable
- *   (its layers might be in use by it).
+ * - gc MUST refuse to collect any layer while any descriptor is unreadable
+ *   (its layers might be in use by it); the rest of its work goes on.
+ * - An entry of images/ MUST be opened with O_NONBLOCK|O_NOFOLLOW and read
+ *   only if it is a regular file; one bad entry never hides the others.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -50,6 +52,8 @@ store_open(struct store *s, struct ctl_err *e)
 
 	s->fd = s->images = s->layers = s->l = s->tmp = s->work = -1;
 	s->workname[0] = '\0';
+	s->warn = NULL;
+	s->unread = 0;
 	if (mkdir(STORE_DIR, 0700) == -1 && errno != EEXIST)
 		return err_errno(e, "%s", STORE_DIR);
 	s->fd = open(STORE_DIR,
@@ -285,7 +289,10 @@ store_desc_read(struct store *s, const char *canon, struct image_desc **d,
 	*d = NULL;
 	if (name_encode(canon, enc, sizeof(enc)) == -1)
 		return err_set(e, "%s: bad name", canon);
-	fd = openat(s->images, enc, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted there must not hang us (holding the
+	 * lock); desc_read_fd() refuses anything but a regular file. */
+	fd = openat(s->images, enc,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT)
 		return err_set(e, "no image %s", canon);
 	if (fd == -1)
@@ -293,9 +300,10 @@ store_desc_read(struct store *s, const char *canon, struct image_desc **d,
 	if (desc_read_fd(fd, d, &derr) == -1)
 		return err_set(e, "%s: %.255s", canon, derr.msg);
 	if (strcmp((*d)->name, canon) != 0) {
+		err_set(e, "%s: descriptor names %.255s", canon, (*d)->name);
 		desc_free(*d);
 		*d = NULL;
-		return err_set(e, "%s: descriptor names %s", canon, canon);
+		return -1;
 	}
 	return 0;
 }
@@ -332,6 +340,20 @@ store_desc_all_free(struct image_desc **v, size_t n)
 	free(v);
 }
 
+/* One entry of images/ that is not a readable descriptor: counted, and
+ * said through s->warn. */
+static void
+bad_desc(struct store *s, const char *ent, const char *why)
+{
+	char msg[sizeof(((struct ctl_err *)0)->msg)];
+
+	s->unread++;
+	snprintf(msg, sizeof(msg), "%s/images/%.255s: %.600s", STORE_DIR, ent,
+	    why);
+	if (s->warn != NULL)
+		s->warn(msg);
+}
+
 int
 store_desc_all(struct store *s, struct image_desc ***out, size_t *nout,
     struct ctl_err *e)
@@ -345,6 +367,7 @@ store_desc_all(struct store *s, struct image_desc ***out, size_t *nout,
 
 	*out = NULL;
 	*nout = 0;
+	s->unread = 0;
 	if (dir == NULL) {
 		if (fd >= 0)
 			close(fd);
@@ -352,15 +375,17 @@ store_desc_all(struct store *s, struct image_desc ***out, size_t *nout,
 	}
 	while ((de = readdir(dir)) != NULL) {
 		struct image_desc **nv;
+		struct ctl_err derr = { .line = 0 };
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (name_decode(de->d_name, canon, sizeof(canon)) == -1 ||
-		    store_desc_read(s, canon, &d, e) == -1) {
-			if (e->msg[0] == '\0' || strstr(e->msg, canon) == NULL)
-				err_set(e, "%s/images/%s: not a descriptor",
-				    STORE_DIR, de->d_name);
-			goto fail;
+		if (name_decode(de->d_name, canon, sizeof(canon)) == -1) {
+			bad_desc(s, de->d_name, "not a descriptor name");
+			continue;
+		}
+		if (store_desc_read(s, canon, &d, &derr) == -1) {
+			bad_desc(s, de->d_name, derr.msg);
+			continue;
 		}
 		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL) {
 			desc_free(d);
@@ -502,6 +527,8 @@ store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
 	memset(r, 0, sizeof(*r));
 	if (store_desc_all(s, &v, &n, e) == -1)
 		return -1;
+	/* A descriptor that cannot be read may name any layer: keep all. */
+	r->unread = s->unread;
 	fd = openat(s->layers, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	dir = fd >= 0 ? fdopendir(fd) : NULL;
 	if (dir == NULL) {
@@ -513,6 +540,8 @@ store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
 	while ((de = readdir(dir)) != NULL) {
 		int k;
 
+		if (r->unread > 0)
+			break;
 		if (!gram_hex64(de->d_name) || layer_used(v, n, de->d_name) ||
 		    (only != NULL && !in_only(only, de->d_name)))
 			continue;

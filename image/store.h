@@ -27,6 +27,10 @@ struct store {
 	int fd, images, layers, l, tmp;
 	int work; /* tmp/<work> of this command, or -1 */
 	char workname[64];
+	/* Said once per entry of images/ that store_desc_all() could not
+	 * read (the message names it), if set; they are counted in unread. */
+	void (*warn)(const char *msg);
+	unsigned unread;
 };
 
 /* Opens (creating if needed) and locks the store. */
@@ -68,19 +72,23 @@ int store_desc_read(struct store *s, const char *canon, struct image_desc **d,
 int store_desc_remove(struct store *s, const char *canon,
     struct ctl_err *e) CTL_WUR;
 
-/* Every descriptor, sorted by name; N set. */
+/* Every readable descriptor, sorted by name; N set.  Each entry of
+ * images/ that is not one is skipped, counted in s->unread and said
+ * through s->warn; -1 only if images/ itself cannot be read. */
 int store_desc_all(struct store *s, struct image_desc ***v, size_t *n,
     struct ctl_err *e) CTL_WUR;
 void store_desc_all_free(struct image_desc **v, size_t n);
 
 struct gc_result {
 	unsigned removed, busy, links;
-	unsigned maps; /* blob map records of removed layers, pruned */
+	unsigned maps;   /* blob map records of removed layers, pruned */
+	unsigned unread; /* descriptors unreadable: no layer was removed */
 	uint64_t freed;
 };
 /* Removes layers used by no image (if ONLY is not NULL: only those among
  * the ONLY hexes), dangling links, and blob map records whose layer is
- * gone.  BUSY is called per busy layer. */
+ * gone.  BUSY is called per busy layer.  While a descriptor is unreadable
+ * (r->unread), no layer is removed. */
 int
 store_gc(struct store *s, const struct image_desc *only, struct gc_result *r,
     void (*busy)(const char *hex), struct ctl_err *e) CTL_WUR;

@@ -69,6 +69,27 @@ failerr(const struct ctl_err *e)
 	return fail(e->msg);
 }
 
+/* A store warning (an unreadable descriptor): escaped, one line. */
+static void
+warn_line(const char *msg)
+{
+	char shown[8192];
+
+	text_escape(msg, shown, sizeof(shown));
+	fflush(stdout);
+	fprintf(stderr, "ctr-image: warning: %s\n", shown);
+}
+
+/* store_open(), with the store's warnings said on stderr. */
+static int
+open_store(struct store *s, struct ctl_err *e)
+{
+	int r = store_open(s, e);
+
+	s->warn = warn_line;
+	return r;
+}
+
 static void
 on_signal(int sig)
 {
@@ -101,7 +122,7 @@ begin_transfer(int argc, struct store *s, struct ctl_err *e)
 		usage(stderr);
 		return 1;
 	}
-	if (store_open(s, e) == -1) {
+	if (open_store(s, e) == -1) {
 		store_close(s);
 		return failerr(e);
 	}
@@ -269,7 +290,7 @@ cmd_list(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (store_open(&s, &e) == -1 || store_desc_all(&s, &v, &n, &e) == -1) {
+	if (open_store(&s, &e) == -1 || store_desc_all(&s, &v, &n, &e) == -1) {
 		store_close(&s);
 		return failerr(&e);
 	}
@@ -295,7 +316,8 @@ cmd_list(int argc, char **argv)
 	}
 	store_close(&s);
 	store_desc_all_free(v, n);
-	return 0;
+	/* the good ones listed, each bad one warned about */
+	return s.unread > 0;
 }
 
 /* Prints S quoted, with C escapes for anything not printable ASCII. */
@@ -350,7 +372,7 @@ cmd_inspect(int argc, char **argv)
 	}
 	if (canon_arg(argv[1], canon) != 0)
 		return 1;
-	if (store_open(&s, &e) == -1 ||
+	if (open_store(&s, &e) == -1 ||
 	    store_desc_read(&s, canon, &d, &e) == -1) {
 		store_close(&s);
 		return failerr(&e);
@@ -410,6 +432,9 @@ say_gc(const char *what, const struct gc_result *r)
 		printf(", removed %u stale links", r->links);
 	if (r->maps > 0)
 		printf(", pruned %u blob map records", r->maps);
+	if (r->unread > 0)
+		printf(", kept every unused layer: %u descriptors unreadable",
+		    r->unread);
 	putchar('\n');
 }
 
@@ -426,7 +451,7 @@ cmd_rm(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (store_open(&s, &e) == -1) {
+	if (open_store(&s, &e) == -1) {
 		store_close(&s);
 		return failerr(&e);
 	}
@@ -468,7 +493,7 @@ cmd_gc(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (store_open(&s, &e) == -1 || store_clean_tmp(&s, &e) == -1 ||
+	if (open_store(&s, &e) == -1 || store_clean_tmp(&s, &e) == -1 ||
 	    store_gc(&s, NULL, &gr, say_busy, &e) == -1) {
 		store_close(&s);
 		return failerr(&e);
@@ -480,6 +505,9 @@ cmd_gc(int argc, char **argv)
 	}
 	store_close(&s);
 	say_gc("gc", &gr);
+	if (gr.unread > 0)
+		return fail("gc: no layer removed while a descriptor is "
+			    "unreadable (rm its name, then gc)");
 	return 0;
 }
 
@@ -501,7 +529,7 @@ cmd_tag(int argc, char **argv)
 		return 1;
 	if (store_name_check(dst, &e) == -1)
 		return failerr(&e);
-	if (store_open(&s, &e) == -1 ||
+	if (open_store(&s, &e) == -1 ||
 	    store_desc_read(&s, src, &d, &e) == -1 ||
 	    store_clean_tmp(&s, &e) == -1 || store_mkwork(&s, &e) == -1) {
 		desc_free(d);

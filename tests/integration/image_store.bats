@@ -325,3 +325,51 @@ for out, bad in ((sys.argv[1], False), (sys.argv[2], True)):
 	    /rename/ && index($0, "layers>, \"" h "\"") { ok = l && s; exit }
 	    END { exit !ok }' "$tr"
 }
+
+@test "list shows the good images and warns once per bad descriptor; rm and gc go on but keep every layer" {
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-good" "$FX/rootfs.tar"
+	h=$(sha256sum "$FX/rootfs.tar" | cut -c1-64)
+	h3=$(printf '%064d' 3)
+	im=$CTL_STORE/images
+	good=$im/t$TAG-good%3Alatest
+	# Layer h3 is named only by a descriptor cut short (no "end").
+	cp -a "$CTL_STORE/layers/$h" "$CTL_STORE/layers/$h3"
+	sed -e "s/$h/$h3/" -e '/^end/d' -e "s/t$TAG-good/t$TAG-trunc/" "$good" >"$im/t$TAG-trunc%3Alatest"
+	: >"$im/t$TAG-empty%3Alatest"
+	head -c 1100000 /dev/zero | tr '\0' x >"$im/t$TAG-huge%3Alatest"
+	cp "$good" "$im/t$TAG-other%3Alatest" # names another image
+	printf x >"$im/t$TAG%41bad"           # not an encoding the store writes
+	mkfifo "$im/t$TAG-fifo%3Alatest"
+	run timeout 20 bash -c '"$1" list 2>"$2"' list "$CTL_IMAGETOOL" "$BATS_TEST_TMPDIR/err"
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"t$TAG-good:latest "* ]]
+	[ "$(grep -c '^ctr-image: warning: ' "$BATS_TEST_TMPDIR/err")" -eq 6 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/err")" -eq 6 ]
+	grep -q "t$TAG-other%3Alatest: t$TAG-other:latest: descriptor names t$TAG-good:latest\$" "$BATS_TEST_TMPDIR/err"
+	grep -q "t$TAG-fifo%3Alatest: .*not a regular file" "$BATS_TEST_TMPDIR/err"
+	run timeout 20 "$CTL_IMAGETOOL" inspect "t$TAG-fifo"
+	[ "$status" -eq 1 ]
+	# rm removes the name; no layer goes while a descriptor is unreadable.
+	run timeout 20 "$CTL_IMAGETOOL" rm "t$TAG-good"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed t$TAG-good:latest"* ]]
+	[[ "$output" == *"kept every unused layer: 6 descriptors unreadable"* ]]
+	[ -d "$CTL_STORE/layers/$h3" ]
+	[ -d "$CTL_STORE/layers/$h" ]
+	run timeout 20 "$CTL_IMAGETOOL" gc
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ -d "$CTL_STORE/layers/$h3" ]
+	[ -z "$(ls -A "$CTL_STORE/tmp")" ]
+	# The bad ones removed, gc collects.
+	run "$CTL_IMAGETOOL" rm "t$TAG-trunc" "t$TAG-empty" "t$TAG-huge" "t$TAG-other" "t$TAG-fifo"
+	[ "$status" -eq 0 ]
+	rm "$im/t$TAG%41bad"
+	run "$CTL_IMAGETOOL" gc
+	[ "$status" -eq 0 ]
+	[ ! -e "$CTL_STORE/layers/$h3" ]
+	consistent
+}
