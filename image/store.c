@@ -45,8 +45,27 @@ subdir(struct store *s, const char *name, int *fd, struct ctl_err *e)
 	return 0;
 }
 
-int
-store_open(struct store *s, struct ctl_err *e)
+/* Takes the store lock HOW (LOCK_EX or LOCK_SH); if another command
+ * holds it, says so once on stderr, then waits. */
+static int
+lock_store(int fd, int how)
+{
+	if (flock(fd, how | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return -1;
+	fflush(stdout);
+	fputs("ctr-image: waiting for the store lock (another ctr-image is "
+	      "running)\n",
+	    stderr);
+	while (flock(fd, how) == -1)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+static int
+open_locked(struct store *s, int how, struct ctl_err *e)
 {
 	struct stat st;
 
@@ -66,7 +85,7 @@ store_open(struct store *s, struct ctl_err *e)
 		return err_set(e, "%s: not owned by root", STORE_DIR);
 	if ((st.st_mode & 07777) != 0700 && fchmod(s->fd, 0700) == -1)
 		return err_errno(e, "%s: chmod 0700", STORE_DIR);
-	if (flock(s->fd, LOCK_EX) == -1)
+	if (lock_store(s->fd, how) == -1)
 		return err_errno(e, "%s: lock", STORE_DIR);
 	if (subdir(s, "images", &s->images, e) == -1 ||
 	    subdir(s, "layers", &s->layers, e) == -1 ||
@@ -74,6 +93,18 @@ store_open(struct store *s, struct ctl_err *e)
 	    subdir(s, "tmp", &s->tmp, e) == -1)
 		return -1;
 	return 0;
+}
+
+int
+store_open(struct store *s, struct ctl_err *e)
+{
+	return open_locked(s, LOCK_EX, e);
+}
+
+int
+store_open_shared(struct store *s, struct ctl_err *e)
+{
+	return open_locked(s, LOCK_SH, e);
 }
 
 void

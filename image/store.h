@@ -1,9 +1,11 @@
 /*
  * store.h: the image store on disk (layout in desc.h), for ctr-image.
  *
- * Every mutation (import, rm, gc, tag) runs under an exclusive flock on
- * the STORE_DIR descriptor, so tmp/ holds only the work of the one running
- * command and anything else found there is stale.
+ * Every mutation (import, pull, rm, gc, tag) runs under an exclusive
+ * flock on the STORE_DIR descriptor, so tmp/ holds only the work of the
+ * one running command and anything else found there is stale.  Commands
+ * that only read (list, inspect) share the lock (store_open_shared) and
+ * change nothing: no tmp/ cleaning, no work directory, no removal.
  *
  * Invariants:
  * - A layer MUST become visible under layers/<hex> only by rename(2) of a
@@ -33,8 +35,11 @@ struct store {
 	unsigned unread;
 };
 
-/* Opens (creating if needed) and locks the store. */
+/* Opens (creating if needed) and locks the store, exclusively.  A
+ * command that has to wait for the lock says so once on stderr. */
 int store_open(struct store *s, struct ctl_err *e) CTL_WUR;
+/* The same with a shared lock, for commands that only read. */
+int store_open_shared(struct store *s, struct ctl_err *e) CTL_WUR;
 void store_close(struct store *s);
 
 /* Removes everything in tmp/ (stale work of interrupted commands). */

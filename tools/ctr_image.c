@@ -6,8 +6,9 @@
  * - It MUST refuse to run unless the effective uid is 0.
  * - Every failure MUST print one line "ctr-image: ..." on stderr and exit 1,
  *   its bytes escaped (text_escape: no control byte reaches a terminal).
- * - Every store mutation MUST run under the store lock (store_open), so
- *   tmp/ only ever holds this command's work or stale work.
+ * - Every store mutation MUST run under the exclusive store lock
+ *   (store_open), so tmp/ only ever holds this command's work or stale
+ *   work; list and inspect, which change nothing, share it.
  * - rm and gc MUST never remove a layer whose lock is held (busy layers
  *   are skipped and reported).
  */
@@ -80,11 +81,21 @@ warn_line(const char *msg)
 	fprintf(stderr, "ctr-image: warning: %s\n", shown);
 }
 
-/* store_open(), with the store's warnings said on stderr. */
+/* store_open() (shared lock: store_open_shared()), with the store's
+ * warnings said on stderr. */
 static int
 open_store(struct store *s, struct ctl_err *e)
 {
 	int r = store_open(s, e);
+
+	s->warn = warn_line;
+	return r;
+}
+
+static int
+open_store_shared(struct store *s, struct ctl_err *e)
+{
+	int r = store_open_shared(s, e);
 
 	s->warn = warn_line;
 	return r;
@@ -290,7 +301,8 @@ cmd_list(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (open_store(&s, &e) == -1 || store_desc_all(&s, &v, &n, &e) == -1) {
+	if (open_store_shared(&s, &e) == -1 ||
+	    store_desc_all(&s, &v, &n, &e) == -1) {
 		store_close(&s);
 		return failerr(&e);
 	}
@@ -372,7 +384,7 @@ cmd_inspect(int argc, char **argv)
 	}
 	if (canon_arg(argv[1], canon) != 0)
 		return 1;
-	if (open_store(&s, &e) == -1 ||
+	if (open_store_shared(&s, &e) == -1 ||
 	    store_desc_read(&s, canon, &d, &e) == -1) {
 		store_close(&s);
 		return failerr(&e);

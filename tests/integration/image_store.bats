@@ -373,3 +373,42 @@ for out, bad in ((sys.argv[1], False), (sys.argv[2], True)):
 	[ ! -e "$CTL_STORE/layers/$h3" ]
 	consistent
 }
+
+@test "list and inspect share the store lock; a command that has to wait says so once" {
+	"$CTL_IMAGETOOL" import --quiet --name "t$TAG-lock" "$FX/rootfs.tar"
+	held() { ! flock -n -x "$CTL_STORE" true || false; }
+	wait_line='ctr-image: waiting for the store lock (another ctr-image is running)'
+	# What a running list holds: readers go on at once.
+	flock -o -s "$CTL_STORE" sleep 60 &
+	holder=$!
+	ctl_wait_for held
+	run timeout 10 "$CTL_IMAGETOOL" list
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"t$TAG-lock:latest "* ]]
+	[[ "$output" != *waiting* ]]
+	run timeout 10 "$CTL_IMAGETOOL" inspect "t$TAG-lock"
+	[ "$status" -eq 0 ]
+	# A writer waits for it, saying so once.
+	"$CTL_IMAGETOOL" gc >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	ctl_wait_for grep -q waiting "$BATS_TEST_TMPDIR/err"
+	[ ! -s "$BATS_TEST_TMPDIR/out" ]
+	pkill -P "$holder"
+	wait "$holder" || true
+	wait "$pid"
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "$wait_line" ]
+	grep -q '^gc: removed' "$BATS_TEST_TMPDIR/out"
+	# What an import holds: a reader waits, saying so once.
+	flock -o -x "$CTL_STORE" sleep 60 &
+	holder=$!
+	ctl_wait_for held
+	"$CTL_IMAGETOOL" list >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	ctl_wait_for grep -q waiting "$BATS_TEST_TMPDIR/err"
+	pkill -P "$holder"
+	wait "$holder" || true
+	wait "$pid"
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "$wait_line" ]
+	grep -q "^t$TAG-lock:latest " "$BATS_TEST_TMPDIR/out"
+	"$CTL_IMAGETOOL" rm "t$TAG-lock" >/dev/null
+}
