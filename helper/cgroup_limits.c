@@ -17,8 +17,9 @@
 #include "helper/cgroup_int.h"
 #include "lib/cleanup.h"
 
-#define CPU_PERIOD   100000 /* microseconds */
-#define CPU_MINQUOTA 1000
+#define CPU_PERIOD      100000  /* microseconds */
+#define CPU_LONG_PERIOD 1000000 /* under 0.01 CPU */
+#define CPU_MINQUOTA    1000
 
 /* Enables the available controllers for DIRFD's children (v2). */
 int
@@ -54,14 +55,18 @@ fmt_u64(char *buf, size_t len, uint64_t v, const char *inf)
 		snprintf(buf, len, "%" PRIu64, v);
 }
 
+/* MILLI thousandths of a CPU as a quota per *PERIOD: 100 ms, or 1 s
+ * under 0.01 CPU, whose quota per 100 ms would be under the kernel's 1 ms
+ * minimum (0.001 CPU is 1 ms a second, exactly what was granted). */
 static uint64_t
-cpu_quota(uint64_t milli)
+cpu_quota(uint64_t milli, int *period)
 {
 	uint64_t q;
 
-	if (milli > UINT64_MAX / (CPU_PERIOD / 1000))
+	*period = milli < 10 ? CPU_LONG_PERIOD : CPU_PERIOD;
+	if (milli > UINT64_MAX / (uint64_t)(*period / 1000))
 		return UNLIMITED;
-	q = milli * (CPU_PERIOD / 1000);
+	q = milli * (uint64_t)(*period / 1000);
 	return q < CPU_MINQUOTA ? CPU_MINQUOTA : q;
 }
 
@@ -115,17 +120,17 @@ limit_cpu(const struct cgroup_hier *h, int dirfd, uint64_t milli,
     struct ctl_err *e)
 {
 	char buf[64];
-	uint64_t q = milli == UNLIMITED ? UNLIMITED : cpu_quota(milli);
+	int period = CPU_PERIOD;
+	uint64_t q = milli == UNLIMITED ? UNLIMITED : cpu_quota(milli, &period);
 
 	if (h->version == 2) {
 		if (q == UNLIMITED)
-			snprintf(buf, sizeof(buf), "max %d", CPU_PERIOD);
+			snprintf(buf, sizeof(buf), "max %d", period);
 		else
-			snprintf(buf, sizeof(buf), "%" PRIu64 " %d", q,
-			    CPU_PERIOD);
+			snprintf(buf, sizeof(buf), "%" PRIu64 " %d", q, period);
 		return wr(h, dirfd, "cpu.max", buf, e);
 	}
-	snprintf(buf, sizeof(buf), "%d", CPU_PERIOD);
+	snprintf(buf, sizeof(buf), "%d", period);
 	if (wr(h, dirfd, "cpu.cfs_period_us", buf, e) == -1)
 		return -1;
 	fmt_u64(buf, sizeof(buf), q, "-1");

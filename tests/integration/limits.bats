@@ -178,6 +178,13 @@ front() {
 	[[ $output == *--pids-limit*64* ]]
 }
 
+@test "limits: under 0.01 CPU the period is 1 s, so the quota is exactly what was asked" {
+	bg "$LA" tinycpu --cpus 0.005 busybox sleep 30
+	wait_procs "$(leaf pids "$UA" tinycpu)"
+	[ "$(cat "$(leaf cpu "$UA" tinycpu)/cpu.cfs_period_us")" = 1000000 ]
+	[ "$(cat "$(leaf cpu "$UA" tinycpu)/cpu.cfs_quota_us")" = 5000 ]
+}
+
 @test "limits: a memory hog is OOM-killed inside its container, nothing else" {
 	bg "$LA" sibling busybox sleep 30
 	wait_procs "$(leaf pids "$UA" sibling)"

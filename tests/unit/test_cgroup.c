@@ -263,9 +263,20 @@ test_v2_unlimited(void **state)
 	assert_string_equal(slurp(fx, "ctr-launch/u1000/c1/cpu.max"),
 	    "max 100000");
 	assert_string_equal(slurp(fx, "ctr-launch/u1000/c1/pids.max"), "max");
-	/* A tiny CPU share still gets the kernel's minimum quota. */
+	/* Under 0.01 CPU, a period of 1 s: the kernel's minimum quota of
+	 * 1 ms is then exactly 0.001 CPU, not ten times it. */
 	assert_int_equal(cgroup_destroy_at(&cg, &e), 0);
 	r.lim.cpus = 1;
+	assert_int_equal(cgroup_create_at(&fx->h, &r, &cg, &e), 0);
+	assert_string_equal(slurp(fx, "ctr-launch/u1000/c1/cpu.max"),
+	    "1000 1000000");
+	assert_int_equal(cgroup_destroy_at(&cg, &e), 0);
+	r.lim.cpus = 9;
+	assert_int_equal(cgroup_create_at(&fx->h, &r, &cg, &e), 0);
+	assert_string_equal(slurp(fx, "ctr-launch/u1000/c1/cpu.max"),
+	    "9000 1000000");
+	assert_int_equal(cgroup_destroy_at(&cg, &e), 0);
+	r.lim.cpus = 10;
 	assert_int_equal(cgroup_create_at(&fx->h, &r, &cg, &e), 0);
 	assert_string_equal(slurp(fx, "ctr-launch/u1000/c1/cpu.max"),
 	    "1000 100000");
