@@ -10,6 +10,7 @@
  *   byte.
  * - Nothing here makes a system call.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,10 +148,14 @@ ctlp_num(const char *s, long long min, long long max, long long *out)
 	char *end;
 	long long v;
 
-	if (*s == '\0')
+	/* Decimal digits, a '-' first only for a negative range: no
+	 * blank, no '+', nothing strtoll would take beyond them. */
+	if (!((s[0] >= '0' && s[0] <= '9') ||
+		(min < 0 && s[0] == '-' && s[1] >= '0' && s[1] <= '9')))
 		return -1;
+	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v < min || v > max)
+	if (*end != '\0' || errno == ERANGE || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;

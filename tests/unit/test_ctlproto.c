@@ -568,6 +568,17 @@ test_ctla_parse(void **state)
 	assert_string_equal(r.command[0], "sh");
 	assert_string_equal(r.envs[0], "A=1");
 	assert_string_equal(r.workdir, "/w");
+	/* Numbers are decimal digits and nothing else. */
+	assert_int_equal(PARSE(&r, "stop", "-t", " 5", "lab"), -1);
+	assert_int_equal(PARSE(&r, "stop", "-t", "+5", "lab"), -1);
+	assert_int_equal(PARSE(&r, "stop", "-t", "-0", "lab"), -1);
+	assert_int_equal(PARSE(&r, "stop", "-t", "5 ", "lab"), -1);
+	assert_int_equal(PARSE(&r, "logs", "--tail", "99999999999999999999",
+			     "lab"),
+	    -1);
+	assert_int_equal(PARSE(&r, "kill", "-s", "+9", "lab"), -1);
+	assert_int_equal(PARSE(&r, "stop", "-t", "0", "lab"), 0);
+	assert_int_equal(r.time, 0);
 	assert_int_equal(PARSE(&r, "kill", "-s", "HUP", "lab"), 0);
 	assert_int_equal(r.signal, SIGHUP);
 	assert_int_equal(PARSE(&r, "ps", "lab"), -1);
