@@ -336,6 +336,10 @@ keeper_log_append(const char *buf, size_t len)
 			}
 		}
 		ks.low = true;
+		/* Told in the log once writing works again, as the output a
+		 * failed write drops is. */
+		ks.lost += take;
+		ks.lost_err = ENOSPC;
 		return;
 	}
 	ks.low = false;

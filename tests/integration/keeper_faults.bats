@@ -46,6 +46,11 @@ teardown() {
 	for n in $(ctl_as "$KF_U" "$CTL_BIN" ps -a -q 2>/dev/null); do
 		ctl_as "$KF_U" "$CTL_BIN" rm -f "$n" >/dev/null 2>&1 || true
 	done
+	# The small file system a test put over the logs.
+	if [ -n "$CTL_ROOT" ] &&
+	    [ "$(findmnt -n -o SOURCE "$CTL_ROOT/var/ctr-launch/logs" 2>/dev/null)" = ctl-kf-logs ]; then
+		umount -l "$CTL_ROOT/var/ctr-launch/logs"
+	fi
 }
 
 kf_state() { echo "$CTL_ROOT/run/ctr-launch/c/u$KF_UID/$1"; }
@@ -227,6 +232,27 @@ kf_run_usr1() {
 	grep -q 'bytes of output lost' <<<"$output"
 	run -0 ctl_as "$KF_U" "$CTL_BIN" rm -f kfl
 	kf_nothing_left kfl
+}
+
+@test "keeper faults: output while logs are stopped (less than 5% free) is counted in the log once they write again" {
+	local d=$CTL_ROOT/var/ctr-launch/logs last
+	[ -n "$CTL_ROOT" ] || skip "the installed package's own log directory"
+	mount -t tmpfs -o size=1m,mode=0700 ctl-kf-logs "$d"
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfs busybox sh -c \
+	    'i=0; while :; do i=$((i + 1)); echo "line $i"; sleep 0.1; done'
+	ctl_wait_for kf_log_has 'line 2' kfs
+	# Less than 5% free: the log stops, and says so.
+	fallocate -l 1000k "$d/fill"
+	ctl_wait_for kf_log_has 'log stopped: the file system has less than 5% free' kfs
+	last=$(grep -c '^line ' "$(kf_log kfs)")
+	sleep 1
+	rm -f "$d/fill"
+	# Writing again: the lines printed meanwhile are counted, not silently
+	# missing.
+	ctl_wait_for kf_log_has 'bytes of output lost: No space left on device' kfs
+	ctl_wait_for kf_log_has "^line $((last + 15))\$" kfs
+	run -0 ctl_as "$KF_U" "$CTL_BIN" rm -f kfs
+	umount "$d"
 }
 
 @test "keeper faults: a failed accept4 loses neither the client nor the container" {
