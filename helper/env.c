@@ -251,7 +251,9 @@ env_build(const struct env_input *in, char ***out, struct ctl_err *e)
 	if (env_setstr(&ev, "HOME", in->home) != 0 ||
 	    env_setstr(&ev, "USER", in->user) != 0 ||
 	    env_setstr(&ev, "LOGNAME", in->user) != 0 ||
-	    env_setstr(&ev, "SHELL", in->shell) != 0)
+	    env_setstr(&ev, "SHELL", in->shell) != 0 ||
+	    (in->hostname != NULL &&
+		env_setstr(&ev, "HOSTNAME", in->hostname) != 0))
 		goto bad;
 	if (env_lookup(ev.v, "PATH", 4) == NULL &&
 	    env_setstr(&ev, "PATH", ENV_DEFAULT_PATH) != 0)

@@ -22,6 +22,7 @@ struct env_input {
 	const char *home;       /* the caller's, from getpwuid */
 	const char *user;
 	const char *shell;
+	const char *hostname;    /* the container's, or NULL */
 	bool tty;                /* -t: TERM defaults to xterm */
 	char *const *caller_env; /* the inert copy made at step 0 */
 	const char *env_file;    /* --env-file contents, or NULL */
@@ -33,7 +34,8 @@ struct env_input {
 /*
  * Builds the environment into *OUT (NULL-terminated, malloc'd), in this
  * order, a later KEY replacing an earlier one: the image's Env; HOME,
- * USER, LOGNAME, SHELL (and PATH if the image sets none); TERM, LANG,
+ * USER, LOGNAME, SHELL, HOSTNAME (as Docker sets it; and PATH if the
+ * image sets none); TERM, LANG,
  * LANGUAGE and LC_* from the caller when their values are sane; the
  * --env-file lines; the -e options.  Returns 0, or -1 with E.
  */

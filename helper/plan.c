@@ -333,6 +333,7 @@ plan_env(struct launch_plan *p, const struct args_request *req,
 	in.home = p->home;
 	in.user = p->user;
 	in.shell = p->shell;
+	in.hostname = p->hostname;
 	in.tty = p->tty_wanted;
 	in.caller_env = c->env;
 	in.env_file = p->env_file;

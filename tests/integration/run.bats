@@ -191,6 +191,10 @@ run_mounts() {
 	    "$CTL_BIN" run busybox sh -c 'echo "$HOME|$USER|$LOGNAME|$SHELL|$PATH"'
 	[ "$status" -eq 0 ]
 	[ "$output" = "/home/$RT_A|$RT_A|$RT_A|/bin/sh|/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" ]
+	# HOSTNAME is the container's, as Docker sets it.
+	run ctl_as "$RT_A" env HOSTNAME=host "$CTL_BIN" run --hostname lab busybox env
+	[ "$status" -eq 0 ]
+	grep -qx HOSTNAME=lab <<<"$output"
 }
 
 @test "environment: loader and other caller variables never reach the container" {

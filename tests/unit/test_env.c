@@ -113,6 +113,7 @@ test_allowlist(void **state)
 	assert_string_equal(get(env, "USER"), "alice");
 	assert_string_equal(get(env, "LOGNAME"), "alice");
 	assert_string_equal(get(env, "SHELL"), "/bin/bash");
+	assert_null(get(env, "HOSTNAME"));
 	assert_string_equal(get(env, "PATH"), ENV_DEFAULT_PATH);
 	assert_string_equal(get(env, "TERM"), "xterm-256color");
 	assert_string_equal(get(env, "LANG"), "C.UTF-8");
@@ -120,6 +121,27 @@ test_allowlist(void **state)
 	assert_string_equal(get(env, "LANGUAGE"), "de:en");
 	/* A locale value with a path never passes. */
 	assert_null(get(env, "LC_ALL"));
+	env_free(env);
+}
+
+/* HOSTNAME is the container's, as Docker sets it; -e still wins. */
+static void
+test_hostname(void **state)
+{
+	static const char *const opts[] = { "HOSTNAME=mine", NULL };
+	struct env_input in;
+	char **env;
+
+	(void)state;
+	input(&in);
+	in.hostname = "lab";
+	env = build(&in);
+	assert_string_equal(get(env, "HOSTNAME"), "lab");
+	env_free(env);
+	in.opts = sv(opts);
+	in.nopts = 1;
+	env = build(&in);
+	assert_string_equal(get(env, "HOSTNAME"), "mine");
 	env_free(env);
 }
 
@@ -285,6 +307,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allowlist),
+		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_bad_words),
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_env_file_errors),
