@@ -34,7 +34,7 @@ lock_layer(int layers, const struct image_desc *d, const char *hex,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT)
 		return err_set(e,
-		    "image %s is damaged: layer %s missing; re-import it",
+		    "image %s: layer %s is missing (removed or imported again meanwhile? try again; if it stays, re-import the image)",
 		    d->name, hex);
 	if (fd == -1)
 		return err_errno(e, "image %s: layer %s", d->name, hex);
@@ -47,7 +47,7 @@ lock_layer(int layers, const struct image_desc *d, const char *hex,
 	    fstatat(layers, hex, &b, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return err_set(e,
-		    "image %s is damaged: layer %s missing; re-import it",
+		    "image %s: layer %s is missing (removed or imported again meanwhile? try again; if it stays, re-import the image)",
 		    d->name, hex);
 	return steal_fd(&fd);
 }

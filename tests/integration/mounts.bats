@@ -469,7 +469,7 @@ mt_runa() {
 	[ "$status" -eq 0 ]
 	mt_runa -l "$(mt_hex missing):$(mt_link X001)" -- /bin/true
 	[ "$status" -eq 125 ]
-	[[ $output == *"is damaged: layer $(mt_hex missing) missing; re-import it"* ]]
+	[[ $output == *"layer $(mt_hex missing) is missing (removed or imported again meanwhile? try again; if it stays, re-import the image)"* ]]
 }
 
 @test "rename-exchange race on the source never binds what the user cannot read" {

@@ -123,7 +123,8 @@ test_missing_layer_reports(void **state)
 	memset(&e, 0, sizeof(e));
 	assert_null(layers_lock_at(f->store, &f->d, &e));
 	assert_non_null(strstr(e.msg,
-	    "image t:1 is damaged: layer " HEX_B " missing; re-import it"));
+	    "image t:1: layer " HEX_B
+	    " is missing (removed or imported again meanwhile? try again; if it stays, re-import the image)"));
 	assert_true(free_to_take(f, HEX_A));
 }
 
