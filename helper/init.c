@@ -289,7 +289,7 @@ init_exec(char *const argv[], char *const env[], struct ctl_err *e)
 }
 
 static noreturn void
-payload(const struct launch_plan *p, char *const *env)
+payload(const struct launch_plan *p, char *const *env, int failfd)
 {
 	sigset_t none;
 	struct ctl_err e;
@@ -311,12 +311,17 @@ payload(const struct launch_plan *p, char *const *env)
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line,
 		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	/* The execve failed: P1 learns it from this descriptor, closed by
+	 * a successful execve (close-on-exec) without a byte. */
+	if (failfd >= 0)
+		(void)!write(failfd, &code, sizeof(code));
 	_exit(code);
 }
 
 struct payload_args {
 	const struct launch_plan *p;
 	char *const *env;
+	int failfd;
 };
 
 static int
@@ -324,7 +329,15 @@ payload_fn(void *arg)
 {
 	const struct payload_args *a = arg;
 
-	payload(a->p, a->env);
+	payload(a->p, a->env, a->failfd);
+}
+
+/* run -d (not run -it, not a step's container): K waits for MON_STARTED
+ * before it prints the name (keeper.c). */
+static bool
+failed_wanted(const struct launch_plan *p)
+{
+	return p->detach && !keeper_fg_detach() && p->step_tasks == 0;
 }
 
 /* The payload's process, as posix_spawn starts its child (ns_spawn): on
@@ -334,13 +347,28 @@ payload_fn(void *arg)
  * have copied, and every signal's disposition is the default (step 0,
  * and K after PAM). */
 static pid_t
-start_payload(const struct launch_plan *p, char *const *env)
+start_payload(const struct launch_plan *p, char *const *env, int *failed)
 {
-	struct payload_args a = { p, env };
-	pid_t child = ns_spawn(payload_fn, &a);
+	struct payload_args a = { p, env, -1 };
+	int fds[2] = { -1, -1 }, code = 0;
+	pid_t child;
 
+	*failed = 0;
+	/* run -d: whether the execve worked, for K (MON_STARTED). */
+	if (failed_wanted(p) && pipe2(fds, O_CLOEXEC) != 0)
+		die_errno("pipe2");
+	a.failfd = fds[1];
+	child = ns_spawn(payload_fn, &a);
 	if (child < 0)
 		die_errno("cannot start the payload's process");
+	if (fds[0] >= 0) {
+		/* The child has exec'd or exited by now (CLONE_VFORK): no
+		 * wait here. */
+		close(fds[1]);
+		if (read(fds[0], &code, sizeof(code)) == (ssize_t)sizeof(code))
+			*failed = code;
+		close(fds[0]);
+	}
 	return child;
 }
 
@@ -348,13 +376,16 @@ void
 init_run(const struct launch_plan *p, const struct init_wiring *w)
 {
 	pid_t child;
-	int sfd;
+	int sfd, failed = 0;
 
 	if ((sfd = mon_signalfd(SFD_CLOEXEC)) < 0)
 		die_errno("signalfd");
 	/* A step's container (--step-tasks): no payload; P1 holds the
 	 * namespaces for the tasks' execs until K ends it. */
-	child = p->step_tasks > 0 ? -1 : start_payload(p, w->env);
+	child = p->step_tasks > 0 ? -1 : start_payload(p, w->env, &failed);
+	if (failed_wanted(p) &&
+	    mon_send(w->sock, MON_STARTED, failed, NULL, 0) != 0)
+		_exit(CTL_EXIT_FAIL); /* K is gone */
 	for (;;) {
 		struct pollfd pf[2] = { { sfd, POLLIN, 0 },
 			{ w->alive, POLLIN, 0 } };

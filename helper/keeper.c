@@ -541,6 +541,78 @@ launcher_attach(const struct launch_plan *p, struct monitor *m)
 	close(fds[0]);
 }
 
+/*
+ * run -d, P1 ready: its word on the payload's execve (MON_STARTED).
+ * true once it ran; false with *STATUS the status to give (126 or 127
+ * when the command could not be executed, P1's when it ended first, 125
+ * when P0 went away), P1 then reaped.
+ */
+static bool
+wait_started(struct monitor *m, int *status)
+{
+	struct pollfd pf[3] = { { m->init_sock[0], POLLIN, 0 },
+		{ m->init_pidfd, POLLIN, 0 }, { m->front_pidfd, POLLIN, 0 } };
+	struct mon_msg msg = { 0, 0 };
+	bool killed = false;
+
+	for (;;) {
+		if (poll(pf, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+		if (pf[0].revents) {
+			pf[0].fd = -1;
+			if (mon_recv(m->init_sock[0], &msg, NULL, 0) > 0 &&
+			    msg.type == MON_STARTED && msg.value == 0)
+				return true;
+			/* A failed execve: P1 ends with its status. */
+		}
+		if (pf[2].revents && !killed) {
+			pf[2].fd = -1;
+			killed = mon_pidfd_signal(m->init_pidfd, SIGKILL) == 0;
+		}
+		if (pf[1].revents) {
+			*status = killed ? CTL_EXIT_FAIL : reap(m);
+			if (killed)
+				(void)reap(m);
+			return false;
+		}
+	}
+}
+
+/* What the container wrote before it ended at its start (the reason its
+ * command could not run), to the caller's stderr. */
+static void
+early_output(void)
+{
+	int fd = ks.out[0] >= 0 ? ks.out[0] : ks.src;
+	char buf[4096];
+	ssize_t n;
+
+	if (fd < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) != 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		(void)!write(STDERR_FILENO, buf, (size_t)n);
+}
+
+/* A detached launch whose container ended at its start (P1's STATUS):
+ * nothing left, the name given back; P0 gets EXIT. */
+static noreturn void
+detached_fail(struct monitor *m, int status, int exit_status)
+{
+	keeper_early_death(status);
+	close(m->init_pidfd);
+	m->init_pidfd = -1;
+	log_set_teardown(NULL, NULL);
+	monitor_teardown(m);
+	keeper_abandon();
+	if (exit_status != CTL_EXIT_FAIL)
+		(void)mon_send(m->keeper_sock, MON_STATUS, exit_status, NULL,
+		    0);
+	_exit(exit_status);
+}
+
 void
 keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 {
@@ -552,16 +624,15 @@ keeper_detached(const struct launch_plan *p, struct monitor *m, pid_t init)
 	ks.initfd = m->init_pidfd;
 	close(m->alive[0]);
 	monitor_relay_close(m);
-	if (!wait_ready(p, m, &status)) {
-		/* P1 ended before it was ready: as in the foreground, P0 gets
-		 * 125 (P1 said why on the caller's stderr, unless killed). */
-		keeper_early_death(status);
-		close(m->init_pidfd);
-		m->init_pidfd = -1;
-		log_set_teardown(NULL, NULL);
-		monitor_teardown(m);
-		keeper_abandon();
-		_exit(CTL_EXIT_FAIL);
+	/* P1 ended before it was ready: as in the foreground, P0 gets 125
+	 * (P1 said why on the caller's stderr, unless killed). */
+	if (!wait_ready(p, m, &status))
+		detached_fail(m, status, CTL_EXIT_FAIL);
+	/* run -d fails, as Docker's does, when its command cannot run. */
+	if (p->detach && !ks.fg_detach && kst.tasks == 0 &&
+	    !wait_started(m, &status)) {
+		early_output();
+		detached_fail(m, status, status);
 	}
 	write_info(p);
 	detach(&out, &err);

@@ -36,6 +36,9 @@ enum mon_type {
 	 * container's keeper, attached to its pty (keeper_ctl.c), + P1's pidfd */
 	MON_ATTACHED,
 	MON_JOINED, /* P1 to K (v1): P1 is in the container's cgroup */
+	/* P1 to K, run -d: the payload's execve done (value 0), or its
+	 * failure's status (126, 127); run -d then fails with it. */
+	MON_STARTED,
 };
 
 struct mon_msg {

@@ -585,6 +585,25 @@ lc_aligned() {
 	[ -z "$output" ]
 }
 
+@test "run -d fails as a foreground run does when its command cannot run: 127, 126, the working directory; one line, no name, nothing left" {
+	run -127 as "$LC_A" run -d --name bad busybox nonexist
+	[ "$output" = "ctr-launch: nonexist: command not found" ]
+	run -126 as "$LC_A" run -d --name bad busybox /etc/passwd
+	[ "$output" = "ctr-launch: /etc/passwd: Permission denied" ]
+	run -127 as "$LC_A" run -d -t --name bad busybox nonexist
+	[[ "$output" == *"nonexist: command not found"* ]]
+	run -125 as "$LC_A" run -d -w /nonexistent --name bad busybox true
+	[[ "$output" == *"cannot enter the working directory /nonexistent"* ]]
+	run -0 as "$LC_A" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$(state_dir "$LC_A" bad)" ]
+	[ ! -e "$(log_file "$LC_A" bad)" ]
+	no_cgroup "$LC_A" bad
+	# The name is free; a command that runs prints it and exits 0.
+	run -0 as "$LC_A" run -d --rm --name bad busybox true
+	[ "$output" = bad ]
+}
+
 @test "run -d --rm: the record goes when the container ends" {
 	run -0 as "$LC_A" run -d --rm --name lab busybox sh -c 'sleep 1; exit 3'
 	ctl_wait_for bash -c "[ ! -e '$(state_dir "$LC_A" lab)' ]"
