@@ -83,14 +83,12 @@ ctl_pty_eof(int master)
 {
 	struct termios t;
 
+	char eof[2];
+
 	if (tcgetattr(master, &t) != 0 || !(t.c_lflag & ICANON) ||
 	    t.c_cc[VEOF] == _POSIX_VDISABLE)
 		return;
-	{
-		char eof[2] = { (char)t.c_cc[VEOF], (char)t.c_cc[VEOF] };
-
-		/* A failure: the container is gone, nothing to tell. */
-		if (io_write_all(master, eof, sizeof(eof)) != 0)
-			return;
-	}
+	eof[0] = eof[1] = (char)t.c_cc[VEOF];
+	/* A failure: the container is gone, nothing to tell. */
+	(void)!io_write_all(master, eof, sizeof(eof));
 }

@@ -550,13 +550,14 @@ launcher_attach(const struct launch_plan *p, struct monitor *m)
 static bool
 wait_started(struct monitor *m, int *status)
 {
-	struct pollfd pf[3] = { { m->init_sock[0], POLLIN, 0 },
-		{ m->init_pidfd, POLLIN, 0 }, { m->front_pidfd, POLLIN, 0 } };
+	struct pollfd pf[4] = { { m->init_sock[0], POLLIN, 0 },
+		{ m->init_pidfd, POLLIN, 0 }, { m->front_pidfd, POLLIN, 0 },
+		{ m->keeper_sock, POLLIN, 0 } };
 	struct mon_msg msg = { 0, 0 };
 	bool killed = false;
 
 	for (;;) {
-		if (poll(pf, 3, -1) < 0) {
+		if (poll(pf, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die_errno("poll");
@@ -568,8 +569,10 @@ wait_started(struct monitor *m, int *status)
 				return true;
 			/* A failed execve: P1 ends with its status. */
 		}
-		if (pf[2].revents && !killed) {
-			pf[2].fd = -1;
+		/* P0 gone, or asking to abort (the caller's Ctrl-C while the
+		 * command's execve hangs, on a hung bind): as wait_ready. */
+		if ((pf[2].revents || pf[3].revents) && !killed) {
+			pf[2].fd = pf[3].fd = -1;
 			killed = mon_pidfd_signal(m->init_pidfd, SIGKILL) == 0;
 		}
 		if (pf[1].revents) {
