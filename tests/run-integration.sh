@@ -7,6 +7,8 @@ export CTL_ROOT=$1
 export CTL_BUILDDIR=$2
 export CTL_SRC=$PWD
 out=$(mktemp)
+# Also when the run is interrupted (a timeout, Ctrl-C).
+trap 'rm -f "$out"' EXIT
 # --timing: each test's duration on its line ("in N ms").
 if [ -n "${3:-}" ]; then
 	# shellcheck disable=SC2086 # the glob is meant to expand
