@@ -284,6 +284,10 @@ do_file(struct xctx *x, int pfd, const char *base, const char *path,
 	la_int64_t off, end = 0, want = archive_entry_size(ent);
 	int r;
 
+	/* Refused before anything is made; every data block is then held
+	 * within this size below. */
+	if (want < 0 || (uint64_t)want > x->o->max_size)
+		return xerr(x, path, "refused: larger than --max-size");
 	fd = openat(pfd, base,
 	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1 && errno == EEXIST) {
@@ -294,8 +298,6 @@ do_file(struct xctx *x, int pfd, const char *base, const char *path,
 	}
 	if (fd == -1)
 		return xerrno(x, path, "create");
-	if (want < 0 || (uint64_t)want > x->o->max_size)
-		return xerr(x, path, "refused: larger than --max-size");
 	while ((r = archive_read_data_block(x->a, &buf, &size, &off)) ==
 	    ARCHIVE_OK) {
 		/* A sparse entry's map places blocks anywhere: none may end
@@ -311,8 +313,6 @@ do_file(struct xctx *x, int pfd, const char *base, const char *path,
 	if (r != ARCHIVE_EOF)
 		return err_set(x->e, "layer data: %s",
 		    archive_error_string(x->a));
-	if ((uint64_t)end > x->o->max_size)
-		return xerr(x, path, "refused: larger than --max-size");
 	if (want > end && ftruncate(fd, (off_t)want) == -1)
 		return xerrno(x, path, "truncate");
 	if (want > 0)

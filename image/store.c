@@ -5,8 +5,9 @@
  * - Every path below STORE_DIR MUST be reached through *at() calls on the
  *   store's directory descriptors, with O_NOFOLLOW on the last component.
  * - A layer MUST appear under layers/<hex> only by renaming a complete
- *   directory out of tmp/ (its files, link and size synced first), and an image under images/ only by renaming a
- *   complete descriptor that was synced (after syncfs of the store).
+ *   directory out of tmp/ (its files, link and size synced first), and an
+ *   image under images/ only by renaming a complete descriptor that was
+ *   synced (after syncfs of the store).
  * - A layer MUST be removed only under flock(LOCK_EX|LOCK_NB) on its
  *   directory descriptor, by renaming it into tmp/ first, so a removal
  *   that is interrupted leaves garbage only in tmp/.

@@ -52,15 +52,22 @@ usage(FILE *f)
 	    f);
 }
 
-/* MSG may hold an image's or a registry's bytes: escaped. */
-static int
-fail(const char *msg)
+/* One line on stderr, "ctr-image: " KIND MSG; MSG may hold an image's or
+ * a registry's bytes: escaped. */
+static void
+say(const char *kind, const char *msg)
 {
 	char shown[8192];
 
 	text_escape(msg, shown, sizeof(shown));
 	fflush(stdout);
-	fprintf(stderr, "ctr-image: %s\n", shown);
+	fprintf(stderr, "ctr-image: %s%s\n", kind, shown);
+}
+
+static int
+fail(const char *msg)
+{
+	say("", msg);
 	return 1;
 }
 
@@ -70,15 +77,11 @@ failerr(const struct ctl_err *e)
 	return fail(e->msg);
 }
 
-/* A store warning (an unreadable descriptor): escaped, one line. */
+/* A store warning (an unreadable descriptor). */
 static void
 warn_line(const char *msg)
 {
-	char shown[8192];
-
-	text_escape(msg, shown, sizeof(shown));
-	fflush(stdout);
-	fprintf(stderr, "ctr-image: warning: %s\n", shown);
+	say("warning: ", msg);
 }
 
 /* store_open() (shared lock: store_open_shared()), with the store's
