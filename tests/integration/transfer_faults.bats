@@ -73,8 +73,11 @@ tf_exec() {
 }
 
 # tf_in_program: an injected failure hit the program after its execve.
+# (strace -f splits a call another process interrupts: "execve(...
+# <unfinished ...>", later "<... execve resumed>) = 0".)
 tf_in_program() {
-	awk '/execve\("\/usr\/bin\/scp".* = 0$/ {ran[$1] = 1}
+	awk '/execve\("\/usr\/bin\/scp"/ {if (/ = 0$/) ran[$1] = 1; else open[$1] = 1}
+	    /<\.\.\. execve resumed>.* = 0$/ && open[$1] {ran[$1] = 1}
 	    /\(INJECTED\)/ && ran[$1] {hit = 1} END {exit !hit}' "$TF_LOG"
 }
 
