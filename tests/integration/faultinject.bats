@@ -140,8 +140,8 @@ fi_occurrences() {
 	[ "$status" = 0 ]
 	[ "$output" = "$(id -u "$ATK_A")" ]
 	# Mounts succeed: only root can make them.
-	grep -E 'mount\(.*= 0$' "$log"
-	grep -E "setresuid\($(id -u "$ATK_A"), $(id -u "$ATK_A"), $(id -u "$ATK_A")\) += 0" "$log"
+	ctl_strace_has "$log" 'mount\(.*= 0$'
+	ctl_strace_has "$log" "setresuid[(]$(id -u "$ATK_A"), $(id -u "$ATK_A"), $(id -u "$ATK_A")[)] += 0"
 }
 
 @test "fault injection: mount" { fi_syscall mount; }

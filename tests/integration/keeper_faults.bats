@@ -172,7 +172,7 @@ kf_ordinal() {
 	for w in 2 3; do
 		kf_run kfe -P /dev/null -e trace=dup3 -e inject=dup3:error=EBUSY:when=$w
 		kf_refused kfe "dup3: Device or resource busy" || return 1
-		grep -qE "dup3[(][0-9]+, $((w - 1)), 0[)].*INJECTED" "$BATS_TEST_TMPDIR/strace.log"
+		ctl_strace_has "$BATS_TEST_TMPDIR/strace.log" "dup3[(][0-9]+, $((w - 1)), 0[)].*INJECTED"
 	done
 }
 
@@ -265,7 +265,7 @@ kf_run_usr1() {
 		run ctl_as "$KF_U" timeout 20 "$CTL_BIN" kill -s USR1 kfk
 		kf_untrace
 		[ "$status" = 0 ] || { echo "$err: status $status: $output" >&2; return 1; }
-		grep -q "accept4(.*$err.*(INJECTED)" "$BATS_TEST_TMPDIR/attached.log"
+		ctl_strace_has "$BATS_TEST_TMPDIR/attached.log" "accept4[(].*$err.*[(]INJECTED[)]"
 		# The request reached the container.
 		n=$((n + 1))
 		ctl_wait_for kf_usr1_count "$n"
@@ -287,7 +287,7 @@ kf_run_usr1() {
 	run ctl_as "$KF_U" timeout 20 "$CTL_BIN" kill -s USR1 kfp
 	kf_untrace
 	[ "$status" = 0 ] || { echo "status $status: $output" >&2; return 1; }
-	grep -q 'ioctl(.*ENOTTY.*(INJECTED)' "$BATS_TEST_TMPDIR/attached.log"
+	ctl_strace_has "$BATS_TEST_TMPDIR/attached.log" 'ioctl[(].*ENOTTY.*[(]INJECTED[)]'
 	ctl_wait_for kf_log_has got-usr1 kfp
 	# Neither answer: the client is refused, the container untouched.
 	kf_trace "$k" -e trace=ioctl,openat -e inject=ioctl:error=ENOTTY \
@@ -296,7 +296,7 @@ kf_run_usr1() {
 	kf_untrace
 	[ "$status" = 125 ]
 	[[ "$output" == *"container kfp: its keeper could not tell who asked, try again"* ]]
-	grep -q 'openat(.*EACCES.*(INJECTED)' "$BATS_TEST_TMPDIR/attached.log"
+	ctl_strace_has "$BATS_TEST_TMPDIR/attached.log" 'openat[(].*EACCES.*[(]INJECTED[)]'
 	# exec (its own request, with the caller's stdio) says so too, with
 	# -t or without, and runs nothing.
 	kf_trace "$k" -e trace=ioctl,openat -e inject=ioctl:error=ENOTTY \
@@ -361,7 +361,7 @@ kf_run_usr1() {
 	run ctl_as "$KF_U" timeout 20 "$CTL_BIN" kill -s USR1 kfc
 	kf_untrace
 	[ "$status" = 0 ] || { echo "status $status: $output" >&2; return 1; }
-	grep -q 'getsockopt(.*ENOPROTOOPT.*(INJECTED)' "$BATS_TEST_TMPDIR/attached.log"
+	ctl_strace_has "$BATS_TEST_TMPDIR/attached.log" 'getsockopt[(].*ENOPROTOOPT.*[(]INJECTED[)]'
 	grep -q 'SO_PEERCRED' "$BATS_TEST_TMPDIR/attached.log"
 	ctl_wait_for kf_log_has got-usr1 kfc
 	# The keeper slow to accept (3 s); meanwhile the client sends its

@@ -33,6 +33,25 @@ ctl_cpu_from_proc() {
 	    [ -d /sys/fs/cgroup/cpu ] && [ ! -e /sys/fs/cgroup/cpu/cpuacct.usage ]
 }
 
+# ctl_strace_has LOG ERE: a call in strace's LOG matches ERE, its
+# arguments and its result on one line.  With -f strace splits a call that
+# another process's call interrupts ("read(3,  <unfinished ...>", later
+# "<... read resumed>"..., ") = 0"); those are joined again first.
+ctl_strace_has() {
+	STRACE_ERE=$2 awk '
+	    / <unfinished \.\.\.>$/ {
+		sub(/ <unfinished \.\.\.>$/, "")
+		open[$1] = $0
+		next
+	    }
+	    match($0, /^[0-9]+ +<\.\.\. [a-z0-9_]+ resumed>/) && ($1 in open) {
+		$0 = open[$1] substr($0, RLENGTH + 1)
+		delete open[$1]
+	    }
+	    $0 ~ ENVIRON["STRACE_ERE"] {found = 1}
+	    END {exit !found}' "$1"
+}
+
 # ctl_useradd NAME [useradd options...]: a throwaway user with a 0700 home.
 # ctl_wait_for CMD...: retries CMD for up to 20 seconds (a condition, not
 # a timing assertion).

@@ -150,7 +150,7 @@ pf_join_exec() {
 		atk_wait_for 50 post_no_procs || true
 		rm -f "$PF_MARK"
 		run pf_join_exec "$dir" "$log" -e inject=openat:error=EPERM:when="$at"
-		grep -q '"tasks".*(INJECTED)' "$log" || { echo "$c: $(cat "$log")" >&2; return 1; }
+		ctl_strace_has "$log" '"tasks".*[(]INJECTED[)]' || { echo "$c: $(cat "$log")" >&2; return 1; }
 		[ ! -e "$PF_MARK" ] || { echo "$c: the payload ran" >&2; return 1; }
 		[ "$status" = 125 ] || { echo "$c: status $status: $output" >&2; return 1; }
 		[ "$(grep -c '^ctr-launch: ' <<<"$output")" = 1 ] || { echo "$c: $output" >&2; return 1; }

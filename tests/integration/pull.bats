@@ -330,10 +330,10 @@ free_port() {
 	run strace -f -qq -e trace=setresuid,setuid,prctl -o "$PD/strace" \
 	    "$CTL_IMAGETOOL" pull --name "p$TAG-strace" "$R/t$TAG/oci:1"
 	[ "$status" -eq 0 ]
-	grep -Eq "setresuid\($uid, $uid, $uid\) += 0" "$PD/strace"
-	grep -Eq 'prctl\(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0\) += 0' "$PD/strace"
+	ctl_strace_has "$PD/strace" "setresuid\\($uid, $uid, $uid\\) += 0"
+	ctl_strace_has "$PD/strace" 'prctl\(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0\) += 0'
 	# the child checks that it cannot get root back
-	grep -Eq 'setuid\(0\) += -1 EPERM' "$PD/strace"
+	ctl_strace_has "$PD/strace" 'setuid\(0\) += -1 EPERM'
 }
 
 @test "the network child: ctr-pull, no capabilities, no_new_privs, seccomp" {

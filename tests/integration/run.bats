@@ -533,7 +533,7 @@ many_env_a() {
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "pid 2" ]
 	[[ "${lines[1]}" == "$RT_A-"* ]]
-	grep -q 'clone3(.*CLONE_NEWPID.*INJECTED' "$BATS_TEST_TMPDIR/strace"
+	ctl_strace_has "$BATS_TEST_TMPDIR/strace" 'clone3[(].*CLONE_NEWPID.*INJECTED'
 	grep -q 'clone(.*CLONE_NEWPID' "$BATS_TEST_TMPDIR/strace"
 }
 

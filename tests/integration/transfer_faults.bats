@@ -369,7 +369,7 @@ tf_attach_syscall() {
 	for c in memory cpu pids; do
 		TF_LEAF_TASKS=$c tf_attach_run -e trace=write,execve,flock \
 		    -e inject=write:error=EPERM:when=1
-		grep -q "write(.*(INJECTED)" "$TF_LOG" || { echo "$c: no join write in $TF_LEAF: $(cat "$TF_LOG")" >&2; return 1; }
+		ctl_strace_has "$TF_LOG" 'write[(].*[(]INJECTED[)]' || { echo "$c: no join write in $TF_LEAF: $(cat "$TF_LOG")" >&2; return 1; }
 		! grep -q 'execve("/usr/bin/scp"' "$TF_LOG" || { echo "$c: scp ran" >&2; return 1; }
 		[ ! -e "$TF_DIR/f" ]
 		[ "$status" = 125 ] || { echo "$c: status $status: $output" >&2; return 1; }
