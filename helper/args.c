@@ -62,7 +62,8 @@ const char args_usage[] =
     "                         you bind) on DST inside the container\n"
     "  -e, --env KEY[=VALUE]  set KEY (without a value: from your\n"
     "                         environment)\n"
-    "      --env-file FILE    read KEY=VALUE lines from FILE\n"
+    "      --env-file FILE    read KEY=VALUE lines from FILE (up to 16\n"
+    "                         files, a later one wins, -e over all)\n"
     "  -w, --workdir DIR      working directory inside the container\n"
     "      --entrypoint CMD   replace the image's entrypoint\n"
     "      --cpus N           CPUs (at most the policy's limit)\n"
@@ -369,7 +370,13 @@ apply_string(struct parser *p, int id, const char *val)
 	case O_ENV_FILE:
 		if (val[0] == '\0')
 			return fail(p, "run: --env-file: empty file name");
-		return set_once(p, &r->env_file, "--env-file", val);
+		if (r->nenv_files >= ARGS_MAX_ENV_FILES)
+			return fail(p, "run: more than %d --env-file options",
+			    ARGS_MAX_ENV_FILES);
+		if ((r->env_files[r->nenv_files] = strdup(val)) == NULL)
+			return fail(p, "run: out of memory");
+		r->nenv_files++;
+		return 0;
 	case O_USER:
 		return set_once(p, &r->user, "--user", val);
 	}
@@ -515,7 +522,9 @@ parse_run(struct parser *p, int argc, char *const argv[])
 	r->volumes = calloc(ARGS_MAX_VOLUMES, sizeof(*r->volumes));
 	r->envs = calloc(ARGS_MAX_ENVS + 1, sizeof(*r->envs));
 	r->publish = calloc(POLICY_PUBLISH_MAX, sizeof(*r->publish));
-	if (r->volumes == NULL || r->envs == NULL || r->publish == NULL)
+	r->env_files = calloc(ARGS_MAX_ENV_FILES, sizeof(*r->env_files));
+	if (r->volumes == NULL || r->envs == NULL || r->publish == NULL ||
+	    r->env_files == NULL)
 		return fail(p, "run: out of memory");
 	while (i < argc) {
 		const char *a = argv[i];
@@ -638,7 +647,9 @@ args_free(struct args_request *r)
 	free(r->hostname);
 	free(r->workdir);
 	free(r->entrypoint);
-	free(r->env_file);
+	for (size_t i = 0; r->env_files != NULL && i < r->nenv_files; i++)
+		free(r->env_files[i]);
+	free(r->env_files);
 	free(r->publish);
 	free(r->user);
 	free(r->image);

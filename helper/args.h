@@ -11,13 +11,14 @@
 
 #include "policy/policy.h"
 
-#define ARGS_MAX_ARGC    4096  /* argument vector entries */
-#define ARGS_MAX_ARGLEN  4096  /* bytes in one option value or path */
-#define ARGS_MAX_CMDLEN  65536 /* bytes in one command argument */
-#define ARGS_MAX_VOLUMES 64
-#define ARGS_MAX_ENVS    1024
-#define ARGS_NAME_MAX    63
-#define ARGS_PIDS_MAX    4194304 /* the kernel's PID_MAX_LIMIT */
+#define ARGS_MAX_ARGC      4096  /* argument vector entries */
+#define ARGS_MAX_ARGLEN    4096  /* bytes in one option value or path */
+#define ARGS_MAX_CMDLEN    65536 /* bytes in one command argument */
+#define ARGS_MAX_VOLUMES   64
+#define ARGS_MAX_ENVS      1024
+#define ARGS_MAX_ENV_FILES 16
+#define ARGS_NAME_MAX      63
+#define ARGS_PIDS_MAX      4194304 /* the kernel's PID_MAX_LIMIT */
 
 enum args_cmd {
 	ARGS_CMD_RUN,
@@ -53,7 +54,9 @@ struct args_request {
 	char *workdir;  /* -w, absolute and normal, or NULL */
 	char *entrypoint;
 	bool has_entrypoint; /* --entrypoint given (even "") */
-	char *env_file;      /* --env-file path (opened as the caller) */
+	char *
+	    *env_files; /* --env-file paths, in order (opened as the caller) */
+	size_t nenv_files;
 	enum args_net net;
 	bool has_cpus, has_memory, has_pids;
 	uint64_t cpus;   /* thousandths of a CPU, > 0 */

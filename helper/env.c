@@ -191,16 +191,16 @@ is_space(char c)
 }
 
 static int
-add_env_file(struct envv *e, const struct env_input *in)
+add_env_file(struct envv *e, const struct env_input *in,
+    const struct env_file *f)
 {
-	const char *p = in->env_file, *end;
+	const char *p = f->data, *end = f->data + f->len;
 	size_t line = 0;
+	char what[256];
 
-	if (p == NULL)
-		return 0;
-	end = p + in->env_file_len;
-	if (memchr(p, '\0', in->env_file_len) != NULL)
-		return env_fail(e, "--env-file: the file contains a NUL byte");
+	snprintf(what, sizeof(what), "--env-file %.200s", f->name);
+	if (memchr(p, '\0', f->len) != NULL)
+		return env_fail(e, "%s: the file contains a NUL byte", what);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
@@ -211,8 +211,7 @@ add_env_file(struct envv *e, const struct env_input *in)
 		if (le > p && le[-1] == '\r')
 			le--;
 		if (p < le && *p != '#' &&
-		    add_assignment(e, in, p, (size_t)(le - p), "--env-file",
-			line) != 0)
+		    add_assignment(e, in, p, (size_t)(le - p), what, line) != 0)
 			return -1;
 		p = nl ? nl + 1 : end;
 	}
@@ -258,8 +257,11 @@ env_build(const struct env_input *in, char ***out, struct ctl_err *e)
 	if (env_lookup(ev.v, "PATH", 4) == NULL &&
 	    env_setstr(&ev, "PATH", ENV_DEFAULT_PATH) != 0)
 		goto bad;
-	if (add_caller_words(&ev, in) != 0 || add_env_file(&ev, in) != 0)
+	if (add_caller_words(&ev, in) != 0)
 		goto bad;
+	for (size_t i = 0; i < in->nenv_files; i++)
+		if (add_env_file(&ev, in, &in->env_files[i]) != 0)
+			goto bad;
 	for (size_t i = 0; i < in->nopts; i++)
 		if (add_assignment(&ev, in, in->opts[i], strlen(in->opts[i]),
 			"-e", 0) != 0)

@@ -17,16 +17,23 @@
 #define ENV_DEFAULT_PATH \
 	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* One --env-file: the caller's name for it and its bytes. */
+struct env_file {
+	const char *name;
+	char *data;
+	size_t len;
+};
+
 struct env_input {
 	char *const *image_env; /* "KEY=VALUE", NULL-terminated, or NULL */
 	const char *home;       /* the caller's, from getpwuid */
 	const char *user;
 	const char *shell;
-	const char *hostname;    /* the container's, or NULL */
-	bool tty;                /* -t: TERM defaults to xterm */
-	char *const *caller_env; /* the inert copy made at step 0 */
-	const char *env_file;    /* --env-file contents, or NULL */
-	size_t env_file_len;
+	const char *hostname;             /* the container's, or NULL */
+	bool tty;                         /* -t: TERM defaults to xterm */
+	char *const *caller_env;          /* the inert copy made at step 0 */
+	const struct env_file *env_files; /* --env-file contents, in order */
+	size_t nenv_files;
 	char *const *opts; /* -e values, "KEY" or "KEY=VALUE" */
 	size_t nopts;
 };
@@ -37,7 +44,7 @@ struct env_input {
  * USER, LOGNAME, SHELL, HOSTNAME (as Docker sets it; and PATH if the
  * image sets none); TERM, LANG,
  * LANGUAGE and LC_* from the caller when their values are sane; the
- * --env-file lines; the -e options.  Returns 0, or -1 with E.
+ * --env-file lines, file after file; the -e options.  Returns 0, or -1 with E.
  */
 int env_build(const struct env_input *in, char ***out, struct ctl_err *e);
 void env_free(char **env);

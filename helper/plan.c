@@ -315,10 +315,30 @@ plan_env_file(struct launch_plan *p, const struct args_request *req,
 {
 	struct ctl_err e;
 
-	if (req->cmd == ARGS_CMD_RUN && req->env_file != NULL &&
-	    creds_read_file_as_caller(p, c, req->env_file, ENV_MAX_FILE,
-		&p->env_file, &p->env_file_len, &e) != 0)
-		die("--env-file %.511s", e.msg);
+	if (req->cmd != ARGS_CMD_RUN || req->nenv_files == 0)
+		return;
+	p->env_files = calloc(req->nenv_files, sizeof(*p->env_files));
+	if (p->env_files == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < req->nenv_files; i++) {
+		struct env_file *f = &p->env_files[i];
+
+		f->name = req->env_files[i];
+		if (creds_read_file_as_caller(p, c, f->name, ENV_MAX_FILE,
+			&f->data, &f->len, &e) != 0)
+			die("--env-file %.511s", e.msg);
+		p->nenv_files++;
+	}
+}
+
+static void
+plan_env_files_free(struct launch_plan *p)
+{
+	for (size_t i = 0; i < p->nenv_files; i++)
+		free(p->env_files[i].data);
+	free(p->env_files);
+	p->env_files = NULL;
+	p->nenv_files = 0;
 }
 
 static void
@@ -336,14 +356,13 @@ plan_env(struct launch_plan *p, const struct args_request *req,
 	in.hostname = p->hostname;
 	in.tty = p->tty_wanted;
 	in.caller_env = c->env;
-	in.env_file = p->env_file;
-	in.env_file_len = p->env_file_len;
+	in.env_files = p->env_files;
+	in.nenv_files = p->nenv_files;
 	in.opts = req->envs;
 	in.nopts = req->nenvs;
 	if (env_build(&in, &p->env, &e) != 0)
 		die("%.511s", e.msg);
-	free(p->env_file);
-	p->env_file = NULL;
+	plan_env_files_free(p);
 }
 
 /* --step-tasks: the holder's stdio; the task's -i and -t go with its exec.
@@ -429,7 +448,7 @@ plan_free(struct launch_plan *p)
 	free(p->ports);
 	env_free(p->argv);
 	env_free(p->env);
-	free(p->env_file);
+	plan_env_files_free(p);
 	if (p->image)
 		desc_free(p->image);
 	if (p->policy) {

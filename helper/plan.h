@@ -25,6 +25,8 @@
 #include "image/desc.h"
 #include "policy/policy.h"
 
+struct env_file;
+
 #define PLAN_NAME_MAX 63 /* container names and hostnames */
 
 enum plan_net {
@@ -106,10 +108,11 @@ struct launch_plan {
 	enum policy_seccomp seccomp;
 
 	/* The payload. */
-	char **argv;    /* NULL-terminated, argv[0] = the command */
-	char **env;     /* NULL-terminated, final (step 14) */
-	char *env_file; /* --env-file bytes, until the env is built */
-	size_t env_file_len;
+	char **argv; /* NULL-terminated, argv[0] = the command */
+	char **env;  /* NULL-terminated, final (step 14) */
+	struct env_file
+	    *env_files; /* --env-file bytes, until the env is built */
+	size_t nenv_files;
 	char *workdir;       /* the final choice (plan_workdir) */
 	bool workdir_strict; /* -w given: failing to enter it is an error */
 	char *caller_cwd;    /* used when visible at the same path */
@@ -149,7 +152,7 @@ void plan_policy(struct launch_plan *p);
 int plan_policy_quiet(struct launch_plan *p);
 /* First of step 3, before the policy is even loaded (so that the reading
  * child, which becomes the caller, holds nothing but the caller's own
- * data): reads --env-file as the caller into P. */
+ * data): reads each --env-file as the caller into P. */
 void plan_env_file(struct launch_plan *p, const struct args_request *req,
     const struct plan_caller *caller);
 void plan_run(struct launch_plan *p, const struct args_request *req,

@@ -227,15 +227,27 @@ EOF
 
 @test "environment: -e and --env-file, read as the caller, in order" {
 	printf 'A=file\nB=file\n# c\nSECRET_TOKEN\n' >"/home/$RT_A/env.list"
-	chown "$RT_A:" "/home/$RT_A/env.list"
+	printf 'D=second\nA=second\nB=second\n' >"/home/$RT_A/env2.list"
+	chown "$RT_A:" "/home/$RT_A/env.list" "/home/$RT_A/env2.list"
 	run ctl_as "$RT_A" env SECRET_TOKEN=fromcaller "$CTL_BIN" run \
 	    --env-file env.list -e B=opt -e C busybox sh -c 'echo "$A|$B|$SECRET_TOKEN|${C-unset}"'
 	[ "$status" -eq 0 ]
 	[ "$output" = "file|opt|fromcaller|unset" ]
-	# A file the caller cannot read is refused, although root could.
+	# Several files, as docker run reads them: in order, the later file
+	# winning, -e over all.
+	run ctl_as "$RT_A" "$CTL_BIN" run --env-file env.list --env-file env2.list \
+	    -e B=opt busybox sh -c 'echo "$A|$B|$D"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "second|opt|second" ]
+	# A file the caller cannot read is refused, although root could,
+	# also after one it can read.
 	run as "$RT_A" run --env-file /etc/shadow busybox true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"--env-file /etc/shadow"* ]]
+	run as "$RT_A" run --env-file "/home/$RT_A/env.list" --env-file /etc/shadow busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"--env-file /etc/shadow"* ]]
+	[ "${#lines[@]}" = 1 ]
 	run as "$RT_A" run --env-file /dev/zero busybox true
 	[ "$status" -eq 125 ]
 }

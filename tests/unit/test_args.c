@@ -112,10 +112,10 @@ test_run_all_options(void **state)
 	ok_parse(&r,
 	    PARSE(&r, "ctr-launch", "run", "-i", "-t", "--rm", "--name", "box1",
 		"-v", "/home/a:/work", "--volume=/data:/data:ro", "-e", "A=1",
-		"--env", "B", "--env-file", "f.env", "-w", "/work",
-		"--entrypoint", "/bin/sh", "--cpus", "1.5", "--memory", "512M",
-		"--pids-limit", "100", "--network", "none", "--hostname", "h-1",
-		"--dry-run", "busybox", "echo", "hi"));
+		"--env", "B", "--env-file", "f.env", "--env-file=g.env", "-w",
+		"/work", "--entrypoint", "/bin/sh", "--cpus", "1.5", "--memory",
+		"512M", "--pids-limit", "100", "--network", "none",
+		"--hostname", "h-1", "--dry-run", "busybox", "echo", "hi"));
 	assert_int_equal(r.cmd, ARGS_CMD_RUN);
 	assert_true(r.interactive && r.tty && r.rm && r.dry_run);
 	assert_string_equal(r.name, "box1");
@@ -127,7 +127,10 @@ test_run_all_options(void **state)
 	assert_int_equal(r.nenvs, 2);
 	assert_string_equal(r.envs[0], "A=1");
 	assert_string_equal(r.envs[1], "B");
-	assert_string_equal(r.env_file, "f.env");
+	/* --env-file may repeat: every file, in order. */
+	assert_int_equal(r.nenv_files, 2);
+	assert_string_equal(r.env_files[0], "f.env");
+	assert_string_equal(r.env_files[1], "g.env");
 	assert_string_equal(r.workdir, "/work");
 	assert_true(r.has_entrypoint);
 	assert_string_equal(r.entrypoint, "/bin/sh");
@@ -348,6 +351,21 @@ test_bounds(void **state)
 	assert_non_null(strstr(errbuf.msg, "more than"));
 	ok_parse(&r, parse_n(ARGS_MAX_ARGC, v, &r));
 	args_free(&r);
+
+	/* At most ARGS_MAX_ENV_FILES --env-file options. */
+	for (int i = 0; i < ARGS_MAX_ENV_FILES; i++) {
+		v[2 + 2 * i] = "--env-file";
+		v[3 + 2 * i] = "f.env";
+	}
+	v[2 + 2 * ARGS_MAX_ENV_FILES] = "img";
+	ok_parse(&r, parse_n(3 + 2 * ARGS_MAX_ENV_FILES, v, &r));
+	assert_int_equal(r.nenv_files, ARGS_MAX_ENV_FILES);
+	args_free(&r);
+	v[2 + 2 * ARGS_MAX_ENV_FILES] = "--env-file";
+	v[3 + 2 * ARGS_MAX_ENV_FILES] = "f.env";
+	v[4 + 2 * ARGS_MAX_ENV_FILES] = "img";
+	assert_int_equal(parse_n(5 + 2 * ARGS_MAX_ENV_FILES, v, &r), -1);
+	assert_non_null(strstr(errbuf.msg, "more than 16 --env-file"));
 
 	memset(big, 'a', ARGS_MAX_CMDLEN + 1);
 	big[ARGS_MAX_CMDLEN + 1] = '\0';

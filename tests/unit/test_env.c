@@ -175,30 +175,36 @@ test_order(void **state)
 {
 	static const char *const img[] = { "PATH=/img/bin", "HOME=/root",
 		"A=image", "B=image", "C=image", "D=image", NULL };
-	static const char file[] = "# comment\n"
-				   "\n"
-				   "  B=file\r\n"
-				   "C=file\n"
-				   "LANG=file\n"
-				   "SECRET\n"
-				   "NOPE\n"
-				   "E=with=equals and spaces ";
+	static char file[] = "# comment\n"
+			     "\n"
+			     "  B=file\r\n"
+			     "C=file\n"
+			     "LANG=file\n"
+			     "SECRET\n"
+			     "NOPE\n"
+			     "E=with=equals and spaces ";
 	static const char *const opts[] = { "C=opt", "TERM=opt", "SECRET",
 		"UNSET", "F=", NULL };
 	struct env_input in;
 	char **env;
 
+	/* A later file replaces an earlier one's keys, -e both. */
+	static char later[] = "G=later\nB=later\n";
+	struct env_file files[] = { { "first.env", file, sizeof(file) - 1 },
+		{ "later.env", later, sizeof(later) - 1 } };
+
 	input(&in);
 	in.image_env = sv(img);
-	in.env_file = file;
-	in.env_file_len = sizeof(file) - 1;
+	in.env_files = files;
+	in.nenv_files = 2;
 	in.opts = sv(opts);
 	in.nopts = 5;
 	env = build(&in);
 	assert_string_equal(get(env, "PATH"), "/img/bin");
 	assert_string_equal(get(env, "HOME"), "/home/alice");
 	assert_string_equal(get(env, "A"), "image");
-	assert_string_equal(get(env, "B"), "file");
+	assert_string_equal(get(env, "B"), "later");
+	assert_string_equal(get(env, "G"), "later");
 	assert_string_equal(get(env, "C"), "opt");
 	assert_string_equal(get(env, "D"), "image");
 	assert_string_equal(get(env, "LANG"), "file");
@@ -217,23 +223,27 @@ test_order(void **state)
 static void
 test_env_file_errors(void **state)
 {
-	static const char nul[] = "A=1\0B=2\n";
-	static const char badkey[] = "A=1\nB C=2\n";
-	static const char badkey2[] = "A=1\n1X=2\n";
+	static char good[] = "A=1\n";
+	static char nul[] = "A=1\0B=2\n";
+	static char badkey[] = "A=1\nB C=2\n";
+	static char badkey2[] = "A=1\n1X=2\n";
+	struct env_file files[] = { { "good.env", good, sizeof(good) - 1 },
+		{ "bad.env", nul, sizeof(nul) - 1 } };
 	struct env_input in;
 	char **env = NULL;
 
 	input(&in);
-	in.env_file = nul;
-	in.env_file_len = sizeof(nul) - 1;
+	in.env_files = files;
+	in.nenv_files = 2;
 	assert_int_equal(env_build(&in, &env, &errbuf), -1);
+	assert_non_null(strstr(errbuf.msg, "--env-file bad.env: "));
 	assert_non_null(strstr(errbuf.msg, "NUL"));
-	in.env_file = badkey;
-	in.env_file_len = sizeof(badkey) - 1;
+	files[1].data = badkey;
+	files[1].len = sizeof(badkey) - 1;
 	assert_int_equal(env_build(&in, &env, &errbuf), -1);
-	assert_non_null(strstr(errbuf.msg, "line 2"));
-	in.env_file = badkey2;
-	in.env_file_len = sizeof(badkey2) - 1;
+	assert_non_null(strstr(errbuf.msg, "--env-file bad.env line 2"));
+	files[1].data = badkey2;
+	files[1].len = sizeof(badkey2) - 1;
 	assert_int_equal(env_build(&in, &env, &errbuf), -1);
 	assert_null(env);
 }
