@@ -31,7 +31,7 @@
 const char args_usage[] =
     "usage: ctr-launch run [-d] [-i] [-t] [--rm] [--name NAME]\n"
     "                      [-v SRC:DST[:ro|rw]]... [-e KEY[=VALUE]]...\n"
-    "                      [--env-file FILE] [-w DIR] [--entrypoint CMD]\n"
+    "                      [--env-file FILE]... [-w DIR] [--entrypoint CMD]\n"
     "                      [--cpus N] [--memory SIZE] [--pids-limit N]\n"
     "                      [--network host|private|none] [--hostname NAME]\n"
     "                      [-p [ADDR:]HOSTPORT:PORT]... [-u UID[:GID]]\n"
@@ -46,7 +46,7 @@ const char args_usage[] =
     "       ctr-launch stop [-t SECONDS] NAME... | kill [-s SIGNAL] NAME...\n"
     "       ctr-launch rm [-f] NAME... | wait NAME...\n"
     "       ctr-launch images [--format json] | info [--format json]\n"
-    "       ctr-launch version | --help\n"
+    "       ctr-launch version | --help | COMMAND --help\n"
     "  root: --user USER with ps, logs, exec, attach, stop, kill, rm and\n"
     "        wait; --all-users with ps, stop and kill\n"
     "\n"
@@ -611,6 +611,12 @@ args_parse(int argc, char *const argv[], struct args_request *req,
 	else
 		return fail(&p, "unknown command %.64s (see ctr-launch --help)",
 		    c);
+	/* images, info and version --help (or -h): the usage. */
+	if (req->cmd != ARGS_CMD_HELP && argc == 3 &&
+	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		req->cmd = ARGS_CMD_HELP;
+		return 0;
+	}
 	if ((req->cmd == ARGS_CMD_IMAGES || req->cmd == ARGS_CMD_INFO) &&
 	    argc > 2) {
 		if (argc == 4 && strcmp(argv[2], "--format") == 0 &&

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "lib/cleanup.h"
+#include "helper/args.h"
 #include "helper/ctl.h"
 #include "helper/ctl_priv.h"
 #include "helper/ctlproto.h"
@@ -628,6 +629,10 @@ ctl_main(int argc, char **argv, char **caller_env)
 	memset(&c, 0, sizeof(c));
 	if (ctla_parse(argc, argv, &req, &pe) != 0)
 		die("%s", pe.msg);
+	if (req.help) {
+		fputs(args_usage, stdout);
+		exit(fflush(stdout) != 0 || ferror(stdout) ? CTL_EXIT_FAIL : 0);
+	}
 	c.req = &req;
 	if (getresuid(&r, &e, &s) != 0)
 		die_errno("getresuid");

@@ -122,7 +122,13 @@ enum ctla_opt {
 	A_TIMESTAMPS,
 	A_SINCE,
 	A_UNTIL,
+	A_HELP,
 };
+
+#define A_EVERY_VERB                                                           \
+	(1u << CTLA_PS | 1u << CTLA_LOGS | 1u << CTLA_STOP | 1u << CTLA_KILL | \
+	    1u << CTLA_RM | 1u << CTLA_WAIT | 1u << CTLA_EXEC |                \
+	    1u << CTLA_ATTACH)
 
 /* The mask: a bit per enum ctla_cmd the option belongs to. */
 static const struct optscan_def aopts[] = {
@@ -149,6 +155,7 @@ static const struct optscan_def aopts[] = {
 	{ "env", 'e', true, A_ENV, 1u << CTLA_EXEC },
 	{ "workdir", 'w', true, A_WORKDIR, 1u << CTLA_EXEC },
 	{ "detach-keys", 0, true, A_DETACH_KEYS, 1u << CTLA_ATTACH },
+	{ "help", 'h', false, A_HELP, A_EVERY_VERB },
 };
 
 struct aparser {
@@ -193,6 +200,8 @@ aflag(struct ctla_request *r, int id)
 		return &r->tty;
 	case A_TIMESTAMPS:
 		return &r->timestamps;
+	case A_HELP:
+		return &r->help;
 	default:
 		return NULL;
 	}
@@ -447,6 +456,9 @@ ctla_parse(int argc, char *const argv[], struct ctla_request *r,
 				r->verb, argc, argv, &i, aapply_cb, &p,
 				p.e) != 0)
 				return -1;
+			/* The usage, whatever else is there (as docker). */
+			if (r->help)
+				return 0;
 			continue;
 		}
 		if (!name_ok(a)) {

@@ -227,6 +227,7 @@ struct ctla_request {
 	const char *detach_keys; /* attach --detach-keys */
 	const char *names[CTLA_MAX_NAMES];
 	size_t nnames;
+	bool help; /* --help, -h: the usage, and nothing else */
 };
 
 /* Is VERB one of the lifecycle commands? */

@@ -632,7 +632,8 @@ teq "ctr-launch exec -<TAB> offers exec's options" "-i
 -e
 --env
 -w
---workdir" complete_as "$U" ctr-launch exec -
+--workdir
+--help" complete_as "$U" ctr-launch exec -
 teq "ctr-launch kill -s <TAB> offers signals" "TERM
 KILL
 HUP

@@ -506,6 +506,27 @@ max_total_containers = 200"
 	done
 }
 
+@test "every command takes --help (and -h but run's, which is --hostname): the usage on stdout, exit 0" {
+	local c usage
+	usage=$("$CTL_BIN" --help)
+	for c in ps logs exec attach stop kill rm wait images info version; do
+		run -0 --separate-stderr ctl_as "$LC_A" "$CTL_BIN" $c --help
+		[ "$output" = "$usage" ] || { echo "$c --help: $output" >&2; return 1; }
+		[ -z "$stderr" ] || { echo "$c --help: $stderr" >&2; return 1; }
+		run -0 --separate-stderr ctl_as "$LC_A" "$CTL_BIN" $c -h
+		[ "$output" = "$usage" ] || { echo "$c -h: $output" >&2; return 1; }
+	done
+	# Whatever follows: no name, a bad one, an unknown option.
+	run -0 ctl_as "$LC_A" "$CTL_BIN" stop --help ../x --nope
+	[ "$output" = "$usage" ]
+	# After exec's NAME, --help is the command's (no such container).
+	run -125 ctl_as "$LC_A" "$CTL_BIN" exec nosuch sh --help
+	[[ "$output" == "ctr-launch: "*nosuch* ]]
+	# run -h is --hostname, which wants a value.
+	run -125 ctl_as "$LC_A" "$CTL_BIN" run -h
+	[[ "$output" != *usage* ]]
+}
+
 # lc_aligned HEADER-COLUMN...: in $lines, every row's cell of each named
 # column starts where the header's name does, after a space.
 lc_aligned() {

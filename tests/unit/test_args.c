@@ -87,6 +87,13 @@ test_subcommands(void **state)
 	ok_parse(&r, PARSE(&r, "ctr-launch", "run", "--help"));
 	assert_int_equal(r.cmd, ARGS_CMD_HELP);
 	args_free(&r);
+	ok_parse(&r, PARSE(&r, "ctr-launch", "images", "--help"));
+	assert_int_equal(r.cmd, ARGS_CMD_HELP);
+	ok_parse(&r, PARSE(&r, "ctr-launch", "info", "-h"));
+	assert_int_equal(r.cmd, ARGS_CMD_HELP);
+	ok_parse(&r, PARSE(&r, "ctr-launch", "version", "--help"));
+	assert_int_equal(r.cmd, ARGS_CMD_HELP);
+	BAD("takes no arguments", "ctr-launch", "version", "--help", "x");
 	BAD("no command", "ctr-launch");
 	BAD("unknown command", "ctr-launch", "exec");
 	BAD("unknown command", "ctr-launch", "--bogus");

@@ -581,6 +581,18 @@ test_ctla_parse(void **state)
 	assert_int_equal(r.time, 0);
 	assert_int_equal(PARSE(&r, "kill", "-s", "HUP", "lab"), 0);
 	assert_int_equal(r.signal, SIGHUP);
+	/* --help and -h: the usage, whatever follows; after exec's NAME,
+	 * the command's own. */
+	assert_int_equal(PARSE(&r, "exec", "--help"), 0);
+	assert_true(r.help);
+	assert_int_equal(PARSE(&r, "stop", "-h"), 0);
+	assert_true(r.help && r.nnames == 0);
+	assert_int_equal(PARSE(&r, "ps", "-a", "--help", "--nope", "x/y"), 0);
+	assert_true(r.help);
+	assert_int_equal(PARSE(&r, "exec", "lab", "sh", "--help"), 0);
+	assert_false(r.help);
+	assert_string_equal(r.command[1], "--help");
+	assert_int_equal(PARSE(&r, "stop", "--nope", "--help"), -1);
 	assert_int_equal(PARSE(&r, "ps", "lab"), -1);
 	assert_int_equal(PARSE(&r, "stop", "../x"), -1);
 	assert_int_equal(PARSE(&r, "stop", "a/b"), -1);
