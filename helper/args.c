@@ -70,6 +70,7 @@ const char args_usage[] =
     "  -m, --memory SIZE      memory (at most the policy's limit)\n"
     "      --pids-limit N     processes (at most the policy's limit)\n"
     "      --network MODE     host, private (own network, lo only) or none\n"
+    "                         (--net, docker's older name, too)\n"
     "  -p, --publish [ADDR:]HOSTPORT:PORT  forward host port HOSTPORT\n"
     "                         (on ADDR, default 127.0.0.1) to PORT inside;\n"
     "                         implies --network private\n"
@@ -77,6 +78,8 @@ const char args_usage[] =
     "                         yourself)\n"
     "  -h, --hostname NAME    hostname (default: the container name)\n"
     "      --dry-run          print the launch plan, launch nothing\n"
+    "      --init, --read-only  accepted: every container has a tiny init\n"
+    "                         as PID 1 and a read-only root\n"
     "      --step-tasks N     in a Slurm job step: the step's N tasks on\n"
     "                         this node share one container\n"
     "See ctr-launch(1).\n";
@@ -103,6 +106,7 @@ enum opt_id {
 	O_DETACH,
 	O_STEP_TASKS,
 	O_DETACH_KEYS,
+	O_ALREADY,
 };
 
 static const struct optscan_def opts[] = {
@@ -127,6 +131,10 @@ static const struct optscan_def opts[] = {
 	{ "detach", 'd', false, O_DETACH, 0 },
 	{ "step-tasks", 0, true, O_STEP_TASKS, 0 },
 	{ "detach-keys", 0, true, O_DETACH_KEYS, 0 },
+	/* docker's names for what every container here has or is. */
+	{ "net", 0, true, O_NETWORK, 0 },
+	{ "init", 0, false, O_ALREADY, 0 },
+	{ "read-only", 0, false, O_ALREADY, 0 },
 };
 
 /* --step-tasks: tasks of one step on one node. */
@@ -323,6 +331,8 @@ apply_flag(struct args_request *r, int id)
 	case O_DETACH:
 		r->detach = true;
 		break;
+	case O_ALREADY:
+		break;
 	}
 }
 
@@ -480,6 +490,7 @@ apply(struct parser *p, const struct optscan_def *o, const char *val)
 	case O_DRY_RUN:
 	case O_HELP:
 	case O_DETACH:
+	case O_ALREADY:
 		apply_flag(p->req, o->id);
 		return 0;
 	case O_DETACH_KEYS:

@@ -755,6 +755,20 @@ many_env_a() {
 	[[ "$output" == *"lo:"* ]]
 }
 
+# docker's --net, --init and --read-only: what every container here is.
+@test "--net none, --init and --read-only: the same container as without" {
+	run -0 as "$RT_A" run --net none --init --read-only busybox sh -c \
+	    'echo $$; cat /proc/1/comm; cat /proc/net/dev; touch /x 2>/dev/null || echo ro'
+	# The command is not PID 1: the init is, as with docker run --init.
+	[ "${lines[0]}" = 2 ]
+	[ "${lines[1]}" != sh ]
+	[ "$(printf '%s\n' "$output" | grep -c ':')" -eq 1 ]
+	[[ "$output" == *"lo:"* ]]
+	[ "${lines[-1]}" = ro ]
+	run -125 as "$RT_A" run --net bridge busybox true
+	[[ "$output" == "ctr-launch: run: --network"* ]]
+}
+
 @test "signals: SIGTERM to ctr-launch reaches the container" {
 	local m=rt-sig-$RT_TAG
 	ctl_as "$RT_A" "$CTL_BIN" run busybox sh -c 'trap "echo got-term; exit 42" TERM; while :; do sleep 0.1; done' "$m" >"$BATS_TEST_TMPDIR/out" 2>&1 &

@@ -111,6 +111,26 @@ test_empty_argv(void **state)
 	assert_non_null(strstr(errbuf.msg, "empty argument vector"));
 }
 
+/* docker's --net, --init and --read-only: the same plan as without. */
+static void
+test_docker_names(void **state)
+{
+	struct args_request r;
+
+	ok_parse(&r,
+	    PARSE(&r, "ctr-launch", "run", "--net=none", "--init",
+		"--read-only", "img", "true"));
+	assert_int_equal(r.net, ARGS_NET_NONE);
+	assert_false(r.interactive || r.tty || r.rm || r.detach || r.dry_run);
+	assert_string_equal(r.image, "img");
+	assert_string_equal(r.command[0], "true");
+	args_free(&r);
+	ok_parse(&r, PARSE(&r, "ctr-launch", "run", "--net", "host", "img"));
+	assert_int_equal(r.net, ARGS_NET_HOST);
+	args_free(&r);
+	BAD("--init", "ctr-launch", "run", "--init=yes", "img");
+}
+
 static void
 test_run_all_options(void **state)
 {
@@ -234,6 +254,10 @@ test_unknown_and_malformed(void **state)
 	BAD("--network", "ctr-launch", "run", "--network", "bridge", "img");
 	BAD("given twice", "ctr-launch", "run", "--network", "none",
 	    "--network", "host", "img");
+	/* --net is --network, given once between them. */
+	BAD("given twice", "ctr-launch", "run", "--net", "none", "--network",
+	    "none", "img");
+	BAD("--network", "ctr-launch", "run", "--net=bridge", "img");
 	BAD("-w", "ctr-launch", "run", "-w", "rel", "img");
 	BAD("-w", "ctr-launch", "run", "-w", "/a/../b", "img");
 	BAD("under /proc", "ctr-launch", "run", "-w", "/proc/self/fd/3", "img");
@@ -421,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_subcommands),
 		cmocka_unit_test(test_empty_argv),
 		cmocka_unit_test(test_run_all_options),
+		cmocka_unit_test(test_docker_names),
 		cmocka_unit_test(test_short_clusters),
 		cmocka_unit_test(test_options_after_image),
 		cmocka_unit_test(test_unknown_and_malformed),
