@@ -37,7 +37,7 @@ const char args_usage[] =
     "                      [-p [ADDR:]HOSTPORT:PORT]... [-u UID[:GID]]\n"
     "                      [--detach-keys KEYS] [--dry-run]\n"
     "                      IMAGE [COMMAND [ARG...]]\n"
-    "       ctr-launch ps [-a] [-q] [--format json] [--raw]\n"
+    "       ctr-launch ps [-a] [-q] [--format json] [--no-trunc] [--raw]\n"
     "       ctr-launch logs [-f] [-t] [--tail N] [--since TIME] [--until TIME]\n"
     "                       [--raw] NAME\n"
     "       ctr-launch exec [-i] [-t] [-e KEY[=VALUE]]... [-w DIR] NAME\n"

@@ -123,6 +123,7 @@ enum ctla_opt {
 	A_SINCE,
 	A_UNTIL,
 	A_HELP,
+	A_NO_TRUNC,
 };
 
 #define A_EVERY_VERB                                                           \
@@ -136,6 +137,7 @@ static const struct optscan_def aopts[] = {
 	{ "quiet", 'q', false, A_QUIET, 1u << CTLA_PS },
 	{ "format", 0, true, A_FORMAT, 1u << CTLA_PS },
 	{ "raw", 0, false, A_RAW, 1u << CTLA_PS | 1u << CTLA_LOGS },
+	{ "no-trunc", 0, false, A_NO_TRUNC, 1u << CTLA_PS },
 	{ "follow", 'f', false, A_FOLLOW, 1u << CTLA_LOGS },
 	{ "tail", 'n', true, A_TAIL, 1u << CTLA_LOGS },
 	{ "timestamps", 't', false, A_TIMESTAMPS, 1u << CTLA_LOGS },
@@ -202,6 +204,8 @@ aflag(struct ctla_request *r, int id)
 		return &r->timestamps;
 	case A_HELP:
 		return &r->help;
+	case A_NO_TRUNC:
+		return &r->no_trunc;
 	default:
 		return NULL;
 	}

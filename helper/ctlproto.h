@@ -209,6 +209,7 @@ struct ctla_request {
 	bool quiet;                       /* ps -q */
 	bool json;                        /* ps --format json */
 	bool raw;                         /* --raw: control bytes as they are */
+	bool no_trunc;                    /* ps --no-trunc: whole commands */
 	bool follow;                      /* logs -f */
 	bool all_users;                   /* root: --all-users */
 	const char *user;                 /* root: --user U */

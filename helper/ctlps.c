@@ -127,7 +127,7 @@ ps_row(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
     const struct ctl_entry *e, bool user_col)
 {
 	char name[300], image[2100], cmd[4200], created[64], status[96];
-	char cpu[32], mem[32], shortcmd[32], ports[4200], user[400];
+	char cpu[32], mem[32], shortcmd[4210], ports[4200], user[400];
 	int64_t now = (int64_t)time(NULL);
 	bool esc = !c->req->raw;
 
@@ -173,10 +173,10 @@ ps_row(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
 		fprintf(out, "%s\n", name);
 		return;
 	}
-	if (strlen(cmd) > 20)
+	if (strlen(cmd) > 20 && !c->req->no_trunc)
 		snprintf(shortcmd, sizeof(shortcmd), "\"%.17s...\"", cmd);
 	else
-		snprintf(shortcmd, sizeof(shortcmd), "\"%.20s\"", cmd);
+		snprintf(shortcmd, sizeof(shortcmd), "\"%s\"", cmd);
 	if (e->running && e->st.cpu_usec != CGROUP_UNKNOWN) {
 		snprintf(cpu, sizeof(cpu), "%.2fs",
 		    (double)e->st.cpu_usec / 1e6);

@@ -401,13 +401,18 @@ max_total_containers = 200"
 	ctl_wait_for no_cgroup "$LC_A" "c*"
 }
 
-@test "ps --format json and -q" {
+@test "ps --format json, -q and --no-trunc" {
 	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
 	run -0 as "$LC_A" ps --format json
 	[[ "$output" == '{"Names":"lab","Image":"busybox:latest",'* ]]
 	[[ "$output" == *'"State":"running"'* ]]
 	run -0 as "$LC_A" ps -q
 	[ "$output" = lab ]
+	# COMMAND is cut after 17 characters, whole with --no-trunc.
+	run -0 as "$LC_A" ps
+	[[ "${lines[1]}" == *' "sh -c '"${LC_LOOP:0:11}"'..." '* ]]
+	run -0 as "$LC_A" ps --no-trunc
+	[[ "${lines[1]}" == *' "sh -c '"$LC_LOOP"'" '* ]]
 }
 
 @test "ps: a running container's CPU time (its reaped children's too) and memory, in the table and in JSON" {

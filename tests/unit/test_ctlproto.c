@@ -556,7 +556,10 @@ test_ctla_parse(void **state)
 
 	(void)state;
 	assert_int_equal(PARSE(&r, "ps", "-aq", "--format", "json"), 0);
-	assert_true(r.all && r.quiet && r.json);
+	assert_true(r.all && r.quiet && r.json && !r.no_trunc);
+	assert_int_equal(PARSE(&r, "ps", "--no-trunc"), 0);
+	assert_true(r.no_trunc);
+	assert_int_equal(PARSE(&r, "logs", "--no-trunc", "lab"), -1);
 	assert_int_equal(PARSE(&r, "stop", "-t", "3", "a", "b"), 0);
 	assert_int_equal(r.time, 3);
 	assert_int_equal(r.nnames, 2);
