@@ -500,6 +500,13 @@ cmd_check(int argc, char **argv)
 		strict = true;
 		i++;
 	}
+	/* An option is never taken for a file name. */
+	if (i < argc && argv[i][0] == '-') {
+		fprintf(stderr, "ctr-policy: check: unknown option %.64s\n",
+		    argv[i]);
+		usage(stderr);
+		return 1;
+	}
 	if (i < argc)
 		file = argv[i++];
 	if (i < argc) {
@@ -612,7 +619,11 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+	/* --help, or a command's: the usage, on stdout. */
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    (argc > 2 &&
+		(strcmp(argv[2], "--help") == 0 ||
+		    strcmp(argv[2], "-h") == 0))) {
 		usage(stdout);
 		return 0;
 	}

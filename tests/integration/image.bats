@@ -5,6 +5,8 @@
 
 load lib
 
+bats_require_minimum_version 1.5.0
+
 setup_file() {
 	export TAG=$(ctl_tag)
 	export FX=$BATS_FILE_TMPDIR/fx
@@ -65,6 +67,15 @@ layer_of() { # NAME INDEX(1-based): the layer's hex
 	run "$CTL_IMAGETOOL" inspect "../../etc/passwd"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"invalid image name"* ]]
+	# A command's --help: the usage on stdout, 0, for anyone.
+	local c
+	for c in import pull list inspect rm gc tag; do
+		run -0 --separate-stderr "$CTL_IMAGETOOL" $c --help
+		[[ "$output" == "usage: ctr-image import"* ]]
+		[ -z "$stderr" ]
+	done
+	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups "$CTL_IMAGETOOL" pull -h
+	[[ "$output" == "usage: ctr-image import"* ]]
 }
 
 @test "docker save archive imports with its tag, config and whiteouts" {

@@ -4,6 +4,8 @@
 
 load lib
 
+bats_require_minimum_version 1.5.0
+
 setup_file() {
 	export TAG
 	TAG=$(ctl_tag)
@@ -73,6 +75,13 @@ teardown() {
 	[[ $output == *"ctr-policy check"* ]]
 	run "$CTL_POLICYTOOL" frobnicate
 	[ "$status" -eq 1 ]
+	# A command's --help too; an option is never a file name.
+	run -0 "$CTL_POLICYTOOL" check --help
+	[[ $output == "usage: ctr-policy check"* ]]
+	run -0 "$CTL_POLICYTOOL" explain -h
+	[[ $output == "usage: ctr-policy check"* ]]
+	run -1 "$CTL_POLICYTOOL" check --nope
+	[ "${lines[0]}" = "ctr-policy: check: unknown option --nope" ]
 }
 
 @test "policy: check of a good installed policy prints OK" {
