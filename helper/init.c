@@ -21,7 +21,8 @@
  *   runs anything as the caller, and keeps no other end of them.
  * - The working directory MUST be entered as the caller, after the drop
  *   and after every descriptor but stdio and the keeper's is closed, and
- *   MUST resolve inside the container (getcwd succeeds).
+ *   MUST resolve inside the container (getcwd succeeds); a missing -w
+ *   directory MUST be made only then, as the caller, never as root.
  * - No descriptor but 0, 1 and 2 MUST reach the payload.
  * - With -t, P1's own error messages MUST still reach the caller's
  *   stderr (the pty is only relayed once the setup is done).
@@ -43,6 +44,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -186,17 +188,61 @@ close_others(const int *keep, size_t nkeep)
 	}
 }
 
+/* mkdir -p of the absolute, normal PATH, as the caller (after the drop)
+ * and with the caller's umask UM, as docker run -w makes a missing
+ * directory. */
+static int
+make_workdir(const char *path, mode_t um)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	mode_t old;
+	int rc = 0, e = 0;
+
+	if (n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	old = umask(um);
+	for (char *s = buf + 1; rc == 0; s++) {
+		char c = *s;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+			rc = -1;
+			e = errno;
+		}
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	(void)umask(old);
+	errno = e;
+	return rc;
+}
+
 void
 init_workdir(const struct launch_plan *p)
 {
 	char buf[PATH_MAX];
 
 	if (chdir(p->workdir) != 0) {
-		if (p->workdir_strict)
+		if (!p->workdir_strict) {
+			if (chdir("/") != 0)
+				die_errno("chdir /");
+		} else if (errno != ENOENT) {
 			die_errno("cannot enter the working directory %s",
 			    p->workdir);
-		if (chdir("/") != 0)
-			die_errno("chdir /");
+		} else if (make_workdir(p->workdir, p->umask) != 0) {
+			die_errno("cannot make the working directory %s",
+			    p->workdir);
+		} else if (chdir(p->workdir) != 0) {
+			die_errno("cannot enter the working directory %s",
+			    p->workdir);
+		}
 	}
 	if (getcwd(buf, sizeof(buf)) == NULL || buf[0] != '/')
 		die("the working directory %s is outside the container",

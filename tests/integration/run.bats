@@ -726,6 +726,7 @@ many_env_a() {
 	[ "$status" -eq 125 ]
 	run as "$RT_A" run -w /nonexistent busybox pwd
 	[ "$status" -eq 125 ]
+	[ "$output" = "ctr-launch: cannot make the working directory /nonexistent: Read-only file system" ]
 	# CVE-2024-21626 pattern: a working directory through a magic link.
 	for n in 3 4 5 6; do
 		ln -sfn "/proc/self/fd/$n" "/home/$RT_A/fdlink$n"
@@ -735,6 +736,29 @@ many_env_a() {
 	done
 	run as "$RT_A" run -w /proc/1/cwd busybox pwd
 	[ "$status" -eq 125 ]
+}
+
+# As docker run -w: a missing directory is made, here as the caller, after
+# the drop, with the caller's umask (init.c, init_workdir).
+@test "-w: a missing working directory is made as the caller, never as root" {
+	local d=/home/$RT_A/wd-$RT_TAG
+	rm -rf "$d"
+	run -0 ctl_as "$RT_A" sh -c "umask 027; exec '$CTL_BIN' run -w '$d/a/b' busybox pwd"
+	[ "$output" = "$d/a/b" ]
+	[ "$(stat -c '%u %a' "$d" "$d/a" "$d/a/b" | sort -u)" = "$(id -u "$RT_A") 750" ]
+	# An existing one is entered as it is.
+	chmod 0700 "$d/a/b"
+	run -0 as "$RT_A" run -w "$d/a/b" busybox pwd
+	[ "$(stat -c %a "$d/a/b")" = 700 ]
+	# Where only root could make it (the container's /dev, a root-owned
+	# tmpfs), the caller cannot: 125, nothing made.
+	run -125 as "$RT_A" run -w /dev/wd-$RT_TAG busybox pwd
+	[ "$output" = "ctr-launch: cannot make the working directory /dev/wd-$RT_TAG: Permission denied" ]
+	# A file in the way.
+	touch "$d/file"
+	run -125 as "$RT_A" run -w "$d/file/x" busybox pwd
+	[[ "$output" == "ctr-launch: cannot "*"the working directory $d/file/x: Not a directory" ]]
+	rm -rf "$d"
 }
 
 @test "hostname: the container name by default, or --hostname; valid names only" {
