@@ -267,7 +267,7 @@ front_pid() { pgrep -u "$(uid_of "$1")" -f -- "$2" | head -n 1; }
 	# A setup failure after the terminal exists says why, once.
 	run ctl_as "$LC_A" sh -c "yes | head -c 100000 | script -qec '$CTL_BIN run -it -w /nonexist busybox sh; echo rc=\$?' /dev/null"
 	echo "$output" | tail -n 3
-	[[ "$output" == *"cannot enter the working directory /nonexist"* ]]
+	[[ "$output" == *"cannot make the working directory /nonexist: Read-only file system"* ]]
 	[[ "$output" == *"rc=125"* ]]
 	[[ "$output" != *"keeper process died"* ]]
 }
@@ -619,7 +619,7 @@ lc_aligned() {
 	run -127 as "$LC_A" run -d -t --name bad busybox nonexist
 	[[ "$output" == *"nonexist: command not found"* ]]
 	run -125 as "$LC_A" run -d -w /nonexistent --name bad busybox true
-	[[ "$output" == *"cannot enter the working directory /nonexistent"* ]]
+	[[ "$output" == *"cannot make the working directory /nonexistent: Read-only file system"* ]]
 	run -0 as "$LC_A" ps -a -q
 	[ -z "$output" ]
 	[ ! -e "$(state_dir "$LC_A" bad)" ]
