@@ -33,6 +33,11 @@ check(const struct args_request *r)
 		abort();
 	if ((r->has_cpus && r->cpus == 0) || (r->has_memory && r->memory == 0))
 		abort();
+	if (r->nenv_files > ARGS_MAX_ENV_FILES)
+		abort();
+	for (size_t i = 0; i < r->nenv_files; i++)
+		if (r->env_files[i] == NULL || r->env_files[i][0] == '\0')
+			abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -19,7 +19,7 @@
  *   than LEN + CTLP_DETACH_MAX bytes out.
  * - ctla_parse MUST either fail with one non-empty line free of control
  *   bytes, or give valid names, the verb's own options only, and for exec
- *   a command.
+ *   a command; or, at --help, no command (the usage only).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -279,6 +279,13 @@ check_args(char **argv, int argc)
 	for (size_t i = 0; i < r.nnames; i++)
 		if (!name_ok(r.names[i]))
 			abort();
+	/* --help ends the parse (before exec's command): nothing runs but
+	 * the usage. */
+	if (r.help) {
+		if (r.command != NULL)
+			abort();
+		return;
+	}
 	if (r.cmd == CTLA_PS ? r.nnames != 0 : r.nnames == 0 && !r.all_users)
 		abort();
 	if (r.all_users && r.user != NULL)
@@ -293,7 +300,7 @@ check_args(char **argv, int argc)
 		abort();
 	if (r.detach_keys != NULL && r.cmd != CTLA_ATTACH)
 		abort();
-	if ((r.json || r.quiet || r.all) && r.cmd != CTLA_PS)
+	if ((r.json || r.quiet || r.all || r.no_trunc) && r.cmd != CTLA_PS)
 		abort();
 	if (r.signal <= 0 || r.signal > 64 || r.time < 0)
 		abort();
