@@ -54,8 +54,8 @@ struct args_request {
 	char *workdir;  /* -w, absolute and normal, or NULL */
 	char *entrypoint;
 	bool has_entrypoint; /* --entrypoint given (even "") */
-	char *
-	    *env_files; /* --env-file paths, in order (opened as the caller) */
+	/* --env-file paths, in order (each opened as the caller). */
+	char **env_files;
 	size_t nenv_files;
 	enum args_net net;
 	bool has_cpus, has_memory, has_pids;

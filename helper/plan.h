@@ -110,8 +110,8 @@ struct launch_plan {
 	/* The payload. */
 	char **argv; /* NULL-terminated, argv[0] = the command */
 	char **env;  /* NULL-terminated, final (step 14) */
-	struct env_file
-	    *env_files; /* --env-file bytes, until the env is built */
+	/* The --env-file bytes, file by file, until the env is built. */
+	struct env_file *env_files;
 	size_t nenv_files;
 	char *workdir;       /* the final choice (plan_workdir) */
 	bool workdir_strict; /* -w given: failing to enter it is an error */
