@@ -616,15 +616,13 @@ args_parse(int argc, char *const argv[], struct args_request *req,
 		req->cmd = ARGS_CMD_INFO;
 	else if (strcmp(c, "version") == 0 || strcmp(c, "--version") == 0)
 		req->cmd = ARGS_CMD_VERSION;
-	else if (strcmp(c, "--help") == 0 || strcmp(c, "help") == 0 ||
-	    strcmp(c, "-h") == 0)
+	else if (gram_help(c) || strcmp(c, "help") == 0)
 		req->cmd = ARGS_CMD_HELP;
 	else
 		return fail(&p, "unknown command %.64s (see ctr-launch --help)",
 		    c);
 	/* images, info and version --help (or -h): the usage. */
-	if (req->cmd != ARGS_CMD_HELP && argc == 3 &&
-	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+	if (req->cmd != ARGS_CMD_HELP && argc == 3 && gram_help(argv[2])) {
 		req->cmd = ARGS_CMD_HELP;
 		return 0;
 	}

@@ -97,3 +97,9 @@ gram_size(const char *s, uint64_t *out)
 	*out = v << shift;
 	return 0;
 }
+
+bool
+gram_help(const char *s)
+{
+	return s != NULL && (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0);
+}

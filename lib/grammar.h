@@ -9,6 +9,8 @@
  * - A decimal is 1 to 20 digits, no sign, no space, at most UINT64_MAX.
  * - A size is a decimal with an optional K, M, G or T (either case,
  *   powers of 1024), at most UINT64_MAX bytes.
+ * - The words that ask a program or a command for its usage are "--help"
+ *   and "-h".
  * Every function here is pure; the parsers write *out only on success.
  */
 #ifndef CTL_GRAMMAR_H
@@ -30,5 +32,7 @@ bool gram_linkn(const char *s, size_t n);  /* s[0..n) */
 int gram_u64(const char *s, size_t n, uint64_t *out) CTL_WUR;
 /* "512M", "2G", "4096" */
 int gram_size(const char *s, uint64_t *out) CTL_WUR;
+/* "--help" or "-h" */
+bool gram_help(const char *s);
 
 #endif

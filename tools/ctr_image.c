@@ -593,11 +593,8 @@ main(int argc, char **argv)
 
 	umask(077);
 	/* --help, or a command's: the usage, on stdout, for anyone. */
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0 ||
-	    (argc > 2 &&
-		(strcmp(argv[2], "--help") == 0 ||
-		    strcmp(argv[2], "-h") == 0))) {
+	if (argc < 2 || gram_help(argv[1]) ||
+	    (argc > 2 && gram_help(argv[2]))) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2;
 	}

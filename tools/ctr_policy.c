@@ -31,6 +31,7 @@
 
 #include "image/desc.h"
 #include "image/storelist.h"
+#include "lib/grammar.h"
 #include "lib/imgref.h"
 #include "policy/policy.h"
 #include "tools/ctr_policy.h"
@@ -620,10 +621,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* --help, or a command's: the usage, on stdout. */
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    (argc > 2 &&
-		(strcmp(argv[2], "--help") == 0 ||
-		    strcmp(argv[2], "-h") == 0))) {
+	if (gram_help(argv[1]) || (argc > 2 && gram_help(argv[2]))) {
 		usage(stdout);
 		return 0;
 	}

@@ -48,6 +48,14 @@ test_size(void **state)
 }
 
 static void
+test_help(void **state)
+{
+	assert_true(gram_help("--help") && gram_help("-h"));
+	assert_false(gram_help("help") || gram_help("--helpx") ||
+	    gram_help("-H") || gram_help("") || gram_help(NULL));
+}
+
+static void
 test_u64(void **state)
 {
 	uint64_t v = 7;
@@ -107,6 +115,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_u64),
+		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_hex_link),
 	};
 
