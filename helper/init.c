@@ -190,14 +190,15 @@ close_others(const int *keep, size_t nkeep)
 
 /* mkdir -p of the absolute, normal PATH, as the caller (after the drop)
  * and with the caller's umask UM, as docker run -w makes a missing
- * directory. */
+ * directory.  On a failure the directories it made are removed again,
+ * deepest first: a refused launch leaves nothing. */
 static int
 make_workdir(const char *path, mode_t um)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], *first = NULL, *last = NULL;
 	size_t n = strlen(path);
 	mode_t old;
-	int rc = 0, e = 0;
+	int e = 0;
 
 	if (n >= sizeof(buf)) {
 		errno = ENAMETOOLONG;
@@ -205,14 +206,16 @@ make_workdir(const char *path, mode_t um)
 	}
 	memcpy(buf, path, n + 1);
 	old = umask(um);
-	for (char *s = buf + 1; rc == 0; s++) {
+	for (char *s = buf + 1; e == 0; s++) {
 		char c = *s;
 
 		if (c != '/' && c != '\0')
 			continue;
 		*s = '\0';
-		if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
-			rc = -1;
+		if (mkdir(buf, 0777) == 0) {
+			first = first != NULL ? first : s;
+			last = s;
+		} else if (errno != EEXIST) {
 			e = errno;
 		}
 		*s = c;
@@ -220,8 +223,16 @@ make_workdir(const char *path, mode_t um)
 			break;
 	}
 	(void)umask(old);
+	/* buf[0..last) is the deepest directory made, buf[0..first) the
+	 * first; each boundary between them is a '/'. */
+	for (char *t = last; e != 0 && t != NULL && t >= first;) {
+		*t = '\0';
+		(void)rmdir(buf);
+		while (--t > buf && *t != '/')
+			;
+	}
 	errno = e;
-	return rc;
+	return e == 0 ? 0 : -1;
 }
 
 void

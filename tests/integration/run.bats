@@ -758,6 +758,12 @@ many_env_a() {
 	touch "$d/file"
 	run -125 as "$RT_A" run -w "$d/file/x" busybox pwd
 	[[ "$output" == "ctr-launch: cannot "*"the working directory $d/file/x: Not a directory" ]]
+	# A refusal half way leaves none of the directories it made.
+	local long
+	long=$(printf 'n%.0s' $(seq 300))
+	run -125 as "$RT_A" run -w "$d/new/sub/$long" busybox pwd
+	[[ "$output" == "ctr-launch: cannot make the working directory $d/new/sub/"*": File name too long" ]]
+	[ ! -e "$d/new" ]
 	rm -rf "$d"
 }
 
