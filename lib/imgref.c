@@ -24,11 +24,15 @@
 
 /* Dropped from the front of names and patterns alike, first match only. */
 static const char *const imgref_drop[] = {
-	"docker.io/library/",
-	"index.docker.io/library/",
 	"docker.io/",
+	"index.docker.io/",
 	"localhost/",
 };
+
+/* Docker Hub's official images: "library/" is dropped from a Docker Hub
+ * repository exactly when one component follows it, as Docker names them
+ * ("library/ubuntu" is "ubuntu", "library/a/b" stays). */
+#define IMGREF_OFFICIAL "library/"
 
 /* What a glob character may stand among. */
 enum imgref_part {
@@ -330,6 +334,28 @@ copy_part(char *dst, const char *s, size_t n)
 	dst[n] = '\0';
 }
 
+/* OUT's repository "library/NAME" without a registry becomes "NAME"; a
+ * pattern whose NAME is the "**" component stays, as it would otherwise
+ * widen to every repository.  (Local names, "localhost/" dropped, share
+ * Docker Hub's namespace here, so the rule is theirs too: a canonical form
+ * must read back as itself.) */
+static void
+official(struct imgref *out)
+{
+	const size_t n = sizeof(IMGREF_OFFICIAL) - 1;
+	const char *rest = out->repo + n;
+	size_t len;
+
+	if (out->registry[0] != '\0' ||
+	    strncmp(out->repo, IMGREF_OFFICIAL, n) != 0 ||
+	    strchr(rest, '/') != NULL || strcmp(rest, "**") == 0)
+		return;
+	len = strlen(rest);
+	memmove(out->repo, rest, len + 1);
+	/* As parsed from "NAME": nothing of the longer form left behind. */
+	memset(out->repo + len + 1, 0, sizeof(out->repo) - len - 1);
+}
+
 /* Splits and checks [REGISTRY/]REPOSITORY, the N bytes at S. */
 static int
 parse_path(const char *s, size_t n, enum imgref_kind kind, const char *dropped,
@@ -353,6 +379,7 @@ parse_path(const char *s, size_t n, enum imgref_kind kind, const char *dropped,
 	if (check_repo(s, n, kind, e) < 0)
 		return -1;
 	copy_part(out->repo, s, n);
+	official(out);
 	return 0;
 }
 

@@ -16,12 +16,15 @@
  * - DIGEST is "sha256:" and 64 lowercase hex digits.
  * - At most IMGREF_MAX_LEN bytes, given and canonical.
  *
- * Canonical form: a leading "docker.io/library/", "index.docker.io/library/",
- * "docker.io/" or "localhost/" is dropped (one table, for names and
- * patterns alike; what follows it may not be a registry itself); a name
- * with neither tag nor digest gets ":latest", a pattern ":*".  With both a
- * tag and a digest the digest decides what runs; the tag is kept for
- * display.
+ * Canonical form: a leading "docker.io/", "index.docker.io/" or
+ * "localhost/" is dropped (one table, for names and patterns alike; what
+ * follows it may not be a registry itself); then, without a registry,
+ * "library/" is dropped when exactly one component follows it, as Docker
+ * does ("library/ubuntu" and "docker.io/library/ubuntu" are
+ * "ubuntu"; "library/a/b" stays, and so does a pattern's "library/" before
+ * a "**" component); a name with neither tag nor digest gets ":latest", a
+ * pattern ":*".  With both a tag and a digest the digest decides what runs;
+ * the tag is kept for display.
  *
  * A pattern has the same parts, and may use '*', '?' and '[...]' (a class,
  * '!' first negates it) in the registry, in each repository component and

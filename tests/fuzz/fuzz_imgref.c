@@ -11,6 +11,9 @@
  *   name B exactly when B has that registry and repository.
  * - Without "**", a pattern matches only names with as many repository
  *   components, and with a registry exactly when it has one.
+ * - No canonical form without a registry is "library/" and one component
+ *   (Docker's official images are named without it), except a pattern's
+ *   "library/" before "**".
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +54,17 @@ check_name_text(const char *c, const struct imgref *r)
 			abort();
 }
 
+static void
+check_official(const struct imgref *r)
+{
+	const char *rest = r->repo + strlen("library/");
+
+	if (r->registry[0] == '\0' &&
+	    strncmp(r->repo, "library/", strlen("library/")) == 0 &&
+	    strchr(rest, '/') == NULL && strcmp(rest, "**") != 0)
+		abort();
+}
+
 /* Canonical forms are fixpoints; returns whether IN parsed as KIND. */
 static bool
 check_fixpoint(const char *in, enum imgref_kind kind, struct imgref *r,
@@ -72,6 +86,7 @@ check_fixpoint(const char *in, enum imgref_kind kind, struct imgref *r,
 	if (imgref_parse(canon, kind, &r2, &err) != 0 ||
 	    memcmp(r, &r2, sizeof(r2)) != 0)
 		abort();
+	check_official(r);
 	return true;
 }
 

@@ -583,6 +583,20 @@ many_env_a() {
 	[[ "$output" == *"not in the store"* ]]
 }
 
+@test "image names: Docker's spellings of an official image are the one image" {
+	local n
+	for n in busybox busybox:latest library/busybox docker.io/busybox \
+	    docker.io/library/busybox:latest index.docker.io/library/busybox; do
+		run as "$RT_A" run --rm "$n" echo "ran $n"
+		[ "$status" -eq 0 ] || { echo "$n: $output"; false; }
+		[ "$output" = "ran $n" ]
+	done
+	# Under library/ more than one component is another repository.
+	run as "$RT_A" run --rm library/busybox/x true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"image library/busybox/x:latest: not granted"* ]]
+}
+
 @test "argc == 0 is refused" {
 	run ctl_as "$RT_A" "$RT_ARGC0" "$CTL_BIN"
 	[ "$status" -eq 125 ]

@@ -86,7 +86,16 @@ test_name_canon(void **state)
 		{ "registry:5000/a/b:T_1.x-y", "registry:5000/a/b:T_1.x-y" },
 		{ "probe:5000/other/repo:tag", "probe:5000/other/repo:tag" },
 		{ "probe/sub", "probe/sub:latest" },
-		{ "library/busybox", "library/busybox:latest" },
+		/* Docker's official images: "library/" goes before one
+		 * component only. */
+		{ "library/busybox", "busybox:latest" },
+		{ "library/busybox:1.36", "busybox:1.36" },
+		{ "library/a/b", "library/a/b:latest" },
+		{ "docker.io/library/a/b", "library/a/b:latest" },
+		{ "docker.io/library/ghcr.io/x", "library/ghcr.io/x:latest" },
+		{ "localhost/library/x", "x:latest" },
+		{ "library", "library:latest" },
+		{ "library:5000/x", "library:5000/x:latest" },
 		{ "a__b/c.d-e", "a__b/c.d-e:latest" },
 		{ "a---b", "a---b:latest" },
 		{ "app@sha256:" D64, "app@sha256:" D64 },
@@ -115,7 +124,7 @@ test_name_bad(void **state)
 		"host:/a", ":5000/a", "ho_st.io/a", "a.b:5000:1/x", "%2e%2e",
 		".", "..", "a/.", "a/..",
 		/* A prefix dropped must not reveal a registry. */
-		"docker.io/ghcr.io/x", "docker.io/library/ghcr.io/x",
+		"docker.io/ghcr.io/x", "index.docker.io/ghcr.io/x",
 		"localhost/localhost/x", "localhost/a.b/c", "docker.io/",
 		"docker.io/library/", "localhost/",
 		/* Docker's rule: "Foo" is no registry, so a bad component. */
@@ -222,6 +231,9 @@ test_pattern_canon(void **state)
 		{ "alpine:3.19", "alpine:3.19" },
 		{ "docker.io/library/alpine:3.19", "alpine:3.19" },
 		{ "docker.io/library/*", "*:*" },
+		{ "library/jupyter*", "jupyter*:*" },
+		{ "library/**", "library/**:*" },
+		{ "docker.io/library/a/*", "library/a/*:*" },
 		{ "localhost/mine", "mine:*" },
 		{ "ghcr.io/org/*:v1", "ghcr.io/org/*:v1" },
 		{ "ghcr.io/lab/**", "ghcr.io/lab/**:*" },
