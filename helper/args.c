@@ -415,7 +415,7 @@ apply_number(struct parser *p, int id, const char *val)
 			return fail(p, "run: --memory given twice");
 		if (gram_size(val, &r->memory) != 0 || r->memory == 0)
 			return fail(p,
-			    "run: --memory %.64s: expected a positive size such as 512M or 2G",
+			    "run: --memory %.64s: expected a positive size such as 512M, 1.5G or 2GB",
 			    val);
 		r->has_memory = true;
 		return 0;

@@ -47,6 +47,22 @@ fi'
 	done
 }
 
+@test "cgview: --memory in Docker's spellings (0.5g, 512MB, 512MiB) is the limit 512M is" {
+	local m
+	for m in 512M 0.5g 512MB 512MiB; do
+		run ctl_as "$CU" "$CTL_BIN" run --memory "$m" busybox sh -c "$show"
+		echo "$m: $output"
+		[ "$status" -eq 0 ]
+		[ "${lines[2]}" = 536870912 ]
+	done
+	# No part of a byte, no unit twice.
+	for m in 1.5 1GG; do
+		run ctl_as "$CU" "$CTL_BIN" run --memory "$m" busybox true
+		[ "$status" -eq 125 ]
+		[ "$output" = "ctr-launch: run: --memory $m: expected a positive size such as 512M, 1.5G or 2GB" ]
+	done
+}
+
 @test "cgview: no other cgroup is visible; nothing there is writable" {
 	local net
 	for net in host none; do
