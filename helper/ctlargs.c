@@ -1,7 +1,8 @@
 /*
  * ctlargs.c: the command lines of the lifecycle commands ps, logs, stop,
  * kill, rm, wait, exec and attach (ctlproto.h): their verbs, options and
- * container names, and the signal names kill -s knows.
+ * container names, the signal names kill -s knows, and which containers
+ * ps --filter lists.
  *
  * Invariants:
  * - Every NAME MUST be a valid container name (as args_valid_name) and
@@ -12,6 +13,7 @@
  */
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +22,7 @@
 #include "helper/ctlproto_priv.h"
 #include "helper/logidx.h"
 #include "helper/optscan.h"
+#include "lib/imgref.h"
 
 /* ---- signal names ---- */
 
@@ -124,6 +127,9 @@ enum ctla_opt {
 	A_UNTIL,
 	A_HELP,
 	A_NO_TRUNC,
+	A_FILTER,
+	A_LAST,
+	A_LATEST,
 };
 
 #define A_EVERY_VERB                                                           \
@@ -138,6 +144,9 @@ static const struct optscan_def aopts[] = {
 	{ "format", 0, true, A_FORMAT, 1u << CTLA_PS },
 	{ "raw", 0, false, A_RAW, 1u << CTLA_PS | 1u << CTLA_LOGS },
 	{ "no-trunc", 0, false, A_NO_TRUNC, 1u << CTLA_PS },
+	{ "filter", 'f', true, A_FILTER, 1u << CTLA_PS },
+	{ "last", 'n', true, A_LAST, 1u << CTLA_PS },
+	{ "latest", 'l', false, A_LATEST, 1u << CTLA_PS },
 	{ "follow", 'f', false, A_FOLLOW, 1u << CTLA_LOGS },
 	{ "tail", 'n', true, A_TAIL, 1u << CTLA_LOGS },
 	{ "timestamps", 't', false, A_TIMESTAMPS, 1u << CTLA_LOGS },
@@ -220,6 +229,161 @@ aformat(struct aparser *p, const char *val, const char *shown)
 		    p->r->verb, shown);
 	p->r->json = true;
 	return 0;
+}
+
+/* ps --filter KEY=VALUE. */
+static int
+afilter(struct aparser *p, const char *val, const char *shown)
+{
+	static const char *const states[] = { "created", "restarting",
+		"running", "removing", "paused", "exited", "dead" };
+	static const struct {
+		const char *key;
+		enum ctla_filter_key k;
+	} keys[] = { { "name", CTLA_F_NAME }, { "status", CTLA_F_STATUS },
+		{ "exited", CTLA_F_EXITED }, { "ancestor", CTLA_F_ANCESTOR } };
+	struct ctla_request *r = p->r;
+	const char *eq = strchr(val, '=');
+	struct ctla_filter f = { CTLA_F_NAME, NULL, 0 };
+	size_t k = eq != NULL ? (size_t)(eq - val) : 0, i;
+	long long n;
+	struct imgref ir;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (k == strlen(keys[i].key) &&
+		    strncmp(val, keys[i].key, k) == 0)
+			break;
+	if (eq == NULL || i == sizeof(keys) / sizeof(keys[0]))
+		return afail(p,
+		    "%s: --filter %s: name=, status=, exited= or ancestor= and a value",
+		    r->verb, shown);
+	f.key = keys[i].k;
+	f.value = eq + 1;
+	if (*f.value == '\0')
+		return afail(p, "%s: --filter %s: no value", r->verb, shown);
+	switch (f.key) {
+	case CTLA_F_NAME:
+		break;
+	case CTLA_F_STATUS:
+		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+			if (strcmp(f.value, states[i]) == 0)
+				break;
+		if (i == sizeof(states) / sizeof(states[0]))
+			return afail(p,
+			    "%s: --filter %s: a status is created, restarting, running, removing, paused, exited or dead",
+			    r->verb, shown);
+		break;
+	case CTLA_F_EXITED:
+		if (ctlp_num(f.value, 0, 255, &n) != 0)
+			return afail(p,
+			    "%s: --filter %s: an exit code, 0 to 255", r->verb,
+			    shown);
+		f.code = (int)n;
+		break;
+	case CTLA_F_ANCESTOR:
+		if (imgref_parse(f.value, IMGREF_PATTERN, &ir, NULL) != 0)
+			return afail(p, "%s: --filter %s: not an image name",
+			    r->verb, shown);
+		break;
+	}
+	if (r->nfilters >= CTLA_MAX_FILTERS)
+		return afail(p, "%s: more than %d filters", r->verb,
+		    CTLA_MAX_FILTERS);
+	r->filters[r->nfilters++] = f;
+	return 0;
+}
+
+/* ps -n N. */
+static int
+alast(struct aparser *p, const char *val, const char *shown)
+{
+	long long n;
+
+	if (ctlp_num(val, 0, INT32_MAX, &n) != 0)
+		return afail(p, "%s: -n %s: a number of containers", p->r->verb,
+		    shown);
+	/* docker ps -n 0 lists as without it. */
+	p->r->last = n == 0 ? -1 : n;
+	return 0;
+}
+
+/* name=VALUE: a substring of NAME; a leading '^' anchors it at the
+ * start, a trailing '$' at the end. */
+static bool
+name_matches(const char *name, const char *v)
+{
+	size_t n = strlen(name), l = strlen(v);
+	bool start = l > 0 && v[0] == '^', end = l > 0 && v[l - 1] == '$';
+
+	if (start) {
+		v++;
+		l--;
+	}
+	if (end && l > 0)
+		l--;
+	else
+		end = false;
+	if (l > n)
+		return false;
+	if (start && end)
+		return l == n && strncmp(name, v, l) == 0;
+	if (start)
+		return strncmp(name, v, l) == 0;
+	if (end)
+		return strncmp(name + n - l, v, l) == 0;
+	for (size_t i = 0; i + l <= n; i++)
+		if (strncmp(name + i, v, l) == 0)
+			return true;
+	return false;
+}
+
+static bool
+filter_matches(const struct ctla_filter *f, const char *name, const char *image,
+    bool running, int status)
+{
+	struct imgref pat, img;
+
+	switch (f->key) {
+	case CTLA_F_NAME:
+		return name_matches(name, f->value);
+	case CTLA_F_STATUS:
+		return strcmp(f->value, running ? "running" : "exited") == 0;
+	case CTLA_F_EXITED:
+		return !running && status == f->code;
+	case CTLA_F_ANCESTOR:
+		return imgref_parse(f->value, IMGREF_PATTERN, &pat, NULL) ==
+		    0 &&
+		    imgref_parse(image, IMGREF_NAME, &img, NULL) == 0 &&
+		    imgref_match(&pat, &img);
+	}
+	return false;
+}
+
+bool
+ctla_ps_wanted(const struct ctla_request *r, const char *name,
+    const char *image, bool running, int status)
+{
+	bool every = r->all || r->last > 0;
+
+	for (size_t i = 0; i < r->nfilters; i++) {
+		bool any = false, seen = false;
+
+		if (r->filters[i].key == CTLA_F_STATUS ||
+		    r->filters[i].key == CTLA_F_EXITED)
+			every = true;
+		/* Each key once, at its first filter: any of its filters. */
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = r->filters[j].key == r->filters[i].key;
+		if (seen)
+			continue;
+		for (size_t j = i; j < r->nfilters && !any; j++)
+			any = r->filters[j].key == r->filters[i].key &&
+			    filter_matches(&r->filters[j], name, image, running,
+				status);
+		if (!any)
+			return false;
+	}
+	return running || every;
 }
 
 /* logs --tail N|all. */
@@ -342,6 +506,10 @@ aapply(struct aparser *p, const struct optscan_def *o, const char *val)
 	bool *flag = aflag(p->r, o->id);
 	char shown[80];
 
+	if (o->id == A_LATEST) {
+		p->r->last = 1;
+		return 0;
+	}
 	if (flag != NULL) {
 		*flag = true;
 		return 0;
@@ -369,6 +537,10 @@ aapply(struct aparser *p, const struct optscan_def *o, const char *val)
 		return abound(p, o->id == A_SINCE, val, shown);
 	case A_USER:
 		return auser(p, val, shown);
+	case A_FILTER:
+		return afilter(p, val, shown);
+	case A_LAST:
+		return alast(p, val, shown);
 	}
 	return -1;
 }
@@ -433,6 +605,7 @@ ctla_parse(int argc, char *const argv[], struct ctla_request *r,
 	if (e != NULL)
 		e->msg[0] = '\0';
 	r->tail = UINT64_MAX;
+	r->last = -1;
 	r->time = 10;
 	r->signal = SIGKILL;
 	if (argc < 2 || argv == NULL || argv[1] == NULL)

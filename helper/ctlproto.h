@@ -200,28 +200,48 @@ enum ctla_cmd {
 	CTLA_ATTACH,
 };
 
-#define CTLA_MAX_NAMES 256
+#define CTLA_MAX_NAMES   256
+#define CTLA_MAX_FILTERS 16
+
+/* ps --filter KEY=VALUE, as docker ps takes them.  Filters of one key
+ * match when any of them does; of different keys, when all of them do. */
+enum ctla_filter_key {
+	CTLA_F_NAME,     /* the name contains VALUE ('^', '$' anchor it) */
+	CTLA_F_STATUS,   /* running or exited (docker's other states: none) */
+	CTLA_F_EXITED,   /* exited with CODE */
+	CTLA_F_ANCESTOR, /* the image, as a policy pattern: "busybox" is
+			    every tag of it */
+};
+
+struct ctla_filter {
+	enum ctla_filter_key key;
+	const char *value; /* after "KEY=" */
+	int code;          /* CTLA_F_EXITED */
+};
 
 struct ctla_request {
 	enum ctla_cmd cmd;
-	const char *verb;                 /* as typed, for messages */
-	bool all;                         /* ps -a */
-	bool quiet;                       /* ps -q */
-	bool json;                        /* ps --format json */
-	bool raw;                         /* --raw: control bytes as they are */
-	bool no_trunc;                    /* ps --no-trunc: whole commands */
-	bool follow;                      /* logs -f */
-	bool all_users;                   /* root: --all-users */
-	const char *user;                 /* root: --user U */
-	uint64_t tail;                    /* logs --tail N (UINT64_MAX: all) */
-	bool timestamps;                  /* logs -t */
-	const char *since, *until;        /* logs --since, --until (checked) */
-	int time;                         /* stop -t (default 10) */
-	int signal;                       /* kill -s (default KILL) */
-	bool force;                       /* rm -f */
-	bool interactive;                 /* exec -i */
-	bool tty;                         /* exec -t */
-	const char *workdir;              /* exec -w (absolute) */
+	const char *verb; /* as typed, for messages */
+	bool all;         /* ps -a */
+	bool quiet;       /* ps -q */
+	bool json;        /* ps --format json */
+	bool raw;         /* --raw: control bytes as they are */
+	bool no_trunc;    /* ps --no-trunc: whole commands */
+	struct ctla_filter filters[CTLA_MAX_FILTERS]; /* ps --filter */
+	size_t nfilters;
+	long long last;            /* ps -n N, -l (1); -1: every container */
+	bool follow;               /* logs -f */
+	bool all_users;            /* root: --all-users */
+	const char *user;          /* root: --user U */
+	uint64_t tail;             /* logs --tail N (UINT64_MAX: all) */
+	bool timestamps;           /* logs -t */
+	const char *since, *until; /* logs --since, --until (checked) */
+	int time;                  /* stop -t (default 10) */
+	int signal;                /* kill -s (default KILL) */
+	bool force;                /* rm -f */
+	bool interactive;          /* exec -i */
+	bool tty;                  /* exec -t */
+	const char *workdir;       /* exec -w (absolute) */
 	const char *envs[CTLP_EXEC_ARGS]; /* exec -e KEY[=VALUE] */
 	size_t nenvs;
 	char *const *command;    /* exec: NAME's command, NULL-terminated */
@@ -230,6 +250,16 @@ struct ctla_request {
 	size_t nnames;
 	bool help; /* --help, -h: the usage, and nothing else */
 };
+
+/*
+ * ps: whether a container (NAME, IMAGE as its record holds it, RUNNING,
+ * or its exit STATUS when it has ended, -1 when unknown) is listed: every
+ * filter key of R must match (each key when any of its filters does),
+ * and without -a, -n or -l, a status or exited filter, it must run.
+ * Pure.
+ */
+bool ctla_ps_wanted(const struct ctla_request *r, const char *name,
+    const char *image, bool running, int status);
 
 /* Is VERB one of the lifecycle commands? */
 bool ctla_is_command(const char *verb);

@@ -230,10 +230,46 @@ ps_start(int udir, const char *name, struct ps_slot *s)
 	close(dir);
 }
 
-/* S's row, once its keeper answered. */
+/* The containers listed, collected from every user's records before any
+ * is printed: docker's order (the newest first) and -n count them all. */
+struct ps_list {
+	struct ctl_entry *v;
+	size_t n, cap;
+};
+
 static void
-ps_finish(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
-    const struct ctl_target *t, struct ps_slot *s, bool user_col)
+list_add(struct ps_list *l, const struct ctl_entry *e)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct ctl_entry *nv = reallocarray(l->v, cap, sizeof(*nv));
+
+		if (nv == NULL)
+			die("out of memory");
+		l->v = nv;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *e;
+}
+
+/* The newest first; of one second, by name, then by user. */
+static int
+cmp_entry(const void *a, const void *b)
+{
+	const struct ctl_entry *x = a, *y = b;
+	int c;
+
+	if (x->info.created != y->info.created)
+		return x->info.created > y->info.created ? -1 : 1;
+	if ((c = strcmp(x->info.name, y->info.name)) != 0)
+		return c;
+	return strcmp(x->user, y->user);
+}
+
+/* S's row, once its keeper answered, into L when ps lists it. */
+static void
+ps_finish(struct ps_list *l, struct ctl_ctx *c, const struct ctl_target *t,
+    struct ps_slot *s)
 {
 	if (!s->ok)
 		return;
@@ -247,26 +283,23 @@ ps_finish(FILE *out, struct ps_table *tab, struct ctl_ctx *c,
 		close(s->sock);
 	s->sock = -1;
 	snprintf(s->e.user, sizeof(s->e.user), "%s", t->user);
-	if (s->e.running || c->req->all)
-		ps_row(out, tab, c, &s->e, user_col);
+	if (ctla_ps_wanted(c->req, s->e.info.name, s->e.info.image,
+		s->e.running, s->e.has_exit ? s->e.exit.status : -1))
+		list_add(l, &s->e);
 }
 
+/* The rows wait in memory until the lock is released: a reader of the
+ * output that does not keep up never holds the user's lock. */
 static void
-ps_user(struct ctl_ctx *c, struct ps_table *tab, const struct ctl_target *t,
-    bool user_col)
+ps_user(struct ctl_ctx *c, struct ps_list *l, const struct ctl_target *t)
 {
 	cleanup_close int udir = ctl_open_udir(t->uid);
 	struct ps_slot *ring;
-	size_t n, len = 0;
-	char **names, *rows = NULL;
-	FILE *out;
+	size_t n;
+	char **names;
 
 	if (udir < 0 || !ctl_lock_udir(c, t, udir))
 		return;
-	/* The rows wait in memory until the lock is released: a reader of
-	 * the output that does not keep up never holds the user's lock. */
-	if ((out = open_memstream(&rows, &len)) == NULL)
-		die("out of memory");
 	if (t->uid == c->ruid)
 		ctl_prune(c, udir);
 	keeper_udir_drop(udir, t->uid);
@@ -279,15 +312,11 @@ ps_user(struct ctl_ctx *c, struct ps_table *tab, const struct ctl_target *t,
 		struct ps_slot *s = &ring[i % PS_ASKING];
 
 		if (i >= PS_ASKING)
-			ps_finish(out, tab, c, t, s, user_col);
+			ps_finish(l, c, t, s);
 		if (i < n)
 			ps_start(udir, names[i], s);
 	}
 	(void)flock(udir, LOCK_UN);
-	if (fclose(out) != 0)
-		die("out of memory");
-	(void)fwrite(rows, 1, len, stdout);
-	free(rows);
 	free(ring);
 	ctl_free_names(names, n);
 }
@@ -300,6 +329,7 @@ ctl_ps(struct ctl_ctx *c)
 	bool user_col = c->req->all_users,
 	     table = !c->req->quiet && !c->req->json;
 	struct ps_table tab = { NULL, 0, 0 };
+	struct ps_list l = { NULL, 0, 0 };
 
 	if (table)
 		table_add(&tab,
@@ -307,8 +337,14 @@ ctl_ps(struct ctl_ctx *c)
 			"NAME", "IMAGE", "COMMAND", "CREATED", "STATUS",
 			"PORTS", "CPU", "MEMORY" });
 	for (size_t i = 0; i < n; i++)
-		ps_user(c, &tab, &t[i], user_col);
+		ps_user(c, &l, &t[i]);
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(l.v[0]), cmp_entry);
+	for (size_t i = 0; i < l.n; i++)
+		if (c->req->last < 0 || (long long)i < c->req->last)
+			ps_row(stdout, &tab, c, &l.v[i], user_col);
 	if (table)
 		table_print(&tab);
+	free(l.v);
 	free(t);
 }

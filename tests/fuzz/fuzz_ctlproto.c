@@ -20,6 +20,8 @@
  * - ctla_parse MUST either fail with one non-empty line free of control
  *   bytes, or give valid names, the verb's own options only, and for exec
  *   a command; or, at --help, no command (the usage only).
+ * - ps's filters match any name and image without fault; without a
+ *   filter, a container is listed exactly when it runs, unless -a or -n.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -304,6 +306,22 @@ check_args(char **argv, int argc)
 		abort();
 	if (r.signal <= 0 || r.signal > 64 || r.time < 0)
 		abort();
+	if ((r.nfilters != 0 || r.last != -1) && r.cmd != CTLA_PS)
+		abort();
+	if (r.nfilters > CTLA_MAX_FILTERS || r.last == 0 || r.last < -1)
+		abort();
+	/* Every filter's value is one ps can match against: the last
+	 * argument (at most 4096 bytes) as a name and as an image. */
+	if (r.cmd == CTLA_PS) {
+		const char *a = argv[argc - 1];
+		bool w = ctla_ps_wanted(&r, a, a, a[0] == 'r', (int)strlen(a));
+
+		/* Without filters: listed exactly when it runs, unless -a
+		 * or -n. */
+		if (r.nfilters == 0 &&
+		    w != (a[0] == 'r' || r.all || r.last > 0))
+			abort();
+	}
 }
 
 int

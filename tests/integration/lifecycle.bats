@@ -376,12 +376,16 @@ max_total_containers = 200"
 	done
 	run -0 as "$LC_A" ps -q
 	[ "${#lines[@]}" = 50 ]
-	# ps asks several keepers at once: every row, in name order, has its
-	# own keeper's answer (c37 alone holds 12 MB).
+	# ps asks several keepers at once: every row, the newest first (by
+	# name within a second), has its own keeper's answer (c37 alone
+	# holds 12 MB).
+	order=$(as "$LC_A" ps --format json |
+	    sed -E 's/.*"Names":"([^"]*)".*"CreatedAt":([0-9]+).*/\2 \1/' |
+	    LC_ALL=C sort -k1,1nr -k2,2 | awk '{print $2}')
 	run -0 as "$LC_A" ps
 	[ "${#lines[@]}" = 51 ]
-	[ "$(printf '%s\n' "${lines[@]:1}" | awk '{print $1}')" = \
-	    "$(seq -f 'c%g' 1 50 | LC_ALL=C sort)" ]
+	[ "$(printf '%s\n' "${lines[@]:1}" | awk '{print $1}')" = "$order" ]
+	[ "$(LC_ALL=C sort <<<"$order")" = "$(seq -f 'c%g' 1 50 | LC_ALL=C sort)" ]
 	[ -z "$(printf '%s\n' "${lines[@]:1}" | awk '$NF == "-"')" ]
 	[ "$(printf '%s\n' "${lines[@]:1}" |
 	    awk '$NF ~ /MiB$/ && $NF + 0 >= 10 {print $1}')" = c37 ]
@@ -413,6 +417,64 @@ max_total_containers = 200"
 	[[ "${lines[1]}" == *' "sh -c '"${LC_LOOP:0:11}"'..." '* ]]
 	run -0 as "$LC_A" ps --no-trunc
 	[[ "${lines[1]}" == *' "sh -c '"$LC_LOOP"'" '* ]]
+}
+
+@test "ps: the newest first; -n, -l and --filter as docker's" {
+	run -0 as "$LC_A" run -d --name lab1 busybox sh -c "$LC_LOOP"
+	sleep 1.1 # the creation time counts in seconds
+	run -0 as "$LC_A" run -d --name done3 busybox sh -c 'exit 3'
+	run -0 as "$LC_A" wait done3
+	[ "$output" = 3 ]
+	sleep 1.1
+	run -0 as "$LC_A" run -d --name lab2 busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" ps -q
+	[ "$output" = $'lab2\nlab1' ]
+	run -0 as "$LC_A" ps -a -q
+	[ "$output" = $'lab2\ndone3\nlab1' ]
+	run -0 as "$LC_A" ps
+	[[ "${lines[1]}" == "lab2 "* ]] && [[ "${lines[2]}" == "lab1 "* ]]
+	# -n and -l: the last created, ended ones too.
+	run -0 as "$LC_A" ps -q -l
+	[ "$output" = lab2 ]
+	run -0 as "$LC_A" ps -q -n 2
+	[ "$output" = $'lab2\ndone3' ]
+	run -0 as "$LC_A" ps -q --last=5
+	[ "$output" = $'lab2\ndone3\nlab1' ]
+	# status and exited list ended containers without -a.
+	run -0 as "$LC_A" ps -q -f status=exited
+	[ "$output" = done3 ]
+	run -0 as "$LC_A" ps -q --filter exited=3
+	[ "$output" = done3 ]
+	run -0 as "$LC_A" ps -q -f exited=0
+	[ -z "$output" ]
+	run -0 as "$LC_A" ps -q -f status=running
+	[ "$output" = $'lab2\nlab1' ]
+	# name: a part of it, or anchored; one key's filters: any of them;
+	# two keys: both.
+	run -0 as "$LC_A" ps -q -f name=lab
+	[ "$output" = $'lab2\nlab1' ]
+	run -0 as "$LC_A" ps -a -q -f 'name=^lab1$' -f name=done
+	[ "$output" = $'done3\nlab1' ]
+	run -0 as "$LC_A" ps -a -q -f name=lab -f status=exited
+	[ -z "$output" ]
+	run -0 as "$LC_A" ps -q -f ancestor=busybox
+	[ "$output" = $'lab2\nlab1' ]
+	run -0 as "$LC_A" ps -q -f ancestor=docker.io/library/busybox:latest
+	[ "$output" = $'lab2\nlab1' ]
+	run -0 as "$LC_A" ps -q -f ancestor=busybox:1.0
+	[ -z "$output" ]
+	run -0 as "$LC_A" ps --format json -f name=lab1
+	[[ "$output" == '{"Names":"lab1",'* ]] && [ "${#lines[@]}" -eq 1 ]
+	# Nothing matched: the header alone.
+	run -0 as "$LC_A" ps -f name=nosuch
+	[ "${#lines[@]}" -eq 1 ] && [[ "$output" == NAME* ]]
+	run -125 as "$LC_A" ps -f label=a=b
+	[ "$output" = "ctr-launch: ps: --filter label=a=b: name=, status=, exited= or ancestor= and a value" ]
+	run -125 as "$LC_A" ps -f status=up
+	[[ "$output" == "ctr-launch: ps: --filter status=up: a status is created,"* ]]
+	# Another user's containers never show, whatever the filter.
+	run -0 as "$LC_B" ps -a -q -f name=lab
+	[ -z "$output" ]
 }
 
 @test "ps: a running container's CPU time (its reaped children's too) and memory, in the table and in JSON" {
@@ -554,7 +616,7 @@ lc_aligned() {
 	run -0 as "$LC_A" run -d --name x busybox sh -c "$LC_LOOP"
 	run -0 as "$LC_A" ps
 	[ "${#lines[@]}" = 3 ]
-	[[ "${lines[1]}" == "$long "* ]]
+	printf '%s\n' "${lines[@]:1}" | grep -q "^$long "
 	lc_aligned IMAGE COMMAND CREATED STATUS CPU MEMORY
 	run -0 "$CTL_BIN" ps --all-users
 	[[ "$output" == *"$LC_A"*"$long"* ]]

@@ -620,6 +620,108 @@ test_ctla_parse(void **state)
 	assert_false(ctla_is_command("run"));
 }
 
+/* ps -n, -l and --filter: parsed and checked, then which containers
+ * ctla_ps_wanted lists. */
+static void
+test_ps_filters(void **state)
+{
+	static struct ctla_request r;
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "ps"), 0);
+	assert_int_equal(r.last, -1);
+	assert_int_equal(r.nfilters, 0);
+	/* Without -a only what runs. */
+	assert_true(ctla_ps_wanted(&r, "lab", "busybox:latest", true, -1));
+	assert_false(ctla_ps_wanted(&r, "lab", "busybox:latest", false, 0));
+	assert_int_equal(PARSE(&r, "ps", "-n", "3"), 0);
+	assert_int_equal(r.last, 3);
+	assert_true(ctla_ps_wanted(&r, "lab", "busybox:latest", false, 0));
+	assert_int_equal(PARSE(&r, "ps", "-n", "0"), 0);
+	assert_int_equal(r.last, -1);
+	assert_int_equal(PARSE(&r, "ps", "-l"), 0);
+	assert_int_equal(r.last, 1);
+	assert_int_equal(PARSE(&r, "ps", "--last=2", "--latest"), 0);
+	assert_int_equal(r.last, 1);
+	assert_int_equal(PARSE(&r, "ps", "-n", "-1"), -1);
+	assert_int_equal(PARSE(&r, "ps", "-n", "x"), -1);
+
+	/* name: a part, anchored by ^ and $. */
+	assert_int_equal(PARSE(&r, "ps", "-f", "name=lab"), 0);
+	assert_true(ctla_ps_wanted(&r, "my-lab-2", "a:1", true, -1));
+	assert_false(ctla_ps_wanted(&r, "la", "a:1", true, -1));
+	assert_int_equal(PARSE(&r, "ps", "--filter", "name=^lab$"), 0);
+	assert_true(ctla_ps_wanted(&r, "lab", "a:1", true, -1));
+	assert_false(ctla_ps_wanted(&r, "lab2", "a:1", true, -1));
+	assert_false(ctla_ps_wanted(&r, "xlab", "a:1", true, -1));
+	assert_int_equal(PARSE(&r, "ps", "--filter=name=^lab"), 0);
+	assert_true(ctla_ps_wanted(&r, "lab2", "a:1", true, -1));
+	assert_false(ctla_ps_wanted(&r, "xlab", "a:1", true, -1));
+	assert_int_equal(PARSE(&r, "ps", "-f", "name=lab$"), 0);
+	assert_true(ctla_ps_wanted(&r, "xlab", "a:1", true, -1));
+	assert_false(ctla_ps_wanted(&r, "lab2", "a:1", true, -1));
+	/* As the regular expression "$": every name. */
+	assert_int_equal(PARSE(&r, "ps", "-f", "name=$"), 0);
+	assert_true(ctla_ps_wanted(&r, "lab", "a:1", true, -1));
+
+	/* status and exited list ended containers without -a. */
+	assert_int_equal(PARSE(&r, "ps", "-f", "status=exited"), 0);
+	assert_true(ctla_ps_wanted(&r, "lab", "a:1", false, 3));
+	assert_true(ctla_ps_wanted(&r, "lab", "a:1", false, -1));
+	assert_false(ctla_ps_wanted(&r, "lab", "a:1", true, -1));
+	assert_int_equal(PARSE(&r, "ps", "-f", "status=paused"), 0);
+	assert_false(ctla_ps_wanted(&r, "lab", "a:1", true, -1));
+	assert_false(ctla_ps_wanted(&r, "lab", "a:1", false, 0));
+	assert_int_equal(PARSE(&r, "ps", "-f", "exited=3"), 0);
+	assert_true(ctla_ps_wanted(&r, "lab", "a:1", false, 3));
+	assert_false(ctla_ps_wanted(&r, "lab", "a:1", false, 0));
+	assert_false(ctla_ps_wanted(&r, "lab", "a:1", true, 3));
+
+	/* One key: any of its filters; two keys: both. */
+	assert_int_equal(PARSE(&r, "ps", "-f", "exited=0", "-f", "exited=3",
+			     "-f", "name=lab"),
+	    0);
+	assert_true(ctla_ps_wanted(&r, "lab", "a:1", false, 0));
+	assert_true(ctla_ps_wanted(&r, "lab", "a:1", false, 3));
+	assert_false(ctla_ps_wanted(&r, "lab", "a:1", false, 1));
+	assert_false(ctla_ps_wanted(&r, "web", "a:1", false, 3));
+
+	/* ancestor: a policy pattern over the canonical image. */
+	assert_int_equal(PARSE(&r, "ps", "-f", "ancestor=busybox"), 0);
+	assert_true(ctla_ps_wanted(&r, "x", "busybox:1.36", true, -1));
+	assert_true(ctla_ps_wanted(&r, "x", "busybox:latest", true, -1));
+	assert_false(ctla_ps_wanted(&r, "x", "busybox/sub:1", true, -1));
+	assert_false(ctla_ps_wanted(&r, "x", "ghcr.io/busybox:1", true, -1));
+	assert_int_equal(PARSE(&r, "ps", "-f",
+			     "ancestor=docker.io/library/busybox:1.36"),
+	    0);
+	assert_true(ctla_ps_wanted(&r, "x", "busybox:1.36", true, -1));
+	assert_false(ctla_ps_wanted(&r, "x", "busybox:latest", true, -1));
+	assert_int_equal(PARSE(&r, "ps", "-f", "ancestor=jupyter/*"), 0);
+	assert_true(ctla_ps_wanted(&r, "x", "jupyter/base:1", true, -1));
+
+	/* Refused: no '=', no value, an unknown key or status, a bad code or
+	 * image, -f elsewhere meaning something else, too many. */
+	assert_int_equal(PARSE(&r, "ps", "-f", "name"), -1);
+	assert_int_equal(PARSE(&r, "ps", "-f", "name="), -1);
+	assert_int_equal(PARSE(&r, "ps", "-f", "label=a=b"), -1);
+	assert_int_equal(PARSE(&r, "ps", "-f", "Name=lab"), -1);
+	assert_int_equal(PARSE(&r, "ps", "-f", "status=up"), -1);
+	assert_int_equal(PARSE(&r, "ps", "-f", "exited=256"), -1);
+	assert_int_equal(PARSE(&r, "ps", "-f", "exited=-1"), -1);
+	assert_int_equal(PARSE(&r, "ps", "-f", "ancestor=Bad/../x"), -1);
+	assert_int_equal(PARSE(&r, "logs", "-l", "lab"), -1);
+	assert_int_equal(PARSE(&r, "ps", "-f", "name=1", "-f", "name=2", "-f",
+			     "name=3", "-f", "name=4", "-f", "name=5", "-f",
+			     "name=6", "-f", "name=7", "-f", "name=8", "-f",
+			     "name=9", "-f", "name=10", "-f", "name=11", "-f",
+			     "name=12", "-f", "name=13", "-f", "name=14", "-f",
+			     "name=15", "-f", "name=16", "-f", "name=17"),
+	    -1);
+	freev(held);
+	held = NULL;
+}
+
 /* The requests every version serves alike keep version 1's numbers. */
 static void
 test_op_frozen(void **state)
@@ -699,6 +801,7 @@ main(void)
 		cmocka_unit_test(test_exec_empty_args),
 		cmocka_unit_test(test_env_merge),
 		cmocka_unit_test(test_ctla_parse),
+		cmocka_unit_test(test_ps_filters),
 		cmocka_unit_test(test_op_frozen),
 		cmocka_unit_test(test_detach_keys),
 	};
