@@ -657,6 +657,9 @@ ctl_main(int argc, char **argv, char **caller_env)
 	case CTLA_LOGS:
 		ctl_logs(&c);
 		break;
+	case CTLA_PORT:
+		ctl_port(&c);
+		break;
 	case CTLA_EXEC:
 		ctl_exec(&c, caller_env);
 	case CTLA_ATTACH:

@@ -98,6 +98,7 @@ void ctl_done_one(int udir, int dir);
 /* ---- the commands ---- */
 
 void ctl_ps(struct ctl_ctx *c);   /* ctlps.c */
+void ctl_port(struct ctl_ctx *c); /* ctlps.c */
 void ctl_each(struct ctl_ctx *c); /* ctlact.c: stop, kill, rm, wait */
 void ctl_logs(struct ctl_ctx *c); /* ctllogs.c */
 noreturn void ctl_exec(struct ctl_ctx *c, char **caller_env); /* ctlexec.c */

@@ -93,6 +93,7 @@ static const struct {
 	{ "wait", CTLA_WAIT },
 	{ "exec", CTLA_EXEC },
 	{ "attach", CTLA_ATTACH },
+	{ "port", CTLA_PORT },
 };
 
 bool
@@ -135,7 +136,7 @@ enum ctla_opt {
 #define A_EVERY_VERB                                                           \
 	(1u << CTLA_PS | 1u << CTLA_LOGS | 1u << CTLA_STOP | 1u << CTLA_KILL | \
 	    1u << CTLA_RM | 1u << CTLA_WAIT | 1u << CTLA_EXEC |                \
-	    1u << CTLA_ATTACH)
+	    1u << CTLA_ATTACH | 1u << CTLA_PORT)
 
 /* The mask: a bit per enum ctla_cmd the option belongs to. */
 static const struct optscan_def aopts[] = {
@@ -160,7 +161,7 @@ static const struct optscan_def aopts[] = {
 	{ "user", 0, true, A_USER,
 	    1u << CTLA_PS | 1u << CTLA_LOGS | 1u << CTLA_STOP |
 		1u << CTLA_KILL | 1u << CTLA_RM | 1u << CTLA_WAIT |
-		1u << CTLA_EXEC | 1u << CTLA_ATTACH },
+		1u << CTLA_EXEC | 1u << CTLA_ATTACH | 1u << CTLA_PORT },
 	{ "interactive", 'i', false, A_INTERACTIVE, 1u << CTLA_EXEC },
 	{ "tty", 't', false, A_TTY, 1u << CTLA_EXEC },
 	{ "env", 'e', true, A_ENV, 1u << CTLA_EXEC },
@@ -588,8 +589,34 @@ acheck(struct aparser *p)
 		    r->verb);
 	if (r->nnames == 0 && !r->all_users)
 		return afail(p, "%s: no container name given", r->verb);
-	if ((r->cmd == CTLA_LOGS || r->cmd == CTLA_ATTACH) && r->nnames != 1)
+	if ((r->cmd == CTLA_LOGS || r->cmd == CTLA_ATTACH ||
+		r->cmd == CTLA_PORT) &&
+	    r->nnames != 1)
 		return afail(p, "%s takes exactly one container name", r->verb);
+	return 0;
+}
+
+/* port NAME PORT: 1 to 65535, "/tcp" after it or not ("/udp": -p
+ * publishes none). */
+static int
+aport(struct aparser *p, const char *val)
+{
+	size_t n = strcspn(val, "/");
+	char digits[8], shown[80];
+	long long v;
+
+	ctlp_escape(val, shown, sizeof(shown));
+	if (n == 0 || n >= sizeof(digits) ||
+	    (val[n] != '\0' && strcmp(val + n, "/tcp") != 0 &&
+		strcmp(val + n, "/udp") != 0))
+		return afail(p, "port: %s: a port, such as 8888 or 8888/tcp",
+		    shown);
+	memcpy(digits, val, n);
+	digits[n] = '\0';
+	if (ctlp_num(digits, 1, 65535, &v) != 0)
+		return afail(p, "port: %s: a port, such as 8888 or 8888/tcp",
+		    shown);
+	p->r->port = val;
 	return 0;
 }
 
@@ -648,6 +675,16 @@ ctla_parse(int argc, char *const argv[], struct ctla_request *r,
 			return afail(&p, "%s: more than %d names", r->verb,
 			    CTLA_MAX_NAMES);
 		r->names[r->nnames++] = a;
+		if (r->cmd == CTLA_PORT && i + 1 < argc &&
+		    argv[i + 1][0] != '-') {
+			/* NAME [PORT]: the last word. */
+			if (i + 2 < argc)
+				return afail(&p,
+				    "port takes a container name and at most one port");
+			if (aport(&p, argv[i + 1]) != 0)
+				return -1;
+			break;
+		}
 		if (r->cmd == CTLA_EXEC) {
 			/* NAME COMMAND...: the rest is the command. */
 			if (i + 1 >= argc)

@@ -146,6 +146,14 @@ void ctlp_status_text(bool running, const struct ctlp_exit *e, int64_t created,
     int64_t now, char *out, size_t len);
 /* "Created" column: "5 minutes ago". */
 void ctlp_ago(int64_t then, int64_t now, char *out, size_t len);
+/*
+ * port: a record's ports (PORTS as ps shows them, "ADDR:HP->P/tcp"
+ * joined by ',') as docker port prints them, one per line into OUT
+ * (always terminated): "P/tcp -> ADDR:HP", or with PORT ("P" or
+ * "P/tcp", as ctla_parse checked it) the "ADDR:HP" of each mapping of
+ * that port.  The number of lines, or -1 for a record it cannot read.
+ */
+int ctlp_port_text(const char *ports, const char *port, char *out, size_t len);
 
 /*
  * The log cap.  A log of SIZE bytes receives N more; CAP is the
@@ -198,6 +206,7 @@ enum ctla_cmd {
 	CTLA_WAIT,
 	CTLA_EXEC,
 	CTLA_ATTACH,
+	CTLA_PORT,
 };
 
 #define CTLA_MAX_NAMES   256
@@ -246,6 +255,7 @@ struct ctla_request {
 	size_t nenvs;
 	char *const *command;    /* exec: NAME's command, NULL-terminated */
 	const char *detach_keys; /* attach --detach-keys */
+	const char *port;        /* port NAME [PORT[/tcp]]: the port, or NULL */
 	const char *names[CTLA_MAX_NAMES];
 	size_t nnames;
 	bool help; /* --help, -h: the usage, and nothing else */

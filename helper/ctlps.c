@@ -1,6 +1,6 @@
 /*
  * ctlps.c: ps, the listing of a user's (or every user's) containers, in
- * columns or as JSON lines.
+ * columns or as JSON lines; port, one container's published ports.
  *
  * Invariants:
  * - Text from the records reaches the output with its control bytes
@@ -347,4 +347,32 @@ ctl_ps(struct ctl_ctx *c)
 		table_print(&tab);
 	free(l.v);
 	free(t);
+}
+
+void
+ctl_port(struct ctl_ctx *c)
+{
+	size_t n;
+	struct ctl_target *t = ctl_targets(c, &n);
+	const char *name = c->req->names[0];
+	char text[8192], shown[80];
+	int udir, dir, lines;
+	struct ctl_entry e;
+
+	if (!ctl_find(c, &t[0], name, &udir, &dir, &e))
+		exit(CTL_EXIT_FAIL);
+	ctl_done_one(udir, dir);
+	free(t);
+	/* As docker port: an ended container has none. */
+	lines = e.running ?
+	    ctlp_port_text(e.info.ports, c->req->port, text, sizeof(text)) :
+	    0;
+	if (lines < 0)
+		die("port: container %s: its record's ports are unreadable",
+		    name);
+	if (lines == 0 && c->req->port != NULL) {
+		ctlp_escape(c->req->port, shown, sizeof(shown));
+		die("port: no public port %s published for %s", shown, name);
+	}
+	fputs(text, stdout);
 }

@@ -1,7 +1,7 @@
 /*
- * ctltext.c: the text the lifecycle commands print (ctlproto.h): ps's
- * durations and statuses, the escapes for a terminal and for JSON, and
- * where --tail starts in a buffer.
+ * ctltext.c: the text the lifecycle commands print (ctlproto.h): port's
+ * lines, ps's durations and statuses, the escapes for a terminal and for
+ * JSON, and where --tail starts in a buffer.
  *
  * Invariants:
  * - Text for a terminal MUST have its control bytes, DEL and backslash
@@ -19,6 +19,52 @@
 
 #include "lib/textesc.h"
 #include "helper/ctlproto.h"
+
+/* ---- what port prints ---- */
+
+int
+ctlp_port_text(const char *ports, const char *port, char *out, size_t len)
+{
+	size_t o = 0, want = port != NULL ? strcspn(port, "/") : 0;
+	int lines = 0;
+
+	if (len == 0)
+		return -1;
+	out[0] = '\0';
+	for (const char *m = ports; *m != '\0';) {
+		size_t n = strcspn(m, ",");
+		const char *arrow = NULL, *slash;
+		int w;
+
+		for (const char *q = m; q + 1 < m + n; q++)
+			if (q[0] == '-' && q[1] == '>')
+				arrow = q;
+		if (arrow == NULL || arrow == m ||
+		    (slash = memchr(arrow, '/', (size_t)(m + n - arrow))) ==
+			NULL ||
+		    slash == arrow + 2)
+			return -1;
+		/* "P/tcp -> ADDR:HP", or "ADDR:HP" for the one port asked. */
+		if (port == NULL)
+			w = snprintf(out + o, len - o, "%.*s -> %.*s\n",
+			    (int)(m + n - arrow - 2), arrow + 2,
+			    (int)(arrow - m), m);
+		else if ((size_t)(slash - arrow - 2) == want &&
+		    strncmp(arrow + 2, port, want) == 0)
+			w = snprintf(out + o, len - o, "%.*s\n",
+			    (int)(arrow - m), m);
+		else
+			w = 0;
+		if (w < 0 || (size_t)w >= len - o)
+			return -1;
+		o += (size_t)w;
+		lines += w > 0;
+		m += n;
+		if (*m == ',')
+			m++;
+	}
+	return lines;
+}
 
 /* ---- what ps prints ---- */
 

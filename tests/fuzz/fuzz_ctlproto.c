@@ -308,6 +308,20 @@ check_args(char **argv, int argc)
 		abort();
 	if ((r.nfilters != 0 || r.last != -1) && r.cmd != CTLA_PS)
 		abort();
+	if (r.port != NULL &&
+	    (r.cmd != CTLA_PORT || r.port[0] < '0' || r.port[0] > '9'))
+		abort();
+	/* port's lines from any record text: within OUT, terminated. */
+	if (r.cmd == CTLA_PORT) {
+		char out[64];
+		int k;
+
+		memset(out, 'x', sizeof(out));
+		k = ctlp_port_text(argv[argc - 1], r.port, out, sizeof(out));
+		if (memchr(out, '\0', sizeof(out)) == NULL ||
+		    (k == 0 && out[0] != '\0'))
+			abort();
+	}
 	if (r.nfilters > CTLA_MAX_FILTERS || r.last == 0 || r.last < -1)
 		abort();
 	/* Every filter's value is one ps can match against: the last

@@ -576,7 +576,7 @@ max_total_containers = 200"
 @test "every command takes --help (and -h but run's, which is --hostname): the usage on stdout, exit 0" {
 	local c usage
 	usage=$("$CTL_BIN" --help)
-	for c in ps logs exec attach stop kill rm wait images info version; do
+	for c in ps logs exec attach port stop kill rm wait images info version; do
 		run -0 --separate-stderr ctl_as "$LC_A" "$CTL_BIN" $c --help
 		[ "$output" = "$usage" ] || { echo "$c --help: $output" >&2; return 1; }
 		[ -z "$stderr" ] || { echo "$c --help: $stderr" >&2; return 1; }

@@ -445,7 +445,14 @@ pt_info() {
 	    ctl_as "$PT_A" python3 "$PT_CLIENT" get "$hp" /index.html >"$BATS_TEST_TMPDIR/page"
 	    ctl_as "$PT_A" "$CTL_BIN" ps >"$BATS_TEST_TMPDIR/ps"
 	    ctl_as "$PT_A" "$CTL_BIN" ps --format json >"$BATS_TEST_TMPDIR/json"
+	    ctl_as "$PT_A" "$CTL_BIN" port web >"$BATS_TEST_TMPDIR/port"
+	    ctl_as "$PT_A" "$CTL_BIN" port web 8081/tcp >"$BATS_TEST_TMPDIR/port1"
+	    rc=0; ctl_as "$PT_A" "$CTL_BIN" port web 9999 2>"$BATS_TEST_TMPDIR/port2" || rc=$?
+	    echo "$rc" >"$BATS_TEST_TMPDIR/rc2"
+	    rc=0; ctl_as "$PT_B" "$CTL_BIN" port web 2>"$BATS_TEST_TMPDIR/port3" || rc=$?
+	    echo "$rc" >"$BATS_TEST_TMPDIR/rc3"
 	    ctl_as "$PT_A" "$CTL_BIN" stop web
+	    ctl_as "$PT_A" "$CTL_BIN" port web >"$BATS_TEST_TMPDIR/port4"
 	    ctl_as "$PT_A" "$CTL_BIN" ps -a >"$BATS_TEST_TMPDIR/psa"
 	    ctl_as "$PT_A" "$CTL_BIN" rm web'
 	[ "$(cat "$BATS_TEST_TMPDIR/name")" = web ]
@@ -454,6 +461,16 @@ pt_info() {
 	grep -q "^web .* Up .* 127.0.0.1:$hp->8080/tcp,127.0.0.1:$hp2->8081/tcp " "$BATS_TEST_TMPDIR/ps"
 	grep -q "\"Names\":\"web\".*\"Ports\":\"127.0.0.1:$hp->8080/tcp,127.0.0.1:$hp2->8081/tcp\"" "$BATS_TEST_TMPDIR/json"
 	grep -q "^web .* Exited .* 127.0.0.1:$hp->8080/tcp," "$BATS_TEST_TMPDIR/psa"
+	# port, as docker port: every mapping, one port's addresses, a port
+	# not published refused; another user has no "web"; ended, none.
+	[ "$(cat "$BATS_TEST_TMPDIR/port")" = "8080/tcp -> 127.0.0.1:$hp
+8081/tcp -> 127.0.0.1:$hp2" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/port1")" = "127.0.0.1:$hp2" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/port2")" = "ctr-launch: port: no public port 9999 published for web" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/rc2")" = 125 ]
+	[[ "$(cat "$BATS_TEST_TMPDIR/port3")" == "ctr-launch: "*web* ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/rc3")" = 125 ]
+	[ ! -s "$BATS_TEST_TMPDIR/port4" ]
 	pt_nothing_left "$PT_A" "$hp"
 	! pt_listening "$hp2" || false
 	# The end line, once, with the forwarder's counts (two pages at least).

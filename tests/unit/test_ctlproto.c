@@ -722,6 +722,62 @@ test_ps_filters(void **state)
 	held = NULL;
 }
 
+/* port NAME [PORT]: parsed, and the record's ports as docker port
+ * prints them. */
+static void
+test_port(void **state)
+{
+	static struct ctla_request r;
+	const char *ports = "127.0.0.1:8801->8888/tcp,[::1]:8802->8888/tcp,"
+			    "0.0.0.0:80->8080/tcp";
+	char out[256], small[16];
+
+	(void)state;
+	assert_int_equal(PARSE(&r, "port", "lab"), 0);
+	assert_null(r.port);
+	assert_int_equal(PARSE(&r, "port", "lab", "8888"), 0);
+	assert_string_equal(r.port, "8888");
+	assert_int_equal(PARSE(&r, "port", "lab", "8888/tcp"), 0);
+	assert_int_equal(PARSE(&r, "port", "--user", "u", "lab", "80"), 0);
+	assert_int_equal(PARSE(&r, "port", "lab", "--help"), 0);
+	assert_true(r.help);
+	assert_int_equal(PARSE(&r, "port"), -1);
+	assert_int_equal(PARSE(&r, "port", "lab", "0"), -1);
+	assert_int_equal(PARSE(&r, "port", "lab", "65536"), -1);
+	assert_int_equal(PARSE(&r, "port", "lab", "80/sctp"), -1);
+	assert_int_equal(PARSE(&r, "port", "lab", "/tcp"), -1);
+	assert_int_equal(PARSE(&r, "port", "lab", "x80"), -1);
+	assert_int_equal(PARSE(&r, "port", "lab", "80", "81"), -1);
+	assert_int_equal(PARSE(&r, "port", "a/b"), -1);
+	assert_int_equal(PARSE(&r, "port", "-a", "lab"), -1);
+	freev(held);
+	held = NULL;
+
+	assert_int_equal(ctlp_port_text(ports, NULL, out, sizeof(out)), 3);
+	assert_string_equal(out,
+	    "8888/tcp -> 127.0.0.1:8801\n8888/tcp -> [::1]:8802\n"
+	    "8080/tcp -> 0.0.0.0:80\n");
+	assert_int_equal(ctlp_port_text(ports, "8888", out, sizeof(out)), 2);
+	assert_string_equal(out, "127.0.0.1:8801\n[::1]:8802\n");
+	assert_int_equal(ctlp_port_text(ports, "8080/tcp", out, sizeof(out)),
+	    1);
+	assert_string_equal(out, "0.0.0.0:80\n");
+	assert_int_equal(ctlp_port_text(ports, "888", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(ctlp_port_text(ports, "8080/udp", out, sizeof(out)),
+	    1);
+	assert_int_equal(ctlp_port_text("", NULL, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* Too small, or not a record's ports: -1, still terminated. */
+	assert_int_equal(ctlp_port_text(ports, NULL, small, sizeof(small)), -1);
+	assert_int_equal(ctlp_port_text("junk", NULL, out, sizeof(out)), -1);
+	assert_int_equal(ctlp_port_text("->80/tcp", NULL, out, sizeof(out)),
+	    -1);
+	assert_int_equal(ctlp_port_text("a:1->/tcp", NULL, out, sizeof(out)),
+	    -1);
+	assert_int_equal(ctlp_port_text("a:1->80", NULL, out, sizeof(out)), -1);
+}
+
 /* The requests every version serves alike keep version 1's numbers. */
 static void
 test_op_frozen(void **state)
@@ -802,6 +858,7 @@ main(void)
 		cmocka_unit_test(test_env_merge),
 		cmocka_unit_test(test_ctla_parse),
 		cmocka_unit_test(test_ps_filters),
+		cmocka_unit_test(test_port),
 		cmocka_unit_test(test_op_frozen),
 		cmocka_unit_test(test_detach_keys),
 	};

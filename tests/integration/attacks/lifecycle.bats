@@ -47,7 +47,7 @@ LC_LOOP='while :; do sleep 1; done'
 	for n in "../x" "a/b" ".." "." $'a\nb' "$long" ".hidden" "-x" "a b" "a%2fb"; do
 		atk_run "$ATK_A" run -d --name "$n" busybox true
 		atk_refused
-		for cmd in stop kill rm wait logs; do
+		for cmd in stop kill rm wait logs port; do
 			atk_run "$ATK_A" "$cmd" -- "$n"
 			atk_refused
 		done
@@ -83,7 +83,7 @@ LC_LOOP='while :; do sleep 1; done'
 	run ctl_as "$ATK_B" cat "$(lc_state "$ATK_A")/lab/info"
 	[ "$status" != 0 ]
 	# Through the helper, B never finds A's lab, whatever B names.
-	for cmd in "logs lab" "exec lab true" "stop lab" "kill lab" "wait lab" "rm -f lab"; do
+	for cmd in "logs lab" "exec lab true" "port lab" "stop lab" "kill lab" "wait lab" "rm -f lab"; do
 		# shellcheck disable=SC2086
 		atk_run "$ATK_B" $cmd
 		atk_refused
