@@ -1,10 +1,11 @@
 /*
  * ctl.c: the lifecycle commands (ps, logs, stop, kill, rm, wait, exec,
  * attach): the client side of the keeper's ctl endpoint (keeper.c,
- * DESIGN section 10).  Here the entry, the users a command acts for, the
- * state directories and the keepers' sockets every command shares
- * (ctl_priv.h); the commands are in ctlps.c (ps), ctlact.c (stop, kill,
- * rm, wait), ctllogs.c (logs), ctlexec.c (exec) and ctlattach.c (attach).
+ * DESIGN section 10).  Here the entry, the state directories and the
+ * keepers' sockets every command shares (ctl_priv.h); the users a
+ * command acts for are in ctltarget.c, the commands in ctlps.c (ps,
+ * port), ctlact.c (stop, kill, rm, wait), ctllogs.c (logs), ctlexec.c
+ * (exec) and ctlattach.c (attach).
  *
  * Invariants:
  * - The caller MUST be identified from the kernel (the real uid); a
@@ -27,7 +28,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -413,129 +413,6 @@ ctl_prune_dir(const struct launch_plan *p, int udir, int logdir)
 	free(pr);
 	free(idx);
 	ctl_free_names(names, n);
-}
-
-/* ---- the users a command acts for ---- */
-
-/* The caller alone (not root). */
-static struct ctl_target *
-target_self(const struct ctl_ctx *c, size_t *n)
-{
-	const struct ctla_request *r = c->req;
-	struct ctl_target *t;
-
-	if (r->all_users || r->user != NULL)
-		die("%s: --all-users and --user are for root", r->verb);
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		die("out of memory");
-	t->uid = c->ruid;
-	snprintf(t->user, sizeof(t->user), "%s", c->plan->user);
-	*n = 1;
-	return t;
-}
-
-/* root's --user U: a user's name, else a uid. */
-static struct ctl_target *
-target_user(const struct ctla_request *r, size_t *n)
-{
-	struct passwd *pw = getpwnam(r->user);
-	struct ctl_target *t;
-	char *end;
-	unsigned long v;
-
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		die("out of memory");
-	errno = 0;
-	v = strtoul(r->user, &end, 10);
-	if (pw != NULL) {
-		t->uid = pw->pw_uid;
-	} else if (errno == 0 && *end == '\0' && end != r->user &&
-	    v < 0xffffffffUL) {
-		t->uid = (uid_t)v;
-	} else {
-		char shown[80];
-
-		ctlp_escape(r->user, shown, sizeof(shown));
-		die("%s: --user %s: no such user", r->verb, shown);
-	}
-	snprintf(t->user, sizeof(t->user), "%s", r->user);
-	*n = 1;
-	return t;
-}
-
-/* Appends the user of the directory u<UID> to T (*N of them, room for
- * *CAP); returns T. */
-static struct ctl_target *
-target_add(struct ctl_target *t, size_t *n, size_t *cap, unsigned long uid)
-{
-	struct passwd *pw;
-
-	if (*n == *cap) {
-		struct ctl_target *nt = reallocarray(t, *cap ? 2 * *cap : 16,
-		    sizeof(*t));
-
-		if (nt == NULL)
-			die("out of memory");
-		t = nt;
-		*cap = *cap ? 2 * *cap : 16;
-	}
-	t[*n].uid = (uid_t)uid;
-	pw = getpwuid((uid_t)uid);
-	if (pw != NULL)
-		snprintf(t[*n].user, sizeof(t[*n].user), "%s", pw->pw_name);
-	else
-		snprintf(t[*n].user, sizeof(t[*n].user), "%lu", uid);
-	(*n)++;
-	return t;
-}
-
-/* root's --all-users: every u<uid> in RUNDIR/ctr-launch/c (NULL when
- * there is none). */
-static struct ctl_target *
-targets_all(size_t *n)
-{
-	cleanup_close int cd = open(KEEPER_C_DIR,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct ctl_target *t = NULL;
-	DIR *d;
-	struct dirent *de;
-	size_t cap = 0;
-
-	if (cd < 0)
-		return NULL;
-	if ((d = fdopendir(fcntl(cd, F_DUPFD_CLOEXEC, 3))) == NULL)
-		die_errno("%s", KEEPER_C_DIR);
-	while ((de = readdir(d)) != NULL) {
-		char *end;
-		unsigned long v;
-
-		if (de->d_name[0] != 'u' || de->d_name[1] == '\0')
-			continue;
-		errno = 0;
-		v = strtoul(de->d_name + 1, &end, 10);
-		if (errno != 0 || *end != '\0' || v >= 0xffffffffUL)
-			continue;
-		t = target_add(t, n, &cap, v);
-	}
-	closedir(d);
-	return t;
-}
-
-/* The caller, --user U, or (root, --all-users) every u<uid>. */
-struct ctl_target *
-ctl_targets(struct ctl_ctx *c, size_t *n)
-{
-	const struct ctla_request *r = c->req;
-
-	*n = 0;
-	if (c->ruid != 0)
-		return target_self(c, n);
-	if (r->user != NULL)
-		return target_user(r, n);
-	if (!r->all_users)
-		die("%s: root has no containers of its own: use --user U or --all-users",
-		    r->verb);
-	return targets_all(n);
 }
 
 /* ---- the user's lock ---- */

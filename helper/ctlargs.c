@@ -161,7 +161,10 @@ static const struct optscan_def aopts[] = {
 	{ "user", 0, true, A_USER,
 	    1u << CTLA_PS | 1u << CTLA_LOGS | 1u << CTLA_STOP |
 		1u << CTLA_KILL | 1u << CTLA_RM | 1u << CTLA_WAIT |
-		1u << CTLA_EXEC | 1u << CTLA_ATTACH | 1u << CTLA_PORT },
+		1u << CTLA_ATTACH | 1u << CTLA_PORT },
+	/* exec: docker's -u, whom the command runs as; the container's owner
+	 * alone passes (ctl.c). */
+	{ "user", 'u', true, A_USER, 1u << CTLA_EXEC },
 	{ "interactive", 'i', false, A_INTERACTIVE, 1u << CTLA_EXEC },
 	{ "tty", 't', false, A_TTY, 1u << CTLA_EXEC },
 	{ "env", 'e', true, A_ENV, 1u << CTLA_EXEC },
@@ -308,85 +311,6 @@ alast(struct aparser *p, const char *val, const char *shown)
 	return 0;
 }
 
-/* name=VALUE: a substring of NAME; a leading '^' anchors it at the
- * start, a trailing '$' at the end. */
-static bool
-name_matches(const char *name, const char *v)
-{
-	size_t n = strlen(name), l = strlen(v);
-	bool start = l > 0 && v[0] == '^', end = l > 0 && v[l - 1] == '$';
-
-	if (start) {
-		v++;
-		l--;
-	}
-	if (end && l > 0)
-		l--;
-	else
-		end = false;
-	if (l > n)
-		return false;
-	if (start && end)
-		return l == n && strncmp(name, v, l) == 0;
-	if (start)
-		return strncmp(name, v, l) == 0;
-	if (end)
-		return strncmp(name + n - l, v, l) == 0;
-	for (size_t i = 0; i + l <= n; i++)
-		if (strncmp(name + i, v, l) == 0)
-			return true;
-	return false;
-}
-
-static bool
-filter_matches(const struct ctla_filter *f, const char *name, const char *image,
-    bool running, int status)
-{
-	struct imgref pat, img;
-
-	switch (f->key) {
-	case CTLA_F_NAME:
-		return name_matches(name, f->value);
-	case CTLA_F_STATUS:
-		return strcmp(f->value, running ? "running" : "exited") == 0;
-	case CTLA_F_EXITED:
-		return !running && status == f->code;
-	case CTLA_F_ANCESTOR:
-		return imgref_parse(f->value, IMGREF_PATTERN, &pat, NULL) ==
-		    0 &&
-		    imgref_parse(image, IMGREF_NAME, &img, NULL) == 0 &&
-		    imgref_match(&pat, &img);
-	}
-	return false;
-}
-
-bool
-ctla_ps_wanted(const struct ctla_request *r, const char *name,
-    const char *image, bool running, int status)
-{
-	bool every = r->all || r->last > 0;
-
-	for (size_t i = 0; i < r->nfilters; i++) {
-		bool any = false, seen = false;
-
-		if (r->filters[i].key == CTLA_F_STATUS ||
-		    r->filters[i].key == CTLA_F_EXITED)
-			every = true;
-		/* Each key once, at its first filter: any of its filters. */
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = r->filters[j].key == r->filters[i].key;
-		if (seen)
-			continue;
-		for (size_t j = i; j < r->nfilters && !any; j++)
-			any = r->filters[j].key == r->filters[i].key &&
-			    filter_matches(&r->filters[j], name, image, running,
-				status);
-		if (!any)
-			return false;
-	}
-	return running || every;
-}
-
 /* logs --tail N|all. */
 static int
 atail(struct aparser *p, const char *val, const char *shown)
@@ -490,11 +414,12 @@ abound(struct aparser *p, bool since, const char *val, const char *shown)
 	return 0;
 }
 
-/* --user U (root's; checked against the user database by the command). */
+/* --user U (root's; checked against the user database by the command);
+ * exec's -u USER[:GROUP] too. */
 static int
 auser(struct aparser *p, const char *val, const char *shown)
 {
-	if (*val == '\0' || strlen(val) > 64)
+	if (*val == '\0' || strlen(val) > 128)
 		return afail(p, "%s: --user %s: not a user name", p->r->verb,
 		    shown);
 	p->r->user = val;

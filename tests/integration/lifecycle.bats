@@ -477,6 +477,31 @@ max_total_containers = 200"
 	[ -z "$output" ]
 }
 
+@test "exec -u: accepted when it names the container's owner, as run -u; root's names the owner and their group" {
+	local uid gid
+	uid=$(id -u "$LC_A") gid=$(id -g "$LC_A")
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" exec -u "$uid:$gid" lab id -u
+	[ "$output" = "$uid" ]
+	run -0 as "$LC_A" exec --user "$LC_A:$LC_A" lab id -un
+	[ "$output" = "$LC_A" ]
+	run -0 as "$LC_A" exec -u "$LC_A" lab true
+	for u in 0 root "$uid:0" "$(id -u "$LC_B")"; do
+		run -125 as "$LC_A" exec -u "$u" lab id -u
+		[ "$output" = "ctr-launch: exec: -u $u refused: ctr-launch always runs you as yourself (uid $uid, gid $gid)" ]
+	done
+	# Root: -u names the owner (whose container it is), and their group.
+	run -0 "$CTL_BIN" exec -u "$LC_A:$gid" lab id -u
+	[ "$output" = "$uid" ]
+	run -0 "$CTL_BIN" exec --user "$uid:$LC_A" lab id -u
+	[ "$output" = "$uid" ]
+	run -125 "$CTL_BIN" exec -u "$LC_A:0" lab id -u
+	[ "$output" = "ctr-launch: exec: -u $LC_A:0 refused: the command runs as the container's owner, with their own group" ]
+	# Other commands keep --user root's.
+	run -125 as "$LC_A" stop --user "$LC_A" lab
+	[[ "$output" == *"--user are for root"* ]]
+}
+
 @test "ps: a running container's CPU time (its reaped children's too) and memory, in the table and in JSON" {
 	# The shell's child burns the CPU and is reaped before the sleep.
 	run -0 as "$LC_A" run -d --name lab busybox sh -c \

@@ -608,11 +608,18 @@ test_ctla_parse(void **state)
 	assert_int_equal(PARSE(&r, "kill", "-s", "NOPE", "lab"), -1);
 	assert_int_equal(PARSE(&r, "stop", "--all-users", "lab"), -1);
 	assert_int_equal(PARSE(&r, "ps", "--all-users", "--user", "u"), -1);
-	/* --user (root's) has no short form: docker's exec -u means
-	 * something else. */
+	/* --user (root's) has no short form but exec's, docker's -u:
+	 * whom the command runs as, which only the owner passes (ctl.c). */
 	assert_int_equal(PARSE(&r, "ps", "--user", "u"), 0);
 	assert_int_equal(PARSE(&r, "ps", "-u", "u"), -1);
-	assert_int_equal(PARSE(&r, "exec", "-u", "0", "lab", "id"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-u", "0", "lab", "id"), 0);
+	assert_string_equal(r.user, "0");
+	assert_int_equal(PARSE(&r, "exec", "-u", "1000:1000", "lab", "id"), 0);
+	assert_string_equal(r.user, "1000:1000");
+	assert_int_equal(PARSE(&r, "exec", "--user=alice:staff", "lab", "id"),
+	    0);
+	assert_string_equal(r.user, "alice:staff");
+	assert_int_equal(PARSE(&r, "exec", "-u", "", "lab", "id"), -1);
 	assert_int_equal(PARSE(&r, "stop"), -1);
 	freev(held);
 	held = NULL;
