@@ -511,6 +511,7 @@ ctl_main(int argc, char **argv, char **caller_env)
 		exit(fflush(stdout) != 0 || ferror(stdout) ? CTL_EXIT_FAIL : 0);
 	}
 	c.req = &req;
+	c.env = caller_env;
 	if (getresuid(&r, &e, &s) != 0)
 		die_errno("getresuid");
 	c.ruid = r;

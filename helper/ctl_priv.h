@@ -31,6 +31,7 @@ struct ctl_entry {
 struct ctl_ctx {
 	struct ctla_request *req;
 	struct launch_plan *plan; /* the caller (not root) */
+	char **env;               /* the caller's environment, inert data */
 	uid_t ruid;
 	bool prune; /* the policy loaded and allows the caller */
 	bool failed;

@@ -403,9 +403,9 @@ abound(struct aparser *p, bool since, const char *val, const char *shown)
 {
 	int64_t t;
 
-	if (lidx_parse_time(val, 0, &t) != 0)
+	if (lidx_parse_time(val, 0, NULL, &t) != 0)
 		return afail(p,
-		    "%s: --%s %s: a time with its zone (2026-12-04T18:40:01Z, 2026-12-04Z), Unix seconds, or a duration (10m, 2h)",
+		    "%s: --%s %s: a time (2026-12-04T18:40:01 local, or with Z or +01:00), a date (2026-12-04), Unix seconds, or a duration (10m, 2h)",
 		    p->r->verb, since ? "since" : "until", shown);
 	if (since)
 		p->r->since = val;

@@ -364,6 +364,46 @@ logs_follow(const struct ctl_ctx *c, int sock, int64_t until, bool tty,
 	}
 }
 
+/* A time without a zone, read as local time: its seconds counted as if
+ * UTC, to the epoch's (mktime, in the caller's zone). */
+static int
+local_secs(int64_t naive, int64_t *secs)
+{
+	time_t t = (time_t)naive, r;
+	struct tm tm;
+
+	if ((int64_t)t != naive || gmtime_r(&t, &tm) == NULL)
+		return -1;
+	tm.tm_isdst = -1;
+	errno = 0;
+	if ((r = mktime(&tm)) == (time_t)-1 && errno != 0)
+		return -1;
+	*secs = (int64_t)r;
+	return 0;
+}
+
+/* --since and --until, after the drop (ctla_parse checked them): a
+ * duration counts from now; a time without a zone is the caller's local
+ * time, in their TZ when they have one (a zone name: glibc refuses a
+ * path from a setuid program), else the system's. */
+static void
+logs_bounds(struct ctl_ctx *c, struct lidx_lines *lines)
+{
+	int64_t since = LIDX_NONE, until = LIDX_NEVER, now = now_ns();
+
+	for (size_t i = 0; c->env != NULL && c->env[i] != NULL; i++)
+		if (strncmp(c->env[i], "TZ=", 3) == 0 &&
+		    setenv("TZ", c->env[i] + 3, 1) != 0)
+			die("out of memory");
+	tzset();
+	if ((c->req->since != NULL &&
+		lidx_parse_time(c->req->since, now, local_secs, &since) != 0) ||
+	    (c->req->until != NULL &&
+		lidx_parse_time(c->req->until, now, local_secs, &until) != 0))
+		die("logs: --since or --until out of range");
+	lidx_lines_init(lines, c->req->timestamps, since, until);
+}
+
 void
 ctl_logs(struct ctl_ctx *c)
 {
@@ -378,28 +418,21 @@ ctl_logs(struct ctl_ctx *c)
 	    c->req->until != NULL;
 	static struct lines_out o;
 	struct lidx_lines lines;
-	int64_t since = LIDX_NONE, until = LIDX_NEVER, now = now_ns();
 
-	/* Checked by ctla_parse; durations count from now. */
-	if ((c->req->since != NULL &&
-		lidx_parse_time(c->req->since, now, &since) != 0) ||
-	    (c->req->until != NULL &&
-		lidx_parse_time(c->req->until, now, &until) != 0))
-		die("logs: --since or --until out of range");
-	lidx_lines_init(&lines, c->req->timestamps, since, until);
 	o.c = c;
 	o.tty = tty;
-
 	end = logs_open(c, &t[0], timed, &log, &idx, &sock);
 	free(t);
 	/* Everything is open: the caller's own rights from here. */
 	if (c->plan != NULL)
 		creds_drop_front(c->plan);
+	logs_bounds(c, &lines);
 	if (!timed)
 		copy_log(c, log, tail_start(log, end, c->req->tail), end, tty);
 	else if (!copy_log_timed(name, log, idx,
 		     tail_start(log, end, c->req->tail), end, &lines, &o))
 		return; /* past --until */
 	if (sock >= 0)
-		logs_follow(c, sock, until, tty, timed ? &lines : NULL, &o);
+		logs_follow(c, sock, lines.until, tty, timed ? &lines : NULL,
+		    &o);
 }

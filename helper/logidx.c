@@ -299,10 +299,11 @@ days_in(int64_t y, int64_t m)
 	return m == 2 && leap ? 29 : dm[m - 1];
 }
 
-/* RFC 3339 as Docker reads it, the zone required. */
+/* RFC 3339 as Docker reads it; without a zone, local time (LOCAL). */
 static int
-parse_rfc3339(const char *s, int64_t *out)
+parse_rfc3339(const char *s, lidx_local_fn local, int64_t *out)
 {
+	bool zoned = true;
 	int64_t y, mo, d, h = 0, mi = 0, se = 0, nsec = 0, off = 0, secs;
 
 	if ((y = digits(&s, 4)) < 0 || *s++ != '-' ||
@@ -341,13 +342,15 @@ parse_rfc3339(const char *s, int64_t *out)
 			return -1;
 		off = sign * (oh * 3600 + om * 60);
 	} else {
-		/* No zone: local time, which the helper does not read. */
-		return -1;
+		/* No zone: local time. */
+		zoned = false;
 	}
 	if (*s != '\0')
 		return -1;
 	secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
 	    off;
+	if (!zoned && local != NULL && local(secs, &secs) != 0)
+		return -1;
 	return to_ns(secs, nsec, out);
 }
 
@@ -375,7 +378,7 @@ parse_unix(const char *s, int64_t *out)
 }
 
 int
-lidx_parse_time(const char *s, int64_t now, int64_t *out)
+lidx_parse_time(const char *s, int64_t now, lidx_local_fn local, int64_t *out)
 {
 	int64_t d;
 
@@ -389,7 +392,7 @@ lidx_parse_time(const char *s, int64_t now, int64_t *out)
 		return 0;
 	}
 	if (strlen(s) > 4 && digit(s[0]) && s[4] == '-')
-		return parse_rfc3339(s, out);
+		return parse_rfc3339(s, local, out);
 	return parse_unix(s, out);
 }
 

@@ -75,10 +75,15 @@ void lidx_format(int64_t ns, char out[LIDX_STAMP_LEN + 1]);
  * "1.5h", "-5s"; units ns us ms s m h), an RFC 3339 time with its zone
  * ("2026-12-04T18:40:01Z", "...T18:40:01.5+01:00", "...T18Z",
  * "...T18:40Z"), a date with its zone ("2026-12-04Z"), or Unix seconds
- * ("1764873601", "1764873601.5").  NOW and *OUT in nanoseconds.  0, or
- * -1 (a time without a zone is refused).
+ * ("1764873601", "1764873601.5").  A time or date without a zone is
+ * local time, as Docker reads it: LOCAL turns its seconds, counted as if
+ * it were UTC, into the epoch's (NULL: taken as UTC, for a check of the
+ * syntax alone); 0, or -1 when it cannot.  NOW and *OUT in nanoseconds.
+ * 0, or -1.
  */
-int lidx_parse_time(const char *s, int64_t now, int64_t *out);
+typedef int (*lidx_local_fn)(int64_t naive, int64_t *secs);
+int
+lidx_parse_time(const char *s, int64_t now, lidx_local_fn local, int64_t *out);
 
 /*
  * The lines logs prints: each line's time is that of the chunk holding
