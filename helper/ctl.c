@@ -487,7 +487,7 @@ ctl_done_one(int udir, int dir)
 /* ---- entry ---- */
 
 noreturn void
-ctl_main(int argc, char **argv, char **caller_env)
+ctl_main(int argc, char **argv, const struct plan_caller *caller)
 {
 	struct ctla_request req;
 	struct launch_plan plan;
@@ -511,7 +511,8 @@ ctl_main(int argc, char **argv, char **caller_env)
 		exit(fflush(stdout) != 0 || ferror(stdout) ? CTL_EXIT_FAIL : 0);
 	}
 	c.req = &req;
-	c.env = caller_env;
+	c.env = caller->env;
+	c.caller = caller;
 	if (getresuid(&r, &e, &s) != 0)
 		die_errno("getresuid");
 	c.ruid = r;
@@ -539,7 +540,7 @@ ctl_main(int argc, char **argv, char **caller_env)
 		ctl_port(&c);
 		break;
 	case CTLA_EXEC:
-		ctl_exec(&c, caller_env);
+		ctl_exec(&c);
 	case CTLA_ATTACH:
 		ctl_attach(&c);
 	default:

@@ -11,10 +11,12 @@
 
 #include "helper/ctlproto.h"
 
-/* After step 0 (CALLER_ENV: its inert copy of the caller's environment,
- * for exec -e KEY): parses ARGV (argv[1] one of ctla_is_command's verbs),
+/* After step 0 (CALLER: what it saved of the caller, their environment
+ * as inert data for exec -e KEY, logs' TZ, their working directory for
+ * exec --env-file): parses ARGV (argv[1] one of ctla_is_command's verbs),
  * identifies the caller from the kernel and runs the command; exits. */
-noreturn void ctl_main(int argc, char **argv, char **caller_env);
+struct plan_caller;
+noreturn void ctl_main(int argc, char **argv, const struct plan_caller *caller);
 /* Under the user's lock: removes the records (in UDIR) and logs (in
  * LOGDIR, or -1) of the user's ended containers beyond P's keep_exited
  * and max_exited, and logs whose record is gone. */

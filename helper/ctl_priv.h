@@ -32,6 +32,7 @@ struct ctl_ctx {
 	struct ctla_request *req;
 	struct launch_plan *plan; /* the caller (not root) */
 	char **env;               /* the caller's environment, inert data */
+	const struct plan_caller *caller; /* what step 0 saved */
 	uid_t ruid;
 	bool prune; /* the policy loaded and allows the caller */
 	bool failed;
@@ -98,12 +99,12 @@ void ctl_done_one(int udir, int dir);
 
 /* ---- the commands ---- */
 
-void ctl_ps(struct ctl_ctx *c);   /* ctlps.c */
-void ctl_port(struct ctl_ctx *c); /* ctlps.c */
-void ctl_each(struct ctl_ctx *c); /* ctlact.c: stop, kill, rm, wait */
-void ctl_logs(struct ctl_ctx *c); /* ctllogs.c */
-noreturn void ctl_exec(struct ctl_ctx *c, char **caller_env); /* ctlexec.c */
-noreturn void ctl_attach(struct ctl_ctx *c);                  /* ctlattach.c */
+void ctl_ps(struct ctl_ctx *c);            /* ctlps.c */
+void ctl_port(struct ctl_ctx *c);          /* ctlps.c */
+void ctl_each(struct ctl_ctx *c);          /* ctlact.c: stop, kill, rm, wait */
+void ctl_logs(struct ctl_ctx *c);          /* ctllogs.c */
+noreturn void ctl_exec(struct ctl_ctx *c); /* ctlexec.c */
+noreturn void ctl_attach(struct ctl_ctx *c); /* ctlattach.c */
 
 /* ---- ctltty.c: the caller's terminal ---- */
 

@@ -131,6 +131,7 @@ enum ctla_opt {
 	A_FILTER,
 	A_LAST,
 	A_LATEST,
+	A_ENV_FILE,
 };
 
 #define A_EVERY_VERB                                                           \
@@ -168,6 +169,7 @@ static const struct optscan_def aopts[] = {
 	{ "interactive", 'i', false, A_INTERACTIVE, 1u << CTLA_EXEC },
 	{ "tty", 't', false, A_TTY, 1u << CTLA_EXEC },
 	{ "env", 'e', true, A_ENV, 1u << CTLA_EXEC },
+	{ "env-file", 0, true, A_ENV_FILE, 1u << CTLA_EXEC },
 	{ "workdir", 'w', true, A_WORKDIR, 1u << CTLA_EXEC },
 	{ "detach-keys", 0, true, A_DETACH_KEYS, 1u << CTLA_ATTACH },
 	{ "help", 'h', false, A_HELP, A_EVERY_VERB },
@@ -372,6 +374,22 @@ aenv(struct aparser *p, const char *val, const char *shown)
 	return 0;
 }
 
+/* exec --env-file FILE, up to CTLA_MAX_ENV_FILES times (read as the
+ * caller by ctlexec.c). */
+static int
+aenv_file(struct aparser *p, const char *val)
+{
+	struct ctla_request *r = p->r;
+
+	if (*val == '\0')
+		return afail(p, "%s: --env-file: empty file name", r->verb);
+	if (r->nenv_files >= CTLA_MAX_ENV_FILES)
+		return afail(p, "%s: more than %d --env-file options", r->verb,
+		    CTLA_MAX_ENV_FILES);
+	r->env_files[r->nenv_files++] = val;
+	return 0;
+}
+
 /* exec -w DIR: absolute. */
 static int
 aworkdir(struct aparser *p, const char *val, const char *shown)
@@ -456,6 +474,8 @@ aapply(struct aparser *p, const struct optscan_def *o, const char *val)
 		return aenv(p, val, shown);
 	case A_WORKDIR:
 		return aworkdir(p, val, shown);
+	case A_ENV_FILE:
+		return aenv_file(p, val);
 	case A_DETACH_KEYS:
 		return adetach_keys(p, val, shown);
 	case A_SINCE:

@@ -31,6 +31,7 @@
 #include "helper/ctl.h"
 #include "helper/ctl_priv.h"
 #include "helper/ctlproto.h"
+#include "helper/env.h"
 #include "helper/keeper.h"
 #include "helper/log.h"
 #include "helper/monitor.h"
@@ -58,30 +59,39 @@ send_exec(int sock, const char *name, const char *payload, size_t len,
 	die_errno("exec: sending the request");
 }
 
-/* -e KEY: from the caller's environment (as run does); KEY=VALUE as is.
- * NULL-terminated, in ENV order. */
+/* exec's -e and --env-file (env_overrides): --env-file read as the
+ * caller, by a process that has become them (as run's; root's as root),
+ * relative to their working directory; -e KEY from their environment. */
 static char **
-exec_env(const struct ctla_request *r, char **caller_env)
+exec_env(const struct ctl_ctx *c)
 {
-	char **v = calloc(r->nenvs + 1, sizeof(char *));
-	size_t n = 0;
+	/* Root has no plan: a reader of uid and gid 0, no groups. */
+	static const struct launch_plan root_plan;
+	const struct ctla_request *r = c->req;
+	struct env_file files[CTLA_MAX_ENV_FILES];
+	struct env_input in;
+	struct ctl_err e;
+	char **v;
 
-	if (v == NULL)
-		die("out of memory");
-	for (size_t i = 0; i < r->nenvs; i++) {
-		size_t k = strlen(r->envs[i]);
-
-		if (strchr(r->envs[i], '=') != NULL) {
-			v[n++] = (char *)(uintptr_t)r->envs[i];
-			continue;
-		}
-		for (size_t j = 0; caller_env != NULL && caller_env[j]; j++)
-			if (strncmp(caller_env[j], r->envs[i], k) == 0 &&
-			    caller_env[j][k] == '=') {
-				v[n++] = caller_env[j];
-				break;
-			}
+	memset(&in, 0, sizeof(in));
+	memset(files, 0, sizeof(files));
+	for (size_t i = 0; i < r->nenv_files; i++) {
+		files[i].name = r->env_files[i];
+		if (creds_read_file_as_caller(c->plan != NULL ? c->plan :
+								&root_plan,
+			c->caller, files[i].name, ENV_MAX_FILE, &files[i].data,
+			&files[i].len, &e) != 0)
+			die("exec: --env-file %.511s", e.msg);
 	}
+	in.caller_env = c->env;
+	in.env_files = files;
+	in.nenv_files = r->nenv_files;
+	in.opts = (char *const *)(uintptr_t)r->envs;
+	in.nopts = r->nenvs;
+	if (env_overrides(&in, &v, &e) != 0)
+		die("exec: %.511s", e.msg);
+	for (size_t i = 0; i < r->nenv_files; i++)
+		free(files[i].data);
 	return v;
 }
 
@@ -287,7 +297,7 @@ exec_over(int sock, const char *name, const char *payload, size_t len, bool tty,
     bool interactive, const struct launch_plan *plan, struct fwd *fw);
 
 noreturn void
-ctl_exec(struct ctl_ctx *c, char **caller_env)
+ctl_exec(struct ctl_ctx *c)
 {
 	size_t n;
 	struct ctl_target *t = ctl_targets(c, &n);
@@ -323,7 +333,7 @@ ctl_exec(struct ctl_ctx *c, char **caller_env)
 		if (c->plan != NULL)
 			auth_account(c->plan);
 	}
-	env = exec_env(c->req, caller_env);
+	env = exec_env(c);
 	len = ctlp_exec_encode(c->req->command, env,
 	    c->req->workdir != NULL ? c->req->workdir : "", c->req->tty,
 	    terminal, payload, sizeof(payload));

@@ -209,8 +209,9 @@ enum ctla_cmd {
 	CTLA_PORT,
 };
 
-#define CTLA_MAX_NAMES   256
-#define CTLA_MAX_FILTERS 16
+#define CTLA_MAX_NAMES     256
+#define CTLA_MAX_FILTERS   16
+#define CTLA_MAX_ENV_FILES 16 /* as run's (ARGS_MAX_ENV_FILES) */
 
 /* ps --filter KEY=VALUE, as docker ps takes them.  Filters of one key
  * match when any of them does; of different keys, when all of them do. */
@@ -253,6 +254,8 @@ struct ctla_request {
 	const char *workdir;       /* exec -w (absolute) */
 	const char *envs[CTLP_EXEC_ARGS]; /* exec -e KEY[=VALUE] */
 	size_t nenvs;
+	const char *env_files[CTLA_MAX_ENV_FILES]; /* exec --env-file */
+	size_t nenv_files;
 	char *const *command;    /* exec: NAME's command, NULL-terminated */
 	const char *detach_keys; /* attach --detach-keys */
 	const char *port;        /* port NAME [PORT[/tcp]]: the port, or NULL */

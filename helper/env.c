@@ -218,6 +218,20 @@ add_env_file(struct envv *e, const struct env_input *in,
 	return 0;
 }
 
+/* The --env-file lines, file after file, then the -e options. */
+static int
+add_overrides(struct envv *e, const struct env_input *in)
+{
+	for (size_t i = 0; i < in->nenv_files; i++)
+		if (add_env_file(e, in, &in->env_files[i]) != 0)
+			return -1;
+	for (size_t i = 0; i < in->nopts; i++)
+		if (add_assignment(e, in, in->opts[i], strlen(in->opts[i]),
+			"-e", 0) != 0)
+			return -1;
+	return 0;
+}
+
 static int
 add_image(struct envv *e, const struct env_input *in)
 {
@@ -257,20 +271,30 @@ env_build(const struct env_input *in, char ***out, struct ctl_err *e)
 	if (env_lookup(ev.v, "PATH", 4) == NULL &&
 	    env_setstr(&ev, "PATH", ENV_DEFAULT_PATH) != 0)
 		goto bad;
-	if (add_caller_words(&ev, in) != 0)
+	if (add_caller_words(&ev, in) != 0 || add_overrides(&ev, in) != 0)
 		goto bad;
-	for (size_t i = 0; i < in->nenv_files; i++)
-		if (add_env_file(&ev, in, &in->env_files[i]) != 0)
-			goto bad;
-	for (size_t i = 0; i < in->nopts; i++)
-		if (add_assignment(&ev, in, in->opts[i], strlen(in->opts[i]),
-			"-e", 0) != 0)
-			goto bad;
 	*out = ev.v;
 	return 0;
 bad:
 	env_free(ev.v);
 	return -1;
+}
+
+int
+env_overrides(const struct env_input *in, char ***out, struct ctl_err *e)
+{
+	struct envv ev = { NULL, 0, 0, NULL };
+
+	ev.err = e;
+	*out = NULL;
+	if ((ev.v = calloc(ENV_MAX_ENTRIES + 1, sizeof(char *))) == NULL)
+		return env_fail(&ev, "out of memory");
+	if (add_overrides(&ev, in) != 0) {
+		env_free(ev.v);
+		return -1;
+	}
+	*out = ev.v;
+	return 0;
 }
 
 void

@@ -47,6 +47,14 @@ struct env_input {
  * --env-file lines, file after file; the -e options.  Returns 0, or -1 with E.
  */
 int env_build(const struct env_input *in, char ***out, struct ctl_err *e);
+/*
+ * exec's part (the container's environment is its keeper's): only IN's
+ * --env-file lines, file after file, then its -e options, a later KEY
+ * replacing an earlier one, a bare KEY copied from the caller's
+ * environment when it is there.  The other fields of IN are not used.
+ * Returns 0, or -1 with E.
+ */
+int env_overrides(const struct env_input *in, char ***out, struct ctl_err *e);
 void env_free(char **env);
 
 /* The value of KEY in ENV ("KEY=VALUE" entries), or NULL. */

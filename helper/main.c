@@ -205,7 +205,7 @@ main(int argc, char **argv)
 	if (login_is_shell(argv[0]))
 		login_parse(argc, argv);
 	else if (argc >= 2 && ctla_is_command(argv[1]))
-		ctl_main(argc, argv, caller.env);
+		ctl_main(argc, argv, &caller);
 	else if (args_parse(argc, argv, &req, &e) != 0)
 		die("%s", e.msg);
 	if (req.cmd == ARGS_CMD_HELP) {

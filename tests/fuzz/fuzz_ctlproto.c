@@ -308,6 +308,12 @@ check_args(char **argv, int argc)
 		abort();
 	if ((r.nfilters != 0 || r.last != -1) && r.cmd != CTLA_PS)
 		abort();
+	if ((r.nenv_files != 0 && r.cmd != CTLA_EXEC) ||
+	    r.nenv_files > CTLA_MAX_ENV_FILES)
+		abort();
+	for (size_t i = 0; i < r.nenv_files; i++)
+		if (r.env_files[i][0] == '\0')
+			abort();
 	if (r.port != NULL &&
 	    (r.cmd != CTLA_PORT || r.port[0] < '0' || r.port[0] > '9'))
 		abort();

@@ -502,6 +502,34 @@ max_total_containers = 200"
 	[[ "$output" == *"--user are for root"* ]]
 }
 
+@test "exec --env-file: read as the caller, from their directory, in order, -e over all" {
+	local h=/home/$LC_A
+	printf 'A=file\nB=file\n# c\nTOKEN\n' >"$h/env.list"
+	printf 'A=second\nD=second\n' >"$h/env2.list"
+	chown "$LC_A:" "$h/env.list" "$h/env2.list"
+	run -0 as "$LC_A" run -d --name lab -e A=image busybox sh -c "$LC_LOOP"
+	run -0 ctl_as "$LC_A" env TOKEN=fromcaller "$CTL_BIN" exec \
+	    --env-file env.list --env-file env2.list -e B=opt lab \
+	    sh -c 'echo "$A|$B|$D|$TOKEN|$HOME"'
+	[ "$output" = "second|opt|second|fromcaller|$h" ]
+	# The container's own environment where nothing overrides it.
+	run -0 as "$LC_A" exec lab sh -c 'echo "$A"'
+	[ "$output" = image ]
+	# Root could read it; the caller cannot: refused, nothing runs.
+	run -125 as "$LC_A" exec --env-file /etc/shadow lab sh -c 'echo ran'
+	[[ "$output" == "ctr-launch: exec: --env-file /etc/shadow"*"ermission denied"* ]]
+	[[ "$output" != *ran* ]]
+	run -125 as "$LC_A" exec --env-file nosuch lab true
+	[[ "$output" == *"--env-file nosuch"* ]]
+	printf '1BAD=x\n' >"$h/bad.list"
+	chown "$LC_A:" "$h/bad.list"
+	run -125 as "$LC_A" exec --env-file bad.list lab true
+	[[ "$output" == *"--env-file bad.list line 1: the variable name must match"* ]]
+	# Root's exec reads as root.
+	run -0 "$CTL_BIN" exec --user "$LC_A" --env-file "$h/env.list" lab sh -c 'echo "$B"'
+	[ "$output" = file ]
+}
+
 @test "ps: a running container's CPU time (its reaped children's too) and memory, in the table and in JSON" {
 	# The shell's child burns the CPU and is reaped before the sleep.
 	run -0 as "$LC_A" run -d --name lab busybox sh -c \

@@ -312,6 +312,48 @@ test_environ_untouched(void **state)
 	env_free(env);
 }
 
+/* exec's part: the files and -e alone, nothing of the image, the caller's
+ * words or the defaults. */
+static void
+test_overrides(void **state)
+{
+	static char file[] = "A=file\nB=file\nSECRET\nNOPE\n";
+	static char later[] = "A=later\n";
+	static char bad[] = "ok=1\n1BAD=x\n";
+	static const char *const opts[] = { "B=opt", "LANG", NULL };
+	struct env_file files[] = { { "first.env", file, sizeof(file) - 1 },
+		{ "later.env", later, sizeof(later) - 1 } };
+	struct env_file badf[] = { { "bad.env", bad, sizeof(bad) - 1 } };
+	struct env_input in;
+	char **env;
+
+	(void)state;
+	input(&in);
+	in.image_env = sv((const char *const[]){ "IMG=1", NULL });
+	in.env_files = files;
+	in.nenv_files = 2;
+	in.opts = sv(opts);
+	in.nopts = 2;
+	assert_int_equal(env_overrides(&in, &env, &errbuf), 0);
+	assert_string_equal(get(env, "A"), "later");
+	assert_string_equal(get(env, "B"), "opt");
+	assert_string_equal(get(env, "SECRET"), "s3cret");
+	assert_string_equal(get(env, "LANG"), "C.UTF-8");
+	assert_null(get(env, "NOPE"));
+	assert_null(get(env, "IMG"));
+	assert_null(get(env, "HOME"));
+	assert_null(get(env, "PATH"));
+	assert_null(get(env, "TERM"));
+	assert_int_equal(count(env, "A"), 1);
+	env_free(env);
+	in.env_files = badf;
+	in.nenv_files = 1;
+	assert_int_equal(env_overrides(&in, &env, &errbuf), -1);
+	assert_null(env);
+	assert_string_equal(errbuf.msg,
+	    "--env-file bad.env line 2: the variable name must match [A-Za-z_][A-Za-z0-9_]*");
+}
+
 int
 main(void)
 {
@@ -320,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_bad_words),
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_env_file_errors),
 		cmocka_unit_test(test_explicit_loader_var),
 		cmocka_unit_test(test_bounds),
