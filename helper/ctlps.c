@@ -355,6 +355,7 @@ ctl_port(struct ctl_ctx *c)
 	size_t n;
 	struct ctl_target *t = ctl_targets(c, &n);
 	const char *name = c->req->names[0];
+	static char ports[4 * sizeof(((struct ctlp_info *)0)->ports)];
 	char text[8192], shown[80];
 	int udir, dir, lines;
 	struct ctl_entry e;
@@ -363,9 +364,11 @@ ctl_port(struct ctl_ctx *c)
 		exit(CTL_EXIT_FAIL);
 	ctl_done_one(udir, dir);
 	free(t);
-	/* As docker port: an ended container has none. */
+	/* The record's text with its control bytes escaped, as ps shows
+	 * it; as docker port, an ended container has none. */
+	ctlp_escape(e.info.ports, ports, sizeof(ports));
 	lines = e.running ?
-	    ctlp_port_text(e.info.ports, c->req->port, text, sizeof(text)) :
+	    ctlp_port_text(ports, c->req->port, text, sizeof(text)) :
 	    0;
 	if (lines < 0)
 		die("port: container %s: its record's ports are unreadable",

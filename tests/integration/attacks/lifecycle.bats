@@ -321,6 +321,22 @@ lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
 	LC_ALL=C grep -qF $'A\x1b[2JB\xc2\x9b2JC\x9bD' "$out"
 }
 
+@test "port prints a record's control bytes escaped, never as they are" {
+	atk_need_helper
+	local info
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	# A record's value is percent-encoded: forged (as root) to decode to
+	# an escape sequence.
+	info=$(lc_state "$ATK_A")/lab/info
+	sed -i '/^ports=/d' "$info"
+	echo 'ports=127.0.0.1:8801->8888/tcp%1B[2J' >>"$info"
+	atk_run "$ATK_A" port lab
+	[ "$status" = 0 ]
+	! LC_ALL=C grep -q $'\x1b' <<<"$output" || false
+	[ "$output" = '8888/tcp\x1b[2J -> 127.0.0.1:8801' ]
+}
+
 @test "exec into a container that has ended fails cleanly (125), and allow_exec = no refuses it" {
 	atk_need_helper
 	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
