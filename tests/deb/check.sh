@@ -631,9 +631,28 @@ teq "ctr-launch exec -<TAB> offers exec's options" "-i
 --tty
 -e
 --env
+--env-file
 -w
 --workdir
+-u
+--user
 --help" complete_as "$U" ctr-launch exec -
+teq "ctr-launch ps -<TAB> offers ps's options" "-a
+--all
+-q
+--quiet
+-n
+--last
+-l
+--latest
+-f
+--filter
+--format
+--no-trunc
+--raw
+--all-users
+--help" complete_as "$U" ctr-launch ps -
+teq "ctr-launch po<TAB> completes to port" port complete_as "$U" ctr-launch po
 teq "ctr-launch kill -s <TAB> offers signals" "TERM
 KILL
 HUP
