@@ -55,29 +55,20 @@ target_self(const struct ctl_ctx *c, size_t *n)
 	return t;
 }
 
-/* exec -u USER:GROUP by root: GROUP must be USER's own (PW, or NULL
- * when USER is a bare uid), as a gid or a name. */
+/* exec -u USER:GROUP by root: the whole spec must name the owner PW
+ * (NULL when USER is a bare uid without an entry) and their primary
+ * group, as run -u's check (portplan_user_check) reads it. */
 static void
-exec_group_check(const struct ctla_request *r, const struct passwd *pw,
-    const char *group)
+exec_group_check(const struct ctla_request *r, const struct passwd *pw)
 {
 	struct group *gr;
 	char shown[80];
 
 	if (pw != NULL &&
-	    ((gr = getgrgid(pw->pw_gid)) != NULL &&
-		strcmp(group, gr->gr_name) == 0))
+	    portplan_user_check(r->user, pw->pw_uid, pw->pw_name, pw->pw_gid,
+		(gr = getgrgid(pw->pw_gid)) != NULL ? gr->gr_name : NULL,
+		NULL) == 0)
 		return;
-	if (pw != NULL) {
-		char *end;
-		unsigned long v;
-
-		errno = 0;
-		v = strtoul(group, &end, 10);
-		if (errno == 0 && *end == '\0' && end != group &&
-		    v == (unsigned long)pw->pw_gid)
-			return;
-	}
 	ctlp_escape(r->user, shown, sizeof(shown));
 	deny("exec: -u %s refused: the command runs as the container's owner, "
 	     "with their own group",
@@ -115,7 +106,7 @@ target_user(const struct ctla_request *r, size_t *n)
 		die("%s: --user %s: no such user", r->verb, shown);
 	}
 	if (group != NULL)
-		exec_group_check(r, pw, group);
+		exec_group_check(r, pw);
 	snprintf(t->user, sizeof(t->user), "%.63s", name);
 	*n = 1;
 	return t;
