@@ -368,6 +368,20 @@ ctl_prune(struct ctl_ctx *c, int udir)
 	ctl_prune_dir(c->plan, udir, logdir);
 }
 
+/* Is NAME running: no end written, its keeper holding its record?  No
+ * pruning takes it, and its record need not be read for that. */
+static bool
+runs_unended(int udir, const char *name)
+{
+	cleanup_close int dir = openat(udir, name,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	return dir >= 0 &&
+	    fstatat(dir, "exit", &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+	    errno == ENOENT && keeper_lives(dir);
+}
+
 void
 ctl_prune_dir(const struct launch_plan *p, int udir, int logdir)
 {
@@ -391,7 +405,8 @@ ctl_prune_dir(const struct launch_plan *p, int udir, int logdir)
 		int dir;
 		bool held;
 
-		if (ctl_load(udir, names[i], &e, &dir) != 0)
+		if (runs_unended(udir, names[i]) ||
+		    ctl_load(udir, names[i], &e, &dir) != 0)
 			continue;
 		/* Ended, and its keeper gone, not still tearing down: a
 		 * keeper of --rm removes its record by name at its end. */

@@ -252,11 +252,13 @@ list_add(struct ps_list *l, const struct ctl_entry *e)
 	l->v[l->n++] = *e;
 }
 
-/* The newest first; of one second, by name, then by user. */
+/* The newest first; of one second, by name, then by user.  Pointers are
+ * sorted: an entry is kilobytes. */
 static int
 cmp_entry(const void *a, const void *b)
 {
-	const struct ctl_entry *x = a, *y = b;
+	const struct ctl_entry *x = *(const struct ctl_entry *const *)a,
+			       *y = *(const struct ctl_entry *const *)b;
 	int c;
 
 	if (x->info.created != y->info.created)
@@ -330,6 +332,7 @@ ctl_ps(struct ctl_ctx *c)
 	     table = !c->req->quiet && !c->req->json;
 	struct ps_table tab = { NULL, 0, 0 };
 	struct ps_list l = { NULL, 0, 0 };
+	const struct ctl_entry **order;
 
 	if (table)
 		table_add(&tab,
@@ -338,13 +341,18 @@ ctl_ps(struct ctl_ctx *c)
 			"PORTS", "CPU", "MEMORY" });
 	for (size_t i = 0; i < n; i++)
 		ps_user(c, &l, &t[i]);
+	if ((order = calloc(l.n + 1, sizeof(*order))) == NULL)
+		die("out of memory");
+	for (size_t i = 0; i < l.n; i++)
+		order[i] = &l.v[i];
 	if (l.n > 1)
-		qsort(l.v, l.n, sizeof(l.v[0]), cmp_entry);
+		qsort(order, l.n, sizeof(order[0]), cmp_entry);
 	for (size_t i = 0; i < l.n; i++)
 		if (c->req->last < 0 || (long long)i < c->req->last)
-			ps_row(stdout, &tab, c, &l.v[i], user_col);
+			ps_row(stdout, &tab, c, order[i], user_col);
 	if (table)
 		table_print(&tab);
+	free(order);
 	free(l.v);
 	free(t);
 }
