@@ -132,6 +132,7 @@ enum ctla_opt {
 	A_LAST,
 	A_LATEST,
 	A_ENV_FILE,
+	A_DETACH,
 };
 
 #define A_EVERY_VERB                                                           \
@@ -168,6 +169,7 @@ static const struct optscan_def aopts[] = {
 	{ "user", 'u', true, A_USER, 1u << CTLA_EXEC },
 	{ "interactive", 'i', false, A_INTERACTIVE, 1u << CTLA_EXEC },
 	{ "tty", 't', false, A_TTY, 1u << CTLA_EXEC },
+	{ "detach", 'd', false, A_DETACH, 1u << CTLA_EXEC },
 	{ "env", 'e', true, A_ENV, 1u << CTLA_EXEC },
 	{ "env-file", 0, true, A_ENV_FILE, 1u << CTLA_EXEC },
 	{ "workdir", 'w', true, A_WORKDIR, 1u << CTLA_EXEC },
@@ -215,6 +217,8 @@ aflag(struct ctla_request *r, int id)
 		return &r->interactive;
 	case A_TTY:
 		return &r->tty;
+	case A_DETACH:
+		return &r->detach;
 	case A_TIMESTAMPS:
 		return &r->timestamps;
 	case A_HELP:
@@ -538,6 +542,9 @@ acheck(struct aparser *p)
 		r->cmd == CTLA_PORT) &&
 	    r->nnames != 1)
 		return afail(p, "%s takes exactly one container name", r->verb);
+	if (r->detach && (r->interactive || r->tty))
+		return afail(p,
+		    "exec: -d runs the command in the background with no input or terminal: leave out -i and -t, or -d");
 	return 0;
 }
 

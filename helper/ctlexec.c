@@ -97,16 +97,21 @@ exec_env(const struct ctl_ctx *c)
 
 /* The exec's stdio: a terminal never goes in (a pipe the front relays,
  * stdin only with -i), pipes and files do; stdin is /dev/null without
- * -i.  RELAY[fd] is the front's end, or -1. */
+ * -i, stdout with -d (the command's stderr too, once it runs: the
+ * caller's stderr then only has the keeper's reasons for a failure).
+ * RELAY[fd] is the front's end, or -1. */
 static void
-exec_stdio(bool interactive, int fds[3], int relay[3])
+exec_stdio(bool interactive, bool detach, int fds[3], int relay[3])
 {
 	for (int fd = 0; fd < 3; fd++) {
 		int pp[2];
 
 		relay[fd] = -1;
-		if (fd == STDIN_FILENO && !interactive) {
-			fds[fd] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if ((fd == STDIN_FILENO && !interactive) ||
+		    (fd == STDOUT_FILENO && detach)) {
+			fds[fd] = open("/dev/null",
+			    (fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) |
+				O_CLOEXEC);
 			if (fds[fd] < 0)
 				die_errno("/dev/null");
 			continue;
@@ -159,7 +164,8 @@ fwd_signals(const struct fwd *f)
 
 /* Relays the pipes until the status comes; returns it. */
 static int
-exec_relay(int sock, const char *name, int relay[3], const struct fwd *fw)
+exec_relay(int sock, const char *name, int relay[3], bool detach,
+    const struct fwd *fw)
 {
 	struct ctlp_resp r;
 	int status = CTL_EXIT_FAIL;
@@ -187,6 +193,8 @@ exec_relay(int sock, const char *name, int relay[3], const struct fwd *fw)
 			if (ctl_recv(sock, &r) != 0)
 				die("exec: the container's keeper is gone");
 			ctl_resp_check(name, &r);
+			if (r.err != CTLP_OK && detach)
+				die("exec -d: refused by the container's keeper (one started by an older ctr-launch does not take -d)");
 			if (r.err != CTLP_OK)
 				die("exec: refused by the container's keeper");
 			status = r.status < 0 || r.status > 255 ?
@@ -292,9 +300,9 @@ exec_pty(int sock, const char *name, int master, bool input, struct fwd *fw)
 	}
 }
 
-static int
-exec_over(int sock, const char *name, const char *payload, size_t len, bool tty,
-    bool interactive, const struct launch_plan *plan, struct fwd *fw);
+static int exec_over(int sock, const char *name, const char *payload,
+    size_t len, bool tty, bool interactive, bool detach,
+    const struct launch_plan *plan, struct fwd *fw);
 
 noreturn void
 ctl_exec(struct ctl_ctx *c)
@@ -326,6 +334,9 @@ ctl_exec(struct ctl_ctx *c)
 			die("exec: your terminal's name is too long or unusual to pass on");
 	} else {
 		terminal = NULL;
+		if (c->req->detach)
+			die("exec -d: container %s's keeper predates -d (started by an older ctr-launch)",
+			    name);
 		for (size_t i = 0; c->req->command[i] != NULL; i++)
 			if (c->req->command[i][0] == '\0')
 				die("exec: container %s's keeper predates empty arguments (started by an older ctr-launch)",
@@ -336,7 +347,7 @@ ctl_exec(struct ctl_ctx *c)
 	env = exec_env(c);
 	len = ctlp_exec_encode(c->req->command, env,
 	    c->req->workdir != NULL ? c->req->workdir : "", c->req->tty,
-	    terminal, payload, sizeof(payload));
+	    c->req->detach, terminal, payload, sizeof(payload));
 	if (len < 0)
 		die("exec: the command and its environment are too long");
 	if ((sock = keeper_connect(dir)) < 0)
@@ -344,7 +355,7 @@ ctl_exec(struct ctl_ctx *c)
 	ctl_done_one(udir, dir);
 	free(t);
 	exit(exec_over(sock, name, payload, (size_t)len, c->req->tty,
-	    c->req->interactive, c->plan, NULL));
+	    c->req->interactive, c->req->detach, c->plan, NULL));
 }
 
 /* The exec request on SOCK, the caller's stdio with it; PLAN (when not
@@ -352,7 +363,8 @@ ctl_exec(struct ctl_ctx *c)
  * status. */
 static int
 exec_over(int sock, const char *name, const char *payload, size_t len, bool tty,
-    bool interactive, const struct launch_plan *plan, struct fwd *fw)
+    bool interactive, bool detach, const struct launch_plan *plan,
+    struct fwd *fw)
 {
 	int fds[3], relay[3];
 
@@ -387,7 +399,7 @@ exec_over(int sock, const char *name, const char *payload, size_t len, bool tty,
 		}
 		return exec_pty(sock, name, master, interactive, fw);
 	}
-	exec_stdio(interactive, fds, relay);
+	exec_stdio(interactive, detach, fds, relay);
 	send_exec(sock, name, payload, len, fds);
 	for (int fd = 0; fd < 3; fd++)
 		if (fds[fd] != fd)
@@ -395,7 +407,7 @@ exec_over(int sock, const char *name, const char *payload, size_t len, bool tty,
 	/* Everything is sent: the caller's own rights from here. */
 	if (plan != NULL)
 		creds_drop_front(plan);
-	return exec_relay(sock, name, relay, fw);
+	return exec_relay(sock, name, relay, detach, fw);
 }
 
 int
@@ -405,5 +417,5 @@ ctl_exec_handed(int sock, const char *payload, size_t len, bool tty,
 	struct fwd fw = { sfd, ksock, -1 };
 
 	return exec_over(sock, "the container", payload, len, tty, interactive,
-	    NULL, &fw);
+	    false, NULL, &fw);
 }

@@ -135,7 +135,7 @@ ctlp_resp_decode(const unsigned char *b, size_t len, struct ctlp_resp *r)
 
 ssize_t
 ctlp_exec_encode(char *const *argv, char *const *env, const char *workdir,
-    bool tty, const char *terminal, char *buf, size_t len)
+    bool tty, bool detach, const char *terminal, char *buf, size_t len)
 {
 	size_t o = 0;
 
@@ -155,18 +155,21 @@ ctlp_exec_encode(char *const *argv, char *const *env, const char *workdir,
 
 	for (; argv[argc] != NULL; argc++)
 		empty = empty || argv[argc][0] == '\0';
-	if (argc > CTLP_EXEC_ARGS)
+	if (argc > CTLP_EXEC_ARGS || (tty && detach))
 		return -1;
 	if (terminal == NULL) {
-		if (empty)
+		if (empty || detach)
 			return -1;
 		PUT(tty ? "E1" : "E0");
 	} else {
+		char head[3] = { empty ? 'C' : 'P',
+			tty ? '1' : (detach ? 'D' : '0'), '\0' };
+
 		if (!ctlp_terminal_ok(terminal))
 			return -1;
 		/* An empty argument: counted ("C"); else the lone NUL ends
 		 * argv ("P", which keepers before the count also read). */
-		PUT(empty ? (tty ? "C1" : "C0") : (tty ? "P1" : "P0"));
+		PUT(head);
 		PUT(terminal);
 	}
 	PUT(workdir != NULL ? workdir : "");
@@ -276,11 +279,12 @@ ctlp_exec_decode(const char *in, size_t len, struct ctlp_exec *x)
 	if (x->argv == NULL || x->env == NULL)
 		goto bad;
 	s = x->buf;
-	if ((s[0] != 'P' && s[0] != 'C') || (s[1] != '0' && s[1] != '1') ||
-	    s[2] != '\0')
+	if ((s[0] != 'P' && s[0] != 'C') ||
+	    (s[1] != '0' && s[1] != '1' && s[1] != 'D') || s[2] != '\0')
 		goto bad;
 	counted = s[0] == 'C';
 	x->tty = s[1] == '1';
+	x->detach = s[1] == 'D';
 	o = 3;
 	if (o >= len)
 		goto bad;

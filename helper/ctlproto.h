@@ -251,6 +251,7 @@ struct ctla_request {
 	bool force;                /* rm -f */
 	bool interactive;          /* exec -i */
 	bool tty;                  /* exec -t */
+	bool detach;               /* exec -d */
 	const char *workdir;       /* exec -w (absolute) */
 	const char *envs[CTLP_EXEC_ARGS]; /* exec -e KEY[=VALUE] */
 	size_t nenvs;
@@ -302,7 +303,8 @@ struct ctlp_exec {
 	char *workdir;
 	char *terminal;
 	bool tty;
-	char *buf; /* the strings point into it */
+	bool detach; /* exec -d: answered once the command runs */
+	char *buf;   /* the strings point into it */
 };
 
 /* A terminal's name as a payload carries it: "", or "/dev/..." shorter
@@ -314,13 +316,17 @@ bool ctlp_terminal_ok(const char *s);
  * NUL-terminated.  An argv with an empty entry is counted instead: "C0"
  * or "C1", terminal, workdir, argc in decimal NUL, the argc entries, one
  * at least empty (keepers before it refuse that payload), env entries.
+ * DETACH (exec -d, never with TTY) writes "PD" or "CD", which keepers
+ * before it refuse.
  * With TERMINAL NULL, the payload of a keeper that predates the account
  * check in its child (the record lacks exec_account): "E0" or "E1" and no
  * terminal; this keeper refuses it.  Returns its length, or -1 when it would not
- * fit LEN or CTLP_EXEC_MAX, TERMINAL is not ctlp_terminal_ok, or an
- * empty entry is to go to such an older keeper. */
-ssize_t ctlp_exec_encode(char *const *argv, char *const *env,
-    const char *workdir, bool tty, const char *terminal, char *buf, size_t len);
+ * fit LEN or CTLP_EXEC_MAX, TERMINAL is not ctlp_terminal_ok, TTY and
+ * DETACH are both set, or an empty entry or DETACH is to go to such an
+ * older keeper. */
+ssize_t
+ctlp_exec_encode(char *const *argv, char *const *env, const char *workdir,
+    bool tty, bool detach, const char *terminal, char *buf, size_t len);
 /* 0, or -1 for anything else (bounds, the older "E" payload, a bad
  * terminal, an empty argv, a bad -e key, a relative workdir, a missing
  * terminator).  Free with ctlp_exec_free. */

@@ -556,7 +556,7 @@ monitor_front(struct launch_plan *p, struct monitor *m)
 	if (p->step_tasks > 0) {
 		static char payload[CTLP_EXEC_MAX];
 		ssize_t n = ctlp_exec_encode(p->argv, p->env,
-		    p->workdir_strict ? p->workdir : "", p->step_tty,
+		    p->workdir_strict ? p->workdir : "", p->step_tty, false,
 		    p->tty != NULL ? p->tty : "", payload, sizeof(payload));
 
 		if (n <= 0)

@@ -17,7 +17,10 @@
  * does (steps 12 to 15: creds_drop, creds_verify, the working directory,
  * creds_restore, the filter) and execs.  C1 waits for C2, sends its status to the client and exits
  * KEXEC_ANSWERED: the caller has the status before C1's own exit is torn
- * down.
+ * down.  With exec -d, C2, once the filter is in, forks C3, which execs
+ * the command with /dev/null for its stdio, and exits once C3's execve
+ * is done (0) or failed (its code): C3 is then an orphan of the
+ * container's pid namespace, reaped by the container's init.
  *
  * Invariants:
  * - An exec by the container's owner MUST pass PAM's account check, run
@@ -38,6 +41,12 @@
  *   it in the host's namespaces: a failed setns ends C1.
  * - C1 and C2 MUST die with K (PDEATHSIG, and the liveness pipe checked
  *   after the drop).
+ * - exec -d's command (C3) MUST have nothing but /dev/null on fds 0 to 2
+ *   and no other descriptor once exec'd (what tells the caller why its
+ *   execve failed is close-on-exec), and MUST outlive C1 and C2 (no
+ *   parent-death signal; reaped in the container) and end with the
+ *   container; it is forked after the drop and the filter, so it is
+ *   confined as C2 is.
  * - C2 runs on C1's memory until its execve: no process of the caller's
  *   MUST reach that memory (a root process's) through C2.  C1 makes it
  *   not dumpable, and C2's drop never leaves it dumpable while the
@@ -131,7 +140,61 @@ struct inside_args {
 	char *const *argv, *const *env;
 	const char *workdir;
 	bool tty;
+	bool detach;
 };
+
+/* What the command's process says when its execve fails, on FD. */
+static void
+say_exec_fail(int fd, const struct ctl_err *ie)
+{
+	char line[600];
+	int n = snprintf(line, sizeof(line), "ctr-launch: %.511s\n", ie->msg);
+
+	if (n > 0)
+		(void)!write(fd, line,
+		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/*
+ * exec -d, C2 once everything is dropped and the filter is in: the
+ * command runs in C3, forked here, so that once C2 exits it is an orphan
+ * of the container's pid namespace, which the container's init reaps;
+ * its stdio are all /dev/null (stdout's), and fd 2's copy, close-on-exec,
+ * tells the caller why its execve failed.  C2 exits 0 once C3's execve
+ * closed the pipe, else with C3's code: C1 answers that.
+ */
+static noreturn void
+inside_detached(const struct inside_args *i)
+{
+	struct ctl_err ie;
+	unsigned char b;
+	int pp[2], rep, code;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(pp, O_CLOEXEC) != 0)
+		die_errno("exec -d: pipe2");
+	/* A plain clone, not fork(): no atfork handler runs on C1's
+	 * memory, which C2 shares. */
+	if ((pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0)) < 0)
+		die_errno("exec -d: clone");
+	if (pid == 0) {
+		close(pp[0]);
+		rep = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (rep < 0 ||
+		    dup3(STDOUT_FILENO, STDERR_FILENO, 0) != STDERR_FILENO)
+			_exit(CTL_EXIT_FAIL);
+		code = init_exec(i->argv, i->env, &ie);
+		say_exec_fail(rep, &ie);
+		b = (unsigned char)code;
+		(void)!write(pp[1], &b, 1);
+		_exit(code);
+	}
+	close(pp[1]);
+	while ((n = read(pp[0], &b, 1)) < 0 && errno == EINTR)
+		;
+	_exit(n == 1 ? b : 0);
+}
 
 /* C2: inside the pid namespace.  Never returns. */
 static noreturn void
@@ -139,9 +202,8 @@ inside(const struct inside_args *i)
 {
 	const struct launch_plan *p = i->p;
 	struct ctl_err ie;
-	char line[600];
 	sigset_t none;
-	int code, n;
+	int code;
 
 	/* The container's cgroup first, on v1 or where the clone into it
 	 * was refused (its pids count us; its memory counts the command
@@ -176,11 +238,10 @@ inside(const struct inside_args *i)
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) != 0)
 		die_errno("sigprocmask");
+	if (i->detach)
+		inside_detached(i);
 	code = init_exec(i->argv, i->env, &ie);
-	n = snprintf(line, sizeof(line), "ctr-launch: %.511s\n", ie.msg);
-	if (n > 0)
-		(void)!write(STDERR_FILENO, line,
-		    (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	say_exec_fail(STDERR_FILENO, &ie);
 	_exit(code);
 }
 
@@ -297,7 +358,7 @@ joiner(const struct launch_plan *p, const struct monitor *m,
 	}
 	close(m->init_pidfd);
 	ia = (struct inside_args){ p, m->auth, join, m->sched, alive, x->argv,
-		env, x->workdir, x->tty };
+		env, x->workdir, x->tty, x->detach };
 	c2 = start_inside(&ia);
 	close(alive);
 	cgroup_join_close(join);

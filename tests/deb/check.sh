@@ -625,7 +625,9 @@ complete_as() {
 }
 teq "ctr-launch ru<TAB> completes to run" run complete_as "$U" ctr-launch ru
 teq "ctr-launch st<TAB> completes to stop" stop complete_as "$U" ctr-launch st
-teq "ctr-launch exec -<TAB> offers exec's options" "-i
+teq "ctr-launch exec -<TAB> offers exec's options" "-d
+--detach
+-i
 --interactive
 -t
 --tty

@@ -90,7 +90,8 @@ check_exec(const uint8_t *d, size_t n)
 		abort();
 	if ((b = malloc(n)) == NULL)
 		abort();
-	m = ctlp_exec_encode(x.argv, x.env, x.workdir, x.tty, x.terminal, b, n);
+	m = ctlp_exec_encode(x.argv, x.env, x.workdir, x.tty, x.detach,
+	    x.terminal, b, n);
 	if (m < 0 || (size_t)m != n || memcmp(b, d, n) != 0)
 		abort();
 	free(b);

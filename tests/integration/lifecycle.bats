@@ -502,6 +502,30 @@ max_total_containers = 200"
 	[[ "$output" == *"--user are for root"* ]]
 }
 
+@test "exec -d: the command runs on in the background with -e and -w; 127 and 126 with the reason; -i and -t refused" {
+	run -0 as "$LC_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	run -0 as "$LC_A" exec -d -e X=set -w /tmp lab sh -c 'echo "$X $(pwd)" >o.txt; exec sleep 321'
+	[ -z "$output" ]
+	ctl_wait_for as "$LC_A" exec lab test -s /tmp/o.txt
+	run -0 as "$LC_A" exec lab cat /tmp/o.txt
+	[ "$output" = "set /tmp" ]
+	run -0 as "$LC_A" exec lab ps -o args
+	[[ "$output" == *"sleep 321"* ]]
+	# Root's, for the owner, as exec --user.
+	run -0 "$CTL_BIN" exec --detach --user "$LC_A" lab sleep 322
+	ctl_wait_for pgrep -u "$LC_A" -f '^sleep 322$'
+	run -127 as "$LC_A" exec -d lab nosuch
+	[ "$output" = "ctr-launch: nosuch: command not found" ]
+	run -126 as "$LC_A" exec -d lab /etc/passwd
+	[[ "$output" == "ctr-launch: /etc/passwd: "*"ermission denied" ]]
+	for o in -i -t -it; do
+		run -125 as "$LC_A" exec -d "$o" lab sh
+		[ "$output" = "ctr-launch: exec: -d runs the command in the background with no input or terminal: leave out -i and -t, or -d" ]
+	done
+	run -0 as "$LC_A" stop -t 1 lab
+	ctl_wait_for sh -c "! pgrep -u $LC_A -f '^sleep 32[12]\$'"
+}
+
 @test "exec --env-file: read as the caller, from their directory, in order, -e over all" {
 	local h=/home/$LC_A
 	printf 'A=file\nB=file\n# c\nTOKEN\n' >"$h/env.list"

@@ -360,7 +360,7 @@ test_exec_roundtrip(void **state)
 	ssize_t n;
 
 	(void)state;
-	n = ctlp_exec_encode(argv, env, "/tmp", false, "/dev/pts/7", buf,
+	n = ctlp_exec_encode(argv, env, "/tmp", false, false, "/dev/pts/7", buf,
 	    sizeof(buf));
 	assert_true(n > 0);
 	assert_int_equal(ctlp_exec_decode(buf, (size_t)n, &x), 0);
@@ -388,19 +388,41 @@ test_exec_roundtrip(void **state)
 	assert_int_equal(DEC("P0\0tty1\0\0sh\0\0"), -1);
 	assert_int_equal(DEC("P0\0/dev/pts/1\n\0\0sh\0\0"), -1);
 	assert_int_equal(DEC("P0\0/dev/pts 1\0\0sh\0\0"), -1);
-	assert_int_equal(ctlp_exec_encode(argv, env, "", false, "/etc/x", buf,
-			     sizeof(buf)),
+	assert_int_equal(ctlp_exec_encode(argv, env, "", false, false, "/etc/x",
+			     buf, sizeof(buf)),
 	    -1);
 	/* The payload of older keepers is encoded for them, and refused
 	 * here: it leaves PAM's account check to the launcher. */
-	n = ctlp_exec_encode(argv, env, "", true, NULL, buf, sizeof(buf));
+	n = ctlp_exec_encode(argv, env, "", true, false, NULL, buf,
+	    sizeof(buf));
 	assert_true(n > 0);
 	assert_memory_equal(buf, "E1\0\0sh\0", 7);
 	assert_int_equal(ctlp_exec_decode(buf, (size_t)n, &x), -1);
 	assert_int_equal(DEC("E0\0\0sh\0\0"), -1);
 	/* Too big to encode. */
-	assert_int_equal(ctlp_exec_encode(argv, env, "", false, "", buf, 8),
+	assert_int_equal(ctlp_exec_encode(argv, env, "", false, false, "", buf,
+			     8),
 	    -1);
+	/* exec -d: "PD", never with -t nor for an older keeper. */
+	n = ctlp_exec_encode(argv, env, "", false, true, "", buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_memory_equal(buf, "PD\0", 3);
+	assert_int_equal(ctlp_exec_decode(buf, (size_t)n, &x), 0);
+	assert_true(x.detach);
+	assert_false(x.tty);
+	assert_string_equal(x.argv[0], "sh");
+	ctlp_exec_free(&x);
+	assert_int_equal(ctlp_exec_encode(argv, env, "", true, true, "", buf,
+			     sizeof(buf)),
+	    -1);
+	assert_int_equal(ctlp_exec_encode(argv, env, "", false, true, NULL, buf,
+			     sizeof(buf)),
+	    -1);
+	assert_int_equal(DEC("PD\0\0\0sh\0\0"), 0);
+	assert_true(x.detach && !x.tty);
+	ctlp_exec_free(&x);
+	assert_int_equal(DEC("Pd\0\0\0sh\0\0"), -1);
+	assert_int_equal(DEC("ED\0\0sh\0\0"), -1);
 }
 
 static void
@@ -414,7 +436,7 @@ test_exec_empty_args(void **state)
 	ssize_t n;
 
 	(void)state;
-	n = ctlp_exec_encode(argv, env, "/", true, "/dev/pts/7", buf,
+	n = ctlp_exec_encode(argv, env, "/", true, false, "/dev/pts/7", buf,
 	    sizeof(buf));
 	assert_true(n > 0);
 	assert_memory_equal(buf,
@@ -429,16 +451,25 @@ test_exec_empty_args(void **state)
 	assert_null(x.env[1]);
 	assert_true(x.tty);
 	ctlp_exec_free(&x);
+	/* exec -d with an empty entry: counted, "CD". */
+	n = ctlp_exec_encode(argv, env, "/", false, true, "", buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_memory_equal(buf, "CD\0", 3);
+	assert_int_equal(ctlp_exec_decode(buf, (size_t)n, &x), 0);
+	assert_true(x.detach);
+	assert_string_equal(x.argv[2], "");
+	ctlp_exec_free(&x);
 	/* Without an empty entry, the payload every keeper reads. */
 	argv[2] = a3;
 	argv[4] = NULL;
-	n = ctlp_exec_encode(argv, env, "/", false, "", buf, sizeof(buf));
+	n = ctlp_exec_encode(argv, env, "/", false, false, "", buf,
+	    sizeof(buf));
 	assert_true(n > 0);
 	assert_memory_equal(buf, "P0\0", 3);
 	/* An older keeper's payload has no way to say it. */
 	argv[2] = a2;
-	assert_int_equal(ctlp_exec_encode(argv, env, "", false, NULL, buf,
-			     sizeof(buf)),
+	assert_int_equal(ctlp_exec_encode(argv, env, "", false, false, NULL,
+			     buf, sizeof(buf)),
 	    -1);
 	/* The count: decimal 1 to CTLP_EXEC_ARGS, that many entries. */
 	assert_int_equal(DEC("C0\0\0\0"
@@ -571,6 +602,17 @@ test_ctla_parse(void **state)
 	assert_string_equal(r.command[0], "sh");
 	assert_string_equal(r.envs[0], "A=1");
 	assert_string_equal(r.workdir, "/w");
+	assert_false(r.detach);
+	/* exec -d: in the background, with neither input nor terminal. */
+	assert_int_equal(PARSE(&r, "exec", "-d", "lab", "sleep", "9"), 0);
+	assert_true(r.detach && !r.interactive && !r.tty);
+	assert_int_equal(PARSE(&r, "exec", "--detach", "-e", "A=1", "lab",
+			     "true"),
+	    0);
+	assert_true(r.detach);
+	assert_int_equal(PARSE(&r, "exec", "-d", "-i", "lab", "sh"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-dt", "lab", "sh"), -1);
+	assert_int_equal(PARSE(&r, "ps", "-d"), -1);
 	/* Numbers are decimal digits and nothing else. */
 	assert_int_equal(PARSE(&r, "stop", "-t", " 5", "lab"), -1);
 	assert_int_equal(PARSE(&r, "stop", "-t", "+5", "lab"), -1);

@@ -151,6 +151,50 @@ LC_LOOP='while :; do sleep 1; done'
 	[ "${lines[0]}" = / ]
 }
 
+# lc_sleeper USER SECONDS: the host pid of USER's `sleep SECONDS`.
+lc_sleeper() {
+	pgrep -u "$1" -f "^sleep $2\$" | head -1
+}
+
+@test "exec -d: the background command is confined as an exec'd one, holds nothing of the caller or the keeper, outlives the exec, and ends with the container" {
+	atk_need_helper
+	local probe='for n in mnt pid net uts ipc cgroup; do echo "$n $(readlink /proc/self/ns/$n)"; done; grep -E "^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status; cat /proc/self/cgroup'
+	local pid parent
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	atk_run "$ATK_A" exec lab sh -c "$probe"
+	[ "$status" = 0 ]
+	fg_out=$output
+	# The same confinement in the background (the caller's stderr is a
+	# pipe here, as run's captures it).
+	atk_run "$ATK_A" exec -d lab sh -c "{ $probe; } >/tmp/bg.txt; mv /tmp/bg.txt /tmp/bg.done"
+	[ "$status" = 0 ]
+	[ -z "$output" ]
+	atk_wait_for 50 ctl_as "$ATK_A" "$CTL_BIN" exec lab test -e /tmp/bg.done
+	atk_run "$ATK_A" exec lab cat /tmp/bg.done
+	[ "$status" = 0 ]
+	[ "$output" = "$fg_out" ]
+	# A long one: alive once exec -d returned (nothing ties it to the
+	# exec's processes), its stdio /dev/null and nothing else open (not
+	# the caller's stderr, a file here, not a descriptor of the
+	# keeper's), its parent the container's init (pid 1 of its
+	# namespace).
+	run ctl_as "$ATK_A" sh -c '"$0" exec -d lab sleep 1234 2>>"$HOME/err.txt"' "$CTL_BIN"
+	[ "$status" = 0 ]
+	atk_wait_for 50 test -n "$(lc_sleeper "$ATK_A" 1234)"
+	sleep 0.5
+	pid=$(lc_sleeper "$ATK_A" 1234)
+	[ -n "$pid" ] && kill -0 "$pid"
+	[ "$(ls /proc/"$pid"/fd | tr '\n' ' ')" = "0 1 2 " ]
+	for fd in 0 1 2; do [ "$(readlink /proc/"$pid"/fd/$fd)" = /dev/null ]; done
+	parent=$(awk '/^PPid:/ {print $2}' /proc/"$pid"/status)
+	[ "$(awk '/^NSpid:/ {print $NF}' /proc/"$parent"/status)" = 1 ]
+	# It ends with the container.
+	atk_run "$ATK_A" stop -t 1 lab
+	[ "$status" = 0 ]
+	atk_wait_for 50 test ! -e /proc/"$pid"
+}
+
 # lc_traced PID: true once a tracer is attached to PID.
 lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
 
