@@ -194,7 +194,7 @@ exec_relay(int sock, const char *name, int relay[3], bool detach,
 				die("exec: the container's keeper is gone");
 			ctl_resp_check(name, &r);
 			if (r.err != CTLP_OK && detach)
-				die("exec -d: refused by the container's keeper (one started by an older ctr-launch does not take -d)");
+				die("exec -d: refused by the container's keeper (it could not start the command, or was started by a ctr-launch older than -d)");
 			if (r.err != CTLP_OK)
 				die("exec: refused by the container's keeper");
 			status = r.status < 0 || r.status > 255 ?

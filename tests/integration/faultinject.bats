@@ -372,6 +372,43 @@ fi_occurrences() {
 	fi_clean "exec"
 }
 
+@test "fault injection: exec -d in the keeper (clone, setns, setresuid, capset, prctl, seccomp)" {
+	atk_need_helper
+	local n=fid$ATK_TAG k inj st
+	run ctl_as "$ATK_A" "$CTL_BIN" run -d --name "$n" busybox sleep 300
+	[ "$status" = 0 ] || { echo "$output" >&2; return 1; }
+	k=$(atk_keeper_pid "$n")
+	[ -n "$k" ]
+	# strace counts each process's calls apart: clone 1 is the keeper's
+	# (its child); the background command's own clone is made after the
+	# drop (lifecycle.bats fails it through the pids limit).
+	for inj in clone:1 setns:1 setresuid:1 capset:1 prctl:1 seccomp:1; do
+		rm -f "$FI_MARK"
+		strace -f -qq -o /dev/null -p "$k" -e trace="${inj%%:*}" \
+		    -e inject="${inj%%:*}:error=EPERM:when=${inj##*:}" &
+		st=$!
+		sleep 1
+		# shellcheck disable=SC2016 # expanded in the container
+		run ctl_as "$ATK_A" "$CTL_BIN" exec -d "$n" sh -c \
+		    'cat /proc/self/status /proc/self/mountinfo >"$HOME/fi.tmp"; mv "$HOME/fi.tmp" "$HOME/fi-marker"'
+		kill "$st" 2>/dev/null
+		wait "$st" 2>/dev/null || true
+		if [ "$status" = 0 ]; then
+			atk_wait_for 50 test -e "$FI_MARK" || { echo "exec -d $inj: 0 but nothing ran" >&2; return 1; }
+			fi_confined || { echo "exec -d $inj: PARTIALLY CONFINED" >&2; return 1; }
+		else
+			[ "$status" = 125 ] || { echo "exec -d $inj: status $status: $output" >&2; return 1; }
+			grep -q '^ctr-launch: ' <<<"$output" || { echo "exec -d $inj: no message: $output" >&2; return 1; }
+			sleep 0.5
+			[ ! -e "$FI_MARK" ] || { echo "exec -d $inj: 125, yet it ran" >&2; return 1; }
+		fi
+		# The container is unharmed.
+		ctl_as "$ATK_A" "$CTL_BIN" ps -q | grep -qx "$n"
+	done
+	ctl_as "$ATK_A" "$CTL_BIN" rm -f "$n" >/dev/null
+	fi_clean "exec -d"
+}
+
 # An exec's command process (C2, kexec.c) joins the container's v1 cgroups
 # itself, first thing inside the pid namespace: a join refused in any
 # controller ends the exec in 125 with that one line, nothing of the

@@ -524,6 +524,14 @@ max_total_containers = 200"
 	done
 	run -0 as "$LC_A" stop -t 1 lab
 	ctl_wait_for sh -c "! pgrep -u $LC_A -f '^sleep 32[12]\$'"
+	# At its pids limit (its init and sleep, then exec's own process),
+	# the container has no room for the command: 125 and why, nothing
+	# runs.
+	run -0 as "$LC_A" run -d --name full --pids-limit 3 busybox sleep 300
+	run -125 as "$LC_A" exec -d full sleep 323
+	[[ "$output" == "ctr-launch: "* ]]
+	sleep 0.5
+	run -1 pgrep -u "$LC_A" -f '^sleep 323$'
 }
 
 @test "exec --env-file: read as the caller, from their directory, in order, -e over all" {
