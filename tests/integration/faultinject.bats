@@ -25,6 +25,10 @@ FI_SECONDS=${FI_SECONDS:-20}
 setup_file() {
 	atk_setup_file
 	export FI_MARK=/home/$ATK_A/fi-marker
+	# Every launch reads an --env-file: the reader (a process that has
+	# become the caller) is under the same injections.
+	printf 'FI_FROM_FILE=1\n' >"/home/$ATK_A/fi.env"
+	chown "$ATK_A:" "/home/$ATK_A/fi.env"
 }
 teardown_file() { atk_teardown_file; }
 
@@ -46,7 +50,7 @@ fi_exec() {
 	# shellcheck disable=SC2016 # expanded in the container
 	timeout -k 5 30 strace -f -qq -o /dev/null -u "$ATK_A" "$@" \
 	    env -i PATH=/usr/bin:/bin HOME="/home/$ATK_A" USER="$ATK_A" LOGNAME="$ATK_A" \
-	    "$CTL_BIN" run --name "fi$ATK_TAG" busybox sh -c 'exec cat /proc/self/status /proc/self/mountinfo >"$HOME/fi-marker"' 2>&1
+	    "$CTL_BIN" run --name "fi$ATK_TAG" --env-file fi.env busybox sh -c '{ echo "fromfile=$FI_FROM_FILE"; exec cat /proc/self/status /proc/self/mountinfo; } >"$HOME/fi-marker"' 2>&1
 }
 
 # fi_confined: the marker shows a fully confined payload: no capability,
@@ -69,6 +73,8 @@ fi_confined() {
 fi_outcome() {
 	if [ -e "$FI_MARK" ]; then
 		fi_confined || { echo "$1: PARTIALLY CONFINED payload (status $status): $(grep -E '^(Cap|NoNew|Seccomp|Uid)' "$FI_MARK")" >&2; return 1; }
+		# A run, never without its --env-file's variables.
+		grep -qx 'fromfile=1' "$FI_MARK" || { echo "$1: ran without its --env-file (status $status)" >&2; return 1; }
 		case $status in
 		0) FI_RAN=$((FI_RAN + 1)) FI_RAN_AT="$FI_RAN_AT ${1##*when=}" ;;
 		125) FI_LATE=$((FI_LATE + 1)) ;;
@@ -101,7 +107,7 @@ fi_count() {
 	local log=$BATS_TEST_TMPDIR/count.log
 	(cd "/home/$ATK_A" && strace -f -qq -o "$log" -u "$ATK_A" -e trace="$1" \
 	    env -i PATH=/usr/bin:/bin HOME="/home/$ATK_A" USER="$ATK_A" \
-	    "$CTL_BIN" run --name "fi$ATK_TAG" busybox true >/dev/null 2>&1)
+	    "$CTL_BIN" run --name "fi$ATK_TAG" --env-file fi.env busybox true >/dev/null 2>&1)
 	grep -v 'resumed>' "$log" | awk -v s="$1" '$2 ~ "^" s "\\(" {n[$1]++} END {m = 0; for (p in n) if (n[p] > m) m = n[p]; print m}'
 }
 
