@@ -378,6 +378,36 @@ fi_occurrences() {
 	fi_clean "exec"
 }
 
+@test "fault injection: exec --env-file in the launcher (the reader's drop, and the launcher's)" {
+	atk_need_helper
+	local n=fie$ATK_TAG sc w
+	run ctl_as "$ATK_A" "$CTL_BIN" run -d --name "$n" busybox sleep 300
+	[ "$status" = 0 ] || { echo "$output" >&2; return 1; }
+	for sc in setgroups setresgid setresuid prctl; do
+		for w in 1 2 3; do
+			rm -f "$FI_MARK"
+			# shellcheck disable=SC2016 # expanded in the container
+			run bash -c 'cd "/home/$1" && timeout -k 5 30 strace -f -qq -o /dev/null -u "$1" \
+			    -e trace="$2" -e inject="$2:error=EPERM:when=$3" \
+			    env -i PATH=/usr/bin:/bin HOME="/home/$1" USER="$1" \
+			    "$4" exec --env-file fi.env "$5" sh -c '"'"'{ echo "fromfile=$FI_FROM_FILE"; exec cat /proc/self/status; } >"$HOME/fi-marker"'"'"' 2>&1' \
+			    sh "$ATK_A" "$sc" "$w" "$CTL_BIN" "$n"
+			if [ -e "$FI_MARK" ]; then
+				# 125 after it ran: the launcher's own drop, once
+				# everything was sent (as a launch's late faults).
+				case $status in 0 | 125) ;; *) echo "exec $sc:$w: ran, then $status: $output" >&2; return 1 ;; esac
+				grep -qx 'fromfile=1' "$FI_MARK" || { echo "exec $sc:$w: ran without its --env-file" >&2; return 1; }
+				grep -qE '^NoNewPrivs:[[:space:]]+1$' "$FI_MARK" || { echo "exec $sc:$w: not confined" >&2; return 1; }
+			else
+				[ "$status" = 125 ] || { echo "exec $sc:$w: status $status: $output" >&2; return 1; }
+				grep -q '^ctr-launch: ' <<<"$output" || { echo "exec $sc:$w: no message: $output" >&2; return 1; }
+			fi
+		done
+	done
+	ctl_as "$ATK_A" "$CTL_BIN" rm -f "$n" >/dev/null
+	fi_clean "exec --env-file"
+}
+
 @test "fault injection: exec -d in the keeper (clone, setns, setresuid, capset, prctl, seccomp)" {
 	atk_need_helper
 	local n=fid$ATK_TAG k inj st
