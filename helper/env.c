@@ -250,51 +250,68 @@ add_image(struct envv *e, const struct env_input *in)
 	return 0;
 }
 
+/* EV empty, with room for every entry, its errors into E; *OUT NULL
+ * until the environment is whole.  0, or -1 with E. */
+static int
+envv_start(struct envv *ev, char ***out, struct ctl_err *e)
+{
+	*ev = (struct envv){ NULL, 0, 0, e };
+	*out = NULL;
+	if ((ev->v = calloc(ENV_MAX_ENTRIES + 1, sizeof(char *))) == NULL)
+		return env_fail(ev, "out of memory");
+	return 0;
+}
+
+/* EV's entries into *OUT when RC is 0, else freed; RC. */
+static int
+envv_finish(struct envv *ev, int rc, char ***out)
+{
+	if (rc != 0)
+		env_free(ev->v);
+	else
+		*out = ev->v;
+	return rc;
+}
+
+/* run's environment, in env_build's order. */
+static int
+add_all(struct envv *ev, const struct env_input *in)
+{
+	if (add_image(ev, in) != 0)
+		return -1;
+	if (env_setstr(ev, "HOME", in->home) != 0 ||
+	    env_setstr(ev, "USER", in->user) != 0 ||
+	    env_setstr(ev, "LOGNAME", in->user) != 0 ||
+	    env_setstr(ev, "SHELL", in->shell) != 0 ||
+	    (in->hostname != NULL &&
+		env_setstr(ev, "HOSTNAME", in->hostname) != 0))
+		return -1;
+	if (env_lookup(ev->v, "PATH", 4) == NULL &&
+	    env_setstr(ev, "PATH", ENV_DEFAULT_PATH) != 0)
+		return -1;
+	if (add_caller_words(ev, in) != 0 || add_overrides(ev, in) != 0)
+		return -1;
+	return 0;
+}
+
 int
 env_build(const struct env_input *in, char ***out, struct ctl_err *e)
 {
-	struct envv ev = { NULL, 0, 0, NULL };
+	struct envv ev;
 
-	ev.err = e;
-	*out = NULL;
-	if ((ev.v = calloc(ENV_MAX_ENTRIES + 1, sizeof(char *))) == NULL)
-		return env_fail(&ev, "out of memory");
-	if (add_image(&ev, in) != 0)
-		goto bad;
-	if (env_setstr(&ev, "HOME", in->home) != 0 ||
-	    env_setstr(&ev, "USER", in->user) != 0 ||
-	    env_setstr(&ev, "LOGNAME", in->user) != 0 ||
-	    env_setstr(&ev, "SHELL", in->shell) != 0 ||
-	    (in->hostname != NULL &&
-		env_setstr(&ev, "HOSTNAME", in->hostname) != 0))
-		goto bad;
-	if (env_lookup(ev.v, "PATH", 4) == NULL &&
-	    env_setstr(&ev, "PATH", ENV_DEFAULT_PATH) != 0)
-		goto bad;
-	if (add_caller_words(&ev, in) != 0 || add_overrides(&ev, in) != 0)
-		goto bad;
-	*out = ev.v;
-	return 0;
-bad:
-	env_free(ev.v);
-	return -1;
+	if (envv_start(&ev, out, e) != 0)
+		return -1;
+	return envv_finish(&ev, add_all(&ev, in), out);
 }
 
 int
 env_overrides(const struct env_input *in, char ***out, struct ctl_err *e)
 {
-	struct envv ev = { NULL, 0, 0, NULL };
+	struct envv ev;
 
-	ev.err = e;
-	*out = NULL;
-	if ((ev.v = calloc(ENV_MAX_ENTRIES + 1, sizeof(char *))) == NULL)
-		return env_fail(&ev, "out of memory");
-	if (add_overrides(&ev, in) != 0) {
-		env_free(ev.v);
+	if (envv_start(&ev, out, e) != 0)
 		return -1;
-	}
-	*out = ev.v;
-	return 0;
+	return envv_finish(&ev, add_overrides(&ev, in), out);
 }
 
 void

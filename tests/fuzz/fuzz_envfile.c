@@ -156,6 +156,22 @@ check_env(char **env, const struct var *v, long nv, bool exact)
 	}
 }
 
+/* One reader's outcome RC (E, ENV) against the model's V (NV < 0: a
+ * refusal); ENV freed. */
+static void
+check_outcome(int rc, const struct ctl_err *e, char **env, const struct var *v,
+    long nv, bool exact)
+{
+	if ((rc == 0) != (nv >= 0))
+		abort();
+	if (rc != 0) {
+		check_refusal(e);
+		return;
+	}
+	check_env(env, v, nv, exact);
+	env_free(env);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -176,31 +192,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ctl_err e;
 	char **env;
 	long nv;
-	int rc;
 
 	if (size > MAXIN)
 		return 0;
 	memcpy(file, data, size);
 	nv = model(file, size, v);
 	memset(&e, 0, sizeof(e));
-	rc = env_overrides(&in, &env, &e);
-	if ((rc == 0) != (nv >= 0))
-		abort();
-	if (rc != 0) {
-		check_refusal(&e);
-	} else {
-		check_env(env, v, nv, true);
-		env_free(env);
-	}
+	check_outcome(env_overrides(&in, &env, &e), &e, env, v, nv, true);
 	memset(&e, 0, sizeof(e));
-	rc = env_build(&in, &env, &e);
-	if ((rc == 0) != (nv >= 0))
-		abort();
-	if (rc != 0) {
-		check_refusal(&e);
-		return 0;
-	}
-	check_env(env, v, nv, false);
-	env_free(env);
+	check_outcome(env_build(&in, &env, &e), &e, env, v, nv, false);
 	return 0;
 }
