@@ -1,8 +1,9 @@
 #!/bin/bash
 # bench/lifecycle.sh [BUILDDIR]: the detached-container rows of `make bench`
 # (also `make bench-lifecycle`): exec of /bin/true into a running container
-# with ctr-launch, crun and runc (median, p95, ratios), ps with 50 running
-# containers, run -d to the printed name next to a foreground run of
+# with ctr-launch (and its exec -d), crun and runc (median, p95, ratios),
+# ps with 50 running containers, run -d to the printed name next to a
+# foreground run of
 # /bin/true, and the keeper's peak RSS per detached container, each against
 # its goal.  Prints a markdown table and writes it to
 # BUILDDIR/bench/results-lifecycle.md.  Run as root from the repository
@@ -134,6 +135,9 @@ trial() {
 as "$BIN" run -d --name m --network none busybox sh -c "$LOOP" >/dev/null
 trial "ctr-launch exec" as "$BIN" exec m /bin/true &&
     row "$SPEC" "ctr-launch exec" "$U_UID:$U_GID:$U_GIDS" - / "$U_ENV" "$BIN" exec m /bin/true
+# exec -d: the same, answered once the command's execve is done.
+trial "ctr-launch exec -d" as "$BIN" exec -d m /bin/true &&
+    row "$SPEC" "ctr-launch exec -d" "$U_UID:$U_GID:$U_GIDS" - / "$U_ENV" "$BIN" exec -d m /bin/true
 
 install -d -m 0755 "$ROOT/ns" "$ROOT/oci" "$OCIRUN/crun" "$OCIRUN/runc"
 mount --bind "$ROOT/ns" "$ROOT/ns"
@@ -262,7 +266,7 @@ done
 	echo "| detached containers | median ms | p95 ms | goal | |"
 	echo "|---|---:|---:|---|---|"
 	declare -A med=()
-	for n in "ctr-launch exec" "crun exec" "runc exec"; do
+	for n in "ctr-launch exec" "ctr-launch exec -d" "crun exec" "runc exec"; do
 		grep -q "^$n	" "$SPEC" 2>/dev/null || continue
 		read -r m p < <(stats "$n" "$B/exec.raw")
 		med[$n]=$m
