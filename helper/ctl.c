@@ -20,7 +20,10 @@
  *   keeper is gone (its flock free) and has no exit record is swept:
  *   recorded as Exited (unknown), its socket removed.
  * - Exited records beyond the caller's keep_exited or max_exited are
- *   pruned, records and logs, by the caller's next command; a user's
+ *   pruned, records and logs, by the caller's next ps; logs without a
+ *   record (a reboot emptied RUNDIR) by the next ps that lists their
+ *   user, root's included, whether or not RUNDIR still has the user's
+ *   directory, and only under that user's lock; a user's
  *   directories left empty MUST be removed under that user's lock only
  *   (keeper_udir_drop, by ps and rm).
  */
@@ -356,16 +359,26 @@ sweep_logs(int udir, int logdir)
 	closedir(d);
 }
 
-/* The caller's own exited records beyond keep_exited / max_exited. */
 void
-ctl_prune(struct ctl_ctx *c, int udir)
+ctl_prune(struct ctl_ctx *c, int udir, uid_t uid)
 {
+	cleanup_close int logdir = ctl_open_logdir(uid);
+
+	if (uid == c->ruid && c->plan != NULL && c->prune)
+		ctl_prune_dir(c->plan, udir, logdir);
+	else if (logdir >= 0)
+		sweep_logs(udir, logdir);
+}
+
+int
+ctl_open_udir_swept(uid_t uid)
+{
+	int udir = ctl_open_udir(uid);
 	cleanup_close int logdir = -1;
 
-	if (c->plan == NULL || !c->prune)
-		return;
-	logdir = ctl_open_logdir(c->ruid);
-	ctl_prune_dir(c->plan, udir, logdir);
+	if (udir >= 0 || (logdir = ctl_open_logdir(uid)) < 0)
+		return udir;
+	return keeper_udir_make(uid);
 }
 
 /* Is NAME running: no end written, its keeper holding its record?  No

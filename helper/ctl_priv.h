@@ -84,9 +84,16 @@ void ctl_remove_entry(int udir, int logdir, const char *name);
 /* The names of UDIR's entries, sorted; free with ctl_free_names. */
 char **ctl_list_names(int udir, size_t *n);
 void ctl_free_names(char **v, size_t n);
-/* The caller's own exited records beyond keep_exited / max_exited, and
- * logs without a record; under UDIR's lock. */
-void ctl_prune(struct ctl_ctx *c, int udir);
+/* Under UDIR's lock, UID's: logs without a record (their records went
+ * with a reboot's RUNDIR) removed; when UID is the caller, whom the
+ * policy allows, also their exited records beyond keep_exited and
+ * max_exited. */
+void ctl_prune(struct ctl_ctx *c, int udir, uid_t uid);
+/* ctl_open_udir, or, when RUNDIR has no directory of UID's but STATEDIR
+ * has their logs (RUNDIR emptied by a reboot), that directory made again
+ * for ctl_prune to sweep them under its lock (keeper_udir_drop then
+ * removes both); -1 when neither exists. */
+int ctl_open_udir_swept(uid_t uid);
 /* The caller, --user U, or (root, --all-users) every u<uid>: *N of them,
  * to free. */
 struct ctl_target *ctl_targets(struct ctl_ctx *c, size_t *n);

@@ -5,9 +5,10 @@
  * Invariants:
  * - Text from the records reaches the output with its control bytes
  *   escaped (ctlp_escape; ctlp_json for --format json) unless --raw.
- * - The caller's own exited records are pruned first, under their lock;
- *   a user's directories left empty MUST be removed under that user's
- *   lock only (keeper_udir_drop).
+ * - The caller's own exited records are pruned first, and every listed
+ *   user's logs without a record swept, under that user's lock; a user's
+ *   directories left empty MUST be removed under that user's lock only
+ *   (keeper_udir_drop).
  * - A running container is asked for its use through its keeper's socket
  *   only; an answer that does not come shows as unknown.  Up to
  *   PS_ASKING keepers are asked at once, each on a socket of its own.
@@ -295,15 +296,14 @@ ps_finish(struct ps_list *l, struct ctl_ctx *c, const struct ctl_target *t,
 static void
 ps_user(struct ctl_ctx *c, struct ps_list *l, const struct ctl_target *t)
 {
-	cleanup_close int udir = ctl_open_udir(t->uid);
+	cleanup_close int udir = ctl_open_udir_swept(t->uid);
 	struct ps_slot *ring;
 	size_t n;
 	char **names;
 
 	if (udir < 0 || !ctl_lock_udir(c, t, udir))
 		return;
-	if (t->uid == c->ruid)
-		ctl_prune(c, udir);
+	ctl_prune(c, udir, t->uid);
 	keeper_udir_drop(udir, t->uid);
 	names = ctl_list_names(udir, &n);
 	if ((ring = calloc(PS_ASKING, sizeof(*ring))) == NULL)

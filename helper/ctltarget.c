@@ -138,25 +138,23 @@ target_add(struct ctl_target *t, size_t *n, size_t *cap, unsigned long uid)
 	return t;
 }
 
-/* root's --all-users: every u<uid> in RUNDIR/ctr-launch/c (NULL when
- * there is none). */
+/* Adds every u<uid> of directory PATH not in T yet. */
 static struct ctl_target *
-targets_all(size_t *n)
+targets_in(struct ctl_target *t, size_t *n, size_t *cap, const char *path)
 {
-	cleanup_close int cd = open(KEEPER_C_DIR,
+	cleanup_close int cd = open(path,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct ctl_target *t = NULL;
 	DIR *d;
 	struct dirent *de;
-	size_t cap = 0;
 
 	if (cd < 0)
-		return NULL;
+		return t;
 	if ((d = fdopendir(fcntl(cd, F_DUPFD_CLOEXEC, 3))) == NULL)
-		die_errno("%s", KEEPER_C_DIR);
+		die_errno("%s", path);
 	while ((de = readdir(d)) != NULL) {
 		char *end;
 		unsigned long v;
+		bool seen = false;
 
 		if (de->d_name[0] != 'u' || de->d_name[1] == '\0')
 			continue;
@@ -164,10 +162,26 @@ targets_all(size_t *n)
 		v = strtoul(de->d_name + 1, &end, 10);
 		if (errno != 0 || *end != '\0' || v >= 0xffffffffUL)
 			continue;
-		t = target_add(t, n, &cap, v);
+		for (size_t i = 0; i < *n && !seen; i++)
+			seen = t[i].uid == (uid_t)v;
+		if (!seen)
+			t = target_add(t, n, cap, v);
 	}
 	closedir(d);
 	return t;
+}
+
+/* root's --all-users: every u<uid> in RUNDIR/ctr-launch/c, and in
+ * STATEDIR/ctr-launch/logs (a user whose records a reboot took, whose
+ * logs ps then sweeps); NULL when there is none. */
+static struct ctl_target *
+targets_all(size_t *n)
+{
+	struct ctl_target *t = NULL;
+	size_t cap = 0;
+
+	t = targets_in(t, n, &cap, KEEPER_C_DIR);
+	return targets_in(t, n, &cap, KEEPER_LOG_DIR);
 }
 
 /* The caller, --user U, or (root, --all-users) every u<uid>. */

@@ -104,6 +104,9 @@ void monitor_teardown(void *m);
 /* Under UDIR's lock: when the user UID has no container left, their log
  * directory, then UDIR (RUNDIR/ctr-launch/c/u<UID>), are removed. */
 void keeper_udir_drop(int udir, uid_t uid);
+/* RUNDIR/ctr-launch/c/u<UID>, made (root's, 0700) if missing; dies if it
+ * is anything else. */
+int keeper_udir_make(uid_t uid);
 
 /* The kernel's word on who is at the other end of a unix socket: the
  * real uid of the connected process (SO_PEERPIDFD: PIDFD_GET_INFO, else

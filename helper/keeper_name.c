@@ -85,15 +85,24 @@ dirs_open(const char *base, const char *const *rest, size_t n)
 	return fd;
 }
 
+int
+keeper_udir_make(uid_t uid)
+{
+	char u[32];
+	const char *c[] = { "ctr-launch", "c", u };
+
+	snprintf(u, sizeof(u), "u%u", (unsigned)uid);
+	return dirs_open(CTL_RUNDIR, c, 3);
+}
+
 static void
 user_dirs(uid_t uid)
 {
 	char u[32];
-	const char *c[] = { "ctr-launch", "c", u };
 	const char *l[] = { "ctr-launch", "logs", u };
 
 	snprintf(u, sizeof(u), "u%u", (unsigned)uid);
-	ks.udir = dirs_open(CTL_RUNDIR, c, 3);
+	ks.udir = keeper_udir_make(uid);
 	ks.logdir = dirs_open(CTL_STATEDIR, l, 3);
 }
 

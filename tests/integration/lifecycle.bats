@@ -1222,15 +1222,41 @@ user_log_size = 64K"
 	[[ "$output" == *"fine"* ]]
 }
 
-@test "a log whose record is gone (a reboot emptied RUNDIR) is swept by the next ps" {
+@test "a log whose record is gone (a reboot emptied RUNDIR) is swept by the next ps, the user's or root's" {
+	local cdir ldir
+	cdir="$CTL_ROOT/run/ctr-launch/c/u$(uid_of "$LC_A")"
+	ldir="$CTL_ROOT/var/ctr-launch/logs/u$(uid_of "$LC_A")"
+	# The record alone gone (a keeper killed between its removals).
 	run -0 as "$LC_A" run -d --name lab busybox true
 	run -0 as "$LC_A" wait lab
 	[ -e "$(log_file "$LC_A" lab)" ]
-	# What a reboot does to RUNDIR (a tmpfs).
 	rm -rf "$(state_dir "$LC_A" lab)"
 	run -0 as "$LC_A" ps -a
 	[ ! -e "$(log_file "$LC_A" lab)" ]
 	[ ! -e "$(idx_file "$LC_A" lab)" ]
+	# What a reboot does to RUNDIR (a tmpfs): the user's directory goes
+	# whole.  Their next ps sweeps the logs and leaves no directory.
+	run -0 as "$LC_A" run -d --name lab2 busybox true
+	run -0 as "$LC_A" wait lab2
+	rm -rf "$cdir"
+	[ -e "$(log_file "$LC_A" lab2)" ]
+	run -0 as "$LC_A" ps -a
+	[ ! -e "$(log_file "$LC_A" lab2)" ]
+	[ ! -e "$ldir" ]
+	[ ! -e "$cdir" ]
+	# A user who never comes back: root's ps --all-users sweeps their
+	# logs, and never a log whose record is there (B's running one).
+	run -0 as "$LC_A" run -d --name gone busybox true
+	run -0 as "$LC_A" wait gone
+	run -0 as "$LC_B" run -d --name up busybox sh -c "$LC_LOOP"
+	rm -rf "$cdir"
+	run -0 "$CTL_BIN" ps -a -q --all-users
+	grep -qx up <<<"$output"
+	[ ! -e "$(log_file "$LC_A" gone)" ]
+	[ ! -e "$ldir" ]
+	[ ! -e "$cdir" ]
+	[ -e "$(log_file "$LC_B" up)" ]
+	run -0 as "$LC_B" rm -f up
 }
 
 @test "the policy keys: ctr-policy explain shows them, check refuses bad values" {
