@@ -23,6 +23,7 @@
 #include "helper/logidx.h"
 #include "helper/optscan.h"
 #include "lib/imgref.h"
+#include "policy/policy.h"
 
 /* ---- signal names ---- */
 
@@ -394,13 +395,19 @@ aenv_file(struct aparser *p, const char *val)
 	return 0;
 }
 
-/* exec -w DIR: absolute. */
+/* exec -w DIR: as run's (args.c), an absolute, normal path, not under
+ * /proc (a magic link there can lead out of the container's root). */
 static int
 aworkdir(struct aparser *p, const char *val, const char *shown)
 {
-	if (val[0] != '/')
-		return afail(p, "%s: -w %s: an absolute path", p->r->verb,
-		    shown);
+	if (strcmp(val, "/") != 0 && !policy_path_normal(val))
+		return afail(p,
+		    "%s: -w %s: the working directory must be an absolute, normal path",
+		    p->r->verb, shown);
+	if (policy_path_covers("/proc", val))
+		return afail(p,
+		    "%s: -w %s: a working directory under /proc is refused",
+		    p->r->verb, shown);
 	p->r->workdir = val;
 	return 0;
 }

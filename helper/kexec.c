@@ -31,7 +31,9 @@
  * - After setns of the mount namespace nothing MUST be looked up or
  *   loaded from the container's files while privileged: no NSS, no
  *   dlopen; argv[0] is resolved by init_exec after the drop.
- * - No descriptor of K but the exec's stdio MUST reach C2's command.
+ * - No descriptor of K but the exec's stdio MUST reach C2's command, and
+ *   the command's working directory MUST be inside the container's root
+ *   (checked after the chdir, as run's).
  * - C2 MUST be in the container's pid namespace and cgroup before it
  *   runs anything of the caller's, and MUST end with the same uid, gids,
  *   no capability, no_new_privs and seccomp filter as the container's
@@ -55,6 +57,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -201,6 +204,7 @@ static noreturn void
 inside(const struct inside_args *i)
 {
 	const struct launch_plan *p = i->p;
+	char cwd[PATH_MAX];
 	struct ctl_err ie;
 	sigset_t none;
 	int code;
@@ -228,6 +232,13 @@ inside(const struct inside_args *i)
 	} else if (chdir(p->workdir) != 0 && chdir("/") != 0) {
 		die_errno("chdir /");
 	}
+	/* As run's (init_workdir): a directory reached through a magic link
+	 * (a symbolic link in the container to /proc/self/fd/N, N a
+	 * descriptor the caller passed open on a host directory) is outside
+	 * the container's root. */
+	if (getcwd(cwd, sizeof(cwd)) == NULL || cwd[0] != '/')
+		die("exec: the working directory %s is outside the container",
+		    i->workdir[0] != '\0' ? i->workdir : p->workdir);
 	creds_restore(p, i->a->rlimits);
 	if (i->tty)
 		own_pty();

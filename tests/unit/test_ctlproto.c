@@ -646,6 +646,15 @@ test_ctla_parse(void **state)
 	assert_int_equal(PARSE(&r, "rm", "--nope", "a"), -1);
 	assert_int_equal(PARSE(&r, "exec", "lab"), -1);
 	assert_int_equal(PARSE(&r, "exec", "-w", "rel", "lab", "true"), -1);
+	/* As run's -w: normal, and never under /proc. */
+	assert_int_equal(PARSE(&r, "exec", "-w", "/a/../b", "lab", "true"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-w", "/a//b", "lab", "true"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-w", "/proc/self/fd/3", "lab",
+			     "true"),
+	    -1);
+	assert_int_equal(PARSE(&r, "exec", "-w", "/proc", "lab", "true"), -1);
+	assert_int_equal(PARSE(&r, "exec", "-w", "/", "lab", "true"), 0);
+	assert_int_equal(PARSE(&r, "exec", "-w", "/procs", "lab", "true"), 0);
 	assert_int_equal(PARSE(&r, "exec", "-e", "1A=x", "lab", "true"), -1);
 	assert_int_equal(PARSE(&r, "kill", "-s", "NOPE", "lab"), -1);
 	assert_int_equal(PARSE(&r, "stop", "--all-users", "lab"), -1);

@@ -151,6 +151,41 @@ LC_LOOP='while :; do sleep 1; done'
 	[ "${lines[0]}" = / ]
 }
 
+@test "CVE-2024-21626 class T1.3.4: exec -w never reaches a host directory through a descriptor's magic link" {
+	atk_need_helper
+	local n up=../../../../../../../..
+	local cmd="cat $up$ATK_CANARY_ETC $up$ATK_CANARY_DIR/file; pwd"
+	atk_run "$ATK_A" run -d --name lab busybox sh -c "$LC_LOOP"
+	[ "$status" = 0 ]
+	# Named outright: refused as run's -w is.
+	atk_run "$ATK_A" exec -w /proc/self/fd/0 lab true
+	atk_refused
+	[[ "$output" == *"-w /proc/self/fd/0: a working directory under /proc is refused"* ]]
+	# A host directory as the caller's stdin or stderr never gets that
+	# far.
+	run ctl_as "$ATK_A" sh -c "\"\$0\" exec -i lab true <'$ATK_CANARY_DIR'" "$CTL_BIN"
+	atk_refused
+	[[ "$output" == *"standard input is a directory"* ]]
+	run ctl_as "$ATK_A" sh -c "\"\$0\" exec lab touch /tmp/ran 2<'$ATK_CANARY_DIR'" "$CTL_BIN"
+	[ "$status" = 125 ]
+	# Through a symbolic link the caller made in the container, to every
+	# descriptor number: the command's directory is inside the
+	# container, or the exec is refused; exec -d's too.
+	atk_run "$ATK_A" exec lab sh -c 'for n in 0 1 2 3 4 5 6 7 8 9 10 11 12; do ln -s /proc/self/fd/$n /tmp/fd$n; done'
+	[ "$status" = 0 ]
+	for n in 0 1 2 3 4 5 6 7 8 9 10 11 12; do
+		atk_run "$ATK_A" exec -w "/tmp/fd$n" lab sh -c "$cmd"
+		atk_no_canary
+		[[ "$output" != *unreachable* ]]
+		atk_run "$ATK_A" exec -d -w "/tmp/fd$n" lab sh -c "$cmd >/tmp/d$n"
+		[ "$status" = 125 ]
+		atk_run "$ATK_A" exec lab sh -c "cat /tmp/d$n"
+		atk_no_canary
+	done
+	atk_run "$ATK_A" exec lab test -e /tmp/ran
+	[ "$status" = 1 ]
+}
+
 # lc_sleeper USER SECONDS: the host pid of USER's `sleep SECONDS`.
 lc_sleeper() {
 	pgrep -u "$1" -f "^sleep $2\$" | head -1
