@@ -2,11 +2,15 @@
  * evil.c: a hostile shared object for the attack suite (pkexec
  * CVE-2021-4034, docker cp CVE-2019-14271, sudo CVE-2025-32463): used as
  * LD_PRELOAD, a gconv module and an NSS module.  When loaded, it appends
- * "pid uid euid" to the file named by CTL_EVIL_MARK (a build-time path).
+ * "pid uid euid" to the file named by CTL_EVIL_MARK (a build-time path)
+ * and writes "ctl-evil loaded: pid uid euid" to its stderr: inside a
+ * container, whose root is read-only and may have no directory of the
+ * mark's path, the file cannot be written, the stderr line still reaches
+ * the caller.
  *
  * Invariants:
- * - Loading it anywhere MUST leave a trace in CTL_EVIL_MARK, so a test that
- *   finds no trace proves it was never loaded.
+ * - Loading it anywhere MUST leave a trace in CTL_EVIL_MARK or on stderr,
+ *   so a test that finds neither proves it was never loaded.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -21,16 +25,21 @@
 __attribute__((constructor)) static void
 evil_init(void)
 {
-	char line[64];
+	char line[64], said[96];
 	int fd, n;
 
+	n = snprintf(line, sizeof(line), "%d %d %d\n", (int)getpid(),
+	    (int)getuid(), (int)geteuid());
+	if (n <= 0)
+		return;
+	if (snprintf(said, sizeof(said), "ctl-evil loaded: %s", line) > 0 &&
+	    write(STDERR_FILENO, said, strlen(said)) < 0)
+		n = 0;
 	fd = open(CTL_EVIL_MARK, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 	    0666);
 	if (fd == -1)
 		return;
-	n = snprintf(line, sizeof(line), "%d %d %d\n", (int)getpid(),
-	    (int)getuid(), (int)geteuid());
-	if (n > 0 && write(fd, line, (size_t)n) < 0)
+	if (write(fd, line, (size_t)n) < 0)
 		n = 0;
 	close(fd);
 }

@@ -93,6 +93,7 @@ atk_store_clean() {
 	[ "$status" = 0 ] || skip "the store refused the image: $output"
 	atk_run "$ATK_A" run "$ATK_EVILIMG:nss" sh -c 'id; grep "^'"$ATK_A"':" /etc/passwd'
 	[ ! -e "$ATK_EVILMARK" ]
+	[[ "$output" != *"ctl-evil loaded"* ]]
 	if [ "$status" = 0 ]; then
 		# The caller's own entry wins; the image cannot make them root's group.
 		[[ "${lines[0]}" == "uid=$(id -u "$ATK_A")("$ATK_A") gid=$(id -g "$ATK_A")"* ]]

@@ -299,9 +299,18 @@ lc_traced() { ! grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"; }
 	[ "$status" = 0 ]
 	atk_run "$ATK_A" run -d --name lab "$ATK_EVILIMG:nsx" sh -c "$LC_LOOP"
 	[ "$status" = 0 ]
+	[[ "$output" != *"ctl-evil loaded"* ]]
 	atk_run "$ATK_A" exec -e LD_PRELOAD=/lib/x86_64-linux-gnu/libnss_evil.so.2 lab id
 	[ "$status" = 0 ]
 	[ ! -e "$ATK_EVILMARK" ]
+	[[ "$output" != *"ctl-evil loaded"* ]]
+	run ctl_as "$ATK_A" script -qec "$CTL_BIN exec -t lab id" /dev/null
+	[ "$status" = 0 ]
+	[[ "$output" != *"ctl-evil loaded"* ]]
+	# The container's own setup wrote its messages to the log.
+	atk_run "$ATK_A" logs lab
+	[ "$status" = 0 ]
+	[[ "$output" != *"ctl-evil loaded"* ]]
 	# Inside (the mark's path seen from the container) neither.
 	atk_run "$ATK_A" exec lab cat "$ATK_EVILMARK"
 	[ "$status" != 0 ]
