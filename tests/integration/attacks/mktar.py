@@ -75,9 +75,61 @@ def main():
         rootfs(out, [(".wh..wh..opq", b""), ("etc/.wh.passwd", b""),
                      (".wh.../../../../../.." + a[0], b""),
                      ("x/.wh.." , b"")])
-    elif kind == "digest-traversal":  # a: HOSTFILE
-        docker_save(out, "../../../../../.." + a[0], "../../../../" + a[0],
-                    b"\0" * 1024)
+    elif kind == "digest-traversal":  # a: HOSTPREFIX (absolute)
+        # A valid layer and config on the host, at HOSTPREFIX.layer.tar and
+        # HOSTPREFIX.json, that the manifest names through ../: an importer
+        # that opened a manifest's name as a path would import them.
+        layer = io.BytesIO()
+        with tarfile.open(fileobj=layer, mode="w") as lt:
+            add(lt, "bin/busybox", open("/bin/busybox", "rb").read(),
+                mode=0o755)
+            add(lt, "pwned", b"pwned\n")
+        lb = layer.getvalue()
+        cfg = json.dumps({"architecture": "amd64", "os": "linux",
+                          "config": {"Cmd": ["/bin/busybox", "cat", "/pwned"]},
+                          "rootfs": {"type": "layers", "diff_ids": [
+                              "sha256:" + hashlib.sha256(lb).hexdigest()]}}).encode()
+        with open(a[0] + ".layer.tar", "wb") as f:
+            f.write(lb)
+        with open(a[0] + ".json", "wb") as f:
+            f.write(cfg)
+        manifest = json.dumps([{"Config": "../../../../../.." + a[0] + ".json",
+                                "RepoTags": ["evil:latest"],
+                                "Layers": ["../../../../../.." + a[0] + ".layer.tar"]}]).encode()
+        with tarfile.open(out, "w") as tf:
+            add(tf, "manifest.json", manifest)
+    elif kind == "oci-digest-traversal":  # a: HOSTPREFIX (absolute)
+        # An OCI layout whose index names its manifest by a digest that
+        # climbs out of blobs/sha256 to HOSTPREFIX.manifest.json on the
+        # host: a valid manifest of the layer and config in the archive.
+        layer = io.BytesIO()
+        with tarfile.open(fileobj=layer, mode="w") as lt:
+            add(lt, "pwned", b"pwned\n")
+        lb = layer.getvalue()
+        lhex = hashlib.sha256(lb).hexdigest()
+        cfg = json.dumps({"architecture": "amd64", "os": "linux",
+                          "rootfs": {"type": "layers",
+                                     "diff_ids": ["sha256:" + lhex]}}).encode()
+        chex = hashlib.sha256(cfg).hexdigest()
+        man = json.dumps({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": "sha256:" + chex, "size": len(cfg)},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                        "digest": "sha256:" + lhex, "size": len(lb)}]}).encode()
+        with open(a[0] + ".manifest.json", "wb") as f:
+            f.write(man)
+        index = json.dumps({"schemaVersion": 2, "manifests": [{
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": "sha256:../../../../../../../.." + a[0] + ".manifest.json",
+            "size": len(man),
+            "annotations": {"org.opencontainers.image.ref.name": "evil"}}]}).encode()
+        with tarfile.open(out, "w") as tf:
+            add(tf, "oci-layout", b'{"imageLayoutVersion": "1.0.0"}')
+            add(tf, "index.json", index)
+            add(tf, "blobs/sha256/" + chex, cfg)
+            add(tf, "blobs/sha256/" + lhex, lb)
     else:
         sys.exit("mktar.py: unknown kind " + kind)
 
