@@ -238,6 +238,16 @@ path_ok(const char *s)
 	return strcmp(s, "/") == 0 || policy_path_normal(s);
 }
 
+const char *
+args_workdir_refusal(const char *path)
+{
+	if (!path_ok(path))
+		return "the working directory must be an absolute, normal path";
+	if (policy_path_covers("/proc", path))
+		return "a working directory under /proc is refused";
+	return NULL;
+}
+
 static int
 set_once(struct parser *p, char **slot, const char *opt, const char *val)
 {
@@ -345,6 +355,7 @@ apply_string(struct parser *p, int id, const char *val)
 {
 	struct args_request *r = p->req;
 	struct ctlp_detach d;
+	const char *why;
 
 	switch (id) {
 	case O_DETACH_KEYS:
@@ -366,14 +377,8 @@ apply_string(struct parser *p, int id, const char *val)
 			    val);
 		return set_once(p, &r->hostname, "--hostname", val);
 	case O_WORKDIR:
-		if (!path_ok(val))
-			return fail(p,
-			    "run: -w %.200s: the working directory must be an absolute, normal path",
-			    val);
-		if (policy_path_covers("/proc", val))
-			return fail(p,
-			    "run: -w %.200s: a working directory under /proc is refused",
-			    val);
+		if ((why = args_workdir_refusal(val)) != NULL)
+			return fail(p, "run: -w %.200s: %s", val, why);
 		return set_once(p, &r->workdir, "--workdir", val);
 	case O_ENTRYPOINT:
 		if (r->has_entrypoint)

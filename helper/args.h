@@ -92,6 +92,9 @@ void args_free(struct args_request *req);
 bool args_valid_name(const char *s);     /* [A-Za-z0-9][A-Za-z0-9_.-]{0,62} */
 bool args_valid_hostname(const char *s); /* one RFC 1123 label */
 bool args_valid_envkey(const char *s, size_t len); /* [A-Za-z_][A-Za-z0-9_]* */
+/* run's and exec's -w: NULL when PATH may be a working directory (an
+ * absolute, normal path, not under /proc), else why not. */
+const char *args_workdir_refusal(const char *path);
 
 /* The text of --help. */
 extern const char args_usage[];

@@ -18,12 +18,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "helper/args.h"
 #include "helper/ctlproto.h"
 #include "helper/ctlproto_priv.h"
 #include "helper/logidx.h"
 #include "helper/optscan.h"
 #include "lib/imgref.h"
-#include "policy/policy.h"
 
 /* ---- signal names ---- */
 
@@ -400,14 +400,10 @@ aenv_file(struct aparser *p, const char *val)
 static int
 aworkdir(struct aparser *p, const char *val, const char *shown)
 {
-	if (strcmp(val, "/") != 0 && !policy_path_normal(val))
-		return afail(p,
-		    "%s: -w %s: the working directory must be an absolute, normal path",
-		    p->r->verb, shown);
-	if (policy_path_covers("/proc", val))
-		return afail(p,
-		    "%s: -w %s: a working directory under /proc is refused",
-		    p->r->verb, shown);
+	const char *why = args_workdir_refusal(val);
+
+	if (why != NULL)
+		return afail(p, "%s: -w %s: %s", p->r->verb, shown, why);
 	p->r->workdir = val;
 	return 0;
 }
