@@ -486,3 +486,28 @@ kf_busy() {
 	[[ "$output" == *"Exited (unknown)"* ]]
 	[ -s "$(kf_state "$n")/exit" ]
 }
+
+# ps makes the user's RUNDIR directory again to sweep the logs a reboot
+# left (ctl.c, ctl_open_udir_swept): that mkdir failing ends ps with the
+# reason, nothing made, the logs kept for the next ps, which sweeps them.
+@test "keeper faults: ps cannot make the user's directory again after a reboot: the reason, the logs left to the next ps" {
+	local udir=$CTL_ROOT/run/ctr-launch/c/u$KF_UID
+	run -0 ctl_as "$KF_U" "$CTL_BIN" run -d --name kfr busybox true
+	run -0 ctl_as "$KF_U" "$CTL_BIN" wait kfr
+	ctl_wait_for kf_no_procs kfr
+	rm -rf "$udir"
+	[ -e "$(kf_log kfr)" ]
+	cd "/home/$KF_U"
+	run strace -f -qq -o "$BATS_TEST_TMPDIR/strace.log" -u "$KF_U" \
+	    -e trace=mkdirat -e inject=mkdirat:error=ENOSPC:when=3 \
+	    env -i PATH=/usr/bin:/bin HOME="/home/$KF_U" "$CTL_BIN" ps -a
+	[ "$status" = 125 ] || { echo "status $status: $output" >&2; return 1; }
+	grep -q '(INJECTED)' "$BATS_TEST_TMPDIR/strace.log"
+	[ "$output" = "ctr-launch: u$KF_UID: mkdir: No space left on device" ] || { echo "$output" >&2; return 1; }
+	[ ! -e "$udir" ]
+	[ -e "$(kf_log kfr)" ]
+	run -0 ctl_as "$KF_U" "$CTL_BIN" ps -a -q
+	[ -z "$output" ]
+	[ ! -e "$(kf_log kfr)" ]
+	[ ! -e "$udir" ]
+}
